@@ -1,0 +1,52 @@
+"""Security labels carried by every statement (modelled on i2 Analyze's security dimensions).
+
+Every statement has a value in each dimension:
+- classification: an ordered level, compared with a user's clearance;
+- agency: the originating agency; with ``releasable_to`` it decides which agencies see it;
+- compartment: need-to-know (a case or compartment); empty means none;
+- originator control (ORCON): only the originating agency may release it further;
+- warrant: the warrant or authorization a special investigative technique ran under.
+"""
+
+from dataclasses import dataclass, replace
+from enum import IntEnum
+
+
+class Classification(IntEnum):
+    UNCLASSIFIED = 0
+    RESTRICTED = 1
+    CONFIDENTIAL = 2
+    SECRET = 3
+    TOP_SECRET = 4
+
+    @classmethod
+    def parse(cls, value: "str | int | Classification") -> "Classification":
+        if isinstance(value, int):
+            return cls(value)
+        key = value.strip().upper().replace(" ", "_").replace("-", "_")
+        try:
+            return cls[key]
+        except KeyError:
+            names = ", ".join(c.name for c in cls)
+            raise ValueError(f"unknown classification {value!r} (expected one of {names})") from None
+
+
+ANY_AGENCY = "*"
+
+
+@dataclass(frozen=True)
+class Labels:
+    agency: str
+    classification: Classification = Classification.RESTRICTED
+    releasable_to: tuple[str, ...] = (ANY_AGENCY,)
+    compartment: str | None = None
+    orcon: bool = False
+    warrant: str | None = None
+    legal_basis: str | None = None
+
+    def with_overrides(self, **changes: object) -> "Labels":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def releasable_text(self) -> str:
+        return ",".join(sorted(self.releasable_to))

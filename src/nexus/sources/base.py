@@ -1,0 +1,44 @@
+"""What every source format yields: records, each either entities or one error.
+
+A *record* is one unit of the input (a JSON line, an XML element, a CSV row). Its
+``position`` counts records from the start of the file, which is what lets an
+interrupted ingest resume where its last committed batch ended.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from followthemoney import EntityProxy
+
+
+class SourceError(Exception):
+    """The input cannot be read at all (missing file, hostile XML, wrong format)."""
+
+
+@dataclass(frozen=True)
+class RecordError:
+    path: str
+    location: str  # "line 12", "INDIVIDUAL[3] (REFERENCE_NUMBER=QDi.001)"
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: {self.location}"
+        if self.field:
+            where += f", field {self.field}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Record:
+    position: int
+    entities: list[EntityProxy] = field(default_factory=list)
+    error: RecordError | None = None
+
+
+class SourceFormat(Protocol):
+    name: str
+
+    def read(self, path: Path, **options: object) -> Iterator[Record]: ...

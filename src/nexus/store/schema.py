@@ -1,0 +1,92 @@
+"""The store's tables. Alembic migrations in ``migrations/`` create and evolve them."""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("format", String(32), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("classification", Integer, nullable=False),
+    Column("releasable_to", Text, nullable=False),
+    Column("compartment", String(128)),
+    Column("orcon", Boolean, nullable=False),
+    Column("warrant", String(128)),
+    Column("legal_basis", Text),
+    Column("retention_days", Integer),
+    Column("is_list", Boolean, nullable=False),
+    Column("description", Text),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("entity_id", String(255), nullable=False),
+    Column("canonical_id", String(255), nullable=False),
+    Column("schema", String(64), nullable=False),
+    Column("prop", String(64), nullable=False),
+    Column("prop_type", String(32), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("original_value", Text),
+    Column("lang", String(8)),
+    Column("source", String(128), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("classification", Integer, nullable=False),
+    Column("releasable_to", Text, nullable=False),
+    Column("compartment", String(128)),
+    Column("orcon", Boolean, nullable=False),
+    Column("warrant", String(128)),
+    Column("legal_basis", Text),
+    Column("first_seen", String(32), nullable=False),
+    Column("last_seen", String(32), nullable=False),
+    Column("retention_until", String(32)),
+    Column("retired_at", String(32)),
+    Index("ix_statements_canonical", "canonical_id"),
+    Index("ix_statements_entity", "entity_id"),
+    Index("ix_statements_source_seen", "source", "last_seen"),
+    Index("ix_statements_prop_type", "prop_type"),
+)
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(128), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("started_at", String(32), nullable=False),
+    Column("finished_at", String(32)),
+    Column("status", String(16), nullable=False),
+    Column("records_done", Integer, nullable=False),
+    Column("entities", Integer, nullable=False),
+    Column("statements", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("retired", Integer, nullable=False),
+    Index("ix_ingest_runs_source", "source", "status"),
+)
+
+ingest_errors = Table(
+    "ingest_errors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("field", String(128)),
+    Column("message", Text, nullable=False),
+    Index("ix_ingest_errors_run", "run_id"),
+)

@@ -1,0 +1,91 @@
+"""The Store: one handle on the database that every stage writes to and reads from."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, insert, select, update
+
+from nexus.config import Settings, load_settings
+from nexus.model.labels import Classification, Labels
+from nexus.store import schema
+from nexus.store.db import make_engine, migrate
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+class Store:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, url: str | None = None) -> "Store":
+        settings = settings or load_settings()
+        store = cls(make_engine(url or settings.database_url))
+        migrate(store.engine)
+        return store
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- the source registry ---------------------------------------------------------
+
+    def register_source(
+        self,
+        name: str,
+        format: str,
+        labels: Labels,
+        retention_days: int | None = None,
+        is_list: bool = False,
+        description: str | None = None,
+    ) -> None:
+        """Create or update a registered feed and its default labels."""
+        now = utc_now()
+        values = dict(
+            format=format,
+            agency=labels.agency,
+            classification=int(labels.classification),
+            releasable_to=labels.releasable_text,
+            compartment=labels.compartment,
+            orcon=labels.orcon,
+            warrant=labels.warrant,
+            legal_basis=labels.legal_basis,
+            retention_days=retention_days,
+            is_list=is_list,
+            description=description,
+            updated_at=now,
+        )
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                select(schema.sources.c.name).where(schema.sources.c.name == name)
+            ).first()
+            if exists:
+                conn.execute(update(schema.sources).where(schema.sources.c.name == name).values(**values))
+            else:
+                conn.execute(insert(schema.sources).values(name=name, created_at=now, **values))
+
+    def get_source(self, name: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(schema.sources).where(schema.sources.c.name == name)).mappings().first()
+        return dict(row) if row else None
+
+    def list_sources(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(schema.sources).order_by(schema.sources.c.name)).mappings()
+            return [dict(r) for r in rows]
+
+    @staticmethod
+    def source_labels(source: dict) -> Labels:
+        return Labels(
+            agency=source["agency"],
+            classification=Classification(source["classification"]),
+            releasable_to=tuple(x for x in source["releasable_to"].split(",") if x),
+            compartment=source["compartment"],
+            orcon=bool(source["orcon"]),
+            warrant=source["warrant"],
+            legal_basis=source["legal_basis"],
+        )
