@@ -1,0 +1,71 @@
+"""Shared fixtures. Every test that takes ``store`` runs on SQLite and on PostgreSQL."""
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from nexus.store import Store
+from nexus.store.db import make_engine, migrate
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+POSTGRES_URL = os.environ.get("NEXUS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public samples in ../shared/data. Absent only outside CI."""
+    if not SHARED.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SHARED} is missing; CI must have ../shared beside the checkout")
+        pytest.skip("../shared/data is not present")
+    return SHARED
+
+
+def _postgres_available() -> bool:
+    try:
+        with create_engine(POSTGRES_URL).connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path) -> str:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'nexus.db'}"
+        return
+    if not _postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+        pytest.skip("PostgreSQL is not reachable")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def store(database_url) -> Store:
+    store = Store(make_engine(database_url))
+    migrate(store.engine)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def workspace(tmp_path, database_url, monkeypatch) -> Path:
+    """A NEXUS_HOME for CLI tests, pointing at the parametrized database."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("NEXUS_HOME", str(home))
+    monkeypatch.setenv("NEXUS_DATABASE_URL", database_url)
+    return home
