@@ -90,3 +90,72 @@ ingest_errors = Table(
     Column("message", Text, nullable=False),
     Index("ix_ingest_errors_run", "run_id"),
 )
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(128), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("roles", Text, nullable=False),
+    Column("clearance", Integer, nullable=False),
+    Column("compartments", Text, nullable=False),
+    Column("password_hash", Text),
+    Column("totp_secret", String(64)),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", String(32)),
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token_hash", String(128), nullable=False),
+    Column("username", String(128), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32)),
+    Column("revoked_at", String(32)),
+)
+
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("username", String(128), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+)
+
+warrants = Table(
+    "warrants",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("issued_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+    Column("allowed_uses", Text, nullable=False),
+    Column("description", Text),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(32), nullable=False),
+    Column("username", String(128), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("query", Text, nullable=False),
+    Column("result_ids", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_user", "username"),
+    Index("ix_audit_action", "action"),
+)

@@ -1,0 +1,37 @@
+"""The `nexus` command: one command group per domain, thin over the service layer."""
+
+import sys
+
+import typer
+from rich.console import Console
+from sqlalchemy.exc import OperationalError
+
+from nexus.cli import data, demo, ingest
+from nexus.ingest import IngestFailed
+from nexus.security.policy import AccessDenied
+from nexus.sources import SourceError
+
+app = typer.Typer(
+    name="nexus",
+    help="Nexus: find and investigate links between terrorism and organized crime.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+ingest.register(app)
+data.register(app)
+demo.register(app)
+
+err = Console(stderr=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except (SourceError, AccessDenied, IngestFailed, ValueError, KeyError, FileNotFoundError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        err.print(f"[red]error:[/red] {message}", highlight=False)
+        sys.exit(1)
+    except OperationalError as exc:
+        err.print(f"[red]error:[/red] the database is unavailable ({exc.orig}); retry when it is back", highlight=False)
+        sys.exit(3)

@@ -1,0 +1,115 @@
+"""`nexus init`, `nexus ingest`, `nexus sources`."""
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nexus.cli.context import current_viewer, open_store
+from nexus.config import load_settings
+from nexus.ingest import IngestResult, ingest
+from nexus.model.labels import Classification, Labels
+from nexus.security import audit
+from nexus.security.policy import require
+from nexus.sources import FORMATS, get_format
+from nexus.sources.limits import check_file
+from nexus.store import Store
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("ingest")(ingest_command)
+    app.command("sources")(sources_command)
+
+
+def init() -> None:
+    """Create the workspace (NEXUS_HOME) and bring the database schema up to date."""
+    settings = load_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = open_store()
+    current_viewer(store)
+    console.print(f"workspace ready: {settings.home} ({store.dialect})")
+
+
+def ingest_command(
+    format: str = typer.Argument(..., help=f"input format: {', '.join(FORMATS)}"),
+    path: Path = typer.Argument(..., help="file to load"),
+    source: str = typer.Option(..., "--source", help="registered source name (created if new)"),
+    mapping: Path | None = typer.Option(None, help="FtM mapping YAML (csv format)"),
+    agency: str | None = typer.Option(None, help="agency that supplied the data [new source: LOCAL]"),
+    classification: str | None = typer.Option(None, help="default classification [new source: RESTRICTED]"),
+    releasable_to: str | None = typer.Option(None, help="agencies it may be shown to, comma-separated; * = any"),
+    compartment: str | None = typer.Option(None, help="need-to-know compartment"),
+    orcon: bool | None = typer.Option(None, "--orcon/--no-orcon", help="originator control"),
+    warrant: str | None = typer.Option(None, help="warrant or authorization it was collected under"),
+    legal_basis: str | None = typer.Option(None, help="legal basis for holding it"),
+    retention_days: int | None = typer.Option(None, help="retention period in days"),
+    is_list: bool | None = typer.Option(None, "--list/--not-list", help="a screening list (sanctions, watchlist)"),
+    strict: bool = typer.Option(False, help="load nothing if any record is bad"),
+    partial: bool = typer.Option(False, help="a delta: do not retire what the file lacks"),
+    force: bool = typer.Option(False, help="re-read a file already loaded unchanged"),
+) -> None:
+    """Load a file into the statement store (idempotent, resumable)."""
+    check_file(path)
+    reader = get_format(format)
+    store = open_store()
+    viewer = current_viewer(store, purpose="ingest")
+    require(viewer, "ingest")
+    existing = store.get_source(source)
+    labels = store.source_labels(existing) if existing else Labels(agency="LOCAL")
+    labels = labels.with_overrides(
+        agency=agency,
+        classification=Classification.parse(classification) if classification else None,
+        releasable_to=tuple(x.strip() for x in releasable_to.split(",") if x.strip()) if releasable_to else None,
+        compartment=compartment,
+        orcon=orcon,
+        warrant=warrant,
+        legal_basis=legal_basis,
+    )
+    store.register_source(
+        source,
+        format,
+        labels,
+        retention_days=retention_days if retention_days is not None else (existing or {}).get("retention_days"),
+        is_list=is_list if is_list is not None else bool((existing or {}).get("is_list")),
+    )
+    options = {"mapping": mapping} if mapping else {}
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(f"ingesting {path.name}")
+        result = ingest(
+            store, source, path, reader.read(path, **options), strict=strict, partial=partial, force=force,
+            progress=lambda n: bar.update(task, description=f"ingesting {path.name}: {n:,} records"),
+        )
+    audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": format}, [])
+    _report(result)
+
+
+def _report(result: IngestResult) -> None:
+    if result.skipped_unchanged:
+        console.print(f"{result.source}: unchanged since run {result.run_id}; nothing to do (--force to re-read)")
+        return
+    resumed = f" (resumed after record {result.resumed_from:,})" if result.resumed_from else ""
+    console.print(
+        f"{result.source}: {result.records:,} records, {result.entities:,} entities, "
+        f"{result.statements:,} statements, {result.retired:,} retired, {len(result.errors):,} errors{resumed}"
+    )
+    for error in result.errors[:20]:
+        console.print(f"  [yellow]{error}[/yellow]", highlight=False)
+    if len(result.errors) > 20:
+        console.print(f"  … and {len(result.errors) - 20:,} more (table ingest_errors, run {result.run_id})")
+
+
+def sources_command() -> None:
+    """List the registered sources with their labels."""
+    store: Store = open_store()
+    current_viewer(store)
+    table = Table("name", "format", "agency", "classification", "releasable to", "caveats", "list")
+    for s in store.list_sources():
+        caveats = ", ".join(x for x in ("ORCON" if s["orcon"] else "", s["compartment"] or "", s["warrant"] or "") if x)
+        table.add_row(s["name"], s["format"], s["agency"], Classification(s["classification"]).name,
+                      s["releasable_to"], caveats, "yes" if s["is_list"] else "")
+    console.print(table)

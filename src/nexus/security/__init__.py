@@ -1,0 +1,1 @@
+"""Security: viewers, the policy decision point, the audit trail and authentication."""

@@ -1,0 +1,20 @@
+"""The viewer: who is asking, for what purpose. Every read of intelligence takes one."""
+
+from dataclasses import dataclass, field
+
+from nexus.model.labels import Classification
+
+ROLES = ("analyst", "targeter", "investigator", "supervisor", "oversight", "administrator")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: str
+    agency: str
+    roles: frozenset[str]
+    clearance: Classification
+    compartments: frozenset[str] = field(default_factory=frozenset)
+    purpose: str = ""
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))

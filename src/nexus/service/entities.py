@@ -1,0 +1,125 @@
+"""Reading entities: statements the viewer may see, merged under their canonical id."""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from followthemoney import EntityProxy, model
+from followthemoney.exc import InvalidData
+from sqlalchemy import Select, and_, func, not_, select
+
+from nexus.model.labels import Classification
+from nexus.model.statements import BASE_PROP
+from nexus.security import audit
+from nexus.security.policy import require, statement_clause
+from nexus.security.viewer import Viewer
+from nexus.store import Store
+from nexus.store.schema import statements
+
+S = statements.c
+
+
+@dataclass
+class EntityView:
+    entity: EntityProxy
+    withheld: int  # statements about it that exist but are not shown to this viewer
+
+
+def live() -> object:
+    return S.retired_at.is_(None)
+
+
+def visible_statements(viewer: Viewer, action: str = "read") -> Select:
+    return select(statements).where(live(), statement_clause(viewer, statements, action))
+
+
+def merge(canonical_id: str, rows: Iterable) -> EntityProxy | None:
+    """Build one FtM entity from statement rows of the same canonical id."""
+    rows = list(rows)
+    if not rows:
+        return None
+    schemata = {r.schema for r in rows}
+    schema = model.get(rows[0].schema)
+    for name in schemata:
+        try:
+            schema = model.common_schema(schema, name)
+        except InvalidData:
+            continue
+    proxy = model.make_entity(schema)
+    proxy.id = canonical_id
+    for row in rows:
+        if row.prop != BASE_PROP and row.prop in proxy.schema.properties:
+            proxy.unsafe_add(proxy.schema.properties[row.prop], row.value, cleaned=True)
+    return proxy
+
+
+def group_entities(rows: Iterable) -> Iterator[EntityProxy]:
+    """Merge a stream of statement rows ordered by canonical id into entities."""
+    current, bucket = None, []
+    for row in rows:
+        if row.canonical_id != current and bucket:
+            entity = merge(current, bucket)
+            if entity is not None:
+                yield entity
+            bucket = []
+        current = row.canonical_id
+        bucket.append(row)
+    if bucket:
+        entity = merge(current, bucket)
+        if entity is not None:
+            yield entity
+
+
+def get_entity(store: Store, viewer: Viewer, entity_id: str) -> EntityView | None:
+    """One entity by its canonical id or any of its source entity ids; None if not visible."""
+    require(viewer, "read")
+    with store.engine.connect() as conn:
+        canonical = conn.execute(
+            select(S.canonical_id).where(S.entity_id == entity_id).limit(1)
+        ).scalar() or entity_id
+        rows = conn.execute(visible_statements(viewer).where(S.canonical_id == canonical)).all()
+        withheld = 0
+        if rows:
+            withheld = conn.execute(
+                select(func.count()).where(
+                    S.canonical_id == canonical,
+                    live(),
+                    S.classification <= int(viewer.clearance),
+                    not_(statement_clause(viewer, statements)),
+                )
+            ).scalar_one()
+    entity = merge(canonical, rows)
+    audit.log_event(store, viewer, "entity.read", {"id": entity_id}, [canonical] if entity else [])
+    return EntityView(entity, withheld) if entity is not None else None
+
+
+def entity_statements(store: Store, viewer: Viewer, entity_id: str) -> list[dict]:
+    """The visible statements (with provenance and labels) behind one entity."""
+    require(viewer, "read")
+    with store.engine.connect() as conn:
+        canonical = conn.execute(
+            select(S.canonical_id).where(S.entity_id == entity_id).limit(1)
+        ).scalar() or entity_id
+        rows = conn.execute(
+            visible_statements(viewer).where(S.canonical_id == canonical).order_by(S.prop, S.value)
+        ).mappings().all()
+    result = [dict(r) for r in rows]
+    audit.log_event(store, viewer, "statements.read", {"id": entity_id}, [r["id"] for r in result])
+    return result
+
+
+def classification_name(level: int) -> str:
+    return Classification(level).name.replace("_", " ")
+
+
+def visible_ids(store: Store, viewer: Viewer, ids: Iterable[str]) -> set[str]:
+    """Which of these canonical ids the viewer can see at all."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(S.canonical_id).distinct().where(
+                and_(S.canonical_id.in_(ids), live(), statement_clause(viewer, statements))
+            )
+        )
+        return {r[0] for r in rows}
