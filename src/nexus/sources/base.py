@@ -3,6 +3,9 @@
 A *record* is one unit of the input (a JSON line, an XML element, a CSV row). Its
 ``position`` counts records from the start of the file, which is what lets an
 interrupted ingest resume where its last committed batch ended.
+
+A record with an error and no entities was rejected whole. A record with an error and
+entities lost only the named field, which is reported; the rest of it loads.
 """
 
 from collections.abc import Iterator
