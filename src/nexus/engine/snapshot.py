@@ -1,0 +1,61 @@
+"""Snapshots: the store's live statements written to Parquet for the analytic engines.
+
+Analytics run on all data; what they return is filtered for the viewer afterwards by
+the service layer. A snapshot streams in fixed-size Arrow batches, so memory stays flat.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import select
+
+from nexus.model.statements import STATEMENT_COLUMNS
+from nexus.store import Store, utc_now
+from nexus.store.schema import statements
+
+BATCH_ROWS = 100_000
+_INT_COLUMNS = {"classification"}
+_BOOL_COLUMNS = {"orcon"}
+
+SCHEMA = pa.schema(
+    [
+        pa.field(c, pa.int32() if c in _INT_COLUMNS else pa.bool_() if c in _BOOL_COLUMNS else pa.string())
+        for c in STATEMENT_COLUMNS
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    path: Path
+    taken_at: str
+    rows: int
+
+    @property
+    def statements(self) -> Path:
+        return self.path / "statements.parquet"
+
+
+def take_snapshot(store: Store, directory: Path) -> Snapshot:
+    """Write every live statement to ``directory/statements.parquet``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    taken_at = utc_now()
+    target = directory / "statements.parquet"
+    partial = directory / "statements.parquet.part"
+    columns = [statements.c[name] for name in STATEMENT_COLUMNS]
+    total = 0
+    with store.engine.connect() as conn, pq.ParquetWriter(partial, SCHEMA, compression="zstd") as writer:
+        result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(
+            select(*columns).where(statements.c.retired_at.is_(None))
+        )
+        for chunk in result.partitions():
+            table = pa.Table.from_arrays(
+                [pa.array(col, type=SCHEMA.field(i).type) for i, col in enumerate(zip(*chunk))],
+                schema=SCHEMA,
+            )
+            writer.write_table(table)
+            total += table.num_rows
+    partial.replace(target)
+    return Snapshot(directory, taken_at, total)
