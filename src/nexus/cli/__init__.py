@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
-from nexus.cli import data, demo, ingest
+from nexus.cli import data, demo, ingest, security
 from nexus.ingest import IngestFailed
 from nexus.security.policy import AccessDenied
 from nexus.sources import SourceError
@@ -21,6 +21,7 @@ app = typer.Typer(
 ingest.register(app)
 data.register(app)
 demo.register(app)
+security.register(app)
 
 err = Console(stderr=True)
 

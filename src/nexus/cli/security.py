@@ -1,0 +1,274 @@
+"""`nexus login/logout/whoami`, `nexus users`, `nexus tokens`, `nexus audit`, `nexus warrants`."""
+
+import json
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from nexus.cli.context import current_viewer, open_store
+from nexus.config import load_settings
+from nexus.model.labels import Classification
+from nexus.security import audit, auth, sessions, tokens, users, warrants
+from nexus.security.policy import require
+from nexus.store import Store
+
+console = Console()
+T = TypeVar("T")
+users_app = typer.Typer(help="User accounts (administrators).", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for programs.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail: verify it, search it (oversight).", no_args_is_help=True)
+warrants_app = typer.Typer(help="Warrants for special investigative techniques (supervisors).", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("login")(login)
+    app.command("logout")(logout)
+    app.command("whoami")(whoami)
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(warrants_app, name="warrants")
+
+
+def read_secret(prompt: str, confirm: bool = False) -> str:
+    """From a hidden prompt at a terminal, else the next line of stdin (for scripts)."""
+    if sys.stdin.isatty():
+        return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+# -- sessions -------------------------------------------------------------------------
+
+
+def login(
+    username: str = typer.Argument(..., help="your user name"),
+    code: str | None = typer.Option(None, "--code", help="one-time code, if you enrolled TOTP"),
+) -> None:
+    """Log in: the session lasts 8 hours, kept in NEXUS_HOME/session (mode 0600)."""
+    store = open_store()
+    auth.authenticate(store, username, read_secret("Password"), code)
+    token, expires = sessions.open_session(store, username)
+    path = sessions.save_token(load_settings().home, token)
+    console.print(f"logged in as {username} until {expires[:16]} UTC (session in {path})")
+
+
+def logout() -> None:
+    """End the login session."""
+    home = load_settings().home
+    token = sessions.load_token(home)
+    if token:
+        store = open_store()
+        viewer = users.viewer_for(store, sessions.session_user(store, token))
+        sessions.close_session(store, token)
+        audit.log_event(store, viewer, "logout", {})
+    sessions.forget_token(home)
+    console.print("logged out")
+
+
+def whoami() -> None:
+    """Who you are acting as, with your agency, roles, clearance and compartments."""
+    store = open_store()
+    v = current_viewer(store)
+    scopes = f", token scopes: {', '.join(sorted(v.scopes))}" if v.scopes is not None else ""
+    compartments = ", ".join(sorted(v.compartments)) or "none"
+    console.print(f"{v.user} ({v.agency}) roles: {', '.join(sorted(v.roles))}; clearance: {v.clearance.name}; "
+                  f"compartments: {compartments}{scopes}", highlight=False)
+
+
+# -- users ----------------------------------------------------------------------------
+
+
+@users_app.command("create")
+def users_create(
+    username: str = typer.Argument(...),
+    agency: str = typer.Option(..., "--agency"),
+    role: list[str] = typer.Option(..., "--role", help="repeatable: analyst, targeter, investigator, supervisor, oversight, administrator"),
+    clearance: str = typer.Option(..., "--clearance", help="UNCLASSIFIED … TOP_SECRET"),
+    compartment: list[str] = typer.Option([], "--compartment", help="repeatable need-to-know compartment or case"),
+) -> None:
+    """Create a user; the password comes from a prompt (or stdin when not a terminal)."""
+    store = open_store()
+    admin = current_viewer(store)
+    require(admin, "users.manage")
+    password_hash = auth.hash_password(read_secret("Password", confirm=True))
+    users.create_user(store, username, agency, role, Classification.parse(clearance), compartment, password_hash)
+    audit.log_event(store, admin, "users.create", {"user": username, "agency": agency, "roles": sorted(role),
+                                                    "clearance": clearance, "compartments": sorted(compartment)})
+    console.print(f"created {username}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users with their agency, roles, clearance and state."""
+    store = open_store()
+    admin = current_viewer(store)
+    require(admin, "users.manage")
+    table = Table("user", "agency", "roles", "clearance", "compartments", "TOTP", "state")
+    for u in users.list_users(store):
+        state = "disabled" if u["disabled"] else (f"locked until {u['locked_until'][:16]}" if u["locked_until"] else "active")
+        table.add_row(u["username"], u["agency"], u["roles"], Classification(u["clearance"]).name,
+                      u["compartments"], "yes" if u["totp_secret"] else "", state)
+    console.print(table)
+    audit.log_event(store, admin, "users.list", {})
+
+
+def _admin_change(username: str, action: str, change: Callable[[Store], T]) -> T:
+    """Run one administrative change to a user account, audited."""
+    store = open_store()
+    admin = current_viewer(store)
+    require(admin, "users.manage")
+    result = change(store)
+    audit.log_event(store, admin, action, {"user": username})
+    return result
+
+
+@users_app.command("totp")
+def users_totp(username: str = typer.Argument(...)) -> None:
+    """Enrol (or re-enrol) a TOTP second factor; prints the provisioning URI."""
+    uri = _admin_change(username, "users.totp", lambda store: auth.enrol_totp(store, username))
+    console.print(uri, highlight=False, soft_wrap=True)
+
+
+@users_app.command("passwd")
+def users_passwd(username: str = typer.Argument(...)) -> None:
+    """Set a user's password (prompt, or stdin when not a terminal)."""
+    password = read_secret("New password", confirm=True)
+    _admin_change(username, "users.passwd", lambda store: auth.set_password(store, username, password))
+    console.print(f"password set for {username}")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str = typer.Argument(...)) -> None:
+    """Clear a lockout after repeated failed logins."""
+    _admin_change(username, "users.unlock", lambda store: auth.unlock(store, username))
+    console.print(f"unlocked {username}")
+
+
+@users_app.command("disable")
+def users_disable(username: str = typer.Argument(...)) -> None:
+    """Disable an account (it can no longer log in or use tokens)."""
+    _admin_change(username, "users.disable", lambda store: users.update_user(store, username, disabled=True))
+    console.print(f"disabled {username}")
+
+
+# -- tokens ---------------------------------------------------------------------------
+
+
+@tokens_app.command("create")
+def tokens_create(
+    scope: str = typer.Option(..., "--scope", help="comma-separated actions, e.g. read,search"),
+    user: str | None = typer.Option(None, "--user", help="whose token (administrators) [you]"),
+    expires_days: int | None = typer.Option(90, "--expires-days", help="days until it expires (0 = never)"),
+) -> None:
+    """Create an API token; it is printed once and stored only as a hash."""
+    store = open_store()
+    viewer = current_viewer(store)
+    token = tokens.create_token(store, viewer, user or viewer.user, tokens.parse_scopes(scope), expires_days or None)
+    print(token)
+
+
+@tokens_app.command("list")
+def tokens_list(user: str | None = typer.Option(None, "--user", help="whose tokens (administrators) [you]")) -> None:
+    """List API tokens (never their secrets)."""
+    store = open_store()
+    viewer = current_viewer(store)
+    if user and user != viewer.user:
+        require(viewer, "users.manage")
+    table = Table("id", "user", "scopes", "created", "expires", "revoked")
+    for t in tokens.list_tokens(store, user or viewer.user):
+        table.add_row(t["id"], t["username"], t["scopes"], t["created_at"][:16], (t["expires_at"] or "never")[:16],
+                      (t["revoked_at"] or "")[:16])
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: str = typer.Argument(...)) -> None:
+    """Revoke an API token at once."""
+    store = open_store()
+    tokens.revoke_token(store, current_viewer(store), token_id)
+    console.print(f"revoked {token_id}")
+
+
+# -- audit ----------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain, its head and the anchor file; exit 1 naming the first bad record."""
+    store = open_store()
+    viewer = current_viewer(store)
+    require(viewer, "audit.verify")
+    report = audit.verify_chain(store)
+    audit.log_event(store, viewer, "audit.verify", {}, outcome="ok" if report.ok else "failed")
+    if not report.ok:
+        Console(stderr=True).print(f"[red]{report}[/red]", highlight=False)
+        raise typer.Exit(1)
+    console.print(str(report))
+
+
+@audit_app.command("search")
+def audit_search(
+    user: str | None = typer.Option(None, "--user"),
+    action: str | None = typer.Option(None, "--action", help="e.g. search, entity.read, export.ftm, login"),
+    since: str | None = typer.Option(None, "--since", help="ISO date or date-time (inclusive)"),
+    until: str | None = typer.Option(None, "--until", help="ISO date or date-time (exclusive)"),
+    entity: str | None = typer.Option(None, "--entity", help="records that returned or asked for this entity id"),
+    limit: int = typer.Option(100, "--limit"),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines"),
+) -> None:
+    """Search the audit trail (oversight role; read-only)."""
+    store = open_store()
+    rows = audit.search_audit(store, current_viewer(store), user=user, action=action, since=since, until=until,
+                              entity_id=entity, limit=limit)
+    if as_json:
+        for row in rows:
+            print(json.dumps(row))
+        return
+    table = Table("seq", "at", "user", "agency", "action", "purpose", "query", "outcome", "results")
+    for r in rows:
+        table.add_row(str(r["seq"]), r["at"][:19], r["username"], r["agency"], r["action"], r["purpose"],
+                      r["query"], r["outcome"], str(len(json.loads(r["result_ids"]))))
+    console.print(table)
+
+
+# -- warrants -------------------------------------------------------------------------
+
+
+@warrants_app.command("add")
+def warrants_add(
+    warrant_id: str = typer.Argument(..., help="the warrant's reference"),
+    agency: str = typer.Option(..., "--agency"),
+    kind: str = typer.Option(..., "--kind", help="e.g. interception, surveillance, production-order"),
+    expires: str = typer.Option(..., "--expires", help="ISO date or date-time"),
+    issued: str | None = typer.Option(None, "--issued", help="ISO date or date-time [now]"),
+    allowed_use: list[str] = typer.Option([], "--allowed-use", help="repeatable: a purpose still allowed after expiry"),
+    description: str | None = typer.Option(None, "--description"),
+) -> None:
+    """Register a warrant."""
+    store = open_store()
+    warrants.add_warrant(store, current_viewer(store), warrant_id, agency=agency, kind=kind, expires_at=expires,
+                         allowed_uses=allowed_use, issued_at=issued, description=description)
+    console.print(f"added warrant {warrant_id}")
+
+
+@warrants_app.command("revoke")
+def warrants_revoke(warrant_id: str = typer.Argument(...)) -> None:
+    """Revoke a warrant: its statements are then served only for its allowed uses."""
+    store = open_store()
+    warrants.revoke_warrant(store, current_viewer(store), warrant_id)
+    console.print(f"revoked warrant {warrant_id}")
+
+
+@warrants_app.command("list")
+def warrants_list() -> None:
+    """List warrants and their state."""
+    store = open_store()
+    table = Table("id", "agency", "kind", "issued", "expires", "revoked", "allowed uses")
+    for w in warrants.list_warrants(store, current_viewer(store)):
+        table.add_row(w["id"], w["agency"], w["kind"], w["issued_at"][:16], w["expires_at"][:16],
+                      (w["revoked_at"] or "")[:16], w["allowed_uses"])
+    console.print(table)
