@@ -1,0 +1,198 @@
+"""Clusters from scored pairs and analyst judgements, and their deterministic canonical ids.
+
+Judgements override the model. A "same" judgement is an edge no score can cut, so
+same(A,B) and same(B,C) put A, B and C in one cluster whatever the model says. A
+"not_same" judgement removes the direct edge and, where the model still chains the
+pair through other records, splits that cluster: its edges are re-added strongest
+first and an edge that would join a not-same pair is left out, so the weakest links
+on the paths between them are the ones cut.
+"""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+SAME = "same"
+NOT_SAME = "not_same"
+UNSURE = "unsure"
+DECISIONS = (SAME, NOT_SAME, UNSURE)
+CANONICAL_PREFIX = "nx-"
+DEFAULT_THRESHOLD = 0.9
+
+
+@dataclass(frozen=True)
+class Judgement:
+    left_id: str
+    right_id: str
+    decision: str
+
+    def __post_init__(self):
+        if self.decision not in DECISIONS:
+            raise ValueError(f"judgement decision must be one of {DECISIONS}, got {self.decision!r}")
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.left_id, self.right_id) if self.left_id <= self.right_id else (self.right_id, self.left_id)
+
+
+@dataclass(frozen=True)
+class Clustering:
+    mapping: pa.Table  # entity_id, canonical_id: one row per record
+    conflicts: tuple[Judgement, ...]  # not-same judgements that same judgements made impossible
+
+
+def cluster(
+    ids: pa.Array,
+    edges: pa.Table,
+    judgements: Iterable[Judgement] = (),
+    threshold: float = DEFAULT_THRESHOLD,
+) -> Clustering:
+    """Group record ``ids`` by ``edges`` (left_id, right_id, score) at or above ``threshold``."""
+    latest = {j.pair: j for j in judgements}  # a later judgement on a pair replaces an earlier one
+    ids = pc.unique(pa.concat_arrays([ids.cast(pa.string()), *_judged_ids(latest.values())])).sort()
+    left, right, weight = _model_edges(ids, edges, threshold, latest)
+    same = [j for j in latest.values() if j.decision == SAME]
+    not_same = [j for j in latest.values() if j.decision == NOT_SAME]
+    if same:
+        left = np.concatenate([left, _positions(ids, [j.left_id for j in same])])
+        right = np.concatenate([right, _positions(ids, [j.right_id for j in same])])
+        weight = np.concatenate([weight, np.full(len(same), np.inf)])
+    labels = _components(len(ids), left, right)
+    conflicts = _split_not_same(labels, left, right, weight, ids, not_same)
+    return Clustering(canonical_ids(ids, labels), tuple(conflicts))
+
+
+def _judged_ids(judgements: Iterable[Judgement]) -> list[pa.Array]:
+    judged = [i for j in judgements for i in (j.left_id, j.right_id)]
+    return [pa.array(judged, pa.string())] if judged else []
+
+
+def _positions(ids: pa.Array, values) -> np.ndarray:
+    return pc.index_in(pa.array(values, pa.string()) if isinstance(values, list) else values, ids).to_numpy(
+        zero_copy_only=False
+    ).astype(np.int64)
+
+
+def _model_edges(ids, edges, threshold, latest) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    kept = edges.filter(pc.greater_equal(edges["score"], threshold))
+    left = _positions(ids, kept["left_id"].combine_chunks())
+    right = _positions(ids, kept["right_id"].combine_chunks())
+    weight = kept["score"].to_numpy().astype(np.float64)
+    if latest:
+        # Any judgement on a pair replaces the model's score for it ("unsure" leaves it out too).
+        judged = {(min(a, b), max(a, b)) for a, b in ((_index(ids, j.left_id), _index(ids, j.right_id))
+                                                      for j in latest.values())}
+        pairs = np.minimum(left, right) * len(ids) + np.maximum(left, right)
+        judged_codes = np.array([a * len(ids) + b for a, b in judged], dtype=np.int64)
+        keep = ~np.isin(pairs, judged_codes)
+        left, right, weight = left[keep], right[keep], weight[keep]
+    return left, right, weight
+
+
+def _index(ids: pa.Array, value: str) -> int:
+    return pc.index(ids, value).as_py()
+
+
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected components by vectorised min-label propagation with pointer jumping."""
+    labels = np.arange(n, dtype=np.int64)
+    while True:
+        low = np.minimum(labels[left], labels[right])
+        before = labels.copy()
+        np.minimum.at(labels, left, low)
+        np.minimum.at(labels, right, low)
+        labels = labels[labels]
+        while not np.array_equal(labels, labels[labels]):
+            labels = labels[labels]
+        if np.array_equal(labels, before):
+            return labels
+
+
+def _split_not_same(labels, left, right, weight, ids, not_same: list[Judgement]) -> list[Judgement]:
+    """Re-cluster each component holding a not-same pair; returns the judgements that could not hold."""
+    constraints: dict[int, list[tuple[int, int, Judgement]]] = {}
+    for j in not_same:
+        a, b = _index(ids, j.left_id), _index(ids, j.right_id)
+        if labels[a] == labels[b]:
+            constraints.setdefault(int(labels[a]), []).append((a, b, j))
+    conflicts: list[Judgement] = []
+    edge_labels = labels[left]
+    for label, pairs in constraints.items():
+        members = np.flatnonzero(labels == label)
+        in_component = edge_labels == label
+        order = np.lexsort((right[in_component], left[in_component], -weight[in_component]))
+        component_edges = zip(left[in_component][order], right[in_component][order], weight[in_component][order])
+        groups = _constrained_union(members, component_edges, [(a, b) for a, b, _ in pairs])
+        for a, b, j in pairs:
+            if groups[a] == groups[b]:
+                conflicts.append(j)
+        for member, root in groups.items():
+            labels[member] = root
+    return conflicts
+
+
+def _constrained_union(members, edges, cannot_link: list[tuple[int, int]]) -> dict[int, int]:
+    """Union-find over one component, skipping model edges that would join a cannot-link pair.
+
+    Judgement edges (infinite weight) are always taken; a cannot-link pair they join is a conflict.
+    """
+    parent = {int(m): int(m) for m in members}
+    apart = {int(m): set() for m in members}
+    for a, b in cannot_link:
+        apart[a].add(b)
+        apart[b].add(a)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b, w in edges:
+        ra, rb = find(int(a)), find(int(b))
+        if ra == rb:
+            continue
+        blocked = any(find(x) == rb for x in apart[ra])
+        if blocked and np.isfinite(w):
+            continue
+        root, child = min(ra, rb), max(ra, rb)
+        parent[child] = root
+        apart[root] |= apart[child]
+    return {m: find(m) for m in parent}
+
+
+def canonical_ids(ids: pa.Array, labels: np.ndarray) -> pa.Table:
+    """entity_id -> canonical_id. A singleton keeps its own id; a cluster is named by a hash
+    of its sorted member ids, so the same cluster gets the same id on every run."""
+    members = pa.table({"entity_id": ids, "label": pa.array(labels, pa.int64())})
+    conn = duckdb.connect()
+    try:
+        conn.register("members", members)
+        return conn.execute(
+            f"""
+            WITH named AS (
+              SELECT label, count(*) AS size, min(entity_id) AS first_id,
+                     '{CANONICAL_PREFIX}' || substr(sha256(string_agg(entity_id, chr(10) ORDER BY entity_id)), 1, 32)
+                       AS cluster_id
+              FROM members GROUP BY label
+            )
+            SELECT m.entity_id, CASE WHEN n.size = 1 THEN n.first_id ELSE n.cluster_id END AS canonical_id
+            FROM members m JOIN named n USING (label)
+            ORDER BY m.entity_id
+            """
+        ).to_arrow_table()
+    finally:
+        conn.close()
+
+
+def cluster_id(member_ids: Iterable[str]) -> str:
+    """The canonical id `canonical_ids` gives a cluster of these members (for callers and tests)."""
+    members = sorted(set(member_ids))
+    if len(members) == 1:
+        return members[0]
+    return CANONICAL_PREFIX + hashlib.sha256("\n".join(members).encode()).hexdigest()[:32]

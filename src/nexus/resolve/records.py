@@ -1,0 +1,149 @@
+"""Statements pivoted to one comparison record per entity, with the derived match keys.
+
+The SQL is generated for one dialect at a time ("duckdb" or "spark") and differs only
+where the engines do: the `_replace_all` and `_sorted_set` helpers. Everything else is
+the common subset (lower, trim, substr, split_part, regexp_extract, FILTER clauses).
+
+Name-part keys come from `nexus.names` (ASCII transliteration, metaphone, consonant
+skeleton). They are computed once per *distinct* name part, a vocabulary far smaller
+than the record count, and joined back in SQL, so the engine does the per-record work.
+"""
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from nexus.names.phonetic import metaphone, skeleton
+from nexus.names.translit import token_ascii
+
+PERSON = "Person"
+ORGANIZATIONS = ("Company", "Organization", "LegalEntity", "PublicBody")
+
+# FtM properties feeding each record field, in order of preference where one is taken.
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "first_name": ("firstName",),
+    "last_name": ("lastName",),
+    "birth_date": ("birthDate", "incorporationDate"),
+    "country": ("nationality", "citizenship", "jurisdiction", "country"),
+    "id_number": ("idNumber", "passportNumber", "taxNumber", "registrationNumber", "innCode", "ogrnCode"),
+    "address": ("address",),
+    "phone": ("phone",),
+    "email": ("email",),
+}
+
+RECORDS_VIEW = "nx_resolve_records"
+NAME_KEYS_VIEW = "nx_resolve_name_keys"
+FEATURES_VIEW = "nx_resolve_features"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+
+    def replace_all(self, expr: str, pattern: str, replacement: str) -> str:
+        if self.name == "duckdb":
+            return f"regexp_replace({expr}, '{pattern}', '{replacement}', 'g')"
+        return f"regexp_replace({expr}, '{pattern}', '{replacement}')"
+
+    def sorted_set(self, expr: str, where: str) -> str:
+        """Sorted distinct non-null values of ``expr`` over the group, NULL when there are none."""
+        agg = "list" if self.name == "duckdb" else "collect_set"
+        distinct = "DISTINCT " if self.name == "duckdb" else ""
+        return (
+            f"CASE WHEN count({expr}) FILTER (WHERE {where}) = 0 THEN NULL "
+            f"ELSE array_sort({agg}({distinct}{expr}) FILTER (WHERE {where} AND {expr} IS NOT NULL)) END"
+        )
+
+
+def _props(field: str) -> str:
+    return ", ".join(f"'{p}'" for p in _FIELDS[field])
+
+
+def records_sql(dialect: Dialect, statements: str = "statements") -> str:
+    """One row per Person / organisation entity_id: the raw fields the model compares."""
+    scalars = ",\n  ".join(
+        f"min(CASE WHEN prop IN ({_props(field)}) THEN trim(value) END) AS {field}" for field in _FIELDS
+    )
+    kinds = ", ".join(f"'{s}'" for s in (PERSON, *ORGANIZATIONS))
+    return f"""
+SELECT
+  entity_id AS unique_id,
+  CASE WHEN min(schema) = '{PERSON}' THEN 'person' ELSE 'organization' END AS kind,
+  {scalars},
+  {dialect.sorted_set("trim(value)", f"prop IN ({_props('id_number')})")} AS id_numbers
+FROM {statements}
+WHERE schema IN ({kinds})
+GROUP BY entity_id
+"""
+
+
+def _first_part(r: str) -> str:
+    return f"coalesce({r}.first_name, CASE WHEN {r}.kind = 'person' THEN split_part({r}.name, ' ', 1) END)"
+
+
+def _last_part(r: str) -> str:
+    return (
+        f"coalesce({r}.last_name, CASE WHEN {r}.kind = 'person' "
+        f"THEN regexp_extract({r}.name, '([^ ]+)$', 1) END)"
+    )
+
+
+def name_parts_sql() -> str:
+    """The distinct name parts whose keys the vocabulary needs."""
+    return f"""
+SELECT DISTINCT part FROM (
+  SELECT {_first_part('r')} AS part FROM {RECORDS_VIEW} r
+  UNION ALL SELECT {_last_part('r')} AS part FROM {RECORDS_VIEW} r
+  UNION ALL SELECT r.name AS part FROM {RECORDS_VIEW} r
+) parts WHERE part IS NOT NULL
+"""
+
+
+def name_keys(parts: pa.Array) -> pa.Table:
+    """ASCII form, metaphone and consonant skeleton of every distinct name part.
+
+    A part with several words ("Anna Maria") is keyed word by word and joined with spaces.
+    """
+    part_list = parts.to_pylist()
+    ascii_forms = [" ".join(filter(None, map(token_ascii, part.split()))) for part in part_list]
+    compact = [form.replace(" ", "") for form in ascii_forms]
+    return pa.table(
+        {
+            "part": pa.array(part_list, pa.string()),
+            "ascii": pa.array([form or None for form in ascii_forms], pa.string()),
+            "metaphone": pa.array([metaphone(c) or None for c in compact], pa.string()),
+            "skeleton": pa.array([skeleton(c) or None for c in compact], pa.string()),
+        }
+    )
+
+
+def features_sql(dialect: Dialect) -> str:
+    """The records with the keys Splink compares and blocks on."""
+    digits = dialect.replace_all("r.phone", "[^0-9]", "")
+    address = "trim(" + dialect.replace_all("lower(r.address)", "[^a-z0-9]+", " ") + ")"
+    return f"""
+SELECT
+  r.unique_id,
+  r.kind,
+  n.ascii AS name_ascii,
+  f.ascii AS first_ascii,
+  f.metaphone AS first_metaphone,
+  l.ascii AS last_ascii,
+  l.metaphone AS last_metaphone,
+  l.skeleton AS last_skeleton,
+  r.birth_date,
+  substr(r.birth_date, 1, 4) AS birth_year,
+  nullif(substr(r.birth_date, 6, 2), '') AS birth_month,
+  nullif(substr(r.birth_date, 9, 2), '') AS birth_day,
+  lower(r.country) AS country,
+  r.id_numbers,
+  r.id_number,
+  nullif({address}, '') AS address,
+  nullif({digits}, '') AS phone,
+  lower(r.email) AS email
+FROM {RECORDS_VIEW} r
+LEFT JOIN {NAME_KEYS_VIEW} n ON n.part = r.name
+LEFT JOIN {NAME_KEYS_VIEW} f ON f.part = {_first_part('r')}
+LEFT JOIN {NAME_KEYS_VIEW} l ON l.part = {_last_part('r')}
+"""

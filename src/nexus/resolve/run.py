@@ -1,0 +1,104 @@
+"""One resolution run: statements -> records -> Splink scores -> judgement-aware clusters."""
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyarrow as pa
+from splink import Linker
+
+from nexus.resolve import model
+from nexus.resolve.backends import DuckDBBackend, SparkBackend, TableInput
+from nexus.resolve.clusters import DEFAULT_THRESHOLD, Clustering, Judgement, cluster
+from nexus.resolve.records import (
+    FEATURES_VIEW,
+    NAME_KEYS_VIEW,
+    RECORDS_VIEW,
+    features_sql,
+    name_keys,
+    name_parts_sql,
+    records_sql,
+)
+
+METHOD = "splink-fs"
+# Below this many records there is too little to estimate parameters from: the priors stand.
+TRAIN_MIN_RECORDS = 5_000
+PREDICT_THRESHOLD = 0.5
+EDGE_COLUMNS = ("left_id", "right_id", "score")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    run_id: str
+    method: str
+    records: int
+    edges: pa.Table  # left_id, right_id, score (match probability) for every pair >= PREDICT_THRESHOLD
+    clustering: Clustering
+
+    @property
+    def mapping(self) -> pa.Table:
+        return self.clustering.mapping
+
+
+def resolve(
+    statements: TableInput,
+    judgements: Iterable[Judgement] = (),
+    backend: DuckDBBackend | SparkBackend | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    train: bool | None = None,
+) -> Resolution:
+    """Resolve the Person and organisation entities among ``statements``.
+
+    ``statements`` is an Arrow table or Parquet file with the store's statement columns.
+    ``train`` re-estimates the model on this data; by default only when there are at
+    least TRAIN_MIN_RECORDS records.
+    """
+    owned = backend is None
+    backend = backend or DuckDBBackend()
+    try:
+        features = prepare(backend, statements)
+        edges = score(backend, features, train)
+        clustering = cluster(features["unique_id"].combine_chunks(), edges, judgements, threshold)
+        return Resolution(uuid.uuid4().hex, METHOD, features.num_rows, edges, clustering)
+    finally:
+        if owned:
+            backend.close()
+
+
+def prepare(backend: DuckDBBackend | SparkBackend, statements: TableInput) -> pa.Table:
+    """Register ``statements`` and build the feature table; returns its ids (one column)."""
+    backend.register("statements", statements)
+    backend.materialise(RECORDS_VIEW, records_sql(backend.dialect))
+    parts = backend.query(name_parts_sql())["part"].combine_chunks()
+    backend.register(NAME_KEYS_VIEW, name_keys(parts))
+    backend.materialise(FEATURES_VIEW, features_sql(backend.dialect))
+    return backend.query(f"SELECT unique_id FROM {FEATURES_VIEW} ORDER BY unique_id")
+
+
+def score(backend: DuckDBBackend | SparkBackend, features: pa.Table, train: bool | None = None) -> pa.Table:
+    """Pairs above PREDICT_THRESHOLD with their match probability, lower id on the left."""
+    n = features.num_rows
+    empty = pa.table({c: pa.array([], pa.float64() if c == "score" else pa.string()) for c in EDGE_COLUMNS})
+    if n < 2:
+        return empty
+    api = backend.splink_api()
+    table = api.register(FEATURES_VIEW)
+    # About one true match per record is a sound prior for feeds that repeat the same people.
+    linker = Linker(table, model.settings(match_prior=min(0.5, 1.0 / (n - 1))), log_level=logging.WARNING)
+    if train if train is not None else n >= TRAIN_MIN_RECORDS:
+        _train(linker, n)
+    predictions = linker.inference.predict(threshold_match_probability=PREDICT_THRESHOLD)
+    edges = backend.query(
+        f"SELECT unique_id_l AS left_id, unique_id_r AS right_id, CAST(match_probability AS DOUBLE) AS score "
+        f"FROM {predictions.physical_name} ORDER BY left_id, right_id"
+    )
+    predictions.drop_table_from_database_and_remove_from_cache()
+    return edges
+
+
+def _train(linker: Linker, n: int) -> None:
+    linker.training.estimate_probability_two_random_records_match(list(model.DETERMINISTIC_RULES), recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=min(5e6, n * 20.0), seed=1)
+    for rule in model.TRAINING_RULES:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=2e6)
