@@ -1,21 +1,30 @@
 """The audit trail: append-only and hash-chained.
 
 Each record's hash covers its own fields and the previous record's hash, so altering,
-deleting, inserting or reordering any record breaks the chain at that record.
+deleting, inserting or reordering any record breaks the chain at that record. Deleting
+the *last* records leaves a shorter chain that is still consistent; two witnesses catch
+that: the ``audit_head`` row written with every append, and an anchor file outside the
+database (``nexus.security.anchor``). On PostgreSQL and SQLite, triggers refuse UPDATE,
+DELETE and TRUNCATE of the trail (migration 0003), so tampering needs the owner or a
+superuser to disable them first — and ``verify_chain`` still shows it.
 """
 
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import orjson
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, or_, select, text, update
 
+from nexus.security import anchor
+from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now
-from nexus.store.schema import audit_log
+from nexus.store.schema import audit_head, audit_log
 
 GENESIS = "0" * 64
+HEAD_ID = 1
 _FIELDS = ("seq", "at", "username", "agency", "action", "purpose", "query", "result_ids", "outcome", "prev_hash")
 
 
@@ -34,7 +43,11 @@ def log_event(
 ) -> int:
     """Append one audit record in its own transaction; returns its sequence number."""
     with store.engine.begin() as conn:
-        return append(conn, viewer, action, query, result_ids, outcome)
+        seq, hash_ = _append(conn, viewer, action, query, result_ids, outcome)
+    witness = anchor.attached(store.engine)
+    if witness is not None:
+        anchor.advance(witness, seq, hash_)
+    return seq
 
 
 def append(
@@ -45,6 +58,11 @@ def append(
     result_ids: Iterable[str] = (),
     outcome: str = "ok",
 ) -> int:
+    """Append one audit record inside the caller's transaction; returns its sequence number."""
+    return _append(conn, viewer, action, query, result_ids, outcome)[0]
+
+
+def _append(conn: Connection, viewer: Viewer, action: str, query: dict, result_ids: Iterable[str], outcome: str) -> tuple[int, str]:
     if conn.dialect.name == "postgresql":
         conn.execute(text("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"))
     last = conn.execute(
@@ -64,7 +82,10 @@ def append(
     }
     row["hash"] = record_hash(row)
     conn.execute(insert(audit_log).values(**row))
-    return row["seq"]
+    conn.execute(
+        update(audit_head).where(audit_head.c.id == HEAD_ID).values(seq=row["seq"], hash=row["hash"], at=row["at"])
+    )
+    return row["seq"], row["hash"]
 
 
 @dataclass(frozen=True)
@@ -74,9 +95,18 @@ class ChainReport:
     first_bad: int | None = None
     problem: str | None = None
 
+    def __str__(self) -> str:
+        if self.ok:
+            return f"audit trail intact: {self.records:,} records"
+        return f"audit trail broken at record {self.first_bad}: {self.problem}"
 
-def verify_chain(store: Store) -> ChainReport:
-    """Walk the chain in order; name the first record that does not fit."""
+
+def verify_chain(store: Store, anchor_file: Path | None = None) -> ChainReport:
+    """Walk the chain in order; name the first record that does not fit.
+
+    Then check that the chain reaches the head row and the anchor file (by default the
+    one attached to the store), which is what reveals a deleted last record.
+    """
     expected_seq, prev = 1, GENESIS
     with store.engine.connect() as conn:
         rows = conn.execution_options(stream_results=True, yield_per=5000).execute(
@@ -91,6 +121,62 @@ def verify_chain(store: Store) -> ChainReport:
                 return ChainReport(False, expected_seq - 1, row["seq"], "contents do not match its hash")
             prev = row["hash"]
             expected_seq += 1
-    return ChainReport(True, expected_seq - 1)
+        head = conn.execute(select(audit_head).where(audit_head.c.id == HEAD_ID)).mappings().first()
+    count = expected_seq - 1
+    witnesses = [("the audit_head row", (head["seq"], head["hash"]) if head else None)]
+    anchor_file = anchor_file or anchor.attached(store.engine)
+    if anchor_file is not None:
+        witnesses.append((f"the anchor file {anchor_file}", anchor.read(anchor_file)))
+    if head is None:
+        return ChainReport(False, count, count + 1, "the audit_head row is missing")
+    hashes = _hashes_at(store, {w[1][0] for w in witnesses if w[1] is not None})
+    for name, witnessed in witnesses:
+        if witnessed is None or witnessed[0] == 0:
+            continue
+        seq, hash_ = witnessed
+        if seq > count:
+            return ChainReport(False, count, count + 1, f"records {count + 1}–{seq} are missing: {name} names record {seq}, the trail ends at {count}")
+        if hashes.get(seq) != hash_:
+            return ChainReport(False, count, seq, f"does not match {name}")
+    if head["seq"] != count:
+        return ChainReport(False, count, head["seq"] + 1, f"the audit_head row stops at record {head['seq']}, the trail ends at {count}")
+    return ChainReport(True, count)
 
 
+def _hashes_at(store: Store, seqs: set[int]) -> dict[int, str]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(audit_log.c.seq, audit_log.c.hash).where(audit_log.c.seq.in_(sorted(seqs))))
+        return {r.seq: r.hash for r in rows}
+
+
+def search_audit(
+    store: Store,
+    viewer: Viewer,
+    *,
+    user: str | None = None,
+    action: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 100,
+) -> list[dict]:
+    """Audit records matching every filter given, oldest first (oversight only)."""
+    require(viewer, "audit.read")
+    c = audit_log.c
+    query = select(audit_log).order_by(c.seq).limit(limit)
+    if user:
+        query = query.where(c.username == user)
+    if action:
+        query = query.where(c.action == action)
+    if since:
+        query = query.where(c.at >= since)
+    if until:
+        query = query.where(c.at < until)
+    if entity_id:
+        quoted = orjson.dumps(entity_id).decode()
+        query = query.where(or_(c.result_ids.contains(quoted, autoescape=True), c.query.contains(quoted, autoescape=True)))
+    with store.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    filters = {k: v for k, v in dict(user=user, action=action, since=since, until=until, entity_id=entity_id, limit=limit).items() if v}
+    log_event(store, viewer, "audit.search", filters, [str(r["seq"]) for r in rows])
+    return rows

@@ -4,10 +4,12 @@ A statement is visible to a viewer when every security dimension allows it:
 - classification ≤ the viewer's clearance (ordered dimension);
 - the viewer's agency originated it, or it is releasable to that agency (``*`` = any);
 - it has no compartment, or the viewer is a member of that compartment (need-to-know);
-- it was not collected under a warrant, or the warrant is in force (or, after expiry
-  or revocation, the viewer's purpose is one of the uses the warrant still allows).
-Roles decide which actions a viewer may take at all. Releasing data outside the
-system (export, dissemination) also honours originator control (ORCON).
+- it was not collected under a warrant, or the warrant is in force (issued, not yet
+  expired, not revoked), or — after expiry or revocation — the viewer's purpose is one
+  of the uses the warrant still allows. A warrant the store does not know is never usable.
+Roles decide which actions a viewer may take at all; an API token narrows that further
+to its scopes. Releasing data outside the system (export, dissemination) also honours
+originator control (ORCON).
 
 ``decide`` answers for one record; ``statement_clause`` is the same rule as SQL, so
 filtering happens in the database and counts never include what a viewer cannot see.
@@ -15,7 +17,9 @@ filtering happens in the database and counts never include what a viewer cannot 
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Table, and_, false, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, Table, and_, false, literal, not_, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from nexus.model.labels import ANY_AGENCY, Labels
 from nexus.security.viewer import Viewer
@@ -50,22 +54,39 @@ class Decision:
     reason: str
 
 
+def role_actions(roles: frozenset[str] | set[str]) -> set[str]:
+    """Every action some role in ``roles`` permits."""
+    return {action for action, allowed in ACTIONS.items() if set(allowed) & set(roles)}
+
+
 def may(viewer: Viewer, action: str) -> bool:
+    if viewer.scopes is not None and action not in viewer.scopes:
+        return False
     return viewer.has_role(*ACTIONS[action])
 
 
 def require(viewer: Viewer, action: str) -> None:
     if not may(viewer, action):
+        if viewer.scopes is not None and action not in viewer.scopes:
+            raise AccessDenied(f"{viewer.user}: this API token is not scoped for {action}")
         raise AccessDenied(f"{viewer.user} ({', '.join(sorted(viewer.roles))}) may not {action}")
 
 
 def decide(viewer: Viewer, labels: Labels, action: str, warrant_in_force: bool = True) -> Decision:
-    """Whether ``viewer`` may take ``action`` on a record carrying ``labels``."""
+    """Whether ``viewer`` may take ``action`` on a record carrying ``labels``.
+
+    ``warrant_in_force`` is whether ``labels.warrant`` is usable by this viewer now
+    (see ``nexus.security.warrants.warrant_usable``).
+    """
     if not may(viewer, action):
-        return Decision(False, f"role does not permit {action}")
+        return Decision(False, f"role or token scope does not permit {action}")
     if labels.classification > viewer.clearance:
         return Decision(False, "classification above clearance")
-    if labels.agency != viewer.agency and ANY_AGENCY not in labels.releasable_to and viewer.agency not in labels.releasable_to:
+    if (
+        labels.agency != viewer.agency
+        and ANY_AGENCY not in labels.releasable_to
+        and viewer.agency not in labels.releasable_to
+    ):
         return Decision(False, "not releasable to the viewer's agency")
     if labels.compartment and labels.compartment not in viewer.compartments:
         return Decision(False, "need-to-know compartment")
@@ -76,37 +97,74 @@ def decide(viewer: Viewer, labels: Labels, action: str, warrant_in_force: bool =
     return Decision(True, "allowed")
 
 
-def statement_clause(viewer: Viewer, table: Table, action: str = "read", now: str | None = None) -> ColumnElement[bool]:
-    """SQL predicate over a table with label columns: rows the viewer may act on."""
-    if not may(viewer, action):
+class _position(FunctionElement):
+    """1-based position of a substring, 0 when absent: exact and case-sensitive on
+    every dialect (LIKE is case-insensitive on SQLite and treats % and _ as wildcards)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_position)
+def _position_default(element, compiler, **kw):
+    needle, haystack = list(element.clauses)
+    return f"instr({compiler.process(haystack, **kw)}, {compiler.process(needle, **kw)})"
+
+
+@compiles(_position, "postgresql")
+def _position_postgresql(element, compiler, **kw):
+    needle, haystack = list(element.clauses)
+    return f"strpos({compiler.process(haystack, **kw)}, {compiler.process(needle, **kw)})"
+
+
+def _in_list(column: ColumnElement, item: str) -> ColumnElement[bool]:
+    """``item`` is one element of a comma-separated list column."""
+    if "," in item:
         return false()
+    return _position(literal(f",{item},"), literal(",") + column + literal(",")) > 0
+
+
+def label_clause(viewer: Viewer, table: Table, action: str = "read") -> ColumnElement[bool]:
+    """Every dimension except the warrant: what the viewer's clearance, agency,
+    compartments and (for releases) ORCON allow."""
     c = table.c
-    releasable = or_(
-        c.agency == viewer.agency,
-        c.releasable_to == ANY_AGENCY,
-        (literal(",") + c.releasable_to + literal(",")).contains(f",{viewer.agency},"),
-    )
+    releasable = or_(c.agency == viewer.agency, _in_list(c.releasable_to, ANY_AGENCY), _in_list(c.releasable_to, viewer.agency))
     compartment = c.compartment.is_(None)
     if viewer.compartments:
         compartment = or_(compartment, c.compartment.in_(sorted(viewer.compartments)))
-    clause = and_(
-        c.classification <= int(viewer.clearance),
-        releasable,
-        compartment,
-        or_(c.warrant.is_(None), c.warrant.in_(usable_warrants(viewer, now))),
-    )
+    clause = and_(c.classification <= int(viewer.clearance), releasable, compartment)
     if action in RELEASE_ACTIONS:
         clause = and_(clause, or_(c.orcon == false(), c.agency == viewer.agency))
     return clause
 
 
-def usable_warrants(viewer: Viewer, now: str | None = None):
+def statement_clause(viewer: Viewer, table: Table, action: str = "read", now: str | None = None) -> ColumnElement[bool]:
+    """SQL predicate over a table with label columns: rows the viewer may act on."""
+    if not may(viewer, action):
+        return false()
+    c = table.c
+    return and_(
+        label_clause(viewer, table, action),
+        or_(c.warrant.is_(None), c.warrant.in_(usable_warrants(viewer, now))),
+    )
+
+
+def warrant_withheld_clause(viewer: Viewer, table: Table, action: str = "read", now: str | None = None) -> ColumnElement[bool]:
+    """Rows the viewer would see were it not for their warrant: the refusals to audit."""
+    if not may(viewer, action):
+        return false()
+    c = table.c
+    return and_(
+        label_clause(viewer, table, action),
+        c.warrant.is_not(None),
+        not_(c.warrant.in_(usable_warrants(viewer, now))),
+    )
+
+
+def usable_warrants(viewer: Viewer, now: str | None = None) -> Select:
     """Warrants whose statements the viewer may use now: in force, or allowing the purpose."""
     now = now or utc_now()
-    in_force = and_(warrants.c.revoked_at.is_(None), warrants.c.expires_at > now)
-    purpose_allowed = (
-        (literal(",") + warrants.c.allowed_uses + literal(",")).contains(f",{viewer.purpose},")
-        if viewer.purpose
-        else false()
-    )
-    return select(warrants.c.id).where(or_(in_force, purpose_allowed))
+    w = warrants.c
+    in_force = and_(w.revoked_at.is_(None), w.expires_at > now)
+    purpose_allowed = _in_list(w.allowed_uses, viewer.purpose) if viewer.purpose.strip() else false()
+    return select(w.id).where(w.issued_at <= now, or_(in_force, purpose_allowed))

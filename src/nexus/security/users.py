@@ -1,8 +1,8 @@
-"""User accounts: agency, roles, clearance and compartments."""
+"""User accounts: agency, roles, clearance, compartments and credentials."""
 
 from collections.abc import Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from nexus.model.labels import Classification
 from nexus.security.viewer import ROLES, Viewer
@@ -20,9 +20,16 @@ def create_user(
     password_hash: str | None = None,
 ) -> None:
     roles = sorted(set(roles))
+    if not roles:
+        raise ValueError("a user needs at least one role")
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise ValueError(f"unknown role {unknown[0]!r} (known: {', '.join(ROLES)})")
+    compartments = sorted(set(compartments))
+    if not username.strip() or not agency.strip():
+        raise ValueError("username and agency must not be empty")
+    if any("," in name for name in (agency, *compartments)):
+        raise ValueError("an agency or compartment name must not contain a comma")
     with store.engine.begin() as conn:
         if conn.execute(select(users.c.username).where(users.c.username == username)).first():
             raise ValueError(f"user {username!r} already exists")
@@ -32,7 +39,7 @@ def create_user(
                 agency=agency,
                 roles=",".join(roles),
                 clearance=int(clearance),
-                compartments=",".join(sorted(set(compartments))),
+                compartments=",".join(compartments),
                 password_hash=password_hash,
                 failed_logins=0,
                 disabled=False,
@@ -52,6 +59,21 @@ def get_user(store: Store, username: str) -> dict | None:
     return dict(row) if row else None
 
 
+def list_users(store: Store) -> list[dict]:
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(users).order_by(users.c.username)).mappings()]
+
+
+def update_user(store: Store, username: str, **values: object) -> None:
+    with store.engine.begin() as conn:
+        if conn.execute(update(users).where(users.c.username == username).values(**values)).rowcount == 0:
+            raise KeyError(f"no user {username!r}")
+
+
+def user_roles(user: dict) -> frozenset[str]:
+    return frozenset(r for r in user["roles"].split(",") if r)
+
+
 def viewer_for(store: Store, username: str, purpose: str = "") -> Viewer:
     user = get_user(store, username)
     if user is None or user["disabled"]:
@@ -59,7 +81,7 @@ def viewer_for(store: Store, username: str, purpose: str = "") -> Viewer:
     return Viewer(
         user=user["username"],
         agency=user["agency"],
-        roles=frozenset(r for r in user["roles"].split(",") if r),
+        roles=user_roles(user),
         clearance=Classification(user["clearance"]),
         compartments=frozenset(c for c in user["compartments"].split(",") if c),
         purpose=purpose,

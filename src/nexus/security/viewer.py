@@ -15,6 +15,9 @@ class Viewer:
     clearance: Classification
     compartments: frozenset[str] = field(default_factory=frozenset)
     purpose: str = ""
+    # Set when a program acts through an API token: the only actions it may take.
+    # None for people (interactive sessions), who are limited by their roles alone.
+    scopes: frozenset[str] | None = None
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

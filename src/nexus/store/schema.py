@@ -159,3 +159,16 @@ audit_log = Table(
     Index("ix_audit_user", "username"),
     Index("ix_audit_action", "action"),
 )
+
+# -- security: tamper evidence for the audit trail (migration 0003) ----------------------
+
+# The newest audit record, written in the same transaction as each append. A deleted
+# last record (tail truncation) leaves the chain intact but no longer reaching this head.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+)

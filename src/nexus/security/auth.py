@@ -1,0 +1,110 @@
+"""Authenticating people: argon2 passwords, lockout after repeated failures, TOTP.
+
+Every attempt, successful or not, is audited. An unknown user, a disabled one and a
+wrong password get the same answer, so the error does not reveal which accounts exist.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from nexus.model.labels import Classification
+from nexus.security import audit
+from nexus.security.policy import AccessDenied
+from nexus.security.users import get_user, update_user, viewer_for
+from nexus.security.viewer import Viewer
+from nexus.store import Store
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+ISSUER = "Nexus"
+
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so both paths cost the same.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+class AuthenticationFailed(AccessDenied):
+    pass
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def set_password(store: Store, username: str, password: str) -> None:
+    update_user(store, username, password_hash=hash_password(password), failed_logins=0, locked_until=None)
+
+
+def enrol_totp(store: Store, username: str) -> str:
+    """Give the user a new TOTP secret; returns the provisioning URI for an authenticator app."""
+    secret = pyotp.random_base32()
+    update_user(store, username, totp_secret=secret)
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
+
+
+def unlock(store: Store, username: str) -> None:
+    update_user(store, username, failed_logins=0, locked_until=None)
+
+
+def principal(store: Store, username: str) -> Viewer:
+    """Who an authentication event is about, for the audit record (even if unknown)."""
+    try:
+        return viewer_for(store, username)
+    except KeyError:
+        return Viewer(user=username, agency="", roles=frozenset(), clearance=Classification.UNCLASSIFIED)
+
+
+def authenticate(store: Store, username: str, password: str, code: str | None = None, now: datetime | None = None) -> str:
+    """Check a password (and TOTP code if enrolled); returns the username or raises."""
+    now = now or datetime.now(UTC)
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    user = get_user(store, username)
+    who = principal(store, username)
+
+    def refuse(reason: str, message: str = "invalid username or password") -> AuthenticationFailed:
+        audit.log_event(store, who, "login", {"username": username, "reason": reason}, outcome="denied")
+        return AuthenticationFailed(message)
+
+    if user is None or user["disabled"] or not user["password_hash"]:
+        _verify(_DUMMY_HASH, password)
+        raise refuse("unknown, disabled or without password")
+    if user["locked_until"] and user["locked_until"] > stamp:
+        raise refuse("locked", f"account {username!r} is locked after repeated failures until {user['locked_until'][:16]} UTC")
+    if not _verify(user["password_hash"], password):
+        _count_failure(store, user, now)
+        raise refuse("bad password")
+    if user["totp_secret"]:
+        if not code:
+            raise refuse("no one-time code", "a one-time code (--code) is required for this account")
+        if not pyotp.TOTP(user["totp_secret"]).verify(code.strip(), for_time=now, valid_window=1):
+            _count_failure(store, user, now)
+            raise refuse("bad one-time code", "invalid one-time code")
+    values: dict = {"failed_logins": 0, "locked_until": None}
+    if _hasher.check_needs_rehash(user["password_hash"]):
+        values["password_hash"] = _hasher.hash(password)
+    update_user(store, username, **values)
+    audit.log_event(store, who, "login", {"username": username}, outcome="ok")
+    return username
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _count_failure(store: Store, user: dict, now: datetime) -> None:
+    failures = user["failed_logins"] + 1
+    if failures >= MAX_FAILURES:
+        locked = (now + LOCKOUT).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        update_user(store, user["username"], failed_logins=0, locked_until=locked)
+    else:
+        update_user(store, user["username"], failed_logins=failures)
+

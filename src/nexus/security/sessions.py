@@ -1,0 +1,74 @@
+"""Login sessions: a random token kept in NEXUS_HOME (mode 0600), its hash in the store."""
+
+import hashlib
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+
+from nexus.security.auth import AuthenticationFailed
+from nexus.store import Store, utc_now
+from nexus.store.schema import auth_sessions
+
+SESSION_LIFETIME = timedelta(hours=8)
+SESSION_FILE = "session"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(store: Store, username: str, lifetime: timedelta = SESSION_LIFETIME) -> tuple[str, str]:
+    """A new session for an authenticated user: (token, expires_at)."""
+    token = secrets.token_urlsafe(32)
+    expires = (datetime.now(UTC) + lifetime).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(auth_sessions).values(id=_digest(token), username=username, created_at=utc_now(), expires_at=expires)
+        )
+    return token, expires
+
+
+def session_user(store: Store, token: str) -> str:
+    """The user a live session belongs to; raises once it has expired or was closed."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(auth_sessions).where(auth_sessions.c.id == _digest(token))).mappings().first()
+    if row is None or row["revoked_at"] is not None or row["expires_at"] <= utc_now():
+        raise AuthenticationFailed("your session has expired or was closed; run `nexus login`")
+    return row["username"]
+
+
+def close_session(store: Store, token: str) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(auth_sessions)
+            .where(auth_sessions.c.id == _digest(token), auth_sessions.c.revoked_at.is_(None))
+            .values(revoked_at=utc_now())
+        )
+
+
+def save_token(home: Path, token: str) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / SESSION_FILE
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token)
+    return path
+
+
+def load_token(home: Path) -> str | None:
+    path = home / SESSION_FILE
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return None
+    if mode & 0o077:
+        raise AuthenticationFailed(f"{path} is readable by others (mode {mode:o}); run `nexus login` again")
+    return path.read_text().strip() or None
+
+
+def forget_token(home: Path) -> None:
+    (home / SESSION_FILE).unlink(missing_ok=True)

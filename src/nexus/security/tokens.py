@@ -1,0 +1,110 @@
+"""API tokens for programs: scoped to actions, stored only as a hash, audited on every use.
+
+A token is ``nxt_<id>_<secret>``. The secret has 256 random bits, so a SHA-256 digest
+is enough to store it safely (a slow password hash would only slow every request).
+A token's scopes never widen what its user's roles allow: they are checked against the
+roles when the token is made and intersected with them again at every use.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, select, update
+
+from nexus.security import audit
+from nexus.security.auth import AuthenticationFailed, principal
+from nexus.security.policy import ACTIONS, AccessDenied, role_actions
+from nexus.security.users import get_user, user_roles, viewer_for
+from nexus.security.viewer import Viewer
+from nexus.store import Store, utc_now
+from nexus.store.schema import api_tokens
+
+PREFIX = "nxt"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse_scopes(text: str) -> frozenset[str]:
+    scopes = frozenset(s.strip() for s in text.split(",") if s.strip())
+    unknown = sorted(scopes - set(ACTIONS))
+    if unknown:
+        raise ValueError(f"unknown scope {unknown[0]!r} (known: {', '.join(sorted(ACTIONS))})")
+    if not scopes:
+        raise ValueError("a token needs at least one scope")
+    return scopes
+
+
+def create_token(store: Store, creator: Viewer, username: str, scopes: frozenset[str], expires_days: int | None = None) -> str:
+    """Make a token for ``username``; returns it (shown once, never stored)."""
+    if creator.scopes is not None:
+        raise AccessDenied("an API token cannot create tokens; log in as a person")
+    if username != creator.user and not creator.has_role(*ACTIONS["users.manage"]):
+        raise AccessDenied(f"{creator.user} may not create tokens for {username}")
+    user = get_user(store, username)
+    if user is None or user["disabled"]:
+        raise KeyError(f"no active user {username!r}")
+    beyond = sorted(scopes - role_actions(user_roles(user)))
+    if beyond:
+        raise AccessDenied(f"{username}'s roles do not permit {', '.join(beyond)}; a token cannot widen them")
+    token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    expires = (datetime.now(UTC) + timedelta(days=expires_days)).strftime("%Y-%m-%dT%H:%M:%S.%f") if expires_days else None
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(api_tokens).values(
+                id=token_id, token_hash=_digest(secret), username=username, scopes=",".join(sorted(scopes)),
+                created_at=utc_now(), expires_at=expires,
+            )
+        )
+        audit.append(conn, creator, "tokens.create", {"token": token_id, "user": username, "scopes": sorted(scopes)})
+    return f"{PREFIX}_{token_id}_{secret}"
+
+
+def viewer_for_token(store: Store, token: str, purpose: str = "") -> Viewer:
+    """The viewer a program acts as; every use (and every refusal) is audited."""
+    prefix, _, rest = token.strip().partition("_")
+    token_id, _, secret = rest.partition("_")
+    with store.engine.connect() as conn:
+        row = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).mappings().first() if prefix == PREFIX else None
+
+    def refuse(reason: str, username: str = "") -> AuthenticationFailed:
+        audit.log_event(store, principal(store, username), "auth.token", {"token": token_id, "reason": reason}, outcome="denied")
+        return AuthenticationFailed("invalid, expired or revoked API token")
+
+    if row is None or not hmac.compare_digest(row["token_hash"], _digest(secret)):
+        raise refuse("unknown token or wrong secret")
+    if row["revoked_at"] is not None:
+        raise refuse("revoked", row["username"])
+    if row["expires_at"] is not None and row["expires_at"] <= utc_now():
+        raise refuse("expired", row["username"])
+    try:
+        viewer = viewer_for(store, row["username"], purpose)
+    except KeyError:
+        raise refuse("user disabled or removed", row["username"]) from None
+    scopes = frozenset(row["scopes"].split(",")) & role_actions(viewer.roles)
+    viewer = replace(viewer, scopes=scopes)
+    audit.log_event(store, viewer, "auth.token", {"token": token_id, "scopes": sorted(scopes)})
+    return viewer
+
+
+def list_tokens(store: Store, username: str | None = None) -> list[dict]:
+    query = select(api_tokens).order_by(api_tokens.c.username, api_tokens.c.created_at)
+    if username:
+        query = query.where(api_tokens.c.username == username)
+    with store.engine.connect() as conn:
+        return [{k: v for k, v in r.items() if k != "token_hash"} for r in conn.execute(query).mappings()]
+
+
+def revoke_token(store: Store, viewer: Viewer, token_id: str) -> None:
+    with store.engine.begin() as conn:
+        row = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).mappings().first()
+        if row is None:
+            raise KeyError(f"no API token {token_id!r}")
+        if row["username"] != viewer.user and not viewer.has_role(*ACTIONS["users.manage"]):
+            raise AccessDenied(f"{viewer.user} may not revoke {row['username']}'s tokens")
+        conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=utc_now()))
+        audit.append(conn, viewer, "tokens.revoke", {"token": token_id, "user": row["username"]})

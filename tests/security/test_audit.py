@@ -1,0 +1,125 @@
+"""The audit trail resists and reveals tampering, on SQLite and PostgreSQL.
+
+Tampering needs the database protection out of the way first, as a hostile DBA would:
+PostgreSQL triggers disabled by a superuser, SQLite triggers dropped.
+"""
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from nexus.model.labels import Classification
+from nexus.security import anchor, audit
+from nexus.security.viewer import Viewer
+
+USER = Viewer("alice", "POLICE", frozenset({"analyst"}), Classification.SECRET, purpose="case 7")
+
+
+def fill(store, n=6):
+    for i in range(n):
+        audit.log_event(store, USER, "search", {"q": f"name {i}"}, [f"e{i}"])
+
+
+def hostile_dba(conn) -> None:
+    """Remove the append-only protection, as the table owner or a superuser can."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        conn.execute(text("ALTER TABLE audit_head DISABLE TRIGGER USER"))
+    else:
+        names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit%'")).scalars().all()
+        for name in names:
+            conn.execute(text(f"DROP TRIGGER {name}"))
+
+
+def test_an_untouched_trail_verifies(store):
+    fill(store)
+    assert audit.verify_chain(store) == audit.ChainReport(True, 6)
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_log SET outcome = 'ok' WHERE seq = 2",
+    "DELETE FROM audit_log WHERE seq = 6",
+    "DELETE FROM audit_head",
+    "UPDATE audit_head SET seq = 3",
+    "INSERT INTO audit_head (id, seq, hash, at) VALUES (2, 1, 'x', 'x')",
+])
+def test_the_database_refuses_changes_to_the_trail(store, statement):
+    fill(store)
+    with pytest.raises(DBAPIError, match="append-only|audit_head"):
+        with store.engine.begin() as conn:
+            conn.execute(text(statement))
+    assert audit.verify_chain(store).ok
+
+
+def test_postgres_refuses_truncate(store):
+    if store.dialect != "postgresql":
+        pytest.skip("TRUNCATE is PostgreSQL's")
+    fill(store)
+    with pytest.raises(DBAPIError, match="append-only"):
+        with store.engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_log"))
+
+
+def test_an_altered_record_is_named(store):
+    fill(store)
+    with store.engine.begin() as conn:
+        hostile_dba(conn)
+        conn.execute(text("UPDATE audit_log SET result_ids = '[]' WHERE seq = 3"))
+    report = audit.verify_chain(store)
+    assert (report.ok, report.first_bad, report.problem) == (False, 3, "contents do not match its hash")
+
+
+def test_a_deleted_middle_record_is_named(store):
+    fill(store)
+    with store.engine.begin() as conn:
+        hostile_dba(conn)
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 4"))
+    report = audit.verify_chain(store)
+    assert not report.ok and report.first_bad == 4 and "missing" in report.problem
+
+
+def test_a_rehashed_forgery_breaks_the_link_to_the_next_record(store):
+    fill(store)
+    with store.engine.connect() as conn:
+        row = dict(conn.execute(text("SELECT * FROM audit_log WHERE seq = 2")).mappings().one())
+    row["result_ids"] = "[]"
+    forged = audit.record_hash(row)
+    with store.engine.begin() as conn:
+        hostile_dba(conn)
+        conn.execute(text("UPDATE audit_log SET result_ids = '[]', hash = :h WHERE seq = 2"), {"h": forged})
+    report = audit.verify_chain(store)
+    assert (report.first_bad, report.problem) == (3, "does not link to the record before it")
+
+
+def test_a_deleted_last_record_is_caught_by_the_head_row(store):
+    fill(store)
+    with store.engine.begin() as conn:
+        hostile_dba(conn)
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 6"))
+    report = audit.verify_chain(store)
+    assert not report.ok and report.first_bad == 6 and "audit_head" in report.problem
+
+
+def test_a_truncated_tail_with_a_rewound_head_is_caught_by_the_anchor_file(store, tmp_path):
+    anchor.attach(store.engine, tmp_path / "audit.anchor")
+    fill(store)
+    assert anchor.read(tmp_path / "audit.anchor")[0] == 6
+    with store.engine.begin() as conn:
+        hostile_dba(conn)
+        last = conn.execute(text("SELECT seq, hash FROM audit_log WHERE seq = 4")).one()
+        conn.execute(text("DELETE FROM audit_log WHERE seq > 4"))
+        conn.execute(text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": last.seq, "h": last.hash})
+    report = audit.verify_chain(store)
+    assert not report.ok and report.first_bad == 5
+    assert "anchor file" in report.problem and "5–6 are missing" in report.problem
+    # Without the outside witness the cut would go unseen: that is why it exists.
+    anchor.attach(store.engine, tmp_path / "elsewhere.anchor")
+    assert audit.verify_chain(store).ok
+
+
+def test_the_anchor_file_only_moves_forward(tmp_path):
+    path = tmp_path / "a"
+    anchor.advance(path, 5, "h5")
+    anchor.advance(path, 3, "h3")
+    assert anchor.read(path) == (5, "h5")
+    assert path.stat().st_mode & 0o777 == 0o600
