@@ -6,7 +6,7 @@ judgements (same / not same) override the model and `recluster` recomputes canon
 ids from the stored edges and judgements, which is how a merge is undone.
 """
 
-from nexus.resolve.backends import DuckDBBackend, SparkBackend, local_spark
+from nexus.resolve.backends import DuckDBBackend, SparkBackend, spark_session
 from nexus.resolve.clusters import Clustering, Judgement, cluster, cluster_id
 from nexus.resolve.run import Resolution, resolve
 from nexus.resolve.writeback import (
@@ -34,6 +34,6 @@ __all__ = [
     "write_resolution",
     "cluster",
     "cluster_id",
-    "local_spark",
     "resolve",
+    "spark_session",
 ]

@@ -49,8 +49,8 @@ class DuckDBBackend:
 class SparkBackend:
     dialect = Dialect("spark")
 
-    def __init__(self, spark):
-        self.spark = spark
+    def __init__(self, spark=None):
+        self.spark = spark or spark_session()
 
     def register(self, name: str, table: TableInput) -> None:
         if isinstance(table, Path):
@@ -74,21 +74,31 @@ class SparkBackend:
         self.spark.catalog.clearCache()
 
 
-def local_spark(cores: int = 2, warehouse: Path | None = None):
-    """A Spark session in local mode: loopback only, no UI, few shuffle partitions."""
+
+def spark_session(cores: int = 2, shuffle_partitions: int | None = None, warehouse: Path | None = None):
+    """A local-mode Spark session (loopback, no UI) with Splink's string-similarity jar.
+
+    Splink's jaro_winkler and friends are JVM UDFs shipped inside the splink wheel; the
+    jar has to be on the classpath when the session starts, so an existing session
+    without it cannot be reused.
+    """
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
 
-    builder = (
-        SparkSession.builder.master(f"local[{cores}]")
+    builder = SparkSession.builder
+    if warehouse is not None:
+        builder = builder.config("spark.sql.warehouse.dir", str(warehouse))
+    return (
+        builder.master(f"local[{cores}]")
         .appName("nexus-resolve")
+        .config("spark.jars", similarity_jar_location())
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", str(cores * 2))
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions or cores * 2))
+        .config("spark.default.parallelism", str(shuffle_partitions or cores * 2))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
     )
-    if warehouse is not None:
-        builder = builder.config("spark.sql.warehouse.dir", str(warehouse))
-    return builder.getOrCreate()
