@@ -13,7 +13,8 @@ Mapping worth knowing:
   an empty or unknown quality -> alias (never dropped). "A; B" and
   "<original script> (<latin>; <latin>)" in one ALIAS_NAME are split into names.
 - Dates of birth: DATE, YEAR and every year of FROM_YEAR..TO_YEAR become birthDate
-  values in FtM prefix form; TYPE_OF_DATE adds nothing FtM can hold.
+  values in FtM prefix form; TYPE_OF_DATE adds nothing FtM can hold. A date given only
+  as NOTE prose is read when it is a month ("August 1961"); the NOTE is always kept.
 - COMMENTS1 ("other information": identifiers, family, whereabouts, sometimes the
   reason) goes to the subject's notes, not to Sanction.reason.
 - Text the list gives where a country is expected but that names none ("Sudanese by
@@ -50,6 +51,7 @@ TERROR_PROGRAMMES = frozenset({"Al-Qaida", "Taliban", "ISIL (Da'esh) & Al-Qaida"
 TERROR_REFERENCE_PREFIXES = ("QD", "TA")
 PASSPORT_TYPE = re.compile(r"pass|pasap", re.IGNORECASE)  # Passport, passeport, pasaporte
 MAX_BIRTH_YEAR_SPAN = 20
+PROSE_MONTH_FORMATS = ("%B %Y", "%b. %Y", "%b %Y")
 
 _ALIAS_SEPARATOR = re.compile(r";(?![^(]*\))")  # a ';' not inside parentheses
 _PARENTHESISED = re.compile(
@@ -170,11 +172,14 @@ class _Listing:
         values = [date for date in dates if date]
         first, last = _text(birth, "FROM_YEAR"), _text(birth, "TO_YEAR")
         years = self._year_range(first, last) if first or last else []
-        subject.add("birthDate", values + years)
         note = _text(birth, "NOTE")
-        if note and (values or years):
+        if note and not (values or years or first or last):
+            # Some dates exist only as prose in NOTE ("August 1961", "Nov. 1973").
+            values = [date for date in (_month_in_prose(note),) if date]
+        subject.add("birthDate", values + years)
+        if note:
             when = ", ".join(values + ([f"between {first} and {last}"] if years else []))
-            subject.add("notes", f"Date of birth {when}: {note}")
+            subject.add("notes", f"Date of birth {when}: {note}" if when else f"Date of birth: {note}")
 
     def _year_range(self, first: str | None, last: str | None) -> list[str]:
         field = "INDIVIDUAL_DATE_OF_BIRTH/FROM_YEAR"
@@ -301,8 +306,8 @@ def _clean(text: str | None) -> str | None:
     return collapsed or None
 
 
-def _joined(*parts: str | None) -> str | None:
-    return ", ".join(dict.fromkeys(part for part in parts if part)) or None
+def _joined(*parts: str | None) -> str:
+    return ", ".join(dict.fromkeys(part for part in parts if part))
 
 
 def _add_country(entity: EntityProxy, prop: str, value: str | None) -> bool:
@@ -315,6 +320,14 @@ def _add_country(entity: EntityProxy, prop: str, value: str | None) -> bool:
 
 def _derived_id(*parts: str | None) -> str:
     return f"unsc-{make_entity_id(*(part or '' for part in parts))}"
+
+
+def _month_in_prose(text: str) -> str | None:
+    for form in PROSE_MONTH_FORMATS:
+        month = registry.date.clean(text, format=form)
+        if month is not None:
+            return month
+    return None
 
 
 def _is_year(text: str) -> bool:

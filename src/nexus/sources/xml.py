@@ -69,7 +69,11 @@ def iter_elements(path: Path, tags: Collection[str]) -> Iterator[tuple[etree._El
             if open_matches == 0:
                 _release(element)
     except etree.XMLSyntaxError as exc:
-        raise SourceError(f"{path}: line {exc.lineno}: malformed XML: {exc.msg}") from None
+        # The parser's own log holds the first real error; the exception itself can be a
+        # later, vaguer one ("no element found" at line 0).
+        first = context.error_log[0] if len(context.error_log) else None
+        line, message = (first.line, first.message) if first else (exc.lineno, exc.msg)
+        raise SourceError(f"{path}: line {line}: malformed XML: {message}") from None
 
 
 def _refuse_entity_declarations(path: Path, docinfo: etree.DocInfo) -> None:
