@@ -1,0 +1,57 @@
+"""The FIU's view: bank accounts, who holds them, and the payments between them."""
+
+import numpy as np
+
+from nexus.synth import places
+from nexus.synth.arrays import STRING, ids, iso_dates, strings
+from nexus.synth.manifest import FTM, ManifestFile, SuggestedLabels
+from nexus.synth.noise import Noise
+from nexus.synth.observables import WorldOutput
+from nexus.synth.observables.people import person_records, write_people
+from nexus.synth.output import FtMWriter, RecordIds
+from nexus.synth.world import NO_INDEX, World
+
+FILE = "fiu/accounts.ftm.json"
+NOISE = Noise(variant=0.3, typo=0.03, swapped=0.05, dob_missing=0.3, dob_year_only=0.05, nationality_missing=0.3)
+
+
+class FinancialIntelligence:
+    name = "payments"
+
+    def generate(self, world: World, rng: np.random.Generator, out: WorldOutput) -> list[ManifestFile]:
+        (out.dir / FILE).parent.mkdir(parents=True, exist_ok=True)
+        accounts, payments, companies = world.accounts, world.payments, world.companies
+        by_person = accounts.holder_person != NO_INDEX
+        people, shown = person_records(world, rng, out, FILE, "FIU-P", accounts.holder_person[by_person], NOISE)
+        firms = RecordIds("FIU-C", rng.permutation(np.unique(accounts.holder_company[~by_person])), len(companies))
+        out.truth.add(FILE, "Company", firms.ids, world.company_ids(firms.rows))
+        holder = np.empty(len(accounts), dtype=STRING)
+        holder[by_person] = people.of(accounts.holder_person[by_person])
+        holder[~by_person] = firms.of(accounts.holder_company[~by_person])
+        account_ids = ids("FIU-B", np.arange(len(accounts)))
+        ownership_ids = ids("FIU-O", np.arange(len(accounts)))
+        payment_ids = ids("FIU-T", np.arange(len(payments)))
+
+        writer = FtMWriter(out.dir / FILE)
+        write_people(writer, world, people, shown)
+        writer.write("Company", firms.ids, name=companies.name[firms.rows], jurisdiction=companies.jurisdiction[firms.rows],
+                     registrationNumber=companies.registration[firms.rows])
+        banks = strings([b[0] for b in places.BANKS])
+        writer.write("BankAccount", account_ids, iban=accounts.iban, bankName=banks[accounts.bank],
+                     country=np.strings.lower(np.strings.slice(accounts.iban, 0, 2)))
+        writer.write("Ownership", ownership_ids, owner=holder, asset=account_ids,
+                     role=np.full(len(accounts), "account holder"))
+        writer.write("Payment", payment_ids, payer=holder[payments.payer], payerAccount=account_ids[payments.payer],
+                     beneficiary=holder[payments.beneficiary], beneficiaryAccount=account_ids[payments.beneficiary],
+                     amount=np.char.mod("%.2f", payments.amount), currency=np.full(len(payments), "EUR"),
+                     date=iso_dates(payments.date))
+
+        for link in world.links("mule_payment"):
+            payment = link.facts[0]
+            payer, beneficiary = payments.payer[payment], payments.beneficiary[payment]
+            link.evidence = (FILE, [people.id_of(link.a), str(ownership_ids[payer]), str(account_ids[payer]),
+                                    str(payment_ids[payment]), str(account_ids[beneficiary]),
+                                    str(ownership_ids[beneficiary]), people.id_of(link.b)])
+        return [ManifestFile(FILE, FTM, "fiu", "fiu_accounts", "FIU: accounts, holders and reported payments",
+                             SuggestedLabels("CONFIDENTIAL", releasable_to=("fiu", "police", "intel"),
+                                             legal_basis="AML Directive art. 32"), writer.close())]

@@ -1,0 +1,56 @@
+from pathlib import Path
+
+import pytest
+
+from nexus.synth import SIZES, WorldManifest, generate
+from nexus.synth.bridges import BRIDGE_KINDS
+
+from conftest import SEED
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_writes_byte_identical_files(world_dir: Path, tmp_path: Path) -> None:
+    generate(tmp_path, SEED, "small")
+    assert _files(tmp_path) == _files(world_dir)
+
+
+def test_another_seed_makes_another_world(world_dir: Path, tmp_path: Path) -> None:
+    generate(tmp_path, SEED + 1, "small")
+    first, second = _files(world_dir), _files(tmp_path)
+    assert first.keys() == second.keys()
+    data = [name for name in first if not name.endswith(".mapping.yml")]  # mappings are fixed
+    assert data and all(first[name] != second[name] for name in data)
+
+
+def test_manifest_lists_every_file_with_labels_and_counts(world_dir: Path, manifest: WorldManifest) -> None:
+    assert manifest.size == "small" and manifest.seed == SEED
+    assert manifest.people == SIZES["small"].people == manifest.counts["people"]
+    assert manifest.counts["groups"] == 2 * SIZES["small"].groups_per_side
+    assert manifest.counts["bridges"] == len(BRIDGE_KINDS) * SIZES["small"].bridges_per_kind
+    assert manifest.counts["companies"] >= SIZES["small"].people // 8
+
+    agencies = {f.agency for f in manifest.files}
+    assert {"police", "customs", "prison", "fiu", "intel", "partner", "registry", "piu", "treasury"} <= agencies
+    for f in manifest.files:
+        assert (world_dir / f.path).stat().st_size > 0
+        assert f.counts["records"] > 0
+        assert (f.format == "csv") == (f.mapping is not None)
+        if f.mapping:
+            assert (world_dir / f.mapping).is_file()
+    labels = {f.source: f.labels for f in manifest.files}
+    assert labels["national_watchlist"].is_list
+    assert sum(f.labels.is_list for f in manifest.files) == 1
+    assert labels["intel_intercepts"].classification == "SECRET"
+    assert labels["intel_intercepts"].orcon and labels["intel_intercepts"].warrant == "WARRANT-2026-017"
+    assert labels["partner_liaison"].releasable_to == ("intel",)
+    assert {f.format for f in manifest.files} == {"ftm", "csv"}
+    for path in manifest.truth.values():
+        assert (world_dir / path).is_file()
+
+
+def test_unknown_size_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown world size 'huge'"):
+        generate(tmp_path, 1, "huge")
