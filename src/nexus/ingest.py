@@ -10,18 +10,21 @@
 """
 
 import hashlib
-from collections.abc import Callable, Iterable
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection, and_, insert, select, update
 
-from nexus.model.statements import entity_statements
+from nexus.model.statements import batch_context, statement_values
 from nexus.sources.base import Record, RecordError
 from nexus.store import Store, utc_now
 from nexus.store.schema import ingest_errors, ingest_runs, statements
-from nexus.store.writer import upsert_statements
+from nexus.store.writer import upsert_values
 
 BATCH_STATEMENTS = 20_000
 
@@ -90,75 +93,40 @@ def ingest(
     retention = registered["retention_days"]
     retention_until = date.today() + timedelta(days=retention) if retention else None
     result = IngestResult(run_id, source, resumed_from=skip)
-    batch: dict[str, tuple] = {}
-    batch_errors: list[RecordError] = []
-    batch_entities = 0
-    done = skip
-
-    def flush(conn: Connection) -> None:
-        nonlocal batch_entities
-        upsert_statements(conn, list(batch.values()))
-        if batch_errors:
-            conn.execute(
-                insert(ingest_errors),
-                [dict(run_id=run_id, location=e.location, field=e.field, message=e.message) for e in batch_errors],
-            )
-        conn.execute(
-            update(ingest_runs)
-            .where(ingest_runs.c.id == run_id)
-            .values(
-                records_done=done,
-                entities=ingest_runs.c.entities + batch_entities,
-                statements=ingest_runs.c.statements + len(batch),
-                errors=ingest_runs.c.errors + len(batch_errors),
-            )
-        )
-        result.statements += len(batch)
-        batch.clear()
-        batch_errors.clear()
-        batch_entities = 0
-
     strict_conn = store.engine.connect() if strict else None
-    strict_tx = strict_conn.begin() if strict_conn else None
+    strict_tx = strict_conn.begin() if strict_conn is not None else None
+    context = batch_context(source, labels, started, retention_until)
+    writer = BatchWriter(store, run_id, context, strict_conn)
+    batch = Batch()
     try:
         for record in records:
             if record.position < skip:
                 continue
-            done = record.position + 1
+            batch.done = record.position + 1
             result.records += 1
             if record.error is not None:
                 result.errors.append(record.error)
-                batch_errors.append(record.error)
+                batch.errors.append(record.error)
                 if strict:
                     raise IngestFailed(result.errors)
             for proxy in record.entities:
-                for row in entity_statements(proxy, source, labels, started, retention_until):
-                    batch[row[0]] = row
-                batch_entities += 1
-                result.entities += 1
-            if len(batch) >= BATCH_STATEMENTS:
-                if strict_conn is not None:
-                    flush(strict_conn)
-                else:
-                    with store.engine.begin() as conn:
-                        flush(conn)
+                for row in statement_values(proxy, source):
+                    batch.rows[row[0]] = row
+                batch.entities += 1
+            if len(batch.rows) >= BATCH_STATEMENTS:
+                result.entities += batch.entities
+                result.statements += len(batch.rows)
+                writer.submit(batch)
+                batch = Batch(done=batch.done)
                 if progress:
                     progress(result.records)
-        with (strict_conn.begin_nested() if strict_conn else store.engine.begin()) as conn_or_tx:
-            conn = strict_conn if strict_conn is not None else conn_or_tx
-            flush(conn)
+        writer.finish()
+        result.entities += batch.entities
+        result.statements += len(batch.rows)
+        with writer.transaction() as conn:
+            write_batch(conn, run_id, context, batch)
             if not partial:
-                result.retired = conn.execute(
-                    update(statements)
-                    .where(
-                        and_(
-                            statements.c.source == source,
-                            statements.c.last_seen < started,
-                            statements.c.retired_at.is_(None),
-                        )
-                    )
-                    .values(retired_at=utc_now())
-                ).rowcount
+                result.retired = retire_unseen(conn, source, started)
             conn.execute(
                 update(ingest_runs)
                 .where(ingest_runs.c.id == run_id)
@@ -167,6 +135,7 @@ def ingest(
         if strict_tx is not None:
             strict_tx.commit()
     except BaseException:
+        writer.abort()
         if strict_tx is not None:
             strict_tx.rollback()
             with store.engine.begin() as conn:
@@ -178,6 +147,98 @@ def ingest(
     if progress:
         progress(result.records)
     return result
+
+
+@dataclass
+class Batch:
+    done: int = 0  # records consumed up to and including this batch
+    rows: dict[str, tuple] = field(default_factory=dict)
+    errors: list[RecordError] = field(default_factory=list)
+    entities: int = 0
+
+
+def write_batch(conn: Connection, run_id: int, context: dict, batch: Batch) -> None:
+    """A batch's statements, its record errors and the run's checkpoint, in one transaction."""
+    upsert_values(conn, context, list(batch.rows.values()))
+    if batch.errors:
+        conn.execute(
+            insert(ingest_errors),
+            [dict(run_id=run_id, location=e.location, field=e.field, message=e.message) for e in batch.errors],
+        )
+    conn.execute(
+        update(ingest_runs)
+        .where(ingest_runs.c.id == run_id)
+        .values(
+            records_done=batch.done,
+            entities=ingest_runs.c.entities + batch.entities,
+            statements=ingest_runs.c.statements + len(batch.rows),
+            errors=ingest_runs.c.errors + len(batch.errors),
+        )
+    )
+
+
+def retire_unseen(conn: Connection, source: str, started: str) -> int:
+    """Mark the source's statements this complete run did not see as retired."""
+    return conn.execute(
+        update(statements)
+        .where(
+            and_(
+                statements.c.source == source,
+                statements.c.last_seen < started,
+                statements.c.retired_at.is_(None),
+            )
+        )
+        .values(retired_at=utc_now())
+    ).rowcount
+
+
+class BatchWriter:
+    """Writes batches on a background thread while the caller parses the next one.
+
+    The database drivers release the GIL while they work, so parsing and writing
+    overlap. At most two batches wait in the queue, which bounds memory.
+    """
+
+    def __init__(self, store: Store, run_id: int, context: dict, conn: Connection | None):
+        self.store, self.run_id, self.context, self.conn = store, run_id, context, conn
+        self.queue: queue.Queue[Batch | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="nexus-ingest-writer", daemon=True)
+        self.thread.start()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        if self.conn is not None:
+            yield self.conn
+        else:
+            with self.store.engine.begin() as conn:
+                yield conn
+
+    def _run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is not None:
+                continue
+            try:
+                with self.transaction() as conn:
+                    write_batch(conn, self.run_id, self.context, batch)
+            except BaseException as exc:  # handed to the caller's thread
+                self.error = exc
+
+    def submit(self, batch: Batch) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(batch)
+
+    def finish(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def abort(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
 
 
 def _last_run(conn: Connection, source: str) -> dict | None:

@@ -44,6 +44,37 @@ def statement_id(source: str, entity_id: str, prop: str, value: str, lang: str |
     return key
 
 
+VALUE_COLUMNS = ("id", "entity_id", "schema", "prop", "prop_type", "value", "original_value", "lang")
+
+
+def statement_values(proxy: EntityProxy, source: str) -> Iterator[tuple]:
+    """The per-statement part of an entity's rows (VALUE_COLUMNS), with its ``id`` statement."""
+    entity_id = proxy.id
+    if entity_id is None:
+        raise ValueError("entity has no id")
+    schema = proxy.schema.name
+    yield (statement_id(source, entity_id, BASE_PROP, entity_id), entity_id, schema, BASE_PROP, "id", entity_id, None, None)
+    for prop, value in proxy.itervalues():
+        yield (statement_id(source, entity_id, prop.name, value), entity_id, schema, prop.name, prop.type.name, value, None, None)
+
+
+def batch_context(source: str, labels: Labels, seen: str, retention_until: date | None) -> dict:
+    """The columns every statement of one ingest batch shares."""
+    return {
+        "source": source,
+        "agency": labels.agency,
+        "classification": int(labels.classification),
+        "releasable_to": labels.releasable_text,
+        "compartment": labels.compartment,
+        "orcon": labels.orcon,
+        "warrant": labels.warrant,
+        "legal_basis": labels.legal_basis,
+        "first_seen": seen,
+        "last_seen": seen,
+        "retention_until": retention_until.isoformat() if retention_until else None,
+    }
+
+
 def entity_statements(
     proxy: EntityProxy,
     source: str,
@@ -51,29 +82,8 @@ def entity_statements(
     seen: str,
     retention_until: date | None,
 ) -> Iterator[tuple]:
-    """Rows (in STATEMENT_COLUMNS order) for one entity, including its ``id`` base statement."""
-    entity_id = proxy.id
-    if entity_id is None:
-        raise ValueError("entity has no id")
-    schema = proxy.schema.name
-    retention = retention_until.isoformat() if retention_until else None
-    label_cols = (
-        labels.agency,
-        int(labels.classification),
-        labels.releasable_text,
-        labels.compartment,
-        labels.orcon,
-        labels.warrant,
-        labels.legal_basis,
-    )
-    yield (
-        statement_id(source, entity_id, BASE_PROP, entity_id),
-        entity_id, entity_id, schema, BASE_PROP, "id", entity_id, None, None, source,
-        *label_cols, seen, seen, retention,
-    )
-    for prop, value in proxy.itervalues():
-        yield (
-            statement_id(source, entity_id, prop.name, value),
-            entity_id, entity_id, schema, prop.name, prop.type.name, value, None, None, source,
-            *label_cols, seen, seen, retention,
-        )
+    """Full rows (in STATEMENT_COLUMNS order) for one entity."""
+    context = batch_context(source, labels, seen, retention_until)
+    for values in statement_values(proxy, source):
+        row = dict(zip(VALUE_COLUMNS, values), canonical_id=values[1], **context)
+        yield tuple(row[c] for c in STATEMENT_COLUMNS)

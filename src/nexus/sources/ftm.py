@@ -1,11 +1,20 @@
-"""FollowTheMoney JSON lines (OpenSanctions, Aleph and ``nexus export ftm`` output)."""
+"""FollowTheMoney JSON lines (OpenSanctions, Aleph and ``nexus export ftm`` output).
+
+FtM JSON carries values already cleaned by the producer, so free-text types (names,
+addresses, e-mails, phones …) are only sanitised. Types with a syntax or a closed
+vocabulary (dates, countries, topics, genders, languages, entity references …) are
+checked, memoised per value because they repeat; a value that fails is dropped and
+reported as a field error while the rest of the entity loads.
+"""
 
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import orjson
-from followthemoney import model
+from followthemoney import EntityProxy, model, registry
 from followthemoney.exc import InvalidData
+from followthemoney.util import sanitize_text
 
 from nexus.sources.base import Record, RecordError
 from nexus.sources.limits import MAX_LINE_BYTES, open_text_lines
@@ -15,48 +24,76 @@ class FtMFormat:
     name = "ftm"
 
     def read(self, path: Path, **options: object) -> Iterator[Record]:
+        source = str(path)
         for position, (lineno, line) in enumerate(open_text_lines(path)):
             if not line.strip():
                 yield Record(position)
                 continue
-
-            def error(message: str, field: str | None = None) -> Record:
-                return Record(position, error=RecordError(str(path), f"line {lineno}", field, message))
-
-            if len(line) > MAX_LINE_BYTES:
-                yield error(f"line longer than {MAX_LINE_BYTES} bytes")
-                continue
             try:
-                data = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                yield error(f"invalid JSON: {exc}")
+                proxy, dropped = parse_entity(line)
+            except BadLine as exc:
+                yield Record(position, error=RecordError(source, f"line {lineno}", exc.field, exc.message))
                 continue
-            if not isinstance(data, dict):
-                yield error("expected a JSON object")
-                continue
-            if not isinstance(data.get("id"), str) or not data["id"]:
-                yield error("missing entity id", "id")
-                continue
-            schema = data.get("schema")
-            if not isinstance(schema, str) or model.get(schema) is None:
-                yield error(f"unknown schema {schema!r}", "schema")
-                continue
-            properties = data.get("properties", {})
-            if not isinstance(properties, dict):
-                yield error("properties must be an object", "properties")
-                continue
-            bad = [p for p, v in properties.items() if not isinstance(v, list)]
-            if bad:
-                yield error("property values must be a list", f"properties.{bad[0]}")
-                continue
-            try:
-                proxy = model.make_entity(schema)
-                proxy.id = data["id"]
-                for prop, values in properties.items():
-                    if prop not in proxy.schema.properties:
-                        raise InvalidData(f"unknown property {prop!r} for schema {schema}")
-                    proxy.add(prop, [v for v in values if isinstance(v, str)], cleaned=False)
-            except InvalidData as exc:
-                yield error(str(exc), "properties")
-                continue
-            yield Record(position, [proxy])
+            error = RecordError(source, f"line {lineno}", *dropped) if dropped else None
+            yield Record(position, [proxy], error)
+
+
+class BadLine(Exception):
+    def __init__(self, message: str, field: str | None = None):
+        self.message, self.field = message, field
+
+
+def parse_entity(line: str) -> tuple[EntityProxy, tuple[str, str] | None]:
+    """One JSON line to an entity, plus a field error if some values were dropped."""
+    if len(line) > MAX_LINE_BYTES:
+        raise BadLine(f"line longer than {MAX_LINE_BYTES} bytes")
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise BadLine(f"invalid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadLine("expected a JSON object")
+    if not isinstance(data.get("id"), str) or not data["id"]:
+        raise BadLine("missing entity id", "id")
+    schema = data.get("schema")
+    if not isinstance(schema, str) or model.get(schema) is None:
+        raise BadLine(f"unknown schema {schema!r}", "schema")
+    properties = data.get("properties", {})
+    if not isinstance(properties, dict):
+        raise BadLine("properties must be an object", "properties")
+    proxy = model.make_entity(schema)
+    try:
+        proxy.id = data["id"]
+    except InvalidData as exc:
+        raise BadLine(str(exc), "id") from None
+    rejected: list[str] = []
+    for name, values in properties.items():
+        prop = proxy.schema.properties.get(name)
+        if prop is None or prop.stub:
+            raise BadLine(f"unknown property for schema {schema}", f"properties.{name}")
+        if not isinstance(values, list):
+            raise BadLine("property values must be a list", f"properties.{name}")
+        for raw in values:
+            value = clean_value(prop.type.name, raw) if isinstance(raw, str) else None
+            if value is None:
+                rejected.append(name)
+            else:
+                proxy.unsafe_add(prop, value, cleaned=True)
+    if rejected:
+        return proxy, (f"properties.{rejected[0]}", f"{len(rejected)} value(s) not valid for their type were dropped")
+    return proxy, None
+
+
+CHECKED_TYPES = frozenset(
+    t.name
+    for t in (registry.date, registry.country, registry.topic, registry.gender, registry.language,
+              registry.entity, registry.number, registry.checksum, registry.ip, registry.url)
+)
+
+
+@lru_cache(maxsize=200_000)
+def clean_value(type_name: str, value: str) -> str | None:
+    text = sanitize_text(value)
+    if text is None or type_name not in CHECKED_TYPES:
+        return text
+    return registry.get(type_name).clean_text(text)

@@ -58,8 +58,6 @@ statements = Table(
     Column("retired_at", String(32)),
     Index("ix_statements_canonical", "canonical_id"),
     Index("ix_statements_entity", "entity_id"),
-    Index("ix_statements_source_seen", "source", "last_seen"),
-    Index("ix_statements_prop_type", "prop_type"),
 )
 
 ingest_runs = Table(

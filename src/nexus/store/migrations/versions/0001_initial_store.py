@@ -88,15 +88,11 @@ def upgrade() -> None:
     with op.batch_alter_table('statements', schema=None) as batch_op:
         batch_op.create_index('ix_statements_canonical', ['canonical_id'], unique=False)
         batch_op.create_index('ix_statements_entity', ['entity_id'], unique=False)
-        batch_op.create_index('ix_statements_prop_type', ['prop_type'], unique=False)
-        batch_op.create_index('ix_statements_source_seen', ['source', 'last_seen'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('statements', schema=None) as batch_op:
-        batch_op.drop_index('ix_statements_source_seen')
-        batch_op.drop_index('ix_statements_prop_type')
         batch_op.drop_index('ix_statements_entity')
         batch_op.drop_index('ix_statements_canonical')
 

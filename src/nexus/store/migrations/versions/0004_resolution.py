@@ -1,6 +1,6 @@
 """resolution: scored pairs of each resolver run, and analysts' same / not-same judgements
 
-Revision ID: 0003_resolution
+Revision ID: 0004_resolution
 Revises: 0003
 """
 
