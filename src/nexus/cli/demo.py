@@ -1,7 +1,112 @@
-"""`nexus synth` and `nexus demo` (filled in as the synthetic world lands)."""
+"""`nexus synth` and `nexus demo`: the synthetic world, end to end."""
+
+import time
+from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from nexus.cli.context import current_viewer, open_store
+from nexus.config import load_settings
+from nexus.ingest import IngestResult, ingest
+from nexus.model.labels import Classification, Labels
+from nexus.security import audit
+from nexus.service.search import count_visible
+from nexus.sources import get_format
+from nexus.store import Store
+
+console = Console()
+SHARED_UN_LIST = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "sanctions" / "un_consolidated_2017.xml"
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("synth")(synth_command)
+    app.command("demo")(demo_command)
+
+
+def synth_command(
+    seed: int = typer.Option(1, help="random seed; the same seed gives the same world"),
+    size: str = typer.Option("small", help="small (~10k people), medium (~200k) or large (~2M)"),
+    output: Path | None = typer.Option(None, help="folder to write [NEXUS_HOME/synth/SIZE-SEED]"),
+    load: bool = typer.Option(False, "--ingest", help="also ingest every file into the workspace"),
+) -> None:
+    """Generate the synthetic world (agencies' records, watchlist, ground truth)."""
+    from nexus.synth import generate
+
+    folder = output or load_settings().home / "synth" / f"{size}-{seed}"
+    started = time.perf_counter()
+    with console.status(f"generating the {size} world (seed {seed})"):
+        manifest = generate(folder, seed, size)
+    console.print(
+        f"world written to {folder} in {time.perf_counter() - started:.1f}s: "
+        + ", ".join(f"{v:,} {k}" for k, v in manifest.counts.items())
+    )
+    if load:
+        store = open_store()
+        load_world(store, folder, manifest)
+
+
+def load_world(store: Store, folder: Path, manifest) -> list[IngestResult]:
+    """Register each of the world's files as a source with its agency's labels, and ingest it."""
+    viewer = current_viewer(store, purpose="ingest")
+    results = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("ingesting the world", total=len(manifest.files))
+        for item in manifest.files:
+            labels = Labels(
+                agency=item.agency,
+                classification=Classification.parse(item.labels.classification),
+                releasable_to=tuple(item.labels.releasable_to),
+                compartment=item.labels.compartment,
+                orcon=item.labels.orcon,
+                warrant=item.labels.warrant,
+                legal_basis=item.labels.legal_basis,
+            )
+            store.register_source(item.source, item.format, labels, is_list=item.labels.is_list,
+                                  description=item.description)
+            path = folder / item.path
+            options = {"mapping": folder / item.mapping} if item.mapping else {}
+            bar.update(task, description=f"ingesting {item.source}")
+            results.append(ingest(store, item.source, path, get_format(item.format).read(path, **options)))
+            audit.log_event(store, viewer, "ingest", {"source": item.source, "path": str(path)}, [])
+            bar.advance(task)
+    for r in results:
+        state = "unchanged" if r.skipped_unchanged else f"{r.entities:,} entities, {r.statements:,} statements"
+        console.print(f"  {r.source}: {state}" + (f", {len(r.errors)} errors" if r.errors else ""))
+    return results
+
+
+def demo_command(
+    seed: int = typer.Option(7, help="seed of the synthetic world"),
+    size: str = typer.Option("small", help="world size"),
+) -> None:
+    """Run the whole job on the synthetic world and print what was found."""
+    from nexus.synth import generate
+
+    settings = load_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = open_store()
+    lines = [f"# Nexus demo — {size} world, seed {seed}", ""]
+    folder = settings.home / "synth" / f"{size}-{seed}"
+    started = time.perf_counter()
+    with console.status(f"generating the {size} world"):
+        manifest = generate(folder, seed, size)
+    console.rule("1. sources")
+    console.print(f"world: {folder} ({time.perf_counter() - started:.1f}s)")
+    load_world(store, folder, manifest)
+    if SHARED_UN_LIST.is_file():
+        store.register_source("un-sc", "un-sc", Labels(agency="UNSC", classification=Classification.UNCLASSIFIED),
+                              is_list=True, description="UN Security Council Consolidated List")
+        result = ingest(store, "un-sc", SHARED_UN_LIST, get_format("un-sc").read(SHARED_UN_LIST))
+        console.print(f"  un-sc: {'unchanged' if result.skipped_unchanged else f'{result.entities:,} entities'}")
+    counts = count_visible(store, current_viewer(store, purpose="demo"))
+    console.print(f"store: {counts['statements']:,} statements, "
+                  + ", ".join(f"{n:,} {schema}" for schema, n in counts["entities"].items() if n >= 100))
+    lines += ["## Sources", "", *(f"- {s}: {n:,} statements" for s, n in counts["sources"].items()), ""]
+    report = settings.home / "reports" / f"demo-{size}-{seed}.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    console.rule("done")
+    console.print(f"report: {report}")

@@ -34,7 +34,10 @@ class _Collect(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        # Entities skipped for empty keys are optional parts of a row, not errors.
+        message = record.getMessage()
+        if DROPPED_PROPERTY.search(message):
+            self.messages.append(message)
 
 
 @contextmanager
@@ -137,6 +140,6 @@ class CSVMappingFormat:
             return Record(position, error=RecordError(str(path), location, ",".join(keys), "row has no value in the key columns"))
         error = None
         if dropped:
-            fields = ",".join(sorted({m.group(1) for m in map(DROPPED_PROPERTY.search, dropped) if m})) or None
+            fields = ",".join(sorted({DROPPED_PROPERTY.search(m).group(1) for m in dropped}))
             error = RecordError(str(path), location, fields, "; ".join(dropped))
         return Record(position, list(entities), error)
