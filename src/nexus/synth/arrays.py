@@ -26,7 +26,7 @@ def ids(prefix: str, index: np.ndarray, width: int = 7) -> np.ndarray:
 
 def digits(rng: np.random.Generator, count: int, length: int) -> np.ndarray:
     """``count`` random digit strings of exactly ``length`` digits."""
-    out = np.full(count, "", dtype=STRING)
+    out: np.ndarray = np.full(count, "", dtype=STRING)
     remaining = length
     while remaining > 0:
         step = min(remaining, 9)
@@ -38,7 +38,7 @@ def digits(rng: np.random.Generator, count: int, length: int) -> np.ndarray:
 
 def letters(rng: np.random.Generator, count: int, length: int) -> np.ndarray:
     alphabet = strings(list("ABCDEFGHJKLMNPRSTUVWXYZ"))
-    out = np.full(count, "", dtype=STRING)
+    out: np.ndarray = np.full(count, "", dtype=STRING)
     for _ in range(length):
         out = np.strings.add(out, alphabet[rng.integers(0, len(alphabet), count)])
     return out

@@ -14,7 +14,7 @@ from nexus.synth import places
 from nexus.synth.arrays import STRING, days, pick
 from nexus.synth.world import (
     CRIME, HOSTEL, NO_INDEX, NONE, RELATIONSHIPS, SHARES_SURNAME, TERROR, Bridge, Link, World,
-    _companies, new_accounts, payment_rows, share_surname, stay_rows, trip_rows,
+    new_accounts, new_companies, payment_rows, share_surname, stay_rows, trip_rows,
 )
 
 MAX_HOPS = 4
@@ -22,7 +22,7 @@ Realised = list[tuple[tuple[int, ...], str | None]]  # per link: fact rows, shar
 
 
 def _directorship(world: World, rng: np.random.Generator, a: np.ndarray, b: np.ndarray) -> Realised:
-    company = world.companies.extend(**_companies(rng, len(a), world.addresses).columns)
+    company = world.companies.extend(**new_companies(rng, len(a), world.addresses).columns)
     start = world.companies.incorporated[company] + rng.integers(0, 900, len(a))
     world.directorships.extend(company=np.r_[company, company], person=np.r_[a, b], start=np.r_[start, start])
     return [((int(c),), None) for c in company]
@@ -65,7 +65,7 @@ def _family(world: World, rng: np.random.Generator, a: np.ndarray, b: np.ndarray
     relationship = pick(rng, RELATIONSHIPS, len(a))
     rows = world.family.extend(a=a, b=b, relationship=relationship)
     kin = np.isin(relationship, np.array(SHARES_SURNAME, dtype=STRING))
-    share_surname(world, a[kin], b[kin])
+    share_surname(world.names, world.people, a[kin], b[kin])
     return [((int(r),), None) for r in rows]
 
 

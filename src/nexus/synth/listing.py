@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from nexus.synth.world import CRIME, HOSTEL, NONE, TERROR, Table, World, _nationalities, _parts
+from nexus.synth.world import CRIME, HOSTEL, NONE, TERROR, Table, World, draw_name_parts, draw_nationalities
 
 LOOKALIKE_SHARE = 0.3
 
@@ -15,7 +15,7 @@ def plant_watchlist(world: World, rng: np.random.Generator) -> None:
     listed = np.unique(np.concatenate([m.person[rng.random(len(m)) < chance], np.array(endpoints, dtype=np.int64)]))
     world.listed = listed
     _plant_lookalikes(world, rng, listed)
-    world.unlisted_noise = _strangers(world, rng, max(1, len(listed) // 2))
+    world.strangers = _strangers(world, rng, max(1, len(listed) // 2))
 
 
 def _plant_lookalikes(world: World, rng: np.random.Generator, listed: np.ndarray) -> None:
@@ -30,7 +30,7 @@ def _plant_lookalikes(world: World, rng: np.random.Generator, listed: np.ndarray
     for column in ("culture", "gender", "given", "family"):
         people.columns[column][doubles] = people.columns[column][originals]
     people.birth[doubles] = people.birth[originals] + rng.choice([-1, 1], len(doubles)) * rng.integers(3 * 365, 25 * 365, len(doubles))
-    people.nationality[doubles] = _nationalities(rng, people.culture[doubles])
+    people.nationality[doubles] = draw_nationalities(rng, people.culture[doubles])
 
 
 def _strangers(world: World, rng: np.random.Generator, count: int) -> Table:
@@ -40,10 +40,10 @@ def _strangers(world: World, rng: np.random.Generator, count: int) -> Table:
     return Table({
         "culture": culture,
         "gender": gender,
-        "given": _parts(rng, world.names, culture, gender, ("male", "female")),
-        "family": _parts(rng, world.names, culture, gender, ("family_male", "family_female")),
+        "given": draw_name_parts(rng, world.names, culture, gender, ("male", "female")),
+        "family": draw_name_parts(rng, world.names, culture, gender, ("family_male", "family_female")),
         "birth": rng.integers(-7300, 12000, count),
-        "nationality": _nationalities(rng, culture),
+        "nationality": draw_nationalities(rng, culture),
     })
 
 

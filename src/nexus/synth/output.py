@@ -1,12 +1,11 @@
 """Streaming writers: FtM JSON lines, CSV tables, and the record-to-truth index."""
 
+import csv
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import orjson
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from nexus.synth.arrays import ids, join
 
@@ -44,9 +43,13 @@ class FtMWriter:
 
 
 def write_csv(path: Path, columns: dict[str, np.ndarray]) -> int:
-    table = pa.table({name: pa.array(column.tolist(), pa.string()) for name, column in columns.items()})
-    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
-    return table.num_rows
+    """A header and one row per index of the equal-length ``columns``; returns the row count."""
+    rows = list(zip(*(column.tolist() for column in columns.values()), strict=True))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    return len(rows)
 
 
 class RecordIds:

@@ -5,12 +5,11 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from nexus.synth.arrays import iso_dates, join
+from nexus.synth.arrays import ids, iso_dates, join, strings
 from nexus.synth.listing import lookalikes
 from nexus.synth.names import CULTURES
 from nexus.synth.observables.watchlist import STRANGER_PREFIX
-from nexus.synth.arrays import ids, strings
-from nexus.synth.world import SIDE_NAMES, World
+from nexus.synth.world import SIDE_NAMES, Bridge, World
 
 TRUTH_DIR = "truth"
 FILES = {
@@ -52,16 +51,18 @@ def write_people(world: World, path: Path) -> None:
             fh.write("".join(lines.tolist()).encode())
 
 
-def _bridge(bridge) -> dict:
-    links, path = [], []
+def _bridge(bridge: Bridge) -> dict:
+    links: list[dict] = []
+    path: list[str] = []
     for link in bridge.links:
         if link.evidence is None:
             raise MissingEvidence(f"{bridge.id}: no observables plug-in recorded a {link.kind!r} link")
         file, hop_path = link.evidence
         path.extend(hop_path if not path else hop_path[1:])
-        links.append({"kind": link.kind, "from": f"P{link.a:07d}", "to": f"P{link.b:07d}", "file": file, "path": hop_path})
+        links.append({"kind": link.kind, "from": World.person_id(link.a), "to": World.person_id(link.b),
+                      "file": file, "path": hop_path})
     return {"id": bridge.id, "kind": bridge.kind, "hops": bridge.hops,
-            "persons": [f"P{p:07d}" for p in bridge.persons], "path": path, "links": links}
+            "persons": [World.person_id(p) for p in bridge.persons], "path": path, "links": links}
 
 
 def write_truth(world: World, out_dir: Path) -> dict[str, str]:
@@ -77,7 +78,7 @@ def write_truth(world: World, out_dir: Path) -> dict[str, str]:
     doubles, resembles = lookalikes(world)
     _dump(out_dir / FILES["watchlist"], {
         "listed": world.person_ids(np.sort(world.listed)).tolist(),
-        "strangers": ids(STRANGER_PREFIX, np.arange(len(world.unlisted_noise))).tolist(),
+        "strangers": ids(STRANGER_PREFIX, np.arange(len(world.strangers))).tolist(),
         "lookalikes": [{"true_id": d, "resembles": r} for d, r in
                        zip(world.person_ids(doubles).tolist(), world.person_ids(resembles).tolist(), strict=True)],
     })

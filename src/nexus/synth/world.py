@@ -49,7 +49,7 @@ class Table:
     columns: dict[str, np.ndarray]
 
     def __len__(self) -> int:
-        return len(next(iter(self.columns.values())))
+        return len(next(iter(self.columns.values()), ()))
 
     def __getattr__(self, name: str) -> np.ndarray:
         try:
@@ -109,13 +109,17 @@ class World:
     stays: Table
     bridges: list[Bridge] = field(default_factory=list)
     listed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # people on the watchlist
-    unlisted_noise: Table | None = None  # watchlist entries that are nobody in the population
+    strangers: Table = field(default_factory=lambda: Table({}))  # listed, but nobody in this population
 
     def links(self, kind: str) -> list[Link]:
         return [link for bridge in self.bridges for link in bridge.links if link.kind == kind]
 
     def link_people(self, kind: str) -> np.ndarray:
         return np.unique(np.array([p for link in self.links(kind) for p in (link.a, link.b)], dtype=np.int64))
+
+    @staticmethod
+    def person_id(row: int) -> str:
+        return f"{PERSON}{row:07d}"
 
     def person_ids(self, rows: np.ndarray) -> np.ndarray:
         return ids(PERSON, rows)
@@ -127,7 +131,7 @@ class World:
         return ids(GROUP, rows)
 
 
-def _parts(rng: np.random.Generator, names: NameTable, culture: np.ndarray, kinds: np.ndarray, labels: tuple[str, str]) -> np.ndarray:
+def draw_name_parts(rng: np.random.Generator, names: NameTable, culture: np.ndarray, kinds: np.ndarray, labels: tuple[str, str]) -> np.ndarray:
     """Name-part ids drawn Zipf-like from each culture's pool for the kind label chosen by ``kinds``."""
     parts = np.zeros(len(culture), dtype=np.int32)
     for c in range(len(CULTURES)):
@@ -138,7 +142,7 @@ def _parts(rng: np.random.Generator, names: NameTable, culture: np.ndarray, kind
     return parts
 
 
-def _nationalities(rng: np.random.Generator, culture: np.ndarray) -> np.ndarray:
+def draw_nationalities(rng: np.random.Generator, culture: np.ndarray) -> np.ndarray:
     out = np.empty(len(culture), dtype=STRING)
     for c, spec in enumerate(CULTURES):
         mask = culture == c
@@ -158,7 +162,7 @@ def phones(rng: np.random.Generator, countries: np.ndarray) -> np.ndarray:
 def _addresses(rng: np.random.Generator, count: int) -> Table:
     city = rng.integers(0, len(places.CITIES), count)
     city_names, countries, postcodes, languages = (strings([c[i] for c in places.CITIES]) for i in range(4))
-    street = np.empty(count, dtype=STRING)
+    street: np.ndarray = np.empty(count, dtype=STRING)
     for language, names in places.STREETS.items():
         mask = languages[city] == language
         street[mask] = pick(rng, names, int(mask.sum()))
@@ -180,7 +184,7 @@ def _people(rng: np.random.Generator, names: NameTable, n: int, addresses: Table
     weights = np.array([c.weight for c in CULTURES])
     culture = rng.choice(len(CULTURES), size=n, p=weights / weights.sum()).astype(np.int8)
     gender = (rng.random(n) < 0.42).astype(np.int8)
-    nationality = _nationalities(rng, culture)
+    nationality = draw_nationalities(rng, culture)
     address = rng.integers(2, len(addresses), n)
     address[rng.random(n) < 0.01] = HOSTEL
     # most people use a phone of the country they live in, some keep their home number
@@ -190,8 +194,8 @@ def _people(rng: np.random.Generator, names: NameTable, n: int, addresses: Table
     return Table({
         "culture": culture,
         "gender": gender,
-        "given": _parts(rng, names, culture, gender, ("male", "female")),
-        "family": _parts(rng, names, culture, gender, ("family_male", "family_female")),
+        "given": draw_name_parts(rng, names, culture, gender, ("male", "female")),
+        "family": draw_name_parts(rng, names, culture, gender, ("family_male", "family_female")),
         "birth": rng.integers(days("1950-01-01"), days("2005-12-31"), n),
         "nationality": nationality,
         "address": address,
@@ -206,6 +210,7 @@ def _people(rng: np.random.Generator, names: NameTable, n: int, addresses: Table
 
 
 def emails(world: "World", index: np.ndarray) -> np.ndarray:
+    """given.family<n>@domain, in ASCII."""
     people = world.people
     given = world.names.ascii[people.given[index]]
     family = world.names.ascii[people.family[index]]
@@ -213,7 +218,7 @@ def emails(world: "World", index: np.ndarray) -> np.ndarray:
     return join(given, ".", family, people.mail_number[index].astype(STRING), "@", domain)
 
 
-def _companies(rng: np.random.Generator, count: int, addresses: Table) -> Table:
+def new_companies(rng: np.random.Generator, count: int, addresses: Table) -> Table:
     jurisdiction = pick(rng, tuple(places.LEGAL_FORMS), count)
     form = np.empty(count, dtype=STRING)
     for code, forms in places.LEGAL_FORMS.items():
@@ -294,9 +299,8 @@ RELATIONSHIPS = ("sibling", "spouse", "cousin", "parent", "child", "in-law")
 SHARES_SURNAME = ("sibling", "cousin", "parent", "child")
 
 
-def share_surname(world: "World", a: np.ndarray, b: np.ndarray) -> None:
+def share_surname(names: NameTable, people: Table, a: np.ndarray, b: np.ndarray) -> None:
     """Give ``b`` the family name of ``a``, in ``b``'s grammatical gender."""
-    names, people = world.names, world.people
     female = people.gender[b] == FEMALE
     people.family[b] = np.where(female, names.feminine[people.family[a]], names.masculine[people.family[a]])
     people.culture[b] = people.culture[a]
@@ -310,8 +314,7 @@ def _same_culture_partners(rng: np.random.Generator, people: Table, a: np.ndarra
     return order[starts[c] + (rng.random(len(a)) * (ends[c] - starts[c])).astype(np.int64)]
 
 
-def _family(rng: np.random.Generator, world: "World") -> Table:
-    people, memberships = world.people, world.memberships
+def _family(rng: np.random.Generator, names: NameTable, people: Table, memberships: Table) -> Table:
     a = rng.choice(len(people), size=len(people) // 7, replace=False)
     b = _same_culture_partners(rng, people, a)
     # cells and gangs recruit kin: the first two members of every group are siblings
@@ -323,14 +326,13 @@ def _family(rng: np.random.Generator, world: "World") -> Table:
     keep = a != b
     a, b, relationship = a[keep], b[keep], relationship[keep]
     kin = np.isin(relationship, strings(SHARES_SURNAME))
-    share_surname(world, a[kin], b[kin])
+    share_surname(names, people, a[kin], b[kin])
     return Table({"a": a, "b": b, "relationship": relationship})
 
 
-def _associates(rng: np.random.Generator, world: "World") -> Table:
-    m = world.memberships
+def _associates(rng: np.random.Generator, people: Table, m: Table) -> Table:
     same_group = np.flatnonzero(m.group[1:] == m.group[:-1])
-    background = rng.choice(len(world.people), size=(len(world.people) // 20, 2))
+    background = rng.choice(len(people), size=(len(people) // 20, 2))
     a = np.concatenate([m.person[same_group], background[:, 0]])
     b = np.concatenate([m.person[same_group + 1], background[:, 1]])
     keep = a != b
@@ -373,8 +375,7 @@ def payment_rows(rng: np.random.Generator, payer: np.ndarray, beneficiary: np.nd
     }
 
 
-def _payments(rng: np.random.Generator, world: "World") -> Table:
-    accounts = world.accounts
+def _payments(rng: np.random.Generator, accounts: Table) -> Table:
     n = len(accounts) * 2
     payer, beneficiary = rng.integers(0, len(accounts), n), rng.integers(0, len(accounts), n)
     keep = payer != beneficiary
@@ -427,16 +428,14 @@ def build_world(seed: int, size: WorldSize, rng: np.random.Generator) -> World:
     n = size.people
     addresses = _addresses(rng, max(10, int(n / 2.5)))
     people = _people(rng, names, n, addresses)
-    companies = _companies(rng, max(10, n // 8), addresses)
+    companies = new_companies(rng, max(10, n // 8), addresses)
     directorships, ownerships = _company_roles(rng, companies, n)
     groups, memberships = _groups(rng, names, people, size.groups_per_side)
-    empty = Table({})
-    world = World(seed, size, names, people, addresses, companies, directorships, ownerships, groups,
-                  memberships, empty, empty, empty, empty, empty, empty, empty)
-    world.family = _family(rng, world)
-    world.associates = _associates(rng, world)
-    world.accounts = _accounts(rng, people, companies)
-    world.payments = _payments(rng, world)
-    world.trips, world.travellers = _travel(rng, people)
-    world.stays = _stays(rng, people)
-    return world
+    family = _family(rng, names, people, memberships)
+    associates = _associates(rng, people, memberships)
+    accounts = _accounts(rng, people, companies)
+    payments = _payments(rng, accounts)
+    trips, travellers = _travel(rng, people)
+    stays = _stays(rng, people)
+    return World(seed, size, names, people, addresses, companies, directorships, ownerships, groups, memberships,
+                 family, associates, accounts, payments, trips, travellers, stays)

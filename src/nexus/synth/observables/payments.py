@@ -9,7 +9,7 @@ from nexus.synth.noise import Noise
 from nexus.synth.observables import WorldOutput
 from nexus.synth.observables.people import person_records, write_people
 from nexus.synth.output import FtMWriter, RecordIds
-from nexus.synth.world import NO_INDEX, World
+from nexus.synth.world import NO_INDEX, World, emails
 
 FILE = "fiu/accounts.ftm.json"
 NOISE = Noise(variant=0.3, typo=0.03, swapped=0.05, dob_missing=0.3, dob_year_only=0.05, nationality_missing=0.3)
@@ -33,7 +33,8 @@ class FinancialIntelligence:
         payment_ids = ids("FIU-T", np.arange(len(payments)))
 
         writer = FtMWriter(out.dir / FILE)
-        write_people(writer, world, people, shown)
+        email = np.where(rng.random(len(people.rows)) < 0.6, emails(world, people.rows), "")  # from the bank's KYC
+        write_people(writer, world, people, shown, email=email)
         writer.write("Company", firms.ids, name=companies.name[firms.rows], jurisdiction=companies.jurisdiction[firms.rows],
                      registrationNumber=companies.registration[firms.rows])
         banks = strings([b[0] for b in places.BANKS])

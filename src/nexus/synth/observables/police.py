@@ -9,7 +9,7 @@ from nexus.synth.observables import WorldOutput
 from nexus.synth.observables.companies import write_addresses
 from nexus.synth.observables.people import person_records, phone_lists, sample, write_people
 from nexus.synth.output import FtMWriter, RecordIds
-from nexus.synth.world import CRIME, NO_INDEX, TERROR, World
+from nexus.synth.world import CRIME, NO_INDEX, TERROR, World, emails
 
 FILE = "police/cases.ftm.json"
 NOISE = Noise(variant=0.2, typo=0.02, swapped=0.1, upper_family=True, dob_missing=0.05, dob_year_only=0.05)
@@ -53,11 +53,12 @@ class PoliceCases:
         second = [addresses.id_of(a) if a != NO_INDEX else None for a in address2.tolist()]
         address_lists = [[h, s] if s else [h] for h, s in zip(home, second, strict=True)]
         passport = np.where(rng.random(len(rows)) < 0.3, people.passport[rows], "")
+        email = np.where(rng.random(len(rows)) < 0.4, emails(world, rows), "")
 
         writer = FtMWriter(out.dir / FILE)
         write_addresses(writer, world, addresses)
         write_people(writer, world, records, shown, phone=phone_lists(world, rows), addressEntity=address_lists,
-                     passportNumber=passport, topics=_topics(world, rows))
+                     passportNumber=passport, email=email, topics=_topics(world, rows))
 
         f = world.family
         known = np.flatnonzero(records.has(f.a) & records.has(f.b))

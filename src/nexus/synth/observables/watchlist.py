@@ -36,7 +36,7 @@ class Watchlist:
         (out.dir / FILE).parent.mkdir(parents=True, exist_ok=True)
         people, names, m, g = world.people, world.names, world.memberships, world.groups
         listed = rng.permutation(world.listed)
-        strangers = world.unlisted_noise
+        strangers = world.strangers
         listed_ids = ids("WL-P", np.arange(len(listed)))
         stranger_ids = ids(STRANGER_PREFIX, np.arange(len(strangers)))
         out.truth.add(FILE, "Person", listed_ids, world.person_ids(listed))
