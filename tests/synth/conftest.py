@@ -1,16 +1,11 @@
-"""One small world per test session, and readers for what it wrote."""
+"""One small world per test session, its manifest, entities and truth records."""
 
 from pathlib import Path
 
-import orjson
 import pytest
-import yaml
-from followthemoney import model
-from followthemoney.mapping.query import QueryMapping
+from synth_files import SEED, ftm_lines, mapped_csv
 
 from nexus.synth import WorldManifest, generate
-
-SEED = 7
 
 
 @pytest.fixture(scope="session")
@@ -23,20 +18,6 @@ def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def manifest(world_dir: Path) -> WorldManifest:
     return WorldManifest.load(world_dir / "manifest.json")
-
-
-def ftm_lines(path: Path) -> list[dict]:
-    with path.open("rb") as fh:
-        return [orjson.loads(line) for line in fh]
-
-
-def mapped_csv(world_dir: Path, mapping: str, csv: str) -> list[dict]:
-    """Map a CSV file through its YAML with followthemoney.mapping, the CSV path given here."""
-    spec = yaml.safe_load((world_dir / mapping).read_text(encoding="utf-8"))
-    (query,) = spec["queries"]
-    query = {**query, "csv_url": str(world_dir / csv)}
-    mapping_ = QueryMapping(model, query)
-    return [entity.to_dict() for record in mapping_.source.records for entity in mapping_.map(record).values()]
 
 
 @pytest.fixture(scope="session")

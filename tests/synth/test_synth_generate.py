@@ -5,7 +5,7 @@ import pytest
 from nexus.synth import SIZES, WorldManifest, generate
 from nexus.synth.bridges import BRIDGE_KINDS
 
-from conftest import SEED
+from synth_files import SEED
 
 
 def _files(root: Path) -> dict[str, bytes]:

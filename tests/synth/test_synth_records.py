@@ -6,7 +6,7 @@ from followthemoney import model
 
 from nexus.synth import WorldManifest
 
-from conftest import ftm_lines
+from synth_files import ftm_lines
 
 
 def _assert_loads_without_loss(data: dict, where: str) -> None:

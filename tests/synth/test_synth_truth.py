@@ -10,7 +10,7 @@ from nexus.synth import WorldManifest
 from nexus.synth.bridges import BRIDGE_KINDS, MAX_HOPS
 from nexus.synth.observables.intelligence import PHONE_NODE
 
-from conftest import ftm_lines
+from synth_files import ftm_lines
 
 
 def _graph(entities: dict[str, list[dict]]) -> dict[str, set[str]]:
