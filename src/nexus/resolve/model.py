@@ -14,17 +14,17 @@ def _level(level, m: float, u: float):
     return level.configure(m_probability=m, u_probability=u)
 
 
-def _name_part(column: str, metaphone: str, swapped: str) -> cl.CustomComparison:
+def _name_part(column: str, metaphone: str, swapped: str, exact_u: float) -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name=column,
         comparison_levels=[
             cll.NullLevel(column),
-            _level(cll.ExactMatchLevel(column), 0.85, 0.002),
-            _level(cll.JaroWinklerLevel(column, 0.92), 0.08, 0.002),
+            _level(cll.ExactMatchLevel(column), 0.85, exact_u),
+            _level(cll.JaroWinklerLevel(column, 0.92), 0.08, 0.003),
             _level(cll.ColumnsReversedLevel(column, swapped), 0.02, 0.0002),
             _level(cll.ExactMatchLevel(metaphone), 0.02, 0.005),
             _level(cll.JaroWinklerLevel(column, 0.8), 0.02, 0.03),
-            _level(cll.ElseLevel(), 0.01, 0.961),
+            _level(cll.ElseLevel(), 0.01, 0.96 - exact_u),
         ],
     )
 
@@ -45,16 +45,17 @@ def _comparisons() -> list:
                 _level(cll.ElseLevel(), 0.03, 0.9475),
             ],
         ),
-        _name_part("first_ascii", "first_metaphone", "last_ascii"),
-        _name_part("last_ascii", "last_metaphone", "first_ascii"),
+        # A first name is shared by about 1 random pair in 100, a surname by 1 in 500.
+        _name_part("first_ascii", "first_metaphone", "last_ascii", exact_u=0.01),
+        _name_part("last_ascii", "last_metaphone", "first_ascii", exact_u=0.002),
         cl.CustomComparison(
             output_column_name="birth_date",
             comparison_levels=[
                 cll.NullLevel("birth_date"),
                 _level(cll.ExactMatchLevel("birth_date"), 0.9, 0.0001),
                 _level(cll.DamerauLevenshteinLevel("birth_date", 1), 0.06, 0.003),
-                _level(cll.ExactMatchLevel("birth_year"), 0.02, 0.015),
-                _level(cll.ElseLevel(), 0.02, 0.9819),
+                _level(cll.ExactMatchLevel("birth_year"), 0.035, 0.015),
+                _level(cll.ElseLevel(), 0.005, 0.9819),
             ],
         ),
         cl.CustomComparison(
@@ -103,8 +104,14 @@ def _exact(column: str, m: float, u: float) -> cl.CustomComparison:
 BLOCKING_RULES = (
     block_on("kind", "last_metaphone", "birth_date"),
     block_on("kind", "first_metaphone", "birth_date"),
-    block_on("kind", "first_metaphone", "last_metaphone", "birth_year"),
+    block_on("kind", "first_metaphone", "last_metaphone"),
+    "l.kind = r.kind AND l.first_ascii = r.last_ascii AND l.last_ascii = r.first_ascii",
     block_on("kind", "id_number"),
+    block_on("kind", "substr(id_number, 1, 4)", "birth_date"),
+    block_on("kind", "substr(address, 1, 10)", "first_metaphone"),
+    block_on("kind", "substr(address, 1, 10)", "last_metaphone"),
+    block_on("kind", "substr(address, 1, 10)", "birth_date"),
+    block_on("kind", "substr(address, 1, 10)", "substr(id_number, 1, 4)"),
     block_on("kind", "email"),
     block_on("kind", "phone"),
     block_on("kind", "name_ascii"),
@@ -123,7 +130,12 @@ TRAINING_RULES = (
 )
 
 
-def settings(link_type: str = "dedupe_only", match_prior: float = 1e-4) -> SettingsCreator:
+# Untrained runs assume a pair of records is the same person 1 time in 10,000: a
+# conservative prior that leaves only pairs with strong agreement merged.
+MATCH_PRIOR = 1e-4
+
+
+def settings(link_type: str = "dedupe_only", match_prior: float = MATCH_PRIOR) -> SettingsCreator:
     """Splink settings for the person / organisation records of `records.features_sql`."""
     return SettingsCreator(
         link_type=link_type,
@@ -131,6 +143,8 @@ def settings(link_type: str = "dedupe_only", match_prior: float = 1e-4) -> Setti
         probability_two_random_records_match=match_prior,
         comparisons=_comparisons(),
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
+        max_iterations=12,
+        em_convergence=0.001,
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
     )

@@ -25,6 +25,8 @@ METHOD = "splink-fs"
 # Below this many records there is too little to estimate parameters from: the priors stand.
 TRAIN_MIN_RECORDS = 5_000
 PREDICT_THRESHOLD = 0.5
+U_SAMPLE_PAIRS = 3e5
+EM_SAMPLE_PAIRS = 3e5
 EDGE_COLUMNS = ("left_id", "right_id", "score")
 
 
@@ -84,8 +86,7 @@ def score(backend: DuckDBBackend | SparkBackend, features: pa.Table, train: bool
         return empty
     api = backend.splink_api()
     table = api.register(FEATURES_VIEW)
-    # About one true match per record is a sound prior for feeds that repeat the same people.
-    linker = Linker(table, model.settings(match_prior=min(0.5, 1.0 / (n - 1))), log_level=logging.WARNING)
+    linker = Linker(table, model.settings(), log_level=logging.WARNING)
     if train if train is not None else n >= TRAIN_MIN_RECORDS:
         _train(linker, n)
     predictions = linker.inference.predict(threshold_match_probability=PREDICT_THRESHOLD)
@@ -98,7 +99,8 @@ def score(backend: DuckDBBackend | SparkBackend, features: pa.Table, train: bool
 
 
 def _train(linker: Linker, n: int) -> None:
+    # Sample sizes are fixed, not proportional to n: the estimates settle well before these.
     linker.training.estimate_probability_two_random_records_match(list(model.DETERMINISTIC_RULES), recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=min(5e6, n * 20.0), seed=1)
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1, num_chunks=1)
     for rule in model.TRAINING_RULES:
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=2e6)
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=EM_SAMPLE_PAIRS)
