@@ -1,0 +1,53 @@
+"""Name-matching accuracy on nomenklatura's labelled name pairs, ours beside logic-v2.
+
+    .venv/bin/python bench/names_accuracy.py
+
+Both scorers see the same 826 pairs; each is judged at one fixed threshold
+(ours: nexus.names.NAME_MATCH_THRESHOLD, logic-v2: 0.7, its documented default).
+"""
+
+import csv
+from collections import defaultdict
+
+from _common import NAME_CASES, logic_v2_scorer, precision_recall_f1, require, timed
+from rigour.text.scripts import is_latin
+
+from nexus.names import NAME_MATCH_THRESHOLD, NameType, analyze_name, compare_names
+
+LOGIC_V2_THRESHOLD = 0.7
+
+
+def main() -> None:
+    with open(require(NAME_CASES), newline="", encoding="utf-8") as fh:
+        cases = list(csv.DictReader(fh))
+    actual = [c["is_match"].strip().lower() == "true" for c in cases]
+    with timed(f"nexus on {len(cases)} pairs"):
+        ours = [
+            compare_names(
+                analyze_name(c["name1"], NameType.of_schema(c["schema"])),
+                analyze_name(c["name2"], NameType.of_schema(c["schema"])),
+            ).score
+            for c in cases
+        ]
+    v2 = logic_v2_scorer()
+    with timed(f"logic-v2 on {len(cases)} pairs"):
+        theirs = [v2(c["schema"], c["name1"], c["name2"]) for c in cases]
+
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, case in enumerate(cases):
+        groups[f"group {case['case_group']}"].append(i)
+        groups[f"schema {case['schema']}"].append(i)
+        script = "latin" if is_latin(case["name1"] + case["name2"]) else "non-latin"
+        groups[f"script {script}"].append(i)
+    print(f"\n{'subset':30} {'n':>4}   {'nexus P/R/F1':>20}   {'logic-v2 P/R/F1':>20}")
+    for label, rows in [("all", list(range(len(cases))))] + sorted(groups.items()):
+        line = f"{label:30} {len(rows):4}"
+        for scores, threshold in ((ours, NAME_MATCH_THRESHOLD), (theirs, LOGIC_V2_THRESHOLD)):
+            p, r, f = precision_recall_f1([scores[i] >= threshold for i in rows], [actual[i] for i in rows])
+            line += f"   {p:6.3f} {r:6.3f} {f:6.3f}"
+        print(line)
+    print(f"\nthresholds: nexus {NAME_MATCH_THRESHOLD}, logic-v2 {LOGIC_V2_THRESHOLD}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""Name analysis: a name string becomes a tuple of tagged, keyed parts.
+
+Each part carries its ASCII form, consonant skeleton, metaphone key, rigour symbols
+(cross-script given-name ids from Wikidata, nicknames, legal-form classes, numbers) and
+a kind: an ordinary name part, a patronymic, an initial, a particle (al-, bin, van, de …),
+a legal form or a number. Given/family roles come from the FtM properties
+(firstName, lastName, …) when a caller has them; a bare name string has none.
+
+Arabic compounds are joined into one part so that spellings agree across scripts and
+conventions: "Abd al-Rahman", "Abdul Rahman", "Abdurrahman" and عبد الرحمن all become one
+part "abd…rahman" with skeleton "bdrhmn"; "Abu Bakr" and "Abubakar" likewise.
+"""
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+from rigour.names import (
+    NameTypeTag,
+    analyze_names,
+    remove_person_prefixes,
+    replace_org_types_compare,
+)
+from rigour.names import SymbolCategory as SC
+
+from nexus.names.phonetic import metaphone, skeleton
+from nexus.names.translit import token_ascii
+
+
+class PartKind(str, Enum):
+    NAME = "name"
+    PATRONYMIC = "patronymic"
+    INITIAL = "initial"
+    PARTICLE = "particle"
+    LEGAL = "legal"
+    NUMERIC = "numeric"
+
+
+class Role(str, Enum):
+    GIVEN = "given"
+    FAMILY = "family"
+    MIDDLE = "middle"
+    PATRONYMIC = "patronymic"
+    UNKNOWN = "unknown"
+
+
+#: How much each kind of part counts in a name comparison.
+KIND_WEIGHTS = {
+    PartKind.NAME: 1.0,
+    PartKind.PATRONYMIC: 0.7,
+    PartKind.INITIAL: 0.5,
+    PartKind.PARTICLE: 0.2,
+    PartKind.LEGAL: 0.4,
+    PartKind.NUMERIC: 1.3,
+}
+
+#: Family names are steadier than given names: John Smith vs. John Gruber are clearly distinct.
+FAMILY_WEIGHT = 1.3
+
+PARTICLES = frozenset(
+    "al el ul ad ar as at az bin ibn bint binti ben bn bte bt de da di del della der den dos das du "
+    "la le van von ter ten the of and y e et und mac".split()
+)
+_ARTICLES = ("al", "el", "ul")
+_ABD = re.compile(r"^abd(?:[aeiou]{1,2}l(?=[^aeiou])|[aeiou]{1,2}(?=([rstdzn])\1))")
+_ABD_PREFIXES = frozenset({"abd", "abdu", "abdo", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdil"})
+_ABU_PREFIXES = frozenset({"abu", "abou", "abo", "abul", "abil"})
+_PATRONYMIC = re.compile(r"(?:ovich|evich|ovych|evych|ovitch|evitch|ovna|evna|ivna|ichna|ogly|oglu|ugli|kyzy|qizi)$")
+_SPLIT = re.compile(r"[^\w]+|_")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+_SYMBOL_CATEGORIES = frozenset({SC.NAME, SC.NICK, SC.ORG_CLASS, SC.SYMBOL, SC.DOMAIN, SC.NUMERIC})
+
+
+class NameType(str, Enum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    ANY = "any"
+
+    @classmethod
+    def of_schema(cls, schema: str | None) -> "NameType":
+        if schema == "Person":
+            return cls.PERSON
+        if schema in (None, "", "LegalEntity", "Thing"):
+            return cls.ANY
+        return cls.ORGANIZATION
+
+    @property
+    def rigour_tag(self) -> NameTypeTag:
+        return {self.PERSON: NameTypeTag.PER, self.ORGANIZATION: NameTypeTag.ORG}.get(self, NameTypeTag.ENT)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    text: str  # ASCII form, the part's identity
+    skeleton: str
+    metaphone: str
+    symbols: frozenset[str]
+    kind: PartKind
+    role: Role = Role.UNKNOWN
+
+    @property
+    def weight(self) -> float:
+        weight = KIND_WEIGHTS[self.kind]
+        return weight * FAMILY_WEIGHT if self.role is Role.FAMILY else weight
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzedName:
+    original: str
+    name_type: NameType
+    parts: tuple[Part, ...]
+
+    @property
+    def key(self) -> str:
+        """The name's comparable form: its part texts in order."""
+        return " ".join(p.text for p in self.parts)
+
+
+@lru_cache(maxsize=200_000)
+def _symbols(raw: str, name_type: NameType) -> frozenset[str]:
+    found: set[str] = set()
+    for name in analyze_names(name_type.rigour_tag, [raw], infer_initials=False, phonetics=False, rewrite=False):
+        for span in name.spans:
+            if span.symbol.category in _SYMBOL_CATEGORIES:
+                found.add(str(span.symbol))
+    return frozenset(found)
+
+
+def _kind(text: str, symbols: frozenset[str]) -> PartKind:
+    if text.isdigit():
+        return PartKind.NUMERIC
+    if len(text) == 1:
+        return PartKind.INITIAL  # before numbers: "V. Putin" is not "5 Putin"
+    if any(s.startswith("[NUM:") for s in symbols):
+        return PartKind.NUMERIC
+    if any(s.startswith("[ORGCLS:") for s in symbols):
+        return PartKind.LEGAL
+    if text in PARTICLES:
+        return PartKind.PARTICLE
+    if len(text) > 6 and _PATRONYMIC.search(text):
+        return PartKind.PATRONYMIC
+    return PartKind.NAME
+
+
+@lru_cache(maxsize=400_000)
+def make_part(text: str, raw: str, name_type: NameType) -> Part:
+    """A part from its ASCII text; `raw` (original script) is what rigour's symbol tagger sees."""
+    symbols = _symbols(raw, name_type) | (_symbols(text, name_type) if raw != text else frozenset())
+    return Part(text, skeleton(text), metaphone(text), symbols, _kind(text, symbols))
+
+
+def _strip_article(text: str) -> str:
+    for article in _ARTICLES:
+        if text.startswith(article) and len(text) > len(article) + 1:
+            return text[len(article):]
+    return text
+
+
+def _join_compounds(texts: list[str]) -> list[str]:
+    """Join Abd-/Abu- prefixes to the name they belong to and drop free-standing articles."""
+    out: list[str] = []
+    i = 0
+    while i < len(texts):
+        text = texts[i]
+        prefix = "abd" if text in _ABD_PREFIXES else "abu" if text in _ABU_PREFIXES else None
+        if prefix and i + 1 < len(texts):
+            j = i + 1
+            if texts[j] in _ARTICLES and j + 1 < len(texts):
+                j += 1
+            out.append(prefix + _strip_article(texts[j]))
+            i = j + 1
+            continue
+        if text in _ARTICLES and i + 1 < len(texts):
+            i += 1  # "al-Baghdadi": Arabic script attaches the article, Latin spellings may drop it
+            continue
+        out.append(_ABD.sub("abd", text) if text.startswith("abd") else text)
+        i += 1
+    return out
+
+
+def _prepare(name: str, name_type: NameType) -> str:
+    text = _CAMEL.sub(" ", name).casefold()  # "VladimirPutin": names run together
+    if name_type is NameType.PERSON:
+        return remove_person_prefixes(text)
+    if name_type is NameType.ORGANIZATION:
+        return replace_org_types_compare(text)
+    return text
+
+
+@lru_cache(maxsize=100_000)
+def analyze_name(name: str, name_type: NameType = NameType.ANY) -> AnalyzedName:
+    """Analyse one name string. Cached: screening sees the same names again and again."""
+    raws = [t for t in _SPLIT.split(_prepare(name, name_type)) if t]
+    texts = [token_ascii(t) for t in raws]
+    kept = [(t, r) for t, r in zip(texts, raws, strict=True) if t]
+    joined = _join_compounds([t for t, _ in kept])
+    raw_of = dict(kept) if len(joined) == len(kept) else {}
+    parts = tuple(make_part(t, raw_of.get(t, t), name_type) for t in joined)
+    if name_type is NameType.PERSON:
+        parts = _assume_family(parts, family_first="," in name)
+    return AnalyzedName(name, name_type, parts)
+
+
+def _assume_family(parts: tuple[Part, ...], family_first: bool) -> tuple[Part, ...]:
+    """Without name-part properties, take the last name part (the first in "FAMILY, Given") as family name."""
+    names = [i for i, p in enumerate(parts) if p.kind is PartKind.NAME]
+    if len(names) < 2:
+        return parts
+    family = names[0] if family_first else names[-1]
+    out = list(parts)
+    out[family] = _with_role(parts[family], Role.FAMILY)
+    return tuple(out)
+
+
+def _with_role(part: Part, role: Role) -> Part:
+    return Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, role)
+
+
+def with_roles(name: AnalyzedName, roles: dict[str, Role]) -> AnalyzedName:
+    """The name with roles set on the parts whose ASCII text appears in `roles`.
+
+    Known family names replace the family name `analyze_name` assumed.
+    """
+    knows_family = Role.FAMILY in roles.values()
+
+    def role(part: Part) -> Role:
+        if part.text in roles:
+            return roles[part.text]
+        return Role.UNKNOWN if knows_family and part.role is Role.FAMILY else part.role
+
+    parts = tuple(_with_role(p, role(p)) for p in name.parts)
+    return AnalyzedName(name.original, name.name_type, parts)
+
+
+def role_map(given: list[str], family: list[str], middle: list[str], patronymic: list[str]) -> dict[str, Role]:
+    """ASCII part text → role, from FtM name-part property values."""
+    roles: dict[str, Role] = {}
+    for values, role in ((given, Role.GIVEN), (middle, Role.MIDDLE), (patronymic, Role.PATRONYMIC), (family, Role.FAMILY)):
+        for value in values:
+            for token in _SPLIT.split(value):
+                text = token_ascii(token)
+                if text:
+                    roles[text] = role
+    return roles

@@ -1,0 +1,48 @@
+"""Phonetic keys for name tokens.
+
+`skeleton` is a consonant key built for names that travel between scripts: vowels
+(which Arabic and Hebrew scripts mostly do not write) are dropped, consonant digraphs
+that transliteration systems spell differently are folded (kh/h, sh/s, th/t, ph/f,
+q/k/c, z/s, w/v), doubled letters collapse and a final "h" is dropped. Muhammad,
+Mohammed and محمد share "mhmd"; Hussein, Husayn and حسين share "hsn"; Yusuf, Youssef
+and يوسف share "ysf". A leading y/w is kept so that Yusuf and Asif stay apart.
+
+`metaphone` is rigour's Double-Metaphone-style key for Latin text.
+"""
+
+import re
+from functools import lru_cache
+
+from rigour.text.phonetics import metaphone as _metaphone
+
+_DIGRAPHS = (
+    ("tsch", "c"), ("sch", "s"), ("tch", "c"), ("ch", "c"), ("dzh", "j"), ("dj", "j"), ("kh", "h"), ("gh", "g"),
+    ("sh", "s"), ("zh", "s"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("ck", "k"),
+)
+_LETTERS = str.maketrans({"q": "k", "c": "k", "z": "s", "w": "v", "x": "ks"})
+_VOWELS = re.compile(r"[aeiouy]+")
+_DOUBLES = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(token: str) -> str:
+    """Consonant skeleton of an ASCII token ("" for tokens without letters)."""
+    if not token.isalpha():
+        return ""
+    key = token
+    for digraph, replacement in _DIGRAPHS:
+        key = key.replace(digraph, replacement)
+    head = key[0] if key[0] in "yw" else ""
+    key = key.translate(_LETTERS)
+    head = head.translate(_LETTERS)
+    body = _VOWELS.sub("", key[1:] if head else key)
+    key = _DOUBLES.sub(r"\1", head + body)
+    if len(key) > 1 and key.endswith("h"):
+        key = key[:-1]
+    return key
+
+
+@lru_cache(maxsize=200_000)
+def metaphone(token: str) -> str:
+    """Metaphone key of an ASCII token ("" for tokens without letters)."""
+    return _metaphone(token) if token.isalpha() else ""

@@ -1,0 +1,67 @@
+"""Transliteration of one name token to lower-case ASCII.
+
+Arabic and Persian script is mapped with our own letter table rather than ICU's
+scholarly romanisation: long vowels become vowels, short-vowel marks become vowels,
+the attached article (ال) and the tāʾ marbūṭa are handled the way Latin spellings of
+Arabic names treat them (أسامة → "asama", الظواهري → "zawahiri"-like forms). Every other
+script goes through rigour's `ascii_text` (ICU-backed; Cyrillic gets rigour's spellings,
+e.g. Шевченко → shevchenko).
+"""
+
+import re
+from functools import lru_cache
+
+from rigour.text.translit import ascii_text
+
+_ARABIC_LETTERS = {
+    "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ء": "", "ؤ": "u", "ئ": "i",
+    "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "h", "خ": "kh", "د": "d", "ذ": "dh",
+    "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z",
+    "ع": "a", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n",
+    "ه": "h", "ة": "a", "ى": "a", "پ": "p", "چ": "ch", "ژ": "zh", "گ": "g", "ک": "k",
+    "ی": "i", "ـ": "",
+    "\u064e": "a", "\u064f": "u", "\u0650": "i", "\u064b": "an", "\u064c": "un",
+    "\u064d": "in", "\u0652": "", "\u0670": "a",
+}
+_SHADDA = "\u0651"
+_WAW = "و"
+_YEH = ("ي", "ی")
+_ALIF = ("ا", "أ", "إ", "آ")
+_ARABIC_ARTICLE = "ال"
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _arabic_to_latin(token: str) -> str:
+    if token.startswith(_ARABIC_ARTICLE) and len(token) > 3:
+        token = token[2:]
+    out: list[str] = []
+    for i, char in enumerate(token):
+        if char == _SHADDA:
+            if out:
+                out.append(out[-1][-1:])
+        elif char == _WAW or char in _YEH:
+            # A consonant at the start or beside an alif (Marwan, Zawahiri), else a long vowel.
+            beside_alif = token[i + 1 : i + 2] in _ALIF or token[i - 1 : i] in _ALIF
+            if i == 0 or beside_alif:
+                out.append("w" if char == _WAW else "y")
+            else:
+                out.append("u" if char == _WAW else "i")
+        else:
+            out.append(_ARABIC_LETTERS.get(char, char))
+    return "".join(out)
+
+
+def _is_arabic(char: str) -> bool:
+    return "\u0600" <= char <= "\u06ff" or "\u0750" <= char <= "\u077f" or "\ufb50" <= char <= "\ufeff"
+
+
+@lru_cache(maxsize=200_000)
+def token_ascii(token: str) -> str:
+    """Lower-case ASCII letters and digits of one name token ('' if nothing survives)."""
+    token = token.casefold()
+    if not token.isascii():
+        if any(_is_arabic(char) for char in token):
+            token = _arabic_to_latin(token)
+        if not token.isascii():
+            token = ascii_text(token).lower()
+    return _NON_ALNUM.sub("", token)
