@@ -66,8 +66,12 @@ _ARTICLES = ("al", "el", "ul")
 _ABD = re.compile(r"^abd(?:[aeiou]{1,2}l(?=[^aeiou])|[aeiou]{1,2}(?=([rstdzn])\1))")
 _ABD_PREFIXES = frozenset({"abd", "abdu", "abdo", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdil"})
 _ABU_PREFIXES = frozenset({"abu", "abou", "abo", "abul", "abil"})
+# Second halves of theophoric compounds, written apart or joined: Atiq Allah / Atiqullah, Shams al-Din / Shamsuddin.
+_SUFFIXES = {"allah": "ullah", "ullah": "ullah", "ulla": "ullah", "din": "uddin", "deen": "uddin", "eddine": "uddin", "uddin": "uddin"}
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ovych|evych|ovitch|evitch|ovna|evna|ivna|ichna|ogly|oglu|ugli|kyzy|qizi)$")
 _SPLIT = re.compile(r"[^\w]+|_")
+# Apostrophes in romanised Arabic mark ʿayn or hamza inside one word (Ma'ruf, Sa'd): drop, do not split.
+_APOSTROPHES = re.compile(r"(?<=\w)['’‘`ʿʾ](?=\w)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 _SYMBOL_CATEGORIES = frozenset({SC.NAME, SC.NICK, SC.ORG_CLASS, SC.SYMBOL, SC.DOMAIN, SC.NUMERIC})
 
@@ -158,7 +162,7 @@ def _strip_article(text: str) -> str:
 
 
 def _join_compounds(texts: list[str]) -> list[str]:
-    """Join Abd-/Abu- prefixes to the name they belong to and drop free-standing articles."""
+    """Join Abd-/Abu- prefixes and -ullah/-uddin suffixes to their names; drop free-standing articles."""
     out: list[str] = []
     i = 0
     while i < len(texts):
@@ -174,13 +178,17 @@ def _join_compounds(texts: list[str]) -> list[str]:
         if text in _ARTICLES and i + 1 < len(texts):
             i += 1  # "al-Baghdadi": Arabic script attaches the article, Latin spellings may drop it
             continue
+        if text in _SUFFIXES and out:
+            out[-1] += _SUFFIXES[text]
+            i += 1
+            continue
         out.append(_ABD.sub("abd", text) if text.startswith("abd") else text)
         i += 1
     return out
 
 
 def _prepare(name: str, name_type: NameType) -> str:
-    text = _CAMEL.sub(" ", name).casefold()  # "VladimirPutin": names run together
+    text = _CAMEL.sub(" ", _APOSTROPHES.sub("", name)).casefold()  # "VladimirPutin": names run together
     if name_type is NameType.PERSON:
         return remove_person_prefixes(text)
     if name_type is NameType.ORGANIZATION:

@@ -17,7 +17,7 @@ from rigour.text.phonetics import metaphone as _metaphone
 
 _DIGRAPHS = (
     ("tsch", "c"), ("sch", "s"), ("tch", "c"), ("ch", "c"), ("dzh", "j"), ("dj", "j"), ("kh", "h"), ("gh", "g"),
-    ("sh", "s"), ("zh", "s"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("ck", "k"),
+    ("sh", "s"), ("zh", "j"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("ck", "k"),
 )
 _LETTERS = str.maketrans({"q": "k", "c": "k", "z": "s", "w": "v", "x": "ks"})
 _VOWELS = re.compile(r"[aeiouy]+")

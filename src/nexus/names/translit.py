@@ -31,9 +31,17 @@ _ARABIC_ARTICLE = "ال"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+_ALLAH = "الله"
+_HEH = "ه"
+
+
 def _arabic_to_latin(token: str) -> str:
+    if token == _ALLAH:
+        return "allah"
     if token.startswith(_ARABIC_ARTICLE) and len(token) > 3:
         token = token[2:]
+    if token.endswith(_HEH) and len(token) > 1:
+        token = token[:-1] + "ة"  # a final heh after a consonant is mostly the vowel (Persian zadeh, Arabic Taha)
     out: list[str] = []
     for i, char in enumerate(token):
         if char == _SHADDA:
