@@ -106,6 +106,11 @@ BLOCKING_RULES = (
     block_on("kind", "first_metaphone", "birth_date"),
     block_on("kind", "first_metaphone", "last_metaphone"),
     "l.kind = r.kind AND l.first_ascii = r.last_ascii AND l.last_ascii = r.first_ascii",
+    # One of the two names moved to the other field, with a typo in the second.
+    "l.kind = r.kind AND l.first_ascii = r.last_ascii AND l.birth_date = r.birth_date",
+    "l.kind = r.kind AND l.last_ascii = r.first_ascii AND l.birth_date = r.birth_date",
+    block_on("kind", "substr(first_ascii, 1, 3)", "birth_date"),
+    block_on("kind", "first_metaphone", "birth_year"),
     block_on("kind", "id_number"),
     block_on("kind", "substr(id_number, 1, 4)", "birth_date"),
     block_on("kind", "substr(address, 1, 10)", "first_metaphone"),
