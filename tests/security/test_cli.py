@@ -1,0 +1,65 @@
+"""The security commands end to end: users, login/logout, tokens, warrants, audit."""
+
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from nexus.cli import app
+from nexus.config import load_settings
+from nexus.store import Store
+
+from .test_audit import hostile_dba
+
+PASSWORD = "correct horse battery\n"
+
+
+def run(*args: str, input: str | None = None, env: dict | None = None):
+    return CliRunner().invoke(app, list(args), input=input, env=env)
+
+
+def test_people_log_in_programs_use_tokens_oversight_reads_the_trail(workspace):
+    assert run("users", "create", "olivia", "--agency", "OVERSIGHT", "--role", "oversight",
+               "--clearance", "top-secret", input=PASSWORD).exit_code == 0
+    created = run("users", "create", "paul", "--agency", "POLICE", "--role", "analyst", "--role", "supervisor",
+                  "--clearance", "secret", "--compartment", "OP-1", input=PASSWORD)
+    assert created.exit_code == 0, created.output
+
+    assert run("login", "paul", input="wrong password!\n").exit_code != 0
+    assert run("login", "paul", input=PASSWORD).exit_code == 0
+    assert (workspace / "session").stat().st_mode & 0o777 == 0o600
+    whoami = run("whoami").output
+    assert "paul (POLICE) roles: analyst, supervisor; clearance: SECRET; compartments: OP-1" in " ".join(whoami.split())
+
+    denied = run("users", "create", "eve", "--agency", "X", "--role", "administrator", "--clearance", "secret",
+                 input=PASSWORD)
+    assert denied.exit_code != 0 and "may not users.manage" in str(denied.exception)
+    assert run("warrants", "add", "W-9", "--agency", "POLICE", "--kind", "interception", "--expires", "2099-01-01",
+               "--allowed-use", "prosecution").exit_code == 0
+    assert "W-9" in run("warrants", "list").output
+    token = run("tokens", "create", "--scope", "read").output.strip()
+    assert token.startswith("nxt_")
+    assert run("logout").exit_code == 0 and not (workspace / "session").exists()
+
+    assert "token scopes: read" in run("whoami", env={"NEXUS_TOKEN": token}).output
+    refused = run("search", "anything", env={"NEXUS_TOKEN": token})
+    assert refused.exit_code != 0 and "not scoped for search" in str(refused.exception)
+
+    assert run("login", "olivia", input=PASSWORD).exit_code == 0
+    trail = run("audit", "search", "--user", "paul", "--json").output.splitlines()
+    assert [line.split('"action": "')[1].split('"')[0] for line in trail] == [
+        "login", "login", "warrants.add", "tokens.create", "logout", "auth.token", "auth.token"]
+    assert run("audit", "verify").exit_code == 0
+
+
+def test_audit_verify_names_the_first_bad_record(workspace):
+    assert run("stats").exit_code == 0
+    assert run("stats").exit_code == 0
+    ok = run("audit", "verify")
+    assert ok.exit_code == 0 and "intact: 2 records" in ok.output
+    store = Store.open(load_settings())
+    with store.engine.begin() as conn:
+        hostile_dba(conn)
+        conn.execute(text("UPDATE audit_log SET username = 'nobody' WHERE seq = 1"))
+    store.close()
+    bad = run("audit", "verify")
+    assert bad.exit_code == 1
+    assert "audit trail broken at record 1: contents do not match its hash" in " ".join(bad.output.split())
