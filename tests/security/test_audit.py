@@ -4,6 +4,8 @@ Tampering needs the database protection out of the way first, as a hostile DBA w
 PostgreSQL triggers disabled by a superuser, SQLite triggers dropped.
 """
 
+import uuid
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -123,3 +125,36 @@ def test_the_anchor_file_only_moves_forward(tmp_path):
     anchor.advance(path, 3, "h3")
     assert anchor.read(path) == (5, "h5")
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_documented_application_role_appends_but_cannot_alter_or_disable(store):
+    """The `nexus_app` grant pattern of migration 0003, applied to a role of this test's own."""
+    if store.dialect != "postgresql":
+        pytest.skip("roles and grants are PostgreSQL's")
+    role = f"nexus_app_{uuid.uuid4().hex[:8]}"
+    with store.engine.begin() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar()
+        for statement in (
+            f"CREATE ROLE {role} NOLOGIN",
+            f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}",
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, audit_head FROM {role}",
+            f"GRANT UPDATE (seq, hash, at) ON audit_head TO {role}",
+        ):
+            conn.execute(text(statement))
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(text(f"SET LOCAL ROLE {role}"))
+            for i in range(3):
+                audit.append(conn, USER, "search", {"q": i})
+        for attempt in ("UPDATE audit_log SET outcome = 'ok'", "DELETE FROM audit_log", "TRUNCATE audit_log",
+                        "ALTER TABLE audit_log DISABLE TRIGGER USER"):
+            with pytest.raises(DBAPIError, match="permission denied|must be owner"):
+                with store.engine.begin() as conn:
+                    conn.execute(text(f"SET LOCAL ROLE {role}"))
+                    conn.execute(text(attempt))
+        assert audit.verify_chain(store) == audit.ChainReport(True, 3)
+    finally:
+        with store.engine.begin() as conn:
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Connection, insert, or_, select, text, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from nexus.security import anchor
 from nexus.security.policy import require
@@ -63,12 +63,13 @@ def append(
 
 
 def _append(conn: Connection, viewer: Viewer, action: str, query: dict, result_ids: Iterable[str], outcome: str) -> tuple[int, str]:
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"))
+    # Appends take turns on the head row (FOR UPDATE needs only the UPDATE grant on
+    # audit_head that the application role has; LOCK TABLE would need more).
+    conn.execute(select(audit_head.c.seq).where(audit_head.c.id == HEAD_ID).with_for_update())
     last = conn.execute(
         select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
     ).first()
-    row = {
+    row: dict = {
         "seq": (last.seq + 1) if last else 1,
         "at": utc_now(),
         "username": viewer.user,
@@ -80,12 +81,10 @@ def _append(conn: Connection, viewer: Viewer, action: str, query: dict, result_i
         "outcome": outcome,
         "prev_hash": last.hash if last else GENESIS,
     }
-    row["hash"] = record_hash(row)
-    conn.execute(insert(audit_log).values(**row))
-    conn.execute(
-        update(audit_head).where(audit_head.c.id == HEAD_ID).values(seq=row["seq"], hash=row["hash"], at=row["at"])
-    )
-    return row["seq"], row["hash"]
+    seq, hash_ = row["seq"], record_hash(row)
+    conn.execute(insert(audit_log).values(**row, hash=hash_))
+    conn.execute(update(audit_head).where(audit_head.c.id == HEAD_ID).values(seq=seq, hash=hash_, at=row["at"]))
+    return seq, hash_
 
 
 @dataclass(frozen=True)

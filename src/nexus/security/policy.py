@@ -129,7 +129,7 @@ def label_clause(viewer: Viewer, table: Table, action: str = "read") -> ColumnEl
     compartments and (for releases) ORCON allow."""
     c = table.c
     releasable = or_(c.agency == viewer.agency, _in_list(c.releasable_to, ANY_AGENCY), _in_list(c.releasable_to, viewer.agency))
-    compartment = c.compartment.is_(None)
+    compartment: ColumnElement[bool] = c.compartment.is_(None)
     if viewer.compartments:
         compartment = or_(compartment, c.compartment.in_(sorted(viewer.compartments)))
     clause = and_(c.classification <= int(viewer.clearance), releasable, compartment)
