@@ -55,49 +55,40 @@ def cluster(
     threshold: float = DEFAULT_THRESHOLD,
 ) -> Clustering:
     """Group record ``ids`` by ``edges`` (left_id, right_id, score) at or above ``threshold``."""
-    latest = {j.pair: j for j in judgements}  # a later judgement on a pair replaces an earlier one
-    ids = pc.unique(pa.concat_arrays([ids.cast(pa.string()), *_judged_ids(latest.values())])).sort()
-    left, right, weight = _model_edges(ids, edges, threshold, latest)
-    same = [j for j in latest.values() if j.decision == SAME]
-    not_same = [j for j in latest.values() if j.decision == NOT_SAME]
-    if same:
-        left = np.concatenate([left, _positions(ids, [j.left_id for j in same])])
-        right = np.concatenate([right, _positions(ids, [j.right_id for j in same])])
-        weight = np.concatenate([weight, np.full(len(same), np.inf)])
+    judged = list({j.pair: j for j in judgements}.values())  # a later judgement on a pair wins
+    judged_ids = pa.array([i for j in judged for i in j.pair], pa.string())
+    ids = pc.unique(pa.concat_arrays([ids.cast(pa.string()), judged_ids])).sort()
+    judged_left = _positions(ids, judged_ids[0::2])
+    judged_right = _positions(ids, judged_ids[1::2])
+    decisions = np.array([j.decision for j in judged], dtype=object)
+
+    left, right, weight = _model_edges(ids, edges, threshold, judged_left, judged_right)
+    same = decisions == SAME
+    left = np.concatenate([left, judged_left[same]])
+    right = np.concatenate([right, judged_right[same]])
+    weight = np.concatenate([weight, np.full(int(same.sum()), np.inf)])
     labels = _components(len(ids), left, right)
-    conflicts = _split_not_same(labels, left, right, weight, ids, not_same)
+    not_same = [(int(a), int(b), j) for a, b, j, d in zip(judged_left, judged_right, judged, decisions)
+                if d == NOT_SAME]
+    conflicts = _split_not_same(labels, left, right, weight, not_same)
     return Clustering(canonical_ids(ids, labels), tuple(conflicts))
 
 
-def _judged_ids(judgements: Iterable[Judgement]) -> list[pa.Array]:
-    judged = [i for j in judgements for i in (j.left_id, j.right_id)]
-    return [pa.array(judged, pa.string())] if judged else []
+def _positions(ids: pa.Array, values: pa.Array) -> np.ndarray:
+    return pc.index_in(values, ids).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _positions(ids: pa.Array, values) -> np.ndarray:
-    return pc.index_in(pa.array(values, pa.string()) if isinstance(values, list) else values, ids).to_numpy(
-        zero_copy_only=False
-    ).astype(np.int64)
-
-
-def _model_edges(ids, edges, threshold, latest) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _model_edges(ids, edges, threshold, judged_left, judged_right) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scored pairs at or above ``threshold``, less every judged pair (a judgement replaces the score)."""
     kept = edges.filter(pc.greater_equal(edges["score"], threshold))
     left = _positions(ids, kept["left_id"].combine_chunks())
     right = _positions(ids, kept["right_id"].combine_chunks())
     weight = kept["score"].to_numpy().astype(np.float64)
-    if latest:
-        # Any judgement on a pair replaces the model's score for it ("unsure" leaves it out too).
-        judged = {(min(a, b), max(a, b)) for a, b in ((_index(ids, j.left_id), _index(ids, j.right_id))
-                                                      for j in latest.values())}
-        pairs = np.minimum(left, right) * len(ids) + np.maximum(left, right)
-        judged_codes = np.array([a * len(ids) + b for a, b in judged], dtype=np.int64)
-        keep = ~np.isin(pairs, judged_codes)
-        left, right, weight = left[keep], right[keep], weight[keep]
-    return left, right, weight
-
-
-def _index(ids: pa.Array, value: str) -> int:
-    return pc.index(ids, value).as_py()
+    n = len(ids)
+    pairs = np.minimum(left, right) * n + np.maximum(left, right)
+    judged = np.minimum(judged_left, judged_right) * n + np.maximum(judged_left, judged_right)
+    keep = ~np.isin(pairs, judged)
+    return left[keep], right[keep], weight[keep]
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -115,11 +106,10 @@ def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
             return labels
 
 
-def _split_not_same(labels, left, right, weight, ids, not_same: list[Judgement]) -> list[Judgement]:
+def _split_not_same(labels, left, right, weight, not_same: list[tuple[int, int, Judgement]]) -> list[Judgement]:
     """Re-cluster each component holding a not-same pair; returns the judgements that could not hold."""
     constraints: dict[int, list[tuple[int, int, Judgement]]] = {}
-    for j in not_same:
-        a, b = _index(ids, j.left_id), _index(ids, j.right_id)
+    for a, b, j in not_same:
         if labels[a] == labels[b]:
             constraints.setdefault(int(labels[a]), []).append((a, b, j))
     conflicts: list[Judgement] = []

@@ -110,7 +110,7 @@ BLOCKING_RULES = (
     "l.kind = r.kind AND l.first_ascii = r.last_ascii AND l.birth_date = r.birth_date",
     "l.kind = r.kind AND l.last_ascii = r.first_ascii AND l.birth_date = r.birth_date",
     block_on("kind", "substr(first_ascii, 1, 3)", "birth_date"),
-    block_on("kind", "first_metaphone", "birth_year"),
+    block_on("kind", "first_metaphone", "substr(birth_date, 1, 7)"),
     block_on("kind", "id_number"),
     block_on("kind", "substr(id_number, 1, 4)", "birth_date"),
     block_on("kind", "substr(address, 1, 10)", "first_metaphone"),
