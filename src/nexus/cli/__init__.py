@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
-from nexus.cli import data, demo, ingest, security
+from nexus.cli import data, demo, ingest, screen, security
 from nexus.ingest import IngestFailed
 from nexus.security.policy import AccessDenied
 from nexus.sources import SourceError
@@ -22,6 +22,7 @@ ingest.register(app)
 data.register(app)
 demo.register(app)
 security.register(app)
+screen.register(app)
 
 err = Console(stderr=True)
 

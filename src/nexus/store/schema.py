@@ -170,3 +170,21 @@ audit_head = Table(
     Column("hash", String(64), nullable=False),
     Column("at", String(32), nullable=False),
 )
+
+# -- screening: analyst judgements on hits (migration 0005) -------------------------------
+
+# A judgement is about a question (query_key) and a listed entity, and about the data the
+# hit rested on (fingerprint): a dismissed hit is raised again only when that data changes.
+screen_judgements = Table(
+    "screen_judgements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("query_key", String(64), nullable=False),
+    Column("entity_id", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("reason", Text),
+    Column("username", String(128), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Index("ix_screen_judgements_pair", "query_key", "entity_id"),
+)

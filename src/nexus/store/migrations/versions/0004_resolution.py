@@ -1,13 +1,13 @@
 """resolution: scored pairs of each resolver run, and analysts' same / not-same judgements
 
-Revision ID: 0004_resolution
+Revision ID: 0004
 Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_resolution"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,69 @@
+"""Screening through the service layer: policy filtering, judgements, suppression, audit."""
+
+import orjson
+import pyarrow as pa
+import pytest
+from sqlalchemy import select
+
+from nexus.ingest import ingest
+from nexus.model import Classification, Labels
+from nexus.security.policy import AccessDenied
+from nexus.security.viewer import Viewer
+from nexus.service.screening import judge_hit, screen
+from nexus.sources import get_format
+from nexus.store.schema import audit_log
+
+ANALYST = Viewer("ana", "POLICE", frozenset({"analyst"}), Classification.SECRET)
+CLERK = Viewer("clerk", "POLICE", frozenset({"analyst"}), Classification.RESTRICTED)
+
+
+def load_list(store, tmp_path, name, classification, entities):
+    path = tmp_path / f"{name}.json"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in entities))
+    store.register_source(name, "ftm", Labels(agency="POLICE", classification=classification), is_list=True)
+    ingest(store, name, path, get_format("ftm").read(path))
+
+
+def person(entity_id, name, birth_date):
+    return {"id": entity_id, "schema": "Person", "properties": {"name": [name], "birthDate": [birth_date]}}
+
+
+@pytest.fixture
+def lists(store, tmp_path):
+    load_list(store, tmp_path, "open-list", Classification.UNCLASSIFIED, [person("w1", "Viktor Bout", "1967-01-13")])
+    load_list(store, tmp_path, "secret-list", Classification.SECRET, [person("w2", "Hamza Al-Masri", "1980")])
+    return store
+
+
+def queries(*rows):
+    return pa.table({"id": [r[0] for r in rows], "name": [r[1] for r in rows], "birth_date": [r[2] for r in rows]})
+
+
+def test_hits_are_filtered_by_clearance(lists):
+    q = queries(("q1", "Viktor Bout", "1967"), ("q2", "Hamza al Masri", "1980"))
+    assert set(screen(lists, ANALYST, q).column("entity_id").to_pylist()) == {"w1", "w2"}
+    assert screen(lists, CLERK, q).column("entity_id").to_pylist() == ["w1"]
+
+
+def test_dismissed_hit_is_not_raised_again_until_its_data_changes(lists, tmp_path):
+    q = queries(("q1", "Viktor Bout", "1967"))
+    (hit,) = screen(lists, ANALYST, q).to_pylist()
+    with pytest.raises(ValueError, match="reason"):
+        judge_hit(lists, ANALYST, hit["query_key"], hit["entity_id"], hit["fingerprint"], "dismissed")
+    judge_hit(lists, ANALYST, hit["query_key"], hit["entity_id"], hit["fingerprint"], "dismissed", "different person")
+    assert screen(lists, ANALYST, q).num_rows == 0
+    load_list(lists, tmp_path, "open-list", Classification.UNCLASSIFIED,
+              [{"id": "w1", "schema": "Person",
+                "properties": {"name": ["Viktor Bout"], "birthDate": ["1967-01-13"], "nationality": ["ru"]}}])
+    (again,) = screen(lists, ANALYST, q).to_pylist()
+    assert again["fingerprint"] != hit["fingerprint"]
+
+
+def test_screening_is_audited_and_needs_the_role(lists):
+    screen(lists, ANALYST, queries(("q1", "Viktor Bout", None)))
+    with lists.engine.connect() as conn:
+        last = conn.execute(select(audit_log).order_by(audit_log.c.seq.desc()).limit(1)).mappings().one()
+    assert last["action"] == "screen" and "w1" in last["result_ids"]
+    with pytest.raises(AccessDenied):
+        screen(lists, Viewer("adm", "POLICE", frozenset({"administrator"}), Classification.SECRET),
+               queries(("q1", "Viktor Bout", None)))
