@@ -12,6 +12,7 @@ from nexus.config import load_settings
 from nexus.ingest import IngestResult, ingest
 from nexus.model.labels import Classification, Labels
 from nexus.security import audit
+from nexus.service.screening import holdings_queries, list_source_names, screen
 from nexus.service.search import count_visible
 from nexus.sources import get_format
 from nexus.store import Store
@@ -78,6 +79,32 @@ def load_world(store: Store, folder: Path, manifest) -> list[IngestResult]:
     return results
 
 
+def screening_stage(store: Store, folder: Path) -> list[str]:
+    """Screen every person record the agencies hold against the lists; score it on the truth."""
+    from nexus.synth.evaluate import screening_quality
+
+    console.rule("2. screening")
+    viewer = current_viewer(store, purpose="demo screening")
+    started = time.perf_counter()
+    queries = holdings_queries(store, viewer)
+    hits = screen(store, viewer, queries)
+    seconds = time.perf_counter() - started
+    quality = screening_quality(folder, queries, hits)
+    flagged = len(set(hits.column("query_id").to_pylist()))
+    lines = [
+        f"screened {queries.num_rows:,} person records against {', '.join(list_source_names(store))} "
+        f"in {seconds:.1f}s: {hits.num_rows:,} hits on {flagged:,} records",
+        f"against the ground truth: best-hit precision {quality.precision:.3f}, "
+        f"recall {quality.recall:.3f} ({quality.correct:,} of {quality.on_list:,} records of listed people)",
+    ]
+    for line in lines:
+        console.print(line)
+    top = hits.sort_by([("score", "descending")]).slice(0, 5).to_pylist()
+    for hit in top:
+        console.print(f"  {hit['score']:.2f} {hit['query_id']} → {hit['caption']} ({hit['source']}): {hit['explanation'][:90]}")
+    return ["## Screening", "", *(f"- {line}" for line in lines), ""]
+
+
 def demo_command(
     seed: int = typer.Option(7, help="seed of the synthetic world"),
     size: str = typer.Option("small", help="world size"),
@@ -105,6 +132,7 @@ def demo_command(
     console.print(f"store: {counts['statements']:,} statements, "
                   + ", ".join(f"{n:,} {schema}" for schema, n in counts["entities"].items() if n >= 100))
     lines += ["## Sources", "", *(f"- {s}: {n:,} statements" for s, n in counts["sources"].items()), ""]
+    lines += screening_stage(store, folder)
     report = settings.home / "reports" / f"demo-{size}-{seed}.md"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")

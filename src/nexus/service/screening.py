@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import insert, select
 
+from nexus.engine import DuckDBEngine
 from nexus.screen import SCREEN_THRESHOLD, ScreenIndex, screen_batch
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause
@@ -50,6 +51,28 @@ def list_statements(store: Store, viewer: Viewer, names: list[str]) -> pa.Table:
     if not chunks:
         return pa.table({c: pa.array([], pa.string()) for c in INDEX_COLUMNS})
     return pa.concat_tables(chunks)
+
+
+QUERY_PROPS = ("name", "birthDate", "nationality", "gender", "passportNumber", "idNumber")
+
+
+def holdings_queries(store: Store, viewer: Viewer) -> pa.Table:
+    """A screening query for every person record the viewer may see outside the lists."""
+    lists = list_source_names(store)
+    query = select(S.entity_id, S.prop, S.value).where(
+        live(), S.schema == "Person", S.prop.in_(QUERY_PROPS), S.source.not_in(lists),
+        statement_clause(viewer, statements, "screen"),
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    columns = list(zip(*rows)) if rows else [(), (), ()]
+    table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(("entity_id", "prop", "value"), columns)})
+    engine = DuckDBEngine()
+    try:
+        engine.register("person_statements", table)
+        return engine.run("person_queries")
+    finally:
+        engine.close()
 
 
 def build_index(store: Store, viewer: Viewer, lists: Iterable[str] | None = None) -> ScreenIndex:
