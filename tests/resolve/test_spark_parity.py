@@ -2,7 +2,7 @@
 
 import pytest
 
-from nexus.resolve import DuckDBBackend, SparkBackend, resolve, spark_session
+from nexus.resolve import DuckDBBackend, SparkBackend, resolve
 
 pytestmark = pytest.mark.spark
 
@@ -10,15 +10,19 @@ pytestmark = pytest.mark.spark
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory):
     pytest.importorskip("pyspark")
-    warehouse = tmp_path_factory.mktemp("spark-warehouse")
     from pyspark.sql import SparkSession
 
-    active = SparkSession.getActiveSession()
-    if active is not None:  # another module's session lacks Splink's jar: start afresh
-        active.stop()
-    session = spark_session(cores=1, shuffle_partitions=1, warehouse=warehouse)
-    yield session
-    session.stop()
+    from nexus.engine.session import local_spark
+
+    if SparkSession.getActiveSession() is None:
+        # Static settings for a session this module starts: loopback, no UI, a temporary warehouse.
+        warehouse = tmp_path_factory.mktemp("spark-warehouse")
+        (SparkSession.builder.master("local[1]").config("spark.sql.warehouse.dir", str(warehouse))
+         .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+         .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
+    session = local_spark(cores=1)
+    session.conf.set("spark.sql.shuffle.partitions", "1")
+    return session
 
 
 def test_spark_and_duckdb_give_the_same_clusters(spark, people):

@@ -6,7 +6,7 @@ judgements (same / not same) override the model and `recluster` recomputes canon
 ids from the stored edges and judgements, which is how a merge is undone.
 """
 
-from nexus.resolve.backends import DuckDBBackend, SparkBackend, spark_session
+from nexus.resolve.backends import DuckDBBackend, SparkBackend
 from nexus.resolve.clusters import Clustering, Judgement, cluster, cluster_id
 from nexus.resolve.run import Resolution, resolve
 from nexus.resolve.writeback import (
@@ -35,5 +35,4 @@ __all__ = [
     "cluster",
     "cluster_id",
     "resolve",
-    "spark_session",
 ]

@@ -4,12 +4,12 @@ Each backend registers Arrow tables or Parquet files as views, runs SQL into Arr
 hands Splink the matching database API. The Splink settings are the same for both.
 """
 
-import os
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from nexus.engine.session import local_spark
 from nexus.resolve.records import Dialect
 
 TableInput = pa.Table | Path
@@ -50,7 +50,12 @@ class SparkBackend:
     dialect = Dialect("spark")
 
     def __init__(self, spark=None):
-        self.spark = spark or spark_session()
+        self.spark = spark or local_spark()
+        # Splink's jaro_winkler and friends are JVM UDFs shipped inside the splink wheel.
+        # ADD JAR puts them on the session's class loader, so any session will do.
+        from splink.backends.spark import similarity_jar_location
+
+        self.spark.sql(f"ADD JAR '{similarity_jar_location()}'")
 
     def register(self, name: str, table: TableInput) -> None:
         if isinstance(table, Path):
@@ -74,31 +79,3 @@ class SparkBackend:
         self.spark.catalog.clearCache()
 
 
-
-def spark_session(cores: int = 2, shuffle_partitions: int | None = None, warehouse: Path | None = None):
-    """A local-mode Spark session (loopback, no UI) with Splink's string-similarity jar.
-
-    Splink's jaro_winkler and friends are JVM UDFs shipped inside the splink wheel; the
-    jar has to be on the classpath when the session starts, so an existing session
-    without it cannot be reused.
-    """
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
-    from splink.backends.spark import similarity_jar_location
-
-    builder = SparkSession.builder
-    if warehouse is not None:
-        builder = builder.config("spark.sql.warehouse.dir", str(warehouse))
-    return (
-        builder.master(f"local[{cores}]")
-        .appName("nexus-resolve")
-        .config("spark.jars", similarity_jar_location())
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", str(shuffle_partitions or cores * 2))
-        .config("spark.default.parallelism", str(shuffle_partitions or cores * 2))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
