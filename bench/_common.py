@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 from followthemoney import model
 from nomenklatura.matching import LogicV2, ScoringConfig
 
@@ -60,3 +61,49 @@ def timed(label: str):
     start = time.perf_counter()
     yield
     print(f"  {label}: {time.perf_counter() - start:.2f} s", flush=True)
+
+
+def name_pools() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Given names, family names (each with its spelling variants) from nexus.synth's cultures.
+
+    Returns (given, family, variants_of) where `variants_of[i]` lists the Latin spellings
+    of pool entry i joined by '|'. Family names are extended with surnames built from
+    syllables so that a 100,000-entry list is not dominated by a few hundred names.
+    """
+    from nexus.synth.names import CULTURES
+
+    def latin(part: str) -> str:
+        return part.split("=")[0]
+
+    given = sorted({latin(p) for c in CULTURES for p in (*c.male, *c.female)})
+    family = sorted({latin(p) for c in CULTURES for p in c.family})
+    rng = np.random.default_rng(7)
+    syllables = np.array("ka ri mo na sel tor vin da lu ber han zo mi pe ras tan gul or an ev ik sa no el".split())
+    picks = rng.integers(0, len(syllables), size=(40_000, 3))
+    made = np.char.capitalize(np.char.add(np.char.add(syllables[picks[:, 0]], syllables[picks[:, 1]]), syllables[picks[:, 2]]))
+    family_pool = np.unique(np.concatenate([np.array(family), made]))
+    return np.array(given), family_pool, np.array(given + family)
+
+
+def synthetic_names(rng: np.random.Generator, count: int, given: np.ndarray, family: np.ndarray) -> np.ndarray:
+    """`count` person names: one or two given names and a family name, first spelling of each part."""
+    first = np.char.partition(given[rng.integers(0, len(given), count)], "|")[:, 0]
+    second = np.char.partition(given[rng.integers(0, len(given), count)], "|")[:, 0]
+    last = np.char.partition(family[rng.integers(0, len(family), count)], "|")[:, 0]
+    with_second = rng.random(count) < 0.3
+    middle = np.where(with_second, np.char.add(second, " "), "")
+    return np.char.add(np.char.add(np.char.add(first, " "), middle), last)
+
+
+def variant_spelling(rng: np.random.Generator, names: np.ndarray, variants: np.ndarray) -> np.ndarray:
+    """Each name with every part that has spelling variants replaced by a random variant."""
+    table = {}
+    for entry in variants.tolist():
+        forms = entry.split("|")
+        for form in forms:
+            table[form] = forms
+    out = []
+    for name in names.tolist():
+        parts = [rng.choice(table[p]) if p in table else p for p in name.split(" ")]
+        out.append(" ".join(parts))
+    return np.array(out)

@@ -22,6 +22,7 @@ from rigour.names import (
     remove_person_prefixes,
     replace_org_types_compare,
 )
+from rigour._core import person_name_prefixes_list
 from rigour.names import SymbolCategory as SC
 
 from nexus.names.phonetic import metaphone, skeleton

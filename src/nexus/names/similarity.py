@@ -54,11 +54,28 @@ def _numbers(part: Part) -> frozenset[str]:
     return frozenset(s for s in part.symbols if s.startswith("[NUM:"))
 
 
+def may_relate(a: Part, b: Part) -> bool:
+    """Cheap necessary condition for a non-zero similarity (batch scoring checks it vectorised first).
+
+    Related parts start alike (same first letter, first consonant or first metaphone
+    sound), are both numbers, or both carry reference-data symbols.
+    """
+    return (
+        a.text[:1] == b.text[:1]
+        or (a.skeleton[:1] == b.skeleton[:1] and bool(a.skeleton))
+        or (a.metaphone[:1] == b.metaphone[:1] and bool(a.metaphone))
+        or (a.kind is PartKind.NUMERIC and b.kind is PartKind.NUMERIC)
+        or (bool(a.symbols) and bool(b.symbols))
+    )
+
+
 @lru_cache(maxsize=1_000_000)
 def part_similarity(a: Part, b: Part) -> tuple[float, str]:
     """(similarity, how) for two parts; (0.0, "none") when nothing links them."""
     if a.text == b.text:
         return 1.0, EXACT
+    if not may_relate(a, b):
+        return 0.0, NONE
     if a.kind is PartKind.NUMERIC or b.kind is PartKind.NUMERIC:
         same = a.kind is b.kind and bool(_numbers(a) & _numbers(b))
         return (1.0, NUMBER) if same else (0.0, NONE)
@@ -189,6 +206,22 @@ class NameComparison:
         return text
 
 
+def align_parts(q: AnalyzedName, r: AnalyzedName) -> tuple[PartMatch, ...]:
+    """Each query part with its best result part, then the result parts nothing matched."""
+    matches: list[PartMatch] = []
+    matched_r: set[int] = set()
+    for part in q.parts:
+        scored = [part_similarity(part, other) for other in r.parts]
+        row = max(range(len(r.parts)), key=lambda j: scored[j][0]) if r.parts else -1
+        if row >= 0 and scored[row][0] > 0:
+            matched_r.add(row)
+            matches.append(PartMatch(part.text, r.parts[row].text, scored[row][0], scored[row][1]))
+        else:
+            matches.append(PartMatch(part.text, "", 0.0, NONE))
+    matches.extend(PartMatch("", p.text, 0.0, NONE) for j, p in enumerate(r.parts) if j not in matched_r)
+    return tuple(matches)
+
+
 def _flat_pairs(q: AnalyzedName, r: AnalyzedName):
     nq, nr = len(q.parts), len(r.parts)
     q_pos = np.repeat(np.arange(nq), nr)
@@ -211,18 +244,7 @@ def compare_names(q: AnalyzedName, r: AnalyzedName) -> NameComparison:
         np.array([r.parts[j].kind in _ANCHOR_KINDS for j in r_pos]),
         np.full(len(sim), conflict), 1,
     )[0]
-    matches: list[PartMatch] = []
-    matched_r: set[int] = set()
-    for i, part in enumerate(q.parts):
-        row = max(range(len(r.parts)), key=lambda j: sims[i * len(r.parts) + j][0])
-        s, how = sims[i * len(r.parts) + row]
-        if s > 0:
-            matched_r.add(row)
-            matches.append(PartMatch(part.text, r.parts[row].text, s, how))
-        else:
-            matches.append(PartMatch(part.text, "", 0.0, NONE))
-    matches.extend(PartMatch("", r.parts[j].text, 0.0, NONE) for j in range(len(r.parts)) if j not in matched_r)
-    return NameComparison(float(score), q.original, r.original, tuple(matches), conflict)
+    return NameComparison(float(score), q.original, r.original, align_parts(q, r), conflict)
 
 
 def is_anchor(part: Part) -> bool:

@@ -61,3 +61,10 @@ def weigh(query: PreparedQuery, profile: Profile, name_score: float) -> tuple[fl
         score += GENDER_CONTRADICTS
         reasons.append(f"gender contradicts ({query.gender} vs {', '.join(sorted(profile.genders))}) {GENDER_CONTRADICTS:+.2f}")
     return min(1.0, max(0.0, score)), reasons
+
+
+def best_case(query: PreparedQuery, name_score):
+    """The highest score `weigh` could give (name score scalar or array): every fact the query has agreeing."""
+    bonus = (DOB_EXACT if query.birth_dates else 0.0) + (DOCUMENT_EQUAL if query.document else 0.0)
+    bonus += COUNTRY_AGREES if query.countries else 0.0
+    return NAME_CEILING * name_score + bonus

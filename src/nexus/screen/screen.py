@@ -16,15 +16,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from nexus.names import compare_names
+from nexus.names.similarity import align_parts
 from nexus.screen.candidates import lookup, score_candidates
-from nexus.screen.evidence import SCREEN_THRESHOLD, weigh
+from nexus.screen.evidence import NAME_CEILING, SCREEN_THRESHOLD, best_case, weigh
 from nexus.screen.index import ScreenIndex, name_arrays
 from nexus.screen.query import PreparedQuery, Query, prepare
 from nexus.screen.vocabulary import pair_keys
 
-#: Name scores below this are not worth weighing evidence for (unless a document matches).
-NAME_FLOOR = 0.5
 BATCH_CHUNK = 20_000
 QUERY_COLUMNS = ("id", "name", "birth_date", "nationality", "gender", "document")
 HIT_SCHEMA = pa.schema([
@@ -142,6 +140,8 @@ def _screen(index: ScreenIndex, prepared: list[PreparedQuery], threshold: float,
     for row, qi in enumerate(owner.tolist()):
         owner_rows.setdefault(qi, []).append(row)
     results: list[list[Hit]] = [[] for _ in prepared]
+    # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed.
+    bonus = np.asarray([best_case(p, 0.0) for p in prepared])
     for segment in index.segments.values():
         if not segment.names:
             continue
@@ -153,7 +153,7 @@ def _screen(index: ScreenIndex, prepared: list[PreparedQuery], threshold: float,
             q_rows, r_rows = codes // len(segment.names), codes % len(segment.names)
         scores = score_candidates(index.vocabulary, q_offsets, q_parts, q_conflicts, names, segment, q_rows, r_rows)
         documented = set(zip(dq.tolist(), dr.tolist(), strict=True))
-        keep = np.flatnonzero(scores >= NAME_FLOOR)
+        keep = np.flatnonzero(best_case_scores(scores, bonus[owner[q_rows]]) >= threshold)
         extra = [i for i, pair in enumerate(zip(q_rows.tolist(), r_rows.tolist(), strict=True)) if pair in documented]
         keep = np.union1d(keep, np.asarray(extra, dtype=np.int64))
         _collect(segment, prepared, names, owner, q_rows[keep], r_rows[keep], scores[keep], threshold, results)
@@ -161,6 +161,10 @@ def _screen(index: ScreenIndex, prepared: list[PreparedQuery], threshold: float,
         hits.sort(key=lambda h: (-h.score, h.entity_id))
         del hits[limit:]
     return results
+
+
+def best_case_scores(name_scores: np.ndarray, bonus: np.ndarray) -> np.ndarray:
+    return NAME_CEILING * name_scores + bonus
 
 
 def _collect(segment, prepared, names, owner, q_rows, r_rows, scores, threshold, results) -> None:
@@ -176,8 +180,9 @@ def _collect(segment, prepared, names, owner, q_rows, r_rows, scores, threshold,
         score, reasons = weigh(query, profile, name_score)
         if score < threshold:
             continue
-        comparison = compare_names(names[q_row], segment.names[r_row])
-        name_reason = f"name {name_score:.2f}: {comparison.query!r} ~ {comparison.result!r} [{comparison.explain()}]"
+        q_name, r_name = names[q_row], segment.names[r_row]
+        alignment = "; ".join(str(m) for m in align_parts(q_name, r_name))
+        name_reason = f"name {name_score:.2f}: {q_name.original!r} ~ {r_name.original!r} [{alignment}]"
         results[qi].append(Hit(
             query_id=query.query.id, query_key=query.key, entity_id=profile.entity_id, source=segment.source,
             schema=profile.schema, caption=profile.caption, score=round(score, 4), name_score=round(name_score, 4),

@@ -43,6 +43,8 @@ class Vocabulary:
         self._weights: list[float] = []
         self._anchors: list[bool] = []
         self._similarity: dict[int, float] = {}
+        self._starts: list[tuple[int, int, int, bool, bool]] = []
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def part_id(self, part: Part) -> int:
         found = self._part_ids.get(part)
@@ -52,6 +54,10 @@ class Vocabulary:
             self._part_key_ids.append([self.key_id(k) for k in part_keys(part)])
             self._weights.append(part.weight)
             self._anchors.append(is_anchor(part))
+            self._starts.append((
+                ord(part.text[:1] or " "), ord(part.skeleton[:1] or "\x00"), ord(part.metaphone[:1] or "\x01"),
+                part.kind is PartKind.NUMERIC, bool(part.symbols),
+            ))
         return found
 
     def key_id(self, key: str, create: bool = True) -> int:
@@ -65,14 +71,33 @@ class Vocabulary:
     def keys_of_part(self, part_id: int) -> list[int]:
         return self._part_key_ids[part_id]
 
+    def _part_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-part arrays (start codes, weights, anchor flags), rebuilt only when parts were added."""
+        if self._arrays is None or len(self._arrays[1]) != len(self.parts):
+            self._arrays = (
+                np.asarray(self._starts, dtype=np.int64).reshape(-1, 5),
+                np.asarray(self._weights, dtype=np.float64),
+                np.asarray(self._anchors, dtype=bool),
+            )
+        return self._arrays
+
     def weights(self, part_ids: np.ndarray) -> np.ndarray:
-        return np.asarray(self._weights)[part_ids]
+        return self._part_arrays()[1][part_ids]
 
     def anchors(self, part_ids: np.ndarray) -> np.ndarray:
-        return np.asarray(self._anchors)[part_ids]
+        return self._part_arrays()[2][part_ids]
 
     def similarities(self, q_ids: np.ndarray, r_ids: np.ndarray) -> np.ndarray:
         """Part similarity for each (query part id, result part id) row."""
+        out = np.zeros(len(q_ids))
+        starts = self._part_arrays()[0]
+        a, b = starts[q_ids], starts[r_ids]
+        related = (q_ids == r_ids) | (a[:, :3] == b[:, :3]).any(axis=1) | (a[:, 3:] & b[:, 3:]).astype(bool).any(axis=1)
+        rows = np.flatnonzero(related)
+        out[rows] = self._related_similarities(q_ids[rows], r_ids[rows])
+        return out
+
+    def _related_similarities(self, q_ids: np.ndarray, r_ids: np.ndarray) -> np.ndarray:
         codes = (q_ids.astype(np.int64) << 32) | r_ids.astype(np.int64)
         distinct, inverse = np.unique(codes, return_inverse=True)
         memo = self._similarity

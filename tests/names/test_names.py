@@ -1,0 +1,93 @@
+import pyarrow as pa
+import pytest
+
+from nexus.names import (
+    NAME_MATCH_THRESHOLD,
+    NameType,
+    PartKind,
+    analyze_name,
+    ascii_names,
+    compare_dates,
+    compare_names,
+    dob_parts,
+    name_part_keys,
+    name_script,
+    parse_date,
+    phonetic_keys,
+)
+from nexus.names.dates import DateAgreement, Precision
+
+PERSON = NameType.PERSON
+
+
+def score(a: str, b: str, name_type: NameType = PERSON) -> float:
+    return compare_names(analyze_name(a, name_type), analyze_name(b, name_type)).score
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("أسامة بن لادن", "Usama bin Laden"),
+        ("Usama bin Laden", "أسامة بن لادن"),
+        ("Владимир Путин", "Vladimir Putin"),
+        ("Vladimir Putin", "Владимир Путин"),
+        ("عبد الرحمن ياسين", "Abdul Rahman Yasin"),
+        ("Muhammad Hussein", "محمد حسين"),
+    ],
+)
+def test_cross_script_names_match(query, listed):
+    assert score(query, listed) >= NAME_MATCH_THRESHOLD
+
+
+def test_arabic_compounds_and_vowel_variants_share_keys():
+    spellings = ["Abd al-Rahman", "Abdul Rahman", "Abdurrahman", "عبد الرحمن"]
+    assert {analyze_name(s, PERSON).parts[0].skeleton for s in spellings} == {"bdrhmn"}
+    assert {analyze_name(s, PERSON).parts[0].skeleton for s in ["Muhammad", "Mohammed", "محمد"]} == {"mhmd"}
+    assert [p.text for p in analyze_name("Atiq Allah", PERSON).parts] == ["atiqullah"]
+
+
+def test_part_kinds():
+    kinds = {p.text: p.kind for p in analyze_name("Ivan Petrovich Sidorov", PERSON).parts}
+    assert kinds["petrovich"] is PartKind.PATRONYMIC
+    org = {p.text: p.kind for p in analyze_name("Siemens Aktiengesellschaft", NameType.ORGANIZATION).parts}
+    assert org == {"siemens": PartKind.NAME, "ag": PartKind.LEGAL}
+    assert analyze_name("V. Putin", PERSON).parts[0].kind is PartKind.INITIAL
+
+
+def test_different_family_names_do_not_match_and_explanations_name_the_parts():
+    assert score("John Smith", "John Gruber") < NAME_MATCH_THRESHOLD
+    assert score("Snow Storm 1", "Snow Storm 2", NameType.ORGANIZATION) < NAME_MATCH_THRESHOLD
+    comparison = compare_names(analyze_name("Olaf Scholze", PERSON), analyze_name("Olaf Scholz", PERSON))
+    assert comparison.score >= NAME_MATCH_THRESHOLD
+    assert "'olaf' exact" in comparison.explain()
+    assert "'scholze'~'scholz'" in comparison.explain()
+
+
+def test_script_detection():
+    assert name_script("Vladimir Putin") == "Latin"
+    assert name_script("Владимир Путин") == "Cyrillic"
+    assert name_script("أسامة") == "Arabic"
+    assert name_script("123") is None
+
+
+def test_dates_exact_year_and_range():
+    exact, year, span = parse_date("1970-03-02"), parse_date("1970"), parse_date("1968/1972")
+    assert (exact.precision, year.precision, span.precision) == (Precision.DAY, Precision.YEAR, Precision.RANGE)
+    assert compare_dates([exact], [parse_date("1970-03-02")])[0] is DateAgreement.EXACT
+    assert compare_dates([year], [exact])[0] is DateAgreement.COMPATIBLE
+    assert compare_dates([span], [exact])[0] is DateAgreement.COMPATIBLE
+    assert compare_dates([parse_date("1975")], [exact])[0] is DateAgreement.CONTRADICTS
+    assert compare_dates([parse_date("1970-02-03")], [exact])[0] is DateAgreement.SWAPPED
+    assert parse_date("not a date") is None and parse_date("1972/1968") is None
+
+
+def test_columns_work_per_distinct_value_and_keep_nulls():
+    names = pa.array(["Владимир Путин", None, "Vladimir Putin", "Владимир Путин"])
+    assert ascii_names(names).to_pylist() == ["vladimir putin", None, "vladimir putin", "vladimir putin"]
+    assert name_part_keys(names).to_pylist()[2] == ["vladimir", "putin"]
+    assert phonetic_keys(["Mohammed Hussein"], ["Person"]).to_pylist() == [["mhmd", "hsn"]]
+    parts = dob_parts(["1970-03-02", "1970", None, "1968/1972", "garbage"]).to_pylist()
+    assert (parts[0]["year"], parts[0]["month"], parts[0]["day"]) == (1970, 3, 2)
+    assert (parts[1]["year"], parts[1]["month"]) == (1970, None)
+    assert parts[2] is None and parts[4] is None
+    assert parts[3]["year"] is None and parts[3]["earliest"].year == 1968 and parts[3]["latest"].year == 1972

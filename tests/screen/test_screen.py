@@ -1,0 +1,161 @@
+import pandas as pa_pandas
+import pyarrow as pa
+import pytest
+from followthemoney import model
+from rigour.text.scripts import is_latin
+
+from nexus.screen import NAME_CEILING, SCREEN_THRESHOLD, Query, ScreenIndex, screen_batch, screen_one
+from nexus.sources.un_sc import UNSCFormat
+
+
+def person(entity_id: str, *names: str, **props) -> object:
+    proxy = model.make_entity("Person")
+    proxy.id = entity_id
+    proxy.add("name", list(names))
+    for prop, value in props.items():
+        proxy.add(prop, value)
+    return proxy
+
+
+@pytest.fixture(scope="module")
+def index() -> ScreenIndex:
+    index = ScreenIndex()
+    index.add_entities("list-a", [
+        person("zawahiri", "Ayman al-Zawahiri", birthDate="1951-06-19", nationality="eg", gender="male",
+               passportNumber="1084010"),
+        person("putin", "Vladimir Putin", birthDate="1952-10-07"),
+        person("yasin", "عبد الرحمن ياسين", birthDate="1960"),
+        person("smith", "John Smith"),
+        person("ranged", "Khalid Hamdan", birthDate=["1968", "1969", "1970"]),
+    ])
+    return index
+
+
+def top(index, query: Query):
+    hits = screen_one(index, query)
+    return hits[0] if hits else None
+
+
+def test_arabic_query_finds_latin_listing_and_reverse(index):
+    assert top(index, Query("أيمن الظواهري")).entity_id == "zawahiri"
+    assert top(index, Query("Abdul Rahman Yasin")).entity_id == "yasin"
+
+
+def test_cyrillic_query_finds_latin_listing(index):
+    assert top(index, Query("Владимир Путин")).entity_id == "putin"
+
+
+def test_date_of_birth_agreement_raises_and_contradiction_drops_below_threshold(index):
+    alone = top(index, Query("Ayman al-Zawahiri")).score
+    agrees = top(index, Query("Ayman al-Zawahiri", birth_date="1951-06-19")).score
+    year_only = top(index, Query("Ayman al-Zawahiri", birth_date="1951")).score
+    assert agrees > year_only > alone
+    assert screen_one(index, Query("Ayman al-Zawahiri", birth_date="1979-01-01")) == []
+    low = screen_one(index, Query("Ayman al-Zawahiri", birth_date="1979-01-01"), threshold=0.0)[0]
+    assert low.score < SCREEN_THRESHOLD and "birth date contradicts" in low.explanation
+
+
+def test_year_and_range_dates(index):
+    assert "birth date compatible" in top(index, Query("Khalid Hamdan", birth_date="1969-05-01")).explanation
+    assert "birth date compatible" in top(index, Query("Abdul Rahman Yasin", birth_date="1958/1962")).explanation
+    assert screen_one(index, Query("Abdul Rahman Yasin", birth_date="1970/1975")) == []
+
+
+def test_document_number_equality(index):
+    hit = top(index, Query("A. Zawahri", document="1084-010"))
+    assert hit.entity_id == "zawahiri"
+    assert "document number equal (1084010)" in hit.explanation
+    assert hit.score > top(index, Query("Ayman al-Zawahiri")).score
+
+
+def test_common_name_alone_is_not_a_certain_match(index):
+    hit = top(index, Query("John Smith"))
+    assert hit.entity_id == "smith"
+    assert SCREEN_THRESHOLD <= hit.score <= NAME_CEILING < 0.9
+
+
+def test_explanation_lists_every_feature(index):
+    hit = top(index, Query("Ayman Zawahiri", birth_date="1951-06-19", nationality="Egypt", gender="female"))
+    reasons = hit.reasons
+    assert reasons[0].startswith("name ") and "'ayman' exact" in reasons[0]
+    assert any(r.startswith("birth date exact") for r in reasons)
+    assert any(r.startswith("nationality agrees (eg)") for r in reasons)
+    assert any(r.startswith("gender contradicts") for r in reasons)
+
+
+def test_incremental_add_and_remove_touch_one_source(index):
+    local = ScreenIndex()
+    local.add_entities("list-a", [person("putin", "Vladimir Putin")])
+    segment_a = local.segments["list-a"]
+    assert screen_one(local, Query("Olaf Scholz")) == []
+    local.add_entities("list-b", [person("scholz", "Olaf Scholz")])
+    assert local.segments["list-a"] is segment_a
+    assert top(local, Query("Olaf Scholz")).source == "list-b"
+    local.remove_source("list-b")
+    assert screen_one(local, Query("Olaf Scholz")) == []
+    assert top(local, Query("Vladimir Putin")).entity_id == "putin"
+
+
+def test_fingerprint_follows_the_listed_data_and_query_key_the_question():
+    first, second = ScreenIndex(), ScreenIndex()
+    first.add_entities("a", [person("x", "Olaf Scholz", birthDate="1958-06-14")])
+    second.add_entities("a", [person("x", "Olaf Scholz", birthDate="1958-06-15")])
+    one, two = top(first, Query("Olaf Scholz")), top(second, Query("Olaf Scholz"))
+    assert one.fingerprint != two.fingerprint
+    assert one.query_key == two.query_key == top(first, Query(" olaf scholz ")).query_key
+
+
+def test_statement_rows_attach_held_documents():
+    rows = {
+        "canonical_id": ["p1", "p1", "doc1", "doc1"],
+        "schema": ["Person", "Person", "Passport", "Passport"],
+        "prop": ["name", "birthDate", "holder", "number"],
+        "prop_type": ["name", "date", "entity", "identifier"],
+        "value": ["Olaf Scholz", "1958-06-14", "p1", "C01X00T47"],
+        "source": ["s", "s", "s", "s"],
+    }
+    index = ScreenIndex()
+    assert index.add_statements(pa.table(rows)) == ["s"]
+    hit = top(index, Query("O. Scholz", document="c01x00t47"))
+    assert hit.entity_id == "p1" and "document number equal" in hit.explanation
+    with pytest.raises(ValueError, match="prop_type"):
+        index.add_statements(pa.table({k: v for k, v in rows.items() if k != "prop_type"}))
+
+
+def test_batch_matches_single(index):
+    frame = pa_pandas.DataFrame({
+        "id": ["q1", "q2", "q3"],
+        "name": ["Владимир Путин", "Ayman al-Zawahiri", "Nobody Known"],
+        "birth_date": [None, "1979-01-01", None],
+        "nationality": [None, None, None],
+        "gender": [None, None, None],
+        "document": [None, None, None],
+    })
+    table = screen_batch(index, frame)
+    assert table.column_names[:5] == ["query_id", "query_key", "entity_id", "source", "schema"]
+    assert table.column("query_id").to_pylist() == ["q1"]
+    single = top(index, Query("Владимир Путин", id="q1"))
+    assert table.column("score").to_pylist() == [single.score]
+    assert table.column("explanation").to_pylist() == [single.explanation]
+
+
+def test_un_list_original_script_names_find_their_listing(shared_data):
+    path = shared_data / "sanctions" / "un_consolidated_2017.xml"
+    entities = [e for record in UNSCFormat().read(path) for e in record.entities]
+    originals = {}
+    for entity in entities:
+        if entity.schema.name == "Person":
+            scripts = [n for n in entity.get("name") if not is_latin(n)]
+            if scripts:
+                originals[entity.id] = scripts[0]
+                entity.set("name", [n for n in entity.get("name") if is_latin(n)])
+                entity.set("alias", [n for n in entity.get("alias") if is_latin(n)])
+    index = ScreenIndex()
+    index.add_entities("un-sc", entities)
+    sample = sorted(originals.items())[:40]
+    found = sum(
+        bool(hits) and hits[0].entity_id == entity_id
+        for entity_id, name in sample
+        for hits in [screen_one(index, Query(name, schema="Person"), threshold=0.0, limit=1)]
+    )
+    assert found >= 0.85 * len(sample)
