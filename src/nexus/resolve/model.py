@@ -104,6 +104,8 @@ def _exact(column: str, m: float, u: float) -> cl.CustomComparison:
 BLOCKING_RULES = (
     block_on("kind", "last_metaphone", "birth_date"),
     block_on("kind", "first_metaphone", "birth_date"),
+    # Consonant skeletons survive transliteration (Mohammed / Muhammad / محمد).
+    block_on("kind", "last_skeleton", "birth_date"),
     block_on("kind", "first_metaphone", "last_metaphone"),
     "l.kind = r.kind AND l.first_ascii = r.last_ascii AND l.last_ascii = r.first_ascii",
     # One of the two names moved to the other field, with a typo in the second.
