@@ -1,12 +1,13 @@
 """The `nexus` command: one command group per domain, thin over the service layer."""
 
+import logging
 import sys
 
 import typer
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
-from nexus.cli import data, demo, ingest, screen, security
+from nexus.cli import data, demo, ingest, resolve, screen, security
 from nexus.ingest import IngestFailed
 from nexus.security.policy import AccessDenied
 from nexus.sources import SourceError
@@ -23,11 +24,13 @@ data.register(app)
 demo.register(app)
 security.register(app)
 screen.register(app)
+resolve.register(app)
 
 err = Console(stderr=True)
 
 
 def main() -> None:
+    logging.getLogger("splink").setLevel(logging.ERROR)  # its training notes are not for analysts
     try:
         app()
     except (SourceError, AccessDenied, IngestFailed, ValueError, KeyError, FileNotFoundError) as exc:

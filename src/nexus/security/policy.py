@@ -35,6 +35,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "screen": INTEL_ROLES,
     "ingest": ("analyst", "supervisor", "administrator"),
     "judge": INTEL_ROLES,
+    "resolve": ("analyst", "supervisor"),
     "audit.read": ("oversight",),
     "audit.verify": ("oversight", "administrator"),
     "users.manage": ("administrator",),

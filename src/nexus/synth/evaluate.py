@@ -5,6 +5,9 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+
+from nexus.resolve.evaluate import PairScores, pair_scores
 
 from nexus.synth.truth import FILES
 
@@ -42,11 +45,11 @@ class ScreeningQuality:
 
 
 def record_truth(world: Path) -> pa.Table:
-    """file, id, true_id for every agency and list record in the world."""
+    """file, id, schema, true_id for every agency and list record in the world."""
     with duckdb.connect() as conn:
         return conn.execute(
-            "SELECT file, id, true_id FROM read_json(?, format='newline_delimited', "
-            "columns={file: 'VARCHAR', id: 'VARCHAR', true_id: 'VARCHAR'})",
+            "SELECT file, id, schema, true_id FROM read_json(?, format='newline_delimited', "
+            "columns={file: 'VARCHAR', id: 'VARCHAR', schema: 'VARCHAR', true_id: 'VARCHAR'})",
             [str(world / FILES["records"])],
         ).to_arrow_table()
 
@@ -62,3 +65,11 @@ def screening_quality(world: Path, queries: pa.Table, hits: pa.Table) -> Screeni
         conn.register("hits", hits.select(["query_id", "entity_id", "score"]))
         on_list, correct, flagged = conn.execute(SCREENING_SQL, [LIST_FILE]).fetchone()
     return ScreeningQuality(on_list, correct, flagged)
+
+
+def resolution_quality(world: Path, mapping: pa.Table, schema: str = "Person") -> PairScores:
+    """Pairwise precision and recall of resolved ``schema`` records against the true entities."""
+    truth = record_truth(world)
+    truth = truth.filter(pc.equal(truth["schema"], schema))
+    records = pa.table({"entity_id": truth["id"], "cluster": truth["true_id"]})
+    return pair_scores(mapping, records)
