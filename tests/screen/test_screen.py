@@ -1,4 +1,4 @@
-import pandas as pa_pandas
+import pandas as pd
 import pyarrow as pa
 import pytest
 from followthemoney import model
@@ -123,7 +123,7 @@ def test_statement_rows_attach_held_documents():
 
 
 def test_batch_matches_single(index):
-    frame = pa_pandas.DataFrame({
+    frame = pd.DataFrame({
         "id": ["q1", "q2", "q3"],
         "name": ["Владимир Путин", "Ayman al-Zawahiri", "Nobody Known"],
         "birth_date": [None, "1979-01-01", None],
