@@ -18,7 +18,7 @@ demo: $(STAMP)
 
 # Every store-backed test runs on SQLite and on PostgreSQL (NEXUS_TEST_POSTGRES_URL).
 test: $(STAMP)
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 clean:
 	rm -rf $(VENV) nexus-data

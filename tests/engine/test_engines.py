@@ -6,10 +6,10 @@ from nexus.engine import DuckDBEngine, SparkEngine, take_snapshot
 from nexus.ingest import ingest
 from nexus.model import Labels
 from nexus.sources import get_format
+from nexus.store import Store
 
 
-@pytest.fixture
-def snapshot(store, shared_data, tmp_path):
+def zala_snapshot(store, shared_data, tmp_path):
     path = shared_data / "ftm" / "zala_entities.ftm.json"
     store.register_source("zala", "ftm", Labels(agency="OPENSANCTIONS"))
     result = ingest(store, "zala", path, get_format("ftm").read(path))
@@ -18,8 +18,8 @@ def snapshot(store, shared_data, tmp_path):
     return snap
 
 
-def test_duckdb_summarises_entities_from_a_snapshot(snapshot):
-    engine = DuckDBEngine(snapshot)
+def test_duckdb_summarises_entities_from_a_snapshot(store, shared_data, tmp_path):
+    engine = DuckDBEngine(zala_snapshot(store, shared_data, tmp_path))
     summary = {r["canonical_id"]: r for r in engine.run("entity_summary").to_pylist()}
     assert len(summary) == 91
     sanctioned = [r for r in summary.values() if "sanction" in r["topics"]]
@@ -27,7 +27,9 @@ def test_duckdb_summarises_entities_from_a_snapshot(snapshot):
 
 
 @pytest.mark.spark
-def test_spark_gives_the_same_answer(snapshot):
+@pytest.mark.xdist_group("spark")
+def test_spark_gives_the_same_answer(shared_data, tmp_path):
+    snapshot = zala_snapshot(Store.open(url=f"sqlite:///{tmp_path / 'nexus.db'}"), shared_data, tmp_path)
     key = lambda r: r["canonical_id"]  # noqa: E731
     duck = sorted(DuckDBEngine(snapshot).run("entity_summary").to_pylist(), key=key)
     spark = sorted(SparkEngine(snapshot).run("entity_summary").to_pylist(), key=key)

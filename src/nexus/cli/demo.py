@@ -12,6 +12,7 @@ from nexus.config import load_settings
 from nexus.ingest import IngestResult, ingest
 from nexus.model.labels import Classification, Labels
 from nexus.security import audit
+from nexus.security.audit import verify_chain
 from nexus.service.resolution import merged_clusters, resolve_store
 from nexus.service.screening import holdings_queries, list_source_names, screen
 from nexus.service.search import count_visible
@@ -125,6 +126,19 @@ def resolution_stage(store: Store, folder: Path) -> list[str]:
     return ["## Entity resolution", "", *(f"- {line}" for line in lines), ""]
 
 
+def security_stage(store: Store) -> list[str]:
+    """Two users of different agencies and clearances ask the same question; the trail holds."""
+    from nexus.security.demo import security_demo
+
+    console.rule("4. who may see what")
+    lines = security_demo(store)
+    chain = verify_chain(store)
+    lines.append(f"audit trail: {chain.records:,} records, chain {'intact' if chain.ok else 'BROKEN at ' + str(chain.first_bad)}")
+    for line in lines:
+        console.print(line, highlight=False)
+    return ["## Who may see what", "", *(f"    {line}" for line in lines), ""]
+
+
 def demo_command(
     seed: int = typer.Option(7, help="seed of the synthetic world"),
     size: str = typer.Option("small", help="world size"),
@@ -154,6 +168,7 @@ def demo_command(
     lines += ["## Sources", "", *(f"- {s}: {n:,} statements" for s, n in counts["sources"].items()), ""]
     lines += screening_stage(store, folder)
     lines += resolution_stage(store, folder)
+    lines += security_stage(store)
     report = settings.home / "reports" / f"demo-{size}-{seed}.md"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")

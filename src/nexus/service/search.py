@@ -41,7 +41,7 @@ def search(store: Store, viewer: Viewer, query: str, limit: int = 20) -> list[Se
             .order_by(S.canonical_id)
         ).all()
     results = [
-        SearchResult(e.id, e.schema.name, e.caption, e.get("name"), e.get("topics"))
+        SearchResult(e.id, e.schema.name, e.caption, e.get("name", quiet=True), e.get("topics", quiet=True))
         for e in group_entities(rows)
     ]
     audit.log_event(store, viewer, "search", {"q": query, "limit": limit}, [r.entity_id for r in results])
