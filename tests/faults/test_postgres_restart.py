@@ -94,7 +94,7 @@ def test_operations_fail_cleanly_while_postgres_is_down_and_succeed_after(privat
     down = nexus("stats", env=env)
     assert down.returncode == 3
     assert down.stdout == ""
-    message = " ".join(down.stderr.split())
+    (message,) = down.stderr.splitlines()
     assert message.startswith("error: the database is unavailable") and message.endswith("retry when it is back")
     assert "Traceback" not in down.stderr
 

@@ -38,5 +38,7 @@ def main() -> None:
         err.print(f"[red]error:[/red] {message}", highlight=False)
         sys.exit(1)
     except OperationalError as exc:
-        err.print(f"[red]error:[/red] the database is unavailable ({exc.orig}); retry when it is back", highlight=False)
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        err.print(f"[red]error:[/red] the database is unavailable ({reason}); retry when it is back",
+                  highlight=False, soft_wrap=True)
         sys.exit(3)

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 
 from followthemoney import EntityProxy, model
 from followthemoney.exc import InvalidData
-from sqlalchemy import Select, and_, func, not_, select
+from sqlalchemy import Select, and_, func, select
 
-from nexus.model.labels import Classification
 from nexus.model.statements import BASE_PROP
 from nexus.security import audit
-from nexus.security.policy import require, statement_clause
+from nexus.security.policy import require, statement_clause, warrant_withheld_clause
+from nexus.security.warrants import audit_refusals
 from nexus.security.viewer import Viewer
 from nexus.store import Store
 from nexus.store.schema import statements
@@ -77,18 +77,13 @@ def get_entity(store: Store, viewer: Viewer, entity_id: str) -> EntityView | Non
             select(S.canonical_id).where(S.entity_id == entity_id).limit(1)
         ).scalar() or entity_id
         rows = conn.execute(visible_statements(viewer).where(S.canonical_id == canonical)).all()
-        withheld = 0
-        if rows:
-            withheld = conn.execute(
-                select(func.count()).where(
-                    S.canonical_id == canonical,
-                    live(),
-                    S.classification <= int(viewer.clearance),
-                    not_(statement_clause(viewer, statements)),
-                )
-            ).scalar_one()
+        withheld = conn.execute(
+            select(func.count()).where(S.canonical_id == canonical, live(), warrant_withheld_clause(viewer, statements))
+        ).scalar_one()
     entity = merge(canonical, rows)
     audit.log_event(store, viewer, "entity.read", {"id": entity_id}, [canonical] if entity else [])
+    if withheld:
+        audit_refusals(store, viewer, "entity.read", [canonical], {"id": entity_id})
     return EntityView(entity, withheld) if entity is not None else None
 
 
@@ -104,11 +99,8 @@ def entity_statements(store: Store, viewer: Viewer, entity_id: str) -> list[dict
         ).mappings().all()
     result = [dict(r) for r in rows]
     audit.log_event(store, viewer, "statements.read", {"id": entity_id}, [r["id"] for r in result])
+    audit_refusals(store, viewer, "statements.read", [canonical], {"id": entity_id})
     return result
-
-
-def classification_name(level: int) -> str:
-    return Classification(level).name.replace("_", " ")
 
 
 def visible_ids(store: Store, viewer: Viewer, ids: Iterable[str]) -> set[str]:

@@ -7,6 +7,7 @@ from sqlalchemy import and_, func, select
 
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause
+from nexus.security.warrants import audit_refusals
 from nexus.security.viewer import Viewer
 from nexus.service.entities import S, group_entities, live, visible_statements
 from nexus.store import Store
@@ -45,6 +46,7 @@ def search(store: Store, viewer: Viewer, query: str, limit: int = 20) -> list[Se
         for e in group_entities(rows)
     ]
     audit.log_event(store, viewer, "search", {"q": query, "limit": limit}, [r.entity_id for r in results])
+    audit_refusals(store, viewer, "search", [r.entity_id for r in results], {"q": query}, action="search")
     return results
 
 
