@@ -1,6 +1,7 @@
 """`nexus synth` and `nexus demo`: the synthetic world, end to end."""
 
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import typer
@@ -13,6 +14,7 @@ from nexus.ingest import IngestResult, ingest
 from nexus.model.labels import Classification, Labels
 from nexus.security import audit
 from nexus.security.audit import verify_chain
+from nexus.security.warrants import add_warrant, list_warrants
 from nexus.service.resolution import merged_clusters, resolve_store
 from nexus.service.screening import holdings_queries, list_source_names, screen
 from nexus.service.search import count_visible
@@ -53,6 +55,7 @@ def synth_command(
 def load_world(store: Store, folder: Path, manifest) -> list[IngestResult]:
     """Register each of the world's files as a source with its agency's labels, and ingest it."""
     viewer = current_viewer(store, purpose="ingest")
+    known_warrants = {w["id"] for w in list_warrants(store, viewer)}
     results = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
@@ -69,6 +72,11 @@ def load_world(store: Store, folder: Path, manifest) -> list[IngestResult]:
             )
             store.register_source(item.source, item.format, labels, is_list=item.labels.is_list,
                                   description=item.description)
+            if item.labels.warrant and item.labels.warrant not in known_warrants:
+                add_warrant(store, viewer, item.labels.warrant, agency=item.agency, kind="interception",
+                            expires_at=(date.today() + timedelta(days=90)).isoformat(),
+                            description=f"authorises {item.source} (synthetic world)")
+                known_warrants.add(item.labels.warrant)
             path = folder / item.path
             options = {"mapping": folder / item.mapping} if item.mapping else {}
             bar.update(task, description=f"ingesting {item.source}")

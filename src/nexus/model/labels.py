@@ -34,6 +34,10 @@ class Classification(IntEnum):
 ANY_AGENCY = "*"
 
 
+def agency_code(name: str) -> str:
+    return name.strip().upper()
+
+
 @dataclass(frozen=True)
 class Labels:
     agency: str
@@ -43,6 +47,11 @@ class Labels:
     orcon: bool = False
     warrant: str | None = None
     legal_basis: str | None = None
+
+    def __post_init__(self) -> None:
+        # Agencies are codes: "police" and "POLICE" are one agency in every dimension.
+        object.__setattr__(self, "agency", agency_code(self.agency))
+        object.__setattr__(self, "releasable_to", tuple(agency_code(a) for a in self.releasable_to))
 
     def with_overrides(self, **changes: object) -> "Labels":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

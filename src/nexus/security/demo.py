@@ -13,21 +13,21 @@ from nexus.service.search import count_visible, search
 from nexus.sources import get_format
 from nexus.store import Store
 
-QUERY = "Haddad"
+QUERY = "Qaraman"
 COMPARTMENT = "OP-CEDAR"
 
 # Two agencies' holdings about the same family, labelled as each agency would.
 DEMO_SOURCES = {
     "demo_police_records": (
         Labels("POLICE", Classification.RESTRICTED, legal_basis="Police Act s.12"),
-        [{"id": "demo-samir-haddad", "schema": "Person",
-          "properties": {"name": ["Samir Haddad"], "nationality": ["lb"], "topics": ["crime"]}}],
+        [{"id": "demo-samir-qaraman", "schema": "Person",
+          "properties": {"name": ["Samir Qaraman"], "nationality": ["lb"], "topics": ["crime"]}}],
     ),
     "demo_intel_reporting": (
         Labels("INTEL", Classification.SECRET, releasable_to=("INTEL",), compartment=COMPARTMENT,
                legal_basis="Intelligence Services Act s.7"),
-        [{"id": "demo-samir-haddad", "schema": "Person", "properties": {"alias": ["Abu Rami"], "topics": ["crime.terror"]}},
-         {"id": "demo-rami-haddad", "schema": "Person", "properties": {"name": ["Rami Haddad"], "topics": ["crime.terror"]}}],
+        [{"id": "demo-samir-qaraman", "schema": "Person", "properties": {"alias": ["Abu Rami"], "topics": ["crime.terror"]}},
+         {"id": "demo-rami-qaraman", "schema": "Person", "properties": {"name": ["Rami Qaraman"], "topics": ["crime.terror"]}}],
     ),
 }
 

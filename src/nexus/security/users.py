@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import insert, select, update
 
-from nexus.model.labels import Classification
+from nexus.model.labels import Classification, agency_code
 from nexus.security.viewer import ROLES, Viewer
 from nexus.store import Store, utc_now
 from nexus.store.schema import users
@@ -36,7 +36,7 @@ def create_user(
         conn.execute(
             insert(users).values(
                 username=username,
-                agency=agency,
+                agency=agency_code(agency),
                 roles=",".join(roles),
                 clearance=int(clearance),
                 compartments=",".join(compartments),
