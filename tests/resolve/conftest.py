@@ -66,3 +66,9 @@ def people() -> pa.Table:
 @pytest.fixture
 def make_table():
     return statements_table
+
+
+@pytest.fixture
+def make_people():
+    """(entity id, source, properties) triples -> a statement table."""
+    return lambda people: statements_table(person_rows(people))

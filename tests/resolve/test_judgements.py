@@ -4,6 +4,7 @@ import pyarrow as pa
 import pytest
 
 from nexus.resolve import Judgement, cluster, cluster_id
+from nexus.resolve.clusters import CANNOT_LINK
 
 
 def _edges(*triples) -> pa.Table:
@@ -82,3 +83,22 @@ def test_judged_ids_outside_the_run_are_clustered_too():
 def test_unknown_decision_is_rejected():
     with pytest.raises(ValueError, match="decision"):
         Judgement("A", "B", "maybe")
+
+
+def test_a_cannot_link_pair_cuts_the_weakest_edge_between_its_records():
+    edges = _edges(("A", "B", 0.99), ("B", "C", 0.91), ("A", "C", CANNOT_LINK))
+    clustering = cluster(IDS, edges)
+    assert _groups(clustering) == [["A", "B"], ["C"], ["D"], ["E"]]
+    assert clustering.conflicts == ()
+
+
+def test_a_same_judgement_overrides_a_cannot_link_pair_without_a_conflict():
+    edges = _edges(("A", "B", 0.99), ("B", "C", 0.91), ("A", "C", CANNOT_LINK))
+    clustering = cluster(IDS, edges, [Judgement("A", "C", "same")])
+    assert _groups(clustering) == [["A", "B", "C"], ["D"], ["E"]]
+    assert clustering.conflicts == ()
+
+
+def test_a_cannot_link_pair_is_never_a_link_whatever_the_threshold():
+    clustering = cluster(IDS, _edges(("A", "B", CANNOT_LINK)), threshold=0.0)
+    assert _groups(clustering) == [["A"], ["B"], ["C"], ["D"], ["E"]]

@@ -1,6 +1,11 @@
 """A small resolution of hand-written people: clear duplicates merge, lookalikes do not."""
 
+import duckdb
+import pyarrow.compute as pc
+
 from nexus.resolve import cluster_id, resolve
+from nexus.resolve.clusters import CANNOT_LINK
+from nexus.resolve.records import FEATURES_VIEW, term_frequencies_sql
 
 
 def _clusters(mapping) -> dict[str, set[str]]:
@@ -39,3 +44,47 @@ def test_only_people_and_organisations_are_resolved(people_rows, make_table):
     as_vessel = [(r[0], "v1", "v1", "Vessel", *r[4:]) for r in vessel if r[4] in ("id", "name")]
     resolution = resolve(make_table(rows + as_vessel))
     assert "v1" not in resolution.mapping["entity_id"].to_pylist()
+
+
+def _person(entity_id: str, **props) -> tuple:
+    return (entity_id, "police", props)
+
+
+def test_names_swapped_and_misspelt_still_match(make_people):
+    table = make_people([
+        _person("s1", firstName="Chloe", lastName="Ryan", birthDate="1945-07-12"),
+        _person("s2", name="Ryna Chloe", birthDate="1945-07-12"),
+    ])
+    assert len(set(resolve(table).mapping["canonical_id"].to_pylist())) == 1
+
+
+def test_a_year_of_birth_is_compatible_but_a_different_full_date_is_not(make_people):
+    table = make_people([
+        _person("y1", firstName="Oksana", lastName="Kovalenko", birthDate="1979-05-09", nationality="ua",
+                idNumber="UA123"),
+        _person("y2", firstName="Oksana", lastName="Kovalenko", birthDate="1979", nationality="ua",
+                idNumber="UA123"),
+        _person("y3", firstName="Oksana", lastName="Kovalenko", birthDate="1979-11-23", nationality="ua"),
+    ])
+    assert _clusters(resolve(table).mapping) == {cluster_id(["y1", "y2"]): {"y1", "y2"}, "y3": {"y3"}}
+
+
+def test_records_without_a_date_do_not_chain_people_born_on_different_dates(make_people):
+    # m2 shares a passport with m1 and an email with m3; m1 and m3 are born years apart.
+    table = make_people([
+        _person("m1", name="Mohammed Ali", birthDate="1970-02-01", passportNumber="X1", phone="+441234"),
+        _person("m2", name="Mohammed Ali", passportNumber="X1", phone="+441234", email="ali@example.org"),
+        _person("m3", name="Mohammed Ali", birthDate="1985-06-30", email="ali@example.org"),
+    ])
+    resolution = resolve(table)
+    assert _clusters(resolution.mapping) == {cluster_id(["m1", "m2"]): {"m1", "m2"}, "m3": {"m3"}}
+    ruled_out = resolution.edges.filter(pc.equal(resolution.edges["score"], CANNOT_LINK))
+    assert ruled_out.select(["left_id", "right_id"]).to_pylist() == [{"left_id": "m1", "right_id": "m3"}]
+
+
+def test_term_frequencies_leave_the_record_itself_out():
+    with duckdb.connect() as conn:
+        conn.execute(f"CREATE TABLE {FEATURES_VIEW} AS SELECT * FROM (VALUES ('ali'), ('ali'), ('ivan'), "
+                     "('li'), ('li'), ('li'), (NULL)) t(full_name)")
+        rows = conn.execute(term_frequencies_sql("full_name") + " ORDER BY 1").fetchall()
+    assert rows == [("ali", 1 / 6), ("ivan", 1 / 6), ("li", 2 / 6)]

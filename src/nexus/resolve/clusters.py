@@ -1,6 +1,9 @@
 """Clusters from scored pairs and analyst judgements, and their deterministic canonical ids.
 
-Judgements override the model. A "same" judgement is an edge no score can cut, so
+A pair scored exactly ``CANNOT_LINK`` (0) is the model ruling two records out as one
+entity (`run.resolve` adds such pairs where a chain of links would join records whose
+dates of birth disagree); it splits a cluster the way a not-same judgement does, but a
+same judgement overrides it without a conflict. Judgements override the model. A "same" judgement is an edge no score can cut, so
 same(A,B) and same(B,C) put A, B and C in one cluster whatever the model says. A
 "not_same" judgement removes the direct edge and, where the model still chains the
 pair through other records, splits that cluster: its edges are re-added strongest
@@ -25,6 +28,7 @@ CANONICAL_PREFIX = "nx-"
 # Match probability at which a scored pair joins a cluster. On FEBRL and the synthetic
 # million it is where F1 peaks while precision stays above 0.998 (bench/README.md).
 DEFAULT_THRESHOLD = 0.7
+CANNOT_LINK = 0.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ def cluster(
     labels = _components(len(ids), left, right)
     not_same = [(int(a), int(b), j) for a, b, j, d in zip(judged_left, judged_right, judged, decisions)
                 if d == NOT_SAME]
+    not_same += [(int(a), int(b), None) for a, b in zip(*_cannot_links(ids, edges))]
     conflicts = _split_not_same(labels, left, right, weight, not_same)
     return Clustering(canonical_ids(ids, labels), tuple(conflicts))
 
@@ -80,7 +85,7 @@ def _positions(ids: pa.Array, values: pa.Array) -> np.ndarray:
 
 def _model_edges(ids, edges, threshold, judged_left, judged_right) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scored pairs at or above ``threshold``, less every judged pair (a judgement replaces the score)."""
-    kept = edges.filter(pc.greater_equal(edges["score"], threshold))
+    kept = edges.filter(pc.and_(pc.greater_equal(edges["score"], threshold), pc.greater(edges["score"], CANNOT_LINK)))
     left = _positions(ids, kept["left_id"].combine_chunks())
     right = _positions(ids, kept["right_id"].combine_chunks())
     weight = kept["score"].to_numpy().astype(np.float64)
@@ -89,6 +94,12 @@ def _model_edges(ids, edges, threshold, judged_left, judged_right) -> tuple[np.n
     judged = np.minimum(judged_left, judged_right) * n + np.maximum(judged_left, judged_right)
     keep = ~np.isin(pairs, judged)
     return left[keep], right[keep], weight[keep]
+
+
+def _cannot_links(ids: pa.Array, edges: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    ruled_out = edges.filter(pc.equal(edges["score"], CANNOT_LINK))
+    return (_positions(ids, ruled_out["left_id"].combine_chunks()),
+            _positions(ids, ruled_out["right_id"].combine_chunks()))
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -106,9 +117,10 @@ def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
             return labels
 
 
-def _split_not_same(labels, left, right, weight, not_same: list[tuple[int, int, Judgement]]) -> list[Judgement]:
-    """Re-cluster each component holding a not-same pair; returns the judgements that could not hold."""
-    constraints: dict[int, list[tuple[int, int, Judgement]]] = {}
+def _split_not_same(labels, left, right, weight, not_same: list[tuple[int, int, Judgement | None]]) -> list[Judgement]:
+    """Re-cluster each component holding a not-same pair (a judgement, or None for the model's
+    own cannot-link); returns the judgements that same judgements made impossible."""
+    constraints: dict[int, list[tuple[int, int, Judgement | None]]] = {}
     for a, b, j in not_same:
         if labels[a] == labels[b]:
             constraints.setdefault(int(labels[a]), []).append((a, b, j))
@@ -121,7 +133,7 @@ def _split_not_same(labels, left, right, weight, not_same: list[tuple[int, int, 
         component_edges = zip(left[in_component][order], right[in_component][order], weight[in_component][order])
         groups = _constrained_union(members, component_edges, [(a, b) for a, b, _ in pairs])
         for a, b, j in pairs:
-            if groups[a] == groups[b]:
+            if groups[a] == groups[b] and j is not None:
                 conflicts.append(j)
         for member, root in groups.items():
             labels[member] = root

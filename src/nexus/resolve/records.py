@@ -127,11 +127,13 @@ SELECT
   r.unique_id,
   r.kind,
   n.ascii AS name_ascii,
+  CASE WHEN r.kind = 'organization' THEN n.ascii END AS organization_name,
   f.ascii AS first_ascii,
   f.metaphone AS first_metaphone,
   l.ascii AS last_ascii,
   l.metaphone AS last_metaphone,
   l.skeleton AS last_skeleton,
+  f.ascii || ' ' || l.ascii AS full_name,
   r.birth_date,
   substr(r.birth_date, 1, 4) AS birth_year,
   nullif(substr(r.birth_date, 6, 2), '') AS birth_month,
@@ -146,4 +148,38 @@ FROM {RECORDS_VIEW} r
 LEFT JOIN {NAME_KEYS_VIEW} n ON n.part = r.name
 LEFT JOIN {NAME_KEYS_VIEW} f ON f.part = {_first_part('r')}
 LEFT JOIN {NAME_KEYS_VIEW} l ON l.part = {_last_part('r')}
+"""
+
+
+def term_frequencies_sql(column: str) -> str:
+    """How often each value of ``column`` is found on a record other than the one at hand.
+
+    Splink's own lookup divides a value's whole count by the records, which for a name
+    found only on one person's two records doubles the chance that a stranger carries
+    it; one occurrence is the record itself, so it is left out (but never below one).
+    """
+    return f"""
+SELECT {column}, CAST(greatest(count(*) - 1, 1) AS DOUBLE) / sum(count(*)) OVER () AS tf_{column}
+FROM {FEATURES_VIEW} WHERE {column} IS NOT NULL GROUP BY {column}
+"""
+
+
+CLUSTERS_VIEW = "nx_resolve_clusters"
+
+
+def birth_date_conflicts_sql() -> str:
+    """Pairs of records put in one cluster (``CLUSTERS_VIEW``: entity_id, canonical_id) whose
+    dates of birth cannot be the same person's: neither is a less precise form of the
+    other and they are more than two keystrokes apart."""
+    shorter = "least(length(a.birth_date), length(b.birth_date))"
+    return f"""
+WITH members AS (
+  SELECT c.entity_id, c.canonical_id, f.birth_date
+  FROM {CLUSTERS_VIEW} c JOIN {FEATURES_VIEW} f ON f.unique_id = c.entity_id
+  WHERE f.birth_date IS NOT NULL
+)
+SELECT a.canonical_id, a.entity_id AS left_id, b.entity_id AS right_id
+FROM members a JOIN members b ON a.canonical_id = b.canonical_id AND a.entity_id < b.entity_id
+WHERE substr(a.birth_date, 1, {shorter}) <> substr(b.birth_date, 1, {shorter})
+  AND NOT (length(a.birth_date) = 10 AND length(b.birth_date) = 10 AND levenshtein(a.birth_date, b.birth_date) <= 2)
 """

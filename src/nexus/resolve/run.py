@@ -6,19 +6,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import Linker
 
 from nexus.resolve import model
 from nexus.resolve.backends import DuckDBBackend, SparkBackend, TableInput
-from nexus.resolve.clusters import DEFAULT_THRESHOLD, Clustering, Judgement, cluster
+from nexus.resolve.clusters import CANNOT_LINK, DEFAULT_THRESHOLD, Clustering, Judgement, cluster
 from nexus.resolve.records import (
+    CLUSTERS_VIEW,
     FEATURES_VIEW,
     NAME_KEYS_VIEW,
     RECORDS_VIEW,
     features_sql,
     name_keys,
     name_parts_sql,
+    birth_date_conflicts_sql,
     records_sql,
+    term_frequencies_sql,
 )
 
 METHOD = "splink-fs"
@@ -35,7 +39,9 @@ class Resolution:
     run_id: str
     method: str
     records: int
-    edges: pa.Table  # left_id, right_id, score (match probability) for every pair >= PREDICT_THRESHOLD
+    # left_id, right_id, score: the match probability of every pair >= PREDICT_THRESHOLD, and
+    # CANNOT_LINK for the pairs `rule_out_chains` keeps apart
+    edges: pa.Table
     clustering: Clustering
 
     @property
@@ -60,8 +66,11 @@ def resolve(
     backend = backend or DuckDBBackend()
     try:
         features = prepare(backend, statements)
+        ids = features["unique_id"].combine_chunks()
         edges = score(backend, features, train)
-        clustering = cluster(features["unique_id"].combine_chunks(), edges, judgements, threshold)
+        judgements = list(judgements)
+        edges = rule_out_chains(backend, edges, cluster(ids, edges, judgements, threshold), threshold)
+        clustering = cluster(ids, edges, judgements, threshold)
         return Resolution(uuid.uuid4().hex, METHOD, features.num_rows, edges, clustering)
     finally:
         if owned:
@@ -86,8 +95,10 @@ def score(backend: DuckDBBackend | SparkBackend, features: pa.Table, train: bool
         return empty
     api = backend.splink_api()
     table = api.register(FEATURES_VIEW)
-    linker = Linker(table, model.settings(), log_level=logging.WARNING)
-    if train if train is not None else n >= TRAIN_MIN_RECORDS:
+    trained = train if train is not None else n >= TRAIN_MIN_RECORDS
+    linker = Linker(table, model.settings(term_frequencies=trained), log_level=logging.WARNING)
+    if trained:
+        _register_term_frequencies(backend, api, linker)
         _train(linker, n)
     predictions = linker.inference.predict(threshold_match_probability=PREDICT_THRESHOLD)
     edges = backend.query(
@@ -98,9 +109,44 @@ def score(backend: DuckDBBackend | SparkBackend, features: pa.Table, train: bool
     return edges
 
 
+def rule_out_chains(backend: DuckDBBackend | SparkBackend, edges: pa.Table, clustering: Clustering,
+                    threshold: float = DEFAULT_THRESHOLD) -> pa.Table:
+    """``edges`` plus a CANNOT_LINK pair for every two records that ``clustering`` joins
+    although their dates of birth disagree, in clusters where the disagreement comes only
+    from chaining.
+
+    Each link of such a chain may be likely on its own ("M. Ali, born 1970" — "M. Ali" —
+    "M. Ali, born 1985"), but the cluster as a whole is not; `cluster` then cuts the
+    weakest links between the two. Where two records of the cluster are linked directly
+    in spite of disagreeing dates (a mistyped date, the same passport and address), the
+    model has already weighed the dates against the rest, and the cluster is left alone.
+    """
+    backend.register(CLUSTERS_VIEW, clustering.mapping)
+    conflicts = backend.query(birth_date_conflicts_sql())
+    if not conflicts.num_rows:
+        return edges
+    links = edges.filter(pc.greater_equal(edges["score"], threshold)).select(["left_id", "right_id"])
+    linked = conflicts.join(links, ["left_id", "right_id"], join_type="inner")
+    chained = conflicts.join(linked.select(["canonical_id"]), "canonical_id", join_type="left anti")
+    ruled_out = pa.table({
+        "left_id": chained["left_id"].cast(pa.string()),
+        "right_id": chained["right_id"].cast(pa.string()),
+        "score": pa.repeat(pa.scalar(CANNOT_LINK, pa.float64()), chained.num_rows),
+    })
+    return pa.concat_tables([edges, ruled_out.cast(edges.schema)]).sort_by([("left_id", "ascending"),
+                                                                           ("right_id", "ascending")])
+
+
+def _register_term_frequencies(backend: DuckDBBackend | SparkBackend, api, linker: Linker) -> None:
+    for column in model.TF_COLUMNS:
+        name = f"nx_resolve_tf_{column}"
+        backend.materialise(name, term_frequencies_sql(column))
+        linker.table_management.register_term_frequency_lookup(api.register(name), column)
+
+
 def _train(linker: Linker, n: int) -> None:
     # Sample sizes are fixed, not proportional to n: the estimates settle well before these.
-    linker.training.estimate_probability_two_random_records_match(list(model.DETERMINISTIC_RULES), recall=0.8)
+    linker.training.estimate_probability_two_random_records_match(list(model.DETERMINISTIC_RULES), recall=0.4)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1, num_chunks=1)
     for rule in model.TRAINING_RULES:
         linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=EM_SAMPLE_PAIRS)
