@@ -6,6 +6,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -32,10 +33,14 @@ sources = Table(
     Column("updated_at", String(32), nullable=False),
 )
 
+# Keyed by (entity_id, id): `id` is the stable statement key (it hashes the source,
+# entity id, property and value), and leading with the entity id keeps one entity's
+# statements together, so bulk loads append instead of scattering random keys, and
+# lookups by entity id need no index of their own.
 statements = Table(
     "statements",
     metadata,
-    Column("id", String(40), primary_key=True),
+    Column("id", String(40), nullable=False),
     Column("entity_id", String(255), nullable=False),
     Column("canonical_id", String(255), nullable=False),
     Column("schema", String(64), nullable=False),
@@ -56,8 +61,9 @@ statements = Table(
     Column("last_seen", String(32), nullable=False),
     Column("retention_until", String(32)),
     Column("retired_at", String(32)),
+    PrimaryKeyConstraint("entity_id", "id"),
     Index("ix_statements_canonical", "canonical_id"),
-    Index("ix_statements_entity", "entity_id"),
+    sqlite_with_rowid=False,
 )
 
 ingest_runs = Table(

@@ -33,14 +33,17 @@ def upsert_values(conn: Connection, context: dict, rows: Sequence[tuple]) -> Non
         for c in STATEMENT_COLUMNS
     )
     values = ", ".join(VALUE_COLUMNS)
+    postgres = conn.dialect.name == "postgresql"
+    # PostgreSQL's DELETE leaves dead rows that every later batch would scan; TRUNCATE does not.
+    empty = "TRUNCATE" if postgres else "DELETE FROM"
     with _cursor(conn) as cur:
-        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS batch_context AS SELECT * FROM statements WHERE 1 = 0")
-        cur.execute("DELETE FROM batch_context")
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS batch_context AS SELECT * FROM statements WHERE 1 = 0")
+        cur.execute(f"{empty} batch_context")
         marks = ", ".join(_mark(conn) for _ in shared)
         cur.execute(f"INSERT INTO batch_context ({', '.join(shared)}) VALUES ({marks})", [context[c] for c in shared])
         cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS batch_values AS SELECT {values} FROM statements WHERE 1 = 0")
-        cur.execute("DELETE FROM batch_values")
-        if conn.dialect.name == "postgresql":
+        cur.execute(f"{empty} batch_values")
+        if postgres:
             with cur.copy(f"COPY batch_values ({values}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -48,8 +51,8 @@ def upsert_values(conn: Connection, context: dict, rows: Sequence[tuple]) -> Non
             cur.executemany(f"INSERT INTO batch_values VALUES ({', '.join('?' for _ in VALUE_COLUMNS)})", rows)
         cur.execute(
             f"INSERT INTO statements ({_COLS}) SELECT {select_cols} FROM batch_values v CROSS JOIN batch_context x "
-            f"ORDER BY v.id "
-            f"ON CONFLICT (id) DO UPDATE SET {_SET}"
+            f"ORDER BY v.entity_id, v.id "
+            f"ON CONFLICT (entity_id, id) DO UPDATE SET {_SET}"
         )
 
 
@@ -77,7 +80,7 @@ def upsert_statements(conn: Connection, rows: Sequence[tuple]) -> None:
 
 def _upsert_sqlite(conn: Connection, rows: Sequence[tuple]) -> None:
     marks = ", ".join("?" for _ in STATEMENT_COLUMNS)
-    sql = f"INSERT INTO statements ({_COLS}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {_SET}"
+    sql = f"INSERT INTO statements ({_COLS}) VALUES ({marks}) ON CONFLICT (entity_id, id) DO UPDATE SET {_SET}"
     cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.executemany(sql, rows)
@@ -97,6 +100,6 @@ def _upsert_postgres(conn: Connection, rows: Sequence[tuple]) -> None:
                 copy.write_row(row)
         cur.execute(
             f"INSERT INTO statements ({_COLS}) SELECT {_COLS} FROM statements_stage "
-            f"ON CONFLICT (id) DO UPDATE SET {_SET}"
+            f"ON CONFLICT (entity_id, id) DO UPDATE SET {_SET}"
         )
         cur.execute("TRUNCATE statements_stage")

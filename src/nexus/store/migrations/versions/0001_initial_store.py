@@ -83,17 +83,16 @@ def upgrade() -> None:
     sa.Column('last_seen', sa.String(length=32), nullable=False),
     sa.Column('retention_until', sa.String(length=32), nullable=True),
     sa.Column('retired_at', sa.String(length=32), nullable=True),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('entity_id', 'id'),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('statements', schema=None) as batch_op:
         batch_op.create_index('ix_statements_canonical', ['canonical_id'], unique=False)
-        batch_op.create_index('ix_statements_entity', ['entity_id'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('statements', schema=None) as batch_op:
-        batch_op.drop_index('ix_statements_entity')
         batch_op.drop_index('ix_statements_canonical')
 
     op.drop_table('statements')
