@@ -52,8 +52,14 @@ def precision_recall_f1(predicted: Iterable[bool], actual: Iterable[bool]) -> tu
 
 
 def peak_memory_gb() -> float:
-    """Peak resident memory of this process so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    """Peak resident memory of this process plus that of its largest finished child (Linux reports KiB).
+
+    Forked batch workers share the parent's pages copy-on-write, so this over-counts
+    what they held together; it is an upper bound.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1024 / 1024
 
 
 @contextmanager

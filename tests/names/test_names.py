@@ -16,6 +16,7 @@ from nexus.names import (
     phonetic_keys,
 )
 from nexus.names.dates import DateAgreement, Precision
+from nexus.names.similarity import joined_similarity
 
 PERSON = NameType.PERSON
 
@@ -61,6 +62,26 @@ def test_different_family_names_do_not_match_and_explanations_name_the_parts():
     assert comparison.score >= NAME_MATCH_THRESHOLD
     assert "'olaf' exact" in comparison.explain()
     assert "'scholze'~'scholz'" in comparison.explain()
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "name_type"),
+    [
+        ("Price Waterhouse Coopers", "Pricewaterhouse Coopers", NameType.ORGANIZATION),
+        ("Goodwill Company", "Good Will Company", NameType.ORGANIZATION),
+        ("Rami Makhlouf", "Ramimakhlouf", PERSON),
+    ],
+)
+def test_words_split_or_run_together_match(a, b, name_type):
+    comparison = compare_names(analyze_name(a, name_type), analyze_name(b, name_type))
+    assert comparison.score >= NAME_MATCH_THRESHOLD
+    assert "written as one word" in comparison.explain()
+
+
+def test_written_as_one_word_allows_one_edit_per_ten_letters():
+    assert joined_similarity("vladimirputin", "vladimirpulin") == pytest.approx((12 / 13) ** 2)
+    assert joined_similarity("kimsokjin", "kimsokchol") == 0.0
+    assert joined_similarity("luismonteiro", "luismontenegro") == 0.0
 
 
 def test_script_detection():

@@ -159,3 +159,21 @@ def test_un_list_original_script_names_find_their_listing(shared_data):
         for hits in [screen_one(index, Query(name, schema="Person"), threshold=0.0, limit=1)]
     )
     assert found >= 0.85 * len(sample)
+
+
+def test_forked_workers_return_the_same_hits_in_query_order(index):
+    names = ["Vladimir Putin", "Nobody Known", "Ayman al-Zawahiri", "John Smith", "Khalid Hamdan", "عبد الرحمن ياسين"]
+    frame = pd.DataFrame({"id": [f"q{i}" for i in range(len(names))], "name": names})
+    alone = screen_batch(index, frame, workers=1, chunk=2)
+    forked = screen_batch(index, frame, workers=2, chunk=2)
+    assert forked.equals(alone)
+    assert alone.column("query_id").to_pylist() == ["q0", "q2", "q3", "q4", "q5"]
+
+
+def test_names_written_as_one_word_are_found_with_the_reason():
+    index = ScreenIndex()
+    index.add_entities("list-b", [person("makhlouf", "Rami Makhlouf")])
+    hit = top(index, Query("Rami Makhlouff"))
+    assert hit.entity_id == "makhlouf"
+    joined = screen_one(index, Query("RamiMakhlouf"))
+    assert joined and "written as one word" in joined[0].explanation

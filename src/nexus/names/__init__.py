@@ -4,8 +4,13 @@ Single names:
 - `analyze_name(name, NameType.of_schema(schema)) -> AnalyzedName`: parts with ASCII form,
   consonant skeleton, metaphone, rigour symbols and kind (name, patronymic, initial,
   particle, legal form, number); Arabic compounds joined, articles dropped.
-- `compare_names(query, result) -> NameComparison`: score 0..1 and per-part explanation.
+- `compare_names(query, result) -> NameComparison`: score 0..1 and per-part explanation;
+  names are also compared written as one word (split or joined words).
   `NAME_MATCH_THRESHOLD` is the score at which two names are taken to be the same.
+
+Rigour's symbols (given-name ids, nicknames, legal forms) are remembered per token on
+disk (`nexus.names.symbols`, $NEXUS_CACHE_DIR or ~/.cache/nexus), so that a process
+whose tokens are known never builds rigour's person-name tagger (10–40 s).
 - `name_script(name)`, `token_ascii(token)`, `skeleton(token)`, `metaphone(token)`.
 
 Columns (lists or Arrow arrays in, Arrow arrays out; work is done once per distinct

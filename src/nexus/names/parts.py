@@ -16,16 +16,10 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from rigour.names import (
-    NameTypeTag,
-    analyze_names,
-    remove_person_prefixes,
-    replace_org_types_compare,
-)
-from rigour._core import person_name_prefixes_list
-from rigour.names import SymbolCategory as SC
+from rigour.names import NameTypeTag, remove_person_prefixes, replace_org_types_compare
 
 from nexus.names.phonetic import metaphone, skeleton
+from nexus.names.symbols import token_symbols
 from nexus.names.translit import token_ascii
 
 
@@ -74,7 +68,6 @@ _SPLIT = re.compile(r"[^\w]+|_")
 # Apostrophes in romanised Arabic mark ʿayn or hamza inside one word (Ma'ruf, Sa'd): drop, do not split.
 _APOSTROPHES = re.compile(r"(?<=\w)['’‘`ʿʾ](?=\w)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
-_SYMBOL_CATEGORIES = frozenset({SC.NAME, SC.NICK, SC.ORG_CLASS, SC.SYMBOL, SC.DOMAIN, SC.NUMERIC})
 
 
 class NameType(str, Enum):
@@ -121,15 +114,10 @@ class AnalyzedName:
         """The name's comparable form: its part texts in order."""
         return " ".join(p.text for p in self.parts)
 
-
-@lru_cache(maxsize=200_000)
-def _symbols(raw: str, name_type: NameType) -> frozenset[str]:
-    found: set[str] = set()
-    for name in analyze_names(name_type.rigour_tag, [raw], infer_initials=False, phonetics=False, rewrite=False):
-        for span in name.spans:
-            if span.symbol.category in _SYMBOL_CATEGORIES:
-                found.add(str(span.symbol))
-    return frozenset(found)
+    @property
+    def compact(self) -> str:
+        """The name written as one word, legal forms left out (PricewaterhouseCoopers)."""
+        return "".join(p.text for p in self.parts if p.kind is not PartKind.LEGAL)
 
 
 def _kind(text: str, symbols: frozenset[str]) -> PartKind:
@@ -151,7 +139,8 @@ def _kind(text: str, symbols: frozenset[str]) -> PartKind:
 @lru_cache(maxsize=400_000)
 def make_part(text: str, raw: str, name_type: NameType) -> Part:
     """A part from its ASCII text; `raw` (original script) is what rigour's symbol tagger sees."""
-    symbols = _symbols(raw, name_type) | (_symbols(text, name_type) if raw != text else frozenset())
+    tag = name_type.rigour_tag
+    symbols = token_symbols(raw, tag) | (token_symbols(text, tag) if raw != text else frozenset())
     return Part(text, skeleton(text), metaphone(text), symbols, _kind(text, symbols))
 
 

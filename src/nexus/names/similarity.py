@@ -14,7 +14,12 @@ that a hit can say how its parts matched:
 A name score aligns every part of each name with its best counterpart on the other
 side and averages the similarities, weighted by kind (a particle counts little, a number
 a lot). Unmatched parts on either side count as zero, so extra or missing parts lower
-the score. Contradicting numbers or patronymics scale it down. The arithmetic is done by
+the score. Contradicting numbers or patronymics scale it down.
+
+Words split or run together ("Pricewaterhouse Coopers", "Ramimakhlouf") defeat a
+part-by-part alignment, so the names are also compared written as one word: equal, or
+at most one edit per ten letters, scores (1 - edits/length)², and the name score is the
+higher of the two. The arithmetic is done by
 `score_part_pairs` over flat arrays so that batch screening runs it vectorised over
 millions of pairs and a single comparison uses the very same code.
 """
@@ -28,9 +33,6 @@ from jellyfish import damerau_levenshtein_distance, jaro_winkler_similarity
 from nexus.names.parts import AnalyzedName, Part, PartKind
 
 EXACT, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL, NONE = "exact", "number", "symbol", "phonetic", "fuzzy", "initial", "none"
-#: Evidence kinds in the order of the codes `part_similarity_code` returns.
-HOW = (NONE, EXACT, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL)
-_HOW_CODE = {how: code for code, how in enumerate(HOW)}
 
 #: An extra part (a middle name, a second family name) lowers the score, but less than a mismatch.
 UNMATCHED_WEIGHT = 0.6
@@ -46,7 +48,8 @@ ANCHOR_SIMILARITY = 0.8
 _ANCHOR_KINDS = frozenset({PartKind.NAME, PartKind.PATRONYMIC, PartKind.NUMERIC})
 
 
-def _max_edits(length: int) -> int:
+def max_edits(length: int) -> int:
+    """Edits allowed between two parts whose longer one has `length` letters."""
     return 0 if length < 4 else 1 if length < 8 else 2 if length < 12 else 3
 
 
@@ -82,17 +85,8 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
     if a.kind is PartKind.INITIAL or b.kind is PartKind.INITIAL:
         initial, other = (a, b) if a.kind is PartKind.INITIAL else (b, a)
         return (INITIAL_SCORE, INITIAL) if other.text[:1] == initial.text else (0.0, NONE)
-    best, how = 0.0, NONE
-    longest = max(len(a.text), len(b.text))
-    edits = damerau_levenshtein_distance(a.text, b.text)
-    # Fuzzy similarity is squared: one edit in five letters is often a different name.
-    if edits <= _max_edits(longest):
-        best, how = (1.0 - edits / longest) ** 2, FUZZY
-    elif min(len(a.text), len(b.text)) >= 4:
-        # Beyond the edit budget a shared beginning still counts, discounted (Merkel ~ Merkur).
-        jw = jaro_winkler_similarity(a.text, b.text)
-        if jw >= JARO_WINKLER_FLOOR:
-            best, how = (jw - JARO_WINKLER_DISCOUNT) ** 2, FUZZY
+    best = fuzzy_similarity(a.text, b.text)
+    how = FUZZY if best > 0 else NONE
     if a.symbols & b.symbols and SYMBOL_SCORE > best:
         best, how = SYMBOL_SCORE, SYMBOL
     same_sound = (len(a.skeleton) >= 2 and a.skeleton == b.skeleton) or (
@@ -103,61 +97,98 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
     return best, how
 
 
-def part_similarity_code(a: Part, b: Part) -> tuple[float, int]:
-    score, how = part_similarity(a, b)
-    return score, _HOW_CODE[how]
+def fuzzy_similarity(a: str, b: str) -> float:
+    """Edit-distance similarity of two part texts, squared: one edit in five letters is often a different name.
+
+    Beyond the edit budget a shared beginning still counts, discounted (Merkel ~ Merkur).
+    """
+    longest = max(len(a), len(b))
+    edits = damerau_levenshtein_distance(a, b)
+    if edits <= max_edits(longest):
+        return (1.0 - edits / longest) ** 2
+    if min(len(a), len(b)) >= 4:
+        jw = jaro_winkler_similarity(a, b)
+        if jw >= JARO_WINKLER_FLOOR:
+            return (jw - JARO_WINKLER_DISCOUNT) ** 2
+    return 0.0
 
 
 def score_part_pairs(
-    pair: np.ndarray,
-    q_pos: np.ndarray,
-    r_pos: np.ndarray,
     sim: np.ndarray,
+    q_len: np.ndarray,
+    r_len: np.ndarray,
     q_weight: np.ndarray,
     r_weight: np.ndarray,
     q_anchor: np.ndarray,
     r_anchor: np.ndarray,
     conflict: np.ndarray,
-    n_pairs: int,
 ) -> np.ndarray:
-    """Name scores for `n_pairs` name pairs from the flat cross product of their parts.
+    """Name scores for name pairs from the part similarities of their full cross products.
 
-    One row per (name pair, query part, result part): `pair` is the name-pair index,
-    `q_pos`/`r_pos` the part positions, `sim` the part similarity, `*_weight` the parts'
-    weights, `*_anchor` whether a part can anchor a match, `conflict` a factor (≤ 1) for
-    contradicting numbers or patronymics. Every part of every name must appear in some row.
+    Pair k has `q_len[k]` query parts and `r_len[k]` result parts (each ≥ 1); `sim` holds
+    the q_len·r_len part similarities of each pair in turn, query part major. `q_weight`/
+    `q_anchor` hold per query part its weight and whether it can anchor a match (pair by
+    pair, in part order), `r_weight`/`r_anchor` likewise; `conflict` is a factor (≤ 1)
+    per pair for contradicting numbers or patronymics.
     """
-    q_best = _group_max(pair, q_pos, sim, q_weight, q_anchor)
-    r_best = _group_max(pair, r_pos, sim, r_weight, r_anchor)
-    matched = np.zeros(n_pairs)
-    total = np.zeros(n_pairs)
-    unmatched = [np.zeros(n_pairs), np.zeros(n_pairs)]
-    anchored = np.zeros(n_pairs, dtype=bool)
-    factor = np.ones(n_pairs)
-    for side, (groups, best, weight, anchor) in enumerate((q_best, r_best)):
-        hit = best > 0
-        np.add.at(matched, groups, best * weight)
-        np.add.at(total, groups, np.where(hit, weight, 0.0))
-        np.add.at(unmatched[side], groups, np.where(hit, 0.0, weight))
-        np.logical_or.at(anchored, groups, anchor & (best >= ANCHOR_SIMILARITY))
+    q_len, r_len = q_len.astype(np.int64), r_len.astype(np.int64)
+    sizes = q_len * r_len
+    row_start = np.cumsum(sizes) - sizes
+    # Best result part for each query part: its rows are contiguous.
+    q_best = np.maximum.reduceat(sim, np.repeat(row_start, q_len) + run_ranks(q_len) * np.repeat(r_len, q_len))
+    # Best query part for each result part: reorder the rows result part major first.
+    r_major = np.repeat(row_start, sizes) + run_ranks(sizes) % np.repeat(r_len, sizes) * np.repeat(q_len, sizes)
+    r_major += run_ranks(sizes) // np.repeat(r_len, sizes)
+    by_result = np.empty_like(sim)
+    by_result[r_major] = sim
+    r_best = np.maximum.reduceat(by_result, np.repeat(row_start, r_len) + run_ranks(r_len) * np.repeat(q_len, r_len))
+    q_side = _side_sums(q_best, q_weight, q_anchor, q_len)
+    r_side = _side_sums(r_best, r_weight, r_anchor, r_len)
+    matched = q_side[0] + r_side[0]
+    total = q_side[1] + r_side[1]
     # Unmatched parts on both sides are a substitution (John Smith vs John Gruber) and count
     # fully; what one side has beyond that is an extra part (a middle name) and counts less.
-    swapped = np.minimum(*unmatched)
-    total += 2 * swapped + UNMATCHED_WEIGHT * (unmatched[0] + unmatched[1] - 2 * swapped)
-    np.minimum.at(factor, pair, conflict)
+    swapped = np.minimum(q_side[2], r_side[2])
+    total += 2 * swapped + UNMATCHED_WEIGHT * (q_side[2] + r_side[2] - 2 * swapped)
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(total > 0, matched / total, 0.0)
-    return np.where(anchored, score * factor, 0.0)
+    return np.where(q_side[3] | r_side[3], score * conflict, 0.0)
 
 
-def _group_max(pair, pos, sim, weight, anchor):
-    """Per (pair, part): the best similarity, with the part's weight and anchor flag."""
-    key = pair.astype(np.int64) * 256 + pos
-    order = np.lexsort((-sim, key))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = key[order][1:] != key[order][:-1]
-    rows = order[first]
-    return pair[rows], sim[rows], weight[rows], anchor[rows]
+def joined_edits(length: int) -> int:
+    """Edits allowed between two names written as one word, the longer of `length` letters."""
+    return length // 10
+
+
+def joined_similarity(a: str, b: str) -> float:
+    """Similarity of two names written as one word (`AnalyzedName.compact`); 0 beyond `joined_edits`."""
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    longest = max(len(a), len(b))
+    budget = joined_edits(longest)
+    if abs(len(a) - len(b)) > budget:
+        return 0.0
+    edits = damerau_levenshtein_distance(a, b)
+    return (1.0 - edits / longest) ** 2 if edits <= budget else 0.0
+
+
+def run_ranks(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, …, n-1 for each run length n, concatenated."""
+    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
+def _side_sums(best: np.ndarray, weight: np.ndarray, anchor: np.ndarray, lengths: np.ndarray):
+    """Per pair: matched weight·similarity, matched weight, unmatched weight, anchored."""
+    starts = np.cumsum(lengths) - lengths
+    hit = best > 0
+    return (
+        np.add.reduceat(best * weight, starts),
+        np.add.reduceat(np.where(hit, weight, 0.0), starts),
+        np.add.reduceat(np.where(hit, 0.0, weight), starts),
+        np.logical_or.reduceat(anchor & (best >= ANCHOR_SIMILARITY), starts),
+    )
 
 
 def pair_conflict(q_parts: tuple[Part, ...], r_parts: tuple[Part, ...]) -> float:
@@ -198,9 +229,12 @@ class NameComparison:
     result: str
     matches: tuple[PartMatch, ...]
     conflict: float
+    joined: float = 0.0  # similarity written as one word, when it decided the score
 
     def explain(self) -> str:
         text = "; ".join(str(m) for m in self.matches)
+        if self.joined:
+            text += f"; written as one word {self.joined:.2f}"
         if self.conflict < 1.0:
             text += f"; contradicting numbers or patronymics x{self.conflict:.2f}"
         return text
@@ -222,28 +256,21 @@ def align_parts(q: AnalyzedName, r: AnalyzedName) -> tuple[PartMatch, ...]:
     return tuple(matches)
 
 
-def _flat_pairs(q: AnalyzedName, r: AnalyzedName):
-    nq, nr = len(q.parts), len(r.parts)
-    q_pos = np.repeat(np.arange(nq), nr)
-    r_pos = np.tile(np.arange(nr), nq)
-    sims = [part_similarity(q.parts[i], r.parts[j]) for i, j in zip(q_pos, r_pos, strict=True)]
-    return q_pos, r_pos, sims
-
-
 def compare_names(q: AnalyzedName, r: AnalyzedName) -> NameComparison:
     """Score two analysed names and say which parts matched how."""
     if not q.parts or not r.parts:
         return NameComparison(0.0, q.original, r.original, (), 1.0)
-    q_pos, r_pos, sims = _flat_pairs(q, r)
-    sim = np.array([s for s, _ in sims], dtype=np.float64)
+    sim = np.array([part_similarity(a, b)[0] for a in q.parts for b in r.parts], dtype=np.float64)
     conflict = pair_conflict(q.parts, r.parts)
     score = score_part_pairs(
-        np.zeros(len(sim), dtype=np.int64), q_pos, r_pos, sim,
-        np.array([q.parts[i].weight for i in q_pos]), np.array([r.parts[j].weight for j in r_pos]),
-        np.array([q.parts[i].kind in _ANCHOR_KINDS for i in q_pos]),
-        np.array([r.parts[j].kind in _ANCHOR_KINDS for j in r_pos]),
-        np.full(len(sim), conflict), 1,
+        sim, np.array([len(q.parts)]), np.array([len(r.parts)]),
+        np.array([p.weight for p in q.parts]), np.array([p.weight for p in r.parts]),
+        np.array([is_anchor(p) for p in q.parts]), np.array([is_anchor(p) for p in r.parts]),
+        np.array([conflict]),
     )[0]
+    joined = joined_similarity(q.compact, r.compact)
+    if joined * conflict > score:
+        return NameComparison(joined * conflict, q.original, r.original, align_parts(q, r), conflict, joined)
     return NameComparison(float(score), q.original, r.original, align_parts(q, r), conflict)
 
 

@@ -6,7 +6,8 @@
     index.add_statements(snapshot)          # statement rows: canonical_id, schema, prop, prop_type, value, source
     index.add_entities("un-sc", entities)   # or FtM entities for one source
     hits = screen_one(index, Query("Osama bin Laden", birth_date="1957", nationality="sa"))
-    table = screen_batch(index, frame)      # id, name, birth_date, nationality, gender, document
+    table = screen_batch(index, frame)      # id, name, birth_date, nationality, gender, document;
+                                            # large batches run in one forked worker per CPU
 
 A hit's identity for analyst judgements is (query_key, entity_id, fingerprint).
 """

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from nexus.names.similarity import pair_conflict, score_part_pairs
-from nexus.screen.index import Segment
+from nexus.names.part_table import may_be_within
+from nexus.names.similarity import joined_similarity, pair_conflict, run_ranks, score_part_pairs
+from nexus.screen.index import Compacts, Segment
 from nexus.screen.vocabulary import Vocabulary
 
 #: A single part key shared by more names than this is too common to propose candidates alone.
@@ -40,6 +41,7 @@ def score_candidates(
     q_parts: np.ndarray,
     q_conflicts: np.ndarray,
     q_names: list,
+    q_compacts: Compacts,
     segment: Segment,
     q_rows: np.ndarray,
     r_rows: np.ndarray,
@@ -52,17 +54,37 @@ def score_candidates(
     nr = segment.part_offsets[r_rows + 1] - segment.part_offsets[r_rows]
     sizes = nq * nr
     pair = np.repeat(np.arange(n), sizes)
-    within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    within = run_ranks(sizes)
     width = nr[pair]
-    q_pos, r_pos = within // width, within % width
-    q_ids = q_parts[q_offsets[q_rows][pair] + q_pos]
-    r_ids = segment.part_ids[segment.part_offsets[r_rows][pair] + r_pos]
+    q_ids = q_parts[q_offsets[q_rows][pair] + within // width]
+    r_ids = segment.part_ids[segment.part_offsets[r_rows][pair] + within % width]
+    q_each = q_parts[_spans(q_offsets[q_rows], nq)]
+    r_each = segment.part_ids[_spans(segment.part_offsets[r_rows], nr)]
     conflict = np.ones(n)
     for c in np.flatnonzero(q_conflicts[q_rows] & segment.name_conflicts[r_rows]).tolist():
         conflict[c] = pair_conflict(q_names[q_rows[c]].parts, segment.names[r_rows[c]].parts)
-    return score_part_pairs(
-        pair, q_pos, r_pos, vocabulary.similarities(q_ids, r_ids),
-        vocabulary.weights(q_ids), vocabulary.weights(r_ids),
-        vocabulary.anchors(q_ids), vocabulary.anchors(r_ids),
-        conflict[pair], n,
+    parts = score_part_pairs(
+        vocabulary.similarities(q_ids, r_ids), nq, nr,
+        vocabulary.weights(q_each), vocabulary.weights(r_each),
+        vocabulary.anchors(q_each), vocabulary.anchors(r_each), conflict,
     )
+    return np.maximum(parts, joined_scores(q_compacts, segment.compacts, q_rows, r_rows) * conflict)
+
+
+def joined_scores(queries: Compacts, results: Compacts, q_rows: np.ndarray, r_rows: np.ndarray) -> np.ndarray:
+    """`joined_similarity` of each candidate pair; strings are compared only where lengths and letters allow it."""
+    len_q, len_r = queries.lengths[q_rows], results.lengths[r_rows]
+    budget = np.maximum(len_q, len_r) // 10
+    rows = np.flatnonzero((np.abs(len_q - len_r) <= budget) & (len_q > 0))
+    rows = rows[may_be_within(len_q[rows], len_r[rows], queries.bags[q_rows[rows]], results.bags[r_rows[rows]], budget[rows])]
+    out = np.zeros(len(q_rows))
+    out[rows] = [
+        joined_similarity(queries.texts[i], results.texts[j])
+        for i, j in zip(q_rows[rows].tolist(), r_rows[rows].tolist(), strict=True)
+    ]
+    return out
+
+
+def _spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Indices start, start+1, …, start+length-1 of every span, concatenated."""
+    return np.repeat(starts, lengths) + run_ranks(lengths)

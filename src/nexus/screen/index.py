@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from followthemoney import EntityProxy
 
 from nexus.names import AnalyzedName, NameType, PartKind, analyze_name
+from nexus.names.part_table import letter_counts
 from nexus.names.parts import Role, role_map, with_roles
 from nexus.screen.postings import Postings
 from nexus.screen.profiles import Profile, entity_rows, profiles_from_rows
@@ -51,6 +52,21 @@ def _profile_names(profile: Profile) -> list[AnalyzedName]:
     return [with_roles(n, roles) if roles else n for n in names if n.parts]
 
 
+@dataclass(frozen=True)
+class Compacts:
+    """Names written as one word (`AnalyzedName.compact`), with their lengths and letter counts."""
+
+    texts: list[str]
+    lengths: np.ndarray
+    bags: np.ndarray
+
+    @classmethod
+    def of(cls, names: list[AnalyzedName]) -> "Compacts":
+        texts = [n.compact for n in names]
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        return cls(texts, lengths, letter_counts(texts))
+
+
 @dataclass
 class Segment:
     source: str
@@ -60,6 +76,7 @@ class Segment:
     part_offsets: np.ndarray
     part_ids: np.ndarray
     name_conflicts: np.ndarray
+    compacts: Compacts
     singles: Postings
     pairs: Postings
     documents: Postings  # document key → entity row
@@ -93,6 +110,7 @@ def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) 
         part_offsets=offsets,
         part_ids=flat,
         name_conflicts=conflicts,
+        compacts=Compacts.of(names),
         singles=Postings(single_keys, single_rows),
         pairs=Postings(pair_keys_, pair_rows),
         documents=Postings([k for k, _ in doc_keys], [r for _, r in doc_keys]),

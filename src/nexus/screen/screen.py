@@ -10,16 +10,20 @@ it rests on. (query_key, entity_id, fingerprint) identifies a hit for analyst ju
 a dismissed hit comes back only when the listed data changes.
 """
 
+import multiprocessing
+import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from nexus.names.similarity import align_parts
+from nexus.names import NameType
+from nexus.names.similarity import align_parts, joined_similarity
+from nexus.names.symbols import learn_name_tokens
 from nexus.screen.candidates import lookup, score_candidates
 from nexus.screen.evidence import NAME_CEILING, SCREEN_THRESHOLD, best_case, weigh
-from nexus.screen.index import ScreenIndex, name_arrays
+from nexus.screen.index import Compacts, ScreenIndex, name_arrays
 from nexus.screen.query import PreparedQuery, Query, prepare
 from nexus.screen.vocabulary import pair_keys
 
@@ -57,29 +61,58 @@ def screen_one(index: ScreenIndex, query: Query, threshold: float = SCREEN_THRES
 
 
 def screen_batch(
-    index: ScreenIndex, queries: pa.Table | pd.DataFrame, threshold: float = SCREEN_THRESHOLD, limit: int = 10
+    index: ScreenIndex,
+    queries: pa.Table | pd.DataFrame,
+    threshold: float = SCREEN_THRESHOLD,
+    limit: int = 10,
+    workers: int | None = None,
+    chunk: int = BATCH_CHUNK,
 ) -> pa.Table:
-    """Hits for a table of queries (columns id, name and optionally birth_date, nationality, gender, document, schema)."""
+    """Hits for a table of queries (columns id, name and optionally birth_date, nationality, gender, document, schema).
+
+    Batches of more than `chunk` queries are split into chunks screened by `workers`
+    forked processes (default: one per CPU) that share the index copy-on-write; hits
+    come back in query order.
+    """
     frame = queries.to_pandas() if isinstance(queries, pa.Table) else queries
     if "name" not in frame.columns:
         raise ValueError("query table needs a 'name' column")
     columns = {c: frame[c].astype(object).where(frame[c].notna(), None).tolist() if c in frame else [None] * len(frame)
                for c in (*QUERY_COLUMNS, "schema")}
-    ids = [str(i) if i is not None else str(n) for n, i in enumerate(columns["id"])]
-    batches: list[pa.Table] = []
-    for start in range(0, len(frame), BATCH_CHUNK):
-        stop = min(start + BATCH_CHUNK, len(frame))
-        prepared = [
-            prepare(Query(
-                name=columns["name"][i] or "", birth_date=_text(columns["birth_date"][i]),
-                nationality=columns["nationality"][i], gender=columns["gender"][i],
-                document=_text(columns["document"][i]), schema=columns["schema"][i], id=ids[i],
-            ))
-            for i in range(start, stop)
-        ]
-        hits = [h for per_query in _screen(index, prepared, threshold, limit) for h in per_query]
-        batches.append(_hits_table(hits))
-    return pa.concat_tables(batches) if batches else HIT_SCHEMA.empty_table()
+    columns["id"] = [str(i) if i is not None else str(n) for n, i in enumerate(columns["id"])]
+    chunks = [(start, min(start + chunk, len(frame))) for start in range(0, len(frame), chunk)]
+    if not chunks:
+        return HIT_SCHEMA.empty_table()
+    workers = min(workers or os.cpu_count() or 1, len(chunks))
+    learn_name_tokens(pa.array(columns["name"], pa.string()), {NameType.of_schema(s).rigour_tag for s in set(columns["schema"])})
+    global _BATCH
+    _BATCH = (index, columns, threshold, limit)
+    try:
+        if workers == 1:
+            tables = [_screen_chunk(chunk) for chunk in chunks]
+        else:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                tables = pool.map(_screen_chunk, chunks, chunksize=1)
+    finally:
+        _BATCH = None
+    return pa.concat_tables(tables)
+
+
+#: What forked batch workers screen: (index, query columns, threshold, limit), set only while a batch runs.
+_BATCH: tuple | None = None
+
+
+def _screen_chunk(bounds: tuple[int, int]) -> pa.Table:
+    index, columns, threshold, limit = _BATCH
+    prepared = [
+        prepare(Query(
+            name=columns["name"][i] or "", birth_date=_text(columns["birth_date"][i]),
+            nationality=columns["nationality"][i], gender=columns["gender"][i],
+            document=_text(columns["document"][i]), schema=columns["schema"][i], id=columns["id"][i],
+        ))
+        for i in range(*bounds)
+    ]
+    return _hits_table([h for per_query in _screen(index, prepared, threshold, limit) for h in per_query])
 
 
 def _text(value) -> str | None:
@@ -136,6 +169,7 @@ def _document_candidates(index: ScreenIndex, segment, prepared, owner_rows: dict
 
 def _screen(index: ScreenIndex, prepared: list[PreparedQuery], threshold: float, limit: int) -> list[list[Hit]]:
     names, owner, q_offsets, q_parts, q_conflicts, key_owner, keys, pair_owner, pairs = _query_keys(index, prepared)
+    compacts = Compacts.of(names)
     owner_rows: dict[int, list[int]] = {}
     for row, qi in enumerate(owner.tolist()):
         owner_rows.setdefault(qi, []).append(row)
@@ -151,7 +185,7 @@ def _screen(index: ScreenIndex, prepared: list[PreparedQuery], threshold: float,
             q_rows, r_rows = np.concatenate([q_rows, dq]), np.concatenate([r_rows, dr])
             codes = np.unique(q_rows * len(segment.names) + r_rows)
             q_rows, r_rows = codes // len(segment.names), codes % len(segment.names)
-        scores = score_candidates(index.vocabulary, q_offsets, q_parts, q_conflicts, names, segment, q_rows, r_rows)
+        scores = score_candidates(index.vocabulary, q_offsets, q_parts, q_conflicts, names, compacts, segment, q_rows, r_rows)
         documented = set(zip(dq.tolist(), dr.tolist(), strict=True))
         keep = np.flatnonzero(best_case_scores(scores, bonus[owner[q_rows]]) >= threshold)
         extra = [i for i, pair in enumerate(zip(q_rows.tolist(), r_rows.tolist(), strict=True)) if pair in documented]
@@ -169,12 +203,12 @@ def best_case_scores(name_scores: np.ndarray, bonus: np.ndarray) -> np.ndarray:
 
 def _collect(segment, prepared, names, owner, q_rows, r_rows, scores, threshold, results) -> None:
     """Best name pair per (query, entity), weighed with the evidence; hits above threshold appended."""
-    best: dict[tuple[int, int], tuple[float, int, int]] = {}
-    for q_row, r_row, score in zip(q_rows.tolist(), r_rows.tolist(), scores.tolist(), strict=True):
-        key = (int(owner[q_row]), int(segment.name_entity[r_row]))
-        if key not in best or score > best[key][0]:
-            best[key] = (score, q_row, r_row)
-    for (qi, entity), (name_score, q_row, r_row) in best.items():
+    pairs = owner[q_rows].astype(np.int64) * max(len(segment.profiles), 1) + segment.name_entity[r_rows]
+    order = np.lexsort((-scores, pairs))
+    first = order[np.r_[True, pairs[order][1:] != pairs[order][:-1]]] if len(order) else order
+    best = zip(q_rows[first].tolist(), r_rows[first].tolist(), owner[q_rows[first]].tolist(),
+               segment.name_entity[r_rows[first]].tolist(), scores[first].tolist(), strict=True)
+    for q_row, r_row, qi, entity, name_score in best:
         query = prepared[qi]
         profile = segment.profiles[entity]
         score, reasons = weigh(query, profile, name_score)
@@ -182,6 +216,9 @@ def _collect(segment, prepared, names, owner, q_rows, r_rows, scores, threshold,
             continue
         q_name, r_name = names[q_row], segment.names[r_row]
         alignment = "; ".join(str(m) for m in align_parts(q_name, r_name))
+        joined = joined_similarity(q_name.compact, r_name.compact)
+        if joined >= name_score:
+            alignment += f"; written as one word {joined:.2f}"
         name_reason = f"name {name_score:.2f}: {q_name.original!r} ~ {r_name.original!r} [{alignment}]"
         results[qi].append(Hit(
             query_id=query.query.id, query_key=query.key, entity_id=profile.entity_id, source=segment.source,

@@ -8,7 +8,8 @@ id pair, so batch scoring touches Python once per distinct part pair, not per ro
 import numpy as np
 
 from nexus.names import AnalyzedName, Part, PartKind
-from nexus.names.similarity import is_anchor, part_similarity
+from nexus.names.part_table import PartTable
+from nexus.names.similarity import is_anchor
 
 _KEYED_KINDS = frozenset({PartKind.NAME, PartKind.PATRONYMIC, PartKind.NUMERIC})
 _SYMBOL_PREFIXES = ("[NAME:", "[NICK:")
@@ -36,28 +37,27 @@ def pair_keys(name: AnalyzedName) -> list[str]:
 
 class Vocabulary:
     def __init__(self) -> None:
-        self.parts: list[Part] = []
-        self._part_ids: dict[Part, int] = {}
+        self.table = PartTable()
         self._keys: dict[str, int] = {}
         self._part_key_ids: list[list[int]] = []
         self._weights: list[float] = []
         self._anchors: list[bool] = []
-        self._similarity: dict[int, float] = {}
-        self._starts: list[tuple[int, int, int, bool, bool]] = []
-        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._arrays: tuple[np.ndarray, np.ndarray] | None = None
+        # Memoised similarities of related, non-identical part pairs: sorted (id << 32 | id) codes.
+        self._memo_codes = np.empty(0, dtype=np.int64)
+        self._memo_values = np.empty(0, dtype=np.float64)
+
+    @property
+    def parts(self) -> list[Part]:
+        return self.table.parts
 
     def part_id(self, part: Part) -> int:
-        found = self._part_ids.get(part)
-        if found is None:
-            found = self._part_ids[part] = len(self.parts)
-            self.parts.append(part)
+        known = len(self.table)
+        found = self.table.add(part)
+        if found == known:
             self._part_key_ids.append([self.key_id(k) for k in part_keys(part)])
             self._weights.append(part.weight)
             self._anchors.append(is_anchor(part))
-            self._starts.append((
-                ord(part.text[:1] or " "), ord(part.skeleton[:1] or "\x00"), ord(part.metaphone[:1] or "\x01"),
-                part.kind is PartKind.NUMERIC, bool(part.symbols),
-            ))
         return found
 
     def key_id(self, key: str, create: bool = True) -> int:
@@ -71,40 +71,42 @@ class Vocabulary:
     def keys_of_part(self, part_id: int) -> list[int]:
         return self._part_key_ids[part_id]
 
-    def _part_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-part arrays (start codes, weights, anchor flags), rebuilt only when parts were added."""
-        if self._arrays is None or len(self._arrays[1]) != len(self.parts):
-            self._arrays = (
-                np.asarray(self._starts, dtype=np.int64).reshape(-1, 5),
-                np.asarray(self._weights, dtype=np.float64),
-                np.asarray(self._anchors, dtype=bool),
-            )
+    def _part_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-part weights and anchor flags, rebuilt only when parts were added."""
+        if self._arrays is None or len(self._arrays[0]) != len(self._weights):
+            self._arrays = (np.asarray(self._weights, dtype=np.float64), np.asarray(self._anchors, dtype=bool))
         return self._arrays
 
     def weights(self, part_ids: np.ndarray) -> np.ndarray:
-        return self._part_arrays()[1][part_ids]
+        return self._part_arrays()[0][part_ids]
 
     def anchors(self, part_ids: np.ndarray) -> np.ndarray:
-        return self._part_arrays()[2][part_ids]
+        return self._part_arrays()[1][part_ids]
 
     def similarities(self, q_ids: np.ndarray, r_ids: np.ndarray) -> np.ndarray:
-        """Part similarity for each (query part id, result part id) row."""
-        out = np.zeros(len(q_ids))
-        starts = self._part_arrays()[0]
-        a, b = starts[q_ids], starts[r_ids]
-        related = (q_ids == r_ids) | (a[:, :3] == b[:, :3]).any(axis=1) | (a[:, 3:] & b[:, 3:]).astype(bool).any(axis=1)
-        rows = np.flatnonzero(related)
-        out[rows] = self._related_similarities(q_ids[rows], r_ids[rows])
+        """Part similarity for each (query part id, result part id) row.
+
+        Identical parts score 1 and parts that cannot relate 0 without a look-up; the
+        rest come from the memo, and pairs never seen before are scored by the part
+        table, once each.
+        """
+        out = (q_ids == r_ids).astype(np.float64)
+        rows = np.flatnonzero((q_ids != r_ids) & self.table.related(q_ids, r_ids))
+        codes = (q_ids[rows].astype(np.int64) << 32) | r_ids[rows].astype(np.int64)
+        out[rows] = self._memoised(codes)
         return out
 
-    def _related_similarities(self, q_ids: np.ndarray, r_ids: np.ndarray) -> np.ndarray:
-        codes = (q_ids.astype(np.int64) << 32) | r_ids.astype(np.int64)
-        distinct, inverse = np.unique(codes, return_inverse=True)
-        memo = self._similarity
-        values = np.empty(len(distinct))
-        for i, code in enumerate(distinct.tolist()):
-            found = memo.get(code)
-            if found is None:
-                found = memo[code] = part_similarity(self.parts[code >> 32], self.parts[code & 0xFFFFFFFF])[0]
-            values[i] = found
-        return values[inverse]
+    def _memoised(self, codes: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self._memo_codes, codes)
+        known = at < len(self._memo_codes)
+        known[known] = self._memo_codes[at[known]] == codes[known]
+        values = np.empty(len(codes))
+        values[known] = self._memo_values[at[known]]
+        if not known.all():
+            missing, inverse = np.unique(codes[~known], return_inverse=True)
+            computed = self.table.similarities(missing >> 32, missing & 0xFFFFFFFF)
+            values[~known] = computed[inverse]
+            position = np.searchsorted(self._memo_codes, missing)
+            self._memo_codes = np.insert(self._memo_codes, position, missing)
+            self._memo_values = np.insert(self._memo_values, position, computed)
+        return values

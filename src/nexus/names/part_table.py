@@ -1,0 +1,150 @@
+"""`part_similarity` over arrays: many part pairs at once, by part id.
+
+A `PartTable` interns parts (`add`) and keeps what `part_similarity` looks at as
+per-part arrays: kind, length, first letters, skeleton and metaphone ids, symbol ids and
+letter counts. `similarities(a, b)` then scores id pairs with numpy. Only pairs that could
+pass the edit-distance or Jaro-Winkler rule go through the string functions, one Python
+call per pair: parts within `max_edits` differ in at most 2·edits letter counts, and a
+Jaro-Winkler of at least `JARO_WINKLER_FLOOR` needs common letters c with
+c/|a| + c/|b| ≥ 1.25 (Jaro ≥ 0.75). Everything else — identity, initials, shared
+symbols, equal skeletons or metaphones, unrelated first letters — is decided in arrays.
+Numbers and parts with very many symbols fall back to `part_similarity` itself.
+"""
+
+import numpy as np
+
+from nexus.names.parts import Part, PartKind
+from nexus.names.similarity import (
+    INITIAL_SCORE,
+    PHONETIC_SCORE,
+    SYMBOL_SCORE,
+    fuzzy_similarity,
+    max_edits,
+    part_similarity,
+)
+
+_KIND_CODES = {kind: code for code, kind in enumerate(PartKind)}
+_INITIAL = _KIND_CODES[PartKind.INITIAL]
+_NUMERIC = _KIND_CODES[PartKind.NUMERIC]
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_LETTER = {char: i for i, char in enumerate(_ALPHABET)}
+#: Symbols kept per part in the symbol matrix; parts with more are scored by `part_similarity`.
+MAX_SYMBOLS = 16
+_MAX_EDITS = np.array([max_edits(n) for n in range(256)], dtype=np.int16)
+
+
+def letter_counts(texts: list[str]) -> np.ndarray:
+    """How often each of a-z, 0-9 occurs in each ASCII text, as an (n, 36) int16 array."""
+    out = np.zeros((len(texts), len(_ALPHABET)), dtype=np.int16)
+    for row, text in enumerate(texts):
+        for char in text:
+            if char in _LETTER:
+                out[row, _LETTER[char]] += 1
+    return out
+
+
+def may_be_within(len_a: np.ndarray, len_b: np.ndarray, bag_a: np.ndarray, bag_b: np.ndarray, edits: np.ndarray) -> np.ndarray:
+    """Necessary condition for an edit distance ≤ `edits`: lengths and letter counts differ little enough."""
+    common = np.minimum(bag_a, bag_b).sum(axis=1)
+    return (np.abs(len_a - len_b) <= edits) & ((len_a - common) + (len_b - common) <= 2 * edits)
+
+
+class PartTable:
+    def __init__(self) -> None:
+        self.parts: list[Part] = []
+        self._ids: dict[Part, int] = {}
+        self._keys: dict[str, int] = {}  # skeleton, metaphone and symbol texts → ids
+        self._rows: list[tuple] = []
+        self._bags: list[np.ndarray] = []
+        self._arrays: dict[str, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def _key(self, text: str) -> int:
+        return self._keys.setdefault(text, len(self._keys))
+
+    def add(self, part: Part) -> int:
+        """The part's id (new parts are appended)."""
+        found = self._ids.get(part)
+        if found is not None:
+            return found
+        found = self._ids[part] = len(self.parts)
+        self.parts.append(part)
+        unique = -1 - found  # stands for an empty key: equal to no other part's
+        symbols = sorted(self._key(s) for s in part.symbols)
+        self._rows.append((
+            _KIND_CODES[part.kind], min(len(part.text), 255), ord(part.text[:1]),
+            ord(part.skeleton[:1]) if part.skeleton else unique, ord(part.metaphone[:1]) if part.metaphone else unique,
+            self._key("s:" + part.skeleton) if len(part.skeleton) >= 2 else unique,
+            self._key("m:" + part.metaphone) if len(part.metaphone) >= 3 else unique,
+            len(symbols) > MAX_SYMBOLS, (symbols + [-1] * MAX_SYMBOLS)[:MAX_SYMBOLS],
+        ))
+        self._bags.append(letter_counts([part.text]))
+        return found
+
+    def _columns(self) -> dict[str, np.ndarray]:
+        if self._arrays is None or len(self._arrays["kind"]) != len(self.parts):
+            rows = self._rows
+            self._arrays = {
+                name: np.fromiter((r[i] for r in rows), dtype=dtype, count=len(rows))
+                for i, (name, dtype) in enumerate((
+                    ("kind", np.int8), ("length", np.int16), ("text", np.int32), ("skeleton0", np.int32),
+                    ("metaphone0", np.int32), ("skeleton", np.int32), ("metaphone", np.int32), ("crowded", bool),
+                ))
+            }
+            self._arrays["symbols"] = np.asarray([r[8] for r in rows], dtype=np.int32).reshape(-1, MAX_SYMBOLS)
+            self._arrays["bag"] = np.concatenate(self._bags) if self._bags else np.zeros((0, len(_ALPHABET)), np.int16)
+        return self._arrays
+
+    def related(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Superset of `may_relate` on id arrays (first letters, both numeric, both with symbols)."""
+        col = self._columns()
+        flags_a = (col["kind"][a] == _NUMERIC) * 1 + (col["symbols"][a, 0] >= 0) * 2
+        flags_b = (col["kind"][b] == _NUMERIC) * 1 + (col["symbols"][b, 0] >= 0) * 2
+        return (
+            (col["text"][a] == col["text"][b])
+            | (col["skeleton0"][a] == col["skeleton0"][b])
+            | (col["metaphone0"][a] == col["metaphone0"][b])
+            | ((flags_a & flags_b) != 0)
+        )
+
+    def similarities(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """`part_similarity(parts[a[i]], parts[b[i]])[0]` for every i."""
+        col = self._columns()
+        out = np.zeros(len(a))
+        out[a == b] = 1.0
+        todo = np.flatnonzero((a != b) & self.related(a, b))
+        a, b = a[todo], b[todo]
+        kind_a, kind_b = col["kind"][a], col["kind"][b]
+        fallback = (kind_a == _NUMERIC) | (kind_b == _NUMERIC) | col["crowded"][a] | col["crowded"][b]
+        initial = ~fallback & ((kind_a == _INITIAL) | (kind_b == _INITIAL))
+        out[todo[initial]] = np.where(col["text"][a[initial]] == col["text"][b[initial]], INITIAL_SCORE, 0.0)
+        rest = ~fallback & ~initial
+        best = np.zeros(len(a))
+        sym_a, sym_b = col["symbols"][a[rest]], col["symbols"][b[rest]]
+        shared = ((sym_a[:, :, None] == sym_b[:, None, :]) & (sym_a[:, :, None] >= 0)).any(axis=(1, 2))
+        best[rest] = np.where(shared, SYMBOL_SCORE, 0.0)
+        same_sound = (col["skeleton"][a] == col["skeleton"][b]) | (col["metaphone"][a] == col["metaphone"][b])
+        best[rest & same_sound] = np.maximum(best[rest & same_sound], PHONETIC_SCORE)
+        fuzzy = np.flatnonzero(rest & self._may_be_fuzzy(a, b))
+        parts = self.parts
+        best[fuzzy] = np.maximum(best[fuzzy], np.fromiter(
+            (fuzzy_similarity(parts[i].text, parts[j].text) for i, j in zip(a[fuzzy].tolist(), b[fuzzy].tolist(), strict=True)),
+            dtype=np.float64, count=len(fuzzy),
+        ))
+        out[todo[rest]] = best[rest]
+        slow = np.flatnonzero(fallback)
+        out[todo[slow]] = [part_similarity(parts[i], parts[j])[0] for i, j in zip(a[slow].tolist(), b[slow].tolist(), strict=True)]
+        return out
+
+    def _may_be_fuzzy(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Necessary conditions for a non-zero `fuzzy_similarity` (see the module docstring)."""
+        col = self._columns()
+        len_a, len_b = col["length"][a].astype(np.int32), col["length"][b].astype(np.int32)
+        bag_a, bag_b = col["bag"][a], col["bag"][b]
+        common = np.minimum(bag_a, bag_b).sum(axis=1)
+        within_edits = may_be_within(len_a, len_b, bag_a, bag_b, _MAX_EDITS[np.maximum(len_a, len_b)])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            close = (np.minimum(len_a, len_b) >= 4) & (common / len_a + common / len_b >= 1.25)
+        return within_edits | close

@@ -1,0 +1,126 @@
+"""Rigour's reference-data symbols for single name tokens, remembered on disk.
+
+Rigour tags names with an Aho-Corasick automaton over its whole person-name table
+(Wikidata given names and nicknames). Building that automaton is what makes the first
+person-name call slow: 10–40 s of CPU, profiled as `aho_corasick::nfa::Compiler`
+(trie build and failure transitions), paid again by every process. Name analysis only
+ever asks about one token at a time, so the answers are remembered per
+(name type, token) in a JSON file (plain data, no code) under the cache directory, one
+file per rigour version. A process whose tokens are all known never builds the
+automaton; an unknown token builds it once, lazily, and its answer is added to the file
+when the process exits.
+
+The cache directory is $NEXUS_CACHE_DIR, else $XDG_CACHE_HOME/nexus, else ~/.cache/nexus.
+"""
+
+import atexit
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from importlib.metadata import version
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from rigour.names import NameTypeTag, analyze_names
+from rigour.names import SymbolCategory as SC
+
+_CATEGORIES = frozenset({SC.NAME, SC.NICK, SC.ORG_CLASS, SC.SYMBOL, SC.DOMAIN, SC.NUMERIC})
+_EMPTY: frozenset[str] = frozenset()
+_TOKEN_SEPARATOR = r"[^\p{L}\p{N}]+"
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("NEXUS_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "nexus"
+
+
+def _tag_token(tag: NameTypeTag, token: str) -> frozenset[str]:
+    symbols: set[str] = set()
+    for name in analyze_names(tag, [token], infer_initials=False, phonetics=False, rewrite=False):
+        symbols.update(str(span.symbol) for span in name.spans if span.symbol.category in _CATEGORIES)
+    return frozenset(symbols) if symbols else _EMPTY
+
+
+class SymbolCache:
+    """(rigour name type, token) → symbols, loaded from and saved to one JSON file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._known: dict[str, dict[str, frozenset[str]]] = {}
+        self._added: dict[str, dict[str, frozenset[str]]] = {}
+        self._known.update(self._read())
+
+    def _read(self) -> dict[str, dict[str, frozenset[str]]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}  # absent or damaged: rebuilt from the tagger as tokens come
+        if not isinstance(data, dict):
+            return {}
+        return {
+            tag: {token: frozenset(symbols) if symbols else _EMPTY for token, symbols in entries.items()}
+            for tag, entries in data.items()
+            if isinstance(entries, dict)
+        }
+
+    def symbols(self, token: str, tag: NameTypeTag) -> frozenset[str]:
+        known = self._known.setdefault(tag.value, {})
+        found = known.get(token)
+        if found is None:
+            found = known[token] = _tag_token(tag, token)
+            self._added.setdefault(tag.value, {})[token] = found
+        return found
+
+    def save(self) -> None:
+        """Merge what this process learnt into the file (atomically: concurrent writers lose nothing of their own)."""
+        if not self._added:
+            return
+        merged = self._read()
+        for tag, entries in self._added.items():
+            merged.setdefault(tag, {}).update(entries)
+        payload = {tag: {t: sorted(s) for t, s in entries.items()} for tag, entries in merged.items()}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(payload, fh, ensure_ascii=False, separators=(",", ":"))
+            os.replace(tmp, self.path)
+        except OSError:
+            return  # a read-only or full disk only costs the next process the tagger build
+        self._added.clear()
+
+
+_cache: SymbolCache | None = None
+
+
+def symbol_cache() -> SymbolCache:
+    global _cache
+    if _cache is None:
+        _cache = SymbolCache(cache_dir() / f"name-symbols-rigour-{version('rigour')}.json")
+        atexit.register(_cache.save)
+    return _cache
+
+
+def learn_name_tokens(names: pa.Array, tags: Iterable[NameTypeTag]) -> None:
+    """Look up every distinct token of a column of names at once, before a batch forks its workers.
+
+    If any token is unknown the tagger is built here, once, and forked workers inherit
+    it instead of each building their own; what is learnt goes to the cache file.
+    """
+    tokens = pc.unique(pc.list_flatten(pc.split_pattern_regex(pc.utf8_lower(names.drop_null()), _TOKEN_SEPARATOR)))
+    cache = symbol_cache()
+    for tag in tags:
+        for token in tokens.to_pylist():
+            if token:
+                cache.symbols(token, tag)
+    cache.save()
+
+
+def token_symbols(token: str, tag: NameTypeTag) -> frozenset[str]:
+    """Rigour's name, nickname, legal-form, number and domain symbols for one token."""
+    return symbol_cache().symbols(token, tag)

@@ -1,0 +1,31 @@
+import itertools
+
+import numpy as np
+
+from nexus.names import NameType, analyze_name, part_similarity
+from nexus.names.part_table import PartTable
+
+NAMES = [
+    ("Person", "Mohammed bin Salman"), ("Person", "Muhammad Salman"), ("Person", "محمد بن سلمان"),
+    ("Person", "Vladimir Vladimirovich Putin"), ("Person", "Владимир Путин"), ("Person", "V. Putin"),
+    ("Person", "Bill Clinton"), ("Person", "William Jefferson Clinton"), ("Person", "Olaf Scholz"),
+    ("Person", "Olaf Scholze"), ("Person", "Angela Merkel"), ("Person", "Angela Merkur"), ("Person", "Maria Garcia"),
+    ("Person", "Mariya Garsia"), ("Person", "Hussein Husayn Hossein"), ("Person", "Yusuf Youssef Asif"),
+    ("Person", "Abdul Rahman Yasin"), ("Person", "Abdurrahman Yassin"), ("Person", "Jean-Claude Juncker"),
+    ("Person", "Ig0r Sech1n"), ("Person", "Friedrich Merz"), ("Person", "Shamsuddin Shams al-Din"),
+    ("Organization", "Brigade 44"), ("Organization", "Brigade Forty-Four"), ("Organization", "First Brigade"),
+    ("Company", "Siemens AG"), ("Company", "Siemens Aktiengesellschaft"), ("Company", "Deutsche Bank GmbH"),
+    ("Company", "Carlyle Partners VII L.P."), ("Company", "Carlyle Partners VIII LP"), ("Vessel", "Snow Storm 2"),
+]
+
+
+def test_vectorised_part_similarity_equals_part_similarity_on_every_pair():
+    table = PartTable()
+    parts = {p for schema, name in NAMES for p in analyze_name(name, NameType.of_schema(schema)).parts}
+    ids = {part: table.add(part) for part in sorted(parts, key=lambda p: (p.text, p.kind.value, p.role.value))}
+    pairs = list(itertools.product(ids, repeat=2))
+    got = table.similarities(np.array([ids[a] for a, _ in pairs]), np.array([ids[b] for _, b in pairs]))
+    want = np.array([part_similarity(a, b)[0] for a, b in pairs])
+    assert np.allclose(got, want)
+    assert (want > 0).sum() > len(ids)  # not only the diagonal: fuzzy, phonetic, symbol and initial pairs occur
+    assert table.add(next(iter(ids))) == ids[next(iter(ids))]
