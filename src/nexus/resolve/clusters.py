@@ -12,8 +12,8 @@ on the paths between them are the ones cut.
 """
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
@@ -29,6 +29,7 @@ CANONICAL_PREFIX = "nx-"
 # million it is where F1 peaks while precision stays above 0.998 (bench/README.md).
 DEFAULT_THRESHOLD = 0.7
 CANNOT_LINK = 0.0
+RULED_OUT_NONE = pa.table({"left_id": pa.array([], pa.string()), "right_id": pa.array([], pa.string())})
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,12 @@ class Judgement:
 class Clustering:
     mapping: pa.Table  # entity_id, canonical_id: one row per record
     conflicts: tuple[Judgement, ...]  # not-same judgements that same judgements made impossible
+    ruled_out: pa.Table = field(default_factory=lambda: RULED_OUT_NONE)  # left_id, right_id: pairs ``rule_out`` kept apart
+
+
+# Given the groups the links alone make (entity_id, cluster), the pairs of records in a
+# group that must not end up in one cluster (left_id, right_id).
+RuleOut = Callable[[pa.Table], pa.Table]
 
 
 def cluster(
@@ -57,8 +64,13 @@ def cluster(
     edges: pa.Table,
     judgements: Iterable[Judgement] = (),
     threshold: float = DEFAULT_THRESHOLD,
+    rule_out: RuleOut | None = None,
 ) -> Clustering:
-    """Group record ``ids`` by ``edges`` (left_id, right_id, score) at or above ``threshold``."""
+    """Group record ``ids`` by ``edges`` (left_id, right_id, score) at or above ``threshold``.
+
+    ``rule_out`` sees the groups the links make and names pairs to keep apart, which are
+    then handled like CANNOT_LINK pairs.
+    """
     judged = list({j.pair: j for j in judgements}.values())  # a later judgement on a pair wins
     judged_ids = pa.array([i for j in judged for i in j.pair], pa.string())
     ids = pc.unique(pa.concat_arrays([ids.cast(pa.string()), judged_ids])).sort()
@@ -74,9 +86,15 @@ def cluster(
     labels = _components(len(ids), left, right)
     not_same = [(int(a), int(b), j) for a, b, j, d in zip(judged_left, judged_right, judged, decisions)
                 if d == NOT_SAME]
-    not_same += [(int(a), int(b), None) for a, b in zip(*_cannot_links(ids, edges))]
+    ruled_out = RULED_OUT_NONE
+    if rule_out is not None:
+        ruled_out = rule_out(pa.table({"entity_id": ids, "cluster": pa.array(labels, pa.int64())}))
+    for pairs in (edges.filter(pc.equal(edges["score"], CANNOT_LINK)), ruled_out):
+        cut_left = _positions(ids, pairs["left_id"].combine_chunks())
+        cut_right = _positions(ids, pairs["right_id"].combine_chunks())
+        not_same += [(int(a), int(b), None) for a, b in zip(cut_left, cut_right)]
     conflicts = _split_not_same(labels, left, right, weight, not_same)
-    return Clustering(canonical_ids(ids, labels), tuple(conflicts))
+    return Clustering(canonical_ids(ids, labels), tuple(conflicts), ruled_out)
 
 
 def _positions(ids: pa.Array, values: pa.Array) -> np.ndarray:
@@ -94,12 +112,6 @@ def _model_edges(ids, edges, threshold, judged_left, judged_right) -> tuple[np.n
     judged = np.minimum(judged_left, judged_right) * n + np.maximum(judged_left, judged_right)
     keep = ~np.isin(pairs, judged)
     return left[keep], right[keep], weight[keep]
-
-
-def _cannot_links(ids: pa.Array, edges: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    ruled_out = edges.filter(pc.equal(edges["score"], CANNOT_LINK))
-    return (_positions(ids, ruled_out["left_id"].combine_chunks()),
-            _positions(ids, ruled_out["right_id"].combine_chunks()))
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -168,18 +168,18 @@ CLUSTERS_VIEW = "nx_resolve_clusters"
 
 
 def birth_date_conflicts_sql() -> str:
-    """Pairs of records put in one cluster (``CLUSTERS_VIEW``: entity_id, canonical_id) whose
+    """Pairs of records put in one cluster (``CLUSTERS_VIEW``: entity_id, cluster) whose
     dates of birth cannot be the same person's: neither is a less precise form of the
     other and they are more than two keystrokes apart."""
     shorter = "least(length(a.birth_date), length(b.birth_date))"
     return f"""
 WITH members AS (
-  SELECT c.entity_id, c.canonical_id, f.birth_date
+  SELECT c.entity_id, c.cluster, f.birth_date
   FROM {CLUSTERS_VIEW} c JOIN {FEATURES_VIEW} f ON f.unique_id = c.entity_id
   WHERE f.birth_date IS NOT NULL
 )
-SELECT a.canonical_id, a.entity_id AS left_id, b.entity_id AS right_id
-FROM members a JOIN members b ON a.canonical_id = b.canonical_id AND a.entity_id < b.entity_id
+SELECT a.cluster, a.entity_id AS left_id, b.entity_id AS right_id
+FROM members a JOIN members b ON a.cluster = b.cluster AND a.entity_id < b.entity_id
 WHERE substr(a.birth_date, 1, {shorter}) <> substr(b.birth_date, 1, {shorter})
   AND NOT (length(a.birth_date) = 10 AND length(b.birth_date) = 10 AND levenshtein(a.birth_date, b.birth_date) <= 2)
 """

@@ -11,7 +11,15 @@ from splink import Linker
 
 from nexus.resolve import model
 from nexus.resolve.backends import DuckDBBackend, SparkBackend, TableInput
-from nexus.resolve.clusters import CANNOT_LINK, DEFAULT_THRESHOLD, Clustering, Judgement, cluster
+from nexus.resolve.clusters import (
+    CANNOT_LINK,
+    DEFAULT_THRESHOLD,
+    RULED_OUT_NONE,
+    Clustering,
+    Judgement,
+    RuleOut,
+    cluster,
+)
 from nexus.resolve.records import (
     CLUSTERS_VIEW,
     FEATURES_VIEW,
@@ -40,7 +48,7 @@ class Resolution:
     method: str
     records: int
     # left_id, right_id, score: the match probability of every pair >= PREDICT_THRESHOLD, and
-    # CANNOT_LINK for the pairs `rule_out_chains` keeps apart
+    # CANNOT_LINK for the pairs `chains_of_different_births` keeps apart
     edges: pa.Table
     clustering: Clustering
 
@@ -66,12 +74,10 @@ def resolve(
     backend = backend or DuckDBBackend()
     try:
         features = prepare(backend, statements)
-        ids = features["unique_id"].combine_chunks()
         edges = score(backend, features, train)
-        judgements = list(judgements)
-        edges = rule_out_chains(backend, edges, cluster(ids, edges, judgements, threshold), threshold)
-        clustering = cluster(ids, edges, judgements, threshold)
-        return Resolution(uuid.uuid4().hex, METHOD, features.num_rows, edges, clustering)
+        clustering = cluster(features["unique_id"].combine_chunks(), edges, judgements, threshold,
+                             chains_of_different_births(backend, edges, threshold))
+        return Resolution(uuid.uuid4().hex, METHOD, features.num_rows, with_ruled_out(edges, clustering), clustering)
     finally:
         if owned:
             backend.close()
@@ -109,32 +115,37 @@ def score(backend: DuckDBBackend | SparkBackend, features: pa.Table, train: bool
     return edges
 
 
-def rule_out_chains(backend: DuckDBBackend | SparkBackend, edges: pa.Table, clustering: Clustering,
-                    threshold: float = DEFAULT_THRESHOLD) -> pa.Table:
-    """``edges`` plus a CANNOT_LINK pair for every two records that ``clustering`` joins
-    although their dates of birth disagree, in clusters where the disagreement comes only
-    from chaining.
+def chains_of_different_births(backend: DuckDBBackend | SparkBackend, edges: pa.Table,
+                               threshold: float = DEFAULT_THRESHOLD) -> RuleOut:
+    """A `cluster` rule-out: two records of a group whose dates of birth disagree, in groups
+    where the disagreement comes only from chaining.
 
     Each link of such a chain may be likely on its own ("M. Ali, born 1970" — "M. Ali" —
     "M. Ali, born 1985"), but the cluster as a whole is not; `cluster` then cuts the
-    weakest links between the two. Where two records of the cluster are linked directly
+    weakest links between the two. Where two records of the group are linked directly
     in spite of disagreeing dates (a mistyped date, the same passport and address), the
-    model has already weighed the dates against the rest, and the cluster is left alone.
+    model has already weighed the dates against the rest, and the group is left alone.
     """
-    backend.register(CLUSTERS_VIEW, clustering.mapping)
-    conflicts = backend.query(birth_date_conflicts_sql())
-    if not conflicts.num_rows:
-        return edges
     links = edges.filter(pc.greater_equal(edges["score"], threshold)).select(["left_id", "right_id"])
-    linked = conflicts.join(links, ["left_id", "right_id"], join_type="inner")
-    chained = conflicts.join(linked.select(["canonical_id"]), "canonical_id", join_type="left anti")
-    ruled_out = pa.table({
-        "left_id": chained["left_id"].cast(pa.string()),
-        "right_id": chained["right_id"].cast(pa.string()),
-        "score": pa.repeat(pa.scalar(CANNOT_LINK, pa.float64()), chained.num_rows),
-    })
-    return pa.concat_tables([edges, ruled_out.cast(edges.schema)]).sort_by([("left_id", "ascending"),
-                                                                           ("right_id", "ascending")])
+
+    def rule_out(groups: pa.Table) -> pa.Table:
+        backend.register(CLUSTERS_VIEW, groups)
+        conflicts = backend.query(birth_date_conflicts_sql())
+        linked = conflicts.join(links, ["left_id", "right_id"], join_type="inner")
+        chained = conflicts.join(linked.select(["cluster"]), "cluster", join_type="left anti")
+        return chained.select(["left_id", "right_id"]).cast(RULED_OUT_NONE.schema)
+
+    return rule_out
+
+
+def with_ruled_out(edges: pa.Table, clustering: Clustering) -> pa.Table:
+    """``edges`` plus the clustering's ruled-out pairs, scored CANNOT_LINK so `recluster` keeps them apart."""
+    ruled_out = clustering.ruled_out
+    if not ruled_out.num_rows:
+        return edges
+    scored = ruled_out.append_column("score", pa.repeat(pa.scalar(CANNOT_LINK, pa.float64()), ruled_out.num_rows))
+    return pa.concat_tables([edges, scored.cast(edges.schema)]).sort_by([("left_id", "ascending"),
+                                                                        ("right_id", "ascending")])
 
 
 def _register_term_frequencies(backend: DuckDBBackend | SparkBackend, api, linker: Linker) -> None:
