@@ -34,7 +34,7 @@ from nexus.sources import get_format
 from nexus.store import Store
 from nexus.synth import generate
 from nexus.synth.evaluate import resolution_quality
-from nexus.synth.manifest import ManifestFile
+from nexus.synth.load import load_world
 
 from _common import UN_LIST
 
@@ -58,30 +58,13 @@ FROM people
 """
 
 
-def source_labels(item: ManifestFile) -> Labels:
-    return Labels(
-        agency=item.agency,
-        classification=Classification.parse(item.labels.classification),
-        releasable_to=tuple(item.labels.releasable_to),
-        compartment=item.labels.compartment,
-        orcon=item.labels.orcon,
-        warrant=item.labels.warrant,
-        legal_basis=item.labels.legal_basis,
-    )
-
-
 def build(folder: Path, size: str, seed: int) -> Path:
     """Generate the world into ``folder``, ingest it into a SQLite store there, snapshot it."""
     started = time.perf_counter()
     manifest = generate(folder / "world", seed, size)
     store = Store.open(url=f"sqlite:///{folder / 'nexus.db'}")
     try:
-        for item in manifest.files:
-            store.register_source(item.source, item.format, source_labels(item), is_list=item.labels.is_list,
-                                  description=item.description)
-            path = folder / "world" / item.path
-            options = {"mapping": folder / "world" / item.mapping} if item.mapping else {}
-            ingest(store, item.source, path, get_format(item.format).read(path, **options))
+        load_world(store, folder / "world", manifest)
         if UN_LIST.is_file():
             store.register_source("un-sc", "un-sc", Labels(agency="UNSC", classification=Classification.UNCLASSIFIED),
                                   is_list=True)

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import sqlalchemy
 
-from nexus.ingest import ingest
-from nexus.model.labels import Classification, Labels
 from nexus.model.statements import statement_values
 from nexus.sources import get_format
 from nexus.store import Store
 from nexus.synth import WorldManifest, generate
+from nexus.synth.load import load_world
 
 OUT = Path(__file__).parent / "out"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -58,12 +57,8 @@ def run_parse(folder: Path, manifest: WorldManifest) -> dict:
 
 def run_ingest(folder: Path, manifest: WorldManifest, url: str) -> dict:
     store = Store.open(url=url)
-    count, started = 0, time.perf_counter()
-    for item in manifest.files:
-        labels = Labels(agency=item.agency, classification=Classification.parse(item.labels.classification))
-        store.register_source(item.source, item.format, labels)
-        path, recs = records(folder, item)
-        count += ingest(store, item.source, path, recs).statements
+    started = time.perf_counter()
+    count = sum(r.statements for r in load_world(store, folder, manifest))
     return {"statements": count, "seconds": time.perf_counter() - started}
 
 

@@ -49,41 +49,31 @@ def synth_command(
     )
     if load:
         store = open_store()
-        load_world(store, folder, manifest)
+        ingest_world(store, folder, manifest)
 
 
-def load_world(store: Store, folder: Path, manifest) -> list[IngestResult]:
-    """Register each of the world's files as a source with its agency's labels, and ingest it."""
+def ingest_world(store: Store, folder: Path, manifest) -> list[IngestResult]:
+    """Load the world's files with their labels; register the warrants they were collected under."""
+    from nexus.synth.load import load_world
+
     viewer = current_viewer(store, purpose="ingest")
     known_warrants = {w["id"] for w in list_warrants(store, viewer)}
-    results = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("ingesting the world", total=len(manifest.files))
-        for item in manifest.files:
-            labels = Labels(
-                agency=item.agency,
-                classification=Classification.parse(item.labels.classification),
-                releasable_to=tuple(item.labels.releasable_to),
-                compartment=item.labels.compartment,
-                orcon=item.labels.orcon,
-                warrant=item.labels.warrant,
-                legal_basis=item.labels.legal_basis,
-            )
-            store.register_source(item.source, item.format, labels, is_list=item.labels.is_list,
-                                  description=item.description)
+
+        def before_each(item) -> None:
             if item.labels.warrant and item.labels.warrant not in known_warrants:
                 add_warrant(store, viewer, item.labels.warrant, agency=item.agency, kind="interception",
                             expires_at=(date.today() + timedelta(days=90)).isoformat(),
                             description=f"authorises {item.source} (synthetic world)")
                 known_warrants.add(item.labels.warrant)
-            path = folder / item.path
-            options = {"mapping": folder / item.mapping} if item.mapping else {}
             bar.update(task, description=f"ingesting {item.source}")
-            results.append(ingest(store, item.source, path, get_format(item.format).read(path, **options)))
-            audit.log_event(store, viewer, "ingest", {"source": item.source, "path": str(path)}, [])
             bar.advance(task)
+
+        results = load_world(store, folder, manifest, before_each)
     for r in results:
+        audit.log_event(store, viewer, "ingest", {"source": r.source, "run": r.run_id}, [])
         state = "unchanged" if r.skipped_unchanged else f"{r.entities:,} entities, {r.statements:,} statements"
         console.print(f"  {r.source}: {state}" + (f", {len(r.errors)} errors" if r.errors else ""))
     return results
@@ -164,7 +154,7 @@ def demo_command(
         manifest = generate(folder, seed, size)
     console.rule("1. sources")
     console.print(f"world: {folder} ({time.perf_counter() - started:.1f}s)")
-    load_world(store, folder, manifest)
+    ingest_world(store, folder, manifest)
     if SHARED_UN_LIST.is_file():
         store.register_source("un-sc", "un-sc", Labels(agency="UNSC", classification=Classification.UNCLASSIFIED),
                               is_list=True, description="UN Security Council Consolidated List")

@@ -102,7 +102,7 @@ def score(backend: DuckDBBackend | SparkBackend, features: pa.Table, train: bool
     api = backend.splink_api()
     table = api.register(FEATURES_VIEW)
     trained = train if train is not None else n >= TRAIN_MIN_RECORDS
-    linker = Linker(table, model.settings(term_frequencies=trained), log_level=logging.WARNING)
+    linker = Linker(table, model.settings(term_frequencies=trained), log_level=logging.ERROR)
     if trained:
         _register_term_frequencies(backend, api, linker)
         _train(linker, n)

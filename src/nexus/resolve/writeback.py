@@ -6,16 +6,15 @@ their entity_id and values: only canonical_id changes, and `recluster` can alway
 recompute it from the stored pairs and judgements — which is how a merge is undone.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import pyarrow as pa
 from sqlalchemy import Connection, insert, select
 
 from nexus.resolve.clusters import DEFAULT_THRESHOLD, Clustering, Judgement, cluster
 from nexus.resolve.run import Resolution
-from nexus.resolve.tables import judgements, resolution_edges
 from nexus.store import Store, utc_now
-from nexus.store.schema import statements
+from nexus.store.schema import judgements, resolution_edges, statements
 
 _STAGE = "nx_canonical_stage"
 _UPDATE = (

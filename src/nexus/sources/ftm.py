@@ -91,7 +91,7 @@ CHECKED_TYPES = frozenset(
 )
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=32_768)
 def clean_value(type_name: str, value: str) -> str | None:
     text = sanitize_text(value)
     if text is None or type_name not in CHECKED_TYPES:

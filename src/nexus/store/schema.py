@@ -3,6 +3,7 @@
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -175,6 +176,35 @@ audit_head = Table(
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
     Column("at", String(32), nullable=False),
+)
+
+# -- resolution (migration 0004) ----------------------------------------------------------
+
+# Every scored pair of each run, so canonical ids can be recomputed without re-running
+# the model; and analysts' same / not-same decisions. Neither changes a source statement.
+resolution_edges = Table(
+    "resolution_edges",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("left_id", String(255), primary_key=True),
+    Column("right_id", String(255), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("method", String(32), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Index("ix_resolution_edges_created", "created_at"),
+)
+
+judgements = Table(
+    "judgements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("left_id", String(255), nullable=False),
+    Column("right_id", String(255), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("user", String(128), nullable=False),
+    Column("reason", Text),
+    Column("created_at", String(32), nullable=False),
+    Index("ix_judgements_pair", "left_id", "right_id"),
 )
 
 # -- screening: analyst judgements on hits (migration 0005) -------------------------------
