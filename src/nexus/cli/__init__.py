@@ -1,6 +1,5 @@
 """The `nexus` command: one command group per domain, thin over the service layer."""
 
-import logging
 import sys
 
 import typer
@@ -30,7 +29,6 @@ err = Console(stderr=True)
 
 
 def main() -> None:
-    logging.getLogger("splink").setLevel(logging.ERROR)  # its training notes are not for analysts
     try:
         app()
     except (SourceError, AccessDenied, IngestFailed, ValueError, KeyError, FileNotFoundError) as exc:
