@@ -26,7 +26,7 @@ from nexus.store import Store, utc_now
 from nexus.store.schema import ingest_errors, ingest_runs, statements
 from nexus.store.writer import upsert_values
 
-BATCH_STATEMENTS = 20_000
+BATCH_STATEMENTS = 50_000
 
 
 class IngestFailed(Exception):
