@@ -19,6 +19,7 @@ from nexus.names.similarity import (
     PHONETIC_SCORE,
     SYMBOL_SCORE,
     fuzzy_similarity,
+    is_anchor,
     max_edits,
     part_similarity,
 )
@@ -49,14 +50,20 @@ def may_be_within(len_a: np.ndarray, len_b: np.ndarray, bag_a: np.ndarray, bag_b
     return (np.abs(len_a - len_b) <= edits) & ((len_a - common) + (len_b - common) <= 2 * edits)
 
 
+_COLUMNS = {  # name → (dtype, width)
+    "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "skeleton0": (np.int32, 1),
+    "metaphone0": (np.int32, 1), "skeleton": (np.int32, 1), "metaphone": (np.int32, 1), "crowded": (bool, 1),
+    "symbols": (np.int32, MAX_SYMBOLS), "bag": (np.int16, len(_ALPHABET)), "weight": (np.float64, 1), "anchor": (bool, 1),
+}
+
+
 class PartTable:
     def __init__(self) -> None:
         self.parts: list[Part] = []
         self._ids: dict[Part, int] = {}
         self._keys: dict[str, int] = {}  # skeleton, metaphone and symbol texts → ids
-        self._rows: list[tuple] = []
-        self._bags: list[np.ndarray] = []
-        self._arrays: dict[str, np.ndarray] | None = None
+        # Columns grow by doubling, so adding one part (a single query's) costs O(1), not a rebuild.
+        self._data = {name: np.zeros((64, width) if width > 1 else 64, dtype) for name, (dtype, width) in _COLUMNS.items()}
 
     def __len__(self) -> int:
         return len(self.parts)
@@ -71,31 +78,29 @@ class PartTable:
             return found
         found = self._ids[part] = len(self.parts)
         self.parts.append(part)
+        if found == len(self._data["kind"]):
+            self._data = {name: np.concatenate([column, np.zeros_like(column)]) for name, column in self._data.items()}
         unique = -1 - found  # stands for an empty key: equal to no other part's
         symbols = sorted(self._key(s) for s in part.symbols)
-        self._rows.append((
-            _KIND_CODES[part.kind], min(len(part.text), 255), ord(part.text[:1]),
-            ord(part.skeleton[:1]) if part.skeleton else unique, ord(part.metaphone[:1]) if part.metaphone else unique,
-            self._key("s:" + part.skeleton) if len(part.skeleton) >= 2 else unique,
-            self._key("m:" + part.metaphone) if len(part.metaphone) >= 3 else unique,
-            len(symbols) > MAX_SYMBOLS, (symbols + [-1] * MAX_SYMBOLS)[:MAX_SYMBOLS],
-        ))
-        self._bags.append(letter_counts([part.text]))
+        row = {
+            "kind": _KIND_CODES[part.kind], "length": min(len(part.text), 255), "text": ord(part.text[:1]),
+            "skeleton0": ord(part.skeleton[:1]) if part.skeleton else unique,
+            "metaphone0": ord(part.metaphone[:1]) if part.metaphone else unique,
+            "skeleton": self._key("s:" + part.skeleton) if len(part.skeleton) >= 2 else unique,
+            "metaphone": self._key("m:" + part.metaphone) if len(part.metaphone) >= 3 else unique,
+            "crowded": len(symbols) > MAX_SYMBOLS, "symbols": (symbols + [-1] * MAX_SYMBOLS)[:MAX_SYMBOLS],
+            "bag": letter_counts([part.text])[0], "weight": part.weight, "anchor": is_anchor(part),
+        }
+        for name, value in row.items():
+            self._data[name][found] = value
         return found
 
+    def column(self, name: str) -> np.ndarray:
+        """One per-part column (kind, length, weight, anchor, …), indexed by part id."""
+        return self._data[name][: len(self.parts)]
+
     def _columns(self) -> dict[str, np.ndarray]:
-        if self._arrays is None or len(self._arrays["kind"]) != len(self.parts):
-            rows = self._rows
-            self._arrays = {
-                name: np.fromiter((r[i] for r in rows), dtype=dtype, count=len(rows))
-                for i, (name, dtype) in enumerate((
-                    ("kind", np.int8), ("length", np.int16), ("text", np.int32), ("skeleton0", np.int32),
-                    ("metaphone0", np.int32), ("skeleton", np.int32), ("metaphone", np.int32), ("crowded", bool),
-                ))
-            }
-            self._arrays["symbols"] = np.asarray([r[8] for r in rows], dtype=np.int32).reshape(-1, MAX_SYMBOLS)
-            self._arrays["bag"] = np.concatenate(self._bags) if self._bags else np.zeros((0, len(_ALPHABET)), np.int16)
-        return self._arrays
+        return {name: self.column(name) for name in self._data}
 
     def related(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Superset of `may_relate` on id arrays (first letters, both numeric, both with symbols)."""

@@ -9,7 +9,6 @@ import numpy as np
 
 from nexus.names import AnalyzedName, Part, PartKind
 from nexus.names.part_table import PartTable
-from nexus.names.similarity import is_anchor
 
 _KEYED_KINDS = frozenset({PartKind.NAME, PartKind.PATRONYMIC, PartKind.NUMERIC})
 _SYMBOL_PREFIXES = ("[NAME:", "[NICK:")
@@ -35,14 +34,16 @@ def pair_keys(name: AnalyzedName) -> list[str]:
     return [f"p:{a}|{b}" for i, a in enumerate(skeletons) for b in skeletons[i + 1 :]]
 
 
+#: New pairs are memoised in batches of at least this many: inserting into a memo of
+#: millions costs milliseconds, more than a single query's few pairs take to score.
+MEMO_MIN_NEW = 256
+
+
 class Vocabulary:
     def __init__(self) -> None:
         self.table = PartTable()
         self._keys: dict[str, int] = {}
         self._part_key_ids: list[list[int]] = []
-        self._weights: list[float] = []
-        self._anchors: list[bool] = []
-        self._arrays: tuple[np.ndarray, np.ndarray] | None = None
         # Memoised similarities of related, non-identical part pairs: sorted (id << 32 | id) codes.
         self._memo_codes = np.empty(0, dtype=np.int64)
         self._memo_values = np.empty(0, dtype=np.float64)
@@ -56,8 +57,6 @@ class Vocabulary:
         found = self.table.add(part)
         if found == known:
             self._part_key_ids.append([self.key_id(k) for k in part_keys(part)])
-            self._weights.append(part.weight)
-            self._anchors.append(is_anchor(part))
         return found
 
     def key_id(self, key: str, create: bool = True) -> int:
@@ -71,17 +70,11 @@ class Vocabulary:
     def keys_of_part(self, part_id: int) -> list[int]:
         return self._part_key_ids[part_id]
 
-    def _part_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-part weights and anchor flags, rebuilt only when parts were added."""
-        if self._arrays is None or len(self._arrays[0]) != len(self._weights):
-            self._arrays = (np.asarray(self._weights, dtype=np.float64), np.asarray(self._anchors, dtype=bool))
-        return self._arrays
-
     def weights(self, part_ids: np.ndarray) -> np.ndarray:
-        return self._part_arrays()[0][part_ids]
+        return self.table.column("weight")[part_ids]
 
     def anchors(self, part_ids: np.ndarray) -> np.ndarray:
-        return self._part_arrays()[1][part_ids]
+        return self.table.column("anchor")[part_ids]
 
     def similarities(self, q_ids: np.ndarray, r_ids: np.ndarray) -> np.ndarray:
         """Part similarity for each (query part id, result part id) row.
@@ -106,6 +99,8 @@ class Vocabulary:
             missing, inverse = np.unique(codes[~known], return_inverse=True)
             computed = self.table.similarities(missing >> 32, missing & 0xFFFFFFFF)
             values[~known] = computed[inverse]
+            if len(missing) < MEMO_MIN_NEW:
+                return values
             position = np.searchsorted(self._memo_codes, missing)
             self._memo_codes = np.insert(self._memo_codes, position, missing)
             self._memo_values = np.insert(self._memo_values, position, computed)
