@@ -85,25 +85,30 @@ def screen_batch(
         return HIT_SCHEMA.empty_table()
     workers = min(workers or os.cpu_count() or 1, len(chunks))
     learn_name_tokens(pa.array(columns["name"], pa.string()), {NameType.of_schema(s).rigour_tag for s in set(columns["schema"])})
-    global _BATCH
-    _BATCH = (index, columns, threshold, limit)
-    try:
-        if workers == 1:
-            tables = [_screen_chunk(chunk) for chunk in chunks]
-        else:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                tables = pool.map(_screen_chunk, chunks, chunksize=1)
-    finally:
-        _BATCH = None
-    return pa.concat_tables(tables)
+    state = (index, columns, threshold, limit)
+    if workers == 1:
+        return pa.concat_tables([_screen_chunk(state, bounds) for bounds in chunks])
+    # The state reaches the workers through fork (initargs are not pickled), never through a
+    # global of this process, so concurrent batches in one process cannot see each other's.
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(state,)) as pool:
+        return pa.concat_tables(pool.map(_forked_chunk, chunks, chunksize=1))
 
 
-#: What forked batch workers screen: (index, query columns, threshold, limit), set only while a batch runs.
-_BATCH: tuple | None = None
+#: In a forked batch worker: (index, query columns, threshold, limit).
+_WORKER_STATE: tuple | None = None
 
 
-def _screen_chunk(bounds: tuple[int, int]) -> pa.Table:
-    index, columns, threshold, limit = _BATCH
+def _adopt(state: tuple) -> None:
+    global _WORKER_STATE
+    _WORKER_STATE = state
+
+
+def _forked_chunk(bounds: tuple[int, int]) -> pa.Table:
+    return _screen_chunk(_WORKER_STATE, bounds)
+
+
+def _screen_chunk(state: tuple, bounds: tuple[int, int]) -> pa.Table:
+    index, columns, threshold, limit = state
     prepared = [
         prepare(Query(
             name=columns["name"][i] or "", birth_date=_text(columns["birth_date"][i]),
