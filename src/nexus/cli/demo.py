@@ -12,7 +12,8 @@ from nexus.cli.context import current_viewer, open_store
 from nexus.config import load_settings
 from nexus.ingest import IngestResult, ingest
 from nexus.model.labels import Classification, Labels
-from nexus.security import audit
+from nexus.security import audit, users
+from nexus.security.viewer import Viewer
 from nexus.security.audit import verify_chain
 from nexus.security.warrants import add_warrant, list_warrants
 from nexus.service.resolution import merged_clusters, resolve_store
@@ -79,12 +80,20 @@ def ingest_world(store: Store, folder: Path, manifest) -> list[IngestResult]:
     return results
 
 
+def joint_cell_lead(store: Store, purpose: str) -> Viewer:
+    """The demo's analyst: the intelligence service's lead in the joint cell, to whom
+    every agency of the world releases its holdings (SECRET, compartment NIGHTJAR)."""
+    users.ensure_user(store, "demo.lead", agency="INTEL", roles=("analyst", "supervisor"),
+                      clearance=Classification.SECRET, compartments=("NIGHTJAR",))
+    return users.viewer_for(store, "demo.lead", purpose)
+
+
 def screening_stage(store: Store, folder: Path) -> list[str]:
     """Screen every person record the agencies hold against the lists; score it on the truth."""
     from nexus.synth.evaluate import screening_quality
 
     console.rule("2. screening")
-    viewer = current_viewer(store, purpose="demo screening")
+    viewer = joint_cell_lead(store, "demo screening")
     started = time.perf_counter()
     queries = holdings_queries(store, viewer)
     hits = screen(store, viewer, queries)
@@ -111,7 +120,7 @@ def resolution_stage(store: Store, folder: Path) -> list[str]:
 
     console.rule("3. entity resolution")
     started = time.perf_counter()
-    resolution = resolve_store(store, current_viewer(store, purpose="demo resolution"), snapshot_dir=load_settings().home)
+    resolution = resolve_store(store, joint_cell_lead(store, "demo resolution"), snapshot_dir=load_settings().home)
     quality = resolution_quality(folder, resolution.mapping)
     lines = [
         f"resolved {resolution.records:,} person and organisation records in {time.perf_counter() - started:.1f}s "
@@ -160,7 +169,7 @@ def demo_command(
                               is_list=True, description="UN Security Council Consolidated List")
         result = ingest(store, "un-sc", SHARED_UN_LIST, get_format("un-sc").read(SHARED_UN_LIST))
         console.print(f"  un-sc: {'unchanged' if result.skipped_unchanged else f'{result.entities:,} entities'}")
-    counts = count_visible(store, current_viewer(store, purpose="demo"))
+    counts = count_visible(store, joint_cell_lead(store, "demo"))
     console.print(f"store: {counts['statements']:,} statements, "
                   + ", ".join(f"{n:,} {schema}" for schema, n in counts["entities"].items() if n >= 100))
     lines += ["## Sources", "", *(f"- {s}: {n:,} statements" for s, n in counts["sources"].items()), ""]
