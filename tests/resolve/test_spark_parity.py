@@ -4,7 +4,7 @@ import pytest
 
 from nexus.resolve import DuckDBBackend, SparkBackend, resolve
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
 
 @pytest.fixture(scope="module")
