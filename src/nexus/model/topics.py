@@ -17,7 +17,6 @@ CRIME_TOPICS = frozenset(
         "crime.war",
     }
 )
-WATCH_TOPICS = frozenset({"sanction", "sanction.linked", "wanted", "poi"})
 
 
 def nexus_side(topics: Iterable[str]) -> str | None:

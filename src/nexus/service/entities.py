@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from followthemoney import EntityProxy, model
 from followthemoney.exc import InvalidData
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from nexus.model.statements import BASE_PROP
 from nexus.security import audit
@@ -69,13 +69,16 @@ def group_entities(rows: Iterable) -> Iterator[EntityProxy]:
             yield entity
 
 
+def canonical_of(conn: Connection, entity_id: str) -> str:
+    """The canonical id of a source entity id; a canonical id maps to itself."""
+    return conn.execute(select(S.canonical_id).where(S.entity_id == entity_id).limit(1)).scalar() or entity_id
+
+
 def get_entity(store: Store, viewer: Viewer, entity_id: str) -> EntityView | None:
     """One entity by its canonical id or any of its source entity ids; None if not visible."""
     require(viewer, "read")
     with store.engine.connect() as conn:
-        canonical = conn.execute(
-            select(S.canonical_id).where(S.entity_id == entity_id).limit(1)
-        ).scalar() or entity_id
+        canonical = canonical_of(conn, entity_id)
         rows = conn.execute(visible_statements(viewer).where(S.canonical_id == canonical)).all()
         withheld = conn.execute(
             select(func.count()).where(S.canonical_id == canonical, live(), warrant_withheld_clause(viewer, statements))
@@ -91,9 +94,7 @@ def entity_statements(store: Store, viewer: Viewer, entity_id: str) -> list[dict
     """The visible statements (with provenance and labels) behind one entity."""
     require(viewer, "read")
     with store.engine.connect() as conn:
-        canonical = conn.execute(
-            select(S.canonical_id).where(S.entity_id == entity_id).limit(1)
-        ).scalar() or entity_id
+        canonical = canonical_of(conn, entity_id)
         rows = conn.execute(
             visible_statements(viewer).where(S.canonical_id == canonical).order_by(S.prop, S.value)
         ).mappings().all()
@@ -101,17 +102,3 @@ def entity_statements(store: Store, viewer: Viewer, entity_id: str) -> list[dict
     audit.log_event(store, viewer, "statements.read", {"id": entity_id}, [r["id"] for r in result])
     audit_refusals(store, viewer, "statements.read", [canonical], {"id": entity_id})
     return result
-
-
-def visible_ids(store: Store, viewer: Viewer, ids: Iterable[str]) -> set[str]:
-    """Which of these canonical ids the viewer can see at all."""
-    ids = list(ids)
-    if not ids:
-        return set()
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(S.canonical_id).distinct().where(
-                and_(S.canonical_id.in_(ids), live(), statement_clause(viewer, statements))
-            )
-        )
-        return {r[0] for r in rows}

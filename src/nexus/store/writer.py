@@ -70,36 +70,13 @@ def _mark(conn: Connection) -> str:
 
 
 def upsert_statements(conn: Connection, rows: Sequence[tuple]) -> None:
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        _upsert_postgres(conn, rows)
-    else:
-        _upsert_sqlite(conn, rows)
-
-
-def _upsert_sqlite(conn: Connection, rows: Sequence[tuple]) -> None:
-    marks = ", ".join("?" for _ in STATEMENT_COLUMNS)
-    sql = f"INSERT INTO statements ({_COLS}) VALUES ({marks}) ON CONFLICT (entity_id, id) DO UPDATE SET {_SET}"
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
-
-
-def _upsert_postgres(conn: Connection, rows: Sequence[tuple]) -> None:
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:
-        cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS statements_stage "
-            "(LIKE statements INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-        )
-        with cur.copy(f"COPY statements_stage ({_COLS}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cur.execute(
-            f"INSERT INTO statements ({_COLS}) SELECT {_COLS} FROM statements_stage "
-            f"ON CONFLICT (entity_id, id) DO UPDATE SET {_SET}"
-        )
-        cur.execute("TRUNCATE statements_stage")
+    """Upsert full rows (STATEMENT_COLUMNS order) through ``upsert_values``, one call per
+    set of shared columns. A new statement's canonical id starts as its entity id."""
+    shared = [c for c in STATEMENT_COLUMNS if c not in VALUE_COLUMNS and c != "canonical_id"]
+    shared_at = [STATEMENT_COLUMNS.index(c) for c in shared]
+    values_at = [STATEMENT_COLUMNS.index(c) for c in VALUE_COLUMNS]
+    groups: dict[tuple, list[tuple]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row[i] for i in shared_at), []).append(tuple(row[i] for i in values_at))
+    for key, values in groups.items():
+        upsert_values(conn, dict(zip(shared, key)), values)
