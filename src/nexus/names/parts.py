@@ -144,6 +144,13 @@ def make_part(text: str, raw: str, name_type: NameType) -> Part:
     return Part(text, skeleton(text), metaphone(text), symbols, _kind(text, symbols))
 
 
+def is_context_token(text: str) -> bool:
+    """Whether an ASCII token takes part in a rule spanning tokens (`_join_compounds`)."""
+    return (
+        text in _ABD_PREFIXES or text in _ABU_PREFIXES or text in _ARTICLES or text in _SUFFIXES or text.startswith("abd")
+    )
+
+
 def _strip_article(text: str) -> str:
     for article in _ARTICLES:
         if text.startswith(article) and len(text) > len(article) + 1:
