@@ -95,6 +95,10 @@ class PartTable:
             self._data[name][found] = value
         return found
 
+    @staticmethod
+    def kind_code(kind: PartKind) -> int:
+        return _KIND_CODES[kind]
+
     def column(self, name: str) -> np.ndarray:
         """One per-part column (kind, length, weight, anchor, …), indexed by part id."""
         return self._data[name][: len(self.parts)]

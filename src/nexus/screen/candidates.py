@@ -4,7 +4,7 @@ import numpy as np
 
 from nexus.names.part_table import may_be_within
 from nexus.names.similarity import joined_similarity, pair_conflict, run_ranks, score_part_pairs
-from nexus.screen.index import Compacts, Segment
+from nexus.screen.index import Compacts, NameArrays, Segment
 from nexus.screen.vocabulary import Vocabulary
 
 #: A single part key shared by more names than this is too common to propose candidates alone.
@@ -35,40 +35,38 @@ def lookup(segment: Segment, key_owner: np.ndarray, keys: np.ndarray, pair_owner
     return top_candidates(np.concatenate([q1, q2]), np.concatenate([r1, r2]), max(len(segment.names), 1))
 
 
-def score_candidates(
-    vocabulary: Vocabulary,
-    q_offsets: np.ndarray,
-    q_parts: np.ndarray,
-    q_conflicts: np.ndarray,
-    q_names: list,
-    q_compacts: Compacts,
-    segment: Segment,
-    q_rows: np.ndarray,
-    r_rows: np.ndarray,
-) -> np.ndarray:
-    """Name score for each (query name row, segment name row) candidate."""
-    n = len(q_rows)
-    if n == 0:
-        return np.empty(0)
-    nq = q_offsets[q_rows + 1] - q_offsets[q_rows]
-    nr = segment.part_offsets[r_rows + 1] - segment.part_offsets[r_rows]
+def part_pairs(queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_rows: np.ndarray):
+    """Every (query part, result part) of each candidate pair, query part major: q_ids, r_ids, nq, nr."""
+    nq = queries.offsets[q_rows + 1] - queries.offsets[q_rows]
+    nr = results.offsets[r_rows + 1] - results.offsets[r_rows]
     sizes = nq * nr
-    pair = np.repeat(np.arange(n), sizes)
+    pair = np.repeat(np.arange(len(q_rows)), sizes)
     within = run_ranks(sizes)
     width = nr[pair]
-    q_ids = q_parts[q_offsets[q_rows][pair] + within // width]
-    r_ids = segment.part_ids[segment.part_offsets[r_rows][pair] + within % width]
-    q_each = q_parts[_spans(q_offsets[q_rows], nq)]
-    r_each = segment.part_ids[_spans(segment.part_offsets[r_rows], nr)]
-    conflict = np.ones(n)
-    for c in np.flatnonzero(q_conflicts[q_rows] & segment.name_conflicts[r_rows]).tolist():
-        conflict[c] = pair_conflict(q_names[q_rows[c]].parts, segment.names[r_rows[c]].parts)
+    q_ids = queries.part_ids[queries.offsets[q_rows][pair] + within // width]
+    r_ids = results.part_ids[results.offsets[r_rows][pair] + within % width]
+    return q_ids, r_ids, nq, nr
+
+
+def score_candidates(
+    vocabulary: Vocabulary, queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Name score of each (query name row, result name row) candidate, and its similarity written as one word."""
+    if len(q_rows) == 0:
+        return np.empty(0), np.empty(0)
+    q_ids, r_ids, nq, nr = part_pairs(queries, results, q_rows, r_rows)
+    q_each = queries.part_ids[_spans(queries.offsets[q_rows], nq)]
+    r_each = results.part_ids[_spans(results.offsets[r_rows], nr)]
+    conflict = np.ones(len(q_rows))
+    for c in np.flatnonzero(queries.conflicts[q_rows] & results.conflicts[r_rows]).tolist():
+        conflict[c] = pair_conflict(queries.name(q_rows[c]).parts, results.name(r_rows[c]).parts)
     parts = score_part_pairs(
         vocabulary.similarities(q_ids, r_ids), nq, nr,
         vocabulary.weights(q_each), vocabulary.weights(r_each),
         vocabulary.anchors(q_each), vocabulary.anchors(r_each), conflict,
     )
-    return np.maximum(parts, joined_scores(q_compacts, segment.compacts, q_rows, r_rows) * conflict)
+    joined = joined_scores(queries.compacts, results.compacts, q_rows, r_rows)
+    return np.maximum(parts, joined * conflict), joined
 
 
 def joined_scores(queries: Compacts, results: Compacts, q_rows: np.ndarray, r_rows: np.ndarray) -> np.ndarray:
@@ -79,7 +77,7 @@ def joined_scores(queries: Compacts, results: Compacts, q_rows: np.ndarray, r_ro
     rows = rows[may_be_within(len_q[rows], len_r[rows], queries.bags[q_rows[rows]], results.bags[r_rows[rows]], budget[rows])]
     out = np.zeros(len(q_rows))
     out[rows] = [
-        joined_similarity(queries.texts[i], results.texts[j])
+        joined_similarity(queries.text(i), results.text(j))
         for i, j in zip(q_rows[rows].tolist(), r_rows[rows].tolist(), strict=True)
     ]
     return out

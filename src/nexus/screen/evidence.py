@@ -7,10 +7,14 @@ nationality or gender pushes it below the threshold. Every adjustment is reporte
 reason beside the name alignment.
 """
 
+from typing import TYPE_CHECKING
+
 from nexus.names import NAME_MATCH_THRESHOLD, compare_dates
 from nexus.names.dates import DateAgreement
 from nexus.screen.profiles import Profile
-from nexus.screen.query import PreparedQuery
+
+if TYPE_CHECKING:
+    from nexus.screen.query import PreparedQuery
 
 NAME_CEILING = 0.85
 #: A name at the name-match threshold, with nothing else known, is just a hit.
@@ -37,7 +41,7 @@ def _fmt(span) -> str:
     return f"{span.earliest.isoformat()}..{span.latest.isoformat()}"
 
 
-def weigh(query: PreparedQuery, profile: Profile, name_score: float) -> tuple[float, list[str]]:
+def weigh(query: "PreparedQuery", profile: Profile, name_score: float) -> tuple[float, list[str]]:
     """The final score (0..1) and the reasons other than the name alignment."""
     score = NAME_CEILING * name_score
     reasons: list[str] = []
@@ -63,8 +67,6 @@ def weigh(query: PreparedQuery, profile: Profile, name_score: float) -> tuple[fl
     return min(1.0, max(0.0, score)), reasons
 
 
-def best_case(query: PreparedQuery, name_score):
-    """The highest score `weigh` could give (name score scalar or array): every fact the query has agreeing."""
-    bonus = (DOB_EXACT if query.birth_dates else 0.0) + (DOCUMENT_EQUAL if query.document else 0.0)
-    bonus += COUNTRY_AGREES if query.countries else 0.0
-    return NAME_CEILING * name_score + bonus
+def best_bonus(birth_date, document, country):
+    """The most a query's facts could add to its name score (booleans or boolean arrays): every one agreeing."""
+    return DOB_EXACT * birth_date + DOCUMENT_EQUAL * document + COUNTRY_AGREES * country

@@ -11,7 +11,7 @@ metaphone, given-name symbols, part pairs) and document numbers to rows. Adding 
 removing a source builds or drops that source's segment only.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,23 +20,13 @@ import pyarrow.compute as pc
 from followthemoney import EntityProxy
 
 from nexus.names import AnalyzedName, NameType, PartKind, analyze_name
-from nexus.names.part_table import letter_counts
+from nexus.names.batch import NameColumn
 from nexus.names.parts import Role, role_map, with_roles
 from nexus.screen.postings import Postings
 from nexus.screen.profiles import Profile, entity_rows, profiles_from_rows
-from nexus.screen.vocabulary import Vocabulary, pair_keys
+from nexus.screen.vocabulary import Vocabulary
 
-_CONFLICT_KINDS = frozenset({PartKind.NUMERIC, PartKind.PATRONYMIC})
-
-
-def name_arrays(vocabulary: Vocabulary, names: list[AnalyzedName]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR offsets and flat part ids of analysed names, and whether each can hold a number/patronymic conflict."""
-    lengths = np.fromiter((len(n.parts) for n in names), dtype=np.int64, count=len(names))
-    offsets = np.zeros(len(names) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    flat = np.fromiter((vocabulary.part_id(p) for n in names for p in n.parts), dtype=np.int64, count=int(offsets[-1]))
-    conflicts = np.fromiter((any(p.kind in _CONFLICT_KINDS for p in n.parts) for n in names), dtype=bool, count=len(names))
-    return offsets, flat, conflicts
+_CONFLICT_KINDS = (PartKind.NUMERIC, PartKind.PATRONYMIC)
 
 
 def _profile_names(profile: Profile) -> list[AnalyzedName]:
@@ -54,29 +44,60 @@ def _profile_names(profile: Profile) -> list[AnalyzedName]:
 
 @dataclass(frozen=True)
 class Compacts:
-    """Names written as one word (`AnalyzedName.compact`), with their lengths and letter counts."""
+    """Names written as one word (`AnalyzedName.compact`): lengths and letter counts, texts on demand."""
 
-    texts: list[str]
     lengths: np.ndarray
     bags: np.ndarray
+    text: Callable[[int], str]
+
+
+@dataclass(frozen=True)
+class NameArrays:
+    """Analysed names as arrays over the shared vocabulary (CSR part ids), for vectorised scoring."""
+
+    column: NameColumn
+    offsets: np.ndarray
+    part_ids: np.ndarray
+    conflicts: np.ndarray  # the name has a number or patronymic that could contradict the other's
+    compacts: Compacts
 
     @classmethod
-    def of(cls, names: list[AnalyzedName]) -> "Compacts":
-        texts = [n.compact for n in names]
-        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-        return cls(texts, lengths, letter_counts(texts))
+    def of(cls, vocabulary: Vocabulary, column: NameColumn) -> "NameArrays":
+        part_ids = vocabulary.part_ids(column.parts)[column.part_index]
+        table = vocabulary.table
+        kind = table.column("kind")[part_ids]
+        conflicting = np.isin(kind, [table.kind_code(k) for k in _CONFLICT_KINDS])
+        joined = kind != table.kind_code(PartKind.LEGAL)
+        lengths = _row_sums(column.offsets, np.where(joined, table.column("length")[part_ids], 0))
+        bags = _row_sums(column.offsets, np.where(joined[:, None], table.column("bag")[part_ids], 0))
+        return cls(
+            column=column,
+            offsets=column.offsets,
+            part_ids=part_ids,
+            conflicts=_row_sums(column.offsets, conflicting) > 0,
+            compacts=Compacts(lengths, bags.astype(np.int16), lambda row: column.name(row).compact),
+        )
+
+    def __len__(self) -> int:
+        return len(self.column)
+
+    def name(self, row: int) -> AnalyzedName:
+        return self.column.name(row)
+
+
+def _row_sums(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum of `values` over each CSR row (empty rows sum to zero)."""
+    totals = np.zeros((len(values) + 1, *values.shape[1:]), dtype=np.int64)
+    np.cumsum(values, axis=0, out=totals[1:])
+    return totals[offsets[1:]] - totals[offsets[:-1]]
 
 
 @dataclass
 class Segment:
     source: str
     profiles: list[Profile]
-    names: list[AnalyzedName]
+    names: NameArrays
     name_entity: np.ndarray
-    part_offsets: np.ndarray
-    part_ids: np.ndarray
-    name_conflicts: np.ndarray
-    compacts: Compacts
     singles: Postings
     pairs: Postings
     documents: Postings  # document key → entity row
@@ -89,30 +110,17 @@ def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) 
         for name in _profile_names(profile):
             names.append(name)
             owners.append(row)
-    offsets, flat, conflicts = name_arrays(vocabulary, names)
-    single_keys: list[int] = []
-    single_rows: list[int] = []
-    pair_keys_: list[int] = []
-    pair_rows: list[int] = []
-    for row, name in enumerate(names):
-        keys = {k for pid in flat[offsets[row] : offsets[row + 1]].tolist() for k in vocabulary.keys_of_part(pid)}
-        single_keys.extend(keys)
-        single_rows.extend([row] * len(keys))
-        pairs = {vocabulary.key_id(k) for k in pair_keys(name)}
-        pair_keys_.extend(pairs)
-        pair_rows.extend([row] * len(pairs))
+    arrays = NameArrays.of(vocabulary, NameColumn.of_names(names))
+    single_rows, single_keys = vocabulary.single_keys(arrays.offsets, arrays.part_ids)
+    pair_rows, pair_keys = vocabulary.pair_keys(arrays.offsets, arrays.part_ids, create=True)
     doc_keys = [(vocabulary.key_id(f"d:{d}"), row) for row, p in enumerate(profiles) for d in p.documents if d]
     return Segment(
         source=source,
         profiles=profiles,
-        names=names,
+        names=arrays,
         name_entity=np.asarray(owners, dtype=np.int32),
-        part_offsets=offsets,
-        part_ids=flat,
-        name_conflicts=conflicts,
-        compacts=Compacts.of(names),
         singles=Postings(single_keys, single_rows),
-        pairs=Postings(pair_keys_, pair_rows),
+        pairs=Postings(pair_keys, pair_rows),
         documents=Postings([k for k, _ in doc_keys], [r for _, r in doc_keys]),
     )
 

@@ -4,7 +4,7 @@ import numpy as np
 
 
 class Postings:
-    def __init__(self, keys: list[int], rows: list[int]) -> None:
+    def __init__(self, keys: list[int] | np.ndarray, rows: list[int] | np.ndarray) -> None:
         key_array = np.asarray(keys, dtype=np.int64)
         order = np.argsort(key_array, kind="stable")
         self.keys = key_array[order]

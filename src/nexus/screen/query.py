@@ -3,11 +3,17 @@
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from followthemoney.types import registry
 
 from nexus.names import AnalyzedName, DateRange, NameType, analyze_name, parse_date
+from nexus.names.batch import NameColumn, analyze_column
+from nexus.screen.evidence import best_bonus
 from nexus.screen.profiles import normalize_document
 
+QUERY_FIELDS = ("id", "name", "birth_date", "nationality", "gender", "document", "schema")
 _GENDERS = {"m": "male", "male": "male", "f": "female", "female": "female"}
 
 
@@ -40,9 +46,11 @@ def _country(value: str | None) -> str | None:
     return registry.country.clean(value) or registry.country.clean_text(value.lower())
 
 
-def prepare(query: Query) -> PreparedQuery:
-    name_type = NameType.of_schema(query.schema)
-    names = [analyze_name(n, name_type) for n in (query.name, *query.aliases) if n]
+def prepare(query: Query, names: list[AnalyzedName] | None = None) -> PreparedQuery:
+    """The query analysed; `names` if its names have been analysed already."""
+    if names is None:
+        name_type = NameType.of_schema(query.schema)
+        names = [analyze_name(n, name_type) for n in (query.name, *query.aliases) if n]
     birth = parse_date(query.birth_date)
     country = _country(query.nationality)
     document = normalize_document(query.document) if query.document else None
@@ -56,6 +64,58 @@ def prepare(query: Query) -> PreparedQuery:
         gender=gender,
         document=document or None,
     )
+
+
+class QueryBatch:
+    """Queries with their names analysed as one column; the rest of each query is prepared when a candidate needs it.
+
+    `names` has one row per query name and `owner` the query of each row; `bonus` is per
+    query the most its facts could add to a name (`evidence.best_bonus`), so candidates
+    that cannot reach the threshold are dropped before any query is prepared.
+    """
+
+    def __init__(self, names: NameColumn, owner: np.ndarray, bonus: np.ndarray, documented: list[int],
+                 columns: dict[str, list] | None = None, prepared: dict[int, PreparedQuery] | None = None) -> None:
+        self.names = names
+        self.owner = owner
+        self.bonus = bonus
+        self.documented = documented  # queries that give a document number
+        self._columns = columns or {}
+        self._prepared = prepared or {}
+
+    @classmethod
+    def of_queries(cls, queries: list[Query]) -> "QueryBatch":
+        prepared = [prepare(q) for q in queries]
+        return cls(
+            NameColumn.of_names([n for p in prepared for n in p.names]),
+            np.asarray([i for i, p in enumerate(prepared) for _ in p.names], dtype=np.int64),
+            np.asarray([best_bonus(bool(p.birth_dates), bool(p.document), bool(p.countries)) for p in prepared]),
+            [i for i, p in enumerate(prepared) if p.document],
+            prepared=dict(enumerate(prepared)),
+        )
+
+    @classmethod
+    def of_table(cls, table: pa.Table) -> "QueryBatch":
+        """Queries from a table with columns QUERY_FIELDS (strings); each has one name, in its own row."""
+        schemas = table.column("schema").to_pylist()
+        types = {s: NameType.of_schema(s) for s in set(schemas)}
+        names = analyze_column(table.column("name"), [types[s] for s in schemas])
+        given = {c: pc.is_valid(table.column(c)).to_numpy(zero_copy_only=False) for c in ("birth_date", "document", "nationality")}
+        return cls(
+            names, np.arange(table.num_rows), best_bonus(given["birth_date"], given["document"], given["nationality"]),
+            np.flatnonzero(given["document"]).tolist(), columns={c: table.column(c).to_pylist() for c in QUERY_FIELDS},
+        )
+
+    def __len__(self) -> int:
+        return len(self.bonus)
+
+    def query(self, index: int) -> PreparedQuery:
+        found = self._prepared.get(index)
+        if found is None:
+            name = self.names.name(index)
+            query = Query(**{c: values[index] for c, values in self._columns.items()})
+            found = self._prepared[index] = prepare(query, [name] if name.parts else [])
+        return found
 
 
 def query_key(query: Query) -> str:

@@ -17,18 +17,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from nexus.names import NameType
-from nexus.names.similarity import align_parts, joined_similarity
 from nexus.names.symbols import learn_name_tokens
 from nexus.screen.candidates import lookup, score_candidates
-from nexus.screen.evidence import NAME_CEILING, SCREEN_THRESHOLD, best_case, weigh
-from nexus.screen.index import Compacts, ScreenIndex, name_arrays
-from nexus.screen.query import PreparedQuery, Query, prepare
-from nexus.screen.vocabulary import pair_keys
+from nexus.screen.explain import name_reasons
+from nexus.screen.evidence import NAME_CEILING, SCREEN_THRESHOLD, weigh
+from nexus.screen.index import NameArrays, ScreenIndex, Segment
+from nexus.screen.query import QUERY_FIELDS, Query, QueryBatch
 
 BATCH_CHUNK = 20_000
-QUERY_COLUMNS = ("id", "name", "birth_date", "nationality", "gender", "document")
 HIT_SCHEMA = pa.schema([
     ("query_id", pa.string()), ("query_key", pa.string()), ("entity_id", pa.string()),
     ("source", pa.string()), ("schema", pa.string()), ("caption", pa.string()),
@@ -57,7 +56,7 @@ class Hit:
 
 def screen_one(index: ScreenIndex, query: Query, threshold: float = SCREEN_THRESHOLD, limit: int = 10) -> list[Hit]:
     """Hits for one query, best first."""
-    return _screen(index, [prepare(query)], threshold, limit)[0]
+    return _screen(index, QueryBatch.of_queries([query]), threshold, limit)[0]
 
 
 def screen_batch(
@@ -74,18 +73,14 @@ def screen_batch(
     forked processes (default: one per CPU) that share the index copy-on-write; hits
     come back in query order.
     """
-    frame = queries.to_pandas() if isinstance(queries, pa.Table) else queries
-    if "name" not in frame.columns:
-        raise ValueError("query table needs a 'name' column")
-    columns = {c: frame[c].astype(object).where(frame[c].notna(), None).tolist() if c in frame else [None] * len(frame)
-               for c in (*QUERY_COLUMNS, "schema")}
-    columns["id"] = [str(i) if i is not None else str(n) for n, i in enumerate(columns["id"])]
-    chunks = [(start, min(start + chunk, len(frame))) for start in range(0, len(frame), chunk)]
+    table = query_table(queries)
+    chunks = [(start, min(start + chunk, table.num_rows)) for start in range(0, table.num_rows, chunk)]
     if not chunks:
         return HIT_SCHEMA.empty_table()
     workers = min(workers or os.cpu_count() or 1, len(chunks))
-    learn_name_tokens(pa.array(columns["name"], pa.string()), {NameType.of_schema(s).rigour_tag for s in set(columns["schema"])})
-    state = (index, columns, threshold, limit)
+    schemas = pc.unique(table.column("schema")).to_pylist()
+    learn_name_tokens(table.column("name"), {NameType.of_schema(s).rigour_tag for s in schemas})
+    state = (index, table, threshold, limit)
     if workers == 1:
         return pa.concat_tables([_screen_chunk(state, bounds) for bounds in chunks])
     # The state reaches the workers through fork (initargs are not pickled), never through a
@@ -94,7 +89,27 @@ def screen_batch(
         return pa.concat_tables(pool.map(_forked_chunk, chunks, chunksize=1))
 
 
-#: In a forked batch worker: (index, query columns, threshold, limit).
+def query_table(queries: pa.Table | pd.DataFrame) -> pa.Table:
+    """The query columns as strings (dates in ISO form); a missing id is the row number."""
+    table = queries if isinstance(queries, pa.Table) else pa.Table.from_pandas(queries, preserve_index=False)
+    if "name" not in table.column_names:
+        raise ValueError("query table needs a 'name' column")
+    columns = {}
+    for name in QUERY_FIELDS:
+        if name not in table.column_names:
+            columns[name] = pa.nulls(table.num_rows, pa.string())
+            continue
+        column = table.column(name).combine_chunks()
+        if pa.types.is_null(column.type):
+            column = column.cast(pa.string())
+        elif pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
+            column = pc.strftime(column, "%Y-%m-%d")
+        columns[name] = column.cast(pa.string())
+    columns["id"] = pc.coalesce(columns["id"], pa.array(np.arange(table.num_rows).astype(str)))
+    return pa.table(columns)
+
+
+#: In a forked batch worker: (index, query table, threshold, limit).
 _WORKER_STATE: tuple | None = None
 
 
@@ -108,22 +123,9 @@ def _forked_chunk(bounds: tuple[int, int]) -> pa.Table:
 
 
 def _screen_chunk(state: tuple, bounds: tuple[int, int]) -> pa.Table:
-    index, columns, threshold, limit = state
-    prepared = [
-        prepare(Query(
-            name=columns["name"][i] or "", birth_date=_text(columns["birth_date"][i]),
-            nationality=columns["nationality"][i], gender=columns["gender"][i],
-            document=_text(columns["document"][i]), schema=columns["schema"][i], id=columns["id"][i],
-        ))
-        for i in range(*bounds)
-    ]
-    return _hits_table([h for per_query in _screen(index, prepared, threshold, limit) for h in per_query])
-
-
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    index, table, threshold, limit = state
+    batch = QueryBatch.of_table(table.slice(bounds[0], bounds[1] - bounds[0]))
+    return _hits_table([h for per_query in _screen(index, batch, threshold, limit) for h in per_query])
 
 
 def _hits_table(hits: list[Hit]) -> pa.Table:
@@ -136,95 +138,67 @@ def _hits_table(hits: list[Hit]) -> pa.Table:
     }, schema=HIT_SCHEMA)
 
 
-def _query_keys(index: ScreenIndex, prepared: list[PreparedQuery]):
-    vocabulary = index.vocabulary
-    names = [n for p in prepared for n in p.names]
-    owner = np.fromiter((qi for qi, p in enumerate(prepared) for _ in p.names), dtype=np.int64, count=len(names))
-    offsets, parts, conflicts = name_arrays(vocabulary, names)
-    key_owner, keys, pair_owner, pairs = [], [], [], []
-    for row, name in enumerate(names):
-        found = {k for pid in parts[offsets[row] : offsets[row + 1]].tolist() for k in vocabulary.keys_of_part(pid)}
-        keys.extend(found)
-        key_owner.extend([row] * len(found))
-        for key in pair_keys(name):
-            key_id = vocabulary.key_id(key, create=False)
-            if key_id >= 0:
-                pairs.append(key_id)
-                pair_owner.append(row)
-    as_array = lambda values: np.asarray(values, dtype=np.int64)  # noqa: E731
-    return names, owner, offsets, parts, conflicts, as_array(key_owner), as_array(keys), as_array(pair_owner), as_array(pairs)
-
-
-def _document_candidates(index: ScreenIndex, segment, prepared, owner_rows: dict[int, list[int]]):
+def _document_candidates(index: ScreenIndex, segment: Segment, batch: QueryBatch) -> tuple[np.ndarray, np.ndarray]:
     """(query name row, name row) pairs for every name of an entity whose document number a query gives."""
     q_rows, r_rows = [], []
-    for qi, p in enumerate(prepared):
-        if not p.document or qi not in owner_rows:
-            continue
-        key = index.vocabulary.key_id(f"d:{p.document}", create=False)
+    for qi in batch.documented:
+        query = batch.query(qi)
+        key = index.vocabulary.key_id(f"d:{query.document}", create=False) if query.document else -1
         if key < 0:
             continue
         _, entities = segment.documents.lookup(np.zeros(1, np.int64), np.asarray([key]), 1 << 30)
         for name_row in np.flatnonzero(np.isin(segment.name_entity, entities)).tolist():
-            for q_row in owner_rows[qi]:
+            for q_row in np.flatnonzero(batch.owner == qi).tolist():
                 q_rows.append(q_row)
                 r_rows.append(name_row)
     return np.asarray(q_rows, dtype=np.int64), np.asarray(r_rows, dtype=np.int64)
 
 
-def _screen(index: ScreenIndex, prepared: list[PreparedQuery], threshold: float, limit: int) -> list[list[Hit]]:
-    names, owner, q_offsets, q_parts, q_conflicts, key_owner, keys, pair_owner, pairs = _query_keys(index, prepared)
-    compacts = Compacts.of(names)
-    owner_rows: dict[int, list[int]] = {}
-    for row, qi in enumerate(owner.tolist()):
-        owner_rows.setdefault(qi, []).append(row)
-    results: list[list[Hit]] = [[] for _ in prepared]
-    # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed.
-    bonus = np.asarray([best_case(p, 0.0) for p in prepared])
+def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int) -> list[list[Hit]]:
+    vocabulary = index.vocabulary
+    queries = NameArrays.of(vocabulary, batch.names)
+    key_owner, keys = vocabulary.single_keys(queries.offsets, queries.part_ids)
+    pair_owner, pairs = vocabulary.pair_keys(queries.offsets, queries.part_ids, create=False)
+    results: list[list[Hit]] = [[] for _ in range(len(batch))]
     for segment in index.segments.values():
-        if not segment.names:
+        if not len(segment.names):
             continue
         q_rows, r_rows = lookup(segment, key_owner, keys, pair_owner, pairs)
-        dq, dr = _document_candidates(index, segment, prepared, owner_rows)
+        dq, dr = _document_candidates(index, segment, batch)
         if len(dq):
             q_rows, r_rows = np.concatenate([q_rows, dq]), np.concatenate([r_rows, dr])
             codes = np.unique(q_rows * len(segment.names) + r_rows)
             q_rows, r_rows = codes // len(segment.names), codes % len(segment.names)
-        scores = score_candidates(index.vocabulary, q_offsets, q_parts, q_conflicts, names, compacts, segment, q_rows, r_rows)
-        documented = set(zip(dq.tolist(), dr.tolist(), strict=True))
-        keep = np.flatnonzero(best_case_scores(scores, bonus[owner[q_rows]]) >= threshold)
-        extra = [i for i, pair in enumerate(zip(q_rows.tolist(), r_rows.tolist(), strict=True)) if pair in documented]
-        keep = np.union1d(keep, np.asarray(extra, dtype=np.int64))
-        _collect(segment, prepared, names, owner, q_rows[keep], r_rows[keep], scores[keep], threshold, results)
+        scores, joined = score_candidates(vocabulary, queries, segment.names, q_rows, r_rows)
+        # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed.
+        keep = np.flatnonzero(NAME_CEILING * scores + batch.bonus[batch.owner[q_rows]] >= threshold)
+        if len(dq):
+            documented = np.isin(q_rows * len(segment.names) + r_rows, dq * len(segment.names) + dr)
+            keep = np.union1d(keep, np.flatnonzero(documented))
+        _collect(vocabulary, segment, batch, queries, q_rows[keep], r_rows[keep], scores[keep], joined[keep], threshold, results)
     for hits in results:
         hits.sort(key=lambda h: (-h.score, h.entity_id))
         del hits[limit:]
     return results
 
 
-def best_case_scores(name_scores: np.ndarray, bonus: np.ndarray) -> np.ndarray:
-    return NAME_CEILING * name_scores + bonus
-
-
-def _collect(segment, prepared, names, owner, q_rows, r_rows, scores, threshold, results) -> None:
+def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArrays, q_rows, r_rows, scores, joined,
+             threshold, results) -> None:
     """Best name pair per (query, entity), weighed with the evidence; hits above threshold appended."""
+    owner = batch.owner
     pairs = owner[q_rows].astype(np.int64) * max(len(segment.profiles), 1) + segment.name_entity[r_rows]
     order = np.lexsort((-scores, pairs))
     first = order[np.r_[True, pairs[order][1:] != pairs[order][:-1]]] if len(order) else order
-    best = zip(q_rows[first].tolist(), r_rows[first].tolist(), owner[q_rows[first]].tolist(),
-               segment.name_entity[r_rows[first]].tolist(), scores[first].tolist(), strict=True)
-    for q_row, r_row, qi, entity, name_score in best:
-        query = prepared[qi]
-        profile = segment.profiles[entity]
+    weighed = []
+    for at, qi, entity, name_score in zip(first.tolist(), owner[q_rows[first]].tolist(),
+                                          segment.name_entity[r_rows[first]].tolist(), scores[first].tolist(), strict=True):
+        query, profile = batch.query(qi), segment.profiles[entity]
         score, reasons = weigh(query, profile, name_score)
-        if score < threshold:
-            continue
-        q_name, r_name = names[q_row], segment.names[r_row]
-        alignment = "; ".join(str(m) for m in align_parts(q_name, r_name))
-        joined = joined_similarity(q_name.compact, r_name.compact)
-        if joined >= name_score:
-            alignment += f"; written as one word {joined:.2f}"
-        name_reason = f"name {name_score:.2f}: {q_name.original!r} ~ {r_name.original!r} [{alignment}]"
+        if score >= threshold:
+            weighed.append((at, qi, query, profile, score, reasons))
+    at = np.asarray([w[0] for w in weighed], dtype=np.int64)
+    name_texts = name_reasons(vocabulary, queries, segment.names, q_rows[at], r_rows[at], scores[at], joined[at])
+    for (_, qi, query, profile, score, reasons), name_score, name_reason in zip(weighed, scores[at].tolist(), name_texts, strict=True):
         results[qi].append(Hit(
             query_id=query.query.id, query_key=query.key, entity_id=profile.entity_id, source=segment.source,
             schema=profile.schema, caption=profile.caption, score=round(score, 4), name_score=round(name_score, 4),

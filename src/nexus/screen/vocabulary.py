@@ -7,8 +7,9 @@ id pair, so batch scoring touches Python once per distinct part pair, not per ro
 
 import numpy as np
 
-from nexus.names import AnalyzedName, Part, PartKind
+from nexus.names import Part, PartKind
 from nexus.names.part_table import PartTable
+from nexus.names.similarity import run_ranks
 
 _KEYED_KINDS = frozenset({PartKind.NAME, PartKind.PATRONYMIC, PartKind.NUMERIC})
 _SYMBOL_PREFIXES = ("[NAME:", "[NICK:")
@@ -28,10 +29,17 @@ def part_keys(part: Part) -> list[str]:
     return keys
 
 
-def pair_keys(name: AnalyzedName) -> list[str]:
-    """Keys for two name parts together (unordered, by skeleton): selective where single parts are common."""
-    skeletons = sorted({p.skeleton or p.text for p in name.parts if p.kind in _KEYED_KINDS})[:MAX_PAIR_PARTS]
-    return [f"p:{a}|{b}" for i, a in enumerate(skeletons) for b in skeletons[i + 1 :]]
+def _pair_token(part: Part) -> str | None:
+    return (part.skeleton or part.text) if part.kind in _KEYED_KINDS else None
+
+
+def _distinct_pairs(owner: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (owner, value) pairs, sorted by owner then value."""
+    if len(owner) == 0:
+        return owner.astype(np.int64), values.astype(np.int64)
+    width = int(values.max()) + 1
+    codes = np.unique(owner.astype(np.int64) * width + values)
+    return codes // width, codes % width
 
 
 #: New pairs are memoised in batches of at least this many: inserting into a memo of
@@ -69,6 +77,49 @@ class Vocabulary:
 
     def keys_of_part(self, part_id: int) -> list[int]:
         return self._part_key_ids[part_id]
+
+    def part_ids(self, parts: list[Part]) -> np.ndarray:
+        return np.fromiter((self.part_id(p) for p in parts), dtype=np.int64, count=len(parts))
+
+    def single_keys(self, offsets: np.ndarray, part_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(name row, key id) for every distinct single-part key of every name (CSR `offsets` over `part_ids`)."""
+        distinct, local = np.unique(part_ids, return_inverse=True)
+        key_lists = [self._part_key_ids[i] for i in distinct.tolist()]
+        counts = np.asarray([len(k) for k in key_lists], dtype=np.int64)
+        flat = np.fromiter((k for keys in key_lists for k in keys), dtype=np.int64, count=int(counts.sum()))
+        per = counts[local]
+        owner = np.repeat(np.repeat(np.arange(len(offsets) - 1), np.diff(offsets)), per)
+        keys = flat[np.repeat(np.cumsum(counts)[local] - per, per) + run_ranks(per)]
+        return _distinct_pairs(owner, keys)
+
+    def pair_keys(self, offsets: np.ndarray, part_ids: np.ndarray, create: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(name row, key id) for every part-pair key of every name (CSR `offsets` over `part_ids`).
+
+        A pair key joins the pair tokens (skeleton, else text) of two keyed parts, unordered;
+        a name gives one for every two of its first MAX_PAIR_PARTS distinct tokens in sorted
+        order. They are selective where single parts are common. Without `create`, pairs the vocabulary has never seen (so no list name has) are left out.
+        """
+        distinct, local = np.unique(part_ids, return_inverse=True)
+        tokens = [_pair_token(self.parts[i]) for i in distinct.tolist()]
+        ordered = sorted({t for t in tokens if t is not None})
+        rank_of = {t: r for r, t in enumerate(ordered)}
+        ranks = np.asarray([rank_of[t] if t is not None else -1 for t in tokens], dtype=np.int64)[local]
+        owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+        owner, ranks = _distinct_pairs(owner[ranks >= 0], ranks[ranks >= 0])
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else np.empty(0, np.int64)
+        position = np.arange(len(owner)) - np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
+        owner, ranks, position = owner[position < MAX_PAIR_PARTS], ranks[position < MAX_PAIR_PARTS], position[position < MAX_PAIR_PARTS]
+        size = np.minimum(np.bincount(owner, minlength=len(offsets) - 1), MAX_PAIR_PARTS)[owner]
+        later = size - 1 - position  # partners after each element in its name
+        first = np.repeat(np.arange(len(owner)), later)
+        second = first + 1 + run_ranks(later)
+        codes = ranks[first] * len(ordered) + ranks[second]
+        unique, inverse = np.unique(codes, return_inverse=True)
+        ids = np.asarray(
+            [self.key_id(f"p:{ordered[c // len(ordered)]}|{ordered[c % len(ordered)]}", create) for c in unique.tolist()],
+            dtype=np.int64,
+        )[inverse]
+        return owner[first][ids >= 0], ids[ids >= 0]
 
     def weights(self, part_ids: np.ndarray) -> np.ndarray:
         return self.table.column("weight")[part_ids]
