@@ -8,19 +8,29 @@ from nexus.screen.index import Compacts, NameArrays, Segment
 from nexus.screen.vocabulary import Vocabulary
 
 #: A single part key shared by more names than this is too common to propose candidates alone.
-MAX_SINGLE_POSTINGS = 200
+MAX_SINGLE_POSTINGS = 50
 MAX_PAIR_POSTINGS = 5_000
-#: Candidates kept per query name, by number of keys shared, before full scoring.
-MAX_CANDIDATES = 25
+#: Candidates kept per query name, by the rarity of the keys they share, before full scoring.
+MAX_CANDIDATES = 15
+_RANK_SCALE = 1 << 24
 
 
-def top_candidates(q_rows: np.ndarray, r_rows: np.ndarray, n_results: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (query name, result name) pairs, at most MAX_CANDIDATES per query name, most shared keys first."""
+def top_candidates(q_rows: np.ndarray, r_rows: np.ndarray, weights: np.ndarray, n_results: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (query name, result name) pairs, at most MAX_CANDIDATES per query name.
+
+    A candidate ranks by the summed rarity of the keys it shares with the query: one
+    rare family name outweighs several common given names.
+    """
     if len(q_rows) == 0:
         return q_rows, r_rows
-    codes, counts = np.unique(q_rows.astype(np.int64) * n_results + r_rows, return_counts=True)
-    q, r = codes // n_results, codes % n_results
-    order = np.lexsort((-counts, q))
+    codes = q_rows.astype(np.int64) * n_results + r_rows
+    order = np.argsort(codes)
+    codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    shared = np.add.reduceat(weights[order], starts)
+    q, r = codes[starts] // n_results, codes[starts] % n_results
+    # Best first within each query name: one sort on (query name, descending quantised weight).
+    order = np.argsort(q * _RANK_SCALE + (_RANK_SCALE - 1 - np.minimum(shared * 1000, _RANK_SCALE - 1).astype(np.int64)))
     q, r = q[order], r[order]
     starts = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])
     rank = np.arange(len(q)) - np.repeat(starts, np.diff(np.r_[starts, len(q)]))
@@ -30,9 +40,9 @@ def top_candidates(q_rows: np.ndarray, r_rows: np.ndarray, n_results: int) -> tu
 
 def lookup(segment: Segment, key_owner: np.ndarray, keys: np.ndarray, pair_owner: np.ndarray, pair_keys: np.ndarray):
     """Candidate (query name row, segment name row) pairs from single-part and part-pair keys."""
-    q1, r1 = segment.singles.lookup(key_owner, keys, MAX_SINGLE_POSTINGS)
-    q2, r2 = segment.pairs.lookup(pair_owner, pair_keys, MAX_PAIR_POSTINGS)
-    return top_candidates(np.concatenate([q1, q2]), np.concatenate([r1, r2]), max(len(segment.names), 1))
+    q1, r1, w1 = segment.singles.lookup(key_owner, keys, MAX_SINGLE_POSTINGS)
+    q2, r2, w2 = segment.pairs.lookup(pair_owner, pair_keys, MAX_PAIR_POSTINGS)
+    return top_candidates(np.concatenate([q1, q2]), np.concatenate([r1, r2]), np.concatenate([w1, w2]), max(len(segment.names), 1))
 
 
 def part_pairs(queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_rows: np.ndarray):

@@ -10,8 +10,10 @@ it rests on. (query_key, entity_id, fingerprint) identifies a hit for analyst ju
 a dismissed hit comes back only when the listed data changes.
 """
 
+import gc
 import multiprocessing
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +84,8 @@ def screen_batch(
     learn_name_tokens(table.column("name"), {NameType.of_schema(s).rigour_tag for s in schemas})
     state = (index, table, threshold, limit)
     if workers == 1:
-        return pa.concat_tables([_screen_chunk(state, bounds) for bounds in chunks])
+        with _collector_paused():
+            return pa.concat_tables([_screen_chunk(state, bounds) for bounds in chunks])
     # The state reaches the workers through fork (initargs are not pickled), never through a
     # global of this process, so concurrent batches in one process cannot see each other's.
     with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(state,)) as pool:
@@ -116,6 +119,20 @@ _WORKER_STATE: tuple | None = None
 def _adopt(state: tuple) -> None:
     global _WORKER_STATE
     _WORKER_STATE = state
+    gc.freeze()  # the inherited index is never garbage here: keep the collector off its objects
+
+
+@contextmanager
+def _collector_paused():
+    """Screening makes no reference cycles; the cyclic collector would only walk the index's
+    millions of objects again and again (a third of the run time). Reference counting still frees."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _forked_chunk(bounds: tuple[int, int]) -> pa.Table:
@@ -146,7 +163,7 @@ def _document_candidates(index: ScreenIndex, segment: Segment, batch: QueryBatch
         key = index.vocabulary.key_id(f"d:{query.document}", create=False) if query.document else -1
         if key < 0:
             continue
-        _, entities = segment.documents.lookup(np.zeros(1, np.int64), np.asarray([key]), 1 << 30)
+        _, entities, _ = segment.documents.lookup(np.zeros(1, np.int64), np.asarray([key]), 1 << 30)
         for name_row in np.flatnonzero(np.isin(segment.name_entity, entities)).tolist():
             for q_row in np.flatnonzero(batch.owner == qi).tolist():
                 q_rows.append(q_row)
