@@ -1,7 +1,9 @@
 """Helpers shared by the names and screening benchmarks."""
 
+import os
 import resource
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -51,15 +53,72 @@ def precision_recall_f1(predicted: Iterable[bool], actual: Iterable[bool]) -> tu
     return precision, recall, f1
 
 
-def peak_memory_gb() -> float:
+def peak_rss_bound_gb() -> float:
     """Peak resident memory of this process plus that of its largest finished child (Linux reports KiB).
 
-    Forked batch workers share the parent's pages copy-on-write, so this over-counts
-    what they held together; it is an upper bound.
+    Forked workers share the parent's pages copy-on-write, so this counts shared pages
+    twice: an upper bound, printed beside the sampled figure.
     """
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return (own + children) / 1024 / 1024
+
+
+class MemorySampler:
+    """Peak proportional set size (PSS) of this process and all its descendants, sampled every 20 ms.
+
+    PSS divides each shared page among the processes that map it, so forked workers
+    sharing an index copy-on-write are counted once in all, as the machine holds them.
+
+        with MemorySampler() as memory:
+            ...
+        memory.peak_gb
+    """
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.interval = interval
+        self.peak_gb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "MemorySampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def _sample(self) -> None:
+        total_kb = sum(_pss_kb(pid) for pid in _descendants(os.getpid()))
+        self.peak_gb = max(self.peak_gb, total_kb / 1024 / 1024)
+
+
+def _descendants(pid: int) -> list[int]:
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children = task.read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            found.extend(_descendants(int(child)))
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass  # the process ended between listing and reading
+    return 0
 
 
 @contextmanager
