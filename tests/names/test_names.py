@@ -112,3 +112,15 @@ def test_columns_work_per_distinct_value_and_keep_nulls():
     assert (parts[1]["year"], parts[1]["month"]) == (1970, None)
     assert parts[2] is None and parts[4] is None
     assert parts[3]["year"] is None and parts[3]["earliest"].year == 1968 and parts[3]["latest"].year == 1972
+
+
+def test_combining_marks_stay_inside_words():
+    # Indic vowel signs and decomposed accents are combining marks, which Python's \w leaves out.
+    assert [p.text for p in analyze_name("नरेन्द्र मोदी", PERSON).parts] == ["narendra", "modi"]
+    assert [p.text for p in analyze_name("Rami\u0301rez", PERSON).parts] == ["ramirez"]
+
+
+@pytest.mark.parametrize(("khmer", "latin"), [("ប៉ុល ពត", "Pol Pot"), ("ហ៊ុន ម៉ាណែត", "Hun Manet"), ("ហ៊ុន សែន", "Hun Sen")])
+def test_khmer_names_are_transliterated(khmer, latin):
+    assert [p.skeleton for p in analyze_name(khmer, PERSON).parts] == [p.skeleton for p in analyze_name(latin, PERSON).parts]
+    assert score(khmer, latin) >= NAME_MATCH_THRESHOLD

@@ -12,6 +12,7 @@ part "abd…rahman" with skeleton "bdrhmn"; "Abu Bakr" and "Abubakar" likewise.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -64,7 +65,19 @@ _ABU_PREFIXES = frozenset({"abu", "abou", "abo", "abul", "abil"})
 # Second halves of theophoric compounds, written apart or joined: Atiq Allah / Atiqullah, Shams al-Din / Shamsuddin.
 _SUFFIXES = {"allah": "ullah", "ullah": "ullah", "ulla": "ullah", "din": "uddin", "deen": "uddin", "eddine": "uddin", "uddin": "uddin"}
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ovych|evych|ovitch|evitch|ovna|evna|ivna|ichna|ogly|oglu|ugli|kyzy|qizi)$")
-_SPLIT = re.compile(r"[^\w]+|_")
+
+
+def _combining_marks() -> str:
+    """The Basic Multilingual Plane's combining marks as a regex class body.
+
+    Python's `\\w` leaves them out, but they belong to words: Indic, Thai and Khmer vowel
+    signs, Arabic harakat, accents written as a separate combining character.
+    """
+    marks = [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)).startswith("M")]
+    return "".join(re.escape(m) for m in marks)
+
+
+_SPLIT = re.compile(rf"[^\w{_combining_marks()}]+|_")
 # Apostrophes in romanised Arabic mark ʿayn or hamza inside one word (Ma'ruf, Sa'd): drop, do not split.
 _APOSTROPHES = re.compile(r"(?<=\w)['’‘`ʿʾ](?=\w)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
