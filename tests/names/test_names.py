@@ -124,3 +124,29 @@ def test_combining_marks_stay_inside_words():
 def test_khmer_names_are_transliterated(khmer, latin):
     assert [p.skeleton for p in analyze_name(khmer, PERSON).parts] == [p.skeleton for p in analyze_name(latin, PERSON).parts]
     assert score(khmer, latin) >= NAME_MATCH_THRESHOLD
+
+
+def test_legal_form_glued_to_the_name_is_split_off():
+    assert score("SiemensAG", "Siemens AG", NameType.ORGANIZATION) == 1.0
+
+
+def test_digits_standing_for_letters_inside_words():
+    assert [p.text for p in analyze_name("Ig0r Sech1n", PERSON).parts] == ["igor", "sechin"]
+    assert [p.text for p in analyze_name("Trust 2005-AR16", NameType.ORGANIZATION).parts] == ["trust", "2005", "ar16"]
+
+
+@pytest.mark.parametrize("written", ["Brigade Forty-Four", "Brigade Forty 4", "Brigade Fourty-four"])
+def test_tens_and_units_written_apart_are_one_number(written):
+    assert score(written, "Brigade 44", NameType.ORGANIZATION) == 1.0
+    assert score(written, "Brigade 40", NameType.ORGANIZATION) < NAME_MATCH_THRESHOLD
+
+
+def test_ordinal_words_match_digits():
+    assert score("Fifth Avenue Holdings", "5th Avenue Holdings", NameType.ORGANIZATION) == 1.0
+
+
+def test_initials_in_a_row_are_one_word_in_organisation_names():
+    assert score("A.B.C. Company", "ABC Company", NameType.ORGANIZATION) == 1.0
+    assert score("C.B.A. Company", "A.B.C. Company", NameType.ORGANIZATION) < NAME_MATCH_THRESHOLD
+    assert score("L.X.C. Aviation", "LAU Aviation", NameType.ORGANIZATION) < NAME_MATCH_THRESHOLD
+    assert [p.text for p in analyze_name("J. R. Smith", PERSON).parts] == ["j", "r", "smith"]

@@ -80,7 +80,8 @@ def _combining_marks() -> str:
 _SPLIT = re.compile(rf"[^\w{_combining_marks()}]+|_")
 # Apostrophes in romanised Arabic mark ʿayn or hamza inside one word (Ma'ruf, Sa'd): drop, do not split.
 _APOSTROPHES = re.compile(r"(?<=\w)['’‘`ʿʾ](?=\w)")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+# Words run together: "VladimirPutin", and a legal form or acronym glued to a name: "SiemensAG".
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])|(?<=[a-z])(?=[A-Z]{2,}\b)")
 
 
 class NameType(str, Enum):
@@ -197,8 +198,44 @@ def _join_compounds(texts: list[str]) -> list[str]:
     return out
 
 
+def _join_initials(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Single letters in a row are one word in an organisation's name: "A.B.C." is "ABC", "L & H" is "LH"."""
+    out: list[tuple[str, str]] = []
+    in_run = False
+    for text, raw in tokens:
+        initial = len(text) == 1 and text.isalpha()
+        if initial and in_run:
+            out[-1] = (out[-1][0] + text, out[-1][1] + raw)
+        else:
+            out.append((text, raw))
+        in_run = initial
+    return out
+
+
+def number_value(part: Part) -> int | None:
+    """The whole number a numeric part stands for ("44", "forty", "fifth", "IV"), if one."""
+    values = {s[5:-1] for s in part.symbols if s.startswith("[NUM:")} | ({part.text} if part.text.isdigit() else set())
+    return int(next(iter(values))) if len(values) == 1 and next(iter(values)).isdigit() else None
+
+
+#: Tens and units written as two words make one number: "Forty-Four", "forty 4" → 44.
+NUMBER_TENS = frozenset(range(20, 100, 10))
+
+
+def _join_number_words(parts: tuple[Part, ...], name_type: NameType) -> tuple[Part, ...]:
+    out: list[Part] = []
+    for part in parts:
+        tens = number_value(out[-1]) if out and out[-1].kind is PartKind.NUMERIC else None
+        units = number_value(part) if part.kind is PartKind.NUMERIC else None
+        if tens in NUMBER_TENS and units is not None and 1 <= units <= 9:
+            out[-1] = make_part(str(tens + units), str(tens + units), name_type)
+        else:
+            out.append(part)
+    return tuple(out)
+
+
 def _prepare(name: str, name_type: NameType) -> str:
-    text = _CAMEL.sub(" ", _APOSTROPHES.sub("", name)).casefold()  # "VladimirPutin": names run together
+    text = _CAMEL.sub(" ", _APOSTROPHES.sub("", name)).casefold()
     if name_type is NameType.PERSON:
         return remove_person_prefixes(text)
     if name_type is NameType.ORGANIZATION:
@@ -212,9 +249,11 @@ def analyze_name(name: str, name_type: NameType = NameType.ANY) -> AnalyzedName:
     raws = [t for t in _SPLIT.split(_prepare(name, name_type)) if t]
     texts = [token_ascii(t) for t in raws]
     kept = [(t, r) for t, r in zip(texts, raws, strict=True) if t]
+    if name_type is NameType.ORGANIZATION:
+        kept = _join_initials(kept)
     joined = _join_compounds([t for t, _ in kept])
     raw_of = dict(kept) if len(joined) == len(kept) else {}
-    parts = tuple(make_part(t, raw_of.get(t, t), name_type) for t in joined)
+    parts = _join_number_words(tuple(make_part(t, raw_of.get(t, t), name_type) for t in joined), name_type)
     if name_type is NameType.PERSON:
         parts = _assume_family(parts, family_first="," in name)
     return AnalyzedName(name, name_type, parts)

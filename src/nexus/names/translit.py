@@ -32,6 +32,9 @@ _YEH = ("ي", "ی")
 _ALIF = ("ا", "أ", "إ", "آ")
 _ARABIC_ARTICLE = "ال"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# Digits written for look-alike letters inside a word ("Ig0r Sech1n"); codes such as "AR16" keep theirs.
+_LOOKALIKE_DIGITS = re.compile(r"(?<=[a-z])[013457](?=[a-z])")
+_LOOKALIKE_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
 
 
 _ALLAH = "الله"
@@ -77,4 +80,7 @@ def token_ascii(token: str) -> str:
             token = khmer_to_latin(token)
         if not token.isascii():
             token = ascii_text(token).lower()
-    return _NON_ALNUM.sub("", token)
+    token = _NON_ALNUM.sub("", token)
+    if not token.isalpha() and not token.isdigit():
+        token = _LOOKALIKE_DIGITS.sub(lambda m: _LOOKALIKE_LETTERS[m.group()], token)
+    return token
