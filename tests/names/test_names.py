@@ -150,3 +150,24 @@ def test_initials_in_a_row_are_one_word_in_organisation_names():
     assert score("C.B.A. Company", "A.B.C. Company", NameType.ORGANIZATION) < NAME_MATCH_THRESHOLD
     assert score("L.X.C. Aviation", "LAU Aviation", NameType.ORGANIZATION) < NAME_MATCH_THRESHOLD
     assert [p.text for p in analyze_name("J. R. Smith", PERSON).parts] == ["j", "r", "smith"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Olga Barynova", "Oleg Baranov"), ("Tigran Woods", "Tiger Woods"), ("Mahir Mohamad", "Mahathir Mohamad")],
+)
+def test_given_names_known_apart_do_not_match_by_sound_or_common_beginning(a, b):
+    assert score(a, b) < NAME_MATCH_THRESHOLD
+
+
+def test_given_names_known_apart_still_match_within_the_edit_budget_and_family_names_are_exempt():
+    assert score("Jon Smith", "John Smith") >= NAME_MATCH_THRESHOLD
+    assert score("Olaf Schulze", "Olaf Scholz") >= NAME_MATCH_THRESHOLD
+    assert score("Bill Smith", "William Smith") >= NAME_MATCH_THRESHOLD  # nickname: shared symbol
+
+
+def test_names_known_apart_only_when_written_in_latin_script():
+    # عامر is listed as "Amir": a transliteration may land on another known name.
+    assert not any(p.given_name for p in analyze_name("عامر حمودي حسن السعدي", PERSON).parts)
+    assert not any(p.given_name for p in analyze_name("عبد الرحمن عامر", PERSON).parts)
+    assert analyze_name("Amir Hassan", PERSON).parts[0].given_name

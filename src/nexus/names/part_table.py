@@ -7,7 +7,8 @@ pass the edit-distance or Jaro-Winkler rule go through the string functions, one
 call per pair: parts within `max_edits` differ in at most 2·edits letter counts, and a
 Jaro-Winkler of at least `JARO_WINKLER_FLOOR` needs common letters c with
 c/|a| + c/|b| ≥ 1.25 (Jaro ≥ 0.75). Everything else — identity, initials, shared
-symbols, equal skeletons or metaphones, unrelated first letters — is decided in arrays.
+symbols, given names known apart, equal skeletons or metaphones, unrelated first letters —
+is decided in arrays.
 Numbers and parts with very many symbols fall back to `part_similarity` itself.
 """
 
@@ -20,6 +21,7 @@ from nexus.names.similarity import (
     SYMBOL_SCORE,
     fuzzy_similarity,
     is_anchor,
+    is_given_name,
     max_edits,
     part_similarity,
 )
@@ -54,6 +56,7 @@ _COLUMNS = {  # name → (dtype, width)
     "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "skeleton0": (np.int32, 1),
     "metaphone0": (np.int32, 1), "skeleton": (np.int32, 1), "metaphone": (np.int32, 1), "crowded": (bool, 1),
     "symbols": (np.int32, MAX_SYMBOLS), "bag": (np.int16, len(_ALPHABET)), "weight": (np.float64, 1), "anchor": (bool, 1),
+    "given": (bool, 1),
 }
 
 
@@ -90,6 +93,7 @@ class PartTable:
             "metaphone": self._key("m:" + part.metaphone) if len(part.metaphone) >= 3 else unique,
             "crowded": len(symbols) > MAX_SYMBOLS, "symbols": (symbols + [-1] * MAX_SYMBOLS)[:MAX_SYMBOLS],
             "bag": letter_counts([part.text])[0], "weight": part.weight, "anchor": is_anchor(part),
+            "given": is_given_name(part),
         }
         for name, value in row.items():
             self._data[name][found] = value
@@ -130,12 +134,18 @@ class PartTable:
         sym_a, sym_b = col["symbols"][a[rest]], col["symbols"][b[rest]]
         shared = ((sym_a[:, :, None] == sym_b[:, None, :]) & (sym_a[:, :, None] >= 0)).any(axis=(1, 2))
         best[rest] = np.where(shared, SYMBOL_SCORE, 0.0)
+        known_apart = np.zeros(len(a), dtype=bool)
+        known_apart[rest] = ~shared & col["given"][a[rest]] & col["given"][b[rest]]
         same_sound = (col["skeleton"][a] == col["skeleton"][b]) | (col["metaphone"][a] == col["metaphone"][b])
-        best[rest & same_sound] = np.maximum(best[rest & same_sound], PHONETIC_SCORE)
-        fuzzy = np.flatnonzero(rest & self._may_be_fuzzy(a, b))
+        sounds = rest & same_sound & ~known_apart
+        best[sounds] = np.maximum(best[sounds], PHONETIC_SCORE)
+        fuzzy = np.flatnonzero(rest & self._may_be_fuzzy(a, b, known_apart))
         parts = self.parts
         best[fuzzy] = np.maximum(best[fuzzy], np.fromiter(
-            (fuzzy_similarity(parts[i].text, parts[j].text) for i, j in zip(a[fuzzy].tolist(), b[fuzzy].tolist(), strict=True)),
+            (
+                fuzzy_similarity(parts[i].text, parts[j].text, apart)
+                for i, j, apart in zip(a[fuzzy].tolist(), b[fuzzy].tolist(), known_apart[fuzzy].tolist(), strict=True)
+            ),
             dtype=np.float64, count=len(fuzzy),
         ))
         out[todo[rest]] = best[rest]
@@ -143,7 +153,7 @@ class PartTable:
         out[todo[slow]] = [part_similarity(parts[i], parts[j])[0] for i, j in zip(a[slow].tolist(), b[slow].tolist(), strict=True)]
         return out
 
-    def _may_be_fuzzy(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def _may_be_fuzzy(self, a: np.ndarray, b: np.ndarray, within_edits_only: np.ndarray) -> np.ndarray:
         """Necessary conditions for a non-zero `fuzzy_similarity` (see the module docstring)."""
         col = self._columns()
         len_a, len_b = col["length"][a].astype(np.int32), col["length"][b].astype(np.int32)
@@ -152,4 +162,4 @@ class PartTable:
         within_edits = may_be_within(len_a, len_b, bag_a, bag_b, _MAX_EDITS[np.maximum(len_a, len_b)])
         with np.errstate(divide="ignore", invalid="ignore"):
             close = (np.minimum(len_a, len_b) >= 4) & (common / len_a + common / len_b >= 1.25)
-        return within_edits | close
+        return within_edits | (close & ~within_edits_only)

@@ -13,11 +13,12 @@ part "abd…rahman" with skeleton "bdrhmn"; "Abu Bakr" and "Abubakar" likewise.
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 
 from rigour.names import NameTypeTag, remove_person_prefixes, replace_org_types_compare
+from rigour.text.scripts import is_latin
 
 from nexus.names.phonetic import metaphone, skeleton
 from nexus.names.symbols import token_symbols
@@ -110,6 +111,9 @@ class Part:
     symbols: frozenset[str]
     kind: PartKind
     role: Role = Role.UNKNOWN
+    # A given name in rigour's reference data, written in Latin script. Across scripts
+    # a transliteration may land on another known name (عامر → "aamr", listed as "Amir").
+    given_name: bool = False
 
     @property
     def weight(self) -> float:
@@ -155,7 +159,9 @@ def make_part(text: str, raw: str, name_type: NameType) -> Part:
     """A part from its ASCII text; `raw` (original script) is what rigour's symbol tagger sees."""
     tag = name_type.rigour_tag
     symbols = token_symbols(raw, tag) | (token_symbols(text, tag) if raw != text else frozenset())
-    return Part(text, skeleton(text), metaphone(text), symbols, _kind(text, symbols))
+    kind = _kind(text, symbols)
+    given_name = kind is PartKind.NAME and any(s.startswith("[NAME:") for s in symbols) and is_latin(raw)
+    return Part(text, skeleton(text), metaphone(text), symbols, kind, given_name=given_name)
 
 
 def is_context_token(text: str) -> bool:
@@ -253,7 +259,10 @@ def analyze_name(name: str, name_type: NameType = NameType.ANY) -> AnalyzedName:
         kept = _join_initials(kept)
     joined = _join_compounds([t for t, _ in kept])
     raw_of = dict(kept) if len(joined) == len(kept) else {}
-    parts = _join_number_words(tuple(make_part(t, raw_of.get(t, t), name_type) for t in joined), name_type)
+    parts = tuple(make_part(t, raw_of.get(t, t), name_type) for t in joined)
+    if not raw_of and not all(is_latin(r) for _, r in kept):
+        parts = tuple(replace(p, given_name=False) for p in parts)  # compounds joined: the script is in no one token
+    parts = _join_number_words(parts, name_type)
     if name_type is NameType.PERSON:
         parts = _assume_family(parts, family_first="," in name)
     return AnalyzedName(name, name_type, parts)
@@ -271,7 +280,7 @@ def _assume_family(parts: tuple[Part, ...], family_first: bool) -> tuple[Part, .
 
 
 def _with_role(part: Part, role: Role) -> Part:
-    return Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, role)
+    return Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, role, part.given_name)
 
 
 def with_roles(name: AnalyzedName, roles: dict[str, Role]) -> AnalyzedName:

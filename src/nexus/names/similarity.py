@@ -11,6 +11,12 @@ that a hit can say how its parts matched:
 - ``fuzzy``: few edits for the length (Scholz ~ Scholze);
 - ``initial``: a single letter that starts the other part.
 
+Two given names written in Latin script that rigour's reference data knows as different
+names (both carry Wikidata name ids, none shared) are "known apart": only a spelling
+within the edit budget relates them, not a shared sound or a long common beginning
+(Olga ≁ Oleg, Tigran ≁ Tiger, Mahir ≁ Mahathir). Family names are exempt: many are
+also given names somewhere, and a typo in one is often another real surname.
+
 A name score aligns every part of each name with its best counterpart on the other
 side and averages the similarities, weighted by kind (a particle counts little, a number
 a lot). Unmatched parts on either side count as zero, so extra or missing parts lower
@@ -30,7 +36,7 @@ from functools import lru_cache
 import numpy as np
 from jellyfish import damerau_levenshtein_distance, jaro_winkler_similarity
 
-from nexus.names.parts import AnalyzedName, Part, PartKind
+from nexus.names.parts import AnalyzedName, Part, PartKind, Role
 
 EXACT, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL, NONE = "exact", "number", "symbol", "phonetic", "fuzzy", "initial", "none"
 
@@ -85,19 +91,26 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
     if a.kind is PartKind.INITIAL or b.kind is PartKind.INITIAL:
         initial, other = (a, b) if a.kind is PartKind.INITIAL else (b, a)
         return (INITIAL_SCORE, INITIAL) if other.text[:1] == initial.text else (0.0, NONE)
-    best = fuzzy_similarity(a.text, b.text)
+    shared = bool(a.symbols & b.symbols)
+    known_apart = not shared and is_given_name(a) and is_given_name(b)
+    best = fuzzy_similarity(a.text, b.text, within_edits_only=known_apart)
     how = FUZZY if best > 0 else NONE
-    if a.symbols & b.symbols and SYMBOL_SCORE > best:
+    if shared and SYMBOL_SCORE > best:
         best, how = SYMBOL_SCORE, SYMBOL
     same_sound = (len(a.skeleton) >= 2 and a.skeleton == b.skeleton) or (
         len(a.metaphone) >= 3 and a.metaphone == b.metaphone
     )
-    if same_sound and PHONETIC_SCORE > best:
+    if same_sound and not known_apart and PHONETIC_SCORE > best:
         best, how = PHONETIC_SCORE, PHONETIC
     return best, how
 
 
-def fuzzy_similarity(a: str, b: str) -> float:
+def is_given_name(part: Part) -> bool:
+    """Whether the part can be known apart from another given name (see the module docstring)."""
+    return part.given_name and part.role is not Role.FAMILY
+
+
+def fuzzy_similarity(a: str, b: str, within_edits_only: bool = False) -> float:
     """Edit-distance similarity of two part texts, squared: one edit in five letters is often a different name.
 
     Beyond the edit budget a shared beginning still counts, discounted (Merkel ~ Merkur).
@@ -106,7 +119,7 @@ def fuzzy_similarity(a: str, b: str) -> float:
     edits = damerau_levenshtein_distance(a, b)
     if edits <= max_edits(longest):
         return (1.0 - edits / longest) ** 2
-    if min(len(a), len(b)) >= 4:
+    if min(len(a), len(b)) >= 4 and not within_edits_only:
         jw = jaro_winkler_similarity(a, b)
         if jw >= JARO_WINKLER_FLOOR:
             return (jw - JARO_WINKLER_DISCOUNT) ** 2
