@@ -16,6 +16,7 @@ from nexus.names import (
     phonetic_keys,
 )
 from nexus.names.dates import DateAgreement, Precision
+from nexus.names.parts import is_context_token
 from nexus.names.similarity import joined_similarity
 
 PERSON = NameType.PERSON
@@ -171,3 +172,18 @@ def test_names_known_apart_only_when_written_in_latin_script():
     assert not any(p.given_name for p in analyze_name("عامر حمودي حسن السعدي", PERSON).parts)
     assert not any(p.given_name for p in analyze_name("عبد الرحمن عامر", PERSON).parts)
     assert analyze_name("Amir Hassan", PERSON).parts[0].given_name
+
+
+def test_name_after_bin_is_a_patronymic_and_generations_must_agree():
+    parts = analyze_name("Muhammad bin Salman Al Saud", PERSON).parts
+    assert [p.kind for p in parts] == [PartKind.NAME, PartKind.PARTICLE, PartKind.PATRONYMIC, PartKind.NAME]
+    assert score("Salman bin Muhammad al-Rawi", "Muhammad bin Salman al-Rawi") < NAME_MATCH_THRESHOLD
+    assert score("Noureddine ben Mohamed ben Belkassem", "Noureddine ben Ali ben Belkassem") < NAME_MATCH_THRESHOLD
+    assert score("Muhammad bin Salman", "محمد بن سلمان") >= NAME_MATCH_THRESHOLD
+    assert score("Osama bin Laden", "Usama bin Ladin") >= NAME_MATCH_THRESHOLD
+    assert analyze_name("Ben Smith", PERSON).parts[1].kind is PartKind.NAME  # a marker first is a given name
+
+
+def test_context_tokens_are_the_triggers_of_rules_spanning_tokens():
+    assert all(is_context_token(t) for t in ["abdul", "al", "ullah", "bin", "ould", "forty", "20"])
+    assert not any(is_context_token(t) for t in ["vladimir", "smith", "four", "44"])

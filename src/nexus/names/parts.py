@@ -55,8 +55,10 @@ KIND_WEIGHTS = {
 #: Family names are steadier than given names: John Smith vs. John Gruber are clearly distinct.
 FAMILY_WEIGHT = 1.3
 
-PARTICLES = frozenset(
-    "al el ul ad ar as at az bin ibn bint binti ben bn bte bt de da di del della der den dos das du "
+#: "son/daughter of": the name after one (not first in the name) is the father's.
+PATRONYMIC_MARKERS = frozenset({"bin", "ibn", "ben", "bn", "bint", "binti", "bte", "ould", "wuld", "wld"})  # bn, wld: بن, ولد
+PARTICLES = PATRONYMIC_MARKERS | frozenset(
+    "al el ul ad ar as at az bt de da di del della der den dos das du "
     "la le van von ter ten the of and y e et und mac".split()
 )
 _ARTICLES = ("al", "el", "ul")
@@ -81,8 +83,8 @@ def _combining_marks() -> str:
 _SPLIT = re.compile(rf"[^\w{_combining_marks()}]+|_")
 # Apostrophes in romanised Arabic mark ʿayn or hamza inside one word (Ma'ruf, Sa'd): drop, do not split.
 _APOSTROPHES = re.compile(r"(?<=\w)['’‘`ʿʾ](?=\w)")
-# Words run together: "VladimirPutin", and a legal form or acronym glued to a name: "SiemensAG".
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])|(?<=[a-z])(?=[A-Z]{2,}\b)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")  # words run together: "VladimirPutin"
+_GLUED_CAPS = re.compile(r"(?<=[a-z])(?=[A-Z]{2,}\b)")  # a legal form glued to the name: "SiemensAG"
 
 
 class NameType(str, Enum):
@@ -165,9 +167,15 @@ def make_part(text: str, raw: str, name_type: NameType) -> Part:
 
 
 def is_context_token(text: str) -> bool:
-    """Whether an ASCII token takes part in a rule spanning tokens (`_join_compounds`)."""
+    """Whether an ASCII token takes part in a rule spanning tokens.
+
+    `_join_compounds` (Arabic compounds and articles), `_mark_patronymics` (bin, ibn, ould),
+    `_join_number_words` (a tens number before a units one). Organisation names have more
+    (`_join_initials`, legal forms glued on or spanning words) and are analysed whole.
+    """
     return (
         text in _ABD_PREFIXES or text in _ABU_PREFIXES or text in _ARTICLES or text in _SUFFIXES or text.startswith("abd")
+        or text in PATRONYMIC_MARKERS or number_value(make_part(text, text, NameType.ANY)) in NUMBER_TENS
     )
 
 
@@ -241,12 +249,12 @@ def _join_number_words(parts: tuple[Part, ...], name_type: NameType) -> tuple[Pa
 
 
 def _prepare(name: str, name_type: NameType) -> str:
-    text = _CAMEL.sub(" ", _APOSTROPHES.sub("", name)).casefold()
+    name = _CAMEL.sub(" ", _APOSTROPHES.sub("", name))
     if name_type is NameType.PERSON:
-        return remove_person_prefixes(text)
+        return remove_person_prefixes(name.casefold())
     if name_type is NameType.ORGANIZATION:
-        return replace_org_types_compare(text)
-    return text
+        return replace_org_types_compare(_GLUED_CAPS.sub(" ", name).casefold())
+    return name.casefold()
 
 
 @lru_cache(maxsize=100_000)
@@ -264,8 +272,17 @@ def analyze_name(name: str, name_type: NameType = NameType.ANY) -> AnalyzedName:
         parts = tuple(replace(p, given_name=False) for p in parts)  # compounds joined: the script is in no one token
     parts = _join_number_words(parts, name_type)
     if name_type is NameType.PERSON:
-        parts = _assume_family(parts, family_first="," in name)
+        parts = _assume_family(_mark_patronymics(parts), family_first="," in name)
     return AnalyzedName(name, name_type, parts)
+
+
+def _mark_patronymics(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """"Muhammad bin Salman": Salman is a patronymic, so Salman bin Muhammad is another man."""
+    out = list(parts)
+    for i in range(1, len(parts) - 1):
+        if parts[i].text in PATRONYMIC_MARKERS and parts[i + 1].kind is PartKind.NAME:
+            out[i + 1] = replace(parts[i + 1], kind=PartKind.PATRONYMIC)
+    return tuple(out)
 
 
 def _assume_family(parts: tuple[Part, ...], family_first: bool) -> tuple[Part, ...]:

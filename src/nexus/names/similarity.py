@@ -213,9 +213,20 @@ def pair_conflict(q_parts: tuple[Part, ...], r_parts: tuple[Part, ...]) -> float
         factor *= NUMBER_MISMATCH_FACTOR
     q_pat = [p for p in q_parts if p.kind is PartKind.PATRONYMIC]
     r_pat = [p for p in r_parts if p.kind is PartKind.PATRONYMIC]
-    if q_pat and r_pat and max(part_similarity(a, b)[0] for a in q_pat for b in r_pat) < ANCHOR_SIMILARITY:
+    if q_pat and r_pat and _patronymics_differ(q_pat, r_pat):
         factor *= PATRONYMIC_MISMATCH_FACTOR
     return factor
+
+
+def _patronymics_differ(q_pat: list[Part], r_pat: list[Part]) -> bool:
+    """No patronymic of one name is one of the other's; as many on both sides: one in the same place differs.
+
+    Arabic names chain them in order, "X bin Father bin Grandfather", so two names listing
+    both generations must agree generation by generation.
+    """
+    if len(q_pat) == len(r_pat):
+        return any(part_similarity(a, b)[0] < ANCHOR_SIMILARITY for a, b in zip(q_pat, r_pat, strict=True))
+    return max(part_similarity(a, b)[0] for a in q_pat for b in r_pat) < ANCHOR_SIMILARITY
 
 
 @dataclass(frozen=True)
