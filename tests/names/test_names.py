@@ -187,3 +187,11 @@ def test_name_after_bin_is_a_patronymic_and_generations_must_agree():
 def test_context_tokens_are_the_triggers_of_rules_spanning_tokens():
     assert all(is_context_token(t) for t in ["abdul", "al", "ullah", "bin", "ould", "forty", "20"])
     assert not any(is_context_token(t) for t in ["vladimir", "smith", "four", "44"])
+
+
+def test_one_typo_costs_its_share_of_letters_and_further_edits_compound():
+    from nexus.names.similarity import fuzzy_similarity
+
+    assert fuzzy_similarity("glencore", "glenmore") == pytest.approx(7 / 8)
+    assert fuzzy_similarity("petrushev", "patrushov") == pytest.approx((7 / 9) ** 2)
+    assert score("Tim Cock", "Tim Cook") >= NAME_MATCH_THRESHOLD

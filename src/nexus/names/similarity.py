@@ -111,14 +111,17 @@ def is_given_name(part: Part) -> bool:
 
 
 def fuzzy_similarity(a: str, b: str, within_edits_only: bool = False) -> float:
-    """Edit-distance similarity of two part texts, squared: one edit in five letters is often a different name.
+    """Edit-distance similarity of two part texts: (1 - edits/length) to the power of edits.
 
-    Beyond the edit budget a shared beginning still counts, discounted (Merkel ~ Merkur).
+    One edit is a typo and costs its share of the letters (Glencore ~ Glenmore 0.88);
+    each further edit compounds, as two edits often make a different name (Petrushev ~
+    Patrushov 0.60). Beyond the edit budget a shared beginning still counts, discounted
+    (Merkel ~ Merkur).
     """
     longest = max(len(a), len(b))
     edits = damerau_levenshtein_distance(a, b)
     if edits <= max_edits(longest):
-        return (1.0 - edits / longest) ** 2
+        return (1.0 - edits / longest) ** edits
     if min(len(a), len(b)) >= 4 and not within_edits_only:
         jw = jaro_winkler_similarity(a, b)
         if jw >= JARO_WINKLER_FLOOR:
