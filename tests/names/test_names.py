@@ -195,3 +195,8 @@ def test_one_typo_costs_its_share_of_letters_and_further_edits_compound():
     assert fuzzy_similarity("glencore", "glenmore") == pytest.approx(7 / 8)
     assert fuzzy_similarity("petrushev", "patrushov") == pytest.approx((7 / 9) ** 2)
     assert score("Tim Cock", "Tim Cook") >= NAME_MATCH_THRESHOLD
+
+
+def test_an_initial_alone_cannot_anchor_a_match():
+    assert score("N.N.", "Nursultan Nazarbayev") < NAME_MATCH_THRESHOLD
+    assert score("V. Putin", "Vladimir Putin") >= NAME_MATCH_THRESHOLD

@@ -46,7 +46,8 @@ SYMBOL_SCORE = 0.9
 JARO_WINKLER_FLOOR = 0.85
 JARO_WINKLER_DISCOUNT = 0.1
 PHONETIC_SCORE = 0.88
-INITIAL_SCORE = 0.9
+#: Below ANCHOR_SIMILARITY: an initial alone cannot anchor a match (N.N. is not Nursultan Nazarbayev).
+INITIAL_SCORE = 0.75
 NUMBER_MISMATCH_FACTOR = 0.5
 PATRONYMIC_MISMATCH_FACTOR = 0.7
 #: A pair needs one proper name part (not a particle, legal form or initial) matched this well.
