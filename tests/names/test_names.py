@@ -200,3 +200,21 @@ def test_one_typo_costs_its_share_of_letters_and_further_edits_compound():
 def test_an_initial_alone_cannot_anchor_a_match():
     assert score("N.N.", "Nursultan Nazarbayev") < NAME_MATCH_THRESHOLD
     assert score("V. Putin", "Vladimir Putin") >= NAME_MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("short", "long"),
+    [("PLA", "People's Liberation Army"), ("U.S. Department of State", "United States Department of State"),
+     ("IBM", "International Business Machines")],
+)
+def test_acronyms_of_organisation_names(short, long):
+    comparison = compare_names(analyze_name(short, NameType.ORGANIZATION), analyze_name(long, NameType.ORGANIZATION))
+    assert comparison.score >= NAME_MATCH_THRESHOLD
+    assert "acronym" in comparison.explain()
+
+
+def test_acronyms_need_the_whole_run_and_are_not_shared_between_long_names():
+    org = NameType.ORGANIZATION
+    assert score("Pakistan Liberation Army", "People's Liberation Army", org) < NAME_MATCH_THRESHOLD
+    assert score("SB Dako", "SB Bank", org) < NAME_MATCH_THRESHOLD  # "SB" is a word of the name, not a run's initials
+    assert score("PLA", "People's Liberation Army") < NAME_MATCH_THRESHOLD  # organisations only

@@ -116,6 +116,9 @@ class Part:
     # A given name in rigour's reference data, written in Latin script. Across scripts
     # a transliteration may land on another known name (عامر → "aamr", listed as "Amir").
     given_name: bool = False
+    # In an organisation's name, the initials of the runs of words this word is in
+    # ("United States Department of State": united carries us, usd, …, usdos).
+    acronyms: frozenset[str] = frozenset()
 
     @property
     def weight(self) -> float:
@@ -248,6 +251,32 @@ def _join_number_words(parts: tuple[Part, ...], name_type: NameType) -> tuple[Pa
     return tuple(out)
 
 
+#: Acronyms are taken of runs of up to this many words, and of the whole name.
+ACRONYM_RUN = 3
+
+
+def _with_acronyms(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """Each name word with the initials of the runs of name words it is in, and of the whole name.
+
+    The whole name's acronym is also taken with its particles ("Bank of America": ba, boa).
+    """
+    words = [i for i, p in enumerate(parts) if p.kind is PartKind.NAME and len(p.text) > 2]  # "SB Bank" is no run
+    runs = [words[i : i + n] for n in range(2, ACRONYM_RUN + 1) for i in range(len(words) - n + 1)]
+    acronyms: dict[int, set[str]] = {i: set() for i in words}
+    for run in runs:
+        for i in run:
+            acronyms[i].add("".join(parts[j].text[0] for j in run))
+    if len(words) > ACRONYM_RUN:
+        whole = "".join(parts[j].text[0] for j in words)
+        for i in words:
+            acronyms[i].add(whole)
+    if len(words) >= 2:
+        spanned = "".join(p.text[0] for p in parts[words[0] : words[-1] + 1] if p.kind in (PartKind.NAME, PartKind.PARTICLE))
+        for i in words:
+            acronyms[i].add(spanned)
+    return tuple(replace(p, acronyms=frozenset(acronyms[i])) if i in acronyms else p for i, p in enumerate(parts))
+
+
 def _prepare(name: str, name_type: NameType) -> str:
     name = _CAMEL.sub(" ", _APOSTROPHES.sub("", name))
     if name_type is NameType.PERSON:
@@ -271,6 +300,8 @@ def analyze_name(name: str, name_type: NameType = NameType.ANY) -> AnalyzedName:
     if not raw_of and not all(is_latin(r) for _, r in kept):
         parts = tuple(replace(p, given_name=False) for p in parts)  # compounds joined: the script is in no one token
     parts = _join_number_words(parts, name_type)
+    if name_type is NameType.ORGANIZATION:
+        parts = _with_acronyms(parts)
     if name_type is NameType.PERSON:
         parts = _assume_family(_mark_patronymics(parts), family_first="," in name)
     return AnalyzedName(name, name_type, parts)
@@ -297,7 +328,7 @@ def _assume_family(parts: tuple[Part, ...], family_first: bool) -> tuple[Part, .
 
 
 def _with_role(part: Part, role: Role) -> Part:
-    return Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, role, part.given_name)
+    return Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, role, part.given_name, part.acronyms)
 
 
 def with_roles(name: AnalyzedName, roles: dict[str, Role]) -> AnalyzedName:

@@ -4,6 +4,8 @@ Part similarity (0..1) is the strongest of several kinds of evidence, each named
 that a hit can say how its parts matched:
 
 - ``exact``: same ASCII form (after transliteration);
+- ``acronym``: one word of an organisation's name is the initials of a run of the other's
+  words, each of which it matches (PLA ~ People's Liberation Army, US ~ United States);
 - ``number``: same number (1, 1st, first);
 - ``symbol``: rigour's reference data says they are the same name (Владимир ~ Vladimir,
   Bill ~ William, GmbH ~ AG class);
@@ -38,11 +40,14 @@ from jellyfish import damerau_levenshtein_distance, jaro_winkler_similarity
 
 from nexus.names.parts import AnalyzedName, Part, PartKind, Role
 
-EXACT, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL, NONE = "exact", "number", "symbol", "phonetic", "fuzzy", "initial", "none"
+EXACT, ACRONYM, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL, NONE = (
+    "exact", "acronym", "number", "symbol", "phonetic", "fuzzy", "initial", "none"
+)
 
 #: An extra part (a middle name, a second family name) lowers the score, but less than a mismatch.
 UNMATCHED_WEIGHT = 0.6
 SYMBOL_SCORE = 0.9
+ACRONYM_SCORE = 0.9
 JARO_WINKLER_FLOOR = 0.85
 JARO_WINKLER_DISCOUNT = 0.1
 PHONETIC_SCORE = 0.88
@@ -62,6 +67,11 @@ def max_edits(length: int) -> int:
 
 def _numbers(part: Part) -> frozenset[str]:
     return frozenset(s for s in part.symbols if s.startswith("[NUM:"))
+
+
+def abbreviates(short: Part, long: Part) -> bool:
+    """Whether a name word is an acronym of a run of words `long` is in (`Part.acronyms`)."""
+    return short.kind is PartKind.NAME and short.text in long.acronyms
 
 
 def may_relate(a: Part, b: Part) -> bool:
@@ -84,6 +94,8 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
     """(similarity, how) for two parts; (0.0, "none") when nothing links them."""
     if a.text == b.text:
         return 1.0, EXACT
+    if abbreviates(a, b) or abbreviates(b, a):
+        return ACRONYM_SCORE, ACRONYM
     if not may_relate(a, b):
         return 0.0, NONE
     if a.kind is PartKind.NUMERIC or b.kind is PartKind.NUMERIC:
