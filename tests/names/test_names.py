@@ -155,14 +155,15 @@ def test_initials_in_a_row_are_one_word_in_organisation_names():
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("Olga Barynova", "Oleg Baranov"), ("Tigran Woods", "Tiger Woods"), ("Mahir Mohamad", "Mahathir Mohamad")],
+    [("Tigran Woods", "Tiger Woods"), ("Mahir Mohamad", "Mahathir Mohamad"), ("Fatoumata Diallo", "Fatou Diallo")],
 )
-def test_given_names_known_apart_do_not_match_by_sound_or_common_beginning(a, b):
+def test_given_names_known_apart_do_not_match_by_a_common_beginning(a, b):
     assert score(a, b) < NAME_MATCH_THRESHOLD
 
 
-def test_given_names_known_apart_still_match_within_the_edit_budget_and_family_names_are_exempt():
+def test_given_names_known_apart_still_match_by_spelling_or_sound_and_family_names_are_exempt():
     assert score("Jon Smith", "John Smith") >= NAME_MATCH_THRESHOLD
+    assert score("Mohamad Karim", "Mohammed Kareem") >= NAME_MATCH_THRESHOLD  # Wikidata keeps these spellings apart
     assert score("Olaf Schulze", "Olaf Scholz") >= NAME_MATCH_THRESHOLD
     assert score("Bill Smith", "William Smith") >= NAME_MATCH_THRESHOLD  # nickname: shared symbol
 

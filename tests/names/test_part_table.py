@@ -16,7 +16,7 @@ NAMES = [
     ("Organization", "Brigade 44"), ("Organization", "Brigade Forty-Four"), ("Organization", "First Brigade"),
     ("Company", "Siemens AG"), ("Company", "Siemens Aktiengesellschaft"), ("Company", "Deutsche Bank GmbH"),
     ("Company", "Carlyle Partners VII L.P."), ("Company", "Carlyle Partners VIII LP"), ("Vessel", "Snow Storm 2"),
-    # given names known apart: no phonetic or Jaro-Winkler evidence between them
+    # given names known apart: no Jaro-Winkler evidence between them
     ("Person", "Olga Barynova"), ("Person", "Oleg Baranov"), ("Person", "Tigran Woods"), ("Person", "Tiger Woods"),
     ("Person", "Mahir Mohamad"), ("Person", "Mahathir Mohamad"), ("Person", "Tom Cook"), ("Person", "Tim Cook"),
     ("Person", "Frederick Friedrich Fredrick"), ("Person", "Olaf Schulze"), ("Organization", "Brigade Forty 4"),

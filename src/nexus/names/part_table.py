@@ -152,7 +152,7 @@ class PartTable:
         known_apart = np.zeros(len(a), dtype=bool)
         known_apart[rest] = ~shared & col["given"][a[rest]] & col["given"][b[rest]]
         same_sound = (col["skeleton"][a] == col["skeleton"][b]) | (col["metaphone"][a] == col["metaphone"][b])
-        sounds = rest & same_sound & ~known_apart
+        sounds = rest & same_sound
         best[sounds] = np.maximum(best[sounds], PHONETIC_SCORE)
         fuzzy = np.flatnonzero(rest & self._may_be_fuzzy(a, b, known_apart))
         parts = self.parts

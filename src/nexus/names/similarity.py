@@ -14,10 +14,11 @@ that a hit can say how its parts matched:
 - ``initial``: a single letter that starts the other part.
 
 Two given names written in Latin script that rigour's reference data knows as different
-names (both carry Wikidata name ids, none shared) are "known apart": only a spelling
-within the edit budget relates them, not a shared sound or a long common beginning
-(Olga ≁ Oleg, Tigran ≁ Tiger, Mahir ≁ Mahathir). Family names are exempt: many are
-also given names somewhere, and a typo in one is often another real surname.
+names (both carry Wikidata name ids, none shared) are "known apart": a long common
+beginning beyond the edit budget is no evidence between them (Tigran ≁ Tiger, Mahir ≁
+Mahathir). A shared sound still is: Wikidata keeps many spellings of one name apart
+(Mohammed, Mohamad; Yusuf, Youssef). Family names are exempt: many are also given names
+somewhere, and a typo in one is often another real surname.
 
 A name score aligns every part of each name with its best counterpart on the other
 side and averages the similarities, weighted by kind (a particle counts little, a number
@@ -113,7 +114,7 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
     same_sound = (len(a.skeleton) >= 2 and a.skeleton == b.skeleton) or (
         len(a.metaphone) >= 3 and a.metaphone == b.metaphone
     )
-    if same_sound and not known_apart and PHONETIC_SCORE > best:
+    if same_sound and PHONETIC_SCORE > best:
         best, how = PHONETIC_SCORE, PHONETIC
     return best, how
 
