@@ -219,3 +219,8 @@ def test_acronyms_need_the_whole_run_and_are_not_shared_between_long_names():
     assert score("Pakistan Liberation Army", "People's Liberation Army", org) < NAME_MATCH_THRESHOLD
     assert score("SB Dako", "SB Bank", org) < NAME_MATCH_THRESHOLD  # "SB" is a word of the name, not a run's initials
     assert score("PLA", "People's Liberation Army") < NAME_MATCH_THRESHOLD  # organisations only
+
+
+def test_ampersand_is_and_in_organisation_names():
+    assert score("AT&T Inc.", "AT and T Inc.", NameType.ORGANIZATION) == 1.0
+    assert score("Johnson & Johnson", "Johnson and Johnson", NameType.ORGANIZATION) == 1.0

@@ -282,7 +282,7 @@ def _prepare(name: str, name_type: NameType) -> str:
     if name_type is NameType.PERSON:
         return remove_person_prefixes(name.casefold())
     if name_type is NameType.ORGANIZATION:
-        return replace_org_types_compare(_GLUED_CAPS.sub(" ", name).casefold())
+        return replace_org_types_compare(_GLUED_CAPS.sub(" ", name).replace("&", " and ").casefold())  # AT&T, AT and T
     return name.casefold()
 
 
