@@ -9,6 +9,12 @@ a legal form or a number. Given/family roles come from the FtM properties
 Arabic compounds are joined into one part so that spellings agree across scripts and
 conventions: "Abd al-Rahman", "Abdul Rahman", "Abdurrahman" and عبد الرحمن all become one
 part "abd…rahman" with skeleton "bdrhmn"; "Abu Bakr" and "Abubakar" likewise.
+
+Other rules that look beyond one token (`is_context_token` names their triggers): the name
+after bin/ibn/ould is a patronymic; "Forty-Four" is one number, 44. In organisation
+names, which are analysed whole: single letters in a row are one word ("A.B.C."), a legal
+form glued on is split off ("SiemensAG"), "&" is "and", and every word carries the
+acronyms of the runs of words it is in (`Part.acronyms`).
 """
 
 import re
@@ -216,7 +222,7 @@ def _join_compounds(texts: list[str]) -> list[str]:
 
 
 def _join_initials(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Single letters in a row are one word in an organisation's name: "A.B.C." is "ABC", "L & H" is "LH"."""
+    """Single letters in a row are one word in an organisation's name: "A.B.C." is "ABC", "U.S." is "US"."""
     out: list[tuple[str, str]] = []
     in_run = False
     for text, raw in tokens:
@@ -230,9 +236,12 @@ def _join_initials(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def number_value(part: Part) -> int | None:
-    """The whole number a numeric part stands for ("44", "forty", "fifth", "IV"), if one."""
-    values = {s[5:-1] for s in part.symbols if s.startswith("[NUM:")} | ({part.text} if part.text.isdigit() else set())
-    return int(next(iter(values))) if len(values) == 1 and next(iter(values)).isdigit() else None
+    """The whole number a numeric part stands for ("44", "forty", "fifth", "IV"), if exactly one."""
+    values = {s[5:-1] for s in part.symbols if s.startswith("[NUM:")}
+    if part.text.isdigit():
+        values.add(part.text)
+    value = values.pop() if len(values) == 1 else ""
+    return int(value) if value.isdigit() else None
 
 
 #: Tens and units written as two words make one number: "Forty-Four", "forty 4" → 44.
@@ -240,6 +249,7 @@ NUMBER_TENS = frozenset(range(20, 100, 10))
 
 
 def _join_number_words(parts: tuple[Part, ...], name_type: NameType) -> tuple[Part, ...]:
+    """A tens number followed by a units number becomes one part: "Forty-Four" is "44"."""
     out: list[Part] = []
     for part in parts:
         tens = number_value(out[-1]) if out and out[-1].kind is PartKind.NUMERIC else None
