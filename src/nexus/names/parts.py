@@ -184,8 +184,8 @@ def is_context_token(text: str) -> bool:
     """
     return (
         text in _ABD_PREFIXES or text in _ABU_PREFIXES or text in _ARTICLES or text in _SUFFIXES or text.startswith("abd")
-        or text in PATRONYMIC_MARKERS or number_value(make_part(text, text, NameType.ANY)) in NUMBER_TENS
-    )
+        or text in PATRONYMIC_MARKERS or number_value(make_part(text, text, NameType.PERSON)) in NUMBER_TENS
+    )  # person-name symbols: the ones batches of person names look up anyway; number words are tagged alike
 
 
 def _strip_article(text: str) -> str:
