@@ -16,6 +16,14 @@ NAMES = [
     ("Organization", "Brigade 44"), ("Organization", "Brigade Forty-Four"), ("Organization", "First Brigade"),
     ("Company", "Siemens AG"), ("Company", "Siemens Aktiengesellschaft"), ("Company", "Deutsche Bank GmbH"),
     ("Company", "Carlyle Partners VII L.P."), ("Company", "Carlyle Partners VIII LP"), ("Vessel", "Snow Storm 2"),
+    # given names known apart: no Jaro-Winkler evidence between them
+    ("Person", "Olga Barynova"), ("Person", "Oleg Baranov"), ("Person", "Tigran Woods"), ("Person", "Tiger Woods"),
+    ("Person", "Mahir Mohamad"), ("Person", "Mahathir Mohamad"), ("Person", "Tom Cook"), ("Person", "Tim Cook"),
+    ("Person", "Frederick Friedrich Fredrick"), ("Person", "Olaf Schulze"), ("Organization", "Brigade Forty 4"),
+    # acronyms: a word against the runs of words it abbreviates
+    ("Organization", "PLA"), ("Organization", "People's Liberation Army"), ("Organization", "U.S. Department of State"),
+    ("Organization", "United States Department of State"), ("Company", "Bank of America Corporation"),
+    ("Company", "BOA Holdings 4"), ("Company", "BAC Capital"), ("Organization", "1st Brigade"),
 ]
 
 
@@ -28,4 +36,5 @@ def test_vectorised_part_similarity_equals_part_similarity_on_every_pair():
     want = np.array([part_similarity(a, b)[0] for a, b in pairs])
     assert np.allclose(got, want)
     assert (want > 0).sum() > len(ids)  # not only the diagonal: fuzzy, phonetic, symbol and initial pairs occur
+    assert {part_similarity(a, b)[1] for a, b in pairs} >= {"exact", "acronym", "number", "symbol", "phonetic", "fuzzy", "initial"}
     assert table.add(next(iter(ids))) == ids[next(iter(ids))]

@@ -6,20 +6,23 @@ letter counts. `similarities(a, b)` then scores id pairs with numpy. Only pairs 
 pass the edit-distance or Jaro-Winkler rule go through the string functions, one Python
 call per pair: parts within `max_edits` differ in at most 2·edits letter counts, and a
 Jaro-Winkler of at least `JARO_WINKLER_FLOOR` needs common letters c with
-c/|a| + c/|b| ≥ 1.25 (Jaro ≥ 0.75). Everything else — identity, initials, shared
-symbols, equal skeletons or metaphones, unrelated first letters — is decided in arrays.
+c/|a| + c/|b| ≥ 1.25 (Jaro ≥ 0.75). Everything else — identity, acronyms, initials,
+shared symbols, given names known apart, equal skeletons or metaphones, unrelated first letters —
+is decided in arrays.
 Numbers and parts with very many symbols fall back to `part_similarity` itself.
 """
 
 import numpy as np
 
-from nexus.names.parts import Part, PartKind
+from nexus.names.parts import ACRONYM_RUN, Part, PartKind
 from nexus.names.similarity import (
+    ACRONYM_SCORE,
     INITIAL_SCORE,
     PHONETIC_SCORE,
     SYMBOL_SCORE,
     fuzzy_similarity,
     is_anchor,
+    is_given_name,
     max_edits,
     part_similarity,
 )
@@ -32,6 +35,9 @@ _LETTER = {char: i for i, char in enumerate(_ALPHABET)}
 #: Symbols kept per part in the symbol matrix; parts with more are scored by `part_similarity`.
 MAX_SYMBOLS = 16
 _MAX_EDITS = np.array([max_edits(n) for n in range(256)], dtype=np.int16)
+#: The most acronyms `parts._with_acronyms` gives one word: its runs of 2..ACRONYM_RUN words, the whole name with and without particles.
+MAX_ACRONYMS = sum(range(2, ACRONYM_RUN + 1)) + 2
+_NO_WORD, _NO_ACRONYM = -1, -2  # never equal to each other or to a key
 
 
 def letter_counts(texts: list[str]) -> np.ndarray:
@@ -54,6 +60,7 @@ _COLUMNS = {  # name → (dtype, width)
     "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "skeleton0": (np.int32, 1),
     "metaphone0": (np.int32, 1), "skeleton": (np.int32, 1), "metaphone": (np.int32, 1), "crowded": (bool, 1),
     "symbols": (np.int32, MAX_SYMBOLS), "bag": (np.int16, len(_ALPHABET)), "weight": (np.float64, 1), "anchor": (bool, 1),
+    "given": (bool, 1), "word": (np.int32, 1), "acronyms": (np.int32, MAX_ACRONYMS),
 }
 
 
@@ -90,6 +97,9 @@ class PartTable:
             "metaphone": self._key("m:" + part.metaphone) if len(part.metaphone) >= 3 else unique,
             "crowded": len(symbols) > MAX_SYMBOLS, "symbols": (symbols + [-1] * MAX_SYMBOLS)[:MAX_SYMBOLS],
             "bag": letter_counts([part.text])[0], "weight": part.weight, "anchor": is_anchor(part),
+            "given": is_given_name(part),
+            "word": self._key("w:" + part.text) if part.kind is PartKind.NAME else _NO_WORD,
+            "acronyms": ([self._key("w:" + a) for a in sorted(part.acronyms)] + [_NO_ACRONYM] * MAX_ACRONYMS)[:MAX_ACRONYMS],
         }
         for name, value in row.items():
             self._data[name][found] = value
@@ -107,7 +117,7 @@ class PartTable:
         return {name: self.column(name) for name in self._data}
 
     def related(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Superset of `may_relate` on id arrays (first letters, both numeric, both with symbols)."""
+        """Superset of `may_relate` on id arrays (first letters, both numeric, both with symbols), or an acronym."""
         col = self._columns()
         flags_a = (col["kind"][a] == _NUMERIC) * 1 + (col["symbols"][a, 0] >= 0) * 2
         flags_b = (col["kind"][b] == _NUMERIC) * 1 + (col["symbols"][b, 0] >= 0) * 2
@@ -116,7 +126,14 @@ class PartTable:
             | (col["skeleton0"][a] == col["skeleton0"][b])
             | (col["metaphone0"][a] == col["metaphone0"][b])
             | ((flags_a & flags_b) != 0)
+            | self._abbreviates(a, b)
+            | self._abbreviates(b, a)
         )
+
+    def _abbreviates(self, short: np.ndarray, long: np.ndarray) -> np.ndarray:
+        """`similarity.abbreviates` on id arrays."""
+        col = self._columns()
+        return (col["acronyms"][long] == col["word"][short][:, None]).any(axis=1)
 
     def similarities(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """`part_similarity(parts[a[i]], parts[b[i]])[0]` for every i."""
@@ -125,21 +142,29 @@ class PartTable:
         out[a == b] = 1.0
         todo = np.flatnonzero((a != b) & self.related(a, b))
         a, b = a[todo], b[todo]
+        acronym = self._abbreviates(a, b) | self._abbreviates(b, a)
+        out[todo[acronym]] = ACRONYM_SCORE
         kind_a, kind_b = col["kind"][a], col["kind"][b]
-        fallback = (kind_a == _NUMERIC) | (kind_b == _NUMERIC) | col["crowded"][a] | col["crowded"][b]
-        initial = ~fallback & ((kind_a == _INITIAL) | (kind_b == _INITIAL))
+        fallback = ~acronym & ((kind_a == _NUMERIC) | (kind_b == _NUMERIC) | col["crowded"][a] | col["crowded"][b])
+        initial = ~acronym & ~fallback & ((kind_a == _INITIAL) | (kind_b == _INITIAL))
         out[todo[initial]] = np.where(col["text"][a[initial]] == col["text"][b[initial]], INITIAL_SCORE, 0.0)
-        rest = ~fallback & ~initial
+        rest = ~acronym & ~fallback & ~initial
         best = np.zeros(len(a))
         sym_a, sym_b = col["symbols"][a[rest]], col["symbols"][b[rest]]
         shared = ((sym_a[:, :, None] == sym_b[:, None, :]) & (sym_a[:, :, None] >= 0)).any(axis=(1, 2))
         best[rest] = np.where(shared, SYMBOL_SCORE, 0.0)
+        known_apart = np.zeros(len(a), dtype=bool)
+        known_apart[rest] = ~shared & col["given"][a[rest]] & col["given"][b[rest]]
         same_sound = (col["skeleton"][a] == col["skeleton"][b]) | (col["metaphone"][a] == col["metaphone"][b])
-        best[rest & same_sound] = np.maximum(best[rest & same_sound], PHONETIC_SCORE)
-        fuzzy = np.flatnonzero(rest & self._may_be_fuzzy(a, b))
+        sounds = rest & same_sound
+        best[sounds] = np.maximum(best[sounds], PHONETIC_SCORE)
+        fuzzy = np.flatnonzero(rest & self._may_be_fuzzy(a, b, known_apart))
         parts = self.parts
         best[fuzzy] = np.maximum(best[fuzzy], np.fromiter(
-            (fuzzy_similarity(parts[i].text, parts[j].text) for i, j in zip(a[fuzzy].tolist(), b[fuzzy].tolist(), strict=True)),
+            (
+                fuzzy_similarity(parts[i].text, parts[j].text, apart)
+                for i, j, apart in zip(a[fuzzy].tolist(), b[fuzzy].tolist(), known_apart[fuzzy].tolist(), strict=True)
+            ),
             dtype=np.float64, count=len(fuzzy),
         ))
         out[todo[rest]] = best[rest]
@@ -147,7 +172,7 @@ class PartTable:
         out[todo[slow]] = [part_similarity(parts[i], parts[j])[0] for i, j in zip(a[slow].tolist(), b[slow].tolist(), strict=True)]
         return out
 
-    def _may_be_fuzzy(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def _may_be_fuzzy(self, a: np.ndarray, b: np.ndarray, within_edits_only: np.ndarray) -> np.ndarray:
         """Necessary conditions for a non-zero `fuzzy_similarity` (see the module docstring)."""
         col = self._columns()
         len_a, len_b = col["length"][a].astype(np.int32), col["length"][b].astype(np.int32)
@@ -156,4 +181,4 @@ class PartTable:
         within_edits = may_be_within(len_a, len_b, bag_a, bag_b, _MAX_EDITS[np.maximum(len_a, len_b)])
         with np.errstate(divide="ignore", invalid="ignore"):
             close = (np.minimum(len_a, len_b) >= 4) & (common / len_a + common / len_b >= 1.25)
-        return within_edits | close
+        return within_edits | (close & ~within_edits_only)

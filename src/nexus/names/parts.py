@@ -9,14 +9,22 @@ a legal form or a number. Given/family roles come from the FtM properties
 Arabic compounds are joined into one part so that spellings agree across scripts and
 conventions: "Abd al-Rahman", "Abdul Rahman", "Abdurrahman" and عبد الرحمن all become one
 part "abd…rahman" with skeleton "bdrhmn"; "Abu Bakr" and "Abubakar" likewise.
+
+Other rules that look beyond one token (`is_context_token` names their triggers): the name
+after bin/ibn/ould is a patronymic; "Forty-Four" is one number, 44. In organisation
+names, which are analysed whole: single letters in a row are one word ("A.B.C."), a legal
+form glued on is split off ("SiemensAG"), "&" is "and", and every word carries the
+acronyms of the runs of words it is in (`Part.acronyms`).
 """
 
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 
 from rigour.names import NameTypeTag, remove_person_prefixes, replace_org_types_compare
+from rigour.text.scripts import is_latin
 
 from nexus.names.phonetic import metaphone, skeleton
 from nexus.names.symbols import token_symbols
@@ -53,8 +61,10 @@ KIND_WEIGHTS = {
 #: Family names are steadier than given names: John Smith vs. John Gruber are clearly distinct.
 FAMILY_WEIGHT = 1.3
 
-PARTICLES = frozenset(
-    "al el ul ad ar as at az bin ibn bint binti ben bn bte bt de da di del della der den dos das du "
+#: "son/daughter of": the name after one (not first in the name) is the father's.
+PATRONYMIC_MARKERS = frozenset({"bin", "ibn", "ben", "bn", "bint", "binti", "bte", "ould", "wuld", "wld"})  # bn, wld: بن, ولد
+PARTICLES = PATRONYMIC_MARKERS | frozenset(
+    "al el ul ad ar as at az bt de da di del della der den dos das du "
     "la le van von ter ten the of and y e et und mac".split()
 )
 _ARTICLES = ("al", "el", "ul")
@@ -64,10 +74,23 @@ _ABU_PREFIXES = frozenset({"abu", "abou", "abo", "abul", "abil"})
 # Second halves of theophoric compounds, written apart or joined: Atiq Allah / Atiqullah, Shams al-Din / Shamsuddin.
 _SUFFIXES = {"allah": "ullah", "ullah": "ullah", "ulla": "ullah", "din": "uddin", "deen": "uddin", "eddine": "uddin", "uddin": "uddin"}
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ovych|evych|ovitch|evitch|ovna|evna|ivna|ichna|ogly|oglu|ugli|kyzy|qizi)$")
-_SPLIT = re.compile(r"[^\w]+|_")
+
+
+def _combining_marks() -> str:
+    """The Basic Multilingual Plane's combining marks as a regex class body.
+
+    Python's `\\w` leaves them out, but they belong to words: Indic, Thai and Khmer vowel
+    signs, Arabic harakat, accents written as a separate combining character.
+    """
+    marks = [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)).startswith("M")]
+    return "".join(re.escape(m) for m in marks)
+
+
+_SPLIT = re.compile(rf"[^\w{_combining_marks()}]+|_")
 # Apostrophes in romanised Arabic mark ʿayn or hamza inside one word (Ma'ruf, Sa'd): drop, do not split.
 _APOSTROPHES = re.compile(r"(?<=\w)['’‘`ʿʾ](?=\w)")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")  # words run together: "VladimirPutin"
+_GLUED_CAPS = re.compile(r"(?<=[a-z])(?=[A-Z]{2,}\b)")  # a legal form glued to the name: "SiemensAG"
 
 
 class NameType(str, Enum):
@@ -96,6 +119,12 @@ class Part:
     symbols: frozenset[str]
     kind: PartKind
     role: Role = Role.UNKNOWN
+    # A given name in rigour's reference data, written in Latin script. Across scripts
+    # a transliteration may land on another known name (عامر → "aamr", listed as "Amir").
+    given_name: bool = False
+    # In an organisation's name, the initials of the runs of words this word is in
+    # ("United States Department of State": united carries us, usd, …, usdos).
+    acronyms: frozenset[str] = frozenset()
 
     @property
     def weight(self) -> float:
@@ -141,14 +170,22 @@ def make_part(text: str, raw: str, name_type: NameType) -> Part:
     """A part from its ASCII text; `raw` (original script) is what rigour's symbol tagger sees."""
     tag = name_type.rigour_tag
     symbols = token_symbols(raw, tag) | (token_symbols(text, tag) if raw != text else frozenset())
-    return Part(text, skeleton(text), metaphone(text), symbols, _kind(text, symbols))
+    kind = _kind(text, symbols)
+    given_name = kind is PartKind.NAME and any(s.startswith("[NAME:") for s in symbols) and is_latin(raw)
+    return Part(text, skeleton(text), metaphone(text), symbols, kind, given_name=given_name)
 
 
 def is_context_token(text: str) -> bool:
-    """Whether an ASCII token takes part in a rule spanning tokens (`_join_compounds`)."""
+    """Whether an ASCII token takes part in a rule spanning tokens.
+
+    `_join_compounds` (Arabic compounds and articles), `_mark_patronymics` (bin, ibn, ould),
+    `_join_number_words` (a tens number before a units one). Organisation names have more
+    (`_join_initials`, legal forms glued on or spanning words) and are analysed whole.
+    """
     return (
         text in _ABD_PREFIXES or text in _ABU_PREFIXES or text in _ARTICLES or text in _SUFFIXES or text.startswith("abd")
-    )
+        or text in PATRONYMIC_MARKERS or number_value(make_part(text, text, NameType.PERSON)) in NUMBER_TENS
+    )  # person-name symbols: the ones batches of person names look up anyway; number words are tagged alike
 
 
 def _strip_article(text: str) -> str:
@@ -184,13 +221,79 @@ def _join_compounds(texts: list[str]) -> list[str]:
     return out
 
 
+def _join_initials(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Single letters in a row are one word in an organisation's name: "A.B.C." is "ABC", "U.S." is "US"."""
+    out: list[tuple[str, str]] = []
+    in_run = False
+    for text, raw in tokens:
+        initial = len(text) == 1 and text.isalpha()
+        if initial and in_run:
+            out[-1] = (out[-1][0] + text, out[-1][1] + raw)
+        else:
+            out.append((text, raw))
+        in_run = initial
+    return out
+
+
+def number_value(part: Part) -> int | None:
+    """The whole number a numeric part stands for ("44", "forty", "fifth", "IV"), if exactly one."""
+    values = {s[5:-1] for s in part.symbols if s.startswith("[NUM:")}
+    if part.text.isdigit():
+        values.add(part.text)
+    value = values.pop() if len(values) == 1 else ""
+    return int(value) if value.isdigit() else None
+
+
+#: Tens and units written as two words make one number: "Forty-Four", "forty 4" → 44.
+NUMBER_TENS = frozenset(range(20, 100, 10))
+
+
+def _join_number_words(parts: tuple[Part, ...], name_type: NameType) -> tuple[Part, ...]:
+    """A tens number followed by a units number becomes one part: "Forty-Four" is "44"."""
+    out: list[Part] = []
+    for part in parts:
+        tens = number_value(out[-1]) if out and out[-1].kind is PartKind.NUMERIC else None
+        units = number_value(part) if part.kind is PartKind.NUMERIC else None
+        if tens in NUMBER_TENS and units is not None and 1 <= units <= 9:
+            out[-1] = make_part(str(tens + units), str(tens + units), name_type)
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+#: Acronyms are taken of runs of up to this many words, and of the whole name.
+ACRONYM_RUN = 3
+
+
+def _with_acronyms(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """Each name word with the initials of the runs of name words it is in, and of the whole name.
+
+    The whole name's acronym is also taken with its particles ("Bank of America": ba, boa).
+    """
+    words = [i for i, p in enumerate(parts) if p.kind is PartKind.NAME and len(p.text) > 2]  # "SB Bank" is no run
+    runs = [words[i : i + n] for n in range(2, ACRONYM_RUN + 1) for i in range(len(words) - n + 1)]
+    acronyms: dict[int, set[str]] = {i: set() for i in words}
+    for run in runs:
+        for i in run:
+            acronyms[i].add("".join(parts[j].text[0] for j in run))
+    if len(words) > ACRONYM_RUN:
+        whole = "".join(parts[j].text[0] for j in words)
+        for i in words:
+            acronyms[i].add(whole)
+    if len(words) >= 2:
+        spanned = "".join(p.text[0] for p in parts[words[0] : words[-1] + 1] if p.kind in (PartKind.NAME, PartKind.PARTICLE))
+        for i in words:
+            acronyms[i].add(spanned)
+    return tuple(replace(p, acronyms=frozenset(acronyms[i])) if i in acronyms else p for i, p in enumerate(parts))
+
+
 def _prepare(name: str, name_type: NameType) -> str:
-    text = _CAMEL.sub(" ", _APOSTROPHES.sub("", name)).casefold()  # "VladimirPutin": names run together
+    name = _CAMEL.sub(" ", _APOSTROPHES.sub("", name))
     if name_type is NameType.PERSON:
-        return remove_person_prefixes(text)
+        return remove_person_prefixes(name.casefold())
     if name_type is NameType.ORGANIZATION:
-        return replace_org_types_compare(text)
-    return text
+        return replace_org_types_compare(_GLUED_CAPS.sub(" ", name).replace("&", " and ").casefold())  # AT&T, AT and T
+    return name.casefold()
 
 
 @lru_cache(maxsize=100_000)
@@ -199,12 +302,28 @@ def analyze_name(name: str, name_type: NameType = NameType.ANY) -> AnalyzedName:
     raws = [t for t in _SPLIT.split(_prepare(name, name_type)) if t]
     texts = [token_ascii(t) for t in raws]
     kept = [(t, r) for t, r in zip(texts, raws, strict=True) if t]
+    if name_type is NameType.ORGANIZATION:
+        kept = _join_initials(kept)
     joined = _join_compounds([t for t, _ in kept])
     raw_of = dict(kept) if len(joined) == len(kept) else {}
     parts = tuple(make_part(t, raw_of.get(t, t), name_type) for t in joined)
+    if not raw_of and not all(is_latin(r) for _, r in kept):
+        parts = tuple(replace(p, given_name=False) for p in parts)  # compounds joined: the script is in no one token
+    parts = _join_number_words(parts, name_type)
+    if name_type is NameType.ORGANIZATION:
+        parts = _with_acronyms(parts)
     if name_type is NameType.PERSON:
-        parts = _assume_family(parts, family_first="," in name)
+        parts = _assume_family(_mark_patronymics(parts), family_first="," in name)
     return AnalyzedName(name, name_type, parts)
+
+
+def _mark_patronymics(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """"Muhammad bin Salman": Salman is a patronymic, so Salman bin Muhammad is another man."""
+    out = list(parts)
+    for i in range(1, len(parts) - 1):
+        if parts[i].text in PATRONYMIC_MARKERS and parts[i + 1].kind is PartKind.NAME:
+            out[i + 1] = replace(parts[i + 1], kind=PartKind.PATRONYMIC)
+    return tuple(out)
 
 
 def _assume_family(parts: tuple[Part, ...], family_first: bool) -> tuple[Part, ...]:
@@ -219,7 +338,7 @@ def _assume_family(parts: tuple[Part, ...], family_first: bool) -> tuple[Part, .
 
 
 def _with_role(part: Part, role: Role) -> Part:
-    return Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, role)
+    return Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, role, part.given_name, part.acronyms)
 
 
 def with_roles(name: AnalyzedName, roles: dict[str, Role]) -> AnalyzedName:

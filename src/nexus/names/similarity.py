@@ -4,12 +4,21 @@ Part similarity (0..1) is the strongest of several kinds of evidence, each named
 that a hit can say how its parts matched:
 
 - ``exact``: same ASCII form (after transliteration);
+- ``acronym``: one word of an organisation's name is the initials of a run of the other's
+  words, each of which it matches (PLA ~ People's Liberation Army, US ~ United States);
 - ``number``: same number (1, 1st, first);
 - ``symbol``: rigour's reference data says they are the same name (Владимир ~ Vladimir,
   Bill ~ William, GmbH ~ AG class);
 - ``phonetic``: same consonant skeleton or metaphone key (Mohammed ~ محمد ~ Muhammad);
 - ``fuzzy``: few edits for the length (Scholz ~ Scholze);
 - ``initial``: a single letter that starts the other part.
+
+Two given names written in Latin script that rigour's reference data knows as different
+names (both carry Wikidata name ids, none shared) are "known apart": a long common
+beginning beyond the edit budget is no evidence between them (Tigran ≁ Tiger, Mahir ≁
+Mahathir). A shared sound still is: Wikidata keeps many spellings of one name apart
+(Mohammed, Mohamad; Yusuf, Youssef). Family names are exempt: many are also given names
+somewhere, and a typo in one is often another real surname.
 
 A name score aligns every part of each name with its best counterpart on the other
 side and averages the similarities, weighted by kind (a particle counts little, a number
@@ -30,17 +39,21 @@ from functools import lru_cache
 import numpy as np
 from jellyfish import damerau_levenshtein_distance, jaro_winkler_similarity
 
-from nexus.names.parts import AnalyzedName, Part, PartKind
+from nexus.names.parts import AnalyzedName, Part, PartKind, Role
 
-EXACT, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL, NONE = "exact", "number", "symbol", "phonetic", "fuzzy", "initial", "none"
+EXACT, ACRONYM, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL, NONE = (
+    "exact", "acronym", "number", "symbol", "phonetic", "fuzzy", "initial", "none"
+)
 
 #: An extra part (a middle name, a second family name) lowers the score, but less than a mismatch.
 UNMATCHED_WEIGHT = 0.6
 SYMBOL_SCORE = 0.9
+ACRONYM_SCORE = 0.9
 JARO_WINKLER_FLOOR = 0.85
 JARO_WINKLER_DISCOUNT = 0.1
 PHONETIC_SCORE = 0.88
-INITIAL_SCORE = 0.9
+#: Below ANCHOR_SIMILARITY: an initial alone cannot anchor a match (N.N. is not Nursultan Nazarbayev).
+INITIAL_SCORE = 0.75
 NUMBER_MISMATCH_FACTOR = 0.5
 PATRONYMIC_MISMATCH_FACTOR = 0.7
 #: A pair needs one proper name part (not a particle, legal form or initial) matched this well.
@@ -55,6 +68,11 @@ def max_edits(length: int) -> int:
 
 def _numbers(part: Part) -> frozenset[str]:
     return frozenset(s for s in part.symbols if s.startswith("[NUM:"))
+
+
+def abbreviates(short: Part, long: Part) -> bool:
+    """Whether a name word is an acronym of a run of words `long` is in (`Part.acronyms`)."""
+    return short.kind is PartKind.NAME and short.text in long.acronyms
 
 
 def may_relate(a: Part, b: Part) -> bool:
@@ -77,6 +95,8 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
     """(similarity, how) for two parts; (0.0, "none") when nothing links them."""
     if a.text == b.text:
         return 1.0, EXACT
+    if abbreviates(a, b) or abbreviates(b, a):
+        return ACRONYM_SCORE, ACRONYM
     if not may_relate(a, b):
         return 0.0, NONE
     if a.kind is PartKind.NUMERIC or b.kind is PartKind.NUMERIC:
@@ -85,9 +105,11 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
     if a.kind is PartKind.INITIAL or b.kind is PartKind.INITIAL:
         initial, other = (a, b) if a.kind is PartKind.INITIAL else (b, a)
         return (INITIAL_SCORE, INITIAL) if other.text[:1] == initial.text else (0.0, NONE)
-    best = fuzzy_similarity(a.text, b.text)
+    shared = bool(a.symbols & b.symbols)
+    known_apart = not shared and is_given_name(a) and is_given_name(b)
+    best = fuzzy_similarity(a.text, b.text, within_edits_only=known_apart)
     how = FUZZY if best > 0 else NONE
-    if a.symbols & b.symbols and SYMBOL_SCORE > best:
+    if shared and SYMBOL_SCORE > best:
         best, how = SYMBOL_SCORE, SYMBOL
     same_sound = (len(a.skeleton) >= 2 and a.skeleton == b.skeleton) or (
         len(a.metaphone) >= 3 and a.metaphone == b.metaphone
@@ -97,16 +119,24 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
     return best, how
 
 
-def fuzzy_similarity(a: str, b: str) -> float:
-    """Edit-distance similarity of two part texts, squared: one edit in five letters is often a different name.
+def is_given_name(part: Part) -> bool:
+    """Whether the part can be known apart from another given name (see the module docstring)."""
+    return part.given_name and part.role is not Role.FAMILY
 
-    Beyond the edit budget a shared beginning still counts, discounted (Merkel ~ Merkur).
+
+def fuzzy_similarity(a: str, b: str, within_edits_only: bool = False) -> float:
+    """Edit-distance similarity of two part texts: (1 - edits/length) to the power of edits.
+
+    One edit is a typo and costs its share of the letters (Glencore ~ Glenmore 0.88);
+    each further edit compounds, as two edits often make a different name (Petrushev ~
+    Patrushov 0.60). Beyond the edit budget a shared beginning still counts, discounted
+    (Merkel ~ Merkur).
     """
     longest = max(len(a), len(b))
     edits = damerau_levenshtein_distance(a, b)
     if edits <= max_edits(longest):
-        return (1.0 - edits / longest) ** 2
-    if min(len(a), len(b)) >= 4:
+        return (1.0 - edits / longest) ** edits
+    if min(len(a), len(b)) >= 4 and not within_edits_only:
         jw = jaro_winkler_similarity(a, b)
         if jw >= JARO_WINKLER_FLOOR:
             return (jw - JARO_WINKLER_DISCOUNT) ** 2
@@ -200,9 +230,20 @@ def pair_conflict(q_parts: tuple[Part, ...], r_parts: tuple[Part, ...]) -> float
         factor *= NUMBER_MISMATCH_FACTOR
     q_pat = [p for p in q_parts if p.kind is PartKind.PATRONYMIC]
     r_pat = [p for p in r_parts if p.kind is PartKind.PATRONYMIC]
-    if q_pat and r_pat and max(part_similarity(a, b)[0] for a in q_pat for b in r_pat) < ANCHOR_SIMILARITY:
+    if q_pat and r_pat and _patronymics_differ(q_pat, r_pat):
         factor *= PATRONYMIC_MISMATCH_FACTOR
     return factor
+
+
+def _patronymics_differ(q_pat: list[Part], r_pat: list[Part]) -> bool:
+    """No patronymic of one name is one of the other's; as many on both sides: one in the same place differs.
+
+    Arabic names chain them in order, "X bin Father bin Grandfather", so two names listing
+    both generations must agree generation by generation.
+    """
+    if len(q_pat) == len(r_pat):
+        return any(part_similarity(a, b)[0] < ANCHOR_SIMILARITY for a, b in zip(q_pat, r_pat, strict=True))
+    return max(part_similarity(a, b)[0] for a in q_pat for b in r_pat) < ANCHOR_SIMILARITY
 
 
 @dataclass(frozen=True)

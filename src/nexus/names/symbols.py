@@ -28,7 +28,7 @@ from rigour.names import SymbolCategory as SC
 
 _CATEGORIES = frozenset({SC.NAME, SC.NICK, SC.ORG_CLASS, SC.SYMBOL, SC.DOMAIN, SC.NUMERIC})
 _EMPTY: frozenset[str] = frozenset()
-_TOKEN_SEPARATOR = r"[^\p{L}\p{N}]+"
+_TOKEN_SEPARATOR = r"[^\p{L}\p{N}\p{M}]+"  # as `parts._SPLIT`: combining marks belong to words
 
 
 def cache_dir() -> Path:

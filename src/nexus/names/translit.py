@@ -3,7 +3,8 @@
 Arabic and Persian script is mapped with our own letter table rather than ICU's
 scholarly romanisation: long vowels become vowels, short-vowel marks become vowels,
 the attached article (ال) and the tāʾ marbūṭa are handled the way Latin spellings of
-Arabic names treat them (أسامة → "asama", الظواهري → "zawahiri"-like forms). Every other
+Arabic names treat them (أسامة → "asama", الظواهري → "zawahiri"-like forms). Khmer, which
+ICU cannot transliterate, has its own table too (`nexus.names.khmer`). Every other
 script goes through rigour's `ascii_text` (ICU-backed; Cyrillic gets rigour's spellings,
 e.g. Шевченко → shevchenko).
 """
@@ -12,6 +13,8 @@ import re
 from functools import lru_cache
 
 from rigour.text.translit import ascii_text
+
+from nexus.names.khmer import is_khmer, khmer_to_latin
 
 _ARABIC_LETTERS = {
     "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ء": "", "ؤ": "u", "ئ": "i",
@@ -29,6 +32,9 @@ _YEH = ("ي", "ی")
 _ALIF = ("ا", "أ", "إ", "آ")
 _ARABIC_ARTICLE = "ال"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# Digits written for look-alike letters inside a word ("Ig0r Sech1n"); codes such as "AR16" keep theirs.
+_LOOKALIKE_DIGITS = re.compile(r"(?<=[a-z])[013457](?=[a-z])")
+_LOOKALIKE_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
 
 
 _ALLAH = "الله"
@@ -70,6 +76,11 @@ def token_ascii(token: str) -> str:
     if not token.isascii():
         if any(_is_arabic(char) for char in token):
             token = _arabic_to_latin(token)
+        elif any(is_khmer(char) for char in token):
+            token = khmer_to_latin(token)
         if not token.isascii():
             token = ascii_text(token).lower()
-    return _NON_ALNUM.sub("", token)
+    token = _NON_ALNUM.sub("", token)
+    if not token.isalpha() and not token.isdigit():
+        token = _LOOKALIKE_DIGITS.sub(lambda m: _LOOKALIKE_LETTERS[m.group()], token)
+    return token
