@@ -39,7 +39,7 @@ from nexus.names.translit import token_ascii
 
 # Arrow's regular expressions (RE2) split on every character that is not a letter or a
 # digit; Python's `\w` keeps no more than that, and each token is split again in Python.
-_TOKEN_SEPARATOR = r"[^\p{L}\p{N}]+"
+_TOKEN_SEPARATOR = r"[^\p{L}\p{N}\p{M}]+"
 _NEEDS_WHOLE_NAME = r"[,'’‘`ʿʾ]|[a-z][A-Z][a-z]"
 _TYPES = list(NameType)
 

@@ -17,7 +17,7 @@ MAX_PAIR_PARTS = 6
 
 
 def part_keys(part: Part) -> list[str]:
-    """Single-part candidate keys: text, consonant skeleton, metaphone, given-name symbols."""
+    """Single-part candidate keys: text, consonant skeleton, metaphone, given-name symbols, acronyms it is part of."""
     if part.kind not in _KEYED_KINDS:
         return []
     keys = [f"t:{part.text}"]
@@ -26,6 +26,7 @@ def part_keys(part: Part) -> list[str]:
     if len(part.metaphone) >= 3:
         keys.append(f"m:{part.metaphone}")
     keys.extend(f"y:{s}" for s in part.symbols if s.startswith(_SYMBOL_PREFIXES))
+    keys.extend(f"t:{a}" for a in part.acronyms)  # PLA finds People's Liberation Army, and the reverse
     return keys
 
 
