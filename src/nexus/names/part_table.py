@@ -133,7 +133,10 @@ class PartTable:
     def _abbreviates(self, short: np.ndarray, long: np.ndarray) -> np.ndarray:
         """`similarity.abbreviates` on id arrays."""
         col = self._columns()
-        return (col["acronyms"][long] == col["word"][short][:, None]).any(axis=1)
+        out = np.zeros(len(long), dtype=bool)
+        rows = np.flatnonzero(col["acronyms"][long, 0] != _NO_ACRONYM)  # most parts belong to no acronym
+        out[rows] = (col["acronyms"][long[rows]] == col["word"][short[rows]][:, None]).any(axis=1)
+        return out
 
     def similarities(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """`part_similarity(parts[a[i]], parts[b[i]])[0]` for every i."""
