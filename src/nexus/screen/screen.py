@@ -119,13 +119,15 @@ _WORKER_STATE: tuple | None = None
 def _adopt(state: tuple) -> None:
     global _WORKER_STATE
     _WORKER_STATE = state
-    gc.freeze()  # the inherited index is never garbage here: keep the collector off its objects
+    # Off, not frozen: freezing rewrites every inherited object's collector links, copying each page.
+    gc.disable()
 
 
 @contextmanager
 def _collector_paused():
     """Screening makes no reference cycles; the cyclic collector would only walk the index's
-    millions of objects again and again (a third of the run time). Reference counting still frees."""
+    millions of objects again and again (a third of the run time). Reference counting still frees.
+    Forked workers (`_adopt`) run with it off too."""
     enabled = gc.isenabled()
     gc.disable()
     try:
