@@ -145,35 +145,23 @@ def fuzzy_similarity(a: str, b: str, within_edits_only: bool = False) -> float:
 
 def score_part_pairs(
     sim: np.ndarray,
-    q_len: np.ndarray,
-    r_len: np.ndarray,
     q_weight: np.ndarray,
     r_weight: np.ndarray,
     q_anchor: np.ndarray,
     r_anchor: np.ndarray,
     conflict: np.ndarray,
 ) -> np.ndarray:
-    """Name scores for name pairs from the part similarities of their full cross products.
+    """Name scores for m name pairs of the same shape from the part similarities of their cross products.
 
-    Pair k has `q_len[k]` query parts and `r_len[k]` result parts (each ≥ 1); `sim` holds
-    the q_len·r_len part similarities of each pair in turn, query part major. `q_weight`/
-    `q_anchor` hold per query part its weight and whether it can anchor a match (pair by
-    pair, in part order), `r_weight`/`r_anchor` likewise; `conflict` is a factor (≤ 1)
-    per pair for contradicting numbers or patronymics.
+    `sim` is (m, query parts, result parts); `q_weight`/`q_anchor` (m, query parts) hold
+    each query part's weight and whether it can anchor a match, `r_weight`/`r_anchor`
+    likewise; `conflict` is a factor (≤ 1) per pair for contradicting numbers or patronymics.
+    Batch scoring groups its candidates by shape and calls this once per group.
     """
-    q_len, r_len = q_len.astype(np.int64), r_len.astype(np.int64)
-    sizes = q_len * r_len
-    row_start = np.cumsum(sizes) - sizes
-    # Best result part for each query part: its rows are contiguous.
-    q_best = np.maximum.reduceat(sim, np.repeat(row_start, q_len) + run_ranks(q_len) * np.repeat(r_len, q_len))
-    # Best query part for each result part: reorder the rows result part major first.
-    r_major = np.repeat(row_start, sizes) + run_ranks(sizes) % np.repeat(r_len, sizes) * np.repeat(q_len, sizes)
-    r_major += run_ranks(sizes) // np.repeat(r_len, sizes)
-    by_result = np.empty_like(sim)
-    by_result[r_major] = sim
-    r_best = np.maximum.reduceat(by_result, np.repeat(row_start, r_len) + run_ranks(r_len) * np.repeat(q_len, r_len))
-    q_side = _side_sums(q_best, q_weight, q_anchor, q_len)
-    r_side = _side_sums(r_best, r_weight, r_anchor, r_len)
+    q_best = _fold(np.maximum, sim)
+    r_best = _fold(np.maximum, sim.transpose(0, 2, 1))
+    q_side = _side_sums(q_best, q_weight, q_anchor)
+    r_side = _side_sums(r_best, r_weight, r_anchor)
     matched = q_side[0] + r_side[0]
     total = q_side[1] + r_side[1]
     # Unmatched parts on both sides are a substitution (John Smith vs John Gruber) and count
@@ -209,16 +197,23 @@ def run_ranks(lengths: np.ndarray) -> np.ndarray:
     return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
-def _side_sums(best: np.ndarray, weight: np.ndarray, anchor: np.ndarray, lengths: np.ndarray):
-    """Per pair: matched weight·similarity, matched weight, unmatched weight, anchored."""
-    starts = np.cumsum(lengths) - lengths
+def _side_sums(best: np.ndarray, weight: np.ndarray, anchor: np.ndarray):
+    """Per pair (rows of `best`, one column per part): matched weight·similarity, matched weight, unmatched weight, anchored."""
     hit = best > 0
     return (
-        np.add.reduceat(best * weight, starts),
-        np.add.reduceat(np.where(hit, weight, 0.0), starts),
-        np.add.reduceat(np.where(hit, 0.0, weight), starts),
-        np.logical_or.reduceat(anchor & (best >= ANCHOR_SIMILARITY), starts),
+        _fold(np.add, best * weight),
+        _fold(np.add, np.where(hit, weight, 0.0)),
+        _fold(np.add, np.where(hit, 0.0, weight)),
+        _fold(np.logical_or, anchor & (best >= ANCHOR_SIMILARITY)),
     )
+
+
+def _fold(ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
+    """`ufunc.reduce` over the last axis, which is short (a name's parts): column by column is several times faster."""
+    out = values[..., 0].copy()
+    for column in range(1, values.shape[-1]):
+        ufunc(out, values[..., column], out=out)
+    return out
 
 
 def pair_conflict(q_parts: tuple[Part, ...], r_parts: tuple[Part, ...]) -> float:
@@ -301,12 +296,11 @@ def compare_names(q: AnalyzedName, r: AnalyzedName) -> NameComparison:
     """Score two analysed names and say which parts matched how."""
     if not q.parts or not r.parts:
         return NameComparison(0.0, q.original, r.original, (), 1.0)
-    sim = np.array([part_similarity(a, b)[0] for a in q.parts for b in r.parts], dtype=np.float64)
+    sim = np.array([[[part_similarity(a, b)[0] for b in r.parts] for a in q.parts]], dtype=np.float64)
     conflict = pair_conflict(q.parts, r.parts)
     score = score_part_pairs(
-        sim, np.array([len(q.parts)]), np.array([len(r.parts)]),
-        np.array([p.weight for p in q.parts]), np.array([p.weight for p in r.parts]),
-        np.array([is_anchor(p) for p in q.parts]), np.array([is_anchor(p) for p in r.parts]),
+        sim, np.array([[p.weight for p in q.parts]]), np.array([[p.weight for p in r.parts]]),
+        np.array([[is_anchor(p) for p in q.parts]]), np.array([[is_anchor(p) for p in r.parts]]),
         np.array([conflict]),
     )[0]
     joined = joined_similarity(q.compact, r.compact)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from nexus.names.part_table import may_be_within
-from nexus.names.similarity import joined_similarity, pair_conflict, run_ranks, score_part_pairs
+from nexus.names.similarity import joined_similarity, pair_conflict, score_part_pairs
 from nexus.screen.index import Compacts, NameArrays, Segment
 from nexus.screen.vocabulary import Vocabulary
 
@@ -45,38 +45,44 @@ def lookup(segment: Segment, key_owner: np.ndarray, keys: np.ndarray, pair_owner
     return top_candidates(np.concatenate([q1, q2]), np.concatenate([r1, r2]), np.concatenate([w1, w2]), max(len(segment.names), 1))
 
 
-def part_pairs(queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_rows: np.ndarray):
-    """Every (query part, result part) of each candidate pair, query part major: q_ids, r_ids, nq, nr."""
-    nq = queries.offsets[q_rows + 1] - queries.offsets[q_rows]
-    nr = results.offsets[r_rows + 1] - results.offsets[r_rows]
-    sizes = nq * nr
-    pair = np.repeat(np.arange(len(q_rows)), sizes)
-    within = run_ranks(sizes)
-    width = nr[pair]
-    q_ids = queries.part_ids[queries.offsets[q_rows][pair] + within // width]
-    r_ids = results.part_ids[results.offsets[r_rows][pair] + within % width]
-    return q_ids, r_ids, nq, nr
-
-
 def score_candidates(
     vocabulary: Vocabulary, queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Name score of each (query name row, result name row) candidate, and its similarity written as one word."""
+    """Name score of each (query name row, result name row) candidate, and its similarity written as one word.
+
+    Candidates are grouped by shape (number of query parts, number of result parts), so
+    each group's part similarities form one dense (candidates, query parts, result parts)
+    array; the similarities of all groups are looked up in one call.
+    """
     if len(q_rows) == 0:
         return np.empty(0), np.empty(0)
-    q_ids, r_ids, nq, nr = part_pairs(queries, results, q_rows, r_rows)
-    q_each = queries.part_ids[_spans(queries.offsets[q_rows], nq)]
-    r_each = results.part_ids[_spans(results.offsets[r_rows], nr)]
+    nq = queries.offsets[q_rows + 1] - queries.offsets[q_rows]
+    nr = results.offsets[r_rows + 1] - results.offsets[r_rows]
+    shape = nq * (int(nr.max()) + 1) + nr
+    order = np.argsort(shape, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, shape[order][1:] != shape[order][:-1], True])
+    blocks = []
+    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        rows = order[start:stop]
+        q_parts = queries.part_ids[queries.offsets[q_rows[rows]][:, None] + np.arange(nq[rows[0]])]
+        r_parts = results.part_ids[results.offsets[r_rows[rows]][:, None] + np.arange(nr[rows[0]])]
+        blocks.append((rows, q_parts, r_parts))
+    cross = [np.broadcast_arrays(q[:, :, None], r[:, None, :]) for _, q, r in blocks]
+    sims = vocabulary.similarities(np.concatenate([q.ravel() for q, _ in cross]), np.concatenate([r.ravel() for _, r in cross]))
     conflict = np.ones(len(q_rows))
     for c in np.flatnonzero(queries.conflicts[q_rows] & results.conflicts[r_rows]).tolist():
         conflict[c] = pair_conflict(queries.name(q_rows[c]).parts, results.name(r_rows[c]).parts)
-    parts = score_part_pairs(
-        vocabulary.similarities(q_ids, r_ids), nq, nr,
-        vocabulary.weights(q_each), vocabulary.weights(r_each),
-        vocabulary.anchors(q_each), vocabulary.anchors(r_each), conflict,
-    )
+    scores = np.empty(len(q_rows))
+    at = 0
+    for (rows, q_parts, r_parts), (q_cross, _) in zip(blocks, cross, strict=True):
+        sim = sims[at : at + q_cross.size].reshape(q_cross.shape)
+        at += q_cross.size
+        scores[rows] = score_part_pairs(
+            sim, vocabulary.weights(q_parts), vocabulary.weights(r_parts),
+            vocabulary.anchors(q_parts), vocabulary.anchors(r_parts), conflict[rows],
+        )
     joined = joined_scores(queries.compacts, results.compacts, q_rows, r_rows)
-    return np.maximum(parts, joined * conflict), joined
+    return np.maximum(scores, joined * conflict), joined
 
 
 def joined_scores(queries: Compacts, results: Compacts, q_rows: np.ndarray, r_rows: np.ndarray) -> np.ndarray:
@@ -91,8 +97,3 @@ def joined_scores(queries: Compacts, results: Compacts, q_rows: np.ndarray, r_ro
         for i, j in zip(q_rows[rows].tolist(), r_rows[rows].tolist(), strict=True)
     ]
     return out
-
-
-def _spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Indices start, start+1, …, start+length-1 of every span, concatenated."""
-    return np.repeat(starts, lengths) + run_ranks(lengths)

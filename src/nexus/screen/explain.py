@@ -9,9 +9,21 @@ looked up per part pair.
 import numpy as np
 
 from nexus.names.similarity import EXACT, NONE, PartMatch, part_similarity, run_ranks
-from nexus.screen.candidates import part_pairs
 from nexus.screen.index import NameArrays
 from nexus.screen.vocabulary import Vocabulary
+
+
+def part_pairs(queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_rows: np.ndarray):
+    """Every (query part, result part) of each candidate pair, query part major: q_ids, r_ids, nq, nr."""
+    nq = queries.offsets[q_rows + 1] - queries.offsets[q_rows]
+    nr = results.offsets[r_rows + 1] - results.offsets[r_rows]
+    sizes = nq * nr
+    pair = np.repeat(np.arange(len(q_rows)), sizes)
+    within = run_ranks(sizes)
+    width = nr[pair]
+    q_ids = queries.part_ids[queries.offsets[q_rows][pair] + within // width]
+    r_ids = results.part_ids[results.offsets[r_rows][pair] + within % width]
+    return q_ids, r_ids, nq, nr
 
 
 def name_reasons(

@@ -62,7 +62,8 @@ class NameArrays:
     compacts: Compacts
 
     @classmethod
-    def of(cls, vocabulary: Vocabulary, column: NameColumn) -> "NameArrays":
+    def of(cls, vocabulary: Vocabulary, column: NameColumn, compact_texts: list[str] | None = None) -> "NameArrays":
+        """Arrays for a column of names; `compact_texts` (their one-word forms) if known, else made on demand."""
         part_ids = vocabulary.part_ids(column.parts)[column.part_index]
         table = vocabulary.table
         kind = table.column("kind")[part_ids]
@@ -75,7 +76,8 @@ class NameArrays:
             offsets=column.offsets,
             part_ids=part_ids,
             conflicts=_row_sums(column.offsets, conflicting) > 0,
-            compacts=Compacts(lengths, bags.astype(np.int16), lambda row: column.name(row).compact),
+            compacts=Compacts(lengths, bags.astype(np.int16),
+                              compact_texts.__getitem__ if compact_texts is not None else lambda row: column.name(row).compact),
         )
 
     def __len__(self) -> int:
@@ -110,7 +112,7 @@ def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) 
         for name in _profile_names(profile):
             names.append(name)
             owners.append(row)
-    arrays = NameArrays.of(vocabulary, NameColumn.of_names(names))
+    arrays = NameArrays.of(vocabulary, NameColumn.of_names(names), [n.compact for n in names])
     single_rows, single_keys = vocabulary.single_keys(arrays.offsets, arrays.part_ids)
     pair_rows, pair_keys = vocabulary.pair_keys(arrays.offsets, arrays.part_ids, create=True)
     doc_keys = [(vocabulary.key_id(f"d:{d}"), row) for row, p in enumerate(profiles) for d in p.documents if d]
