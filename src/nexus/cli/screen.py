@@ -10,12 +10,12 @@ from rich.console import Console
 
 from nexus.cli.context import current_viewer, open_store
 from nexus.screen import SCREEN_THRESHOLD
+from nexus.screen.query import QUERY_FIELDS
 from nexus.service.screening import DECISIONS, judge_hit, screen
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
 
 console = Console(stderr=True)
-QUERY_COLUMNS = ("id", "name", "birth_date", "nationality", "gender", "document")
 OUTPUT_COLUMNS = ("query_id", "entity_id", "score", "caption", "explanation")
 DETAIL_COLUMNS = ("query_key", "fingerprint", "source", "schema")
 
@@ -29,17 +29,17 @@ def read_queries(path: Path) -> pa.Table:
     check_file(path)
     try:
         table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in QUERY_COLUMNS}, strings_can_be_null=True))
+            column_types={c: pa.string() for c in QUERY_FIELDS}, strings_can_be_null=True))
     except pa.ArrowInvalid as exc:
         raise SourceError(f"{path}: {exc}") from None
     missing = [c for c in ("id", "name") if c not in table.column_names]
     if missing:
-        raise SourceError(f"{path}: missing column(s) {', '.join(missing)} (needs id,name[,birth_date,nationality,gender,document])")
-    return table.select([c for c in QUERY_COLUMNS if c in table.column_names])
+        raise SourceError(f"{path}: missing column(s) {', '.join(missing)} (needs id,name[,birth_date,nationality,gender,document,schema])")
+    return table.select([c for c in QUERY_FIELDS if c in table.column_names])
 
 
 def screen_command(
-    input: Path = typer.Option(..., "--input", "-i", help="CSV with id,name[,birth_date,nationality,gender,document]"),
+    input: Path = typer.Option(..., "--input", "-i", help="CSV with id,name[,birth_date,nationality,gender,document,schema]"),
     output: Path = typer.Option(..., "--output", "-o", help="CSV of hits to write"),
     threshold: float = typer.Option(SCREEN_THRESHOLD, help="lowest score reported"),
     lists: list[str] = typer.Option([], "--list", help="screen against these list sources only (repeatable)"),

@@ -13,6 +13,10 @@ disk (`nexus.names.symbols`, $NEXUS_CACHE_DIR or ~/.cache/nexus), so that a proc
 whose tokens are known never builds rigour's person-name tagger (10–40 s).
 - `name_script(name)`, `token_ascii(token)`, `skeleton(token)`, `metaphone(token)`.
 
+A column of names: `nexus.names.batch.analyze_column(names, types) -> NameColumn`, the same
+parts as `analyze_name` gives each, with Python work once per distinct token (screening
+batches use it).
+
 Columns (lists or Arrow arrays in, Arrow arrays out; work is done once per distinct
 value, so millions of rows cost what their distinct names cost):
 - `ascii_names(names, schemas=None)`: the comparable ASCII form, parts space-separated;
