@@ -177,3 +177,26 @@ def test_names_written_as_one_word_are_found_with_the_reason():
     assert hit.entity_id == "makhlouf"
     joined = screen_one(index, Query("RamiMakhlouf"))
     assert joined and "written as one word" in joined[0].explanation
+
+
+def test_a_person_query_does_not_hit_an_organisation_and_a_birth_date_makes_a_person():
+    org = model.make_entity("Organization")
+    org.id = "ansar"
+    org.add("name", "Ansar al-Islam")
+    index = ScreenIndex()
+    index.add_entities("list-c", [org, person("nasser", "Nasser Islam")])
+    assert {h.entity_id for h in screen_one(index, Query("Ansar Islam"), threshold=0.0)} == {"ansar", "nasser"}
+    assert {h.entity_id for h in screen_one(index, Query("Ansar Islam", schema="Person"), threshold=0.0)} == {"nasser"}
+    assert {h.entity_id for h in screen_one(index, Query("Ansar Islam", birth_date="1970"), threshold=0.0)} == {"nasser"}
+    assert {h.entity_id for h in screen_one(index, Query("Ansar Islam", schema="Company"), threshold=0.0)} == {"ansar"}
+    frame = pd.DataFrame({"id": ["q1", "q2"], "name": ["Ansar Islam"] * 2, "gender": [None, "m"]})
+    table = screen_batch(index, frame, threshold=0.0)
+    assert sorted(zip(table.column("query_id").to_pylist(), table.column("entity_id").to_pylist())) == [
+        ("q1", "ansar"), ("q1", "nasser"), ("q2", "nasser")]
+
+
+def test_an_unknown_schema_is_refused_naming_the_field(index):
+    with pytest.raises(ValueError, match="'schema'.*'Persn'"):
+        screen_one(index, Query("John Smith", schema="Persn"))
+    with pytest.raises(ValueError, match="'schema'.*'Persn'"):
+        screen_batch(index, pd.DataFrame({"id": ["q1"], "name": ["John Smith"], "schema": ["Persn"]}))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from followthemoney import EntityProxy
+from followthemoney import EntityProxy, model
 
 from nexus.names import AnalyzedName, NameType, PartKind, analyze_name
 from nexus.names.batch import NameColumn
@@ -94,12 +94,34 @@ def _row_sums(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
     return totals[offsets[1:]] - totals[offsets[:-1]]
 
 
+class Schemata:
+    """The schema of each profile of a segment, and which query schemata may match it (FtM `can_match`)."""
+
+    def __init__(self, profiles: list[Profile]) -> None:
+        self.names = sorted({p.schema for p in profiles})
+        codes = {name: i for i, name in enumerate(self.names)}
+        self.of_profile = np.asarray([codes[p.schema] for p in profiles], dtype=np.int64)
+
+    def allow(self, query_schemata: list[str | None], queries: np.ndarray, profiles: np.ndarray) -> np.ndarray:
+        """For each (query index, profile row): may a query of that schema match it? A query without one matches any."""
+        distinct = sorted({s for s in query_schemata if s is not None})
+        if not distinct:
+            return np.ones(len(queries), dtype=bool)
+        code = {s: i for i, s in enumerate(distinct)}
+        query_codes = np.asarray([code[s] if s is not None else len(distinct) for s in query_schemata], dtype=np.int64)
+        table = np.ones((len(distinct) + 1, max(len(self.names), 1)), dtype=bool)
+        for i, query_schema in enumerate(distinct):
+            table[i, : len(self.names)] = [model.get(query_schema).can_match(model.get(name)) for name in self.names]
+        return table[query_codes[queries], self.of_profile[profiles]]
+
+
 @dataclass
 class Segment:
     source: str
     profiles: list[Profile]
     names: NameArrays
     name_entity: np.ndarray
+    schemata: Schemata
     singles: Postings
     pairs: Postings
     documents: Postings  # document key → entity row
@@ -121,6 +143,7 @@ def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) 
         profiles=profiles,
         names=arrays,
         name_entity=np.asarray(owners, dtype=np.int32),
+        schemata=Schemata(profiles),
         singles=Postings(single_keys, single_rows),
         pairs=Postings(pair_keys, pair_rows),
         documents=Postings([k for k, _ in doc_keys], [r for _, r in doc_keys]),

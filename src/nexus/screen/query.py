@@ -1,11 +1,12 @@
 """A screening query: a name plus the optional facts that support or contradict a hit."""
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from followthemoney import model
 from followthemoney.types import registry
 
 from nexus.names import AnalyzedName, DateRange, NameType, analyze_name, parse_date
@@ -46,6 +47,20 @@ def _country(value: str | None) -> str | None:
     return registry.country.clean(value) or registry.country.clean_text(value.lower())
 
 
+def with_schema(query: Query) -> Query:
+    """The query with its schema checked, and inferred where it has none: a birth date or gender makes it a person."""
+    if query.schema is None:
+        return replace(query, schema="Person") if query.birth_date or query.gender else query
+    check_schemata([query.schema])
+    return query
+
+
+def check_schemata(names: list[str]) -> None:
+    unknown = sorted(n for n in set(names) if model.get(n) is None)
+    if unknown:
+        raise ValueError(f"query field 'schema': unknown schema {unknown[0]!r} (an FtM schema such as Person, Organization, Company)")
+
+
 def prepare(query: Query, names: list[AnalyzedName] | None = None) -> PreparedQuery:
     """The query analysed; `names` if its names have been analysed already."""
     if names is None:
@@ -74,9 +89,10 @@ class QueryBatch:
     that cannot reach the threshold are dropped before any query is prepared.
     """
 
-    def __init__(self, names: NameColumn, owner: np.ndarray, bonus: np.ndarray, documented: list[int],
+    def __init__(self, names: NameColumn, owner: np.ndarray, bonus: np.ndarray, documented: list[int], schemas: list[str | None],
                  columns: dict[str, list] | None = None, prepared: dict[int, PreparedQuery] | None = None) -> None:
         self.names = names
+        self.schemas = schemas  # per query; None matches any schema
         self.owner = owner
         self.bonus = bonus
         self.documented = documented  # queries that give a document number
@@ -85,25 +101,27 @@ class QueryBatch:
 
     @classmethod
     def of_queries(cls, queries: list[Query]) -> "QueryBatch":
-        prepared = [prepare(q) for q in queries]
+        prepared = [prepare(with_schema(q)) for q in queries]
         return cls(
             NameColumn.of_names([n for p in prepared for n in p.names]),
             np.asarray([i for i, p in enumerate(prepared) for _ in p.names], dtype=np.int64),
             np.asarray([best_bonus(bool(p.birth_dates), bool(p.document), bool(p.countries)) for p in prepared]),
             [i for i, p in enumerate(prepared) if p.document],
+            [p.query.schema for p in prepared],
             prepared=dict(enumerate(prepared)),
         )
 
     @classmethod
     def of_table(cls, table: pa.Table) -> "QueryBatch":
-        """Queries from a table with columns QUERY_FIELDS (strings); each has one name, in its own row."""
+        """Queries from a table with columns QUERY_FIELDS (strings, schemas checked); each has one name, in its own row."""
         schemas = table.column("schema").to_pylist()
         types = {s: NameType.of_schema(s) for s in set(schemas)}
         names = analyze_column(table.column("name"), [types[s] for s in schemas])
         given = {c: pc.is_valid(table.column(c)).to_numpy(zero_copy_only=False) for c in ("birth_date", "document", "nationality")}
         return cls(
             names, np.arange(table.num_rows), best_bonus(given["birth_date"], given["document"], given["nationality"]),
-            np.flatnonzero(given["document"]).tolist(), columns={c: table.column(c).to_pylist() for c in QUERY_FIELDS},
+            np.flatnonzero(given["document"]).tolist(), schemas,
+            columns={c: table.column(c).to_pylist() for c in QUERY_FIELDS},
         )
 
     def __len__(self) -> int:

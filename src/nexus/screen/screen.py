@@ -27,7 +27,7 @@ from nexus.screen.candidates import lookup, score_candidates
 from nexus.screen.explain import name_reasons
 from nexus.screen.evidence import NAME_CEILING, SCREEN_THRESHOLD, weigh
 from nexus.screen.index import NameArrays, ScreenIndex, Segment
-from nexus.screen.query import QUERY_FIELDS, Query, QueryBatch
+from nexus.screen.query import QUERY_FIELDS, Query, QueryBatch, check_schemata
 
 BATCH_CHUNK = 20_000
 HIT_SCHEMA = pa.schema([
@@ -109,6 +109,10 @@ def query_table(queries: pa.Table | pd.DataFrame) -> pa.Table:
             column = pc.strftime(column, "%Y-%m-%d")
         columns[name] = column.cast(pa.string())
     columns["id"] = pc.coalesce(columns["id"], pa.array(np.arange(table.num_rows).astype(str)))
+    check_schemata(pc.unique(columns["schema"]).drop_null().to_pylist())
+    # As `query.with_schema`: a query giving a birth date or gender is a person.
+    personal = pc.or_(pc.is_valid(columns["birth_date"]), pc.is_valid(columns["gender"]))
+    columns["schema"] = pc.coalesce(columns["schema"], pc.if_else(personal, "Person", pa.scalar(None, pa.string())))
     return pa.table(columns)
 
 
@@ -188,6 +192,8 @@ def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int)
             q_rows, r_rows = np.concatenate([q_rows, dq]), np.concatenate([r_rows, dr])
             codes = np.unique(q_rows * len(segment.names) + r_rows)
             q_rows, r_rows = codes // len(segment.names), codes % len(segment.names)
+        allowed = segment.schemata.allow(batch.schemas, batch.owner[q_rows], segment.name_entity[r_rows])
+        q_rows, r_rows = q_rows[allowed], r_rows[allowed]
         scores, joined = score_candidates(vocabulary, queries, segment.names, q_rows, r_rows)
         # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed.
         keep = np.flatnonzero(NAME_CEILING * scores + batch.bonus[batch.owner[q_rows]] >= threshold)
