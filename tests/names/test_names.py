@@ -17,7 +17,7 @@ from nexus.names import (
 )
 from nexus.names.dates import DateAgreement, Precision
 from nexus.names.parts import is_context_token
-from nexus.names.similarity import joined_similarity
+from nexus.names.similarity import PHONETIC_SCORE, joined_similarity, part_similarity
 
 PERSON = NameType.PERSON
 
@@ -224,3 +224,10 @@ def test_acronyms_need_the_whole_run_and_are_not_shared_between_long_names():
 def test_ampersand_is_and_in_organisation_names():
     assert score("AT&T Inc.", "AT and T Inc.", NameType.ORGANIZATION) == 1.0
     assert score("Johnson & Johnson", "Johnson and Johnson", NameType.ORGANIZATION) == 1.0
+
+
+def test_equal_consonants_link_scripts_but_not_latin_names_that_begin_differently():
+    assert part_similarity(analyze_name("محمد").parts[0], analyze_name("Muhammad").parts[0])[0] >= PHONETIC_SCORE
+    assert part_similarity(analyze_name("Mohammed").parts[0], analyze_name("Muhammad").parts[0])[0] >= PHONETIC_SCORE
+    assert part_similarity(analyze_name("Moorev").parts[0], analyze_name("Umarov").parts[0]) == (0.0, "none")
+    assert score("Apti Moorev", "Apti Umarov") < NAME_MATCH_THRESHOLD

@@ -125,6 +125,9 @@ class Part:
     # In an organisation's name, the initials of the runs of words this word is in
     # ("United States Department of State": united carries us, usd, …, usdos).
     acronyms: frozenset[str] = frozenset()
+    # Written in Latin script: two such parts that begin differently are not the same name
+    # because their consonants agree (Moorev ≁ Umarov); across scripts they may be.
+    latin: bool = True
 
     @property
     def weight(self) -> float:
@@ -172,7 +175,7 @@ def make_part(text: str, raw: str, name_type: NameType) -> Part:
     symbols = token_symbols(raw, tag) | (token_symbols(text, tag) if raw != text else frozenset())
     kind = _kind(text, symbols)
     given_name = kind is PartKind.NAME and any(s.startswith("[NAME:") for s in symbols) and is_latin(raw)
-    return Part(text, skeleton(text), metaphone(text), symbols, kind, given_name=given_name)
+    return Part(text, skeleton(text), metaphone(text), symbols, kind, given_name=given_name, latin=is_latin(raw))
 
 
 def is_context_token(text: str) -> bool:
@@ -308,7 +311,7 @@ def analyze_name(name: str, name_type: NameType = NameType.ANY) -> AnalyzedName:
     raw_of = dict(kept) if len(joined) == len(kept) else {}
     parts = tuple(make_part(t, raw_of.get(t, t), name_type) for t in joined)
     if not raw_of and not all(is_latin(r) for _, r in kept):
-        parts = tuple(replace(p, given_name=False) for p in parts)  # compounds joined: the script is in no one token
+        parts = tuple(replace(p, given_name=False, latin=False) for p in parts)  # compounds joined: the script is in no one token
     parts = _join_number_words(parts, name_type)
     if name_type is NameType.ORGANIZATION:
         parts = _with_acronyms(parts)
@@ -338,7 +341,7 @@ def _assume_family(parts: tuple[Part, ...], family_first: bool) -> tuple[Part, .
 
 
 def _with_role(part: Part, role: Role) -> Part:
-    return Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, role, part.given_name, part.acronyms)
+    return replace(part, role=role)
 
 
 def with_roles(name: AnalyzedName, roles: dict[str, Role]) -> AnalyzedName:

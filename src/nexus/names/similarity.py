@@ -111,12 +111,17 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
     how = FUZZY if best > 0 else NONE
     if shared and SYMBOL_SCORE > best:
         best, how = SYMBOL_SCORE, SYMBOL
-    same_sound = (len(a.skeleton) >= 2 and a.skeleton == b.skeleton) or (
+    same_sound = (len(a.skeleton) >= 2 and a.skeleton == b.skeleton and _may_sound_alike(a, b)) or (
         len(a.metaphone) >= 3 and a.metaphone == b.metaphone
     )
     if same_sound and PHONETIC_SCORE > best:
         best, how = PHONETIC_SCORE, PHONETIC
     return best, how
+
+
+def _may_sound_alike(a: Part, b: Part) -> bool:
+    """Whether an equal consonant skeleton counts: across scripts always (Muhammad ~ محمد), in Latin if they begin alike."""
+    return not (a.latin and b.latin) or a.text[:1] == b.text[:1]
 
 
 def is_given_name(part: Part) -> bool:
