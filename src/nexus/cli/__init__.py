@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
-from nexus.cli import data, demo, ingest, resolve, screen, security
+from nexus.cli import data, demo, ingest, resolve, screen, security, serve
 from nexus.ingest import IngestFailed
 from nexus.security.policy import AccessDenied
 from nexus.sources import SourceError
@@ -24,6 +24,7 @@ demo.register(app)
 security.register(app)
 screen.register(app)
 resolve.register(app)
+serve.register(app)
 
 err = Console(stderr=True)
 

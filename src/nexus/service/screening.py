@@ -5,11 +5,13 @@ statement withheld from them. A hit an analyst dismissed is not raised again for
 same question unless the data it rested on (its fingerprint) has changed.
 """
 
+import threading
+import time
 from collections.abc import Iterable
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from nexus.engine import DuckDBEngine
 from nexus.screen import SCREEN_THRESHOLD, ScreenIndex, screen_batch
@@ -18,7 +20,7 @@ from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
 from nexus.service.entities import S, live
 from nexus.store import Store, utc_now
-from nexus.store.schema import screen_judgements, sources, statements
+from nexus.store.schema import ingest_runs, screen_judgements, sources, statements, warrants
 
 DECISIONS = ("confirmed", "dismissed", "unsure")
 INDEX_COLUMNS = ("canonical_id", "schema", "prop", "prop_type", "value", "source")
@@ -83,6 +85,44 @@ def build_index(store: Store, viewer: Viewer, lists: Iterable[str] | None = None
     return index
 
 
+class IndexCache:
+    """Screening indexes kept between requests (a server's), one per visibility and list selection.
+
+    An index is reused while the list data is unchanged (no ingest run started or
+    finished, no warrant added or revoked since) and for at most `ttl` seconds, which
+    bounds how long an expired warrant's statements can stay in a cached index.
+    """
+
+    def __init__(self, ttl: float = 60.0, size: int = 8) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: dict[tuple, tuple[float, ScreenIndex]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, viewer: Viewer, lists: Iterable[str] | None = None) -> ScreenIndex:
+        require(viewer, "screen")
+        key = (viewer.agency, viewer.clearance, viewer.compartments, viewer.roles, viewer.scopes, viewer.purpose,
+               tuple(sorted(lists or ())), _data_version(store))
+        now = time.monotonic()
+        with self._lock:
+            found = self._entries.get(key)
+            if found and now - found[0] < self.ttl:
+                return found[1]
+        index = build_index(store, viewer, lists)
+        with self._lock:
+            self._entries[key] = (now, index)
+            for stale in sorted(self._entries, key=lambda k: self._entries[k][0])[: max(0, len(self._entries) - self.size)]:
+                del self._entries[stale]
+        return index
+
+
+def _data_version(store: Store) -> tuple:
+    with store.engine.connect() as conn:
+        runs = conn.execute(select(func.max(ingest_runs.c.id), func.count(ingest_runs.c.finished_at))).one()
+        granted = conn.execute(select(func.count(warrants.c.id), func.max(warrants.c.revoked_at))).one()
+    return tuple(runs) + tuple(granted)
+
+
 def screen(
     store: Store,
     viewer: Viewer,
@@ -90,11 +130,12 @@ def screen(
     threshold: float = SCREEN_THRESHOLD,
     lists: Iterable[str] | None = None,
     index: ScreenIndex | None = None,
+    limit: int = 10,
 ) -> pa.Table:
-    """Hits for a table of queries (id, name, birth_date, nationality, gender, document), best first."""
+    """Hits for a table of queries (id, name, birth_date, nationality, gender, document, schema), best first, at most `limit` each."""
     require(viewer, "screen")
     index = index or build_index(store, viewer, lists)
-    hits = screen_batch(index, queries, threshold)
+    hits = screen_batch(index, queries, threshold, limit)
     hits = _without_dismissed(store, hits)
     order = pc.sort_indices(hits, sort_keys=[("query_id", "ascending"), ("score", "descending")])
     hits = hits.take(order)

@@ -1,0 +1,30 @@
+"""What every endpoint depends on: the store and the authenticated caller."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from nexus.security import tokens
+from nexus.security.auth import AuthenticationFailed
+from nexus.security.viewer import Viewer
+from nexus.store import Store
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_viewer(
+    store: Annotated[Store, Depends(get_store)],
+    authorization: Annotated[str | None, Header()] = None,
+    x_nexus_purpose: Annotated[str, Header()] = "",
+) -> Viewer:
+    """The token's owner, narrowed to its scopes; the use of the token is audited."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("an API token is required: Authorization: Bearer <token> (nexus tokens create)")
+    return tokens.viewer_for_token(store, token, x_nexus_purpose)
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
