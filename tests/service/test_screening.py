@@ -67,3 +67,9 @@ def test_screening_is_audited_and_needs_the_role(lists):
     with pytest.raises(AccessDenied):
         screen(lists, Viewer("adm", "POLICE", frozenset({"administrator"}), Classification.SECRET),
                queries(("q1", "Viktor Bout", None)))
+
+
+def test_hits_come_in_the_order_of_the_queries_best_first(lists):
+    q = queries(("q10", "Hamza al Masri", "1980"), ("q2", "Viktor Bout", None), ("q1", "Viktor Bout", "1967"))
+    hits = screen(lists, ANALYST, q)
+    assert hits.column("query_id").to_pylist() == ["q10", "q2", "q1"]

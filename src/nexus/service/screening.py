@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterable
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import func, insert, select
 
 from nexus.engine import DuckDBEngine
@@ -132,13 +131,12 @@ def screen(
     index: ScreenIndex | None = None,
     limit: int = 10,
 ) -> pa.Table:
-    """Hits for a table of queries (id, name, birth_date, nationality, gender, document, schema), best first, at most `limit` each."""
+    """Hits for a table of queries (id, name, birth_date, nationality, gender, document, schema): in query order,
+    best first, at most `limit` each."""
     require(viewer, "screen")
     index = index or build_index(store, viewer, lists)
     hits = screen_batch(index, queries, threshold, limit)
-    hits = _without_dismissed(store, hits)
-    order = pc.sort_indices(hits, sort_keys=[("query_id", "ascending"), ("score", "descending")])
-    hits = hits.take(order)
+    hits = _without_dismissed(store, hits)  # keeps screen_batch's order: queries as given, best hit first
     audit.log_event(
         store, viewer, "screen",
         {"queries": queries.num_rows, "threshold": threshold, "lists": sorted(lists or [])},
