@@ -24,8 +24,8 @@ import pyarrow.compute as pc
 from nexus.names import NameType
 from nexus.names.symbols import learn_name_tokens
 from nexus.screen.candidates import lookup, score_candidates
-from nexus.screen.explain import name_reasons
 from nexus.screen.evidence import NAME_CEILING, SCREEN_THRESHOLD, weigh
+from nexus.screen.explain import name_reasons
 from nexus.screen.index import NameArrays, ScreenIndex, Segment
 from nexus.screen.query import QUERY_FIELDS, Query, QueryBatch, check_schemata
 
