@@ -340,8 +340,9 @@ def _assume_family(parts: tuple[Part, ...], family_first: bool) -> tuple[Part, .
     return tuple(out)
 
 
+@lru_cache(maxsize=400_000)
 def _with_role(part: Part, role: Role) -> Part:
-    return replace(part, role=role)
+    return Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, role, part.given_name, part.acronyms, part.latin)
 
 
 def with_roles(name: AnalyzedName, roles: dict[str, Role]) -> AnalyzedName:

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from followthemoney import EntityProxy, model
 
-from nexus.names import AnalyzedName, NameType, PartKind, analyze_name
-from nexus.names.batch import NameColumn
+from nexus.names import AnalyzedName, NameType, PartKind
+from nexus.names.batch import NameColumn, analyze_column
 from nexus.names.parts import Role, role_map, with_roles
 from nexus.screen.postings import Postings
 from nexus.screen.profiles import Profile, entity_rows, profiles_from_rows
@@ -29,17 +29,38 @@ from nexus.screen.vocabulary import Vocabulary
 _CONFLICT_KINDS = (PartKind.NUMERIC, PartKind.PATRONYMIC)
 
 
-def _profile_names(profile: Profile) -> list[AnalyzedName]:
-    name_type = NameType.of_schema(profile.schema)
+def _profile_names(profiles: list[Profile]) -> tuple[list[AnalyzedName], list[int]]:
+    """Every profile's analysed names (those with parts) and the profile row of each.
+
+    Names are analysed as one column; a profile's family-name and patronymic properties
+    (lastName, fatherName, …) then set the roles of the parts they name.
+    """
+    rows = [row for row, p in enumerate(profiles) for _ in p.names]
+    types = {p.schema: NameType.of_schema(p.schema) for p in profiles}
+    column = analyze_column([n for p in profiles for n in p.names], [types[profiles[row].schema] for row in rows])
+    roles_of: dict[int, dict] = {}
+    names, owners = [], []
+    for i, row in enumerate(rows):
+        name = column.name(i)
+        if not name.parts:
+            continue
+        if row not in roles_of:
+            roles_of[row] = _profile_roles(profiles[row])
+        names.append(with_roles(name, roles_of[row]) if roles_of[row] else name)
+        owners.append(row)
+    return names, owners
+
+
+def _profile_roles(profile: Profile) -> dict:
+    if not profile.roles:
+        return {}
     roles = role_map(
         profile.roles.get("firstName", []),
         profile.roles.get("lastName", []),
         profile.roles.get("middleName", []),
         profile.roles.get("fatherName", []) + profile.roles.get("patronymic", []),
     )
-    roles = {text: role for text, role in roles.items() if role is Role.FAMILY or role is Role.PATRONYMIC}
-    names = [analyze_name(n, name_type) for n in profile.names]
-    return [with_roles(n, roles) if roles else n for n in names if n.parts]
+    return {text: role for text, role in roles.items() if role is Role.FAMILY or role is Role.PATRONYMIC}
 
 
 @dataclass(frozen=True)
@@ -128,12 +149,7 @@ class Segment:
 
 
 def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) -> Segment:
-    names: list[AnalyzedName] = []
-    owners: list[int] = []
-    for row, profile in enumerate(profiles):
-        for name in _profile_names(profile):
-            names.append(name)
-            owners.append(row)
+    names, owners = _profile_names(profiles)
     arrays = NameArrays.of(vocabulary, NameColumn.of_names(names), [n.compact for n in names])
     single_rows, single_keys = vocabulary.single_keys(arrays.offsets, arrays.part_ids)
     pair_rows, pair_keys = vocabulary.pair_keys(arrays.offsets, arrays.part_ids, create=True)
