@@ -164,8 +164,10 @@ def test_un_list_original_script_names_find_their_listing(shared_data):
 def test_forked_workers_return_the_same_hits_in_query_order(index):
     names = ["Vladimir Putin", "Nobody Known", "Ayman al-Zawahiri", "John Smith", "Khalid Hamdan", "عبد الرحمن ياسين"]
     frame = pd.DataFrame({"id": [f"q{i}" for i in range(len(names))], "name": names})
+    done = []
     alone = screen_batch(index, frame, workers=1, chunk=2)
-    forked = screen_batch(index, frame, workers=2, chunk=2)
+    forked = screen_batch(index, frame, workers=2, chunk=2, progress=done.append)
+    assert done == [2, 2, 2]
     assert forked.equals(alone)
     assert alone.column("query_id").to_pylist() == ["q0", "q2", "q3", "q4", "q5"]
 

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nexus.cli.context import current_viewer, open_store
 from nexus.screen import SCREEN_THRESHOLD
@@ -50,8 +51,10 @@ def screen_command(
     queries = read_queries(input)
     store = open_store()
     viewer = current_viewer(store, purpose)
-    with console.status(f"screening {queries.num_rows:,} names"):
-        hits = screen(store, viewer, queries, threshold, lists or None)
+    columns = (TextColumn("screening"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("screening", total=queries.num_rows)
+        hits = screen(store, viewer, queries, threshold, lists or None, progress=lambda done: bar.advance(task, done))
     columns = OUTPUT_COLUMNS + (DETAIL_COLUMNS if details else ())
     tmp = output.with_name(output.name + ".part")
     with tmp.open("w", newline="", encoding="utf-8") as fh:

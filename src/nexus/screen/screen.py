@@ -13,6 +13,7 @@ a dismissed hit comes back only when the listed data changes.
 import gc
 import multiprocessing
 import os
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -68,12 +69,13 @@ def screen_batch(
     limit: int = 10,
     workers: int | None = None,
     chunk: int = BATCH_CHUNK,
+    progress: Callable[[int], None] | None = None,
 ) -> pa.Table:
     """Hits for a table of queries (columns id, name and optionally birth_date, nationality, gender, document, schema).
 
     Batches of more than `chunk` queries are split into chunks screened by `workers`
     forked processes (default: one per CPU) that share the index copy-on-write; hits
-    come back in query order.
+    come back in query order. `progress` is told how many queries each finished chunk held.
     """
     table = query_table(queries)
     chunks = [(start, min(start + chunk, table.num_rows)) for start in range(0, table.num_rows, chunk)]
@@ -83,13 +85,20 @@ def screen_batch(
     schemas = pc.unique(table.column("schema")).to_pylist()
     learn_name_tokens(table.column("name"), {NameType.of_schema(s).rigour_tag for s in schemas})
     state = (index, table, threshold, limit)
+    report = progress or (lambda done: None)
     if workers == 1:
         with _collector_paused():
-            return pa.concat_tables([_screen_chunk(state, bounds) for bounds in chunks])
+            return pa.concat_tables([_reported(_screen_chunk(state, bounds), bounds, report) for bounds in chunks])
     # The state reaches the workers through fork (initargs are not pickled), never through a
     # global of this process, so concurrent batches in one process cannot see each other's.
     with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(state,)) as pool:
-        return pa.concat_tables(pool.map(_forked_chunk, chunks, chunksize=1))
+        done = pool.imap(_forked_chunk, chunks, chunksize=1)
+        return pa.concat_tables([_reported(hits, bounds, report) for hits, bounds in zip(done, chunks, strict=True)])
+
+
+def _reported(hits: pa.Table, bounds: tuple[int, int], report: Callable[[int], None]) -> pa.Table:
+    report(bounds[1] - bounds[0])
+    return hits
 
 
 def query_table(queries: pa.Table | pd.DataFrame) -> pa.Table:

@@ -10,8 +10,8 @@ from sqlalchemy import Connection, Select, func, select
 from nexus.model.statements import BASE_PROP
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause, warrant_withheld_clause
-from nexus.security.warrants import audit_refusals
 from nexus.security.viewer import Viewer
+from nexus.security.warrants import audit_refusals
 from nexus.store import Store
 from nexus.store.schema import statements
 

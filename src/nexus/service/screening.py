@@ -7,7 +7,7 @@ same question unless the data it rested on (its fingerprint) has changed.
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pyarrow as pa
 from sqlalchemy import func, insert, select
@@ -130,12 +130,13 @@ def screen(
     lists: Iterable[str] | None = None,
     index: ScreenIndex | None = None,
     limit: int = 10,
+    progress: Callable[[int], None] | None = None,
 ) -> pa.Table:
     """Hits for a table of queries (id, name, birth_date, nationality, gender, document, schema): in query order,
     best first, at most `limit` each."""
     require(viewer, "screen")
     index = index or build_index(store, viewer, lists)
-    hits = screen_batch(index, queries, threshold, limit)
+    hits = screen_batch(index, queries, threshold, limit, progress=progress)
     hits = _without_dismissed(store, hits)  # keeps screen_batch's order: queries as given, best hit first
     audit.log_event(
         store, viewer, "screen",

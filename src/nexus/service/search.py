@@ -7,8 +7,8 @@ from sqlalchemy import and_, func, select
 
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause
-from nexus.security.warrants import audit_refusals
 from nexus.security.viewer import Viewer
+from nexus.security.warrants import audit_refusals
 from nexus.service.entities import S, group_entities, live, visible_statements
 from nexus.store import Store
 from nexus.store.schema import statements
