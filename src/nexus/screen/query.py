@@ -11,6 +11,7 @@ from followthemoney.types import registry
 
 from nexus.names import AnalyzedName, DateRange, NameType, analyze_name, parse_date
 from nexus.names.batch import NameColumn, analyze_column
+from nexus.names.similarity import run_ranks
 from nexus.screen.evidence import best_bonus
 from nexus.screen.profiles import normalize_document
 
@@ -89,13 +90,13 @@ class QueryBatch:
     that cannot reach the threshold are dropped before any query is prepared.
     """
 
-    def __init__(self, names: NameColumn, owner: np.ndarray, bonus: np.ndarray, documented: list[int], schemas: list[str | None],
+    def __init__(self, names: NameColumn, owner: np.ndarray, bonus: np.ndarray, documents: dict[int, str], schemas: list[str | None],
                  columns: dict[str, list] | None = None, prepared: dict[int, PreparedQuery] | None = None) -> None:
         self.names = names
         self.schemas = schemas  # per query; None matches any schema
         self.owner = owner
         self.bonus = bonus
-        self.documented = documented  # queries that give a document number
+        self.documents = documents  # query → its document number, normalised
         self._columns = columns or {}
         self._prepared = prepared or {}
 
@@ -106,7 +107,7 @@ class QueryBatch:
             NameColumn.of_names([n for p in prepared for n in p.names]),
             np.asarray([i for i, p in enumerate(prepared) for _ in p.names], dtype=np.int64),
             np.asarray([best_bonus(bool(p.birth_dates), bool(p.document), bool(p.countries)) for p in prepared]),
-            [i for i, p in enumerate(prepared) if p.document],
+            {i: p.document for i, p in enumerate(prepared) if p.document},
             [p.query.schema for p in prepared],
             prepared=dict(enumerate(prepared)),
         )
@@ -120,12 +121,18 @@ class QueryBatch:
         given = {c: pc.is_valid(table.column(c)).to_numpy(zero_copy_only=False) for c in ("birth_date", "document", "nationality")}
         return cls(
             names, np.arange(table.num_rows), best_bonus(given["birth_date"], given["document"], given["nationality"]),
-            np.flatnonzero(given["document"]).tolist(), schemas,
+            _documents(table.column("document")), schemas,
             columns={c: table.column(c).to_pylist() for c in QUERY_FIELDS},
         )
 
     def __len__(self) -> int:
         return len(self.bonus)
+
+    def name_rows(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in `queries`, name row) for every name of the given queries."""
+        starts = np.searchsorted(self.owner, queries, side="left")  # names are in query order
+        counts = np.searchsorted(self.owner, queries, side="right") - starts
+        return np.repeat(np.arange(len(queries)), counts), np.repeat(starts, counts) + run_ranks(counts)
 
     def query(self, index: int) -> PreparedQuery:
         found = self._prepared.get(index)
@@ -134,6 +141,12 @@ class QueryBatch:
             query = Query(**{c: values[index] for c, values in self._columns.items()})
             found = self._prepared[index] = prepare(query, [name] if name.parts else [])
         return found
+
+
+def _documents(column: pa.ChunkedArray) -> dict[int, str]:
+    rows = np.flatnonzero(pc.is_valid(column).to_numpy(zero_copy_only=False))
+    numbers = (normalize_document(d) for d in column.take(pa.array(rows)).to_pylist())
+    return {row: number for row, number in zip(rows.tolist(), numbers, strict=True) if number}
 
 
 def query_key(query: Query) -> str:

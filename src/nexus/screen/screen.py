@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nexus.names import NameType
+from nexus.names.similarity import run_ranks
 from nexus.names.symbols import learn_name_tokens
 from nexus.screen.candidates import lookup, score_candidates
 from nexus.screen.evidence import NAME_CEILING, SCREEN_THRESHOLD, weigh
@@ -172,18 +173,18 @@ def _hits_table(hits: list[Hit]) -> pa.Table:
 
 def _document_candidates(index: ScreenIndex, segment: Segment, batch: QueryBatch) -> tuple[np.ndarray, np.ndarray]:
     """(query name row, name row) pairs for every name of an entity whose document number a query gives."""
-    q_rows, r_rows = [], []
-    for qi in batch.documented:
-        query = batch.query(qi)
-        key = index.vocabulary.key_id(f"d:{query.document}", create=False) if query.document else -1
-        if key < 0:
-            continue
-        _, entities, _ = segment.documents.lookup(np.zeros(1, np.int64), np.asarray([key]), 1 << 30)
-        for name_row in np.flatnonzero(np.isin(segment.name_entity, entities)).tolist():
-            for q_row in np.flatnonzero(batch.owner == qi).tolist():
-                q_rows.append(q_row)
-                r_rows.append(name_row)
-    return np.asarray(q_rows, dtype=np.int64), np.asarray(r_rows, dtype=np.int64)
+    found = [(qi, index.vocabulary.key_id(f"d:{number}", create=False)) for qi, number in batch.documents.items()]
+    found = [(qi, key) for qi, key in found if key >= 0]  # most numbers are on no list
+    if not found:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    queries, keys = (np.asarray(column, dtype=np.int64) for column in zip(*found, strict=True))
+    owners, entities, _ = segment.documents.lookup(queries, keys, 1 << 30)
+    # A segment's names are in profile order, so each entity's names are one run of rows.
+    starts = np.searchsorted(segment.name_entity, entities, side="left")
+    counts = np.searchsorted(segment.name_entity, entities, side="right") - starts
+    name_rows = np.repeat(starts, counts) + run_ranks(counts)
+    position, q_rows = batch.name_rows(np.repeat(owners, counts))
+    return q_rows, name_rows[position]
 
 
 def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int) -> list[list[Hit]]:
