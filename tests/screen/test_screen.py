@@ -202,3 +202,12 @@ def test_an_unknown_schema_is_refused_naming_the_field(index):
         screen_one(index, Query("John Smith", schema="Persn"))
     with pytest.raises(ValueError, match="'schema'.*'Persn'"):
         screen_batch(index, pd.DataFrame({"id": ["q1"], "name": ["John Smith"], "schema": ["Persn"]}))
+
+
+def test_a_batch_finds_a_listed_document_number_among_many(index):
+    names = ["Aiman Zawahri", *[f"Traveller {i}" for i in range(300)]]
+    documents = ["1084-010", *[str(10_000_000 + i) for i in range(300)]]
+    frame = pd.DataFrame({"id": [f"p{i}" for i in range(len(names))], "name": names, "document": documents})
+    table = screen_batch(index, frame, workers=1)
+    (hit,) = [h for h in table.to_pylist() if h["query_id"] == "p0"]
+    assert hit["entity_id"] == "zawahiri" and "document number equal (1084010)" in hit["explanation"]
