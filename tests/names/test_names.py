@@ -231,3 +231,5 @@ def test_equal_consonants_link_scripts_but_not_latin_names_that_begin_differentl
     assert part_similarity(analyze_name("Mohammed").parts[0], analyze_name("Muhammad").parts[0])[0] >= PHONETIC_SCORE
     assert part_similarity(analyze_name("Moorev").parts[0], analyze_name("Umarov").parts[0]) == (0.0, "none")
     assert score("Apti Moorev", "Apti Umarov") < NAME_MATCH_THRESHOLD
+    for a, b in (("Usman", "Ousmane"), ("Jokhar", "Dzhokhar"), ("Evgeny", "Yevgeny")):
+        assert part_similarity(analyze_name(a).parts[0], analyze_name(b).parts[0])[0] >= PHONETIC_SCORE, (a, b)

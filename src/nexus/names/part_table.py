@@ -24,6 +24,7 @@ from nexus.names.similarity import (
     is_anchor,
     is_given_name,
     max_edits,
+    onset,
     part_similarity,
 )
 
@@ -60,7 +61,7 @@ _COLUMNS = {  # name → (dtype, width)
     "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "skeleton0": (np.int32, 1),
     "metaphone0": (np.int32, 1), "skeleton": (np.int32, 1), "metaphone": (np.int32, 1), "crowded": (bool, 1),
     "symbols": (np.int32, MAX_SYMBOLS), "bag": (np.int16, len(_ALPHABET)), "weight": (np.float64, 1), "anchor": (bool, 1),
-    "given": (bool, 1), "latin": (bool, 1), "word": (np.int32, 1), "acronyms": (np.int32, MAX_ACRONYMS),
+    "given": (bool, 1), "latin": (bool, 1), "onset": (np.int32, 1), "word": (np.int32, 1), "acronyms": (np.int32, MAX_ACRONYMS),
 }
 
 
@@ -97,7 +98,7 @@ class PartTable:
             "metaphone": self._key("m:" + part.metaphone) if len(part.metaphone) >= 3 else unique,
             "crowded": len(symbols) > MAX_SYMBOLS, "symbols": (symbols + [-1] * MAX_SYMBOLS)[:MAX_SYMBOLS],
             "bag": letter_counts([part.text])[0], "weight": part.weight, "anchor": is_anchor(part),
-            "given": is_given_name(part), "latin": part.latin,
+            "given": is_given_name(part), "latin": part.latin, "onset": self._key("o:" + onset(part)),
             "word": self._key("w:" + part.text) if part.kind is PartKind.NAME else _NO_WORD,
             "acronyms": ([self._key("w:" + a) for a in sorted(part.acronyms)] + [_NO_ACRONYM] * MAX_ACRONYMS)[:MAX_ACRONYMS],
         }
@@ -158,7 +159,7 @@ class PartTable:
         best[rest] = np.where(shared, SYMBOL_SCORE, 0.0)
         known_apart = np.zeros(len(a), dtype=bool)
         known_apart[rest] = ~shared & col["given"][a[rest]] & col["given"][b[rest]]
-        alike = ~(col["latin"][a] & col["latin"][b]) | (col["text"][a] == col["text"][b])
+        alike = ~(col["latin"][a] & col["latin"][b]) | (col["onset"][a] == col["onset"][b])
         same_sound = ((col["skeleton"][a] == col["skeleton"][b]) & alike) | (col["metaphone"][a] == col["metaphone"][b])
         sounds = rest & same_sound
         best[sounds] = np.maximum(best[sounds], PHONETIC_SCORE)

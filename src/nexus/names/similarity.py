@@ -58,6 +58,7 @@ NUMBER_MISMATCH_FACTOR = 0.5
 PATRONYMIC_MISMATCH_FACTOR = 0.7
 #: A pair needs one proper name part (not a particle, legal form or initial) matched this well.
 ANCHOR_SIMILARITY = 0.8
+_ONSET_VOWELS = frozenset("aeiouy")
 _ANCHOR_KINDS = frozenset({PartKind.NAME, PartKind.PATRONYMIC, PartKind.NUMERIC})
 
 
@@ -120,8 +121,15 @@ def part_similarity(a: Part, b: Part) -> tuple[float, str]:
 
 
 def _may_sound_alike(a: Part, b: Part) -> bool:
-    """Whether an equal consonant skeleton counts: across scripts always (Muhammad ~ محمد), in Latin if they begin alike."""
-    return not (a.latin and b.latin) or a.text[:1] == b.text[:1]
+    """Whether an equal consonant skeleton counts: across scripts always (Muhammad ~ محمد); in Latin
+    script if both begin with a vowel or with the same consonant (Usman ~ Ousmane, Jokhar ~ Dzhokhar,
+    but Moorev ≁ Umarov)."""
+    return not (a.latin and b.latin) or onset(a) == onset(b)
+
+
+def onset(part: Part) -> str:
+    """How a part begins: "V" for a vowel (y counts as one), else its skeleton's first consonant."""
+    return "V" if part.text[:1] in _ONSET_VOWELS else part.skeleton[:1]
 
 
 def is_given_name(part: Part) -> bool:
