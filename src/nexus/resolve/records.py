@@ -75,10 +75,10 @@ def records_sql(dialect: Dialect, statements: str = "statements") -> str:
 WITH own_and_held AS (
   SELECT entity_id, schema, prop, value FROM {statements} WHERE schema IN ({kinds})
   UNION ALL
-  SELECT holder.value, NULL, '{_DOCUMENT_NUMBER}', number.value
-  FROM {statements} holder
-  JOIN {statements} number ON number.entity_id = holder.entity_id AND number.prop = 'number'
-  WHERE holder.schema IN ({documents}) AND holder.prop = 'holder'
+  SELECT held.value, NULL, '{_DOCUMENT_NUMBER}', doc.value
+  FROM {statements} held
+  JOIN {statements} doc ON doc.entity_id = held.entity_id AND doc.prop = 'number'
+  WHERE held.schema IN ({documents}) AND held.prop = 'holder'
 )
 SELECT
   entity_id AS unique_id,
