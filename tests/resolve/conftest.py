@@ -37,10 +37,10 @@ PEOPLE = [
 ]
 
 
-def person_rows(people=PEOPLE) -> list[tuple]:
+def person_rows(people=PEOPLE, schema: str = "Person") -> list[tuple]:
     rows: list[tuple] = []
     for entity_id, source, props in people:
-        proxy = model.make_entity("Person")
+        proxy = model.make_entity(schema)
         proxy.id = entity_id
         for prop, value in props.items():
             proxy.add(prop, value)
@@ -70,5 +70,5 @@ def make_table():
 
 @pytest.fixture
 def make_people():
-    """(entity id, source, properties) triples -> a statement table."""
-    return lambda people: statements_table(person_rows(people))
+    """(entity id, source, properties) triples -> a statement table; ``passports`` the same for Passport entities."""
+    return lambda people, passports=(): statements_table(person_rows(people) + person_rows(passports, "Passport"))

@@ -82,6 +82,26 @@ def test_records_without_a_date_do_not_chain_people_born_on_different_dates(make
     assert ruled_out.select(["left_id", "right_id"]).to_pylist() == [{"left_id": "m1", "right_id": "m3"}]
 
 
+def test_a_passport_held_as_its_own_entity_counts_as_the_holders_number(make_people):
+    people = [
+        _person("p1", name="Abdelaziz Ali", birthDate="1991-10-30", nationality="sy", passportNumber="BR7525727"),
+        _person("p2", name="Abdulaziz Aly"),
+    ]
+    passport = [("doc1", "partner", {"holder": "p2", "number": "BR7525727", "country": "sy"})]
+    assert len(_clusters(resolve(make_people(people)).mapping)) == 2
+    assert len(_clusters(resolve(make_people(people, passport)).mapping)) == 1
+
+
+def test_a_shared_address_alone_does_not_link(make_people):
+    hostel = "Sunrise Hostel, 4 Station Road, London"
+    table = make_people([
+        _person("h1", name="Ivan Petrov", birthDate="1980", address=hostel),
+        _person("h2", name="Amina Diallo", birthDate="1980", address=hostel),
+        _person("h3", name="Chen Jing", address=hostel),
+    ])
+    assert len(_clusters(resolve(table).mapping)) == 3
+
+
 def test_term_frequencies_leave_the_record_itself_out():
     with duckdb.connect() as conn:
         conn.execute(f"CREATE TABLE {FEATURES_VIEW} AS SELECT * FROM (VALUES ('ali'), ('ali'), ('ivan'), "

@@ -24,11 +24,17 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "last_name": ("lastName",),
     "birth_date": ("birthDate", "incorporationDate"),
     "country": ("nationality", "citizenship", "jurisdiction", "country"),
-    "id_number": ("idNumber", "passportNumber", "taxNumber", "registrationNumber", "innCode", "ogrnCode"),
+    "id_number": ("idNumber", "passportNumber", "taxNumber", "registrationNumber", "innCode", "ogrnCode",
+                  "documentNumber"),
     "address": ("address",),
     "phone": ("phone",),
     "email": ("email",),
 }
+
+# Identity documents FtM keeps as entities of their own (the UN list's passports, a
+# partner service's): their number counts as the holder's, under this pseudo-property.
+_DOCUMENT_SCHEMATA = ("Passport", "Identification")
+_DOCUMENT_NUMBER = "documentNumber"
 
 RECORDS_VIEW = "nx_resolve_records"
 NAME_KEYS_VIEW = "nx_resolve_name_keys"
@@ -64,15 +70,24 @@ def records_sql(dialect: Dialect, statements: str = "statements") -> str:
         f"min(CASE WHEN prop IN ({_props(field)}) THEN trim(value) END) AS {field}" for field in _FIELDS
     )
     kinds = ", ".join(f"'{s}'" for s in (PERSON, *ORGANIZATIONS))
+    documents = ", ".join(f"'{s}'" for s in _DOCUMENT_SCHEMATA)
     return f"""
+WITH own_and_held AS (
+  SELECT entity_id, schema, prop, value FROM {statements} WHERE schema IN ({kinds})
+  UNION ALL
+  SELECT held.value, NULL, '{_DOCUMENT_NUMBER}', doc.value
+  FROM {statements} held
+  JOIN {statements} doc ON doc.entity_id = held.entity_id AND doc.prop = 'number'
+  WHERE held.schema IN ({documents}) AND held.prop = 'holder'
+)
 SELECT
   entity_id AS unique_id,
   CASE WHEN min(schema) = '{PERSON}' THEN 'person' ELSE 'organization' END AS kind,
   {scalars},
   {dialect.sorted_set("trim(value)", f"prop IN ({_props('id_number')})")} AS id_numbers
-FROM {statements}
-WHERE schema IN ({kinds})
+FROM own_and_held
 GROUP BY entity_id
+HAVING count(schema) > 0
 """
 
 
