@@ -1,8 +1,10 @@
 """Helpers shared by the names and screening benchmarks."""
 
+import argparse
 import os
 import resource
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -174,3 +176,17 @@ def variant_spelling(rng: np.random.Generator, names: np.ndarray, variants: np.n
         parts = [rng.choice(table[p]) if p in table else p for p in name.split(" ")]
         out.append(" ".join(parts))
     return np.array(out)
+
+
+def run_on_world(description: str, run):
+    """Parse --size/--seed/--keep and call run(directory, size, seed) in the kept directory or a temporary one."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--size", default="small", choices=("small", "medium"))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="keep the world and snapshot here and reuse them")
+    args = parser.parse_args()
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        return run(args.keep, args.size, args.seed)
+    with tempfile.TemporaryDirectory(prefix="er-world-") as tmp:
+        return run(Path(tmp), args.size, args.seed)

@@ -16,9 +16,7 @@ of birth.
 The script exits non-zero when a target is missed.
 """
 
-import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,7 +34,7 @@ from nexus.synth import generate
 from nexus.synth.evaluate import resolution_quality
 from nexus.synth.load import load_world
 
-from _common import UN_LIST
+from _common import UN_LIST, run_on_world
 
 TARGETS = {"precision": 0.95, "recall": 0.85}
 SNAPSHOT = "snapshot/statements.parquet"
@@ -116,16 +114,7 @@ def run(folder: Path, size: str, seed: int) -> bool:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="small", choices=("small", "medium"))
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep", type=Path, help="keep the world and snapshot here and reuse them")
-    args = parser.parse_args()
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        return 0 if run(args.keep, args.size, args.seed) else 1
-    with tempfile.TemporaryDirectory(prefix="er-world-") as tmp:
-        return 0 if run(Path(tmp), args.size, args.seed) else 1
+    return 0 if run_on_world(__doc__.splitlines()[0], run) else 1
 
 
 if __name__ == "__main__":

@@ -12,9 +12,7 @@ the true pairs `nexus.resolve` leaves apart share it. Neighbours are compared by
     .venv/bin/python bench/er_world_evidence.py [--size small|medium] [--seed 7] [--keep DIR]
 """
 
-import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 import duckdb
@@ -22,6 +20,7 @@ import duckdb
 from nexus.resolve import resolve
 from nexus.synth.evaluate import record_truth
 
+from _common import run_on_world
 from er_world import SNAPSHOT, build
 
 SHARED_SQL = """
@@ -111,17 +110,7 @@ def run(folder: Path, size: str, seed: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="small", choices=("small", "medium"))
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep", type=Path, help="keep the world and snapshot here and reuse them")
-    args = parser.parse_args()
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        run(args.keep, args.size, args.seed)
-    else:
-        with tempfile.TemporaryDirectory(prefix="er-world-") as tmp:
-            run(Path(tmp), args.size, args.seed)
+    run_on_world(__doc__.splitlines()[0], run)
     return 0
 
 
