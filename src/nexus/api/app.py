@@ -9,6 +9,7 @@ from nexus.api.routers import screening
 from nexus.security.auth import AuthenticationFailed
 from nexus.security.policy import AccessDenied
 from nexus.service.screening import IndexCache
+from nexus.service.workspace import open_store
 from nexus.store import Store
 
 
@@ -18,8 +19,6 @@ def create_app(store: Store | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if store is None:
-            from nexus.cli.context import open_store
-
             app.state.store = open_store()
         yield
         if store is None:

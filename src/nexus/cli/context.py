@@ -1,4 +1,4 @@
-"""What every command needs: the settings, the store and the viewer acting.
+"""What every command needs besides the store (`nexus.service.workspace.open_store`): the viewer acting.
 
 The acting user is, in order: the owner of the API token in NEXUS_TOKEN (a program),
 the user of the login session in NEXUS_HOME (`nexus login`), or — in laptop mode —
@@ -9,20 +9,12 @@ import os
 
 from nexus.config import load_settings
 from nexus.model.labels import Classification
-from nexus.security import anchor, sessions, tokens, users
+from nexus.security import sessions, tokens, users
 from nexus.security.auth import AuthenticationFailed
 from nexus.security.viewer import Viewer
 from nexus.store import Store
 
 LOCAL_USER = "local"
-ANCHOR_FILE = "audit.anchor"
-
-
-def open_store() -> Store:
-    settings = load_settings()
-    store = Store.open(settings)
-    anchor.attach(store.engine, settings.home / ANCHOR_FILE)
-    return store
 
 
 def current_viewer(store: Store, purpose: str = "") -> Viewer:

@@ -8,10 +8,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nexus.cli.context import current_viewer, open_store
+from nexus.cli.context import current_viewer
 from nexus.service.entities import entity_statements, get_entity
 from nexus.service.export import export_ftm
 from nexus.service.search import count_visible, search
+from nexus.service.workspace import open_store
 
 console = Console()
 export_app = typer.Typer(help="Export data in open formats.", no_args_is_help=True)

@@ -8,17 +8,18 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from nexus.cli.context import current_viewer, open_store
+from nexus.cli.context import current_viewer
 from nexus.config import load_settings
 from nexus.ingest import IngestResult, ingest
 from nexus.model.labels import Classification, Labels
 from nexus.security import audit, users
-from nexus.security.viewer import Viewer
 from nexus.security.audit import verify_chain
+from nexus.security.viewer import Viewer
 from nexus.security.warrants import add_warrant, list_warrants
 from nexus.service.resolution import merged_clusters, resolve_store
 from nexus.service.screening import holdings_queries, list_source_names, screen
 from nexus.service.search import count_visible
+from nexus.service.workspace import open_store
 from nexus.sources import get_format
 from nexus.store import Store
 

@@ -7,12 +7,13 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nexus.cli.context import current_viewer, open_store
+from nexus.cli.context import current_viewer
 from nexus.config import load_settings
 from nexus.ingest import IngestResult, ingest
 from nexus.model.labels import Classification, Labels
 from nexus.security import audit
 from nexus.security.policy import require
+from nexus.service.workspace import open_store
 from nexus.sources import FORMATS, get_format
 from nexus.sources.limits import check_file
 from nexus.store import Store

@@ -5,9 +5,10 @@ import time
 import typer
 from rich.console import Console
 
-from nexus.cli.context import current_viewer, open_store
+from nexus.cli.context import current_viewer
 from nexus.config import load_settings
 from nexus.service.resolution import DECISIONS, judge_pair, merged_clusters, resolve_store
+from nexus.service.workspace import open_store
 
 console = Console()
 

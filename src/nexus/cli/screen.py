@@ -9,10 +9,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from nexus.cli.context import current_viewer, open_store
+from nexus.cli.context import current_viewer
 from nexus.screen import SCREEN_THRESHOLD
 from nexus.screen.query import QUERY_FIELDS
 from nexus.service.screening import DECISIONS, judge_hit, screen
+from nexus.service.workspace import open_store
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
 

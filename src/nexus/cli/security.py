@@ -9,11 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nexus.cli.context import current_viewer, open_store
+from nexus.cli.context import current_viewer
 from nexus.config import load_settings
 from nexus.model.labels import Classification
 from nexus.security import audit, auth, sessions, tokens, users, warrants
 from nexus.security.policy import require
+from nexus.service.workspace import open_store
 from nexus.store import Store
 
 console = Console()

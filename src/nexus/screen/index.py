@@ -77,7 +77,6 @@ class NameArrays:
     """Analysed names as arrays over the shared vocabulary (CSR part ids), for vectorised scoring."""
 
     column: NameColumn
-    offsets: np.ndarray
     part_ids: np.ndarray
     conflicts: np.ndarray  # the name has a number or patronymic that could contradict the other's
     compacts: Compacts
@@ -94,12 +93,15 @@ class NameArrays:
         bags = _row_sums(column.offsets, np.where(joined[:, None], table.column("bag")[part_ids], 0))
         return cls(
             column=column,
-            offsets=column.offsets,
             part_ids=part_ids,
             conflicts=_row_sums(column.offsets, conflicting) > 0,
             compacts=Compacts(lengths, bags.astype(np.int16),
                               compact_texts.__getitem__ if compact_texts is not None else lambda row: column.name(row).compact),
         )
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return self.column.offsets
 
     def __len__(self) -> int:
         return len(self.column)

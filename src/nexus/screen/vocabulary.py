@@ -76,9 +76,6 @@ class Vocabulary:
             found = self._keys[key] = len(self._keys)
         return found
 
-    def keys_of_part(self, part_id: int) -> list[int]:
-        return self._part_key_ids[part_id]
-
     def part_ids(self, parts: list[Part]) -> np.ndarray:
         return np.fromiter((self.part_id(p) for p in parts), dtype=np.int64, count=len(parts))
 
