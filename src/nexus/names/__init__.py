@@ -11,6 +11,8 @@ Single names:
 Rigour's symbols (given-name ids, nicknames, legal forms) are remembered per token on
 disk (`nexus.names.symbols`, $NEXUS_CACHE_DIR or ~/.cache/nexus), so that a process
 whose tokens are known never builds rigour's person-name tagger (10–40 s).
+Tuning constants (part scores, weights, penalties, evidence weights) are fields of
+`nexus.names.config.SCORING`, one frozen `ScoringConfig`.
 - `name_script(name)`, `token_ascii(token)`, `skeleton(token)`, `metaphone(token)`.
 
 A column of names: `nexus.names.batch.analyze_column(names, types) -> NameColumn`, the same
@@ -26,6 +28,7 @@ value, so millions of rows cost what their distinct names cost):
   ("1970-03-02", "1970-03", "1970", "1968/1972" ranges).
 """
 
+from nexus.names.config import SCORING, ScoringConfig
 from nexus.names.columns import ascii_names, dob_parts, name_part_keys, phonetic_keys
 from nexus.names.dates import DateRange, compare_dates, parse_date
 from nexus.names.parts import AnalyzedName, NameType, Part, PartKind, Role, analyze_name
@@ -34,16 +37,18 @@ from nexus.names.scripts import name_script, name_scripts
 from nexus.names.similarity import NameComparison, compare_names, part_similarity
 from nexus.names.translit import token_ascii
 
-NAME_MATCH_THRESHOLD = 0.8
+NAME_MATCH_THRESHOLD = SCORING.name_match_threshold
 
 __all__ = [
     "NAME_MATCH_THRESHOLD",
+    "SCORING",
     "AnalyzedName",
     "DateRange",
     "NameComparison",
     "NameType",
     "Part",
     "PartKind",
+    "ScoringConfig",
     "Role",
     "analyze_name",
     "ascii_names",

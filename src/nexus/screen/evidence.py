@@ -9,30 +9,27 @@ reason beside the name alignment.
 
 from typing import TYPE_CHECKING
 
-from nexus.names import NAME_MATCH_THRESHOLD, compare_dates
+from nexus.names import compare_dates
+from nexus.names.config import SCORING, ScoringConfig
 from nexus.names.dates import DateAgreement
 from nexus.screen.profiles import Profile
 
 if TYPE_CHECKING:
     from nexus.screen.query import PreparedQuery
 
-NAME_CEILING = 0.85
-#: A name at the name-match threshold, with nothing else known, is just a hit.
-SCREEN_THRESHOLD = round(NAME_MATCH_THRESHOLD * NAME_CEILING, 2)
-DOB_EXACT = 0.12
-DOB_COMPATIBLE = 0.05
-DOB_CONTRADICTS = -0.30
-DOCUMENT_EQUAL = 0.30
-COUNTRY_AGREES = 0.03
-COUNTRY_CONTRADICTS = -0.10
-GENDER_CONTRADICTS = -0.20
+__all__ = ["NAME_CEILING", "SCORING", "SCREEN_THRESHOLD", "ScoringConfig", "best_bonus", "weigh"]
 
-_DOB_WEIGHTS = {
-    DateAgreement.EXACT: DOB_EXACT,
-    DateAgreement.COMPATIBLE: DOB_COMPATIBLE,
-    DateAgreement.SWAPPED: 0.0,
-    DateAgreement.CONTRADICTS: DOB_CONTRADICTS,
-}
+NAME_CEILING = SCORING.name_ceiling
+SCREEN_THRESHOLD = SCORING.screen_threshold
+
+
+def _dob_weight(agreement: DateAgreement, config: ScoringConfig) -> float:
+    return {
+        DateAgreement.EXACT: config.dob_exact,
+        DateAgreement.COMPATIBLE: config.dob_compatible,
+        DateAgreement.SWAPPED: 0.0,
+        DateAgreement.CONTRADICTS: config.dob_contradicts,
+    }[agreement]
 
 
 def _fmt(span) -> str:
@@ -41,32 +38,33 @@ def _fmt(span) -> str:
     return f"{span.earliest.isoformat()}..{span.latest.isoformat()}"
 
 
-def weigh(query: "PreparedQuery", profile: Profile, name_score: float) -> tuple[float, list[str]]:
+def weigh(query: "PreparedQuery", profile: Profile, name_score: float, config: ScoringConfig = SCORING) -> tuple[float, list[str]]:
     """The final score (0..1) and the reasons other than the name alignment."""
-    score = NAME_CEILING * name_score
+    score = config.name_ceiling * name_score
     reasons: list[str] = []
     dates = compare_dates(query.birth_dates, profile.birth_dates)
     if dates is not None:
         agreement, ours, theirs = dates
-        score += _DOB_WEIGHTS[agreement]
-        reasons.append(f"birth date {agreement.value} ({_fmt(ours)} vs {_fmt(theirs)}) {_DOB_WEIGHTS[agreement]:+.2f}")
+        weight = _dob_weight(agreement, config)
+        score += weight
+        reasons.append(f"birth date {agreement.value} ({_fmt(ours)} vs {_fmt(theirs)}) {weight:+.2f}")
     if query.document and query.document in profile.documents:
-        score += DOCUMENT_EQUAL
-        reasons.append(f"document number equal ({query.document}) {DOCUMENT_EQUAL:+.2f}")
+        score += config.document_equal
+        reasons.append(f"document number equal ({query.document}) {config.document_equal:+.2f}")
     if query.countries and profile.countries:
         if query.countries & profile.countries:
-            score += COUNTRY_AGREES
-            reasons.append(f"nationality agrees ({', '.join(sorted(query.countries & profile.countries))}) {COUNTRY_AGREES:+.2f}")
+            score += config.country_agrees
+            reasons.append(f"nationality agrees ({', '.join(sorted(query.countries & profile.countries))}) {config.country_agrees:+.2f}")
         else:
-            score += COUNTRY_CONTRADICTS
+            score += config.country_contradicts
             theirs = ", ".join(sorted(profile.countries))
-            reasons.append(f"nationality contradicts ({', '.join(sorted(query.countries))} vs {theirs}) {COUNTRY_CONTRADICTS:+.2f}")
+            reasons.append(f"nationality contradicts ({', '.join(sorted(query.countries))} vs {theirs}) {config.country_contradicts:+.2f}")
     if query.gender and profile.genders and query.gender not in profile.genders:
-        score += GENDER_CONTRADICTS
-        reasons.append(f"gender contradicts ({query.gender} vs {', '.join(sorted(profile.genders))}) {GENDER_CONTRADICTS:+.2f}")
+        score += config.gender_contradicts
+        reasons.append(f"gender contradicts ({query.gender} vs {', '.join(sorted(profile.genders))}) {config.gender_contradicts:+.2f}")
     return min(1.0, max(0.0, score)), reasons
 
 
-def best_bonus(birth_date, document, country):
+def best_bonus(birth_date, document, country, config: ScoringConfig = SCORING):
     """The most a query's facts could add to its name score (booleans or boolean arrays): every one agreeing."""
-    return DOB_EXACT * birth_date + DOCUMENT_EQUAL * document + COUNTRY_AGREES * country
+    return config.dob_exact * birth_date + config.document_equal * document + config.country_agrees * country

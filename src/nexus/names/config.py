@@ -1,0 +1,61 @@
+"""Every tuning constant of name matching and screening, in one frozen object.
+
+`SCORING` is the configuration production code uses; benchmarks and tests may build
+another with `dataclasses.replace(SCORING, field=value)` and pass it where a function
+takes `config`. Part similarities, part weights and penalties are read by
+`nexus.names.similarity` and `nexus.names.parts`; the evidence weights and the name
+ceiling by `nexus.screen.evidence`.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    # Part similarity by kind of evidence (`nexus.names.similarity`).
+    symbol_score: float = 0.9
+    acronym_score: float = 0.9
+    phonetic_score: float = 0.88
+    #: Below anchor_similarity: an initial alone cannot anchor a match (N.N. is not Nursultan Nazarbayev).
+    initial_score: float = 0.75
+    jaro_winkler_floor: float = 0.85
+    jaro_winkler_discount: float = 0.1
+    #: A pair needs one proper name part (not a particle, legal form or initial) matched this well.
+    anchor_similarity: float = 0.8
+
+    # Name score: weights of parts and penalties.
+    name_weight: float = 1.0
+    patronymic_weight: float = 0.7
+    initial_weight: float = 0.5
+    particle_weight: float = 0.2
+    legal_weight: float = 0.4
+    numeric_weight: float = 1.3
+    #: Family names are steadier than given names: John Smith vs. John Gruber are clearly distinct.
+    family_factor: float = 1.3
+    #: An extra part (a middle name, a second family name) lowers the score, but less than a mismatch.
+    unmatched_weight: float = 0.6
+    number_mismatch_factor: float = 0.5
+    patronymic_mismatch_factor: float = 0.7
+    #: Two names are taken to be the same at this name score.
+    name_match_threshold: float = 0.8
+
+    # Screening evidence (`nexus.screen.evidence`).
+    #: A name alone, however exact, scores at most this: a name match is a lead, not a certainty.
+    name_ceiling: float = 0.85
+    #: A weak alias (the list's "low quality" a.k.a.) has its name score scaled by this.
+    weak_alias_factor: float = 0.85
+    dob_exact: float = 0.12
+    dob_compatible: float = 0.05
+    dob_contradicts: float = -0.30
+    document_equal: float = 0.30
+    country_agrees: float = 0.03
+    country_contradicts: float = -0.10
+    gender_contradicts: float = -0.20
+
+    @property
+    def screen_threshold(self) -> float:
+        """A name at the name-match threshold, with nothing else known, is just a hit."""
+        return round(self.name_match_threshold * self.name_ceiling, 2)
+
+
+SCORING = ScoringConfig()
