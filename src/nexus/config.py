@@ -4,6 +4,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from nexus.errors import InvalidInput
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -21,5 +23,5 @@ def load_settings() -> Settings:
     url = os.environ.get("NEXUS_DATABASE_URL") or f"sqlite:///{home / 'nexus.db'}"
     engine = os.environ.get("NEXUS_ENGINE", "duckdb")
     if engine not in ("duckdb", "spark"):
-        raise ValueError(f"NEXUS_ENGINE must be 'duckdb' or 'spark', not {engine!r}")
+        raise InvalidInput(f"NEXUS_ENGINE must be 'duckdb' or 'spark', not {engine!r}")
     return Settings(home=home, database_url=url, engine=engine)

@@ -11,6 +11,8 @@ Every statement has a value in each dimension:
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
+from nexus.errors import InvalidInput
+
 
 class Classification(IntEnum):
     UNCLASSIFIED = 0
@@ -28,7 +30,7 @@ class Classification(IntEnum):
             return cls[key]
         except KeyError:
             names = ", ".join(c.name for c in cls)
-            raise ValueError(f"unknown classification {value!r} (expected one of {names})") from None
+            raise InvalidInput(f"unknown classification {value!r} (expected one of {names})") from None
 
 
 ANY_AGENCY = "*"

@@ -10,6 +10,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from nexus.errors import InvalidInput, Unauthenticated
 from nexus.model.labels import Classification
 from nexus.security import audit
 from nexus.security.policy import AccessDenied
@@ -27,13 +28,13 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")
 
 
-class AuthenticationFailed(AccessDenied):
+class AuthenticationFailed(Unauthenticated, AccessDenied):
     pass
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     return _hasher.hash(password)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Integer, Select, Table, and_, false, liter
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from nexus.errors import Forbidden
 from nexus.model.labels import ANY_AGENCY, Labels
 from nexus.security.viewer import Viewer
 from nexus.store import utc_now
@@ -45,7 +46,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 RELEASE_ACTIONS = frozenset({"export"})
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(Forbidden):
     pass
 
 

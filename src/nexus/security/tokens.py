@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select, update
 
+from nexus.errors import InvalidInput, NotFound
 from nexus.security import audit
 from nexus.security.auth import AuthenticationFailed, principal
 from nexus.security.policy import ACTIONS, AccessDenied, role_actions
@@ -33,9 +34,9 @@ def parse_scopes(text: str) -> frozenset[str]:
     scopes = frozenset(s.strip() for s in text.split(",") if s.strip())
     unknown = sorted(scopes - set(ACTIONS))
     if unknown:
-        raise ValueError(f"unknown scope {unknown[0]!r} (known: {', '.join(sorted(ACTIONS))})")
+        raise InvalidInput(f"unknown scope {unknown[0]!r} (known: {', '.join(sorted(ACTIONS))})")
     if not scopes:
-        raise ValueError("a token needs at least one scope")
+        raise InvalidInput("a token needs at least one scope")
     return scopes
 
 
@@ -47,7 +48,7 @@ def create_token(store: Store, creator: Viewer, username: str, scopes: frozenset
         raise AccessDenied(f"{creator.user} may not create tokens for {username}")
     user = get_user(store, username)
     if user is None or user["disabled"]:
-        raise KeyError(f"no active user {username!r}")
+        raise NotFound(f"no active user {username!r}")
     beyond = sorted(scopes - role_actions(user_roles(user)))
     if beyond:
         raise AccessDenied(f"{username}'s roles do not permit {', '.join(beyond)}; a token cannot widen them")
@@ -103,7 +104,7 @@ def revoke_token(store: Store, viewer: Viewer, token_id: str) -> None:
     with store.engine.begin() as conn:
         row = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).mappings().first()
         if row is None:
-            raise KeyError(f"no API token {token_id!r}")
+            raise NotFound(f"no API token {token_id!r}")
         if row["username"] != viewer.user and not viewer.has_role(*ACTIONS["users.manage"]):
             raise AccessDenied(f"{viewer.user} may not revoke {row['username']}'s tokens")
         conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=utc_now()))

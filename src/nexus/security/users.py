@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import insert, select, update
 
+from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.model.labels import Classification, agency_code
 from nexus.security.viewer import ROLES, Viewer
 from nexus.store import Store, utc_now
@@ -21,18 +22,18 @@ def create_user(
 ) -> None:
     roles = sorted(set(roles))
     if not roles:
-        raise ValueError("a user needs at least one role")
+        raise InvalidInput("a user needs at least one role")
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise ValueError(f"unknown role {unknown[0]!r} (known: {', '.join(ROLES)})")
+        raise InvalidInput(f"unknown role {unknown[0]!r} (known: {', '.join(ROLES)})")
     compartments = sorted(set(compartments))
     if not username.strip() or not agency.strip():
-        raise ValueError("username and agency must not be empty")
+        raise InvalidInput("username and agency must not be empty")
     if any("," in name for name in (agency, *compartments)):
-        raise ValueError("an agency or compartment name must not contain a comma")
+        raise InvalidInput("an agency or compartment name must not contain a comma")
     with store.engine.begin() as conn:
         if conn.execute(select(users.c.username).where(users.c.username == username)).first():
-            raise ValueError(f"user {username!r} already exists")
+            raise Conflict(f"user {username!r} already exists")
         conn.execute(
             insert(users).values(
                 username=username,
@@ -67,7 +68,7 @@ def list_users(store: Store) -> list[dict]:
 def update_user(store: Store, username: str, **values: object) -> None:
     with store.engine.begin() as conn:
         if conn.execute(update(users).where(users.c.username == username).values(**values)).rowcount == 0:
-            raise KeyError(f"no user {username!r}")
+            raise NotFound(f"no user {username!r}")
 
 
 def user_roles(user: dict) -> frozenset[str]:
@@ -77,7 +78,7 @@ def user_roles(user: dict) -> frozenset[str]:
 def viewer_for(store: Store, username: str, purpose: str = "") -> Viewer:
     user = get_user(store, username)
     if user is None or user["disabled"]:
-        raise KeyError(f"no active user {username!r}")
+        raise NotFound(f"no active user {username!r}")
     return Viewer(
         user=user["username"],
         agency=user["agency"],

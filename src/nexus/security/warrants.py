@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, insert, select, update
 
+from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.security import audit
 from nexus.security.policy import require, usable_warrants, warrant_withheld_clause
 from nexus.security.viewer import Viewer
@@ -22,7 +23,7 @@ def _timestamp(value: str, field: str) -> str:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{field}: {value!r} is not an ISO date or date-time") from None
+        raise InvalidInput(f"{field}: {value!r} is not an ISO date or date-time") from None
     return parsed.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
@@ -42,13 +43,13 @@ def add_warrant(
     issued = _timestamp(issued_at, "issued") if issued_at else utc_now()
     expires = _timestamp(expires_at, "expires")
     if expires <= issued:
-        raise ValueError(f"warrant {warrant_id}: expires ({expires}) must be after issued ({issued})")
+        raise InvalidInput(f"warrant {warrant_id}: expires ({expires}) must be after issued ({issued})")
     uses = sorted({u.strip() for u in allowed_uses if u.strip()})
     if any("," in u for u in uses):
-        raise ValueError("an allowed use must not contain a comma")
+        raise InvalidInput("an allowed use must not contain a comma")
     with store.engine.begin() as conn:
         if conn.execute(select(warrants.c.id).where(warrants.c.id == warrant_id)).first():
-            raise ValueError(f"warrant {warrant_id!r} already exists")
+            raise Conflict(f"warrant {warrant_id!r} already exists")
         conn.execute(
             insert(warrants).values(
                 id=warrant_id, agency=agency, kind=kind, issued_at=issued, expires_at=expires,
@@ -65,7 +66,7 @@ def revoke_warrant(store: Store, viewer: Viewer, warrant_id: str) -> None:
             update(warrants).where(warrants.c.id == warrant_id, warrants.c.revoked_at.is_(None)).values(revoked_at=utc_now())
         ).rowcount
         if not changed:
-            raise KeyError(f"no unrevoked warrant {warrant_id!r}")
+            raise NotFound(f"no unrevoked warrant {warrant_id!r}")
         audit.append(conn, viewer, "warrants.revoke", {"warrant": warrant_id})
 
 
