@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from nexus.ingest import IngestFailed, ingest
 from nexus.model import Labels
 from nexus.sources import get_format
-from nexus.sources.un_sc import MAX_BIRTH_YEAR_SPAN, UNSCFormat, split_alias
+from nexus.sources.un_sc import MAX_BIRTH_YEAR_SPAN, UNSCFormat, names_in_note, split_alias
 from nexus.store.schema import ingest_errors, statements
 
 
@@ -96,8 +96,12 @@ def test_alias_counts_by_quality(entities, un_tree):
     counts = Counter(text(q) for q in un_tree.xpath("//INDIVIDUAL_ALIAS[normalize-space(ALIAS_NAME)!='']/QUALITY"))
     assert counts == {"Good": 1423, "Low": 544}
     weak = "INDIVIDUAL_ALIAS[QUALITY='Low' and normalize-space(ALIAS_NAME)!='']"
-    with_weak = un_tree.xpath(f"count(//INDIVIDUAL[{weak}])")
-    assert sum(1 for person in of_schema(entities, "Person") if person.has("weakAlias")) == with_weak
+    noted = "INDIVIDUAL_ALIAS[normalize-space(NOTE)!='']"
+    with_weak = {text(n) for n in un_tree.xpath(f"//INDIVIDUAL[{weak}]/DATAID")}
+    with_note_names = {text(n.getparent().find("DATAID")) for n in un_tree.xpath(f"//{noted}")
+                       if names_in_note(text(n.find("NOTE")))}
+    assert {person.id.removeprefix("unsc-") for person in of_schema(entities, "Person")
+            if person.has("weakAlias")} == with_weak | with_note_names
     with_previous = un_tree.xpath("count(//ENTITY[ENTITY_ALIAS[QUALITY='f.k.a.']])")
     organizations = of_schema(entities, "Organization")
     assert sum(1 for org in organizations if org.has("previousName")) == with_previous == 9
@@ -192,7 +196,12 @@ def test_al_nusrah_leader_field_by_field(entities):
     person = subject(entities, "3020633")
     assert set(person.get("name")) == {"ABU MOHAMMED AL-JAWLANI", "أبو محمد الجولاني"}
     assert set(person.get("alias")) == {"Abu Mohamed al-Jawlani", "Amjad Muzaffar Hussein Ali al-Naimi"}
-    assert set(person.get("weakAlias")) == {"شيخ الفاتح ، الفاتح", "Abu Ashraf"}
+    # The Arabic comma separates two names; the notes' transliterations are weak aliases.
+    assert set(person.get("weakAlias")) == {
+        "شيخ الفاتح", "الفاتح", "Abu Ashraf", "Shaykh al-Fatih", "Al Fatih",
+        "Abu Muhammad al-Jawlani", "Abu Mohammed al-Julani", "Abu Mohammed al-Golani",
+        "Abu Muhammad al-Golani", "Abu Muhammad Aljawlani", "Muhammad al-Jawlani",
+    }
     # 1975-1979 from the BETWEEN range, 1980 from the alias's own date of birth
     assert set(person.get("birthDate")) == {"1975", "1976", "1977", "1978", "1979", "1980"}
     assert person.get("birthCountry") == ["sy"]
@@ -245,11 +254,46 @@ def test_company_with_former_name_and_shared_addresses(entities):
         ),
         ("AL-HARAMAIN FOUNDATION (INDONESIA)", ["AL-HARAMAIN FOUNDATION (INDONESIA)"]),
         ("El Para (combat name)", ["El Para (combat name)"]),
+        ("شيخ الفاتح ، الفاتح", ["شيخ الفاتح", "الفاتح"]),
         (None, []),
     ],
 )
 def test_split_alias(alias, names):
     assert split_alias(alias) == names
+
+
+@pytest.mark.parametrize(
+    ("note", "names"),
+    [
+        ("(Abu Du’a; Abu Duaa’) prominently known by this nom de guerre", ["Abu Du’a", "Abu Duaa’"]),
+        ("original script: Абу Банат", ["Абу Банат"]),
+        ("Previously listed as. In Arabic: أبوبكر الجزائري", ["أبوبكر الجزائري"]),
+        ("transliterations: Shaykh al-Fatih; Al Fatih ) (Translation: The Conqueror) (Nom de guerre",
+         ["Shaykh al-Fatih", "Al Fatih"]),
+        ("Abu Muhammad al-Jawlani, Abu Mohammed al-Julani (transliterations of original script name)",
+         ["Abu Muhammad al-Jawlani", "Abu Mohammed al-Julani"]),
+        # Prose, dates, documents and single phrases hold no names.
+        ("previously listed as", []),
+        ("nom de guerre", []),
+        ("The Moroccan", []),
+        ("born in 1973 in Shabwa, Yemen, nationality: Yemeni", []),
+        ("in Baghdad, Iraq (Nationality - Iraq)", []),
+        ("(Mother’s name: Fatma Ali Majour. Address: Mosul, Souq al-Nabi Yunis", []),
+        ("Passport number: B0515260; DOB: 1948; POB: Anefif (Kidal), Mali", []),
+        (None, []),
+    ],
+)
+def test_names_in_alias_notes(note, names):
+    assert names_in_note(note) == names
+
+
+def test_alias_notes_add_weak_aliases(entities):
+    listed = subject(entities, "2975516")  # QDi.299
+    assert listed.caption == "IBRAHIM AWWAD IBRAHIM ALI AL-BADRI AL-SAMARRAI"
+    weak = set(listed.get("weakAlias"))
+    assert {"Abu Du’a", "Abu Duaa’", "Abu Bakr al-Baghdadi", "Ibrahim ‘Awad Ibrahim al-Badri al-Samarrai"} <= weak
+    # A name the listing already holds as a name or alias is not repeated as a weak alias.
+    assert not weak & set(listed.get("alias")) and not weak & set(listed.get("name"))
 
 
 # -- small files written by the tests -----------------------------------------------------

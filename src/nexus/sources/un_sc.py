@@ -12,6 +12,9 @@ Mapping worth knowing:
 - Alias QUALITY: Good and a.k.a. -> alias, Low -> weakAlias, f.k.a. -> previousName;
   an empty or unknown quality -> alias (never dropped). "A; B" and
   "<original script> (<latin>; <latin>)" in one ALIAS_NAME are split into names.
+  Names an alias NOTE packs in ("(Abu Du’a; Abu Duaa’) prominently known by this nom de
+  guerre", "original script: Абу Банат", "In Arabic: …", a bare "A; B; C") become
+  weakAlias values: the list vouches for them less than for its alias fields.
 - Dates of birth: DATE, YEAR and every year of FROM_YEAR..TO_YEAR become birthDate
   values in FtM prefix form; TYPE_OF_DATE adds nothing FtM can hold. A date given only
   as NOTE prose is read when it is a month ("August 1961"); the NOTE is always kept.
@@ -53,10 +56,20 @@ PASSPORT_TYPE = re.compile(r"pass|pasap", re.IGNORECASE)  # Passport, passeport,
 MAX_BIRTH_YEAR_SPAN = 20
 PROSE_MONTH_FORMATS = ("%B %Y", "%b. %Y", "%b %Y")
 
-_ALIAS_SEPARATOR = re.compile(r";(?![^(]*\))")  # a ';' not inside parentheses
+_ALIAS_SEPARATOR = re.compile(r"[;،](?![^(]*\))")  # a ';' or Arabic comma not inside parentheses
 _PARENTHESISED = re.compile(
     r"^(?P<outer>[^()]+?)\s*\((?:original script:\s*)?(?P<inner>[^()]+)\)[\s,]*$", re.IGNORECASE
 )
+
+
+# What an alias NOTE says before the names it packs in.
+_NOTE_NAMES_AFTER = re.compile(r"(?:original script|in arabic|transliterations?)\s*:\s*([^()]+)", re.IGNORECASE)
+_NOTE_PARENTHESES = re.compile(r"\(([^()]*)\)")
+# Words of the list's prose that are no part of a name ("previously listed as", "born in").
+_NOTE_PROSE = frozenset({
+    "born", "listed", "previously", "formerly", "passport", "address", "nationality", "known",
+    "guerre", "sign", "initials", "issued", "expires", "mother", "father", "name", "in", "dob", "pob",
+})
 
 
 class UNSCFormat:
@@ -79,6 +92,39 @@ def split_alias(text: str | None) -> list[str]:
         else:
             names.append(part)
     return [name for name in dict.fromkeys(names) if name]
+
+
+def names_in_note(note: str | None) -> list[str]:
+    """The names an alias NOTE packs in: after "original script:" / "In Arabic:" /
+    "transliterations:", a parenthesised "(A; B)", or a note that is a list "A; B; C"
+    (or "A, B, C") outside any parentheses. A list counts only when every item looks
+    like a name."""
+    if not note:
+        return []
+    found: list[str] = []
+    for match in _NOTE_NAMES_AFTER.finditer(note):
+        found.extend(_name_list(match[1], minimum=1))
+    for match in _NOTE_PARENTHESES.finditer(note):
+        found.extend(_name_list(match[1]))
+    outside = _NOTE_PARENTHESES.sub(" ", note)
+    if ":" not in outside:
+        found.extend(_name_list(outside) or _name_list(outside, separator=","))
+    return list(dict.fromkeys(found))
+
+
+def _name_list(text: str, minimum: int = 2, separator: str = ";") -> list[str]:
+    items = [item.strip(" ,.") for item in text.split(separator)]
+    items = [item for item in items if item]
+    if len(items) < minimum or not all(_looks_like_name(item) for item in items):
+        return []
+    return items
+
+
+def _looks_like_name(text: str) -> bool:
+    words = text.split()
+    if not 1 <= len(words) <= 8 or any(char.isdigit() or char in ":@/" for char in text):
+        return False
+    return not any(word.lower().strip(".,") in _NOTE_PROSE for word in words)
 
 
 class _Listing:
@@ -132,12 +178,14 @@ class _Listing:
             if not names:
                 continue
             subject.add(ALIAS_PROPS.get(_text(alias, "QUALITY") or "", "alias"), names)
+            note = _text(alias, "NOTE")
+            known = set(subject.names)
+            subject.add("weakAlias", [name for name in names_in_note(note) if name not in known])
             if birth_fields:
                 subject.add("birthDate", self._date(f"{self.tag}_ALIAS/DATE_OF_BIRTH", _text(alias, "DATE_OF_BIRTH")))
                 city, country = _text(alias, "CITY_OF_BIRTH"), _text(alias, "COUNTRY_OF_BIRTH")
                 subject.add("birthPlace", _joined(city, country))
                 _add_country(subject, "birthCountry", country)
-            note = _text(alias, "NOTE")
             if note:
                 subject.add("notes", f"Alias {names[0]}: {note}")
 
