@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/ingest.py [--size medium] [--seed 1] [--postgres URL]
 
-Each backend loads every file of the world in a fresh process (so peak RSS is its own),
-into an empty database. The baseline, measured in the same run, is parsing alone: the
+Each backend loads every file of the world in a fresh process, into an empty database;
+its peak memory is the proportional set size (PSS) of that process, sampled while it
+loads. (`ru_maxrss` would not do: Linux carries the parent's peak RSS, which includes
+generating the worlds, across fork and exec into the child's.) The baseline, measured in the same run, is parsing alone: the
 same files read to statements with nothing stored, the ceiling the store can approach.
 Memory must not grow with file size: the small world's peak is printed beside the
 requested one.
@@ -12,7 +14,6 @@ requested one.
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 import sqlalchemy
+from _common import MemorySampler
 
 from nexus.model.statements import statement_values
 from nexus.sources import get_format
@@ -64,8 +66,9 @@ def run_ingest(folder: Path, manifest: WorldManifest, url: str) -> dict:
 
 def worker(args) -> None:
     folder, manifest = world(args.size, args.seed)
-    result = run_parse(folder, manifest) if args.worker == "parse" else run_ingest(folder, manifest, args.url)
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with MemorySampler() as memory:
+        result = run_parse(folder, manifest) if args.worker == "parse" else run_ingest(folder, manifest, args.url)
+    result["peak_mb"] = memory.peak_gb * 1024
     print(json.dumps(result))
 
 
