@@ -1,10 +1,11 @@
-"""Screening through the service layer: policy filtering, judgements, suppression, audit."""
+"""Screening through the service layer: policy filtering, suppression of dismissed hits, audit, no lists."""
 
 import orjson
 import pyarrow as pa
 import pytest
 from sqlalchemy import select
 
+from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.ingest import ingest
 from nexus.model import Classification, Labels
 from nexus.security.policy import AccessDenied
@@ -48,10 +49,16 @@ def test_hits_are_filtered_by_clearance(lists):
 def test_dismissed_hit_is_not_raised_again_until_its_data_changes(lists, tmp_path):
     q = queries(("q1", "Viktor Bout", "1967"))
     (hit,) = screen(lists, ANALYST, q).to_pylist()
-    with pytest.raises(ValueError, match="reason"):
+    assert hit["alert_id"] is None  # ad-hoc screening raises alerts only when asked
+    with pytest.raises(NotFound, match="no screening alert"):
+        judge_hit(lists, ANALYST, hit["query_key"], hit["entity_id"], hit["fingerprint"], "dismissed", "x")
+    (hit,) = screen(lists, ANALYST, q, alerts=True).to_pylist()
+    assert hit["alert_state"] == "open"
+    with pytest.raises(InvalidInput, match="reason"):
         judge_hit(lists, ANALYST, hit["query_key"], hit["entity_id"], hit["fingerprint"], "dismissed")
     judge_hit(lists, ANALYST, hit["query_key"], hit["entity_id"], hit["fingerprint"], "dismissed", "different person")
     assert screen(lists, ANALYST, q).num_rows == 0
+    assert screen(lists, ANALYST, q, alerts=True).num_rows == 0
     load_list(lists, tmp_path, "open-list", Classification.UNCLASSIFIED,
               [{"id": "w1", "schema": "Person",
                 "properties": {"name": ["Viktor Bout"], "birthDate": ["1967-01-13"], "nationality": ["ru"]}}])
@@ -73,3 +80,16 @@ def test_hits_come_in_the_order_of_the_queries_best_first(lists):
     q = queries(("q10", "Hamza al Masri", "1980"), ("q2", "Viktor Bout", None), ("q1", "Viktor Bout", "1967"))
     hits = screen(lists, ANALYST, q)
     assert hits.column("query_id").to_pylist() == ["q10", "q2", "q1"]
+
+
+def test_screening_without_list_sources_says_how_to_fix_it(store):
+    with pytest.raises(Conflict, match="nexus ingest un-sc"):
+        screen(store, ANALYST, queries(("q1", "Viktor Bout", None)))
+
+
+def test_an_unknown_list_or_schema_is_the_callers_error(lists):
+    with pytest.raises(NotFound, match="nope"):
+        screen(lists, ANALYST, queries(("q1", "Viktor Bout", None)), lists=["nope"])
+    bad = queries(("q1", "Viktor Bout", None)).append_column("schema", pa.array(["Persn"]))
+    with pytest.raises(InvalidInput, match="Persn"):
+        screen(lists, ANALYST, bad)

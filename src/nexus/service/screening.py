@@ -1,27 +1,40 @@
-"""Screening against lists, for a viewer: hits, analyst judgements, suppression.
+"""Screening against lists, for a viewer: hits, alerts, suppression of dismissed hits.
 
 The index is built from the list statements the viewer may see, so no hit rests on a
-statement withheld from them. A hit an analyst dismissed is not raised again for the
-same question unless the data it rested on (its fingerprint) has changed.
+statement withheld from them. Screening the records the store holds raises each hit as
+a `screening` alert (nexus.service.alerts); an ad-hoc question raises alerts when asked
+to. A hit whose alert an analyst dismissed is not returned again until the data it rested
+on (its fingerprint) changes.
 """
 
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pyarrow as pa
-from sqlalchemy import func, insert, select
+import pyarrow.csv as pacsv
+from sqlalchemy import func, select
 
 from nexus.engine import DuckDBEngine
+from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.screen import SCREEN_THRESHOLD, ScreenIndex, screen_batch
+from nexus.screen.query import QUERY_FIELDS, check_schemata
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
+from nexus.service.alerts import dismissed_keys, find_alert, raise_alerts, review_alert
 from nexus.service.entities import S, live
-from nexus.store import Store, utc_now
-from nexus.store.schema import ingest_runs, screen_judgements, sources, statements, warrants
+from nexus.service.screening_alerts import KIND, QUERY_PROPS, hit_keys, hit_subjects, screening_alerts
+from nexus.sources import SourceError
+from nexus.sources.limits import check_file
+from nexus.store import Store
+from nexus.store.schema import ingest_runs, sources, statements, warrants
 
-DECISIONS = ("confirmed", "dismissed", "unsure")
+__all__ = ["QUERY_FIELDS", "SCREEN_THRESHOLD"]
+
+NO_LISTS = ("no list sources to screen against in this workspace: ingest a sanctions list "
+            "(nexus ingest un-sc FILE --source un-sc) or mark a source as a list (nexus ingest … --list)")
 INDEX_COLUMNS = ("canonical_id", "schema", "prop", "prop_type", "value", "source")
 
 
@@ -33,7 +46,7 @@ def list_source_names(store: Store, only: Iterable[str] | None = None) -> list[s
         wanted = set(only)
         unknown = wanted - set(names)
         if unknown:
-            raise KeyError(f"not a registered list source: {', '.join(sorted(unknown))}")
+            raise NotFound(f"not a registered list source: {', '.join(sorted(unknown))}")
         names = [n for n in names if n in wanted]
     return sorted(names)
 
@@ -52,9 +65,6 @@ def list_statements(store: Store, viewer: Viewer, names: list[str]) -> pa.Table:
     if not chunks:
         return pa.table({c: pa.array([], pa.string()) for c in INDEX_COLUMNS})
     return pa.concat_tables(chunks)
-
-
-QUERY_PROPS = ("name", "birthDate", "nationality", "gender", "passportNumber", "idNumber")
 
 
 def holdings_queries(store: Store, viewer: Viewer) -> pa.Table:
@@ -77,10 +87,11 @@ def holdings_queries(store: Store, viewer: Viewer) -> pa.Table:
 
 
 def build_index(store: Store, viewer: Viewer, lists: Iterable[str] | None = None) -> ScreenIndex:
-    index = ScreenIndex()
     names = list_source_names(store, lists)
-    if names:
-        index.add_statements(list_statements(store, viewer, names))
+    if not names:
+        raise Conflict(NO_LISTS)
+    index = ScreenIndex()
+    index.add_statements(list_statements(store, viewer, names))
     return index
 
 
@@ -131,62 +142,82 @@ def screen(
     index: ScreenIndex | None = None,
     limit: int = 10,
     progress: Callable[[int], None] | None = None,
+    alerts: bool = False,
+    holdings: bool = False,
 ) -> pa.Table:
     """Hits for a table of queries (id, name, birth_date, nationality, gender, document, schema): in query order,
-    best first, at most `limit` each."""
+    best first, at most `limit` each, without those an analyst dismissed. With `alerts`, each hit is raised as
+    an alert and carries its `alert_id` and `alert_state`; `holdings` says the queries are records the store holds
+    (their ids are entity ids)."""
     require(viewer, "screen")
+    _check_queries(queries)
     index = index or build_index(store, viewer, lists)
     hits = screen_batch(index, queries, threshold, limit, progress=progress)
-    hits = _without_dismissed(store, hits)  # keeps screen_batch's order: queries as given, best hit first
+    subjects = hit_subjects(hits, holdings)
+    keys = hit_keys(subjects, hits)
+    dismissed = dismissed_keys(store, keys)
+    if dismissed:  # keeps screen_batch's order: queries as given, best hit first
+        keep = [k not in dismissed for k in keys]
+        hits = hits.filter(pa.array(keep))
+        subjects = [s for s, kept in zip(subjects, keep) if kept]
+        keys = [k for k, kept in zip(keys, keep) if kept]
+    raised = {}
+    if alerts and hits.num_rows:
+        raised = raise_alerts(store, viewer, screening_alerts(store, viewer, queries, hits, subjects, holdings), "screen")
+    hits = hits.append_column("alert_id", pa.array([raised[k][0] if k in raised else None for k in keys], pa.int64()))
+    hits = hits.append_column("alert_state", pa.array([raised[k][1] if k in raised else None for k in keys], pa.string()))
     audit.log_event(
         store, viewer, "screen",
-        {"queries": queries.num_rows, "threshold": threshold, "lists": sorted(lists or [])},
+        {"queries": queries.num_rows, "threshold": threshold, "lists": sorted(lists or []), "alerts": alerts},
         sorted(set(hits.column("entity_id").to_pylist())),
     )
     return hits
 
 
-def _without_dismissed(store: Store, hits: pa.Table) -> pa.Table:
-    if hits.num_rows == 0:
-        return hits
-    keys = set(hits.column("query_key").to_pylist())
-    latest: dict[tuple[str, str, str], str] = {}
-    with store.engine.connect() as conn:
-        for chunk in _chunks(sorted(keys), 2000):
-            rows = conn.execute(
-                select(screen_judgements.c.query_key, screen_judgements.c.entity_id,
-                       screen_judgements.c.fingerprint, screen_judgements.c.decision)
-                .where(screen_judgements.c.query_key.in_(chunk))
-                .order_by(screen_judgements.c.id)
-            )
-            for key, entity, fingerprint, decision in rows:
-                latest[(key, entity, fingerprint)] = decision
-    dismissed = {k for k, decision in latest.items() if decision == "dismissed"}
-    if not dismissed:
-        return hits
-    triples = zip(*(hits.column(c).to_pylist() for c in ("query_key", "entity_id", "fingerprint")))
-    keep = pa.array([t not in dismissed for t in triples])
-    return hits.filter(keep)
+def screen_holdings(
+    store: Store, viewer: Viewer, threshold: float = SCREEN_THRESHOLD, progress: Callable[[int], None] | None = None
+) -> tuple[pa.Table, pa.Table]:
+    """Screen every person record the viewer may see outside the lists; each hit becomes an alert.
+    Returns the queries and the hits."""
+    require(viewer, "screen")
+    index = build_index(store, viewer)
+    queries = holdings_queries(store, viewer)
+    return queries, screen(store, viewer, queries, threshold, index=index, progress=progress, alerts=True, holdings=True)
+
+
+def _check_queries(queries: pa.Table) -> None:
+    if "name" not in queries.column_names:
+        raise InvalidInput("queries need a 'name' column")
+    if "schema" in queries.column_names:
+        try:
+            check_schemata([s for s in queries.column("schema").to_pylist() if s])
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+
+
+def query_table(fields: dict) -> pa.Table:
+    """One query (name, birth_date, nationality, gender, document, schema) as a screening table."""
+    return pa.table({name: pa.array([fields.get(name)], pa.string()) for name in QUERY_FIELDS if name != "id"})
+
+
+def read_queries(path: Path) -> pa.Table:
+    """Queries from a CSV file with columns id,name[,birth_date,nationality,gender,document,schema]."""
+    try:
+        check_file(path)
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in QUERY_FIELDS}, strings_can_be_null=True))
+    except (SourceError, pa.ArrowInvalid) as exc:
+        raise InvalidInput(f"{path}: {exc}") from None
+    missing = [c for c in ("id", "name") if c not in table.column_names]
+    if missing:
+        raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)} "
+                           "(needs id,name[,birth_date,nationality,gender,document,schema])")
+    return table.select([c for c in QUERY_FIELDS if c in table.column_names])
 
 
 def judge_hit(
     store: Store, viewer: Viewer, query_key: str, entity_id: str, fingerprint: str, decision: str, reason: str | None = None
-) -> None:
-    """Record an analyst's decision on a hit; a dismissal needs a reason."""
-    require(viewer, "judge")
-    if decision not in DECISIONS:
-        raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
-    if decision == "dismissed" and not (reason and reason.strip()):
-        raise ValueError("a dismissal needs a reason")
-    with store.engine.begin() as conn:
-        conn.execute(insert(screen_judgements).values(
-            query_key=query_key, entity_id=entity_id, fingerprint=fingerprint, decision=decision,
-            reason=reason, username=viewer.user, created_at=utc_now(),
-        ))
-        audit.append(conn, viewer, "screen.judge",
-                     {"query_key": query_key, "decision": decision, "reason": reason}, [entity_id])
-
-
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+) -> dict:
+    """Review the alert an ad-hoc hit raised (screened with alerts on), by the hit's identity."""
+    alert_id = find_alert(store, viewer, KIND, f"{query_key}:{entity_id}", fingerprint)
+    return review_alert(store, viewer, alert_id, decision, reason)

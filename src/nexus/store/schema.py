@@ -207,20 +207,64 @@ judgements = Table(
     Index("ix_judgements_pair", "left_id", "right_id"),
 )
 
-# -- screening: analyst judgements on hits (migration 0005) -------------------------------
+# -- alerts: what any stage raises for a human, and their review (migration 0006) --------
 
-# A judgement is about a question (query_key) and a listed entity, and about the data the
-# hit rested on (fingerprint): a dismissed hit is raised again only when that data changes.
-screen_judgements = Table(
-    "screen_judgements",
+# One row per alert; `key` (nexus.model.alerts.alert_key) makes re-runs upsert. The label
+# columns summarise the evidence's labels for display; visibility is decided per evidence
+# row (alert_evidence), so a viewer sees an alert only if they may see all it rests on.
+alerts = Table(
+    "alerts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("query_key", String(64), nullable=False),
-    Column("entity_id", String(255), nullable=False),
+    Column("key", String(40), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("subject", Text, nullable=False),
     Column("fingerprint", String(64), nullable=False),
-    Column("decision", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("score", Float),
+    Column("explanation", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("classification", Integer, nullable=False),
+    Column("releasable_to", Text, nullable=False),
+    Column("compartments", Text, nullable=False),
+    Column("orcon", Boolean, nullable=False),
+    Column("warrants", Text, nullable=False),
+    Column("raised_by", String(128), nullable=False),
+    Column("first_raised", String(32), nullable=False),
+    Column("last_raised", String(32), nullable=False),
+    Index("ix_alerts_kind_state", "kind", "state"),
+    Index("ix_alerts_subject", "subject"),
+)
+
+# What an alert cites (a statement, a transaction, an ad-hoc query) with that item's labels.
+alert_evidence = Table(
+    "alert_evidence",
+    metadata,
+    Column("alert_id", Integer, nullable=False),
+    Column("ref_kind", String(16), nullable=False),
+    Column("ref_id", String(64), nullable=False),
+    Column("entity_id", String(255)),
+    Column("agency", String(64), nullable=False),
+    Column("classification", Integer, nullable=False),
+    Column("releasable_to", Text, nullable=False),
+    Column("compartment", String(128)),
+    Column("orcon", Boolean, nullable=False),
+    Column("warrant", String(128)),
+    PrimaryKeyConstraint("alert_id", "ref_kind", "ref_id"),
+    Index("ix_alert_evidence_entity", "entity_id"),
+)
+
+# Every decision on an alert: who, when, from which state to which, and why.
+alert_reviews = Table(
+    "alert_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", Integer, nullable=False),
+    Column("previous_state", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
     Column("reason", Text),
     Column("username", String(128), nullable=False),
-    Column("created_at", String(32), nullable=False),
-    Index("ix_screen_judgements_pair", "query_key", "entity_id"),
+    Column("agency", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    Index("ix_alert_reviews_alert", "alert_id"),
 )

@@ -1,0 +1,49 @@
+"""Alerts: what any stage raises for a human to review, its stable key, review states and labels.
+
+An alert's key hashes its kind, its subject (what it is about, e.g. a screening question
+and the listed entity) and the fingerprint of the data it rests on: a re-run upserts the
+same alert, and a change in that data makes a new one.
+
+An alert is labelled no lower than its evidence: the highest classification, every
+compartment, only the agencies every piece may be shown to, ORCON and every warrant.
+"""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from nexus.model.labels import ANY_AGENCY, Classification, Labels
+
+OPEN = "open"
+DISMISSED = "dismissed"
+STATES = (OPEN, "unsure", "escalated", "confirmed", DISMISSED)
+
+
+def alert_key(kind: str, subject: str, fingerprint: str) -> str:
+    return hashlib.sha1(f"{kind}\x00{subject}\x00{fingerprint}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AlertLabels:
+    classification: Classification
+    releasable_to: tuple[str, ...]  # agencies allowed to see every piece; ("*",) = any
+    compartments: tuple[str, ...]
+    orcon: bool
+    warrants: tuple[str, ...]
+
+    @classmethod
+    def combine(cls, labels: Iterable[Labels]) -> "AlertLabels":
+        labels = list(labels)
+        allowed: set[str] | None = None  # None: any agency
+        for label in labels:
+            if ANY_AGENCY in label.releasable_to:
+                continue
+            mine = {label.agency, *label.releasable_to}
+            allowed = mine if allowed is None else allowed & mine
+        return cls(
+            classification=max((label.classification for label in labels), default=Classification.UNCLASSIFIED),
+            releasable_to=(ANY_AGENCY,) if allowed is None else tuple(sorted(allowed)),
+            compartments=tuple(sorted({label.compartment for label in labels if label.compartment})),
+            orcon=any(label.orcon for label in labels),
+            warrants=tuple(sorted({label.warrant for label in labels if label.warrant})),
+        )

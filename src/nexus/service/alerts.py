@@ -1,0 +1,230 @@
+"""The alert queue: every stage that raises something for a human raises it here; analysts review it.
+
+A viewer sees an alert only when they may see every piece of evidence it cites (the
+statement policy, applied to each evidence row's labels). Re-raising an alert with the
+same key updates it and keeps its review state, so a confirmed or dismissed alert stays
+so across re-runs until the data it rests on changes (a new fingerprint, a new alert).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import orjson
+from sqlalchemy import Connection, ColumnElement, and_, bindparam, delete, exists, insert, not_, select, update
+
+from nexus.errors import Conflict, InvalidInput, NotFound
+from nexus.model.alerts import DISMISSED, OPEN, STATES, AlertLabels, alert_key
+from nexus.model.labels import Classification, Labels
+from nexus.security import audit
+from nexus.security.policy import require, statement_clause
+from nexus.security.viewer import Viewer
+from nexus.store import Store, utc_now
+from nexus.store.schema import alert_evidence, alert_reviews, alerts
+
+A, E, R = alerts.c, alert_evidence.c, alert_reviews.c
+DECISIONS = tuple(s for s in STATES if s != OPEN) + (OPEN,)  # OPEN re-opens
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Evidence:
+    ref_kind: str  # "statement", "transaction" or "query" (an ad-hoc question, held as its asker's)
+    ref_id: str
+    entity_id: str | None
+    labels: Labels
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    kind: str
+    subject: str  # what the alert is about, stable across runs
+    fingerprint: str  # of the data it rests on
+    title: str
+    score: float | None
+    explanation: dict
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def key(self) -> str:
+        return alert_key(self.kind, self.subject, self.fingerprint)
+
+
+def visible_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Alerts that cite evidence, all of which the viewer may read."""
+    cites = select(E.alert_id).where(E.alert_id == A.id)
+    hidden = cites.where(not_(statement_clause(viewer, alert_evidence, "read")))
+    return and_(exists(cites), not_(exists(hidden)))
+
+
+def dismissed_keys(store: Store, keys: Iterable[str]) -> set[str]:
+    """Which of these alert keys an analyst has dismissed (for suppressing re-raised hits)."""
+    keys, found = sorted(set(keys)), set()
+    with store.engine.connect() as conn:
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            found.update(conn.execute(select(A.key).where(A.key.in_(chunk), A.state == DISMISSED)).scalars())
+    return found
+
+
+def raise_alerts(store: Store, viewer: Viewer, new: Iterable[NewAlert], action: str) -> dict[str, tuple[int, str]]:
+    """Insert new alerts, refresh re-raised ones (their state and history kept); key -> (id, state)."""
+    require(viewer, action)
+    new = list({a.key: a for a in new}.values())
+    for alert in new:
+        if not alert.evidence:
+            raise InvalidInput(f"alert {alert.title!r} cites no evidence")
+    now = utc_now()
+    with store.engine.begin() as conn:
+        existing = _existing(conn, [a.key for a in new])
+        fresh = [a for a in new if a.key not in existing]
+        if fresh:
+            conn.execute(insert(alerts), [_row(a, now) | {"state": OPEN, "raised_by": viewer.user, "first_raised": now}
+                                          for a in fresh])
+            existing |= _existing(conn, [a.key for a in fresh])
+        fresh_keys = {a.key for a in fresh}
+        again = [a for a in new if a.key not in fresh_keys]
+        if again:
+            conn.execute(
+                update(alerts).where(A.key == bindparam("k")),
+                [_row(a, now) | {"k": a.key} for a in again],
+            )
+        ids = [existing[a.key][0] for a in new]
+        for start in range(0, len(ids), CHUNK):
+            conn.execute(delete(alert_evidence).where(E.alert_id.in_(ids[start : start + CHUNK])))
+        rows = [_evidence_row(existing[a.key][0], e) for a in new for e in {(e.ref_kind, e.ref_id): e for e in a.evidence}.values()]
+        if rows:
+            conn.execute(insert(alert_evidence), rows)
+        result = {a.key: existing[a.key] for a in new}
+        audit.append(conn, viewer, "alerts.raise", {"kinds": sorted({a.kind for a in new}), "new": len(fresh),
+                                                    "again": len(again)}, [str(i) for i, _ in result.values()])
+    return result
+
+
+def _existing(conn: Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
+    found = {}
+    for start in range(0, len(keys), CHUNK):
+        rows = conn.execute(select(A.key, A.id, A.state).where(A.key.in_(keys[start : start + CHUNK])))
+        found.update({key: (id_, state) for key, id_, state in rows})
+    return found
+
+
+def _row(alert: NewAlert, now: str) -> dict:
+    labels = AlertLabels.combine(e.labels for e in alert.evidence)
+    return dict(
+        key=alert.key, kind=alert.kind, subject=alert.subject, fingerprint=alert.fingerprint, title=alert.title,
+        score=alert.score, explanation=orjson.dumps(alert.explanation).decode(),
+        classification=int(labels.classification), releasable_to=",".join(labels.releasable_to),
+        compartments=",".join(labels.compartments), orcon=labels.orcon, warrants=",".join(labels.warrants),
+        last_raised=now,
+    )
+
+
+def _evidence_row(alert_id: int, evidence: Evidence) -> dict:
+    labels = evidence.labels
+    return dict(
+        alert_id=alert_id, ref_kind=evidence.ref_kind, ref_id=evidence.ref_id, entity_id=evidence.entity_id,
+        agency=labels.agency, classification=int(labels.classification), releasable_to=labels.releasable_text,
+        compartment=labels.compartment, orcon=labels.orcon, warrant=labels.warrant,
+    )
+
+
+def list_alerts(
+    store: Store,
+    viewer: Viewer,
+    kind: str | None = None,
+    state: str | None = None,
+    min_score: float | None = None,
+    entity_id: str | None = None,
+    limit: int = 50,
+) -> list[dict]:
+    """The alerts the viewer may see, best score first, newest first among equals."""
+    require(viewer, "read")
+    if state is not None and state not in STATES:
+        raise InvalidInput(f"state must be one of {', '.join(STATES)}, not {state!r}")
+    query = select(alerts).where(visible_clause(viewer))
+    if kind:
+        query = query.where(A.kind == kind)
+    if state:
+        query = query.where(A.state == state)
+    if min_score is not None:
+        query = query.where(A.score >= min_score)
+    if entity_id:
+        query = query.where(exists(select(E.alert_id).where(E.alert_id == A.id, E.entity_id == entity_id)))
+    query = query.order_by(A.score.desc().nulls_last(), A.last_raised.desc(), A.id).limit(limit)
+    with store.engine.connect() as conn:
+        rows = [_summary(r) for r in conn.execute(query).mappings()]
+    audit.log_event(store, viewer, "alerts.list", {"kind": kind, "state": state, "min_score": min_score,
+                                                   "entity": entity_id, "limit": limit}, [str(r["id"]) for r in rows])
+    return rows
+
+
+def get_alert(store: Store, viewer: Viewer, alert_id: int) -> dict:
+    """One alert with its evidence and review history; NotFound when it does not exist for this viewer."""
+    require(viewer, "read")
+    with store.engine.connect() as conn:
+        found = _visible(conn, viewer, alert_id)
+        evidence = conn.execute(select(alert_evidence).where(E.alert_id == alert_id)
+                                .order_by(E.ref_kind, E.entity_id, E.ref_id)).mappings().all()
+        history = conn.execute(select(alert_reviews).where(R.alert_id == alert_id).order_by(R.id)).mappings().all()
+    audit.log_event(store, viewer, "alerts.read", {"id": alert_id}, [str(alert_id)])
+    return _summary(found) | {
+        "explanation": orjson.loads(found["explanation"]),
+        "evidence": [{k: v for k, v in dict(e).items() if k != "alert_id"} for e in evidence],
+        "history": [{k: v for k, v in dict(h).items() if k != "alert_id"} for h in history],
+    }
+
+
+def review_alert(
+    store: Store, viewer: Viewer, alert_id: int, decision: str, reason: str | None = None,
+    expected_state: str | None = None,
+) -> dict:
+    """Record a decision on an alert; a dismissal needs a reason. `expected_state` guards against
+    overwriting a decision someone else made meanwhile (Conflict)."""
+    require(viewer, "judge")
+    if decision not in DECISIONS:
+        raise InvalidInput(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
+    reason = (reason or "").strip() or None
+    if decision == DISMISSED and reason is None:
+        raise InvalidInput("a dismissal needs a reason")
+    with store.engine.begin() as conn:
+        found = _visible(conn, viewer, alert_id, lock=True)
+        if expected_state is not None and found["state"] != expected_state:
+            raise Conflict(f"alert {alert_id} is {found['state']}, not {expected_state}: "
+                           "someone reviewed it meanwhile; reload it and decide again")
+        conn.execute(update(alerts).where(A.id == alert_id).values(state=decision))
+        conn.execute(insert(alert_reviews).values(
+            alert_id=alert_id, previous_state=found["state"], state=decision, reason=reason,
+            username=viewer.user, agency=viewer.agency, at=utc_now(),
+        ))
+        audit.append(conn, viewer, "alerts.review", {"id": alert_id, "from": found["state"], "decision": decision,
+                                                     "reason": reason}, [str(alert_id)])
+    return _summary(found) | {"state": decision}
+
+
+def find_alert(store: Store, viewer: Viewer, kind: str, subject: str, fingerprint: str) -> int:
+    """The id of the alert with this identity, if the viewer may see it."""
+    require(viewer, "read")
+    with store.engine.connect() as conn:
+        found = conn.execute(select(A.id).where(A.key == alert_key(kind, subject, fingerprint),
+                                                visible_clause(viewer))).scalar()
+    if found is None:
+        raise NotFound(f"no {kind} alert for {subject} with fingerprint {fingerprint}")
+    return found
+
+
+def _visible(conn: Connection, viewer: Viewer, alert_id: int, lock: bool = False):
+    query = select(alerts).where(A.id == alert_id, visible_clause(viewer))
+    found = conn.execute(query.with_for_update() if lock else query).mappings().first()
+    if found is None:
+        raise NotFound(f"no alert {alert_id}")
+    return found
+
+
+def _summary(row) -> dict:
+    return {
+        "id": row["id"], "kind": row["kind"], "title": row["title"], "score": row["score"], "state": row["state"],
+        "subject": row["subject"], "fingerprint": row["fingerprint"], "first_raised": row["first_raised"],
+        "last_raised": row["last_raised"], "raised_by": row["raised_by"],
+        "labels": {"classification": Classification(row["classification"]).name, "releasable_to": row["releasable_to"],
+                   "compartments": row["compartments"], "orcon": bool(row["orcon"]), "warrants": row["warrants"]},
+    }

@@ -1,0 +1,96 @@
+"""Screening hits as alerts: their identity, the evidence they cite and its labels.
+
+A hit on a record the store holds is about that record (its subject names it), and cites
+the record's statements the question was built from and the listed entity's statements.
+A hit on an ad-hoc question (a file, an API call) is about the question alone, cites it
+as held by the asker's agency, and keeps the identity analysts judged hits by before
+alerts existed: (query key, listed entity, fingerprint).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import orjson
+import pyarrow as pa
+from sqlalchemy import select
+
+from nexus.model.alerts import alert_key
+from nexus.model.labels import Classification, Labels
+from nexus.security.policy import statement_clause
+from nexus.security.viewer import Viewer
+from nexus.service.alerts import Evidence, NewAlert
+from nexus.service.entities import S, live
+from nexus.store import Store
+from nexus.store.schema import statements
+
+KIND = "screening"
+QUERY_PROPS = ("name", "birthDate", "nationality", "gender", "passportNumber", "idNumber")
+LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "orcon", "warrant")
+CHUNK = 1000
+
+
+def hit_subjects(hits: pa.Table, holdings: bool) -> list[str]:
+    pairs = zip(hits.column("query_key").to_pylist(), hits.column("entity_id").to_pylist())
+    if not holdings:
+        return [f"{key}:{entity}" for key, entity in pairs]
+    return [f"{record}/{key}:{entity}" for record, (key, entity) in zip(hits.column("query_id").to_pylist(), pairs)]
+
+
+def hit_keys(subjects: list[str], hits: pa.Table) -> list[str]:
+    return [alert_key(KIND, s, f) for s, f in zip(subjects, hits.column("fingerprint").to_pylist())]
+
+
+def screening_alerts(
+    store: Store, viewer: Viewer, queries: pa.Table, hits: pa.Table, subjects: list[str], holdings: bool
+) -> list[NewAlert]:
+    """One alert per hit, citing what the viewer screened with and against."""
+    rows = hits.to_pylist()
+    asked = {q["id"]: q for q in queries.to_pylist()} if "id" in queries.column_names else {}
+    listed = _statements(store, viewer, S.canonical_id, {r["entity_id"] for r in rows}, S.source.in_({r["source"] for r in rows}))
+    if holdings:
+        held = _statements(store, viewer, S.entity_id, {r["query_id"] for r in rows}, S.prop.in_(QUERY_PROPS))
+    result = []
+    for hit, subject in zip(rows, subjects):
+        query = asked.get(hit["query_id"], {})
+        if holdings:
+            mine = [Evidence("statement", sid, hit["query_id"], labels) for sid, labels, _ in held[hit["query_id"]]]
+        else:
+            mine = [Evidence("query", hit["query_key"], None, Labels(viewer.agency, releasable_to=(viewer.agency,)))]
+        theirs = [Evidence("statement", sid, hit["entity_id"], labels)
+                  for sid, labels, source in listed[hit["entity_id"]] if source == hit["source"]]
+        result.append(NewAlert(
+            kind=KIND, subject=subject, fingerprint=hit["fingerprint"],
+            title=f"{query.get('name') or hit['query_id'] or hit['query_key']} ↔ {hit['caption']} ({hit['source']})",
+            score=hit["score"], explanation=_explanation(hit, query), evidence=tuple(mine + theirs),
+        ))
+    return result
+
+
+def _explanation(hit: dict, query: dict) -> dict:
+    features = hit.get("features")
+    return {
+        "query": {k: v for k, v in query.items() if v is not None},
+        "query_key": hit["query_key"],
+        "listed": {k: hit[k] for k in ("entity_id", "caption", "schema", "source")},
+        "score": hit["score"],
+        "name_score": hit["name_score"],
+        "reasons": [r for r in hit["explanation"].split("; ") if r],
+        **({"features": orjson.loads(features)} if features else {}),
+    }
+
+
+def _statements(store: Store, viewer: Viewer, by, ids: Iterable[str], *where) -> dict[str, list[tuple[str, Labels, str]]]:
+    """Live statements the viewer may screen with, grouped by `by`: (statement id, labels, source)."""
+    ids, found = sorted(ids), defaultdict(list)
+    columns = [S.id, by.label("owner"), S.source, *(S[c] for c in LABEL_COLUMNS)]
+    with store.engine.connect() as conn:
+        for start in range(0, len(ids), CHUNK):
+            query = select(*columns).where(
+                by.in_(ids[start : start + CHUNK]), live(), statement_clause(viewer, statements, "screen"), *where
+            )
+            for row in conn.execute(query).mappings():
+                labels = Labels(row["agency"], Classification(row["classification"]),
+                                tuple(x for x in row["releasable_to"].split(",") if x),
+                                row["compartment"], bool(row["orcon"]), row["warrant"])
+                found[row["owner"]].append((row["id"], labels, row["source"]))
+    return found

@@ -1,0 +1,124 @@
+"""The alert queue on both databases: raise, review, re-run, labels, visibility, audit."""
+
+import orjson
+import pytest
+from sqlalchemy import select
+
+from nexus.errors import Conflict, InvalidInput, NotFound
+from nexus.ingest import ingest
+from nexus.model import Classification, Labels
+from nexus.security.viewer import Viewer
+from nexus.service.alerts import get_alert, list_alerts, review_alert
+from nexus.service.screening import screen_holdings
+from nexus.sources import get_format
+from nexus.store.schema import audit_log
+
+LEAD = Viewer("lead", "POLICE", frozenset({"analyst"}), Classification.SECRET, frozenset({"CEDAR"}))
+CLERK = Viewer("clerk", "POLICE", frozenset({"analyst"}), Classification.RESTRICTED)
+OUTSIDER = Viewer("customs", "CUSTOMS", frozenset({"analyst"}), Classification.TOP_SECRET, frozenset({"CEDAR"}))
+
+
+def load(store, tmp_path, name, labels, entities, is_list=False):
+    path = tmp_path / f"{name}.json"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in entities))
+    store.register_source(name, "ftm", labels, is_list=is_list)
+    ingest(store, name, path, get_format("ftm").read(path))
+
+
+def person(entity_id, name, birth_date, **more):
+    return {"id": entity_id, "schema": "Person",
+            "properties": {"name": [name], "birthDate": [birth_date], **{k: [v] for k, v in more.items()}}}
+
+
+@pytest.fixture
+def world(store, tmp_path):
+    load(store, tmp_path, "sanctions", Labels("UNSC", Classification.UNCLASSIFIED),
+         [person("w1", "Viktor Bout", "1967-01-13")], is_list=True)
+    load(store, tmp_path, "police", Labels("POLICE", Classification.SECRET, releasable_to=("POLICE",), compartment="CEDAR"),
+         [person("p1", "Viktor Bout", "1967-01-13"), person("p2", "Anna Smith", "1990-02-02")])
+    return store
+
+
+def the_alert(store, viewer=LEAD):
+    (alert,) = list_alerts(store, viewer, kind="screening")
+    return alert
+
+
+def test_screening_holdings_raises_one_alert_per_hit_labelled_as_its_evidence(world):
+    queries, hits = screen_holdings(world, LEAD)
+    assert queries.num_rows == 2 and hits.column("query_id").to_pylist() == ["p1"]
+    alert = the_alert(world)
+    assert alert["state"] == "open" and alert["score"] >= 0.9 and "Viktor Bout" in alert["title"]
+    assert alert["labels"] == {"classification": "SECRET", "releasable_to": "POLICE", "compartments": "CEDAR",
+                               "orcon": False, "warrants": ""}
+    shown = get_alert(world, LEAD, alert["id"])
+    cited = {(e["ref_kind"], e["entity_id"]) for e in shown["evidence"]}
+    assert cited == {("statement", "p1"), ("statement", "w1")}
+    assert shown["explanation"]["listed"]["entity_id"] == "w1" and shown["explanation"]["reasons"]
+    assert shown["history"] == []
+    assert list_alerts(world, LEAD, entity_id="w1") and not list_alerts(world, LEAD, entity_id="p2")
+    assert not list_alerts(world, LEAD, min_score=1.01)
+
+
+def test_a_viewer_sees_an_alert_only_if_they_may_see_all_its_evidence(world):
+    screen_holdings(world, LEAD)
+    alert_id = the_alert(world)["id"]
+    for viewer in (CLERK, OUTSIDER):  # below its classification; not releasable to their agency
+        assert list_alerts(world, viewer) == []
+        with pytest.raises(NotFound):
+            get_alert(world, viewer, alert_id)
+        with pytest.raises(NotFound):
+            review_alert(world, viewer, alert_id, "confirmed")
+
+
+def test_review_confirm_dismiss_and_rerun_keeps_the_decision(world):
+    screen_holdings(world, LEAD)
+    alert = the_alert(world)
+    review_alert(world, LEAD, alert["id"], "confirmed", "same person, same date of birth")
+    _, hits = screen_holdings(world, LEAD)
+    assert hits.column("alert_state").to_pylist() == ["confirmed"]
+    again = the_alert(world)
+    assert again["id"] == alert["id"] and again["state"] == "confirmed" and again["last_raised"] > alert["last_raised"]
+
+    with pytest.raises(InvalidInput, match="reason"):
+        review_alert(world, LEAD, alert["id"], "dismissed", "  ")
+    with pytest.raises(InvalidInput, match="decision"):
+        review_alert(world, LEAD, alert["id"], "maybe", "x")
+    with pytest.raises(Conflict):
+        review_alert(world, LEAD, alert["id"], "dismissed", "different person", expected_state="open")
+    review_alert(world, LEAD, alert["id"], "dismissed", "different person", expected_state="confirmed")
+    _, hits = screen_holdings(world, LEAD)
+    assert hits.num_rows == 0  # a dismissed alert is not raised again
+    shown = get_alert(world, LEAD, alert["id"])
+    assert shown["state"] == "dismissed" and shown["last_raised"] == again["last_raised"]
+    assert [(h["previous_state"], h["state"], h["reason"], h["username"]) for h in shown["history"]] == [
+        ("open", "confirmed", "same person, same date of birth", "lead"),
+        ("confirmed", "dismissed", "different person", "lead"),
+    ]
+
+
+def test_a_change_in_the_data_it_rested_on_raises_it_anew(world, tmp_path):
+    screen_holdings(world, LEAD)
+    old = the_alert(world)
+    review_alert(world, LEAD, old["id"], "dismissed", "different person")
+    load(world, tmp_path, "sanctions", Labels("UNSC", Classification.UNCLASSIFIED),
+         [person("w1", "Viktor Bout", "1967-01-13", nationality="ru")], is_list=True)
+    _, hits = screen_holdings(world, LEAD)
+    assert hits.column("alert_state").to_pylist() == ["open"]
+    (new,) = list_alerts(world, LEAD, state="open")
+    assert new["id"] != old["id"] and new["fingerprint"] != old["fingerprint"]
+    assert [a["id"] for a in list_alerts(world, LEAD, state="dismissed")] == [old["id"]]
+
+
+def test_raising_reading_and_reviewing_are_audited(world):
+    screen_holdings(world, LEAD)
+    alert_id = the_alert(world)["id"]
+    get_alert(world, LEAD, alert_id)
+    review_alert(world, LEAD, alert_id, "escalated", "needs the financial picture")
+    with world.engine.connect() as conn:
+        records = conn.execute(select(audit_log.c.action, audit_log.c.query, audit_log.c.result_ids)
+                               .where(audit_log.c.action.like("alerts.%")).order_by(audit_log.c.seq)).all()
+    assert [r.action for r in records] == ["alerts.raise", "alerts.list", "alerts.read", "alerts.review"]
+    assert all(orjson.loads(r.result_ids) == [str(alert_id)] for r in records)
+    assert orjson.loads(records[-1].query) == {"id": alert_id, "from": "open", "decision": "escalated",
+                                              "reason": "needs the financial picture"}
