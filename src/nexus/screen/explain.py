@@ -1,16 +1,102 @@
-"""The name reason of many hits at once: how each query part aligned with the listed name.
+"""A hit's features as data, and the text rendered from them.
 
-The same alignment as `nexus.names.similarity.align_parts` (each query part with its most
-similar result part, then the result parts nothing matched), computed from the
+As in nomenklatura logic-v2's feature results, a hit is explained by its features
+(name, birth_date, document, nationality, gender): each has a score (how far it holds,
+0..1), a weight (what it adds at score 1; negative when it counts against the hit) and
+the values compared, and the hit's score is the sum of score × weight over its features,
+clipped to 0..1. The name feature also says which listed name matched (its property,
+and whether it is a weak alias) and how each query part aligned with a listed part.
+The text explanation is rendered from the features (`render`), so a hit stored as
+`features_json` can be shown again as text.
+
+Name features are built for many hits at once: the alignment (each query part with its
+most similar listed part, then the listed parts nothing matched) comes from the
 vocabulary's part similarities over arrays; only the kind of each inexact match is
 looked up per part pair.
 """
 
+import json
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from nexus.names import compare_dates
+from nexus.names.dates import DateAgreement, DateRange
 from nexus.names.similarity import EXACT, NONE, PartMatch, part_similarity, run_ranks
+from nexus.screen.evidence import SCORING, ScoringConfig
 from nexus.screen.index import NameArrays
+from nexus.screen.profiles import Profile
 from nexus.screen.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from nexus.screen.query import PreparedQuery
+
+ONE_WORD = "one word"
+WEAK_ALIAS_NOTE = "weak alias: not sufficient on its own, corroborate with birth date, nationality, documents"
+_LABELS = {"birth_date": "birth date", "document": "document number", "nationality": "nationality", "gender": "gender"}
+
+
+@dataclass(frozen=True)
+class Feature:
+    feature: str  # name | birth_date | document | nationality | gender
+    score: float  # how far it holds: a name's similarity 0..1; 1.0 for a fact that holds
+    weight: float  # what it adds at score 1 (negative: it counts against the hit)
+    outcome: str  # name: "parts" or "one word"; facts: exact, compatible, swapped, contradicts, equal, agrees
+    query: str  # the query's value(s) compared
+    listed: str  # the listed value(s) compared
+    listed_prop: str = ""  # name: the listed name's property (name, alias, previousName, weakAlias, …)
+    weak_alias: bool = False  # name: it rests on a weak alias, not sufficient on its own
+    parts: tuple[PartMatch, ...] = ()  # name: each query part with the listed part it aligned with
+
+    @property
+    def contribution(self) -> float:
+        return self.score * self.weight
+
+
+def name_weights(weak: np.ndarray, config: ScoringConfig = SCORING) -> np.ndarray:
+    """The weight of a name feature: the name ceiling, scaled down for a weak alias."""
+    return config.name_ceiling * np.where(weak, config.weak_alias_factor, 1.0)
+
+
+def fact_features(query: "PreparedQuery", profile: Profile, config: ScoringConfig = SCORING) -> list[Feature]:
+    """The features of the facts a query and a listed entity both give (birth date, document, nationality, gender)."""
+    features = []
+    dates = compare_dates(query.birth_dates, profile.birth_dates)
+    if dates is not None:
+        agreement, ours, theirs = dates
+        features.append(Feature("birth_date", 1.0, _dob_weight(agreement, config), agreement.value, _span(ours), _span(theirs)))
+    if query.document and query.document in profile.documents:
+        features.append(Feature("document", 1.0, config.document_equal, "equal", query.document, query.document))
+    if query.countries and profile.countries:
+        common = _joined(query.countries & profile.countries)
+        if common:
+            features.append(Feature("nationality", 1.0, config.country_agrees, "agrees", common, common))
+        else:
+            features.append(Feature("nationality", 1.0, config.country_contradicts, "contradicts",
+                                    _joined(query.countries), _joined(profile.countries)))
+    if query.gender and profile.genders and query.gender not in profile.genders:
+        features.append(Feature("gender", 1.0, config.gender_contradicts, "contradicts", query.gender, _joined(profile.genders)))
+    return features
+
+
+def _dob_weight(agreement: DateAgreement, config: ScoringConfig) -> float:
+    return {
+        DateAgreement.EXACT: config.dob_exact,
+        DateAgreement.COMPATIBLE: config.dob_compatible,
+        DateAgreement.SWAPPED: 0.0,
+        DateAgreement.CONTRADICTS: config.dob_contradicts,
+    }[agreement]
+
+
+def _span(span: DateRange) -> str:
+    if span.earliest == span.latest:
+        return span.earliest.isoformat()
+    return f"{span.earliest.isoformat()}..{span.latest.isoformat()}"
+
+
+def _joined(values: set[str]) -> str:
+    return ", ".join(sorted(values))
 
 
 def part_pairs(queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_rows: np.ndarray):
@@ -26,7 +112,7 @@ def part_pairs(queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_r
     return q_ids, r_ids, nq, nr
 
 
-def name_reasons(
+def name_features(
     vocabulary: Vocabulary,
     queries: NameArrays,
     results: NameArrays,
@@ -34,8 +120,11 @@ def name_reasons(
     r_rows: np.ndarray,
     name_scores: np.ndarray,
     joined: np.ndarray,
-) -> list[str]:
-    """`name 0.93: 'query' ~ 'listed' [alignment]` for each (query name row, result name row)."""
+    weights: np.ndarray,
+    listed_props: list[str],
+    weak: np.ndarray,
+) -> list[Feature]:
+    """The name feature of each (query name row, result name row): score, weight and the part alignment."""
     if len(q_rows) == 0:
         return []
     q_ids, r_ids, nq, nr = part_pairs(queries, results, q_rows, r_rows)
@@ -49,7 +138,7 @@ def name_reasons(
     choice = np.minimum.reduceat(first_best, starts)
     chosen_rows = starts + choice
     parts = vocabulary.parts
-    reasons: list[str] = []
+    features: list[Feature] = []
     part_at = 0
     for k, (q_row, r_row) in enumerate(zip(q_rows.tolist(), r_rows.tolist(), strict=True)):
         matches: list[PartMatch] = []
@@ -61,15 +150,39 @@ def name_reasons(
                 r_part = parts[int(r_ids[row])]
                 matched.add(int(choice[part_at]))
                 how = EXACT if q_part.text == r_part.text else part_similarity(q_part, r_part)[1]
-                matches.append(PartMatch(q_part.text, r_part.text, float(best[part_at]), how))
+                matches.append(PartMatch(q_part.text, r_part.text, round(float(best[part_at]), 4), how))
             else:
                 matches.append(PartMatch(q_part.text, "", 0.0, NONE))
             part_at += 1
         r_parts = results.part_ids[results.offsets[r_row] : results.offsets[r_row + 1]].tolist()
         matches.extend(PartMatch("", parts[p].text, 0.0, NONE) for j, p in enumerate(r_parts) if j not in matched)
-        alignment = "; ".join(map(str, matches))
-        if joined[k] >= name_scores[k]:
-            alignment += f"; written as one word {joined[k]:.2f}"
-        q_name, r_name = queries.column.originals[q_row], results.column.originals[r_row]
-        reasons.append(f"name {name_scores[k]:.2f}: {q_name!r} ~ {r_name!r} [{alignment}]")
-    return reasons
+        features.append(Feature(
+            "name", round(float(name_scores[k]), 4), round(float(weights[k]), 4),
+            ONE_WORD if joined[k] >= name_scores[k] else "parts",
+            queries.column.originals[q_row], results.column.originals[r_row],
+            listed_prop=listed_props[k], weak_alias=bool(weak[k]), parts=tuple(matches),
+        ))
+    return features
+
+
+def render(feature: Feature) -> str:
+    """One feature as a line of text: `name 0.93: 'query' ~ 'listed' [alignment]`, `birth date exact (1951-06-19) +0.12`."""
+    if feature.feature == "name":
+        alignment = "; ".join(map(str, feature.parts))
+        if feature.outcome == ONE_WORD:
+            alignment += f"; written as one word {feature.score:.2f}"
+        text = f"name {feature.score:.2f}: {feature.query!r} ~ {feature.listed!r} [{alignment}]"
+        return f"{text}; {WEAK_ALIAS_NOTE}" if feature.weak_alias else text
+    values = feature.query if feature.query == feature.listed else f"{feature.query} vs {feature.listed}"
+    return f"{_LABELS.get(feature.feature, feature.feature)} {feature.outcome} ({values}) {feature.contribution:+.2f}"
+
+
+def features_json(features: tuple[Feature, ...]) -> str:
+    return json.dumps([asdict(f) for f in features], ensure_ascii=False)
+
+
+def features_from_json(text: str) -> tuple[Feature, ...]:
+    """Features as `features_json` wrote them (a hit table's `features` column)."""
+    return tuple(
+        Feature(**{**item, "parts": tuple(PartMatch(**p) for p in item.get("parts", ()))}) for item in json.loads(text)
+    )

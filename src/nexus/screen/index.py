@@ -6,7 +6,7 @@
     index.remove_source("un-sc")
 
 A segment holds its profiles, their analysed names (parts interned in the shared
-`Vocabulary`), and numpy postings from candidate keys (part text, consonant skeleton,
+`Vocabulary`; weak aliases flagged, as screening weighs them less), and numpy postings from candidate keys (part text, consonant skeleton,
 metaphone, given-name symbols, part pairs) and document numbers to rows. Adding or
 removing a source builds or drops that source's segment only.
 """
@@ -18,10 +18,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from followthemoney import EntityProxy, model
+from rigour.names import NamePartTag
 
+from nexus.model.matching import NAME_PARTS, WEAK_NAMES
 from nexus.names import AnalyzedName, NameType, PartKind
 from nexus.names.batch import NameColumn, analyze_column
-from nexus.names.parts import Role, role_map, with_roles
+from nexus.names.parts import role_map, with_roles
 from nexus.screen.postings import Postings
 from nexus.screen.profiles import Profile, entity_rows, profiles_from_rows
 from nexus.screen.vocabulary import Vocabulary
@@ -29,8 +31,8 @@ from nexus.screen.vocabulary import Vocabulary
 _CONFLICT_KINDS = (PartKind.NUMERIC, PartKind.PATRONYMIC)
 
 
-def _profile_names(profiles: list[Profile]) -> tuple[list[AnalyzedName], list[int]]:
-    """Every profile's analysed names (those with parts) and the profile row of each.
+def _profile_names(profiles: list[Profile]) -> tuple[list[AnalyzedName], list[int], list[bool]]:
+    """Every profile's analysed names (those with parts), the profile row of each and whether it is a weak name.
 
     Names are analysed as one column; a profile's family-name and patronymic properties
     (lastName, fatherName, …) then set the roles of the parts they name.
@@ -38,8 +40,9 @@ def _profile_names(profiles: list[Profile]) -> tuple[list[AnalyzedName], list[in
     rows = [row for row, p in enumerate(profiles) for _ in p.names]
     types = {p.schema: NameType.of_schema(p.schema) for p in profiles}
     column = analyze_column([n for p in profiles for n in p.names], [types[profiles[row].schema] for row in rows])
+    weak = [prop in WEAK_NAMES for p in profiles for prop in p.names.values()]
     roles_of: dict[int, dict] = {}
-    names, owners = [], []
+    names, owners, weak_names = [], [], []
     for i, row in enumerate(rows):
         name = column.name(i)
         if not name.parts:
@@ -48,19 +51,20 @@ def _profile_names(profiles: list[Profile]) -> tuple[list[AnalyzedName], list[in
             roles_of[row] = _profile_roles(profiles[row])
         names.append(with_roles(name, roles_of[row]) if roles_of[row] else name)
         owners.append(row)
-    return names, owners
+        weak_names.append(weak[i])
+    return names, owners, weak_names
 
 
 def _profile_roles(profile: Profile) -> dict:
-    if not profile.roles:
-        return {}
-    roles = role_map(
-        profile.roles.get("firstName", []),
-        profile.roles.get("lastName", []),
-        profile.roles.get("middleName", []),
-        profile.roles.get("fatherName", []) + profile.roles.get("patronymic", []),
-    )
-    return {text: role for text, role in roles.items() if role is Role.FAMILY or role is Role.PATRONYMIC}
+    """Roles of the parts a profile's family-name and parents'-name properties name (FtM's part tags)."""
+    family, parents = [], []
+    for prop, values in profile.roles.items():
+        tags = NAME_PARTS[prop]
+        if tags == (NamePartTag.FAMILY,):
+            family.extend(values)
+        elif NamePartTag.FAMILY in tags:  # a father's or mother's name: a patronymic, or a second family name
+            parents.extend(values)
+    return role_map([], family, [], parents) if family or parents else {}
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ class Segment:
     profiles: list[Profile]
     names: NameArrays
     name_entity: np.ndarray
+    name_weak: np.ndarray  # the name is a weak alias (FtM weakAlias, abbreviation): not sufficient on its own
     schemata: Schemata
     singles: Postings
     pairs: Postings
@@ -151,7 +156,7 @@ class Segment:
 
 
 def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) -> Segment:
-    names, owners = _profile_names(profiles)
+    names, owners, weak = _profile_names(profiles)
     arrays = NameArrays.of(vocabulary, NameColumn.of_names(names), [n.compact for n in names])
     single_rows, single_keys = vocabulary.single_keys(arrays.offsets, arrays.part_ids)
     pair_rows, pair_keys = vocabulary.pair_keys(arrays.offsets, arrays.part_ids, create=True)
@@ -161,6 +166,7 @@ def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) 
         profiles=profiles,
         names=arrays,
         name_entity=np.asarray(owners, dtype=np.int32),
+        name_weak=np.asarray(weak, dtype=bool),
         schemata=Schemata(profiles),
         singles=Postings(single_keys, single_rows),
         pairs=Postings(pair_keys, pair_rows),

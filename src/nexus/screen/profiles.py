@@ -3,7 +3,8 @@
 Profiles are built from statement rows (canonical_id, schema, prop, prop_type, value,
 source), the shape the store hands out as a snapshot; FtM entities are turned into the
 same rows first. Identity documents held in separate Passport/Identification entities
-are attached to their holder. Each profile has a `fingerprint`, a hash of exactly the
+are attached to their holder. Which properties count as names, weak names, dates of birth,
+nationalities and documents is `nexus.model.matching`'s to say. Each profile has a `fingerprint`, a hash of exactly the
 values screening looks at, so a dismissed hit is raised again only when they change.
 """
 
@@ -13,21 +14,26 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 from followthemoney import EntityProxy, model
+from rigour.names import NamePartTag
 
+from nexus.model.matching import (
+    BIRTH_DATES,
+    DOCUMENT_HOLDER,
+    DOCUMENT_NUMBERS,
+    DOCUMENT_SCHEMATA,
+    GENDERS,
+    IDENTIFIERS,
+    NAME_PARTS,
+    NAMES,
+    NATIONALITIES,
+    WEAK_NAMES,
+    is_matched,
+)
 from nexus.names import DateRange, parse_date
 
 STATEMENT_FIELDS = ("canonical_id", "schema", "prop", "prop_type", "value", "source")
-NAME_PROPS = frozenset({"name", "alias", "previousName", "abbreviation"})
-ROLE_PROPS = frozenset({"firstName", "secondName", "middleName", "fatherName", "lastName", "patronymic"})
-DATE_PROPS = frozenset({"birthDate"})
-COUNTRY_PROPS = frozenset({"nationality", "citizenship", "country", "jurisdiction"})
-DOCUMENT_SCHEMATA = frozenset({"Passport", "Identification"})
-_SCREENABLE_EXTRA = frozenset({"Vessel", "Airplane"})
-
-
-def is_screenable(schema: str) -> bool:
-    found = model.get(schema)
-    return found is not None and (found.is_a("LegalEntity") or schema in _SCREENABLE_EXTRA)
+#: Name-part properties that say which part of a name is which (titles and suffixes do not).
+ROLE_PROPS = frozenset(p for p, tags in NAME_PARTS.items() if {NamePartTag.GIVEN, NamePartTag.MIDDLE, NamePartTag.FAMILY} & set(tags))
 
 
 def normalize_document(number: str) -> str:
@@ -40,7 +46,7 @@ class Profile:
     entity_id: str
     schema: str
     source: str
-    names: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # name → the property it is listed under (a strong one if several)
     roles: dict[str, list[str]] = field(default_factory=dict)
     birth_dates: list[DateRange] = field(default_factory=list)
     countries: set[str] = field(default_factory=set)
@@ -51,7 +57,8 @@ class Profile:
 
     @property
     def caption(self) -> str:
-        return self.names[0] if self.names else self.entity_id
+        """The first of its strong names, else the first weak one."""
+        return next((n for n, prop in self.names.items() if prop not in WEAK_NAMES), next(iter(self.names), self.entity_id))
 
 
 def entity_rows(entities: Iterable[EntityProxy], source: str) -> pa.Table:
@@ -66,21 +73,21 @@ def entity_rows(entities: Iterable[EntityProxy], source: str) -> pa.Table:
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
 
-def _add(profile: Profile, prop: str, prop_type: str, value: str) -> None:
-    if prop in NAME_PROPS:
-        if value not in profile.names:
-            profile.names.append(value)
+def _add(profile: Profile, prop: str, value: str) -> None:
+    if prop in NAMES or prop in WEAK_NAMES:
+        if value not in profile.names or (prop in NAMES and profile.names[value] in WEAK_NAMES):
+            profile.names[value] = prop
     elif prop in ROLE_PROPS:
         profile.roles.setdefault(prop, []).append(value)
-    elif prop in DATE_PROPS:
+    elif prop in BIRTH_DATES:
         parsed = parse_date(value)
         if parsed is not None:
             profile.birth_dates.append(parsed)
-    elif prop in COUNTRY_PROPS and prop_type == "country":
+    elif prop in NATIONALITIES:
         profile.countries.add(value.lower())
-    elif prop == "gender":
+    elif prop in GENDERS:
         profile.genders.add(value.lower())
-    elif prop_type == "identifier":
+    elif prop in IDENTIFIERS or prop in DOCUMENT_NUMBERS:
         profile.documents.add(normalize_document(value))
     else:
         return
@@ -96,16 +103,16 @@ def profiles_from_rows(table: pa.Table) -> Iterator[Profile]:
     held: list[tuple[str, str, str]] = []  # (source, document entity id, holder id)
     numbers: dict[tuple[str, str], list[str]] = {}
     cols = [table.column(name).to_pylist() for name in STATEMENT_FIELDS]
-    for entity_id, schema, prop, prop_type, value, source in zip(*cols, strict=True):
+    for entity_id, schema, prop, _type, value, source in zip(*cols, strict=True):
         if value is None or entity_id is None:
             continue
         if schema in DOCUMENT_SCHEMATA:
-            if prop == "holder":
+            if prop == DOCUMENT_HOLDER:
                 held.append((source, entity_id, value))
-            elif prop == "number":
+            elif prop in DOCUMENT_NUMBERS:
                 numbers.setdefault((source, entity_id), []).append(value)
             continue
-        if not is_screenable(schema):
+        if not is_matched(schema):
             continue
         key = (source, entity_id)
         profile = profiles.get(key)
@@ -113,12 +120,12 @@ def profiles_from_rows(table: pa.Table) -> Iterator[Profile]:
             profile = profiles[key] = Profile(entity_id, schema, source)
         elif profile.schema != schema and model.get(schema).is_a(profile.schema):
             profile.schema = schema  # the most specific schema among merged records
-        _add(profile, prop, prop_type, value)
+        _add(profile, prop, value)
     for source, document, holder in held:
         profile = profiles.get((source, holder))
         if profile is not None:
             for number in numbers.get((source, document), []):
-                _add(profile, "number", "identifier", number)
+                _add(profile, "number", number)
     for profile in profiles.values():
         if profile.names:
             profile.fingerprint = _fingerprint(profile)

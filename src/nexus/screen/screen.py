@@ -4,9 +4,11 @@
     table = screen_batch(index, queries)   # pyarrow Table / pandas DataFrame:
                                            # id, name, birth_date, nationality, gender, document
 
-Each hit carries a calibrated score, the reasons behind it (how the name parts aligned,
-date of birth, document, nationality, gender) and the `fingerprint` of the listed data
-it rests on. (query_key, entity_id, fingerprint) identifies a hit for analyst judgements:
+Each hit carries a calibrated score, its features (`explain.Feature`: how the name parts
+aligned, date of birth, document, nationality, gender, each with score and weight), the
+reasons rendered from them and the `fingerprint` of the listed data it rests on. A weak
+alias (FtM weakAlias: the UN's "low quality" a.k.a.) matches at a reduced weight and its
+hit says so; a strong name of the same entity that matches as well wins over it. (query_key, entity_id, fingerprint) identifies a hit for analyst judgements:
 a dismissed hit comes back only when the listed data changes.
 """
 
@@ -26,8 +28,8 @@ from nexus.names import NameType
 from nexus.names.similarity import run_ranks
 from nexus.names.symbols import learn_name_tokens
 from nexus.screen.candidates import lookup, score_candidates
-from nexus.screen.evidence import NAME_CEILING, SCREEN_THRESHOLD, weigh
-from nexus.screen.explain import name_reasons
+from nexus.screen.evidence import SCREEN_THRESHOLD
+from nexus.screen.explain import Feature, fact_features, features_json, name_features, name_weights, render
 from nexus.screen.index import NameArrays, ScreenIndex, Segment
 from nexus.screen.query import QUERY_FIELDS, Query, QueryBatch, check_schemata
 
@@ -36,7 +38,7 @@ HIT_SCHEMA = pa.schema([
     ("query_id", pa.string()), ("query_key", pa.string()), ("entity_id", pa.string()),
     ("source", pa.string()), ("schema", pa.string()), ("caption", pa.string()),
     ("score", pa.float64()), ("name_score", pa.float64()), ("explanation", pa.string()),
-    ("fingerprint", pa.string()),
+    ("fingerprint", pa.string()), ("features", pa.string()),  # features: `explain.features_json`
 ])
 
 
@@ -50,8 +52,9 @@ class Hit:
     caption: str
     score: float
     name_score: float
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # rendered from `features`, one per feature
     fingerprint: str
+    features: tuple[Feature, ...] = ()
 
     @property
     def explanation(self) -> str:
@@ -168,6 +171,7 @@ def _hits_table(hits: list[Hit]) -> pa.Table:
         "schema": [h.schema for h in hits], "caption": [h.caption for h in hits],
         "score": [h.score for h in hits], "name_score": [h.name_score for h in hits],
         "explanation": [h.explanation for h in hits], "fingerprint": [h.fingerprint for h in hits],
+        "features": [features_json(h.features) for h in hits],
     }, schema=HIT_SCHEMA)
 
 
@@ -205,37 +209,48 @@ def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int)
         allowed = segment.schemata.allow(batch.schemas, batch.owner[q_rows], segment.name_entity[r_rows])
         q_rows, r_rows = q_rows[allowed], r_rows[allowed]
         scores, joined = score_candidates(vocabulary, queries, segment.names, q_rows, r_rows)
+        weights = name_weights(segment.name_weak[r_rows])
         # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed.
-        keep = np.flatnonzero(NAME_CEILING * scores + batch.bonus[batch.owner[q_rows]] >= threshold)
+        keep = np.flatnonzero(weights * scores + batch.bonus[batch.owner[q_rows]] >= threshold)
         if len(dq):
             documented = np.isin(q_rows * len(segment.names) + r_rows, dq * len(segment.names) + dr)
             keep = np.union1d(keep, np.flatnonzero(documented))
-        _collect(vocabulary, segment, batch, queries, q_rows[keep], r_rows[keep], scores[keep], joined[keep], threshold, results)
+        _collect(vocabulary, segment, batch, queries, q_rows[keep], r_rows[keep], scores[keep], joined[keep], weights[keep],
+                 threshold, results)
     for hits in results:
         hits.sort(key=lambda h: (-h.score, h.entity_id))
         del hits[limit:]
     return results
 
 
-def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArrays, q_rows, r_rows, scores, joined,
+def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArrays, q_rows, r_rows, scores, joined, weights,
              threshold, results) -> None:
-    """Best name pair per (query, entity), weighed with the evidence; hits above threshold appended."""
+    """Best name pair per (query, entity), weighed with the evidence; hits above threshold appended.
+
+    Name pairs rank by weighted score, and a strong name before a weak alias that scores the same.
+    """
     owner = batch.owner
+    weighted = weights * scores
+    weak = segment.name_weak[r_rows]
     pairs = owner[q_rows].astype(np.int64) * max(len(segment.profiles), 1) + segment.name_entity[r_rows]
-    order = np.lexsort((-scores, pairs))
+    order = np.lexsort((weak, -weighted, pairs))
     first = order[np.r_[True, pairs[order][1:] != pairs[order][:-1]]] if len(order) else order
     weighed = []
-    for at, qi, entity, name_score in zip(first.tolist(), owner[q_rows[first]].tolist(),
-                                          segment.name_entity[r_rows[first]].tolist(), scores[first].tolist(), strict=True):
+    for at, qi, entity, name_part in zip(first.tolist(), owner[q_rows[first]].tolist(),
+                                         segment.name_entity[r_rows[first]].tolist(), weighted[first].tolist(), strict=True):
         query, profile = batch.query(qi), segment.profiles[entity]
-        score, reasons = weigh(query, profile, name_score)
+        facts = fact_features(query, profile)
+        score = min(1.0, max(0.0, name_part + sum(f.contribution for f in facts)))
         if score >= threshold:
-            weighed.append((at, qi, query, profile, score, reasons))
+            weighed.append((at, qi, query, profile, score, facts))
     at = np.asarray([w[0] for w in weighed], dtype=np.int64)
-    name_texts = name_reasons(vocabulary, queries, segment.names, q_rows[at], r_rows[at], scores[at], joined[at])
-    for (_, qi, query, profile, score, reasons), name_score, name_reason in zip(weighed, scores[at].tolist(), name_texts, strict=True):
+    props = [profile.names[segment.names.column.originals[r]] for (_, _, _, profile, _, _), r in zip(weighed, r_rows[at].tolist(), strict=True)]
+    names = name_features(vocabulary, queries, segment.names, q_rows[at], r_rows[at], scores[at], joined[at], weights[at],
+                          props, weak[at])
+    for (_, qi, query, profile, score, facts), name in zip(weighed, names, strict=True):
+        features = (name, *facts)
         results[qi].append(Hit(
             query_id=query.query.id, query_key=query.key, entity_id=profile.entity_id, source=segment.source,
-            schema=profile.schema, caption=profile.caption, score=round(score, 4), name_score=round(name_score, 4),
-            reasons=(name_reason, *reasons), fingerprint=profile.fingerprint,
+            schema=profile.schema, caption=profile.caption, score=round(score, 4), name_score=name.score,
+            reasons=tuple(render(f) for f in features), fingerprint=profile.fingerprint, features=features,
         ))
