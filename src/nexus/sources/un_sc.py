@@ -74,6 +74,7 @@ _NOTE_PROSE = frozenset({
 
 class UNSCFormat:
     name = "un-sc"
+    is_list = True  # a sanctions list: sources in this format are screened against by default
 
     def read(self, path: Path, **options: object) -> Iterator[Record]:
         for element, position, location in iter_elements(path, SUBJECT_SCHEMATA):
