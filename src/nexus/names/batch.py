@@ -23,7 +23,6 @@ import pyarrow.compute as pc
 from rigour._core import person_name_prefixes_list
 
 from nexus.names.parts import (
-    _SPLIT,
     AnalyzedName,
     NameType,
     Part,
@@ -33,6 +32,7 @@ from nexus.names.parts import (
     analyze_name,
     is_context_token,
     make_part,
+    split_token,
 )
 from nexus.names.similarity import run_ranks
 from nexus.names.translit import token_ascii
@@ -59,7 +59,7 @@ class _Token:
 
 @lru_cache(maxsize=200_000)
 def _analyze_token(raw: str, name_type: NameType) -> _Token:
-    pieces = [p for p in _SPLIT.split(raw.casefold()) if p]
+    pieces = split_token(raw.casefold())
     kept = [(t, p) for t, p in ((token_ascii(p), p) for p in pieces) if t]
     return _Token(
         parts=tuple(make_part(t, p, name_type) for t, p in kept),

@@ -67,7 +67,14 @@ PARTICLES = PATRONYMIC_MARKERS | frozenset(
     "al el ul ad ar as at az bt de da di del della der den dos das du "
     "la le van von ter ten the of and y e et und mac".split()
 )
-_ARTICLES = ("al", "el", "ul")
+# Free-standing articles, the Arabic "al" as written before sun letters too (ur-Rahman, ad-Din, ash-Shami).
+_ARTICLES = frozenset({"al", "el", "ul", "ar", "ur", "ad", "ud", "az", "uz", "ut", "ash"})
+_JOINED_ARTICLES = ("al", "el", "ul")
+# Titles written before Arabic and Persian names (Dr, Eng., Prof.): not part of the name.
+_ARABIC_TITLES = frozenset({"الدكتور", "دكتور", "الدكتورة", "المهندس", "مهندس", "الأستاذ", "الاستاذ"})
+# An Arabic word glued to the next one: "محمدعبد" (…عبد before a space), "نورالدین" (ال inside a word).
+_GLUED_ABD = re.compile(r"^(\w{2,}?)(عبد)$")
+_GLUED_ARTICLE = re.compile(r"^(\w{2,}?)(ال\w{2,})$")
 _ABD = re.compile(r"^abd(?:[aeiou]{1,2}l(?=[^aeiou])|[aeiou]{1,2}(?=([rstdzn])\1))")
 _ABD_PREFIXES = frozenset({"abd", "abdu", "abdo", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdil"})
 _ABU_PREFIXES = frozenset({"abu", "abou", "abo", "abul", "abil"})
@@ -191,8 +198,23 @@ def is_context_token(text: str) -> bool:
     )  # person-name symbols: the ones batches of person names look up anyway; number words are tagged alike
 
 
+def split_token(raw: str) -> list[str]:
+    """The words of one token split on punctuation, Arabic words glued together apart, titles dropped."""
+    out = []
+    for piece in _SPLIT.split(raw):
+        if not piece or piece in _ARABIC_TITLES:
+            continue
+        glued = _GLUED_ABD.match(piece) or _GLUED_ARTICLE.match(piece) if _is_arabic_word(piece) else None
+        out.extend(glued.groups() if glued else (piece,))
+    return out
+
+
+def _is_arabic_word(piece: str) -> bool:
+    return "\u0621" <= piece[0] <= "\u06ff"
+
+
 def _strip_article(text: str) -> str:
-    for article in _ARTICLES:
+    for article in _JOINED_ARTICLES:
         if text.startswith(article) and len(text) > len(article) + 1:
             return text[len(article):]
     return text
@@ -200,6 +222,8 @@ def _strip_article(text: str) -> str:
 
 def _join_compounds(texts: list[str]) -> list[str]:
     """Join Abd-/Abu- prefixes and -ullah/-uddin suffixes to their names; drop free-standing articles."""
+    if len(texts) >= 2 and (texts[-1] in _ABD_PREFIXES or texts[-1] in _ABU_PREFIXES) and texts[0] not in _ABD_PREFIXES | _ABU_PREFIXES:
+        texts = [texts[-1], *texts[:-1]]  # the name was rotated, family name first: "Ghafur Sundus Abd" is Abd al-Ghafur Sundus
     out: list[str] = []
     i = 0
     while i < len(texts):
@@ -302,7 +326,7 @@ def _prepare(name: str, name_type: NameType) -> str:
 @lru_cache(maxsize=100_000)
 def analyze_name(name: str, name_type: NameType = NameType.ANY) -> AnalyzedName:
     """Analyse one name string. Cached: screening sees the same names again and again."""
-    raws = [t for t in _SPLIT.split(_prepare(name, name_type)) if t]
+    raws = split_token(_prepare(name, name_type))
     texts = [token_ascii(t) for t in raws]
     kept = [(t, r) for t, r in zip(texts, raws, strict=True) if t]
     if name_type is NameType.ORGANIZATION:
@@ -366,7 +390,7 @@ def role_map(given: list[str], family: list[str], middle: list[str], patronymic:
     roles: dict[str, Role] = {}
     for values, role in ((given, Role.GIVEN), (middle, Role.MIDDLE), (patronymic, Role.PATRONYMIC), (family, Role.FAMILY)):
         for value in values:
-            for token in _SPLIT.split(value):
+            for token in split_token(value):
                 text = token_ascii(token)
                 if text:
                     roles[text] = role

@@ -31,6 +31,7 @@ _WAW = "و"
 _YEH = ("ي", "ی")
 _ALIF = ("ا", "أ", "إ", "آ")
 _ARABIC_ARTICLE = "ال"
+_BEFORE_VOWEL = (*_ALIF, "ة", "ى", _WAW, *_YEH)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Digits written for look-alike letters inside a word ("Ig0r Sech1n"); codes such as "AR16" keep theirs.
 _LOOKALIKE_DIGITS = re.compile(r"(?<=[a-z])[013457](?=[a-z])")
@@ -46,17 +47,20 @@ def _arabic_to_latin(token: str) -> str:
         return "allah"
     if token.startswith(_ARABIC_ARTICLE) and len(token) > 3:
         token = token[2:]
-    if token.endswith(_HEH) and len(token) > 1:
-        token = token[:-1] + "ة"  # a final heh after a consonant is mostly the vowel (Persian zadeh, Arabic Taha)
+    if token.endswith(_HEH) and len(token) == 2:
+        return _ARABIC_LETTERS.get(token[0], token[0]) + "aha"  # two consonants, short vowels unwritten: طه Taha
+    if token.endswith(_HEH) and len(token) > 2:
+        token = token[:-1] + "ة"  # a final heh after a consonant is mostly the vowel (Persian zadeh)
     out: list[str] = []
     for i, char in enumerate(token):
         if char == _SHADDA:
             if out:
                 out.append(out[-1][-1:])
         elif char == _WAW or char in _YEH:
-            # A consonant at the start or beside an alif (Marwan, Zawahiri), else a long vowel.
-            beside_alif = token[i + 1 : i + 2] in _ALIF or token[i - 1 : i] in _ALIF
-            if i == 0 or beside_alif:
+            # A consonant at the start, beside an alif (Marwan, Zawahiri) or before another vowel
+            # letter (Slewa, Aweys), else a long vowel.
+            beside_vowel = token[i + 1 : i + 2] in _BEFORE_VOWEL or token[i - 1 : i] in _ALIF
+            if i == 0 or beside_vowel:
                 out.append("w" if char == _WAW else "y")
             else:
                 out.append("u" if char == _WAW else "i")
