@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, and_, insert, select, update
 
+from nexus.errors import InvalidInput, NotFound
 from nexus.model.statements import batch_context, statement_values
 from nexus.sources.base import Record, RecordError
 from nexus.store import Store, utc_now
@@ -29,7 +30,7 @@ from nexus.store.writer import upsert_values
 BATCH_STATEMENTS = 50_000
 
 
-class IngestFailed(Exception):
+class IngestFailed(InvalidInput):
     def __init__(self, errors: list[RecordError]):
         self.errors = errors
         super().__init__(f"{len(errors)} bad record(s); first: {errors[0]}")
@@ -69,7 +70,7 @@ def ingest(
 ) -> IngestResult:
     registered = store.get_source(source)
     if registered is None:
-        raise KeyError(f"source {source!r} is not registered")
+        raise NotFound(f"source {source!r} is not registered")
     labels = store.source_labels(registered)
     sha = file_sha256(path)
 

@@ -8,8 +8,13 @@ with `nexus tokens create`) and may say why (`X-Nexus-Purpose`); the token's sco
 only narrow its owner's rights, and every read is audited by the service layer.
 Endpoints (OpenAPI at /docs):
 
-- POST /screen             one query: name and optional birth_date, nationality, gender, document, schema
-- POST /screen/judgements  confirm, dismiss (with a reason) or mark unsure a hit
+- POST /screen                one query: name and optional birth_date, nationality, gender, document, schema;
+                               `alerts: true` raises its hits as alerts
+- GET  /alerts                 alerts the caller may see (kind, state, min_score, entity filters)
+- GET  /alerts/{id}            one alert: explanation, evidence, review history
+- POST /alerts/{id}/review     confirm, dismiss (with a reason), mark unsure, escalate or re-open
+
+Domain errors map to 401/403/404/409/422/503 (nexus.errors); anything else is a 500.
 """
 
 from nexus.api.app import create_app

@@ -1,16 +1,14 @@
-"""The FastAPI application: routers, the shared store and the errors every domain raises."""
+"""The FastAPI application: routers, the shared store and the mapping of domain errors to HTTP."""
 
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from nexus.api.routers import screening
-from nexus.security.auth import AuthenticationFailed
-from nexus.security.policy import AccessDenied
+from nexus.api.routers import alerts, screening
+from nexus.errors import NexusError, Unauthenticated
 from nexus.service.screening import IndexCache
-from nexus.service.workspace import open_store
-from nexus.store import Store
+from nexus.service.workspace import Store, open_store
 
 
 def create_app(store: Store | None = None) -> FastAPI:
@@ -28,21 +26,12 @@ def create_app(store: Store | None = None) -> FastAPI:
     app.state.store = store
     app.state.indexes = IndexCache()
     app.include_router(screening.router)
+    app.include_router(alerts.router)
 
-    @app.exception_handler(AuthenticationFailed)
-    async def unauthenticated(request: Request, exc: AuthenticationFailed) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-
-    @app.exception_handler(AccessDenied)
-    async def forbidden(request: Request, exc: AccessDenied) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=403)
-
-    @app.exception_handler(ValueError)
-    async def invalid(request: Request, exc: ValueError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
-    @app.exception_handler(KeyError)
-    async def unknown(request: Request, exc: KeyError) -> JSONResponse:
-        return JSONResponse({"detail": exc.args[0] if exc.args else str(exc)}, status_code=404)
+    # Only domain errors are the caller's: anything else is a bug, a 500 with its traceback in the log.
+    @app.exception_handler(NexusError)
+    async def refused(request: Request, exc: NexusError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
 
     return app

@@ -4,10 +4,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from nexus.security import tokens
-from nexus.security.auth import AuthenticationFailed
-from nexus.security.viewer import Viewer
-from nexus.store import Store
+from nexus.errors import Unauthenticated
+from nexus.service.identity import Viewer, viewer_for_token
+from nexus.service.workspace import Store
 
 
 def get_store(request: Request) -> Store:
@@ -22,8 +21,8 @@ def get_viewer(
     """The token's owner, narrowed to its scopes; the use of the token is audited."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationFailed("an API token is required: Authorization: Bearer <token> (nexus tokens create)")
-    return tokens.viewer_for_token(store, token, x_nexus_purpose)
+        raise Unauthenticated("an API token is required: Authorization: Bearer <token> (nexus tokens create)")
+    return viewer_for_token(store, token, x_nexus_purpose)
 
 
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -4,12 +4,9 @@ import sys
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import OperationalError
 
-from nexus.cli import data, demo, ingest, resolve, screen, security, serve
-from nexus.ingest import IngestFailed
-from nexus.security.policy import AccessDenied
-from nexus.sources import SourceError
+from nexus.cli import alerts, data, demo, ingest, resolve, screen, security, serve
+from nexus.errors import NexusError, Unavailable
 
 app = typer.Typer(
     name="nexus",
@@ -23,6 +20,7 @@ data.register(app)
 demo.register(app)
 security.register(app)
 screen.register(app)
+alerts.register(app)
 resolve.register(app)
 serve.register(app)
 
@@ -30,14 +28,12 @@ err = Console(stderr=True)
 
 
 def main() -> None:
+    """Run the command; a refusal the user can act on is one line on stderr and a non-zero exit."""
     try:
         app()
-    except (SourceError, AccessDenied, IngestFailed, ValueError, KeyError, FileNotFoundError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        err.print(f"[red]error:[/red] {message}", highlight=False)
-        sys.exit(1)
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
-        err.print(f"[red]error:[/red] the database is unavailable ({reason}); retry when it is back",
-                  highlight=False, soft_wrap=True)
+    except Unavailable as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(3)
+    except (NexusError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)

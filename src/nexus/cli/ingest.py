@@ -9,14 +9,8 @@ from rich.table import Table
 
 from nexus.cli.context import current_viewer
 from nexus.config import load_settings
-from nexus.ingest import IngestResult, ingest
-from nexus.model.labels import Classification, Labels
-from nexus.security import audit
-from nexus.security.policy import require
+from nexus.service.ingest import FORMATS, IngestResult, LabelChanges, ingest_file, list_sources
 from nexus.service.workspace import open_store
-from nexus.sources import FORMATS, get_format
-from nexus.sources.limits import check_file
-from nexus.store import Store
 
 console = Console()
 
@@ -49,43 +43,24 @@ def ingest_command(
     warrant: str | None = typer.Option(None, help="warrant or authorization it was collected under"),
     legal_basis: str | None = typer.Option(None, help="legal basis for holding it"),
     retention_days: int | None = typer.Option(None, help="retention period in days"),
-    is_list: bool | None = typer.Option(None, "--list/--not-list", help="a screening list (sanctions, watchlist)"),
+    is_list: bool | None = typer.Option(
+        None, "--list/--not-list",
+        help="a screening list (sanctions, watchlist) [new source: yes for list formats such as un-sc]"),
     strict: bool = typer.Option(False, help="load nothing if any record is bad"),
     partial: bool = typer.Option(False, help="a delta: do not retire what the file lacks"),
     force: bool = typer.Option(False, help="re-read a file already loaded unchanged"),
 ) -> None:
     """Load a file into the statement store (idempotent, resumable)."""
-    check_file(path)
-    reader = get_format(format)
     store = open_store()
     viewer = current_viewer(store, purpose="ingest")
-    require(viewer, "ingest")
-    existing = store.get_source(source)
-    labels = store.source_labels(existing) if existing else Labels(agency="LOCAL")
-    labels = labels.with_overrides(
-        agency=agency,
-        classification=Classification.parse(classification) if classification else None,
-        releasable_to=tuple(x.strip() for x in releasable_to.split(",") if x.strip()) if releasable_to else None,
-        compartment=compartment,
-        orcon=orcon,
-        warrant=warrant,
-        legal_basis=legal_basis,
-    )
-    store.register_source(
-        source,
-        format,
-        labels,
-        retention_days=retention_days if retention_days is not None else (existing or {}).get("retention_days"),
-        is_list=is_list if is_list is not None else bool((existing or {}).get("is_list")),
-    )
-    options = {"mapping": mapping} if mapping else {}
+    labels = LabelChanges(agency, classification, releasable_to, compartment, orcon, warrant, legal_basis)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task(f"ingesting {path.name}")
-        result = ingest(
-            store, source, path, reader.read(path, **options), strict=strict, partial=partial, force=force,
+        result = ingest_file(
+            store, viewer, format, path, source, labels, mapping=mapping, retention_days=retention_days,
+            is_list=is_list, strict=strict, partial=partial, force=force,
             progress=lambda n: bar.update(task, description=f"ingesting {path.name}: {n:,} records"),
         )
-    audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": format}, [])
     _report(result)
 
 
@@ -106,11 +81,10 @@ def _report(result: IngestResult) -> None:
 
 def sources_command() -> None:
     """List the registered sources with their labels."""
-    store: Store = open_store()
-    current_viewer(store)
+    store = open_store()
     table = Table("name", "format", "agency", "classification", "releasable to", "caveats", "list")
-    for s in store.list_sources():
+    for s in list_sources(store, current_viewer(store)):
         caveats = ", ".join(x for x in ("ORCON" if s["orcon"] else "", s["compartment"] or "", s["warrant"] or "") if x)
-        table.add_row(s["name"], s["format"], s["agency"], Classification(s["classification"]).name,
+        table.add_row(s["name"], s["format"], s["agency"], s["classification"],
                       s["releasable_to"], caveats, "yes" if s["is_list"] else "")
     console.print(table)

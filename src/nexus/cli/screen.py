@@ -1,25 +1,27 @@
-"""`nexus screen` and `nexus judge-hit`: watchlist and sanctions screening."""
+"""`nexus screen` and `nexus judge-hit`: watchlist and sanctions screening.
+
+Without --input, screen every person record the workspace holds: each hit is raised as
+an alert (`nexus alerts`). With --input, screen a file of names to a CSV of hits; with
+--alerts those hits are raised as alerts too.
+"""
 
 import csv
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from nexus.cli.alerts import alerts_table
 from nexus.cli.context import current_viewer
-from nexus.screen import SCREEN_THRESHOLD
-from nexus.screen.query import QUERY_FIELDS
-from nexus.service.screening import DECISIONS, judge_hit, screen
+from nexus.service.alerts import DECISIONS
+from nexus.service.screening import SCREEN_THRESHOLD, judge_hit, read_queries, screen, screen_holdings
 from nexus.service.workspace import open_store
-from nexus.sources import SourceError
-from nexus.sources.limits import check_file
 
 console = Console(stderr=True)
 OUTPUT_COLUMNS = ("query_id", "entity_id", "score", "caption", "explanation")
 DETAIL_COLUMNS = ("query_key", "fingerprint", "source", "schema")
+ALERT_COLUMNS = ("alert_id", "alert_state")
 
 
 def register(app: typer.Typer) -> None:
@@ -27,36 +29,48 @@ def register(app: typer.Typer) -> None:
     app.command("judge-hit")(judge_command)
 
 
-def read_queries(path: Path) -> pa.Table:
-    check_file(path)
-    try:
-        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in QUERY_FIELDS}, strings_can_be_null=True))
-    except pa.ArrowInvalid as exc:
-        raise SourceError(f"{path}: {exc}") from None
-    missing = [c for c in ("id", "name") if c not in table.column_names]
-    if missing:
-        raise SourceError(f"{path}: missing column(s) {', '.join(missing)} (needs id,name[,birth_date,nationality,gender,document,schema])")
-    return table.select([c for c in QUERY_FIELDS if c in table.column_names])
-
-
 def screen_command(
-    input: Path = typer.Option(..., "--input", "-i", help="CSV with id,name[,birth_date,nationality,gender,document,schema]"),
-    output: Path = typer.Option(..., "--output", "-o", help="CSV of hits to write"),
+    input: Path | None = typer.Option(None, "--input", "-i", help="CSV with id,name[,birth_date,nationality,gender,document,schema] [the records the workspace holds]"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="CSV of hits to write (required with --input)"),
     threshold: float = typer.Option(SCREEN_THRESHOLD, help="lowest score reported"),
     lists: list[str] = typer.Option([], "--list", help="screen against these list sources only (repeatable)"),
     details: bool = typer.Option(False, help="also write query_key, fingerprint, source, schema (for judge-hit)"),
+    alerts: bool = typer.Option(False, "--alerts", help="with --input: also raise the hits as alerts to review"),
     purpose: str = typer.Option("screening", help="why (recorded in the audit trail)"),
 ) -> None:
     """Screen names against every sanctions list and watchlist in the workspace."""
-    queries = read_queries(input)
+    if input is not None and output is None:
+        raise typer.BadParameter("--output is required with --input", param_hint="--output")
+    queries = read_queries(input) if input is not None else None
     store = open_store()
     viewer = current_viewer(store, purpose)
     columns = (TextColumn("screening"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("screening", total=queries.num_rows)
-        hits = screen(store, viewer, queries, threshold, lists or None, progress=lambda done: bar.advance(task, done))
-    columns = OUTPUT_COLUMNS + (DETAIL_COLUMNS if details else ())
+        task = bar.add_task("screening", total=queries.num_rows if queries is not None else None)
+
+        def advance(done: int) -> None:
+            bar.advance(task, done)
+
+        if queries is None:
+            queries, hits = screen_holdings(store, viewer, threshold, lists or None, progress=advance)
+        else:
+            hits = screen(store, viewer, queries, threshold, lists or None, progress=advance, alerts=alerts)
+    raised = input is None or alerts
+    if output is not None:
+        write_hits(hits, output, OUTPUT_COLUMNS + (DETAIL_COLUMNS if details else ()) + (ALERT_COLUMNS if raised else ()))
+    matched = len(set(hits.column("query_id").to_pylist()))
+    console.print(f"{queries.num_rows:,} names screened: {hits.num_rows:,} hits for {matched:,} names"
+                  + (f" → {output}" if output else ""))
+    if raised and hits.num_rows:
+        states = hits.column("alert_state").to_pylist()
+        console.print("alerts: " + ", ".join(f"{states.count(s):,} {s}" for s in sorted(set(states))))
+        top = hits.sort_by([("score", "descending")]).slice(0, 10).to_pylist()
+        Console().print(alerts_table([{"id": h["alert_id"], "kind": "screening", "state": h["alert_state"],
+                                       "score": h["score"], "title": f"{h['query_id']} ↔ {h['caption']} ({h['source']})"}
+                                      for h in top]))
+
+
+def write_hits(hits, output: Path, columns: tuple[str, ...]) -> None:
     tmp = output.with_name(output.name + ".part")
     with tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -68,8 +82,6 @@ def screen_command(
             row[score] = f"{row[score]:.4f}"
             writer.writerow(row)
     tmp.replace(output)
-    matched = len(set(hits.column("query_id").to_pylist()))
-    console.print(f"{queries.num_rows:,} names screened: {hits.num_rows:,} hits for {matched:,} names → {output}")
 
 
 def judge_command(
@@ -79,7 +91,8 @@ def judge_command(
     decision: str = typer.Option(..., help=f"one of {', '.join(DECISIONS)}"),
     reason: str | None = typer.Option(None, help="why (required to dismiss)"),
 ) -> None:
-    """Confirm, dismiss or mark unsure a screening hit; a dismissed hit is not raised again."""
+    """Review the alert a file screening raised (screen --alerts --details), by the hit's identity.
+    The same as `nexus alerts review`; a dismissed hit is not raised again until its data changes."""
     store = open_store()
-    judge_hit(store, current_viewer(store, "screening"), query_key, entity_id, fingerprint, decision, reason)
-    console.print(f"{decision}: {entity_id} for query {query_key}")
+    alert = judge_hit(store, current_viewer(store, "screening"), query_key, entity_id, fingerprint, decision, reason)
+    console.print(f"alert {alert['id']} {decision}: {entity_id} for query {query_key}")

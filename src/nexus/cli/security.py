@@ -2,8 +2,6 @@
 
 import json
 import sys
-from collections.abc import Callable
-from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -11,14 +9,10 @@ from rich.table import Table
 
 from nexus.cli.context import current_viewer
 from nexus.config import load_settings
-from nexus.model.labels import Classification
-from nexus.security import audit, auth, sessions, tokens, users, warrants
-from nexus.security.policy import require
+from nexus.service import accounts, identity, oversight
 from nexus.service.workspace import open_store
-from nexus.store import Store
 
 console = Console()
-T = TypeVar("T")
 users_app = typer.Typer(help="User accounts (administrators).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for programs.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail: verify it, search it (oversight).", no_args_is_help=True)
@@ -51,22 +45,13 @@ def login(
 ) -> None:
     """Log in: the session lasts 8 hours, kept in NEXUS_HOME/session (mode 0600)."""
     store = open_store()
-    auth.authenticate(store, username, read_secret("Password"), code)
-    token, expires = sessions.open_session(store, username)
-    path = sessions.save_token(load_settings().home, token)
+    expires, path = identity.login(store, load_settings().home, username, read_secret("Password"), code)
     console.print(f"logged in as {username} until {expires[:16]} UTC (session in {path})")
 
 
 def logout() -> None:
     """End the login session."""
-    home = load_settings().home
-    token = sessions.load_token(home)
-    if token:
-        store = open_store()
-        viewer = users.viewer_for(store, sessions.session_user(store, token))
-        sessions.close_session(store, token)
-        audit.log_event(store, viewer, "logout", {})
-    sessions.forget_token(home)
+    identity.logout(open_store(), load_settings().home)
     console.print("logged out")
 
 
@@ -94,11 +79,8 @@ def users_create(
     """Create a user; the password comes from a prompt (or stdin when not a terminal)."""
     store = open_store()
     admin = current_viewer(store)
-    require(admin, "users.manage")
-    password_hash = auth.hash_password(read_secret("Password", confirm=True))
-    users.create_user(store, username, agency, role, Classification.parse(clearance), compartment, password_hash)
-    audit.log_event(store, admin, "users.create", {"user": username, "agency": agency, "roles": sorted(role),
-                                                    "clearance": clearance, "compartments": sorted(compartment)})
+    accounts.create_user(store, admin, username, agency, role, clearance, compartment,
+                         read_secret("Password", confirm=True))
     console.print(f"created {username}")
 
 
@@ -106,31 +88,19 @@ def users_create(
 def users_list() -> None:
     """List users with their agency, roles, clearance and state."""
     store = open_store()
-    admin = current_viewer(store)
-    require(admin, "users.manage")
     table = Table("user", "agency", "roles", "clearance", "compartments", "TOTP", "state")
-    for u in users.list_users(store):
+    for u in accounts.list_users(store, current_viewer(store)):
         state = "disabled" if u["disabled"] else (f"locked until {u['locked_until'][:16]}" if u["locked_until"] else "active")
-        table.add_row(u["username"], u["agency"], u["roles"], Classification(u["clearance"]).name,
+        table.add_row(u["username"], u["agency"], u["roles"], u["clearance"],
                       u["compartments"], "yes" if u["totp_secret"] else "", state)
     console.print(table)
-    audit.log_event(store, admin, "users.list", {})
-
-
-def _admin_change(username: str, action: str, change: Callable[[Store], T]) -> T:
-    """Run one administrative change to a user account, audited."""
-    store = open_store()
-    admin = current_viewer(store)
-    require(admin, "users.manage")
-    result = change(store)
-    audit.log_event(store, admin, action, {"user": username})
-    return result
 
 
 @users_app.command("totp")
 def users_totp(username: str = typer.Argument(...)) -> None:
     """Enrol (or re-enrol) a TOTP second factor; prints the provisioning URI."""
-    uri = _admin_change(username, "users.totp", lambda store: auth.enrol_totp(store, username))
+    store = open_store()
+    uri = accounts.enrol_totp(store, current_viewer(store), username)
     console.print(uri, highlight=False, soft_wrap=True)
 
 
@@ -138,21 +108,24 @@ def users_totp(username: str = typer.Argument(...)) -> None:
 def users_passwd(username: str = typer.Argument(...)) -> None:
     """Set a user's password (prompt, or stdin when not a terminal)."""
     password = read_secret("New password", confirm=True)
-    _admin_change(username, "users.passwd", lambda store: auth.set_password(store, username, password))
+    store = open_store()
+    accounts.set_password(store, current_viewer(store), username, password)
     console.print(f"password set for {username}")
 
 
 @users_app.command("unlock")
 def users_unlock(username: str = typer.Argument(...)) -> None:
     """Clear a lockout after repeated failed logins."""
-    _admin_change(username, "users.unlock", lambda store: auth.unlock(store, username))
+    store = open_store()
+    accounts.unlock(store, current_viewer(store), username)
     console.print(f"unlocked {username}")
 
 
 @users_app.command("disable")
 def users_disable(username: str = typer.Argument(...)) -> None:
     """Disable an account (it can no longer log in or use tokens)."""
-    _admin_change(username, "users.disable", lambda store: users.update_user(store, username, disabled=True))
+    store = open_store()
+    accounts.disable(store, current_viewer(store), username)
     console.print(f"disabled {username}")
 
 
@@ -168,7 +141,7 @@ def tokens_create(
     """Create an API token; it is printed once and stored only as a hash."""
     store = open_store()
     viewer = current_viewer(store)
-    token = tokens.create_token(store, viewer, user or viewer.user, tokens.parse_scopes(scope), expires_days or None)
+    token = accounts.create_token(store, viewer, user or viewer.user, scope, expires_days or None)
     print(token)
 
 
@@ -177,10 +150,8 @@ def tokens_list(user: str | None = typer.Option(None, "--user", help="whose toke
     """List API tokens (never their secrets)."""
     store = open_store()
     viewer = current_viewer(store)
-    if user and user != viewer.user:
-        require(viewer, "users.manage")
     table = Table("id", "user", "scopes", "created", "expires", "revoked")
-    for t in tokens.list_tokens(store, user or viewer.user):
+    for t in accounts.list_tokens(store, viewer, user or viewer.user):
         table.add_row(t["id"], t["username"], t["scopes"], t["created_at"][:16], (t["expires_at"] or "never")[:16],
                       (t["revoked_at"] or "")[:16])
     console.print(table)
@@ -190,7 +161,7 @@ def tokens_list(user: str | None = typer.Option(None, "--user", help="whose toke
 def tokens_revoke(token_id: str = typer.Argument(...)) -> None:
     """Revoke an API token at once."""
     store = open_store()
-    tokens.revoke_token(store, current_viewer(store), token_id)
+    accounts.revoke_token(store, current_viewer(store), token_id)
     console.print(f"revoked {token_id}")
 
 
@@ -201,10 +172,7 @@ def tokens_revoke(token_id: str = typer.Argument(...)) -> None:
 def audit_verify() -> None:
     """Check the hash chain, its head and the anchor file; exit 1 naming the first bad record."""
     store = open_store()
-    viewer = current_viewer(store)
-    require(viewer, "audit.verify")
-    report = audit.verify_chain(store)
-    audit.log_event(store, viewer, "audit.verify", {}, outcome="ok" if report.ok else "failed")
+    report = oversight.verify_audit(store, current_viewer(store))
     if not report.ok:
         Console(stderr=True).print(f"[red]{report}[/red]", highlight=False)
         raise typer.Exit(1)
@@ -223,7 +191,7 @@ def audit_search(
 ) -> None:
     """Search the audit trail (oversight role; read-only)."""
     store = open_store()
-    rows = audit.search_audit(store, current_viewer(store), user=user, action=action, since=since, until=until,
+    rows = oversight.search_audit(store, current_viewer(store), user=user, action=action, since=since, until=until,
                               entity_id=entity, limit=limit)
     if as_json:
         for row in rows:
@@ -251,7 +219,7 @@ def warrants_add(
 ) -> None:
     """Register a warrant."""
     store = open_store()
-    warrants.add_warrant(store, current_viewer(store), warrant_id, agency=agency, kind=kind, expires_at=expires,
+    oversight.add_warrant(store, current_viewer(store), warrant_id, agency=agency, kind=kind, expires_at=expires,
                          allowed_uses=allowed_use, issued_at=issued, description=description)
     console.print(f"added warrant {warrant_id}")
 
@@ -260,7 +228,7 @@ def warrants_add(
 def warrants_revoke(warrant_id: str = typer.Argument(...)) -> None:
     """Revoke a warrant: its statements are then served only for its allowed uses."""
     store = open_store()
-    warrants.revoke_warrant(store, current_viewer(store), warrant_id)
+    oversight.revoke_warrant(store, current_viewer(store), warrant_id)
     console.print(f"revoked warrant {warrant_id}")
 
 
@@ -269,7 +237,7 @@ def warrants_list() -> None:
     """List warrants and their state."""
     store = open_store()
     table = Table("id", "agency", "kind", "issued", "expires", "revoked", "allowed uses")
-    for w in warrants.list_warrants(store, current_viewer(store)):
+    for w in oversight.list_warrants(store, current_viewer(store)):
         table.add_row(w["id"], w["agency"], w["kind"], w["issued_at"][:16], w["expires_at"][:16],
                       (w["revoked_at"] or "")[:16], w["allowed_uses"])
     console.print(table)

@@ -1,7 +1,8 @@
 """Entity resolution as a service action: run it over a snapshot, judge pairs, audit both.
 
-Resolution runs over all data (it decides which records are the same entity, not who
-sees them); reads stay filtered per viewer because every statement keeps its labels.
+Resolution runs over every statement (it decides which records are the same entity,
+not who sees them: `EVERY_STATEMENT`); reads stay filtered per viewer because every
+statement keeps its labels.
 """
 
 import tempfile
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from nexus.engine import take_snapshot
-from nexus.resolve import Resolution, SparkBackend, judge, load_judgements, resolve, write_resolution
+from nexus.engine import EVERY_STATEMENT, open_engine, take_snapshot
+from nexus.resolve import Resolution, judge, load_judgements, resolve, write_resolution
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
@@ -20,12 +21,16 @@ DECISIONS = ("same", "not_same", "unsure")
 
 
 def resolve_store(store: Store, viewer: Viewer, engine: str = "duckdb", snapshot_dir: Path | None = None) -> Resolution:
-    """Resolve people and organisations across every source; write canonical ids back."""
+    """Resolve people and organisations across every source; write canonical ids back.
+
+    Raises ``EngineError`` when the engine cannot finish (out of memory, for one).
+    """
     require(viewer, "resolve")
     with tempfile.TemporaryDirectory(dir=snapshot_dir) as tmp:
         snapshot = take_snapshot(store, Path(tmp))
-        backend = SparkBackend() if engine == "spark" else None
-        resolution = resolve(snapshot.statements, load_judgements(store), backend=backend)
+        with open_engine(engine, workdir=Path(tmp)) as session:
+            session.use_snapshot(snapshot, EVERY_STATEMENT)
+            resolution = resolve(None, load_judgements(store), engine=session)
     changed = write_resolution(store, resolution)
     audit.log_event(
         store, viewer, "resolve",

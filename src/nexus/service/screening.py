@@ -175,14 +175,19 @@ def screen(
 
 
 def screen_holdings(
-    store: Store, viewer: Viewer, threshold: float = SCREEN_THRESHOLD, progress: Callable[[int], None] | None = None
+    store: Store,
+    viewer: Viewer,
+    threshold: float = SCREEN_THRESHOLD,
+    lists: Iterable[str] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """Screen every person record the viewer may see outside the lists; each hit becomes an alert.
     Returns the queries and the hits."""
     require(viewer, "screen")
-    index = build_index(store, viewer)
+    index = build_index(store, viewer, lists)
     queries = holdings_queries(store, viewer)
-    return queries, screen(store, viewer, queries, threshold, index=index, progress=progress, alerts=True, holdings=True)
+    hits = screen(store, viewer, queries, threshold, lists, index, progress=progress, alerts=True, holdings=True)
+    return queries, hits
 
 
 def _check_queries(queries: pa.Table) -> None:

@@ -4,6 +4,8 @@ from nexus.config import load_settings
 from nexus.security import anchor
 from nexus.store import Store
 
+__all__ = ["Store", "open_store"]
+
 ANCHOR_FILE = "audit.anchor"
 
 

@@ -7,8 +7,32 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import OperationalError
+
+from nexus.errors import Unavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseUnavailable(Unavailable, OperationalError):
+    """The database cannot be reached. Still an OperationalError, so SQLAlchemy's pool and callers treat it as one."""
+
+    def __init__(self, error: OperationalError):
+        OperationalError.__init__(self, error.statement, error.params, error.orig,
+                                  connection_invalidated=error.connection_invalidated)
+
+    def __str__(self) -> str:
+        text = str(self.orig).strip()
+        reason = text.splitlines()[0] if text else type(self.orig).__name__
+        return f"the database is unavailable ({reason}); retry when it is back"
+
+
+def _unavailable(context: ExceptionContext) -> None:
+    error = context.sqlalchemy_exception
+    lost = context.is_disconnect or context.connection is None
+    if isinstance(error, OperationalError) and lost and not context.is_pre_ping:
+        raise DatabaseUnavailable(error) from context.original_exception
 
 
 def make_engine(url: str) -> Engine:
@@ -23,7 +47,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "handle_error", _unavailable)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -1,13 +1,10 @@
-"""Screening one query against the lists the caller may see, and judging its hits."""
+"""Screening one query against the lists the caller may see."""
 
-import pyarrow as pa
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from nexus.api.deps import StoreDep, ViewerDep
-from nexus.screen import SCREEN_THRESHOLD
-from nexus.screen.query import QUERY_FIELDS
-from nexus.service.screening import DECISIONS, judge_hit, screen
+from nexus.service.screening import SCREEN_THRESHOLD, query_table, screen
 
 router = APIRouter(prefix="/screen", tags=["screening"])
 
@@ -22,6 +19,7 @@ class ScreenRequest(BaseModel):
     threshold: float = Field(SCREEN_THRESHOLD, ge=0.0, le=1.0)
     limit: int = Field(10, ge=1, le=100)
     lists: list[str] | None = Field(None, description="list sources to screen against (default: all)")
+    alerts: bool = Field(False, description="raise each hit as an alert to review (GET /alerts)")
 
 
 class ScreenHit(BaseModel):
@@ -33,6 +31,8 @@ class ScreenHit(BaseModel):
     source: str
     explanation: str
     fingerprint: str
+    alert_id: int | None = Field(None, description="the alert raised for this hit, when asked for")
+    alert_state: str | None = None
 
 
 class ScreenResponse(BaseModel):
@@ -40,28 +40,14 @@ class ScreenResponse(BaseModel):
     hits: list[ScreenHit]
 
 
-class HitJudgement(BaseModel):
-    query_key: str
-    entity_id: str
-    fingerprint: str
-    decision: str = Field(examples=list(DECISIONS))
-    reason: str | None = None
-
-
 @router.post("", response_model=ScreenResponse, response_model_by_alias=True)
 def screen_query(body: ScreenRequest, request: Request, store: StoreDep, viewer: ViewerDep) -> ScreenResponse:
-    """Hits for one query, best first, each with its score, explanation and the fingerprint to judge it by."""
+    """Hits for one query, best first, each with its score and explanation; review them as alerts
+    (`alerts: true`, then POST /alerts/{id}/review)."""
     index = request.app.state.indexes.get(store, viewer, body.lists)
-    fields = body.model_dump(by_alias=True)
-    query = pa.table({name: pa.array([fields.get(name)], pa.string()) for name in QUERY_FIELDS if name != "id"})
-    hits = screen(store, viewer, query, body.threshold, body.lists, index, body.limit).to_pylist()
+    query = query_table(body.model_dump(by_alias=True))
+    hits = screen(store, viewer, query, body.threshold, body.lists, index, body.limit, alerts=body.alerts).to_pylist()
     return ScreenResponse(
         query_key=hits[0]["query_key"] if hits else None,
         hits=[ScreenHit.model_validate(hit) for hit in hits],
     )
-
-
-@router.post("/judgements", status_code=status.HTTP_204_NO_CONTENT)
-def judge(body: HitJudgement, store: StoreDep, viewer: ViewerDep) -> None:
-    """Record a decision on a hit; a dismissed hit is not raised again for that query until the listed data changes."""
-    judge_hit(store, viewer, body.query_key, body.entity_id, body.fingerprint, body.decision, body.reason)

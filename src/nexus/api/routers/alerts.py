@@ -1,0 +1,81 @@
+"""The alert review queue: list, show and review the alerts the caller may see."""
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from nexus.api.deps import StoreDep, ViewerDep
+from nexus.model.alerts import STATES
+from nexus.service.alerts import DECISIONS, get_alert, list_alerts, review_alert
+
+router = APIRouter(prefix="/alerts", tags=["alerts"])
+
+
+class AlertLabels(BaseModel):
+    classification: str
+    releasable_to: str
+    compartments: str
+    orcon: bool
+    warrants: str
+
+
+class Alert(BaseModel):
+    id: int
+    kind: str
+    title: str
+    score: float | None
+    state: str = Field(examples=list(STATES))
+    subject: str
+    fingerprint: str
+    first_raised: str
+    last_raised: str
+    raised_by: str
+    labels: AlertLabels
+
+
+class Review(BaseModel):
+    previous_state: str
+    state: str
+    reason: str | None
+    username: str
+    agency: str
+    at: str
+
+
+class AlertDetail(Alert):
+    explanation: dict[str, Any]
+    evidence: list[dict[str, Any]]
+    history: list[Review]
+
+
+class ReviewRequest(BaseModel):
+    decision: str = Field(examples=list(DECISIONS))
+    reason: str | None = Field(None, description="why; required to dismiss")
+    expected_state: str | None = Field(None, description="refuse (409) if someone changed the state meanwhile")
+
+
+@router.get("", response_model=list[Alert])
+def alerts(
+    store: StoreDep,
+    viewer: ViewerDep,
+    kind: str | None = None,
+    state: str | None = None,
+    min_score: float | None = None,
+    entity: str | None = Query(None, description="alerts citing this entity id"),
+    limit: int = Query(50, ge=1, le=1000),
+) -> list[dict]:
+    """Alerts the caller may see all the evidence of, best score first."""
+    return list_alerts(store, viewer, kind, state, min_score, entity, limit)
+
+
+@router.get("/{alert_id}", response_model=AlertDetail)
+def alert(alert_id: int, store: StoreDep, viewer: ViewerDep) -> dict:
+    """One alert with its structured explanation, the evidence it cites and its review history."""
+    return get_alert(store, viewer, alert_id)
+
+
+@router.post("/{alert_id}/review", response_model=Alert)
+def review(alert_id: int, body: ReviewRequest, store: StoreDep, viewer: ViewerDep) -> dict:
+    """Confirm, dismiss (with a reason), mark unsure, escalate or re-open an alert."""
+    return review_alert(store, viewer, alert_id, body.decision, body.reason, body.expected_state)

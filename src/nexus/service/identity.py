@@ -1,0 +1,55 @@
+"""Who is acting: an API token's owner, a login session's user, or the workspace's local owner.
+
+The API authenticates every request by token; the CLI acts as NEXUS_TOKEN's owner, the
+logged-in user (`nexus login`) or, on a laptop, the workspace's owner (`local`).
+"""
+
+from pathlib import Path
+
+from nexus.errors import Unauthenticated
+from nexus.model.labels import Classification
+from nexus.security import audit, auth, sessions, tokens, users
+from nexus.security.viewer import Viewer
+from nexus.store import Store
+
+__all__ = ["LOCAL_USER", "Viewer", "acting_viewer", "login", "logout", "viewer_for_token"]
+
+LOCAL_USER = "local"
+
+
+def viewer_for_token(store: Store, token: str, purpose: str = "") -> Viewer:
+    """The token's owner, narrowed to its scopes; every use of a token is audited."""
+    return tokens.viewer_for_token(store, token, purpose)
+
+
+def acting_viewer(
+    store: Store, home: Path, purpose: str = "", token: str | None = None, require_login: bool = False,
+    local_agency: str = "LOCAL",
+) -> Viewer:
+    """The token's owner, else the login session's user, else (unless login is required) the local owner."""
+    if token:
+        return tokens.viewer_for_token(store, token, purpose)
+    session = sessions.load_token(home)
+    if session:
+        return users.viewer_for(store, sessions.session_user(store, session), purpose)
+    if require_login:
+        raise Unauthenticated("log in first (`nexus login USERNAME`) or set NEXUS_TOKEN")
+    users.ensure_user(store, LOCAL_USER, agency=local_agency,
+                      roles=("analyst", "supervisor", "administrator", "oversight"), clearance=Classification.TOP_SECRET)
+    return users.viewer_for(store, LOCAL_USER, purpose)
+
+
+def login(store: Store, home: Path, username: str, password: str, code: str | None = None) -> tuple[str, Path]:
+    """Authenticate and open a session kept in `home`; returns when it expires and where it is kept."""
+    auth.authenticate(store, username, password, code)
+    token, expires = sessions.open_session(store, username)
+    return expires, sessions.save_token(home, token)
+
+
+def logout(store: Store, home: Path) -> None:
+    token = sessions.load_token(home)
+    if token:
+        viewer = users.viewer_for(store, sessions.session_user(store, token))
+        sessions.close_session(store, token)
+        audit.log_event(store, viewer, "logout", {})
+    sessions.forget_token(home)

@@ -1,0 +1,102 @@
+"""Loading a file as a service action: register its source with labels, ingest it, audit it.
+
+A format that is by nature a list (a sanctions list such as `un-sc`) registers its source
+as a list unless told otherwise, so screening sees it without a flag.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nexus.errors import InvalidInput
+from nexus.ingest import IngestResult, ingest
+from nexus.model.labels import Classification, Labels
+from nexus.security import audit
+from nexus.security.policy import require
+from nexus.security.viewer import Viewer
+from nexus.sources import FORMATS, SourceError, get_format
+from nexus.sources.limits import check_file
+from nexus.store import Store
+
+__all__ = ["FORMATS", "IngestResult", "LabelChanges", "format_is_list", "ingest_file", "list_sources"]
+
+
+@dataclass(frozen=True)
+class LabelChanges:
+    """Labels to set on the source; None keeps the registered value (or the default for a new source)."""
+
+    agency: str | None = None
+    classification: str | None = None
+    releasable_to: str | None = None  # comma-separated agencies; * = any
+    compartment: str | None = None
+    orcon: bool | None = None
+    warrant: str | None = None
+    legal_basis: str | None = None
+
+    def applied_to(self, labels: Labels) -> Labels:
+        return labels.with_overrides(
+            agency=self.agency,
+            classification=Classification.parse(self.classification) if self.classification else None,
+            releasable_to=tuple(x.strip() for x in self.releasable_to.split(",") if x.strip()) if self.releasable_to else None,
+            compartment=self.compartment, orcon=self.orcon, warrant=self.warrant, legal_basis=self.legal_basis,
+        )
+
+
+def format_is_list(format: str) -> bool:
+    """Whether sources in this format are lists to screen against unless registered otherwise."""
+    return bool(getattr(_reader(format), "is_list", False))
+
+
+def ingest_file(
+    store: Store,
+    viewer: Viewer,
+    format: str,
+    path: Path,
+    source: str,
+    labels: LabelChanges = LabelChanges(),
+    *,
+    mapping: Path | None = None,
+    retention_days: int | None = None,
+    is_list: bool | None = None,
+    strict: bool = False,
+    partial: bool = False,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> IngestResult:
+    """Register (or update) `source` and load `path` into it; `is_list` None keeps a registered source's
+    setting and gives a new one its format's default."""
+    require(viewer, "ingest")
+    reader = _reader(format)
+    try:
+        check_file(path)
+    except SourceError as exc:
+        raise InvalidInput(str(exc)) from None
+    existing = store.get_source(source)
+    if is_list is None:
+        is_list = bool(existing["is_list"]) if existing else format_is_list(format)
+    store.register_source(
+        source, format, labels.applied_to(store.source_labels(existing) if existing else Labels(agency="LOCAL")),
+        retention_days=retention_days if retention_days is not None else (existing or {}).get("retention_days"),
+        is_list=is_list,
+    )
+    try:
+        records = reader.read(path, **({"mapping": mapping} if mapping else {}))
+        result = ingest(store, source, path, records, strict=strict, partial=partial, force=force, progress=progress)
+    except SourceError as exc:
+        raise InvalidInput(str(exc)) from None
+    audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": format}, [])
+    return result
+
+
+def list_sources(store: Store, viewer: Viewer) -> list[dict]:
+    """The registered sources with their default labels and whether each is a list."""
+    sources = store.list_sources()
+    audit.log_event(store, viewer, "sources.list", {}, [s["name"] for s in sources])
+    return [s | {"classification": Classification(s["classification"]).name} for s in sources]
+
+
+def _reader(format: str):
+    try:
+        return get_format(format)
+    except SourceError as exc:
+        raise InvalidInput(str(exc)) from None
