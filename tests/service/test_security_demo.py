@@ -1,4 +1,4 @@
-from nexus.security.demo import security_demo
+from nexus.service.security_demo import security_demo
 
 
 def test_the_same_query_gives_each_agency_its_own_filtered_answer(store):
