@@ -177,8 +177,11 @@ def test_names_written_as_one_word_are_found_with_the_reason():
     index.add_entities("list-b", [person("makhlouf", "Rami Makhlouf")])
     hit = top(index, Query("Rami Makhlouff"))
     assert hit.entity_id == "makhlouf"
-    joined = screen_one(index, Query("RamiMakhlouf"))
-    assert joined and "written as one word" in joined[0].explanation
+    joined = screen_one(index, Query("Ramim Akhlouf"))
+    assert joined and "written as one word" in joined[0].explanation and joined[0].features[0].outcome == "one word"
+    # Split at its capitals, every part matches exactly: the parts decide, not the one-word form.
+    split = screen_one(index, Query("RamiMakhlouf"))
+    assert split and "written as one word" not in split[0].explanation and split[0].features[0].outcome == "parts"
 
 
 def test_a_person_query_does_not_hit_an_organisation_and_a_birth_date_makes_a_person():

@@ -9,10 +9,14 @@
     table = screen_batch(index, frame)      # id, name, birth_date, nationality, gender, document;
                                             # large batches run in one forked worker per CPU
 
-A hit's identity for analyst judgements is (query_key, entity_id, fingerprint).
+A hit's identity for analyst judgements is (query_key, entity_id, fingerprint). Its
+`features` explain it as data (`Feature`: name, birth_date, document, nationality, gender,
+each with score, weight and the values compared); a hit table stores them as JSON in the
+`features` column (`features_from_json`), and `render` turns one into a line of text.
 """
 
 from nexus.screen.evidence import NAME_CEILING, SCREEN_THRESHOLD
+from nexus.screen.explain import Feature, features_from_json, render
 from nexus.screen.index import ScreenIndex
 from nexus.screen.query import Query, query_key
 from nexus.screen.screen import HIT_SCHEMA, Hit, screen_batch, screen_one
@@ -21,10 +25,13 @@ __all__ = [
     "HIT_SCHEMA",
     "NAME_CEILING",
     "SCREEN_THRESHOLD",
+    "Feature",
     "Hit",
     "Query",
     "ScreenIndex",
+    "features_from_json",
     "query_key",
+    "render",
     "screen_batch",
     "screen_one",
 ]

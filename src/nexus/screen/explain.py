@@ -158,11 +158,16 @@ def name_features(
         matches.extend(PartMatch("", parts[p].text, 0.0, NONE) for j, p in enumerate(r_parts) if j not in matched)
         features.append(Feature(
             "name", round(float(name_scores[k]), 4), round(float(weights[k]), 4),
-            ONE_WORD if joined[k] >= name_scores[k] else "parts",
+            ONE_WORD if joined[k] >= name_scores[k] and not _all_exact(matches) else "parts",
             queries.column.originals[q_row], results.column.originals[r_row],
             listed_prop=listed_props[k], weak_alias=bool(weak[k]), parts=tuple(matches),
         ))
     return features
+
+
+def _all_exact(matches: list[PartMatch]) -> bool:
+    """Every part of both names matched exactly: the parts decided the score, whatever the one-word form says."""
+    return all(m.similarity == 1.0 and m.query and m.result for m in matches)
 
 
 def render(feature: Feature) -> str:
