@@ -1,4 +1,4 @@
-"""The screening endpoints over HTTP: tokens, scopes, clearance, judgements, audit (both databases)."""
+"""The screening endpoint over HTTP: tokens, scopes, clearance, hits as alerts, audit, no lists (both databases)."""
 
 import orjson
 import pytest
@@ -61,22 +61,30 @@ def test_hits_carry_score_explanation_and_respect_clearance(client, store):
 
 
 def test_a_dismissed_hit_is_not_raised_again(client, store):
-    headers = token_for(store, "ana", Classification.SECRET)
+    headers = token_for(store, "ana", Classification.SECRET, scopes={"screen", "judge", "read"})
     body = {"name": "Viktor Bout", "schema": "Person"}
-    found = client.post("/screen", json=body, headers=headers).json()
-    hit = found["hits"][0]
-    judgement = {"query_key": found["query_key"], "entity_id": hit["entity_id"], "fingerprint": hit["fingerprint"],
-                 "decision": "dismissed"}
-    assert client.post("/screen/judgements", json=judgement, headers=headers).status_code == 422  # no reason
-    judgement["reason"] = "different person, checked passport"
-    assert client.post("/screen/judgements", json=judgement, headers=headers).status_code == 204
+    assert client.post("/screen", json=body, headers=headers).json()["hits"][0]["alert_id"] is None
+    hit = client.post("/screen", json=body | {"alerts": True}, headers=headers).json()["hits"][0]
+    assert hit["alert_state"] == "open"
+    review = f"/alerts/{hit['alert_id']}/review"
+    assert client.post(review, json={"decision": "dismissed"}, headers=headers).status_code == 422  # no reason
+    dismissed = client.post(review, json={"decision": "dismissed", "reason": "different person, checked passport"},
+                            headers=headers)
+    assert dismissed.status_code == 200 and dismissed.json()["state"] == "dismissed"
     assert client.post("/screen", json=body, headers=headers).json()["hits"] == []
+
+
+def test_screening_with_no_list_sources_says_how_to_fix_it(store):
+    client = TestClient(create_app(store))
+    response = client.post("/screen", json={"name": "Viktor Bout"}, headers=token_for(store, "ana", Classification.SECRET))
+    assert response.status_code == 409 and "nexus ingest un-sc" in response.json()["detail"]
 
 
 def test_token_scopes_and_bad_input_are_refused_with_reasons(client, store):
     screen_only = token_for(store, "bot", Classification.SECRET, scopes={"screen"})
-    judgement = {"query_key": "k", "entity_id": "w1", "fingerprint": "f", "decision": "confirmed"}
-    assert client.post("/screen/judgements", json=judgement, headers=screen_only).status_code == 403
+    hit = client.post("/screen", json={"name": "Viktor Bout", "alerts": True}, headers=screen_only).json()["hits"][0]
+    review = client.post(f"/alerts/{hit['alert_id']}/review", json={"decision": "confirmed"}, headers=screen_only)
+    assert review.status_code == 403 and "not scoped for judge" in review.json()["detail"]
     bad = client.post("/screen", json={"name": "Viktor Bout", "schema": "Persn"}, headers=screen_only)
     assert bad.status_code == 422 and "'schema'" in bad.json()["detail"]
     assert client.post("/screen", json={"name": ""}, headers=screen_only).status_code == 422

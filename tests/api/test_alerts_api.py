@@ -1,0 +1,80 @@
+"""The alert endpoints over HTTP, and how domain errors and bugs map to statuses (both databases)."""
+
+import orjson
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+
+from nexus.api import create_app
+from nexus.ingest import ingest
+from nexus.model import Classification, Labels
+from nexus.security import tokens, users
+from nexus.sources import get_format
+
+
+def token_for(store, username, clearance, agency="POLICE", scopes=frozenset({"read", "screen", "judge"})):
+    users.create_user(store, username, agency=agency, roles=["analyst"], clearance=clearance)
+    owner = users.viewer_for(store, username)
+    return {"Authorization": f"Bearer {tokens.create_token(store, owner, username, frozenset(scopes))}"}
+
+
+@pytest.fixture
+def client(store, tmp_path):
+    path = tmp_path / "watch.json"
+    path.write_bytes(orjson.dumps({"id": "w1", "schema": "Person",
+                                   "properties": {"name": ["Viktor Bout"], "birthDate": ["1967-01-13"]}}))
+    store.register_source("watch", "ftm", Labels("POLICE", Classification.CONFIDENTIAL, releasable_to=("POLICE",)),
+                          is_list=True)
+    ingest(store, "watch", path, get_format("ftm").read(path))
+    return TestClient(create_app(store))
+
+
+def raise_one(client, headers) -> int:
+    body = {"name": "Viktor Bout", "birth_date": "1967", "alerts": True}
+    return client.post("/screen", json=body, headers=headers).json()["hits"][0]["alert_id"]
+
+
+def test_list_show_and_review_an_alert(client, store):
+    ana = token_for(store, "ana", Classification.SECRET)
+    alert_id = raise_one(client, ana)
+    (listed,) = client.get("/alerts", params={"kind": "screening", "state": "open"}, headers=ana).json()
+    assert listed["id"] == alert_id and listed["labels"]["classification"] == "CONFIDENTIAL"
+    assert client.get("/alerts", params={"min_score": 1.5}, headers=ana).json() == []
+    assert client.get("/alerts", params={"entity": "w1"}, headers=ana).json()[0]["id"] == alert_id
+    review = {"decision": "confirmed", "reason": "same date of birth", "expected_state": "open"}
+    assert client.post(f"/alerts/{alert_id}/review", json=review, headers=ana).json()["state"] == "confirmed"
+    shown = client.get(f"/alerts/{alert_id}", headers=ana).json()
+    assert shown["state"] == "confirmed" and shown["explanation"]["listed"]["entity_id"] == "w1"
+    assert {e["ref_kind"] for e in shown["evidence"]} == {"query", "statement"}
+    assert [(h["username"], h["state"], h["reason"]) for h in shown["history"]] == [("ana", "confirmed", "same date of birth")]
+
+
+def test_domain_errors_map_to_their_statuses(client, store):
+    ana = token_for(store, "ana", Classification.SECRET)
+    clerk = token_for(store, "clerk", Classification.RESTRICTED)
+    customs = token_for(store, "customs", Classification.SECRET, agency="CUSTOMS")
+    alert_id = raise_one(client, ana)
+    assert client.get("/alerts/999999", headers=ana).status_code == 404
+    for other in (clerk, customs):  # an alert whose evidence they may not see does not exist for them
+        assert client.get(f"/alerts/{alert_id}", headers=other).status_code == 404
+        assert client.get("/alerts", headers=other).json() == []
+    bad = client.post(f"/alerts/{alert_id}/review", json={"decision": "maybe"}, headers=ana)
+    assert bad.status_code == 422 and "decision must be one of" in bad.json()["detail"]
+    assert client.get("/alerts", params={"state": "pending"}, headers=ana).status_code == 422
+    stale = {"decision": "dismissed", "reason": "different man", "expected_state": "confirmed"}
+    conflict = client.post(f"/alerts/{alert_id}/review", json=stale, headers=ana)
+    assert conflict.status_code == 409 and "is open" in conflict.json()["detail"]
+    assert client.get("/alerts", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_a_bug_is_a_500_not_the_callers_fault(store):
+    app = create_app(store)
+    broken = APIRouter()
+
+    @broken.get("/broken")
+    def fail() -> None:
+        raise KeyError("a bug")
+
+    app.include_router(broken)
+    response = TestClient(app, raise_server_exceptions=False).get("/broken")
+    assert response.status_code == 500
