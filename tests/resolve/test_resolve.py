@@ -1,11 +1,12 @@
 """A small resolution of hand-written people: clear duplicates merge, lookalikes do not."""
 
-import duckdb
+import pyarrow as pa
 import pyarrow.compute as pc
 
+from nexus.engine import DuckDBEngine
 from nexus.resolve import cluster_id, resolve
 from nexus.resolve.clusters import CANNOT_LINK
-from nexus.resolve.records import FEATURES_VIEW, term_frequencies_sql
+from nexus.resolve.records import FEATURES_VIEW
 
 
 def _clusters(mapping) -> dict[str, set[str]]:
@@ -103,8 +104,9 @@ def test_a_shared_address_alone_does_not_link(make_people):
 
 
 def test_term_frequencies_leave_the_record_itself_out():
-    with duckdb.connect() as conn:
-        conn.execute(f"CREATE TABLE {FEATURES_VIEW} AS SELECT * FROM (VALUES ('ali'), ('ali'), ('ivan'), "
-                     "('li'), ('li'), ('li'), (NULL)) t(full_name)")
-        rows = conn.execute(term_frequencies_sql("full_name") + " ORDER BY 1").fetchall()
+    with DuckDBEngine() as engine:
+        engine.register(FEATURES_VIEW, pa.table({"full_name": ["ali", "ali", "ivan", "li", "li", "li", None]}))
+        result = engine.run("resolve_term_frequencies", {"term": "full_name", "tf_term": "tf_full_name"})
+    rows = sorted(zip(*result.to_pydict().values()))
+    assert result.column_names == ["full_name", "tf_full_name"]
     assert rows == [("ali", 1 / 6), ("ivan", 1 / 6), ("li", 2 / 6)]

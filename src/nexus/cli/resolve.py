@@ -7,6 +7,7 @@ from rich.console import Console
 
 from nexus.cli.context import current_viewer
 from nexus.config import load_settings
+from nexus.errors import Unavailable
 from nexus.service.resolution import DECISIONS, judge_pair, merged_clusters, resolve_store
 from nexus.service.workspace import open_store
 
@@ -26,8 +27,12 @@ def resolve_command(
     store = open_store()
     viewer = current_viewer(store, purpose="entity resolution")
     started = time.perf_counter()
-    with console.status("resolving entities"):
-        resolution = resolve_store(store, viewer, engine or settings.engine, settings.home)
+    try:
+        with console.status("resolving entities"):
+            resolution = resolve_store(store, viewer, engine or settings.engine, settings.home)
+    except Unavailable as exc:  # EngineError: the engine could not finish
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     console.print(
         f"{resolution.records:,} records resolved in {time.perf_counter() - started:.1f}s: "
         f"{resolution.edges.num_rows:,} scored pairs, {merged_clusters(resolution):,} merged entities"

@@ -1,10 +1,16 @@
 """Analytic engines over store snapshots: DuckDB by default, Spark at scale.
 
-Analytic SQL is written once, in DuckDB's dialect, in ``sql/NAME.sql``; ``sql_for``
-translates it for Spark with sqlglot, so dialect differences live in one place.
+Every analytic query goes through an `EngineSession`: SQL is written once, in DuckDB's
+dialect, in ``sql/NAME.sql`` and rendered for the engine by sqlglot with its
+parameters bound as literals (`queries`). `use_snapshot` gives a session the statements
+a viewer may see, by the store's own policy (`viewer`). Only this package imports
+duckdb or pyspark; their failures reach callers as `EngineError`.
 """
 
-from nexus.engine.session import AnalyticEngine, DuckDBEngine, SparkEngine, open_engine, sql_for
+from nexus.engine.errors import EngineError
+from nexus.engine.queries import render
+from nexus.engine.session import EVERY_STATEMENT, DuckDBEngine, EngineSession, SparkEngine, open_engine
 from nexus.engine.snapshot import Snapshot, take_snapshot
 
-__all__ = ["AnalyticEngine", "DuckDBEngine", "Snapshot", "SparkEngine", "open_engine", "sql_for", "take_snapshot"]
+__all__ = ["EVERY_STATEMENT", "DuckDBEngine", "EngineError", "EngineSession", "Snapshot", "SparkEngine",
+           "open_engine", "render", "take_snapshot"]

@@ -1,107 +1,195 @@
-"""Engine sessions: run registered SQL over a snapshot and get Arrow tables back."""
+"""Engine sessions: the one way analytic SQL runs, on DuckDB in process or on Spark.
 
-import os
-from functools import cache
+A session registers Arrow tables and Parquet files as tables, materialises named
+queries (``sql/NAME.sql``) as tables, runs them into Arrow, hands Splink its database
+API, and reports every engine failure as ``EngineError``. ``use_snapshot`` makes a
+snapshot's statements the ``statements`` table: the viewer's view of them, or all of
+them for a stage that decides across every record (resolution).
+"""
+
+import shutil
+import tempfile
+from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Protocol
 
 import duckdb
 import pyarrow as pa
-import sqlglot
+import pyarrow.parquet as pq
+from sqlglot import exp
 
+from nexus.engine import queries, viewer as viewer_view
+from nexus.engine.errors import engine_failures
+from nexus.engine.resources import memory_mb
 from nexus.engine.snapshot import Snapshot
+from nexus.engine.spark import local_spark
+from nexus.security.viewer import Viewer
 
-SQL_DIR = Path(__file__).parent / "sql"
-
-
-@cache
-def sql_for(name: str, dialect: str = "duckdb") -> str:
-    """The registered query ``sql/NAME.sql``, in the given engine's dialect."""
-    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    if dialect == "duckdb":
-        return text
-    return ";\n".join(sqlglot.transpile(text, read="duckdb", write=dialect, pretty=True))
+TableInput = pa.Table | Path
 
 
-class AnalyticEngine(Protocol):
+class _EveryStatement:
+    """No viewer filter: for stages that decide across every record (resolution) and
+    whose results are filtered per viewer when they are read."""
+
+
+EVERY_STATEMENT = _EveryStatement()
+
+
+class EngineSession(ABC):
+    kind: str
     dialect: str
 
-    def register(self, name: str, table: pa.Table | Path) -> None: ...
+    @abstractmethod
+    def register(self, name: str, table: TableInput) -> None:
+        """Make an Arrow table or a Parquet file queryable as ``name``."""
 
-    def query(self, sql: str) -> pa.Table: ...
+    def run(self, query: str, names: dict[str, str] | None = None, **params) -> pa.Table:
+        """The result of the named query ``sql/QUERY.sql`` as an Arrow table."""
+        with engine_failures(self.kind):
+            return self._fetch(self._render(query, names, params))
 
-    def run(self, name: str) -> pa.Table: ...
+    def materialise(self, name: str, query: str, names: dict[str, str] | None = None, **params) -> None:
+        """Compute the named query once and keep its result as the table ``name``."""
+        with engine_failures(self.kind):
+            self._store(name, self._render(query, names, params))
+
+    def use_snapshot(self, snapshot: Snapshot, viewer: Viewer | _EveryStatement, now: str | None = None) -> None:
+        """Register the snapshot's statements as ``statements``: those ``viewer`` may read at
+        ``now``, or every one when ``viewer`` is EVERY_STATEMENT."""
+        if not isinstance(viewer, Viewer | _EveryStatement):
+            raise TypeError(f"use_snapshot needs a Viewer or EVERY_STATEMENT, not {viewer!r}")
+        self.register(viewer_view.SNAPSHOT_STATEMENTS, snapshot.statements)
+        self.register(viewer_view.SNAPSHOT_WARRANTS, snapshot.warrants)
+        view = (viewer_view.all_statements() if viewer is EVERY_STATEMENT
+                else viewer_view.visible_statements(viewer, now=now))
+        with engine_failures(self.kind):
+            self._view("statements", queries.to_dialect(view, self.dialect))
+
+    def failures(self):
+        """A context in which whatever this engine raises becomes ``EngineError`` (for Splink calls)."""
+        return engine_failures(self.kind)
+
+    def _render(self, query: str, names, params) -> str:
+        return queries.render(query, self.dialect, names, **params)
+
+    @abstractmethod
+    def _fetch(self, sql: str) -> pa.Table: ...
+
+    @abstractmethod
+    def _store(self, name: str, sql: str) -> None: ...
+
+    @abstractmethod
+    def _view(self, name: str, sql: str) -> None: ...
+
+    @abstractmethod
+    def splink_api(self): ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
-class DuckDBEngine:
-    dialect = "duckdb"
+def _identifier(name: str, dialect: str) -> str:
+    return exp.to_identifier(name).sql(dialect=dialect)
 
-    def __init__(self, snapshot: Snapshot | None = None, memory_limit: str = "4GB"):
-        self.conn = duckdb.connect(config={"memory_limit": memory_limit, "autoinstall_known_extensions": False,
-                                           "autoload_known_extensions": False})
-        if snapshot is not None:
-            self.register("statements", snapshot.statements)
 
-    def register(self, name: str, table: pa.Table | Path) -> None:
-        if isinstance(table, Path):
-            self.conn.read_parquet(str(table)).create_view(name, replace=True)
-        else:
-            self.conn.register(name, table)
+class DuckDBEngine(EngineSession):
+    kind = dialect = "duckdb"
 
-    def query(self, sql: str) -> pa.Table:
+    def __init__(self, threads: int | None = None):
+        config = {"memory_limit": f"{memory_mb()}MB", "autoinstall_known_extensions": False,
+                  "autoload_known_extensions": False}
+        if threads:
+            config["threads"] = threads
+        self.conn = duckdb.connect(config=config)
+
+    def register(self, name: str, table: TableInput) -> None:
+        with engine_failures(self.kind):
+            if isinstance(table, Path):
+                self.conn.read_parquet(str(table)).create_view(name, replace=True)
+            else:
+                self.conn.register(name, table)
+
+    def _fetch(self, sql: str) -> pa.Table:
         return self.conn.execute(sql).to_arrow_table()
 
-    def run(self, name: str) -> pa.Table:
-        return self.query(sql_for(name, self.dialect))
+    def _store(self, name: str, sql: str) -> None:
+        self.conn.execute(f"CREATE OR REPLACE TABLE {_identifier(name, self.dialect)} AS {sql}")
+
+    def _view(self, name: str, sql: str) -> None:
+        self.conn.execute(f"CREATE OR REPLACE VIEW {_identifier(name, self.dialect)} AS {sql}")
+
+    def splink_api(self):
+        from splink import DuckDBAPI
+
+        return DuckDBAPI(connection=self.conn)
 
     def close(self) -> None:
         self.conn.close()
 
 
-class SparkEngine:
-    dialect = "spark"
+class SparkEngine(EngineSession):
+    """Spark, local by default. Tables pass through Parquet in a working directory both
+    ways: Arrow tables are written there and read by Spark, and results are written by
+    Spark and read into Arrow, so no large table crosses the Py4J gateway or piles up
+    in the driver's heap."""
 
-    def __init__(self, snapshot: Snapshot | None = None, spark=None):
-        self.spark = spark or local_spark()
-        if snapshot is not None:
-            self.register("statements", snapshot.statements)
+    kind = dialect = "spark"
 
-    def register(self, name: str, table: pa.Table | Path) -> None:
-        if isinstance(table, Path):
-            frame = self.spark.read.parquet(str(table))
-        else:
-            frame = self.spark.createDataFrame(table.to_pandas())
-        frame.createOrReplaceTempView(name)
+    def __init__(self, spark=None, workdir: Path | None = None):
+        self.workdir = Path(tempfile.mkdtemp(prefix="nexus-spark-", dir=workdir))
+        with engine_failures(self.kind):
+            self.spark = spark or local_spark(local_dir=self.workdir)
+        self._tables = 0
 
-    def query(self, sql: str) -> pa.Table:
-        return self.spark.sql(sql).toArrow()
+    def _scratch(self, name: str) -> Path:
+        self._tables += 1
+        return self.workdir / f"{self._tables:04d}-{name}.parquet"
 
-    def run(self, name: str) -> pa.Table:
-        return self.query(sql_for(name, self.dialect))
+    def register(self, name: str, table: TableInput) -> None:
+        with engine_failures(self.kind):
+            if not isinstance(table, Path):
+                path = self._scratch(name)
+                pq.write_table(table, path)
+                table = path
+            self.spark.read.parquet(str(table)).createOrReplaceTempView(name)
+
+    def _fetch(self, sql: str) -> pa.Table:
+        path = self._scratch("result")
+        self.spark.sql(sql).write.parquet(str(path))
+        parts = sorted(path.glob("part-*.parquet"))  # a sorted result is written in order, one range a part
+        return pa.concat_tables([pq.read_table(p) for p in parts]) if parts else pq.read_table(path)
+
+    def _store(self, name: str, sql: str) -> None:
+        path = self._scratch(name)
+        self.spark.sql(sql).write.parquet(str(path))
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+
+    def _view(self, name: str, sql: str) -> None:
+        self.spark.sql(sql).createOrReplaceTempView(name)
+
+    def splink_api(self):
+        from splink import SparkAPI
+        from splink.backends.spark import similarity_jar_location
+
+        # Splink's jaro_winkler and friends are JVM UDFs shipped inside the splink wheel;
+        # ADD JAR puts them on the session's class loader, so any session will do.
+        with engine_failures(self.kind):
+            self.spark.sql(f"ADD JAR '{similarity_jar_location()}'")
+        return SparkAPI(spark_session=self.spark, break_lineage_method="persist")
 
     def close(self) -> None:
-        pass
+        self.spark.catalog.clearCache()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def local_spark(cores: int = 2):
-    """A Spark session in local mode, on loopback only, with no UI."""
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
-
-    return (
-        SparkSession.builder.master(f"local[{cores}]")
-        .appName("nexus")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", str(cores * 2))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
-
-
-def open_engine(kind: str, snapshot: Snapshot | None = None) -> DuckDBEngine | SparkEngine:
+def open_engine(kind: str, workdir: Path | None = None) -> EngineSession:
+    """A session of engine ``kind``: "duckdb" or "spark" (whose scratch files go under ``workdir``)."""
     if kind == "spark":
-        return SparkEngine(snapshot)
-    return DuckDBEngine(snapshot)
+        return SparkEngine(workdir=workdir)
+    return DuckDBEngine()

@@ -1,7 +1,8 @@
-"""Snapshots: the store's live statements written to Parquet for the analytic engines.
+"""Snapshots: the store's live statements, and its warrants, written to Parquet for the engines.
 
-Analytics run on all data; what they return is filtered for the viewer afterwards by
-the service layer. A snapshot streams in fixed-size Arrow batches, so memory stays flat.
+The warrants come along so that an engine can filter the statements for a viewer by
+the same policy as the store (`engine.viewer`). Statements stream in fixed-size Arrow
+batches, so memory stays flat.
 """
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from nexus.model.statements import STATEMENT_COLUMNS
 from nexus.store import Store, utc_now
-from nexus.store.schema import statements
+from nexus.store.schema import statements, warrants
 
 BATCH_ROWS = 100_000
 _INT_COLUMNS = {"classification"}
@@ -25,6 +26,8 @@ SCHEMA = pa.schema(
         for c in STATEMENT_COLUMNS
     ]
 )
+WARRANT_COLUMNS = ("id", "issued_at", "expires_at", "revoked_at", "allowed_uses")
+WARRANT_SCHEMA = pa.schema([pa.field(c, pa.string()) for c in WARRANT_COLUMNS])
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,13 @@ class Snapshot:
     def statements(self) -> Path:
         return self.path / "statements.parquet"
 
+    @property
+    def warrants(self) -> Path:
+        return self.path / "warrants.parquet"
+
 
 def take_snapshot(store: Store, directory: Path) -> Snapshot:
-    """Write every live statement to ``directory/statements.parquet``."""
+    """Write every live statement to ``directory/statements.parquet``, every warrant to ``warrants.parquet``."""
     directory.mkdir(parents=True, exist_ok=True)
     taken_at = utc_now()
     target = directory / "statements.parquet"
@@ -57,5 +64,8 @@ def take_snapshot(store: Store, directory: Path) -> Snapshot:
             )
             writer.write_table(table)
             total += table.num_rows
+        rows = conn.execute(select(*(warrants.c[c] for c in WARRANT_COLUMNS))).all()
+    pq.write_table(pa.Table.from_pylist([dict(r._mapping) for r in rows], schema=WARRANT_SCHEMA),
+                   directory / "warrants.parquet")
     partial.replace(target)
     return Snapshot(directory, taken_at, total)

@@ -1,4 +1,4 @@
-"""Bulk entity resolution: Splink (Fellegi–Sunter) over DuckDB, or Spark at scale.
+"""Bulk entity resolution: Splink (Fellegi–Sunter) in an engine session, DuckDB or Spark.
 
 `resolve` scores and clusters the Person and organisation entities of a statement
 snapshot; `apply_canonical_ids` writes the clusters to the store as canonical ids;
@@ -6,7 +6,6 @@ judgements (same / not same) override the model and `recluster` recomputes canon
 ids from the stored edges and judgements, which is how a merge is undone.
 """
 
-from nexus.resolve.backends import DuckDBBackend, SparkBackend
 from nexus.resolve.clusters import Clustering, Judgement, cluster, cluster_id
 from nexus.resolve.run import Resolution, resolve
 from nexus.resolve.writeback import (
@@ -21,10 +20,8 @@ from nexus.resolve.writeback import (
 
 __all__ = [
     "Clustering",
-    "DuckDBBackend",
     "Judgement",
     "Resolution",
-    "SparkBackend",
     "add_judgement",
     "apply_canonical_ids",
     "judge",

@@ -15,10 +15,11 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from nexus.engine import DuckDBEngine
 
 SAME = "same"
 NOT_SAME = "not_same"
@@ -186,24 +187,9 @@ def canonical_ids(ids: pa.Array, labels: np.ndarray) -> pa.Table:
     """entity_id -> canonical_id. A singleton keeps its own id; a cluster is named by a hash
     of its sorted member ids, so the same cluster gets the same id on every run."""
     members = pa.table({"entity_id": ids, "label": pa.array(labels, pa.int64())})
-    conn = duckdb.connect()
-    try:
-        conn.register("members", members)
-        return conn.execute(
-            f"""
-            WITH named AS (
-              SELECT label, count(*) AS size, min(entity_id) AS first_id,
-                     '{CANONICAL_PREFIX}' || substr(sha256(string_agg(entity_id, chr(10) ORDER BY entity_id)), 1, 32)
-                       AS cluster_id
-              FROM members GROUP BY label
-            )
-            SELECT m.entity_id, CASE WHEN n.size = 1 THEN n.first_id ELSE n.cluster_id END AS canonical_id
-            FROM members m JOIN named n USING (label)
-            ORDER BY m.entity_id
-            """
-        ).to_arrow_table()
-    finally:
-        conn.close()
+    with DuckDBEngine() as engine:
+        engine.register("members", members)
+        return engine.run("resolve_canonical_ids", prefix=CANONICAL_PREFIX)
 
 
 def cluster_id(member_ids: Iterable[str]) -> str:

@@ -2,13 +2,14 @@
 
 A pair counts when both records share a cluster. With a ``side`` column, only pairs
 across sides count: the measure for linking two datasets rather than deduplicating one.
-Counting is done per cluster in DuckDB, so a million records take a second.
+Counting is done per cluster in DuckDB (``resolve_pair_scores.sql``), so a million records take a second.
 """
 
 from dataclasses import dataclass
 
-import duckdb
 import pyarrow as pa
+
+from nexus.engine import DuckDBEngine
 
 
 @dataclass(frozen=True)
@@ -33,30 +34,11 @@ class PairScores:
 
 def pair_scores(mapping: pa.Table, truth: pa.Table) -> PairScores:
     """``mapping``: entity_id, canonical_id. ``truth``: entity_id, cluster and optionally side."""
-    conn = duckdb.connect()
-    try:
-        conn.register("mapping", mapping)
-        conn.register("truth", truth)
-        two_sided = "side" in truth.column_names
-        side = "t.side" if two_sided else "0"
-        pairs = "sum(CASE WHEN side = 0 THEN n ELSE 0 END) * sum(CASE WHEN side = 1 THEN n ELSE 0 END)" if two_sided \
-            else "sum(n) * (sum(n) - 1) / 2"
-
-        def count(group: str) -> int:
-            return conn.execute(
-                f"""
-                WITH sized AS (
-                  SELECT {group} AS grp, {side} AS side, count(*) AS n
-                  FROM mapping m JOIN truth t USING (entity_id) GROUP BY ALL
-                )
-                SELECT coalesce(sum(pairs), 0) FROM (SELECT {pairs} AS pairs FROM sized GROUP BY grp)
-                """
-            ).fetchone()[0]
-
-        return PairScores(
-            true_positives=int(count("m.canonical_id || chr(0) || t.cluster")),
-            predicted=int(count("m.canonical_id")),
-            actual=int(count("t.cluster")),
-        )
-    finally:
-        conn.close()
+    two_sided = "side" in truth.column_names
+    if not two_sided:
+        truth = truth.append_column("side", pa.repeat(pa.scalar(0, pa.int64()), truth.num_rows))
+    with DuckDBEngine() as engine:
+        engine.register("mapping", mapping.select(["entity_id", "canonical_id"]))
+        engine.register("truth", truth.select(["entity_id", "cluster", "side"]))
+        counts = dict(zip(*engine.run("resolve_pair_scores", two_sided=two_sided).to_pydict().values()))
+    return PairScores(**{kind: int(counts.get(kind, 0)) for kind in ("true_positives", "predicted", "actual")})

@@ -4,13 +4,14 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
 
+from nexus.engine import DuckDBEngine, EngineSession
 from nexus.resolve import model
-from nexus.resolve.backends import DuckDBBackend, SparkBackend, TableInput
 from nexus.resolve.clusters import (
     CANNOT_LINK,
     DEFAULT_THRESHOLD,
@@ -20,18 +21,7 @@ from nexus.resolve.clusters import (
     RuleOut,
     cluster,
 )
-from nexus.resolve.records import (
-    CLUSTERS_VIEW,
-    FEATURES_VIEW,
-    NAME_KEYS_VIEW,
-    RECORDS_VIEW,
-    features_sql,
-    name_keys,
-    name_parts_sql,
-    birth_date_conflicts_sql,
-    records_sql,
-    term_frequencies_sql,
-)
+from nexus.resolve.records import CLUSTERS_VIEW, FEATURES_VIEW, NAME_KEYS_VIEW, RECORDS_VIEW, name_keys, records_params
 
 METHOD = "splink-fs"
 # Below this many records there is too little to estimate parameters from: the priors stand.
@@ -58,64 +48,65 @@ class Resolution:
 
 
 def resolve(
-    statements: TableInput,
+    statements: pa.Table | Path | None = None,
     judgements: Iterable[Judgement] = (),
-    backend: DuckDBBackend | SparkBackend | None = None,
+    engine: EngineSession | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     train: bool | None = None,
 ) -> Resolution:
     """Resolve the Person and organisation entities among ``statements``.
 
-    ``statements`` is an Arrow table or Parquet file with the store's statement columns.
+    ``statements`` is an Arrow table or Parquet file with the store's statement columns,
+    or None when ``engine`` already has a ``statements`` table (`EngineSession.use_snapshot`).
     ``train`` re-estimates the model on this data; by default only when there are at
     least TRAIN_MIN_RECORDS records.
     """
-    owned = backend is None
-    backend = backend or DuckDBBackend()
+    owned = engine is None
+    engine = engine or DuckDBEngine()
     try:
-        features = prepare(backend, statements)
-        edges = score(backend, features, train)
+        if statements is not None:
+            engine.register("statements", statements)
+        features = prepare(engine)
+        edges = score(engine, features, train)
         clustering = cluster(features["unique_id"].combine_chunks(), edges, judgements, threshold,
-                             chains_of_different_births(backend, edges, threshold))
+                             chains_of_different_births(engine, edges, threshold))
         return Resolution(uuid.uuid4().hex, METHOD, features.num_rows, with_ruled_out(edges, clustering), clustering)
     finally:
         if owned:
-            backend.close()
+            engine.close()
 
 
-def prepare(backend: DuckDBBackend | SparkBackend, statements: TableInput) -> pa.Table:
-    """Register ``statements`` and build the feature table; returns its ids (one column)."""
-    backend.register("statements", statements)
-    backend.materialise(RECORDS_VIEW, records_sql(backend.dialect))
-    parts = backend.query(name_parts_sql())["part"].combine_chunks()
-    backend.register(NAME_KEYS_VIEW, name_keys(parts))
-    backend.materialise(FEATURES_VIEW, features_sql(backend.dialect))
-    return backend.query(f"SELECT unique_id FROM {FEATURES_VIEW} ORDER BY unique_id")
+def prepare(engine: EngineSession) -> pa.Table:
+    """Build the feature table from the engine's ``statements``; returns its ids (one column)."""
+    engine.materialise(RECORDS_VIEW, "resolve_records", **records_params())
+    parts = engine.run("resolve_name_parts")["part"].combine_chunks()
+    engine.register(NAME_KEYS_VIEW, name_keys(parts))
+    engine.materialise(FEATURES_VIEW, "resolve_features")
+    return engine.run("resolve_record_ids")
 
 
-def score(backend: DuckDBBackend | SparkBackend, features: pa.Table, train: bool | None = None) -> pa.Table:
+def score(engine: EngineSession, features: pa.Table, train: bool | None = None) -> pa.Table:
     """Pairs above PREDICT_THRESHOLD with their match probability, lower id on the left."""
     n = features.num_rows
     empty = pa.table({c: pa.array([], pa.float64() if c == "score" else pa.string()) for c in EDGE_COLUMNS})
     if n < 2:
         return empty
-    api = backend.splink_api()
-    table = api.register(FEATURES_VIEW)
+    api = engine.splink_api()
     trained = train if train is not None else n >= TRAIN_MIN_RECORDS
-    linker = Linker(table, model.settings(term_frequencies=trained), log_level=logging.ERROR)
-    if trained:
-        _register_term_frequencies(backend, api, linker)
-        _train(linker, n)
-    predictions = linker.inference.predict(threshold_match_probability=PREDICT_THRESHOLD)
-    edges = backend.query(
-        f"SELECT unique_id_l AS left_id, unique_id_r AS right_id, CAST(match_probability AS DOUBLE) AS score "
-        f"FROM {predictions.physical_name} ORDER BY left_id, right_id"
-    )
-    predictions.drop_table_from_database_and_remove_from_cache()
+    with engine.failures():
+        linker = Linker(api.register(FEATURES_VIEW), model.settings(term_frequencies=trained),
+                        log_level=logging.ERROR)
+        if trained:
+            _register_term_frequencies(engine, api, linker)
+            _train(linker, n)
+        predictions = linker.inference.predict(threshold_match_probability=PREDICT_THRESHOLD)
+    edges = engine.run("resolve_edges", {"predictions": predictions.physical_name})
+    with engine.failures():
+        predictions.drop_table_from_database_and_remove_from_cache()
     return edges
 
 
-def chains_of_different_births(backend: DuckDBBackend | SparkBackend, edges: pa.Table,
+def chains_of_different_births(engine: EngineSession, edges: pa.Table,
                                threshold: float = DEFAULT_THRESHOLD) -> RuleOut:
     """A `cluster` rule-out: two records of a group whose dates of birth disagree, in groups
     where the disagreement comes only from chaining.
@@ -129,8 +120,8 @@ def chains_of_different_births(backend: DuckDBBackend | SparkBackend, edges: pa.
     links = edges.filter(pc.greater_equal(edges["score"], threshold)).select(["left_id", "right_id"])
 
     def rule_out(groups: pa.Table) -> pa.Table:
-        backend.register(CLUSTERS_VIEW, groups)
-        conflicts = backend.query(birth_date_conflicts_sql())
+        engine.register(CLUSTERS_VIEW, groups)
+        conflicts = engine.run("resolve_birth_date_conflicts")
         linked = conflicts.join(links, ["left_id", "right_id"], join_type="inner")
         chained = conflicts.join(linked.select(["cluster"]), "cluster", join_type="left anti")
         return chained.select(["left_id", "right_id"]).cast(RULED_OUT_NONE.schema)
@@ -148,10 +139,10 @@ def with_ruled_out(edges: pa.Table, clustering: Clustering) -> pa.Table:
                                                                         ("right_id", "ascending")])
 
 
-def _register_term_frequencies(backend: DuckDBBackend | SparkBackend, api, linker: Linker) -> None:
+def _register_term_frequencies(engine: EngineSession, api, linker: Linker) -> None:
     for column in model.TF_COLUMNS:
         name = f"nx_resolve_tf_{column}"
-        backend.materialise(name, term_frequencies_sql(column))
+        engine.materialise(name, "resolve_term_frequencies", {"term": column, "tf_term": f"tf_{column}"})
         linker.table_management.register_term_frequency_lookup(api.register(name), column)
 
 

@@ -1,0 +1,45 @@
+"""A local Spark session sized to this machine: loopback only, no UI.
+
+The JVM's heap is fixed when it starts, so the driver memory (``resources.memory_mb``)
+is set here, before the first session exists; in local mode the driver is also the only
+executor. An active session (a test's, a cluster's) is used as it is.
+"""
+
+import os
+from pathlib import Path
+
+from nexus.engine.resources import memory_mb
+
+# Shuffle partitions per core; adaptive execution coalesces the small ones.
+PARTITIONS_PER_CORE = 4
+
+
+def local_spark(cores: int | None = None, local_dir: Path | None = None, memory: int | None = None):
+    """The active Spark session, or a new local one with ``cores`` and ``memory`` MB
+    (by default every core and `resources.memory_mb`)."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    cores = cores or os.cpu_count() or 1
+    builder = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName("nexus")
+        .config("spark.driver.memory", f"{memory or memory_mb()}m")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(cores * PARTITIONS_PER_CORE))
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    )
+    if local_dir is not None:
+        builder = builder.config("spark.local.dir", str(local_dir)).config(
+            "spark.sql.warehouse.dir", str(local_dir / "warehouse"))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark

@@ -1,0 +1,34 @@
+"""The statements a viewer may see, as a query an engine can run over a snapshot.
+
+The predicate is not written again here: it is `policy.statement_clause` itself,
+compiled to SQL with its values as literals and translated by sqlglot, over the
+snapshot's statements and warrants. What the store would refuse a viewer, an analytic
+over this view never reads, so it cannot reach a result, a count or a path.
+"""
+
+import sqlglot
+from sqlalchemy import literal_column, select
+from sqlalchemy.dialects import postgresql
+from sqlglot import exp
+
+from nexus.engine.queries import bind
+from nexus.security.policy import statement_clause
+from nexus.security.viewer import Viewer
+from nexus.store import utc_now
+from nexus.store.schema import statements
+
+SNAPSHOT_STATEMENTS = "nx_snapshot_statements"
+SNAPSHOT_WARRANTS = "nx_snapshot_warrants"
+
+
+def visible_statements(viewer: Viewer, action: str = "read", now: str | None = None) -> exp.Expression:
+    """SELECT over the snapshot tables of the statements ``viewer`` may take ``action`` on at ``now``."""
+    clause = statement_clause(viewer, statements, action, now or utc_now())
+    query = select(literal_column("statements.*")).select_from(statements).where(clause)
+    text = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    return bind(sqlglot.parse_one(text, read="postgres"),
+                {"statements": SNAPSHOT_STATEMENTS, "warrants": SNAPSHOT_WARRANTS})
+
+
+def all_statements() -> exp.Expression:
+    return sqlglot.select("*").from_(SNAPSHOT_STATEMENTS)
