@@ -17,7 +17,10 @@ from nexus.names import (
 )
 from nexus.names.dates import DateAgreement, Precision
 from nexus.names.parts import is_context_token
-from nexus.names.similarity import PHONETIC_SCORE, joined_similarity, part_similarity
+from nexus.names.config import SCORING
+from nexus.names.similarity import joined_similarity, part_similarity
+
+PHONETIC_SCORE = SCORING.phonetic_score
 
 PERSON = NameType.PERSON
 
@@ -191,7 +194,7 @@ def test_context_tokens_are_the_triggers_of_rules_spanning_tokens():
 
 
 def test_one_typo_costs_its_share_of_letters_and_further_edits_compound():
-    from nexus.names.similarity import fuzzy_similarity
+    from nexus.names.part_rules import fuzzy_similarity
 
     assert fuzzy_similarity("glencore", "glenmore") == pytest.approx(7 / 8)
     assert fuzzy_similarity("petrushev", "patrushov") == pytest.approx((7 / 9) ** 2)

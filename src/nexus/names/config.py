@@ -20,6 +20,10 @@ class ScoringConfig:
     initial_score: float = 0.75
     jaro_winkler_floor: float = 0.85
     jaro_winkler_discount: float = 0.1
+    #: Across scripts, two parts whose coarse consonant skeletons are one consonant apart (رجب ~ Ragab).
+    cross_script_near_score: float = 0.8
+    #: An Abd-/Abu- compound against its tail alone scores the tail's similarity times this (Abu Omar ~ Umar).
+    compound_tail_factor: float = 0.85
     #: A pair needs one proper name part (not a particle, legal form or initial) matched this well.
     anchor_similarity: float = 0.8
 

@@ -1,40 +1,67 @@
-"""`part_similarity` over arrays: many part pairs at once, by part id.
+"""Part similarity: many part pairs at once, by part id. The one implementation of the part rules.
 
-A `PartTable` interns parts (`add`) and keeps what `part_similarity` looks at as
-per-part arrays: kind, length, first letters, skeleton and metaphone ids, symbol ids and
-letter counts. `similarities(a, b)` then scores id pairs with numpy. Only pairs that could
-pass the edit-distance or Jaro-Winkler rule go through the string functions, one Python
-call per pair: parts within `max_edits` differ in at most 2·edits letter counts, and a
-Jaro-Winkler of at least `JARO_WINKLER_FLOOR` needs common letters c with
-c/|a| + c/|b| ≥ 1.25 (Jaro ≥ 0.75). Everything else — identity, acronyms, initials,
-shared symbols, given names known apart, equal skeletons or metaphones, unrelated first letters —
-is decided in arrays.
-Numbers and parts with very many symbols fall back to `part_similarity` itself.
+A `PartTable` interns parts (`add`) and keeps what the rules look at as per-part arrays:
+kind, length, first letters, text, skeleton and metaphone ids, symbol ids, letter counts,
+the coarse cross-script skeleton and its one-deletion neighbours, the compound's tail.
+`matches(a, b)` scores id pairs with numpy and says how each matched (`part_rules.HOWS`):
+
+- ``exact``: same ASCII form (after transliteration);
+- ``acronym``: one word of an organisation's name is the initials of a run of the other's
+  words (PLA ~ People's Liberation Army, US ~ United States);
+- ``number``: same number (1, 1st, first);
+- ``symbol``: rigour's reference data says they are the same name (Владимир ~ Vladimir,
+  Bill ~ William, GmbH ~ AG class);
+- ``phonetic``: same consonant skeleton (Latin parts: beginning alike, `part_rules.onset`)
+  or metaphone key; across scripts also the same coarse skeleton (ض ظ ذ ث: d, z, dh, th
+  all one class; ج: j or g), or one consonant apart in it (رجب Ragab, هاشم Hishan);
+- ``fuzzy``: few edits for the length (Scholz ~ Scholze), or a long common beginning;
+- ``initial``: a single letter that starts the other part;
+- ``compound``: an Abd-/Abu- compound against its tail (Abu Omar ~ Umar), discounted.
+
+Two Latin given names rigour knows apart (no shared symbol) get no credit for a long
+common beginning beyond the edit budget (Tigran ≁ Tiger). Only pairs that could pass the
+edit-distance or Jaro-Winkler rule go through the string functions, one Python call per
+pair: parts within `max_edits` differ in at most 2·edits letter counts, and a
+Jaro-Winkler of at least the floor needs common letters c with c/|a| + c/|b| ≥ 1.25.
 """
 
 import numpy as np
 
-from nexus.names.parts import ACRONYM_RUN, Part, PartKind
-from nexus.names.similarity import (
-    ACRONYM_SCORE,
-    INITIAL_SCORE,
-    PHONETIC_SCORE,
-    SYMBOL_SCORE,
+from nexus.names.config import SCORING, ScoringConfig
+from nexus.names.part_rules import (
+    ACRONYM,
+    COMPOUND,
+    EXACT,
+    FUZZY,
+    HOWS,
+    INITIAL,
+    NONE,
+    NUMBER,
+    PHONETIC,
+    SYMBOL,
+    compound_tail,
     fuzzy_similarity,
     is_anchor,
     is_given_name,
     max_edits,
+    numbers,
     onset,
-    part_similarity,
 )
+from nexus.names.parts import ACRONYM_RUN, NameType, Part, PartKind, Role, make_part
+from nexus.names.phonetic import coarse_skeleton
 
 _KIND_CODES = {kind: code for code, kind in enumerate(PartKind)}
 _INITIAL = _KIND_CODES[PartKind.INITIAL]
 _NUMERIC = _KIND_CODES[PartKind.NUMERIC]
+_HOW = {how: code for code, how in enumerate(HOWS)}
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _LETTER = {char: i for i, char in enumerate(_ALPHABET)}
-#: Symbols kept per part in the symbol matrix; parts with more are scored by `part_similarity`.
+#: Symbols kept per part in the symbol matrix; parts with more compare their symbol sets directly.
 MAX_SYMBOLS = 16
+MAX_NUMBERS = 4
+#: Coarse skeletons this long or longer may be one consonant apart across scripts; neighbours kept per part.
+MIN_NEIGHBOUR_SKELETON = 3
+MAX_NEIGHBOURS = 12
 _MAX_EDITS = np.array([max_edits(n) for n in range(256)], dtype=np.int16)
 #: The most acronyms `parts._with_acronyms` gives one word: its runs of 2..ACRONYM_RUN words, the whole name with and without particles.
 MAX_ACRONYMS = sum(range(2, ACRONYM_RUN + 1)) + 2
@@ -57,19 +84,33 @@ def may_be_within(len_a: np.ndarray, len_b: np.ndarray, bag_a: np.ndarray, bag_b
     return (np.abs(len_a - len_b) <= edits) & ((len_a - common) + (len_b - common) <= 2 * edits)
 
 
+def deletions(key: str) -> list[str]:
+    """Every form of the key with one letter left out.
+
+    Two keys are one substitution apart if the same position left out of both gives the
+    same form, one insertion apart if one key is a form of the other.
+    """
+    return [key[:i] + key[i + 1:] for i in range(len(key))]
+
+
 _COLUMNS = {  # name → (dtype, width)
-    "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "skeleton0": (np.int32, 1),
-    "metaphone0": (np.int32, 1), "skeleton": (np.int32, 1), "metaphone": (np.int32, 1), "crowded": (bool, 1),
-    "symbols": (np.int32, MAX_SYMBOLS), "bag": (np.int16, len(_ALPHABET)), "weight": (np.float64, 1), "anchor": (bool, 1),
-    "given": (bool, 1), "latin": (bool, 1), "onset": (np.int32, 1), "word": (np.int32, 1), "acronyms": (np.int32, MAX_ACRONYMS),
+    "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "word_id": (np.int32, 1),
+    "skeleton0": (np.int32, 1), "metaphone0": (np.int32, 1), "coarse0": (np.int32, 1),
+    "skeleton": (np.int32, 1), "metaphone": (np.int32, 1), "coarse": (np.int32, 1), "crowded": (bool, 1),
+    "symbols": (np.int32, MAX_SYMBOLS), "numbers": (np.int32, MAX_NUMBERS), "bag": (np.int16, len(_ALPHABET)),
+    "weight": (np.float64, 1), "anchor": (bool, 1), "given": (bool, 1), "latin": (bool, 1), "onset": (np.int32, 1),
+    "word": (np.int32, 1), "acronyms": (np.int32, MAX_ACRONYMS),
+    "near": (np.int32, 1), "near_at": (np.int32, MAX_NEIGHBOURS), "near_any": (np.int32, MAX_NEIGHBOURS),
+    "tail": (np.int32, 1),
 }
 
 
 class PartTable:
-    def __init__(self) -> None:
+    def __init__(self, config: ScoringConfig = SCORING) -> None:
+        self.config = config
         self.parts: list[Part] = []
         self._ids: dict[Part, int] = {}
-        self._keys: dict[str, int] = {}  # skeleton, metaphone and symbol texts → ids
+        self._keys: dict[str, int] = {}  # skeleton, metaphone, symbol and text keys → ids
         # Columns grow by doubling, so adding one part (a single query's) costs O(1), not a rebuild.
         self._data = {name: np.zeros((64, width) if width > 1 else 64, dtype) for name, (dtype, width) in _COLUMNS.items()}
 
@@ -80,31 +121,52 @@ class PartTable:
         return self._keys.setdefault(text, len(self._keys))
 
     def add(self, part: Part) -> int:
-        """The part's id (new parts are appended)."""
+        """The part's id (new parts are appended; a compound's tail is appended before it)."""
         found = self._ids.get(part)
         if found is not None:
             return found
+        tail_text = compound_tail(part.text) if part.kind is PartKind.NAME else None
+        tail = self.add(_tail_part(tail_text, part.latin)) if tail_text else None
         found = self._ids[part] = len(self.parts)
         self.parts.append(part)
         if found == len(self._data["kind"]):
             self._data = {name: np.concatenate([column, np.zeros_like(column)]) for name, column in self._data.items()}
         unique = -1 - found  # stands for an empty key: equal to no other part's
         symbols = sorted(self._key(s) for s in part.symbols)
+        coarse = coarse_skeleton(part.skeleton)
+        near = deletions(coarse)[:MAX_NEIGHBOURS] if len(coarse) >= MIN_NEIGHBOUR_SKELETON else []
         row = {
             "kind": _KIND_CODES[part.kind], "length": min(len(part.text), 255), "text": ord(part.text[:1]),
+            "word_id": self._key("t:" + part.text),
             "skeleton0": ord(part.skeleton[:1]) if part.skeleton else unique,
             "metaphone0": ord(part.metaphone[:1]) if part.metaphone else unique,
+            "coarse0": ord(coarse[:1]) if coarse else unique,
             "skeleton": self._key("s:" + part.skeleton) if len(part.skeleton) >= 2 else unique,
             "metaphone": self._key("m:" + part.metaphone) if len(part.metaphone) >= 3 else unique,
+            "coarse": self._key("c:" + coarse) if len(coarse) >= 2 else unique,
             "crowded": len(symbols) > MAX_SYMBOLS, "symbols": (symbols + [-1] * MAX_SYMBOLS)[:MAX_SYMBOLS],
-            "bag": letter_counts([part.text])[0], "weight": part.weight, "anchor": is_anchor(part),
+            "numbers": (sorted(self._key(s) for s in numbers(part)) + [-1] * MAX_NUMBERS)[:MAX_NUMBERS],
+            "bag": letter_counts([part.text])[0], "weight": self._weight(part), "anchor": is_anchor(part),
             "given": is_given_name(part), "latin": part.latin, "onset": self._key("o:" + onset(part)),
             "word": self._key("w:" + part.text) if part.kind is PartKind.NAME else _NO_WORD,
             "acronyms": ([self._key("w:" + a) for a in sorted(part.acronyms)] + [_NO_ACRONYM] * MAX_ACRONYMS)[:MAX_ACRONYMS],
+            "near": self._key("n:" + coarse) if near else unique,
+            "near_at": ([self._key(f"{i}:{k}") for i, k in enumerate(near)] + [unique - (1 << 29)] * MAX_NEIGHBOURS)[:MAX_NEIGHBOURS],
+            "near_any": ([self._key("n:" + k) for k in near] + [unique - (1 << 30)] * MAX_NEIGHBOURS)[:MAX_NEIGHBOURS],
+            "tail": found if tail is None else tail,
         }
         for name, value in row.items():
             self._data[name][found] = value
         return found
+
+    def _weight(self, part: Part) -> float:
+        config = self.config
+        weight = {
+            PartKind.NAME: config.name_weight, PartKind.PATRONYMIC: config.patronymic_weight,
+            PartKind.INITIAL: config.initial_weight, PartKind.PARTICLE: config.particle_weight,
+            PartKind.LEGAL: config.legal_weight, PartKind.NUMERIC: config.numeric_weight,
+        }[part.kind]
+        return weight * config.family_factor if part.role is Role.FAMILY else weight
 
     @staticmethod
     def kind_code(kind: PartKind) -> int:
@@ -118,7 +180,19 @@ class PartTable:
         return {name: self.column(name) for name in self._data}
 
     def related(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Superset of `may_relate` on id arrays (first letters, both numeric, both with symbols), or an acronym."""
+        """Necessary condition for a non-zero similarity of parts that are not the same word.
+
+        Related parts (or their compound tails) start alike (same first letter, first
+        consonant, coarse consonant or metaphone sound), are both numbers, both carry
+        reference-data symbols, or one abbreviates the other.
+        """
+        tail = self.column("tail")
+        out = self._related(a, b)
+        rows = np.flatnonzero(~out & ((tail[a] != a) | (tail[b] != b)))
+        out[rows] = self._related(tail[a[rows]], tail[b[rows]])
+        return out
+
+    def _related(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         col = self._columns()
         flags_a = (col["kind"][a] == _NUMERIC) * 1 + (col["symbols"][a, 0] >= 0) * 2
         flags_b = (col["kind"][b] == _NUMERIC) * 1 + (col["symbols"][b, 0] >= 0) * 2
@@ -126,13 +200,14 @@ class PartTable:
             (col["text"][a] == col["text"][b])
             | (col["skeleton0"][a] == col["skeleton0"][b])
             | (col["metaphone0"][a] == col["metaphone0"][b])
+            | ((col["coarse0"][a] == col["coarse0"][b]) & ~(col["latin"][a] & col["latin"][b]))
             | ((flags_a & flags_b) != 0)
             | self._abbreviates(a, b)
             | self._abbreviates(b, a)
         )
 
     def _abbreviates(self, short: np.ndarray, long: np.ndarray) -> np.ndarray:
-        """`similarity.abbreviates` on id arrays."""
+        """Whether `short` is a name word that is the acronym of a run of words `long` is in (`Part.acronyms`)."""
         col = self._columns()
         out = np.zeros(len(long), dtype=bool)
         rows = np.flatnonzero(col["acronyms"][long, 0] != _NO_ACRONYM)  # most parts belong to no acronym
@@ -140,42 +215,83 @@ class PartTable:
         return out
 
     def similarities(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """`part_similarity(parts[a[i]], parts[b[i]])[0]` for every i."""
+        """The similarity (0..1) of parts[a[i]] and parts[b[i]] for every i."""
+        return self.matches(a, b)[0]
+
+    def matches(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(similarity, code of how they matched: an index into `part_rules.HOWS`) for every id pair."""
         col = self._columns()
-        out = np.zeros(len(a))
-        out[a == b] = 1.0
-        todo = np.flatnonzero((a != b) & self.related(a, b))
-        a, b = a[todo], b[todo]
+        score = np.zeros(len(a))
+        how = np.full(len(a), _HOW[NONE], dtype=np.int8)
+        same = col["word_id"][a] == col["word_id"][b]
+        score[same], how[same] = 1.0, _HOW[EXACT]
+        todo = np.flatnonzero(~same & self.related(a, b))
+        score[todo], how[todo] = self._inexact(a[todo], b[todo])
+        tail = col["tail"]
+        # One side a compound, the other not (or its tail): the compound's tail against the other.
+        compound = np.flatnonzero((tail[a[todo]] != a[todo]) ^ (tail[b[todo]] != b[todo]))
+        if len(compound):
+            rows = todo[compound]
+            tail_score, _ = self.matches(tail[a[rows]], tail[b[rows]])
+            tail_score *= self.config.compound_tail_factor
+            better = tail_score > score[rows]
+            score[rows[better]], how[rows[better]] = tail_score[better], _HOW[COMPOUND]
+        return score, how
+
+    def _inexact(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`matches` for related pairs of different words."""
+        col, config = self._columns(), self.config
+        score = np.zeros(len(a))
+        how = np.full(len(a), _HOW[NONE], dtype=np.int8)
         acronym = self._abbreviates(a, b) | self._abbreviates(b, a)
-        out[todo[acronym]] = ACRONYM_SCORE
+        score[acronym], how[acronym] = config.acronym_score, _HOW[ACRONYM]
         kind_a, kind_b = col["kind"][a], col["kind"][b]
-        fallback = ~acronym & ((kind_a == _NUMERIC) | (kind_b == _NUMERIC) | col["crowded"][a] | col["crowded"][b])
-        initial = ~acronym & ~fallback & ((kind_a == _INITIAL) | (kind_b == _INITIAL))
-        out[todo[initial]] = np.where(col["text"][a[initial]] == col["text"][b[initial]], INITIAL_SCORE, 0.0)
-        rest = ~acronym & ~fallback & ~initial
-        best = np.zeros(len(a))
-        sym_a, sym_b = col["symbols"][a[rest]], col["symbols"][b[rest]]
+        numeric = ~acronym & ((kind_a == _NUMERIC) | (kind_b == _NUMERIC))
+        num_a, num_b = col["numbers"][a[numeric]], col["numbers"][b[numeric]]
+        same_number = ((num_a[:, :, None] == num_b[:, None, :]) & (num_a[:, :, None] >= 0)).any(axis=(1, 2))
+        same_number &= (kind_a[numeric] == _NUMERIC) & (kind_b[numeric] == _NUMERIC)
+        rows = np.flatnonzero(numeric)[same_number]
+        score[rows], how[rows] = 1.0, _HOW[NUMBER]
+        initial = ~acronym & ~numeric & ((kind_a == _INITIAL) | (kind_b == _INITIAL))
+        rows = np.flatnonzero(initial)[col["text"][a[initial]] == col["text"][b[initial]]]
+        score[rows], how[rows] = config.initial_score, _HOW[INITIAL]
+        rest = np.flatnonzero(~acronym & ~numeric & ~initial)
+        score[rest], how[rest] = self._names(a[rest], b[rest])
+        return score, how
+
+    def _names(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`matches` for two name words (no acronym, number or initial): the strongest evidence wins."""
+        col, config, parts = self._columns(), self.config, self.parts
+        sym_a, sym_b = col["symbols"][a], col["symbols"][b]
         shared = ((sym_a[:, :, None] == sym_b[:, None, :]) & (sym_a[:, :, None] >= 0)).any(axis=(1, 2))
-        best[rest] = np.where(shared, SYMBOL_SCORE, 0.0)
-        known_apart = np.zeros(len(a), dtype=bool)
-        known_apart[rest] = ~shared & col["given"][a[rest]] & col["given"][b[rest]]
-        alike = ~(col["latin"][a] & col["latin"][b]) | (col["onset"][a] == col["onset"][b])
-        same_sound = ((col["skeleton"][a] == col["skeleton"][b]) & alike) | (col["metaphone"][a] == col["metaphone"][b])
-        sounds = rest & same_sound
-        best[sounds] = np.maximum(best[sounds], PHONETIC_SCORE)
-        fuzzy = np.flatnonzero(rest & self._may_be_fuzzy(a, b, known_apart))
-        parts = self.parts
-        best[fuzzy] = np.maximum(best[fuzzy], np.fromiter(
+        crowded = np.flatnonzero(col["crowded"][a] | col["crowded"][b])
+        shared[crowded] = [bool(parts[i].symbols & parts[j].symbols) for i, j in zip(a[crowded].tolist(), b[crowded].tolist(), strict=True)]
+        known_apart = ~shared & col["given"][a] & col["given"][b]
+        score = np.zeros(len(a))
+        fuzzy = np.flatnonzero(self._may_be_fuzzy(a, b, known_apart))
+        score[fuzzy] = np.fromiter(
             (
-                fuzzy_similarity(parts[i].text, parts[j].text, apart)
+                fuzzy_similarity(parts[i].text, parts[j].text, apart, config)
                 for i, j, apart in zip(a[fuzzy].tolist(), b[fuzzy].tolist(), known_apart[fuzzy].tolist(), strict=True)
             ),
             dtype=np.float64, count=len(fuzzy),
-        ))
-        out[todo[rest]] = best[rest]
-        slow = np.flatnonzero(fallback)
-        out[todo[slow]] = [part_similarity(parts[i], parts[j])[0] for i, j in zip(a[slow].tolist(), b[slow].tolist(), strict=True)]
-        return out
+        )
+        how = np.where(score > 0, _HOW[FUZZY], _HOW[NONE]).astype(np.int8)
+        cross = ~(col["latin"][a] & col["latin"][b])
+        alike = cross | (col["onset"][a] == col["onset"][b])
+        sounds = ((col["skeleton"][a] == col["skeleton"][b]) & alike) | (col["metaphone"][a] == col["metaphone"][b])
+        sounds |= cross & (col["coarse"][a] == col["coarse"][b])
+        near_a, near_b = col["near_at"][a], col["near_at"][b]
+        near = (near_a[:, :, None] == near_b[:, None, :]).any(axis=(1, 2))
+        near |= (col["near"][a][:, None] == col["near_any"][b]).any(axis=1) | (col["near"][b][:, None] == col["near_any"][a]).any(axis=1)
+        near &= cross & ~sounds
+        for evidence, value, code in (
+            (shared, config.symbol_score, SYMBOL), (sounds, config.phonetic_score, PHONETIC),
+            (near, config.cross_script_near_score, PHONETIC),
+        ):
+            better = evidence & (value > score)
+            score[better], how[better] = value, _HOW[code]
+        return score, how
 
     def _may_be_fuzzy(self, a: np.ndarray, b: np.ndarray, within_edits_only: np.ndarray) -> np.ndarray:
         """Necessary conditions for a non-zero `fuzzy_similarity` (see the module docstring)."""
@@ -187,3 +303,8 @@ class PartTable:
         with np.errstate(divide="ignore", invalid="ignore"):
             close = (np.minimum(len_a, len_b) >= 4) & (common / len_a + common / len_b >= 1.25)
         return within_edits | (close & ~within_edits_only)
+
+
+def _tail_part(text: str, latin: bool) -> Part:
+    part = make_part(text, text, NameType.PERSON)
+    return part if part.latin == latin else Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, latin=latin)

@@ -48,19 +48,6 @@ class Role(str, Enum):
     UNKNOWN = "unknown"
 
 
-#: How much each kind of part counts in a name comparison.
-KIND_WEIGHTS = {
-    PartKind.NAME: 1.0,
-    PartKind.PATRONYMIC: 0.7,
-    PartKind.INITIAL: 0.5,
-    PartKind.PARTICLE: 0.2,
-    PartKind.LEGAL: 0.4,
-    PartKind.NUMERIC: 1.3,
-}
-
-#: Family names are steadier than given names: John Smith vs. John Gruber are clearly distinct.
-FAMILY_WEIGHT = 1.3
-
 #: "son/daughter of": the name after one (not first in the name) is the father's.
 PATRONYMIC_MARKERS = frozenset({"bin", "ibn", "ben", "bn", "bint", "binti", "bte", "ould", "wuld", "wld"})  # bn, wld: بن, ولد
 PARTICLES = PATRONYMIC_MARKERS | frozenset(
@@ -135,11 +122,6 @@ class Part:
     # Written in Latin script: two such parts that begin differently are not the same name
     # because their consonants agree (Moorev ≁ Umarov); across scripts they may be.
     latin: bool = True
-
-    @property
-    def weight(self) -> float:
-        weight = KIND_WEIGHTS[self.kind]
-        return weight * FAMILY_WEIGHT if self.role is Role.FAMILY else weight
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ q/k/c, z/s, w/v), doubled letters collapse and a final "h" is dropped. Muhammad,
 Mohammed and محمد share "mhmd"; Hussein, Husayn and حسين share "hsn"; Yusuf, Youssef
 and يوسف share "ysf". A leading y/w is kept so that Yusuf and Asif stay apart.
 
+`coarse_skeleton` folds further, for comparisons across scripts only.
+
 `metaphone` is rigour's Double-Metaphone-style key for Latin text.
 """
 
@@ -40,6 +42,19 @@ def skeleton(token: str) -> str:
     if len(key) > 1 and key.endswith("h"):
         key = key[:-1]
     return key
+
+
+_COARSE = str.maketrans({"d": "t", "s": "t", "j": "g"})
+
+
+@lru_cache(maxsize=200_000)
+def coarse_skeleton(key: str) -> str:
+    """A skeleton with the consonants Arabic-script names are romanised inconsistently folded together.
+
+    ض ظ ذ ث are written d, z, dh, th, s or t; ج is j or g (Egyptian Ragab). Two parts
+    compared across scripts count as sounding alike when these agree.
+    """
+    return _DOUBLES.sub(r"\1", key.translate(_COARSE))
 
 
 @lru_cache(maxsize=200_000)

@@ -62,10 +62,9 @@ class Vocabulary:
         return self.table.parts
 
     def part_id(self, part: Part) -> int:
-        known = len(self.table)
         found = self.table.add(part)
-        if found == known:
-            self._part_key_ids.append([self.key_id(k) for k in part_keys(part)])
+        for new in self.table.parts[len(self._part_key_ids):]:  # the part, and a compound's tail before it
+            self._part_key_ids.append([self.key_id(k) for k in part_keys(new)])
         return found
 
     def key_id(self, key: str, create: bool = True) -> int:

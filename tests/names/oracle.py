@@ -1,0 +1,77 @@
+"""The part rules written out for one pair at a time: a test oracle for `PartTable.matches`, never used by src."""
+
+from jellyfish import levenshtein_distance
+
+from nexus.names.config import SCORING
+from nexus.names.part_rules import (
+    ACRONYM, COMPOUND, EXACT, FUZZY, INITIAL, NONE, NUMBER, PHONETIC, SYMBOL,
+    compound_tail, fuzzy_similarity, is_given_name, numbers, onset,
+)
+from nexus.names.parts import NameType, Part, PartKind, make_part
+from nexus.names.phonetic import coarse_skeleton
+
+
+def oracle_similarity(a: Part, b: Part, config=SCORING) -> tuple[float, str]:
+    if a.text == b.text:
+        return 1.0, EXACT
+    if _abbreviates(a, b) or _abbreviates(b, a):
+        return config.acronym_score, ACRONYM
+    score, how = _plain(a, b, config)
+    tail_a, tail_b = _tail(a), _tail(b)
+    if (tail_a is None) != (tail_b is None):
+        tail_score = oracle_similarity(tail_a or a, tail_b or b, config)[0] * config.compound_tail_factor
+        if tail_score > score:
+            return tail_score, COMPOUND
+    return score, how
+
+
+def _tail(part: Part) -> Part | None:
+    text = compound_tail(part.text) if part.kind is PartKind.NAME else None
+    if text is None:
+        return None
+    tail = make_part(text, text, NameType.PERSON)
+    return tail if tail.latin == part.latin else Part(tail.text, tail.skeleton, tail.metaphone, tail.symbols, tail.kind, latin=part.latin)
+
+
+def _abbreviates(short: Part, long: Part) -> bool:
+    return short.kind is PartKind.NAME and short.text in long.acronyms
+
+
+def _plain(a: Part, b: Part, config) -> tuple[float, str]:
+    cross = not (a.latin and b.latin)
+    coarse_a, coarse_b = coarse_skeleton(a.skeleton), coarse_skeleton(b.skeleton)
+    related = (
+        a.text[:1] == b.text[:1]
+        or (a.skeleton[:1] == b.skeleton[:1] and bool(a.skeleton))
+        or (a.metaphone[:1] == b.metaphone[:1] and bool(a.metaphone))
+        or (cross and bool(coarse_a) and coarse_a[:1] == coarse_b[:1])
+        or (a.kind is PartKind.NUMERIC and b.kind is PartKind.NUMERIC)
+        or (bool(a.symbols) and bool(b.symbols))
+    )
+    if not related:
+        return 0.0, NONE
+    if a.kind is PartKind.NUMERIC or b.kind is PartKind.NUMERIC:
+        same = a.kind is b.kind and bool(numbers(a) & numbers(b))
+        return (1.0, NUMBER) if same else (0.0, NONE)
+    if a.kind is PartKind.INITIAL or b.kind is PartKind.INITIAL:
+        initial, other = (a, b) if a.kind is PartKind.INITIAL else (b, a)
+        return (config.initial_score, INITIAL) if other.text[:1] == initial.text else (0.0, NONE)
+    shared = bool(a.symbols & b.symbols)
+    known_apart = not shared and is_given_name(a) and is_given_name(b)
+    best = fuzzy_similarity(a.text, b.text, within_edits_only=known_apart)
+    how = FUZZY if best > 0 else NONE
+    if shared and config.symbol_score > best:
+        best, how = config.symbol_score, SYMBOL
+    same_sound = (
+        (len(a.skeleton) >= 2 and a.skeleton == b.skeleton and (cross or onset(a) == onset(b)))
+        or (len(a.metaphone) >= 3 and a.metaphone == b.metaphone)
+        or (cross and len(coarse_a) >= 2 and coarse_a == coarse_b)
+    )
+    if same_sound and config.phonetic_score > best:
+        best, how = config.phonetic_score, PHONETIC
+    near = cross and not same_sound and min(len(coarse_a), len(coarse_b)) >= 3 and levenshtein_distance(coarse_a, coarse_b) <= 1
+    if near and config.cross_script_near_score > best:
+        best, how = config.cross_script_near_score, PHONETIC
+    return best, how
+
+
