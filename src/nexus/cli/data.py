@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from nexus.cli.context import current_viewer
+from nexus.errors import NotFound
 from nexus.service.entities import entity_statements, get_entity
 from nexus.service.export import export_ftm
 from nexus.service.search import count_visible, search
@@ -52,7 +53,7 @@ def entity_command(
     viewer = current_viewer(store, purpose)
     view = get_entity(store, viewer, entity_id)
     if view is None:
-        raise KeyError(f"no entity {entity_id!r}")
+        raise NotFound(f"no entity {entity_id!r}")
     console.print_json(json.dumps(view.entity.to_dict()))
     if view.withheld:
         console.print(f"[yellow]{view.withheld} statement(s) about this entity are withheld from you[/yellow]")
