@@ -5,6 +5,7 @@ import json
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from nexus.cli.context import current_viewer
 from nexus.model.alerts import STATES
@@ -24,7 +25,7 @@ def register(app: typer.Typer) -> None:
 def alerts_table(rows: list[dict]) -> Table:
     table = Table("alert", "kind", "state", "score", "title")
     for a in rows:
-        table.add_row(str(a["id"]), a["kind"], a["state"], "" if a["score"] is None else f"{a['score']:.2f}", a["title"])
+        table.add_row(str(a["id"]), a["kind"], a["state"], "" if a["score"] is None else f"{a['score']:.2f}", Text(a["title"]))
     return table
 
 
@@ -64,19 +65,19 @@ def show_command(
     labels = alert["labels"]
     caveats = ", ".join(x for x in (labels["compartments"], "ORCON" if labels["orcon"] else "", labels["warrants"]) if x)
     score = "" if alert["score"] is None else f", score {alert['score']:.2f}"
-    console.print(f"[bold]alert {alert['id']}[/bold] ({alert['kind']}{score}): {alert['title']}", highlight=False)
+    console.print(Text(f"alert {alert['id']} ({alert['kind']}{score}): {alert['title']}", style="bold"))
     console.print(f"state: {alert['state']}; raised {alert['first_raised'][:16]}, last {alert['last_raised'][:16]} "
                   f"by {alert['raised_by']}; {labels['classification']}, releasable to {labels['releasable_to']}"
-                  + (f"; {caveats}" if caveats else ""), highlight=False)
+                  + (f"; {caveats}" if caveats else ""), highlight=False, markup=False)
     for reason in alert["explanation"].get("reasons", []):
-        console.print(f"  - {reason}", highlight=False)
+        console.print(f"  - {reason}", highlight=False, markup=False)
     evidence = Table("cites", "id", "entity", "agency", "class.")
     for e in alert["evidence"]:
         evidence.add_row(e["ref_kind"], e["ref_id"], e["entity_id"] or "", e["agency"], str(e["classification"]))
     console.print(evidence)
     for h in alert["history"]:
         console.print(f"{h['at'][:16]} {h['username']} ({h['agency']}): {h['previous_state']} → {h['state']}"
-                      + (f": {h['reason']}" if h["reason"] else ""), highlight=False)
+                      + (f": {h['reason']}" if h["reason"] else ""), highlight=False, markup=False)
 
 
 @alerts_app.command("review")

@@ -115,7 +115,7 @@ def review_demo(store: Store, viewer) -> list[str]:
         f"and {'not ' if weakest['id'] not in again.column('alert_id').to_pylist() else ''}raised again",
     ]
     for line in lines:
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, markup=False)
     return lines
 
 
@@ -147,7 +147,7 @@ def security_stage(store: Store) -> list[str]:
     chain = verify_audit(store, current_viewer(store, "demo"))
     lines.append(f"audit trail: {chain.records:,} records, chain {'intact' if chain.ok else 'BROKEN at ' + str(chain.first_bad)}")
     for line in lines:
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, markup=False)
     return ["## Who may see what", "", *(f"    {line}" for line in lines), ""]
 
 
