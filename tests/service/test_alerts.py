@@ -1,6 +1,7 @@
 """The alert queue on both databases: raise, review, re-run, labels, visibility, audit."""
 
 import orjson
+import pyarrow as pa
 import pytest
 from sqlalchemy import select
 
@@ -9,7 +10,7 @@ from nexus.ingest import ingest
 from nexus.model import Classification, Labels
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import get_alert, list_alerts, review_alert
-from nexus.service.screening import screen_holdings
+from nexus.service.screening import screen, screen_holdings
 from nexus.sources import get_format
 from nexus.store.schema import audit_log
 
@@ -122,3 +123,15 @@ def test_raising_reading_and_reviewing_are_audited(world):
     assert all(orjson.loads(r.result_ids) == [str(alert_id)] for r in records)
     assert orjson.loads(records[-1].query) == {"id": alert_id, "from": "open", "decision": "escalated",
                                               "reason": "needs the financial picture"}
+
+
+def test_an_ad_hoc_question_raises_an_alert_of_the_asking_agency_only(world):
+    question = pa.table({"id": ["q1"], "name": ["Viktor Bout"], "birth_date": ["1967"]})
+    (police,) = screen(world, LEAD, question, alerts=True).column("alert_id").to_pylist()
+    (customs,) = screen(world, OUTSIDER, question, alerts=True).column("alert_id").to_pylist()
+    assert police != customs
+    assert [a["id"] for a in list_alerts(world, LEAD)] == [police]
+    assert [a["id"] for a in list_alerts(world, OUTSIDER)] == [customs]
+    review_alert(world, OUTSIDER, customs, "dismissed", "our customer, known to us")
+    assert screen(world, OUTSIDER, question).num_rows == 0
+    assert screen(world, LEAD, question).num_rows == 1  # one agency's dismissal is its own

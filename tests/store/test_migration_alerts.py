@@ -51,16 +51,18 @@ def test_judgements_move_into_alerts(database_url, tmp_path):
         evidence = conn.execute(select(alert_evidence)).mappings().all()
         history = conn.execute(select(alert_reviews).order_by(alert_reviews.c.id)).mappings().all()
         cited = {r.id for r in conn.execute(select(statements.c.id).where(statements.c.entity_id == "w1"))}
-    bout = migrated[f"{QK}:w1"]
-    assert bout["key"] == alert_key("screening", f"{QK}:w1", "f1") and bout["state"] == "dismissed"
+    bout = migrated[f"query/POLICE/{QK}:w1"]  # an ad-hoc question of the judge's agency
+    assert bout["key"] == alert_key("screening", f"query/POLICE/{QK}:w1", "f1") and bout["state"] == "dismissed"
     assert bout["title"] == "screening hit on Viktor Bout" and bout["score"] is None
     assert bout["classification"] == Classification.CONFIDENTIAL and bout["compartments"] == "CEDAR"
+    assert bout["releasable_to"] == "POLICE"
     assert orjson.loads(bout["explanation"])["entity_id"] == "w1"
-    assert {e["ref_id"] for e in evidence} == cited and {e["alert_id"] for e in evidence} == {bout["id"]}
+    assert {e["ref_id"] for e in evidence if e["alert_id"] == bout["id"]} == cited | {QK}
     assert [(h["previous_state"], h["state"], h["reason"], h["username"], h["agency"]) for h in history
             if h["alert_id"] == bout["id"]] == [
         ("open", "confirmed", "same man", "ana", "POLICE"), ("confirmed", "dismissed", "different DOB", "ana", "POLICE")]
-    assert migrated[f"{KK}:gone"]["state"] == "dismissed"  # no evidence: kept for suppression, shown to no one
+    gone = migrated[f"query/LOCAL/{KK}:gone"]  # its judge and its entity are gone; the decision holds
+    assert gone["state"] == "dismissed" and gone["title"] == "screening hit on gone"
 
     run(engine, command.downgrade, "0005")
     with engine.connect() as conn:

@@ -70,6 +70,8 @@ def raise_alerts(store: Store, viewer: Viewer, new: Iterable[NewAlert], action: 
     """Insert new alerts, refresh re-raised ones (their state and history kept); key -> (id, state)."""
     require(viewer, action)
     new = list({a.key: a for a in new}.values())
+    if not new:
+        return {}
     for alert in new:
         if not alert.evidence:
             raise InvalidInput(f"alert {alert.title!r} cites no evidence")
@@ -78,26 +80,39 @@ def raise_alerts(store: Store, viewer: Viewer, new: Iterable[NewAlert], action: 
         existing = _existing(conn, [a.key for a in new])
         fresh = [a for a in new if a.key not in existing]
         if fresh:
-            conn.execute(insert(alerts), [_row(a, now) | {"state": OPEN, "raised_by": viewer.user, "first_raised": now}
-                                          for a in fresh])
+            conn.execute(insert(alerts), [
+                _row(a, now, a.evidence) | {"state": OPEN, "raised_by": viewer.user, "first_raised": now} for a in fresh
+            ])
             existing |= _existing(conn, [a.key for a in fresh])
         fresh_keys = {a.key for a in fresh}
         again = [a for a in new if a.key not in fresh_keys]
+        cited = _cited(conn, [existing[a.key][0] for a in again])
+        # A re-raised alert keeps citing what it cited before, so its labels never drop below
+        # what earlier raisers saw; an item cited again takes its current labels.
+        evidence = {a.key: list(({(e.ref_kind, e.ref_id): e for e in cited.get(existing[a.key][0], [])}
+                                 | {(e.ref_kind, e.ref_id): e for e in a.evidence}).values()) for a in new}
         if again:
-            conn.execute(
-                update(alerts).where(A.key == bindparam("k")),
-                [_row(a, now) | {"k": a.key} for a in again],
-            )
-        ids = [existing[a.key][0] for a in new]
+            conn.execute(update(alerts).where(A.key == bindparam("k")),
+                         [_row(a, now, evidence[a.key]) | {"k": a.key} for a in again])
+        ids = [existing[a.key][0] for a in again]
         for start in range(0, len(ids), CHUNK):
             conn.execute(delete(alert_evidence).where(E.alert_id.in_(ids[start : start + CHUNK])))
-        rows = [_evidence_row(existing[a.key][0], e) for a in new for e in {(e.ref_kind, e.ref_id): e for e in a.evidence}.values()]
-        if rows:
-            conn.execute(insert(alert_evidence), rows)
+        conn.execute(insert(alert_evidence), [_evidence_row(existing[a.key][0], e) for a in new for e in evidence[a.key]])
         result = {a.key: existing[a.key] for a in new}
         audit.append(conn, viewer, "alerts.raise", {"kinds": sorted({a.kind for a in new}), "new": len(fresh),
                                                     "again": len(again)}, [str(i) for i, _ in result.values()])
     return result
+
+
+def _cited(conn: Connection, ids: list[int]) -> dict[int, list[Evidence]]:
+    found: dict[int, list[Evidence]] = {}
+    for start in range(0, len(ids), CHUNK):
+        for row in conn.execute(select(alert_evidence).where(E.alert_id.in_(ids[start : start + CHUNK]))).mappings():
+            labels = Labels(row["agency"], Classification(row["classification"]),
+                            tuple(x for x in row["releasable_to"].split(",") if x), row["compartment"],
+                            bool(row["orcon"]), row["warrant"])
+            found.setdefault(row["alert_id"], []).append(Evidence(row["ref_kind"], row["ref_id"], row["entity_id"], labels))
+    return found
 
 
 def _existing(conn: Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
@@ -108,8 +123,8 @@ def _existing(conn: Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
     return found
 
 
-def _row(alert: NewAlert, now: str) -> dict:
-    labels = AlertLabels.combine(e.labels for e in alert.evidence)
+def _row(alert: NewAlert, now: str, evidence: Iterable[Evidence]) -> dict:
+    labels = AlertLabels.combine(e.labels for e in evidence)
     return dict(
         key=alert.key, kind=alert.kind, subject=alert.subject, fingerprint=alert.fingerprint, title=alert.title,
         score=alert.score, explanation=orjson.dumps(alert.explanation).decode(),

@@ -25,7 +25,7 @@ from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import dismissed_keys, find_alert, raise_alerts, review_alert
 from nexus.service.entities import S, live
-from nexus.service.screening_alerts import KIND, QUERY_PROPS, hit_keys, hit_subjects, screening_alerts
+from nexus.service.screening_alerts import KIND, QUERY_PROPS, hit_keys, hit_subjects, query_subject, screening_alerts
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
 from nexus.store import Store
@@ -153,7 +153,7 @@ def screen(
     _check_queries(queries)
     index = index or build_index(store, viewer, lists)
     hits = screen_batch(index, queries, threshold, limit, progress=progress)
-    subjects = hit_subjects(hits, holdings)
+    subjects = hit_subjects(hits, viewer, holdings)
     keys = hit_keys(subjects, hits)
     dismissed = dismissed_keys(store, keys)
     if dismissed:  # keeps screen_batch's order: queries as given, best hit first
@@ -223,6 +223,6 @@ def read_queries(path: Path) -> pa.Table:
 def judge_hit(
     store: Store, viewer: Viewer, query_key: str, entity_id: str, fingerprint: str, decision: str, reason: str | None = None
 ) -> dict:
-    """Review the alert an ad-hoc hit raised (screened with alerts on), by the hit's identity."""
-    alert_id = find_alert(store, viewer, KIND, f"{query_key}:{entity_id}", fingerprint)
+    """Review the alert an ad-hoc hit raised for the viewer's agency (screened with alerts on), by the hit's identity."""
+    alert_id = find_alert(store, viewer, KIND, query_subject(viewer, query_key, entity_id), fingerprint)
     return review_alert(store, viewer, alert_id, decision, reason)

@@ -1,10 +1,10 @@
 """Screening hits as alerts: their identity, the evidence they cite and its labels.
 
-A hit on a record the store holds is about that record (its subject names it), and cites
-the record's statements the question was built from and the listed entity's statements.
-A hit on an ad-hoc question (a file, an API call) is about the question alone, cites it
-as held by the asker's agency, and keeps the identity analysts judged hits by before
-alerts existed: (query key, listed entity, fingerprint).
+A hit on a record the store holds is about that record (`record/<id>/<query key>:<entity>`)
+and cites the record's statements the question was built from and the listed entity's
+statements. A hit on an ad-hoc question (a file, an API call) is about that question as
+asked by one agency (`query/<agency>/<query key>:<entity>`) and cites it as held by that
+agency alone, so one agency's questions and decisions are not shown to another.
 """
 
 from collections import defaultdict
@@ -29,11 +29,15 @@ LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "or
 CHUNK = 1000
 
 
-def hit_subjects(hits: pa.Table, holdings: bool) -> list[str]:
+def hit_subjects(hits: pa.Table, viewer: Viewer, holdings: bool) -> list[str]:
     pairs = zip(hits.column("query_key").to_pylist(), hits.column("entity_id").to_pylist())
     if not holdings:
-        return [f"{key}:{entity}" for key, entity in pairs]
-    return [f"{record}/{key}:{entity}" for record, (key, entity) in zip(hits.column("query_id").to_pylist(), pairs)]
+        return [query_subject(viewer, key, entity) for key, entity in pairs]
+    return [f"record/{record}/{key}:{entity}" for record, (key, entity) in zip(hits.column("query_id").to_pylist(), pairs)]
+
+
+def query_subject(viewer: Viewer, query_key: str, entity_id: str) -> str:
+    return f"query/{viewer.agency}/{query_key}:{entity_id}"
 
 
 def hit_keys(subjects: list[str], hits: pa.Table) -> list[str]:

@@ -4,9 +4,8 @@ Revision ID: 0006
 Revises: 0005
 
 Each screening judgement group (question, listed entity, fingerprint) becomes one
-screening alert in its latest decided state, with every judgement as a review. Its
-evidence is the listed entity's live statements; an alert whose entity is gone cites
-nothing and stays invisible until screening raises it again (its decision still holds).
+screening alert of the first judge's agency, in its latest decided state, with every
+judgement as a review. Its evidence is the question, held by that agency, and the listed entity's live statements.
 """
 
 import itertools
@@ -24,7 +23,7 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-AD_HOC_QUERY_KEY = re.compile(r"[0-9a-f]{20}:")
+AD_HOC_SUBJECT = re.compile(r"query/(?P<agency>.*)/(?P<query_key>[0-9a-f]{20}):(?P<entity_id>.*)")
 LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "orcon", "warrant")
 
 judgements = sa.table(
@@ -105,9 +104,11 @@ def _move_judgements(conn: sa.Connection, alerts: sa.Table, evidence: sa.Table, 
         cited = conn.execute(
             sa.select(statements).where(statements.c.canonical_id == entity_id, statements.c.retired_at.is_(None))
         ).mappings().all()
-        labels = AlertLabels.combine(_labels(s) for s in cited)
+        agencies = [_agency(conn, j["username"]) for j in group]
+        asked = Labels(agencies[0], releasable_to=(agencies[0],))  # as screening labels an ad-hoc question
+        labels = AlertLabels.combine([asked, *(_labels(s) for s in cited)])
         names = sorted(s["value"] for s in cited if s["prop"] == "name")
-        subject = f"{query_key}:{entity_id}"
+        subject = f"query/{agencies[0]}/{query_key}:{entity_id}"
         alert_id = conn.execute(sa.insert(alerts).values(
             key=alert_key("screening", subject, fingerprint), kind="screening", subject=subject,
             fingerprint=fingerprint, title=f"screening hit on {names[0] if names else entity_id}", score=None,
@@ -118,20 +119,24 @@ def _move_judgements(conn: sa.Connection, alerts: sa.Table, evidence: sa.Table, 
             orcon=labels.orcon, warrants=",".join(labels.warrants), raised_by=group[0]["username"],
             first_raised=group[0]["created_at"], last_raised=group[-1]["created_at"],
         )).inserted_primary_key[0]
-        if cited:
-            conn.execute(sa.insert(evidence), [
-                {"alert_id": alert_id, "ref_kind": "statement", "ref_id": s["id"], "entity_id": entity_id,
-                 **{c: s[c] for c in LABEL_COLUMNS}}
-                for s in {s["id"]: s for s in cited}.values()
-            ])
+        conn.execute(sa.insert(evidence), [
+            {"alert_id": alert_id, "ref_kind": "query", "ref_id": query_key, "entity_id": None,
+             "agency": asked.agency, "classification": int(asked.classification),
+             "releasable_to": asked.releasable_text, "compartment": None, "orcon": False, "warrant": None},
+            *({"alert_id": alert_id, "ref_kind": "statement", "ref_id": s["id"], "entity_id": entity_id,
+               **{c: s[c] for c in LABEL_COLUMNS}} for s in {s["id"]: s for s in cited}.values()),
+        ])
         previous = OPEN
-        for judgement in group:
-            agency = conn.execute(sa.select(users.c.agency).where(users.c.username == judgement["username"])).scalar()
+        for judgement, agency in zip(group, agencies):
             conn.execute(sa.insert(reviews).values(
                 alert_id=alert_id, previous_state=previous, state=judgement["decision"], reason=judgement["reason"],
-                username=judgement["username"], agency=agency or "", at=judgement["created_at"],
+                username=judgement["username"], agency=agency, at=judgement["created_at"],
             ))
             previous = judgement["decision"]
+
+
+def _agency(conn: sa.Connection, username: str) -> str:
+    return conn.execute(sa.select(users.c.agency).where(users.c.username == username)).scalar() or "LOCAL"
 
 
 def _labels(row) -> Labels:
@@ -165,11 +170,11 @@ def downgrade() -> None:
         .order_by(reviews.c.id)
     ).all()
     for subject, fingerprint, state, reason, username, at in rows:
-        query_key, colon, entity_id = subject.partition(":")
-        if not AD_HOC_QUERY_KEY.fullmatch(query_key + colon):
+        found = AD_HOC_SUBJECT.fullmatch(subject)
+        if not found:
             continue  # a holdings alert (its subject names the record): judgements never held those
         conn.execute(sa.insert(judgements).values(
-            query_key=query_key, entity_id=entity_id, fingerprint=fingerprint, decision=state, reason=reason,
+            query_key=found["query_key"], entity_id=found["entity_id"], fingerprint=fingerprint, decision=state, reason=reason,
             username=username, created_at=at))
     for table in ("alert_reviews", "alert_evidence", "alerts"):
         op.drop_table(table)
