@@ -4,6 +4,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from nexus.cli import alerts, data, demo, ingest, resolve, screen, security, serve
 from nexus.errors import NexusError, Unavailable
@@ -32,8 +33,8 @@ def main() -> None:
     try:
         app()
     except Unavailable as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(3)
     except (NexusError, FileNotFoundError) as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
