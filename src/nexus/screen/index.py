@@ -6,9 +6,10 @@
     index.remove_source("un-sc")
 
 A segment holds its profiles, their analysed names (parts interned in the shared
-`Vocabulary`; weak aliases flagged, as screening weighs them less), and numpy postings from candidate keys (part text, consonant skeleton,
-metaphone, given-name symbols, part pairs) and document numbers to rows. Adding or
-removing a source builds or drops that source's segment only.
+`Vocabulary`; weak aliases flagged, as screening weighs them less), and numpy postings
+from candidate keys (part text, consonant skeleton, metaphone, given-name symbols, part
+pairs) and document numbers to rows. Adding or removing a source builds or drops that
+source's segment only.
 """
 
 from collections.abc import Callable, Iterable

@@ -8,8 +8,9 @@ Each hit carries a calibrated score, its features (`explain.Feature`: how the na
 aligned, date of birth, document, nationality, gender, each with score and weight), the
 reasons rendered from them and the `fingerprint` of the listed data it rests on. A weak
 alias (FtM weakAlias: the UN's "low quality" a.k.a.) matches at a reduced weight and its
-hit says so; a strong name of the same entity that matches as well wins over it. (query_key, entity_id, fingerprint) identifies a hit for analyst judgements:
-a dismissed hit comes back only when the listed data changes.
+hit says so; a strong name of the same entity that matches as well wins over it.
+(query_key, entity_id, fingerprint) identifies a hit for analyst judgements: a dismissed
+hit comes back only when the listed data changes.
 """
 
 import gc
@@ -244,7 +245,8 @@ def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArray
         if score >= threshold:
             weighed.append((at, qi, query, profile, score, facts))
     at = np.asarray([w[0] for w in weighed], dtype=np.int64)
-    props = [profile.names[segment.names.column.originals[r]] for (_, _, _, profile, _, _), r in zip(weighed, r_rows[at].tolist(), strict=True)]
+    listed = segment.names.column.originals
+    props = [w[3].names[listed[r]] for w, r in zip(weighed, r_rows[at].tolist(), strict=True)]  # which property each name is
     names = name_features(vocabulary, queries, segment.names, q_rows[at], r_rows[at], scores[at], joined[at], weights[at],
                           props, weak[at])
     for (_, qi, query, profile, score, facts), name in zip(weighed, names, strict=True):
