@@ -4,10 +4,11 @@
 
 Three case sets, each generated here with a seeded random generator:
 
-(a) latin: every listed UN person's main name, twice, each time with two different
-    perturbations from {transliteration variant, name order rotated (the last word
-    first, as bank and travel data write family names), a middle word dropped, one
-    typo}; half of the queries carry the listed birth date. Screened against the list.
+(a) latin: every listed UN person's main name, twice, each time with a different one of
+    {transliteration variant, name order rotated (the last word first, as bank and
+    travel data write family names), a middle word dropped, one typo}; half of the
+    queries carry the listed birth date. Screened against the list. "latin x2" is a
+    harder variant, not a target: two of the perturbations applied to each query.
 (b) script: every NAME_ORIGINAL_SCRIPT name (Arabic, Persian, Pashto, Cyrillic) with no
     schema, against the list with every non-Latin name removed.
 (c) unrelated: common person names from nexus.synth's name parts (never on the list),
@@ -27,6 +28,7 @@ generation of its own), with the same schema and birth date.
 
 import argparse
 import hashlib
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -123,31 +125,33 @@ def typo(rng: np.random.Generator, tokens: list[str]) -> list[str] | None:
 _PERTURB = dict(zip(PERTURBATIONS, (transliterate, rotate, drop_middle, typo), strict=True))
 
 
-def perturb(rng: np.random.Generator, name: str) -> tuple[str, str] | None:
-    """The name with two different perturbations applied (in random order), and their labels."""
+def perturb(rng: np.random.Generator, name: str, kinds: list[str], count: int) -> tuple[str, str] | None:
+    """The name with the first `count` of `kinds` that apply to it applied in turn, and their labels."""
     tokens = name.split()
-    kinds = list(rng.permutation(PERTURBATIONS))
     done = []
     for kind in kinds:
         changed = _PERTURB[kind](rng, tokens)
         if changed is not None and changed != tokens:
             tokens, done = changed, [*done, kind]
-        if len(done) == 2:
+        if len(done) == count:
             return " ".join(tokens), " + ".join(done)
     return None
 
 
-def latin_cases(rng: np.random.Generator, persons) -> list[Case]:
+def latin_cases(rng: np.random.Generator, persons, per_query: int, label: str) -> list[Case]:
+    """Two queries per listed person: two different perturbations, one each (`per_query` 1), or both in each (2)."""
     cases = []
     for entity in persons:
         name = entity.first("name")
         dates = entity.get("birthDate")
-        for _ in range(2):
-            made = perturb(rng, name) if name else None
+        kinds = list(rng.permutation(PERTURBATIONS))
+        for query in range(2):
+            order = kinds[query:] + kinds[:query] if per_query == 1 else list(rng.permutation(kinds))
+            made = perturb(rng, name, order, per_query) if name else None
             if made is None:
                 continue
             date = dates[0] if dates and rng.random() < 0.5 else None
-            cases.append(Case("latin", made[0], entity.id, "Person", date, held_out(entity.id), made[1]))
+            cases.append(Case(label, made[0], entity.id, "Person", date, held_out(entity.id), made[1]))
     return cases
 
 
@@ -192,6 +196,7 @@ class LogicV2Screen:
         self.entities = {e.id: e for e in entities}
         self.grams = [(e.id, _trigrams(n)) for e in entities for n in e.get_type_values(registry.name) if n]
         self.config = ScoringConfig.defaults()
+        self.counter = itertools.count()
 
     def nearest(self, name: str) -> list[str]:
         query = _trigrams(name)
@@ -204,7 +209,7 @@ class LogicV2Screen:
 
     def top(self, case: Case) -> tuple[str | None, float]:
         query = model.make_entity(case.schema or "LegalEntity")
-        query.id = "query"
+        query.id = f"query-{next(self.counter)}"  # logic-v2 caches its analysis by entity id
         query.add("name", case.name)
         if case.birth_date:
             query.add("birthDate", case.birth_date)
@@ -261,7 +266,8 @@ def main() -> None:
     stripped = list(latin_only([e.clone() for e in entities]))
     listed_names = {_fold(n) for e in entities for n in e.get_type_values(registry.name)}
     sets = {
-        "latin": (latin_cases(rng, persons), entities),
+        "latin": (latin_cases(rng, persons, 1, "latin"), entities),
+        "latin x2": (latin_cases(rng, persons, 2, "latin x2"), entities),
         "script": (script_cases(), stripped),
         "unrelated": (unrelated_cases(rng, listed_names), entities),
     }

@@ -42,6 +42,8 @@ def _plain(a: Part, b: Part, config) -> tuple[float, str]:
     coarse_a, coarse_b = coarse_skeleton(a.skeleton), coarse_skeleton(b.skeleton)
     related = (
         a.text[:1] == b.text[:1]
+        or a.text[1:2] == b.text[:1]
+        or a.text[:1] == b.text[1:2]
         or (a.skeleton[:1] == b.skeleton[:1] and bool(a.skeleton))
         or (a.metaphone[:1] == b.metaphone[:1] and bool(a.metaphone))
         or (cross and bool(coarse_a) and coarse_a[:1] == coarse_b[:1])
@@ -57,6 +59,7 @@ def _plain(a: Part, b: Part, config) -> tuple[float, str]:
         initial, other = (a, b) if a.kind is PartKind.INITIAL else (b, a)
         return (config.initial_score, INITIAL) if other.text[:1] == initial.text else (0.0, NONE)
     shared = bool(a.symbols & b.symbols)
+    same_start = (onset(a) == "V") == (onset(b) == "V")
     known_apart = not shared and is_given_name(a) and is_given_name(b)
     best = fuzzy_similarity(a.text, b.text, within_edits_only=known_apart)
     how = FUZZY if best > 0 else NONE
@@ -65,11 +68,12 @@ def _plain(a: Part, b: Part, config) -> tuple[float, str]:
     same_sound = (
         (len(a.skeleton) >= 2 and a.skeleton == b.skeleton and (cross or onset(a) == onset(b)))
         or (len(a.metaphone) >= 3 and a.metaphone == b.metaphone)
-        or (cross and len(coarse_a) >= 2 and coarse_a == coarse_b)
+        or (cross and bool(coarse_a) and coarse_a == coarse_b and same_start)
     )
-    if same_sound and config.phonetic_score > best:
-        best, how = config.phonetic_score, PHONETIC
-    near = cross and not same_sound and min(len(coarse_a), len(coarse_b)) >= 3 and levenshtein_distance(coarse_a, coarse_b) <= 1
+    sound_score = config.cross_script_phonetic_score if cross else config.phonetic_score
+    if same_sound and sound_score > best:
+        best, how = sound_score, PHONETIC
+    near = cross and same_start and not same_sound and min(len(coarse_a), len(coarse_b)) >= 3 and levenshtein_distance(coarse_a, coarse_b) <= 1
     if near and config.cross_script_near_score > best:
         best, how = config.cross_script_near_score, PHONETIC
     return best, how

@@ -20,6 +20,8 @@ class ScoringConfig:
     initial_score: float = 0.75
     jaro_winkler_floor: float = 0.85
     jaro_winkler_discount: float = 0.1
+    #: Across scripts (short vowels unwritten), an equal consonant skeleton is the best evidence there is.
+    cross_script_phonetic_score: float = 0.93
     #: Across scripts, two parts whose coarse consonant skeletons are one consonant apart (رجب ~ Ragab).
     cross_script_near_score: float = 0.8
     #: An Abd-/Abu- compound against its tail alone scores the tail's similarity times this (Abu Omar ~ Umar).

@@ -17,6 +17,7 @@ HOWS = (EXACT, ACRONYM, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL, COMPOUND, NONE
 _ONSET_VOWELS = frozenset("aeiouy")
 _ANCHOR_KINDS = frozenset({PartKind.NAME, PartKind.PATRONYMIC, PartKind.NUMERIC})
 _COMPOUND_HEADS = ("abd", "abu")
+_COMPOUND_SUFFIXES = ("uddin", "ullah")  # as `parts` joins them
 #: A compound's tail needs this many letters to count on its own (Abd al-Ghafur ~ Ghafur, not Abdi ~ i).
 MIN_TAIL = 3
 
@@ -50,13 +51,16 @@ def is_anchor(part: Part) -> bool:
 
 
 def compound_tail(text: str) -> str | None:
-    """The name an Abd-/Abu- compound is built on ("abdghafur" → "ghafur"), None for other parts.
+    """The name a compound is built on: "abdghafur" → "ghafur", "salahuddin" → "salah"; None for other parts.
 
     A middle name dropped or the name order rotated can leave the head on another word
-    or on none (Abu Zayd Umar → Abu Umar), so a compound also matches its tail, discounted.
+    or on none (Abu Zayd Umar → Abu Umar), and a misspelt suffix is not joined (Salah
+    Eddne), so a compound also matches the name it is built on, discounted.
     """
     if text.startswith(_COMPOUND_HEADS) and len(text) >= len("abd") + MIN_TAIL:
         return text[3:]
+    if text.endswith(_COMPOUND_SUFFIXES) and len(text) >= len("uddin") + MIN_TAIL:
+        return text[:-5]
     return None
 
 

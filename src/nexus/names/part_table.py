@@ -12,8 +12,10 @@ the coarse cross-script skeleton and its one-deletion neighbours, the compound's
 - ``symbol``: rigour's reference data says they are the same name (Владимир ~ Vladimir,
   Bill ~ William, GmbH ~ AG class);
 - ``phonetic``: same consonant skeleton (Latin parts: beginning alike, `part_rules.onset`)
-  or metaphone key; across scripts also the same coarse skeleton (ض ظ ذ ث: d, z, dh, th
-  all one class; ج: j or g), or one consonant apart in it (رجب Ragab, هاشم Hishan);
+  or metaphone key; across scripts, where short vowels are not written and this is the
+  best evidence there is, it scores higher, and counts also for the same coarse skeleton
+  (ض ظ ذ ث: d, z, dh, th all one class; ج: j or g), or, lower, for one consonant apart in
+  it (رجب Ragab, هاشم Hishan);
 - ``fuzzy``: few edits for the length (Scholz ~ Scholze), or a long common beginning;
 - ``initial``: a single letter that starts the other part;
 - ``compound``: an Abd-/Abu- compound against its tail (Abu Omar ~ Umar), discounted.
@@ -94,13 +96,13 @@ def deletions(key: str) -> list[str]:
 
 
 _COLUMNS = {  # name → (dtype, width)
-    "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "word_id": (np.int32, 1),
+    "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "text1": (np.int32, 1), "word_id": (np.int32, 1),
     "skeleton0": (np.int32, 1), "metaphone0": (np.int32, 1), "coarse0": (np.int32, 1),
     "skeleton": (np.int32, 1), "metaphone": (np.int32, 1), "coarse": (np.int32, 1), "crowded": (bool, 1),
     "symbols": (np.int32, MAX_SYMBOLS), "numbers": (np.int32, MAX_NUMBERS), "bag": (np.int16, len(_ALPHABET)),
     "weight": (np.float64, 1), "anchor": (bool, 1), "given": (bool, 1), "latin": (bool, 1), "onset": (np.int32, 1),
     "word": (np.int32, 1), "acronyms": (np.int32, MAX_ACRONYMS),
-    "near": (np.int32, 1), "near_at": (np.int32, MAX_NEIGHBOURS), "near_any": (np.int32, MAX_NEIGHBOURS),
+    "vowel0": (bool, 1), "near": (np.int32, 1), "near_at": (np.int32, MAX_NEIGHBOURS), "near_any": (np.int32, MAX_NEIGHBOURS),
     "tail": (np.int32, 1),
 }
 
@@ -137,20 +139,21 @@ class PartTable:
         near = deletions(coarse)[:MAX_NEIGHBOURS] if len(coarse) >= MIN_NEIGHBOUR_SKELETON else []
         row = {
             "kind": _KIND_CODES[part.kind], "length": min(len(part.text), 255), "text": ord(part.text[:1]),
+            "text1": ord(part.text[1]) if len(part.text) > 1 else unique,
             "word_id": self._key("t:" + part.text),
             "skeleton0": ord(part.skeleton[:1]) if part.skeleton else unique,
             "metaphone0": ord(part.metaphone[:1]) if part.metaphone else unique,
             "coarse0": ord(coarse[:1]) if coarse else unique,
             "skeleton": self._key("s:" + part.skeleton) if len(part.skeleton) >= 2 else unique,
             "metaphone": self._key("m:" + part.metaphone) if len(part.metaphone) >= 3 else unique,
-            "coarse": self._key("c:" + coarse) if len(coarse) >= 2 else unique,
+            "coarse": self._key("c:" + coarse) if coarse else unique,
             "crowded": len(symbols) > MAX_SYMBOLS, "symbols": (symbols + [-1] * MAX_SYMBOLS)[:MAX_SYMBOLS],
             "numbers": (sorted(self._key(s) for s in numbers(part)) + [-1] * MAX_NUMBERS)[:MAX_NUMBERS],
             "bag": letter_counts([part.text])[0], "weight": self._weight(part), "anchor": is_anchor(part),
             "given": is_given_name(part), "latin": part.latin, "onset": self._key("o:" + onset(part)),
             "word": self._key("w:" + part.text) if part.kind is PartKind.NAME else _NO_WORD,
             "acronyms": ([self._key("w:" + a) for a in sorted(part.acronyms)] + [_NO_ACRONYM] * MAX_ACRONYMS)[:MAX_ACRONYMS],
-            "near": self._key("n:" + coarse) if near else unique,
+            "vowel0": onset(part) == "V", "near": self._key("n:" + coarse) if near else unique,
             "near_at": ([self._key(f"{i}:{k}") for i, k in enumerate(near)] + [unique - (1 << 29)] * MAX_NEIGHBOURS)[:MAX_NEIGHBOURS],
             "near_any": ([self._key("n:" + k) for k in near] + [unique - (1 << 30)] * MAX_NEIGHBOURS)[:MAX_NEIGHBOURS],
             "tail": found if tail is None else tail,
@@ -183,7 +186,8 @@ class PartTable:
         """Necessary condition for a non-zero similarity of parts that are not the same word.
 
         Related parts (or their compound tails) start alike (same first letter, first
-        consonant, coarse consonant or metaphone sound), are both numbers, both carry
+        consonant, coarse consonant or metaphone sound, or one's first letter is the
+        other's second), are both numbers, both carry
         reference-data symbols, or one abbreviates the other.
         """
         tail = self.column("tail")
@@ -198,6 +202,8 @@ class PartTable:
         flags_b = (col["kind"][b] == _NUMERIC) * 1 + (col["symbols"][b, 0] >= 0) * 2
         return (
             (col["text"][a] == col["text"][b])
+            | (col["text1"][a] == col["text"][b])  # a letter too many at the start (Yemilie ~ Emilie)
+            | (col["text"][a] == col["text1"][b])
             | (col["skeleton0"][a] == col["skeleton0"][b])
             | (col["metaphone0"][a] == col["metaphone0"][b])
             | ((col["coarse0"][a] == col["coarse0"][b]) & ~(col["latin"][a] & col["latin"][b]))
@@ -280,13 +286,15 @@ class PartTable:
         cross = ~(col["latin"][a] & col["latin"][b])
         alike = cross | (col["onset"][a] == col["onset"][b])
         sounds = ((col["skeleton"][a] == col["skeleton"][b]) & alike) | (col["metaphone"][a] == col["metaphone"][b])
-        sounds |= cross & (col["coarse"][a] == col["coarse"][b])
+        # Coarse consonants only count between parts that both begin with a vowel or both not (Adil ≁ صالح).
+        coarse = cross & (col["coarse"][a] == col["coarse"][b]) & (col["vowel0"][a] == col["vowel0"][b])
         near_a, near_b = col["near_at"][a], col["near_at"][b]
         near = (near_a[:, :, None] == near_b[:, None, :]).any(axis=(1, 2))
         near |= (col["near"][a][:, None] == col["near_any"][b]).any(axis=1) | (col["near"][b][:, None] == col["near_any"][a]).any(axis=1)
-        near &= cross & ~sounds
+        near &= cross & ~sounds & ~coarse & (col["vowel0"][a] == col["vowel0"][b])
         for evidence, value, code in (
-            (shared, config.symbol_score, SYMBOL), (sounds, config.phonetic_score, PHONETIC),
+            (shared, config.symbol_score, SYMBOL), (sounds & ~cross, config.phonetic_score, PHONETIC),
+            ((sounds | coarse) & cross, config.cross_script_phonetic_score, PHONETIC),
             (near, config.cross_script_near_score, PHONETIC),
         ):
             better = evidence & (value > score)

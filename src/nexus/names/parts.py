@@ -63,7 +63,11 @@ _ARABIC_TITLES = frozenset({"الدكتور", "دكتور", "الدكتورة", 
 _GLUED_ABD = re.compile(r"^(\w{2,}?)(عبد)$")
 _GLUED_ARTICLE = re.compile(r"^(\w{2,}?)(ال\w{2,})$")
 _ABD = re.compile(r"^abd(?:[aeiou]{1,2}l(?=[^aeiou])|[aeiou]{1,2}(?=([rstdzn])\1))")
-_ABD_PREFIXES = frozenset({"abd", "abdu", "abdo", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdil"})
+# Abd with the article, also as written before sun letters (Abdur Rahman, Abdus Samad, Abder Razak, Abden Nour).
+_ABD_PREFIXES = frozenset(
+    "abd abdu abdo abdou abdul abdel abdal abdol abdoul abdil abdur abdus abdud abdut abduz abdush "
+    "abder abdes abden abdez abdar abdas".split()
+)
 _ABU_PREFIXES = frozenset({"abu", "abou", "abo", "abul", "abil"})
 # Second halves of theophoric compounds, written apart or joined: Atiq Allah / Atiqullah, Shams al-Din / Shamsuddin.
 _SUFFIXES = {"allah": "ullah", "ullah": "ullah", "ulla": "ullah", "din": "uddin", "deen": "uddin", "eddine": "uddin", "uddin": "uddin"}

@@ -129,23 +129,31 @@ def pair_conflict(q_parts: tuple[Part, ...], r_parts: tuple[Part, ...], config: 
     r_nums = frozenset().union(*(numbers(p) | {p.text} for p in r_parts if p.kind is PartKind.NUMERIC))
     if q_nums and r_nums and not q_nums & r_nums:
         factor *= config.number_mismatch_factor
-    q_pat = tuple(p for p in q_parts if p.kind is PartKind.PATRONYMIC)
-    r_pat = tuple(p for p in r_parts if p.kind is PartKind.PATRONYMIC)
-    if q_pat and r_pat and _patronymics_differ(q_pat, r_pat, config.anchor_similarity):
+    q_pat = [i for i, p in enumerate(q_parts) if p.kind is PartKind.PATRONYMIC]
+    r_pat = [j for j, p in enumerate(r_parts) if p.kind is PartKind.PATRONYMIC]
+    if q_pat and r_pat and _patronymics_differ(_cross(q_parts, r_parts)[0] >= config.anchor_similarity, q_pat, r_pat):
         factor *= config.patronymic_mismatch_factor
     return factor
 
 
-def _patronymics_differ(q_pat: tuple[Part, ...], r_pat: tuple[Part, ...], anchor_similarity: float) -> bool:
-    """No patronymic of one name is one of the other's; as many on both sides: one in the same place differs.
+def _patronymics_differ(alike: np.ndarray, q_pat: list[int], r_pat: list[int]) -> bool:
+    """Whether the fathers' names contradict, from which parts are alike (query parts × result parts).
 
-    Arabic names chain them in order, "X bin Father bin Grandfather", so two names listing
-    both generations must agree generation by generation.
+    Arabic names chain them in order, "X bin Father bin Grandfather": with as many on both
+    sides they must agree generation by generation, else one of each must agree. A
+    patronymic that is the other name's family name or a later generation there is no
+    contradiction (a middle name dropped: Imed ben Zarkaoui ~ Imed ben Mekki Zarkaoui);
+    one that is the other's first name is (Salman bin Muhammad ≁ Muhammad bin Salman).
     """
-    sim = _cross(q_pat, r_pat)[0]
+    q_elsewhere = alike[:, 1:].any(axis=1)
+    r_elsewhere = alike[1:, :].any(axis=0)
     if len(q_pat) == len(r_pat):
-        return bool((np.diag(sim) < anchor_similarity).any())
-    return float(sim.max()) < anchor_similarity
+        pairs = list(zip(q_pat, r_pat, strict=True))
+    elif alike[np.ix_(q_pat, r_pat)].any():
+        return False
+    else:
+        pairs = [(i, j) for i in q_pat for j in r_pat]
+    return any(not alike[i, j] and not q_elsewhere[i] and not r_elsewhere[j] for i, j in pairs)
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,22 @@ id pair, so batch scoring touches Python once per distinct part pair, not per ro
 import numpy as np
 
 from nexus.names import Part, PartKind
-from nexus.names.part_table import PartTable
+from nexus.names.part_table import PartTable, deletions
 from nexus.names.similarity import run_ranks
 
 _KEYED_KINDS = frozenset({PartKind.NAME, PartKind.PATRONYMIC, PartKind.NUMERIC})
 _SYMBOL_PREFIXES = ("[NAME:", "[NICK:")
 MAX_PAIR_PARTS = 6
+#: Skeletons this long get typo keys (longer ones their forms with a letter left out, too): shorter ones
+#: would share them with too many other names.
+MIN_TYPO_SKELETON = 3
 
 
 def part_keys(part: Part) -> list[str]:
-    """Single-part candidate keys: text, consonant skeleton, metaphone, given-name symbols, acronyms it is part of."""
+    """Single-part candidate keys: text, consonant skeleton, metaphone, given-name symbols, acronyms it is part of, typo keys.
+
+    A compound's keys (`Vocabulary.part_id`) include its tail's: Abd al-Khaliq finds Khaliq.
+    """
     if part.kind not in _KEYED_KINDS:
         return []
     keys = [f"t:{part.text}"]
@@ -27,6 +33,11 @@ def part_keys(part: Part) -> list[str]:
         keys.append(f"m:{part.metaphone}")
     keys.extend(f"y:{s}" for s in part.symbols if s.startswith(_SYMBOL_PREFIXES))
     keys.extend(f"t:{a}" for a in part.acronyms)  # PLA finds People's Liberation Army, and the reverse
+    if len(part.skeleton) >= MIN_TYPO_SKELETON:
+        # Skeletons one letter apart share one of these (Belkalem ~ Belkalcem, Eslami ~ Eslfami).
+        keys.append(f"x:{part.skeleton}")
+        if len(part.skeleton) > MIN_TYPO_SKELETON:
+            keys.extend(f"x:{k}" for k in deletions(part.skeleton))
     return keys
 
 
@@ -63,8 +74,11 @@ class Vocabulary:
 
     def part_id(self, part: Part) -> int:
         found = self.table.add(part)
-        for new in self.table.parts[len(self._part_key_ids):]:  # the part, and a compound's tail before it
-            self._part_key_ids.append([self.key_id(k) for k in part_keys(new)])
+        tails = self.table.column("tail")
+        for new in range(len(self._part_key_ids), len(self.table)):  # the part, and a compound's tail before it
+            keys = [self.key_id(k) for k in part_keys(self.table.parts[new])]
+            tail = int(tails[new])
+            self._part_key_ids.append(keys + self._part_key_ids[tail] if tail != new else keys)
         return found
 
     def key_id(self, key: str, create: bool = True) -> int:
