@@ -10,9 +10,8 @@ The text explanation is rendered from the features (`render`), so a hit stored a
 `features_json` can be shown again as text.
 
 Name features are built for many hits at once: the alignment (each query part with its
-most similar listed part, then the listed parts nothing matched) comes from the
-vocabulary's part similarities over arrays; only the kind of each inexact match is
-looked up per part pair.
+most similar listed part, then the listed parts nothing matched) and how each aligned
+pair matched come from the vocabulary's part table over arrays.
 """
 
 import json
@@ -23,7 +22,8 @@ import numpy as np
 
 from nexus.names import compare_dates
 from nexus.names.dates import DateAgreement, DateRange
-from nexus.names.similarity import EXACT, NONE, PartMatch, part_similarity, run_ranks
+from nexus.names.part_rules import HOWS
+from nexus.names.similarity import NONE, PartMatch, run_ranks
 from nexus.screen.evidence import SCORING, ScoringConfig
 from nexus.screen.index import NameArrays
 from nexus.screen.profiles import Profile
@@ -137,6 +137,7 @@ def name_features(
     first_best = np.where(sim == np.repeat(best, group_len), position, np.iinfo(np.int64).max)
     choice = np.minimum.reduceat(first_best, starts)
     chosen_rows = starts + choice
+    how = vocabulary.table.matches(q_ids[chosen_rows], r_ids[chosen_rows])[1]
     parts = vocabulary.parts
     features: list[Feature] = []
     part_at = 0
@@ -149,8 +150,7 @@ def name_features(
             if best[part_at] > 0:
                 r_part = parts[int(r_ids[row])]
                 matched.add(int(choice[part_at]))
-                how = EXACT if q_part.text == r_part.text else part_similarity(q_part, r_part)[1]
-                matches.append(PartMatch(q_part.text, r_part.text, round(float(best[part_at]), 4), how))
+                matches.append(PartMatch(q_part.text, r_part.text, round(float(best[part_at]), 4), HOWS[how[part_at]]))
             else:
                 matches.append(PartMatch(q_part.text, "", 0.0, NONE))
             part_at += 1
