@@ -39,7 +39,7 @@ def _abbreviates(short: Part, long: Part) -> bool:
 
 def _plain(a: Part, b: Part, config) -> tuple[float, str]:
     cross = not (a.latin and b.latin)
-    coarse_a, coarse_b = coarse_skeleton(a.skeleton), coarse_skeleton(b.skeleton)
+    coarse_a, coarse_b = coarse_skeleton(a.text), coarse_skeleton(b.text)
     related = (
         a.text[:1] == b.text[:1]
         or a.text[1:2] == b.text[:1]

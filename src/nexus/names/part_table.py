@@ -50,6 +50,7 @@ from nexus.names.part_rules import (
     onset,
 )
 from nexus.names.parts import ACRONYM_RUN, NameType, Part, PartKind, Role, make_part
+from nexus.names.joined import joined_columns
 from nexus.names.phonetic import coarse_skeleton
 
 _KIND_CODES = {kind: code for code, kind in enumerate(PartKind)}
@@ -104,6 +105,8 @@ _COLUMNS = {  # name → (dtype, width)
     "word": (np.int32, 1), "acronyms": (np.int32, MAX_ACRONYMS),
     "vowel0": (bool, 1), "near": (np.int32, 1), "near_at": (np.int32, MAX_NEIGHBOURS), "near_any": (np.int32, MAX_NEIGHBOURS),
     "tail": (np.int32, 1),
+    # The plain and the coarse skeleton, for names compared written as one word (`nexus.names.joined`).
+    "j_hash": (np.int64, 2), "j_rest": (np.int64, 2), "j_len": (np.int16, 2), "j_first": (np.int32, 2), "j_last": (np.int32, 2),
 }
 
 
@@ -135,7 +138,7 @@ class PartTable:
             self._data = {name: np.concatenate([column, np.zeros_like(column)]) for name, column in self._data.items()}
         unique = -1 - found  # stands for an empty key: equal to no other part's
         symbols = sorted(self._key(s) for s in part.symbols)
-        coarse = coarse_skeleton(part.skeleton)
+        coarse = coarse_skeleton(part.text)
         near = deletions(coarse)[:MAX_NEIGHBOURS] if len(coarse) >= MIN_NEIGHBOUR_SKELETON else []
         row = {
             "kind": _KIND_CODES[part.kind], "length": min(len(part.text), 255), "text": ord(part.text[:1]),
@@ -157,6 +160,7 @@ class PartTable:
             "near_at": ([self._key(f"{i}:{k}") for i, k in enumerate(near)] + [unique - (1 << 29)] * MAX_NEIGHBOURS)[:MAX_NEIGHBOURS],
             "near_any": ([self._key("n:" + k) for k in near] + [unique - (1 << 30)] * MAX_NEIGHBOURS)[:MAX_NEIGHBOURS],
             "tail": found if tail is None else tail,
+            **joined_columns(part.skeleton if part.kind is not PartKind.LEGAL else "", coarse if part.kind is not PartKind.LEGAL else ""),
         }
         for name, value in row.items():
             self._data[name][found] = value

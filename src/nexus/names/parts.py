@@ -61,7 +61,7 @@ _JOINED_ARTICLES = ("al", "el", "ul")
 _ARABIC_TITLES = frozenset({"الدكتور", "دكتور", "الدكتورة", "المهندس", "مهندس", "الأستاذ", "الاستاذ"})
 # An Arabic word glued to the next one: "محمدعبد" (…عبد before a space), "نورالدین" (ال inside a word).
 _GLUED_ABD = re.compile(r"^(\w{2,}?)(عبد)$")
-_GLUED_ARTICLE = re.compile(r"^(\w{2,}?)(ال\w{2,})$")
+_GLUED_ARTICLE = re.compile(r"^(?!ال)(\w{2,}?)(ال\w{2,})$")
 _ABD = re.compile(r"^abd(?:[aeiou]{1,2}l(?=[^aeiou])|[aeiou]{1,2}(?=([rstdzn])\1))")
 # Abd with the article, also as written before sun letters (Abdur Rahman, Abdus Samad, Abder Razak, Abden Nour).
 _ABD_PREFIXES = frozenset(

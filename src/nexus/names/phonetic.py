@@ -45,16 +45,20 @@ def skeleton(token: str) -> str:
 
 
 _COARSE = str.maketrans({"d": "t", "s": "t", "j": "g"})
+# Latin spellings of Arabic sounds: French "ou" before a vowel is w (Djouadi, Rouine), "ch" is sh (Cherif).
+_COARSE_SPELLINGS = ((re.compile(r"ou(?=[aeiy])"), "w"), (re.compile(r"ch"), "sh"))
 
 
 @lru_cache(maxsize=200_000)
-def coarse_skeleton(key: str) -> str:
-    """A skeleton with the consonants Arabic-script names are romanised inconsistently folded together.
+def coarse_skeleton(token: str) -> str:
+    """A token's skeleton with the consonants Arabic-script names are romanised inconsistently folded together.
 
     ض ظ ذ ث are written d, z, dh, th, s or t; ج is j or g (Egyptian Ragab). Two parts
     compared across scripts count as sounding alike when these agree.
     """
-    return _DOUBLES.sub(r"\1", key.translate(_COARSE))
+    for pattern, replacement in _COARSE_SPELLINGS:
+        token = pattern.sub(replacement, token)
+    return _DOUBLES.sub(r"\1", skeleton(token).translate(_COARSE))
 
 
 @lru_cache(maxsize=200_000)

@@ -10,7 +10,8 @@ Contradicting numbers or patronymics scale it down.
 Words split or run together ("Pricewaterhouse Coopers", "Ramimakhlouf") defeat a
 part-by-part alignment, so the names are also compared written as one word: equal, or
 at most one edit per ten letters, scores (1 - edits/length)², and the name score is the
-higher of the two. The arithmetic is done by `score_part_pairs` over flat arrays so that
+higher of the two; with a different number of parts, also by sound (`nexus.names.joined`:
+Wali Jan ~ Walijan, حسن ظاهرعويس ~ Hassan Dahir Aweys). The arithmetic is done by `score_part_pairs` over flat arrays so that
 batch screening runs it vectorised over millions of pairs and a single comparison uses
 the very same code. Every constant is a field of `nexus.names.config.SCORING`.
 """
@@ -22,6 +23,7 @@ import numpy as np
 from jellyfish import damerau_levenshtein_distance
 
 from nexus.names.config import SCORING, ScoringConfig
+from nexus.names.joined import joined_keys, joined_sounds
 from nexus.names.part_rules import EXACT, HOWS, NONE, numbers
 from nexus.names.part_table import PartTable
 from nexus.names.parts import AnalyzedName, Part, PartKind
@@ -222,7 +224,11 @@ def compare_names(q: AnalyzedName, r: AnalyzedName) -> NameComparison:
         np.array([conflict]), _TABLE.config,
     )[0]
     alignment = _alignment(q.parts, r.parts, sim, how)
-    joined = joined_similarity(q.compact, r.compact)
+    offsets = np.array([0, len(q_ids), len(q_ids) + len(r_ids)])
+    with _LOCK:
+        keys = joined_keys(_TABLE, offsets, np.concatenate([q_ids, r_ids]), np.array([0, 1]))
+    sound = joined_sounds(*(tuple(k[i : i + 1] for k in keys) for i in (0, 1)), np.array([len(q_ids)]), np.array([len(r_ids)]), _TABLE.config)
+    joined = max(joined_similarity(q.compact, r.compact), float(sound[0]))
     if joined * conflict > score:
         return NameComparison(joined * conflict, q.original, r.original, alignment, conflict, joined)
     return NameComparison(float(score), q.original, r.original, alignment, conflict)

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from nexus.names.joined import joined_keys, joined_sounds
 from nexus.names.part_table import may_be_within
 from nexus.names.similarity import joined_similarity, pair_conflict, score_part_pairs
 from nexus.screen.index import Compacts, NameArrays, Segment
@@ -48,7 +49,8 @@ def lookup(segment: Segment, key_owner: np.ndarray, keys: np.ndarray, pair_owner
 def score_candidates(
     vocabulary: Vocabulary, queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Name score of each (query name row, result name row) candidate, and its similarity written as one word.
+    """Name score of each (query name row, result name row) candidate, and its similarity written as one word
+    (by letters, `joined_similarity`, or by sound, `nexus.names.joined`).
 
     Candidates are grouped by shape (number of query parts, number of result parts), so
     each group's part similarities form one dense (candidates, query parts, result parts)
@@ -81,8 +83,17 @@ def score_candidates(
             sim, vocabulary.weights(q_parts), vocabulary.weights(r_parts),
             vocabulary.anchors(q_parts), vocabulary.anchors(r_parts), conflict[rows],
         )
-    joined = joined_scores(queries.compacts, results.compacts, q_rows, r_rows)
+    joined = np.maximum(
+        joined_scores(queries.compacts, results.compacts, q_rows, r_rows),
+        joined_sounds(_keys(vocabulary, queries, q_rows), _keys(vocabulary, results, r_rows), nq, nr, vocabulary.table.config),
+    )
     return np.maximum(scores, joined * conflict), joined
+
+
+def _keys(vocabulary: Vocabulary, names: NameArrays, rows: np.ndarray) -> tuple:
+    """`joined_keys` of the given name rows, worked out once per distinct row."""
+    distinct, inverse = np.unique(rows, return_inverse=True)
+    return tuple(k[inverse] for k in joined_keys(vocabulary.table, names.offsets, names.part_ids, distinct))
 
 
 def joined_scores(queries: Compacts, results: Compacts, q_rows: np.ndarray, r_rows: np.ndarray) -> np.ndarray:
