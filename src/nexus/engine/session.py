@@ -125,9 +125,9 @@ class DuckDBEngine(EngineSession):
         self.conn.execute(f"CREATE OR REPLACE VIEW {_identifier(name, self.dialect)} AS {sql}")
 
     def splink_api(self):
-        from splink import DuckDBAPI
+        from nexus.engine.splink_api import duckdb_api
 
-        return DuckDBAPI(connection=self.conn)
+        return duckdb_api(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -174,14 +174,10 @@ class SparkEngine(EngineSession):
         self.spark.sql(sql).createOrReplaceTempView(name)
 
     def splink_api(self):
-        from splink import SparkAPI
-        from splink.backends.spark import similarity_jar_location
+        from nexus.engine.splink_api import spark_api
 
-        # Splink's jaro_winkler and friends are JVM UDFs shipped inside the splink wheel;
-        # ADD JAR puts them on the session's class loader, so any session will do.
         with engine_failures(self.kind):
-            self.spark.sql(f"ADD JAR '{similarity_jar_location()}'")
-        return SparkAPI(spark_session=self.spark, break_lineage_method="persist")
+            return spark_api(self.spark)
 
     def close(self) -> None:
         self.spark.catalog.clearCache()

@@ -6,6 +6,7 @@ executor. An active session (a test's, a cluster's) is used as it is.
 """
 
 import os
+import sys
 from pathlib import Path
 
 from nexus.engine.resources import memory_mb
@@ -18,6 +19,7 @@ def local_spark(cores: int | None = None, local_dir: Path | None = None, memory:
     """The active Spark session, or a new local one with ``cores`` and ``memory`` MB
     (by default every core and `resources.memory_mb`)."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python UDFs run in this environment
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
@@ -31,6 +33,7 @@ def local_spark(cores: int | None = None, local_dir: Path | None = None, memory:
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(cores * PARTITIONS_PER_CORE))
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
