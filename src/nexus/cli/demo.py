@@ -92,6 +92,8 @@ def screening_stage(store: Store, folder: Path) -> list[str]:
     for line in lines:
         console.print(line)
     top = list_alerts(store, viewer, kind="screening", limit=8)
+    console.print(f"the alert queue as {viewer.user} ({viewer.agency}, {viewer.clearance.name}, compartment "
+                  f"{', '.join(sorted(viewer.compartments))}) sees it: only alerts whose evidence they may all see")
     console.print(alerts_table(top))
     lines += [f"alert {a['id']} [{a['state']}] {a['score']:.2f} {a['title']}" for a in top]
     lines += review_demo(store, viewer)
