@@ -27,9 +27,9 @@ def oracle_similarity(a: Part, b: Part, config=SCORING) -> tuple[float, str]:
 
 def _tail(part: Part) -> Part | None:
     text = compound_tail(part.text) if part.kind is PartKind.NAME else None
-    if text is None:
+    tail = make_part(text, text, NameType.PERSON) if text else None
+    if tail is None or tail.kind is not PartKind.NAME:
         return None
-    tail = make_part(text, text, NameType.PERSON)
     return tail if tail.latin == part.latin else Part(tail.text, tail.skeleton, tail.metaphone, tail.symbols, tail.kind, latin=part.latin)
 
 
@@ -38,7 +38,7 @@ def _abbreviates(short: Part, long: Part) -> bool:
 
 
 def _plain(a: Part, b: Part, config) -> tuple[float, str]:
-    cross = not (a.latin and b.latin)
+    cross = a.latin != b.latin
     coarse_a, coarse_b = coarse_skeleton(a.text), coarse_skeleton(b.text)
     related = (
         a.text[:1] == b.text[:1]
@@ -66,7 +66,7 @@ def _plain(a: Part, b: Part, config) -> tuple[float, str]:
     if shared and config.symbol_score > best:
         best, how = config.symbol_score, SYMBOL
     same_sound = (
-        (len(a.skeleton) >= 2 and a.skeleton == b.skeleton and (cross or onset(a) == onset(b)))
+        (len(a.skeleton) >= 2 and a.skeleton == b.skeleton and (not (a.latin and b.latin) or onset(a) == onset(b)))
         or (len(a.metaphone) >= 3 and a.metaphone == b.metaphone)
         or (cross and bool(coarse_a) and coarse_a == coarse_b and same_start)
     )

@@ -25,7 +25,7 @@ class ScoringConfig:
     #: Across scripts, two parts whose coarse consonant skeletons are one consonant apart (رجب ~ Ragab).
     cross_script_near_score: float = 0.8
     #: An Abd-/Abu- compound against its tail alone scores the tail's similarity times this (Abu Omar ~ Umar).
-    compound_tail_factor: float = 0.85
+    compound_tail_factor: float = 0.75
     #: A pair needs one proper name part (not a particle, legal form or initial) matched this well.
     anchor_similarity: float = 0.8
 
@@ -39,7 +39,7 @@ class ScoringConfig:
     #: Family names are steadier than given names: John Smith vs. John Gruber are clearly distinct.
     family_factor: float = 1.3
     #: An extra part (a middle name, a second family name) lowers the score, but less than a mismatch.
-    unmatched_weight: float = 0.6
+    unmatched_weight: float = 0.5
     number_mismatch_factor: float = 0.5
     patronymic_mismatch_factor: float = 0.7
     #: Two names are taken to be the same at this name score.

@@ -63,10 +63,10 @@ def joined_sounds(q: tuple, r: tuple, q_parts: np.ndarray, r_parts: np.ndarray, 
 
     Only names with a different number of parts are compared this way (with as many, the
     parts align one to one). Between Latin names the plain skeleton must agree; across
-    scripts the coarse one.
+    scripts (one Latin, the other not) the coarse one.
     """
     (q_value, q_len, q_latin), (r_value, r_len, r_latin) = q, r
-    latin = q_latin & r_latin
+    latin = q_latin == r_latin  # both written in Latin script, or neither: compared as written
     kind = np.where(latin, 0, 1)
     rows = np.arange(len(kind))
     same = (q_value[rows, kind] == r_value[rows, kind]) & (q_len[rows, kind] == r_len[rows, kind])

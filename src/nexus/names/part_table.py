@@ -130,8 +130,8 @@ class PartTable:
         found = self._ids.get(part)
         if found is not None:
             return found
-        tail_text = compound_tail(part.text) if part.kind is PartKind.NAME else None
-        tail = self.add(_tail_part(tail_text, part.latin)) if tail_text else None
+        tail_part = tail_of(part)
+        tail = self.add(tail_part) if tail_part else None
         found = self._ids[part] = len(self.parts)
         self.parts.append(part)
         if found == len(self._data["kind"]):
@@ -160,7 +160,7 @@ class PartTable:
             "near_at": ([self._key(f"{i}:{k}") for i, k in enumerate(near)] + [unique - (1 << 29)] * MAX_NEIGHBOURS)[:MAX_NEIGHBOURS],
             "near_any": ([self._key("n:" + k) for k in near] + [unique - (1 << 30)] * MAX_NEIGHBOURS)[:MAX_NEIGHBOURS],
             "tail": found if tail is None else tail,
-            **joined_columns(part.skeleton if part.kind is not PartKind.LEGAL else "", coarse if part.kind is not PartKind.LEGAL else ""),
+            **joined_columns(*_joined_forms(part, coarse)),
         }
         for name, value in row.items():
             self._data[name][found] = value
@@ -210,7 +210,7 @@ class PartTable:
             | (col["text"][a] == col["text1"][b])
             | (col["skeleton0"][a] == col["skeleton0"][b])
             | (col["metaphone0"][a] == col["metaphone0"][b])
-            | ((col["coarse0"][a] == col["coarse0"][b]) & ~(col["latin"][a] & col["latin"][b]))
+            | ((col["coarse0"][a] == col["coarse0"][b]) & (col["latin"][a] != col["latin"][b]))
             | ((flags_a & flags_b) != 0)
             | self._abbreviates(a, b)
             | self._abbreviates(b, a)
@@ -287,8 +287,8 @@ class PartTable:
             dtype=np.float64, count=len(fuzzy),
         )
         how = np.where(score > 0, _HOW[FUZZY], _HOW[NONE]).astype(np.int8)
-        cross = ~(col["latin"][a] & col["latin"][b])
-        alike = cross | (col["onset"][a] == col["onset"][b])
+        alike = ~(col["latin"][a] & col["latin"][b]) | (col["onset"][a] == col["onset"][b])
+        cross = col["latin"][a] != col["latin"][b]  # one written in Latin script, the other not
         sounds = ((col["skeleton"][a] == col["skeleton"][b]) & alike) | (col["metaphone"][a] == col["metaphone"][b])
         # Coarse consonants only count between parts that both begin with a vowel or both not (Adil ≁ صالح).
         coarse = cross & (col["coarse"][a] == col["coarse"][b]) & (col["vowel0"][a] == col["vowel0"][b])
@@ -317,6 +317,19 @@ class PartTable:
         return within_edits | (close & ~within_edits_only)
 
 
-def _tail_part(text: str, latin: bool) -> Part:
-    part = make_part(text, text, NameType.PERSON)
-    return part if part.latin == latin else Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, latin=latin)
+def _joined_forms(part: Part, coarse: str) -> tuple[str, str]:
+    """What a part adds to its name written as one word, plain and coarse: numbers count as written, legal forms not."""
+    if part.kind is PartKind.LEGAL:
+        return "", ""
+    if part.kind is PartKind.NUMERIC:
+        return part.text, part.text
+    return part.skeleton, coarse
+
+
+def tail_of(part: Part) -> Part | None:
+    """The name part a compound is built on (`part_rules.compound_tail`), if it is a name itself, written in the compound's script."""
+    text = compound_tail(part.text) if part.kind is PartKind.NAME else None
+    tail = make_part(text, text, NameType.PERSON) if text else None
+    if tail is None or tail.kind is not PartKind.NAME:
+        return None
+    return tail if tail.latin == part.latin else Part(tail.text, tail.skeleton, tail.metaphone, tail.symbols, tail.kind, latin=part.latin)
