@@ -49,4 +49,4 @@ def test_plain_install_screens_a_sanctions_list(tmp_path, shared_data):
     with hits_file.open(encoding="utf-8") as fh:
         hits = list(csv.DictReader(fh))
     assert {h["query_id"] for h in hits} == {"c1"}
-    assert "ZAWAHIRI" in hits[0]["caption"].upper()
+    assert hits[0]["entity_id"] == "unsc-111923"  # QDi.006, Aiman Muhammed Rabi al-Zawahiri
