@@ -12,7 +12,7 @@ from pathlib import Path
 from nexus.engine.resources import memory_mb
 
 # Shuffle partitions per core; adaptive execution coalesces the small ones.
-PARTITIONS_PER_CORE = 4
+PARTITIONS_PER_CORE = 2
 
 
 def local_spark(cores: int | None = None, local_dir: Path | None = None, memory: int | None = None):
