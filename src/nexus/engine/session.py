@@ -144,7 +144,7 @@ class SparkEngine(EngineSession):
     def __init__(self, spark=None, workdir: Path | None = None):
         self.workdir = Path(tempfile.mkdtemp(prefix="nexus-spark-", dir=workdir))
         with engine_failures(self.kind):
-            self.spark = spark or local_spark(local_dir=self.workdir)
+            self.spark = spark or local_spark()
         self._tables = 0
 
     def _scratch(self, name: str) -> Path:

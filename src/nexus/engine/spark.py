@@ -7,7 +7,6 @@ executor. An active session (a test's, a cluster's) is used as it is.
 
 import os
 import sys
-from pathlib import Path
 
 from nexus.engine.resources import memory_mb
 
@@ -15,7 +14,7 @@ from nexus.engine.resources import memory_mb
 PARTITIONS_PER_CORE = 2
 
 
-def local_spark(cores: int | None = None, local_dir: Path | None = None, memory: int | None = None):
+def local_spark(cores: int | None = None, memory: int | None = None):
     """The active Spark session, or a new local one with ``cores`` and ``memory`` MB
     (by default every core and `resources.memory_mb`)."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -40,9 +39,6 @@ def local_spark(cores: int | None = None, local_dir: Path | None = None, memory:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
-    if local_dir is not None:
-        builder = builder.config("spark.local.dir", str(local_dir)).config(
-            "spark.sql.warehouse.dir", str(local_dir / "warehouse"))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
