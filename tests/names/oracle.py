@@ -5,7 +5,7 @@ from jellyfish import levenshtein_distance
 from nexus.names.config import SCORING
 from nexus.names.part_rules import (
     ACRONYM, COMPOUND, EXACT, FUZZY, INITIAL, NONE, NUMBER, PHONETIC, SYMBOL,
-    compound_tail, fuzzy_similarity, is_given_name, numbers, onset,
+    compound, fuzzy_similarity, is_given_name, numbers, onset,
 )
 from nexus.names.parts import NameType, Part, PartKind, make_part
 from nexus.names.phonetic import coarse_skeleton
@@ -16,8 +16,10 @@ def oracle_similarity(a: Part, b: Part, config=SCORING) -> tuple[float, str]:
         return 1.0, EXACT
     if _abbreviates(a, b) or _abbreviates(b, a):
         return config.acronym_score, ACRONYM
-    score, how = _plain(a, b, config)
     tail_a, tail_b = _tail(a), _tail(b)
+    if tail_a is not None and tail_b is not None and compound(a.text)[0] == compound(b.text)[0]:
+        return oracle_similarity(tail_a, tail_b, config)
+    score, how = _plain(a, b, config)
     if (tail_a is None) != (tail_b is None):
         tail_score = oracle_similarity(tail_a or a, tail_b or b, config)[0] * config.compound_tail_factor
         if tail_score > score:
@@ -26,11 +28,13 @@ def oracle_similarity(a: Part, b: Part, config=SCORING) -> tuple[float, str]:
 
 
 def _tail(part: Part) -> Part | None:
-    text = compound_tail(part.text) if part.kind is PartKind.NAME else None
-    tail = make_part(text, text, NameType.PERSON) if text else None
+    found = compound(part.text) if part.kind is PartKind.NAME else None
+    tail = make_part(found[1], found[1], NameType.PERSON) if found else None
     if tail is None or tail.kind is not PartKind.NAME:
         return None
-    return tail if tail.latin == part.latin else Part(tail.text, tail.skeleton, tail.metaphone, tail.symbols, tail.kind, latin=part.latin)
+    if tail.latin == part.latin:
+        return tail
+    return Part(tail.text, tail.skeleton, tail.metaphone, tail.symbols, tail.kind, latin=part.latin, arabic=part.arabic)
 
 
 def _abbreviates(short: Part, long: Part) -> bool:
@@ -39,6 +43,7 @@ def _abbreviates(short: Part, long: Part) -> bool:
 
 def _plain(a: Part, b: Part, config) -> tuple[float, str]:
     cross = a.latin != b.latin
+    arabic = (a.latin and b.arabic) or (a.arabic and b.latin)
     coarse_a, coarse_b = coarse_skeleton(a.text), coarse_skeleton(b.text)
     related = (
         a.text[:1] == b.text[:1]
@@ -46,7 +51,7 @@ def _plain(a: Part, b: Part, config) -> tuple[float, str]:
         or a.text[:1] == b.text[1:2]
         or (a.skeleton[:1] == b.skeleton[:1] and bool(a.skeleton))
         or (a.metaphone[:1] == b.metaphone[:1] and bool(a.metaphone))
-        or (cross and bool(coarse_a) and coarse_a[:1] == coarse_b[:1])
+        or (arabic and bool(coarse_a) and coarse_a[:1] == coarse_b[:1])
         or (a.kind is PartKind.NUMERIC and b.kind is PartKind.NUMERIC)
         or (bool(a.symbols) and bool(b.symbols))
     )
@@ -66,14 +71,14 @@ def _plain(a: Part, b: Part, config) -> tuple[float, str]:
     if shared and config.symbol_score > best:
         best, how = config.symbol_score, SYMBOL
     same_sound = (
-        (len(a.skeleton) >= 2 and a.skeleton == b.skeleton and (not (a.latin and b.latin) or onset(a) == onset(b)))
+        (len(a.skeleton) >= 2 and a.skeleton == b.skeleton and (onset(a) == onset(b) if a.latin and b.latin else same_start))
         or (len(a.metaphone) >= 3 and a.metaphone == b.metaphone)
-        or (cross and bool(coarse_a) and coarse_a == coarse_b and same_start)
+        or (arabic and bool(coarse_a) and coarse_a == coarse_b and same_start)
     )
     sound_score = config.cross_script_phonetic_score if cross else config.phonetic_score
     if same_sound and sound_score > best:
         best, how = sound_score, PHONETIC
-    near = cross and same_start and not same_sound and min(len(coarse_a), len(coarse_b)) >= 3 and levenshtein_distance(coarse_a, coarse_b) <= 1
+    near = arabic and same_start and not same_sound and min(len(coarse_a), len(coarse_b)) >= 3 and levenshtein_distance(coarse_a, coarse_b) <= 1
     if near and config.cross_script_near_score > best:
         best, how = config.cross_script_near_score, PHONETIC
     return best, how

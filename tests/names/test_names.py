@@ -14,6 +14,7 @@ from nexus.names import (
     name_script,
     parse_date,
     phonetic_keys,
+    skeleton,
 )
 from nexus.names.dates import DateAgreement, Precision
 from nexus.names.parts import is_context_token
@@ -236,3 +237,40 @@ def test_equal_consonants_link_scripts_but_not_latin_names_that_begin_differentl
     assert score("Apti Moorev", "Apti Umarov") < NAME_MATCH_THRESHOLD
     for a, b in (("Usman", "Ousmane"), ("Jokhar", "Dzhokhar"), ("Evgeny", "Yevgeny")):
         assert part_similarity(analyze_name(a).parts[0], analyze_name(b).parts[0])[0] >= PHONETIC_SCORE, (a, b)
+
+
+@pytest.mark.parametrize(("query", "listed"), [
+    ("حسن ظاهرعويس", "HASSAN DAHIR AWEYS"),  # two words glued
+    ("ولی جان", "WALIJAN"),  # one name split in two
+    ("محمد قاسم میر ولی خدايرحيم", "MOHAMMED QASIM MIR WALI KHUDAI RAHIM"),
+])
+def test_glued_and_split_words_match_written_as_one_word_by_sound(query, listed):
+    assert compare_names(analyze_name(query), analyze_name(listed, PERSON)).score >= NAME_MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize(("query", "listed"), [
+    ("AL-GHAFUR SUNDUS ABD", "Sundus Abd Al-Ghafur"),
+    ("MANAN ABDUL SATAR ABDUL", "ABDUL SATAR ABDUL MANAN"),
+    ("SHAMS ABDUL ZAHIR", "SHAMS UR-RAHMAN ABDUL ZAHIR"),
+    ("ABDUR REHMAN", "Abd al-Rahman"),
+])
+def test_compound_heads_at_the_other_end_and_sun_letter_articles(query, listed):
+    assert score(query, listed) >= NAME_MATCH_THRESHOLD
+
+
+def test_a_compound_matches_the_name_it_is_built_on_discounted():
+    tail = part_similarity(analyze_name("Abu Omar").parts[0], analyze_name("Umar").parts[0])
+    assert tail[1] == "compound" and 0.5 < tail[0] < SCORING.phonetic_score
+
+
+def test_arabic_script_normalisation():
+    assert analyze_name("الدكتور أيمن الظواهري").key == analyze_name("أيمن الظواهري").key  # a title
+    assert analyze_name("سليــوة").key == analyze_name("سليوة").key  # tatweel
+    assert skeleton(analyze_name("سليوة").key) == skeleton("slewa")  # و before a vowel letter is w
+    assert analyze_name("نظر محمدعبد البصیر").key == analyze_name("نظر محمد عبد البصير").key  # glued عبد, Persian ی
+    assert analyze_name("نورالدین").key == analyze_name("نور الدين").key  # ال joined to the word before
+    assert analyze_name("طه").key == "taha"
+
+
+def test_a_title_alone_or_a_patronymic_elsewhere_is_no_contradiction():
+    assert score("IMED BEN ZARKAOUI", "IMED BEN MEKKI ZARKAOUI") > score("Salman bin Muhammad", "Muhammad bin Salman")

@@ -39,7 +39,7 @@ class ScoringConfig:
     #: Family names are steadier than given names: John Smith vs. John Gruber are clearly distinct.
     family_factor: float = 1.3
     #: An extra part (a middle name, a second family name) lowers the score, but less than a mismatch.
-    unmatched_weight: float = 0.5
+    unmatched_weight: float = 0.6
     number_mismatch_factor: float = 0.5
     patronymic_mismatch_factor: float = 0.7
     #: Two names are taken to be the same at this name score.

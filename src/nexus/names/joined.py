@@ -35,14 +35,16 @@ def joined_columns(plain: str, coarse: str) -> dict[str, list[int]]:
 
 def joined_keys(table, offsets: np.ndarray, part_ids: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each of `rows` (names in CSR `offsets` over `part_ids`): (hashes (n, 2) of the plain and the
-    coarse skeleton of the name written as one word, their lengths (n, 2), whether every part is Latin)."""
+    coarse skeleton of the name written as one word, their lengths (n, 2), whether every part is Latin,
+    whether a part is in Arabic script)."""
     n = len(rows)
     counts = offsets[rows + 1] - offsets[rows]
     value = np.zeros((n, 2), dtype=np.int64)
     length = np.zeros((n, 2), dtype=np.int64)
     last = np.full((n, 2), -1, dtype=np.int64)
     latin = np.ones(n, dtype=bool)
-    col = {name: table.column(name) for name in ("j_hash", "j_rest", "j_len", "j_first", "j_last", "latin")}
+    arabic = np.zeros(n, dtype=bool)
+    col = {name: table.column(name) for name in ("j_hash", "j_rest", "j_len", "j_first", "j_last", "latin", "arabic")}
     for position in range(int(counts.max()) if n else 0):
         at = np.flatnonzero(counts > position)
         part = part_ids[offsets[rows[at]] + position]
@@ -55,19 +57,20 @@ def joined_keys(table, offsets: np.ndarray, part_ids: np.ndarray, rows: np.ndarr
         length[at] += size
         last[at] = np.where(col["j_len"][part] > 0, col["j_last"][part], last[at])
         latin[at] &= col["latin"][part]
-    return value, length, latin
+        arabic[at] |= col["arabic"][part]
+    return value, length, latin, arabic
 
 
 def joined_sounds(q: tuple, r: tuple, q_parts: np.ndarray, r_parts: np.ndarray, config) -> np.ndarray:
     """The joined-by-sound similarity of name pairs, from `joined_keys` of each side and the part counts.
 
     Only names with a different number of parts are compared this way (with as many, the
-    parts align one to one). Between Latin names the plain skeleton must agree; across
-    scripts (one Latin, the other not) the coarse one.
+    parts align one to one). The plain skeletons must agree, the coarse ones between a
+    Latin name and one in Arabic script.
     """
-    (q_value, q_len, q_latin), (r_value, r_len, r_latin) = q, r
-    latin = q_latin == r_latin  # both written in Latin script, or neither: compared as written
-    kind = np.where(latin, 0, 1)
+    (q_value, q_len, q_latin, q_arabic), (r_value, r_len, r_latin, r_arabic) = q, r
+    latin = q_latin == r_latin  # both written in Latin script, or neither
+    kind = np.where((q_latin & r_arabic) | (q_arabic & r_latin), 1, 0)
     rows = np.arange(len(kind))
     same = (q_value[rows, kind] == r_value[rows, kind]) & (q_len[rows, kind] == r_len[rows, kind])
     same &= (q_len[rows, kind] >= MIN_JOINED_SKELETON) & (q_parts != r_parts)

@@ -50,17 +50,19 @@ def is_anchor(part: Part) -> bool:
     return part.kind in _ANCHOR_KINDS
 
 
-def compound_tail(text: str) -> str | None:
-    """The name a compound is built on: "abdghafur" → "ghafur", "salahuddin" → "salah"; None for other parts.
+def compound(text: str) -> tuple[str, str] | None:
+    """(head, the name it is built on) of a compound: "abdghafur" → ("abd", "ghafur"), "salahuddin" → ("uddin", "salah").
 
     A middle name dropped or the name order rotated can leave the head on another word
     or on none (Abu Zayd Umar → Abu Umar), and a misspelt suffix is not joined (Salah
-    Eddne), so a compound also matches the name it is built on, discounted.
+    Eddne), so a compound also matches the name it is built on, discounted. Two
+    compounds with the same head differ by what they are built on alone: the head is
+    shared by thousands of names (Abdelaziz ≁ Abdullatif).
     """
     if text.startswith(_COMPOUND_HEADS) and len(text) >= len("abd") + MIN_TAIL:
-        return text[3:]
+        return text[:3], text[3:]
     if text.endswith(_COMPOUND_SUFFIXES) and len(text) >= len("uddin") + MIN_TAIL:
-        return text[:-5]
+        return text[-5:], text[:-5]
     return None
 
 

@@ -12,8 +12,9 @@ the coarse cross-script skeleton and its one-deletion neighbours, the compound's
 - ``symbol``: rigour's reference data says they are the same name (Владимир ~ Vladimir,
   Bill ~ William, GmbH ~ AG class);
 - ``phonetic``: same consonant skeleton (Latin parts: beginning alike, `part_rules.onset`)
-  or metaphone key; across scripts, where short vowels are not written and this is the
-  best evidence there is, it scores higher, and counts also for the same coarse skeleton
+  or metaphone key (across scripts: both beginning with a vowel or both not); across
+  scripts, where short vowels are not written and this is the best evidence there is,
+  it scores higher; against Arabic script it counts also for the same coarse skeleton
   (ض ظ ذ ث: d, z, dh, th all one class; ج: j or g), or, lower, for one consonant apart in
   it (رجب Ragab, هاشم Hishan);
 - ``fuzzy``: few edits for the length (Scholz ~ Scholze), or a long common beginning;
@@ -41,7 +42,7 @@ from nexus.names.part_rules import (
     NUMBER,
     PHONETIC,
     SYMBOL,
-    compound_tail,
+    compound,
     fuzzy_similarity,
     is_anchor,
     is_given_name,
@@ -103,8 +104,8 @@ _COLUMNS = {  # name → (dtype, width)
     "symbols": (np.int32, MAX_SYMBOLS), "numbers": (np.int32, MAX_NUMBERS), "bag": (np.int16, len(_ALPHABET)),
     "weight": (np.float64, 1), "anchor": (bool, 1), "given": (bool, 1), "latin": (bool, 1), "onset": (np.int32, 1),
     "word": (np.int32, 1), "acronyms": (np.int32, MAX_ACRONYMS),
-    "vowel0": (bool, 1), "near": (np.int32, 1), "near_at": (np.int32, MAX_NEIGHBOURS), "near_any": (np.int32, MAX_NEIGHBOURS),
-    "tail": (np.int32, 1),
+    "vowel0": (bool, 1), "arabic": (bool, 1), "near": (np.int32, 1), "near_at": (np.int32, MAX_NEIGHBOURS), "near_any": (np.int32, MAX_NEIGHBOURS),
+    "tail": (np.int32, 1), "head": (np.int32, 1),
     # The plain and the coarse skeleton, for names compared written as one word (`nexus.names.joined`).
     "j_hash": (np.int64, 2), "j_rest": (np.int64, 2), "j_len": (np.int16, 2), "j_first": (np.int32, 2), "j_last": (np.int32, 2),
 }
@@ -118,6 +119,8 @@ class PartTable:
         self._keys: dict[str, int] = {}  # skeleton, metaphone, symbol and text keys → ids
         # Columns grow by doubling, so adding one part (a single query's) costs O(1), not a rebuild.
         self._data = {name: np.zeros((64, width) if width > 1 else 64, dtype) for name, (dtype, width) in _COLUMNS.items()}
+        self._view: dict[str, np.ndarray] = {}
+        self._view_size = -1
 
     def __len__(self) -> int:
         return len(self.parts)
@@ -156,10 +159,11 @@ class PartTable:
             "given": is_given_name(part), "latin": part.latin, "onset": self._key("o:" + onset(part)),
             "word": self._key("w:" + part.text) if part.kind is PartKind.NAME else _NO_WORD,
             "acronyms": ([self._key("w:" + a) for a in sorted(part.acronyms)] + [_NO_ACRONYM] * MAX_ACRONYMS)[:MAX_ACRONYMS],
-            "vowel0": onset(part) == "V", "near": self._key("n:" + coarse) if near else unique,
+            "vowel0": onset(part) == "V", "arabic": part.arabic, "near": self._key("n:" + coarse) if near else unique,
             "near_at": ([self._key(f"{i}:{k}") for i, k in enumerate(near)] + [unique - (1 << 29)] * MAX_NEIGHBOURS)[:MAX_NEIGHBOURS],
             "near_any": ([self._key("n:" + k) for k in near] + [unique - (1 << 30)] * MAX_NEIGHBOURS)[:MAX_NEIGHBOURS],
             "tail": found if tail is None else tail,
+            "head": unique if tail is None else self._key("h:" + compound(part.text)[0]),
             **joined_columns(*_joined_forms(part, coarse)),
         }
         for name, value in row.items():
@@ -184,7 +188,10 @@ class PartTable:
         return self._data[name][: len(self.parts)]
 
     def _columns(self) -> dict[str, np.ndarray]:
-        return {name: self.column(name) for name in self._data}
+        if self._view_size != len(self.parts):
+            self._view = {name: self.column(name) for name in self._data}
+            self._view_size = len(self.parts)
+        return self._view
 
     def related(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Necessary condition for a non-zero similarity of parts that are not the same word.
@@ -210,7 +217,7 @@ class PartTable:
             | (col["text"][a] == col["text1"][b])
             | (col["skeleton0"][a] == col["skeleton0"][b])
             | (col["metaphone0"][a] == col["metaphone0"][b])
-            | ((col["coarse0"][a] == col["coarse0"][b]) & (col["latin"][a] != col["latin"][b]))
+            | ((col["coarse0"][a] == col["coarse0"][b]) & ((col["latin"][a] & col["arabic"][b]) | (col["arabic"][a] & col["latin"][b])))
             | ((flags_a & flags_b) != 0)
             | self._abbreviates(a, b)
             | self._abbreviates(b, a)
@@ -237,15 +244,20 @@ class PartTable:
         score[same], how[same] = 1.0, _HOW[EXACT]
         todo = np.flatnonzero(~same & self.related(a, b))
         score[todo], how[todo] = self._inexact(a[todo], b[todo])
-        tail = col["tail"]
+        tail, head = col["tail"], col["head"]
         # One side a compound, the other not (or its tail): the compound's tail against the other.
-        compound = np.flatnonzero((tail[a[todo]] != a[todo]) ^ (tail[b[todo]] != b[todo]))
-        if len(compound):
-            rows = todo[compound]
+        one = np.flatnonzero((tail[a[todo]] != a[todo]) ^ (tail[b[todo]] != b[todo]))
+        if len(one):
+            rows = todo[one]
             tail_score, _ = self.matches(tail[a[rows]], tail[b[rows]])
             tail_score *= self.config.compound_tail_factor
             better = tail_score > score[rows]
             score[rows[better]], how[rows[better]] = tail_score[better], _HOW[COMPOUND]
+        # Both compounds with the same head: what they are built on decides.
+        both = np.flatnonzero(head[a[todo]] == head[b[todo]])
+        if len(both):
+            rows = todo[both]
+            score[rows], how[rows] = self.matches(tail[a[rows]], tail[b[rows]])
         return score, how
 
     def _inexact(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -287,15 +299,23 @@ class PartTable:
             dtype=np.float64, count=len(fuzzy),
         )
         how = np.where(score > 0, _HOW[FUZZY], _HOW[NONE]).astype(np.int8)
-        alike = ~(col["latin"][a] & col["latin"][b]) | (col["onset"][a] == col["onset"][b])
-        cross = col["latin"][a] != col["latin"][b]  # one written in Latin script, the other not
+        latin_a, latin_b = col["latin"][a], col["latin"][b]
+        same_start = col["vowel0"][a] == col["vowel0"][b]
+        # Across scripts both must begin with a vowel or both not (Meyer ≁ عامر); in Latin, alike (Moorev ≁ Umarov).
+        alike = np.where(latin_a & latin_b, col["onset"][a] == col["onset"][b], same_start)
+        cross = latin_a != latin_b  # one written in Latin script, the other not
+        arabic = (latin_a & col["arabic"][b]) | (col["arabic"][a] & latin_b)  # the other in Arabic script
         sounds = ((col["skeleton"][a] == col["skeleton"][b]) & alike) | (col["metaphone"][a] == col["metaphone"][b])
         # Coarse consonants only count between parts that both begin with a vowel or both not (Adil ≁ صالح).
-        coarse = cross & (col["coarse"][a] == col["coarse"][b]) & (col["vowel0"][a] == col["vowel0"][b])
-        near_a, near_b = col["near_at"][a], col["near_at"][b]
-        near = (near_a[:, :, None] == near_b[:, None, :]).any(axis=(1, 2))
-        near |= (col["near"][a][:, None] == col["near_any"][b]).any(axis=1) | (col["near"][b][:, None] == col["near_any"][a]).any(axis=1)
-        near &= cross & ~sounds & ~coarse & (col["vowel0"][a] == col["vowel0"][b])
+        coarse = arabic & (col["coarse"][a] == col["coarse"][b]) & same_start
+        near = arabic & ~sounds & ~coarse & same_start
+        rows = np.flatnonzero(near)
+        a_near, b_near = a[rows], b[rows]
+        near[rows] = (
+            (col["near_at"][a_near][:, :, None] == col["near_at"][b_near][:, None, :]).any(axis=(1, 2))
+            | (col["near"][a_near][:, None] == col["near_any"][b_near]).any(axis=1)
+            | (col["near"][b_near][:, None] == col["near_any"][a_near]).any(axis=1)
+        )
         for evidence, value, code in (
             (shared, config.symbol_score, SYMBOL), (sounds & ~cross, config.phonetic_score, PHONETIC),
             ((sounds | coarse) & cross, config.cross_script_phonetic_score, PHONETIC),
@@ -327,9 +347,11 @@ def _joined_forms(part: Part, coarse: str) -> tuple[str, str]:
 
 
 def tail_of(part: Part) -> Part | None:
-    """The name part a compound is built on (`part_rules.compound_tail`), if it is a name itself, written in the compound's script."""
-    text = compound_tail(part.text) if part.kind is PartKind.NAME else None
-    tail = make_part(text, text, NameType.PERSON) if text else None
+    """The name part a compound is built on (`part_rules.compound`), if it is a name itself, written in the compound's script."""
+    found = compound(part.text) if part.kind is PartKind.NAME else None
+    tail = make_part(found[1], found[1], NameType.PERSON) if found else None
     if tail is None or tail.kind is not PartKind.NAME:
         return None
-    return tail if tail.latin == part.latin else Part(tail.text, tail.skeleton, tail.metaphone, tail.symbols, tail.kind, latin=part.latin)
+    if tail.latin == part.latin:
+        return tail
+    return Part(tail.text, tail.skeleton, tail.metaphone, tail.symbols, tail.kind, latin=part.latin, arabic=part.arabic)

@@ -28,7 +28,7 @@ from rigour.text.scripts import is_latin
 
 from nexus.names.phonetic import metaphone, skeleton
 from nexus.names.symbols import token_symbols
-from nexus.names.translit import token_ascii
+from nexus.names.translit import is_arabic, token_ascii
 
 
 class PartKind(str, Enum):
@@ -126,6 +126,9 @@ class Part:
     # Written in Latin script: two such parts that begin differently are not the same name
     # because their consonants agree (Moorev ≁ Umarov); across scripts they may be.
     latin: bool = True
+    # Written in Arabic script (Arabic, Persian, Pashto, Urdu): consonants its romanisations
+    # render inconsistently may be compared coarsely (`nexus.names.phonetic.coarse_skeleton`).
+    arabic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +171,7 @@ def make_part(text: str, raw: str, name_type: NameType) -> Part:
     symbols = token_symbols(raw, tag) | (token_symbols(text, tag) if raw != text else frozenset())
     kind = _kind(text, symbols)
     given_name = kind is PartKind.NAME and any(s.startswith("[NAME:") for s in symbols) and is_latin(raw)
-    return Part(text, skeleton(text), metaphone(text), symbols, kind, given_name=given_name, latin=is_latin(raw))
+    return Part(text, skeleton(text), metaphone(text), symbols, kind, given_name=given_name, latin=is_latin(raw), arabic=is_arabic(raw))
 
 
 def is_context_token(text: str) -> bool:
@@ -321,7 +324,8 @@ def analyze_name(name: str, name_type: NameType = NameType.ANY) -> AnalyzedName:
     raw_of = dict(kept) if len(joined) == len(kept) else {}
     parts = tuple(make_part(t, raw_of.get(t, t), name_type) for t in joined)
     if not raw_of and not all(is_latin(r) for _, r in kept):
-        parts = tuple(replace(p, given_name=False, latin=False) for p in parts)  # compounds joined: the script is in no one token
+        arabic = any(is_arabic(r) for _, r in kept)  # compounds joined: the script is in no one token
+        parts = tuple(replace(p, given_name=False, latin=False, arabic=arabic) for p in parts)
     parts = _join_number_words(parts, name_type)
     if name_type is NameType.ORGANIZATION:
         parts = _with_acronyms(parts)
@@ -352,7 +356,7 @@ def _assume_family(parts: tuple[Part, ...], family_first: bool) -> tuple[Part, .
 
 @lru_cache(maxsize=400_000)
 def _with_role(part: Part, role: Role) -> Part:
-    return Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, role, part.given_name, part.acronyms, part.latin)
+    return Part(part.text, part.skeleton, part.metaphone, part.symbols, part.kind, role, part.given_name, part.acronyms, part.latin, part.arabic)
 
 
 def with_roles(name: AnalyzedName, roles: dict[str, Role]) -> AnalyzedName:

@@ -124,8 +124,11 @@ def _fold(ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def pair_conflict(q_parts: tuple[Part, ...], r_parts: tuple[Part, ...], config: ScoringConfig = SCORING) -> float:
-    """Factor (≤ 1) for contradictions between two names: different numbers, different patronymics."""
+def pair_conflict(q_parts: tuple[Part, ...], r_parts: tuple[Part, ...], sim: np.ndarray, config: ScoringConfig = SCORING) -> float:
+    """Factor (≤ 1) for contradictions between two names: different numbers, different patronymics.
+
+    `sim` holds the similarities of their parts (query parts × result parts).
+    """
     factor = 1.0
     q_nums = frozenset().union(*(numbers(p) | {p.text} for p in q_parts if p.kind is PartKind.NUMERIC))
     r_nums = frozenset().union(*(numbers(p) | {p.text} for p in r_parts if p.kind is PartKind.NUMERIC))
@@ -133,7 +136,7 @@ def pair_conflict(q_parts: tuple[Part, ...], r_parts: tuple[Part, ...], config: 
         factor *= config.number_mismatch_factor
     q_pat = [i for i, p in enumerate(q_parts) if p.kind is PartKind.PATRONYMIC]
     r_pat = [j for j, p in enumerate(r_parts) if p.kind is PartKind.PATRONYMIC]
-    if q_pat and r_pat and _patronymics_differ(_cross(q_parts, r_parts)[0] >= config.anchor_similarity, q_pat, r_pat):
+    if q_pat and r_pat and _patronymics_differ(sim >= config.anchor_similarity, q_pat, r_pat):
         factor *= config.patronymic_mismatch_factor
     return factor
 
@@ -218,7 +221,7 @@ def compare_names(q: AnalyzedName, r: AnalyzedName) -> NameComparison:
         return NameComparison(0.0, q.original, r.original, (), 1.0)
     sim, how, q_ids, r_ids = _cross(q.parts, r.parts)
     weight, anchor = _TABLE.column("weight"), _TABLE.column("anchor")
-    conflict = pair_conflict(q.parts, r.parts, _TABLE.config)
+    conflict = pair_conflict(q.parts, r.parts, sim, _TABLE.config)
     score = score_part_pairs(
         sim[None], weight[q_ids][None], weight[r_ids][None], anchor[q_ids][None], anchor[r_ids][None],
         np.array([conflict]), _TABLE.config,

@@ -31,6 +31,7 @@ _WAW = "و"
 _YEH = ("ي", "ی")
 _ALIF = ("ا", "أ", "إ", "آ")
 _ARABIC_ARTICLE = "ال"
+_TATWEEL = "ـ"
 _BEFORE_VOWEL = (*_ALIF, "ة", "ى", _WAW, *_YEH)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Digits written for look-alike letters inside a word ("Ig0r Sech1n"); codes such as "AR16" keep theirs.
@@ -43,6 +44,7 @@ _HEH = "ه"
 
 
 def _arabic_to_latin(token: str) -> str:
+    token = token.replace(_TATWEEL, "")  # a stretch of the line between letters, not a letter
     if token == _ALLAH:
         return "allah"
     if token.startswith(_ARABIC_ARTICLE) and len(token) > 3:
@@ -71,6 +73,11 @@ def _arabic_to_latin(token: str) -> str:
 
 def _is_arabic(char: str) -> bool:
     return "\u0600" <= char <= "\u06ff" or "\u0750" <= char <= "\u077f" or "\ufb50" <= char <= "\ufeff"
+
+
+def is_arabic(text: str) -> bool:
+    """Whether the text has a letter of the Arabic script (Arabic, Persian, Pashto, Urdu)."""
+    return any(_is_arabic(char) for char in text)
 
 
 @lru_cache(maxsize=200_000)

@@ -72,21 +72,23 @@ def score_candidates(
     cross = [np.broadcast_arrays(q[:, :, None], r[:, None, :]) for _, q, r in blocks]
     sims = vocabulary.similarities(np.concatenate([q.ravel() for q, _ in cross]), np.concatenate([r.ravel() for _, r in cross]))
     conflict = np.ones(len(q_rows))
-    for c in np.flatnonzero(queries.conflicts[q_rows] & results.conflicts[r_rows]).tolist():
-        conflict[c] = pair_conflict(queries.name(q_rows[c]).parts, results.name(r_rows[c]).parts)
     scores = np.empty(len(q_rows))
     at = 0
     for (rows, q_parts, r_parts), (q_cross, _) in zip(blocks, cross, strict=True):
         sim = sims[at : at + q_cross.size].reshape(q_cross.shape)
         at += q_cross.size
+        for c in np.flatnonzero(queries.conflicts[q_rows[rows]] & results.conflicts[r_rows[rows]]).tolist():
+            pair = rows[c]
+            conflict[pair] = pair_conflict(queries.name(q_rows[pair]).parts, results.name(r_rows[pair]).parts, sim[c])
         scores[rows] = score_part_pairs(
             sim, vocabulary.weights(q_parts), vocabulary.weights(r_parts),
             vocabulary.anchors(q_parts), vocabulary.anchors(r_parts), conflict[rows],
         )
-    joined = np.maximum(
-        joined_scores(queries.compacts, results.compacts, q_rows, r_rows),
-        joined_sounds(_keys(vocabulary, queries, q_rows), _keys(vocabulary, results, r_rows), nq, nr, vocabulary.table.config),
-    )
+    joined = joined_scores(queries.compacts, results.compacts, q_rows, r_rows)
+    split = np.flatnonzero(nq != nr)  # only names with a different number of parts are compared by sound
+    joined[split] = np.maximum(joined[split], joined_sounds(
+        _keys(vocabulary, queries, q_rows[split]), _keys(vocabulary, results, r_rows[split]), nq[split], nr[split], vocabulary.table.config,
+    ))
     return np.maximum(scores, joined * conflict), joined
 
 

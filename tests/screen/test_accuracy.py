@@ -1,0 +1,107 @@
+"""Classes of real-world name variation that must still find the UN listing, and common names that must not.
+
+Every query goes through the production path (`ScreenIndex`, `screen_one`) at the default
+threshold. Cross-script queries are screened, with no schema, against the list with every
+non-Latin name removed, so only transliteration can find them.
+"""
+
+import random
+
+import pytest
+from followthemoney.types import registry
+from rigour.text.scripts import is_latin
+
+from nexus.screen import SCREEN_THRESHOLD, Query, ScreenIndex, screen_one
+from nexus.sources.un_sc import UNSCFormat
+from nexus.synth.names import CULTURES
+
+
+@pytest.fixture(scope="module")
+def un_entities(shared_data):
+    path = shared_data / "sanctions" / "un_consolidated_2017.xml"
+    return [e for r in UNSCFormat().read(path) for e in r.entities if e.schema.name in ("Person", "Organization")]
+
+
+@pytest.fixture(scope="module")
+def un_index(un_entities):
+    index = ScreenIndex()
+    index.add_entities("un-sc", un_entities)
+    return index
+
+
+@pytest.fixture(scope="module")
+def latin_index(un_entities):
+    stripped = []
+    for entity in un_entities:
+        entity = entity.clone()
+        for prop in entity.schema.properties.values():
+            if prop.type == registry.name:
+                entity.set(prop.name, [v for v in entity.get(prop) if is_latin(v)])
+        stripped.append(entity)
+    index = ScreenIndex()
+    index.add_entities("un-sc", stripped)
+    return index
+
+
+def listed(entities, name: str):
+    return next(e for e in entities if name in e.get("name"))
+
+
+def assert_found(index, entities, query: Query, listed_name: str) -> None:
+    hits = screen_one(index, query)
+    want = listed(entities, listed_name).id
+    assert hits and hits[0].entity_id == want and hits[0].score >= SCREEN_THRESHOLD, (query.name, [(h.caption, h.score) for h in hits])
+
+
+@pytest.mark.parametrize(("query", "listed_name"), [
+    ("MANAN ABDUL SATAR ABDUL", "ABDUL SATAR ABDUL MANAN"),
+    ("SAYED ALY SOLIMAN MASSOUD ABDUL", "ALY SOLIMAN MASSOUD ABDUL SAYED"),
+    ("AL-GHAFUR SUNDUS ABD", "Sundus Abd Al-Ghafur"),
+    ("KHALIQ AL-HOUTHI ABD AL", "ABD AL-KHALIQ AL-HOUTHI"),
+])
+def test_rotated_names_with_the_compound_head_at_the_other_end(un_index, un_entities, query, listed_name):
+    assert_found(un_index, un_entities, Query(query, schema="Person"), listed_name)
+
+
+@pytest.mark.parametrize(("query", "listed_name", "with_birth_date"), [
+    ("SHAMS ABDUL ZAHIR", "SHAMS UR-RAHMAN ABDUL ZAHIR", False),
+    ("ABU OMAR DORDA", "ABU ZAYD UMAR DORDA", True),
+    ("IMED BEN ZARKAOUI", "IMED BEN MEKKI ZARKAOUI", False),
+])
+def test_a_dropped_middle_name(un_index, un_entities, query, listed_name, with_birth_date):
+    birth_date = listed(un_entities, listed_name).first("birthDate") if with_birth_date else None
+    assert_found(un_index, un_entities, Query(query, schema="Person", birth_date=birth_date), listed_name)
+
+
+@pytest.mark.parametrize(("query", "listed_name"), [
+    ("احمد طه خالد عبد القادر", "AHMAD TAHA KHALID ABDUL QADIR"),  # plain: letter for letter
+    ("نظر محمدعبد البصیر", "NAZIR MOHAMMAD ABDUL BASIR"),  # عبد glued to the word before, Persian ی
+    ("عزیز الرحمان عبد الاحد", "AZIZIRAHMAN ABDUL AHAD"),  # Persian ی, ال joined to the next word
+    ("سعيد بن عبد الحكيم بن عمر الشريف", "SAID BEN ABDELHAKIM BEN OMAR AL-CHERIF"),  # بن patronymics
+    ("الدكتور أيمن محمد ربيع الظواهري", "AIMAN MUHAMMED RABI AL-ZAWAHIRI"),  # an honorific
+    ("رودي سليــوة", "ROODI SLEWA"),  # tatweel
+])
+def test_arabic_and_persian_script_finds_the_latin_listing(latin_index, un_entities, query, listed_name):
+    assert_found(latin_index, un_entities, Query(query), listed_name)
+
+
+def test_common_names_never_listed_are_not_flagged(un_index, un_entities):
+    """Given and family names of every culture of the synthetic world, drawn at random; a name the list carries is left out."""
+    listed_names = {_fold(n) for e in un_entities for n in e.get_type_values(registry.name)}
+    rng = random.Random(5)
+    given = [p for c in CULTURES for p in c.male + c.female]
+    family = [p for c in CULTURES for p in c.family]
+    names = {f"{_latin(rng.choice(given))} {_latin(rng.choice(family))}" for _ in range(400)}
+    names = sorted(n for n in names if _fold(n) not in listed_names)
+    flagged = [n for n in names if screen_one(un_index, Query(n, schema="Person"))]
+    # No birth date to contradict a namesake: the bench's set (half with one) is held to 1 %; the most
+    # common Arab names here do share given and family name with listed people (1.3 % before this round).
+    assert len(flagged) <= 0.02 * len(names), flagged
+
+
+def _latin(part: str) -> str:
+    return part.split("=")[0].split("|")[0]
+
+
+def _fold(name: str) -> str:
+    return " ".join(sorted(name.casefold().replace("-", " ").split()))
