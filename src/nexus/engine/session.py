@@ -101,12 +101,9 @@ def _identifier(name: str, dialect: str) -> str:
 class DuckDBEngine(EngineSession):
     kind = dialect = "duckdb"
 
-    def __init__(self, threads: int | None = None):
-        config = {"memory_limit": f"{memory_mb()}MB", "autoinstall_known_extensions": False,
-                  "autoload_known_extensions": False}
-        if threads:
-            config["threads"] = threads
-        self.conn = duckdb.connect(config=config)
+    def __init__(self):
+        self.conn = duckdb.connect(config={"memory_limit": f"{memory_mb()}MB", "autoinstall_known_extensions": False,
+                                           "autoload_known_extensions": False})
 
     def register(self, name: str, table: TableInput) -> None:
         with engine_failures(self.kind):
@@ -162,8 +159,8 @@ class SparkEngine(EngineSession):
     def _fetch(self, sql: str) -> pa.Table:
         path = self._scratch("result")
         self.spark.sql(sql).write.parquet(str(path))
-        parts = sorted(path.glob("part-*.parquet"))  # a sorted result is written in order, one range a part
-        return pa.concat_tables([pq.read_table(p) for p in parts]) if parts else pq.read_table(path)
+        # A sorted result is written in order, one range a part; an empty one as one empty part.
+        return pa.concat_tables([pq.read_table(part) for part in sorted(path.glob("part-*.parquet"))])
 
     def _store(self, name: str, sql: str) -> None:
         path = self._scratch(name)
