@@ -4,9 +4,12 @@
 
 Every NAME_ORIGINAL_SCRIPT name of the 2017 UN Consolidated List is a query; the index is
 the same list with all non-Latin names removed, so a query can only find its listing
-through transliteration, phonetic keys and name symbols. Recall at rank 1 is reported for
-nexus.screen beside a baseline measured in the same run: plain transliteration
-(normality/ICU ascii_text) plus token-sorted Levenshtein similarity, ranked over all names.
+through transliteration, phonetic keys and name symbols. The headline is recall@1 at the
+default threshold (the right entity first, with a hit at or above SCREEN_THRESHOLD); rank 1
+at any score is printed beside it, labelled. Baseline in the same run: plain
+transliteration (normality/ICU ascii_text) plus token-sorted Levenshtein similarity,
+ranked over all names (it has no threshold). `bench/screen_eval.py` runs the same
+queries without a schema, split into dev and held-out halves, beside logic-v2.
 """
 
 from pathlib import Path
@@ -73,10 +76,10 @@ def main() -> None:
     with timed("baseline"):
         baseline = baseline_rank1(queries, listed)
     n = len(queries)
-    print(f"\nqueries: {n} original-script names")
-    print(f"nexus.screen recall@1:                 {found / n:.3f}  ({found}/{n})")
-    print(f"nexus.screen recall@1 above threshold: {at_threshold / n:.3f}")
-    print(f"baseline (ascii_text + Levenshtein):   {baseline / n:.3f}  ({baseline}/{n})")
+    print(f"\nqueries: {n} original-script names, schema given")
+    print(f"nexus.screen recall@1 at the threshold ({SCREEN_THRESHOLD}): {at_threshold / n:.3f}  ({at_threshold}/{n})")
+    print(f"  (rank 1 at any score:                 {found / n:.3f}  ({found}/{n}))")
+    print(f"baseline (ascii_text + Levenshtein), rank 1: {baseline / n:.3f}  ({baseline}/{n})")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ _SYMBOL_PREFIXES = ("[NAME:", "[NICK:")
 MAX_PAIR_PARTS = 6
 #: Skeletons this long get typo keys (longer ones their forms with a letter left out, too): shorter ones
 #: would share them with too many other names.
-MIN_TYPO_SKELETON = 3
+MIN_TYPO_SKELETON = 4
 
 
 def part_keys(part: Part) -> list[str]:
