@@ -47,8 +47,6 @@ def _plain(a: Part, b: Part, config) -> tuple[float, str]:
     coarse_a, coarse_b = coarse_skeleton(a.text), coarse_skeleton(b.text)
     related = (
         a.text[:1] == b.text[:1]
-        or a.text[1:2] == b.text[:1]
-        or a.text[:1] == b.text[1:2]
         or (a.skeleton[:1] == b.skeleton[:1] and bool(a.skeleton))
         or (a.metaphone[:1] == b.metaphone[:1] and bool(a.metaphone))
         or (arabic and bool(coarse_a) and coarse_a[:1] == coarse_b[:1])

@@ -242,6 +242,7 @@ def test_equal_consonants_link_scripts_but_not_latin_names_that_begin_differentl
 @pytest.mark.parametrize(("query", "listed"), [
     ("حسن ظاهرعويس", "HASSAN DAHIR AWEYS"),  # two words glued
     ("ولی جان", "WALIJAN"),  # one name split in two
+    ("عزیز الرحمان عبد الاحد", "AZIZIRAHMAN ABDUL AHAD"),  # Persian ی, split differently
     ("محمد قاسم میر ولی خدايرحيم", "MOHAMMED QASIM MIR WALI KHUDAI RAHIM"),
 ])
 def test_glued_and_split_words_match_written_as_one_word_by_sound(query, listed):

@@ -98,7 +98,7 @@ def deletions(key: str) -> list[str]:
 
 
 _COLUMNS = {  # name → (dtype, width)
-    "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "text1": (np.int32, 1), "word_id": (np.int32, 1),
+    "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "word_id": (np.int32, 1),
     "skeleton0": (np.int32, 1), "metaphone0": (np.int32, 1), "coarse0": (np.int32, 1),
     "skeleton": (np.int32, 1), "metaphone": (np.int32, 1), "coarse": (np.int32, 1), "crowded": (bool, 1),
     "symbols": (np.int32, MAX_SYMBOLS), "numbers": (np.int32, MAX_NUMBERS), "bag": (np.int16, len(_ALPHABET)),
@@ -145,7 +145,6 @@ class PartTable:
         near = deletions(coarse)[:MAX_NEIGHBOURS] if len(coarse) >= MIN_NEIGHBOUR_SKELETON else []
         row = {
             "kind": _KIND_CODES[part.kind], "length": min(len(part.text), 255), "text": ord(part.text[:1]),
-            "text1": ord(part.text[1]) if len(part.text) > 1 else unique,
             "word_id": self._key("t:" + part.text),
             "skeleton0": ord(part.skeleton[:1]) if part.skeleton else unique,
             "metaphone0": ord(part.metaphone[:1]) if part.metaphone else unique,
@@ -197,8 +196,7 @@ class PartTable:
         """Necessary condition for a non-zero similarity of parts that are not the same word.
 
         Related parts (or their compound tails) start alike (same first letter, first
-        consonant, coarse consonant or metaphone sound, or one's first letter is the
-        other's second), are both numbers, both carry
+        consonant, coarse consonant or metaphone sound), are both numbers, both carry
         reference-data symbols, or one abbreviates the other.
         """
         tail = self.column("tail")
@@ -213,8 +211,6 @@ class PartTable:
         flags_b = (col["kind"][b] == _NUMERIC) * 1 + (col["symbols"][b, 0] >= 0) * 2
         return (
             (col["text"][a] == col["text"][b])
-            | (col["text1"][a] == col["text"][b])  # a letter too many at the start (Yemilie ~ Emilie)
-            | (col["text"][a] == col["text1"][b])
             | (col["skeleton0"][a] == col["skeleton0"][b])
             | (col["metaphone0"][a] == col["metaphone0"][b])
             | ((col["coarse0"][a] == col["coarse0"][b]) & ((col["latin"][a] & col["arabic"][b]) | (col["arabic"][a] & col["latin"][b])))
