@@ -209,15 +209,18 @@ class PartTable:
         col = self._columns()
         flags_a = (col["kind"][a] == _NUMERIC) * 1 + (col["symbols"][a, 0] >= 0) * 2
         flags_b = (col["kind"][b] == _NUMERIC) * 1 + (col["symbols"][b, 0] >= 0) * 2
-        return (
+        out = (
             (col["text"][a] == col["text"][b])
             | (col["skeleton0"][a] == col["skeleton0"][b])
             | (col["metaphone0"][a] == col["metaphone0"][b])
-            | ((col["coarse0"][a] == col["coarse0"][b]) & ((col["latin"][a] & col["arabic"][b]) | (col["arabic"][a] & col["latin"][b])))
             | ((flags_a & flags_b) != 0)
             | self._abbreviates(a, b)
             | self._abbreviates(b, a)
         )
+        rows = np.flatnonzero(~out & (col["arabic"][a] | col["arabic"][b]))  # most batches hold no Arabic script
+        a, b = a[rows], b[rows]
+        out[rows] = (col["coarse0"][a] == col["coarse0"][b]) & ((col["latin"][a] & col["arabic"][b]) | (col["arabic"][a] & col["latin"][b]))
+        return out
 
     def _abbreviates(self, short: np.ndarray, long: np.ndarray) -> np.ndarray:
         """Whether `short` is a name word that is the acronym of a run of words `long` is in (`Part.acronyms`)."""
@@ -303,7 +306,9 @@ class PartTable:
         arabic = (latin_a & col["arabic"][b]) | (col["arabic"][a] & latin_b)  # the other in Arabic script
         sounds = ((col["skeleton"][a] == col["skeleton"][b]) & alike) | (col["metaphone"][a] == col["metaphone"][b])
         # Coarse consonants only count between parts that both begin with a vowel or both not (Adil ≁ صالح).
-        coarse = arabic & (col["coarse"][a] == col["coarse"][b]) & same_start
+        coarse = arabic & same_start
+        rows = np.flatnonzero(coarse)
+        coarse[rows] = col["coarse"][a[rows]] == col["coarse"][b[rows]]
         near = arabic & ~sounds & ~coarse & same_start
         rows = np.flatnonzero(near)
         a_near, b_near = a[rows], b[rows]
