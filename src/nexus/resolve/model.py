@@ -209,7 +209,7 @@ MATCH_PRIOR = 1e-4
 
 def settings(link_type: str = "dedupe_only", match_prior: float = MATCH_PRIOR,
              term_frequencies: bool = False) -> SettingsCreator:
-    """Splink settings for the person / organisation records of `records.features_sql`.
+    """Splink settings for the person / organisation records of `engine/sql/resolve_features.sql`.
 
     ``term_frequencies`` weighs an exact name part by how rare it is in the data, so
     "Mohammed" agreeing counts for less than "Oksana"; it needs enough records for the
