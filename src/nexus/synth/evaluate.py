@@ -3,30 +3,16 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pajson
 
+from nexus.engine import DuckDBEngine
 from nexus.resolve.evaluate import PairScores, pair_scores
-
 from nexus.synth.truth import FILES
 
 LIST_FILE = "watchlist/watchlist.ftm.json"
-
-SCREENING_SQL = """
-WITH listed AS (
-    SELECT id, true_id FROM truth WHERE file = ?
-),
-best AS (
-    SELECT query_id, arg_max(entity_id, score) AS entity_id FROM hits GROUP BY query_id
-)
-SELECT
-    (SELECT count(*) FROM queries q JOIN truth t ON t.id = q.id
-      WHERE t.true_id IN (SELECT true_id FROM listed)) AS on_list,
-    (SELECT count(*) FROM best b JOIN truth qt ON qt.id = b.query_id
-      JOIN listed l ON l.id = b.entity_id WHERE qt.true_id = l.true_id) AS correct,
-    (SELECT count(*) FROM best) AS flagged
-"""
+TRUTH_COLUMNS = ("file", "id", "schema", "true_id")
 
 
 @dataclass(frozen=True)
@@ -46,12 +32,9 @@ class ScreeningQuality:
 
 def record_truth(world: Path) -> pa.Table:
     """file, id, schema, true_id for every agency and list record in the world."""
-    with duckdb.connect() as conn:
-        return conn.execute(
-            "SELECT file, id, schema, true_id FROM read_json(?, format='newline_delimited', "
-            "columns={file: 'VARCHAR', id: 'VARCHAR', schema: 'VARCHAR', true_id: 'VARCHAR'})",
-            [str(world / FILES["records"])],
-        ).to_arrow_table()
+    schema = pa.schema([(name, pa.string()) for name in TRUTH_COLUMNS])
+    table = pajson.read_json(world / FILES["records"], parse_options=pajson.ParseOptions(explicit_schema=schema))
+    return table.select(list(TRUTH_COLUMNS))
 
 
 def screening_quality(world: Path, queries: pa.Table, hits: pa.Table) -> ScreeningQuality:
@@ -59,12 +42,12 @@ def screening_quality(world: Path, queries: pa.Table, hits: pa.Table) -> Screeni
 
     ``hits`` has query_id, entity_id (the list's record ids) and score.
     """
-    with duckdb.connect() as conn:
-        conn.register("truth", record_truth(world))
-        conn.register("queries", queries.select(["id"]))
-        conn.register("hits", hits.select(["query_id", "entity_id", "score"]))
-        on_list, correct, flagged = conn.execute(SCREENING_SQL, [LIST_FILE]).fetchone()
-    return ScreeningQuality(on_list, correct, flagged)
+    with DuckDBEngine() as engine:
+        engine.register("truth", record_truth(world))
+        engine.register("queries", queries.select(["id"]))
+        engine.register("hits", hits.select(["query_id", "entity_id", "score"]))
+        row = engine.run("screening_quality", list_file=LIST_FILE).to_pylist()[0]
+    return ScreeningQuality(row["on_list"], row["correct"], row["flagged"])
 
 
 def resolution_quality(world: Path, mapping: pa.Table, schema: str = "Person") -> PairScores:
