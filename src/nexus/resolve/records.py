@@ -10,28 +10,29 @@ than the record count, and joined back in SQL, so the engine does the per-record
 
 import pyarrow as pa
 
+from nexus.model import matching
 from nexus.names import metaphone, skeleton, token_ascii
 
 PERSON = "Person"
 ORGANIZATIONS = ("Company", "Organization", "LegalEntity", "PublicBody")
 
-# Identity documents FtM keeps as entities of their own (the UN list's passports, a
-# partner service's): their number counts as the holder's, under this pseudo-property.
-DOCUMENT_SCHEMATA = ("Passport", "Identification")
+# A held identity document's numbers count as its holder's, under this pseudo-property.
 DOCUMENT_NUMBER = "documentNumber"
 
-# FtM properties feeding each record field, in order of preference where one is taken.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "name": ("name",),
-    "first_name": ("firstName",),
-    "last_name": ("lastName",),
-    "birth_date": ("birthDate", "incorporationDate"),
-    "country": ("nationality", "citizenship", "jurisdiction", "country"),
-    "id_number": ("idNumber", "passportNumber", "taxNumber", "registrationNumber", "innCode", "ogrnCode",
-                  DOCUMENT_NUMBER),
-    "address": ("address",),
-    "phone": ("phone",),
-    "email": ("email",),
+# The properties feeding each record field (`nexus.model.matching` decides which
+# properties identify; the record structure adds the name parts). Where one value is
+# taken, the query takes the least.
+FIELDS: dict[str, frozenset[str]] = {
+    "name": frozenset({"name"}),
+    "first_name": frozenset({"firstName"}),
+    "last_name": frozenset({"lastName"}),
+    # An organisation's founding date stands where a person's birth date does.
+    "birth_date": matching.BIRTH_DATES | {"incorporationDate"},
+    "country": matching.NATIONALITIES,
+    "id_number": matching.IDENTIFIERS | {DOCUMENT_NUMBER},
+    "address": frozenset({"address"}),
+    "phone": matching.PHONES,
+    "email": matching.EMAILS,
 }
 
 # Tables the resolution queries read and write, by the names in engine/sql/resolve_*.sql.
@@ -46,7 +47,9 @@ def records_params() -> dict:
     return {
         "kinds": (PERSON, *ORGANIZATIONS),
         "person": PERSON,
-        "documents": DOCUMENT_SCHEMATA,
+        "documents": matching.DOCUMENT_SCHEMATA,
+        "document_numbers": matching.DOCUMENT_NUMBERS,
+        "holder": matching.DOCUMENT_HOLDER,
         "document_number": DOCUMENT_NUMBER,
         **{f"{field}_props": props for field, props in FIELDS.items()},
     }

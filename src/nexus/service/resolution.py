@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from nexus.engine import EVERY_STATEMENT, open_engine, take_snapshot
+from nexus.errors import InvalidInput
 from nexus.resolve import Resolution, judge, load_judgements, resolve, write_resolution
 from nexus.security import audit
 from nexus.security.policy import require
@@ -51,6 +52,6 @@ def judge_pair(store: Store, viewer: Viewer, left_id: str, right_id: str, decisi
     """An analyst's same / not-same decision on two records; it overrides the model at once."""
     require(viewer, "judge")
     if decision not in DECISIONS:
-        raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
+        raise InvalidInput(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     judge(store, left_id, right_id, decision, viewer.user, reason)
     audit.log_event(store, viewer, "resolve.judge", {"decision": decision, "reason": reason}, [left_id, right_id])

@@ -25,7 +25,7 @@ from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import dismissed_keys, find_alert, raise_alerts, review_alert
 from nexus.service.entities import S, live
-from nexus.service.screening_alerts import KIND, QUERY_PROPS, hit_keys, hit_subjects, query_subject, screening_alerts
+from nexus.service.screening_alerts import KIND, QUERY_FIELD_PROPS, QUERY_PROPS, hit_keys, hit_subjects, query_subject, screening_alerts
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
 from nexus.store import Store
@@ -81,7 +81,7 @@ def holdings_queries(store: Store, viewer: Viewer) -> pa.Table:
     engine = DuckDBEngine()
     try:
         engine.register("person_statements", table)
-        return engine.run("person_queries")
+        return engine.run("person_queries", **{f"{field}_props": props for field, props in QUERY_FIELD_PROPS.items()})
     finally:
         engine.close()
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from nexus.model.alerts import alert_key
 from nexus.model.labels import Classification, Labels
+from nexus.model.matching import FEATURE_PROPS
 from nexus.security.policy import statement_clause
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert
@@ -24,7 +25,13 @@ from nexus.store import Store
 from nexus.store.schema import statements
 
 KIND = "screening"
-QUERY_PROPS = ("name", "birthDate", "nationality", "gender", "passportNumber", "idNumber")
+#: The properties of a held record that make up its screening query, by query field: its
+#: own name (not an alias), and what `nexus.model.matching` says feeds each other feature.
+QUERY_FIELD_PROPS: dict[str, frozenset[str]] = {
+    "name": frozenset({"name"}),
+    **{field: FEATURE_PROPS[field] for field in ("birth_date", "nationality", "gender", "document")},
+}
+QUERY_PROPS = frozenset().union(*QUERY_FIELD_PROPS.values())
 LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "orcon", "warrant")
 CHUNK = 1000
 

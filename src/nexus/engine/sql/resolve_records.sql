@@ -7,8 +7,8 @@ WITH own_and_held AS (
   UNION ALL
   SELECT held.value AS entity_id, NULL AS schema, $document_number AS prop, doc.value AS value
   FROM statements held
-  JOIN statements doc ON doc.entity_id = held.entity_id AND doc.prop = 'number'
-  WHERE held.schema IN $documents AND held.prop = 'holder'
+  JOIN statements doc ON doc.entity_id = held.entity_id AND doc.prop IN $document_numbers
+  WHERE held.schema IN $documents AND held.prop = $holder
 ),
 records AS (
   SELECT
