@@ -52,6 +52,8 @@ def test_hits_carry_score_explanation_and_respect_clearance(client, store):
     (hit,) = found["hits"]  # a query with a birth date is a person: the airline company is not raised
     assert hit["entity_id"] == "w1" and hit["schema"] == "Person" and hit["score"] >= 0.9
     assert "birth date" in hit["explanation"] and found["query_key"]
+    features = {f["feature"]: f for f in hit["features"]}
+    assert features["birth_date"]["score"] > 0 and features["name"]["weight"] > 0
     masri = {"name": "Hamza al Masri", "birth_date": "1980"}
     assert [h["entity_id"] for h in client.post("/screen", json=masri, headers=secret).json()["hits"]] == ["w2"]
     assert client.post("/screen", json=masri, headers=clerk).json()["hits"] == []

@@ -1,7 +1,9 @@
 """Screening one query against the lists the caller may see."""
 
+from typing import Any
+
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Json
 
 from nexus.api.deps import StoreDep, ViewerDep
 from nexus.service.screening import SCREEN_THRESHOLD, query_table, screen
@@ -30,6 +32,9 @@ class ScreenHit(BaseModel):
     schema_: str = Field(alias="schema")
     source: str
     explanation: str
+    features: Json[list[dict[str, Any]]] = Field(
+        description="the explanation as data: each feature (name, birth_date, nationality, gender, document) with its "
+                    "score, weight, the values compared and, for names, the aligned parts and whether a weak alias matched")
     fingerprint: str
     alert_id: int | None = Field(None, description="the alert raised for this hit, when asked for")
     alert_state: str | None = None
