@@ -30,6 +30,7 @@ from nexus.names.parts import (
     Role,
     _with_role,
     analyze_name,
+    family_positions,
     is_context_token,
     make_part,
     split_token,
@@ -183,13 +184,8 @@ def _repeated_parts(flat: np.ndarray, owner: np.ndarray, parts: list[Part]) -> n
 
 
 def _assume_family(flat: np.ndarray, family_flat: np.ndarray, owner: np.ndarray, is_name: np.ndarray, person: np.ndarray) -> np.ndarray:
-    """In person names, the last of two or more name parts becomes the family name (`parts._assume_family`)."""
-    named = np.flatnonzero(is_name[flat] & person[owner])
-    if len(named) == 0:
-        return flat
-    per_row = np.bincount(owner[named], minlength=len(person))
-    last = named[np.r_[owner[named][1:] != owner[named][:-1], True]]
-    last = last[per_row[owner[last]] >= 2]
+    """In person names, the family name `parts.family_positions` picks takes the family role (no comma here: first names first)."""
     out = flat.copy()
-    out[last] = family_flat[last]
+    at = family_positions(is_name[flat] & person[owner], owner, np.zeros(len(person), dtype=bool))
+    out[at] = family_flat[at]
     return out

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 
+import numpy as np
 from rigour.names import NameTypeTag, remove_person_prefixes, replace_org_types_compare
 from rigour.text.scripts import is_latin
 
@@ -345,13 +346,29 @@ def _mark_patronymics(parts: tuple[Part, ...]) -> tuple[Part, ...]:
 
 def _assume_family(parts: tuple[Part, ...], family_first: bool) -> tuple[Part, ...]:
     """Without name-part properties, take the last name part (the first in "FAMILY, Given") as family name."""
-    names = [i for i, p in enumerate(parts) if p.kind is PartKind.NAME]
-    if len(names) < 2:
-        return parts
-    family = names[0] if family_first else names[-1]
+    is_name = np.asarray([p.kind is PartKind.NAME for p in parts], dtype=bool)
     out = list(parts)
-    out[family] = _with_role(parts[family], Role.FAMILY)
+    for i in family_positions(is_name, np.zeros(len(parts), dtype=np.int64), np.asarray([family_first])).tolist():
+        out[i] = _with_role(parts[i], Role.FAMILY)
     return tuple(out)
+
+
+def family_positions(is_name: np.ndarray, owner: np.ndarray, family_first: np.ndarray) -> np.ndarray:
+    """Positions of the parts taken as family names, for parts of many names at once.
+
+    `is_name[i]`: part i is a name part (of a person's name); `owner[i]`: its name's row
+    (sorted); `family_first[row]`: the name is written "FAMILY, Given". A name with two or
+    more name parts has its last one (its first if family first) as family name.
+    """
+    named = np.flatnonzero(is_name)
+    if len(named) == 0:
+        return named
+    rows = owner[named]
+    per_row = np.bincount(rows, minlength=len(family_first))
+    last = named[np.r_[rows[1:] != rows[:-1], True]]
+    first = named[np.r_[True, rows[1:] != rows[:-1]]]
+    chosen = np.where(family_first[owner[last]], first, last)
+    return chosen[per_row[owner[chosen]] >= 2]
 
 
 @lru_cache(maxsize=400_000)

@@ -196,14 +196,6 @@ class NameComparison:
         return text
 
 
-def align_parts(q: AnalyzedName, r: AnalyzedName) -> tuple[PartMatch, ...]:
-    """Each query part with its best result part (the first of equals), then the result parts nothing matched."""
-    if not q.parts or not r.parts:
-        return ()
-    sim, how, _, _ = _cross(q.parts, r.parts)
-    return _alignment(q.parts, r.parts, sim, how)
-
-
 def _alignment(q_parts, r_parts, sim: np.ndarray, how: np.ndarray) -> tuple[PartMatch, ...]:
     best = sim.argmax(axis=1)
     matches = [
