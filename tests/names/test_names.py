@@ -275,3 +275,13 @@ def test_arabic_script_normalisation():
 
 def test_a_title_alone_or_a_patronymic_elsewhere_is_no_contradiction():
     assert score("IMED BEN ZARKAOUI", "IMED BEN MEKKI ZARKAOUI") > score("Salman bin Muhammad", "Muhammad bin Salman")
+
+
+def test_a_middle_name_left_out_costs_less_than_an_extra_part_elsewhere():
+    # Every query part matched exactly, the listed name's first and last too: a middle name dropped.
+    dropped = score("Cho Ryong", "Cho Chun Ryong")
+    assert dropped * SCORING.name_ceiling >= SCORING.screen_threshold
+    # The same parts, but the unmatched listed part is at an end: a short name inside a longer one.
+    assert score("Cho Ryong", "Cho Ryong Chun") < dropped
+    # A match by sound or across scripts is not sure enough to excuse the missing part.
+    assert score("Kho Ryong", "Cho Chun Ryong") < dropped

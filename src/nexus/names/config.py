@@ -40,6 +40,10 @@ class ScoringConfig:
     family_factor: float = 1.3
     #: An extra part (a middle name, a second family name) lowers the score, but less than a mismatch.
     unmatched_weight: float = 0.6
+    #: A middle part left out (the other name wholly matched, this one's first and last parts too) counts less still.
+    middle_weight: float = 0.4
+    #: ... where "matched" means at least this similar (exact or a known variant, not a guess by sound).
+    middle_sure_similarity: float = 0.95
     number_mismatch_factor: float = 0.5
     patronymic_mismatch_factor: float = 0.7
     #: Two names are taken to be the same at this name score.

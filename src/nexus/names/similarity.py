@@ -76,6 +76,14 @@ def score_part_pairs(
     # fully; what one side has beyond that is an extra part (a middle name) and counts less.
     swapped = np.minimum(q_side[2], r_side[2])
     total += 2 * swapped + config.unmatched_weight * (q_side[2] + r_side[2] - 2 * swapped)
+    # A middle name left out (every part of one name matched, the other's first and last
+    # too, only parts between them unmatched) is the commonest variation of a full name and
+    # counts less than an extra part elsewhere (a short common name inside a longer one).
+    sure = config.middle_sure_similarity
+    total -= (config.unmatched_weight - config.middle_weight) * (
+        np.where(_all_sure(q_best, sure), _middle_unmatched(r_best, r_weight, sure), 0.0)
+        + np.where(_all_sure(r_best, sure), _middle_unmatched(q_best, q_weight, sure), 0.0)
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(total > 0, matched / total, 0.0)
     return np.where(q_side[3] | r_side[3], score * conflict, 0.0)
@@ -103,6 +111,19 @@ def joined_similarity(a: str, b: str) -> float:
 def run_ranks(lengths: np.ndarray) -> np.ndarray:
     """0, 1, …, n-1 for each run length n, concatenated."""
     return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
+def _all_sure(best: np.ndarray, sure: float) -> np.ndarray:
+    """Per pair: every part of the name matched at least `sure`."""
+    return _fold(np.logical_and, best >= sure)
+
+
+def _middle_unmatched(best: np.ndarray, weight: np.ndarray, sure: float) -> np.ndarray:
+    """Per pair: the weight of a name's unmatched parts between its first and last, when both of those matched at least `sure`."""
+    if best.shape[-1] < 3:
+        return np.zeros(best.shape[:-1])
+    inner = _fold(np.add, np.where(best[..., 1:-1] > 0, 0.0, weight[..., 1:-1]))
+    return np.where((best[..., 0] >= sure) & (best[..., -1] >= sure), inner, 0.0)
 
 
 def _side_sums(best: np.ndarray, weight: np.ndarray, anchor: np.ndarray, anchor_similarity: float):
