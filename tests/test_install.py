@@ -50,3 +50,8 @@ def test_plain_install_screens_a_sanctions_list(tmp_path, shared_data):
         hits = list(csv.DictReader(fh))
     assert {h["query_id"] for h in hits} == {"c1"}
     assert hits[0]["entity_id"] == "unsc-111923"  # QDi.006, Aiman Muhammed Rabi al-Zawahiri
+    nexus("resolve")  # DuckDB needs no extra
+    spark = subprocess.run([str(bin_dir / "nexus"), "resolve", "--engine", "spark"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True)
+    assert spark.returncode != 0 and "pip install 'nexus[spark]'" in spark.stderr
+    assert "Traceback" not in spark.stderr

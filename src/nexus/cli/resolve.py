@@ -4,6 +4,7 @@ import time
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from nexus.cli.context import current_viewer
 from nexus.config import load_settings
@@ -31,7 +32,7 @@ def resolve_command(
         with console.status("resolving entities"):
             resolution = resolve_store(store, viewer, engine or settings.engine, settings.home)
     except Unavailable as exc:  # EngineError: the engine could not finish
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     console.print(
         f"{resolution.records:,} records resolved in {time.perf_counter() - started:.1f}s: "

@@ -10,6 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from nexus.engine.errors import EngineError
 from nexus.engine.resources import memory_mb
 
 # Shuffle partitions per core; adaptive execution coalesces the small ones.
@@ -41,7 +42,10 @@ def local_spark(cores: int | None = None, memory: int | None = None):
     (by default every core and `resources.memory_mb`)."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python UDFs run in this environment
-    from pyspark.sql import SparkSession
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise EngineError("the Spark engine is not installed: pip install 'nexus[spark]'") from None
 
     active = SparkSession.getActiveSession()
     if active is not None:

@@ -14,10 +14,7 @@
 """
 
 import jellyfish
-from pyspark.sql.functions import udf
-from pyspark.sql.types import DoubleType
-from splink import DuckDBAPI, SparkAPI
-from splink.backends.spark import similarity_jar_location
+from splink import DuckDBAPI
 from splink.internals.dialects import DuckDBDialect, SparkDialect
 
 
@@ -42,7 +39,13 @@ def _jaro_winkler(left: str | None, right: str | None) -> float | None:
     return jellyfish.jaro_winkler_similarity(left, right)
 
 
-def spark_api(spark) -> SparkAPI:
+def spark_api(spark):
+    # Spark is an optional extra (nexus[spark]): imported only when a Spark session asks.
+    from pyspark.sql.functions import udf
+    from pyspark.sql.types import DoubleType
+    from splink import SparkAPI
+    from splink.backends.spark import similarity_jar_location
+
     # Splink's other similarity functions are JVM UDFs shipped inside the splink wheel;
     # ADD JAR puts them on the session's class loader, so any session will do.
     spark.sql(f"ADD JAR '{similarity_jar_location()}'")
