@@ -285,3 +285,11 @@ def test_a_middle_name_left_out_costs_less_than_an_extra_part_elsewhere():
     assert score("Cho Ryong", "Cho Ryong Chun") < dropped
     # A match by sound or across scripts is not sure enough to excuse the missing part.
     assert score("Kho Ryong", "Cho Chun Ryong") < dropped
+
+
+def test_a_compound_head_written_apart_stands_for_the_other_names_compound():
+    # "Abdul" alone before the family name: the listed Abdul Rauf is the compound it stands for.
+    short = score("Abdul Khadem", "Abdul Rauf Khadem")
+    assert short * SCORING.name_ceiling >= SCORING.screen_threshold
+    # Without a compound of that head on the other side, the tail alone is still a discounted match.
+    assert score("Abdul Khadem", "Rauf Khadem") < short

@@ -26,6 +26,8 @@ class ScoringConfig:
     cross_script_near_score: float = 0.8
     #: An Abd-/Abu- compound against its tail alone scores the tail's similarity times this (Abu Omar ~ Umar).
     compound_tail_factor: float = 0.75
+    #: A compound whose head alone is written in the other name, its tail matched apart (Abdul Khadem ~ Abdul Rauf Khadem).
+    compound_head_score: float = 0.5
     #: A pair needs one proper name part (not a particle, legal form or initial) matched this well.
     anchor_similarity: float = 0.8
 

@@ -89,6 +89,28 @@ def score_part_pairs(
     return np.where(q_side[3] | r_side[3], score * conflict, 0.0)
 
 
+def shared_heads(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, table: PartTable) -> np.ndarray:
+    """Part similarities (m, query parts, result parts) with a compound matched by its tail undiscounted where the
+    other name has a compound of the same head as well: the head was written apart and stands for that compound
+    (Abdul Khadem ~ Abdul Rauf Khadem), so the tail is that name's own part, not a compound's stand-in."""
+    tail, head = table.column("tail"), table.column("head")
+    q_head, r_head = head[q_ids], head[r_ids]
+    q_compound, r_compound = tail[q_ids] != q_ids, tail[r_ids] != r_ids
+    same = q_head[:, :, None] == r_head[:, None, :]
+    q_other = (same & r_compound[:, None, :]).any(axis=2)  # the result has a compound of the query part's head
+    r_other = (same & q_compound[:, :, None]).any(axis=1)
+    restore = (sim > 0) & (
+        (q_compound & q_other)[:, :, None] & ~r_compound[:, None, :] | (r_compound & r_other)[:, None, :] & ~q_compound[:, :, None]
+    )
+    if not restore.any():
+        return sim
+    sim = np.where(restore, np.minimum(1.0, sim / table.config.compound_tail_factor), sim)
+    # The other name's compound is matched by its head alone, partly.
+    q_split = (q_compound & q_other & restore.any(axis=2))[:, :, None] & same & r_compound[:, None, :]
+    r_split = (r_compound & r_other & restore.any(axis=1))[:, None, :] & same & q_compound[:, :, None]
+    return np.where(q_split | r_split, np.maximum(sim, table.config.compound_head_score), sim)
+
+
 def joined_edits(length: int) -> int:
     """Edits allowed between two names written as one word, the longer of `length` letters."""
     return length // 10
@@ -233,6 +255,7 @@ def compare_names(q: AnalyzedName, r: AnalyzedName) -> NameComparison:
     if not q.parts or not r.parts:
         return NameComparison(0.0, q.original, r.original, (), 1.0)
     sim, how, q_ids, r_ids = _cross(q.parts, r.parts)
+    sim = shared_heads(sim[None], q_ids[None], r_ids[None], _TABLE)[0]
     weight, anchor = _TABLE.column("weight"), _TABLE.column("anchor")
     conflict = pair_conflict(q.parts, r.parts, sim, _TABLE.config)
     score = score_part_pairs(
