@@ -128,6 +128,10 @@ class PartTable:
     def _key(self, text: str) -> int:
         return self._keys.setdefault(text, len(self._keys))
 
+    def find(self, part: Part) -> int | None:
+        """The part's id, or None if it was never added."""
+        return self._ids.get(part)
+
     def add(self, part: Part) -> int:
         """The part's id (new parts are appended; a compound's tail is appended before it)."""
         found = self._ids.get(part)

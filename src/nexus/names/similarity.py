@@ -94,8 +94,20 @@ def shared_heads(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, table: P
     other name has a compound of the same head as well: the head was written apart and stands for that compound
     (Abdul Khadem ~ Abdul Rauf Khadem), so the tail is that name's own part, not a compound's stand-in."""
     tail, head = table.column("tail"), table.column("head")
-    q_head, r_head = head[q_ids], head[r_ids]
     q_compound, r_compound = tail[q_ids] != q_ids, tail[r_ids] != r_ids
+    # Nothing changes unless both names hold a compound: most pairs hold none, and are left as they are.
+    rows = np.flatnonzero(q_compound.any(axis=1) & r_compound.any(axis=1))
+    if not len(rows):
+        return sim
+    if len(rows) < len(sim):
+        sim = sim.copy()
+        sim[rows] = _shared_heads(sim[rows], q_ids[rows], r_ids[rows], q_compound[rows], r_compound[rows], head, table)
+        return sim
+    return _shared_heads(sim, q_ids, r_ids, q_compound, r_compound, head, table)
+
+
+def _shared_heads(sim, q_ids, r_ids, q_compound, r_compound, head, table) -> np.ndarray:
+    q_head, r_head = head[q_ids], head[r_ids]
     same = q_head[:, :, None] == r_head[:, None, :]
     q_other = (same & r_compound[:, None, :]).any(axis=2)  # the result has a compound of the query part's head
     r_other = (same & q_compound[:, :, None]).any(axis=1)

@@ -73,6 +73,9 @@ class Vocabulary:
         return self.table.parts
 
     def part_id(self, part: Part) -> int:
+        found = self.table.find(part)
+        if found is not None and found < len(self._part_key_ids):  # known, keys made: the common case
+            return found
         found = self.table.add(part)
         tails = self.table.column("tail")
         for new in range(len(self._part_key_ids), len(self.table)):  # the part, and a compound's tail before it
@@ -152,6 +155,12 @@ class Vocabulary:
         return out
 
     def _memoised(self, codes: np.ndarray) -> np.ndarray:
+        # Each distinct pair is looked up once, in order: a batch repeats its pairs many times, and
+        # sorted needles walk the (large) memo with far fewer cache misses.
+        codes, expand = np.unique(codes, return_inverse=True)
+        return self._memoised_distinct(codes)[expand]
+
+    def _memoised_distinct(self, codes: np.ndarray) -> np.ndarray:
         at = np.searchsorted(self._memo_codes, codes)
         known = at < len(self._memo_codes)
         known[known] = self._memo_codes[at[known]] == codes[known]
