@@ -13,7 +13,7 @@ source's segment only.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -85,6 +85,8 @@ class NameArrays:
     part_ids: np.ndarray
     conflicts: np.ndarray  # the name has a number or patronymic that could contradict the other's
     compacts: Compacts
+    # What is worked out once per name on demand (`candidates._keys` of a segment's names): the arrays never change.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, vocabulary: Vocabulary, column: NameColumn, compact_texts: list[str] | None = None) -> "NameArrays":
