@@ -67,6 +67,8 @@ class Vocabulary:
         # Memoised similarities of related, non-identical part pairs: sorted (id << 32 | id) codes.
         self._memo_codes = np.empty(0, dtype=np.int64)
         self._memo_values = np.empty(0, dtype=np.float64)
+        # Pairs scored in batches too small to be worth inserting into the arrays: code → similarity.
+        self._pending: dict[int, float] = {}
 
     @property
     def parts(self) -> list[Part]:
@@ -166,13 +168,29 @@ class Vocabulary:
         known[known] = self._memo_codes[at[known]] == codes[known]
         values = np.empty(len(codes))
         values[known] = self._memo_values[at[known]]
-        if not known.all():
-            missing, inverse = np.unique(codes[~known], return_inverse=True)
-            computed = self.table.similarities(missing >> 32, missing & 0xFFFFFFFF)
-            values[~known] = computed[inverse]
-            if len(missing) < MEMO_MIN_NEW:
-                return values
-            position = np.searchsorted(self._memo_codes, missing)
-            self._memo_codes = np.insert(self._memo_codes, position, missing)
-            self._memo_values = np.insert(self._memo_values, position, computed)
+        if known.all():
+            return values
+        rows = np.flatnonzero(~known)
+        pending = self._pending
+        if pending:  # pairs scored by earlier small batches (single queries), not yet in the arrays
+            held = np.fromiter((pending.get(c, -1.0) for c in codes[rows].tolist()), dtype=np.float64, count=len(rows))
+            values[rows[held >= 0]] = held[held >= 0]
+            rows = rows[held < 0]
+        if not len(rows):
+            return values
+        missing = codes[rows]
+        computed = self.table.similarities(missing >> 32, missing & 0xFFFFFFFF)
+        values[rows] = computed
+        if len(missing) + len(pending) < MEMO_MIN_NEW:
+            pending.update(zip(missing.tolist(), computed.tolist()))
+            return values
+        if pending:
+            missing = np.concatenate([missing, np.fromiter(pending.keys(), dtype=np.int64, count=len(pending))])
+            computed = np.concatenate([computed, np.fromiter(pending.values(), dtype=np.float64, count=len(pending))])
+            order = np.argsort(missing)
+            missing, computed = missing[order], computed[order]
+            pending.clear()
+        position = np.searchsorted(self._memo_codes, missing)
+        self._memo_codes = np.insert(self._memo_codes, position, missing)
+        self._memo_values = np.insert(self._memo_values, position, computed)
         return values
