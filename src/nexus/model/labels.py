@@ -61,3 +61,18 @@ class Labels:
     @property
     def releasable_text(self) -> str:
         return ",".join(sorted(self.releasable_to))
+
+    @classmethod
+    def from_row(cls, row) -> "Labels":
+        """The labels of a stored row (a statement, a source, an alert's evidence): its
+        agency, classification, releasable_to, compartment, orcon, warrant and, where the
+        row has one, legal_basis columns."""
+        return cls(
+            agency=row["agency"],
+            classification=Classification(row["classification"]),
+            releasable_to=tuple(x for x in row["releasable_to"].split(",") if x),
+            compartment=row["compartment"],
+            orcon=bool(row["orcon"]),
+            warrant=row["warrant"],
+            legal_basis=row.get("legal_basis"),
+        )

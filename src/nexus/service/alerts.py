@@ -49,20 +49,31 @@ class NewAlert:
         return alert_key(self.kind, self.subject, self.fingerprint)
 
 
-def visible_clause(viewer: Viewer) -> ColumnElement[bool]:
-    """Alerts that cite evidence, all of which the viewer may read."""
+def visible_clause(viewer: Viewer, action: str = "read") -> ColumnElement[bool]:
+    """Alerts that cite evidence, all of which the viewer may read (or use for `action`)."""
     cites = select(E.alert_id).where(E.alert_id == A.id)
-    hidden = cites.where(not_(statement_clause(viewer, alert_evidence, "read")))
+    hidden = cites.where(not_(statement_clause(viewer, alert_evidence, action)))
     return and_(exists(cites), not_(exists(hidden)))
 
 
-def dismissed_keys(store: Store, keys: Iterable[str]) -> set[str]:
-    """Which of these alert keys an analyst has dismissed (for suppressing re-raised hits)."""
-    keys, found = sorted(set(keys)), set()
+def dismissed_keys(store: Store, viewer: Viewer, keys: Iterable[str], action: str = "read") -> set[str]:
+    """Which of these alert keys an analyst dismissed in an alert the viewer may see (for
+    suppressing re-raised hits): a decision hidden from the viewer does not hide their hit."""
+    return set(_visible_values(store, viewer, action, A.key, keys, A.state == DISMISSED))
+
+
+def visible_alert_ids(store: Store, viewer: Viewer, ids: Iterable[int], action: str = "read") -> set[int]:
+    """Which of these alerts the viewer may see (the evidence of, for `action`)."""
+    return set(_visible_values(store, viewer, action, A.id, ids))
+
+
+def _visible_values(store: Store, viewer: Viewer, action: str, column, values: Iterable, *conditions) -> list:
+    values, found = sorted(set(values)), []
     with store.engine.connect() as conn:
-        for start in range(0, len(keys), CHUNK):
-            chunk = keys[start : start + CHUNK]
-            found.update(conn.execute(select(A.key).where(A.key.in_(chunk), A.state == DISMISSED)).scalars())
+        for start in range(0, len(values), CHUNK):
+            chunk = values[start : start + CHUNK]
+            query = select(column).where(column.in_(chunk), visible_clause(viewer, action), *conditions)
+            found.extend(conn.execute(query).scalars())
     return found
 
 
@@ -108,10 +119,8 @@ def _cited(conn: Connection, ids: list[int]) -> dict[int, list[Evidence]]:
     found: dict[int, list[Evidence]] = {}
     for start in range(0, len(ids), CHUNK):
         for row in conn.execute(select(alert_evidence).where(E.alert_id.in_(ids[start : start + CHUNK]))).mappings():
-            labels = Labels(row["agency"], Classification(row["classification"]),
-                            tuple(x for x in row["releasable_to"].split(",") if x), row["compartment"],
-                            bool(row["orcon"]), row["warrant"])
-            found.setdefault(row["alert_id"], []).append(Evidence(row["ref_kind"], row["ref_id"], row["entity_id"], labels))
+            found.setdefault(row["alert_id"], []).append(
+                Evidence(row["ref_kind"], row["ref_id"], row["entity_id"], Labels.from_row(row)))
     return found
 
 

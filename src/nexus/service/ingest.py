@@ -90,6 +90,7 @@ def ingest_file(
 
 def list_sources(store: Store, viewer: Viewer) -> list[dict]:
     """The registered sources with their default labels and whether each is a list."""
+    require(viewer, "read")
     sources = store.list_sources()
     audit.log_event(store, viewer, "sources.list", {}, [s["name"] for s in sources])
     return [s | {"classification": Classification(s["classification"]).name} for s in sources]

@@ -23,7 +23,7 @@ from nexus.screen.query import QUERY_FIELDS, check_schemata
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
-from nexus.service.alerts import dismissed_keys, find_alert, raise_alerts, review_alert
+from nexus.service.alerts import dismissed_keys, find_alert, raise_alerts, review_alert, visible_alert_ids
 from nexus.service.entities import S, live
 from nexus.service.screening_alerts import KIND, QUERY_FIELD_PROPS, QUERY_PROPS, hit_keys, hit_subjects, query_subject, screening_alerts
 from nexus.sources import SourceError
@@ -155,7 +155,7 @@ def screen(
     hits = screen_batch(index, queries, threshold, limit, progress=progress)
     subjects = hit_subjects(hits, viewer, holdings)
     keys = hit_keys(subjects, hits)
-    dismissed = dismissed_keys(store, keys)
+    dismissed = dismissed_keys(store, viewer, keys, "screen")
     if dismissed:  # keeps screen_batch's order: queries as given, best hit first
         keep = [k not in dismissed for k in keys]
         hits = hits.filter(pa.array(keep))
@@ -164,6 +164,9 @@ def screen(
     raised = {}
     if alerts and hits.num_rows:
         raised = raise_alerts(store, viewer, screening_alerts(store, viewer, queries, hits, subjects, holdings), "screen")
+        # An alert another agency's evidence hides from this viewer is raised, but not shown to them.
+        shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()], "screen")
+        raised = {key: found for key, found in raised.items() if found[0] in shown}
     hits = hits.append_column("alert_id", pa.array([raised[k][0] if k in raised else None for k in keys], pa.int64()))
     hits = hits.append_column("alert_state", pa.array([raised[k][1] if k in raised else None for k in keys], pa.string()))
     audit.log_event(

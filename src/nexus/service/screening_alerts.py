@@ -12,10 +12,11 @@ from collections.abc import Iterable
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import select
 
 from nexus.model.alerts import alert_key
-from nexus.model.labels import Classification, Labels
+from nexus.model.labels import Labels
 from nexus.model.matching import FEATURE_PROPS
 from nexus.security.policy import statement_clause
 from nexus.security.viewer import Viewer
@@ -56,7 +57,10 @@ def screening_alerts(
 ) -> list[NewAlert]:
     """One alert per hit, citing what the viewer screened with and against."""
     rows = hits.to_pylist()
-    asked = {q["id"]: q for q in queries.to_pylist()} if "id" in queries.column_names else {}
+    asked = {}
+    if "id" in queries.column_names:  # only the queries that hit, not every held record
+        hit_queries = queries.filter(pc.is_in(queries["id"], value_set=pa.array({r["query_id"] for r in rows}, pa.string())))
+        asked = {q["id"]: q for q in hit_queries.to_pylist()}
     listed = _statements(store, viewer, S.canonical_id, {r["entity_id"] for r in rows}, S.source.in_({r["source"] for r in rows}))
     if holdings:
         held = _statements(store, viewer, S.entity_id, {r["query_id"] for r in rows}, S.prop.in_(QUERY_PROPS))
@@ -100,8 +104,5 @@ def _statements(store: Store, viewer: Viewer, by, ids: Iterable[str], *where) ->
                 by.in_(ids[start : start + CHUNK]), live(), statement_clause(viewer, statements, "screen"), *where
             )
             for row in conn.execute(query).mappings():
-                labels = Labels(row["agency"], Classification(row["classification"]),
-                                tuple(x for x in row["releasable_to"].split(",") if x),
-                                row["compartment"], bool(row["orcon"]), row["warrant"])
-                found[row["owner"]].append((row["id"], labels, row["source"]))
+                found[row["owner"]].append((row["id"], Labels.from_row(row), row["source"]))
     return found

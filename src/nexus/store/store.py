@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, insert, select, update
 
 from nexus.config import Settings, load_settings
-from nexus.model.labels import Classification, Labels
+from nexus.model.labels import Labels
 from nexus.store import schema
 from nexus.store.db import make_engine, migrate
 
@@ -80,12 +80,4 @@ class Store:
 
     @staticmethod
     def source_labels(source: dict) -> Labels:
-        return Labels(
-            agency=source["agency"],
-            classification=Classification(source["classification"]),
-            releasable_to=tuple(x for x in source["releasable_to"].split(",") if x),
-            compartment=source["compartment"],
-            orcon=bool(source["orcon"]),
-            warrant=source["warrant"],
-            legal_basis=source["legal_basis"],
-        )
+        return Labels.from_row(source)
