@@ -1,8 +1,9 @@
 """Every tuning constant of name matching and screening, in one frozen object.
 
 `SCORING` is the configuration production code uses; benchmarks and tests may build
-another with `dataclasses.replace(SCORING, field=value)` and pass it where a function
-takes `config`. Part similarities, part weights and penalties are read by
+another with `dataclasses.replace(SCORING, field=value)` and give it to a `PartTable`
+or to a function that takes `config` (screening's index builds its part table with
+`SCORING`). Part similarities, part weights and penalties are read by
 `nexus.names.similarity` and `nexus.names.parts`; the evidence weights and the name
 ceiling by `nexus.screen.evidence`.
 """

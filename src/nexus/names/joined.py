@@ -33,7 +33,9 @@ def joined_columns(plain: str, coarse: str) -> dict[str, list[int]]:
     }
 
 
-def joined_keys(table, offsets: np.ndarray, part_ids: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def joined_keys(
+    table, offsets: np.ndarray, part_ids: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each of `rows` (names in CSR `offsets` over `part_ids`): (hashes (n, 2) of the plain and the
     coarse skeleton of the name written as one word, their lengths (n, 2), whether every part is Latin,
     whether a part is in Arabic script)."""

@@ -23,7 +23,8 @@ import orjson
 from nexus.names import compare_dates
 from nexus.names.dates import DateAgreement, DateRange
 from nexus.names.part_rules import HOWS
-from nexus.names.similarity import NONE, PartMatch, run_ranks
+from nexus.names.part_table import PartTable
+from nexus.names.similarity import NONE, PartMatch, run_ranks, shared_heads
 from nexus.screen.evidence import SCORING, ScoringConfig
 from nexus.screen.index import NameArrays
 from nexus.screen.profiles import Profile
@@ -112,6 +113,23 @@ def part_pairs(queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_r
     return q_ids, r_ids, nq, nr
 
 
+def with_shared_heads(sim, q_ids, r_ids, nq, nr, table: PartTable) -> np.ndarray:
+    """The flat part similarities of `part_pairs` adjusted by `shared_heads`, as the scores were
+    (`candidates.score_candidates`): pairs of one shape at a time, as a block."""
+    sizes = nq * nr
+    starts = np.cumsum(sizes) - sizes
+    shape = nq * (int(nr.max()) + 1) + nr
+    sim = sim.copy()
+    for value in np.unique(shape).tolist():
+        rows = np.flatnonzero(shape == value)
+        m, n, k = len(rows), int(nq[rows[0]]), int(nr[rows[0]])
+        at = starts[rows][:, None] + np.arange(n * k)
+        block = shared_heads(sim[at].reshape(m, n, k), q_ids[at].reshape(m, n, k)[:, :, 0],
+                             r_ids[at].reshape(m, n, k)[:, 0, :], table)
+        sim[at] = block.reshape(m, n * k)
+    return sim
+
+
 def name_features(
     vocabulary: Vocabulary,
     queries: NameArrays,
@@ -128,7 +146,7 @@ def name_features(
     if len(q_rows) == 0:
         return []
     q_ids, r_ids, nq, nr = part_pairs(queries, results, q_rows, r_rows)
-    sim = vocabulary.similarities(q_ids, r_ids)
+    sim = with_shared_heads(vocabulary.similarities(q_ids, r_ids), q_ids, r_ids, nq, nr, vocabulary.table)
     # Per query part: its rows are contiguous (nr of them); the first best one wins, as in max().
     group_len = np.repeat(nr, nq)
     starts = np.cumsum(group_len) - group_len

@@ -85,7 +85,7 @@ class NameArrays:
     part_ids: np.ndarray
     conflicts: np.ndarray  # the name has a number or patronymic that could contradict the other's
     compacts: Compacts
-    # What is worked out once per name on demand (`candidates._keys` of a segment's names): the arrays never change.
+    # What is worked out once per name on demand (`candidates._all_keys` of a segment's names): the arrays never change.
     derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod

@@ -32,8 +32,9 @@ from nexus.model.matching import (
 from nexus.names import DateRange, parse_date
 
 STATEMENT_FIELDS = ("canonical_id", "schema", "prop", "prop_type", "value", "source")
-#: Name-part properties that say which part of a name is which (titles and suffixes do not).
-ROLE_PROPS = frozenset(p for p, tags in NAME_PARTS.items() if {NamePartTag.GIVEN, NamePartTag.MIDDLE, NamePartTag.FAMILY} & set(tags))
+#: Name-part properties whose parts are family names or parents' names (`index._profile_roles`
+#: reads no others, so a changed given name moves no fingerprint).
+ROLE_PROPS = frozenset(p for p, tags in NAME_PARTS.items() if NamePartTag.FAMILY in tags)
 
 
 def normalize_document(number: str) -> str:
