@@ -147,11 +147,14 @@ def latin_cases(rng: np.random.Generator, persons, per_query: int, label: str) -
         name = entity.first("name")
         dates = entity.get("birthDate")
         kinds = list(rng.permutation(PERTURBATIONS))
-        for query in range(2):
-            order = kinds[query:] + kinds[:query] if per_query == 1 else list(rng.permutation(kinds))
+        used: set[str] = set()
+        for _ in range(2):
+            # One perturbation each: the second query's is one the first did not use.
+            order = [k for k in kinds if k not in used] if per_query == 1 else list(rng.permutation(kinds))
             made = perturb(rng, name, order, per_query) if name else None
             if made is None:
                 continue
+            used.add(made[1])
             date = dates[0] if dates and rng.random() < 0.5 else None
             cases.append(Case(label, made[0], entity.id, "Person", date, held_out(entity.id), made[1]))
     return cases
