@@ -293,3 +293,19 @@ def test_a_compound_head_written_apart_stands_for_the_other_names_compound():
     assert short * SCORING.name_ceiling >= SCORING.screen_threshold
     # Without a compound of that head on the other side, the tail alone is still a discounted match.
     assert score("Abdul Khadem", "Rauf Khadem") < short
+
+
+def test_a_compound_head_where_the_other_name_has_another_given_name_is_a_substitution():
+    # The listed Azim stands where the query's Abdul does: Abdul Agha is not Azim Agha.
+    assert score("SAYED MOHAMMAD ABDUL AGHA", "SAYED MOHAMMAD AZIM AGHA") < SCORING.name_match_threshold
+    assert score("NIK MOHAMMAD ABDUL MOHAMMAD", "NIK MOHAMMAD DOST MOHAMMAD") < SCORING.name_match_threshold
+    # A misspelt head is no other name, and a shared head keeps the tail's match (a middle name dropped).
+    assert score("ABODUL KABIR MOHAMMAD JAN", "ABDUL KABIR MOHAMMAD JAN") >= SCORING.name_match_threshold
+    assert score("ABU OMAR DORDA", "ABU ZAYD UMAR DORDA") >= score("ABU OMAR DORDA", "ABU ZAYD SALEM DORDA")
+
+
+def test_a_specific_name_wholly_matched_is_not_undone_by_extra_names_at_the_ends():
+    # Three names matched exactly: the listed name's further names count as left out, wherever they stand.
+    assert score("SHER ABBAS STANEKZAI", "SHER MOHAMMAD ABBAS STANEKZAI PADSHAH KHAN") >= SCORING.name_match_threshold
+    # Two common names inside a longer one are helped only when the longer one's ends matched.
+    assert score("Tariq Aziz", "Tariq Aziz Mohammed Khan") < SCORING.name_match_threshold

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from followthemoney import model
 
-from nexus.screen import Query, ScreenIndex, features_from_json, render, screen_batch, screen_one
+from nexus.screen import SCREEN_THRESHOLD, Query, ScreenIndex, features_from_json, render, screen_batch, screen_one
 from nexus.screen.evidence import SCORING
 
 
@@ -56,3 +56,28 @@ def test_the_hit_table_stores_the_features_as_json(index):
     features = features_from_json(row["features"])
     assert features == screen_one(index, Query("Ayman al-Zawahiri", birth_date="1951-06-19", id="q1"))[0].features
     assert row["explanation"] == "; ".join(render(f) for f in features)
+
+
+def test_a_name_across_scripts_counts_less_where_the_list_writes_one_in_the_querys_script():
+    both = model.make_entity("Person")
+    both.id = "both"
+    both.add("name", "IZZAT IBRAHIM AL-DURI")
+    both.add("alias", "عزت ابراهيم الدوري")
+    arabic_only = model.make_entity("Person")
+    arabic_only.id = "arabic-only"
+    arabic_only.add("name", "عزت ابراهيم الدوري")
+    index = ScreenIndex()
+    index.add_entities("list", [both, arabic_only])
+    hits = {h.entity_id: h for h in screen_one(index, Query("Izzat Ibrahim al-Duri"), threshold=0.0)}
+    # The Latin name of `both` is the witness; the Arabic-only entity is found across scripts at full weight.
+    assert hits["both"].features[0].listed == "IZZAT IBRAHIM AL-DURI" and not hits["both"].features[0].transliterated
+    name = hits["arabic-only"].features[0]
+    assert not name.transliterated and name.weight == pytest.approx(SCORING.name_ceiling)
+    # A Latin query that only the Arabic alias matches is weighed down, and says why; with no Latin
+    # name to witness, the same Arabic name is weighed in full.
+    hits = {h.entity_id: h for h in screen_one(index, Query("Aïssatou Touré"), threshold=0.0)}
+    name = hits["both"].features[0]
+    assert name.transliterated and name.weight == pytest.approx(SCORING.name_ceiling * SCORING.transliterated_factor)
+    assert "the list also writes this name in the query's script" in hits["both"].explanation
+    assert hits["both"].score < SCREEN_THRESHOLD and hits["both"].score < hits["arabic-only"].score
+    assert not hits["arabic-only"].features[0].transliterated

@@ -47,6 +47,9 @@ class ScoringConfig:
     middle_weight: float = 0.4
     #: ... where "matched" means at least this similar (exact or a known variant, not a guess by sound).
     middle_sure_similarity: float = 0.95
+    #: A name so matched whose parts weigh at least this (three names) has the other's extra parts count as
+    #: middle ones wherever they stand: so specific a match is not undone by more names.
+    specific_weight: float = 3.0
     number_mismatch_factor: float = 0.5
     patronymic_mismatch_factor: float = 0.7
     #: Two names are taken to be the same at this name score.
@@ -55,10 +58,14 @@ class ScoringConfig:
     # Screening evidence (`nexus.screen.evidence`).
     #: A name alone, however exact, scores at most this: a name match is a lead, not a certainty.
     name_ceiling: float = 0.85
-    #: A weak alias (the list's "low quality" a.k.a.) has its name score scaled by this.
-    #: 0.9 keeps a weak alias one typo away above the threshold (0.56 of them, against 0.26 at 0.85;
-    #: unrelated names flagged through a weak alias: 0.01 %).
-    weak_alias_factor: float = 0.9
+    #: A weak alias (the list's "low quality" a.k.a.) has its name score scaled by this: alone, only
+    #: a (near) exact weak alias is a hit; a birth date or nationality that agrees carries a looser one.
+    weak_alias_factor: float = 0.85
+    #: A listed name written in another script than the query's (a Latin query against the Arabic
+    #: original), where the list also writes the entity's name in the query's script, has its name
+    #: score scaled by this: the list's own transliteration is the better witness, and skeletons
+    #: across scripts match unrelated names (Aïssatou Touré ~ عزت ابراهيم الدوري).
+    transliterated_factor: float = 0.9
     dob_exact: float = 0.12
     dob_compatible: float = 0.05
     dob_contradicts: float = -0.30

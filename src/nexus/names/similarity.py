@@ -24,7 +24,7 @@ from jellyfish import damerau_levenshtein_distance
 
 from nexus.names.config import SCORING, ScoringConfig
 from nexus.names.joined import joined_keys, joined_sounds
-from nexus.names.part_rules import EXACT, HOWS, NONE, numbers
+from nexus.names.part_rules import COMPOUND, EXACT, HOWS, NONE, numbers
 from nexus.names.part_table import PartTable
 from nexus.names.parts import AnalyzedName, Part, PartKind
 
@@ -32,6 +32,7 @@ __all__ = ["EXACT", "NONE", "NameComparison", "PartMatch", "compare_names", "par
 
 # The table single comparisons intern their parts in (a process compares a bounded set of names).
 _TABLE = PartTable()
+_HOW_COMPOUND = HOWS.index(COMPOUND)
 _LOCK = threading.RLock()
 
 
@@ -79,36 +80,81 @@ def score_part_pairs(
     # A middle name left out (every part of one name matched, the other's first and last
     # too, only parts between them unmatched) is the commonest variation of a full name and
     # counts less than an extra part elsewhere (a short common name inside a longer one).
+    # A name wholly matched that is specific enough (three names' weight) is not undone by the other's extra
+    # parts wherever they stand: they count as left out too (Sher Abbas Stanekzai ~ Sher Mohammad Abbas Stanekzai
+    # Padshah Khan), while a two-part common name inside a longer one is helped only with the ends matched.
     sure = config.middle_sure_similarity
+    q_sure, r_sure = _all_sure(q_best, sure), _all_sure(r_best, sure)
     total -= (config.unmatched_weight - config.middle_weight) * (
-        np.where(_all_sure(q_best, sure), _middle_unmatched(r_best, r_weight, sure), 0.0)
-        + np.where(_all_sure(r_best, sure), _middle_unmatched(q_best, q_weight, sure), 0.0)
+        np.where(q_sure & (q_side[1] >= config.specific_weight), r_side[2],
+                 np.where(q_sure, _middle_unmatched(r_best, r_weight, sure), 0.0))
+        + np.where(r_sure & (r_side[1] >= config.specific_weight), q_side[2],
+                   np.where(r_sure, _middle_unmatched(q_best, q_weight, sure), 0.0))
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(total > 0, matched / total, 0.0)
     return np.where(q_side[3] | r_side[3], score * conflict, 0.0)
 
 
-def shared_heads(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, table: PartTable) -> np.ndarray:
-    """Part similarities (m, query parts, result parts) with a compound matched by its tail undiscounted where the
-    other name has a compound of the same head as well: the head was written apart and stands for that compound
-    (Abdul Khadem ~ Abdul Rauf Khadem), so the tail is that name's own part, not a compound's stand-in."""
-    tail, head = table.column("tail"), table.column("head")
+def compounds_in_context(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, table: PartTable) -> np.ndarray:
+    """Part similarities (m, query parts, result parts) with each compound matched by its tail judged by the rest of
+    the two names: restored where the other name shares its head (`_shared_heads`), withdrawn where another given
+    name stands beside the tail in the other name (`_substituted_heads`)."""
+    tail = table.column("tail")
     q_compound, r_compound = tail[q_ids] != q_ids, tail[r_ids] != r_ids
-    # Nothing changes unless both names hold a compound: most pairs hold none, and are left as they are.
-    rows = np.flatnonzero(q_compound.any(axis=1) & r_compound.any(axis=1))
+    q_any, r_any = q_compound.any(axis=1), r_compound.any(axis=1)
+    # Nothing changes unless a name holds a compound: most pairs hold none, and are left as they are.
+    rows = np.flatnonzero(q_any | r_any)
     if not len(rows):
         return sim
-    if len(rows) < len(sim):
-        sim = sim.copy()
-        sim[rows] = _shared_heads(sim[rows], q_ids[rows], r_ids[rows], q_compound[rows], r_compound[rows], head, table)
+    sim = sim.copy()
+    given = table.column("given")
+    free = (_fold(np.logical_or, (sim[rows].max(axis=2) == 0) & given[q_ids[rows]])
+            | _fold(np.logical_or, (sim[rows].max(axis=1) == 0) & given[r_ids[rows]]))
+    both = q_any[rows] & r_any[rows]
+    head = table.column("head")
+    for chosen, rule in ((rows[free], _substituted_heads), (rows[both], _shared_heads)):
+        if len(chosen):
+            q, r = q_ids[chosen], r_ids[chosen]
+            same = head[q][:, :, None] == head[r][:, None, :]
+            sim[chosen] = rule(sim[chosen], q, r, q_compound[chosen], r_compound[chosen], same, table)
+    return sim
+
+
+def _substituted_heads(sim, q_ids, r_ids, q_compound, r_compound, same, table) -> np.ndarray:
+    """A compound matched by its tail alone, where the other name has no compound of its head and a given name
+    nothing matched stands beside that tail: the head stood where that name stands, and contradicts it (Abdul
+    Mohammed ≁ Shah Mohammed; Abu Zayd Umar ~ Abu Umar keeps its match, the heads being shared)."""
+    given = table.column("given")
+    q_free, r_free = _beside_unmatched(sim.max(axis=2), given[q_ids]), _beside_unmatched(sim.max(axis=1), given[r_ids])
+    q_alone = q_compound & ~(same & r_compound[:, None, :]).any(axis=2)
+    r_alone = r_compound & ~(same & q_compound[:, :, None]).any(axis=1)
+    cells = (sim > 0) & (
+        (q_alone[:, :, None] & ~r_compound[:, None, :] & r_free[:, None, :])
+        | (r_alone[:, None, :] & ~q_compound[:, :, None] & q_free[:, :, None])
+    )
+    pair, i, j = np.nonzero(cells)
+    if not len(pair):
         return sim
-    return _shared_heads(sim, q_ids, r_ids, q_compound, r_compound, head, table)
+    by_tail = table.matches(q_ids[pair, i], r_ids[pair, j])[1] == _HOW_COMPOUND
+    sim[pair[by_tail], i[by_tail], j[by_tail]] = 0.0  # `sim` is the caller's copy
+    return sim
 
 
-def _shared_heads(sim, q_ids, r_ids, q_compound, r_compound, head, table) -> np.ndarray:
-    q_head, r_head = head[q_ids], head[r_ids]
-    same = q_head[:, :, None] == r_head[:, None, :]
+def _beside_unmatched(best: np.ndarray, given: np.ndarray) -> np.ndarray:
+    """Per pair and part (from each part's best similarity): a neighbouring part of the same name is a given name
+    that matched nothing (a word that is no known name may be the head misspelt: Abodul Kabir)."""
+    unmatched = (best == 0) & given
+    out = np.zeros_like(unmatched)
+    out[:, 1:] |= unmatched[:, :-1]
+    out[:, :-1] |= unmatched[:, 1:]
+    return out
+
+
+def _shared_heads(sim, q_ids, r_ids, q_compound, r_compound, same, table) -> np.ndarray:
+    """A compound matched by its tail counts undiscounted where the other name has a compound of the same head as
+    well: the head was written apart and stands for that compound (Abdul Khadem ~ Abdul Rauf Khadem), so the tail
+    is that name's own part, not a compound's stand-in."""
     q_other = (same & r_compound[:, None, :]).any(axis=2)  # the result has a compound of the query part's head
     r_other = (same & q_compound[:, :, None]).any(axis=1)
     restore = (sim > 0) & (
@@ -267,7 +313,7 @@ def compare_names(q: AnalyzedName, r: AnalyzedName) -> NameComparison:
     if not q.parts or not r.parts:
         return NameComparison(0.0, q.original, r.original, (), 1.0)
     sim, how, q_ids, r_ids = _cross(q.parts, r.parts)
-    sim = shared_heads(sim[None], q_ids[None], r_ids[None], _TABLE)[0]
+    sim = compounds_in_context(sim[None], q_ids[None], r_ids[None], _TABLE)[0]
     weight, anchor = _TABLE.column("weight"), _TABLE.column("anchor")
     conflict = pair_conflict(q.parts, r.parts, sim, _TABLE.config)
     score = score_part_pairs(

@@ -4,7 +4,7 @@ import numpy as np
 
 from nexus.names.joined import joined_keys, joined_sounds
 from nexus.names.part_table import may_be_within
-from nexus.names.similarity import joined_similarity, pair_conflict, score_part_pairs, shared_heads
+from nexus.names.similarity import joined_similarity, pair_conflict, score_part_pairs, compounds_in_context
 from nexus.screen.index import Compacts, NameArrays, Segment
 from nexus.screen.vocabulary import Vocabulary
 
@@ -75,7 +75,7 @@ def score_candidates(
     scores = np.empty(len(q_rows))
     at = 0
     for (rows, q_parts, r_parts), (q_cross, _) in zip(blocks, cross, strict=True):
-        sim = shared_heads(sims[at : at + q_cross.size].reshape(q_cross.shape), q_parts, r_parts, vocabulary.table)
+        sim = compounds_in_context(sims[at : at + q_cross.size].reshape(q_cross.shape), q_parts, r_parts, vocabulary.table)
         at += q_cross.size
         for c in np.flatnonzero(queries.conflicts[q_rows[rows]] & results.conflicts[r_rows[rows]]).tolist():
             pair = rows[c]

@@ -24,7 +24,7 @@ from nexus.names import compare_dates
 from nexus.names.dates import DateAgreement, DateRange
 from nexus.names.part_rules import HOWS
 from nexus.names.part_table import PartTable
-from nexus.names.similarity import NONE, PartMatch, run_ranks, shared_heads
+from nexus.names.similarity import NONE, PartMatch, run_ranks, compounds_in_context
 from nexus.screen.evidence import SCORING, ScoringConfig
 from nexus.screen.index import NameArrays
 from nexus.screen.profiles import Profile
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 ONE_WORD = "one word"
 WEAK_ALIAS_NOTE = "weak alias: not sufficient on its own, corroborate with birth date, nationality, documents"
+TRANSLITERATED_NOTE = "across scripts: the list also writes this name in the query's script"
 _LABELS = {"birth_date": "birth date", "document": "document number", "nationality": "nationality", "gender": "gender"}
 
 
@@ -48,6 +49,7 @@ class Feature:
     listed: str  # the listed value(s) compared
     listed_prop: str = ""  # name: the listed name's property (name, alias, previousName, weakAlias, …)
     weak_alias: bool = False  # name: it rests on a weak alias, not sufficient on its own
+    transliterated: bool = False  # name: the listed name is in another script, and the list has one in the query's
     parts: tuple[PartMatch, ...] = ()  # name: each query part with the listed part it aligned with
 
     @property
@@ -55,9 +57,11 @@ class Feature:
         return self.score * self.weight
 
 
-def name_weights(weak: np.ndarray, config: ScoringConfig = SCORING) -> np.ndarray:
-    """The weight of a name feature: the name ceiling, scaled down for a weak alias."""
-    return config.name_ceiling * np.where(weak, config.weak_alias_factor, 1.0)
+def name_weights(weak: np.ndarray, transliterated: np.ndarray, config: ScoringConfig = SCORING) -> np.ndarray:
+    """The weight of a name feature: the name ceiling, scaled down for a weak alias and for a listed name in another
+    script than the query's where the list also writes the entity's name in the query's script."""
+    return (config.name_ceiling * np.where(weak, config.weak_alias_factor, 1.0)
+            * np.where(transliterated, config.transliterated_factor, 1.0))
 
 
 def fact_features(query: "PreparedQuery", profile: Profile, config: ScoringConfig = SCORING) -> list[Feature]:
@@ -113,8 +117,8 @@ def part_pairs(queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_r
     return q_ids, r_ids, nq, nr
 
 
-def with_shared_heads(sim, q_ids, r_ids, nq, nr, table: PartTable) -> np.ndarray:
-    """The flat part similarities of `part_pairs` adjusted by `shared_heads`, as the scores were
+def with_compounds_in_context(sim, q_ids, r_ids, nq, nr, table: PartTable) -> np.ndarray:
+    """The flat part similarities of `part_pairs` adjusted by `compounds_in_context`, as the scores were
     (`candidates.score_candidates`): pairs of one shape at a time, as a block."""
     sizes = nq * nr
     starts = np.cumsum(sizes) - sizes
@@ -124,7 +128,7 @@ def with_shared_heads(sim, q_ids, r_ids, nq, nr, table: PartTable) -> np.ndarray
         rows = np.flatnonzero(shape == value)
         m, n, k = len(rows), int(nq[rows[0]]), int(nr[rows[0]])
         at = starts[rows][:, None] + np.arange(n * k)
-        block = shared_heads(sim[at].reshape(m, n, k), q_ids[at].reshape(m, n, k)[:, :, 0],
+        block = compounds_in_context(sim[at].reshape(m, n, k), q_ids[at].reshape(m, n, k)[:, :, 0],
                              r_ids[at].reshape(m, n, k)[:, 0, :], table)
         sim[at] = block.reshape(m, n * k)
     return sim
@@ -141,12 +145,13 @@ def name_features(
     weights: np.ndarray,
     listed_props: list[str],
     weak: np.ndarray,
+    transliterated: np.ndarray,
 ) -> list[Feature]:
     """The name feature of each (query name row, result name row): score, weight and the part alignment."""
     if len(q_rows) == 0:
         return []
     q_ids, r_ids, nq, nr = part_pairs(queries, results, q_rows, r_rows)
-    sim = with_shared_heads(vocabulary.similarities(q_ids, r_ids), q_ids, r_ids, nq, nr, vocabulary.table)
+    sim = with_compounds_in_context(vocabulary.similarities(q_ids, r_ids), q_ids, r_ids, nq, nr, vocabulary.table)
     # Per query part: its rows are contiguous (nr of them); the first best one wins, as in max().
     group_len = np.repeat(nr, nq)
     starts = np.cumsum(group_len) - group_len
@@ -178,7 +183,7 @@ def name_features(
             "name", round(float(name_scores[k]), 4), round(float(weights[k]), 4),
             ONE_WORD if joined[k] >= name_scores[k] and not _all_exact(matches) else "parts",
             queries.column.originals[q_row], results.column.originals[r_row],
-            listed_prop=listed_props[k], weak_alias=bool(weak[k]), parts=tuple(matches),
+            listed_prop=listed_props[k], weak_alias=bool(weak[k]), transliterated=bool(transliterated[k]), parts=tuple(matches),
         ))
     return features
 
@@ -195,7 +200,8 @@ def render(feature: Feature) -> str:
         if feature.outcome == ONE_WORD:
             alignment += f"; written as one word {feature.score:.2f}"
         text = f"name {feature.score:.2f}: {feature.query!r} ~ {feature.listed!r} [{alignment}]"
-        return f"{text}; {WEAK_ALIAS_NOTE}" if feature.weak_alias else text
+        notes = [note for note, holds in ((TRANSLITERATED_NOTE, feature.transliterated), (WEAK_ALIAS_NOTE, feature.weak_alias)) if holds]
+        return "; ".join([text, *notes])
     values = feature.query if feature.query == feature.listed else f"{feature.query} vs {feature.listed}"
     return f"{_LABELS.get(feature.feature, feature.feature)} {feature.outcome} ({values}) {feature.contribution:+.2f}"
 

@@ -84,6 +84,7 @@ class NameArrays:
     column: NameColumn
     part_ids: np.ndarray
     conflicts: np.ndarray  # the name has a number or patronymic that could contradict the other's
+    latin: np.ndarray  # the name is written in Latin script (its first part is)
     compacts: Compacts
     # What is worked out once per name on demand (`candidates._all_keys` of a segment's names): the arrays never change.
     derived: dict = field(default_factory=dict, repr=False, compare=False)
@@ -102,6 +103,7 @@ class NameArrays:
             column=column,
             part_ids=part_ids,
             conflicts=_row_sums(column.offsets, conflicting) > 0,
+            latin=table.column("latin")[part_ids[column.offsets[:-1]]] if len(part_ids) else np.zeros(len(column), bool),
             compacts=Compacts(lengths, bags.astype(np.int16),
                               compact_texts.__getitem__ if compact_texts is not None else lambda row: column.name(row).compact),
         )
@@ -152,6 +154,14 @@ class Segment:
     names: NameArrays
     name_entity: np.ndarray
     name_weak: np.ndarray  # the name is a weak alias (FtM weakAlias, abbreviation): not sufficient on its own
+    entity_latin: np.ndarray  # per profile: the list writes one of its names in Latin script
+    entity_other: np.ndarray  # per profile: ... and in another script
+
+    def transliterated(self, queries: NameArrays, q_rows: np.ndarray, r_rows: np.ndarray) -> np.ndarray:
+        """Per candidate: the listed name is in another script than the query name, and the entity has a name in the query's."""
+        q_latin, r_latin = queries.latin[q_rows], self.names.latin[r_rows]
+        entity = self.name_entity[r_rows]
+        return np.where(q_latin, ~r_latin & self.entity_latin[entity], r_latin & self.entity_other[entity])
     schemata: Schemata
     singles: Postings
     pairs: Postings
@@ -163,13 +173,19 @@ def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) 
     arrays = NameArrays.of(vocabulary, NameColumn.of_names(names), [n.compact for n in names])
     single_rows, single_keys = vocabulary.single_keys(arrays.offsets, arrays.part_ids)
     pair_rows, pair_keys = vocabulary.pair_keys(arrays.offsets, arrays.part_ids, create=True)
+    owners = np.asarray(owners, dtype=np.int32)
+    entity_latin, entity_other = np.zeros(len(profiles), bool), np.zeros(len(profiles), bool)
+    entity_latin[owners[arrays.latin]] = True
+    entity_other[owners[~arrays.latin]] = True
     doc_keys = [(vocabulary.key_id(f"d:{d}"), row) for row, p in enumerate(profiles) for d in p.documents if d]
     return Segment(
         source=source,
         profiles=profiles,
         names=arrays,
-        name_entity=np.asarray(owners, dtype=np.int32),
+        name_entity=owners,
         name_weak=np.asarray(weak, dtype=bool),
+        entity_latin=entity_latin,
+        entity_other=entity_other,
         schemata=Schemata(profiles),
         singles=Postings(single_keys, single_rows),
         pairs=Postings(pair_keys, pair_rows),

@@ -210,7 +210,7 @@ def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int)
         allowed = segment.schemata.allow(batch.schemas, batch.owner[q_rows], segment.name_entity[r_rows])
         q_rows, r_rows = q_rows[allowed], r_rows[allowed]
         scores, joined = score_candidates(vocabulary, queries, segment.names, q_rows, r_rows)
-        weights = name_weights(segment.name_weak[r_rows])
+        weights = name_weights(segment.name_weak[r_rows], segment.transliterated(queries, q_rows, r_rows))
         # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed.
         keep = np.flatnonzero(weights * scores + batch.bonus[batch.owner[q_rows]] >= threshold)
         if len(dq):
@@ -248,7 +248,7 @@ def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArray
     listed = segment.names.column.originals
     props = [w[3].names[listed[r]] for w, r in zip(weighed, r_rows[at].tolist(), strict=True)]  # which property each name is
     names = name_features(vocabulary, queries, segment.names, q_rows[at], r_rows[at], scores[at], joined[at], weights[at],
-                          props, weak[at])
+                          props, weak[at], segment.transliterated(queries, q_rows[at], r_rows[at]))
     for (_, qi, query, profile, score, facts), name in zip(weighed, names, strict=True):
         features = (name, *facts)
         results[qi].append(Hit(
