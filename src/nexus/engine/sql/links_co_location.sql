@@ -1,0 +1,24 @@
+-- Two participants of events at the same place (a prison cell) whose spans overlap, e.g. co-detention.
+WITH stays AS (
+    SELECT p.target AS person, a.target AS place, p.holder AS event, d.first_date AS start_date,
+           coalesce(d.last_date, d.first_date) AS end_date, p.source, p.agency
+    FROM link_refs AS p
+    JOIN hub_participants AS k ON k.schema = p.schema AND k.prop = p.prop
+    JOIN link_refs AS a ON a.holder = p.holder AND a.prop = 'addressEntity'
+    JOIN link_dates AS d ON d.holder = p.holder
+    WHERE d.first_date IS NOT NULL
+),
+sized AS (
+    SELECT place, count(DISTINCT person) AS size FROM stays GROUP BY place
+)
+SELECT x.person AS source_id, y.person AS target_id, 'co_location' AS link_type,
+       $weight * power(CAST(greatest(z.size - 1, 1) AS DOUBLE), -0.5 * $damping) AS weight,
+       x.place AS via, z.size AS shared_by,
+       [x.event, y.event] AS evidence, list_distinct([x.source, y.source]) AS sources,
+       list_distinct([x.agency, y.agency]) AS agencies,
+       greatest(x.start_date, y.start_date) AS first_date, least(x.end_date, y.end_date) AS last_date
+FROM stays AS x
+JOIN stays AS y ON y.place = x.place AND x.person < y.person
+    AND x.start_date <= y.end_date AND y.start_date <= x.end_date
+JOIN sized AS z ON z.place = x.place
+WHERE z.size <= $max_shared

@@ -1,0 +1,57 @@
+-- The best paths of up to four hops from one side to the other, met in the middle: up to two hops
+-- out from each side, joined where they meet. Only the ends belong to a side; a path's score is the
+-- product of its ties' weights. Partial paths are kept per node at most $keep (the best).
+WITH ends AS (
+    SELECT id, max(CASE WHEN side = 'from' THEN 1 ELSE 0 END) AS is_from, max(CASE WHEN side = 'to' THEN 1 ELSE 0 END) AS is_to
+    FROM link_sides
+    GROUP BY id
+),
+adj AS (
+    SELECT e.a, e.b, ln(e.weight) AS s, x.id IS NULL AS interior, coalesce(x.is_to, 0) = 1 AS b_to
+    FROM link_adjacency AS e
+    LEFT JOIN ends AS x ON x.id = e.b
+    WHERE e.weight > 0
+),
+l1 AS (
+    SELECT e.a AS n0, e.b AS n1, e.s, e.interior, e.b_to FROM ends AS f JOIN adj AS e ON e.a = f.id WHERE f.is_from = 1
+),
+r1 AS (
+    SELECT e.a AS n0, e.b AS n1, e.s, e.interior FROM ends AS t JOIN adj AS e ON e.a = t.id WHERE t.is_to = 1
+),
+l2 AS (
+    SELECT n0, n1, n2, s FROM (
+        SELECT l1.n0, l1.n1, e.b AS n2, l1.s + e.s AS s,
+               row_number() OVER (PARTITION BY e.b ORDER BY l1.s + e.s DESC, l1.n0, l1.n1) AS r
+        FROM l1 JOIN adj AS e ON e.a = l1.n1
+        WHERE l1.interior AND e.interior AND e.b <> l1.n0
+    ) AS ranked
+    WHERE r <= $keep
+),
+r2 AS (
+    SELECT n0, n1, n2, s FROM (
+        SELECT r1.n0, r1.n1, e.b AS n2, r1.s + e.s AS s,
+               row_number() OVER (PARTITION BY e.b ORDER BY r1.s + e.s DESC, r1.n0, r1.n1) AS r
+        FROM r1 JOIN adj AS e ON e.a = r1.n1
+        WHERE r1.interior AND e.interior AND e.b <> r1.n0
+    ) AS ranked
+    WHERE r <= $keep
+),
+paths AS (
+    SELECT n0 AS p0, n1 AS p1, CAST(NULL AS VARCHAR) AS p2, CAST(NULL AS VARCHAR) AS p3, CAST(NULL AS VARCHAR) AS p4,
+           1 AS hops, s
+    FROM l1 WHERE b_to AND n0 <> n1
+    UNION ALL
+    SELECT l1.n0, l1.n1, r1.n0, NULL, NULL, 2, l1.s + r1.s
+    FROM l1 JOIN r1 ON r1.n1 = l1.n1 WHERE l1.interior AND l1.n0 <> r1.n0
+    UNION ALL
+    SELECT l2.n0, l2.n1, l2.n2, r1.n0, NULL, 3, l2.s + r1.s
+    FROM l2 JOIN r1 ON r1.n1 = l2.n2 WHERE l2.n0 <> r1.n0
+    UNION ALL
+    SELECT l2.n0, l2.n1, l2.n2, r2.n1, r2.n0, 4, l2.s + r2.s
+    FROM l2 JOIN r2 ON r2.n2 = l2.n2 WHERE l2.n0 <> r2.n0 AND l2.n1 <> r2.n1
+)
+SELECT p0, p1, p2, p3, p4, hops, exp(s) AS score
+FROM paths
+WHERE hops <= $max_hops
+ORDER BY score DESC, hops, p0, p1, p2, p3, p4
+LIMIT $limit

@@ -1,0 +1,2 @@
+-- Every row of one table (its name bound by the caller), to keep or hand on.
+SELECT * FROM source_table

@@ -1,0 +1,77 @@
+"""The link graph, built in SQL by the engine from the statements the viewer may see.
+
+`build_graph` materialises, over an engine session whose `statements` is a viewer's view
+(`EngineSession.use_snapshot`), the tables the graph queries read: `link_ids` (entity id →
+canonical id), `link_node_topics`, `link_nodes` (one row per canonical entity) and
+`link_edges`. Which FtM schemata are relationships, which property types are identifiers
+and which properties make participants of an event come from the FtM model and `LinkConfig`,
+registered as small parameter tables, so the SQL holds no list of schemata.
+"""
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+from followthemoney import model
+
+from nexus.engine import EngineSession
+from nexus.links.config import LINKS, LinkConfig
+
+#: The graph's tables, in the order they are built; `GRAPH_TABLES` are those a query needs.
+BUILD_STEPS = (
+    ("link_ids", "links_ids"), ("link_refs", "links_refs"), ("link_dates", "links_dates"),
+    ("link_relationship_edges", "links_relationship_edges"), ("hub_members", "links_hub_members"),
+    ("link_hub_edges", "links_hub_edges"), ("link_co_location_edges", "links_co_location"),
+    ("link_edges", "links_edges"), ("link_node_topics", "links_node_topics"), ("link_nodes", "entity_summary"),
+)
+GRAPH_TABLES = ("link_ids", "link_node_topics", "link_nodes", "link_edges")
+
+
+@dataclass(frozen=True)
+class GraphSize:
+    nodes: int
+    edges: int
+
+
+def parameter_tables(config: LinkConfig = LINKS) -> dict[str, pa.Table]:
+    """The FtM model and the configuration as the tables the build SQL joins."""
+    hub_participants = {schema for schema, _ in config.participation}
+    events = sorted(s.name for s in model.schemata.values() if s.is_a("Event"))
+    edges = [s for s in model.schemata.values() if s.edge and s.name not in hub_participants]
+    owners = [(s.name, "holder") for s in model.schemata.values() if s.is_a("Identification")]
+    return {
+        "link_schemas": pa.table({
+            "schema": [s.name for s in edges], "source_prop": [s.edge_source for s in edges],
+            "target_prop": [s.edge_target for s in edges], "link_type": [s.name for s in edges],
+            "weight": [float(config.relationship_weights.get(s.name, config.default_weight)) for s in edges],
+        }),
+        "hub_props": pa.table({
+            "prop_type": list(config.identifier_weights),
+            "link_type": list(config.identifier_weights),
+            "weight": [float(w) for w in config.identifier_weights.values()],
+        }),
+        "hub_participants": pa.table({
+            "schema": [schema for schema, _ in config.participation],
+            "prop": [prop for _, prop in config.participation],
+            "link_type": [kind for kind, _ in config.participation.values()],
+            "weight": [float(w) for _, w in config.participation.values()],
+        }),
+        "hub_schemas": pa.table({"schema": ["Address", *events]}),
+        "link_owners": pa.table({"schema": [s for s, _ in owners], "owner_prop": [p for _, p in owners]},
+                                schema=pa.schema([("schema", pa.string()), ("owner_prop", pa.string())])),
+    }
+
+
+def build_graph(session: EngineSession, config: LinkConfig = LINKS) -> GraphSize:
+    """Materialise the graph's tables in ``session`` from its ``statements`` (the viewer's view)."""
+    for name, table in parameter_tables(config).items():
+        session.register(name, table)
+    params = {
+        "links_hub_members": {"min_identifier_length": config.min_identifier_length},
+        "links_hub_edges": {"max_shared": config.max_shared, "damping": config.damping},
+        "links_co_location": {"max_shared": config.max_shared, "damping": config.damping,
+                              "weight": config.co_location_weight},
+    }
+    for name, query in BUILD_STEPS:
+        session.materialise(name, query, **params.get(query, {}))
+    counts = session.run("links_size")
+    return GraphSize(nodes=counts["nodes"][0].as_py(), edges=counts["edges"][0].as_py())

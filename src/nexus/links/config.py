@@ -1,0 +1,49 @@
+"""The link graph's weights and limits as data, in one frozen object (as `nexus.names.config` is for names).
+
+Each link type has a base weight: how much one piece of such evidence binds two entities
+(0..1). Relationship types are FtM's edge schemata, so a new one in FtM needs only a weight
+here; identifier types are FtM property types.
+"""
+
+from dataclasses import dataclass, field
+
+#: FtM edge schemata → base weight. A relationship the table leaves out weighs `default_weight`.
+RELATIONSHIP_WEIGHTS = {
+    "Family": 0.9, "Associate": 0.8, "Directorship": 0.8, "Ownership": 0.7, "Control": 0.7, "Payment": 0.6,
+    "Membership": 0.6, "Employment": 0.6, "Representation": 0.6, "UnknownLink": 0.5, "Debt": 0.5,
+    "Succession": 0.5, "Occupancy": 0.4, "ContractAward": 0.4, "ProjectParticipant": 0.3, "Documentation": 0.3,
+}
+#: FtM property types whose values people share → base weight of sharing one.
+IDENTIFIER_WEIGHTS = {"phone": 0.8, "email": 0.8, "iban": 0.9, "identifier": 0.8, "address": 0.5}
+#: Schemata whose members share a hub (an event, a trip, a court case): (schema, property) → (link type, weight).
+PARTICIPATION = {
+    ("Event", "involved"): ("co_involvement", 0.6),
+    ("Event", "organizer"): ("co_involvement", 0.6),
+    ("Trip", "involved"): ("co_travel", 0.6),
+    ("CourtCaseParty", "party"): ("co_defendant", 0.7),
+}
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    relationship_weights: dict = field(default_factory=lambda: dict(RELATIONSHIP_WEIGHTS))
+    identifier_weights: dict = field(default_factory=lambda: dict(IDENTIFIER_WEIGHTS))
+    participation: dict = field(default_factory=lambda: dict(PARTICIPATION))
+    default_weight: float = 0.4
+    #: Two stays at the same place (a prison cell) that overlap in time.
+    co_location_weight: float = 0.7
+    #: A hub (identifier, address, event) shared by more than this binds no one.
+    max_shared: int = 50
+    #: A hub shared by n weighs its base weight / sqrt(n - 1) (1: on; 0: off, for comparison).
+    damping: float = 1.0
+    #: Identifier values shorter than this (after normalising) are noise, not identifiers.
+    min_identifier_length: int = 5
+    #: An edge's weight halves every `half_life` years since its latest evidence, down to `recency_floor` of it.
+    half_life: float = 5.0
+    recency_floor: float = 0.5
+    #: Partial paths kept per node when meeting in the middle.
+    keep: int = 25
+    max_hops: int = 4
+
+
+LINKS = LinkConfig()

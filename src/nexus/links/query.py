@@ -1,0 +1,164 @@
+"""Nexus questions over a built link graph (`build.build_graph`), in the engine's SQL.
+
+Paths between two sides (topics, entity ids), the brokers on them with their
+Gould–Fernandez roles, and an entity's neighbourhood. Python only shapes the few rows a
+question returns (the k best paths, the top brokers, one entity's ties).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pyarrow as pa
+
+from nexus.engine import EngineSession
+from nexus.links.config import LINKS, LinkConfig
+from nexus.model.topics import CRIME_TOPICS, TERROR_TOPICS
+
+#: Inner positions of a path's entity columns (p0 is the `from` end).
+POSITIONS = ("p0", "p1", "p2", "p3", "p4")
+#: Paths read to rank brokers: the inner entities of this many best paths.
+BROKER_PATHS = 5000
+
+
+@dataclass(frozen=True)
+class Side:
+    """One end of a nexus question: entities with one of `topics` (prefixes match) or one of `ids`."""
+
+    topics: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.topics and not self.ids
+
+
+TERROR_SIDE = Side(topics=tuple(sorted(TERROR_TOPICS)))
+CRIME_SIDE = Side(topics=tuple(sorted(CRIME_TOPICS - TERROR_TOPICS)))
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    type: str
+    weight: float
+    via: str | None = None  # the identifier or hub the two share, if that is the tie
+    evidence: list[str] = field(default_factory=list)  # relationship entity or statement ids
+    sources: list[str] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)
+    first_date: str | None = None
+    last_date: str | None = None
+    pieces: int = 1
+    shared_by: int | None = None
+    amount: float | None = None
+
+
+@dataclass
+class Path:
+    score: float
+    hops: int
+    entities: list[str]  # from end first; a shared identifier's hub id sits between the two sharing it
+    edges: list[Edge]  # one per hop: the strongest tie between its two entities
+    others: list[Edge] = field(default_factory=list)  # further ties between the same entities
+
+    def in_words(self, captions: dict[str, str]) -> str:
+        words = [captions.get(self.edges[0].source, self.edges[0].source)] if self.edges else []
+        for edge in self.edges:
+            via = f" ({edge.via.split(':', 1)[0]} {edge.via.split(':', 1)[1]})" if edge.via and ":" in edge.via else ""
+            words.append(f"—{edge.type}{via}→ {captions.get(edge.target, edge.target)}")
+        return " ".join(words)
+
+
+def mark_sides(session: EngineSession, source: Side, target: Side) -> None:
+    """Materialise `link_sides`: the entities at each end of the question."""
+    session.register("wanted_topics", pa.table({
+        "side": ["from"] * len(source.topics) + ["to"] * len(target.topics),
+        "topic": [*source.topics, *target.topics],
+    }, schema=pa.schema([("side", pa.string()), ("topic", pa.string())])))
+    session.register("wanted_ids", pa.table({
+        "side": ["from"] * len(source.ids) + ["to"] * len(target.ids),
+        "id": [*source.ids, *target.ids],
+    }, schema=pa.schema([("side", pa.string()), ("id", pa.string())])))
+    session.materialise("link_sides", "links_sides")
+
+
+def weigh_ties(session: EngineSession, config: LinkConfig = LINKS, today: date | None = None) -> None:
+    """Materialise `link_adjacency`: both directions of every tie, discounted by age."""
+    session.materialise("link_adjacency", "links_adjacency", recency_floor=config.recency_floor,
+                        half_life=config.half_life, this_year=(today or date.today()).year)
+
+
+def find_paths(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 10,
+               config: LinkConfig = LINKS) -> list[Path]:
+    """The `limit` best paths of at most `max_hops` from `source` to `target`, best first."""
+    rows = _path_rows(session, source, target, max_hops, limit, config)
+    return _paths(session, rows)
+
+
+def _path_rows(session, source, target, max_hops, limit, config) -> pa.Table:
+    mark_sides(session, source, target)
+    weigh_ties(session, config)
+    return session.run("links_paths", max_hops=min(max_hops, config.max_hops), limit=limit, keep=config.keep)
+
+
+def _paths(session: EngineSession, rows: pa.Table) -> list[Path]:
+    chains = [[n for n in nodes if n is not None] for nodes in zip(*(rows[p].to_pylist() for p in POSITIONS), strict=True)]
+    pairs = sorted({pair for chain in chains for pair in zip(chain, chain[1:])})
+    session.register("wanted_pairs", pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]},
+                                              schema=pa.schema([("a", pa.string()), ("b", pa.string())])))
+    ties: dict[tuple[str, str], list[Edge]] = {}
+    for row in session.run("links_path_edges").to_pylist():
+        a, b = row.pop("a"), row.pop("b")
+        ties.setdefault((a, b), []).append(Edge(source=a, target=b, type=row.pop("link_type"), **row))
+    paths = []
+    for chain, score, hops in zip(chains, rows["score"].to_pylist(), rows["hops"].to_pylist(), strict=True):
+        edges, others, entities = [], [], [chain[0]]
+        for a, b in zip(chain, chain[1:]):
+            best, *rest = ties[(a, b)]
+            edges.append(best)
+            others.extend(rest)
+            entities.extend([best.via, b] if best.via else [b])
+        paths.append(Path(score=score, hops=hops, entities=entities, edges=edges, others=others))
+    return paths
+
+
+@dataclass
+class Broker:
+    id: str
+    brokerage: float  # the summed scores of the best paths through it
+    paths: int
+    roles: dict[str, int]  # Gould–Fernandez role → paths on which it plays it
+
+
+def find_brokers(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 20,
+                 config: LinkConfig = LINKS) -> list[Broker]:
+    """Entities that bridge the two sides, ranked by the best paths through them."""
+    mark_sides(session, source, target)
+    weigh_ties(session, config)
+    session.materialise("link_paths", "links_paths", max_hops=min(max_hops, config.max_hops), limit=BROKER_PATHS,
+                        keep=config.keep)
+    roles = ("liaison", "gatekeeper", "representative", "coordinator")
+    return [
+        Broker(r["node"], r["brokerage"], r["paths"], {role: r[role] for role in roles if r[role]})
+        for r in session.run("links_brokers", limit=limit).to_pylist()
+    ]
+
+
+def find_neighbours(session: EngineSession, entity_id: str, per_type: int = 25, types: tuple[str, ...] = (),
+                    since: str = "", until: str = "", source: str = "") -> list[dict]:
+    """An entity's ties, strongest first, capped per type (`more_of_type` says how many were left out)."""
+    return session.run(
+        "links_neighbours", id=entity_id, per_type=per_type, any_type=not types, types=tuple(types) or ("",),
+        since=since, until=until, source=source,
+    ).to_pylist()
+
+
+def canonical_id(session: EngineSession, entity_id: str) -> str | None:
+    rows = session.run("links_canonical_id", id=entity_id)["canonical_id"].to_pylist()
+    return rows[0] if rows else None
+
+
+def node_details(session: EngineSession, ids: list[str]) -> dict[str, dict]:
+    """Caption, schema and topics of graph entities (hub ids are not entities and are left out)."""
+    session.register("wanted_nodes", pa.table({"id": sorted(set(ids))}, schema=pa.schema([("id", pa.string())])))
+    return {r["canonical_id"]: r for r in session.run("links_node_details").to_pylist()}
