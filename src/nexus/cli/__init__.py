@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from nexus.cli import alerts, data, demo, ingest, resolve, screen, security, serve
+from nexus.cli import alerts, data, demo, ingest, links, resolve, screen, security, serve
 from nexus.errors import NexusError, Unavailable
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ demo.register(app)
 security.register(app)
 screen.register(app)
 alerts.register(app)
+links.register(app)
 resolve.register(app)
 serve.register(app)
 

@@ -42,6 +42,7 @@ class Edge:
     target: str
     type: str
     weight: float
+    strength: float  # the weight discounted by the age of the latest evidence: what a path's score multiplies
     via: str | None = None  # the identifier or hub the two share, if that is the tie
     evidence: list[str] = field(default_factory=list)  # relationship entity or statement ids
     sources: list[str] = field(default_factory=list)
@@ -83,9 +84,10 @@ def mark_sides(session: EngineSession, source: Side, target: Side) -> None:
 
 
 def weigh_ties(session: EngineSession, config: LinkConfig = LINKS, today: date | None = None) -> None:
-    """Materialise `link_adjacency`: both directions of every tie, discounted by age."""
-    session.materialise("link_adjacency", "links_adjacency", recency_floor=config.recency_floor,
+    """Materialise `link_strengths` (each edge discounted by its age) and `link_adjacency` (both directions of every tie)."""
+    session.materialise("link_strengths", "links_strength", recency_floor=config.recency_floor,
                         half_life=config.half_life, this_year=(today or date.today()).year)
+    session.materialise("link_adjacency", "links_adjacency")
 
 
 def find_paths(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 10,

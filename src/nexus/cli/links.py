@@ -1,0 +1,111 @@
+"""`nexus links build|paths|brokers|neighbours`: the link graph and the nexus questions over it."""
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from nexus.cli.context import current_viewer
+from nexus.config import load_settings
+from nexus.links.query import CRIME_SIDE, TERROR_SIDE, Side
+from nexus.service.links import build_links, neighbours, nexus_brokers, nexus_paths
+from nexus.service.workspace import open_store
+
+console = Console()
+links_app = typer.Typer(help="Link analysis: paths, brokers and neighbourhoods between terrorism and organised crime.",
+                        no_args_is_help=True)
+PURPOSE = typer.Option("", "--purpose", help="why you are looking (recorded in the audit trail)")
+FROM_TOPIC = typer.Option([], "--from-topic", help="a topic of the one side (a prefix matches its children); repeatable")
+TO_TOPIC = typer.Option([], "--to-topic", help="a topic of the other side; repeatable")
+FROM_ENTITY = typer.Option([], "--from-entity", help="an entity id of the one side; repeatable")
+TO_ENTITY = typer.Option([], "--to-entity", help="an entity id of the other side; repeatable")
+MAX_HOPS = typer.Option(4, "--max-hops", help="at most this many hops (1-4); two entities sharing an identifier are one hop apart")
+AS_JSON = typer.Option(False, "--json", help="print JSON")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(links_app, name="links")
+
+
+def _sides(from_topic, to_topic, from_entity, to_entity) -> tuple[Side, Side]:
+    """The sides asked for; a side given neither topics nor ids is the nexus default (terror, or organised crime)."""
+    source = Side(tuple(from_topic), tuple(from_entity))
+    target = Side(tuple(to_topic), tuple(to_entity))
+    return (TERROR_SIDE if source.empty else source), (CRIME_SIDE if target.empty else target)
+
+
+@links_app.command("build")
+def build_command(rebuild: bool = typer.Option(False, "--rebuild", help="build even if a current graph is kept"),
+                  purpose: str = PURPOSE) -> None:
+    """Build your link graph (queries build it themselves when it is missing or stale)."""
+    store = open_store()
+    size = build_links(store, current_viewer(store, purpose), load_settings().home, rebuild)
+    state = "kept, current" if size["kept"] else "built"
+    console.print(f"link graph {state}: {size['nodes']:,} entities, {size['edges']:,} edges (what you may see)")
+
+
+@links_app.command("paths")
+def paths_command(
+    from_topic: list[str] = FROM_TOPIC, to_topic: list[str] = TO_TOPIC,
+    from_entity: list[str] = FROM_ENTITY, to_entity: list[str] = TO_ENTITY,
+    max_hops: int = MAX_HOPS, limit: int = typer.Option(10, "--limit", help="the k best paths"),
+    as_json: bool = AS_JSON, purpose: str = PURPOSE,
+) -> None:
+    """The best paths between two sides (default: crime.terror to the organised-crime topics), best first."""
+    store = open_store()
+    source, target = _sides(from_topic, to_topic, from_entity, to_entity)
+    paths = nexus_paths(store, current_viewer(store, purpose), load_settings().home, source, target, max_hops, limit)
+    if as_json:
+        print(json.dumps(paths, ensure_ascii=False, indent=1))
+        return
+    table = Table("score", "hops", "path")
+    for path in paths:
+        table.add_row(f"{path['score']:.3f}", str(path["hops"]), Text(path["words"]))
+    console.print(table if paths else "no path between the two sides in what you may see")
+
+
+@links_app.command("brokers")
+def brokers_command(
+    from_topic: list[str] = FROM_TOPIC, to_topic: list[str] = TO_TOPIC,
+    from_entity: list[str] = FROM_ENTITY, to_entity: list[str] = TO_ENTITY,
+    max_hops: int = MAX_HOPS, limit: int = typer.Option(20, "--limit"), as_json: bool = AS_JSON,
+    purpose: str = PURPOSE,
+) -> None:
+    """Entities that bridge the two sides, ranked by the best paths through them, with their brokerage roles."""
+    store = open_store()
+    source, target = _sides(from_topic, to_topic, from_entity, to_entity)
+    brokers = nexus_brokers(store, current_viewer(store, purpose), load_settings().home, source, target, max_hops, limit)
+    if as_json:
+        print(json.dumps(brokers, ensure_ascii=False, indent=1))
+        return
+    table = Table("entity", "name", "brokerage", "paths", "roles")
+    for b in brokers:
+        roles = ", ".join(f"{role} {n}" for role, n in b["roles"].items())
+        table.add_row(b["id"], Text((b["node"] or {}).get("name") or ""), f"{b['brokerage']:.3f}", str(b["paths"]), roles)
+    console.print(table if brokers else "no broker between the two sides in what you may see")
+
+
+@links_app.command("neighbours")
+def neighbours_command(
+    entity_id: str = typer.Argument(..., help="an entity id (as in `nexus export ftm`) or canonical id"),
+    per_type: int = typer.Option(25, "--per-type", help="at most this many ties of each type (hubs say how many more)"),
+    link_type: list[str] = typer.Option([], "--type", help="only ties of this type; repeatable"),
+    since: str = typer.Option("", "--since", help="only ties with evidence on or after this date"),
+    until: str = typer.Option("", "--until", help="only ties with evidence on or before this date"),
+    source: str = typer.Option("", "--source", help="only ties with evidence from this source"),
+    as_json: bool = AS_JSON, purpose: str = PURPOSE,
+) -> None:
+    """An entity's ties in your link graph, strongest first."""
+    store = open_store()
+    found = neighbours(store, current_viewer(store, purpose), load_settings().home, entity_id, per_type,
+                       tuple(link_type), since, until, source)
+    if as_json:
+        print(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    table = Table("neighbour", "name", "type", "weight", "via", "sources", "more of type")
+    for t in found["ties"]:
+        table.add_row(t["neighbour"], Text((t["node"] or {}).get("name") or ""), t["link_type"], f"{t['weight']:.2f}",
+                      Text(t["via"] or ""), ", ".join(t["sources"]), str(t["more_of_type"] or ""))
+    console.print(table)

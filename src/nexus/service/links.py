@@ -1,0 +1,200 @@
+"""Link analysis as service actions: the viewer's graph, built once per visibility and data version, and the
+nexus questions over it (paths, brokers, neighbourhoods), each authorised and audited with its purpose.
+
+A viewer's graph holds only what their statements show (`EngineSession.use_snapshot`), so
+a path through evidence they may not see does not exist for them: not in paths, brokers,
+counts or neighbourhoods. Graphs are kept under NEXUS_HOME/links, one per visibility key
+(everything the policy decides on: agency, clearance, compartments, the warrants usable now)
+and data version (ingests, resolutions, judgements), and built again when either changes.
+"""
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+import orjson
+import pyarrow.parquet as pq
+from sqlalchemy import func, select
+
+from nexus.engine import DuckDBEngine, EngineSession, Snapshot, take_snapshot
+from nexus.errors import InvalidInput, NotFound
+from nexus.links.build import GRAPH_TABLES, build_graph
+from nexus.links.config import LINKS
+from nexus.links.query import (
+    CRIME_SIDE, TERROR_SIDE, Side, canonical_id, find_brokers, find_neighbours, find_paths, node_details,
+)
+from nexus.security import audit
+from nexus.security.policy import may, require, usable_warrants
+from nexus.security.viewer import Viewer
+from nexus.store import Store
+from nexus.store.schema import ingest_runs, judgements, resolution_edges, statements
+
+CACHE = "links"
+
+
+def data_version(store: Store) -> str:
+    """Changes whenever what a graph is built from changes: statements, labels, canonical ids."""
+    s = statements.c
+    with store.engine.connect() as conn:
+        facts = [
+            *conn.execute(select(func.count(), func.max(s.last_seen), func.max(s.retired_at), func.max(s.first_seen))).one(),
+            *conn.execute(select(func.max(ingest_runs.c.id), func.max(ingest_runs.c.finished_at))).one(),
+            conn.execute(select(func.max(resolution_edges.c.created_at))).scalar(),
+            conn.execute(select(func.max(judgements.c.id))).scalar(),
+        ]
+    return hashlib.sha256(orjson.dumps([str(f) for f in facts])).hexdigest()[:20]
+
+
+def visibility_key(store: Store, viewer: Viewer) -> str:
+    """Everything the statement policy decides on for this viewer, now."""
+    with store.engine.connect() as conn:
+        warrants = sorted(conn.execute(usable_warrants(viewer)).scalars())
+    facts = [viewer.agency, int(viewer.clearance), sorted(viewer.compartments), may(viewer, "read"), warrants]
+    return hashlib.sha256(orjson.dumps(facts)).hexdigest()[:20]
+
+
+def graph_dir(store: Store, viewer: Viewer, home: Path) -> tuple[Path, str]:
+    version = data_version(store)
+    return home / CACHE / f"{version}-{visibility_key(store, viewer)}", version
+
+
+def build_links(store: Store, viewer: Viewer, home: Path, rebuild: bool = False) -> dict:
+    """Build the viewer's graph unless a current one is kept; returns its size and whether it was kept."""
+    require(viewer, "read")
+    directory, version = graph_dir(store, viewer, home)
+    kept = directory.is_dir() and not rebuild
+    if not kept:
+        _build(store, viewer, home, directory, version)
+    with _open(directory) as session:
+        size = session.run("links_size").to_pylist()[0]
+    audit.log_event(store, viewer, "links.build", {"purpose": viewer.purpose, "kept": kept, **size}, [])
+    return {**size, "kept": kept}
+
+
+def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: str) -> None:
+    cache = home / CACHE
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.iterdir():  # graphs of earlier data versions are stale for everyone
+        if not old.name.startswith(version):
+            shutil.rmtree(old, ignore_errors=True)
+    snapshot_dir = cache / f"{version}-snapshot"
+    if not (snapshot_dir / "statements.parquet").is_file():
+        take_snapshot(store, snapshot_dir)
+    snapshot = _snapshot(snapshot_dir)
+    work = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
+    try:
+        with DuckDBEngine() as session:
+            session.use_snapshot(snapshot, viewer)
+            build_graph(session, LINKS)
+            for table in GRAPH_TABLES:
+                pq.write_table(session.run("table_rows", names={"source_table": table}), work / f"{table}.parquet")
+        work.rename(directory)
+    except FileExistsError:  # another process built the same graph meanwhile
+        shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _snapshot(directory: Path) -> Snapshot:
+    return Snapshot(directory, "", pq.read_metadata(directory / "statements.parquet").num_rows)
+
+
+@contextmanager
+def _open(directory: Path) -> Iterator[EngineSession]:
+    with DuckDBEngine() as session:
+        for table in GRAPH_TABLES:
+            session.register(table, directory / f"{table}.parquet")
+        yield session
+
+
+@contextmanager
+def viewer_graph(store: Store, viewer: Viewer, home: Path) -> Iterator[EngineSession]:
+    """An engine session over the viewer's current graph (built first if missing or stale)."""
+    require(viewer, "read")
+    directory, version = graph_dir(store, viewer, home)
+    if not directory.is_dir():
+        _build(store, viewer, home, directory, version)
+    with _open(directory) as session:
+        yield session
+
+
+def _side(session: EngineSession, side: Side) -> Side:
+    """A side with its entity ids as the viewer's canonical ids; an id the viewer cannot see is not found."""
+    ids = []
+    for entity_id in side.ids:
+        found = canonical_id(session, entity_id)
+        if found is None:
+            raise NotFound(f"entity {entity_id!r} not found")
+        ids.append(found)
+    return Side(side.topics, tuple(ids))
+
+
+def nexus_paths(store: Store, viewer: Viewer, home: Path, source: Side = TERROR_SIDE, target: Side = CRIME_SIDE,
+                max_hops: int = 4, limit: int = 10) -> list[dict]:
+    """The best paths between two sides, each with its entities, edges, evidence and a sentence."""
+    _check(source, target, max_hops, limit)
+    with viewer_graph(store, viewer, home) as session:
+        paths = find_paths(session, _side(session, source), _side(session, target), max_hops, limit)
+        nodes = node_details(session, [e for p in paths for e in p.entities])
+    captions = {k: v["name"] or k for k, v in nodes.items()}
+    result = [
+        {"score": round(p.score, 6), "hops": p.hops, "entities": p.entities, "words": p.in_words(captions),
+         "edges": [_edge(e) for e in p.edges], "other_edges": [_edge(e) for e in p.others],
+         "nodes": {k: nodes[k] for k in p.entities if k in nodes}}
+        for p in paths
+    ]
+    audit.log_event(store, viewer, "links.paths", {**_question(viewer, source, target), "max_hops": max_hops,
+                                                   "limit": limit}, sorted({e for p in paths for e in p.entities}))
+    return result
+
+
+def nexus_brokers(store: Store, viewer: Viewer, home: Path, source: Side = TERROR_SIDE, target: Side = CRIME_SIDE,
+                  max_hops: int = 4, limit: int = 20) -> list[dict]:
+    """Entities bridging the two sides, with their brokerage roles."""
+    _check(source, target, max_hops, limit)
+    with viewer_graph(store, viewer, home) as session:
+        brokers = find_brokers(session, _side(session, source), _side(session, target), max_hops, limit)
+        nodes = node_details(session, [b.id for b in brokers])
+    result = [{**asdict(b), "brokerage": round(b.brokerage, 6), "node": nodes.get(b.id)} for b in brokers]
+    audit.log_event(store, viewer, "links.brokers", {**_question(viewer, source, target), "max_hops": max_hops,
+                                                     "limit": limit}, [b.id for b in brokers])
+    return result
+
+
+def neighbours(store: Store, viewer: Viewer, home: Path, entity_id: str, per_type: int = 25,
+               types: tuple[str, ...] = (), since: str = "", until: str = "", source: str = "") -> dict:
+    """An entity's ties in the viewer's graph, capped per type, with how many more there are."""
+    if per_type < 1:
+        raise InvalidInput("per-type must be at least 1")
+    with viewer_graph(store, viewer, home) as session:
+        node = canonical_id(session, entity_id)
+        if node is None:
+            raise NotFound(f"entity {entity_id!r} not found")
+        ties = find_neighbours(session, node, per_type, types, since, until, source)
+        details = node_details(session, [node, *(t["neighbour"] for t in ties)])
+    audit.log_event(store, viewer, "links.neighbours",
+                    {"purpose": viewer.purpose, "entity": entity_id, "types": list(types), "since": since,
+                     "until": until, "source": source}, [node, *(t["neighbour"] for t in ties)])
+    return {"entity": node, "node": details.get(node), "ties": [{**t, "node": details.get(t["neighbour"])} for t in ties]}
+
+
+def _edge(edge) -> dict:
+    return {"type": edge.type, **{k: v for k, v in asdict(edge).items() if k != "type"}}
+
+
+def _question(viewer: Viewer, source: Side, target: Side) -> dict:
+    return {"purpose": viewer.purpose, "from": asdict(source), "to": asdict(target)}
+
+
+def _check(source: Side, target: Side, max_hops: int, limit: int) -> None:
+    if source.empty or target.empty:
+        raise InvalidInput("a nexus question needs both sides: topics or entity ids")
+    if not 1 <= max_hops <= LINKS.max_hops:
+        raise InvalidInput(f"max-hops must be between 1 and {LINKS.max_hops}")
+    if limit < 1:
+        raise InvalidInput("limit must be at least 1")

@@ -1,0 +1,192 @@
+"""The link graph and its nexus questions on hand-built worlds, on both databases.
+
+Each world is a few FtM entities from two agencies: which paths exist, through which
+identifiers and relationships, which entities broker, what a hub shared by many is worth,
+when two detentions overlap, and what a viewer without the clearance, compartment or
+warrant is left with (nothing that reveals the hidden tie: no path, broker, count or tie).
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+from sqlalchemy import func, select
+
+from nexus.errors import InvalidInput, NotFound
+from nexus.ingest import ingest
+from nexus.links.query import Side
+from nexus.model import Classification, Labels
+from nexus.security.viewer import Viewer
+from nexus.security.warrants import add_warrant
+from nexus.service.links import build_links, neighbours, nexus_brokers, nexus_paths
+from nexus.sources import get_format
+from nexus.store.schema import audit_log
+
+R, S = Classification.RESTRICTED, Classification.SECRET
+POLICE = Viewer("constable", "POLICE", frozenset({"analyst"}), R, purpose="case 42")
+LEAD = Viewer("lead", "POLICE", frozenset({"analyst"}), S, frozenset({"CEDAR"}), purpose="case 42")
+OPEN = Labels("POLICE", R)
+INTERCEPT = Labels("POLICE", S, compartment="CEDAR")
+
+
+def entity(entity_id, schema, **props):
+    return {"id": entity_id, "schema": schema,
+            "properties": {k: v if isinstance(v, list) else [v] for k, v in props.items()}}
+
+
+def person(entity_id, name, *topics, **props):
+    return entity(entity_id, "Person", name=name, **({"topics": list(topics)} if topics else {}), **props)
+
+
+def load(store, tmp_path, source, labels, entities):
+    path = tmp_path / f"{source}.json"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in entities))
+    store.register_source(source, "ftm", labels)
+    ingest(store, source, path, get_format("ftm").read(path))
+
+
+@pytest.fixture
+def chain(store, tmp_path):
+    """Terrorist T shares a phone with X (the phone known only from a CEDAR intercept); X and the
+    trafficker Y direct the same company C (open registry records)."""
+    load(store, tmp_path, "registry", OPEN, [
+        person("t", "Tariq Terror", "crime.terror", phone="+44 20 7946 0001"),
+        person("x", "Xavier Middle"),
+        person("y", "Yuri Trafficker", "crime.traffick.drug"),
+        entity("c", "Company", name="Crescent Trading Ltd"),
+        entity("dx", "Directorship", director="x", organization="c", startDate="2021-01-01"),
+        entity("dy", "Directorship", director="y", organization="c", startDate="2022-03-01"),
+    ])
+    load(store, tmp_path, "intercepts", INTERCEPT, [person("x", "Xavier Middle", phone="+44 (20) 7946-0001")])
+    return store
+
+
+def ids(paths):
+    return [p["entities"] for p in paths]
+
+
+def test_a_shared_phone_and_a_company_make_a_three_hop_path_through_the_identifier(chain, tmp_path):
+    (path, *_) = nexus_paths(chain, LEAD, tmp_path / "home")
+    assert path["entities"] == ["t", "phone:442079460001", "x", "c", "y"]
+    assert path["hops"] == 3 and [e["type"] for e in path["edges"]] == ["phone", "Directorship", "Directorship"]
+    assert path["edges"][0]["via"] == "phone:442079460001" and path["edges"][0]["agencies"] == ["POLICE"]
+    assert sorted(path["edges"][0]["sources"]) == ["intercepts", "registry"]
+    assert path["edges"][1]["evidence"] == ["dx"] and path["edges"][1]["first_date"] == "2021-01-01"
+    # The score multiplies the ties' strengths: weights discounted by the age of their evidence.
+    strengths = [e["strength"] for e in path["edges"]]
+    assert path["score"] == pytest.approx(strengths[0] * strengths[1] * strengths[2], rel=1e-4)
+    assert strengths[0] == path["edges"][0]["weight"] and strengths[1] < path["edges"][1]["weight"]
+    assert "Tariq Terror —phone (phone 442079460001)→ Xavier Middle —Directorship→ Crescent Trading Ltd" in path["words"]
+
+
+def test_topic_prefixes_and_entity_ids_define_the_sides(chain, tmp_path):
+    home = tmp_path / "home"
+    by_prefix = nexus_paths(chain, LEAD, home, Side(topics=("crime.terror",)), Side(topics=("crime.traffick",)))
+    by_id = nexus_paths(chain, LEAD, home, Side(ids=("t",)), Side(ids=("y",)))
+    assert ids(by_prefix)[:1] == ids(by_id)[:1] == [["t", "phone:442079460001", "x", "c", "y"]]
+    assert nexus_paths(chain, LEAD, home, Side(ids=("t",)), Side(ids=("y",)), max_hops=2) == []
+    with pytest.raises(NotFound):
+        nexus_paths(chain, LEAD, home, Side(ids=("nobody",)), Side(ids=("y",)))
+    with pytest.raises(InvalidInput):
+        nexus_paths(chain, LEAD, home, max_hops=5)
+
+
+def test_a_viewer_without_the_compartment_gets_no_path_broker_tie_or_count_that_reveals_it(chain, tmp_path):
+    home = tmp_path / "home"
+    assert nexus_paths(chain, POLICE, home) == []
+    assert nexus_brokers(chain, POLICE, home) == []
+    assert [t["neighbour"] for t in neighbours(chain, POLICE, home, "x")["ties"]] == ["c"]
+    assert neighbours(chain, POLICE, home, "t")["ties"] == []
+    police, lead = build_links(chain, POLICE, home), build_links(chain, LEAD, home)
+    assert (police["nodes"], police["edges"]) == (lead["nodes"], lead["edges"] - 1)  # the hidden tie, not its nodes
+    assert police["kept"] and not lead["kept"] and build_links(chain, LEAD, home)["kept"]  # one graph per visibility
+
+
+def test_a_warrant_bound_tie_exists_only_while_the_warrant_is_usable(store, tmp_path):
+    now = datetime.now(UTC)
+    boss = Viewer("boss", "POLICE", frozenset({"supervisor"}), S)
+    add_warrant(store, boss, "W-1", agency="POLICE", kind="interception", allowed_uses=["prosecution"],
+                issued_at=(now - timedelta(days=10)).isoformat(), expires_at=(now - timedelta(days=1)).isoformat())
+    load(store, tmp_path, "people", OPEN, [person("t", "Tariq", "crime.terror"), person("y", "Yuri", "crime.boss")])
+    load(store, tmp_path, "wiretap", Labels("POLICE", R, warrant="W-1"),
+         [entity("call", "UnknownLink", subject="t", object="y")])
+    home = tmp_path / "home"
+    prosecutor = Viewer("p", "POLICE", frozenset({"investigator"}), R, purpose="prosecution")
+    assert ids(nexus_paths(store, prosecutor, home)) == [["t", "y"]]
+    assert nexus_paths(store, Viewer("a", "POLICE", frozenset({"analyst"}), R, purpose="intelligence"), home) == []
+
+
+def test_brokers_and_their_gould_fernandez_roles(store, tmp_path):
+    load(store, tmp_path, "police", OPEN, [
+        person("t", "T", "crime.terror"), person("c", "C", "crime.boss"),
+        person("b", "Liaison"), person("g", "Gate"), person("r", "Rep"), person("m", "Middle"),
+        person("g2", "Gate2"), person("r2", "Rep2"),
+        entity("a1", "Associate", person="t", associate="b"), entity("a2", "Associate", person="b", associate="c"),
+        entity("a3", "Associate", person="t", associate="g"), entity("a4", "Associate", person="g", associate="r"),
+        entity("a5", "Associate", person="r", associate="c"),
+        entity("a6", "Associate", person="t", associate="g2"), entity("a7", "Associate", person="g2", associate="m"),
+        entity("a8", "Associate", person="m", associate="r2"), entity("a9", "Associate", person="r2", associate="c"),
+    ])
+    brokers = {b["id"]: b for b in nexus_brokers(store, POLICE, tmp_path / "home")}
+    assert brokers["b"]["roles"] == {"liaison": 1} and brokers["b"]["paths"] == 1
+    assert brokers["g"]["roles"] == {"gatekeeper": 1} and brokers["r"]["roles"] == {"representative": 1}
+    assert brokers["m"]["roles"] == {"coordinator": 1}
+    assert list(brokers)[0] == "b"  # the shortest bridge carries the best path
+
+
+def test_an_identifier_shared_by_many_is_down_weighted_and_past_the_cap_binds_no_one(store, tmp_path):
+    hostel = "Hostel Europa, Stationsstraat 1, 2000 Antwerp"
+    crowd = [person(f"guest{i}", f"Guest {i}", address=hostel) for i in range(60)]
+    load(store, tmp_path, "police", OPEN, [
+        person("t", "T", "crime.terror", address=hostel, email="t.shared@example.org"),
+        person("y", "Y", "crime.boss", address=hostel, email="T.Shared@example.org"),
+        person("t2", "T2", "crime.terror", phone="+32 470 11 22 33"),
+        *[person(f"p{i}", f"P {i}", phone="+32 470 11 22 33") for i in range(9)], *crowd,
+    ])
+    home = tmp_path / "home"
+    (path,) = nexus_paths(store, POLICE, home, Side(ids=("t",)), Side(ids=("y",)))
+    assert [e["type"] for e in path["edges"]] == ["email"]  # the hostel (62 guests) binds no one
+    pair = {t["neighbour"]: t for t in neighbours(store, POLICE, home, "t2")["ties"]}
+    assert len(pair) == 9 and {t["shared_by"] for t in pair.values()} == {10}
+    assert pair["p0"]["weight"] == pytest.approx(0.8 / 3)  # a phone shared by ten: 0.8 / sqrt(9)
+    assert {t["neighbour"] for t in neighbours(store, POLICE, home, "guest1")["ties"]} == set()
+
+
+def test_co_detention_needs_the_same_cell_at_overlapping_times(store, tmp_path):
+    def stay(event_id, who, cell, start, end):
+        return entity(event_id, "Event", name="Detention", involved=who, addressEntity=cell, startDate=start, endDate=end)
+
+    load(store, tmp_path, "prison", OPEN, [
+        person("t", "T", "crime.terror"), person("y", "Y", "crime.traffick.human"), person("z", "Z", "crime.boss"),
+        entity("cell-1", "Address", full="Cell D-20, HMP Belmarsh"), entity("cell-2", "Address", full="Cell D-21"),
+        stay("s1", "t", "cell-1", "2020-01-01", "2021-06-30"), stay("s2", "y", "cell-1", "2021-06-01", "2022-01-01"),
+        stay("s3", "z", "cell-1", "2021-07-01", "2022-01-01"), stay("s4", "z", "cell-2", "2020-01-01", "2021-01-01"),
+    ])
+    ties = {t["neighbour"]: t for t in neighbours(store, POLICE, tmp_path / "home", "t")["ties"]}
+    assert set(ties) == {"y"} and ties["y"]["link_type"] == "co_location" and ties["y"]["via"] == "cell-1"
+    assert (ties["y"]["first_date"], ties["y"]["last_date"]) == ("2021-06-01", "2021-06-30")
+    assert sorted(ties["y"]["evidence"]) == ["s1", "s2"]
+
+
+def test_every_graph_question_is_audited_with_its_purpose(chain, tmp_path):
+    home = tmp_path / "home"
+    nexus_paths(chain, LEAD, home)
+    nexus_brokers(chain, LEAD, home)
+    neighbours(chain, LEAD, home, "x")
+    with chain.engine.connect() as conn:
+        rows = conn.execute(select(audit_log.c.action, audit_log.c.query).where(audit_log.c.action.like("links.%"))
+                            .order_by(audit_log.c.seq)).all()
+    assert [r.action for r in rows] == ["links.paths", "links.brokers", "links.neighbours"]
+    assert all(orjson.loads(r.query)["purpose"] == "case 42" for r in rows)
+
+
+def test_the_graph_is_built_again_when_the_data_changes(chain, tmp_path):
+    home = tmp_path / "home"
+    first = build_links(chain, LEAD, home)
+    load(chain, tmp_path, "more", OPEN, [person("w", "Walter", "crime.boss"),
+                                         entity("f", "Family", person="t", relative="w")])
+    again = build_links(chain, LEAD, home)
+    assert not again["kept"] and again["edges"] == first["edges"] + 1
+    assert ids(nexus_paths(chain, LEAD, home))[0] == ["t", "w"]
+    with chain.engine.connect() as conn:
+        assert conn.execute(select(func.count()).where(audit_log.c.action == "links.build")).scalar() == 2
