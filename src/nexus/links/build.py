@@ -55,6 +55,13 @@ def parameter_tables(config: LinkConfig = LINKS) -> dict[str, pa.Table]:
             "link_type": [kind for kind, _ in config.participation.values()],
             "weight": [float(w) for _, w in config.participation.values()],
         }),
+        "hub_relationships": pa.table({
+            "schema": list(config.co_relationships),
+            "member_prop": [member for member, _, _, _ in config.co_relationships.values()],
+            "hub_prop": [hub for _, hub, _, _ in config.co_relationships.values()],
+            "link_type": [kind for _, _, kind, _ in config.co_relationships.values()],
+            "weight": [float(w) for _, _, _, w in config.co_relationships.values()],
+        }),
         "hub_schemas": pa.table({"schema": ["Address", *events]}),
         "link_owners": pa.table({"schema": [s for s, _ in owners], "owner_prop": [p for _, p in owners]},
                                 schema=pa.schema([("schema", pa.string()), ("owner_prop", pa.string())])),

@@ -23,12 +23,23 @@ PARTICIPATION = {
     ("CourtCaseParty", "party"): ("co_defendant", 0.7),
 }
 
+#: Relationships whose far end (a company, an organisation) its holders share: schema →
+#: (member property, hub property, link type, weight). Co-directors are one hop apart through
+#: their company, and a company with many directors (a formation agent's shell) binds them weakly.
+CO_RELATIONSHIPS = {
+    "Directorship": ("director", "organization", "co_director", 0.7),
+    "Ownership": ("owner", "asset", "co_owner", 0.6),
+    "Membership": ("member", "organization", "co_member", 0.5),
+    "Employment": ("employee", "employer", "co_employee", 0.5),
+}
+
 
 @dataclass(frozen=True)
 class LinkConfig:
     relationship_weights: dict = field(default_factory=lambda: dict(RELATIONSHIP_WEIGHTS))
     identifier_weights: dict = field(default_factory=lambda: dict(IDENTIFIER_WEIGHTS))
     participation: dict = field(default_factory=lambda: dict(PARTICIPATION))
+    co_relationships: dict = field(default_factory=lambda: dict(CO_RELATIONSHIPS))
     default_weight: float = 0.4
     #: Two stays at the same place (a prison cell) that overlap in time.
     co_location_weight: float = 0.7

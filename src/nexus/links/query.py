@@ -22,10 +22,13 @@ BROKER_PATHS = 5000
 
 @dataclass(frozen=True)
 class Side:
-    """One end of a nexus question: entities with one of `topics` (prefixes match) or one of `ids`."""
+    """One end of a nexus question: entities with one of `topics` (prefixes match) or one of `ids`,
+    leaving out those with one of `excluded` (prefixes match): an entity on both sides of the
+    nexus stands on the terror side of the default question, not on the crime side too."""
 
     topics: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -33,7 +36,7 @@ class Side:
 
 
 TERROR_SIDE = Side(topics=tuple(sorted(TERROR_TOPICS)))
-CRIME_SIDE = Side(topics=tuple(sorted(CRIME_TOPICS - TERROR_TOPICS)))
+CRIME_SIDE = Side(topics=tuple(sorted(CRIME_TOPICS - TERROR_TOPICS)), excluded=tuple(sorted(TERROR_TOPICS)))
 
 
 @dataclass
@@ -65,7 +68,7 @@ class Path:
     def in_words(self, captions: dict[str, str]) -> str:
         words = [captions.get(self.edges[0].source, self.edges[0].source)] if self.edges else []
         for edge in self.edges:
-            via = f" ({edge.via.split(':', 1)[0]} {edge.via.split(':', 1)[1]})" if edge.via and ":" in edge.via else ""
+            via = f" ({captions.get(edge.via, edge.via.replace(':', ' ', 1))})" if edge.via else ""
             words.append(f"—{edge.type}{via}→ {captions.get(edge.target, edge.target)}")
         return " ".join(words)
 
@@ -75,6 +78,10 @@ def mark_sides(session: EngineSession, source: Side, target: Side) -> None:
     session.register("wanted_topics", pa.table({
         "side": ["from"] * len(source.topics) + ["to"] * len(target.topics),
         "topic": [*source.topics, *target.topics],
+    }, schema=pa.schema([("side", pa.string()), ("topic", pa.string())])))
+    session.register("excluded_topics", pa.table({
+        "side": ["from"] * len(source.excluded) + ["to"] * len(target.excluded),
+        "topic": [*source.excluded, *target.excluded],
     }, schema=pa.schema([("side", pa.string()), ("topic", pa.string())])))
     session.register("wanted_ids", pa.table({
         "side": ["from"] * len(source.ids) + ["to"] * len(target.ids),

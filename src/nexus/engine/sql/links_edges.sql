@@ -6,7 +6,7 @@ WITH pieces AS (
     FROM link_relationship_edges
     UNION ALL
     SELECT source_id, target_id, link_type, weight, via, evidence, sources, agencies,
-           CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS DOUBLE), shared_by
+           first_date, last_date, CAST(NULL AS DOUBLE), shared_by
     FROM link_hub_edges
     UNION ALL
     SELECT source_id, target_id, link_type, weight, via, evidence, sources, agencies,

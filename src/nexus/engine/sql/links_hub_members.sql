@@ -1,6 +1,8 @@
 -- Who shares what, one row per member and hub: identifier values normalised (phone, e-mail, IBAN,
 -- document and registration numbers, addresses as written), the address entity an entity points
--- to (by its normalised full address), and the event, trip or court case its participants share.
+-- to (by its normalised full address), the event, trip or court case its participants share, and
+-- the company or organisation its directors, owners, members or employees share. Identifier hubs
+-- are named type:value; entity hubs by the entity's canonical id.
 WITH values_held AS (
     SELECT coalesce(o.target, s.canonical_id) AS member, h.link_type, h.weight,
            CASE s.prop_type
@@ -29,12 +31,32 @@ places AS (
     JOIN hub_props AS h ON h.prop_type = 'address'
     LEFT JOIN addresses AS a ON a.address_id = r.target
     WHERE r.prop = 'addressEntity' AND r.schema NOT IN (SELECT schema FROM hub_schemas)
+      -- A place events happen at (a prison cell) is shared only at overlapping times: `links_co_location`.
+      AND r.target NOT IN (SELECT target FROM link_refs WHERE prop = 'addressEntity' AND schema IN (SELECT schema FROM hub_schemas))
 ),
 participants AS (
-    SELECT r.target AS member, p.link_type, p.weight, r.holder AS shared, r.statement_id AS evidence, r.source, r.agency
+    SELECT r.target AS member, r.holder AS hub, p.link_type, p.weight, r.statement_id AS evidence, r.source, r.agency,
+           d.first_date, d.last_date
     FROM link_refs AS r
     JOIN hub_participants AS p ON p.schema = r.schema AND p.prop = r.prop
+    LEFT JOIN link_dates AS d ON d.holder = r.holder
+),
+co_holders AS (
+    SELECT m.target AS member, h.target AS hub, k.link_type, k.weight, m.holder AS evidence, m.source, m.agency,
+           d.first_date, d.last_date
+    FROM hub_relationships AS k
+    JOIN link_refs AS m ON m.schema = k.schema AND m.prop = k.member_prop
+    JOIN link_refs AS h ON h.holder = m.holder AND h.prop = k.hub_prop
+    LEFT JOIN link_dates AS d ON d.holder = m.holder
+),
+identified AS (
+    SELECT member, link_type || ':' || shared AS hub, link_type, weight, evidence, source, agency,
+           CAST(NULL AS VARCHAR) AS first_date, CAST(NULL AS VARCHAR) AS last_date
+    FROM (SELECT * FROM values_held UNION ALL SELECT * FROM places) AS v
+    WHERE shared IS NOT NULL AND length(shared) >= $min_identifier_length
 )
-SELECT member, link_type || ':' || shared AS hub, link_type, weight, evidence, source, agency
-FROM (SELECT * FROM values_held UNION ALL SELECT * FROM places UNION ALL SELECT * FROM participants) AS m
-WHERE shared IS NOT NULL AND length(shared) >= $min_identifier_length
+SELECT * FROM identified
+UNION ALL
+SELECT * FROM participants
+UNION ALL
+SELECT * FROM co_holders
