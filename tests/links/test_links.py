@@ -74,9 +74,10 @@ def test_a_shared_phone_and_a_shared_company_make_a_two_hop_path_through_what_th
     assert sorted(path["edges"][0]["sources"]) == ["intercepts", "registry"]
     assert path["edges"][1]["via"] == "c" and path["edges"][1]["evidence"] == ["dx", "dy"]
     assert (path["edges"][1]["first_date"], path["edges"][1]["last_date"]) == ("2021-01-01", "2022-03-01")
-    # The score multiplies the ties' strengths: weights discounted by the age of their evidence.
+    # The score multiplies the ties' strengths (weights discounted by the age of their evidence) and
+    # 1/sqrt(d - 1) for the inner entity with d ties: x is tied to t, c and y.
     strengths = [e["strength"] for e in path["edges"]]
-    assert path["score"] == pytest.approx(strengths[0] * strengths[1], rel=1e-4)
+    assert path["score"] == pytest.approx(strengths[0] * strengths[1] / 2 ** 0.5, rel=1e-4)
     assert strengths[0] == path["edges"][0]["weight"] and strengths[1] < path["edges"][1]["weight"]
     assert path["words"] == ("Tariq Terror —phone (phone 442079460001)→ Xavier Middle "
                              "—co_director (Crescent Trading Ltd)→ Yuri Trafficker")

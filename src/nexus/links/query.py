@@ -68,7 +68,7 @@ class Path:
     def in_words(self, captions: dict[str, str]) -> str:
         words = [captions.get(self.edges[0].source, self.edges[0].source)] if self.edges else []
         for edge in self.edges:
-            via = f" ({captions.get(edge.via, edge.via.replace(':', ' ', 1))})" if edge.via else ""
+            via = f" ({captions.get(edge.via) or edge.via.replace(':', ' ', 1)})" if edge.via else ""
             words.append(f"—{edge.type}{via}→ {captions.get(edge.target, edge.target)}")
         return " ".join(words)
 

@@ -1,26 +1,35 @@
 -- The best paths of up to four hops from one side to the other, met in the middle: up to two hops
--- out from each side, joined where they meet. Only the ends belong to a side; a path's score is the
--- product of its ties' weights. Partial paths are kept per node at most $keep (the best).
+-- out from each side, joined where they meet. Only the ends belong to a side. A path's score is the
+-- product of its ties' weights and, for each inner entity with d ties, 1/sqrt(d - 1): a path through
+-- a busy company or account is less telling than one through someone with few ties. Each inner
+-- entity's factor is counted on the `from` half (the meeting entity's too), never on the `to` half.
+-- Partial paths are kept per node at most $keep (the best).
 WITH ends AS (
     SELECT id, max(CASE WHEN side = 'from' THEN 1 ELSE 0 END) AS is_from, max(CASE WHEN side = 'to' THEN 1 ELSE 0 END) AS is_to
     FROM link_sides
     GROUP BY id
 ),
+degrees AS (
+    SELECT a AS id, -0.5 * ln(greatest(count(*) - 1, 1)) AS penalty FROM link_adjacency WHERE weight > 0 GROUP BY a
+),
 adj AS (
-    SELECT e.a, e.b, ln(e.weight) AS s, x.id IS NULL AS interior, coalesce(x.is_to, 0) = 1 AS b_to
+    SELECT e.a, e.b, ln(e.weight) AS s, x.id IS NULL AS interior, coalesce(x.is_to, 0) = 1 AS b_to,
+           CASE WHEN x.id IS NULL THEN d.penalty ELSE 0 END AS b_penalty
     FROM link_adjacency AS e
     LEFT JOIN ends AS x ON x.id = e.b
+    JOIN degrees AS d ON d.id = e.b
     WHERE e.weight > 0
 ),
 l1 AS (
-    SELECT e.a AS n0, e.b AS n1, e.s, e.interior, e.b_to FROM ends AS f JOIN adj AS e ON e.a = f.id WHERE f.is_from = 1
+    SELECT e.a AS n0, e.b AS n1, e.s + e.b_penalty AS s, e.interior, e.b_to
+    FROM ends AS f JOIN adj AS e ON e.a = f.id WHERE f.is_from = 1
 ),
 r1 AS (
-    SELECT e.a AS n0, e.b AS n1, e.s, e.interior FROM ends AS t JOIN adj AS e ON e.a = t.id WHERE t.is_to = 1
+    SELECT e.a AS n0, e.b AS n1, e.s, e.interior, e.b_penalty FROM ends AS t JOIN adj AS e ON e.a = t.id WHERE t.is_to = 1
 ),
 l2 AS (
     SELECT n0, n1, n2, s FROM (
-        SELECT l1.n0, l1.n1, e.b AS n2, l1.s + e.s AS s,
+        SELECT l1.n0, l1.n1, e.b AS n2, l1.s + e.s + e.b_penalty AS s,
                row_number() OVER (PARTITION BY e.b ORDER BY l1.s + e.s DESC, l1.n0, l1.n1) AS r
         FROM l1 JOIN adj AS e ON e.a = l1.n1
         WHERE l1.interior AND e.interior AND e.b <> l1.n0
@@ -29,8 +38,8 @@ l2 AS (
 ),
 r2 AS (
     SELECT n0, n1, n2, s FROM (
-        SELECT r1.n0, r1.n1, e.b AS n2, r1.s + e.s AS s,
-               row_number() OVER (PARTITION BY e.b ORDER BY r1.s + e.s DESC, r1.n0, r1.n1) AS r
+        SELECT r1.n0, r1.n1, e.b AS n2, r1.s + r1.b_penalty + e.s AS s,
+               row_number() OVER (PARTITION BY e.b ORDER BY r1.s + r1.b_penalty + e.s DESC, r1.n0, r1.n1) AS r
         FROM r1 JOIN adj AS e ON e.a = r1.n1
         WHERE r1.interior AND e.interior AND e.b <> r1.n0
     ) AS ranked
