@@ -87,6 +87,10 @@ def test_a_shared_phone_and_a_shared_company_make_a_two_hop_path_through_what_th
 
 def test_topic_prefixes_and_entity_ids_define_the_sides(chain, tmp_path):
     home = tmp_path / "home"
+    # An entity on both sides stands on the terror side of the default question, not on the crime side too.
+    load(chain, tmp_path, "kin", OPEN, [person("k", "Kin", "crime.terror", "crime.boss"),
+                                        entity("kf", "Family", person="t", relative="k")])
+    assert ["t", "k"] not in ids(nexus_paths(chain, LEAD, home))
     by_prefix = nexus_paths(chain, LEAD, home, Side(topics=("crime.terror",)), Side(topics=("crime.traffick",)))
     by_id = nexus_paths(chain, LEAD, home, Side(ids=("t",)), Side(ids=("y",)))
     assert ids(by_prefix)[:1] == ids(by_id)[:1] == [["t", "phone:442079460001", "x", "c", "y"]]

@@ -153,6 +153,36 @@ def security_stage(store: Store) -> list[str]:
     return ["## Who may see what", "", *(f"    {line}" for line in lines), ""]
 
 
+def links_stage(store: Store) -> list[str]:
+    """The nexus paths and brokers the lead sees, and how the police and intelligence users' graphs differ."""
+    from nexus.service.links import nexus_brokers, nexus_paths
+    from nexus.service.security_demo import demo_viewers, describe
+    from nexus.service.synthetic import demo_lead
+
+    console.rule("5. links between terrorism and organised crime")
+    home = load_settings().home
+    lead = demo_lead(store, "demo link analysis")
+    started = time.perf_counter()
+    with console.status("building the link graph"):
+        paths = nexus_paths(store, lead, home, limit=5)
+    lines = [f"best paths from crime.terror to organised crime for {describe(lead)} "
+             f"({time.perf_counter() - started:.1f}s, graph built and kept):"]
+    lines += [f"  {p['score']:.3f} ({p['hops']} hop{'s' if p['hops'] > 1 else ''}) {p['words']}" for p in paths]
+    brokers = nexus_brokers(store, lead, home, limit=3)
+    lines.append("brokers between the two sides: " + "; ".join(
+        f"{(b['node'] or {}).get('name') or b['id']} ({', '.join(f'{r} {n}' for r, n in b['roles'].items())})" for b in brokers))
+    lines.append("the same question by the users of stage 4:")
+    for viewer in demo_viewers(store, "demo link analysis"):
+        found = nexus_paths(store, viewer, home, limit=100)
+        best = f"; best: {found[0]['words']}" if found else ""
+        lines.append(f"  {describe(viewer)}: {len(found)} path(s){best}")
+    lines.append("Each user's graph holds only the ties their clearance, agency, compartments and warrants show "
+                 "(`nexus links paths --json`; every question is in the audit trail).")
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
+    return ["## Links between terrorism and organised crime", "", *(f"    {line}" for line in lines), ""]
+
+
 def demo_command(
     seed: int = typer.Option(7, help="seed of the synthetic world"),
     size: str = typer.Option("small", help="world size"),
@@ -182,6 +212,7 @@ def demo_command(
     lines += screening_stage(store, folder)
     lines += resolution_stage(store, folder)
     lines += security_stage(store)
+    lines += links_stage(store)
     report = settings.home / "reports" / f"demo-{size}-{seed}.md"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")

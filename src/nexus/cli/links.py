@@ -9,8 +9,7 @@ from rich.text import Text
 
 from nexus.cli.context import current_viewer
 from nexus.config import load_settings
-from nexus.links.query import CRIME_SIDE, TERROR_SIDE, Side
-from nexus.service.links import build_links, neighbours, nexus_brokers, nexus_paths
+from nexus.service.links import CRIME_SIDE, TERROR_SIDE, Side, build_links, neighbours, nexus_brokers, nexus_paths
 from nexus.service.workspace import open_store
 
 console = Console()

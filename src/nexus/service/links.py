@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import orjson
@@ -131,7 +131,7 @@ def _side(session: EngineSession, side: Side) -> Side:
         if found is None:
             raise NotFound(f"entity {entity_id!r} not found")
         ids.append(found)
-    return Side(side.topics, tuple(ids))
+    return replace(side, ids=tuple(ids))
 
 
 def nexus_paths(store: Store, viewer: Viewer, home: Path, source: Side = TERROR_SIDE, target: Side = CRIME_SIDE,

@@ -52,14 +52,18 @@ def describe(viewer: Viewer) -> str:
     return f"{viewer.user} ({viewer.agency}, {viewer.clearance.name}{compartments})"
 
 
+def demo_viewers(store: Store, purpose: str) -> list[Viewer]:
+    """The demo's police and intelligence users (created by `security_demo`), acting for ``purpose``."""
+    return [users.viewer_for(store, username, purpose=purpose) for username in DEMO_USERS]
+
+
 def security_demo(store: Store) -> list[str]:
     """Create two demo users and show what the same search and counts return for each."""
     load_demo_sources(store)
     for username, fields in DEMO_USERS.items():
         users.ensure_user(store, username, **fields)
     lines = [f"The same search for {QUERY!r}, by users of two agencies:"]
-    for username in DEMO_USERS:
-        viewer = users.viewer_for(store, username, purpose="security demo")
+    for viewer in demo_viewers(store, "security demo"):
         results = search(store, viewer, QUERY)
         counts = count_visible(store, viewer)
         demo_counts = {s: n for s, n in counts["sources"].items() if s in DEMO_SOURCES}

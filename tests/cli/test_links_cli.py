@@ -1,0 +1,63 @@
+"""`nexus links …` as a user runs it: the JSON interfaces other tools read, and errors in one line (both databases)."""
+
+import json
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from nexus.cli import app, main
+
+runner = CliRunner()
+
+
+def nexus(*args: str) -> str:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def holdings(workspace, tmp_path):
+    entities = [
+        {"id": "t", "schema": "Person", "properties": {"name": ["Tariq Terror"], "topics": ["crime.terror"],
+                                                       "phone": ["+44 20 7946 0001"]}},
+        {"id": "x", "schema": "Person", "properties": {"name": ["Xavier Middle"], "phone": ["+442079460001"]}},
+        {"id": "y", "schema": "Person", "properties": {"name": ["Yuri Trafficker"], "topics": ["crime.traffick.drug"]}},
+        {"id": "f", "schema": "Family", "properties": {"person": ["x"], "relative": ["y"]}},
+    ]
+    path = tmp_path / "police.ftm.json"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in entities))
+    nexus("init")
+    nexus("ingest", "ftm", str(path), "--source", "police")
+    return workspace
+
+
+def test_paths_as_json_with_topic_prefixes_and_the_shared_identifier_between(holdings):
+    paths = json.loads(nexus("links", "paths", "--from-topic", "crime.terror", "--to-topic", "crime.traffick",
+                             "--max-hops", "4", "--limit", "5", "--json", "--purpose", "case 7"))
+    (path,) = paths
+    assert path["entities"] == ["t", "phone:442079460001", "x", "y"]
+    assert [(e["type"], round(e["weight"], 2)) for e in path["edges"]] == [("phone", 0.8), ("Family", 0.9)]
+    assert path["score"] > 0
+    by_id = json.loads(nexus("links", "paths", "--from-entity", "t", "--to-entity", "y", "--json"))
+    assert [p["entities"] for p in by_id] == [path["entities"]]
+    assert json.loads(nexus("links", "paths", "--from-entity", "t", "--to-entity", "y", "--max-hops", "1", "--json")) == []
+
+
+def test_build_brokers_and_neighbours(holdings):
+    assert "link graph built" in nexus("links", "build")
+    assert "kept, current" in nexus("links", "build")
+    (broker,) = json.loads(nexus("links", "brokers", "--json"))
+    assert broker["id"] == "x" and broker["roles"] == {"liaison": 1}
+    found = json.loads(nexus("links", "neighbours", "x", "--json"))
+    assert {t["neighbour"]: t["link_type"] for t in found["ties"]} == {"t": "phone", "y": "Family"}
+    assert [t["neighbour"] for t in json.loads(nexus("links", "neighbours", "x", "--type", "Family", "--json"))["ties"]] == ["y"]
+
+
+def test_an_unknown_entity_is_one_line_naming_it(holdings, capsys, monkeypatch):
+    monkeypatch.setattr("sys.argv", ["nexus", "links", "neighbours", "nobody"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err.strip() == "error: entity 'nobody' not found"
