@@ -69,3 +69,12 @@ def workspace(tmp_path, database_url, monkeypatch) -> Path:
     monkeypatch.setenv("NEXUS_HOME", str(home))
     monkeypatch.setenv("NEXUS_DATABASE_URL", database_url)
     return home
+
+
+@pytest.fixture(scope="module")
+def spark_session():
+    """A small local Spark session (one core, 1 GB), or the one already running."""
+    pytest.importorskip("pyspark")
+    from nexus.engine.spark import local_spark
+
+    return local_spark(cores=1, memory=1024)

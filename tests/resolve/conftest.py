@@ -73,11 +73,3 @@ def make_people():
     """(entity id, source, properties) triples -> a statement table; ``passports`` the same for Passport entities."""
     return lambda people, passports=(): statements_table(person_rows(people) + person_rows(passports, "Passport"))
 
-
-@pytest.fixture(scope="module")
-def spark_session():
-    """A small local Spark session (one core, 1 GB), or the one already running."""
-    pytest.importorskip("pyspark")
-    from nexus.engine.spark import local_spark
-
-    return local_spark(cores=1, memory=1024)
