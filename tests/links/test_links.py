@@ -171,11 +171,17 @@ def test_co_detention_needs_the_same_cell_at_overlapping_times(store, tmp_path):
         entity("cell-1", "Address", full="Cell D-20, HMP Belmarsh"), entity("cell-2", "Address", full="Cell D-21"),
         stay("s1", "t", "cell-1", "2020-01-01", "2021-06-30"), stay("s2", "y", "cell-1", "2021-06-01", "2022-01-01"),
         stay("s3", "z", "cell-1", "2021-07-01", "2022-01-01"), stay("s4", "z", "cell-2", "2020-01-01", "2021-01-01"),
+        # A stay with no end is not over: whoever comes later shares the cell with W.
+        person("w", "W", "crime.terror"), person("v", "V", "crime.boss"),
+        entity("s5", "Event", name="Detention", involved="w", addressEntity="cell-2", startDate="2023-04-19"),
+        stay("s6", "v", "cell-2", "2025-01-01", "2025-02-01"),
     ])
     ties = {t["neighbour"]: t for t in neighbours(store, POLICE, tmp_path / "home", "t")["ties"]}
     assert set(ties) == {"y"} and ties["y"]["link_type"] == "co_location" and ties["y"]["via"] == "cell-1"
     assert (ties["y"]["first_date"], ties["y"]["last_date"]) == ("2021-06-01", "2021-06-30")
     assert sorted(ties["y"]["evidence"]) == ["s1", "s2"]
+    (open_stay,) = neighbours(store, POLICE, tmp_path / "home", "w")["ties"]
+    assert (open_stay["neighbour"], open_stay["first_date"], open_stay["last_date"]) == ("v", "2025-01-01", "2025-02-01")
 
 
 def test_every_graph_question_is_audited_with_its_purpose(chain, tmp_path):

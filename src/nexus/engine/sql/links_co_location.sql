@@ -1,7 +1,8 @@
--- Two participants of events at the same place (a prison cell) whose spans overlap, e.g. co-detention.
+-- Two participants of events at the same place (a prison cell) whose spans overlap, e.g. co-detention;
+-- a stay without an end date is not over.
 WITH stays AS (
     SELECT p.target AS person, a.target AS place, p.holder AS event, d.first_date AS start_date,
-           coalesce(d.last_date, d.first_date) AS end_date, p.source, p.agency
+           coalesce(d.end_date, '9999-12-31') AS end_date, p.source, p.agency
     FROM link_refs AS p
     JOIN hub_participants AS k ON k.schema = p.schema AND k.prop = p.prop
     JOIN link_refs AS a ON a.holder = p.holder AND a.prop = 'addressEntity'
@@ -16,7 +17,7 @@ SELECT x.person AS source_id, y.person AS target_id, 'co_location' AS link_type,
        x.place AS via, z.size AS shared_by,
        [x.event, y.event] AS evidence, list_distinct([x.source, y.source]) AS sources,
        list_distinct([x.agency, y.agency]) AS agencies,
-       greatest(x.start_date, y.start_date) AS first_date, least(x.end_date, y.end_date) AS last_date
+       greatest(x.start_date, y.start_date) AS first_date, nullif(least(x.end_date, y.end_date), '9999-12-31') AS last_date
 FROM stays AS x
 JOIN stays AS y ON y.place = x.place AND x.person < y.person
     AND x.start_date <= y.end_date AND y.start_date <= x.end_date

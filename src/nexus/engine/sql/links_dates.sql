@@ -1,7 +1,9 @@
--- The span of each entity's dates (a relationship's start and end, an event's, a payment's), and its largest amount.
+-- The span of each entity's dates (a relationship's start and end, an event's, a payment's), its end as
+-- stated (an interval without one, a stay not yet over, is open), and its largest amount.
 SELECT canonical_id AS holder,
        min(CASE WHEN prop_type = 'date' THEN value END) AS first_date,
        max(CASE WHEN prop_type = 'date' THEN value END) AS last_date,
+       max(CASE WHEN prop = 'endDate' THEN value END) AS end_date,
        max(CASE WHEN prop = 'amount' THEN TRY_CAST(value AS DOUBLE) END) AS amount
 FROM statements
 WHERE prop_type = 'date' OR prop = 'amount'
