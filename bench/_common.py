@@ -178,6 +178,14 @@ def variant_spelling(rng: np.random.Generator, names: np.ndarray, variants: np.n
     return np.array(out)
 
 
+def targets_met(figures: dict[str, float], targets: dict[str, float]) -> bool:
+    """Print each figure below its target; whether every target is met."""
+    missed = [f"{name} {figures[name]:.3f} < {target}" for name, target in targets.items() if figures[name] < target]
+    for miss in missed:
+        print(f"target missed: {miss}")
+    return not missed
+
+
 def run_on_world(description: str, run):
     """Parse --size/--seed/--keep and call run(directory, size, seed) in the kept directory or a temporary one."""
     parser = argparse.ArgumentParser(description=description)

@@ -59,15 +59,12 @@ def test_the_hit_table_stores_the_features_as_json(index):
 
 
 def test_a_name_across_scripts_counts_less_where_the_list_writes_one_in_the_querys_script():
-    both = model.make_entity("Person")
-    both.id = "both"
-    both.add("name", "IZZAT IBRAHIM AL-DURI")
-    both.add("alias", "عزت ابراهيم الدوري")
-    arabic_only = model.make_entity("Person")
-    arabic_only.id = "arabic-only"
-    arabic_only.add("name", "عزت ابراهيم الدوري")
+    arabic = "عزت ابراهيم الدوري"
     index = ScreenIndex()
-    index.add_entities("list", [both, arabic_only])
+    index.add_entities("list", [
+        model.get_proxy({"id": "both", "schema": "Person", "properties": {"name": ["IZZAT IBRAHIM AL-DURI"], "alias": [arabic]}}),
+        model.get_proxy({"id": "arabic-only", "schema": "Person", "properties": {"name": [arabic]}}),
+    ])
     hits = {h.entity_id: h for h in screen_one(index, Query("Izzat Ibrahim al-Duri"), threshold=0.0)}
     # The Latin name of `both` is the witness; the Arabic-only entity is found across scripts at full weight.
     assert hits["both"].features[0].listed == "IZZAT IBRAHIM AL-DURI" and not hits["both"].features[0].transliterated

@@ -28,11 +28,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(links_app, name="links")
 
 
-def _sides(from_topic, to_topic, from_entity, to_entity) -> tuple[Side, Side]:
-    """The sides asked for; a side given neither topics nor ids is the nexus default (terror, or organised crime)."""
+def _ask(question, purpose: str, from_topic, to_topic, from_entity, to_entity, max_hops: int, limit: int) -> list[dict]:
+    """Ask a nexus question between the sides given; a side given neither topics nor ids is the nexus default
+    (terror, or organised crime)."""
     source = Side(tuple(from_topic), tuple(from_entity))
     target = Side(tuple(to_topic), tuple(to_entity))
-    return (TERROR_SIDE if source.empty else source), (CRIME_SIDE if target.empty else target)
+    store = open_store()
+    return question(store, current_viewer(store, purpose), load_settings().home, TERROR_SIDE if source.empty else source,
+                    CRIME_SIDE if target.empty else target, max_hops, limit)
 
 
 @links_app.command("build")
@@ -53,9 +56,7 @@ def paths_command(
     as_json: bool = AS_JSON, purpose: str = PURPOSE,
 ) -> None:
     """The best paths between two sides (default: crime.terror to the organised-crime topics), best first."""
-    store = open_store()
-    source, target = _sides(from_topic, to_topic, from_entity, to_entity)
-    paths = nexus_paths(store, current_viewer(store, purpose), load_settings().home, source, target, max_hops, limit)
+    paths = _ask(nexus_paths, purpose, from_topic, to_topic, from_entity, to_entity, max_hops, limit)
     if as_json:
         print(json.dumps(paths, ensure_ascii=False, indent=1))
         return
@@ -73,9 +74,7 @@ def brokers_command(
     purpose: str = PURPOSE,
 ) -> None:
     """Entities that bridge the two sides, ranked by the best paths through them, with their brokerage roles."""
-    store = open_store()
-    source, target = _sides(from_topic, to_topic, from_entity, to_entity)
-    brokers = nexus_brokers(store, current_viewer(store, purpose), load_settings().home, source, target, max_hops, limit)
+    brokers = _ask(nexus_brokers, purpose, from_topic, to_topic, from_entity, to_entity, max_hops, limit)
     if as_json:
         print(json.dumps(brokers, ensure_ascii=False, indent=1))
         return
