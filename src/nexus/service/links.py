@@ -93,8 +93,11 @@ def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: s
             for table in GRAPH_TABLES:
                 pq.write_table(session.run("table_rows", names={"source_table": table}), work / f"{table}.parquet")
         work.rename(directory)
-    except FileExistsError:  # another process built the same graph meanwhile
+    except OSError:
         shutil.rmtree(work, ignore_errors=True)
+        if not directory.is_dir():
+            raise
+        # else another process built the same graph meanwhile (renaming onto it fails): theirs is kept
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
