@@ -171,11 +171,14 @@ def links_stage(store: Store) -> list[str]:
     brokers = nexus_brokers(store, lead, home, limit=3)
     lines.append("brokers between the two sides: " + "; ".join(
         f"{(b['node'] or {}).get('name') or b['id']} ({', '.join(f'{r} {n}' for r, n in b['roles'].items())})" for b in brokers))
-    lines.append("the same question by the users of stage 4:")
-    for viewer in demo_viewers(store, "demo link analysis"):
-        found = nexus_paths(store, viewer, home, limit=100)
-        best = f"; best: {found[0]['words']}" if found else ""
-        lines.append(f"  {describe(viewer)}: {len(found)} path(s){best}")
+    lines.append("the same question by the users of stage 4 (their 1,000 best paths):")
+    viewers = demo_viewers(store, "demo link analysis")
+    found = {v.user: nexus_paths(store, v, home, limit=1000) for v in viewers}
+    for viewer in viewers:
+        others = {tuple(p["entities"]) for user, paths in found.items() if user != viewer.user for p in paths}
+        own = [p for p in found[viewer.user] if tuple(p["entities"]) not in others]
+        example = f"; the best of those: {own[0]['words']} (via {', '.join(own[0]['edges'][0]['sources'])})" if own else ""
+        lines.append(f"  {describe(viewer)}: {len(found[viewer.user])} path(s), {len(own)} the other does not get{example}")
     lines.append("Each user's graph holds only the ties their clearance, agency, compartments and warrants show "
                  "(`nexus links paths --json`; every question is in the audit trail).")
     for line in lines:

@@ -127,7 +127,8 @@ def _paths(session: EngineSession, rows: pa.Table) -> list[Path]:
             edges.append(best)
             others.extend(rest)
             entities.extend([best.via, b] if best.via else [b])
-        paths.append(Path(score=score, hops=hops, entities=entities, edges=edges, others=others))
+        if len(set(entities)) == len(entities):  # a company both shared and walked through is no simple path
+            paths.append(Path(score=score, hops=hops, entities=entities, edges=edges, others=others))
     return paths
 
 
