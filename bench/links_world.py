@@ -34,7 +34,7 @@ import pyarrow as pa
 from er_world import SNAPSHOT, build
 
 from _common import run_on_world, targets_met
-from nexus.engine import EVERY_STATEMENT, DuckDBEngine, EngineError, take_snapshot
+from nexus.engine import EVERY_STATEMENT, DuckDBEngine, EngineError, Snapshot, take_snapshot
 from nexus.links import LINKS, CRIME_SIDE, TERROR_SIDE, Side, build_graph, find_paths
 from nexus.resolve import resolve, write_resolution
 from nexus.store import Store
@@ -47,8 +47,6 @@ def resolved_snapshot(folder: Path):
     """Resolve the world's store once, write the canonical ids back and snapshot it (kept in ``folder``)."""
     target = folder / "resolved"
     if (target / "statements.parquet").is_file():
-        from nexus.engine import Snapshot
-
         return Snapshot(target, "", 0)
     started = time.perf_counter()
     resolution = resolve(folder / SNAPSHOT)

@@ -7,7 +7,8 @@ from nexus.names.part_rules import (
     ACRONYM, COMPOUND, EXACT, FUZZY, INITIAL, NONE, NUMBER, PHONETIC, SYMBOL,
     compound, fuzzy_similarity, is_given_name, numbers, onset,
 )
-from nexus.names.parts import NameType, Part, PartKind, make_part
+from nexus.names.part_table import tail_of
+from nexus.names.parts import Part, PartKind
 from nexus.names.phonetic import coarse_skeleton
 
 
@@ -16,7 +17,7 @@ def oracle_similarity(a: Part, b: Part, config=SCORING) -> tuple[float, str]:
         return 1.0, EXACT
     if _abbreviates(a, b) or _abbreviates(b, a):
         return config.acronym_score, ACRONYM
-    tail_a, tail_b = _tail(a), _tail(b)
+    tail_a, tail_b = tail_of(a), tail_of(b)
     if tail_a is not None and tail_b is not None and compound(a.text)[0] == compound(b.text)[0]:
         return oracle_similarity(tail_a, tail_b, config)
     score, how = _plain(a, b, config)
@@ -25,16 +26,6 @@ def oracle_similarity(a: Part, b: Part, config=SCORING) -> tuple[float, str]:
         if tail_score > score:
             return tail_score, COMPOUND
     return score, how
-
-
-def _tail(part: Part) -> Part | None:
-    found = compound(part.text) if part.kind is PartKind.NAME else None
-    tail = make_part(found[1], found[1], NameType.PERSON) if found else None
-    if tail is None or tail.kind is not PartKind.NAME:
-        return None
-    if tail.latin == part.latin:
-        return tail
-    return Part(tail.text, tail.skeleton, tail.metaphone, tail.symbols, tail.kind, latin=part.latin, arabic=part.arabic)
 
 
 def _abbreviates(short: Part, long: Part) -> bool:

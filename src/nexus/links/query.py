@@ -100,14 +100,14 @@ def weigh_ties(session: EngineSession, config: LinkConfig = LINKS, today: date |
 def find_paths(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 10,
                config: LinkConfig = LINKS) -> list[Path]:
     """The `limit` best paths of at most `max_hops` from `source` to `target`, best first."""
-    rows = _path_rows(session, source, target, max_hops, limit, config)
-    return _paths(session, rows)
+    return _paths(session, session.run("links_paths", **_path_question(session, source, target, max_hops, limit, config)))
 
 
-def _path_rows(session, source, target, max_hops, limit, config) -> pa.Table:
+def _path_question(session, source, target, max_hops, limit, config) -> dict:
+    """Mark the sides and weigh the ties; the parameters of `links_paths`."""
     mark_sides(session, source, target)
     weigh_ties(session, config)
-    return session.run("links_paths", max_hops=min(max_hops, config.max_hops), limit=limit, keep=config.keep)
+    return {"max_hops": min(max_hops, config.max_hops), "limit": limit, "keep": config.keep}
 
 
 def _paths(session: EngineSession, rows: pa.Table) -> list[Path]:
@@ -143,10 +143,7 @@ class Broker:
 def find_brokers(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 20,
                  config: LinkConfig = LINKS) -> list[Broker]:
     """Entities that bridge the two sides, ranked by the best paths through them."""
-    mark_sides(session, source, target)
-    weigh_ties(session, config)
-    session.materialise("link_paths", "links_paths", max_hops=min(max_hops, config.max_hops), limit=BROKER_PATHS,
-                        keep=config.keep)
+    session.materialise("link_paths", "links_paths", **_path_question(session, source, target, max_hops, BROKER_PATHS, config))
     roles = ("liaison", "gatekeeper", "representative", "coordinator")
     return [
         Broker(r["node"], r["brokerage"], r["paths"], {role: r[role] for role in roles if r[role]})

@@ -210,14 +210,15 @@ def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int)
         allowed = segment.schemata.allow(batch.schemas, batch.owner[q_rows], segment.name_entity[r_rows])
         q_rows, r_rows = q_rows[allowed], r_rows[allowed]
         scores, joined = score_candidates(vocabulary, queries, segment.names, q_rows, r_rows)
-        weights = name_weights(segment.name_weak[r_rows], segment.transliterated(queries, q_rows, r_rows))
+        transliterated = segment.transliterated(queries, q_rows, r_rows)
+        weights = name_weights(segment.name_weak[r_rows], transliterated)
         # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed.
         keep = np.flatnonzero(weights * scores + batch.bonus[batch.owner[q_rows]] >= threshold)
         if len(dq):
             documented = np.isin(q_rows * len(segment.names) + r_rows, dq * len(segment.names) + dr)
             keep = np.union1d(keep, np.flatnonzero(documented))
         _collect(vocabulary, segment, batch, queries, q_rows[keep], r_rows[keep], scores[keep], joined[keep], weights[keep],
-                 threshold, results)
+                 transliterated[keep], threshold, results)
     for hits in results:
         hits.sort(key=lambda h: (-h.score, h.entity_id))
         del hits[limit:]
@@ -225,7 +226,7 @@ def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int)
 
 
 def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArrays, q_rows, r_rows, scores, joined, weights,
-             threshold, results) -> None:
+             transliterated, threshold, results) -> None:
     """Best name pair per (query, entity), weighed with the evidence; hits above threshold appended.
 
     Name pairs rank by weighted score, and a strong name before a weak alias that scores the same.
@@ -248,7 +249,7 @@ def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArray
     listed = segment.names.column.originals
     props = [w[3].names[listed[r]] for w, r in zip(weighed, r_rows[at].tolist(), strict=True)]  # which property each name is
     names = name_features(vocabulary, queries, segment.names, q_rows[at], r_rows[at], scores[at], joined[at], weights[at],
-                          props, weak[at], segment.transliterated(queries, q_rows[at], r_rows[at]))
+                          props, weak[at], transliterated[at])
     for (_, qi, query, profile, score, facts), name in zip(weighed, names, strict=True):
         features = (name, *facts)
         results[qi].append(Hit(

@@ -5,7 +5,8 @@ A viewer's graph holds only what their statements show (`EngineSession.use_snaps
 a path through evidence they may not see does not exist for them: not in paths, brokers,
 counts or neighbourhoods. Graphs are kept under NEXUS_HOME/links, one per visibility key
 (everything the policy decides on: agency, clearance, compartments, the warrants usable now)
-and data version (ingests, resolutions, judgements), and built again when either changes.
+and data version (`data_version`: ingests, registrations, resolutions, judgements, warrants),
+and built again when either changes.
 """
 
 import hashlib
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import orjson
 import pyarrow.parquet as pq
-from sqlalchemy import func, select
 
 from nexus.engine import DuckDBEngine, EngineSession, Snapshot, take_snapshot
 from nexus.errors import InvalidInput, NotFound
@@ -30,23 +30,11 @@ from nexus.links.query import (
 from nexus.security import audit
 from nexus.security.policy import may, require, usable_warrants
 from nexus.security.viewer import Viewer
+from nexus.service.data_version import data_version
 from nexus.store import Store
-from nexus.store.schema import ingest_runs, judgements, resolution_edges, statements
 
 CACHE = "links"
-
-
-def data_version(store: Store) -> str:
-    """Changes whenever what a graph is built from changes: statements, labels, canonical ids."""
-    s = statements.c
-    with store.engine.connect() as conn:
-        facts = [
-            *conn.execute(select(func.count(), func.max(s.last_seen), func.max(s.retired_at), func.max(s.first_seen))).one(),
-            *conn.execute(select(func.max(ingest_runs.c.id), func.max(ingest_runs.c.finished_at))).one(),
-            conn.execute(select(func.max(resolution_edges.c.created_at))).scalar(),
-            conn.execute(select(func.max(judgements.c.id))).scalar(),
-        ]
-    return hashlib.sha256(orjson.dumps([str(f) for f in facts])).hexdigest()[:20]
+BUILDING = ".building-"  # a graph being built, renamed into place when done
 
 
 def visibility_key(store: Store, viewer: Viewer) -> str:
@@ -68,30 +56,32 @@ def build_links(store: Store, viewer: Viewer, home: Path, rebuild: bool = False)
     directory, version = graph_dir(store, viewer, home)
     kept = directory.is_dir() and not rebuild
     if not kept:
-        _build(store, viewer, home, directory, version)
+        _build(store, viewer, home, directory, version, replace_kept=rebuild)
     with _open(directory) as session:
         size = session.run("links_size").to_pylist()[0]
     audit.log_event(store, viewer, "links.build", {"purpose": viewer.purpose, "kept": kept, **size}, [])
     return {**size, "kept": kept}
 
 
-def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: str) -> None:
+def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: str, replace_kept: bool = False) -> None:
     cache = home / CACHE
     cache.mkdir(parents=True, exist_ok=True)
-    for old in cache.iterdir():  # graphs of earlier data versions are stale for everyone
-        if not old.name.startswith(version):
+    for old in cache.iterdir():  # graphs of earlier data versions are stale for everyone (builds under way are not)
+        if not old.name.startswith((version, BUILDING)):
             shutil.rmtree(old, ignore_errors=True)
     snapshot_dir = cache / f"{version}-snapshot"
     if not (snapshot_dir / "statements.parquet").is_file():
         take_snapshot(store, snapshot_dir)
     snapshot = _snapshot(snapshot_dir)
-    work = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
+    work = Path(tempfile.mkdtemp(prefix=BUILDING, dir=cache))
     try:
         with DuckDBEngine() as session:
             session.use_snapshot(snapshot, viewer)
             build_graph(session, LINKS)
             for table in GRAPH_TABLES:
                 pq.write_table(session.run("table_rows", names={"source_table": table}), work / f"{table}.parquet")
+        if replace_kept and directory.is_dir():  # moved aside, not deleted under a reader's feet
+            directory.rename(Path(tempfile.mkdtemp(prefix=".replaced-", dir=cache)) / "graph")
         work.rename(directory)
     except OSError:
         shutil.rmtree(work, ignore_errors=True)

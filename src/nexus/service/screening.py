@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from nexus.engine import DuckDBEngine
 from nexus.errors import Conflict, InvalidInput, NotFound
@@ -24,12 +24,13 @@ from nexus.security import audit
 from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import dismissed_keys, find_alert, raise_alerts, review_alert, visible_alert_ids
+from nexus.service.data_version import data_version
 from nexus.service.entities import S, live
 from nexus.service.screening_alerts import KIND, QUERY_FIELD_PROPS, QUERY_PROPS, hit_keys, hit_subjects, query_subject, screening_alerts
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
 from nexus.store import Store
-from nexus.store.schema import ingest_runs, sources, statements, warrants
+from nexus.store.schema import sources, statements
 
 __all__ = ["QUERY_FIELDS", "SCREEN_THRESHOLD"]
 
@@ -98,8 +99,8 @@ def build_index(store: Store, viewer: Viewer, lists: Iterable[str] | None = None
 class IndexCache:
     """Screening indexes kept between requests (a server's), one per visibility and list selection.
 
-    An index is reused while the list data is unchanged (no ingest run started or
-    finished, no warrant added or revoked since) and for at most `ttl` seconds, which
+    An index is reused while the data is unchanged (`data_version`: no ingest, registration,
+    resolution or warrant change since) and for at most `ttl` seconds, which
     bounds how long an expired warrant's statements can stay in a cached index.
     """
 
@@ -112,7 +113,7 @@ class IndexCache:
     def get(self, store: Store, viewer: Viewer, lists: Iterable[str] | None = None) -> ScreenIndex:
         require(viewer, "screen")
         key = (viewer.agency, viewer.clearance, viewer.compartments, viewer.roles, viewer.scopes, viewer.purpose,
-               tuple(sorted(lists or ())), _data_version(store))
+               tuple(sorted(lists or ())), data_version(store))
         now = time.monotonic()
         with self._lock:
             found = self._entries.get(key)
@@ -124,13 +125,6 @@ class IndexCache:
             for stale in sorted(self._entries, key=lambda k: self._entries[k][0])[: max(0, len(self._entries) - self.size)]:
                 del self._entries[stale]
         return index
-
-
-def _data_version(store: Store) -> tuple:
-    with store.engine.connect() as conn:
-        runs = conn.execute(select(func.max(ingest_runs.c.id), func.count(ingest_runs.c.finished_at))).one()
-        granted = conn.execute(select(func.count(warrants.c.id), func.max(warrants.c.revoked_at))).one()
-    return tuple(runs) + tuple(granted)
 
 
 def screen(

@@ -15,6 +15,18 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+
+def label_columns() -> list[Column]:
+    """The security label columns `policy.statement_clause` reads (new Column objects for each table)."""
+    return [
+        Column("agency", String(64), nullable=False),
+        Column("classification", Integer, nullable=False),
+        Column("releasable_to", Text, nullable=False),
+        Column("compartment", String(128)),
+        Column("orcon", Boolean, nullable=False),
+        Column("warrant", String(128)),
+    ]
+
 sources = Table(
     "sources",
     metadata,
@@ -51,12 +63,7 @@ statements = Table(
     Column("original_value", Text),
     Column("lang", String(8)),
     Column("source", String(128), nullable=False),
-    Column("agency", String(64), nullable=False),
-    Column("classification", Integer, nullable=False),
-    Column("releasable_to", Text, nullable=False),
-    Column("compartment", String(128)),
-    Column("orcon", Boolean, nullable=False),
-    Column("warrant", String(128)),
+    *label_columns(),
     Column("legal_basis", Text),
     Column("first_seen", String(32), nullable=False),
     Column("last_seen", String(32), nullable=False),
@@ -244,12 +251,7 @@ alert_evidence = Table(
     Column("ref_kind", String(16), nullable=False),
     Column("ref_id", String(64), nullable=False),
     Column("entity_id", String(255)),
-    Column("agency", String(64), nullable=False),
-    Column("classification", Integer, nullable=False),
-    Column("releasable_to", Text, nullable=False),
-    Column("compartment", String(128)),
-    Column("orcon", Boolean, nullable=False),
-    Column("warrant", String(128)),
+    *label_columns(),
     PrimaryKeyConstraint("alert_id", "ref_kind", "ref_id"),
     Index("ix_alert_evidence_entity", "entity_id"),
 )

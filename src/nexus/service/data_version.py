@@ -1,0 +1,33 @@
+"""One version of what derived views (screening indexes, link graphs) are built from, read from small tables only.
+
+Statements change only through ingest runs (loads, label refreshes, retirements: each run's
+row moves as its batches land), canonical ids only through resolutions and judgements, what
+a source is (a list or not) through its registration, and what a viewer may use through the
+warrants. A view built at one version is current while the version is unchanged.
+"""
+
+import hashlib
+
+import orjson
+from sqlalchemy import func, select
+
+from nexus.store import Store
+from nexus.store.schema import audit_log, ingest_runs, judgements, resolution_edges, sources, warrants
+
+#: Audited actions that change canonical ids (a resolution run may record no scored pair).
+_RESOLVING = ("resolve", "resolve.judge")
+
+
+def data_version(store: Store) -> str:
+    runs = ingest_runs.c
+    with store.engine.connect() as conn:
+        facts = [
+            *conn.execute(select(func.max(runs.id), func.count(runs.finished_at), func.sum(runs.records_done),
+                                 func.sum(runs.statements), func.sum(runs.retired))).one(),
+            conn.execute(select(func.max(sources.c.updated_at))).scalar(),
+            *conn.execute(select(func.count(warrants.c.id), func.max(warrants.c.revoked_at))).one(),
+            conn.execute(select(func.max(resolution_edges.c.created_at))).scalar(),
+            conn.execute(select(func.max(judgements.c.id))).scalar(),
+            conn.execute(select(func.max(audit_log.c.seq)).where(audit_log.c.action.in_(_RESOLVING))).scalar(),
+        ]
+    return hashlib.sha256(orjson.dumps([str(f) for f in facts])).hexdigest()[:20]
