@@ -61,3 +61,39 @@ def test_an_unknown_entity_is_one_line_naming_it(holdings, capsys, monkeypatch):
         main()
     assert exit_.value.code == 1
     assert capsys.readouterr().err.strip() == "error: entity 'nobody' not found"
+
+
+def test_communities_hold_both_sides(holdings):
+    (community,) = json.loads(nexus("links", "communities", "--json"))
+    assert community["both_sides"] and community["from_side"] == ["t"] and community["to_side"] == ["y"]
+    assert set(community["members"]) == {"t", "x", "y"} and community["size"] == 3
+    assert "no community holds both sides" in nexus("links", "communities", "--to-topic", "crime.fin")
+
+
+def test_alerts_are_raised_once_and_keep_their_review(holdings):
+    (alert,) = json.loads(nexus("links", "alerts", "--json", "--purpose", "weekly nexus review"))
+    assert alert["new"] and alert["state"] == "open"
+    assert (alert["from"], alert["to"], alert["paths"]) == ("t", "y", 1)
+    assert alert["words"].startswith("Tariq Terror —phone") and alert["words"].endswith("Yuri Trafficker")
+    assert [n["id"] for n in alert["subgraph"]["nodes"]] == ["t", "phone:442079460001", "x", "y"]
+    nexus("alerts", "review", str(alert["alert_id"]), "--decision", "confirmed", "--reason", "known courier")
+    (again,) = json.loads(nexus("links", "alerts", "--json"))
+    assert (again["alert_id"], again["state"], again["new"]) == (alert["alert_id"], "confirmed", False)
+    listed = [json.loads(line) for line in nexus("alerts", "list", "--kind", "nexus", "--json").splitlines()]
+    assert [a["id"] for a in listed] == [alert["alert_id"]]
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "csv", "anx", "ftm"])
+def test_exports_carry_every_edge_with_its_provenance(holdings, tmp_path, fmt):
+    out = tmp_path / f"graph.{fmt}"
+    nexus("links", "export", "--format", fmt, "--output", str(out))
+    text = out.read_text()
+    if fmt == "ftm":
+        entities = [json.loads(line) for line in text.splitlines()]
+        assert {e["id"] for e in entities if e["schema"] == "Person"} == {"t", "x", "y"}
+        (link,) = [e for e in entities if e["schema"] == "UnknownLink"]
+        assert link["properties"]["role"] == ["phone: phone:442079460001"]
+        assert link["properties"]["publisher"] == ["police"]
+        assert any(e["id"] == "f" and e["schema"] == "Family" for e in entities)
+        return
+    assert all(word in text for word in ("phone:442079460001", "police", "Family", "Xavier Middle", "Tariq Terror"))

@@ -6,6 +6,10 @@ the workspace's local owner. NEXUS_REQUIRE_LOGIN=1 turns laptop mode off.
 """
 
 import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TypeVar
 
 from nexus.config import load_settings
 from nexus.service.identity import Viewer, acting_viewer
@@ -18,3 +22,21 @@ def current_viewer(store: Store, purpose: str = "") -> Viewer:
         require_login=os.environ.get("NEXUS_REQUIRE_LOGIN", "") not in ("", "0"),
         local_agency=os.environ.get("NEXUS_AGENCY", "LOCAL"),
     )
+
+
+Written = TypeVar("Written")
+
+
+def write_output(output: Path, write: Callable[[IO[bytes]], Written]) -> Written:
+    """Run ``write`` on standard output ('-') or on a scratch file renamed onto ``output`` once whole,
+    so a failed export leaves no half-written file."""
+    if str(output) == "-":
+        return write(sys.stdout.buffer)
+    scratch = output.with_name(f".{output.name}.partial")
+    try:
+        with scratch.open("wb") as fh:
+            result = write(fh)
+        scratch.replace(output)
+    finally:
+        scratch.unlink(missing_ok=True)
+    return result

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nexus.cli.context import current_viewer
+from nexus.cli.context import current_viewer, write_output
 from nexus.errors import NotFound
 from nexus.service.entities import entity_statements, get_entity
 from nexus.service.export import export_ftm
@@ -73,13 +73,7 @@ def export_ftm_command(
     """Write every entity you may release as FtM JSON lines, merged across sources."""
     store = open_store()
     viewer = current_viewer(store, purpose)
-    if str(output) == "-":
-        count = export_ftm(store, viewer, sys.stdout.buffer)
-    else:
-        tmp = output.with_name(output.name + ".part")
-        with tmp.open("wb") as fh:
-            count = export_ftm(store, viewer, fh)
-        tmp.replace(output)
+    count = write_output(output, lambda out: export_ftm(store, viewer, out))
     print(f"exported {count:,} entities", file=sys.stderr)
 
 

@@ -1,15 +1,21 @@
-"""`nexus links build|paths|brokers|neighbours`: the link graph and the nexus questions over it."""
+"""`nexus links build|paths|brokers|communities|neighbours|alerts|export`: the link graph and the nexus questions over it."""
 
 import json
+import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from nexus.cli.context import current_viewer
+from nexus.cli.context import current_viewer, write_output
 from nexus.config import load_settings
-from nexus.service.links import CRIME_SIDE, TERROR_SIDE, Side, build_links, neighbours, nexus_brokers, nexus_paths
+from nexus.service.links import (
+    CRIME_SIDE, TERROR_SIDE, Side, build_links, neighbours, nexus_brokers, nexus_communities, nexus_paths,
+)
+from nexus.service.links_export import WRITERS, export_graph
+from nexus.service.nexus_alerts import raise_nexus_alerts
 from nexus.service.workspace import open_store
 
 console = Console()
@@ -28,14 +34,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(links_app, name="links")
 
 
-def _ask(question, purpose: str, from_topic, to_topic, from_entity, to_entity, max_hops: int, limit: int) -> list[dict]:
+def _ask(question, purpose: str, from_topic, to_topic, from_entity, to_entity, *args) -> list[dict]:
     """Ask a nexus question between the sides given; a side given neither topics nor ids is the nexus default
     (terror, or organised crime)."""
     source = Side(tuple(from_topic), tuple(from_entity))
     target = Side(tuple(to_topic), tuple(to_entity))
     store = open_store()
     return question(store, current_viewer(store, purpose), load_settings().home, TERROR_SIDE if source.empty else source,
-                    CRIME_SIDE if target.empty else target, max_hops, limit)
+                    CRIME_SIDE if target.empty else target, *args)
 
 
 @links_app.command("build")
@@ -107,3 +113,58 @@ def neighbours_command(
         table.add_row(t["neighbour"], Text((t["node"] or {}).get("name") or ""), t["link_type"], f"{t['weight']:.2f}",
                       Text(t["via"] or ""), ", ".join(t["sources"]), str(t["more_of_type"] or ""))
     console.print(table)
+
+
+@links_app.command("communities")
+def communities_command(
+    from_topic: list[str] = FROM_TOPIC, to_topic: list[str] = TO_TOPIC,
+    from_entity: list[str] = FROM_ENTITY, to_entity: list[str] = TO_ENTITY,
+    every: bool = typer.Option(False, "--all", help="every community, not only those holding both sides"),
+    limit: int = typer.Option(20, "--limit"), as_json: bool = AS_JSON, purpose: str = PURPOSE,
+) -> None:
+    """Communities of your link graph (Leiden), those holding both sides of the question first."""
+    found = _ask(nexus_communities, purpose, from_topic, to_topic, from_entity, to_entity, not every, limit)
+    if as_json:
+        print(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    table = Table("community", "size", "ties", "from side", "to side", "most connected")
+    for c in found:
+        names = [(c["nodes"].get(n) or {}).get("name") or n for n in c["members"][:5]]
+        table.add_row(str(c["id"]), str(c["size"]), str(c["ties"]), str(len(c["from_side"])), str(len(c["to_side"])),
+                      Text(", ".join(names)))
+    console.print(table if found else "no community holds both sides in what you may see")
+
+
+@links_app.command("alerts")
+def alerts_command(
+    from_topic: list[str] = FROM_TOPIC, to_topic: list[str] = TO_TOPIC,
+    from_entity: list[str] = FROM_ENTITY, to_entity: list[str] = TO_ENTITY,
+    max_hops: int = MAX_HOPS, limit: int = typer.Option(25, "--limit", help="raise the strongest this many bridges"),
+    as_json: bool = AS_JSON, purpose: str = PURPOSE,
+) -> None:
+    """Raise the strongest bridges between the two sides as nexus alerts (new ones and those that new
+    evidence strengthened are open for review; review them with `nexus alerts review`)."""
+    found = _ask(raise_nexus_alerts, purpose, from_topic, to_topic, from_entity, to_entity, max_hops, limit)
+    if as_json:
+        print(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    table = Table("alert", "state", "new", "score", "paths", "bridge")
+    for a in found:
+        table.add_row(str(a["alert_id"]), a["state"], "new" if a["new"] else "", f"{a['score']:.3f}", str(a["paths"]),
+                      Text(a["words"]))
+    console.print(table if found else "no bridge between the two sides in what you may see")
+
+
+@links_app.command("export")
+def export_command(
+    fmt: str = typer.Option(..., "--format", help=f"one of {', '.join(WRITERS)}"),
+    output: Path = typer.Option(..., "--output", "-o", help="the file to write ('-' for standard output)"),
+    entity: list[str] = typer.Option([], "--entity", help="only the ties of this entity; repeatable"),
+    purpose: str = PURPOSE,
+) -> None:
+    """Export your link graph (what you may export: ORCON withheld) for Gephi, Aleph, a spreadsheet or i2."""
+    store = open_store()
+    viewer = current_viewer(store, purpose)
+    home = load_settings().home
+    size = write_output(output, lambda out: export_graph(store, viewer, home, fmt, out, tuple(entity)))
+    print(f"exported {size['nodes']:,} entities and {size['edges']:,} edges as {fmt}", file=sys.stderr)

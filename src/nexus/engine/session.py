@@ -53,15 +53,16 @@ class EngineSession(ABC):
         with engine_failures(self.kind):
             self._store(name, self._render(query, names, params))
 
-    def use_snapshot(self, snapshot: Snapshot, viewer: Viewer | _EveryStatement, now: str | None = None) -> None:
-        """Register the snapshot's statements as ``statements``: those ``viewer`` may read at
-        ``now``, or every one when ``viewer`` is EVERY_STATEMENT."""
+    def use_snapshot(self, snapshot: Snapshot, viewer: Viewer | _EveryStatement, now: str | None = None,
+                     action: str = "read") -> None:
+        """Register the snapshot's statements as ``statements``: those ``viewer`` may take ``action``
+        on (read; export, which ORCON also limits) at ``now``, or every one when ``viewer`` is EVERY_STATEMENT."""
         if not isinstance(viewer, Viewer | _EveryStatement):
             raise TypeError(f"use_snapshot needs a Viewer or EVERY_STATEMENT, not {viewer!r}")
         self.register(viewer_view.SNAPSHOT_STATEMENTS, snapshot.statements)
         self.register(viewer_view.SNAPSHOT_WARRANTS, snapshot.warrants)
         view = (viewer_view.all_statements() if viewer is EVERY_STATEMENT
-                else viewer_view.visible_statements(viewer, now=now))
+                else viewer_view.visible_statements(viewer, action, now=now))
         with engine_failures(self.kind):
             self._view("statements", queries.to_dialect(view, self.dialect))
 

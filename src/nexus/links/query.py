@@ -16,8 +16,8 @@ from nexus.model.topics import CRIME_TOPICS, TERROR_TOPICS
 
 #: Inner positions of a path's entity columns (p0 is the `from` end).
 POSITIONS = ("p0", "p1", "p2", "p3", "p4")
-#: Paths read to rank brokers: the inner entities of this many best paths.
-BROKER_PATHS = 5000
+#: Paths read to rank brokers and bridges: this many best paths.
+QUESTION_PATHS = 5000
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,11 @@ def find_paths(session: EngineSession, source: Side, target: Side, max_hops: int
     return _paths(session, session.run("links_paths", **_path_question(session, source, target, max_hops, limit, config)))
 
 
+def _materialise_paths(session: EngineSession, source: Side, target: Side, max_hops: int, config: LinkConfig) -> None:
+    """`link_paths`: the `QUESTION_PATHS` best paths, which brokers and bridges are read from."""
+    session.materialise("link_paths", "links_paths", **_path_question(session, source, target, max_hops, QUESTION_PATHS, config))
+
+
 def _path_question(session, source, target, max_hops, limit, config) -> dict:
     """Mark the sides and weigh the ties; the parameters of `links_paths`."""
     mark_sides(session, source, target)
@@ -110,7 +115,8 @@ def _path_question(session, source, target, max_hops, limit, config) -> dict:
     return {"max_hops": min(max_hops, config.max_hops), "limit": limit, "keep": config.keep}
 
 
-def _paths(session: EngineSession, rows: pa.Table) -> list[Path]:
+def _paths(session: EngineSession, rows: pa.Table, keep_all: bool = False) -> list[Path]:
+    """The paths of ``rows`` with their ties; one that is no simple path is left out unless ``keep_all``."""
     chains = [[n for n in nodes if n is not None] for nodes in zip(*(rows[p].to_pylist() for p in POSITIONS), strict=True)]
     pairs = sorted({pair for chain in chains for pair in zip(chain, chain[1:])})
     session.register("wanted_pairs", pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]},
@@ -127,7 +133,7 @@ def _paths(session: EngineSession, rows: pa.Table) -> list[Path]:
             edges.append(best)
             others.extend(rest)
             entities.extend([best.via, b] if best.via else [b])
-        if len(set(entities)) == len(entities):  # a company both shared and walked through is no simple path
+        if keep_all or len(set(entities)) == len(entities):  # a company both shared and walked through is no simple path
             paths.append(Path(score=score, hops=hops, entities=entities, edges=edges, others=others))
     return paths
 
@@ -143,7 +149,7 @@ class Broker:
 def find_brokers(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 20,
                  config: LinkConfig = LINKS) -> list[Broker]:
     """Entities that bridge the two sides, ranked by the best paths through them."""
-    session.materialise("link_paths", "links_paths", **_path_question(session, source, target, max_hops, BROKER_PATHS, config))
+    _materialise_paths(session, source, target, max_hops, config)
     roles = ("liaison", "gatekeeper", "representative", "coordinator")
     return [
         Broker(r["node"], r["brokerage"], r["paths"], {role: r[role] for role in roles if r[role]})
@@ -169,3 +175,25 @@ def node_details(session: EngineSession, ids: list[str]) -> dict[str, dict]:
     """Caption, schema and topics of graph entities (hub ids are not entities and are left out)."""
     session.register("wanted_nodes", pa.table({"id": sorted(set(ids))}, schema=pa.schema([("id", pa.string())])))
     return {r["canonical_id"]: r for r in session.run("links_node_details").to_pylist()}
+
+
+@dataclass
+class Bridge:
+    """Two entities, one on each side, joined by paths; corroborated by every path that joins them."""
+
+    source: str
+    target: str
+    score: float  # noisy-or of the scores of the paths joining the two
+    paths: int
+    best: Path
+
+
+def find_bridges(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 50,
+                 config: LinkConfig = LINKS) -> list[Bridge]:
+    """The `limit` strongest bridges between the two sides, each with its best path."""
+    _materialise_paths(session, source, target, max_hops, config)
+    rows = session.run("links_bridges", limit=limit).to_pylist()
+    session.register("wanted_paths", pa.table({"path": [r["best_path"] for r in rows]}, schema=pa.schema([("path", pa.int64())])))
+    numbered = session.run("links_numbered_paths")
+    best = dict(zip(numbered["path"].to_pylist(), _paths(session, numbered, keep_all=True), strict=True))
+    return [Bridge(r["source_id"], r["target_id"], r["score"], r["paths"], best[r["best_path"]]) for r in rows]

@@ -6,6 +6,7 @@ same key updates it and keeps its review state, so a confirmed or dismissed aler
 so across re-runs until the data it rests on changes (a new fingerprint, a new alert).
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,12 +19,14 @@ from nexus.model.labels import Classification, Labels
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
+from nexus.service.entities import S, live
 from nexus.store import Store, utc_now
-from nexus.store.schema import alert_evidence, alert_reviews, alerts
+from nexus.store.schema import alert_evidence, alert_reviews, alerts, statements
 
 A, E, R = alerts.c, alert_evidence.c, alert_reviews.c
 DECISIONS = tuple(s for s in STATES if s != OPEN) + (OPEN,)  # OPEN re-opens
 CHUNK = 1000
+LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "orcon", "warrant")
 
 
 @dataclass(frozen=True)
@@ -252,3 +255,29 @@ def _summary(row) -> dict:
         "labels": {"classification": Classification(row["classification"]).name, "releasable_to": row["releasable_to"],
                    "compartments": row["compartments"], "orcon": bool(row["orcon"]), "warrants": row["warrants"]},
     }
+
+
+def cited_statements(store: Store, viewer: Viewer, action: str, by, ids: Iterable[str],
+                     *where) -> dict[str, list[tuple[str, Labels, str]]]:
+    """Live statements the viewer may take ``action`` on whose column ``by`` is one of ``ids``, grouped by
+    it: (statement id, labels, source) — what an alert cites, with the labels that decide who sees it."""
+    ids, found = sorted(ids), defaultdict(list)
+    columns = [S.id, by.label("owner"), S.source, *(S[c] for c in LABEL_COLUMNS)]
+    with store.engine.connect() as conn:
+        for start in range(0, len(ids), CHUNK):
+            query = select(*columns).where(
+                by.in_(ids[start : start + CHUNK]), live(), statement_clause(viewer, statements, action), *where
+            )
+            for row in conn.execute(query).mappings():
+                found[row["owner"]].append((row["id"], Labels.from_row(row), row["source"]))
+    return found
+
+
+def fresh_alert_ids(store: Store, ids: Iterable[int]) -> set[int]:
+    """Which of these alerts their latest raising raised first (new, not seen before)."""
+    ids, found = sorted(set(ids)), set()
+    with store.engine.connect() as conn:
+        for start in range(0, len(ids), CHUNK):
+            query = select(A.id).where(A.id.in_(ids[start : start + CHUNK]), A.first_raised == A.last_raised)
+            found.update(conn.execute(query).scalars())
+    return found

@@ -10,6 +10,7 @@ and built again when either changes.
 """
 
 import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -23,9 +24,10 @@ import pyarrow.parquet as pq
 from nexus.engine import DuckDBEngine, EngineSession, Snapshot, take_snapshot
 from nexus.errors import InvalidInput, NotFound
 from nexus.links.build import GRAPH_TABLES, build_graph
+from nexus.links.communities import find_communities, partition
 from nexus.links.config import LINKS
 from nexus.links.query import (
-    CRIME_SIDE, TERROR_SIDE, Side, canonical_id, find_brokers, find_neighbours, find_paths, node_details,
+    CRIME_SIDE, TERROR_SIDE, Side, canonical_id, find_bridges, find_brokers, find_neighbours, find_paths, node_details,
 )
 from nexus.security import audit
 from nexus.security.policy import may, require, usable_warrants
@@ -34,20 +36,21 @@ from nexus.service.data_version import data_version
 from nexus.store import Store
 
 CACHE = "links"
+COMMUNITIES = "link_communities.parquet"
 BUILDING = ".building-"  # a graph being built, renamed into place when done
 
 
-def visibility_key(store: Store, viewer: Viewer) -> str:
-    """Everything the statement policy decides on for this viewer, now."""
+def visibility_key(store: Store, viewer: Viewer, action: str = "read") -> str:
+    """Everything the statement policy decides on for this viewer and action (read; export, which ORCON limits), now."""
     with store.engine.connect() as conn:
         warrants = sorted(conn.execute(usable_warrants(viewer)).scalars())
-    facts = [viewer.agency, int(viewer.clearance), sorted(viewer.compartments), may(viewer, "read"), warrants]
+    facts = [viewer.agency, int(viewer.clearance), sorted(viewer.compartments), may(viewer, action), warrants, action]
     return hashlib.sha256(orjson.dumps(facts)).hexdigest()[:20]
 
 
-def graph_dir(store: Store, viewer: Viewer, home: Path) -> tuple[Path, str]:
+def graph_dir(store: Store, viewer: Viewer, home: Path, action: str = "read") -> tuple[Path, str]:
     version = data_version(store)
-    return home / CACHE / f"{version}-{visibility_key(store, viewer)}", version
+    return home / CACHE / f"{version}-{visibility_key(store, viewer, action)}", version
 
 
 def build_links(store: Store, viewer: Viewer, home: Path, rebuild: bool = False) -> dict:
@@ -63,7 +66,8 @@ def build_links(store: Store, viewer: Viewer, home: Path, rebuild: bool = False)
     return {**size, "kept": kept}
 
 
-def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: str, replace_kept: bool = False) -> None:
+def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: str, replace_kept: bool = False,
+           action: str = "read") -> None:
     cache = home / CACHE
     cache.mkdir(parents=True, exist_ok=True)
     for old in cache.iterdir():  # graphs of earlier data versions are stale for everyone (builds under way are not)
@@ -76,7 +80,7 @@ def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: s
     work = Path(tempfile.mkdtemp(prefix=BUILDING, dir=cache))
     try:
         with DuckDBEngine() as session:
-            session.use_snapshot(snapshot, viewer)
+            session.use_snapshot(snapshot, viewer, action=action)
             build_graph(session, LINKS)
             for table in GRAPH_TABLES:
                 pq.write_table(session.run("table_rows", names={"source_table": table}), work / f"{table}.parquet")
@@ -106,14 +110,33 @@ def _open(directory: Path) -> Iterator[EngineSession]:
 
 
 @contextmanager
-def viewer_graph(store: Store, viewer: Viewer, home: Path) -> Iterator[EngineSession]:
-    """An engine session over the viewer's current graph (built first if missing or stale)."""
-    require(viewer, "read")
-    directory, version = graph_dir(store, viewer, home)
+def viewer_graph(store: Store, viewer: Viewer, home: Path, action: str = "read",
+                 communities: bool = False) -> Iterator[EngineSession]:
+    """An engine session over the viewer's current graph for ``action`` (built first if missing or
+    stale), with `link_communities` when ``communities`` (partitioned once per graph)."""
+    require(viewer, action)
+    directory, version = graph_dir(store, viewer, home, action)
     if not directory.is_dir():
-        _build(store, viewer, home, directory, version)
+        _build(store, viewer, home, directory, version, action=action)
     with _open(directory) as session:
+        if communities:
+            session.register("link_communities", _partition(session, directory))
         yield session
+
+
+def _partition(session: EngineSession, directory: Path) -> Path:
+    """The graph's communities, kept beside it (written whole, then renamed into place)."""
+    kept = directory / COMMUNITIES
+    if not kept.is_file():
+        fd, scratch = tempfile.mkstemp(prefix=BUILDING, suffix=".parquet", dir=directory)
+        os.close(fd)
+        try:
+            pq.write_table(partition(session, LINKS), scratch)
+            os.replace(scratch, kept)
+        except BaseException:
+            Path(scratch).unlink(missing_ok=True)
+            raise
+    return kept
 
 
 def _side(session: EngineSession, side: Side) -> Side:
@@ -135,12 +158,7 @@ def nexus_paths(store: Store, viewer: Viewer, home: Path, source: Side = TERROR_
         paths = find_paths(session, _side(session, source), _side(session, target), max_hops, limit)
         nodes = node_details(session, [e for p in paths for e in p.entities])
     captions = {k: v["name"] or k for k, v in nodes.items()}
-    result = [
-        {"score": round(p.score, 6), "hops": p.hops, "entities": p.entities, "words": p.in_words(captions),
-         "edges": [_edge(e) for e in p.edges], "other_edges": [_edge(e) for e in p.others],
-         "nodes": {k: nodes[k] for k in p.entities if k in nodes}}
-        for p in paths
-    ]
+    result = [_path(p, captions, nodes) for p in paths]
     audit.log_event(store, viewer, "links.paths", {**_question(viewer, source, target), "max_hops": max_hops,
                                                    "limit": limit}, sorted({e for p in paths for e in p.entities}))
     return result
@@ -157,6 +175,39 @@ def nexus_brokers(store: Store, viewer: Viewer, home: Path, source: Side = TERRO
     audit.log_event(store, viewer, "links.brokers", {**_question(viewer, source, target), "max_hops": max_hops,
                                                      "limit": limit}, [b.id for b in brokers])
     return result
+
+
+def nexus_communities(store: Store, viewer: Viewer, home: Path, source: Side = TERROR_SIDE, target: Side = CRIME_SIDE,
+                      both_sides: bool = True, limit: int = 20) -> list[dict]:
+    """Communities of the viewer's graph, those holding both sides first (only those when ``both_sides``)."""
+    _check(source, target, LINKS.max_hops, limit)
+    with viewer_graph(store, viewer, home, communities=True) as session:
+        found = find_communities(session, _side(session, source), _side(session, target), both_sides, limit)
+        nodes = node_details(session, [n for c in found for n in (*c.from_side, *c.to_side, *c.members)])
+    result = [{**asdict(c), "internal_weight": round(c.internal_weight, 6),
+               "nodes": {n: nodes[n] for n in (*c.from_side, *c.to_side, *c.members) if n in nodes}} for c in found]
+    audit.log_event(store, viewer, "links.communities", {**_question(viewer, source, target), "both_sides": both_sides,
+                                                         "limit": limit},
+                    sorted({n for c in found for n in (*c.from_side, *c.to_side, *c.members)}))
+    return result
+
+
+def bridges(store: Store, viewer: Viewer, home: Path, source: Side, target: Side, max_hops: int, limit: int) -> list[dict]:
+    """The strongest bridges between two sides in the viewer's graph, each with its best path as data and in
+    words (not audited here: the caller says why it asked)."""
+    _check(source, target, max_hops, limit)
+    with viewer_graph(store, viewer, home) as session:
+        found = find_bridges(session, _side(session, source), _side(session, target), max_hops, limit)
+        nodes = node_details(session, [e for b in found for e in b.best.entities])
+    captions = {k: v["name"] or k for k, v in nodes.items()}
+    return [{"source": b.source, "target": b.target, "score": b.score, "paths": b.paths,
+             "path": _path(b.best, captions, nodes)} for b in found]
+
+
+def _path(path, captions: dict[str, str], nodes: dict[str, dict]) -> dict:
+    return {"score": round(path.score, 6), "hops": path.hops, "entities": path.entities, "words": path.in_words(captions),
+            "edges": [_edge(e) for e in path.edges], "other_edges": [_edge(e) for e in path.others],
+            "nodes": {k: nodes[k] for k in path.entities if k in nodes}}
 
 
 def neighbours(store: Store, viewer: Viewer, home: Path, entity_id: str, per_type: int = 25,

@@ -7,23 +7,17 @@ asked by one agency (`query/<agency>/<query key>:<entity>`) and cites it as held
 agency alone, so one agency's questions and decisions are not shown to another.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable
-
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import select
 
 from nexus.model.alerts import alert_key
 from nexus.model.labels import Labels
 from nexus.model.matching import FEATURE_PROPS
-from nexus.security.policy import statement_clause
 from nexus.security.viewer import Viewer
-from nexus.service.alerts import Evidence, NewAlert
-from nexus.service.entities import S, live
+from nexus.service.alerts import Evidence, NewAlert, cited_statements
+from nexus.service.entities import S
 from nexus.store import Store
-from nexus.store.schema import statements
 
 KIND = "screening"
 #: The properties of a held record that make up its screening query, by query field: its
@@ -33,8 +27,6 @@ QUERY_FIELD_PROPS: dict[str, frozenset[str]] = {
     **{field: FEATURE_PROPS[field] for field in ("birth_date", "nationality", "gender", "document")},
 }
 QUERY_PROPS = frozenset().union(*QUERY_FIELD_PROPS.values())
-LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "orcon", "warrant")
-CHUNK = 1000
 
 
 def hit_subjects(hits: pa.Table, viewer: Viewer, holdings: bool) -> list[str]:
@@ -61,9 +53,10 @@ def screening_alerts(
     if "id" in queries.column_names:  # only the queries that hit, not every held record
         hit_queries = queries.filter(pc.is_in(queries["id"], value_set=pa.array({r["query_id"] for r in rows}, pa.string())))
         asked = {q["id"]: q for q in hit_queries.to_pylist()}
-    listed = _statements(store, viewer, S.canonical_id, {r["entity_id"] for r in rows}, S.source.in_({r["source"] for r in rows}))
+    listed = cited_statements(store, viewer, "screen", S.canonical_id, {r["entity_id"] for r in rows},
+                              S.source.in_({r["source"] for r in rows}))
     if holdings:
-        held = _statements(store, viewer, S.entity_id, {r["query_id"] for r in rows}, S.prop.in_(QUERY_PROPS))
+        held = cited_statements(store, viewer, "screen", S.entity_id, {r["query_id"] for r in rows}, S.prop.in_(QUERY_PROPS))
     result = []
     for hit, subject in zip(rows, subjects):
         query = asked.get(hit["query_id"], {})
@@ -92,17 +85,3 @@ def _explanation(hit: dict, query: dict) -> dict:
         "reasons": [r for r in hit["explanation"].split("; ") if r],
         **({"features": orjson.loads(features)} if features else {}),
     }
-
-
-def _statements(store: Store, viewer: Viewer, by, ids: Iterable[str], *where) -> dict[str, list[tuple[str, Labels, str]]]:
-    """Live statements the viewer may screen with, grouped by `by`: (statement id, labels, source)."""
-    ids, found = sorted(ids), defaultdict(list)
-    columns = [S.id, by.label("owner"), S.source, *(S[c] for c in LABEL_COLUMNS)]
-    with store.engine.connect() as conn:
-        for start in range(0, len(ids), CHUNK):
-            query = select(*columns).where(
-                by.in_(ids[start : start + CHUNK]), live(), statement_clause(viewer, statements, "screen"), *where
-            )
-            for row in conn.execute(query).mappings():
-                found[row["owner"]].append((row["id"], Labels.from_row(row), row["source"]))
-    return found

@@ -1,0 +1,93 @@
+"""Nexus bridges as alerts: the strongest ties between the two sides, raised in the shared queue for review.
+
+A bridge is about its two ends (`nexus/<from>:<to>`, canonical ids); its fingerprint is the
+evidence of every tie along its best path, so a bridge seen again on the same evidence keeps its
+review state, and one that new evidence strengthens (or that now runs another way) is
+raised afresh. It cites every statement of that evidence, so only a viewer who may see
+all of it sees the alert.
+"""
+
+import hashlib
+from pathlib import Path
+
+from nexus.security import audit
+from nexus.security.policy import require
+from nexus.security.viewer import Viewer
+from nexus.service.alerts import Evidence, NewAlert, cited_statements, fresh_alert_ids, raise_alerts, visible_alert_ids
+from nexus.service.entities import S
+from nexus.service.links import CRIME_SIDE, TERROR_SIDE, Side, bridges
+from nexus.store import Store
+
+KIND = "nexus"
+
+
+def raise_nexus_alerts(store: Store, viewer: Viewer, home: Path, source: Side = TERROR_SIDE, target: Side = CRIME_SIDE,
+                       max_hops: int = 4, limit: int = 25) -> list[dict]:
+    """Raise (or refresh) an alert for each of the `limit` strongest bridges; best first, each with its
+    alert id, review state and whether it is new since the last run."""
+    require(viewer, "judge")
+    found = bridges(store, viewer, home, source, target, max_hops, limit)
+    cited = _evidence(store, viewer, {ref for b in found for ref in _refs(b)})
+    new = []
+    for bridge in found:
+        refs = _refs(bridge)
+        evidence = tuple({(e.ref_kind, e.ref_id): e for ref in refs for e in cited.get(ref, ())}.values())
+        if evidence:
+            new.append(_alert(bridge, refs, evidence))
+    raised = raise_alerts(store, viewer, new, "judge") if new else {}
+    shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()])
+    fresh = fresh_alert_ids(store, shown)
+    result = []
+    for alert in new:
+        alert_id, state = raised[alert.key]
+        if alert_id in shown:
+            result.append({"alert_id": alert_id, "state": state, "new": alert_id in fresh, "title": alert.title,
+                           "score": alert.score, **alert.explanation})
+    audit.log_event(store, viewer, "links.alerts", {"purpose": viewer.purpose, "from": source.topics or source.ids,
+                                                    "to": target.topics or target.ids, "max_hops": max_hops,
+                                                    "limit": limit, "raised": len(result),
+                                                    "new": sum(r["new"] for r in result)},
+                    [str(r["alert_id"]) for r in result])
+    return result
+
+
+def _refs(bridge: dict) -> list[str]:
+    """The evidence of every tie along the bridge's best path (the strongest per hop and the others)."""
+    path = bridge["path"]
+    return sorted({ref for edge in path["edges"] + path["other_edges"] for ref in edge["evidence"]})
+
+
+def _evidence(store: Store, viewer: Viewer, refs: set[str]) -> dict[str, list[Evidence]]:
+    """The statements behind each piece of a path's evidence: a statement id names one statement, an entity
+    id (a relationship, an event, a stay) all of that entity's."""
+    found: dict[str, list[Evidence]] = {}
+    for by in (S.id, S.canonical_id):
+        for ref, rows in cited_statements(store, viewer, "read", by, refs).items():
+            found.setdefault(ref, []).extend(Evidence("statement", sid, ref if by is S.canonical_id else None, labels)
+                                             for sid, labels, _ in rows)
+    return found
+
+
+def _alert(bridge: dict, refs: list[str], evidence: tuple[Evidence, ...]) -> NewAlert:
+    path = bridge["path"]
+    names = {k: v.get("name") or k for k, v in path["nodes"].items()}
+    hops = path["hops"]
+    return NewAlert(
+        kind=KIND, subject=f"nexus/{bridge['source']}:{bridge['target']}",
+        fingerprint=hashlib.sha256("\n".join(refs).encode()).hexdigest()[:16],
+        title=f"{names.get(bridge['source'], bridge['source'])} ↔ {names.get(bridge['target'], bridge['target'])} "
+              f"({hops} hop{'s' if hops > 1 else ''}: {', '.join(dict.fromkeys(e['type'] for e in path['edges']))})",
+        score=round(bridge["score"], 6),
+        explanation={"from": bridge["source"], "to": bridge["target"], "paths": bridge["paths"], "words": path["words"],
+                     "path": path, "subgraph": _subgraph(path)},
+        evidence=evidence,
+    )
+
+
+def _subgraph(path: dict) -> dict:
+    """The path as a small graph (nodes and edges) a viewer can draw."""
+    nodes = [{"id": n, **({k: v for k, v in path["nodes"][n].items() if k != "canonical_id"} if n in path["nodes"] else
+                          {"kind": "identifier"})} for n in path["entities"]]
+    edges = [{"source": e["source"], "target": e["target"], "type": e["type"], "weight": e["weight"], "via": e["via"]}
+             for e in path["edges"] + path["other_edges"]]
+    return {"nodes": nodes, "edges": edges}
