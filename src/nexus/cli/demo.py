@@ -155,7 +155,8 @@ def security_stage(store: Store) -> list[str]:
 
 def links_stage(store: Store) -> list[str]:
     """The nexus paths and brokers the lead sees, and how the police and intelligence users' graphs differ."""
-    from nexus.service.links import nexus_brokers, nexus_paths
+    from nexus.service.links import nexus_brokers, nexus_communities, nexus_paths
+    from nexus.service.nexus_alerts import raise_nexus_alerts
     from nexus.service.security_demo import demo_viewers, describe
     from nexus.service.synthetic import demo_lead
 
@@ -168,6 +169,14 @@ def links_stage(store: Store) -> list[str]:
     lines = [f"best paths from crime.terror to organised crime for {describe(lead)} "
              f"({time.perf_counter() - started:.1f}s, graph built and kept):"]
     lines += [f"  {p['score']:.3f} ({p['hops']} hop{'s' if p['hops'] > 1 else ''}) {p['words']}" for p in paths]
+    alerts = raise_nexus_alerts(store, lead, home, limit=10)
+    lines.append(f"nexus alerts raised for review ({sum(a['new'] for a in alerts)} new; `nexus links alerts`, "
+                 "`nexus alerts review`), the strongest five with their evidence paths:")
+    lines += [f"  #{a['alert_id']} {a['score']:.3f} [{a['state']}] {a['words']}" for a in alerts[:5]]
+    communities = nexus_communities(store, lead, home, limit=1000)
+    lines.append(f"communities holding both sides (Leiden): {len(communities)}; the first: " + "; ".join(
+        f"{c['size']} members, {len(c['from_side'])} terror-side and {len(c['to_side'])} crime-side"
+        for c in communities[:3]))
     brokers = nexus_brokers(store, lead, home, limit=3)
     lines.append("brokers between the two sides: " + "; ".join(
         f"{(b['node'] or {}).get('name') or b['id']} ({', '.join(f'{r} {n}' for r, n in b['roles'].items())})" for b in brokers))
