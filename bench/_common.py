@@ -178,9 +178,12 @@ def variant_spelling(rng: np.random.Generator, names: np.ndarray, variants: np.n
     return np.array(out)
 
 
-def targets_met(figures: dict[str, float], targets: dict[str, float]) -> bool:
-    """Print each figure below its target; whether every target is met."""
-    missed = [f"{name} {figures[name]:.3f} < {target}" for name, target in targets.items() if figures[name] < target]
+def targets_met(figures: dict[str, float], targets: dict[str, float], lower_is_better: bool = False) -> bool:
+    """Print each figure on the wrong side of its target (below it; above it when ``lower_is_better``);
+    whether every target is met."""
+    sign, word = (-1, ">") if lower_is_better else (1, "<")
+    missed = [f"{name} {figures[name]:.3f} {word} {target}" for name, target in targets.items()
+              if sign * figures[name] < sign * target]
     for miss in missed:
         print(f"target missed: {miss}")
     return not missed
