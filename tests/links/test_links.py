@@ -84,6 +84,10 @@ def test_a_shared_phone_and_a_shared_company_make_a_two_hop_path_through_what_th
     # The company itself is in the graph too: its directorships are ties of their own.
     ties = {(t["neighbour"], t["link_type"]) for t in neighbours(chain, LEAD, tmp_path / "home", "x")["ties"]}
     assert ties == {("t", "phone"), ("c", "Directorship"), ("y", "co_director")}
+    # Each tie is classified as the highest of its evidence; a chart for a RESTRICTED audience can leave the rest out.
+    assert [e["classification"] for e in path["edges"]] == ["SECRET", "RESTRICTED"]
+    releasable = neighbours(chain, LEAD, tmp_path / "home", "x", max_classification="restricted")["ties"]
+    assert {t["neighbour"] for t in releasable} == {"c", "y"} and {t["classification"] for t in releasable} == {"RESTRICTED"}
 
 
 def test_topic_prefixes_and_entity_ids_define_the_sides(chain, tmp_path):

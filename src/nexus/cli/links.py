@@ -99,12 +99,14 @@ def neighbours_command(
     since: str = typer.Option("", "--since", help="only ties with evidence on or after this date"),
     until: str = typer.Option("", "--until", help="only ties with evidence on or before this date"),
     source: str = typer.Option("", "--source", help="only ties with evidence from this source"),
+    max_classification: str = typer.Option("", "--max-classification",
+                                           help="only ties whose evidence is classified at most this (e.g. RESTRICTED)"),
     as_json: bool = AS_JSON, purpose: str = PURPOSE,
 ) -> None:
     """An entity's ties in your link graph, strongest first."""
     store = open_store()
     found = neighbours(store, current_viewer(store, purpose), load_settings().home, entity_id, per_type,
-                       tuple(link_type), since, until, source)
+                       tuple(link_type), since, until, source, max_classification)
     if as_json:
         print(json.dumps(found, ensure_ascii=False, indent=1))
         return

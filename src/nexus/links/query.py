@@ -55,6 +55,7 @@ class Edge:
     pieces: int = 1
     shared_by: int | None = None
     amount: float | None = None
+    classification: int = 0  # the highest of its evidence
 
 
 @dataclass
@@ -158,11 +159,12 @@ def find_brokers(session: EngineSession, source: Side, target: Side, max_hops: i
 
 
 def find_neighbours(session: EngineSession, entity_id: str, per_type: int = 25, types: tuple[str, ...] = (),
-                    since: str = "", until: str = "", source: str = "") -> list[dict]:
-    """An entity's ties, strongest first, capped per type (`more_of_type` says how many were left out)."""
+                    since: str = "", until: str = "", source: str = "", max_classification: int = 4) -> list[dict]:
+    """An entity's ties, strongest first, capped per type (`more_of_type` says how many were left out); only
+    ties whose evidence is classified at most `max_classification`."""
     return session.run(
         "links_neighbours", id=entity_id, per_type=per_type, any_type=not types, types=tuple(types) or ("",),
-        since=since, until=until, source=source,
+        since=since, until=until, source=source, max_classification=max_classification,
     ).to_pylist()
 
 

@@ -26,6 +26,7 @@ from nexus.errors import InvalidInput, NotFound
 from nexus.links.build import GRAPH_TABLES, build_graph
 from nexus.links.communities import find_communities, partition
 from nexus.links.config import LINKS
+from nexus.model.labels import Classification
 from nexus.links.query import (
     CRIME_SIDE, TERROR_SIDE, Side, canonical_id, find_bridges, find_brokers, find_neighbours, find_paths, node_details,
 )
@@ -211,24 +212,33 @@ def _path(path, captions: dict[str, str], nodes: dict[str, dict]) -> dict:
 
 
 def neighbours(store: Store, viewer: Viewer, home: Path, entity_id: str, per_type: int = 25,
-               types: tuple[str, ...] = (), since: str = "", until: str = "", source: str = "") -> dict:
-    """An entity's ties in the viewer's graph, capped per type, with how many more there are."""
+               types: tuple[str, ...] = (), since: str = "", until: str = "", source: str = "",
+               max_classification: str = "") -> dict:
+    """An entity's ties in the viewer's graph, capped per type, with how many more there are; only those
+    whose evidence is classified at most ``max_classification`` when it is given."""
     if per_type < 1:
         raise InvalidInput("per-type must be at least 1")
+    ceiling = Classification.parse(max_classification) if max_classification else max(Classification)
     with viewer_graph(store, viewer, home) as session:
         node = canonical_id(session, entity_id)
         if node is None:
             raise NotFound(f"entity {entity_id!r} not found")
-        ties = find_neighbours(session, node, per_type, types, since, until, source)
+        ties = [_classified(t) for t in find_neighbours(session, node, per_type, types, since, until, source, int(ceiling))]
         details = node_details(session, [node, *(t["neighbour"] for t in ties)])
     audit.log_event(store, viewer, "links.neighbours",
                     {"purpose": viewer.purpose, "entity": entity_id, "types": list(types), "since": since,
-                     "until": until, "source": source}, [node, *(t["neighbour"] for t in ties)])
+                     "until": until, "source": source, "max_classification": ceiling.name},
+                    [node, *(t["neighbour"] for t in ties)])
     return {"entity": node, "node": details.get(node), "ties": [{**t, "node": details.get(t["neighbour"])} for t in ties]}
 
 
 def _edge(edge) -> dict:
-    return {"type": edge.type, **{k: v for k, v in asdict(edge).items() if k != "type"}}
+    return _classified({"type": edge.type, **{k: v for k, v in asdict(edge).items() if k != "type"}})
+
+
+def _classified(tie: dict) -> dict:
+    """A tie with its classification by name."""
+    return tie | {"classification": Classification(tie["classification"]).name}
 
 
 def _question(viewer: Viewer, source: Side, target: Side) -> dict:

@@ -22,6 +22,7 @@ from lxml import etree
 
 from nexus.errors import InvalidInput, NotFound
 from nexus.links.query import canonical_id, node_details
+from nexus.model.labels import Classification
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
@@ -31,7 +32,7 @@ from nexus.store import Store
 
 CHUNK = 1000
 NODE_FIELDS = ("schema", "name", "topics")
-EDGE_FIELDS = ("type", "weight", "via", "pieces", "shared_by", "amount", "first_date", "last_date",
+EDGE_FIELDS = ("type", "weight", "via", "pieces", "shared_by", "amount", "first_date", "last_date", "classification",
                "sources", "agencies", "evidence")
 NUMERIC = {"weight": "double", "pieces": "long", "shared_by": "long", "amount": "double"}
 
@@ -62,7 +63,8 @@ def export_graph(store: Store, viewer: Viewer, home: Path, fmt: str, out: IO[byt
 
 def _edge(row: dict) -> dict:
     edge = {"source": row["source_id"], "target": row["target_id"], "type": row["link_type"]}
-    return edge | {f: _text(row[f]) if f not in NUMERIC else row[f] for f in EDGE_FIELDS if f != "type"}
+    edge |= {f: _text(row[f]) if f not in NUMERIC else row[f] for f in EDGE_FIELDS if f != "type"}
+    return edge | {"classification": Classification(row["classification"]).name}
 
 
 def _text(value) -> str | None:

@@ -2,7 +2,8 @@
 -- a stay without an end date is not over.
 WITH stays AS (
     SELECT p.target AS person, a.target AS place, p.holder AS event, d.first_date AS start_date,
-           coalesce(d.end_date, '9999-12-31') AS end_date, p.source, p.agency
+           coalesce(d.end_date, '9999-12-31') AS end_date, p.source, p.agency,
+           greatest(p.classification, a.classification) AS classification
     FROM link_refs AS p
     JOIN hub_participants AS k ON k.schema = p.schema AND k.prop = p.prop
     JOIN link_refs AS a ON a.holder = p.holder AND a.prop = 'addressEntity'
@@ -17,7 +18,8 @@ SELECT x.person AS source_id, y.person AS target_id, 'co_location' AS link_type,
        x.place AS via, z.size AS shared_by,
        [x.event, y.event] AS evidence, list_distinct([x.source, y.source]) AS sources,
        list_distinct([x.agency, y.agency]) AS agencies,
-       greatest(x.start_date, y.start_date) AS first_date, nullif(least(x.end_date, y.end_date), '9999-12-31') AS last_date
+       greatest(x.start_date, y.start_date) AS first_date, nullif(least(x.end_date, y.end_date), '9999-12-31') AS last_date,
+       greatest(x.classification, y.classification) AS classification
 FROM stays AS x
 JOIN stays AS y ON y.place = x.place AND x.person < y.person
     AND x.start_date <= y.end_date AND y.start_date <= x.end_date

@@ -1,22 +1,24 @@
 -- The link graph's edges: every piece of evidence between two canonical entities, one row per
--- (source, target, type, hub); several pieces strengthen a tie (noisy-or of their weights).
+-- (source, target, type, hub); several pieces strengthen a tie (noisy-or of their weights). Its
+-- classification is the highest of its evidence: what a chart holding it must be marked.
 WITH pieces AS (
     SELECT source_id, target_id, link_type, weight, via, [evidence] AS evidence, [source] AS sources,
-           [agency] AS agencies, first_date, last_date, amount, CAST(NULL AS BIGINT) AS shared_by
+           [agency] AS agencies, first_date, last_date, amount, CAST(NULL AS BIGINT) AS shared_by, classification
     FROM link_relationship_edges
     UNION ALL
     SELECT source_id, target_id, link_type, weight, via, evidence, sources, agencies,
-           first_date, last_date, CAST(NULL AS DOUBLE), shared_by
+           first_date, last_date, CAST(NULL AS DOUBLE), shared_by, classification
     FROM link_hub_edges
     UNION ALL
     SELECT source_id, target_id, link_type, weight, via, evidence, sources, agencies,
-           first_date, last_date, CAST(NULL AS DOUBLE), shared_by
+           first_date, last_date, CAST(NULL AS DOUBLE), shared_by, classification
     FROM link_co_location_edges
 )
 SELECT source_id, target_id, link_type, via,
        1 - exp(sum(ln(1 - least(weight, 0.99)))) AS weight,
        count(*) AS pieces,
        min(first_date) AS first_date, max(last_date) AS last_date, sum(amount) AS amount, max(shared_by) AS shared_by,
+       max(classification) AS classification,
        list_sort(list_distinct(flatten(list(evidence)))) AS evidence,
        list_sort(list_distinct(flatten(list(sources)))) AS sources,
        list_sort(list_distinct(flatten(list(agencies)))) AS agencies

@@ -10,7 +10,7 @@ WITH values_held AS (
                WHEN 'email' THEN lower(trim(s.value))
                WHEN 'address' THEN trim(regexp_replace(lower(s.value), '[^a-z0-9]+', ' ', 'g'))
                ELSE upper(regexp_replace(s.value, '[^A-Za-z0-9]', '', 'g'))
-           END AS shared, s.id AS evidence, s.source, s.agency
+           END AS shared, s.id AS evidence, s.source, s.agency, s.classification
     FROM statements AS s
     JOIN hub_props AS h ON h.prop_type = s.prop_type
     LEFT JOIN link_owners AS w ON w.schema = s.schema
@@ -26,7 +26,7 @@ addresses AS (
 ),
 places AS (
     SELECT r.holder AS member, 'address' AS link_type, h.weight, coalesce(a.shared, r.target) AS shared,
-           r.statement_id AS evidence, r.source, r.agency
+           r.statement_id AS evidence, r.source, r.agency, r.classification
     FROM link_refs AS r
     JOIN hub_props AS h ON h.prop_type = 'address'
     LEFT JOIN addresses AS a ON a.address_id = r.target
@@ -36,21 +36,21 @@ places AS (
 ),
 participants AS (
     SELECT r.target AS member, r.holder AS hub, p.link_type, p.weight, r.statement_id AS evidence, r.source, r.agency,
-           d.first_date, d.last_date
+           r.classification, d.first_date, d.last_date
     FROM link_refs AS r
     JOIN hub_participants AS p ON p.schema = r.schema AND p.prop = r.prop
     LEFT JOIN link_dates AS d ON d.holder = r.holder
 ),
 co_holders AS (
     SELECT m.target AS member, h.target AS hub, k.link_type, k.weight, m.holder AS evidence, m.source, m.agency,
-           d.first_date, d.last_date
+           greatest(m.classification, h.classification) AS classification, d.first_date, d.last_date
     FROM hub_relationships AS k
     JOIN link_refs AS m ON m.schema = k.schema AND m.prop = k.member_prop
     JOIN link_refs AS h ON h.holder = m.holder AND h.prop = k.hub_prop
     LEFT JOIN link_dates AS d ON d.holder = m.holder
 ),
 identified AS (
-    SELECT member, link_type || ':' || shared AS hub, link_type, weight, evidence, source, agency,
+    SELECT member, link_type || ':' || shared AS hub, link_type, weight, evidence, source, agency, classification,
            CAST(NULL AS VARCHAR) AS first_date, CAST(NULL AS VARCHAR) AS last_date
     FROM (SELECT * FROM values_held UNION ALL SELECT * FROM places) AS v
     WHERE shared IS NOT NULL AND length(shared) >= $min_identifier_length

@@ -1,14 +1,15 @@
 -- An entity's ties, strongest first, at most $per_type of each type (with how many more there are),
--- filtered by type, date and source.
+-- filtered by type, date, source and the highest classification of their evidence.
 WITH ties AS (
     SELECT CASE WHEN source_id = $id THEN target_id ELSE source_id END AS neighbour, link_type, via, weight,
-           pieces, first_date, last_date, amount, shared_by, evidence, sources, agencies
+           pieces, first_date, last_date, amount, shared_by, evidence, sources, agencies, classification
     FROM link_edges
     WHERE (source_id = $id OR target_id = $id)
       AND ($any_type OR link_type IN $types)
       AND ($since = '' OR coalesce(last_date, '9999') >= $since)
       AND ($until = '' OR coalesce(first_date, '0000') <= $until)
       AND ($source = '' OR list_contains(sources, $source))
+      AND classification <= $max_classification
 ),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY link_type ORDER BY weight DESC, neighbour) AS r,
@@ -16,7 +17,7 @@ ranked AS (
     FROM ties
 )
 SELECT neighbour, link_type, via, weight, pieces, first_date, last_date, amount, shared_by, evidence, sources, agencies,
-       of_type - least(of_type, $per_type) AS more_of_type
+       classification, of_type - least(of_type, $per_type) AS more_of_type
 FROM ranked
 WHERE r <= $per_type
 ORDER BY weight DESC, link_type, neighbour
