@@ -24,9 +24,9 @@ import math
 import random
 import sys
 import time
-from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from _common import MemorySampler, targets_met
@@ -34,8 +34,8 @@ from ingest import OUT, records, world
 
 from nexus.engine import EVERY_STATEMENT, DuckDBEngine, Snapshot
 from nexus.engine.snapshot import SCHEMA
-from nexus.links import LINKS, CRIME_SIDE, TERROR_SIDE, build_graph, find_brokers, find_neighbours, find_paths
-from nexus.links.query import mark_sides, weigh_ties
+from nexus.links import GRAPH_TABLES, LINKS, CRIME_SIDE, TERROR_SIDE, build_graph, find_brokers, find_neighbours, find_paths
+from nexus.service.links import ROW_GROUP
 from nexus.model.statements import entity_statements
 from nexus.synth.load import manifest_labels
 
@@ -82,26 +82,30 @@ def timed(action):
 
 def run(size: str, seed: int, fraction: float) -> bool:
     snap = snapshot(size, seed)
+    graph_dir = snap.path / "graph"
     with DuckDBEngine() as session, MemorySampler() as memory:
         session.use_snapshot(snap, EVERY_STATEMENT)
         graph, build_s = timed(lambda: build_graph(session, LINKS))
+        graph_dir.mkdir(exist_ok=True)
+        for table in GRAPH_TABLES:  # kept as the service keeps a viewer's graph
+            pq.write_table(session.run("table_rows", names={"source_table": table}), graph_dir / f"{table}.parquet",
+                           row_group_size=ROW_GROUP)
     print(f"graph: {graph.nodes:,} entities, {graph.edges:,} edges from {snap.rows:,} statements; "
           f"built in {build_s:.1f} s, peak {memory.peak_gb:.2f} GB")
-    with DuckDBEngine() as session:
-        session.use_snapshot(snap, EVERY_STATEMENT)
-        build_graph(session, LINKS)
+    with DuckDBEngine() as session:  # the questions, over the kept Parquet files as the service asks them
+        for table in GRAPH_TABLES:
+            session.register(table, graph_dir / f"{table}.parquet")
         paths, paths_s = timed(lambda: find_paths(session, TERROR_SIDE, CRIME_SIDE, 4, limit=10))
         brokers, brokers_s = timed(lambda: find_brokers(session, TERROR_SIDE, CRIME_SIDE, 4, limit=20))
         hub = session.run("links_busiest")["id"][0].as_py()
-        ties, hub_s = timed(lambda: find_neighbours(session, hub, 25))
-        _, hub_s = timed(lambda: find_neighbours(session, hub, 25))  # warm, as a user clicking through it
-        mark_sides(session, TERROR_SIDE, CRIME_SIDE)
-        weigh_ties(session, LINKS)
+        ties, cold_s = timed(lambda: find_neighbours(session, hub, 25))
+        _, hub_s = timed(lambda: find_neighbours(session, hub, 25))
         adjacency = session.run("links_undirected_ties")
         sides = session.run("table_rows", names={"source_table": "link_sides"})
-    print(f"k=10 paths in {paths_s:.2f} s (best {paths[0].score:.3f}, {paths[0].hops} hops); {len(brokers)} brokers "
-          f"in {brokers_s:.1f} s; neighbourhood of the busiest entity ({sum(t['more_of_type'] for t in ties) + len(ties):,} "
-          f"ties) in {hub_s * 1000:.0f} ms")
+    print(f"k=10 paths in {paths_s:.2f} s (best {paths[0].score:.3f}, {paths[0].hops} hops; the tenth "
+          f"{paths[-1].score:.3f}, {paths[-1].hops} hops); {len(brokers)} brokers in {brokers_s:.1f} s; neighbourhood "
+          f"of the busiest entity ({sum(t['more_of_type'] for t in ties) + len(ties):,} ties) in {hub_s * 1000:.0f} ms "
+          f"({cold_s * 1000:.0f} ms the first time)")
     baseline(adjacency, sides, hub, fraction, {"paths": paths_s, "brokers": brokers_s, "hub": hub_s})
     return targets_met({"paths_s": paths_s, "brokers_s": brokers_s, "hub_ms": hub_s * 1000}, TARGETS, lower_is_better=True)
 
@@ -110,8 +114,7 @@ def baseline(adjacency: pa.Table, sides: pa.Table, hub: str, fraction: float, ou
     """The same questions in networkx, on `fraction` of the ties (the rows of a seeded sample)."""
     rows = adjacency.num_rows
     if fraction < 1:
-        keep = pa.array(random.Random(7).random() < fraction for _ in range(rows))
-        adjacency = adjacency.filter(keep)
+        adjacency = adjacency.filter(pa.array(np.random.default_rng(7).random(rows) < fraction))
     graph, load_s = timed(lambda: _nx_graph(adjacency))
     side = dict(zip(sides["id"].to_pylist(), sides["side"].to_pylist(), strict=True))
     sources = [n for n, s in side.items() if s == "from" and n in graph]

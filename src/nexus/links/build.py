@@ -21,9 +21,10 @@ BUILD_STEPS = (
     ("link_ids", "links_ids"), ("link_refs", "links_refs"), ("link_dates", "links_dates"),
     ("link_relationship_edges", "links_relationship_edges"), ("hub_members", "links_hub_members"),
     ("link_hub_edges", "links_hub_edges"), ("link_co_location_edges", "links_co_location"),
-    ("link_edges", "links_edges"), ("link_node_topics", "links_node_topics"), ("link_nodes", "entity_summary"),
+    ("link_edges", "links_edges"), ("link_ties", "links_ties"), ("link_node_topics", "links_node_topics"),
+    ("link_nodes", "entity_summary"),
 )
-GRAPH_TABLES = ("link_ids", "link_node_topics", "link_nodes", "link_edges")
+GRAPH_TABLES = ("link_ids", "link_node_topics", "link_nodes", "link_edges", "link_ties")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Gould–Fernandez roles, and an entity's neighbourhood. Python only shapes the f
 question returns (the k best paths, the top brokers, one entity's ties).
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,6 +19,8 @@ from nexus.model.topics import CRIME_TOPICS, TERROR_TOPICS
 POSITIONS = ("p0", "p1", "p2", "p3", "p4")
 #: Paths read to rank brokers and bridges: this many best paths.
 QUESTION_PATHS = 5000
+#: No lower bound on a path's (log) score.
+NO_FLOOR = -1e300
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,16 @@ def _materialise_paths(session: EngineSession, source: Side, target: Side, max_h
 
 
 def _path_question(session, source, target, max_hops, limit, config) -> dict:
-    """Mark the sides and weigh the ties; the parameters of `links_paths`."""
+    """Mark the sides and weigh the ties; the parameters of `links_paths`, with the bound the paths of at
+    most two hops set: the k-th best of them, below which no longer path can be among the k best."""
     mark_sides(session, source, target)
     weigh_ties(session, config)
-    return {"max_hops": min(max_hops, config.max_hops), "limit": limit, "keep": config.keep}
+    question = {"max_hops": min(max_hops, config.max_hops), "limit": limit, "keep": config.keep, "floor": NO_FLOOR}
+    if question["max_hops"] > 2:
+        short = session.run("links_paths", **(question | {"max_hops": 2}))["score"].to_pylist()
+        if len(short) == limit and short[-1] > 0:
+            question["floor"] = math.log(short[-1]) - 1e-9  # ties with the k-th best stay in
+    return question
 
 
 def _paths(session: EngineSession, rows: pa.Table, keep_all: bool = False) -> list[Path]:

@@ -38,6 +38,8 @@ from nexus.store import Store
 
 CACHE = "links"
 COMMUNITIES = "link_communities.parquet"
+#: Rows per Parquet row group: the tables are in id order, so a lookup by id reads one group.
+ROW_GROUP = 100_000
 BUILDING = ".building-"  # a graph being built, renamed into place when done
 
 
@@ -84,7 +86,8 @@ def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: s
             session.use_snapshot(snapshot, viewer, action=action)
             build_graph(session, LINKS)
             for table in GRAPH_TABLES:
-                pq.write_table(session.run("table_rows", names={"source_table": table}), work / f"{table}.parquet")
+                pq.write_table(session.run("table_rows", names={"source_table": table}), work / f"{table}.parquet",
+                               row_group_size=ROW_GROUP)
         if replace_kept and directory.is_dir():  # moved aside, not deleted under a reader's feet
             directory.rename(Path(tempfile.mkdtemp(prefix=".replaced-", dir=cache)) / "graph")
         work.rename(directory)

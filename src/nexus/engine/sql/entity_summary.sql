@@ -1,4 +1,5 @@
--- One row per canonical entity: schema, first name seen, topics, sources, agencies.
+-- One row per canonical entity: schema, first name seen, topics, sources, agencies; in id order, so a
+-- lookup by id reads one block.
 SELECT
     canonical_id,
     min(schema) AS schema,
@@ -8,3 +9,4 @@ SELECT
     count(DISTINCT agency) AS agencies
 FROM statements
 GROUP BY canonical_id
+ORDER BY canonical_id

@@ -1,10 +1,10 @@
 -- An entity's ties, strongest first, at most $per_type of each type (with how many more there are),
 -- filtered by type, date, source and the highest classification of their evidence.
 WITH ties AS (
-    SELECT CASE WHEN source_id = $id THEN target_id ELSE source_id END AS neighbour, link_type, via, weight,
+    SELECT b AS neighbour, link_type, via, weight,
            pieces, first_date, last_date, amount, shared_by, evidence, sources, agencies, classification
-    FROM link_edges
-    WHERE (source_id = $id OR target_id = $id)
+    FROM link_ties
+    WHERE a = $id
       AND ($any_type OR link_type IN $types)
       AND ($since = '' OR coalesce(last_date, '9999') >= $since)
       AND ($until = '' OR coalesce(first_date, '0000') <= $until)

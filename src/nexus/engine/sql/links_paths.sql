@@ -3,7 +3,9 @@
 -- product of its ties' weights and, for each inner entity with d ties, 1/sqrt(d - 1): a path through
 -- a busy company or account is less telling than one through someone with few ties. Each inner
 -- entity's factor is counted on the `from` half (the meeting entity's too), never on the `to` half.
--- Partial paths are kept per node at most $keep (the best).
+-- Partial paths are kept per node at most $keep (the best). Every factor is at most 1, so a partial
+-- path scoring below $floor (log scale: the k-th best score of the shorter paths) cannot end in one of
+-- the k best: it is not extended (branch and bound; -1e300 when there is no such bound).
 WITH ends AS (
     SELECT id, max(CASE WHEN side = 'from' THEN 1 ELSE 0 END) AS is_from, max(CASE WHEN side = 'to' THEN 1 ELSE 0 END) AS is_to
     FROM link_sides
@@ -22,17 +24,18 @@ adj AS (
 ),
 l1 AS (
     SELECT e.a AS n0, e.b AS n1, e.s + e.b_penalty AS s, e.interior, e.b_to
-    FROM ends AS f JOIN adj AS e ON e.a = f.id WHERE f.is_from = 1
+    FROM ends AS f JOIN adj AS e ON e.a = f.id WHERE f.is_from = 1 AND e.s + e.b_penalty >= $floor
 ),
 r1 AS (
-    SELECT e.a AS n0, e.b AS n1, e.s, e.interior, e.b_penalty FROM ends AS t JOIN adj AS e ON e.a = t.id WHERE t.is_to = 1
+    SELECT e.a AS n0, e.b AS n1, e.s, e.interior, e.b_penalty FROM ends AS t JOIN adj AS e ON e.a = t.id
+    WHERE t.is_to = 1 AND e.s >= $floor
 ),
 l2 AS (
     SELECT n0, n1, n2, s FROM (
         SELECT l1.n0, l1.n1, e.b AS n2, l1.s + e.s + e.b_penalty AS s,
                row_number() OVER (PARTITION BY e.b ORDER BY l1.s + e.s DESC, l1.n0, l1.n1) AS r
         FROM l1 JOIN adj AS e ON e.a = l1.n1
-        WHERE l1.interior AND e.interior AND e.b <> l1.n0
+        WHERE $max_hops >= 3 AND l1.interior AND e.interior AND e.b <> l1.n0 AND l1.s + e.s + e.b_penalty >= $floor
     ) AS ranked
     WHERE r <= $keep
 ),
@@ -41,7 +44,7 @@ r2 AS (
         SELECT r1.n0, r1.n1, e.b AS n2, r1.s + r1.b_penalty + e.s AS s,
                row_number() OVER (PARTITION BY e.b ORDER BY r1.s + r1.b_penalty + e.s DESC, r1.n0, r1.n1) AS r
         FROM r1 JOIN adj AS e ON e.a = r1.n1
-        WHERE r1.interior AND e.interior AND e.b <> r1.n0
+        WHERE $max_hops >= 4 AND r1.interior AND e.interior AND e.b <> r1.n0 AND r1.s + r1.b_penalty + e.s >= $floor
     ) AS ranked
     WHERE r <= $keep
 ),
