@@ -9,6 +9,7 @@ registered as small parameter tables, so the SQL holds no list of schemata.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 import pyarrow as pa
 from followthemoney import model
@@ -21,10 +22,10 @@ BUILD_STEPS = (
     ("link_ids", "links_ids"), ("link_refs", "links_refs"), ("link_dates", "links_dates"),
     ("link_relationship_edges", "links_relationship_edges"), ("hub_members", "links_hub_members"),
     ("link_hub_edges", "links_hub_edges"), ("link_co_location_edges", "links_co_location"),
-    ("link_edges", "links_edges"), ("link_ties", "links_ties"), ("link_node_topics", "links_node_topics"),
-    ("link_nodes", "entity_summary"),
+    ("link_edges", "links_edges"), ("link_ties", "links_ties"), ("link_adjacency", "links_adjacency"),
+    ("link_node_topics", "links_node_topics"), ("link_nodes", "entity_summary"),
 )
-GRAPH_TABLES = ("link_ids", "link_node_topics", "link_nodes", "link_edges", "link_ties")
+GRAPH_TABLES = ("link_ids", "link_node_topics", "link_nodes", "link_edges", "link_ties", "link_adjacency")
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,9 @@ def parameter_tables(config: LinkConfig = LINKS) -> dict[str, pa.Table]:
     }
 
 
-def build_graph(session: EngineSession, config: LinkConfig = LINKS) -> GraphSize:
-    """Materialise the graph's tables in ``session`` from its ``statements`` (the viewer's view)."""
+def build_graph(session: EngineSession, config: LinkConfig = LINKS, today: date | None = None) -> GraphSize:
+    """Materialise the graph's tables in ``session`` from its ``statements`` (the viewer's view); ties are
+    discounted by the age of their evidence in years before ``today``'s."""
     for name, table in parameter_tables(config).items():
         session.register(name, table)
     params = {
@@ -78,6 +80,8 @@ def build_graph(session: EngineSession, config: LinkConfig = LINKS) -> GraphSize
         "links_hub_edges": {"max_shared": config.max_shared, "damping": config.damping},
         "links_co_location": {"max_shared": config.max_shared, "damping": config.damping,
                               "weight": config.co_location_weight},
+        "links_edges": {"recency_floor": config.recency_floor, "half_life": config.half_life,
+                        "this_year": (today or date.today()).year},
     }
     for name, query in BUILD_STEPS:
         session.materialise(name, query, **params.get(query, {}))

@@ -10,8 +10,7 @@ import graspologic_native as gn
 import pyarrow as pa
 
 from nexus.engine import EngineSession
-from nexus.links.config import LINKS, LinkConfig
-from nexus.links.query import Side, mark_sides, weigh_ties
+from nexus.links.query import Side, mark_sides
 
 #: A fixed seed: the same graph always yields the same communities.
 SEED = 20201754
@@ -33,9 +32,8 @@ class Community:
         self.both_sides = bool(self.from_side and self.to_side)
 
 
-def partition(session: EngineSession, config: LinkConfig = LINKS, resolution: float = 1.0) -> pa.Table:
+def partition(session: EngineSession, resolution: float = 1.0) -> pa.Table:
     """Leiden communities (modularity) of the graph's entities: canonical_id → community."""
-    weigh_ties(session, config)
     ties = session.run("links_undirected_ties")
     edges = list(zip(ties["a"].to_pylist(), ties["b"].to_pylist(), ties["weight"].to_pylist(), strict=True))
     if not edges:
@@ -45,11 +43,10 @@ def partition(session: EngineSession, config: LinkConfig = LINKS, resolution: fl
 
 
 def find_communities(session: EngineSession, source: Side, target: Side, both_sides: bool = True, limit: int = 20,
-                     shown: int = 10, config: LinkConfig = LINKS) -> list[Community]:
+                     shown: int = 10) -> list[Community]:
     """Communities of `link_communities` (from `partition`), those holding both sides first (only those
     when ``both_sides``), then by how many of the sides' entities they hold."""
     mark_sides(session, source, target)
-    weigh_ties(session, config)
     rows = session.run("links_communities", both_sides=both_sides, limit=limit, shown=shown).to_pylist()
     return [Community(r["community"], r["size"], r["from_side"], r["to_side"], r["members"], r["internal_weight"],
                       r["ties"]) for r in rows]

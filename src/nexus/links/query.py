@@ -7,7 +7,6 @@ question returns (the k best paths, the top brokers, one entity's ties).
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
 
 import pyarrow as pa
 
@@ -94,13 +93,6 @@ def mark_sides(session: EngineSession, source: Side, target: Side) -> None:
     session.materialise("link_sides", "links_sides")
 
 
-def weigh_ties(session: EngineSession, config: LinkConfig = LINKS, today: date | None = None) -> None:
-    """Materialise `link_strengths` (each edge discounted by its age) and `link_adjacency` (both directions of every tie)."""
-    session.materialise("link_strengths", "links_strength", recency_floor=config.recency_floor,
-                        half_life=config.half_life, this_year=(today or date.today()).year)
-    session.materialise("link_adjacency", "links_adjacency")
-
-
 def find_paths(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 10,
                config: LinkConfig = LINKS) -> list[Path]:
     """The `limit` best paths of at most `max_hops` from `source` to `target`, best first."""
@@ -116,7 +108,6 @@ def _path_question(session, source, target, max_hops, limit, config) -> dict:
     """Mark the sides and weigh the ties; the parameters of `links_paths`, with the bound the paths of at
     most two hops set: the k-th best of them, below which no longer path can be among the k best."""
     mark_sides(session, source, target)
-    weigh_ties(session, config)
     question = {"max_hops": min(max_hops, config.max_hops), "limit": limit, "keep": config.keep, "floor": NO_FLOOR}
     if question["max_hops"] > 2:
         short = session.run("links_paths", **(question | {"max_hops": 2}))["score"].to_pylist()

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
+from datetime import date
 from pathlib import Path
 
 import orjson
@@ -52,8 +53,9 @@ def visibility_key(store: Store, viewer: Viewer, action: str = "read") -> str:
 
 
 def graph_dir(store: Store, viewer: Viewer, home: Path, action: str = "read") -> tuple[Path, str]:
+    """Where the viewer's graph is kept: by data version, visibility and the year (ties weaken with age)."""
     version = data_version(store)
-    return home / CACHE / f"{version}-{visibility_key(store, viewer, action)}", version
+    return home / CACHE / f"{version}-{visibility_key(store, viewer, action)}-{date.today().year}", version
 
 
 def build_links(store: Store, viewer: Viewer, home: Path, rebuild: bool = False) -> dict:
@@ -135,7 +137,7 @@ def _partition(session: EngineSession, directory: Path) -> Path:
         fd, scratch = tempfile.mkstemp(prefix=BUILDING, suffix=".parquet", dir=directory)
         os.close(fd)
         try:
-            pq.write_table(partition(session, LINKS), scratch)
+            pq.write_table(partition(session), scratch)
             os.replace(scratch, kept)
         except BaseException:
             Path(scratch).unlink(missing_ok=True)

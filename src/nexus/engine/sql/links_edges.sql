@@ -1,6 +1,8 @@
 -- The link graph's edges: every piece of evidence between two canonical entities, one row per
 -- (source, target, type, hub); several pieces strengthen a tie (noisy-or of their weights). Its
--- classification is the highest of its evidence: what a chart holding it must be marked.
+-- classification is the highest of its evidence: what a chart holding it must be marked. Its
+-- strength, what a path's score multiplies, is its weight discounted by the age of its latest
+-- evidence (halved every $half_life years before $this_year, down to $recency_floor of it).
 WITH pieces AS (
     SELECT source_id, target_id, link_type, weight, via, [evidence] AS evidence, [source] AS sources,
            [agency] AS agencies, first_date, last_date, amount, CAST(NULL AS BIGINT) AS shared_by, classification
@@ -13,7 +15,8 @@ WITH pieces AS (
     SELECT source_id, target_id, link_type, weight, via, evidence, sources, agencies,
            first_date, last_date, CAST(NULL AS DOUBLE), shared_by, classification
     FROM link_co_location_edges
-)
+),
+tied AS (
 SELECT source_id, target_id, link_type, via,
        1 - exp(sum(ln(1 - least(weight, 0.99)))) AS weight,
        count(*) AS pieces,
@@ -24,3 +27,11 @@ SELECT source_id, target_id, link_type, via,
        list_sort(list_distinct(flatten(list(agencies)))) AS agencies
 FROM pieces
 GROUP BY source_id, target_id, link_type, via
+)
+SELECT *,
+       weight * CASE
+           WHEN TRY_CAST(substr(last_date, 1, 4) AS INTEGER) IS NULL THEN 1.0
+           ELSE greatest($recency_floor, power(0.5, greatest($this_year - TRY_CAST(substr(last_date, 1, 4) AS INTEGER), 0) / $half_life))
+       END AS strength
+FROM tied
+WHERE weight > 0

@@ -1,7 +1,7 @@
 -- The best paths of up to four hops from one side to the other, met in the middle: up to two hops
 -- out from each side, joined where they meet. Only the ends belong to a side. A path's score is the
--- product of its ties' weights and, for each inner entity with d ties, 1/sqrt(d - 1): a path through
--- a busy company or account is less telling than one through someone with few ties. Each inner
+-- product of its ties' weights and, for each inner entity with d ties, 1/sqrt(d - 1) (`b_penalty` of
+-- `link_adjacency`, in log scale). Each inner
 -- entity's factor is counted on the `from` half (the meeting entity's too), never on the `to` half.
 -- Partial paths are kept per node at most $keep (the best). Every factor is at most 1, so a partial
 -- path scoring below $floor (log scale: the k-th best score of the shorter paths) cannot end in one of
@@ -11,16 +11,11 @@ WITH ends AS (
     FROM link_sides
     GROUP BY id
 ),
-degrees AS (
-    SELECT a AS id, -0.5 * ln(greatest(count(*) - 1, 1)) AS penalty FROM link_adjacency WHERE weight > 0 GROUP BY a
-),
 adj AS (
     SELECT e.a, e.b, ln(e.weight) AS s, x.id IS NULL AS interior, coalesce(x.is_to, 0) = 1 AS b_to,
-           CASE WHEN x.id IS NULL THEN d.penalty ELSE 0 END AS b_penalty
+           CASE WHEN x.id IS NULL THEN e.b_penalty ELSE 0 END AS b_penalty
     FROM link_adjacency AS e
     LEFT JOIN ends AS x ON x.id = e.b
-    JOIN degrees AS d ON d.id = e.b
-    WHERE e.weight > 0
 ),
 l1 AS (
     SELECT e.a AS n0, e.b AS n1, e.s + e.b_penalty AS s, e.interior, e.b_to
