@@ -78,6 +78,9 @@ def ingest(
         previous = _last_run(conn, source)
         if previous and previous["status"] == "complete" and previous["sha256"] == sha and not force:
             return IngestResult(previous["id"], source, skipped_unchanged=True)
+        loaded = _complete_run(conn, source, sha) if partial and not force else None
+        if loaded is not None:  # deltas accumulate: one already loaded is there whatever came after it
+            return IngestResult(loaded, source, skipped_unchanged=True)
         if previous and previous["status"] == "running" and previous["sha256"] == sha:
             run_id, started, skip = previous["id"], previous["started_at"], previous["records_done"]
         else:
@@ -240,6 +243,16 @@ class BatchWriter:
         if self.thread.is_alive():
             self.queue.put(None)
             self.thread.join()
+
+
+def _complete_run(conn: Connection, source: str, sha: str) -> int | None:
+    """The latest complete run that loaded this content into the source."""
+    return conn.execute(
+        select(ingest_runs.c.id)
+        .where(ingest_runs.c.source == source, ingest_runs.c.sha256 == sha, ingest_runs.c.status == "complete")
+        .order_by(ingest_runs.c.id.desc())
+        .limit(1)
+    ).scalar()
 
 
 def _last_run(conn: Connection, source: str) -> dict | None:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from nexus.cli.context import current_viewer
 from nexus.config import load_settings
-from nexus.service.ingest import FORMATS, IngestResult, LabelChanges, ingest_file, list_sources
+from nexus.service.ingest import FORMATS, IngestResult, LabelChanges, ingest_file, ingest_reports, list_sources
 from nexus.service.workspace import open_store
 
 console = Console()
@@ -32,9 +32,11 @@ def init() -> None:
 
 def ingest_command(
     format: str = typer.Argument(..., help=f"input format: {', '.join(FORMATS)}"),
-    path: Path = typer.Argument(..., help="file to load"),
+    path: Path = typer.Argument(..., help="file to load (goaml: a report or a folder of reports)"),
     source: str = typer.Option(..., "--source", help="registered source name (created if new)"),
     mapping: Path | None = typer.Option(None, help="FtM mapping YAML (csv format)"),
+    schema: Path | None = typer.Option(None, envvar="NEXUS_GOAML_SCHEMA",
+                                       help="your FIU's goAML XSD, which reports are validated against (goaml format)"),
     agency: str | None = typer.Option(None, help="agency that supplied the data [new source: LOCAL]"),
     classification: str | None = typer.Option(None, help="default classification [new source: RESTRICTED]"),
     releasable_to: str | None = typer.Option(None, help="agencies it may be shown to, comma-separated; * = any"),
@@ -54,6 +56,18 @@ def ingest_command(
     store = open_store()
     viewer = current_viewer(store, purpose="ingest")
     labels = LabelChanges(agency, classification, releasable_to, compartment, orcon, warrant, legal_basis)
+    if format == "goaml":
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                      transient=True) as bar:
+            task = bar.add_task(f"ingesting {path.name}")
+            results = ingest_reports(store, viewer, path, source, schema, labels, force=force,
+                                     progress=lambda name: bar.update(task, description=f"ingesting {name}"))
+        for file, result in results:
+            console.print(f"{file.name}: {'rejected' if result.errors else 'loaded'}", highlight=False)
+            _report(result)
+        rejected = sum(1 for _, r in results if r.errors)
+        console.print(f"{len(results) - rejected:,} report(s) loaded, {rejected:,} rejected")
+        return
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task(f"ingesting {path.name}")
         result = ingest_file(

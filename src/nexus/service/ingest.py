@@ -18,7 +18,7 @@ from nexus.sources import FORMATS, SourceError, get_format
 from nexus.sources.limits import check_file
 from nexus.store import Store
 
-__all__ = ["FORMATS", "IngestResult", "LabelChanges", "format_is_list", "ingest_file", "list_sources"]
+__all__ = ["FORMATS", "IngestResult", "LabelChanges", "format_is_list", "ingest_file", "ingest_reports", "list_sources"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ def ingest_file(
     labels: LabelChanges = LabelChanges(),
     *,
     mapping: Path | None = None,
+    schema: Path | None = None,
     retention_days: int | None = None,
     is_list: bool | None = None,
     strict: bool = False,
@@ -80,7 +81,8 @@ def ingest_file(
         is_list=is_list,
     )
     try:
-        records = reader.read(path, **({"mapping": mapping} if mapping else {}))
+        options = {k: v for k, v in (("mapping", mapping), ("schema", schema)) if v is not None}
+        records = reader.read(path, **options)
         result = ingest(store, source, path, records, strict=strict, partial=partial, force=force, progress=progress)
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
@@ -94,6 +96,32 @@ def list_sources(store: Store, viewer: Viewer) -> list[dict]:
     sources = store.list_sources()
     audit.log_event(store, viewer, "sources.list", {}, [s["name"] for s in sources])
     return [s | {"classification": Classification(s["classification"]).name} for s in sources]
+
+
+def ingest_reports(
+    store: Store,
+    viewer: Viewer,
+    path: Path,
+    source: str,
+    schema: Path | None,
+    labels: LabelChanges = LabelChanges(),
+    *,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> list[tuple[Path, IngestResult]]:
+    """Load one goAML report or a folder of them (`*.xml`, in name order) into `source`, each file its own
+    run: a report the FIU's schema rejects is reported with its violations and the rest still load.
+    Reports accumulate, so no run retires what an earlier report said."""
+    files = sorted(p for p in path.glob("*.xml") if p.is_file()) if path.is_dir() else [path]
+    if not files:
+        raise InvalidInput(f"{path}: no goAML reports (*.xml) in this folder")
+    results = []
+    for file in files:
+        if progress:
+            progress(file.name)
+        results.append((file, ingest_file(store, viewer, "goaml", file, source, labels, schema=schema, partial=True,
+                                          force=force)))
+    return results
 
 
 def _reader(format: str):

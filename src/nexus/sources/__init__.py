@@ -9,6 +9,7 @@ FORMATS = {
     "ftm": "nexus.sources.ftm:FtMFormat",
     "un-sc": "nexus.sources.un_sc:UNSCFormat",
     "csv": "nexus.sources.csv_mapping:CSVMappingFormat",
+    "goaml": "nexus.sources.goaml:GoAMLFormat",
 }
 
 
