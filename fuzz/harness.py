@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from nexus.sources import FORMATS, Record, RecordError, SourceError, get_format
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 MAX_SECONDS = 5  # CPU seconds per input; the wall-clock limit is WALL_FACTOR times that
 WALL_FACTOR = 12  # generous, so a loaded machine does not pass for a hang, yet a blocked read is caught
 OPTION_FILE_PREFIX = "_"  # corpus files named _* are options (e.g. a mapping), not inputs
@@ -55,6 +56,7 @@ class Target:
     options: dict[str, str] = field(default_factory=dict)  # option -> corpus file name
     tokens: tuple[bytes, ...] = ()
     field_starts: bytes = b""  # bytes after which a field's value begins (">" in XML)
+    shared_options: dict[str, str] = field(default_factory=dict)  # option -> file under ../shared/data
 
     @property
     def corpus(self) -> Path:
@@ -67,13 +69,22 @@ class Target:
         return [p for p in self.inputs() if not p.name.startswith(REFUSE_PREFIX)]
 
     def read_options(self) -> dict[str, Path]:
-        return {option: self.corpus / filename for option, filename in self.options.items()}
+        shared = {option: SHARED / filename for option, filename in self.shared_options.items()}
+        for option, path in shared.items():
+            if not path.is_file():
+                raise FileNotFoundError(f"the {self.name} target reads its {option} from {path}: put ../shared beside the checkout")
+        return {option: self.corpus / filename for option, filename in self.options.items()} | shared
 
 
 TARGETS = {
     "ftm": Target("ftm", ".json", tokens=tuple(JSON_TOKENS), field_starts=b'"'),
     "un-sc": Target("un-sc", ".xml", tokens=tuple(XML_TOKENS), field_starts=b">"),
     "csv": Target("csv", ".csv", {"mapping": "_mapping.yml"}, tuple(CSV_TOKENS), field_starts=b",\n"),
+    # goAML reports against the real 5.0.2 XSD (an FIU's profile): most mutants are rejected by it, the
+    # rest reach the mapping.
+    "goaml": Target("goaml", ".xml", shared_options={"schema": "goaml/goAMLSchema-5.0.2.xsd"},
+                    tokens=tuple(XML_TOKENS) + (b"<transaction>", b"</transaction>", b"<amount_local>", b"<from_account>",
+                                                b"<t_entity>", b"<signatory>", b"T00:00:00"), field_starts=b">"),
 }
 
 

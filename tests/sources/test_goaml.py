@@ -3,6 +3,7 @@ exact reasons), field by field into FtM, a folder with one broken report, and ho
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -127,3 +128,19 @@ def test_a_folder_loads_every_valid_report_and_rejects_the_broken_one(goaml, wor
     assert {"Aisha Mahmoud", "Yusuf Rahman", "Example Jewellery LLC"} <= names and "Layla Hassan" not in names
     again = runner.invoke(app, ["ingest", "goaml", str(folder), "--source", "fiu", "--schema", schema])
     assert again.output.count("unchanged since run") == 4  # reports accumulate: each is loaded once
+
+
+def test_an_account_payment_names_the_holder_as_payer_and_keeps_directors_and_signatories(goaml):
+    report = Path(__file__).resolve().parents[2] / "fuzz" / "corpus" / "goaml" / "ctr.xml"  # written for Nexus
+    (record,) = get_format("goaml").read(report, schema=goaml / "goAMLSchema-5.0.2.xsd")
+    found = by_schema(record.entities)
+    (account,) = found["BankAccount"]
+    assert account.get("accountNumber") == ["0012345678"] and account.get("bic") == ["EXBKNL2A"]
+    (company,) = found["Company"]
+    (payment,) = found["Payment"]
+    assert payment.get("payerAccount") == [account.id] and payment.get("payer") == [company.id]
+    assert {(o.first("owner"), o.first("role")) for o in found["Ownership"]} == {
+        (company.id, "account holder"),
+        (next(p.id for p in found["Person"] if p.get("idNumber") == ["NL-ID-4411"]), "SSIGN")}
+    (directorship,) = found["Directorship"]
+    assert directorship.get("organization") == [company.id] and directorship.get("role") == ["DIR"]

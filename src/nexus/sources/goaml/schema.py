@@ -85,8 +85,11 @@ def _load(path: Path, mtime: int) -> xmlschema.XMLSchema11:
 def schema_errors(schema: xmlschema.XMLSchema11, document: etree._ElementTree) -> list[SchemaError]:
     """Every way ``document`` breaks the schema: element path, line and reason."""
     found = []
-    for error in schema.iter_errors(document):
-        element = error.elem if isinstance(error.elem, etree._Element) else None
-        reason = re.sub(r"\s+", " ", error.reason or str(error)).strip()
-        found.append(SchemaError(error.path or "/", element.sourceline if element is not None else None, reason))
+    try:
+        for error in schema.iter_errors(document):
+            element = error.elem if isinstance(error.elem, etree._Element) else None
+            reason = re.sub(r"\s+", " ", error.reason or str(error)).strip()
+            found.append(SchemaError(error.path or "/", element.sourceline if element is not None else None, reason))
+    except (ArithmeticError, ValueError) as exc:  # the validator itself fails on some values (a year past 9999)
+        found.append(SchemaError(f"/{document.getroot().tag}", None, f"a value the validator cannot read: {exc}"))
     return found
