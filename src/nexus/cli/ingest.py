@@ -10,6 +10,7 @@ from rich.table import Table
 from nexus.cli.context import current_viewer
 from nexus.config import load_settings
 from nexus.service.ingest import FORMATS, IngestResult, LabelChanges, ingest_file, ingest_reports, list_sources
+from nexus.service.ledger import ingest_transactions
 from nexus.service.workspace import open_store
 
 console = Console()
@@ -31,7 +32,7 @@ def init() -> None:
 
 
 def ingest_command(
-    format: str = typer.Argument(..., help=f"input format: {', '.join(FORMATS)}"),
+    format: str = typer.Argument(..., help=f"input format: {', '.join([*FORMATS, 'amlworld'])}"),
     path: Path = typer.Argument(..., help="file to load (goaml: a report or a folder of reports)"),
     source: str = typer.Option(..., "--source", help="registered source name (created if new)"),
     mapping: Path | None = typer.Option(None, help="FtM mapping YAML (csv format)"),
@@ -56,6 +57,15 @@ def ingest_command(
     store = open_store()
     viewer = current_viewer(store, purpose="ingest")
     labels = LabelChanges(agency, classification, releasable_to, compartment, orcon, warrant, legal_basis)
+    if format == "amlworld":
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                      transient=True) as bar:
+            task = bar.add_task(f"ingesting {path.name}")
+            result = ingest_transactions(store, viewer, path, source, load_settings().home, labels, force=force,
+                                         progress=lambda n: bar.update(task, description=f"ingesting {path.name}: "
+                                                                                          f"{n:,} rows"))
+        _report(result)
+        return
     if format == "goaml":
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                       transient=True) as bar:

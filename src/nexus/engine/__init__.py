@@ -10,7 +10,7 @@ duckdb or pyspark; their failures reach callers as `EngineError`.
 from nexus.engine.errors import EngineError
 from nexus.engine.queries import render
 from nexus.engine.session import EVERY_STATEMENT, DuckDBEngine, EngineSession, SparkEngine, open_engine
-from nexus.engine.snapshot import Snapshot, take_snapshot
+from nexus.engine.snapshot import Snapshot, take_snapshot, warrant_table
 
 __all__ = ["EVERY_STATEMENT", "DuckDBEngine", "EngineError", "EngineSession", "Snapshot", "SparkEngine",
-           "open_engine", "render", "take_snapshot"]
+           "open_engine", "render", "take_snapshot", "warrant_table"]

@@ -18,13 +18,13 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from nexus.engine import queries, viewer as viewer_view
-from nexus.engine.errors import engine_failures
+from nexus.engine.errors import EngineError, engine_failures
 from nexus.engine.resources import memory_mb
 from nexus.engine.snapshot import Snapshot
 from nexus.engine.spark import local_spark
 from nexus.security.viewer import Viewer
 
-TableInput = pa.Table | Path
+TableInput = pa.Table | Path | list[Path]  # an Arrow table, or Parquet files read as one table
 
 
 class _EveryStatement:
@@ -65,6 +65,18 @@ class EngineSession(ABC):
                 else viewer_view.visible_statements(viewer, action, now=now))
         with engine_failures(self.kind):
             self._view("statements", queries.to_dialect(view, self.dialect))
+
+    def use_ledger(self, files: list[Path], warrants: pa.Table | Path, viewer: Viewer, now: str | None = None,
+                   action: str = "read") -> None:
+        """Register the ledger's transactions in ``files`` as ``transactions``: those ``viewer`` may take
+        ``action`` on at ``now`` (the statements' policy, on each row's labels)."""
+        if not files:
+            raise EngineError("the ledger holds no transactions yet")
+        self.register(viewer_view.LEDGER_TRANSACTIONS, files)
+        self.register(viewer_view.SNAPSHOT_WARRANTS, warrants)
+        with engine_failures(self.kind):
+            self._view("transactions", queries.to_dialect(viewer_view.visible_transactions(viewer, action, now),
+                                                          self.dialect))
 
     def failures(self):
         """A context in which whatever this engine raises becomes ``EngineError`` (for Splink calls)."""
@@ -108,8 +120,9 @@ class DuckDBEngine(EngineSession):
 
     def register(self, name: str, table: TableInput) -> None:
         with engine_failures(self.kind):
-            if isinstance(table, Path):
-                self.conn.read_parquet(str(table)).create_view(name, replace=True)
+            if isinstance(table, Path | list):
+                files = [str(p) for p in table] if isinstance(table, list) else str(table)
+                self.conn.read_parquet(files).create_view(name, replace=True)
             else:
                 self.conn.register(name, table)
 
@@ -151,11 +164,12 @@ class SparkEngine(EngineSession):
 
     def register(self, name: str, table: TableInput) -> None:
         with engine_failures(self.kind):
-            if not isinstance(table, Path):
+            if not isinstance(table, Path | list):
                 path = self._scratch(name)
                 pq.write_table(table, path)
                 table = path
-            self.spark.read.parquet(str(table)).createOrReplaceTempView(name)
+            files = [str(p) for p in table] if isinstance(table, list) else [str(table)]
+            self.spark.read.parquet(*files).createOrReplaceTempView(name)
 
     def _fetch(self, sql: str) -> pa.Table:
         path = self._scratch("result")

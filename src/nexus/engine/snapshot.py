@@ -45,6 +45,13 @@ class Snapshot:
         return self.path / "warrants.parquet"
 
 
+def warrant_table(store: Store) -> pa.Table:
+    """Every warrant the store knows, as the engines' policy reads them."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(*(warrants.c[c] for c in WARRANT_COLUMNS))).all()
+    return pa.Table.from_pylist([dict(r._mapping) for r in rows], schema=WARRANT_SCHEMA)
+
+
 def take_snapshot(store: Store, directory: Path) -> Snapshot:
     """Write every live statement to ``directory/statements.parquet``, every warrant to ``warrants.parquet``."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -64,8 +71,6 @@ def take_snapshot(store: Store, directory: Path) -> Snapshot:
             )
             writer.write_table(table)
             total += table.num_rows
-        rows = conn.execute(select(*(warrants.c[c] for c in WARRANT_COLUMNS))).all()
-    pq.write_table(pa.Table.from_pylist([dict(r._mapping) for r in rows], schema=WARRANT_SCHEMA),
-                   directory / "warrants.parquet")
+    pq.write_table(warrant_table(store), directory / "warrants.parquet")
     partial.replace(target)
     return Snapshot(directory, taken_at, total)

@@ -92,6 +92,20 @@ ingest_runs = Table(
     Index("ix_ingest_runs_source", "source", "status"),
 )
 
+ledger_batches = Table(
+    "ledger_batches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, nullable=False),
+    Column("source", String(128), nullable=False),
+    Column("path", Text, nullable=False),  # a Parquet file, relative to the ledger's folder
+    Column("rows", Integer, nullable=False),
+    Column("first_time", String(32), nullable=False),
+    Column("last_time", String(32), nullable=False),
+    Index("ix_ledger_batches_run", "run_id"),
+    Index("ix_ledger_batches_source", "source"),
+)
+
 ingest_errors = Table(
     "ingest_errors",
     metadata,

@@ -1,0 +1,147 @@
+"""Loading transaction feeds into the ledger as a service action: authorised, resumable, audited.
+
+A feed's transactions go to the ledger (`store.ledger`), its accounts to the statements as
+BankAccount entities (the same id for an account in every feed: `sources.amlworld.account_id`),
+its bad rows to the run's record errors by line and field. Each batch — files, account
+statements, errors, checkpoint — commits in one transaction; a run killed part-way resumes
+after its last committed batch; a file loaded before is skipped unless forced, and a forced
+re-load replaces the earlier run's transactions when it completes.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import insert, select, update
+
+from nexus.engine import EngineSession, open_engine, warrant_table
+from nexus.errors import InvalidInput
+from nexus.model.labels import Labels
+from nexus.ingest import Batch, IngestResult, file_sha256, write_batch
+from nexus.model.statements import BASE_PROP, batch_context, statement_id
+from nexus.security import audit
+from nexus.security.policy import require
+from nexus.security.viewer import Viewer
+from nexus.service.ingest import LabelChanges
+from nexus.sources import SourceError
+from nexus.sources.amlworld import account_ids, check_header, read_transactions
+from nexus.store import Store, utc_now
+from nexus.store.ledger import ledger_files, remove_files, unlist_runs, write_ledger_batch
+from nexus.store.schema import ingest_runs
+
+FORMAT = "amlworld"
+
+
+def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, home: Path,
+                        labels: LabelChanges = LabelChanges(), *, force: bool = False,
+                        progress: Callable[[int], None] | None = None) -> IngestResult:
+    require(viewer, "ingest")
+    try:
+        check_header(path)
+    except SourceError as exc:
+        raise InvalidInput(str(exc)) from None
+    existing = store.get_source(source)
+    store.register_source(source, FORMAT, labels.applied_to(store.source_labels(existing) if existing else
+                                                            Labels(agency="LOCAL")),
+                          retention_days=(existing or {}).get("retention_days"), is_list=False)
+    registered = store.get_source(source)
+    source_labels = store.source_labels(registered)
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:
+        raise InvalidInput(f"{path}: {exc.strerror or exc}") from None
+    run_id, started, skip, earlier = _start(store, source, path, sha, force)
+    if run_id is None:
+        return IngestResult(earlier[0], source, skipped_unchanged=True)
+    retention = registered["retention_days"]
+    context = batch_context(source, source_labels, started, date.today() + timedelta(days=retention) if retention else None)
+    result = IngestResult(run_id, source, resumed_from=skip)
+    seen: set[str] = set()
+    try:
+        for number, batch in enumerate(read_transactions(path)):
+            if batch.lines <= skip:
+                continue
+            rows = _with_ids(batch.rows, sha)
+            accounts = _account_statements(rows, source, seen)
+            with store.engine.begin() as conn:
+                write_ledger_batch(conn, home, run_id, source, number, rows, source_labels)
+                write_batch(conn, run_id, context, Batch(done=batch.lines, rows=accounts[0], errors=batch.errors,
+                                                         entities=accounts[1]))
+            result.records += batch.rows.num_rows + len(batch.errors)
+            result.entities += accounts[1]
+            result.statements += len(accounts[0])
+            result.errors.extend(batch.errors)
+            if progress:
+                progress(batch.lines)
+    except SourceError as exc:
+        raise InvalidInput(str(exc)) from None
+    with store.engine.begin() as conn:
+        replaced = unlist_runs(conn, earlier)
+        conn.execute(update(ingest_runs).where(ingest_runs.c.id.in_(earlier)).values(status="replaced"))
+        conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id).values(status="complete", finished_at=utc_now()))
+    remove_files(home, replaced)
+    audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": FORMAT}, [])
+    return result
+
+
+def _start(store: Store, source: str, path: Path, sha: str, force: bool) -> tuple:
+    """(run id, started, rows to skip, earlier complete runs of this file); run id None when it is loaded already."""
+    runs = ingest_runs.c
+    with store.engine.begin() as conn:
+        same = conn.execute(select(runs.id, runs.status, runs.started_at, runs.records_done)
+                            .where(runs.source == source, runs.sha256 == sha, runs.status.in_(("running", "complete")))
+                            .order_by(runs.id.desc())).all()
+        complete = [r.id for r in same if r.status == "complete"]
+        if complete and not force:
+            return None, None, 0, complete
+        running = next((r for r in same if r.status == "running"), None)
+        if running is not None:
+            return running.id, running.started_at, running.records_done, complete
+        started = utc_now()
+        run_id = conn.execute(insert(ingest_runs).values(
+            source=source, path=str(path), sha256=sha, started_at=started, status="running", records_done=0,
+            entities=0, statements=0, errors=0, retired=0)).inserted_primary_key[0]
+        return run_id, started, 0, complete
+
+
+def _with_ids(rows: pa.Table, sha: str) -> pa.Table:
+    """Each transaction's id (the file's content and its line: the same on every load of the file) and its
+    accounts' entity ids."""
+    ids = pc.binary_join_element_wise(pa.scalar(f"tx-{sha[:16]}"), pc.cast(rows["line"], pa.string()), "-")
+    return rows.append_column("id", ids) \
+        .append_column("from_account_id", account_ids(rows["from_bank"], rows["from_account"])) \
+        .append_column("to_account_id", account_ids(rows["to_bank"], rows["to_account"]))
+
+
+def _account_statements(rows: pa.Table, source: str, seen: set[str]) -> tuple[dict[str, tuple], int]:
+    """Statements of the BankAccount entities this batch names for the first time in the run."""
+    found: dict[str, tuple] = {}
+    new = 0
+    for side in ("from", "to"):
+        accounts = pa.table({"id": rows[f"{side}_account_id"], "bank": rows[f"{side}_bank"],
+                             "number": rows[f"{side}_account"]}).group_by("id").aggregate([("bank", "min"), ("number", "min")])
+        for entity_id, bank, number in zip(*(accounts[c].to_pylist() for c in ("id", "bank_min", "number_min")), strict=True):
+            if entity_id in seen:
+                continue
+            seen.add(entity_id)
+            new += 1
+            for prop, prop_type, value in ((BASE_PROP, "id", entity_id), ("accountNumber", "identifier", number),
+                                           ("bankName", "string", bank)):
+                key = statement_id(source, entity_id, prop, value)
+                found[key] = (key, entity_id, "BankAccount", prop, prop_type, value, None, None)
+    return found, new
+
+
+@contextmanager
+def ledger_session(store: Store, viewer: Viewer, home: Path, action: str = "read",
+                   engine: str = "duckdb") -> Iterator[EngineSession]:
+    """An engine session whose `transactions` are the ledger's rows the viewer may take ``action`` on."""
+    require(viewer, action)
+    with store.engine.connect() as conn:
+        files = ledger_files(conn, home)
+    with open_engine(engine) as session:
+        session.use_ledger(files, warrant_table(store), viewer, action=action)
+        yield session

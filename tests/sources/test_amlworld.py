@@ -1,0 +1,89 @@
+"""AMLworld transaction feeds into the ledger: every row with its labels, bad rows by line and field,
+accounts as entities, re-runs that change nothing, and a viewer who sees only what their clearance allows
+(both databases)."""
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from nexus.cli import app
+from nexus.config import load_settings
+from nexus.model import Classification
+from nexus.security.viewer import Viewer
+from nexus.service.ingest import LabelChanges
+from nexus.service.ledger import ingest_transactions, ledger_session
+from nexus.sources.amlworld import account_id
+from nexus.store.schema import ledger_batches
+
+runner = CliRunner()
+HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
+          "Payment Currency,Payment Format,Is Laundering\n")
+ROWS = [
+    "2022/09/01 00:20,010,8000EBD30,010,8000EBD30,3697.34,US Dollar,3697.34,US Dollar,Reinvestment,0",
+    "2022/09/01 00:20,03208,8000F4580,001,8000F5340,0.01,US Dollar,0.01,US Dollar,Cheque,0",
+    "2022/13/01 00:00,03209,8000F4670,03209,8000F4670,14675.57,US Dollar,14675.57,US Dollar,Reinvestment,0",
+    "2022/09/01 00:02,012,8000F5030,012,8000F5030,2806.97,US Dollar,abc,US Dollar,Reinvestment,1",
+    "2022/10/03 09:06,020,,020,800104D70,20.0,Euro,20.0,Euro,Cash,0",
+    "2022/10/04 11:15,03208,8000F4580,0115,80A1B2C30,9500.00,Euro,9500.00,Euro,ACH,1",
+]
+ANALYST = Viewer("a", "FIU", frozenset({"analyst"}), Classification.SECRET, purpose="typologies")
+
+
+@pytest.fixture
+def feed(tmp_path):
+    path = tmp_path / "HI-Small_Trans.csv"
+    path.write_text(HEADER + "\n".join(ROWS) + "\n")
+    return path
+
+
+def test_a_feed_lands_in_the_ledger_with_its_bad_rows_named(store, feed, tmp_path):
+    home = tmp_path / "home"
+    result = ingest_transactions(store, ANALYST, feed, "bank-a", home, LabelChanges(agency="FIU", classification="SECRET"))
+    assert [(e.location, e.field) for e in result.errors] == [
+        ("line 4", "timestamp"), ("line 5", "amount_paid"), ("line 6", "from_account")]
+    assert result.records == 6 and result.entities == 4  # four distinct accounts in the three good rows
+    with ledger_session(store, ANALYST, home) as session:
+        rows = session.conn.execute("SELECT line, from_account, to_account, amount_paid, payment_currency, "
+                                    "is_laundering, agency, classification, from_account_id FROM transactions "
+                                    "ORDER BY line").fetchall()
+    assert [r[:6] for r in rows] == [
+        (2, "8000EBD30", "8000EBD30", 3697.34, "US Dollar", False), (3, "8000F4580", "8000F5340", 0.01, "US Dollar", False),
+        (7, "8000F4580", "80A1B2C30", 9500.0, "Euro", True)]
+    assert {(r[6], r[7]) for r in rows} == {("FIU", int(Classification.SECRET))}
+    assert rows[1][8] == rows[2][8] == account_id("03208", "8000F4580")  # one account, one id, in every feed
+    with store.engine.connect() as conn:  # September and October: one file each
+        assert conn.execute(select(func.count()).select_from(ledger_batches)).scalar() == 2
+
+
+def test_a_viewer_below_the_feeds_classification_sees_no_transaction(store, feed, tmp_path):
+    home = tmp_path / "home"
+    ingest_transactions(store, ANALYST, feed, "bank-a", home, LabelChanges(agency="FIU", classification="SECRET"))
+    police = Viewer("p", "FIU", frozenset({"analyst"}), Classification.RESTRICTED)
+    with ledger_session(store, police, home) as session:
+        assert session.conn.execute("SELECT count(*) FROM transactions").fetchone() == (0,)
+
+
+def test_loading_a_feed_again_changes_nothing_and_a_forced_reload_replaces_it(store, feed, tmp_path):
+    home = tmp_path / "home"
+    first = ingest_transactions(store, ANALYST, feed, "bank-a", home)
+    assert ingest_transactions(store, ANALYST, feed, "bank-a", home).skipped_unchanged
+    again = ingest_transactions(store, ANALYST, feed, "bank-a", home, force=True)
+    assert again.run_id != first.run_id
+    with ledger_session(store, ANALYST, home) as session:
+        assert session.conn.execute("SELECT count(*), count(DISTINCT id) FROM transactions").fetchone() == (3, 3)
+    assert len(list((home / "ledger").rglob("*.parquet"))) == 2  # the first run's files are gone
+
+
+def test_the_cli_loads_a_feed_and_names_a_wrong_file(workspace, feed, tmp_path):
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    result = runner.invoke(app, ["ingest", "amlworld", str(feed), "--source", "bank-a", "--agency", "FIU"])
+    assert result.exit_code == 0, result.output
+    assert "3 errors" in result.output and "line 5, field amount_paid: not a valid value: 'abc'" in " ".join(result.output.split())
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("a,b,c\n1,2,3\n")
+    refused = runner.invoke(app, ["ingest", "amlworld", str(wrong), "--source", "bank-b"])
+    assert refused.exit_code == 1 and "line 1: not an AMLworld transactions file" in str(refused.exception)
+    shown = runner.invoke(app, ["entity", account_id("03208", "8000F4580")])
+    assert shown.exit_code == 0, shown.output
+    assert "BankAccount" in shown.output and "8000F4580" in shown.output
+    assert list(load_settings().home.joinpath("ledger", "bank-a").glob("month=*"))
