@@ -25,6 +25,8 @@ ROWS = [
     "2022/09/01 00:02,012,8000F5030,012,8000F5030,2806.97,US Dollar,abc,US Dollar,Reinvestment,1",
     "2022/10/03 09:06,020,,020,800104D70,20.0,Euro,20.0,Euro,Cash,0",
     "2022/10/04 11:15,03208,8000F4580,0115,80A1B2C30,9500.00,Euro,9500.00,Euro,ACH,1",
+    "2022/10/04 11:16,03208,,8000F4580,0115,80A1B2C30,9500.00,Euro,9500.00,Euro,ACH,1",
+    "2022/10/05 08:00,0115,80A1B2C30,010,8000EBD30,120.50,Euro,120.50,Euro,Wire,0",
 ]
 ANALYST = Viewer("a", "FIU", frozenset({"analyst"}), Classification.SECRET, purpose="typologies")
 
@@ -40,15 +42,16 @@ def test_a_feed_lands_in_the_ledger_with_its_bad_rows_named(store, feed, tmp_pat
     home = tmp_path / "home"
     result = ingest_transactions(store, ANALYST, feed, "bank-a", home, LabelChanges(agency="FIU", classification="SECRET"))
     assert [(e.location, e.field) for e in result.errors] == [
-        ("line 4", "timestamp"), ("line 5", "amount_paid"), ("line 6", "from_account")]
-    assert result.records == 6 and result.entities == 4  # four distinct accounts in the three good rows
+        ("line 4", "timestamp"), ("line 5", "amount_paid"), ("line 6", "from_account"), ("line 8", None)]
+    assert result.errors[-1].message == "expected 11 fields, found 12"
+    assert result.records == 8 and result.entities == 4  # four distinct accounts in the four good rows
     with ledger_session(store, ANALYST, home) as session:
         rows = session.conn.execute("SELECT line, from_account, to_account, amount_paid, payment_currency, "
                                     "is_laundering, agency, classification, from_account_id FROM transactions "
                                     "ORDER BY line").fetchall()
     assert [r[:6] for r in rows] == [
         (2, "8000EBD30", "8000EBD30", 3697.34, "US Dollar", False), (3, "8000F4580", "8000F5340", 0.01, "US Dollar", False),
-        (7, "8000F4580", "80A1B2C30", 9500.0, "Euro", True)]
+        (7, "8000F4580", "80A1B2C30", 9500.0, "Euro", True), (9, "80A1B2C30", "8000EBD30", 120.5, "Euro", False)]
     assert {(r[6], r[7]) for r in rows} == {("FIU", int(Classification.SECRET))}
     assert rows[1][8] == rows[2][8] == account_id("03208", "8000F4580")  # one account, one id, in every feed
     with store.engine.connect() as conn:  # September and October: one file each
@@ -70,7 +73,7 @@ def test_loading_a_feed_again_changes_nothing_and_a_forced_reload_replaces_it(st
     again = ingest_transactions(store, ANALYST, feed, "bank-a", home, force=True)
     assert again.run_id != first.run_id
     with ledger_session(store, ANALYST, home) as session:
-        assert session.conn.execute("SELECT count(*), count(DISTINCT id) FROM transactions").fetchone() == (3, 3)
+        assert session.conn.execute("SELECT count(*), count(DISTINCT id) FROM transactions").fetchone() == (4, 4)
     assert len(list((home / "ledger").rglob("*.parquet"))) == 2  # the first run's files are gone
 
 
@@ -78,7 +81,7 @@ def test_the_cli_loads_a_feed_and_names_a_wrong_file(workspace, feed, tmp_path):
     assert runner.invoke(app, ["init"]).exit_code == 0
     result = runner.invoke(app, ["ingest", "amlworld", str(feed), "--source", "bank-a", "--agency", "FIU"])
     assert result.exit_code == 0, result.output
-    assert "3 errors" in result.output and "line 5, field amount_paid: not a valid value: 'abc'" in " ".join(result.output.split())
+    assert "4 errors" in result.output and "line 5, field amount_paid: not a valid value: 'abc'" in " ".join(result.output.split())
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("a,b,c\n1,2,3\n")
     refused = runner.invoke(app, ["ingest", "amlworld", str(wrong), "--source", "bank-b"])

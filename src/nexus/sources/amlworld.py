@@ -61,21 +61,35 @@ def check_header(path: Path) -> None:
 
 def read_transactions(path: Path) -> Iterator[TransactionBatch]:
     check_header(path)
-    options = csv.ReadOptions(block_size=BLOCK_BYTES, column_names=list(COLUMNS), skip_rows=1)
+    # One reading thread, so a row with the wrong number of fields is reported with its line number.
+    options = csv.ReadOptions(block_size=BLOCK_BYTES, column_names=list(COLUMNS), skip_rows=1, use_threads=False)
     convert = csv.ConvertOptions(column_types={c: pa.string() for c in COLUMNS}, strings_can_be_null=True)
+    malformed: list[tuple[int, RecordError]] = []
+
+    def skip(row) -> str:  # a row with too many or too few fields: reported, the rest reads on
+        malformed.append((row.number, RecordError(str(path), f"line {row.number}", None,
+                                                  f"expected {row.expected_columns} fields, found {row.actual_columns}")))
+        return "skip"
+
     try:
-        reader = csv.open_csv(path, read_options=options, convert_options=convert)
-        done = 0
+        reader = csv.open_csv(path, read_options=options, convert_options=convert,
+                              parse_options=csv.ParseOptions(invalid_row_handler=skip))
+        next_line = 2
         for chunk in reader:
             batch = pa.Table.from_batches([chunk])
-            yield _parsed(path, batch, done)
-            done += batch.num_rows
+            physical = np.arange(next_line, next_line + batch.num_rows + len(malformed), dtype=np.int64)
+            lines = physical[~np.isin(physical, [number for number, _ in malformed])]
+            next_line += len(physical)
+            parsed = _parsed(path, batch, lines, next_line - 2)
+            parsed.errors = sorted([e for _, e in malformed] + parsed.errors, key=lambda e: int(e.location.split()[1]))
+            malformed.clear()
+            yield parsed
     except pa.ArrowInvalid as exc:
         raise SourceError(f"{path}: {exc}") from None
 
 
-def _parsed(path: Path, raw: pa.Table, done: int) -> TransactionBatch:
-    lines = pa.array(np.arange(done + 2, done + 2 + raw.num_rows, dtype=np.int64))
+def _parsed(path: Path, raw: pa.Table, line_numbers: np.ndarray, done: int) -> TransactionBatch:
+    lines = pa.array(line_numbers)
     converted = {
         "timestamp": pc.strptime(raw["timestamp"], format="%Y/%m/%d %H:%M", unit="s", error_is_null=True),
         **{c: _number(raw[c]) for c in AMOUNTS},
@@ -96,8 +110,7 @@ def _parsed(path: Path, raw: pa.Table, done: int) -> TransactionBatch:
                 errors.append(RecordError(str(path), f"line {int(lines[int(index)].as_py())}", column, message))
         bad = pc.or_(bad, pc.or_(wrong, absent))
     keep = pc.invert(bad)
-    return TransactionBatch(table.filter(keep), sorted(errors, key=lambda e: int(e.location.split()[1])),
-                            done + raw.num_rows)
+    return TransactionBatch(table.filter(keep), errors, done)
 
 
 def _number(values: pa.ChunkedArray) -> pa.ChunkedArray:
