@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from nexus.cli import alerts, data, demo, ingest, links, resolve, screen, security, serve
+from nexus.cli import alerts, data, demo, detect, ingest, links, resolve, screen, security, serve
 from nexus.errors import NexusError, Unavailable
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ security.register(app)
 screen.register(app)
 alerts.register(app)
 links.register(app)
+detect.register(app)
 resolve.register(app)
 serve.register(app)
 

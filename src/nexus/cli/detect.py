@@ -1,0 +1,42 @@
+"""`nexus detect`: money-laundering and terrorist-financing typologies over the ledger, raised as alerts."""
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from nexus.cli.context import current_viewer, write_output
+from nexus.config import load_settings
+from nexus.service.detect import detect
+from nexus.service.workspace import open_store
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("detect")(detect_command)
+
+
+def detect_command(
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb (this machine) or spark"),
+    output: Path | None = typer.Option(None, "--output", help="also write the alerts as JSON lines to this file"),
+    purpose: str = typer.Option("", "--purpose", help="why you are looking (recorded in the audit trail)"),
+) -> None:
+    """Run the typologies (fan-out, fan-in, cycles, structuring, pass-through) over the transactions you may
+    see, and raise each finding as an alert (review with `nexus alerts review`)."""
+    if engine not in ("duckdb", "spark"):
+        raise typer.BadParameter("engine must be duckdb or spark")
+    store = open_store()
+    with console.status("running the typologies over the ledger"):
+        found = detect(store, current_viewer(store, purpose), load_settings().home, engine)
+    if output is not None:
+        write_output(output, lambda out: out.write(b"".join(json.dumps(a).encode() + b"\n" for a in found)))
+    table = Table("alert", "typology", "score", "state", "finding")
+    for alert in found[:50]:
+        table.add_row(str(alert["id"]), alert["name"], f"{alert['score']:.2f}", alert["state"], Text(alert["explanation"]))
+    console.print(table if found else "no typology matched the transactions you may see")
+    if len(found) > 50:
+        console.print(f"… and {len(found) - 50:,} more (`nexus alerts list --kind typology`)")

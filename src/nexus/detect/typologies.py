@@ -1,0 +1,108 @@
+"""Money-laundering and terrorist-financing typologies in the engine's SQL, over the transactions a viewer may see.
+
+Each typology is a query (`engine/sql/detect_*.sql`) over `detect_transfers` (payments between
+two different accounts) and yields findings: which accounts, which transactions, when, how
+much, a score in 0..1 and a sentence. Python only shapes the few rows each query returns.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from nexus.detect.config import TYPOLOGIES, TypologyConfig
+from nexus.engine import EngineSession
+
+
+@dataclass
+class Finding:
+    name: str  # fan-out, fan-in, cycle, structuring, pass-through
+    accounts: list[str]  # as the source gives them, the subject first
+    account_ids: list[str]  # their entity ids
+    transactions: list[str]
+    start: datetime
+    finish: datetime
+    score: float
+    words: str
+    total: float | None = None
+    currency: str | None = None
+    details: dict = field(default_factory=dict)
+
+
+def run_typologies(session: EngineSession, config: TypologyConfig = TYPOLOGIES) -> list[Finding]:
+    """Every typology's findings over the session's `transactions`, strongest first within each."""
+    session.materialise("detect_transfers", "detect_transfers")
+    return [finding for detector in DETECTORS for finding in detector(session, config)]
+
+
+def _fans(session: EngineSession, config: TypologyConfig) -> list[Finding]:
+    found = []
+    for name, outgoing, verb in (("fan-out", True, "paid"), ("fan-in", False, "was paid by")):
+        for r in session.run("detect_fan", outgoing=outgoing, min_degree=config.fan_degree,
+                             window_hours=config.fan_window_hours).to_pylist():
+            amount = f"{r['total']:,.2f} {r['currency']}" if r["currency"] else "amounts in several currencies"
+            found.append(Finding(
+                name, [r["account"], *r["others"]], [r["account_id"]], r["transactions"], r["start"], r["finish"],
+                score=min(1.0, r["degree"] / (2 * config.fan_degree)),
+                words=f"account {r['account']} {verb} {r['degree']} accounts within {_span(r)} ({amount})",
+                total=r["total"] if r["currency"] else None, currency=r["currency"], details={"degree": r["degree"]}))
+    return found
+
+
+def _cycles(session: EngineSession, config: TypologyConfig) -> list[Finding]:
+    found = []
+    for r in session.run("detect_cycles", max_length=config.cycle_max_length,
+                         window_hours=config.cycle_window_hours).to_pylist():
+        accounts = [a for a in (r["n0"], r["n1"], r["n2"], r["n3"]) if a is not None]
+        ids = [a for a in (r["a0"], r["a1"], r["a2"], r["a3"]) if a is not None]
+        amounts = r["amounts"]
+        kept = min(amounts) / max(amounts) if len(set(r["currencies"])) == 1 else 0.5
+        found.append(Finding(
+            "cycle", accounts, ids, [t for t in (r["t1"], r["t2"], r["t3"], r["t4"]) if t is not None],
+            r["start"], r["finish"], score=round(kept * 0.9 ** (len(amounts) - 2), 6),
+            words=f"money left {accounts[0]} and came back through {' → '.join(accounts[1:])} in {len(amounts)} "
+                  f"payments within {_span(r)} ({amounts[0]:,.2f} out, {amounts[-1]:,.2f} back)",
+            total=amounts[0], currency=r["currencies"][0] if len(set(r["currencies"])) == 1 else None,
+            details={"length": len(amounts)}))
+    return found
+
+
+def _structuring(session: EngineSession, config: TypologyConfig) -> list[Finding]:
+    low = config.reporting_threshold * (1 - config.structuring_margin)
+    return [
+        Finding("structuring", [r["account"], *r["others"]], [r["account_id"]], r["transactions"], r["start"], r["finish"],
+                score=r["payments"] / (r["payments"] + config.structuring_count),
+                words=f"account {r['account']} made {r['payments']} payments between {low:,.0f} and "
+                      f"{config.reporting_threshold:,.0f} {config.threshold_currency} within {_span(r)} "
+                      f"({r['total']:,.2f} in all)",
+                total=r["total"], currency=config.threshold_currency, details={"payments": r["payments"]})
+        for r in session.run("detect_structuring", currency=config.threshold_currency, low=low,
+                             threshold=config.reporting_threshold, min_count=config.structuring_count,
+                             window_hours=config.structuring_window_hours).to_pylist()
+    ]
+
+
+def _pass_through(session: EngineSession, config: TypologyConfig) -> list[Finding]:
+    return [
+        Finding("pass-through", [r["account"], r["source"], r["destination"]], [r["account_id"]],
+                [r["incoming"], r["outgoing"]], r["start"], r["finish"],
+                score=round(r["sent"] / r["received"] * (1 - 0.5 * _hours(r) / config.pass_through_window_hours), 6),
+                words=f"account {r['account']} received {r['received']:,.2f} {r['currency']} from {r['source']} and "
+                      f"sent {r['sent']:,.2f} on to {r['destination']} within {_span(r)}",
+                total=r["received"], currency=r["currency"])
+        for r in session.run("detect_pass_through", share=config.pass_through_share,
+                             window_hours=config.pass_through_window_hours).to_pylist()
+    ]
+
+
+def _hours(row: dict) -> float:
+    return (row["finish"] - row["start"]).total_seconds() / 3600
+
+
+def _span(row: dict) -> str:
+    hours = _hours(row)
+    return f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.0f} days"
+
+
+DETECTORS: tuple[Callable[[EngineSession, TypologyConfig], list[Finding]], ...] = (
+    _fans, _cycles, _structuring, _pass_through,
+)

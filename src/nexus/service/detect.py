@@ -1,0 +1,65 @@
+"""Running the detectors as a service action: over the ledger rows the viewer may see, findings raised as alerts.
+
+A finding is about its typology, its subject account and when it began
+(`typology/<name>/<account id>/<start>`); its fingerprint is the transactions it rests on,
+so a re-run on the same data keeps each alert's review, and a pattern that grows becomes a
+new alert. It cites every one of those transactions with its labels: an alert is labelled
+no lower than the data it cites, and shown only to viewers who may see all of it.
+"""
+
+import hashlib
+from pathlib import Path
+
+import pyarrow as pa
+
+from nexus.detect import TYPOLOGIES, Finding, TypologyConfig, run_typologies
+from nexus.model.labels import Labels
+from nexus.security import audit
+from nexus.security.policy import require
+from nexus.security.viewer import Viewer
+from nexus.service.alerts import Evidence, NewAlert, raise_alerts, visible_alert_ids
+from nexus.service.ledger import ledger_session
+from nexus.store import Store
+
+KIND = "typology"
+
+
+def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
+           config: TypologyConfig = TYPOLOGIES) -> list[dict]:
+    """Run every typology, raise (or refresh) an alert per finding; the findings with their alert ids, strongest first."""
+    require(viewer, "judge")
+    with ledger_session(store, viewer, home, engine=engine) as session:
+        findings = run_typologies(session, config)
+        cited = sorted({t for f in findings for t in f.transactions})
+        session.register("wanted_transactions", pa.table({"id": pa.array(cited, pa.string())}))
+        labels = {r["id"]: (r["from_account_id"], Labels.from_row(r)) for r in session.run("detect_labels").to_pylist()}
+    alerts = [_alert(f, labels, config) for f in findings]
+    raised = raise_alerts(store, viewer, alerts, "judge") if alerts else {}
+    shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()])
+    result = []
+    for finding, alert in zip(findings, alerts, strict=True):
+        alert_id, state = raised[alert.key]
+        if alert_id in shown:
+            result.append({"id": alert_id, "kind": KIND, "name": finding.name, "state": state,
+                           "accounts": finding.accounts, "transactions": finding.transactions, "score": finding.score,
+                           "explanation": finding.words, "start": finding.start.isoformat(),
+                           "finish": finding.finish.isoformat(), "total": finding.total, "currency": finding.currency})
+    result.sort(key=lambda r: (-r["score"], r["name"], r["id"]))
+    audit.log_event(store, viewer, "detect", {"purpose": viewer.purpose, "engine": engine,
+                                              "findings": len(findings), "shown": len(result)},
+                    [str(r["id"]) for r in result])
+    return result
+
+
+def _alert(finding: Finding, labels: dict, config: TypologyConfig) -> NewAlert:
+    return NewAlert(
+        kind=KIND, subject=f"typology/{finding.name}/{finding.account_ids[0]}/{finding.start.isoformat()}",
+        fingerprint=hashlib.sha256("\n".join(sorted(finding.transactions)).encode()).hexdigest()[:16],
+        title=f"{finding.name}: {finding.words}", score=round(finding.score, 6),
+        explanation={"typology": finding.name, "words": finding.words, "accounts": finding.accounts,
+                     "account_ids": finding.account_ids, "transactions": finding.transactions[:config.evidence_cap],
+                     "transaction_count": len(finding.transactions), "start": finding.start.isoformat(),
+                     "finish": finding.finish.isoformat(), "total": finding.total, "currency": finding.currency,
+                     **finding.details},
+        evidence=tuple(Evidence("transaction", t, labels[t][0], labels[t][1]) for t in finding.transactions),
+    )
