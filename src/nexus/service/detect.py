@@ -32,7 +32,11 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
         findings = run_typologies(session, config)
         cited = sorted({t for f in findings for t in f.transactions})
         session.register("wanted_transactions", pa.table({"id": pa.array(cited, pa.string())}))
-        labels = {r["id"]: (r["from_account_id"], Labels.from_row(r)) for r in session.run("detect_labels").to_pylist()}
+        rows = session.run("detect_labels").to_pylist()
+    labels = {r["id"]: (r["from_account_id"], Labels.from_row(r)) for r in rows}
+    order = {r["id"]: (r["timestamp"], r["line"]) for r in rows}
+    for finding in findings:  # in time order on every engine (Spark's list aggregates keep no order)
+        finding.transactions.sort(key=order.__getitem__)
     alerts = [_alert(f, labels, config) for f in findings]
     raised = raise_alerts(store, viewer, alerts, "judge") if alerts else {}
     shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()])

@@ -17,7 +17,7 @@ windows AS (
 ),
 dense AS (
     SELECT anchor, account_id, any_value(account) AS account, start, count(DISTINCT other_id) AS degree,
-           list(id ORDER BY timestamp, id) AS transactions, list(DISTINCT other) AS others, max(timestamp) AS finish,
+           list(id ORDER BY timestamp, id) AS transactions, list_sort(list(DISTINCT other)) AS others, max(timestamp) AS finish,
            sum(amount) AS total, count(DISTINCT currency) AS currencies, min(currency) AS currency
     FROM windows
     GROUP BY anchor, account_id, start

@@ -12,7 +12,7 @@ windows AS (
 ),
 dense AS (
     SELECT anchor, account_id, any_value(account) AS account, start, max(timestamp) AS finish, count(*) AS payments,
-           list(id ORDER BY timestamp, id) AS transactions, list(DISTINCT to_account) AS others, sum(amount) AS total
+           list(id ORDER BY timestamp, id) AS transactions, list_sort(list(DISTINCT to_account)) AS others, sum(amount) AS total
     FROM windows
     GROUP BY anchor, account_id, start
     HAVING count(*) >= $min_count
