@@ -10,13 +10,16 @@ from nexus.model.labels import Classification
 from nexus.security import audit, users, warrants
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
+from nexus.service.ingest import LabelChanges
+from nexus.service.ledger import ingest_transactions
 from nexus.store import Store
 from nexus.synth import generate
-from nexus.synth.evaluate import resolution_quality, screening_quality
+from nexus.synth.evaluate import resolution_quality, screening_quality, typology_quality
 from nexus.synth.load import load_world as load_files
 from nexus.synth.manifest import WorldManifest
 
-__all__ = ["WorldManifest", "demo_lead", "generate_world", "load_world", "resolution_quality", "screening_quality"]
+__all__ = ["WorldManifest", "demo_lead", "generate_world", "load_world", "resolution_quality", "screening_quality",
+           "typology_quality"]
 
 
 def generate_world(folder: Path, seed: int, size: str) -> WorldManifest:
@@ -26,8 +29,10 @@ def generate_world(folder: Path, seed: int, size: str) -> WorldManifest:
 
 def load_world(
     store: Store, viewer: Viewer, folder: Path, manifest: WorldManifest, on_source: Callable[[str], None] | None = None,
+    home: Path | None = None,
 ) -> list[IngestResult]:
-    """Load the world's files with their labels; register the warrants they were collected under."""
+    """Load the world's files with their labels; register the warrants they were collected under; with a
+    workspace ``home``, load its transaction feeds into the ledger there too."""
     require(viewer, "ingest")
     known = {w["id"] for w in warrants.list_warrants(store, viewer)}
 
@@ -41,6 +46,12 @@ def load_world(
             on_source(item.source)
 
     results = load_files(store, folder, manifest, before_each)
+    for feed in manifest.feeds if home is not None else ():
+        if on_source:
+            on_source(feed.source)
+        results.append(ingest_transactions(store, viewer, folder / feed.path, feed.source, home, LabelChanges(
+            agency=feed.agency, classification=feed.labels.classification,
+            releasable_to=",".join(feed.labels.releasable_to), legal_basis=feed.labels.legal_basis)))
     for r in results:
         audit.log_event(store, viewer, "ingest", {"source": r.source, "run": r.run_id}, [])
     return results

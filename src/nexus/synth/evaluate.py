@@ -56,3 +56,40 @@ def resolution_quality(world: Path, mapping: pa.Table, schema: str = "Person") -
     truth = truth.filter(pc.equal(truth["schema"], schema))
     records = pa.table({"entity_id": truth["id"], "cluster": truth["true_id"]})
     return pair_scores(mapping, records)
+
+
+@dataclass(frozen=True)
+class TypologyQuality:
+    planted: dict[str, int]  # typology -> attempts planted
+    found: dict[str, int]  # typology -> attempts an alert of that typology covers
+    alerts: int
+    on_planted: int  # alerts that cover at least half of some planted attempt's rows
+
+    def recall(self, typology: str) -> float:
+        return self.found.get(typology, 0) / self.planted[typology] if self.planted.get(typology) else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.on_planted / self.alerts if self.alerts else 0.0
+
+
+def typology_quality(world: Path, feed: str, patterns: str, alerts: list[dict]) -> TypologyQuality:
+    """Per-typology recall of the planted laundering attempts (AMLworld Patterns format) and the precision
+    of ``alerts`` (each with `name` and `transactions`, ids ending in the feed line: `tx-<file>-<line>`).
+    An attempt is found when one alert of its typology cites at least half of its rows."""
+    lines = {text: number for number, text in enumerate((world / feed).read_text().splitlines(), start=1)}
+    attempts: list[tuple[str, set[int]]] = []
+    for text in (world / patterns).read_text().splitlines():
+        if text.startswith("BEGIN LAUNDERING ATTEMPT - "):
+            attempts.append((text.removeprefix("BEGIN LAUNDERING ATTEMPT - ").lower(), set()))
+        elif text and not text.startswith("END"):
+            attempts[-1][1].add(lines[text])
+    cited = [(a["name"], {int(t.rsplit("-", 1)[1]) for t in a["transactions"]}) for a in alerts]
+    found: dict[str, int] = {}
+    planted: dict[str, int] = {}
+    for kind, rows in attempts:
+        planted[kind] = planted.get(kind, 0) + 1
+        if any(name == kind and 2 * len(rows & mine) >= len(rows) for name, mine in cited):
+            found[kind] = found.get(kind, 0) + 1
+    on_planted = sum(any(2 * len(rows & mine) >= len(rows) for _, rows in attempts) for _, mine in cited)
+    return TypologyQuality(planted, found, len(alerts), on_planted)

@@ -10,6 +10,7 @@ from nexus.synth.bridges import plant_bridges
 from nexus.synth.listing import plant_watchlist
 from nexus.synth.manifest import WorldManifest
 from nexus.synth.observables import Observables, WorldOutput, registered
+from nexus.synth.observables.bank_feed import PATTERNS
 from nexus.synth.output import TruthRecords
 from nexus.synth.truth import FILES, write_truth
 from nexus.synth.world import SIZES, World, WorldSize, build_world
@@ -50,6 +51,9 @@ def generate(out_dir: Path, seed: int, size: "str | WorldSize" = "small",
         "people": len(world.people), "companies": len(world.companies), "groups": len(world.groups),
         "bridges": len(world.bridges), "listed": len(world.listed), "records": records.count,
     }
-    manifest = WorldManifest(seed, size.name, len(world.people), files, dict(truth), counts)
+    feeds = [f for f in files if f.format == "amlworld"]
+    files = [f for f in files if f.format != "amlworld"]
+    truth = dict(truth) | ({"patterns": PATTERNS} if (out_dir / PATTERNS).is_file() else {})
+    manifest = WorldManifest(seed, size.name, len(world.people), files, truth, counts, feeds)
     manifest.write(out_dir / MANIFEST)
     return manifest

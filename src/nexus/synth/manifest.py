@@ -24,7 +24,7 @@ class SuggestedLabels:
 @dataclass(frozen=True)
 class ManifestFile:
     path: str  # relative to the world's folder
-    format: Literal["ftm", "csv"]
+    format: Literal["ftm", "csv", "amlworld"]
     agency: str
     source: str  # suggested source name
     description: str
@@ -41,6 +41,7 @@ class WorldManifest:
     files: list[ManifestFile]
     truth: dict[str, str]  # what -> path relative to the world's folder
     counts: dict[str, int] = field(default_factory=dict)
+    feeds: list[ManifestFile] = field(default_factory=list)  # transaction feeds: for the ledger, not the statements
 
     def to_json(self) -> bytes:
         return orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
@@ -51,8 +52,8 @@ class WorldManifest:
     @classmethod
     def load(cls, path: Path) -> "WorldManifest":
         data = orjson.loads(path.read_bytes())
-        files = [
+        files, feeds = ([
             ManifestFile(**{**f, "labels": SuggestedLabels(**{**f["labels"], "releasable_to": tuple(f["labels"]["releasable_to"])})})
-            for f in data.pop("files")
-        ]
-        return cls(files=files, **data)
+            for f in data.pop(key, [])
+        ] for key in ("files", "feeds"))
+        return cls(files=files, feeds=feeds, **data)

@@ -1,0 +1,128 @@
+"""The banks' transaction feed: the world's payments as an AMLworld-format CSV, with planted laundering.
+
+Every payment of the world (normal activity and the mule payments of the planted nexus
+bridges) becomes a row, at a random minute of its day, between accounts named by their
+bank code and IBAN. Beside them the feed plants attempts of each typology the detect stage
+knows — fan-out, fan-in, cycle, structuring, pass-through — among accounts of the
+population, and writes them to `truth/patterns.txt` in AMLworld's Patterns format
+(`BEGIN LAUNDERING ATTEMPT - <TYPE>` … `END LAUNDERING ATTEMPT`). Rows of planted attempts
+and mule payments carry `Is Laundering` 1.
+"""
+
+import numpy as np
+
+from nexus.synth import places
+from nexus.synth.arrays import STRING, strings
+from nexus.synth.manifest import ManifestFile, SuggestedLabels
+from nexus.synth.observables import WorldOutput
+from nexus.synth.world import World
+
+FILE = "fiu/transactions.csv"
+PATTERNS = "truth/patterns.txt"
+HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
+          "Payment Currency,Payment Format,Is Laundering")
+CURRENCY = "US Dollar"
+FORMATS = ("ACH", "Wire", "Cheque", "Credit Card", "Cash")
+#: Planted attempts per typology: one per this many accounts, at least 3.
+ACCOUNTS_PER_ATTEMPT = 400
+
+
+class BankFeed:
+    name = "bank_feed"
+
+    def generate(self, world: World, rng: np.random.Generator, out: WorldOutput) -> list[ManifestFile]:
+        accounts, payments = world.accounts, world.payments
+        codes = strings([bank[2] for bank in places.BANKS])[accounts.bank]
+        rows = {
+            "day": payments.date, "payer": payments.payer, "payee": payments.beneficiary,
+            "amount": payments.amount, "laundering": np.isin(np.arange(len(payments)), _mule_rows(world)),
+        }
+        attempts = max(3, len(accounts) // ACCOUNTS_PER_ATTEMPT)
+        planted = [plant(rng, len(accounts), int(payments.date.min()), attempts) for plant in PLANTERS.values()]
+        minutes = rng.integers(0, 24 * 60, len(rows["day"]))
+        lines = _lines(rng, codes, accounts.iban, rows["day"], minutes, rows["payer"], rows["payee"], rows["amount"],
+                       rows["laundering"])
+        patterns = []
+        for kind, attempts_rows in zip(PLANTERS, planted, strict=True):
+            for attempt in attempts_rows:
+                day, minute, payer, payee, amount = (np.asarray(c) for c in zip(*attempt, strict=True))
+                rendered = _lines(rng, codes, accounts.iban, day, minute, payer, payee, amount, np.ones(len(day), bool))
+                lines = np.r_[lines, rendered]
+                patterns += [f"BEGIN LAUNDERING ATTEMPT - {kind}", *rendered.tolist(), "END LAUNDERING ATTEMPT"]
+        order = np.argsort(lines, kind="stable")  # by timestamp, as banks export them
+        (out.dir / FILE).parent.mkdir(parents=True, exist_ok=True)
+        (out.dir / FILE).write_text(HEADER + "\n" + "\n".join(lines[order].tolist()) + "\n")
+        (out.dir / PATTERNS).parent.mkdir(parents=True, exist_ok=True)
+        (out.dir / PATTERNS).write_text("\n".join(patterns) + "\n")
+        return [ManifestFile(FILE, "amlworld", "fiu", "bank_feed", "Banks: the accounts' payments (AMLworld format)",
+                             SuggestedLabels("CONFIDENTIAL", releasable_to=("fiu", "police", "intel"), legal_basis="AML Directive art. 33"),
+                             {"records": len(lines)})]
+
+
+def _mule_rows(world: World) -> np.ndarray:
+    return np.array([row for link in world.links("mule_payment") for row in link.facts], dtype=np.int64)
+
+
+def _lines(rng, codes, ibans, day, minute, payer, payee, amount, laundering) -> np.ndarray:
+    stamp = np.datetime64("1970-01-01T00:00") + (np.asarray(day) * 1440 + np.asarray(minute)).astype("timedelta64[m]")
+    text = np.char.replace(np.char.replace(np.datetime_as_string(stamp, unit="m"), "-", "/"), "T", " ")
+    money = np.char.mod("%.2f", np.asarray(amount, dtype=float))
+    how = strings(FORMATS)[rng.integers(0, len(FORMATS), len(text))]
+    columns = [text, codes[payer], ibans[payer], codes[payee], ibans[payee], money, np.full(len(text), CURRENCY),
+               money, np.full(len(text), CURRENCY), how, np.asarray(laundering).astype(int).astype(STRING)]
+    line = columns[0].astype(object)
+    for column in columns[1:]:
+        line = line + "," + column.astype(object)
+    return line.astype(STRING)
+
+
+def _distinct(rng, pool: int, count: int) -> list[int]:
+    return rng.choice(pool, size=count, replace=False).tolist()
+
+
+def _fan_out(rng, pool, first_day, attempts):
+    found = []
+    for _ in range(attempts):
+        source, *targets = _distinct(rng, pool, 1 + int(rng.integers(6, 10)))
+        day, start = first_day + int(rng.integers(0, 300)), int(rng.integers(0, 600))
+        found.append([(day, start + 30 * i, source, t, float(rng.uniform(800, 3000))) for i, t in enumerate(targets)])
+    return found
+
+
+def _fan_in(rng, pool, first_day, attempts):
+    return [[(day, minute, payee, payer, amount) for day, minute, payer, payee, amount in attempt]
+            for attempt in _fan_out(rng, pool, first_day, attempts)]
+
+
+def _cycle(rng, pool, first_day, attempts):
+    found = []
+    for _ in range(attempts):
+        ring = _distinct(rng, pool, int(rng.integers(3, 5)))
+        day, amount = first_day + int(rng.integers(0, 300)), float(rng.uniform(20_000, 90_000))
+        found.append([(day + i, 600, a, ring[(i + 1) % len(ring)], amount * (0.98 ** i)) for i, a in enumerate(ring)])
+    return found
+
+
+def _structuring(rng, pool, first_day, attempts):
+    found = []
+    for _ in range(attempts):
+        source, *targets = _distinct(rng, pool, 6)
+        day = first_day + int(rng.integers(0, 300))
+        found.append([(day + i // 2, 540 + 240 * (i % 2), source, t, float(rng.uniform(9_100, 9_950)))
+                      for i, t in enumerate(targets)])
+    return found
+
+
+def _pass_through(rng, pool, first_day, attempts):
+    found = []
+    for _ in range(attempts):
+        source, mule, destination = _distinct(rng, pool, 3)
+        day, amount = first_day + int(rng.integers(0, 300)), float(rng.uniform(15_000, 60_000))
+        found.append([(day, 480, source, mule, amount), (day, 480 + int(rng.integers(60, 600)), mule, destination,
+                                                          amount * float(rng.uniform(0.92, 0.99)))])
+    return found
+
+
+#: AMLworld's pattern names → the planter of each.
+PLANTERS = {"FAN-OUT": _fan_out, "FAN-IN": _fan_in, "CYCLE": _cycle, "STRUCTURING": _structuring,
+            "PASS-THROUGH": _pass_through}

@@ -1,0 +1,35 @@
+"""The banks' feed of the synthetic world: an AMLworld file every row of which reads, its planted attempts in
+the Patterns format, the bridges' mule payments flagged, and the typologies finding what was planted."""
+
+from collections import Counter
+
+from nexus.model import Classification
+from nexus.security.viewer import Viewer
+from nexus.service.detect import detect
+from nexus.service.ledger import ingest_transactions
+from nexus.sources.amlworld import read_transactions
+from nexus.synth.evaluate import typology_quality
+from nexus.synth.observables.bank_feed import PATTERNS
+
+
+def test_the_feed_reads_whole_and_its_patterns_name_every_typology(world_dir, manifest):
+    (feed,) = manifest.feeds
+    assert feed.format == "amlworld" and manifest.truth["patterns"] == PATTERNS
+    batches = list(read_transactions(world_dir / feed.path))
+    assert not [e for b in batches for e in b.errors]
+    assert sum(b.rows.num_rows for b in batches) == feed.counts["records"]
+    kinds = Counter(line.removeprefix("BEGIN LAUNDERING ATTEMPT - ")
+                    for line in (world_dir / PATTERNS).read_text().splitlines() if line.startswith("BEGIN"))
+    assert set(kinds) == {"FAN-OUT", "FAN-IN", "CYCLE", "STRUCTURING", "PASS-THROUGH"} and min(kinds.values()) >= 3
+    flagged = sum(b.rows["is_laundering"].to_pylist().count(True) for b in batches)
+    planted_rows = sum(1 for line in (world_dir / PATTERNS).read_text().splitlines() if line[:1].isdigit())
+    assert flagged > planted_rows  # the bridges' mule payments are laundering too
+
+
+def test_the_typologies_find_every_planted_attempt(world_dir, manifest, store, tmp_path):
+    (feed,) = manifest.feeds
+    analyst = Viewer("a", "FIU", frozenset({"analyst"}), Classification.SECRET, purpose="typologies")
+    ingest_transactions(store, analyst, world_dir / feed.path, feed.source, tmp_path)
+    quality = typology_quality(world_dir, feed.path, PATTERNS, detect(store, analyst, tmp_path))
+    assert all(quality.recall(kind) >= 0.9 for kind in quality.planted), quality
+    assert quality.precision >= 0.5, quality
