@@ -115,8 +115,11 @@ class DuckDBEngine(EngineSession):
     kind = dialect = "duckdb"
 
     def __init__(self):
+        # Each session spills to a directory of its own: DuckDB's default (`.tmp` in the working directory)
+        # is shared by every process started there, and two of them spilling at once corrupt each other's files.
+        self.spill = Path(tempfile.mkdtemp(prefix="nexus-duckdb-"))
         self.conn = duckdb.connect(config={"memory_limit": f"{memory_mb()}MB", "autoinstall_known_extensions": False,
-                                           "autoload_known_extensions": False})
+                                           "autoload_known_extensions": False, "temp_directory": str(self.spill)})
 
     def register(self, name: str, table: TableInput) -> None:
         with engine_failures(self.kind):
@@ -142,6 +145,7 @@ class DuckDBEngine(EngineSession):
 
     def close(self) -> None:
         self.conn.close()
+        shutil.rmtree(self.spill, ignore_errors=True)
 
 
 class SparkEngine(EngineSession):
