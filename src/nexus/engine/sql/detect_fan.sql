@@ -1,5 +1,6 @@
 -- Fan-out (or fan-in): an account paying (being paid by) at least $min_degree distinct accounts within
--- $window_hours of one of its payments; for each account its densest such window.
+-- $window_hours of one of its payments; for each account its densest such window. The windows are counted
+-- first; the transactions and counterparties are listed for the chosen window only.
 WITH t AS (
     SELECT id, timestamp, amount, currency,
            CASE WHEN $outgoing THEN from_account_id ELSE to_account_id END AS account_id,
@@ -8,26 +9,32 @@ WITH t AS (
            CASE WHEN $outgoing THEN to_account ELSE from_account END AS other
     FROM detect_transfers
 ),
-windows AS (
-    SELECT a.id AS anchor, a.account_id, a.account, a.timestamp AS start, b.id, b.other_id, b.other, b.timestamp,
-           b.amount, b.currency
-    FROM t AS a
-    JOIN t AS b ON b.account_id = a.account_id AND b.timestamp >= a.timestamp
+busy AS (
+    -- only accounts with enough counterparties at all can fan within a window
+    SELECT account_id FROM t GROUP BY account_id HAVING count(DISTINCT other_id) >= $min_degree
+),
+candidates AS (
+    SELECT t.* FROM t JOIN busy USING (account_id)
+),
+degrees AS (
+    SELECT a.id AS anchor, a.account_id, a.timestamp AS start, count(DISTINCT b.other_id) AS degree
+    FROM candidates AS a
+    JOIN candidates AS b ON b.account_id = a.account_id AND b.timestamp >= a.timestamp
         AND b.timestamp < a.timestamp + INTERVAL $window_hours HOUR
+    GROUP BY a.id, a.account_id, a.timestamp
+    HAVING count(DISTINCT b.other_id) >= $min_degree
 ),
-dense AS (
-    SELECT anchor, account_id, any_value(account) AS account, start, count(DISTINCT other_id) AS degree,
-           list(id ORDER BY timestamp, id) AS transactions, list_sort(list(DISTINCT other)) AS others, max(timestamp) AS finish,
-           sum(amount) AS total, count(DISTINCT currency) AS currencies, min(currency) AS currency
-    FROM windows
-    GROUP BY anchor, account_id, start
-    HAVING count(DISTINCT other_id) >= $min_degree
-),
-ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY account_id ORDER BY degree DESC, start, anchor) AS r FROM dense
+chosen AS (
+    SELECT * FROM (
+        SELECT *, row_number() OVER (PARTITION BY account_id ORDER BY degree DESC, start, anchor) AS r FROM degrees
+    ) AS ranked
+    WHERE r = 1
 )
-SELECT account_id, account, start, finish, degree, transactions, others, total,
-       CASE WHEN currencies = 1 THEN currency END AS currency
-FROM ranked
-WHERE r = 1
-ORDER BY degree DESC, account_id
+SELECT c.account_id, any_value(b.account) AS account, c.start, max(b.timestamp) AS finish, c.degree,
+       list(b.id ORDER BY b.timestamp, b.id) AS transactions, list_sort(list(DISTINCT b.other)) AS others,
+       sum(b.amount) AS total, CASE WHEN count(DISTINCT b.currency) = 1 THEN min(b.currency) END AS currency
+FROM chosen AS c
+JOIN candidates AS b ON b.account_id = c.account_id AND b.timestamp >= c.start
+    AND b.timestamp < c.start + INTERVAL $window_hours HOUR
+GROUP BY c.account_id, c.start, c.degree
+ORDER BY c.degree DESC, c.account_id
