@@ -5,6 +5,7 @@ classification raises nothing (both databases)."""
 import json
 
 import pytest
+from feed import ANALYST, FEED, HEADER
 from typer.testing import CliRunner
 
 from nexus.cli import app
@@ -12,44 +13,8 @@ from nexus.model import Classification
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import review_alert
 from nexus.service.detect import detect
-from nexus.service.ingest import LabelChanges
-from nexus.service.ledger import ingest_transactions
 
 runner = CliRunner()
-HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
-          "Payment Currency,Payment Format,Is Laundering\n")
-ANALYST = Viewer("a", "FIU", frozenset({"analyst"}), Classification.SECRET, purpose="weekly typologies")
-
-
-def row(when, payer, payee, amount, currency="US Dollar", how="Wire"):
-    return f"2022/09/{when},001,{payer},001,{payee},{amount},{currency},{amount},{currency},{how},0"
-
-
-FEED = [
-    # fan-out: F pays six accounts within a day
-    *(row(f"01 0{h}:00", "F0", f"FO{h}", 1000 + h) for h in range(6)),
-    # fan-in: six accounts pay G within two days
-    *(row(f"0{2 + h // 4} 1{h}:00", f"GI{h}", "G0", 700 + h) for h in range(6)),
-    # a cycle of three: C1 → C2 → C3 → C1, each later, amounts kept
-    row("03 09:00", "C1", "C2", 50000), row("03 15:00", "C2", "C3", 49500), row("04 10:00", "C3", "C1", 49000),
-    # structuring: S0 pays just under 10,000 four times in three days
-    *(row(f"0{5 + d} 10:00", "S0", f"SX{d}", 9500 + 100 * d) for d in range(4)),
-    # pass-through: P0 receives 20,000 and sends 19,500 on within six hours
-    row("08 08:00", "PX", "P0", 20000), row("08 14:00", "P0", "PY", 19500),
-    # noise: ordinary payments
-    row("09 10:00", "N1", "N2", 120), row("09 11:00", "N2", "N3", 80), row("10 12:00", "N3", "N4", 3000),
-]
-
-
-@pytest.fixture
-def ledger(store, tmp_path):
-    path = tmp_path / "feed.csv"
-    path.write_text(HEADER + "\n".join(FEED) + "\n")
-    home = tmp_path / "home"
-    ingest_transactions(store, ANALYST, path, "bank-a", home, LabelChanges(agency="FIU", classification="SECRET"))
-    return store, home
-
-
 def by_name(found):
     names = {}
     for alert in found:

@@ -1,6 +1,6 @@
 """The typologies on Spark (local) find what they find on DuckDB: the same SQL through the engine layer."""
 
-from test_typologies import ANALYST, ledger  # noqa: F401  (the fixture)
+from feed import ANALYST
 
 from nexus.service.detect import detect
 
@@ -9,7 +9,7 @@ def findings(found):
     return sorted((a["name"], tuple(a["accounts"]), tuple(a["transactions"]), round(a["score"], 6)) for a in found)
 
 
-def test_spark_finds_what_duckdb_finds(ledger, spark_session):  # noqa: F811
+def test_spark_finds_what_duckdb_finds(ledger, spark_session):
     store, home = ledger
     on_duckdb = detect(store, ANALYST, home)
     on_spark = detect(store, ANALYST, home, engine="spark")
