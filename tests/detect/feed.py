@@ -23,6 +23,12 @@ FEED = [
     *(row(f"0{5 + d} 10:00", "S0", f"SX{d}", 9500 + 100 * d) for d in range(4)),
     # pass-through: P0 receives 20,000 and sends 19,500 on within six hours
     row("08 08:00", "PX", "P0", 20000), row("08 14:00", "P0", "PY", 19500),
+    # scatter-gather: Q0 pays three accounts, which all pay Q9 the next day
+    *(row(f"11 0{h}:00", "Q0", f"QM{h}", 4000) for h in range(3)),
+    *(row(f"12 0{h}:00", f"QM{h}", "Q9", 3900) for h in range(3)),
+    # gather-scatter: six accounts pay H0, which pays six others the next day
+    *(row(f"13 1{h}:00", f"HI{h}", "H0", 900 + h) for h in range(6)),
+    *(row(f"14 1{h}:00", "H0", f"HO{h}", 800 + h) for h in range(6)),
     # noise: ordinary payments
     row("09 10:00", "N1", "N2", 120), row("09 11:00", "N2", "N3", 80), row("10 12:00", "N3", "N4", 3000),
 ]

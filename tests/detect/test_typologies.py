@@ -25,21 +25,28 @@ def by_name(found):
 def test_each_typology_finds_its_pattern_and_nothing_else(ledger):
     store, home = ledger
     found = by_name(detect(store, ANALYST, home))
-    assert sorted(found) == ["cycle", "fan-in", "fan-out", "pass-through", "structuring"]
-    (fan_out,) = found["fan-out"]
-    assert fan_out["accounts"][0] == "F0" and len(fan_out["transactions"]) == 6
+    assert sorted(found) == ["cycle", "fan-in", "fan-out", "gather-scatter", "pass-through", "scatter-gather",
+                             "structuring"]
+    subjects = {name: {a["accounts"][0]: a for a in alerts} for name, alerts in found.items()}
+    assert sorted(subjects["fan-out"]) == ["F0", "H0"] and sorted(subjects["fan-in"]) == ["G0", "H0"]
+    fan_out = subjects["fan-out"]["F0"]
+    assert len(fan_out["transactions"]) == 6
     assert fan_out["explanation"].startswith("account F0 paid 6 accounts within 5 hours")
-    (fan_in,) = found["fan-in"]
-    assert fan_in["accounts"][0] == "G0" and len(fan_in["accounts"]) == 7
+    assert len(subjects["fan-in"]["G0"]["accounts"]) == 7
     (cycle,) = found["cycle"]
     assert cycle["accounts"] == ["C1", "C2", "C3"] and len(cycle["transactions"]) == 3
     assert cycle["score"] == pytest.approx(49000 / 50000 * 0.9)
     (structuring,) = found["structuring"]
     assert structuring["accounts"][0] == "S0" and len(structuring["transactions"]) == 4
     assert structuring["explanation"].startswith("account S0 made 4 payments between 9,000 and 10,000 US Dollar")
-    # P0 passes money through, and so do C2 and C3 on the legs of the cycle
-    passing = {a["accounts"][0]: a for a in found["pass-through"]}
-    assert sorted(passing) == ["C2", "C3", "P0"] and passing["P0"]["accounts"] == ["P0", "PX", "PY"]
+    (scatter,) = found["scatter-gather"]
+    assert scatter["accounts"] == ["Q0", "QM0", "QM1", "QM2", "Q9"] and len(scatter["transactions"]) == 6
+    assert scatter["explanation"].startswith("Q0 scattered 12,000.00 over 3 accounts that gathered 11,700.00 into Q9")
+    (gather,) = found["gather-scatter"]
+    assert gather["accounts"][0] == "H0" and len(gather["transactions"]) == 12
+    # P0 passes money through, and so do the cycle's and the scatter's intermediaries
+    passing = subjects["pass-through"]
+    assert sorted(passing) == ["C2", "C3", "P0", "QM0", "QM1", "QM2"] and passing["P0"]["accounts"] == ["P0", "PX", "PY"]
     assert passing["P0"]["explanation"] == ("account P0 received 20,000.00 US Dollar from PX and sent 19,500.00 on to PY "
                                             "within 6 hours")
     assert not any(a.startswith("N") for alert in sum(found.values(), []) for a in alert["accounts"])
@@ -63,6 +70,7 @@ def test_nexus_detect_writes_json_lines(workspace, tmp_path):
     result = runner.invoke(app, ["detect", "--output", str(out), "--purpose", "weekly typologies"])
     assert result.exit_code == 0, result.output
     alerts = [json.loads(line) for line in out.read_text().splitlines()]
-    assert {a["name"] for a in alerts} == {"cycle", "fan-in", "fan-out", "pass-through", "structuring"}
+    assert {a["name"] for a in alerts} == {"cycle", "fan-in", "fan-out", "gather-scatter", "pass-through",
+                                           "scatter-gather", "structuring"}
     assert all({"id", "kind", "name", "accounts", "transactions", "score", "explanation"} <= set(a) for a in alerts)
     assert {a["kind"] for a in alerts} == {"typology"}

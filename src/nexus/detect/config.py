@@ -22,6 +22,11 @@ class TypologyConfig:
     structuring_margin: float = 0.1
     structuring_count: int = 3
     structuring_window_hours: int = 168
+    #: scatter-gather: one account's money through at least this many intermediaries to one destination.
+    scatter_middles: int = 3
+    scatter_window_hours: int = 168
+    #: gather-scatter: a fan-in to an account followed, within this many hours of its end, by a fan-out from it.
+    gather_scatter_gap_hours: int = 72
     #: rapid pass-through: an account sending on at least this share of what it received (and no more),
     #: in the same currency, within the window.
     pass_through_share: float = 0.9

@@ -31,7 +31,8 @@ class Finding:
 def run_typologies(session: EngineSession, config: TypologyConfig = TYPOLOGIES) -> list[Finding]:
     """Every typology's findings over the session's `transactions`, strongest first within each."""
     session.materialise("detect_transfers", "detect_transfers")
-    return [finding for detector in DETECTORS for finding in detector(session, config)]
+    found = [finding for detector in DETECTORS for finding in detector(session, config)]
+    return found + _gather_scatter([f for f in found if f.name in ("fan-in", "fan-out")], config)
 
 
 def _fans(session: EngineSession, config: TypologyConfig) -> list[Finding]:
@@ -81,6 +82,37 @@ def _structuring(session: EngineSession, config: TypologyConfig) -> list[Finding
     ]
 
 
+def _scatter_gather(session: EngineSession, config: TypologyConfig) -> list[Finding]:
+    found = []
+    for r in session.run("detect_scatter_gather", min_middles=config.scatter_middles,
+                         window_hours=config.scatter_window_hours).to_pylist():
+        kept = r["gathered_total"] / r["scattered"] if r["currency"] else 0.5
+        found.append(Finding(
+            "scatter-gather", [r["source"], *r["middle_accounts"], r["target"]], [r["source_id"], r["target_id"]],
+            [*r["outgoing"], *r["incoming"]], r["start"], r["finish"],
+            score=round(min(1.0, kept) * min(1.0, r["middles"] / (2 * config.scatter_middles)) ** 0.5, 6),
+            words=f"{r['source']} scattered {r['scattered']:,.2f} over {r['middles']} accounts that gathered "
+                  f"{r['gathered_total']:,.2f} into {r['target']} within {_span(r)}",
+            total=r["scattered"], currency=r["currency"], details={"middles": r["middles"]}))
+    return found
+
+
+def _gather_scatter(fans: list[Finding], config: TypologyConfig) -> list[Finding]:
+    """A fan-in to an account followed, within the gap, by a fan-out from it: built from the fans found."""
+    ins = {f.account_ids[0]: f for f in fans if f.name == "fan-in"}
+    found = []
+    for out in (f for f in fans if f.name == "fan-out" and f.account_ids[0] in ins):
+        into = ins[out.account_ids[0]]
+        if into.start <= out.start and (out.start - into.finish).total_seconds() <= 3600 * config.gather_scatter_gap_hours:
+            found.append(Finding(
+                "gather-scatter", [out.accounts[0], *into.accounts[1:], *out.accounts[1:]], out.account_ids,
+                [*into.transactions, *out.transactions], into.start, out.finish,
+                score=round((into.score * out.score) ** 0.5, 6),
+                words=f"account {out.accounts[0]} gathered from {len(into.accounts) - 1} accounts, then scattered to "
+                      f"{len(out.accounts) - 1} within {_span({'start': into.start, 'finish': out.finish})}"))
+    return found
+
+
 def _pass_through(session: EngineSession, config: TypologyConfig) -> list[Finding]:
     return [
         Finding("pass-through", [r["account"], r["source"], r["destination"]], [r["account_id"]],
@@ -104,5 +136,5 @@ def _span(row: dict) -> str:
 
 
 DETECTORS: tuple[Callable[[EngineSession, TypologyConfig], list[Finding]], ...] = (
-    _fans, _cycles, _structuring, _pass_through,
+    _fans, _cycles, _scatter_gather, _structuring, _pass_through,
 )

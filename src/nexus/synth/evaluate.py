@@ -63,7 +63,7 @@ class TypologyQuality:
     planted: dict[str, int]  # typology -> attempts planted
     found: dict[str, int]  # typology -> attempts an alert of that typology covers
     alerts: int
-    on_planted: int  # alerts that cover at least half of some planted attempt's rows
+    on_planted: int  # alerts at least half of whose transactions belong to one planted attempt
 
     def recall(self, typology: str) -> float:
         return self.found.get(typology, 0) / self.planted[typology] if self.planted.get(typology) else 0.0
@@ -76,7 +76,8 @@ class TypologyQuality:
 def typology_quality(world: Path, feed: str, patterns: str, alerts: list[dict]) -> TypologyQuality:
     """Per-typology recall of the planted laundering attempts (AMLworld Patterns format) and the precision
     of ``alerts`` (each with `name` and `transactions`, ids ending in the feed line: `tx-<file>-<line>`).
-    An attempt is found when one alert of its typology cites at least half of its rows."""
+    An attempt is found when one alert of its typology cites at least half of its rows; an alert is on a
+    planted attempt when at least half of what it cites belongs to one (a pass-through on a cycle's leg is)."""
     lines = {text: number for number, text in enumerate((world / feed).read_text().splitlines(), start=1)}
     attempts: list[tuple[str, set[int]]] = []
     for text in (world / patterns).read_text().splitlines():
@@ -91,5 +92,5 @@ def typology_quality(world: Path, feed: str, patterns: str, alerts: list[dict]) 
         planted[kind] = planted.get(kind, 0) + 1
         if any(name == kind and 2 * len(rows & mine) >= len(rows) for name, mine in cited):
             found[kind] = found.get(kind, 0) + 1
-    on_planted = sum(any(2 * len(rows & mine) >= len(rows) for _, rows in attempts) for _, mine in cited)
+    on_planted = sum(any(2 * len(rows & mine) >= len(mine) for _, rows in attempts) for _, mine in cited)
     return TypologyQuality(planted, found, len(alerts), on_planted)

@@ -3,7 +3,7 @@
 Every payment of the world (normal activity and the mule payments of the planted nexus
 bridges) becomes a row, at a random minute of its day, between accounts named by their
 bank code and IBAN. Beside them the feed plants attempts of each typology the detect stage
-knows — fan-out, fan-in, cycle, structuring, pass-through — among accounts of the
+knows — fan-out, fan-in, cycle, scatter-gather, gather-scatter, structuring, pass-through — among accounts of the
 population, and writes them to `truth/patterns.txt` in AMLworld's Patterns format
 (`BEGIN LAUNDERING ATTEMPT - <TYPE>` … `END LAUNDERING ATTEMPT`). Rows of planted attempts
 and mule payments carry `Is Laundering` 1.
@@ -123,6 +123,26 @@ def _pass_through(rng, pool, first_day, attempts):
     return found
 
 
+def _scatter_gather(rng, pool, first_day, attempts):
+    found = []
+    for _ in range(attempts):
+        source, target, *middles = _distinct(rng, pool, 2 + int(rng.integers(3, 5)))
+        day, amount = first_day + int(rng.integers(0, 300)), float(rng.uniform(5_000, 20_000))
+        found.append([(day, 480 + 20 * i, source, m, amount) for i, m in enumerate(middles)]
+                     + [(day + 1, 600 + 20 * i, m, target, amount * 0.97) for i, m in enumerate(middles)])
+    return found
+
+
+def _gather_scatter(rng, pool, first_day, attempts):
+    found = []
+    for _ in range(attempts):
+        hub, *others = _distinct(rng, pool, 1 + 2 * 6)
+        day = first_day + int(rng.integers(0, 300))
+        found.append([(day, 480 + 30 * i, o, hub, float(rng.uniform(800, 2500))) for i, o in enumerate(others[:6])]
+                     + [(day + 1, 540 + 30 * i, hub, o, float(rng.uniform(800, 2500))) for i, o in enumerate(others[6:])])
+    return found
+
+
 #: AMLworld's pattern names → the planter of each.
 PLANTERS = {"FAN-OUT": _fan_out, "FAN-IN": _fan_in, "CYCLE": _cycle, "STRUCTURING": _structuring,
-            "PASS-THROUGH": _pass_through}
+            "PASS-THROUGH": _pass_through, "SCATTER-GATHER": _scatter_gather, "GATHER-SCATTER": _gather_scatter}
