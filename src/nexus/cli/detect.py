@@ -25,8 +25,8 @@ def detect_command(
     output: Path | None = typer.Option(None, "--output", help="also write the alerts as JSON lines to this file"),
     purpose: str = typer.Option("", "--purpose", help="why you are looking (recorded in the audit trail)"),
 ) -> None:
-    """Run the typologies (fan-out, fan-in, cycles, structuring, pass-through) over the transactions you may
-    see, and raise each finding as an alert (review with `nexus alerts review`)."""
+    """Run the typologies (fan-out, fan-in, cycles, scatter-gather, gather-scatter, structuring, pass-through)
+    over the transactions you may see, and raise each finding as an alert (review with `nexus alerts review`)."""
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter("engine must be duckdb or spark")
     store = open_store()
