@@ -5,6 +5,7 @@ classification raises nothing (both databases)."""
 import json
 
 import pytest
+from lxml import etree
 from feed import ANALYST, FEED, HEADER
 from typer.testing import CliRunner
 
@@ -12,7 +13,9 @@ from nexus.cli import app
 from nexus.model import Classification
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import review_alert
-from nexus.service.detect import detect
+from nexus.service.detect import detect, goaml_report
+from nexus.sources import get_format
+from nexus.sources.goaml.schema import load_schema, schema_errors
 
 runner = CliRunner()
 def by_name(found):
@@ -74,3 +77,22 @@ def test_nexus_detect_writes_json_lines(workspace, tmp_path):
                                            "scatter-gather", "structuring"}
     assert all({"id", "kind", "name", "accounts", "transactions", "score", "explanation"} <= set(a) for a in alerts)
     assert {a["kind"] for a in alerts} == {"typology"}
+    cycle = next(a for a in alerts if a["name"] == "cycle")
+    report = tmp_path / "cycle.xml"
+    written = runner.invoke(app, ["alerts", "goaml", str(cycle["id"]), "--rentity-id", "4411", "--output", str(report)])
+    assert written.exit_code == 0, written.output
+    assert report.read_text().count("<transaction>") == 3 and "<entity_reference>NEXUS-ALERT-" in report.read_text()
+
+
+def test_a_typology_alert_becomes_a_goaml_report_valid_against_5_0_2(ledger, shared_data, tmp_path):
+    store, home = ledger
+    alerts = {a["name"]: a for a in detect(store, ANALYST, home)}
+    path = tmp_path / "cycle.xml"
+    path.write_bytes(goaml_report(store, ANALYST, home, alerts["cycle"]["id"], rentity_id="4411"))
+    schema = shared_data / "goaml" / "goAMLSchema-5.0.2.xsd"
+    assert schema_errors(load_schema(schema), etree.parse(str(path))) == []
+    (record,) = get_format("goaml").read(path, schema=schema)
+    payments = [e for e in record.entities if e.schema.name == "Payment"]
+    assert sorted(p.first("amount") for p in payments) == ["49000.00", "49500.00", "50000.00"]
+    assert {p.first("currency") for p in payments} == {"USD"}
+    assert {p.first("transactionNumber") for p in payments} == set(alerts["cycle"]["transactions"])

@@ -1,19 +1,22 @@
-"""`nexus alerts list|show|review`: the review queue every stage raises alerts into."""
+"""`nexus alerts list|show|review|goaml`: the review queue every stage raises alerts into."""
 
 import json
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from nexus.cli.context import current_viewer
+from nexus.cli.context import current_viewer, write_output
+from nexus.config import load_settings
 from nexus.model.alerts import STATES
 from nexus.service.alerts import DECISIONS, get_alert, list_alerts, review_alert
+from nexus.service.detect import goaml_report
 from nexus.service.workspace import open_store
 
 console = Console()
-alerts_app = typer.Typer(help="Alerts raised for review (screening hits; typologies, red flags … next).",
+alerts_app = typer.Typer(help="Alerts raised for review (screening hits, nexus bridges, typologies).",
                          no_args_is_help=True)
 PURPOSE = typer.Option("", "--purpose", help="why you are looking (recorded in the audit trail)")
 
@@ -91,3 +94,18 @@ def review_command(
     store = open_store()
     review_alert(store, current_viewer(store, "alert review"), alert_id, decision, reason, expect)
     console.print(f"alert {alert_id}: {decision}")
+
+
+@alerts_app.command("goaml")
+def goaml_command(
+    alert_id: int = typer.Argument(..., help="a typology alert"),
+    rentity_id: str = typer.Option(..., "--rentity-id", help="your reporting-entity id with the receiving FIU"),
+    output: Path = typer.Option(..., "--output", "-o", help="the goAML XML file to write ('-' for standard output)"),
+    profile: Path | None = typer.Option(None, "--profile", help="the FIU's code mappings (YAML; default goAML 5.0.2's)"),
+    purpose: str = typer.Option("", "--purpose", help="why you are releasing it (recorded in the audit trail)"),
+) -> None:
+    """Write the transactions a typology alert cites as a goAML report, for dissemination to an FIU."""
+    store = open_store()
+    viewer = current_viewer(store, purpose)
+    report = goaml_report(store, viewer, load_settings().home, alert_id, rentity_id, profile)
+    write_output(output, lambda out: out.write(report))

@@ -8,17 +8,21 @@ no lower than the data it cites, and shown only to viewers who may see all of it
 """
 
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
 
 from nexus.detect import TYPOLOGIES, Finding, TypologyConfig, run_typologies
+from nexus.errors import Forbidden, InvalidInput
 from nexus.model.labels import Labels
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
-from nexus.service.alerts import Evidence, NewAlert, raise_alerts, visible_alert_ids
+from nexus.service.alerts import Evidence, NewAlert, get_alert, raise_alerts, visible_alert_ids
 from nexus.service.ledger import ledger_session
+from nexus.sources import SourceError
+from nexus.sources.goaml.write import load_profile, write_report
 from nexus.store import Store
 
 KIND = "typology"
@@ -67,3 +71,27 @@ def _alert(finding: Finding, labels: dict, config: TypologyConfig) -> NewAlert:
                      **finding.details},
         evidence=tuple(Evidence("transaction", t, labels[t][0], labels[t][1]) for t in finding.transactions),
     )
+
+
+def goaml_report(store: Store, viewer: Viewer, home: Path, alert_id: int, rentity_id: str,
+                 profile: Path | None = None) -> bytes:
+    """A goAML report of the transactions a typology alert cites, to disseminate to an FIU: a release, so it
+    needs the export role and only transactions the viewer may export (ORCON withheld) can be in it."""
+    require(viewer, "export")
+    alert = get_alert(store, viewer, alert_id)
+    if alert["kind"] != KIND:
+        raise InvalidInput(f"alert {alert_id} is a {alert['kind']} alert: only typology alerts cite transactions")
+    cited = sorted(e["ref_id"] for e in alert["evidence"] if e["ref_kind"] == "transaction")
+    with ledger_session(store, viewer, home, action="export") as session:
+        session.register("wanted_transactions", pa.table({"id": pa.array(cited, pa.string())}))
+        rows = session.run("detect_cited_transactions").to_pylist()
+    if len(rows) < len(cited):
+        raise Forbidden(f"alert {alert_id} cites transactions you may not release")
+    try:
+        report = write_report(rows, f"NEXUS-ALERT-{alert_id}", alert["explanation"]["words"], rentity_id,
+                              alert["explanation"]["typology"], load_profile(profile), datetime.now(UTC))
+    except SourceError as exc:
+        raise InvalidInput(str(exc)) from None
+    audit.log_event(store, viewer, "alerts.goaml", {"purpose": viewer.purpose, "id": alert_id, "rentity": rentity_id,
+                                                    "transactions": len(rows)}, [str(alert_id)])
+    return report
