@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from nexus.engine import EngineSession
 from nexus.links.config import LINKS, LinkConfig
+from nexus.model.labels import Classification
 from nexus.model.topics import CRIME_TOPICS, TERROR_TOPICS
 
 #: Inner positions of a path's entity columns (p0 is the `from` end).
@@ -96,7 +97,8 @@ def mark_sides(session: EngineSession, source: Side, target: Side) -> None:
 def find_paths(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 10,
                config: LinkConfig = LINKS) -> list[Path]:
     """The `limit` best paths of at most `max_hops` from `source` to `target`, best first."""
-    return _paths(session, session.run("links_paths", **_path_question(session, source, target, max_hops, limit, config)))
+    rows = session.run("links_paths", **_path_question(session, source, target, max_hops, limit, config))
+    return [p for p in _paths(session, rows) if p is not None]
 
 
 def _materialise_paths(session: EngineSession, source: Side, target: Side, max_hops: int, config: LinkConfig) -> None:
@@ -105,8 +107,8 @@ def _materialise_paths(session: EngineSession, source: Side, target: Side, max_h
 
 
 def _path_question(session, source, target, max_hops, limit, config) -> dict:
-    """Mark the sides and weigh the ties; the parameters of `links_paths`, with the bound the paths of at
-    most two hops set: the k-th best of them, below which no longer path can be among the k best."""
+    """Mark the sides; the parameters of `links_paths`, with the bound the paths of at most two hops set:
+    the k-th best of them, below which no longer path can be among the k best."""
     mark_sides(session, source, target)
     question = {"max_hops": min(max_hops, config.max_hops), "limit": limit, "keep": config.keep, "floor": NO_FLOOR}
     if question["max_hops"] > 2:
@@ -116,8 +118,8 @@ def _path_question(session, source, target, max_hops, limit, config) -> dict:
     return question
 
 
-def _paths(session: EngineSession, rows: pa.Table, keep_all: bool = False) -> list[Path]:
-    """The paths of ``rows`` with their ties; one that is no simple path is left out unless ``keep_all``."""
+def _paths(session: EngineSession, rows: pa.Table) -> list[Path | None]:
+    """The paths of ``rows`` with their ties, in order; None for one that is no simple path."""
     chains = [[n for n in nodes if n is not None] for nodes in zip(*(rows[p].to_pylist() for p in POSITIONS), strict=True)]
     pairs = sorted({pair for chain in chains for pair in zip(chain, chain[1:])})
     session.register("wanted_pairs", pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]},
@@ -134,8 +136,8 @@ def _paths(session: EngineSession, rows: pa.Table, keep_all: bool = False) -> li
             edges.append(best)
             others.extend(rest)
             entities.extend([best.via, b] if best.via else [b])
-        if keep_all or len(set(entities)) == len(entities):  # a company both shared and walked through is no simple path
-            paths.append(Path(score=score, hops=hops, entities=entities, edges=edges, others=others))
+        simple = len(set(entities)) == len(entities)  # a company both shared and walked through is no simple path
+        paths.append(Path(score=score, hops=hops, entities=entities, edges=edges, others=others) if simple else None)
     return paths
 
 
@@ -159,7 +161,8 @@ def find_brokers(session: EngineSession, source: Side, target: Side, max_hops: i
 
 
 def find_neighbours(session: EngineSession, entity_id: str, per_type: int = 25, types: tuple[str, ...] = (),
-                    since: str = "", until: str = "", source: str = "", max_classification: int = 4) -> list[dict]:
+                    since: str = "", until: str = "", source: str = "",
+                    max_classification: int = int(max(Classification))) -> list[dict]:
     """An entity's ties, strongest first, capped per type (`more_of_type` says how many were left out); only
     ties whose evidence is classified at most `max_classification`."""
     return session.run(
@@ -197,5 +200,6 @@ def find_bridges(session: EngineSession, source: Side, target: Side, max_hops: i
     rows = session.run("links_bridges", limit=limit).to_pylist()
     session.register("wanted_paths", pa.table({"path": [r["best_path"] for r in rows]}, schema=pa.schema([("path", pa.int64())])))
     numbered = session.run("links_numbered_paths")
-    best = dict(zip(numbered["path"].to_pylist(), _paths(session, numbered, keep_all=True), strict=True))
-    return [Bridge(r["source_id"], r["target_id"], r["score"], r["paths"], best[r["best_path"]]) for r in rows]
+    best = dict(zip(numbered["path"].to_pylist(), _paths(session, numbered), strict=True))
+    return [Bridge(r["source_id"], r["target_id"], r["score"], r["paths"], best[r["best_path"]])
+            for r in rows if best[r["best_path"]] is not None]

@@ -85,7 +85,7 @@ def goaml_report(store: Store, viewer: Viewer, home: Path, alert_id: int, rentit
     with ledger_session(store, viewer, home, action="export") as session:
         session.register("wanted_transactions", pa.table({"id": pa.array(cited, pa.string())}))
         rows = session.run("detect_cited_transactions").to_pylist()
-    if len(rows) < len(cited):
+    if {r["id"] for r in rows} != set(cited):
         raise Forbidden(f"alert {alert_id} cites transactions you may not release")
     try:
         report = write_report(rows, f"NEXUS-ALERT-{alert_id}", alert["explanation"]["words"], rentity_id,

@@ -74,7 +74,7 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
             for number, batch in enumerate(read_transactions(path)):
                 if batch.lines <= skip:
                     continue
-                rows = _with_ids(batch.rows, sha)
+                rows = _with_ids(batch.rows, source, sha)
                 statements, accounts = _account_statements(rows, source, seen)
                 writer.submit((number, rows, Batch(done=batch.lines, rows=statements, errors=batch.errors,
                                                    entities=accounts)))
@@ -151,10 +151,10 @@ def _start(store: Store, source: str, path: Path, sha: str, force: bool) -> tupl
         return run_id, started, 0, complete
 
 
-def _with_ids(rows: pa.Table, sha: str) -> pa.Table:
-    """Each transaction's id (the file's content and its line: the same on every load of the file) and its
-    accounts' entity ids."""
-    ids = pc.binary_join_element_wise(pa.scalar(f"tx-{sha[:16]}"), pc.cast(rows["line"], pa.string()), "-")
+def _with_ids(rows: pa.Table, source: str, sha: str) -> pa.Table:
+    """Each transaction's id (its source, the file's content and its line: the same on every load of the file
+    into the source) and its accounts' entity ids."""
+    ids = pc.binary_join_element_wise(pa.scalar(f"tx-{source}-{sha[:16]}"), pc.cast(rows["line"], pa.string()), "-")
     return rows.append_column("id", ids) \
         .append_column("from_account_id", account_ids(rows["from_bank"], rows["from_account"])) \
         .append_column("to_account_id", account_ids(rows["to_bank"], rows["to_account"]))

@@ -3,7 +3,8 @@
 A bridge is about its two ends (`nexus/<from>:<to>`, canonical ids); its fingerprint is the
 evidence of every tie along its best path, so a bridge seen again on the same evidence keeps its
 review state, and one that new evidence strengthens (or that now runs another way) is
-raised afresh. It cites every statement of that evidence, so only a viewer who may see
+raised afresh. It cites every statement of that evidence and the names and topics of the
+entities along the path (which its title and explanation show), so only a viewer who may see
 all of it sees the alert.
 """
 
@@ -28,10 +29,12 @@ def raise_nexus_alerts(store: Store, viewer: Viewer, home: Path, source: Side = 
     require(viewer, "judge")
     found = bridges(store, viewer, home, source, target, max_hops, limit)
     cited = _evidence(store, viewer, {ref for b in found for ref in _refs(b)})
+    shown = _shown(store, viewer, {n for b in found for n in b["path"]["nodes"]})
     new = []
     for bridge in found:
         refs = _refs(bridge)
         evidence = tuple({(e.ref_kind, e.ref_id): e for ref in refs for e in cited.get(ref, ())}.values())
+        evidence += tuple(e for node in bridge["path"]["nodes"] for e in shown.get(node, ()))
         if evidence:
             new.append(_alert(bridge, refs, evidence))
     raised = raise_alerts(store, viewer, new, "judge") if new else {}
@@ -66,6 +69,12 @@ def _evidence(store: Store, viewer: Viewer, refs: set[str]) -> dict[str, list[Ev
             found.setdefault(ref, []).extend(Evidence("statement", sid, ref if by is S.canonical_id else None, labels)
                                              for sid, labels, _ in rows)
     return found
+
+
+def _shown(store: Store, viewer: Viewer, entities: set[str]) -> dict[str, list[Evidence]]:
+    """The name and topic statements of the path's entities: what the alert's words show of them."""
+    found = cited_statements(store, viewer, "read", S.canonical_id, entities, S.prop.in_(("name", "topics")))
+    return {node: [Evidence("statement", sid, node, labels) for sid, labels, _ in rows] for node, rows in found.items()}
 
 
 def _alert(bridge: dict, refs: list[str], evidence: tuple[Evidence, ...]) -> NewAlert:

@@ -46,14 +46,14 @@ def load_world(
             on_source(item.source)
 
     results = load_files(store, folder, manifest, before_each)
-    for feed in manifest.feeds if home is not None else ():
+    for r in results:
+        audit.log_event(store, viewer, "ingest", {"source": r.source, "run": r.run_id}, [])
+    for feed in manifest.feeds if home is not None else ():  # audited by the ledger's own ingest
         if on_source:
             on_source(feed.source)
         results.append(ingest_transactions(store, viewer, folder / feed.path, feed.source, home, LabelChanges(
             agency=feed.agency, classification=feed.labels.classification,
             releasable_to=",".join(feed.labels.releasable_to), legal_basis=feed.labels.legal_basis)))
-    for r in results:
-        audit.log_event(store, viewer, "ingest", {"source": r.source, "run": r.run_id}, [])
     return results
 
 

@@ -3,7 +3,7 @@
 WITH stays AS (
     SELECT p.target AS person, a.target AS place, p.holder AS event, d.first_date AS start_date,
            coalesce(d.end_date, '9999-12-31') AS end_date, p.source, p.agency,
-           greatest(p.classification, a.classification) AS classification
+           greatest(p.classification, a.classification, d.classification) AS classification
     FROM link_refs AS p
     JOIN hub_participants AS k ON k.schema = p.schema AND k.prop = p.prop
     JOIN link_refs AS a ON a.holder = p.holder AND a.prop = 'addressEntity'

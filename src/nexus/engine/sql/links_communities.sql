@@ -18,7 +18,7 @@ summary AS (
     GROUP BY c.community
 ),
 weights AS (
-    SELECT community, sum(weight) / 2 AS internal_weight, count(*) / 2 AS ties FROM inside GROUP BY community
+    SELECT community, sum(weight) / 2 AS internal_weight, CAST(count(*) / 2 AS BIGINT) AS ties FROM inside GROUP BY community
 ),
 leading AS (
     SELECT community, list(id ORDER BY degree DESC, id)[1:$shown] AS members FROM degrees GROUP BY community

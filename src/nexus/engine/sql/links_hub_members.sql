@@ -36,14 +36,15 @@ places AS (
 ),
 participants AS (
     SELECT r.target AS member, r.holder AS hub, p.link_type, p.weight, r.statement_id AS evidence, r.source, r.agency,
-           r.classification, d.first_date, d.last_date
+           greatest(r.classification, coalesce(d.classification, 0)) AS classification, d.first_date, d.last_date
     FROM link_refs AS r
     JOIN hub_participants AS p ON p.schema = r.schema AND p.prop = r.prop
     LEFT JOIN link_dates AS d ON d.holder = r.holder
 ),
 co_holders AS (
     SELECT m.target AS member, h.target AS hub, k.link_type, k.weight, m.holder AS evidence, m.source, m.agency,
-           greatest(m.classification, h.classification) AS classification, d.first_date, d.last_date
+           greatest(m.classification, h.classification, coalesce(d.classification, 0)) AS classification,
+           d.first_date, d.last_date
     FROM hub_relationships AS k
     JOIN link_refs AS m ON m.schema = k.schema AND m.prop = k.member_prop
     JOIN link_refs AS h ON h.holder = m.holder AND h.prop = k.hub_prop

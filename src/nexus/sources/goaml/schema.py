@@ -67,7 +67,6 @@ def _escape_loose_hyphens(pattern: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=4)
 def load_schema(path: Path) -> xmlschema.XMLSchema11:
     """The FIU's XSD with its patterns rewritten for XSD 1.1 (cached per file and modification time)."""
     return _load(Path(path).resolve(), Path(path).stat().st_mtime_ns)

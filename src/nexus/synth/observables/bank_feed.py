@@ -42,13 +42,14 @@ class BankFeed:
         minutes = rng.integers(0, 24 * 60, len(rows["day"]))
         lines = _lines(rng, codes, accounts.iban, rows["day"], minutes, rows["payer"], rows["payee"], rows["amount"],
                        rows["laundering"])
-        patterns = []
+        patterns, pieces = [], [lines]
         for kind, attempts_rows in zip(PLANTERS, planted, strict=True):
             for attempt in attempts_rows:
                 day, minute, payer, payee, amount = (np.asarray(c) for c in zip(*attempt, strict=True))
                 rendered = _lines(rng, codes, accounts.iban, day, minute, payer, payee, amount, np.ones(len(day), bool))
-                lines = np.r_[lines, rendered]
+                pieces.append(rendered)
                 patterns += [f"BEGIN LAUNDERING ATTEMPT - {kind}", *rendered.tolist(), "END LAUNDERING ATTEMPT"]
+        lines = np.concatenate(pieces)
         order = np.argsort(lines, kind="stable")  # by timestamp, as banks export them
         (out.dir / FILE).parent.mkdir(parents=True, exist_ok=True)
         (out.dir / FILE).write_text(HEADER + "\n" + "\n".join(lines[order].tolist()) + "\n")
