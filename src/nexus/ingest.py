@@ -196,42 +196,32 @@ def retire_unseen(conn: Connection, source: str, started: str) -> int:
     ).rowcount
 
 
-class BatchWriter:
-    """Writes batches on a background thread while the caller parses the next one.
+class Background:
+    """Runs ``work`` on each submitted item in one background thread while the caller prepares the next;
+    at most ``waiting`` items queue, which bounds memory. The database drivers and Arrow release the GIL
+    while they work, so the two overlap. An error in the thread is raised in the caller's, at the next
+    ``submit`` or at ``finish``."""
 
-    The database drivers release the GIL while they work, so parsing and writing
-    overlap. At most two batches wait in the queue, which bounds memory.
-    """
-
-    def __init__(self, store: Store, run_id: int, context: dict, conn: Connection | None):
-        self.store, self.run_id, self.context, self.conn = store, run_id, context, conn
-        self.queue: queue.Queue[Batch | None] = queue.Queue(maxsize=2)
+    def __init__(self, work: Callable, waiting: int = 2, name: str = "nexus-writer") -> None:
+        self.work = work
+        self.queue: queue.Queue = queue.Queue(maxsize=waiting)
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="nexus-ingest-writer", daemon=True)
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
         self.thread.start()
 
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        if self.conn is not None:
-            yield self.conn
-        else:
-            with self.store.engine.begin() as conn:
-                yield conn
-
     def _run(self) -> None:
-        while (batch := self.queue.get()) is not None:
+        while (item := self.queue.get()) is not None:
             if self.error is not None:
                 continue
             try:
-                with self.transaction() as conn:
-                    write_batch(conn, self.run_id, self.context, batch)
+                self.work(item)
             except BaseException as exc:  # handed to the caller's thread
                 self.error = exc
 
-    def submit(self, batch: Batch) -> None:
+    def submit(self, item) -> None:
         if self.error is not None:
             raise self.error
-        self.queue.put(batch)
+        self.queue.put(item)
 
     def finish(self) -> None:
         self.queue.put(None)
@@ -243,6 +233,26 @@ class BatchWriter:
         if self.thread.is_alive():
             self.queue.put(None)
             self.thread.join()
+
+
+class BatchWriter(Background):
+    """Writes ingest batches (`write_batch`) on a background thread while the caller parses the next one."""
+
+    def __init__(self, store: Store, run_id: int, context: dict, conn: Connection | None):
+        self.store, self.run_id, self.context, self.conn = store, run_id, context, conn
+        super().__init__(self._write, name="nexus-ingest-writer")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        if self.conn is not None:
+            yield self.conn
+        else:
+            with self.store.engine.begin() as conn:
+                yield conn
+
+    def _write(self, batch: Batch) -> None:
+        with self.transaction() as conn:
+            write_batch(conn, self.run_id, self.context, batch)
 
 
 def _complete_run(conn: Connection, source: str, sha: str) -> int | None:

@@ -14,7 +14,7 @@ from nexus.config import load_settings
 from nexus.service.links import (
     CRIME_SIDE, TERROR_SIDE, Side, build_links, neighbours, nexus_brokers, nexus_communities, nexus_paths,
 )
-from nexus.service.links_export import WRITERS, export_graph
+from nexus.service.links_export import FORMATS, export_graph
 from nexus.service.nexus_alerts import raise_nexus_alerts
 from nexus.service.workspace import open_store
 
@@ -159,7 +159,7 @@ def alerts_command(
 
 @links_app.command("export")
 def export_command(
-    fmt: str = typer.Option(..., "--format", help=f"one of {', '.join(WRITERS)}"),
+    fmt: str = typer.Option(..., "--format", help=f"one of {', '.join(FORMATS)}"),
     output: Path = typer.Option(..., "--output", "-o", help="the file to write ('-' for standard output)"),
     entity: list[str] = typer.Option([], "--entity", help="only the ties of this entity; repeatable"),
     purpose: str = PURPOSE,

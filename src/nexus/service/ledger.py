@@ -8,8 +8,6 @@ after its last committed batch; a file loaded before is skipped unless forced, a
 re-load replaces the earlier run's transactions when it completes.
 """
 
-import queue
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -22,7 +20,7 @@ from sqlalchemy import insert, select, update
 from nexus.engine import EngineSession, open_engine, warrant_table
 from nexus.errors import InvalidInput
 from nexus.model.labels import Labels
-from nexus.ingest import Batch, IngestResult, file_sha256, write_batch
+from nexus.ingest import Background, Batch, IngestResult, file_sha256, write_batch
 from nexus.model.statements import BASE_PROP, batch_context, statement_id
 from nexus.security import audit
 from nexus.security.policy import require
@@ -69,23 +67,28 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
             write_ledger_batch(conn, home, run_id, source, number, rows, source_labels)
             write_batch(conn, run_id, context, batch)
 
+    writer = Background(commit, waiting=1, name="nexus-ledger-writer")  # the next batch is parsed meanwhile
     try:
-        with Background(commit) as writer:  # the next batch is parsed while this one commits
-            for number, batch in enumerate(read_transactions(path)):
-                if batch.lines <= skip:
-                    continue
-                rows = _with_ids(batch.rows, source, sha)
-                statements, accounts = _account_statements(rows, source, seen)
-                writer.submit((number, rows, Batch(done=batch.lines, rows=statements, errors=batch.errors,
-                                                   entities=accounts)))
-                result.records += batch.rows.num_rows + len(batch.errors)
-                result.entities += accounts
-                result.statements += len(statements)
-                result.errors.extend(batch.errors)
-                if progress:
-                    progress(batch.lines)
+        for number, batch in enumerate(read_transactions(path)):
+            if batch.lines <= skip:
+                continue
+            rows = _with_ids(batch.rows, source, sha)
+            statements, accounts = _account_statements(rows, source, seen)
+            writer.submit((number, rows, Batch(done=batch.lines, rows=statements, errors=batch.errors,
+                                               entities=accounts)))
+            result.records += batch.rows.num_rows + len(batch.errors)
+            result.entities += accounts
+            result.statements += len(statements)
+            result.errors.extend(batch.errors)
+            if progress:
+                progress(batch.lines)
+        writer.finish()
     except SourceError as exc:
+        writer.abort()
         raise InvalidInput(str(exc)) from None
+    except BaseException:
+        writer.abort()
+        raise
     with store.engine.begin() as conn:
         replaced = unlist_runs(conn, earlier)
         conn.execute(update(ingest_runs).where(ingest_runs.c.id.in_(earlier)).values(status="replaced"))
@@ -93,42 +96,6 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     remove_files(home, replaced)
     audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": FORMAT}, [])
     return result
-
-
-class Background:
-    """Runs ``work`` on each submitted item in one background thread, at most one item waiting; an error
-    there is raised in the submitting thread (at the next submit, or on leaving the block)."""
-
-    def __init__(self, work: Callable) -> None:
-        self.work, self.error = work, None
-        self.items: queue.Queue = queue.Queue(maxsize=1)
-        self.thread = threading.Thread(target=self._run, name="nexus-ledger-writer", daemon=True)
-
-    def __enter__(self) -> "Background":
-        self.thread.start()
-        return self
-
-    def submit(self, item) -> None:
-        self._raise()
-        self.items.put(item)
-
-    def __exit__(self, kind, *_) -> None:
-        self.items.put(None)
-        self.thread.join()
-        if kind is None:
-            self._raise()
-
-    def _run(self) -> None:
-        while (item := self.items.get()) is not None:
-            if self.error is None:
-                try:
-                    self.work(item)
-                except BaseException as exc:  # handed to the submitting thread
-                    self.error = exc
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            raise self.error
 
 
 def _start(store: Store, source: str, path: Path, sha: str, force: bool) -> tuple:

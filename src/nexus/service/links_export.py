@@ -40,8 +40,8 @@ NUMERIC = {"weight": "double", "pieces": "long", "shared_by": "long", "amount": 
 def export_graph(store: Store, viewer: Viewer, home: Path, fmt: str, out: IO[bytes],
                  entity_ids: tuple[str, ...] = ()) -> dict:
     """Write the viewer's exportable graph (or the ties of ``entity_ids``) to ``out`` in ``fmt``."""
-    if fmt not in WRITERS:
-        raise InvalidInput(f"format must be one of {', '.join(WRITERS)}, not {fmt!r}")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     require(viewer, "export")
     with viewer_graph(store, viewer, home, action="export") as session:
         wanted = []
@@ -55,7 +55,10 @@ def export_graph(store: Store, viewer: Viewer, home: Path, fmt: str, out: IO[byt
         nodes = node_details(session, [n for e in edges for n in (e["source_id"], e["target_id"])] + wanted)
     edges = [_edge(e) for e in edges]
     nodes = {k: {f: _text(v[f]) for f in NODE_FIELDS} for k, v in sorted(nodes.items())}
-    WRITERS[fmt](store, viewer, nodes, edges, out)
+    if fmt == "ftm":  # the graph's entities, as the store holds them
+        _ftm(store, viewer, nodes, edges, out)
+    else:
+        WRITERS[fmt](nodes, edges, out)
     audit.log_event(store, viewer, "links.export", {"purpose": viewer.purpose, "format": fmt, "entities": list(entity_ids),
                                                     "nodes": len(nodes), "edges": len(edges)}, sorted(nodes))
     return {"nodes": len(nodes), "edges": len(edges)}
@@ -71,7 +74,7 @@ def _text(value) -> str | None:
     return "; ".join(value) if isinstance(value, list) else value
 
 
-def _graphml(store, viewer, nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
+def _graphml(nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
     ns = "http://graphml.graphdrawing.org/xmlns"
     with etree.xmlfile(out, encoding="utf-8") as xf:
         xf.write_declaration()
@@ -95,7 +98,7 @@ def _with_data(element, scope: str, values: dict):
     return element
 
 
-def _gexf(store, viewer, nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
+def _gexf(nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
     types = {"double": "double", "long": "long"}
     with etree.xmlfile(out, encoding="utf-8") as xf:
         xf.write_declaration()
@@ -129,7 +132,7 @@ def _with_values(element, values: dict, skip: tuple[str, ...] = ()):
     return element
 
 
-def _csv(store, viewer, nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
+def _csv(nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     writer = csv.writer(text)
     writer.writerow(["source", "source_name", "target", "target_name", *EDGE_FIELDS])
@@ -140,7 +143,7 @@ def _csv(store, viewer, nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
     text.detach()
 
 
-def _ftm(store, viewer, nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
+def _ftm(store: Store, viewer: Viewer, nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
     """The graph's entities and the relationship entities its edges rest on, as exported by `nexus export ftm`;
     a tie through a shared identifier, hub or place becomes an UnknownLink naming what is shared."""
     relationships = {ref for e in edges if e["via"] is None for ref in (e["evidence"] or "").split("; ") if ref}
@@ -173,7 +176,7 @@ ANX_ICONS = {"Person": "Person", "Company": "Organisation", "Organization": "Org
              "BankAccount": "Bank Account", "Address": "Address", "Vessel": "Boat", "Vehicle": "Car"}
 
 
-def _anx(store, viewer, nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
+def _anx(nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
     """An i2 Analyst's Notebook chart: one icon per entity, one link per edge, provenance as attributes."""
     with etree.xmlfile(out, encoding="utf-8") as xf:
         xf.write_declaration()
@@ -216,4 +219,7 @@ def _with_attributes(item, values: dict, skip: tuple[str, ...] = ()):
     return item
 
 
-WRITERS: dict[str, Callable] = {"graphml": _graphml, "gexf": _gexf, "ftm": _ftm, "csv": _csv, "anx": _anx}
+WRITERS: dict[str, Callable[[dict, list[dict], IO[bytes]], None]] = {
+    "graphml": _graphml, "gexf": _gexf, "csv": _csv, "anx": _anx,
+}
+FORMATS = ("graphml", "gexf", "ftm", "csv", "anx")
