@@ -10,6 +10,8 @@ FORMATS = {
     "un-sc": "nexus.sources.un_sc:UNSCFormat",
     "csv": "nexus.sources.csv_mapping:CSVMappingFormat",
     "goaml": "nexus.sources.goaml:GoAMLFormat",
+    "paxlst": "nexus.sources.travel:PaxlstFormat",
+    "pnrgov": "nexus.sources.travel:PnrgovFormat",
 }
 
 

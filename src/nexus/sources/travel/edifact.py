@@ -1,0 +1,280 @@
+"""UN/EDIFACT interchanges as segments, tolerant where carriers are sloppy and precise where they are wrong.
+
+Tolerated, because real carriers send it:
+- any service characters, from a UNA header or, where the header is missing, short or
+  contradicts the data, read off the interchange itself (the character after ``UNB`` separates
+  elements, the one after its syntax identifier separates components, and the character
+  before the next ``UNG``/``UNH`` ends segments);
+- a typographic apostrophe (’) where the terminator is an apostrophe (word-processed messages);
+- line breaks and blanks between segments, and line breaks inside them (telex-width wrapping:
+  ``45 HIGH`` + newline + ``STREET`` reads ``45 HIGHSTREET``, as the sender meant);
+- UNG/UNE functional groups, several interchanges in one file, and an interchange cut off
+  before its trailer (the next UNB at the start of a line begins a new one);
+- character sets: UTF-8 where the bytes are UTF-8, otherwise latin-1 (UNOC); counts in
+  UNT/UNZ/CNT that disagree with what is there (a warning, not an error).
+
+Refused, with the segment's number, tag, line and column: service segments whose control
+fields break ISO 9735 (a reference longer than 14 characters, a count that is not a number),
+text where an interchange should start, a message without a header. The release character
+(``?`` unless declared) makes the next character literal.
+"""
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from nexus.sources.base import SourceError
+
+DEFAULT_UNA = ":+.? '"
+LINE_BREAKS = str.maketrans("", "", "\r\n")
+TYPOGRAPHIC_APOSTROPHE = "\u2019"
+#: ISO 9735 control fields of service segments: tag → ((element, component, name, max length, numeric), …).
+CONTROL_FIELDS = {
+    "UNB": ((4, 0, "interchange control reference", 14, False),),
+    "UNG": ((4, 0, "group reference number", 14, False),),
+    "UNH": ((0, 0, "message reference number", 14, False),),
+    "UNT": ((0, 0, "number of segments in the message", 10, True), (1, 0, "message reference number", 14, False)),
+    "UNE": ((0, 0, "number of messages", 6, True), (1, 0, "group reference number", 14, False)),
+    "UNZ": ((0, 0, "interchange control count", 6, True), (1, 0, "interchange control reference", 14, False)),
+}
+
+
+@dataclass(frozen=True)
+class Delimiters:
+    component: str
+    element: str
+    release: str
+    terminator: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    tag: str
+    elements: tuple[tuple[str, ...], ...]
+    number: int  # 1-based, counting the file's segments
+    line: int
+    column: int
+
+    def get(self, element: int, component: int = 0) -> str | None:
+        """The value at (element, component), counted from 0 after the tag; None when empty or absent."""
+        if element >= len(self.elements) or component >= len(self.elements[element]):
+            return None
+        return self.elements[element][component].strip() or None
+
+    def components(self, element: int) -> tuple[str, ...]:
+        return self.elements[element] if element < len(self.elements) else ()
+
+    @property
+    def where(self) -> str:
+        return f"segment {self.number} {self.tag} (line {self.line}, column {self.column})"
+
+
+@dataclass
+class Message:
+    """One message (UNH … UNT): its type, version and reference, and the segments between."""
+
+    type: str
+    version: str
+    reference: str
+    header: Segment
+    segments: list[Segment] = field(default_factory=list)
+    sender: str | None = None  # the interchange's sender (UNB)
+    prepared: str | None = None  # the interchange's date and time of preparation, YYMMDD:HHMM
+
+
+@dataclass
+class Interchange:
+    messages: list[Message] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 where the bytes are UTF-8 (UNOW/UNOY, and ASCII), otherwise latin-1 (UNOC, and stray bytes)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def read_interchange(data: bytes, expect: str) -> Interchange:
+    """Every `expect` message (PAXLST, PNRGOV) in the file's interchanges; raises SourceError naming the
+    segment and position of what cannot be read."""
+    text = decode(data)
+    result = Interchange()
+    message: Message | None = None
+    sender = prepared = None
+    for segment in _segments(text, result.warnings):
+        tag = segment.tag
+        _check_control(segment)
+        if tag == "UNB":
+            if message is not None:
+                result.warnings.append(f"{message.header.where}: message cut off before its UNT; read as far as it goes")
+                message = None
+            sender, prepared = segment.get(1), ":".join(segment.components(3)) or None
+        elif tag == "UNH":
+            if message is not None:
+                result.warnings.append(f"{message.header.where}: message has no UNT before the next UNH")
+            kind = segment.get(1)
+            if kind != expect:
+                raise SourceError(f"{segment.where}: a {kind or 'untyped'} message where {expect} was expected")
+            version = ":".join(c for c in segment.components(1)[1:3] if c)
+            message = Message(expect, version, segment.get(0) or "", segment, sender=sender, prepared=prepared)
+            result.messages.append(message)
+        elif tag == "UNT":
+            if message is None:
+                raise SourceError(f"{segment.where}: UNT without a message header (UNH)")
+            counted = len(message.segments) + 2
+            declared = segment.get(0)
+            if declared and declared.isdigit() and int(declared) != counted:
+                result.warnings.append(f"{segment.where}: declares {int(declared)} segments; the message has {counted}")
+            message = None
+        elif tag in ("UNG", "UNE", "UNZ", "UNA"):
+            continue
+        elif message is None:
+            raise SourceError(f"{segment.where}: {tag} segment outside a message (no UNH before it)")
+        else:
+            message.segments.append(segment)
+    if message is not None:
+        result.warnings.append(f"{message.header.where}: message ends without UNT; read as far as it goes")
+    if not result.messages:
+        raise SourceError(f"no {expect} message (UNH+…+{expect}) in this file")
+    return result
+
+
+def _segments(text: str, warnings: list[str]) -> Iterator[Segment]:
+    number, position = 0, 0
+    breaks = [m.start() for m in re.finditer("\n", text)]
+
+    def _line_column(text: str, position: int) -> tuple[int, int]:
+        line = bisect.bisect_left(breaks, position)
+        return line + 1, position - (breaks[line - 1] + 1 if line else 0) + 1
+
+    while True:
+        position = _skip_blank(text, position)
+        if position >= len(text):
+            return
+        if not text.startswith(("UNA", "UNB"), position):
+            line, column = _line_column(text, position)
+            if number:  # a note after the last interchange ("13Nov09")
+                warnings.append(f"line {line}, column {column}: text after the end of the interchange ignored: "
+                                f"{text[position:position + 30]!r}")
+                return
+            raise SourceError(f"line {line}, column {column}: {text[position:position + 30]!r} where an interchange "
+                              "(UNA or UNB) should start")
+        delimiters, position = _delimiters(text, position, warnings)
+        pattern = _segment_pattern(delimiters)
+        unescape = re.compile(re.escape(delimiters.release) + r"(.)", re.S)
+        splitters = (re.compile(f"(?<!{re.escape(delimiters.release)}){re.escape(delimiters.element)}"),
+                     re.compile(f"(?<!{re.escape(delimiters.release)}){re.escape(delimiters.component)}"))
+        restart = None
+        for match in pattern.finditer(text, position):
+            raw, start = match.group(1), match.start(1)
+            stripped = raw.lstrip()
+            if not stripped:
+                if match.end() >= len(text):
+                    return
+                continue
+            start += len(raw) - len(stripped)
+            cut = _next_interchange(stripped) if number else None
+            if cut is not None:  # an interchange cut off mid-segment; the next begins on a new line
+                line, _ = _line_column(text, start)
+                warnings.append(f"line {line}: interchange cut off ({stripped[:cut].strip()[:30]!r} dropped); "
+                                "a new one begins on the next line")
+                restart = start + cut
+                break
+            number += 1
+            if delimiters.terminator != "\n":
+                stripped = stripped.translate(LINE_BREAKS)
+            segment = _segment(stripped, number, *_line_column(text, start), delimiters, splitters, unescape)
+            yield segment
+            if segment.tag == "UNZ":
+                restart = match.end()
+                break
+        if restart is None:
+            return
+        position = restart
+
+
+def _segment(raw: str, number: int, line: int, column: int, delimiters: Delimiters, splitters, unescape) -> Segment:
+    element_split, component_split = splitters
+    parts = element_split.split(raw)
+    tag = parts[0].strip()
+    if not re.fullmatch(r"[A-Z0-9]{3}", tag):
+        raise SourceError(f"segment {number} (line {line}, column {column}): {tag[:20]!r} is not a segment tag")
+    elements = tuple(tuple(unescape.sub(r"\1", c) for c in component_split.split(part)) for part in parts[1:])
+    return Segment(tag, elements, number, line, column)
+
+
+def _check_control(segment: Segment) -> None:
+    for element, component, name, length, numeric in CONTROL_FIELDS.get(segment.tag, ()):
+        value = segment.get(element, component)
+        if value is None:
+            continue
+        if len(value) > length:
+            raise SourceError(f"{segment.where}, element {element + 1} ({name}): {value[:40]!r} is {len(value)} "
+                              f"characters; at most {length} allowed")
+        if numeric and not value.isdigit():
+            raise SourceError(f"{segment.where}, element {element + 1} ({name}): {value[:40]!r} is not a number")
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    line = text.count("\n", 0, position) + 1
+    return line, position - (text.rfind("\n", 0, position) + 1) + 1
+
+
+def _delimiters(text: str, position: int, warnings: list[str]) -> tuple[Delimiters, int]:
+    """The interchange's service characters and where its first segment (UNB) starts."""
+    declared, unb = DEFAULT_UNA, position
+    if text.startswith("UNA", position):
+        declared = text[position + 3 : position + 9]
+        unb = text.find("UNB", position + 3)
+        if unb < 0:
+            line, column = _line_column(text, position)
+            raise SourceError(f"line {line}, column {column}: UNA service string advice without a UNB header after it")
+    sniffed = _sniff(text, unb)
+    if sniffed is None:
+        if len(declared) < 6:
+            raise SourceError("UNA service string advice is cut short")
+        return Delimiters(declared[0], declared[1], declared[3], declared[5]), unb
+    element, component, terminator = sniffed
+    release = declared[3] if len(declared) == 6 else "?"
+    if declared[5:6] != terminator or declared[0] != component or declared[1] != element:
+        # a short or garbled UNA: the characters between the separators and the terminator are
+        # (decimal mark,) release and reserved; a decimal mark is '.' or ','
+        end = declared.find(terminator, 2)
+        middle = [c for c in declared[2 : end if end >= 0 else 5] if c not in ".,"]
+        release = middle[0] if middle else "?"
+        if text.startswith("UNA", position):
+            warnings.append(f"UNA declares {declared!r}; the interchange uses element {element!r}, component "
+                            f"{component!r}, release {release!r} and terminator {terminator!r}")
+    return Delimiters(component, element, release, terminator), unb
+
+
+def _sniff(text: str, unb: int) -> tuple[str, str, str] | None:
+    """(element, component, terminator) as the UNB header and the next segment use them."""
+    match = re.compile(r"UNB\s*(\S)[A-Z]{4}(\S)").match(text, unb)
+    if match is None:
+        return None
+    element = match.group(1)
+    follows = re.compile(rf"(\S)\s*UN[GH]\s*{re.escape(element)}").search(text, match.end())
+    if follows is None:
+        return None
+    return element, match.group(2), follows.group(1)
+
+
+def _segment_pattern(delimiters: Delimiters) -> re.Pattern:
+    release, terminator = re.escape(delimiters.release), re.escape(delimiters.terminator)
+    ends = terminator + (re.escape(TYPOGRAPHIC_APOSTROPHE) if delimiters.terminator == "'" else "")
+    return re.compile(f"((?:{release}[\\s\\S]|[^{release}{ends}])*)(?:[{ends}]|$)")
+
+
+def _next_interchange(raw: str) -> int | None:
+    match = re.search(r"[\r\n][ \t]*(UNA|UNB)", raw)
+    return match.start(1) if match else None
+
+
+def _skip_blank(text: str, position: int) -> int:
+    while position < len(text) and (text[position].isspace() or text[position] == "\ufeff"):
+        position += 1
+    return position

@@ -1,0 +1,169 @@
+"""Manifests and bookings as FtM entities.
+
+- A traveller is a Person with names, birth date, gender, nationality, residence, documents
+  (`passportNumber`/`idNumber`, and a Passport or Identification entity each), phones, e-mails
+  and addresses. The booking's own contacts (the booker's phone, e-mail, address) go on each
+  of its travellers, so that people sharing them are one hop apart in the link graph.
+- **API and PNR of one passenger are one entity**: a traveller's id hashes their document number
+  and birth date, or without a document their name and birth date, the same way whichever
+  message names them; a later flight adds to the same person. Without a birth date the id is
+  the message's own (resolution may join it later).
+- A flight leg is a Trip (carrier, number, day, route) whose `involved` are the people on board;
+  a booking is a Trip too, whose `involved` are its travellers (co-travel in the link graph).
+  Each version of a PNR adds its time to the booking's `modifiedAt`: the versions stay as history.
+- A payment card becomes a BankAccount (`accountType` "payment card"), tied to the travellers
+  whose booking it paid by an Ownership, so bookings paid with one card share it.
+"""
+
+import re
+
+from followthemoney import EntityProxy, model, registry
+from followthemoney.util import make_entity_id
+
+from nexus.sources.travel.records import Booking, Leg, Manifest, Traveller, phone_number
+
+PASSPORT_TYPES = frozenset({"P", "PT", "PP", "PD", "PS", "PO"})
+
+
+def manifest_entities(manifest: Manifest, scope: str) -> list[EntityProxy]:
+    made: dict[str, EntityProxy] = {}
+    people = [_person(made, traveller, scope) for traveller in manifest.travellers]
+    for position, leg in enumerate(manifest.legs):
+        trip = _flight(made, leg)
+        # a through passenger is on each leg; one who boards later or leaves earlier, on those between
+        for person, traveller in zip(people, manifest.travellers, strict=True):
+            if _on_leg(traveller, position, manifest.legs):
+                trip.add("involved", person.id)
+    return list(made.values())
+
+
+def booking_entities(booking: Booking, flight: Leg | None) -> list[EntityProxy]:
+    made: dict[str, EntityProxy] = {}
+    scope = f"{booking.system or ''}:{booking.locator}"
+    people = []
+    for traveller in booking.travellers:
+        person = _person(made, traveller, scope, booking.country)
+        _phones(person, booking.phones, [booking.country, traveller.residence, traveller.nationality])
+        person.add("email", booking.emails, quiet=True)
+        person.add("address", booking.addresses, quiet=True)
+        people.append(person)
+    trip = _make(made, "Trip", make_entity_id("booking", booking.system, booking.locator))
+    trip.add("name", f"Booking {booking.locator}" + (f" ({booking.system})" if booking.system else ""))
+    trip.add("recordId", booking.locator)
+    trip.add("involved", [p.id for p in people])
+    trip.add("date", booking.created)
+    trip.add("modifiedAt", booking.last_modified)
+    legs = booking.legs or ([flight] if flight else [])
+    trip.add("startDate", legs[0].departure if legs else None)
+    trip.add("endDate", (legs[-1].arrival or legs[-1].departure) if legs else None)
+    trip.add("description", "itinerary: " + "; ".join(_route(leg) for leg in legs) if legs else None)
+    trip.add("summary", f"booked by {booking.agency}" if booking.agency else None)
+    trip.add("keywords", [f"ticketed {booking.ticketed}"] if booking.ticketed else [])
+    trip.add("notes", [f"{entry.action} {entry.what}" + (f" on {entry.at}" if entry.at else "") for entry in booking.history])
+    trip.add("alias", booking.other_locators)
+    for leg in legs:
+        flight_trip = _flight(made, leg)
+        flight_trip.add("involved", [p.id for p in people])
+    for payment in booking.payments:
+        if payment.card_number:
+            card = _make(made, "BankAccount", make_entity_id("card", payment.card_vendor, payment.card_number,
+                                                             payment.card_expiry))
+            card.add("accountNumber", payment.card_number)
+            card.add("accountType", f"payment card {payment.card_vendor or ''}".strip())
+            card.add("name", f"{payment.card_vendor or 'card'} {payment.card_number}")
+            for person in people:
+                paid = _make(made, "Ownership", make_entity_id("paid", card.id, person.id))
+                paid.add("owner", person.id)
+                paid.add("asset", card.id)
+                paid.add("role", "paid a booking with this card")
+                paid.add("recordId", booking.locator)
+        kind = {"CC": "card", "CA": "cash", "CK": "cheque", "MS": "miscellaneous"}.get(payment.kind, payment.kind)
+        trip.add("keywords", f"paid by {kind}")
+    return list(made.values())
+
+
+def traveller_id(traveller: Traveller, scope: str) -> str:
+    number = next((d.number for d in traveller.documents if (d.type or "P") in PASSPORT_TYPES), None) \
+        or next((d.number for d in traveller.documents), None)
+    if traveller.birth_date and number:
+        return make_entity_id("traveller", "document", _key(number), traveller.birth_date)
+    if traveller.birth_date and traveller.surname:
+        given = _key((traveller.given or "").split(" ")[0])
+        return make_entity_id("traveller", "name", _key(traveller.surname), given, traveller.birth_date)
+    return make_entity_id("traveller", scope, traveller.reference, traveller.surname, traveller.given)
+
+
+def _person(made: dict[str, EntityProxy], traveller: Traveller, scope: str, country: str | None = None) -> EntityProxy:
+    person = _make(made, "Person", traveller_id(traveller, scope))
+    person.add("name", traveller.full_name)
+    person.add("firstName", traveller.given)
+    person.add("middleName", traveller.middle)
+    person.add("lastName", traveller.surname)
+    person.add("alias", [n for n in traveller.booking_names if n.upper() != (traveller.full_name or "").upper()])
+    person.add("birthDate", traveller.birth_date)
+    person.add("gender", traveller.gender)
+    person.add("nationality", traveller.nationality, quiet=True)
+    person.add("country", traveller.residence, quiet=True)
+    person.add("birthPlace", traveller.birth_place)
+    _phones(person, traveller.phones, [traveller.residence, traveller.nationality, country])
+    person.add("email", sorted(set(traveller.emails)), quiet=True)
+    person.add("address", sorted(set(traveller.addresses)), quiet=True)
+    person.add("position", "crew member" if traveller.crew else None)
+    for document in traveller.documents:
+        passport = (document.type or "P") in PASSPORT_TYPES
+        person.add("passportNumber" if passport else "idNumber", document.number)
+        doc = _make(made, "Passport" if passport else "Identification",
+                    make_entity_id("document", document.type, _key(document.number), document.country))
+        doc.add("holder", person.id)
+        doc.add("number", document.number)
+        doc.add("country", document.country, quiet=True)
+        doc.add("type", document.type)
+        doc.add("endDate", document.expiry)
+        doc.add("startDate", document.issued)
+        doc.add("authority", document.place)
+    return person
+
+
+def _phones(person: EntityProxy, phones: list[str], countries: list[str | None]) -> None:
+    regions = [registry.country.clean(c) for c in countries if c]
+    for raw in sorted(set(phones)):
+        number = phone_number(raw, [r for r in regions if r])
+        if number:
+            person.add("phone", number)
+        else:  # a national number with no country to place it in: kept as given, not as an identifier
+            person.add("notes", f"phone as given: {raw}")
+
+
+def _flight(made: dict[str, EntityProxy], leg: Leg) -> EntityProxy:
+    trip = _make(made, "Trip", make_entity_id("flight", leg.carrier, (leg.flight or "").lstrip("0"), leg.day, leg.origin))
+    trip.add("name", _route(leg))
+    trip.add("startDate", leg.departure)
+    trip.add("endDate", leg.arrival)
+    trip.add("keywords", [f"from {leg.origin}" if leg.origin else None, f"to {leg.destination}" if leg.destination else None],
+             quiet=True)
+    return trip
+
+
+def _on_leg(traveller: Traveller, position: int, legs: list[Leg]) -> bool:
+    if not traveller.embarks and not traveller.debarks:
+        return True
+    order = {code: i for i, code in enumerate([legs[0].origin, *[x.destination for x in legs]]) if code}
+    start = order.get(traveller.embarks, 0)
+    end = order.get(traveller.debarks, len(legs))
+    return start <= position < end
+
+
+def _route(leg: Leg) -> str:
+    return " ".join(x for x in (leg.code, f"{leg.origin or '?'}-{leg.destination or '?'}", leg.day) if x)
+
+
+def _make(made: dict[str, EntityProxy], schema: str, entity_id: str) -> EntityProxy:
+    if entity_id not in made:
+        proxy = model.make_entity(schema)
+        proxy.id = entity_id
+        made[entity_id] = proxy
+    return made[entity_id]
+
+
+def _key(value: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", value.upper())

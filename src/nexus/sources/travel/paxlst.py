@@ -1,0 +1,131 @@
+"""PAXLST (API) messages as manifests: the flight's legs and the people on board, per the UN/EDIFACT
+D02B/D05B message and the WCO/IATA/ICAO API guidelines.
+
+Segment groups read: TDT (a leg) with its LOC/DTM pairs (LOC 125/92 departure with DTM 189,
+LOC 87/92 arrival with DTM 232); NAD FL/DDU (passenger) or FM/DDT (crew) opening a person,
+followed by ATT (gender), DTM 329 (birth date), LOC 22/178 (embarkation), 179 (debarkation),
+174 (residence), 180 (birth place), NAT (nationality), RFF AVF (booking locator), COM, and
+DOC groups (document with DTM 36 expiry, 182 issue, LOC 91 issuing state). CNT 41/42 is
+compared with the count read.
+"""
+
+from nexus.sources.travel.edifact import Message, Segment
+from nexus.sources.travel.records import Document, Leg, Manifest, Traveller, gender, with_time, yymmdd
+
+PASSENGER_NADS = frozenset({"FL", "DDU", "COT"})
+CREW_NADS = frozenset({"FM", "DDT"})
+CREW_LISTS = frozenset({"250", "266", "336"})
+DEPARTURE_LOCS, ARRIVAL_LOCS = frozenset({"125"}), frozenset({"87"})
+
+
+def read_manifest(message: Message, warnings: list[str]) -> Manifest:
+    manifest = Manifest(reference=message.reference, sender=message.sender)
+    leg: Leg | None = None
+    person: Traveller | None = None
+    document: Document | None = None
+    last_loc: tuple[str, str] | None = None  # (qualifier, place) awaiting its DTM
+    for segment in message.segments:
+        tag = segment.tag
+        if tag == "BGM":
+            manifest.crew_list = segment.get(0) in CREW_LISTS
+        elif tag == "TDT":
+            leg = _leg(segment)
+            manifest.legs.append(leg)
+            person = document = None
+        elif tag == "NAD" and segment.get(0) in PASSENGER_NADS | CREW_NADS:
+            person = _traveller(segment)
+            manifest.travellers.append(person)
+            document = None
+        elif tag == "LOC":
+            last_loc = (segment.get(0) or "", segment.get(1) or (segment.get(1, 3) or ""))
+            if person is None and leg is not None:
+                _leg_place(leg, *last_loc)
+            elif person is not None:
+                _person_place(person, document, *last_loc)
+        elif tag == "DTM":
+            _date(segment, leg if person is None else None, person, document, last_loc)
+        elif person is None:
+            continue
+        elif tag == "ATT" and segment.get(0) == "2":
+            person.gender = gender(segment.get(2))
+        elif tag == "NAT":
+            person.nationality = segment.get(1) or person.nationality
+        elif tag == "RFF" and segment.get(0) == "AVF":
+            person.reference = segment.get(0, 1)
+        elif tag == "RFF" and segment.get(0) == "SEA" and segment.get(0, 1):
+            person.seats.append(segment.get(0, 1))
+        elif tag == "COM":
+            for element in segment.elements:
+                number, kind = (element + ("", ""))[:2]
+                if number.strip() and kind.strip() in ("TE", "MB", "AH"):
+                    person.phones.append(number.strip())
+                elif number.strip() and kind.strip() == "EM":
+                    person.emails.append(number.strip())
+        elif tag == "DOC" and segment.get(1):
+            document = Document(type=segment.get(0), number=segment.get(1))
+            person.documents.append(document)
+        elif tag == "CNT":
+            if segment.get(0) in ("41", "42") and (segment.get(0, 1) or "").isdigit():
+                manifest.declared_count = int(segment.get(0, 1))
+    if manifest.declared_count is not None and manifest.declared_count != len(manifest.travellers):
+        warnings.append(f"message {message.reference}: CNT declares {manifest.declared_count} people; "
+                        f"{len(manifest.travellers)} are listed")
+    return manifest
+
+
+def _leg(segment: Segment) -> Leg:
+    code = (segment.get(1) or "").replace(" ", "")
+    carrier = segment.get(4) or (code[:2] if len(code) > 2 else None)
+    number = code[len(carrier):] if carrier and code.startswith(carrier) else code
+    return Leg(carrier=carrier, flight=number or None, origin=None, destination=None)
+
+
+def _leg_place(leg: Leg, qualifier: str, place: str) -> None:
+    if qualifier in DEPARTURE_LOCS or (qualifier == "92" and leg.origin is None):
+        leg.origin = place or leg.origin
+    elif qualifier in ARRIVAL_LOCS or qualifier == "92":
+        leg.destination = place or leg.destination
+
+
+def _person_place(person: Traveller, document: Document | None, qualifier: str, place: str) -> None:
+    if not place:
+        return
+    if qualifier == "91" and document is not None:
+        document.country = place
+    elif qualifier == "178":
+        person.embarks = place
+    elif qualifier == "179":
+        person.debarks = place
+    elif qualifier == "174":
+        person.residence = place
+    elif qualifier == "180":
+        person.birth_place = place
+
+
+def _date(segment: Segment, leg: Leg | None, person: Traveller | None, document: Document | None,
+          last_loc: tuple[str, str] | None) -> None:
+    qualifier, value = segment.get(0), segment.get(0, 1)
+    if not value:
+        return
+    if leg is not None and qualifier in ("189", "232"):
+        when = with_time(yymmdd(value), value[6:10])
+        if qualifier == "189":
+            leg.departure = when
+        else:
+            leg.arrival = when
+    elif person is not None and qualifier == "329":
+        person.birth_date = yymmdd(value, past=True)
+    elif document is not None and qualifier == "36":
+        document.expiry = yymmdd(value)
+    elif document is not None and qualifier == "182":
+        document.issued = yymmdd(value, past=True)
+
+
+def _traveller(segment: Segment) -> Traveller:
+    surname, given, middle = (list(segment.components(3)) + ["", "", ""])[:3]
+    address = ", ".join(p for p in (segment.get(4), segment.get(5), segment.get(6), segment.get(7), segment.get(8)) if p)
+    person = Traveller(surname=surname.strip() or None, given=given.strip() or None, middle=middle.strip() or None,
+                       crew=segment.get(0) in CREW_NADS)
+    if address:
+        person.addresses.append(address)
+    return person

@@ -1,0 +1,219 @@
+"""What a PIU reads out of API and PNR messages, before it becomes FtM: flights, travellers, bookings.
+
+The same records come out of PAXLST, PNRGOV EDIFACT and the synthetic world, so the FtM mapping
+(`nexus.sources.travel.entities`) and the round-trip tests have one shape to work with.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import phonenumbers
+
+MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
+#: Titles carriers add to given names, with or without a space ("JOHNMR", "ISABELLE MRS"). "MS" and "DR"
+#: only with a space: too many given names end in them (WILLIAMS, ALEXANDR).
+GLUED_TITLES = ("MSTR", "MISS", "MRS", "MR")
+SPACED_TITLES = frozenset({"MSTR", "MISS", "MRS", "MR", "MS", "DR", "PROF", "REV"})
+
+
+@dataclass
+class Leg:
+    carrier: str | None
+    flight: str | None  # number without the carrier ("324")
+    origin: str | None
+    destination: str | None
+    departure: str | None = None  # ISO date or date-time
+    arrival: str | None = None
+    booking_class: str | None = None
+    status: str | None = None
+    operating_carrier: str | None = None
+
+    @property
+    def code(self) -> str:
+        return f"{self.carrier or ''}{(self.flight or '').lstrip('0') or self.flight or ''}"
+
+    @property
+    def day(self) -> str | None:
+        return self.departure[:10] if self.departure else None
+
+
+@dataclass
+class Document:
+    type: str | None  # P passport, I/A/C identity cards, V visa …
+    number: str
+    country: str | None = None  # issuing state
+    expiry: str | None = None
+    issued: str | None = None
+    place: str | None = None  # of issue (DOCO)
+
+
+@dataclass
+class Traveller:
+    surname: str | None
+    given: str | None = None
+    middle: str | None = None
+    birth_date: str | None = None
+    gender: str | None = None  # male, female, other
+    nationality: str | None = None
+    residence: str | None = None
+    birth_place: str | None = None
+    documents: list[Document] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    crew: bool = False
+    infant: bool = False
+    reference: str | None = None  # the traveller's number in the booking ("1", "1.1")
+    embarks: str | None = None
+    debarks: str | None = None
+    seats: list[str] = field(default_factory=list)  # "15A DL324"
+    tickets: list[str] = field(default_factory=list)
+    bags: list[str] = field(default_factory=list)  # "2 pieces 34 kg" / tag numbers
+    frequent_flyer: list[str] = field(default_factory=list)
+    booking_names: list[str] = field(default_factory=list)  # as booked, when a document gives the name
+
+    @property
+    def full_name(self) -> str | None:
+        parts = [p for p in (self.given, self.middle, self.surname) if p]
+        return " ".join(parts) or None
+
+
+@dataclass
+class Payment:
+    kind: str  # CC card, CA cash, MS miscellaneous, CK cheque …
+    card_vendor: str | None = None
+    card_number: str | None = None  # as sent: usually masked
+    card_expiry: str | None = None
+    amount: str | None = None
+    payer: str | None = None  # billing name (IFT 4:43)
+    payer_address: str | None = None
+    payer_phone: str | None = None
+
+
+@dataclass
+class HistoryEntry:
+    """A change in the booking's history, without its free text (remarks are purged on ingest)."""
+
+    action: str  # added, cancelled, changed
+    at: str | None
+    what: str  # the itinerary segment or element it concerns ("DL324 LHR-JFK 2010-12-12")
+
+
+@dataclass
+class Booking:
+    """One PNR as one message carried it (one version)."""
+
+    locator: str
+    system: str | None  # the reservation system or carrier holding the locator
+    other_locators: list[str] = field(default_factory=list)
+    created: str | None = None
+    last_modified: str | None = None  # this version's time (DAT 700)
+    ticketed: str | None = None
+    agency: str | None = None  # travel agency or booking office
+    travellers: list[Traveller] = field(default_factory=list)
+    legs: list[Leg] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)  # the booking's contacts, shared by its travellers
+    emails: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+    country: str | None = None  # of the booking's address: the region its national phone numbers are in
+    history: list[HistoryEntry] = field(default_factory=list)
+    one_way: bool | None = None
+    purged: int = 0  # sensitive SSRs and free-text remarks dropped on reading
+
+
+@dataclass
+class Manifest:
+    """One API message (PAXLST): the flight's legs and the people on board."""
+
+    reference: str
+    legs: list[Leg] = field(default_factory=list)
+    travellers: list[Traveller] = field(default_factory=list)
+    crew_list: bool = False
+    sender: str | None = None
+    declared_count: int | None = None
+
+
+def two_digit_year(yy: int, past: bool) -> int:
+    """A YY year: a birth or issue date is in the past, an expiry or flight date near now."""
+    now = datetime.now().year
+    century = now - now % 100
+    year = century + yy
+    if past and year > now:
+        return year - 100
+    return year
+
+
+def yymmdd(value: str | None, past: bool = False) -> str | None:
+    """YYMMDD (EDIFACT DTM 101) as an ISO date; None for anything else."""
+    if not value or len(value) < 6 or not value[:6].isdigit():
+        return None
+    return _iso(two_digit_year(int(value[:2]), past), int(value[2:4]), int(value[4:6]))
+
+
+def ddmmyy(value: str | None, past: bool = False) -> str | None:
+    """DDMMYY (PNRGOV dates) as an ISO date."""
+    if not value or len(value) < 6 or not value[:6].isdigit():
+        return None
+    return _iso(two_digit_year(int(value[4:6]), past), int(value[2:4]), int(value[:2]))
+
+
+def ddmonyy(value: str | None, past: bool = False) -> str | None:
+    """DDMONYY (SSR DOCS: 12JUL64) as an ISO date."""
+    if not value or len(value) != 7 or not (value[:2].isdigit() and value[5:].isdigit()):
+        return None
+    month = MONTHS.get(value[2:5].upper())
+    return _iso(two_digit_year(int(value[5:]), past), month, int(value[:2])) if month else None
+
+
+def with_time(day: str | None, hhmm: str | None) -> str | None:
+    if day and hhmm and len(hhmm) >= 4 and hhmm[:4].isdigit() and int(hhmm[:2]) < 24 and int(hhmm[2:4]) < 60:
+        return f"{day}T{hhmm[:2]}:{hhmm[2:4]}"
+    return day
+
+
+def strip_title(given: str | None) -> str | None:
+    if not given:
+        return None
+    words = given.split()
+    if len(words) > 1 and words[-1].upper() in SPACED_TITLES:
+        words = words[:-1]
+    last = words[-1]
+    for title in GLUED_TITLES:
+        if last.upper().endswith(title) and len(last) > len(title) + 1:
+            words[-1] = last[: -len(title)]
+            break
+    return " ".join(words) or None
+
+
+def gender(code: str | None) -> str | None:
+    if not code:
+        return None
+    return {"M": "male", "F": "female", "MI": "male", "FI": "female", "X": "other", "U": None}.get(code.upper())
+
+
+def _iso(year: int, month: int | None, day: int) -> str | None:
+    try:
+        return date(year, month or 0, day).isoformat()
+    except ValueError:
+        return None
+
+
+def phone_number(raw: str, regions: list[str]) -> str | None:
+    """A phone as E.164: international as sent ("+44…", "0044…"), or national in one of `regions`
+    (the booking address's country, the traveller's residence or nationality); None when none fits."""
+    digits = "".join(c for c in raw if c.isdigit())
+    if not digits:
+        return None
+    candidates = [("+" + digits[2:], None)] if digits.startswith("00") else []
+    candidates += [("+" + digits, None)] if raw.strip().startswith("+") else []
+    candidates += [(digits, region.upper()) for region in regions if region and len(region) == 2]
+    candidates += [("+" + digits, None)]
+    for number, region in candidates:
+        try:
+            parsed = phonenumbers.parse(number, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return None
