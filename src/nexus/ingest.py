@@ -67,12 +67,14 @@ def ingest(
     partial: bool = False,
     force: bool = False,
     progress: Callable[[int], None] | None = None,
+    sha: str | None = None,
 ) -> IngestResult:
+    """`sha` is the content's SHA-256 when `path` only names it (a message pushed to the service, not kept)."""
     registered = store.get_source(source)
     if registered is None:
         raise NotFound(f"source {source!r} is not registered")
     labels = store.source_labels(registered)
-    sha = file_sha256(path)
+    sha = sha or file_sha256(path)
 
     with store.engine.begin() as conn:
         previous = _last_run(conn, source)

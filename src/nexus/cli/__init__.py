@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from nexus.cli import alerts, data, demo, detect, ingest, links, resolve, screen, security, serve
+from nexus.cli import alerts, data, demo, detect, ingest, links, resolve, screen, security, serve, travel
 from nexus.errors import NexusError, Unavailable
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ links.register(app)
 detect.register(app)
 resolve.register(app)
 serve.register(app)
+travel.register(app)
 
 err = Console(stderr=True)
 

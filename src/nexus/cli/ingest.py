@@ -11,6 +11,8 @@ from nexus.cli.context import current_viewer
 from nexus.config import load_settings
 from nexus.service.ingest import FORMATS, IngestResult, LabelChanges, ingest_file, ingest_reports, list_sources
 from nexus.service.ledger import ingest_transactions
+from nexus.service.travel import FORMATS as TRAVEL_FORMATS
+from nexus.service.travel import ingest_travel
 from nexus.service.workspace import open_store
 
 console = Console()
@@ -33,7 +35,7 @@ def init() -> None:
 
 def ingest_command(
     format: str = typer.Argument(..., help=f"input format: {', '.join([*FORMATS, 'amlworld'])}"),
-    path: Path = typer.Argument(..., help="file to load (goaml: a report or a folder of reports)"),
+    path: Path = typer.Argument(..., help="file to load (goaml, paxlst, pnrgov: a file or a folder of them)"),
     source: str = typer.Option(..., "--source", help="registered source name (created if new)"),
     mapping: Path | None = typer.Option(None, help="FtM mapping YAML (csv format)"),
     schema: Path | None = typer.Option(None, envvar="NEXUS_GOAML_SCHEMA",
@@ -65,6 +67,27 @@ def ingest_command(
                                          progress=lambda n: bar.update(task, description=f"ingesting {path.name}: "
                                                                                           f"{n:,} rows"))
         _report(result)
+        return
+    if format in TRAVEL_FORMATS:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                      transient=True) as bar:
+            task = bar.add_task(f"receiving {path.name}")
+            intakes = ingest_travel(store, viewer, path, format, source, labels,
+                                    progress=lambda name: bar.update(task, description=f"receiving {name}"))
+        for intake in intakes:
+            if intake.error:
+                console.print(f"[red]rejected[/red] {intake.error}", highlight=False)
+                continue
+            console.print(f"{Path(intake.name).name}: {intake.travellers:,} traveller(s), "
+                          f"{len(intake.screening_alerts):,} screening and {len(intake.rule_alerts):,} rule alert(s) "
+                          f"for review", highlight=False)
+            _report(intake.result)
+            for warning in intake.warnings[:10]:
+                console.print(f"  [yellow]warning:[/yellow] {warning}", highlight=False)
+        rejected = sum(1 for i in intakes if i.error)
+        console.print(f"{len(intakes) - rejected:,} file(s) loaded, {rejected:,} rejected")
+        if rejected:
+            raise typer.Exit(1)
         return
     if format == "goaml":
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,

@@ -41,6 +41,12 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "audit.verify": ("oversight", "administrator"),
     "users.manage": ("administrator",),
     "warrants.manage": ("supervisor", "administrator"),
+    "rules.propose": ("targeter", "analyst", "supervisor"),
+    "rules.approve": ("supervisor",),  # never the rule's own author: maker-checker
+    "unmask.request": INTEL_ROLES,
+    "unmask.approve": ("supervisor", "oversight"),  # never the requester
+    "retention.run": ("administrator", "oversight"),
+    "retention.report": ("oversight", "administrator"),
 }
 
 RELEASE_ACTIONS = frozenset({"export"})

@@ -72,14 +72,7 @@ def ingest_file(
         check_file(path)
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
-    existing = store.get_source(source)
-    if is_list is None:
-        is_list = bool(existing["is_list"]) if existing else format_is_list(format)
-    store.register_source(
-        source, format, labels.applied_to(store.source_labels(existing) if existing else Labels(agency="LOCAL")),
-        retention_days=retention_days if retention_days is not None else (existing or {}).get("retention_days"),
-        is_list=is_list,
-    )
+    register(store, format, source, labels, retention_days, is_list)
     try:
         options = {k: v for k, v in (("mapping", mapping), ("schema", schema)) if v is not None}
         records = reader.read(path, **options)
@@ -88,6 +81,19 @@ def ingest_file(
         raise InvalidInput(str(exc)) from None
     audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": format}, [])
     return result
+
+
+def register(store: Store, format: str, source: str, labels: LabelChanges, retention_days: int | None = None,
+             is_list: bool | None = None, defaults: Labels = Labels(agency="LOCAL")) -> None:
+    """Register `source` or update its labels; None keeps what is registered (a new source: `defaults`)."""
+    existing = store.get_source(source)
+    if is_list is None:
+        is_list = bool(existing["is_list"]) if existing else format_is_list(format)
+    store.register_source(
+        source, format, labels.applied_to(store.source_labels(existing) if existing else defaults),
+        retention_days=retention_days if retention_days is not None else (existing or {}).get("retention_days"),
+        is_list=is_list,
+    )
 
 
 def list_sources(store: Store, viewer: Viewer) -> list[dict]:

@@ -138,17 +138,18 @@ def screen(
     progress: Callable[[int], None] | None = None,
     alerts: bool = False,
     holdings: bool = False,
+    kind: str = KIND,
 ) -> pa.Table:
     """Hits for a table of queries (id, name, birth_date, nationality, gender, document, schema): in query order,
     best first, at most `limit` each, without those an analyst dismissed. With `alerts`, each hit is raised as
     an alert and carries its `alert_id` and `alert_state`; `holdings` says the queries are records the store holds
-    (their ids are entity ids)."""
+    (their ids are entity ids); `kind` is the alerts' kind (travel screening raises `travel` alerts)."""
     require(viewer, "screen")
     _check_queries(queries)
     index = index or build_index(store, viewer, lists)
     hits = screen_batch(index, queries, threshold, limit, progress=progress)
     subjects = hit_subjects(hits, viewer, holdings)
-    keys = hit_keys(subjects, hits)
+    keys = hit_keys(subjects, hits, kind)
     dismissed = dismissed_keys(store, viewer, keys, "screen")
     if dismissed:  # keeps screen_batch's order: queries as given, best hit first
         keep = [k not in dismissed for k in keys]
@@ -157,7 +158,7 @@ def screen(
         keys = [k for k, kept in zip(keys, keep) if kept]
     raised = {}
     if alerts and hits.num_rows:
-        raised = raise_alerts(store, viewer, screening_alerts(store, viewer, queries, hits, subjects, holdings), "screen")
+        raised = raise_alerts(store, viewer, screening_alerts(store, viewer, queries, hits, subjects, holdings, kind), "screen")
         # An alert another agency's evidence hides from this viewer is raised, but not shown to them.
         shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()], "screen")
         raised = {key: found for key, found in raised.items() if found[0] in shown}

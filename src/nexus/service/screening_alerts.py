@@ -40,12 +40,13 @@ def query_subject(viewer: Viewer, query_key: str, entity_id: str) -> str:
     return f"query/{viewer.agency}/{query_key}:{entity_id}"
 
 
-def hit_keys(subjects: list[str], hits: pa.Table) -> list[str]:
-    return [alert_key(KIND, s, f) for s, f in zip(subjects, hits.column("fingerprint").to_pylist())]
+def hit_keys(subjects: list[str], hits: pa.Table, kind: str = KIND) -> list[str]:
+    return [alert_key(kind, s, f) for s, f in zip(subjects, hits.column("fingerprint").to_pylist())]
 
 
 def screening_alerts(
-    store: Store, viewer: Viewer, queries: pa.Table, hits: pa.Table, subjects: list[str], holdings: bool
+    store: Store, viewer: Viewer, queries: pa.Table, hits: pa.Table, subjects: list[str], holdings: bool,
+    kind: str = KIND,
 ) -> list[NewAlert]:
     """One alert per hit, citing what the viewer screened with and against."""
     rows = hits.to_pylist()
@@ -67,7 +68,7 @@ def screening_alerts(
         theirs = [Evidence("statement", sid, hit["entity_id"], labels)
                   for sid, labels, source in listed[hit["entity_id"]] if source == hit["source"]]
         result.append(NewAlert(
-            kind=KIND, subject=subject, fingerprint=hit["fingerprint"],
+            kind=kind, subject=subject, fingerprint=hit["fingerprint"],
             title=f"{query.get('name') or hit['query_id'] or hit['query_key']} ↔ {hit['caption']} ({hit['source']})",
             score=hit["score"], explanation=_explanation(hit, query), evidence=tuple(mine + theirs),
         ))

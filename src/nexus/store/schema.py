@@ -284,3 +284,63 @@ alert_reviews = Table(
     Column("at", String(32), nullable=False),
     Index("ix_alert_reviews_alert", "alert_id"),
 )
+
+# -- passenger information (migration 0008) ----------------------------------------------
+
+# Targeting rules (pre-determined criteria): every version kept; one runs only once a second,
+# authorised person approved it (maker-checker).
+targeting_rules = Table(
+    "targeting_rules",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("definition", Text, nullable=False),  # the rule as its author wrote it (YAML)
+    Column("state", String(16), nullable=False),  # proposed, approved, rejected, retired
+    Column("author", String(128), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("proposed_at", String(32), nullable=False),
+    Column("decided_by", String(128)),
+    Column("decided_at", String(32)),
+    Column("reason", Text),
+)
+
+# Statements depersonalised by masking (PNR after six months): out of every query, kept for
+# unmasking on an approved request until their retention ends.
+masked_statements = Table(
+    "masked_statements",
+    metadata,
+    *(column.copy() for column in statements.columns),
+    Column("masked_at", String(32), nullable=False),
+    PrimaryKeyConstraint("entity_id", "id"),
+    Index("ix_masked_statements_source", "source"),
+    sqlite_with_rowid=False,
+)
+
+unmask_requests = Table(
+    "unmask_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity_id", String(255), nullable=False),
+    Column("requested_by", String(128), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_at", String(32), nullable=False),
+    Column("state", String(16), nullable=False),  # pending, approved, refused
+    Column("decided_by", String(128)),
+    Column("decided_at", String(32)),
+    Column("decision_reason", Text),
+    Column("expires_at", String(32)),
+    Index("ix_unmask_requests_entity", "entity_id"),
+)
+
+# What each retention run masked and deleted, per source: the oversight officer's record.
+retention_runs = Table(
+    "retention_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("as_of", String(32), nullable=False),
+    Column("username", String(128), nullable=False),
+    Column("jurisdiction", String(32), nullable=False),
+    Column("report", Text, nullable=False),
+)

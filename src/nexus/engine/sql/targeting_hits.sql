@@ -1,0 +1,34 @@
+-- The travellers (subjects: a person on a trip) who meet every condition of a targeting rule.
+-- A condition holds when one of the subject's feature values satisfies it; `not_in` holds when
+-- none of them is in its set. Conditions are rows (rule, condition_no, feature, op, value).
+WITH satisfied AS (
+    SELECT DISTINCT c.rule, c.condition_no, f.subject
+    FROM targeting_conditions AS c
+    JOIN travel_features AS f ON f.feature = c.feature
+    WHERE (c.op = 'in' AND f.text_value = c.text_value)
+       OR (c.op = '<' AND f.number_value < c.number_value)
+       OR (c.op = '<=' AND f.number_value <= c.number_value)
+       OR (c.op = '>' AND f.number_value > c.number_value)
+       OR (c.op = '>=' AND f.number_value >= c.number_value)
+       OR (c.op = '=' AND f.number_value = c.number_value)
+    UNION
+    SELECT DISTINCT c.rule, c.condition_no, s.subject
+    FROM targeting_conditions AS c
+    CROSS JOIN (SELECT DISTINCT subject FROM travel_features) AS s
+    LEFT JOIN (
+        SELECT x.rule, x.condition_no, f.subject
+        FROM targeting_conditions AS x
+        JOIN travel_features AS f ON f.feature = x.feature AND f.text_value = x.text_value
+        WHERE x.op = 'not_in'
+    ) AS barred ON barred.rule = c.rule AND barred.condition_no = c.condition_no AND barred.subject = s.subject
+    WHERE c.op = 'not_in' AND barred.subject IS NULL
+),
+sizes AS (
+    SELECT rule, count(DISTINCT condition_no) AS size FROM targeting_conditions GROUP BY rule
+)
+SELECT s.rule, s.subject
+FROM satisfied AS s
+JOIN sizes AS z ON z.rule = s.rule
+GROUP BY s.rule, s.subject, z.size
+HAVING count(DISTINCT s.condition_no) = z.size
+ORDER BY s.rule, s.subject

@@ -1,0 +1,112 @@
+"""Retention that is enforced: masking and deletion as the jurisdiction's profile and each source say.
+
+`run_retention` is safe to run at any time and any number of times (a scheduled job):
+- **masks** statements of formats with a masking period (PNR after six months): they move out of
+  `statements` into `masked_statements`, so no query, graph, screening or export sees them;
+  `nexus.service.unmasking` shows them again to a named person on an approved request;
+- **deletes** what has expired: statements and masked statements whose `retention_until` has
+  passed, or that were first received longer ago than the source's retention days (or, where
+  the source sets none, its format's `delete_after_days`); and the ledger's transaction batches
+  wholly older than their source's retention;
+- keeps the audit trail, and records what went, per source, for oversight (`retention_runs`,
+  `nexus retention report`) and in the audit trail itself.
+`now` moves the clock (tests, and a run that catches up).
+"""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, tuple_
+
+from nexus.config import load_settings
+from nexus.errors import InvalidInput
+from nexus.model.retention import retention_profile
+from nexus.security import audit
+from nexus.security.policy import require
+from nexus.security.viewer import Viewer
+from nexus.store import Store, utc_now
+from nexus.store.schema import ledger_batches, masked_statements, retention_runs, sources, statements
+
+S, M = statements.c, masked_statements.c
+
+
+def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdiction: str | None = None,
+                  ledger_dir: Path | None = None) -> dict:
+    """Mask and delete what is due at `now` (ISO date or date-time; default: the present). Returns the report."""
+    require(viewer, "retention.run")
+    moment = _moment(now)
+    profile = retention_profile(jurisdiction)
+    today = moment.date().isoformat()
+    stamp = _stamp(moment)
+    report: dict[str, dict[str, int]] = {}
+    ledger_files: list[Path] = []
+    with store.engine.begin() as conn:
+        for source in conn.execute(select(sources)).mappings():
+            name, policy = source["name"], profile.policy(source["format"])
+            counts = report.setdefault(name, {"masked": 0, "deleted": 0, "deleted_masked": 0, "ledger_batches": 0})
+            keep_days = source["retention_days"] or policy.delete_after_days
+            cutoff = _stamp(moment - timedelta(days=keep_days)) if keep_days else None
+            for table in (statements, masked_statements):
+                columns = table.c
+                expired = [and_(columns.retention_until.is_not(None), columns.retention_until < today)]
+                if cutoff:
+                    expired.append(columns.first_seen < cutoff)
+                gone = conn.execute(delete(table).where(columns.source == name, or_(*expired))).rowcount
+                counts["deleted" if table is statements else "deleted_masked"] += gone
+            if policy.mask_after_days and policy.masked:
+                since = _stamp(moment - timedelta(days=policy.mask_after_days))
+                counts["masked"] += _mask(conn, name, since, policy.masked, stamp)
+            if cutoff:
+                batches = conn.execute(select(ledger_batches.c.id, ledger_batches.c.path).where(
+                    ledger_batches.c.source == name, ledger_batches.c.last_time < cutoff)).all()
+                if batches:
+                    conn.execute(delete(ledger_batches).where(ledger_batches.c.id.in_([b.id for b in batches])))
+                    ledger_files += [Path(b.path) for b in batches]
+                    counts["ledger_batches"] += len(batches)
+        report = {name: counts for name, counts in report.items() if any(counts.values())}
+        conn.execute(insert(retention_runs).values(at=utc_now(), as_of=stamp, username=viewer.user,
+                                                   jurisdiction=profile.jurisdiction,
+                                                   report=orjson.dumps(report).decode()))
+        audit.append(conn, viewer, "retention.run", {"as_of": stamp, "jurisdiction": profile.jurisdiction,
+                                                     "report": report}, sorted(report))
+    folder = ledger_dir or load_settings().home / "ledger"
+    for file in ledger_files:  # after the commit: a crash leaves an orphan file, never a listed batch without one
+        (folder / file).unlink(missing_ok=True)
+    return report
+
+
+def _mask(conn: Connection, source: str, since: str, masked: dict[str, tuple[str, ...]], stamp: str) -> int:
+    due = and_(S.source == source, S.first_seen < since,
+               or_(*(and_(S.schema == schema, S.prop.in_(props)) for schema, props in masked.items())))
+    keys = select(S.entity_id, S.id).where(due)
+    conn.execute(delete(masked_statements).where(tuple_(M.entity_id, M.id).in_(keys)))
+    columns = [c.name for c in statements.columns]
+    conn.execute(insert(masked_statements).from_select(
+        [*columns, "masked_at"], select(*(S[c] for c in columns), literal(stamp)).where(due)))
+    return conn.execute(delete(statements).where(due)).rowcount
+
+
+def retention_reports(store: Store, viewer: Viewer, limit: int = 20) -> list[dict]:
+    """The latest retention runs and what each masked and deleted, for oversight."""
+    require(viewer, "retention.report")
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(retention_runs).order_by(retention_runs.c.id.desc()).limit(limit)).mappings().all()
+        masked = dict(conn.execute(select(M.source, func.count()).group_by(M.source)).all())
+    audit.log_event(store, viewer, "retention.report", {"limit": limit}, [str(r["id"]) for r in rows])
+    return [dict(r) | {"report": orjson.loads(r["report"]), "masked_now": masked} for r in rows]
+
+
+def _stamp(moment: datetime) -> str:
+    """As the store writes times (`utc_now`), so that they compare as text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _moment(now: str | None) -> datetime:
+    if not now:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(now)
+    except ValueError:
+        raise InvalidInput(f"--now {now!r} is not an ISO date or date-time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,98 @@
+"""Targeting rules under maker–checker: one person proposes a version, a second, authorised one
+approves it before it runs; every version is kept and every step audited.
+
+States of a version: proposed → approved (it runs; an earlier approved version is superseded) or
+rejected; an approved version can be retired (nothing of that name runs until a new one is approved).
+"""
+
+from sqlalchemy import func, insert, select, update
+
+from nexus.detect.targeting import Rule, RuleRefused, parse_rule
+from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nexus.security import audit
+from nexus.security.policy import require
+from nexus.security.viewer import Viewer
+from nexus.store import Store, utc_now
+from nexus.store.schema import targeting_rules
+
+T = targeting_rules.c
+
+__all__ = ["RuleRefused", "active_rules", "decide_rule", "lint_rule", "list_rules", "propose_rule", "retire_rule"]
+
+
+def lint_rule(text: str) -> list[str]:
+    """The linter's objections to a rule (none: it may be proposed)."""
+    try:
+        parse_rule(text)
+    except RuleRefused as exc:
+        return exc.problems
+    return []
+
+
+def propose_rule(store: Store, viewer: Viewer, text: str) -> dict:
+    """Store a new version of the rule the YAML names, as proposed; refused whole if the linter objects."""
+    require(viewer, "rules.propose")
+    try:
+        rule = parse_rule(text)
+    except RuleRefused as exc:
+        audit.log_event(store, viewer, "rules.propose", {"refused": exc.problems}, [], outcome="refused")
+        raise InvalidInput("rule refused: " + "; ".join(exc.problems)) from None
+    with store.engine.begin() as conn:
+        version = (conn.execute(select(func.max(T.version)).where(T.name == rule.name)).scalar() or 0) + 1
+        row = dict(name=rule.name, version=version, definition=text, state="proposed", author=viewer.user,
+                   agency=viewer.agency, proposed_at=utc_now())
+        conn.execute(insert(targeting_rules).values(**row))
+        audit.append(conn, viewer, "rules.propose", {"name": rule.name, "version": version}, [f"{rule.name}@{version}"])
+    return row
+
+
+def decide_rule(store: Store, viewer: Viewer, name: str, version: int, approve: bool, reason: str) -> dict:
+    require(viewer, "rules.approve")
+    if not reason or not reason.strip():
+        raise InvalidInput("a decision on a rule needs its reason")
+    with store.engine.begin() as conn:
+        row = conn.execute(select(targeting_rules).where(T.name == name, T.version == version)).mappings().first()
+        if row is None:
+            raise NotFound(f"no rule {name} version {version}")
+        if row["author"] == viewer.user:
+            raise Forbidden("the author of a rule may not approve it: a second person checks it")
+        if row["state"] != "proposed":
+            raise Conflict(f"{name} version {version} is {row['state']}, not proposed")
+        # linted when proposed; linted again, as the linter's word lists may since have grown
+        problems = lint_rule(row["definition"]) if approve else []
+        if problems:
+            raise InvalidInput("rule no longer passes the linter: " + "; ".join(problems))
+        if approve:
+            conn.execute(update(targeting_rules).where(T.name == name, T.state == "approved").values(state="superseded"))
+        values = dict(state="approved" if approve else "rejected", decided_by=viewer.user, decided_at=utc_now(),
+                      reason=reason.strip())
+        conn.execute(update(targeting_rules).where(T.name == name, T.version == version).values(**values))
+        audit.append(conn, viewer, "rules.decide", {"name": name, "version": version, **values}, [f"{name}@{version}"])
+    return dict(row) | values
+
+
+def retire_rule(store: Store, viewer: Viewer, name: str, reason: str) -> None:
+    require(viewer, "rules.approve")
+    if not reason or not reason.strip():
+        raise InvalidInput("retiring a rule needs its reason")
+    with store.engine.begin() as conn:
+        changed = conn.execute(update(targeting_rules).where(T.name == name, T.state == "approved").values(
+            state="retired", decided_by=viewer.user, decided_at=utc_now(), reason=reason.strip())).rowcount
+        if not changed:
+            raise NotFound(f"no approved rule {name}")
+        audit.append(conn, viewer, "rules.retire", {"name": name, "reason": reason}, [name])
+
+
+def list_rules(store: Store, viewer: Viewer) -> list[dict]:
+    require(viewer, "read")
+    with store.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(select(targeting_rules).order_by(T.name, T.version)).mappings()]
+    audit.log_event(store, viewer, "rules.list", {}, [f"{r['name']}@{r['version']}" for r in rows])
+    return rows
+
+
+def active_rules(store: Store) -> list[tuple[str, Rule]]:
+    """The approved version of each rule, keyed name@version: what runs."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(T.name, T.version, T.definition).where(T.state == "approved")).all()
+    return [(f"{name}@{version}", parse_rule(text)) for name, version, text in rows]

@@ -1,0 +1,86 @@
+"""Unmasking depersonalised data: asked for with a reason, approved by a second, authorised person,
+shown only to the person who asked, for a limited time; every step audited."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, select, update
+
+from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nexus.security import audit
+from nexus.security.policy import may, require, statement_clause
+from nexus.security.viewer import Viewer
+from nexus.store import Store, utc_now
+from nexus.store.schema import masked_statements, unmask_requests
+
+U, M = unmask_requests.c, masked_statements.c
+#: How long an approval lets its requester see the unmasked values.
+APPROVAL_DAYS = 7
+
+
+def request_unmask(store: Store, viewer: Viewer, entity_id: str, reason: str) -> int:
+    require(viewer, "unmask.request")
+    if not reason or not reason.strip():
+        raise InvalidInput("an unmasking request needs its reason (the case, the threat, the legal ground)")
+    with store.engine.begin() as conn:
+        held = conn.execute(select(M.id).where(M.entity_id == entity_id,
+                                               statement_clause(viewer, masked_statements, "read")).limit(1)).first()
+        if held is None:
+            raise NotFound(f"nothing masked about {entity_id} that you may see")
+        request_id = conn.execute(insert(unmask_requests).values(
+            entity_id=entity_id, requested_by=viewer.user, agency=viewer.agency, reason=reason.strip(),
+            requested_at=utc_now(), state="pending")).inserted_primary_key[0]
+        audit.append(conn, viewer, "unmask.request", {"entity_id": entity_id, "reason": reason}, [str(request_id)])
+    return request_id
+
+
+def decide_unmask(store: Store, viewer: Viewer, request_id: int, approve: bool, reason: str) -> dict:
+    require(viewer, "unmask.approve")
+    if not reason or not reason.strip():
+        raise InvalidInput("a decision on unmasking needs its reason")
+    with store.engine.begin() as conn:
+        row = conn.execute(select(unmask_requests).where(U.id == request_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no unmasking request {request_id}")
+        if row["requested_by"] == viewer.user:
+            raise Forbidden("the person who asked to unmask may not approve it: a second person decides")
+        if row["state"] != "pending":
+            raise Conflict(f"request {request_id} is already {row['state']}")
+        expires = (datetime.now(UTC) + timedelta(days=APPROVAL_DAYS)).strftime("%Y-%m-%dT%H:%M:%S.%f") if approve else None
+        values = dict(state="approved" if approve else "refused", decided_by=viewer.user, decided_at=utc_now(),
+                      decision_reason=reason.strip(), expires_at=expires)
+        conn.execute(update(unmask_requests).where(U.id == request_id).values(**values))
+        audit.append(conn, viewer, "unmask.decide", {"request": request_id, **values}, [row["entity_id"]])
+    return dict(row) | values
+
+
+def list_unmask_requests(store: Store, viewer: Viewer, state: str | None = "pending") -> list[dict]:
+    if not may(viewer, "unmask.approve"):
+        require(viewer, "unmask.request")
+    query = select(unmask_requests).order_by(U.id)
+    if state:
+        query = query.where(U.state == state)
+    if not may(viewer, "unmask.approve"):
+        query = query.where(U.requested_by == viewer.user)
+    with store.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    audit.log_event(store, viewer, "unmask.list", {"state": state}, [str(r["id"]) for r in rows])
+    return rows
+
+
+def unmasked_statements(store: Store, viewer: Viewer, entity_id: str) -> list[dict]:
+    """The masked statements about `entity_id` the viewer may see, for the holder of an approved request."""
+    require(viewer, "unmask.request")
+    now = utc_now()
+    with store.engine.connect() as conn:
+        approved = conn.execute(select(U.id).where(
+            U.entity_id == entity_id, U.requested_by == viewer.user, U.state == "approved", U.expires_at > now)).first()
+    if approved is None:
+        audit.log_event(store, viewer, "unmask.view", {"entity_id": entity_id}, [], outcome="denied")
+        raise Forbidden(f"no approved unmasking request of yours for {entity_id} (nexus travel unmask request)")
+    with store.engine.begin() as conn:
+        rows = [dict(r) for r in conn.execute(select(masked_statements).where(
+            M.entity_id == entity_id, statement_clause(viewer, masked_statements, "read"))).mappings()]
+        audit.append(conn, viewer, "unmask.view", {"entity_id": entity_id, "request": approved.id},
+                     [r["id"] for r in rows])
+    return rows
+

@@ -1,0 +1,127 @@
+"""Each traveller of a file, on their trip, as the feature rows targeting rules are written over.
+
+A subject is one person on one trip (a booking, or the flight an API message reports): its key
+is ``<person id>|<trip id>``. Features (see `nexus.detect.targeting.FEATURES`): route (origin,
+destination, transit points, airports, carriers, flights, one way or not), booking and payment
+behaviour (hours booked and ticketed before departure, party size, changes, form of payment,
+agency), documents (issuing country, days from departure to expiry), nationality, residence, age,
+crew, bags, and which data it came from (API or PNR). No name, gender or free text is a feature.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyarrow as pa
+from followthemoney.util import make_entity_id
+
+from nexus.sources.travel.entities import traveller_id
+from nexus.sources.travel.records import Booking, Leg, Manifest, Traveller
+
+PAYMENT_KINDS = {"CC": "CARD", "CA": "CASH", "CK": "CHEQUE", "MS": "MISCELLANEOUS"}
+
+
+@dataclass(frozen=True)
+class Subject:
+    key: str
+    person_id: str
+    trip_id: str
+    traveller: Traveller
+    legs: tuple[Leg, ...]
+    booking: Booking | None
+
+
+def subjects(manifests: list[Manifest], bookings: list[tuple[Leg | None, Booking]]) -> list[Subject]:
+    found = []
+    for manifest in manifests:
+        scope = f"paxlst:{manifest.sender or ''}:{manifest.reference}"
+        if not manifest.legs:
+            continue
+        first = manifest.legs[0]
+        trip = make_entity_id("flight", first.carrier, (first.flight or "").lstrip("0"), first.day, first.origin)
+        for traveller in manifest.travellers:
+            person = traveller_id(traveller, scope)
+            found.append(Subject(f"{person}|{trip}", person, trip, traveller, tuple(manifest.legs), None))
+    for flight, booking in bookings:
+        scope = f"{booking.system or ''}:{booking.locator}"
+        trip = make_entity_id("booking", booking.system, booking.locator)
+        legs = tuple(booking.legs or ([flight] if flight else []))
+        for traveller in booking.travellers:
+            person = traveller_id(traveller, scope)
+            found.append(Subject(f"{person}|{trip}", person, trip, traveller, legs, booking))
+    return found
+
+
+def feature_rows(found: list[Subject]) -> pa.Table:
+    rows: list[tuple] = []
+    for subject in found:
+        for feature, value in _features(subject):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                rows.append((subject.key, feature, "true" if value else "false", None))
+            elif isinstance(value, int | float):
+                rows.append((subject.key, feature, None, float(value)))
+            else:
+                rows.append((subject.key, feature, str(value).upper(), None))
+    columns = list(zip(*rows)) if rows else [()] * 4
+    return pa.table({"subject": pa.array(columns[0], pa.string()), "feature": pa.array(columns[1], pa.string()),
+                     "text_value": pa.array(columns[2], pa.string()), "number_value": pa.array(columns[3], pa.float64())})
+
+
+def _features(subject: Subject):
+    traveller, legs, booking = subject.traveller, subject.legs, subject.booking
+    own = _own_legs(traveller, legs)
+    if own:
+        route = [own[0].origin, *[leg.destination for leg in own]]
+        yield "origin", own[0].origin
+        yield "destination", own[-1].destination
+        for point in route[1:-1]:
+            yield "transit", point
+        for point in set(filter(None, route)):
+            yield "airport", point
+        for leg in own:
+            yield "carrier", leg.carrier
+            yield "flight", leg.code
+        yield "legs", len(own)
+        yield "one_way", own[-1].destination != own[0].origin
+    departure = _time(own[0].departure) if own else None
+    if booking is not None:
+        if departure and _time(booking.created):
+            yield "booked_hours_before_departure", round((departure - _time(booking.created)).total_seconds() / 3600, 1)
+        if departure and _time(booking.ticketed):
+            yield "ticketed_hours_before_departure", round((departure - _time(booking.ticketed)).total_seconds() / 3600, 1)
+        yield "travellers_in_booking", len(booking.travellers)
+        yield "booking_changes", len(booking.history)
+        for payment in booking.payments:
+            yield "payment", PAYMENT_KINDS.get(payment.kind, payment.kind)
+        yield "agency", booking.agency
+    yield "data", "PNR" if booking is not None else "API"
+    yield "nationality", traveller.nationality
+    yield "residence", traveller.residence
+    for document in traveller.documents:
+        yield "document_country", document.country
+        if document.expiry and departure:
+            yield "document_expires_days_after_departure", (datetime.fromisoformat(document.expiry) - departure).days
+    if traveller.birth_date and departure:
+        born = datetime.fromisoformat(traveller.birth_date)
+        yield "age", departure.year - born.year - ((departure.month, departure.day) < (born.month, born.day))
+    yield "crew", traveller.crew
+    yield "bags", len([b for b in set(traveller.bags) if not b.startswith("tag ")]) or None
+
+
+def _own_legs(traveller: Traveller, legs: tuple[Leg, ...]) -> list[Leg]:
+    if not traveller.embarks and not traveller.debarks:
+        return list(legs)
+    points = [legs[0].origin, *[leg.destination for leg in legs]] if legs else []
+    start = points.index(traveller.embarks) if traveller.embarks in points else 0
+    end = points.index(traveller.debarks) if traveller.debarks in points else len(legs)
+    return list(legs[start:end]) or list(legs)
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
