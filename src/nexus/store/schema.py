@@ -309,7 +309,7 @@ targeting_rules = Table(
 masked_statements = Table(
     "masked_statements",
     metadata,
-    *(column.copy() for column in statements.columns),
+    *(Column(c.name, c.type, nullable=c.nullable) for c in statements.columns),
     Column("masked_at", String(32), nullable=False),
     PrimaryKeyConstraint("entity_id", "id"),
     Index("ix_masked_statements_source", "source"),

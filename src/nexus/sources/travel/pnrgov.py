@@ -149,6 +149,12 @@ class _State:
         if self.leg is not None:  # the check-in group of an itinerary segment
             self.checked_in = self._find(reference, surname)
             return
+        documented = [t for t in self.booking.travellers if kind == "IN" and t.infant and t.reference is None
+                      and given and (t.given or "").split(" ")[0] == given.split(" ")[0]]
+        if documented:  # the infant's DOCS came first, under the adult carrying them
+            documented[0].reference = reference
+            self.traveller = documented[0]
+            return
         traveller = Traveller(surname=surname, given=given, reference=reference, infant=kind == "IN")
         self.booking.travellers.append(traveller)
         self.traveller = traveller
