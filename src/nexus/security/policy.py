@@ -34,7 +34,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "search": INTEL_ROLES,
     "export": ("analyst", "investigator", "supervisor"),
     "screen": INTEL_ROLES,
-    "ingest": ("analyst", "supervisor", "administrator"),
+    "ingest": ("analyst", "targeter", "supervisor", "administrator"),
     "judge": INTEL_ROLES,
     "resolve": ("analyst", "supervisor"),
     "audit.read": ("oversight",),
