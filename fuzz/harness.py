@@ -46,6 +46,8 @@ JSON_TOKENS = [b"{", b"}", b"[", b"]", b"null", b"true", b"1e999", b"\"id\":", b
 FIELD_VALUES = [b"", b"1970-13-45", b"31 Nov. 2016", b"0000-00-00", b"between 1960 and 1962", b"9" * 40, b"-1",
                 "Ωμέγα Ελληνικά".encode(), "\u202eevil".encode(), "محمد".encode(), b"a.k.a. X; Y; Z",
                 b"Syrian Arab Republic", b"xx", b"   ", b"Passport", b"EXACT", b"BETWEEN", b"1964"]
+EDIFACT_TOKENS = (b"'", b"+", b":", b"?", b"?'", b"UNA:+.? '", b"UNA:*.? $", b"UNB+UNOA:4+", b"UNB+IATA:1+",
+                  b"UNG+", b"UNH+1+", b"UNT+", b"UNE+", b"UNZ+1+", b"\xe2\x80\x99", b"\r\n", b"99999999999999999")
 CSV_TOKENS = [b",", b"\"", b"\"\"", b";", b"\t", b"=cmd|' /C calc'!A0", b"\r", b"\n\n", b",,,,,,", b"1970-13-45"]
 
 
@@ -85,6 +87,12 @@ TARGETS = {
     "goaml": Target("goaml", ".xml", shared_options={"schema": "goaml/goAMLSchema-5.0.2.xsd"},
                     tokens=tuple(XML_TOKENS) + (b"<transaction>", b"</transaction>", b"<amount_local>", b"<from_account>",
                                                 b"<t_entity>", b"<signatory>", b"T00:00:00"), field_starts=b">"),
+    # Carriers' EDIFACT: service characters, segment tags and the composite separators most mutants break
+    "paxlst": Target("paxlst", ".edi", tokens=EDIFACT_TOKENS + (b"NAD+FL+++", b"DOC+P:110:111+", b"DTM+329:",
+                                                                b"TDT+20+", b"CNT+42:"), field_starts=b"+:"),
+    "pnrgov": Target("pnrgov", ".edi", tokens=EDIFACT_TOKENS + (b"SRC'", b"TIF+", b"SSR+DOCS:HK:1:YY:::::/P/",
+                                                                b"FOP+CC::", b"TVL+", b"IFT+4:28+CTCE "),
+                     field_starts=b"+:/"),
 }
 
 

@@ -99,8 +99,9 @@ def build_index(store: Store, viewer: Viewer, lists: Iterable[str] | None = None
 class IndexCache:
     """Screening indexes kept between requests (a server's), one per visibility and list selection.
 
-    An index is reused while the data is unchanged (`data_version`: no ingest, registration,
-    resolution or warrant change since) and for at most `ttl` seconds, which
+    An index is reused while the lists are unchanged (`data_version` of the list sources: no ingest
+    into them, registration, resolution, retention or warrant change since; data streaming into other
+    sources does not count) and for at most `ttl` seconds, which
     bounds how long an expired warrant's statements can stay in a cached index.
     """
 
@@ -112,8 +113,9 @@ class IndexCache:
 
     def get(self, store: Store, viewer: Viewer, lists: Iterable[str] | None = None) -> ScreenIndex:
         require(viewer, "screen")
+        names = list_source_names(store, lists)
         key = (viewer.agency, viewer.clearance, viewer.compartments, viewer.roles, viewer.scopes, viewer.purpose,
-               tuple(sorted(lists or ())), data_version(store))
+               tuple(sorted(lists or ())), tuple(names), data_version(store, only=names))
         now = time.monotonic()
         with self._lock:
             found = self._entries.get(key)
