@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from _common import UN_LIST, require, targets_met
 
-from nexus.model import Classification, Labels
+from nexus.model import Classification
 from nexus.security.viewer import Viewer
 from nexus.service.ingest import LabelChanges, ingest_file
 from nexus.service.screening import IndexCache

@@ -188,3 +188,73 @@ def test_garbage_is_refused_with_a_position():
         parse_message(b"hello world", "paxlst")
     with pytest.raises(SourceError, match="PNRGOV message where PAXLST"):
         parse_message(write_pnrgov(Leg("XY", "1", "AAA", "BBB", "2025-01-01T10:00"), [], "R").encode(), "paxlst")
+
+
+PNR_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<IATA_PNRGOV_NotifRQ xmlns="http://www.iata.org/IATA/2007/00" Version="2.005" Function="1">
+  <Originator AirlineCode="TK" SystemCode="1A"/>
+  <FlightLeg CarrierCode="TK" FlightNumber="1980" DepartureDateTime="2025-06-01T06:10:00">
+    <DepartureAirport LocationCode="DUB"/><ArrivalAirport LocationCode="IST"/>
+  </FlightLeg>
+  <PNRs NumberOfPnrs="1">
+    <PNR NumberOfPassengers="2" PNR_CreationDate="2025-05-30T21:15:00" PNR_TransDate="2025-05-31T08:00:00">
+      <BookingRefID ID="Q7X2LM"><CompanyName Code="1A"/></BookingRefID>
+      <BookingRefID ID="TKREF1"><CompanyName Code="TK"/></BookingRefID>
+      <SSR SSRCode="MOML" Status="HK"><Airline Code="TK"/><Text>MUSLIM MEAL</Text></SSR>
+      <OSI Code="TK"><Airline Code="TK"/><Text>PAX IS A VIP</Text></OSI>
+      <POS><Source PseudoCityCode="DUBTK08AA" ISOCountry="IE"><RequestorID ID="91234567" Type="5"/></Source></POS>
+      <ContactInfo PhoneNumber="+353851234567"><AddressLine>12 QUAY ST</AddressLine><CityName>DUBLIN</CityName>
+        <CountryName Code="IE"/></ContactInfo>
+      <Passenger RPH="1">
+        <GivenName>SAMI MR</GivenName><Surname>HADDAD</Surname>
+        <CustLoyalty ProgramID="TK" MembershipID="TK123456"/>
+        <ContactInfo EmailAddress="sami_h@example.org"/>
+        <TicketDocument TicketDocumentNbr="2352100000001" DateOfIssue="2025-05-30">
+          <PaymentInfo PaymentType="CC" VendorCode="VI" AccountNbr="XXXXXXXXXXXX4242" ExpiryDate="1230"/>
+        </TicketDocument>
+        <DOC_SSR SSRCode="DOCS" RPH="1"><DOCS TravelDocType="P" TravelDocNbr="RL0045" IssuingLoc="LBN"
+          PaxNationality="LBN" DateOfBirth="06MAY79" Gender="M" ExpiryDate="30APR29" Surname="HADDAD" FirstGivenName="SAMI"/></DOC_SSR>
+      </Passenger>
+      <Passenger RPH="2"><GivenName>MARY</GivenName><Surname>ONEIL</Surname></Passenger>
+      <DOC_SSR SSRCode="DOCS" RPH="2"><DOCS TravelDocType="P" TravelDocNbr="PX991" IssuingLoc="IRL" PaxNationality="IRL"
+        DateOfBirth="12NOV85" Gender="F" Surname="ONEIL" FirstGivenName="MARY"/></DOC_SSR>
+      <Flight FlightNumber="1980" DepartureDateTime="2025-06-01T06:10:00" ArrivalDateTime="2025-06-01T12:40:00"
+              ResBookDesigCode="Y" Status="HK">
+        <DepartureAirport LocationCode="DUB"/><ArrivalAirport LocationCode="IST"/><MarketingAirline Code="TK"/>
+        <CheckInInfo><BoardingNumber Number="DUB-012" RPH="2"><SeatNumber>014C</SeatNumber></BoardingNumber></CheckInInfo>
+      </Flight>
+      <StructuredPNR_History><Credit TimeStamp="2025-05-31T07:00:00"/>
+        <Item Action="X"><Flight FlightNumber="1978" DepartureDateTime="2025-05-31T06:10:00">
+          <DepartureAirport LocationCode="DUB"/><ArrivalAirport LocationCode="IST"/><MarketingAirline Code="TK"/></Flight></Item>
+      </StructuredPNR_History>
+    </PNR>
+  </PNRs>
+</IATA_PNRGOV_NotifRQ>
+"""
+
+
+def test_pnrgov_xml_reads_like_edifact_and_purges_the_same():
+    parsed = parse_message(PNR_XML, "pnrgov")
+    ((flight, booking),) = parsed.bookings
+    assert (flight.code, flight.origin, flight.destination) == ("TK1980", "DUB", "IST")
+    assert (booking.locator, booking.system, booking.created, booking.other_locators) == \
+        ("Q7X2LM", "1A", "2025-05-30T21:15", ["TK:TKREF1"])
+    assert booking.agency == "DUBTK08AA agent 91234567" and booking.ticketed == "2025-05-30"
+    assert [(p.kind, p.card_vendor, p.card_number) for p in booking.payments] == [("CC", "VI", "XXXXXXXXXXXX4242")]
+    assert [(h.action, h.what) for h in booking.history] == [("cancelled", "TK1978 DUB-IST 2025-05-31")]
+    assert booking.purged == 2  # the meal request and the remark
+    sami, mary = booking.travellers
+    assert (sami.given, sami.birth_date, sami.documents[0].number, sami.emails) == \
+        ("SAMI", "1979-05-06", "RL0045", ["sami_h@example.org"])
+    assert (mary.birth_date, mary.nationality, mary.seats) == ("1985-11-12", "IRL", ["014C TK1980"])
+    haddad = person(parsed, "HADDAD")
+    assert "+353851234567" in haddad.get("phone") and haddad.get("passportNumber") == ["RL0045"]
+    assert "MOML" not in str([e.to_dict() for r in parsed.records for e in r.entities])
+
+
+def test_pnrgov_xml_refuses_entities_and_the_wrong_root():
+    with pytest.raises(SourceError, match="entit"):
+        parse_message(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]><IATA_PNRGOV_NotifRQ>&e;</IATA_PNRGOV_NotifRQ>',
+                      "pnrgov")
+    with pytest.raises(SourceError, match="where <IATA_PNRGOV_NotifRQ> was expected"):
+        parse_message(b"<report/>", "pnrgov")

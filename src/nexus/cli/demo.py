@@ -219,6 +219,33 @@ def fiu_stage(store: Store, folder: Path, manifest) -> list[str]:
     return ["## Financial intelligence", "", *(f"    {line}" for line in lines), ""]
 
 
+def travel_stage(store: Store, folder: Path) -> list[str]:
+    """The PIU: travel alerts from the carriers' messages, a rule under maker-checker, a late cash booking."""
+    from nexus.service.synthetic import demo_lead, demo_travel
+
+    console.rule("7. passenger information: API and PNR")
+    lead = demo_lead(store, "demo travel")
+    pushed = demo_travel(store, folder)
+    travel = list_alerts(store, lead, kind="travel", limit=10_000)
+    states = [a["state"] for a in travel]
+    lines = [f"{len(travel):,} travel alerts (every traveller of the carriers' API and PNR messages screened on "
+             "arrival; targeting-rule hits), " + ", ".join(f"{states.count(s):,} {s}" for s in sorted(set(states)))
+             + ": nothing adverse is recorded without an officer's decision and reason (`nexus alerts review`)",
+             "rule late-cash-booking proposed by demo.targeter, approved by demo.lead (maker-checker; "
+             "`nexus travel rules list`)",
+             f"a carrier pushes a late cash booking for {pushed['travellers']} travellers: "
+             f"{len(pushed['rule_alerts'])} rule and {len(pushed['screening_alerts'])} screening alert(s) raised in "
+             f"{pushed['seconds'] * 1000:.0f} ms" + (" (already received: nothing new)" if pushed["skipped"] else ""),
+             "the travel alerts awaiting review, first five:"]
+    lines += [f"  #{a['id']} [{a['state']}] {a['title']}" for a in travel[:5]]
+    travelling = [a for a in list_alerts(store, lead, kind="nexus", limit=10_000) if "co_travel" in a["title"]]
+    lines.append(f"nexus alerts whose evidence path runs through a shared booking (co-travel from PNR): {len(travelling)}"
+                 + (f"; e.g. #{travelling[0]['id']} {travelling[0]['title']}" if travelling else ""))
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
+    return ["## Passenger information", "", *(f"    {line}" for line in lines), ""]
+
+
 def demo_command(
     seed: int = typer.Option(7, help="seed of the synthetic world"),
     size: str = typer.Option("small", help="world size"),
@@ -250,6 +277,7 @@ def demo_command(
     lines += security_stage(store)
     lines += links_stage(store)
     lines += fiu_stage(store, folder, manifest)
+    lines += travel_stage(store, folder)
     report = settings.home / "reports" / f"demo-{size}-{seed}.md"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -2,7 +2,8 @@
 and score the stages on its ground truth."""
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from nexus.ingest import IngestResult
@@ -12,6 +13,8 @@ from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.ingest import LabelChanges
 from nexus.service.ledger import ingest_transactions
+from nexus.service.travel import FORMATS as TRAVEL_FORMATS
+from nexus.service.travel import ingest_travel
 from nexus.store import Store
 from nexus.synth import generate
 from nexus.synth.evaluate import resolution_quality, screening_quality, typology_quality
@@ -45,9 +48,17 @@ def load_world(
         if on_source:
             on_source(item.source)
 
-    results = load_files(store, folder, manifest, before_each)
+    travel = [item for item in manifest.files if item.format in TRAVEL_FORMATS]
+    results = load_files(store, folder, replace(manifest, files=[f for f in manifest.files if f not in travel]),
+                         before_each)
     for r in results:
         audit.log_event(store, viewer, "ingest", {"source": r.source, "run": r.run_id}, [])
+    for item in travel:  # last, through the PIU's intake: every traveller screened against the lists just loaded
+        before_each(item)
+        intakes = ingest_travel(store, viewer, folder / item.path, item.format, item.source, LabelChanges(
+            agency=item.agency, classification=item.labels.classification,
+            releasable_to=",".join(item.labels.releasable_to), legal_basis=item.labels.legal_basis))
+        results += [intake.result for intake in intakes if intake.result is not None]
     for feed in manifest.feeds if home is not None else ():  # audited by the ledger's own ingest
         if on_source:
             on_source(feed.source)
@@ -63,3 +74,39 @@ def demo_lead(store: Store, purpose: str) -> Viewer:
     users.ensure_user(store, "demo.lead", agency="INTEL", roles=("analyst", "supervisor"),
                       clearance=Classification.SECRET, compartments=("NIGHTJAR",))
     return users.viewer_for(store, "demo.lead", purpose)
+
+
+#: The demo's targeting rule: what a PIU might look for, written and approved by two different people.
+DEMO_RULE = """
+name: late-cash-booking
+description: a ticket paid in cash and booked less than 72 hours before departure
+conditions:
+  - {feature: payment, op: in, value: [cash]}
+  - {feature: booked_hours_before_departure, op: "<=", value: 72}
+"""
+
+
+def demo_travel(store: Store, folder: Path) -> dict:
+    """The PIU's day in the demo: a targeter proposes a rule, the lead approves it, a carrier pushes a
+    late cash booking for two of the world's travellers; what the intake raised awaits review."""
+    from nexus.service.targeting import active_rules, decide_rule, propose_rule
+    from nexus.service.travel import receive_message
+    from nexus.sources.travel import parse_travel
+    from nexus.sources.travel.write import write_pnrgov
+
+    users.ensure_user(store, "demo.targeter", agency="PIU", roles=("targeter",), clearance=Classification.SECRET)
+    targeter = users.viewer_for(store, "demo.targeter", "demo targeting")
+    lead = demo_lead(store, "demo targeting")
+    if not any(key.startswith("late-cash-booking@") for key, _ in active_rules(store)):
+        proposed = propose_rule(store, targeter, DEMO_RULE)
+        decide_rule(store, lead, proposed["name"], proposed["version"], True, "demo: proportionate, reviewed with legal")
+    world = parse_travel(folder / "piu" / "pnr.edi", "pnrgov")
+    flight, booking = next((f, b) for f, b in world.bookings if len(b.travellers) >= 2)
+    departure = booking.legs[0].departure
+    booking.locator, booking.payments = "DEMO01", [replace(booking.payments[0], kind="CA", card_vendor=None,
+                                                          card_number=None, card_expiry=None, amount="1450.00")]
+    booking.created = (datetime.fromisoformat(departure) - timedelta(hours=20)).isoformat(timespec="minutes")
+    intake = receive_message(store, targeter, write_pnrgov(flight, [booking], "DEMOPUSH").encode(), "demo-push.edi",
+                             "pnrgov", "piu_pnr")
+    return {"rule_alerts": intake.rule_alerts, "screening_alerts": intake.screening_alerts,
+            "travellers": intake.travellers, "seconds": intake.seconds, "skipped": intake.result.skipped_unchanged}

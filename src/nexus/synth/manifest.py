@@ -24,7 +24,7 @@ class SuggestedLabels:
 @dataclass(frozen=True)
 class ManifestFile:
     path: str  # relative to the world's folder
-    format: Literal["ftm", "csv", "amlworld"]
+    format: Literal["ftm", "csv", "amlworld", "paxlst", "pnrgov"]
     agency: str
     source: str  # suggested source name
     description: str

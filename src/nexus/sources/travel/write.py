@@ -42,7 +42,7 @@ def write_paxlst(manifest: Manifest, sender: str = "NEXUS", prepared: datetime |
                 body.append(f"LOC+91+{_e(document.country)}")
     body.append(f"CNT+{'41' if manifest.crew_list else '42'}:{len(manifest.travellers)}")
     reference = manifest.reference[:14]
-    return _interchange("UNOA:4", sender, "APIS", stamp, reference, f"PAXLST:D:05B:UN:IATA", body)
+    return _interchange("UNOA:4", sender, "APIS", stamp, reference, "PAXLST:D:05B:UN:IATA", body)
 
 
 def write_pnrgov(flight: Leg, bookings: list[Booking], reference: str, sender: str = "NEXUS",
