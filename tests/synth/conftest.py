@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from synth_files import SEED, ftm_lines, mapped_csv
+from synth_files import SEED, file_entities, ftm_lines
 
 from nexus.synth import WorldManifest, generate
 
@@ -22,11 +22,8 @@ def manifest(world_dir: Path) -> WorldManifest:
 
 @pytest.fixture(scope="session")
 def entities(world_dir: Path, manifest: WorldManifest) -> dict[str, list[dict]]:
-    """Every file's entities as FtM dicts: JSON lines as written, CSV rows as mapped."""
-    return {
-        f.path: ftm_lines(world_dir / f.path) if f.format == "ftm" else mapped_csv(world_dir, f.mapping, f.path)
-        for f in manifest.files
-    }
+    """Every file's entities as FtM dicts: JSON lines as written, CSV rows as mapped, messages as read."""
+    return {f.path: file_entities(world_dir, f) for f in manifest.files}
 
 
 @pytest.fixture(scope="session")

@@ -22,3 +22,18 @@ def mapped_csv(world_dir: Path, mapping: str, csv: str) -> list[dict]:
     query = {**query, "csv_url": str(world_dir / csv)}
     mapping_ = QueryMapping(model, query)
     return [entity.to_dict() for record in mapping_.source.records for entity in mapping_.map(record).values()]
+
+
+def travel_entities(path: Path, kind: str) -> list[dict]:
+    """A carriers' message file (paxlst, pnrgov) read by Nexus's own readers, as FtM dicts."""
+    from nexus.sources.travel import parse_travel
+
+    return [entity.to_dict() for record in parse_travel(path, kind).records for entity in record.entities]
+
+
+def file_entities(world_dir: Path, file) -> list[dict]:
+    if file.format == "ftm":
+        return ftm_lines(world_dir / file.path)
+    if file.format in ("paxlst", "pnrgov"):
+        return travel_entities(world_dir / file.path, file.format)
+    return mapped_csv(world_dir, file.mapping, file.path)

@@ -46,7 +46,7 @@ def test_manifest_lists_every_file_with_labels_and_counts(world_dir: Path, manif
     assert labels["intel_intercepts"].classification == "SECRET"
     assert labels["intel_intercepts"].orcon and labels["intel_intercepts"].warrant == "WARRANT-2026-017"
     assert labels["partner_liaison"].releasable_to == ("intel",)
-    assert {f.format for f in manifest.files} == {"ftm", "csv"}
+    assert {f.format for f in manifest.files} == {"ftm", "csv", "paxlst", "pnrgov"}
     for path in manifest.truth.values():
         assert (world_dir / path).is_file()
 

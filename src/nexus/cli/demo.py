@@ -235,12 +235,16 @@ def travel_stage(store: Store, folder: Path) -> list[str]:
              "`nexus travel rules list`)",
              f"a carrier pushes a late cash booking for {pushed['travellers']} travellers: "
              f"{len(pushed['rule_alerts'])} rule and {len(pushed['screening_alerts'])} screening alert(s) raised in "
-             f"{pushed['seconds'] * 1000:.0f} ms" + (" (already received: nothing new)" if pushed["skipped"] else ""),
+             f"{pushed['seconds'] * 1000:.0f} ms (a cold start: the screening index built first)"
+             + (" (already received: nothing new)" if pushed["skipped"] else ""),
              "the travel alerts awaiting review, first five:"]
     lines += [f"  #{a['id']} [{a['state']}] {a['title']}" for a in travel[:5]]
-    travelling = [a for a in list_alerts(store, lead, kind="nexus", limit=10_000) if "co_travel" in a["title"]]
-    lines.append(f"nexus alerts whose evidence path runs through a shared booking (co-travel from PNR): {len(travelling)}"
-                 + (f"; e.g. #{travelling[0]['id']} {travelling[0]['title']}" if travelling else ""))
+    nexus = [get_alert(store, lead, a["id"]) for a in list_alerts(store, lead, kind="nexus", limit=100)]
+    travelling = [a for a in nexus if any(s.startswith("piu_") for e in a["explanation"]["path"]["edges"]
+                                          for s in e["sources"])]
+    lines.append(f"nexus alerts whose evidence path rests on API/PNR data (a shared booking, its contact phone "
+                 f"or card): {len(travelling)} of {len(nexus)}"
+                 + (f"; e.g. #{travelling[0]['id']} {travelling[0]['explanation']['words']}" if travelling else ""))
     for line in lines:
         console.print(line, highlight=False, markup=False)
     return ["## Passenger information", "", *(f"    {line}" for line in lines), ""]

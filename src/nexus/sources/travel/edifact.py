@@ -163,16 +163,14 @@ def _segments(text: str, warnings: list[str]) -> Iterator[Segment]:
             raise SourceError(f"line {line}, column {column}: {text[position:position + 30]!r} where an interchange "
                               "(UNA or UNB) should start")
         delimiters, position = _delimiters(text, position, warnings)
-        pattern = _segment_pattern(delimiters)
         unescape = re.compile(re.escape(delimiters.release) + r"(.)", re.S)
         splitters = (re.compile(f"(?<!{re.escape(delimiters.release)}){re.escape(delimiters.element)}"),
                      re.compile(f"(?<!{re.escape(delimiters.release)}){re.escape(delimiters.component)}"))
         restart = None
-        for match in pattern.finditer(text, position):
-            raw, start = match.group(1), match.start(1)
+        for raw, start, end in _raw_segments(text, position, delimiters):
             stripped = raw.lstrip()
             if not stripped:
-                if match.end() >= len(text):
+                if end >= len(text):
                     return
                 continue
             start += len(raw) - len(stripped)
@@ -189,20 +187,39 @@ def _segments(text: str, warnings: list[str]) -> Iterator[Segment]:
             segment = _segment(stripped, number, *_line_column(text, start), delimiters, splitters, unescape)
             yield segment
             if segment.tag == "UNZ":
-                restart = match.end()
+                restart = end
                 break
         if restart is None:
             return
         position = restart
 
 
+def _raw_segments(text: str, position: int, delimiters: Delimiters) -> Iterator[tuple[str, int, int]]:
+    """(segment text, start, end after its terminator) from `position`: a plain split where no character
+    needs releasing, which is most messages, and a scan that honours the release character otherwise."""
+    terminator = delimiters.terminator
+    if delimiters.release not in text and (terminator != "'" or TYPOGRAPHIC_APOSTROPHE not in text):
+        while position < len(text):
+            found = text.find(terminator, position)
+            end = len(text) if found < 0 else found
+            yield text[position:end], position, end + 1
+            position = end + 1
+        return
+    for match in _segment_pattern(delimiters).finditer(text, position):
+        yield match.group(1), match.start(1), match.end()
+
+
 def _segment(raw: str, number: int, line: int, column: int, delimiters: Delimiters, splitters, unescape) -> Segment:
-    element_split, component_split = splitters
-    parts = element_split.split(raw)
+    if delimiters.release in raw:
+        element_split, component_split = splitters
+        parts = element_split.split(raw)
+        elements = tuple(tuple(unescape.sub(r"\1", c) for c in component_split.split(part)) for part in parts[1:])
+    else:
+        parts = raw.split(delimiters.element)
+        elements = tuple(tuple(part.split(delimiters.component)) for part in parts[1:])
     tag = parts[0].strip()
-    if not re.fullmatch(r"[A-Z0-9]{3}", tag):
+    if not (len(tag) == 3 and tag.isascii() and tag.isalnum() and tag == tag.upper()):
         raise SourceError(f"segment {number} (line {line}, column {column}): {tag[:20]!r} is not a segment tag")
-    elements = tuple(tuple(unescape.sub(r"\1", c) for c in component_split.split(part)) for part in parts[1:])
     return Segment(tag, elements, number, line, column)
 
 

@@ -31,9 +31,8 @@ def manifest_entities(manifest: Manifest, scope: str) -> list[EntityProxy]:
     for position, leg in enumerate(manifest.legs):
         trip = _flight(made, leg)
         # a through passenger is on each leg; one who boards later or leaves earlier, on those between
-        for person, traveller in zip(people, manifest.travellers, strict=True):
-            if _on_leg(traveller, position, manifest.legs):
-                trip.add("involved", person.id)
+        _put(trip, "involved", *[person.id for person, traveller in zip(people, manifest.travellers, strict=True)
+                                 if _on_leg(traveller, position, manifest.legs)])
     return list(made.values())
 
 
@@ -95,33 +94,40 @@ def traveller_id(traveller: Traveller, scope: str) -> str:
 
 def _person(made: dict[str, EntityProxy], traveller: Traveller, scope: str, country: str | None = None) -> EntityProxy:
     person = _make(made, "Person", traveller_id(traveller, scope))
-    person.add("name", traveller.full_name)
-    person.add("firstName", traveller.given)
-    person.add("middleName", traveller.middle)
-    person.add("lastName", traveller.surname)
-    person.add("alias", [n for n in traveller.booking_names if n.upper() != (traveller.full_name or "").upper()])
-    person.add("birthDate", traveller.birth_date)
-    person.add("gender", traveller.gender)
+    # the readers' values are clean already (trimmed text, ISO dates, FtM genders): FtM's cleaning is skipped
+    _put(person, "name", traveller.full_name)
+    _put(person, "firstName", traveller.given)
+    _put(person, "middleName", traveller.middle)
+    _put(person, "lastName", traveller.surname)
+    _put(person, "alias", *[n for n in traveller.booking_names if n.upper() != (traveller.full_name or "").upper()])
+    _put(person, "birthDate", traveller.birth_date)
+    _put(person, "gender", traveller.gender)
     person.add("nationality", traveller.nationality, quiet=True)
     person.add("country", traveller.residence, quiet=True)
-    person.add("birthPlace", traveller.birth_place)
+    _put(person, "birthPlace", traveller.birth_place)
     _phones(person, traveller.phones, [traveller.residence, traveller.nationality, country])
     person.add("email", sorted(set(traveller.emails)), quiet=True)
     person.add("address", sorted(set(traveller.addresses)), quiet=True)
-    person.add("position", "crew member" if traveller.crew else None)
+    _put(person, "position", "crew member" if traveller.crew else None)
     for document in traveller.documents:
         passport = (document.type or "P") in PASSPORT_TYPES
-        person.add("passportNumber" if passport else "idNumber", document.number)
+        _put(person, "passportNumber" if passport else "idNumber", document.number)
         doc = _make(made, "Passport" if passport else "Identification",
                     make_entity_id("document", document.type, _key(document.number), document.country))
-        doc.add("holder", person.id)
-        doc.add("number", document.number)
+        _put(doc, "holder", person.id)
+        _put(doc, "number", document.number)
         doc.add("country", document.country, quiet=True)
-        doc.add("type", document.type)
-        doc.add("endDate", document.expiry)
-        doc.add("startDate", document.issued)
-        doc.add("authority", document.place)
+        _put(doc, "type", document.type)
+        _put(doc, "endDate", document.expiry)
+        _put(doc, "startDate", document.issued)
+        _put(doc, "authority", document.place)
     return person
+
+
+def _put(proxy: EntityProxy, prop: str, *values: str | None) -> None:
+    for value in values:
+        if value:
+            proxy.add(prop, value, cleaned=True)
 
 
 def _phones(person: EntityProxy, phones: list[str], countries: list[str | None]) -> None:

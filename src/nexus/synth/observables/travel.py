@@ -10,6 +10,8 @@ booking, so the pair also shares the booker's phone and card. Travellers are ide
 names the ids the store will hold.
 """
 
+import hashlib
+
 import numpy as np
 from followthemoney.util import make_entity_id
 
@@ -46,7 +48,8 @@ class PassengerTravel:
             documents=[Document("P", str(people.passport[row]), str(nationality[i]).upper() or None)],
         ) for i, row in enumerate(rows.tolist())}
         entity_ids = np.array([traveller_id(person[row], "") for row in rows.tolist()])
-        out.truth.add(API_FILE, "Person", entity_ids, world.person_ids(rows))
+        for file in (API_FILE, PNR_FILE):  # every traveller is in both: API and PNR of each trip
+            out.truth.add(file, "Person", entity_ids, world.person_ids(rows))
 
         order = np.argsort(travellers.trip, kind="stable")
         bounds = np.searchsorted(travellers.trip[order], np.arange(len(trips) + 1))
@@ -65,9 +68,7 @@ class PassengerTravel:
                       f"{day}T{hours[trip]:02d}:{(trip * 7) % 60:02d}")
             party_travellers = [person[row] for row in party]
             booker = party[0]
-            payment = Payment("CA", amount=f"{rng.integers(90, 2400)}.00") if cash[trip] else Payment(
-                "CC", CARD_VENDORS[booker % len(CARD_VENDORS)], f"XXXXXXXXXXXX{1000 + booker % 9000}",
-                f"{1 + booker % 12:02d}{28 + booker % 5}")
+            payment = Payment("CA", amount=f"{rng.integers(90, 2400)}.00") if cash[trip] else _card(booker)
             booking = Booking(locators[trip], "1A", created=f"{booked[trip]}T{(hours[trip] + 3) % 24:02d}:00", legs=[leg],
                               travellers=party_travellers, payments=[payment], phones=[str(people.phone[booker])])
             api.append(write_paxlst(Manifest(f"T{trip:07d}", [leg], party_travellers), sender=leg.carrier or "XX"))
@@ -85,3 +86,10 @@ class PassengerTravel:
             ManifestFile(PNR_FILE, "pnrgov", "piu", "piu_pnr", "PIU: carriers' PNR pushes (PNRGOV), one booking per trip",
                          LABELS, counts | {"BankAccount": int((~cash).sum())}),
         ]
+
+
+def _card(person: int) -> Payment:
+    """A person's own payment card, masked as carriers send it; masked numbers of strangers can coincide."""
+    digest = int.from_bytes(hashlib.sha256(f"card:{person}".encode()).digest()[:8], "big")
+    return Payment("CC", CARD_VENDORS[digest % len(CARD_VENDORS)], f"XXXXXXXXXXXX{digest // 3 % 10_000:04d}",
+                   f"{1 + digest // 30_000 % 12:02d}{28 + digest // 360_000 % 5}")
