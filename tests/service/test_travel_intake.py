@@ -196,3 +196,20 @@ def test_cli_ingest_export_and_retention(workspace, shared_data):
     result = runner.invoke(app, ["retention", "run", "--now", "2040-01-01"])
     assert result.exit_code == 0, result.output
     assert "pnr" in result.output and "api" in result.output
+
+
+def test_a_pnrs_successive_versions_are_kept_as_history(listed):
+    first = cash_booking()
+    first.last_modified = "2025-03-01T20:00"
+    receive_message(listed, TARGETER, pnr_message(first), "v1.edi", "pnrgov", "pnr")
+    second = cash_booking()
+    second.last_modified, second.phones = "2025-03-02T06:30", ["+2348099999999"]
+    second.legs = [LEG, Leg("TK", "1", "IST", "JFK", "2025-03-02T19:00", "2025-03-02T23:00")]
+    receive_message(listed, TARGETER, pnr_message(second), "v2.edi", "pnrgov", "pnr")
+    with listed.engine.connect() as conn:
+        rows = conn.execute(select(statements.c.prop, statements.c.value).where(
+            statements.c.source == "pnr", statements.c.retired_at.is_(None))).all()
+    values = {(prop, value) for prop, value in rows}
+    assert {("modifiedAt", "2025-03-01T20:00"), ("modifiedAt", "2025-03-02T06:30")} <= values  # both versions
+    assert {("phone", "+2348031234567"), ("phone", "+2348099999999")} <= values  # what each said
+    assert any(p == "description" and "TK1 IST-JFK" in v for p, v in values)

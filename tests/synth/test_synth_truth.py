@@ -122,3 +122,29 @@ def test_noise_includes_common_names_and_big_shared_addresses(world_dir, manifes
             registered_at[e["properties"]["addressEntity"][0]] += 1
     assert max(registered_at.values()) >= 200  # the company-formation agent
     assert max(residents.values()) >= 5  # the hostel, in the police's sample
+
+
+def test_the_worlds_trips_read_back_from_carriers_messages(world_dir, manifest, entities, truth_records) -> None:
+    """Synthetic world → PAXLST/PNRGOV → Nexus's readers: the same travellers in API and PNR, one booking per
+    trip, and each planted co-travel a booking that holds both people."""
+    from nexus.sources.travel import parse_travel
+
+    api = parse_travel(world_dir / "piu" / "api.edi", "paxlst")
+    pnr = parse_travel(world_dir / "piu" / "pnr.edi", "pnrgov")
+    assert not api.warnings and not pnr.warnings
+    assert len(api.manifests) == len(pnr.bookings) == next(f for f in manifest.files if f.format == "pnrgov").counts["Trip"]
+    people = {e["id"] for e in entities["piu/api.edi"] if e["schema"] == "Person"}
+    assert people == {e["id"] for e in entities["piu/pnr.edi"] if e["schema"] == "Person"}  # API and PNR reconciled
+    true_of = {r["id"]: r["true_id"] for r in truth_records if r["file"] == "piu/pnr.edi"}
+    assert people == set(true_of)
+    bookings = {e["id"]: set(e["properties"]["involved"]) for e in entities["piu/pnr.edi"]
+                if e["schema"] == "Trip" and e["properties"].get("recordId")}
+    for (flight, booking), manifest_ in zip((b for b in pnr.bookings), api.manifests, strict=True):
+        assert [t.full_name for t in booking.travellers] == [t.full_name for t in manifest_.travellers]
+        assert [t.birth_date for t in booking.travellers] == [t.birth_date for t in manifest_.travellers]
+        assert (booking.legs[0].code, booking.legs[0].departure) == (manifest_.legs[0].code, manifest_.legs[0].departure)
+    co_travel = [link for b in _load(world_dir, manifest, "bridges") for link in b["links"] if link["kind"] == "co_travel"]
+    assert co_travel
+    for link in co_travel:
+        a, booking, b = link["path"]
+        assert {a, b} <= bookings[booking]
