@@ -108,6 +108,7 @@ def test_pnr_booking_travellers_itinerary_payment_contacts_and_history(travel):
     assert card.first("accountNumber") == "XXXXXXXX1186"
     seats = [t.seats for t in booking.travellers]
     assert "15A DL324" in seats[0] and "15B DL324" in seats[1]
+    assert {"seat 15A DL324", "seat 15E DL330", "ticket 0062120234533", "frequent flyer DL 1234567890"} <= set(smith.get("notes"))
 
 
 def test_pnr_sensitive_ssrs_and_remarks_are_purged(travel):

@@ -109,6 +109,10 @@ def _person(made: dict[str, EntityProxy], traveller: Traveller, scope: str, coun
     person.add("email", sorted(set(traveller.emails)), quiet=True)
     person.add("address", sorted(set(traveller.addresses)), quiet=True)
     _put(person, "position", "crew member" if traveller.crew else None)
+    # what the booking says of this traveller; notes, so that masking takes them with the name
+    _put(person, "notes", *sorted({f"seat {seat}" for seat in traveller.seats}),
+         *sorted({f"bags {bag}" for bag in traveller.bags}), *sorted({f"ticket {t}" for t in traveller.tickets}),
+         *sorted({f"frequent flyer {f}" for f in traveller.frequent_flyer}))
     for document in traveller.documents:
         passport = (document.type or "P") in PASSPORT_TYPES
         _put(person, "passportNumber" if passport else "idNumber", document.number)
