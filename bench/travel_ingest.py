@@ -8,15 +8,21 @@ is received once (`service.travel.receive_message`, SQLite store, the screening 
 running service keeps it). Reports p50/p99 per flight against the 200 ms target, and messages/s,
 passengers/s, beside parse-only.
 
-    .venv/bin/python bench/travel_ingest.py [--flights 100] [--passengers 300]
+    .venv/bin/python bench/travel_ingest.py [--flights 100] [--passengers 300] [--postgres URL]
+
+With --postgres (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) the store is a fresh schema
+on that server, as a multi-user PIU deployment runs it; by default a SQLite file (the laptop).
 """
 
 import argparse
 import tempfile
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import create_engine, text
 from _common import UN_LIST, require, targets_met
 
 from nexus.model import Classification
@@ -50,10 +56,28 @@ def travellers(rng: np.random.Generator, count: int, listed_share: float = 0.01)
     return people
 
 
+@contextmanager
+def database(postgres: str | None, folder: Path):
+    if not postgres:
+        yield f"sqlite:///{folder / 'nexus.db'}"
+        return
+    schema = f"bench_travel_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--flights", type=int, default=100)
     parser.add_argument("--passengers", type=int, default=300)
+    parser.add_argument("--postgres", help="a PostgreSQL URL: run on a fresh schema there instead of SQLite")
     args = parser.parse_args()
     rng = np.random.default_rng(11)
     messages = []
@@ -77,8 +101,8 @@ def main() -> None:
         parse_message(message, "pnrgov")
     parse_pnr = time.perf_counter() - started
 
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store.open(url=f"sqlite:///{Path(tmp) / 'nexus.db'}")
+    with tempfile.TemporaryDirectory() as tmp, database(args.postgres, Path(tmp)) as url:
+        store = Store.open(url=url)
         piu = Viewer("bench", "PIU", frozenset({"targeter", "analyst"}), Classification.SECRET)
         ingest_file(store, piu, "un-sc", require(UN_LIST), "un-sc", LabelChanges(agency="UNSC", classification="UNCLASSIFIED"))
         cache = IndexCache(ttl=3600)
@@ -99,6 +123,9 @@ def main() -> None:
     p50, p99 = np.percentile(latencies, [50, 99])
     passengers = args.flights * args.passengers
     total_api = sum(latencies) / 1000
+    slowest = sorted(range(len(latencies)), key=lambda i: -latencies[i])[:5]
+    print(f"store: {'PostgreSQL' if args.postgres else 'SQLite'}; slowest flights: "
+          + ", ".join(f"#{i} {latencies[i]:.0f} ms" for i in slowest))
     print(f"PAXLST {args.flights} flights x {args.passengers} passengers: received (parsed, stored, screened, "
           f"alerts raised) p50 {p50:.0f} ms, p99 {p99:.0f} ms per flight; {alerts:,} screening alerts")
     print(f"  throughput: {args.flights / total_api:.1f} messages/s, {passengers / total_api:,.0f} passengers/s; "

@@ -16,6 +16,7 @@
 """
 
 import re
+from functools import cache
 
 from followthemoney import EntityProxy, model, registry
 from followthemoney.util import make_entity_id
@@ -102,8 +103,8 @@ def _person(made: dict[str, EntityProxy], traveller: Traveller, scope: str, coun
     _put(person, "alias", *[n for n in traveller.booking_names if n.upper() != (traveller.full_name or "").upper()])
     _put(person, "birthDate", traveller.birth_date)
     _put(person, "gender", traveller.gender)
-    person.add("nationality", traveller.nationality, quiet=True)
-    person.add("country", traveller.residence, quiet=True)
+    _put(person, "nationality", country_code(traveller.nationality))
+    _put(person, "country", country_code(traveller.residence))
     _put(person, "birthPlace", traveller.birth_place)
     _phones(person, traveller.phones, [traveller.residence, traveller.nationality, country])
     person.add("email", sorted(set(traveller.emails)), quiet=True)
@@ -120,12 +121,18 @@ def _person(made: dict[str, EntityProxy], traveller: Traveller, scope: str, coun
                     make_entity_id("document", document.type, _key(document.number), document.country))
         _put(doc, "holder", person.id)
         _put(doc, "number", document.number)
-        doc.add("country", document.country, quiet=True)
+        _put(doc, "country", country_code(document.country))
         _put(doc, "type", document.type)
         _put(doc, "endDate", document.expiry)
         _put(doc, "startDate", document.issued)
         _put(doc, "authority", document.place)
     return person
+
+
+@cache
+def country_code(value: str | None) -> str | None:
+    """FtM's country code for a code or name as carriers send it (GBR, GB, "United Kingdom")."""
+    return registry.country.clean(value) if value else None
 
 
 def _put(proxy: EntityProxy, prop: str, *values: str | None) -> None:
@@ -135,7 +142,7 @@ def _put(proxy: EntityProxy, prop: str, *values: str | None) -> None:
 
 
 def _phones(person: EntityProxy, phones: list[str], countries: list[str | None]) -> None:
-    regions = [registry.country.clean(c) for c in countries if c]
+    regions = [country_code(c) for c in countries]
     for raw in sorted(set(phones)):
         number = phone_number(raw, [r for r in regions if r])
         if number:
