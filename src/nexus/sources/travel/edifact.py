@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from nexus.sources.base import SourceError
+from nexus.sources.travel.records import is_number
 
 DEFAULT_UNA = ":+.? '"
 LINE_BREAKS = str.maketrans("", "", "\r\n")
@@ -126,7 +127,7 @@ def read_interchange(data: bytes, expect: str) -> Interchange:
                 raise SourceError(f"{segment.where}: UNT without a message header (UNH)")
             counted = len(message.segments) + 2
             declared = segment.get(0)
-            if declared and declared.isdigit() and int(declared) != counted:
+            if declared and is_number(declared) and int(declared) != counted:
                 result.warnings.append(f"{segment.where}: declares {int(declared)} segments; the message has {counted}")
             message = None
         elif tag in ("UNG", "UNE", "UNZ", "UNA"):
@@ -231,7 +232,7 @@ def _check_control(segment: Segment) -> None:
         if len(value) > length:
             raise SourceError(f"{segment.where}, element {element + 1} ({name}): {value[:40]!r} is {len(value)} "
                               f"characters; at most {length} allowed")
-        if numeric and not value.isdigit():
+        if numeric and not is_number(value):
             raise SourceError(f"{segment.where}, element {element + 1} ({name}): {value[:40]!r} is not a number")
 
 

@@ -10,7 +10,7 @@ compared with the count read.
 """
 
 from nexus.sources.travel.edifact import Message, Segment
-from nexus.sources.travel.records import Document, Leg, Manifest, Traveller, gender, with_time, yymmdd
+from nexus.sources.travel.records import Document, Leg, Manifest, Traveller, gender, is_number, with_time, yymmdd
 
 PASSENGER_NADS = frozenset({"FL", "DDU", "COT"})
 CREW_NADS = frozenset({"FM", "DDT"})
@@ -65,7 +65,7 @@ def read_manifest(message: Message, warnings: list[str]) -> Manifest:
             document = Document(type=segment.get(0), number=segment.get(1))
             person.documents.append(document)
         elif tag == "CNT":
-            if segment.get(0) in ("41", "42") and (segment.get(0, 1) or "").isdigit():
+            if segment.get(0) in ("41", "42") and is_number(segment.get(0, 1)):
                 manifest.declared_count = int(segment.get(0, 1))
     if manifest.declared_count is not None and manifest.declared_count != len(manifest.travellers):
         warnings.append(f"message {message.reference}: CNT declares {manifest.declared_count} people; "

@@ -13,7 +13,9 @@ from lxml import etree
 
 from nexus.sources.base import SourceError
 from nexus.sources.travel.pnrgov import KEPT_SSRS, SAC_ACTIONS, email_address
-from nexus.sources.travel.records import Booking, Document, HistoryEntry, Leg, Payment, Traveller, ddmonyy, gender, strip_title
+from nexus.sources.travel.records import (
+    Booking, Document, HistoryEntry, Leg, Payment, Traveller, ddmonyy, gender, is_number, strip_title,
+)
 from nexus.sources.xml import parse_document
 
 ROOT = "IATA_PNRGOV_NotifRQ"
@@ -28,7 +30,7 @@ def read_xml_bookings(data: bytes, warnings: list[str]) -> list[tuple[Leg | None
     pnrs = _first(root, "PNRs")
     found = [_booking(pnr, number) for number, pnr in enumerate(_all(pnrs, "PNR"), start=1)] if pnrs is not None else []
     declared = pnrs.get("NumberOfPnrs") if pnrs is not None else None
-    if declared and declared.isdigit() and int(declared) != len(found):
+    if declared and is_number(declared) and int(declared) != len(found):
         warnings.append(f"PNRs/@NumberOfPnrs declares {declared}; {len(found)} are present")
     if not found:
         raise SourceError(f"line {root.sourceline}: no PNRs/PNR in this message")

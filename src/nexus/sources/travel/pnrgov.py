@@ -20,7 +20,8 @@ import re
 
 from nexus.sources.travel.edifact import Message, Segment
 from nexus.sources.travel.records import (
-    Booking, Document, HistoryEntry, Leg, Payment, Traveller, ddmmyy, ddmonyy, gender, strip_title, with_time,
+    Booking, Document, HistoryEntry, Leg, Payment, Traveller, ddmmyy, ddmonyy, gender, is_number, strip_title,
+    with_time,
 )
 
 #: SSR codes whose content is a PNR data element (travel documents, seats, tickets, loyalty, infants).
@@ -42,7 +43,7 @@ def read_bookings(message: Message, warnings: list[str]) -> tuple[Leg | None, li
         if tag == "SRC":
             state = _State(booking=Booking(locator="", system=None))
             bookings.append(state.booking)
-        elif tag == "EQN" and state.booking is None and (segment.get(0) or "").isdigit():
+        elif tag == "EQN" and state.booking is None and is_number(segment.get(0)):
             declared = int(segment.get(0))
         elif tag == "TVL" and state.booking is None:
             flight = _leg(segment)

@@ -134,6 +134,11 @@ class Manifest:
     declared_count: int | None = None
 
 
+def is_number(value: str | None) -> bool:
+    """ASCII digits only: str.isdigit() also takes '²' and '٣', which int() and dates do not."""
+    return bool(value) and value.isascii() and value.isdigit()
+
+
 def two_digit_year(yy: int, past: bool) -> int:
     """A YY year: a birth or issue date is in the past, an expiry or flight date near now."""
     now = datetime.now().year
@@ -146,28 +151,28 @@ def two_digit_year(yy: int, past: bool) -> int:
 
 def yymmdd(value: str | None, past: bool = False) -> str | None:
     """YYMMDD (EDIFACT DTM 101) as an ISO date; None for anything else."""
-    if not value or len(value) < 6 or not value[:6].isdigit():
+    if not value or len(value) < 6 or not is_number(value[:6]):
         return None
     return _iso(two_digit_year(int(value[:2]), past), int(value[2:4]), int(value[4:6]))
 
 
 def ddmmyy(value: str | None, past: bool = False) -> str | None:
     """DDMMYY (PNRGOV dates) as an ISO date."""
-    if not value or len(value) < 6 or not value[:6].isdigit():
+    if not value or len(value) < 6 or not is_number(value[:6]):
         return None
     return _iso(two_digit_year(int(value[4:6]), past), int(value[2:4]), int(value[:2]))
 
 
 def ddmonyy(value: str | None, past: bool = False) -> str | None:
     """DDMONYY (SSR DOCS: 12JUL64) as an ISO date."""
-    if not value or len(value) != 7 or not (value[:2].isdigit() and value[5:].isdigit()):
+    if not value or len(value) != 7 or not (is_number(value[:2]) and is_number(value[5:])):
         return None
     month = MONTHS.get(value[2:5].upper())
     return _iso(two_digit_year(int(value[5:]), past), month, int(value[:2])) if month else None
 
 
 def with_time(day: str | None, hhmm: str | None) -> str | None:
-    if day and hhmm and len(hhmm) >= 4 and hhmm[:4].isdigit() and int(hhmm[:2]) < 24 and int(hhmm[2:4]) < 60:
+    if day and hhmm and len(hhmm) >= 4 and is_number(hhmm[:4]) and int(hhmm[:2]) < 24 and int(hhmm[2:4]) < 60:
         return f"{day}T{hhmm[:2]}:{hhmm[2:4]}"
     return day
 
@@ -202,7 +207,7 @@ def _iso(year: int, month: int | None, day: int) -> str | None:
 def phone_number(raw: str, regions: list[str]) -> str | None:
     """A phone as E.164: international as sent ("+44…", "0044…"), or national in one of `regions`
     (the booking address's country, the traveller's residence or nationality); None when none fits."""
-    digits = "".join(c for c in raw if c.isdigit())
+    digits = "".join(c for c in raw if is_number(c))
     if not digits:
         return None
     candidates = [("+" + digits[2:], None)] if digits.startswith("00") else []
