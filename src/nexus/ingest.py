@@ -257,6 +257,12 @@ class BatchWriter(Background):
             write_batch(conn, self.run_id, self.context, batch)
 
 
+def mark_run(store: Store, run_id: int, status: str) -> None:
+    """Set a run's status afterwards (a run whose follow-up failed is `failed`: the same content loads again)."""
+    with store.engine.begin() as conn:
+        conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id).values(status=status))
+
+
 def _complete_run(conn: Connection, source: str, sha: str) -> int | None:
     """The latest complete run that loaded this content into the source."""
     return conn.execute(

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from nexus.cli import app
-from nexus.errors import Forbidden, InvalidInput
+from nexus.errors import Conflict, Forbidden, InvalidInput
 from nexus.ingest import ingest
 from nexus.model import Classification, Labels
 from nexus.security.viewer import Viewer
@@ -18,7 +18,7 @@ from nexus.service.alerts import get_alert, list_alerts, review_alert
 from nexus.service.retention import retention_reports, run_retention
 from nexus.service.targeting import decide_rule, lint_rule, propose_rule, retire_rule
 from nexus.service.travel import receive_message
-from nexus.service.unmasking import decide_unmask, request_unmask, unmasked_statements
+from nexus.service.unmasking import decide_unmask, request_unmask, unmasked
 from nexus.sources import get_format
 from nexus.sources.travel.records import Booking, Document, Leg, Manifest, Payment, Traveller
 from nexus.sources.travel.write import write_paxlst, write_pnrgov
@@ -152,15 +152,15 @@ def test_pnr_is_masked_after_six_months_unmasked_on_approval_and_deleted_after_f
     assert run_retention(listed, ADMIN, now=_months_ahead(7)) == {}  # idempotent
 
     with pytest.raises(Forbidden):
-        unmasked_statements(listed, TARGETER, person_id)
+        unmasked(listed, TARGETER, person_id)
     request = request_unmask(listed, TARGETER, person_id, "case 2025/117: suspected facilitator")
     with pytest.raises(Forbidden):
         decide_unmask(listed, Viewer("tina", "PIU", frozenset({"supervisor"}), Classification.SECRET), request, True, "x")
     decide_unmask(listed, SUPERVISOR, request, True, "necessary for case 2025/117")
-    values = {(r["prop"], r["value"]) for r in unmasked_statements(listed, TARGETER, person_id)}
+    values = {(r["prop"], r["value"]) for r in unmasked(listed, TARGETER, person_id)["statements"]}
     assert ("lastName", "LINDQVIST") in values and ("phone", "+2348031234567") in values
     with pytest.raises(Forbidden):  # the approval is the requester's alone
-        unmasked_statements(listed, SUPERVISOR, person_id)
+        unmasked(listed, SUPERVISOR, person_id)
 
     gone = run_retention(listed, ADMIN, now=_months_ahead(12 * 5 + 1))
     assert gone["pnr"]["deleted"] > 0 and gone["pnr"]["deleted_masked"] > 0
@@ -213,3 +213,69 @@ def test_a_pnrs_successive_versions_are_kept_as_history(listed):
     assert {("modifiedAt", "2025-03-01T20:00"), ("modifiedAt", "2025-03-02T06:30")} <= values  # both versions
     assert {("phone", "+2348031234567"), ("phone", "+2348099999999")} <= values  # what each said
     assert any(p == "description" and "TK1 IST-JFK" in v for p, v in values)
+
+
+def test_a_message_never_takes_over_another_source(listed):
+    with pytest.raises(Conflict, match="holds ftm data"):
+        receive_message(listed, TARGETER, api_message(OTHER), "api.edi", "paxlst", "un")
+    assert listed.get_source("un")["is_list"] and listed.get_source("un")["format"] == "ftm"
+
+
+def test_masking_counts_from_the_last_receipt_and_redacts_the_alerts(listed, monkeypatch):
+    receive_message(listed, TARGETER, api_message(LISTED), "api-1.edi", "paxlst", "api")
+    (alert,) = list_alerts(listed, TARGETER, kind="travel")
+    later = _months_ahead(5)
+    from nexus.store import store as store_module  # the clock the store stamps last_seen with
+
+    monkeypatch.setattr(store_module, "utc_now", lambda: later.replace("+00:00", "")[:26])
+    monkeypatch.setattr("nexus.ingest.utc_now", lambda: later.replace("+00:00", "")[:26])
+    receive_message(listed, TARGETER, api_message(LISTED, reference="M2"), "api-2.edi", "paxlst", "api")
+    assert run_retention(listed, ADMIN, now=_months_ahead(8)).get("api", {}).get("masked", 0) == 0  # re-sent at 5
+    masked = run_retention(listed, ADMIN, now=_months_ahead(12))["api"]
+    assert masked["masked"] > 0 and masked["masked_alerts"] == 1
+    redacted = get_alert(listed, TARGETER, alert["id"])
+    assert "BOUT" not in redacted["title"].upper() and "BOUT" not in str(redacted["explanation"]).upper()
+    person_id = redacted["evidence"][0]["entity_id"]
+    request = request_unmask(listed, TARGETER, person_id, "case 2026/3")
+    with pytest.raises(Forbidden):  # another agency's supervisor
+        decide_unmask(listed, Viewer("max", "POLICE", frozenset({"supervisor"}), Classification.SECRET), request, True, "x")
+    decide_unmask(listed, SUPERVISOR, request, True, "necessary")
+    shown = unmasked(listed, TARGETER, person_id)
+    assert [a["alert_id"] for a in shown["alerts"]] == [alert["id"]] and "BOUT" in shown["alerts"][0]["title"].upper()
+
+
+def test_a_failure_after_storing_leaves_the_message_to_be_received_again(listed, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("screening index unavailable")
+
+    monkeypatch.setattr("nexus.service.travel._screen", broken)
+    with pytest.raises(RuntimeError):
+        receive_message(listed, TARGETER, api_message(LISTED), "api-1.edi", "paxlst", "api")
+    monkeypatch.undo()
+    again = receive_message(listed, TARGETER, api_message(LISTED), "api-1.edi", "paxlst", "api")
+    assert not again.result.skipped_unchanged and len(again.screening_alerts) == 1
+
+
+def test_not_in_needs_the_feature_and_countries_compare_as_codes(listed):
+    rule = """
+name: not-swedish-cash
+description: cash payers whose nationality is not Swedish
+conditions:
+  - {feature: nationality, op: not_in, value: [SWE]}
+  - {feature: payment, op: in, value: [cash]}
+"""
+    propose_rule(listed, TARGETER, rule)
+    decide_rule(listed, SUPERVISOR, "not-swedish-cash", 1, True, "test")
+    swede = receive_message(listed, TARGETER, pnr_message(cash_booking()), "s.edi", "pnrgov", "pnr")
+    assert swede.rule_alerts == []  # SE on the document, SWE in the rule: the same country
+    stateless = cash_booking()
+    stateless.locator, stateless.travellers = "CASH09", [Traveller("DOE", "JANE", birth_date="1991-01-01")]
+    assert receive_message(listed, TARGETER, pnr_message(stateless), "n.edi", "pnrgov", "pnr").rule_alerts == []
+
+
+def test_an_older_proposal_cannot_replace_the_running_version(listed):
+    propose_rule(listed, TARGETER, RULE)
+    propose_rule(listed, TARGETER, RULE.replace("48", "24"))
+    decide_rule(listed, SUPERVISOR, "one-way-cash-late", 2, True, "newer")
+    with pytest.raises(Conflict, match="newer"):
+        decide_rule(listed, SUPERVISOR, "one-way-cash-late", 1, True, "older")

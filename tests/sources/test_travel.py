@@ -259,3 +259,30 @@ def test_pnrgov_xml_refuses_entities_and_the_wrong_root():
                       "pnrgov")
     with pytest.raises(SourceError, match="where <IATA_PNRGOV_NotifRQ> was expected"):
         parse_message(b"<report/>", "pnrgov")
+
+
+def test_masked_cards_are_one_card_only_with_their_holder(travel):
+    parsed = parse_travel(travel / "pnrgov" / "2_pnrs_basic.edi", "pnrgov")
+    cards = [[e for e in r.entities if e.schema.name == "BankAccount"] for r in parsed.records]
+    # both bookings paid with VI XXXXXXXX1186 0211; only the first names the holder: two cards, not one
+    assert cards[0][0].first("accountNumber") == cards[1][0].first("accountNumber") == "XXXXXXXX1186"
+    assert cards[0][0].id != cards[1][0].id and "TIMOTHY SIMS" in cards[0][0].first("name")
+
+
+def test_each_infants_document_finds_its_infant():
+    adults = [Traveller("SMITH", "ANNA", reference="1"), Traveller("JONES", "MARK", reference="2")]
+    booking = Booking("INF001", "1A", travellers=adults, legs=[Leg("XY", "1", "AAA", "BBB", "2025-01-01T10:00")])
+    text = write_pnrgov(booking.legs[0], [booking], "I1").replace(
+        "TIF+JONES+MARK:A:2'", "TIF+JONES+MARK:A:2'\nSSR+DOCS:HK:1:YY:::::/P/GBR/INF2/GBR/01JAN24/MI//JONES/TOM'")
+    text = text.replace("TIF+SMITH+ANNA:A:1'", "TIF+SMITH+ANNA:A:1'\nSSR+DOCS:HK:1:YY:::::/P/GBR/INF1/GBR/02FEB24/FI//SMITH/EVE'")
+    ((_, read),) = parse_message(text.encode(), "pnrgov").bookings
+    infants = {t.given: (t.surname, t.documents[0].number, t.birth_date) for t in read.travellers if t.infant}
+    assert infants == {"EVE": ("SMITH", "INF1", "2024-02-02"), "TOM": ("JONES", "INF2", "2024-01-01")}
+    assert all(not t.documents for t in read.travellers if not t.infant)
+
+
+def test_release_characters_and_typographic_apostrophes():
+    segments = parse_message(("UNA:+.? 'UNB+UNOA:4+X+Y+250101:1000+R'UNH+1+PAXLST:D:05B:UN:IATA'BGM+745'"
+                              "NAD+FL+++O??+X:B'NAD+FL+++O’BRIEN:JOHN'UNT+4+1'UNZ+1+R'").encode(), "paxlst")
+    names = [(t.surname, t.given) for t in segments.manifests[0].travellers]
+    assert names == [("O?", None), ("O’BRIEN", "JOHN")]

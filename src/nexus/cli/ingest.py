@@ -9,6 +9,7 @@ from rich.table import Table
 
 from nexus.cli.context import current_viewer
 from nexus.config import load_settings
+from nexus.errors import InvalidInput
 from nexus.service.ingest import FORMATS, IngestResult, LabelChanges, ingest_file, ingest_reports, list_sources
 from nexus.service.ledger import ingest_transactions
 from nexus.service.travel import FORMATS as TRAVEL_FORMATS
@@ -69,10 +70,15 @@ def ingest_command(
         _report(result)
         return
     if format in TRAVEL_FORMATS:
+        refused = [flag for flag, given in (("--mapping", mapping), ("--schema", schema), ("--list", is_list),
+                                            ("--strict", strict), ("--partial", partial), ("--force", force)) if given]
+        if refused:
+            raise InvalidInput(f"{', '.join(refused)}: not for {format} messages (each message is its own run, "
+                               "received once; travel sources are never lists)")
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                       transient=True) as bar:
             task = bar.add_task(f"receiving {path.name}")
-            intakes = ingest_travel(store, viewer, path, format, source, labels,
+            intakes = ingest_travel(store, viewer, path, format, source, labels, retention_days=retention_days,
                                     progress=lambda name: bar.update(task, description=f"receiving {name}"))
         for intake in intakes:
             if intake.error:
@@ -80,7 +86,7 @@ def ingest_command(
                 continue
             console.print(f"{Path(intake.name).name}: {intake.travellers:,} traveller(s), "
                           f"{len(intake.screening_alerts):,} screening and {len(intake.rule_alerts):,} rule alert(s) "
-                          f"for review", highlight=False)
+                          f"for review, {intake.purged:,} sensitive element(s) purged", highlight=False)
             _report(intake.result)
             for warning in intake.warnings[:10]:
                 console.print(f"  [yellow]warning:[/yellow] {warning}", highlight=False)

@@ -12,7 +12,7 @@ from rich.text import Text
 from nexus.cli.context import current_viewer
 from nexus.service.retention import retention_reports, run_retention
 from nexus.service.targeting import decide_rule, lint_rule, list_rules, propose_rule, retire_rule
-from nexus.service.unmasking import decide_unmask, list_unmask_requests, request_unmask, unmasked_statements
+from nexus.service.unmasking import decide_unmask, list_unmask_requests, request_unmask, unmasked
 from nexus.service.workspace import open_store
 
 console = Console()
@@ -120,10 +120,13 @@ def unmask_list_command(state: str | None = typer.Option("pending", help="pendin
 def unmask_show_command(entity_id: str, purpose: str = typer.Option(..., "--purpose")) -> None:
     """The masked values about a person, under your approved request."""
     store = open_store()
+    found = unmasked(store, current_viewer(store, purpose=purpose), entity_id)
     table = Table("property", "value", "source", "masked at")
-    for row in unmasked_statements(store, current_viewer(store, purpose=purpose), entity_id):
+    for row in found["statements"]:
         table.add_row(row["prop"], Text(row["value"]), row["source"], row["masked_at"])
     console.print(table)
+    for alert in found["alerts"]:
+        console.print(f"alert {alert['alert_id']} (masked {alert['masked_at']}): {alert['title']}", highlight=False)
 
 
 @retention_app.command("run")

@@ -1,7 +1,8 @@
 """Pre-determined criteria for passenger data: human-written targeting rules, linted, and run as SQL.
 
 A rule is YAML: a name, a description and conditions that must all hold, each on one of the
-travel FEATURES (route, travel pattern, booking and payment behaviour):
+travel FEATURES (route, travel pattern, booking and payment behaviour). `not_in` holds for a traveller
+who has the feature and none of the values: a missing nationality is not "not British".
 
     name: one-way-cash-late-via-transit
     description: one-way ticket paid in cash, booked within 72 hours of departure, via IST
@@ -28,6 +29,7 @@ import pyarrow as pa
 import yaml
 
 from nexus.engine import EngineSession
+from nexus.sources.travel.entities import country_code
 
 #: feature -> "text" (compared with in / not_in / is), "number" (< <= > >= =) or "flag" (is true/false).
 FEATURES = {
@@ -39,10 +41,12 @@ FEATURES = {
     "data": "text", "agency": "text",
 }
 OPERATORS = {"text": {"in", "not_in"}, "flag": {"is"}, "number": {"<", "<=", ">", ">=", "="}}
+#: Features whose values are countries, compared as FtM country codes whichever way they are written.
+COUNTRY_FEATURES = frozenset({"nationality", "residence", "document_country"})
 #: Words and codes a rule may not use: the special categories of data and their proxies.
 SENSITIVE = frozenset("""
-race racial ethnic ethnicity origin_ethnic religion religious faith belief beliefs philosophical political politics
-opinion party union unions trade_union health medical illness disability disabled wheelchair pregnant pregnancy
+race racial ethnic ethnicity religion religious faith belief beliefs philosophical political politics
+political_party trade_union trade_unions health medical illness disability disabled wheelchair pregnant pregnancy
 sex sexual sexuality orientation gay lesbian transgender meal meals diet dietary halal kosher hindu muslim moslem
 islamic jewish christian catholic buddhist sikh vegetarian vegan ssr osi remark remarks
 avml bbml blml chml dbml fpml gfml hfml hnml jpml jnml ksml lcml lfml lsml moml nlml orml prml rvml sfml spml
@@ -129,6 +133,8 @@ def _lint_condition(condition: object) -> list[str]:
         return [f"{feature} is true or false"]
     if kind == "text" and not all(isinstance(v, str) and v.strip() for v in values):
         return [f"{feature} compares with text values"]
+    if feature in COUNTRY_FEATURES and not all(country_code(v) for v in values):
+        return [f"{feature}: {', '.join(v for v in values if not country_code(v))} is not a country code or name"]
     return []
 
 
@@ -155,7 +161,7 @@ def condition_rows(rules: list[tuple[str, Rule]]) -> pa.Table:
             for value in condition.values:
                 numeric = FEATURES[condition.feature] == "number"
                 rows.append((key, number, condition.feature, condition.op,
-                             None if numeric else _text(value), float(value) if numeric else None))
+                             None if numeric else _text(condition.feature, value), float(value) if numeric else None))
     columns = list(zip(*rows)) if rows else [()] * 6
     return pa.table({
         "rule": pa.array(columns[0], pa.string()), "condition_no": pa.array(columns[1], pa.int32()),
@@ -171,7 +177,10 @@ def rule_hits(engine: EngineSession, rules: list[tuple[str, Rule]], features: pa
     return engine.run("targeting_hits")
 
 
-def _text(value: object) -> str:
+def _text(feature: str, value: object) -> str:
+    """A rule's value as feature rows hold it: upper case; countries as FtM codes (GBR, GB → GB)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if feature in COUNTRY_FEATURES:
+        return (country_code(str(value)) or str(value)).upper()
     return str(value).strip().upper()

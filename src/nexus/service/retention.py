@@ -1,13 +1,14 @@
 """Retention that is enforced: masking and deletion as the jurisdiction's profile and each source say.
 
 `run_retention` is safe to run at any time and any number of times (a scheduled job):
-- **masks** statements of formats with a masking period (PNR after six months): they move out of
-  `statements` into `masked_statements`, so no query, graph, screening or export sees them;
-  `nexus.service.unmasking` shows them again to a named person on an approved request;
+- **masks** statements of formats with a masking period (PNR six months after it was last received):
+  they move out of `statements` into `masked_statements`, so no query, graph, screening or export
+  sees them, and the alerts citing the people masked are redacted (their words into `masked_alerts`);
+  `nexus.service.unmasking` shows both again to a named person on an approved request;
 - **deletes** what has expired: statements and masked statements whose `retention_until` has
-  passed, or that were first received longer ago than the source's retention days (or, where
-  the source sets none, its format's `delete_after_days`); and the ledger's transaction batches
-  wholly older than their source's retention;
+  passed, or that were last received longer ago than the shorter of the source's retention days
+  and its format's `delete_after_days`; the kept words of alerts whose people are all gone; and the
+  ledger's transaction batches whose transactions are all older than that;
 - keeps the audit trail, and records what went, per source, for oversight (`retention_runs`,
   `nexus retention report`) and in the audit trail itself.
 `now` moves the clock (tests, and a run that catches up).
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, tuple_
+from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, tuple_, update
 
 from nexus.config import load_settings
 from nexus.errors import InvalidInput
@@ -26,9 +27,11 @@ from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now
-from nexus.store.schema import ledger_batches, masked_statements, retention_runs, sources, statements
+from nexus.store.schema import (
+    alert_evidence, alerts, ledger_batches, masked_alerts, masked_statements, retention_runs, sources, statements,
+)
 
-S, M = statements.c, masked_statements.c
+S, M, A, E, MA = statements.c, masked_statements.c, alerts.c, alert_evidence.c, masked_alerts.c
 
 
 def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdiction: str | None = None,
@@ -44,22 +47,26 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
     with store.engine.begin() as conn:
         for source in conn.execute(select(sources)).mappings():
             name, policy = source["name"], profile.policy(source["format"])
-            counts = report.setdefault(name, {"masked": 0, "deleted": 0, "deleted_masked": 0, "ledger_batches": 0})
-            keep_days = source["retention_days"] or policy.delete_after_days
-            cutoff = _stamp(moment - timedelta(days=keep_days)) if keep_days else None
+            counts = report.setdefault(name, {"masked": 0, "deleted": 0, "deleted_masked": 0, "ledger_batches": 0,
+                                              "masked_alerts": 0, "deleted_alert_texts": 0})
+            # the shorter of the source's own period and the law's
+            periods = [d for d in (source["retention_days"], policy.delete_after_days) if d]
+            cutoff = _stamp(moment - timedelta(days=min(periods))) if periods else None
             for table in (statements, masked_statements):
                 columns = table.c
                 expired = [and_(columns.retention_until.is_not(None), columns.retention_until < today)]
-                if cutoff:
-                    expired.append(columns.first_seen < cutoff)
+                if cutoff:  # counted from when the data was last received, not first
+                    expired.append(columns.last_seen < cutoff)
                 gone = conn.execute(delete(table).where(columns.source == name, or_(*expired))).rowcount
                 counts["deleted" if table is statements else "deleted_masked"] += gone
             if policy.mask_after_days and policy.masked:
                 since = _stamp(moment - timedelta(days=policy.mask_after_days))
                 counts["masked"] += _mask(conn, name, since, policy.masked, stamp)
-            if cutoff:
+                counts["masked_alerts"] = _mask_alerts(conn, name, stamp)
+            counts["deleted_alert_texts"] = _drop_alert_texts(conn, name)
+            if cutoff:  # a transaction's own time ("YYYY-MM-DD HH:MM:SS"): AML records run from it
                 batches = conn.execute(select(ledger_batches.c.id, ledger_batches.c.path).where(
-                    ledger_batches.c.source == name, ledger_batches.c.last_time < cutoff)).all()
+                    ledger_batches.c.source == name, ledger_batches.c.last_time < cutoff.replace("T", " ")[:19])).all()
                 if batches:
                     conn.execute(delete(ledger_batches).where(ledger_batches.c.id.in_([b.id for b in batches])))
                     ledger_files += [Path(b.path) for b in batches]
@@ -77,7 +84,7 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
 
 
 def _mask(conn: Connection, source: str, since: str, masked: dict[str, tuple[str, ...]], stamp: str) -> int:
-    due = and_(S.source == source, S.first_seen < since,
+    due = and_(S.source == source, S.last_seen < since,
                or_(*(and_(S.schema == schema, S.prop.in_(props)) for schema, props in masked.items())))
     keys = select(S.entity_id, S.id).where(due)
     conn.execute(delete(masked_statements).where(tuple_(M.entity_id, M.id).in_(keys)))
@@ -85,6 +92,27 @@ def _mask(conn: Connection, source: str, since: str, masked: dict[str, tuple[str
     conn.execute(insert(masked_statements).from_select(
         [*columns, "masked_at"], select(*(S[c] for c in columns), literal(stamp)).where(due)))
     return conn.execute(delete(statements).where(due)).rowcount
+
+
+def _mask_alerts(conn: Connection, source: str, stamp: str) -> int:
+    """Redact the alerts that cite anyone masked in this run: their words move to `masked_alerts`."""
+    citing = select(E.alert_id).where(E.entity_id.in_(
+        select(M.entity_id).where(M.source == source, M.masked_at == stamp).distinct()))
+    fresh = select(A.id, literal(source), A.title, A.explanation, literal(stamp)).where(
+        A.id.in_(citing), A.id.not_in(select(MA.alert_id)))
+    conn.execute(insert(masked_alerts).from_select(["alert_id", "source", "title", "explanation", "masked_at"], fresh))
+    return conn.execute(update(alerts).where(A.id.in_(select(MA.alert_id).where(MA.masked_at == stamp,
+                                                                                    MA.source == source))).values(
+        title="[masked] " + A.kind + " alert: its people's data is masked (nexus travel unmask request)",
+        explanation=orjson.dumps({"masked": stamp, "source": source}).decode())).rowcount
+
+
+def _drop_alert_texts(conn: Connection, source: str) -> int:
+    """Delete the kept words of alerts whose people's data from `source` is all gone."""
+    held = [select(E.alert_id).join(table, and_(table.c.entity_id == E.entity_id, table.c.source == source))
+            for table in (statements, masked_statements)]
+    return conn.execute(delete(masked_alerts).where(MA.source == source, MA.alert_id.not_in(held[0]),
+                                                    MA.alert_id.not_in(held[1]))).rowcount
 
 
 def retention_reports(store: Store, viewer: Viewer, limit: int = 20) -> list[dict]:

@@ -19,7 +19,7 @@ import pyarrow as pa
 from nexus.detect.targeting import rule_hits
 from nexus.engine import DuckDBEngine
 from nexus.errors import Conflict, InvalidInput
-from nexus.ingest import IngestResult, ingest
+from nexus.ingest import IngestResult, ingest, mark_run
 from nexus.model.alerts import alert_key
 from nexus.model.labels import Labels
 from nexus.security import audit
@@ -51,12 +51,14 @@ class TravelIntake:
     travellers: int = 0
     screening_alerts: list[int] = field(default_factory=list)
     rule_alerts: list[int] = field(default_factory=list)
+    purged: int = 0  # sensitive SSRs and remarks dropped on reading
     seconds: float = 0.0
 
 
 def ingest_travel(store: Store, viewer: Viewer, path: Path, kind: str, source: str,
                   labels: LabelChanges = LabelChanges(), *, index_cache: IndexCache | None = None,
-                  progress: Callable[[str], None] | None = None) -> list[TravelIntake]:
+                  retention_days: int | None = None, progress: Callable[[str], None] | None = None
+                  ) -> list[TravelIntake]:
     """Load a message file or a folder of them (every file, in name order), each its own run."""
     _check_kind(kind)
     files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")) if path.is_dir() else [path]
@@ -72,19 +74,22 @@ def ingest_travel(store: Store, viewer: Viewer, path: Path, kind: str, source: s
         except SourceError as exc:
             raise InvalidInput(str(exc)) from None
         results.append(receive_message(store, viewer, file.read_bytes(), str(file), kind, source, labels,
-                                       index_cache=cache))
+                                       index_cache=cache, retention_days=retention_days))
     return results
 
 
 def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: str, source: str,
-                    labels: LabelChanges = LabelChanges(), *, index_cache: IndexCache | None = None) -> TravelIntake:
-    """One message as a carrier pushed it: parsed, stored, screened, checked against the rules."""
+                    labels: LabelChanges = LabelChanges(), *, index_cache: IndexCache | None = None,
+                    retention_days: int | None = None) -> TravelIntake:
+    """One message as a carrier pushed it: parsed, stored, screened, checked against the rules. A source
+    registered with another format (a sanctions list, a police file) is never taken over by a message."""
     require(viewer, "ingest")
     _check_kind(kind)
     started = time.perf_counter()
     intake = TravelIntake(name, kind)
-    register(store, kind, source, labels, is_list=False,
-             defaults=Labels(agency=viewer.agency, releasable_to=(viewer.agency,), legal_basis=LEGAL_BASIS[kind]))
+    existing = store.get_source(source)
+    if existing is not None and existing["format"] != kind:
+        raise Conflict(f"source {source!r} holds {existing['format']} data, not {kind}: name another source")
     try:
         parsed = parse_message(data, kind)
     except SourceError as exc:
@@ -93,16 +98,24 @@ def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: 
                                                           "error": intake.error}, [], outcome="rejected")
         intake.seconds = time.perf_counter() - started
         return intake
+    register(store, kind, source, labels, retention_days, is_list=False if existing is None else None,
+             defaults=Labels(agency=viewer.agency, releasable_to=(viewer.agency,), legal_basis=LEGAL_BASIS[kind]))
     intake.warnings = parsed.warnings
+    intake.purged = sum(booking.purged for _, booking in parsed.bookings)
     intake.result = ingest(store, source, Path(name), parsed.records, partial=True,
                            sha=hashlib.sha256(data).hexdigest())
     found = subjects(parsed.manifests, parsed.bookings)
     intake.travellers = len({s.person_id for s in found})
     if not intake.result.skipped_unchanged and found:
-        intake.screening_alerts = _screen(store, viewer, found, index_cache, intake.warnings)
-        intake.rule_alerts = _targeting(store, viewer, source, found)
+        try:
+            intake.screening_alerts = _screen(store, viewer, found, index_cache, intake.warnings)
+            intake.rule_alerts = _targeting(store, viewer, source, found)
+        except BaseException:
+            # stored but not screened: the run must not count as received, so that a re-push screens it
+            mark_run(store, intake.result.run_id, "failed")
+            raise
     audit.log_event(store, viewer, "travel.receive", {
-        "source": source, "name": name, "kind": kind, "run": intake.result.run_id,
+        "source": source, "name": name, "kind": kind, "run": intake.result.run_id, "purged": intake.purged,
         "travellers": intake.travellers, "screening_alerts": len(intake.screening_alerts),
         "rule_alerts": len(intake.rule_alerts)}, sorted({s.person_id for s in found}))
     intake.seconds = time.perf_counter() - started

@@ -10,7 +10,8 @@ from nexus.security import audit
 from nexus.security.policy import may, require, statement_clause
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now
-from nexus.store.schema import masked_statements, unmask_requests
+from nexus.service.alerts import visible_alert_ids
+from nexus.store.schema import alert_evidence, masked_alerts, masked_statements, unmask_requests
 
 U, M = unmask_requests.c, masked_statements.c
 #: How long an approval lets its requester see the unmasked values.
@@ -43,6 +44,8 @@ def decide_unmask(store: Store, viewer: Viewer, request_id: int, approve: bool, 
             raise NotFound(f"no unmasking request {request_id}")
         if row["requested_by"] == viewer.user:
             raise Forbidden("the person who asked to unmask may not approve it: a second person decides")
+        if row["agency"] != viewer.agency and not viewer.has_role("oversight"):
+            raise Forbidden(f"request {request_id} is {row['agency']}'s: decided within that agency, or by oversight")
         if row["state"] != "pending":
             raise Conflict(f"request {request_id} is already {row['state']}")
         expires = (datetime.now(UTC) + timedelta(days=APPROVAL_DAYS)).strftime("%Y-%m-%dT%H:%M:%S.%f") if approve else None
@@ -61,14 +64,17 @@ def list_unmask_requests(store: Store, viewer: Viewer, state: str | None = "pend
         query = query.where(U.state == state)
     if not may(viewer, "unmask.approve"):
         query = query.where(U.requested_by == viewer.user)
+    elif not viewer.has_role("oversight"):  # a supervisor decides their own agency's requests
+        query = query.where(U.agency == viewer.agency)
     with store.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     audit.log_event(store, viewer, "unmask.list", {"state": state}, [str(r["id"]) for r in rows])
     return rows
 
 
-def unmasked_statements(store: Store, viewer: Viewer, entity_id: str) -> list[dict]:
-    """The masked statements about `entity_id` the viewer may see, for the holder of an approved request."""
+def unmasked(store: Store, viewer: Viewer, entity_id: str) -> dict[str, list[dict]]:
+    """For the holder of an approved request: the masked statements about `entity_id` the viewer may see,
+    and the words of the alerts about them that masking redacted (of alerts the viewer may see)."""
     require(viewer, "unmask.request")
     now = utc_now()
     with store.engine.connect() as conn:
@@ -77,10 +83,16 @@ def unmasked_statements(store: Store, viewer: Viewer, entity_id: str) -> list[di
     if approved is None:
         audit.log_event(store, viewer, "unmask.view", {"entity_id": entity_id}, [], outcome="denied")
         raise Forbidden(f"no approved unmasking request of yours for {entity_id} (nexus travel unmask request)")
-    with store.engine.begin() as conn:
+    with store.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(select(masked_statements).where(
             M.entity_id == entity_id, statement_clause(viewer, masked_statements, "read"))).mappings()]
+        citing = select(alert_evidence.c.alert_id).where(alert_evidence.c.entity_id == entity_id)
+        texts = [dict(r) for r in conn.execute(select(masked_alerts).where(masked_alerts.c.alert_id.in_(citing)))
+                 .mappings()]
+    shown = set(visible_alert_ids(store, viewer, [t["alert_id"] for t in texts]))
+    texts = [t for t in texts if t["alert_id"] in shown]
+    with store.engine.begin() as conn:
         audit.append(conn, viewer, "unmask.view", {"entity_id": entity_id, "request": approved.id},
-                     [r["id"] for r in rows])
-    return rows
+                     [r["id"] for r in rows] + [f"alert:{t['alert_id']}" for t in texts])
+    return {"statements": rows, "alerts": texts}
 

@@ -316,6 +316,18 @@ masked_statements = Table(
     sqlite_with_rowid=False,
 )
 
+# The words of alerts that cite masked people (names, birth dates in titles and explanations), kept
+# apart for unmasking like the statements; the alert itself stays in the queue, redacted.
+masked_alerts = Table(
+    "masked_alerts",
+    metadata,
+    Column("alert_id", Integer, primary_key=True, autoincrement=False),
+    Column("source", String(128), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("masked_at", String(32), nullable=False),
+)
+
 unmask_requests = Table(
     "unmask_requests",
     metadata,

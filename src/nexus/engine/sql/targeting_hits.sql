@@ -1,6 +1,7 @@
 -- The travellers (subjects: a person on a trip) who meet every condition of a targeting rule.
--- A condition holds when one of the subject's feature values satisfies it; `not_in` holds when
--- none of them is in its set. Conditions are rows (rule, condition_no, feature, op, value).
+-- A condition holds when one of the subject's feature values satisfies it; `not_in` holds when the
+-- subject has the feature and none of its values is in the set. Conditions are rows (rule,
+-- condition_no, feature, op, value).
 WITH satisfied AS (
     SELECT DISTINCT c.rule, c.condition_no, f.subject
     FROM targeting_conditions AS c
@@ -14,7 +15,7 @@ WITH satisfied AS (
     UNION
     SELECT DISTINCT c.rule, c.condition_no, s.subject
     FROM targeting_conditions AS c
-    CROSS JOIN (SELECT DISTINCT subject FROM travel_features) AS s
+    JOIN (SELECT DISTINCT subject, feature FROM travel_features) AS s ON s.feature = c.feature
     LEFT JOIN (
         SELECT x.rule, x.condition_no, f.subject
         FROM targeting_conditions AS x

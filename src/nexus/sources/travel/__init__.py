@@ -16,7 +16,7 @@ from nexus.sources.travel.edifact import read_interchange
 from nexus.sources.travel.entities import booking_entities, manifest_entities
 from nexus.sources.travel.paxlst import read_manifest
 from nexus.sources.travel.pnrgov import read_bookings
-from nexus.sources.travel.records import Booking, Leg, Manifest
+from nexus.sources.travel.records import Booking, Leg, Manifest, dates_as_of
 
 #: Bigger than any flight's messages; a file beyond it is refused, not read into memory.
 MAX_MESSAGE_BYTES = 64 * 1024**2
@@ -53,14 +53,14 @@ def parse_message(data: bytes, kind: str) -> TravelFile:
         interchange = read_interchange(data, kind.upper())
         result.warnings = interchange.warnings
         for message in interchange.messages:
-            if kind == "paxlst":
-                result.manifests.append(read_manifest(message, result.warnings))
-            else:
-                flight, bookings = read_bookings(message, result.warnings)
-                result.bookings += [(flight, booking) for booking in bookings]
+            with dates_as_of(message.prepared):
+                if kind == "paxlst":
+                    result.manifests.append(read_manifest(message, result.warnings))
+                else:
+                    flight, bookings = read_bookings(message, result.warnings)
+                    result.bookings += [(flight, booking) for booking in bookings]
     for manifest in result.manifests:
-        scope = f"paxlst:{manifest.sender or ''}:{manifest.reference}"
-        result.records.append(Record(len(result.records), entities=manifest_entities(manifest, scope)))
+        result.records.append(Record(len(result.records), entities=manifest_entities(manifest)))
     for flight, booking in result.bookings:
         result.records.append(Record(len(result.records), entities=booking_entities(booking, flight)))
     return result

@@ -73,10 +73,9 @@ class Segment:
 
 @dataclass
 class Message:
-    """One message (UNH … UNT): its type, version and reference, and the segments between."""
+    """One message (UNH … UNT): its type and reference, and the segments between."""
 
     type: str
-    version: str
     reference: str
     header: Segment
     segments: list[Segment] = field(default_factory=list)
@@ -119,8 +118,7 @@ def read_interchange(data: bytes, expect: str) -> Interchange:
             kind = segment.get(1)
             if kind != expect:
                 raise SourceError(f"{segment.where}: a {kind or 'untyped'} message where {expect} was expected")
-            version = ":".join(c for c in segment.components(1)[1:3] if c)
-            message = Message(expect, version, segment.get(0) or "", segment, sender=sender, prepared=prepared)
+            message = Message(expect, segment.get(0) or "", segment, sender=sender, prepared=prepared)
             result.messages.append(message)
         elif tag == "UNT":
             if message is None:
@@ -145,12 +143,7 @@ def read_interchange(data: bytes, expect: str) -> Interchange:
 
 def _segments(text: str, warnings: list[str]) -> Iterator[Segment]:
     number, position = 0, 0
-    breaks = [m.start() for m in re.finditer("\n", text)]
-
-    def _line_column(text: str, position: int) -> tuple[int, int]:
-        line = bisect.bisect_left(breaks, position)
-        return line + 1, position - (breaks[line - 1] + 1 if line else 0) + 1
-
+    _line_column = _Lines(text).locate
     while True:
         position = _skip_blank(text, position)
         if position >= len(text):
@@ -163,10 +156,7 @@ def _segments(text: str, warnings: list[str]) -> Iterator[Segment]:
                 return
             raise SourceError(f"line {line}, column {column}: {text[position:position + 30]!r} where an interchange "
                               "(UNA or UNB) should start")
-        delimiters, position = _delimiters(text, position, warnings)
-        unescape = re.compile(re.escape(delimiters.release) + r"(.)", re.S)
-        splitters = (re.compile(f"(?<!{re.escape(delimiters.release)}){re.escape(delimiters.element)}"),
-                     re.compile(f"(?<!{re.escape(delimiters.release)}){re.escape(delimiters.component)}"))
+        delimiters, position = _delimiters(text, position, warnings, _line_column)
         restart = None
         for raw, start, end in _raw_segments(text, position, delimiters):
             stripped = raw.lstrip()
@@ -185,7 +175,7 @@ def _segments(text: str, warnings: list[str]) -> Iterator[Segment]:
             number += 1
             if delimiters.terminator != "\n":
                 stripped = stripped.translate(LINE_BREAKS)
-            segment = _segment(stripped, number, *_line_column(text, start), delimiters, splitters, unescape)
+            segment = _segment(stripped, number, *_line_column(text, start), delimiters)
             yield segment
             if segment.tag == "UNZ":
                 restart = end
@@ -199,7 +189,8 @@ def _raw_segments(text: str, position: int, delimiters: Delimiters) -> Iterator[
     """(segment text, start, end after its terminator) from `position`: a plain split where no character
     needs releasing, which is most messages, and a scan that honours the release character otherwise."""
     terminator = delimiters.terminator
-    if delimiters.release not in text and (terminator != "'" or TYPOGRAPHIC_APOSTROPHE not in text):
+    if (not delimiters.release or delimiters.release not in text) and (
+            terminator != "'" or TYPOGRAPHIC_APOSTROPHE not in text):
         while position < len(text):
             found = text.find(terminator, position)
             end = len(text) if found < 0 else found
@@ -210,11 +201,12 @@ def _raw_segments(text: str, position: int, delimiters: Delimiters) -> Iterator[
         yield match.group(1), match.start(1), match.end()
 
 
-def _segment(raw: str, number: int, line: int, column: int, delimiters: Delimiters, splitters, unescape) -> Segment:
-    if delimiters.release in raw:
-        element_split, component_split = splitters
-        parts = element_split.split(raw)
-        elements = tuple(tuple(unescape.sub(r"\1", c) for c in component_split.split(part)) for part in parts[1:])
+def _segment(raw: str, number: int, line: int, column: int, delimiters: Delimiters) -> Segment:
+    if delimiters.release and delimiters.release in raw:
+        parts = _released_split(raw, delimiters.element, delimiters.release)
+        elements = tuple(tuple(_unescape(c, delimiters.release)
+                               for c in _released_split(part, delimiters.component, delimiters.release))
+                         for part in parts[1:])
     else:
         parts = raw.split(delimiters.element)
         elements = tuple(tuple(part.split(delimiters.component)) for part in parts[1:])
@@ -222,6 +214,33 @@ def _segment(raw: str, number: int, line: int, column: int, delimiters: Delimite
     if not (len(tag) == 3 and tag.isascii() and tag.isalnum() and tag == tag.upper()):
         raise SourceError(f"segment {number} (line {line}, column {column}): {tag[:20]!r} is not a segment tag")
     return Segment(tag, elements, number, line, column)
+
+
+def _released_split(text: str, separator: str, release: str) -> list[str]:
+    """`text` split at each `separator` that the release character does not make literal ("??+" is a
+    literal release character followed by a real separator). The parts keep their release characters."""
+    parts, start, index = [], 0, 0
+    while index < len(text):
+        char = text[index]
+        if char == release:
+            index += 2
+            continue
+        if char == separator:
+            parts.append(text[start:index])
+            start = index + 1
+        index += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _unescape(text: str, release: str) -> str:
+    out, index = [], 0
+    while index < len(text):
+        if text[index] == release and index + 1 < len(text):
+            index += 1
+        out.append(text[index])
+        index += 1
+    return "".join(out)
 
 
 def _check_control(segment: Segment) -> None:
@@ -236,19 +255,33 @@ def _check_control(segment: Segment) -> None:
             raise SourceError(f"{segment.where}, element {element + 1} ({name}): {value[:40]!r} is not a number")
 
 
-def _line_column(text: str, position: int) -> tuple[int, int]:
-    line = text.count("\n", 0, position) + 1
-    return line, position - (text.rfind("\n", 0, position) + 1) + 1
+class _Lines:
+    """Line and column (1-based) of a position in the text, by binary search over its line breaks."""
+
+    def __init__(self, text: str) -> None:
+        self.breaks = [m.start() for m in re.finditer("\n", text)]
+
+    def locate(self, text: str, position: int) -> tuple[int, int]:
+        line = bisect.bisect_left(self.breaks, position)
+        return line + 1, position - (self.breaks[line - 1] + 1 if line else 0) + 1
 
 
-def _delimiters(text: str, position: int, warnings: list[str]) -> tuple[Delimiters, int]:
-    """The interchange's service characters and where its first segment (UNB) starts."""
+def _delimiters(text: str, position: int, warnings: list[str], locate) -> tuple[Delimiters, int]:
+    """The interchange's service characters and where its first segment (UNB) starts. A release
+    character given as a space or a letter or digit means none (ISO 9735: a space says 'not used')."""
+    delimiters, unb = _declared_or_sniffed(text, position, warnings, locate)
+    if not delimiters.release or delimiters.release.isspace() or delimiters.release.isalnum():
+        delimiters = Delimiters(delimiters.component, delimiters.element, "", delimiters.terminator)
+    return delimiters, unb
+
+
+def _declared_or_sniffed(text: str, position: int, warnings: list[str], locate) -> tuple[Delimiters, int]:
     declared, unb = DEFAULT_UNA, position
     if text.startswith("UNA", position):
         declared = text[position + 3 : position + 9]
         unb = text.find("UNB", position + 3)
         if unb < 0:
-            line, column = _line_column(text, position)
+            line, column = locate(text, position)
             raise SourceError(f"line {line}, column {column}: UNA service string advice without a UNB header after it")
     sniffed = _sniff(text, unb)
     if sniffed is None:
@@ -275,16 +308,28 @@ def _sniff(text: str, unb: int) -> tuple[str, str, str] | None:
     if match is None:
         return None
     element = match.group(1)
-    follows = re.compile(rf"(\S)\s*UN[GH]\s*{re.escape(element)}").search(text, match.end())
+    follows = re.compile(rf"(\S)[ \t\r]*\n?[ \t\r]*UN[GH]\s*{re.escape(element)}").search(text, match.end())
     if follows is None:
         return None
+    if follows.group(1).isalnum():  # the header's last field runs into a line break: the line break ends segments
+        return element, match.group(2), "\n"
     return element, match.group(2), follows.group(1)
 
 
 def _segment_pattern(delimiters: Delimiters) -> re.Pattern:
-    release, terminator = re.escape(delimiters.release), re.escape(delimiters.terminator)
-    ends = terminator + (re.escape(TYPOGRAPHIC_APOSTROPHE) if delimiters.terminator == "'" else "")
-    return re.compile(f"((?:{release}[\\s\\S]|[^{release}{ends}])*)(?:[{ends}]|$)")
+    """A segment up to its terminator. Where that is an apostrophe, a typographic one (’) ends a segment
+    too, but only where a segment tag or the end follows it: O’BRIEN stays a name."""
+    terminator = re.escape(delimiters.terminator)
+    released = f"{re.escape(delimiters.release)}[\\s\\S]|" if delimiters.release else ""
+    excluded = re.escape(delimiters.release) + terminator
+    typographic = ""
+    if delimiters.terminator == "'":
+        follows = f"(?=\\s*(?:[A-Z0-9]{{3}}\\s*{re.escape(delimiters.element)}|[A-Z0-9]{{3}}\\s*$|$))"
+        typographic = f"|{TYPOGRAPHIC_APOSTROPHE}{follows}"
+        inner = f"(?:{released}{TYPOGRAPHIC_APOSTROPHE}(?!{follows[3:-1]})|[^{excluded}{TYPOGRAPHIC_APOSTROPHE}])*"
+    else:
+        inner = f"(?:{released}[^{excluded}])*"
+    return re.compile(f"({inner})(?:{terminator}{typographic}|$)")
 
 
 def _next_interchange(raw: str) -> int | None:

@@ -12,7 +12,9 @@
   a booking is a Trip too, whose `involved` are its travellers (co-travel in the link graph).
   Each version of a PNR adds its time to the booking's `modifiedAt`: the versions stay as history.
 - A payment card becomes a BankAccount (`accountType` "payment card"), tied to the travellers
-  whose booking it paid by an Ownership, so bookings paid with one card share it.
+  whose booking it paid by an Ownership, so bookings paid with one card share it. A masked number
+  (XXXX…1186) is one card only with its holder's name, or else only within its booking
+  (`card_id`): strangers' masked numbers coincide.
 """
 
 import re
@@ -21,25 +23,53 @@ from functools import cache
 from followthemoney import EntityProxy, model, registry
 from followthemoney.util import make_entity_id
 
-from nexus.sources.travel.records import Booking, Leg, Manifest, Traveller, phone_number
+from nexus.sources.travel.records import Booking, Leg, Manifest, Payment, Traveller, phone_number
 
 PASSPORT_TYPES = frozenset({"P", "PT", "PP", "PD", "PS", "PO"})
 
 
-def manifest_entities(manifest: Manifest, scope: str) -> list[EntityProxy]:
+def manifest_scope(manifest: Manifest) -> str:
+    """What ids of a manifest's travellers without a birth date are scoped to."""
+    return f"paxlst:{manifest.sender or ''}:{manifest.reference}"
+
+
+def booking_scope(booking: Booking) -> str:
+    return f"{booking.system or ''}:{booking.locator}"
+
+
+def flight_id(leg: Leg) -> str:
+    """One flight leg: carrier, number, day and origin."""
+    return make_entity_id("flight", leg.carrier, (leg.flight or "").lstrip("0"), leg.day, leg.origin)
+
+
+def booking_id(booking: Booking) -> str:
+    return make_entity_id("booking", booking.system, booking.locator)
+
+
+def legs_travelled(traveller: Traveller, legs: list[Leg] | tuple[Leg, ...]) -> list[int]:
+    """The positions of the legs a traveller is on: all for a through passenger; from their port of
+    embarkation to their port of debarkation otherwise (the first time each appears on the route)."""
+    if not legs or (not traveller.embarks and not traveller.debarks):
+        return list(range(len(legs)))
+    points = [legs[0].origin, *[leg.destination for leg in legs]]
+    start = points.index(traveller.embarks) if traveller.embarks in points else 0
+    end = points.index(traveller.debarks, start + 1) if traveller.debarks in points[start + 1:] else len(legs)
+    return list(range(start, end)) or list(range(len(legs)))
+
+
+def manifest_entities(manifest: Manifest) -> list[EntityProxy]:
     made: dict[str, EntityProxy] = {}
-    people = [_person(made, traveller, scope) for traveller in manifest.travellers]
+    people = [_person(made, traveller, manifest_scope(manifest)) for traveller in manifest.travellers]
+    travelled = [set(legs_travelled(traveller, manifest.legs)) for traveller in manifest.travellers]
     for position, leg in enumerate(manifest.legs):
         trip = _flight(made, leg)
-        # a through passenger is on each leg; one who boards later or leaves earlier, on those between
-        _put(trip, "involved", *[person.id for person, traveller in zip(people, manifest.travellers, strict=True)
-                                 if _on_leg(traveller, position, manifest.legs)])
+        _put(trip, "involved", *[person.id for person, legs in zip(people, travelled, strict=True) if position in legs])
     return list(made.values())
 
 
 def booking_entities(booking: Booking, flight: Leg | None) -> list[EntityProxy]:
     made: dict[str, EntityProxy] = {}
-    scope = f"{booking.system or ''}:{booking.locator}"
+    scope = booking_scope(booking)
     people = []
     for traveller in booking.travellers:
         person = _person(made, traveller, scope, booking.country)
@@ -47,7 +77,7 @@ def booking_entities(booking: Booking, flight: Leg | None) -> list[EntityProxy]:
         person.add("email", booking.emails, quiet=True)
         person.add("address", booking.addresses, quiet=True)
         people.append(person)
-    trip = _make(made, "Trip", make_entity_id("booking", booking.system, booking.locator))
+    trip = _make(made, "Trip", booking_id(booking))
     trip.add("name", f"Booking {booking.locator}" + (f" ({booking.system})" if booking.system else ""))
     trip.add("recordId", booking.locator)
     trip.add("involved", [p.id for p in people])
@@ -56,7 +86,7 @@ def booking_entities(booking: Booking, flight: Leg | None) -> list[EntityProxy]:
     legs = booking.legs or ([flight] if flight else [])
     trip.add("startDate", legs[0].departure if legs else None)
     trip.add("endDate", (legs[-1].arrival or legs[-1].departure) if legs else None)
-    trip.add("description", "itinerary: " + "; ".join(_route(leg) for leg in legs) if legs else None)
+    trip.add("description", "itinerary: " + "; ".join(_itinerary_leg(leg) for leg in legs) if legs else None)
     trip.add("summary", f"booked by {booking.agency}" if booking.agency else None)
     trip.add("keywords", [f"ticketed {booking.ticketed}"] if booking.ticketed else [])
     trip.add("notes", [f"{entry.action} {entry.what}" + (f" on {entry.at}" if entry.at else "") for entry in booking.history])
@@ -66,11 +96,12 @@ def booking_entities(booking: Booking, flight: Leg | None) -> list[EntityProxy]:
         flight_trip.add("involved", [p.id for p in people])
     for payment in booking.payments:
         if payment.card_number:
-            card = _make(made, "BankAccount", make_entity_id("card", payment.card_vendor, payment.card_number,
-                                                             payment.card_expiry))
+            card = _make(made, "BankAccount", card_id(payment, booking))
             card.add("accountNumber", payment.card_number)
             card.add("accountType", f"payment card {payment.card_vendor or ''}".strip())
-            card.add("name", f"{payment.card_vendor or 'card'} {payment.card_number}")
+            card.add("name", f"{payment.card_vendor or 'card'} {payment.card_number}"
+                             + (f" ({payment.payer})" if payment.payer else ""))
+            card.add("notes", [f"billing {x}" for x in (payment.payer_address, payment.payer_phone) if x])
             for person in people:
                 paid = _make(made, "Ownership", make_entity_id("paid", card.id, person.id))
                 paid.add("owner", person.id)
@@ -80,6 +111,17 @@ def booking_entities(booking: Booking, flight: Leg | None) -> list[EntityProxy]:
         kind = {"CC": "card", "CA": "cash", "CK": "cheque", "MS": "miscellaneous"}.get(payment.kind, payment.kind)
         trip.add("keywords", f"paid by {kind}")
     return list(made.values())
+
+
+def card_id(payment: Payment, booking: Booking) -> str:
+    """A payment card. A full number is the card wherever it appears; a masked one (XXXX…1186) is not
+    unique, so it is the card only with its holder's name, and without one only within its booking."""
+    number = payment.card_number or ""
+    if not re.search(r"[X*#]", number.upper()):
+        return make_entity_id("card", payment.card_vendor, number)
+    holder = _key(payment.payer or "") or None
+    return make_entity_id("card", payment.card_vendor, number.upper(), payment.card_expiry,
+                          holder or f"booking:{booking_scope(booking)}")
 
 
 def traveller_id(traveller: Traveller, scope: str) -> str:
@@ -152,7 +194,7 @@ def _phones(person: EntityProxy, phones: list[str], countries: list[str | None])
 
 
 def _flight(made: dict[str, EntityProxy], leg: Leg) -> EntityProxy:
-    trip = _make(made, "Trip", make_entity_id("flight", leg.carrier, (leg.flight or "").lstrip("0"), leg.day, leg.origin))
+    trip = _make(made, "Trip", flight_id(leg))
     trip.add("name", _route(leg))
     trip.add("startDate", leg.departure)
     trip.add("endDate", leg.arrival)
@@ -161,17 +203,15 @@ def _flight(made: dict[str, EntityProxy], leg: Leg) -> EntityProxy:
     return trip
 
 
-def _on_leg(traveller: Traveller, position: int, legs: list[Leg]) -> bool:
-    if not traveller.embarks and not traveller.debarks:
-        return True
-    order = {code: i for i, code in enumerate([legs[0].origin, *[x.destination for x in legs]]) if code}
-    start = order.get(traveller.embarks, 0)
-    end = order.get(traveller.debarks, len(legs))
-    return start <= position < end
-
-
 def _route(leg: Leg) -> str:
     return " ".join(x for x in (leg.code, f"{leg.origin or '?'}-{leg.destination or '?'}", leg.day) if x)
+
+
+def _itinerary_leg(leg: Leg) -> str:
+    extra = [f"operated by {leg.operating_carrier}" if leg.operating_carrier and leg.operating_carrier != leg.carrier
+             else None, f"class {leg.booking_class}" if leg.booking_class else None,
+             f"status {leg.status}" if leg.status else None]
+    return _route(leg) + "".join(f", {x}" for x in extra if x)
 
 
 def _make(made: dict[str, EntityProxy], schema: str, entity_id: str) -> EntityProxy:

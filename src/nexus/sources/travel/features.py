@@ -8,16 +8,19 @@ agency), documents (issuing country, days from departure to expiry), nationality
 crew, bags, and which data it came from (API or PNR). No name, gender or free text is a feature.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import pyarrow as pa
-from followthemoney.util import make_entity_id
 
-from nexus.sources.travel.entities import traveller_id
+from nexus.sources.travel.entities import (
+    booking_id, booking_scope, country_code, flight_id, legs_travelled, manifest_scope, traveller_id,
+)
 from nexus.sources.travel.records import Booking, Leg, Manifest, Traveller
 
 PAYMENT_KINDS = {"CC": "CARD", "CA": "CASH", "CK": "CHEQUE", "MS": "MISCELLANEOUS"}
+PIECES = re.compile(r"(\d+) piece")
 
 
 @dataclass(frozen=True)
@@ -33,17 +36,16 @@ class Subject:
 def subjects(manifests: list[Manifest], bookings: list[tuple[Leg | None, Booking]]) -> list[Subject]:
     found = []
     for manifest in manifests:
-        scope = f"paxlst:{manifest.sender or ''}:{manifest.reference}"
+        scope = manifest_scope(manifest)
         if not manifest.legs:
             continue
-        first = manifest.legs[0]
-        trip = make_entity_id("flight", first.carrier, (first.flight or "").lstrip("0"), first.day, first.origin)
+        trip = flight_id(manifest.legs[0])
         for traveller in manifest.travellers:
             person = traveller_id(traveller, scope)
             found.append(Subject(f"{person}|{trip}", person, trip, traveller, tuple(manifest.legs), None))
     for flight, booking in bookings:
-        scope = f"{booking.system or ''}:{booking.locator}"
-        trip = make_entity_id("booking", booking.system, booking.locator)
+        scope = booking_scope(booking)
+        trip = booking_id(booking)
         legs = tuple(booking.legs or ([flight] if flight else []))
         for traveller in booking.travellers:
             person = traveller_id(traveller, scope)
@@ -70,7 +72,7 @@ def feature_rows(found: list[Subject]) -> pa.Table:
 
 def _features(subject: Subject):
     traveller, legs, booking = subject.traveller, subject.legs, subject.booking
-    own = _own_legs(traveller, legs)
+    own = [legs[i] for i in legs_travelled(traveller, legs)]
     if own:
         route = [own[0].origin, *[leg.destination for leg in own]]
         yield "origin", own[0].origin
@@ -96,26 +98,18 @@ def _features(subject: Subject):
             yield "payment", PAYMENT_KINDS.get(payment.kind, payment.kind)
         yield "agency", booking.agency
     yield "data", "PNR" if booking is not None else "API"
-    yield "nationality", traveller.nationality
-    yield "residence", traveller.residence
+    yield "nationality", country_code(traveller.nationality)
+    yield "residence", country_code(traveller.residence)
     for document in traveller.documents:
-        yield "document_country", document.country
+        yield "document_country", country_code(document.country)
         if document.expiry and departure:
             yield "document_expires_days_after_departure", (datetime.fromisoformat(document.expiry) - departure).days
     if traveller.birth_date and departure:
         born = datetime.fromisoformat(traveller.birth_date)
         yield "age", departure.year - born.year - ((departure.month, departure.day) < (born.month, born.day))
     yield "crew", traveller.crew
-    yield "bags", len([b for b in set(traveller.bags) if not b.startswith("tag ")]) or None
-
-
-def _own_legs(traveller: Traveller, legs: tuple[Leg, ...]) -> list[Leg]:
-    if not traveller.embarks and not traveller.debarks:
-        return list(legs)
-    points = [legs[0].origin, *[leg.destination for leg in legs]] if legs else []
-    start = points.index(traveller.embarks) if traveller.embarks in points else 0
-    end = points.index(traveller.debarks) if traveller.debarks in points else len(legs)
-    return list(legs[start:end]) or list(legs)
+    pieces = [int(match.group(1)) for bag in set(traveller.bags) if (match := PIECES.match(bag))]
+    yield "bags", max(pieces) if pieces else None  # the most checked on one leg
 
 
 def _time(value: str | None) -> datetime | None:

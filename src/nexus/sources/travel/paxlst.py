@@ -3,11 +3,13 @@ D02B/D05B message and the WCO/IATA/ICAO API guidelines.
 
 Segment groups read: TDT (a leg) with its LOC/DTM pairs (LOC 125/92 departure with DTM 189,
 LOC 87/92 arrival with DTM 232); NAD FL/DDU (passenger) or FM/DDT (crew) opening a person,
-followed by ATT (gender), DTM 329 (birth date), LOC 22/178 (embarkation), 179 (debarkation),
+followed by ATT (gender), DTM 329 (birth date), LOC 178 (embarkation), 179 (debarkation),
 174 (residence), 180 (birth place), NAT (nationality), RFF AVF (booking locator), COM, and
-DOC groups (document with DTM 36 expiry, 182 issue, LOC 91 issuing state). CNT 41/42 is
-compared with the count read.
+DOC groups (document with DTM 36 expiry, 182 issue, LOC 91 issuing state). DTM values are read
+in their stated format (101, 102, 201, 203, 204). CNT 41/42 is compared with the count read.
 """
+
+from datetime import date
 
 from nexus.sources.travel.edifact import Message, Segment
 from nexus.sources.travel.records import Document, Leg, Manifest, Traveller, gender, is_number, with_time, yymmdd
@@ -104,21 +106,41 @@ def _person_place(person: Traveller, document: Document | None, qualifier: str, 
 
 def _date(segment: Segment, leg: Leg | None, person: Traveller | None, document: Document | None,
           last_loc: tuple[str, str] | None) -> None:
-    qualifier, value = segment.get(0), segment.get(0, 1)
+    qualifier, value, form = segment.get(0), segment.get(0, 1), segment.get(0, 2)
     if not value:
         return
     if leg is not None and qualifier in ("189", "232"):
-        when = with_time(yymmdd(value), value[6:10])
+        when = dtm(value, form)
         if qualifier == "189":
             leg.departure = when
         else:
             leg.arrival = when
     elif person is not None and qualifier == "329":
-        person.birth_date = yymmdd(value, past=True)
+        person.birth_date = dtm(value, form, past=True)
     elif document is not None and qualifier == "36":
-        document.expiry = yymmdd(value)
+        document.expiry = dtm(value, form)
     elif document is not None and qualifier == "182":
-        document.issued = yymmdd(value, past=True)
+        document.issued = dtm(value, form, past=True)
+
+
+def dtm(value: str, form: str | None, past: bool = False) -> str | None:
+    """A DTM value in its format (101 YYMMDD, 102 CCYYMMDD, 201 YYMMDDHHMM, 203 CCYYMMDDHHMM, 204 …SS;
+    without one, read off its length) as an ISO date or date-time; None for anything else."""
+    form = form or {6: "101", 8: "102", 10: "201", 12: "203", 14: "204"}.get(len(value))
+    if not is_number(value):
+        return None
+    if form in ("101", "201") and len(value) in (6, 10):
+        return with_time(yymmdd(value, past), value[6:10] or None)
+    if form in ("102", "203", "204") and len(value) in (8, 12, 14):
+        return with_time(yymmdd(value[2:8], past) and _century(value[:8]), value[8:12] or None)
+    return None
+
+
+def _century(ccyymmdd: str) -> str | None:
+    try:
+        return date(int(ccyymmdd[:4]), int(ccyymmdd[4:6]), int(ccyymmdd[6:8])).isoformat()
+    except ValueError:
+        return None
 
 
 def _traveller(segment: Segment) -> Traveller:

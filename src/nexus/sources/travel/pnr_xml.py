@@ -9,6 +9,9 @@ contacts, loyalty, `TicketDocument` with `PaymentInfo`, `DOC_SSR` DOCS/DOCA/DOCO
 As in EDIFACT, SSRs outside `KEPT_SSRS`, OSI and unstructured history are counted and dropped.
 """
 
+import hashlib
+from datetime import datetime
+
 from lxml import etree
 
 from nexus.sources.base import SourceError
@@ -41,7 +44,9 @@ def _booking(pnr: etree._Element, number: int) -> Booking:
     references = _all(pnr, "BookingRefID")
     first = references[0] if references else None
     booking = Booking(
-        locator=(first.get("ID") if first is not None else None) or f"PNR[{number}]",
+        # a PNR without a locator: named by its content, so that two such PNRs never merge
+        locator=(first.get("ID") if first is not None else None)
+        or f"PNR-{hashlib.sha256(etree.tostring(pnr)).hexdigest()[:16]}",
         system=_attr(_first(first, "CompanyName"), "Code") if first is not None else None,
         created=_when(pnr.get("PNR_CreationDate")), last_modified=_when(pnr.get("PNR_TransDate")),
     )
@@ -61,7 +66,7 @@ def _booking(pnr: etree._Element, number: int) -> Booking:
         if traveller.reference:
             by_reference[traveller.reference] = traveller
     for doc in _all(pnr, "DOC_SSR"):
-        owner = by_reference.get(doc.get("RPH") or "")
+        owner = _infant_of(booking, doc) or by_reference.get(doc.get("RPH") or "")
         if owner is not None:
             _document(owner, doc)
     for flight in _all(pnr, "Flight"):
@@ -114,10 +119,27 @@ def _traveller(booking: Booking, passenger: etree._Element) -> Traveller:
                 card_number=info.get("AccountNbr"), card_expiry=info.get("ExpiryDate"), amount=info.get("PaymentAmount"),
                 payer=info.get("CardHolderName")))
     for doc in _all(passenger, "DOC_SSR"):
-        _document(traveller, doc)
+        _document(_infant_of(booking, doc) or traveller, doc)
     booking.purged += sum(1 for ssr in _all(passenger, "SSR") if (ssr.get("SSRCode") or "").upper() not in KEPT_SSRS)
     booking.purged += len(_all(passenger, "OSI"))
     return traveller
+
+
+def _infant_of(booking: Booking, doc: etree._Element) -> Traveller | None:
+    """The infant a DOCS marked MI/FI (or DOCA/DOCO with InfantIndicator) is about: one of the booking's
+    infants by name, or a new one; None when the document is the passenger's own."""
+    docs = _first(doc, "DOCS")
+    infant = (docs is not None and (docs.get("Gender") or "").upper() in ("MI", "FI")) or any(
+        (child.get("InfantIndicator") or "").lower() in ("true", "1", "y") for child in doc)
+    if not infant:
+        return None
+    surname, given = (docs.get("Surname"), docs.get("FirstGivenName")) if docs is not None else (None, None)
+    for traveller in booking.travellers:
+        if traveller.infant and (not given or traveller.given == given) and (not surname or traveller.surname == surname):
+            return traveller
+    found = Traveller(surname=surname, given=given, infant=True)
+    booking.travellers.append(found)
+    return found
 
 
 def _document(owner: Traveller, doc: etree._Element) -> None:
@@ -177,10 +199,14 @@ def _leg(element: etree._Element, carrier: str | None) -> Leg:
 
 
 def _when(value: str | None) -> str | None:
-    """An xs:date or xs:dateTime as the readers keep times: YYYY-MM-DD[THH:MM]."""
-    if not value or len(value) < 10 or value[4] != "-":
+    """An xs:date or xs:dateTime as the readers keep times: YYYY-MM-DD[THH:MM]; None unless a real one."""
+    if not value or len(value) < 10:
         return None
-    return value[:16] if len(value) >= 16 and value[10] == "T" else value[:10]
+    try:
+        moment = datetime.fromisoformat(value[:16] if len(value) >= 16 and value[10] == "T" else value[:10])
+    except ValueError:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M") if len(value) >= 16 and value[10] == "T" else moment.date().isoformat()
 
 
 def _day(value: str | None, past: bool = False) -> str | None:

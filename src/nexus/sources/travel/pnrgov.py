@@ -27,6 +27,7 @@ from nexus.sources.travel.records import (
 #: SSR codes whose content is a PNR data element (travel documents, seats, tickets, loyalty, infants).
 KEPT_SSRS = frozenset({"DOCS", "DOCA", "DOCO", "SEAT", "RQST", "NSST", "NSSA", "NSSW", "TKNE", "TKNA", "FQTV",
                        "FQTR", "FQTS", "INFT", "CTCE", "CTCM", "CTCH", "CTCB"})
+#: CTC contacts of travellers (E-mail, Mobile, Home, Business, Phone, Relative); CTCT, the travel agency's, is not one.
 CONTACT = re.compile(r"\bCTC([EMHBPR])\b\s*(.*)")
 PHONE = re.compile(r"\+?\d[\d -]{5,}\d")
 SAC_ACTIONS = {"A": "added", "X": "cancelled", "C": "changed", "K": "changed"}
@@ -49,8 +50,8 @@ def read_bookings(message: Message, warnings: list[str]) -> tuple[Leg | None, li
             flight = _leg(segment)
         elif state.booking is not None:
             state.read(segment)
-    for booking in bookings:
-        booking.locator = booking.locator or f"{message.reference}/{bookings.index(booking) + 1}"
+    for number, booking in enumerate(bookings, start=1):  # a PNR without a locator: named by its message
+        booking.locator = booking.locator or f"{message.sender}/{message.prepared}/{message.reference}/{number}"
     if declared is not None and declared != len(bookings):
         warnings.append(f"message {message.reference}: EQN declares {declared} PNRs; {len(bookings)} are present")
     return flight, bookings
@@ -209,7 +210,7 @@ class _State:
         # /type/issuer/number/nationality/birth date/gender/expiry/surname/given/middle/holder
         kind, issuer, number, nationality, born, sex, expiry, surname, given, middle = (f.strip() for f in fields[1:11])
         if sex.upper() in ("MI", "FI"):  # an infant's document, filed under the adult who carries them
-            owners = [t for t in self.booking.travellers if t.infant] or [self._infant(surname, given)]
+            owners = [self._infant(surname, given)]
         for owner in owners:
             if number:
                 if not any(d.number == number for d in owner.documents):
@@ -224,6 +225,12 @@ class _State:
                 owner.surname, owner.given, owner.middle = surname, strip_title(given) or owner.given, middle or None
 
     def _infant(self, surname: str, given: str) -> Traveller:
+        """The booking's infant of this name, or a new one (the infant's own TIF may come later or never)."""
+        first = (given or "").split(" ")[0]
+        for traveller in self.booking.travellers:
+            if traveller.infant and (traveller.given or "").split(" ")[0] == first and (
+                    not traveller.surname or not surname or traveller.surname.replace(" ", "") == surname.replace(" ", "")):
+                return traveller
         infant = Traveller(surname=surname or None, given=given or None, infant=True)
         self.booking.travellers.append(infant)
         return infant
@@ -249,8 +256,6 @@ class _State:
             email = email_address(text)
             if email:
                 (owners[0].emails if owners else booking.emails).append(email)
-            return
-        if kind == "T":  # the travel agency's phone, not a traveller's
             return
         for phone in _phones(text):
             (owners[0].phones if owners else booking.phones).append(phone)

@@ -4,6 +4,9 @@ The same records come out of PAXLST, PNRGOV EDIFACT and the synthetic world, so 
 (`nexus.sources.travel.entities`) and the round-trip tests have one shape to work with.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -63,7 +66,7 @@ class Traveller:
     emails: list[str] = field(default_factory=list)
     crew: bool = False
     infant: bool = False
-    reference: str | None = None  # the traveller's number in the booking ("1", "1.1")
+    reference: str | None = None  # PNR: the traveller's number in the booking ("1", "1.1"); API: the booking locator
     embarks: str | None = None
     debarks: str | None = None
     seats: list[str] = field(default_factory=list)  # "15A DL324"
@@ -118,7 +121,6 @@ class Booking:
     addresses: list[str] = field(default_factory=list)
     country: str | None = None  # of the booking's address: the region its national phone numbers are in
     history: list[HistoryEntry] = field(default_factory=list)
-    one_way: bool | None = None
     purged: int = 0  # sensitive SSRs and free-text remarks dropped on reading
 
 
@@ -139,9 +141,26 @@ def is_number(value: str | None) -> bool:
     return bool(value) and value.isascii() and value.isdigit()
 
 
+#: The year a message was prepared: two-digit years in it are read as of then, not as of today.
+_REFERENCE_YEAR: ContextVar[int | None] = ContextVar("reference_year", default=None)
+
+
+@contextmanager
+def dates_as_of(prepared: str | None) -> Iterator[None]:
+    """Read the two-digit years of a message as of its preparation date (UNB: YYMMDD or CCYYMMDD)."""
+    digits = (prepared or "").split(":")[0]
+    year = int(digits[:4]) if len(digits) == 8 and is_number(digits) else (
+        two_digit_year(int(digits[:2]), past=True) if len(digits) == 6 and is_number(digits) else None)
+    token = _REFERENCE_YEAR.set(year)
+    try:
+        yield
+    finally:
+        _REFERENCE_YEAR.reset(token)
+
+
 def two_digit_year(yy: int, past: bool) -> int:
-    """A YY year: a birth or issue date is in the past, an expiry or flight date near now."""
-    now = datetime.now().year
+    """A YY year: a birth or issue date is before the message, an expiry or flight date near it."""
+    now = _REFERENCE_YEAR.get() or datetime.now().year
     century = now - now % 100
     year = century + yy
     if past and year > now:

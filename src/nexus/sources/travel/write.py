@@ -14,7 +14,7 @@ PAYMENT_CODES = {"CARD": "CC", "CASH": "CA"}
 
 
 def write_paxlst(manifest: Manifest, sender: str = "NEXUS", prepared: datetime | None = None) -> str:
-    stamp = (prepared or datetime(2025, 1, 1)).strftime("%y%m%d:%H%M")
+    stamp = _stamp(prepared, manifest.legs[0] if manifest.legs else None)
     body = ["BGM+250" if manifest.crew_list else "BGM+745"]
     for leg in manifest.legs:
         body += [f"TDT+20+{_e(leg.carrier or '')}{_e(leg.flight or '')}+++{_e(leg.carrier or '')}",
@@ -47,7 +47,7 @@ def write_paxlst(manifest: Manifest, sender: str = "NEXUS", prepared: datetime |
 
 def write_pnrgov(flight: Leg, bookings: list[Booking], reference: str, sender: str = "NEXUS",
                  prepared: datetime | None = None) -> str:
-    stamp = (prepared or datetime(2025, 1, 1)).strftime("%y%m%d:%H%M")
+    stamp = _stamp(prepared, flight)
     body = ["MSG+:22", f"ORG+{_e(flight.carrier or '')}", _tvl(flight), f"EQN+{len(bookings)}"]
     for booking in bookings:
         created = _ddmmyy_hhmm(booking.created)
@@ -66,6 +66,9 @@ def write_pnrgov(flight: Leg, bookings: list[Booking], reference: str, sender: s
                 code = PAYMENT_CODES.get(payment.kind, payment.kind)
                 body.append(f"FOP+{code}::{_e(payment.amount or '')}:{_e(payment.card_vendor or '')}:"
                             f"{_e(payment.card_number or '')}:{_e(payment.card_expiry or '')}".rstrip(":"))
+                if payment.payer:  # the card holder's name (and billing address and phone) as IFT 4:43
+                    body.append("+".join(["IFT+4:43", *(_e(x or "") for x in (
+                        payment.payer, payment.payer_address, payment.payer_phone))]).rstrip("+"))
         for leg in booking.legs:
             body += [_tvl(leg, booking_class=True), "RPI+1+HK"]
     return _interchange("IATA:1", sender, "PNRGOV", stamp, reference[:14], "PNRGOV:13:1:IA", body, group=False)
@@ -107,6 +110,13 @@ def _interchange(syntax: str, sender: str, recipient: str, stamp: str, reference
         segments.append(f"UNE+1+{reference}")
     segments.append(f"UNZ+1+{reference}")
     return segments[0] + "\n".join(s + "'" for s in segments[1:]) + "\n"
+
+
+def _stamp(prepared: datetime | None, leg: Leg | None) -> str:
+    """When the message was prepared (UNB): as given, or the flight's departure, as carriers push at departure."""
+    if prepared is None and leg is not None and leg.departure:
+        prepared = datetime.fromisoformat(leg.departure)
+    return (prepared or datetime(2025, 1, 1)).strftime("%y%m%d:%H%M")
 
 
 def _e(value: str) -> str:

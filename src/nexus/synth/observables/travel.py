@@ -13,9 +13,8 @@ names the ids the store will hold.
 import hashlib
 
 import numpy as np
-from followthemoney.util import make_entity_id
 
-from nexus.sources.travel.entities import traveller_id
+from nexus.sources.travel.entities import booking_id, traveller_id
 from nexus.sources.travel.records import Booking, Document, Leg, Manifest, Payment, Traveller
 from nexus.sources.travel.write import write_paxlst, write_pnrgov
 from nexus.synth.arrays import iso_dates
@@ -68,12 +67,13 @@ class PassengerTravel:
                       f"{day}T{hours[trip]:02d}:{(trip * 7) % 60:02d}")
             party_travellers = [person[row] for row in party]
             booker = party[0]
-            payment = Payment("CA", amount=f"{rng.integers(90, 2400)}.00") if cash[trip] else _card(booker)
+            payment = Payment("CA", amount=f"{rng.integers(90, 2400)}.00") if cash[trip] else _card(
+                booker, person[booker].full_name)
             booking = Booking(locators[trip], "1A", created=f"{booked[trip]}T{(hours[trip] + 3) % 24:02d}:00", legs=[leg],
                               travellers=party_travellers, payments=[payment], phones=[str(people.phone[booker])])
             api.append(write_paxlst(Manifest(f"T{trip:07d}", [leg], party_travellers), sender=leg.carrier or "XX"))
             pnr.append(write_pnrgov(leg, [booking], f"P{trip:07d}", sender=leg.carrier or "XX"))
-            booking_ids.append(make_entity_id("booking", booking.system, booking.locator))
+            booking_ids.append(booking_id(booking))
         (out.dir / API_FILE).write_text("".join(api))
         (out.dir / PNR_FILE).write_text("".join(pnr))
         by_row = dict(zip(rows.tolist(), entity_ids.tolist(), strict=True))
@@ -88,8 +88,8 @@ class PassengerTravel:
         ]
 
 
-def _card(person: int) -> Payment:
-    """A person's own payment card, masked as carriers send it; masked numbers of strangers can coincide."""
+def _card(person: int, holder: str | None) -> Payment:
+    """A person's own payment card, masked as carriers send it, with the holder's name."""
     digest = int.from_bytes(hashlib.sha256(f"card:{person}".encode()).digest()[:8], "big")
     return Payment("CC", CARD_VENDORS[digest % len(CARD_VENDORS)], f"XXXXXXXXXXXX{digest // 3 % 10_000:04d}",
-                   f"{1 + digest // 30_000 % 12:02d}{28 + digest // 360_000 % 5}")
+                   f"{1 + digest // 30_000 % 12:02d}{28 + digest // 360_000 % 5}", payer=holder)

@@ -1,4 +1,4 @@
-"""passenger information: targeting rules with maker-checker, masked statements and unmasking, retention runs
+"""passenger information: targeting rules with maker-checker, masked statements and alert texts, unmasking, retention runs
 
 Revision ID: 0008
 Revises: 0007
@@ -63,6 +63,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_masked_statements_source", "masked_statements", ["source"])
     op.create_table(
+        "masked_alerts",
+        sa.Column("alert_id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=128), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("explanation", sa.Text(), nullable=False),
+        sa.Column("masked_at", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("alert_id"),
+    )
+    op.create_table(
         "unmask_requests",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("entity_id", sa.String(length=255), nullable=False),
@@ -91,5 +100,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("retention_runs", "unmask_requests", "masked_statements", "targeting_rules"):
+    for table in ("retention_runs", "unmask_requests", "masked_alerts", "masked_statements", "targeting_rules"):
         op.drop_table(table)
