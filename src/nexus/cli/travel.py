@@ -139,9 +139,11 @@ def retention_run_command(
     report = run_retention(store, current_viewer(store, purpose="retention"), now, jurisdiction)
     if not report:
         console.print("nothing due")
-    table = Table("source", "masked", "deleted", "deleted (masked)", "ledger batches")
+    columns = ("masked", "masked_alerts", "deleted", "deleted_masked", "deleted_alert_texts", "ledger_batches")
+    table = Table("source", "masked", "alerts redacted", "deleted", "deleted (masked)", "alert texts deleted",
+                  "ledger batches")
     for source, counts in report.items():
-        table.add_row(source, *(f"{counts[k]:,}" for k in ("masked", "deleted", "deleted_masked", "ledger_batches")))
+        table.add_row(source, *(f"{counts.get(k, 0):,}" for k in columns))
     if report:
         console.print(table)
 
