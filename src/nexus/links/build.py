@@ -3,7 +3,8 @@
 `build_graph` materialises, over an engine session whose `statements` is a viewer's view
 (`EngineSession.use_snapshot`), the tables the graph queries read: `link_ids` (entity id →
 canonical id), `link_node_topics`, `link_nodes` (one row per canonical entity) and
-`link_edges`. Which FtM schemata are relationships, which property types are identifiers
+`link_edges` (relationships, shared identifiers and hubs, co-location, and the ledger's money
+between accounts, aggregated per pair). Which FtM schemata are relationships, which property types are identifiers
 and which properties make participants of an event come from the FtM model and `LinkConfig`,
 registered as small parameter tables, so the SQL holds no list of schemata.
 """
@@ -20,6 +21,7 @@ from nexus.links.config import LINKS, LinkConfig
 #: The graph's tables, in the order they are built; `GRAPH_TABLES` are those a query needs.
 BUILD_STEPS = (
     ("link_ids", "links_ids"), ("link_refs", "links_refs"), ("link_dates", "links_dates"),
+    ("link_ledger_edges", "links_ledger_edges"),
     ("link_relationship_edges", "links_relationship_edges"), ("hub_members", "links_hub_members"),
     ("link_hub_edges", "links_hub_edges"), ("link_co_location_edges", "links_co_location"),
     ("link_edges", "links_edges"), ("link_ties", "links_ties"), ("link_adjacency", "links_adjacency"),
@@ -70,12 +72,26 @@ def parameter_tables(config: LinkConfig = LINKS) -> dict[str, pa.Table]:
     }
 
 
-def build_graph(session: EngineSession, config: LinkConfig = LINKS, today: date | None = None) -> GraphSize:
-    """Materialise the graph's tables in ``session`` from its ``statements`` (the viewer's view); ties are
-    discounted by the age of their evidence in years before ``today``'s."""
+#: What the graph reads of the ledger's `transactions`, for a session without a ledger (no money ties).
+NO_TRANSACTIONS = pa.table({
+    "id": pa.array([], pa.string()), "timestamp": pa.array([], pa.timestamp("s")),
+    "from_account_id": pa.array([], pa.string()), "to_account_id": pa.array([], pa.string()),
+    "amount_paid": pa.array([], pa.float64()), "source": pa.array([], pa.string()),
+    "agency": pa.array([], pa.string()), "classification": pa.array([], pa.int64()),
+})
+
+
+def build_graph(session: EngineSession, config: LinkConfig = LINKS, today: date | None = None,
+                ledger: bool = False) -> GraphSize:
+    """Materialise the graph's tables in ``session`` from its ``statements`` (the viewer's view) and, with
+    ``ledger``, its ``transactions`` (`EngineSession.use_ledger`): money between accounts as Payment ties.
+    Ties are discounted by the age of their evidence in years before ``today``'s."""
     for name, table in parameter_tables(config).items():
         session.register(name, table)
+    if not ledger:
+        session.register("transactions", NO_TRANSACTIONS)
     params = {
+        "links_ledger_edges": {"weight": float(config.relationship_weights.get("Payment", config.default_weight))},
         "links_hub_members": {"min_identifier_length": config.min_identifier_length},
         "links_hub_edges": {"max_shared": config.max_shared, "damping": config.damping},
         "links_co_location": {"max_shared": config.max_shared, "damping": config.damping,

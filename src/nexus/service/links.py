@@ -1,7 +1,8 @@
 """Link analysis as service actions: the viewer's graph, built once per visibility and data version, and the
 nexus questions over it (paths, brokers, neighbourhoods), each authorised and audited with its purpose.
 
-A viewer's graph holds only what their statements show (`EngineSession.use_snapshot`), so
+A viewer's graph holds only what their statements and ledger rows show (`EngineSession.use_snapshot`,
+`use_ledger`: the money between accounts), so
 a path through evidence they may not see does not exist for them: not in paths, brokers,
 counts or neighbourhoods. Graphs are kept under NEXUS_HOME/links, one per visibility key
 (everything the policy decides on: agency, clearance, compartments, the warrants usable now)
@@ -36,6 +37,7 @@ from nexus.security.policy import may, require, usable_warrants
 from nexus.security.viewer import Viewer
 from nexus.service.data_version import data_version
 from nexus.store import Store
+from nexus.store.ledger import ledger_files
 
 CACHE = "links"
 COMMUNITIES = "link_communities.parquet"
@@ -82,11 +84,15 @@ def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: s
     if not (snapshot_dir / "statements.parquet").is_file():
         take_snapshot(store, snapshot_dir)
     snapshot = _snapshot(snapshot_dir)
+    with store.engine.connect() as conn:
+        ledger = ledger_files(conn, home)
     work = Path(tempfile.mkdtemp(prefix=BUILDING, dir=cache))
     try:
         with DuckDBEngine() as session:
             session.use_snapshot(snapshot, viewer, action=action)
-            build_graph(session, LINKS)
+            if ledger:  # the FIU's money between accounts, as the viewer may see it
+                session.use_ledger(ledger, snapshot.warrants, viewer, action=action)
+            build_graph(session, LINKS, ledger=bool(ledger))
             for table in GRAPH_TABLES:
                 pq.write_table(session.run("table_rows", names={"source_table": table}), work / f"{table}.parquet",
                                row_group_size=ROW_GROUP)

@@ -3,23 +3,29 @@
 A bridge is about its two ends (`nexus/<from>:<to>`, canonical ids); its fingerprint is the
 evidence of every tie along its best path, so a bridge seen again on the same evidence keeps its
 review state, and one that new evidence strengthens (or that now runs another way) is
-raised afresh. It cites every statement of that evidence and the names and topics of the
-entities along the path (which its title and explanation show), so only a viewer who may see
-all of it sees the alert.
+raised afresh. It cites every statement of that evidence (for a money tie from the ledger, its
+first and last transactions, with their labels) and the names and topics of the entities along the
+path (which its title and explanation show), so only a viewer who may see all of it sees the alert.
 """
 
 import hashlib
 from pathlib import Path
 
+import pyarrow as pa
+
+from nexus.model.labels import Labels
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert, cited_statements, fresh_alert_ids, raise_alerts, visible_alert_ids
 from nexus.service.entities import S
+from nexus.service.ledger import ledger_session
 from nexus.service.links import CRIME_SIDE, TERROR_SIDE, Side, bridges
 from nexus.store import Store
 
 KIND = "nexus"
+#: How a money tie (`links_ledger_edges.sql`) names the ledger transactions it rests on.
+TRANSACTION = "transaction:"
 
 
 def raise_nexus_alerts(store: Store, viewer: Viewer, home: Path, source: Side = TERROR_SIDE, target: Side = CRIME_SIDE,
@@ -28,7 +34,9 @@ def raise_nexus_alerts(store: Store, viewer: Viewer, home: Path, source: Side = 
     alert id, review state and whether it is new since the last run."""
     require(viewer, "judge")
     found = bridges(store, viewer, home, source, target, max_hops, limit)
-    cited = _evidence(store, viewer, {ref for b in found for ref in _refs(b)})
+    refs = {ref for b in found for ref in _refs(b)}
+    cited = _evidence(store, viewer, {r for r in refs if not r.startswith(TRANSACTION)})
+    cited |= _transactions(store, viewer, home, {r for r in refs if r.startswith(TRANSACTION)})
     shown = _shown(store, viewer, {n for b in found for n in b["path"]["nodes"]})
     new = []
     for bridge in found:
@@ -69,6 +77,18 @@ def _evidence(store: Store, viewer: Viewer, refs: set[str]) -> dict[str, list[Ev
             found.setdefault(ref, []).extend(Evidence("statement", sid, ref if by is S.canonical_id else None, labels)
                                              for sid, labels, _ in rows)
     return found
+
+
+def _transactions(store: Store, viewer: Viewer, home: Path, refs: set[str]) -> dict[str, list[Evidence]]:
+    """The ledger transactions behind money ties (`transaction:<id>`), each with its own labels."""
+    if not refs:
+        return {}
+    ids = sorted(ref.removeprefix(TRANSACTION) for ref in refs)
+    with ledger_session(store, viewer, home) as session:
+        session.register("wanted_transactions", pa.table({"id": pa.array(ids, pa.string())}))
+        rows = session.run("detect_labels").to_pylist()
+    return {TRANSACTION + r["id"]: [Evidence("transaction", r["id"], r["from_account_id"], Labels.from_row(r))]
+            for r in rows}
 
 
 def _shown(store: Store, viewer: Viewer, entities: set[str]) -> dict[str, list[Evidence]]:

@@ -15,6 +15,10 @@ WITH pieces AS (
     SELECT source_id, target_id, link_type, weight, via, evidence, sources, agencies,
            first_date, last_date, CAST(NULL AS DOUBLE), shared_by, classification
     FROM link_co_location_edges
+    UNION ALL
+    SELECT source_id, target_id, link_type, weight, via, evidence, sources, agencies,
+           first_date, last_date, amount, CAST(NULL AS BIGINT), classification
+    FROM link_ledger_edges
 ),
 tied AS (
 SELECT source_id, target_id, link_type, via,
