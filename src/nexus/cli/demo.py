@@ -214,9 +214,20 @@ def fiu_stage(store: Store, folder: Path, manifest) -> list[str]:
         f"{kind} {quality.found.get(kind, 0)}/{n}" for kind, n in sorted(quality.planted.items()))
         + f"; {quality.precision:.0%} of the alerts are on a planted attempt"
         + ("" if quality.precision == 1 else " (the rest: the population's own payments that fit a typology)"))
+    lines.append(nexus_alerts_resting_on(store, demo_lead(store, "demo typologies"),
+                                         "money in the banks' feed (the ledger's payments between accounts)",
+                                         lambda edge: edge["type"] == "Payment" and feed.source in edge["sources"]))
     for line in lines:
         console.print(line, highlight=False, markup=False)
     return ["## Financial intelligence", "", *(f"    {line}" for line in lines), ""]
+
+
+def nexus_alerts_resting_on(store: Store, viewer, what: str, resting) -> str:
+    """How many of the viewer's nexus alerts have a tie on their path that `resting(edge)` says rests on `what`."""
+    nexus = [get_alert(store, viewer, a["id"]) for a in list_alerts(store, viewer, kind="nexus", limit=100)]
+    found = [a for a in nexus if any(resting(e) for e in a["explanation"]["path"]["edges"])]
+    return (f"nexus alerts whose evidence path rests on {what}: {len(found)} of {len(nexus)}"
+            + (f"; e.g. #{found[0]['id']} {found[0]['explanation']['words']}" if found else ""))
 
 
 def travel_stage(store: Store, folder: Path) -> list[str]:
@@ -239,12 +250,8 @@ def travel_stage(store: Store, folder: Path) -> list[str]:
              + (" (already received: nothing new)" if pushed["skipped"] else ""),
              "the travel alerts awaiting review, first five:"]
     lines += [f"  #{a['id']} [{a['state']}] {a['title']}" for a in travel[:5]]
-    nexus = [get_alert(store, lead, a["id"]) for a in list_alerts(store, lead, kind="nexus", limit=100)]
-    travelling = [a for a in nexus if any(s.startswith("piu_") for e in a["explanation"]["path"]["edges"]
-                                          for s in e["sources"])]
-    lines.append(f"nexus alerts whose evidence path rests on API/PNR data (a shared booking, its contact phone "
-                 f"or card): {len(travelling)} of {len(nexus)}"
-                 + (f"; e.g. #{travelling[0]['id']} {travelling[0]['explanation']['words']}" if travelling else ""))
+    lines.append(nexus_alerts_resting_on(store, lead, "API/PNR data (a shared booking, its contact phone or card)",
+                                         lambda edge: any(s.startswith("piu_") for s in edge["sources"])))
     for line in lines:
         console.print(line, highlight=False, markup=False)
     return ["## Passenger information", "", *(f"    {line}" for line in lines), ""]
