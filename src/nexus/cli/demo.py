@@ -214,8 +214,10 @@ def fiu_stage(store: Store, folder: Path, manifest) -> list[str]:
         f"{kind} {quality.found.get(kind, 0)}/{n}" for kind, n in sorted(quality.planted.items()))
         + f"; {quality.precision:.0%} of the alerts are on a planted attempt"
         + ("" if quality.precision == 1 else " (the rest: the population's own payments that fit a typology)"))
-    lines.append(nexus_alerts_resting_on(store, demo_lead(store, "demo typologies"),
-                                         "money in the banks' feed (the ledger's payments between accounts)",
+    lead = demo_lead(store, "demo typologies")
+    lines.append(nexus_alerts_resting_on(store, lead, "money (payments reported to the FIU, or in the banks' feed)",
+                                         lambda edge: edge["type"] == "Payment"))
+    lines.append(nexus_alerts_resting_on(store, lead, "the banks' feed itself (the ledger's payments between accounts)",
                                          lambda edge: edge["type"] == "Payment" and feed.source in edge["sources"]))
     for line in lines:
         console.print(line, highlight=False, markup=False)

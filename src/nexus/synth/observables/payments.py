@@ -1,7 +1,9 @@
 """The FIU's view: bank accounts, who holds them, and the payments between them."""
 
 import numpy as np
+import pyarrow as pa
 
+from nexus.sources.amlworld import account_ids as account_ids_of
 from nexus.synth import places
 from nexus.synth.arrays import STRING, ids, iso_dates, strings
 from nexus.synth.manifest import FTM, ManifestFile, SuggestedLabels
@@ -28,7 +30,11 @@ class FinancialIntelligence:
         holder = np.empty(len(accounts), dtype=STRING)
         holder[by_person] = people.of(accounts.holder_person[by_person])
         holder[~by_person] = firms.of(accounts.holder_company[~by_person])
-        account_ids = ids("FIU-B", np.arange(len(accounts)))
+        # the bank's own key for an account (bank code and IBAN), as every feed names it: the ledger's
+        # payments between these accounts reach their holders in the link graph
+        codes = strings([bank[2] for bank in places.BANKS])[accounts.bank]
+        account_ids = np.array(account_ids_of(pa.array(codes.tolist()), pa.array(accounts.iban.tolist())).to_pylist(),
+                               dtype=STRING)
         ownership_ids = ids("FIU-O", np.arange(len(accounts)))
         payment_ids = ids("FIU-T", np.arange(len(payments)))
 
