@@ -2,8 +2,9 @@
 
 - A traveller is a Person with names, birth date, gender, nationality, residence, documents
   (`passportNumber`/`idNumber`, and a Passport or Identification entity each), phones, e-mails
-  and addresses. The booking's own contacts (the booker's phone, e-mail, address) go on each
-  of its travellers, so that people sharing them are one hop apart in the link graph.
+  and addresses. The booking's own contacts (the booker's phone, e-mail, address) go on its lead
+  traveller: bookings made with one phone are one hop apart in the link graph, and the booking's
+  co-travellers are tied once, by the booking, not again by its contact.
 - **API and PNR of one passenger are one entity**: a traveller's id hashes their document number
   and birth date, or without a document their name and birth date, the same way whichever
   message names them; a later flight adds to the same person. Without a birth date the id is
@@ -71,11 +72,12 @@ def booking_entities(booking: Booking, flight: Leg | None) -> list[EntityProxy]:
     made: dict[str, EntityProxy] = {}
     scope = booking_scope(booking)
     people = []
-    for traveller in booking.travellers:
+    for number, traveller in enumerate(booking.travellers):
         person = _person(made, traveller, scope, booking.country)
-        _phones(person, booking.phones, [booking.country, traveller.residence, traveller.nationality])
-        person.add("email", booking.emails, quiet=True)
-        person.add("address", booking.addresses, quiet=True)
+        if number == 0:  # the booking's own contacts are its lead traveller's (the booker, as a rule)
+            _phones(person, booking.phones, [booking.country, traveller.residence, traveller.nationality])
+            person.add("email", booking.emails, quiet=True)
+            person.add("address", booking.addresses, quiet=True)
         people.append(person)
     trip = _make(made, "Trip", booking_id(booking))
     trip.add("name", f"Booking {booking.locator}" + (f" ({booking.system})" if booking.system else ""))
