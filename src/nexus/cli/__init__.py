@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from nexus.cli import alerts, data, demo, detect, ingest, links, resolve, screen, security, serve, travel
+from nexus.cli import alerts, data, demo, detect, ingest, links, resolve, rules, screen, security, serve, travel
 from nexus.errors import NexusError, Unavailable
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ detect.register(app)
 resolve.register(app)
 serve.register(app)
 travel.register(app)
+rules.register(app)
 
 err = Console(stderr=True)
 

@@ -206,10 +206,16 @@ def fiu_stage(store: Store, folder: Path, manifest) -> list[str]:
     with console.status("running the typologies over the ledger"):
         found = detect(store, demo_lead(store, "demo typologies"), load_settings().home)
     feed = manifest.feeds[0]
-    quality = typology_quality(folder, feed.path, manifest.truth["patterns"], found)
-    lines = [f"{len(found):,} typology alerts from {feed.counts['records']:,} payments ({time.perf_counter() - started:.1f}s; "
-             "`nexus detect`, `nexus alerts list --kind typology`); the strongest three:"]
-    lines += [f"  #{a['id']} {a['score']:.2f} {a['name']}: {a['explanation']}" for a in found[:3]]
+    typologies = [a for a in found if a["kind"] == "typology"]
+    rules = [a for a in found if a["kind"] == "rule"]
+    quality = typology_quality(folder, feed.path, manifest.truth["patterns"], typologies)
+    lines = [f"{len(typologies):,} typology alerts from {feed.counts['records']:,} payments "
+             f"({time.perf_counter() - started:.1f}s; `nexus detect`, `nexus alerts list --kind typology`); "
+             "the strongest three:"]
+    lines += [f"  #{a['id']} {a['score']:.2f} {a['name']}: {a['explanation']}" for a in typologies[:3]]
+    lines.append(f"{len(rules):,} red-flag rule alerts (`nexus alerts list --kind rule`; back-test a rule with "
+                 "`nexus rules test RULE.yml --from … --to …`)" + (f"; the first: #{rules[0]['id']} {rules[0]['name']}: "
+                                                                  f"{rules[0]['explanation']}" if rules else ""))
     lines.append("planted laundering attempts found: " + ", ".join(
         f"{kind} {quality.found.get(kind, 0)}/{n}" for kind, n in sorted(quality.planted.items()))
         + f"; {quality.precision:.0%} of the alerts are on a planted attempt"

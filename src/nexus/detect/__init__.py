@@ -1,4 +1,5 @@
-"""The detect stage: typologies (and, to come, red-flag rules) over the ledger's transactions a viewer may see."""
+"""The detect stage: typologies and red-flag rules over the ledger's transactions a viewer may see; targeting
+rules over passenger data."""
 
 from nexus.detect.config import TYPOLOGIES, TypologyConfig
 from nexus.detect.typologies import Finding, run_typologies

@@ -19,7 +19,7 @@ including proxies: meal and medical SSR codes, special service requests, remarks
 learned criteria: a rule is exactly what its author wrote and a second person approved.
 
 Conditions become rows (`condition_rows`), features become rows (`feature_rows`), and one query
-(`targeting_hits.sql`) finds the travellers who meet every condition of a rule, on DuckDB or Spark.
+(`rule_hits.sql`) finds the travellers who meet every condition of a rule, on DuckDB or Spark.
 """
 
 import re
@@ -73,24 +73,27 @@ class Rule:
     name: str
     description: str
     conditions: tuple[Condition, ...]
+    window_days: int | None = None  # red-flag rules: the window an account's payments are counted in
 
 
-def parse_rule(text: str) -> Rule:
-    """A rule from its YAML, or RuleRefused with every problem the linter found."""
+def parse_rule(text: str, features: dict[str, str] | None = None, windowed: bool = False) -> Rule:
+    """A rule from its YAML, or RuleRefused with every problem the linter found; `features` are those the rule
+    may use (the travel FEATURES by default); a `windowed` rule may say its `window_days`."""
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RuleRefused([f"not YAML: {exc}"]) from None
-    problems = lint(raw)
+    problems = lint(raw, features or FEATURES, windowed)
     if problems:
         raise RuleRefused(problems)
     conditions = tuple(Condition(c["feature"], "in" if c["op"] == "is" else c["op"],
                                  tuple(c["value"]) if isinstance(c["value"], list) else (c["value"],))
                        for c in raw["conditions"])
-    return Rule(raw["name"], raw.get("description", ""), conditions)
+    return Rule(raw["name"], raw.get("description", ""), conditions, raw.get("window_days") if windowed else None)
 
 
-def lint(raw: object) -> list[str]:
+def lint(raw: object, features: dict[str, str] | None = None, windowed: bool = False) -> list[str]:
+    features = features or FEATURES
     if not isinstance(raw, dict):
         return ["a rule is a mapping with name, description and conditions"]
     problems = []
@@ -99,15 +102,18 @@ def lint(raw: object) -> list[str]:
         problems.append("name: 3 to 100 lowercase letters, digits, '-', '_' or '.'")
     if not isinstance(raw.get("description"), str) or not raw["description"].strip():
         problems.append("description: say what the rule looks for and why (it is shown with every hit)")
-    unknown = set(raw) - {"name", "description", "conditions"}
+    unknown = set(raw) - {"name", "description", "conditions", *(("window_days",) if windowed else ())}
     if unknown:
         problems.append(f"unknown key(s) {', '.join(sorted(unknown))}")
+    window = raw.get("window_days", 1)
+    if windowed and (not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 366):
+        problems.append("window_days: a whole number of days from 1 to 366")
     conditions = raw.get("conditions")
     if not isinstance(conditions, list) or not conditions:
         problems.append("conditions: at least one")
         conditions = []
     for number, condition in enumerate(conditions, start=1):
-        problems += [f"condition {number}: {p}" for p in _lint_condition(condition)]
+        problems += [f"condition {number}: {p}" for p in _lint_condition(condition, features)]
     problems += [f"refers to sensitive data ({word!r}): rules may not use racial or ethnic origin, political "
                  "opinions, religion or beliefs, trade-union membership, health, sex life or orientation, nor "
                  "proxies for them such as meal or medical requests and special service codes"
@@ -115,13 +121,13 @@ def lint(raw: object) -> list[str]:
     return problems
 
 
-def _lint_condition(condition: object) -> list[str]:
+def _lint_condition(condition: object, features: dict[str, str]) -> list[str]:
     if not isinstance(condition, dict) or set(condition) != {"feature", "op", "value"}:
         return ["needs exactly feature, op and value"]
     feature, op, value = condition["feature"], condition["op"], condition["value"]
-    kind = FEATURES.get(feature)
+    kind = features.get(feature)
     if kind is None:
-        return [f"{feature!r} is not a feature rules may use (features: {', '.join(sorted(FEATURES))})"]
+        return [f"{feature!r} is not a feature rules may use (features: {', '.join(sorted(features))})"]
     if op not in OPERATORS[kind]:
         return [f"{feature} is {kind}: op must be one of {', '.join(sorted(OPERATORS[kind]))}"]
     values = value if isinstance(value, list) else [value]
@@ -153,13 +159,13 @@ def _sensitive_words(raw: object) -> set[str]:
     return found
 
 
-def condition_rows(rules: list[tuple[str, Rule]]) -> pa.Table:
+def condition_rows(rules: list[tuple[str, Rule]], features: dict[str, str] = FEATURES) -> pa.Table:
     """(rule key, condition number, feature, op, text value, number value), one row per value."""
     rows = []
     for key, rule in rules:
         for number, condition in enumerate(rule.conditions):
             for value in condition.values:
-                numeric = FEATURES[condition.feature] == "number"
+                numeric = features[condition.feature] == "number"
                 rows.append((key, number, condition.feature, condition.op,
                              None if numeric else _text(condition.feature, value), float(value) if numeric else None))
     columns = list(zip(*rows)) if rows else [()] * 6
@@ -170,11 +176,13 @@ def condition_rows(rules: list[tuple[str, Rule]]) -> pa.Table:
     })
 
 
-def rule_hits(engine: EngineSession, rules: list[tuple[str, Rule]], features: pa.Table) -> pa.Table:
-    """(rule, subject) for every subject (a traveller on a trip) that meets all of a rule's conditions."""
-    engine.register("targeting_conditions", condition_rows(rules))
-    engine.register("travel_features", features)
-    return engine.run("targeting_hits")
+def rule_hits(engine: EngineSession, rules: list[tuple[str, Rule]], features: pa.Table,
+              declared: dict[str, str] = FEATURES) -> pa.Table:
+    """(rule, subject) for every subject (a traveller on a trip; an account in a window) that meets all of a
+    rule's conditions; `declared` are the features the rules are written over and their kinds."""
+    engine.register("rule_conditions", condition_rows(rules, declared))
+    engine.register("rule_features", features)
+    return engine.run("rule_hits")
 
 
 def _text(feature: str, value: object) -> str:

@@ -26,6 +26,7 @@ class Finding:
     total: float | None = None
     currency: str | None = None
     details: dict = field(default_factory=dict)
+    kind: str = "typology"  # or "rule": a red-flag rule's hit
 
 
 def run_typologies(session: EngineSession, config: TypologyConfig = TYPOLOGIES) -> list[Finding]:

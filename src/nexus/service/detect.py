@@ -1,19 +1,22 @@
 """Running the detectors as a service action: over the ledger rows the viewer may see, findings raised as alerts.
 
-A finding is about its typology, its subject account and when it began
-(`typology/<name>/<account id>/<start>`); its fingerprint is the transactions it rests on,
+A finding is a typology's or a red-flag rule's (`nexus.detect.red_flags`: the built-in rules and the
+workspace's own). It is about its typology or rule, its subject account and when it began
+(`typology/<name>/<account id>/<start>`, `rule/…`); its fingerprint is the transactions it rests on,
 so a re-run on the same data keeps each alert's review, and a pattern that grows becomes a
 new alert. It cites every one of those transactions with its labels: an alert is labelled
 no lower than the data it cites, and shown only to viewers who may see all of it.
 """
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 
 from nexus.detect import TYPOLOGIES, Finding, TypologyConfig, run_typologies
+from nexus.detect.red_flags import builtin_rules, red_flag_findings, rule_from_file, rules_in
+from nexus.detect.targeting import Rule, RuleRefused
 from nexus.errors import Forbidden, InvalidInput
 from nexus.model.labels import Labels
 from nexus.security import audit
@@ -26,14 +29,17 @@ from nexus.sources.goaml.write import load_profile, write_report
 from nexus.store import Store
 
 KIND = "typology"
+RULE = "rule"  # a red-flag rule's hit
+RULES = "rules"  # the workspace's own red-flag rules: NEXUS_HOME/rules/*.yml
 
 
 def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
            config: TypologyConfig = TYPOLOGIES) -> list[dict]:
     """Run every typology, raise (or refresh) an alert per finding; the findings with their alert ids, strongest first."""
     require(viewer, "judge")
+    rules = red_flag_rules(home)
     with ledger_session(store, viewer, home, engine=engine) as session:
-        findings = run_typologies(session, config)
+        findings = run_typologies(session, config) + red_flag_findings(session, rules)
         cited = sorted({t for f in findings for t in f.transactions})
         session.register("wanted_transactions", pa.table({"id": pa.array(cited, pa.string())}))
         rows = session.run("detect_labels").to_pylist()
@@ -48,7 +54,7 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
     for finding, alert in zip(findings, alerts, strict=True):
         alert_id, state = raised[alert.key]
         if alert_id in shown:
-            result.append({"id": alert_id, "kind": KIND, "name": finding.name, "state": state,
+            result.append({"id": alert_id, "kind": finding.kind, "name": finding.name, "state": state,
                            "accounts": finding.accounts, "transactions": finding.transactions, "score": finding.score,
                            "explanation": finding.words, "start": finding.start.isoformat(),
                            "finish": finding.finish.isoformat(), "total": finding.total, "currency": finding.currency})
@@ -59,12 +65,45 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
     return result
 
 
+def red_flag_rules(home: Path) -> list[tuple[str, Rule]]:
+    """The built-in red-flag rules and the workspace's own (NEXUS_HOME/rules/*.yml)."""
+    try:
+        return builtin_rules() + rules_in(home / RULES)
+    except RuleRefused as exc:
+        raise InvalidInput("; ".join(exc.problems)) from None
+
+
+def backtest_rule(store: Store, viewer: Viewer, home: Path, path: Path, start: date, end: date) -> list[dict]:
+    """Back-test a red-flag rule file over [start, end] on the transactions the viewer may see: what it would
+    have raised, nothing raised."""
+    require(viewer, "read")
+    try:
+        rule = rule_from_file(path)
+    except RuleRefused as exc:
+        raise InvalidInput("; ".join(exc.problems)) from None
+    except OSError as exc:
+        raise InvalidInput(f"{path}: {exc.strerror}") from None
+    if end < start:
+        raise InvalidInput(f"--to {end} is before --from {start}")
+    with ledger_session(store, viewer, home) as session:
+        found = red_flag_findings(session, [rule], datetime.combine(start, time()),
+                                  datetime.combine(end + timedelta(days=1), time()))
+    result = [{"rule": f.details["rule"], "account": f.accounts[0], "account_id": f.account_ids[0], "currency": f.currency,
+               "window_start": f.details["window_start"], "window_end": f.details["window_end"],
+               "features": f.details["features"], "transactions": len(f.transactions), "explanation": f.words}
+              for f in found]
+    audit.log_event(store, viewer, "rules.test", {"purpose": viewer.purpose, "rule": rule[0], "from": start.isoformat(),
+                                                  "to": end.isoformat(), "hits": len(result)},
+                    sorted({r["account_id"] for r in result}))
+    return result
+
+
 def _alert(finding: Finding, labels: dict, config: TypologyConfig) -> NewAlert:
     return NewAlert(
-        kind=KIND, subject=f"typology/{finding.name}/{finding.account_ids[0]}/{finding.start.isoformat()}",
+        kind=finding.kind, subject=f"{finding.kind}/{finding.name}/{finding.account_ids[0]}/{finding.start.isoformat()}",
         fingerprint=hashlib.sha256("\n".join(sorted(finding.transactions)).encode()).hexdigest()[:16],
         title=f"{finding.name}: {finding.words}", score=round(finding.score, 6),
-        explanation={"typology": finding.name, "words": finding.words, "accounts": finding.accounts,
+        explanation={finding.kind: finding.name, "words": finding.words, "accounts": finding.accounts,
                      "account_ids": finding.account_ids, "transactions": finding.transactions[:config.evidence_cap],
                      "transaction_count": len(finding.transactions), "start": finding.start.isoformat(),
                      "finish": finding.finish.isoformat(), "total": finding.total, "currency": finding.currency,
@@ -79,8 +118,9 @@ def goaml_report(store: Store, viewer: Viewer, home: Path, alert_id: int, rentit
     needs the export role and only transactions the viewer may export (ORCON withheld) can be in it."""
     require(viewer, "export")
     alert = get_alert(store, viewer, alert_id)
-    if alert["kind"] != KIND:
-        raise InvalidInput(f"alert {alert_id} is a {alert['kind']} alert: only typology alerts cite transactions")
+    if alert["kind"] not in (KIND, RULE):
+        raise InvalidInput(f"alert {alert_id} is a {alert['kind']} alert: only typology and rule alerts cite "
+                           "transactions")
     cited = sorted(e["ref_id"] for e in alert["evidence"] if e["ref_kind"] == "transaction")
     with ledger_session(store, viewer, home, action="export") as session:
         session.register("wanted_transactions", pa.table({"id": pa.array(cited, pa.string())}))
@@ -89,7 +129,8 @@ def goaml_report(store: Store, viewer: Viewer, home: Path, alert_id: int, rentit
         raise Forbidden(f"alert {alert_id} cites transactions you may not release")
     try:
         report = write_report(rows, f"NEXUS-ALERT-{alert_id}", alert["explanation"]["words"], rentity_id,
-                              alert["explanation"]["typology"], load_profile(profile), datetime.now(UTC))
+                              alert["explanation"].get(KIND) or alert["explanation"][RULE], load_profile(profile),
+                              datetime.now(UTC))
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
     audit.log_event(store, viewer, "alerts.goaml", {"purpose": viewer.purpose, "id": alert_id, "rentity": rentity_id,

@@ -1,11 +1,12 @@
--- The travellers (subjects: a person on a trip) who meet every condition of a targeting rule.
+-- The subjects (a traveller on a trip; an account in a currency and window) who meet every condition of a
+-- rule (targeting rules, red-flag rules).
 -- A condition holds when one of the subject's feature values satisfies it; `not_in` holds when the
 -- subject has the feature and none of its values is in the set. Conditions are rows (rule,
 -- condition_no, feature, op, value).
 WITH satisfied AS (
     SELECT DISTINCT c.rule, c.condition_no, f.subject
-    FROM targeting_conditions AS c
-    JOIN travel_features AS f ON f.feature = c.feature
+    FROM rule_conditions AS c
+    JOIN rule_features AS f ON f.feature = c.feature
     WHERE (c.op = 'in' AND f.text_value = c.text_value)
        OR (c.op = '<' AND f.number_value < c.number_value)
        OR (c.op = '<=' AND f.number_value <= c.number_value)
@@ -14,18 +15,18 @@ WITH satisfied AS (
        OR (c.op = '=' AND f.number_value = c.number_value)
     UNION
     SELECT DISTINCT c.rule, c.condition_no, s.subject
-    FROM targeting_conditions AS c
-    JOIN (SELECT DISTINCT subject, feature FROM travel_features) AS s ON s.feature = c.feature
+    FROM rule_conditions AS c
+    JOIN (SELECT DISTINCT subject, feature FROM rule_features) AS s ON s.feature = c.feature
     LEFT JOIN (
         SELECT x.rule, x.condition_no, f.subject
-        FROM targeting_conditions AS x
-        JOIN travel_features AS f ON f.feature = x.feature AND f.text_value = x.text_value
+        FROM rule_conditions AS x
+        JOIN rule_features AS f ON f.feature = x.feature AND f.text_value = x.text_value
         WHERE x.op = 'not_in'
     ) AS barred ON barred.rule = c.rule AND barred.condition_no = c.condition_no AND barred.subject = s.subject
     WHERE c.op = 'not_in' AND barred.subject IS NULL
 ),
 sizes AS (
-    SELECT rule, count(DISTINCT condition_no) AS size FROM targeting_conditions GROUP BY rule
+    SELECT rule, count(DISTINCT condition_no) AS size FROM rule_conditions GROUP BY rule
 )
 SELECT s.rule, s.subject
 FROM satisfied AS s

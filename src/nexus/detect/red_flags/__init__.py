@@ -1,0 +1,189 @@
+"""Red-flag rules for terrorist financing and trafficking proceeds: declarative, read and back-tested by analysts.
+
+A rule is YAML, as the PIU's targeting rules are (`nexus.detect.targeting`): a name, a description,
+a window in days and conditions over the account FEATURES below, all of which must hold for one
+account, in one currency, within one window. Windows tile the period twice, from its start and half
+a window later, so activity within half a window is never split; overlapping hits of one rule on one
+account are reported once. The built-in
+rules are the files in this folder; an FIU adds its own as files in `NEXUS_HOME/rules/`. High-risk
+jurisdictions are configuration (`jurisdictions.yml`, or the file NEXUS_HIGH_RISK_FILE names).
+
+The features come from one query over the viewer's transactions (`detect_account_features.sql`),
+the hits from the same query the targeting rules use (`rule_hits.sql`).
+"""
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+import yaml
+
+from nexus.detect.targeting import Rule, RuleRefused, parse_rule, rule_hits
+from nexus.detect.typologies import Finding
+from nexus.engine import EngineSession
+
+FOLDER = Path(__file__).parent
+#: feature -> kind; every red-flag feature is a number.
+FEATURES = dict.fromkeys((
+    "inflows", "inflow_total", "distinct_payers", "small_inflows", "small_inflow_share", "cash_inflows", "outflows",
+    "outflow_total", "distinct_payees", "cash_out", "high_risk_out", "out_in_ratio", "cash_out_share",
+    "high_risk_out_share", "cash_or_high_risk_out_share",
+), "number")
+#: A payment in at most this amount (in its currency) counts as small (donations, crowdfunding).
+SMALL_AMOUNT = 250.0
+DEFAULT_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    rule: str  # name@version: the rule's file name and a hash of its text
+    account: str
+    currency: str
+    window_start: datetime
+    window_end: datetime
+    features: dict[str, float]
+
+
+def parse_red_flag(text: str) -> Rule:
+    return parse_rule(text, FEATURES, windowed=True)
+
+
+def builtin_rules() -> list[tuple[str, Rule]]:
+    return rules_in(FOLDER)
+
+
+def rules_in(folder: Path) -> list[tuple[str, Rule]]:
+    """The rules in a folder's *.yml files (jurisdictions.yml is configuration), keyed name@version; a file
+    the linter refuses raises RuleRefused naming it."""
+    found = []
+    for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
+        if path.name == "jurisdictions.yml":
+            continue
+        found.append(rule_from_file(path))
+    return found
+
+
+def rule_from_file(path: Path) -> tuple[str, Rule]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        rule = parse_red_flag(text)
+    except RuleRefused as exc:
+        raise RuleRefused([f"{path}: {p}" for p in exc.problems]) from None
+    return f"{rule.name}@{hashlib.sha256(text.encode()).hexdigest()[:8]}", rule
+
+
+@cache
+def _jurisdictions(path: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return tuple(c.upper() for c in raw.get("high_risk", ())), {str(k): str(v).upper() for k, v in
+                                                                 (raw.get("bank_countries") or {}).items()}
+
+
+def jurisdictions() -> tuple[tuple[str, ...], dict[str, str]]:
+    """(high-risk country codes, bank code -> country) as configured."""
+    return _jurisdictions(os.environ.get("NEXUS_HIGH_RISK_FILE") or str(FOLDER / "jurisdictions.yml"))
+
+
+def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datetime, end: datetime) -> list[RedFlag]:
+    """Every (rule, account, currency, window) in [start, end) that meets all of a rule's conditions, over the
+    session's `transactions`."""
+    high_risk, banks = jurisdictions()
+    session.register("high_risk", pa.table({"country": pa.array(high_risk, pa.string())}))
+    session.register("bank_countries", pa.table({"bank": pa.array(list(banks), pa.string()),
+                                                 "country": pa.array(list(banks.values()), pa.string())}))
+    found: list[RedFlag] = []
+    by_window: dict[int, list[tuple[str, Rule]]] = {}
+    for key, rule in rules:
+        by_window.setdefault(rule.window_days or DEFAULT_WINDOW_DAYS, []).append((key, rule))
+    # Two tilings, the second half a window later: whatever happens within half a window lies whole in one.
+    for days, group in sorted(by_window.items()):
+        for offset in sorted({0, days // 2}):
+            tiled_from = start + timedelta(days=offset)
+            if tiled_from >= end:
+                continue
+            features = session.run("detect_account_features", from_time=tiled_from.isoformat(sep=" "),
+                                   to_time=end.isoformat(sep=" "), window_days=days, small_amount=SMALL_AMOUNT)
+            hits = rule_hits(session, group, features, FEATURES).to_pylist()
+            wanted = {h["subject"] for h in hits}
+            values: dict[str, dict[str, float]] = {}
+            for row in features.to_pylist() if hits else []:
+                if row["subject"] in wanted:
+                    values.setdefault(row["subject"], {})[row["feature"]] = row["number_value"]
+            for hit in hits:
+                account, currency, bucket = hit["subject"].rsplit("|", 2)
+                window_start = tiled_from + timedelta(days=days * int(bucket))
+                found.append(RedFlag(hit["rule"], account, currency, window_start,
+                                     min(window_start + timedelta(days=days), end), values[hit["subject"]]))
+    return _without_overlaps(found)
+
+
+def _without_overlaps(flags: list[RedFlag]) -> list[RedFlag]:
+    """One flag per rule, account and currency where windows of the two tilings overlap: the earlier."""
+    kept: list[RedFlag] = []
+    last_end: dict[tuple[str, str, str], datetime] = {}
+    for flag in sorted(flags, key=lambda f: (f.rule, f.account, f.currency, f.window_start)):
+        key = (flag.rule, flag.account, flag.currency)
+        if key in last_end and flag.window_start < last_end[key]:
+            continue
+        kept.append(flag)
+        last_end[key] = flag.window_end
+    return kept
+
+
+def ledger_period(session: EngineSession) -> tuple[datetime, datetime] | None:
+    """[first day, just after the last transaction) of the session's `transactions`; None when empty."""
+    row = session.run("detect_period").to_pylist()[0]
+    if row["first_time"] is None:
+        return None
+    first = row["first_time"].replace(hour=0, minute=0, second=0, microsecond=0)
+    return first, row["last_time"] + timedelta(seconds=1)
+
+
+def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], start: datetime | None = None,
+                      end: datetime | None = None) -> list[Finding]:
+    """Each red flag over [start, end) (default: the whole ledger) as a finding of kind `rule`, with the
+    account's payments in and out within the window."""
+    period = (start, end) if start and end else ledger_period(session)
+    if not period or not rules:
+        return []
+    flags = evaluate(session, rules, *period)
+    if not flags:
+        return []
+    subjects = [f"{f.account}|{f.currency}|{f.window_start.isoformat()}" for f in flags]
+    session.register("wanted_accounts", pa.table({
+        "subject": subjects, "account": [f.account for f in flags], "currency": [f.currency for f in flags],
+        "window_start": [f.window_start.isoformat(sep=" ") for f in flags],
+        "window_end": [f.window_end.isoformat(sep=" ") for f in flags],
+    }))
+    cited: dict[str, list[dict]] = {}
+    for row in session.run("detect_account_transactions").to_pylist():
+        cited.setdefault(row["subject"], []).append(row)
+    described = dict(rules)
+    findings = []
+    for flag, subject in zip(flags, subjects, strict=True):
+        rows = cited.get(subject, [])
+        if not rows:
+            continue
+        rule = described[flag.rule]
+        shown = ", ".join(f"{c.feature} {_number(flag.features.get(c.feature))}" for c in rule.conditions)
+        findings.append(Finding(
+            name=rule.name, accounts=[rows[0]["account_as_given"]], account_ids=[flag.account],
+            transactions=[r["id"] for r in rows], start=rows[0]["timestamp"], finish=rows[-1]["timestamp"], score=1.0,
+            words=f"{rule.description} — account {rows[0]['account_as_given']}, {flag.currency}, "
+                  f"{flag.window_start:%Y-%m-%d} to {flag.window_end:%Y-%m-%d}: {shown}",
+            total=flag.features.get("inflow_total"), currency=flag.currency,
+            details={"rule": flag.rule, "features": flag.features, "window_start": flag.window_start.isoformat(),
+                     "window_end": flag.window_end.isoformat()},
+            kind="rule",
+        ))
+    return findings
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:.2f}"
