@@ -12,8 +12,8 @@
 - A flight leg is a Trip (carrier, number, day, route) whose `involved` are the people on board;
   a booking is a Trip too, whose `involved` are its travellers (co-travel in the link graph).
   Each version of a PNR adds its time to the booking's `modifiedAt`: the versions stay as history.
-- A payment card becomes a BankAccount (`accountType` "payment card"), tied to the travellers
-  whose booking it paid by an Ownership, so bookings paid with one card share it. A masked number
+- A payment card becomes a BankAccount (`accountType` "payment card"), tied by an Ownership to the
+  booking's lead traveller (the booker), so the bookings one card paid share it. A masked number
   (XXXX…1186) is one card only with its holder's name, or else only within its booking
   (`card_id`): strangers' masked numbers coincide.
 """
@@ -104,7 +104,7 @@ def booking_entities(booking: Booking, flight: Leg | None) -> list[EntityProxy]:
             card.add("name", f"{payment.card_vendor or 'card'} {payment.card_number}"
                              + (f" ({payment.payer})" if payment.payer else ""))
             card.add("notes", [f"billing {x}" for x in (payment.payer_address, payment.payer_phone) if x])
-            for person in people:
+            for person in people[:1]:  # the booker's card, as the booking's contacts are the booker's
                 paid = _make(made, "Ownership", make_entity_id("paid", card.id, person.id))
                 paid.add("owner", person.id)
                 paid.add("asset", card.id)
