@@ -208,7 +208,7 @@ def fiu_stage(store: Store, folder: Path, manifest) -> list[str]:
     feed = manifest.feeds[0]
     typologies = [a for a in found if a["kind"] == "typology"]
     rules = [a for a in found if a["kind"] == "rule"]
-    quality = typology_quality(folder, feed.path, manifest.truth["patterns"], typologies)
+    quality = typology_quality(folder, feed.path, manifest.truth["patterns"], found)
     lines = [f"{len(typologies):,} typology alerts from {feed.counts['records']:,} payments "
              f"({time.perf_counter() - started:.1f}s; `nexus detect`, `nexus alerts list --kind typology`); "
              "the strongest three:"]

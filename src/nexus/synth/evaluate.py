@@ -73,6 +73,10 @@ class TypologyQuality:
         return self.on_planted / self.alerts if self.alerts else 0.0
 
 
+#: Planted kinds a red-flag rule, not a typology of the same name, is to find.
+DETECTED_BY = {"crowdfunding": "crowdfunding-then-out", "funnel": "cash-funnel"}
+
+
 def typology_quality(world: Path, feed: str, patterns: str, alerts: list[dict]) -> TypologyQuality:
     """Per-typology recall of the planted laundering attempts (AMLworld Patterns format) and the precision
     of ``alerts`` (each with `name` and `transactions`, ids ending in the feed line: `tx-<file>-<line>`).
@@ -90,7 +94,8 @@ def typology_quality(world: Path, feed: str, patterns: str, alerts: list[dict]) 
     planted: dict[str, int] = {}
     for kind, rows in attempts:
         planted[kind] = planted.get(kind, 0) + 1
-        if any(name == kind and 2 * len(rows & mine) >= len(rows) for name, mine in cited):
+        detector = DETECTED_BY.get(kind, kind)
+        if any(name == detector and 2 * len(rows & mine) >= len(rows) for name, mine in cited):
             found[kind] = found.get(kind, 0) + 1
     on_planted = sum(any(2 * len(rows & mine) >= len(mine) for _, rows in attempts) for _, mine in cited)
     return TypologyQuality(planted, found, len(alerts), on_planted)

@@ -4,7 +4,8 @@ Every payment of the world (normal activity and the mule payments of the planted
 bridges) becomes a row, at a random minute of its day, between accounts named by their
 bank code and IBAN. Beside them the feed plants attempts of each typology the detect stage
 knows — fan-out, fan-in, cycle, scatter-gather, gather-scatter, structuring, pass-through — among accounts of the
-population, and writes them to `truth/patterns.txt` in AMLworld's Patterns format
+population, and two terrorist-financing red flags (crowdfunding then cash-out and transfer to a
+high-risk jurisdiction; a cash funnel), and writes them to `truth/patterns.txt` in AMLworld's Patterns format
 (`BEGIN LAUNDERING ATTEMPT - <TYPE>` … `END LAUNDERING ATTEMPT`). Rows of planted attempts
 and mule payments carry `Is Laundering` 1.
 """
@@ -45,8 +46,12 @@ class BankFeed:
         patterns, pieces = [], [lines]
         for kind, attempts_rows in zip(PLANTERS, planted, strict=True):
             for attempt in attempts_rows:
-                day, minute, payer, payee, amount = (np.asarray(c) for c in zip(*attempt, strict=True))
-                rendered = _lines(rng, codes, accounts.iban, day, minute, payer, payee, amount, np.ones(len(day), bool))
+                rows_of = [row + (None,) * (7 - len(row)) for row in attempt]  # how and the payee's IBAN: optional
+                day, minute, payer, payee, amount = (np.asarray(c) for c in list(zip(*rows_of, strict=True))[:5])
+                how = [row[5] for row in rows_of]
+                ibans = [row[6] for row in rows_of]
+                rendered = _lines(rng, codes, accounts.iban, day, minute, payer, payee, amount, np.ones(len(day), bool),
+                                  how, ibans)
                 pieces.append(rendered)
                 patterns += [f"BEGIN LAUNDERING ATTEMPT - {kind}", *rendered.tolist(), "END LAUNDERING ATTEMPT"]
         lines = np.concatenate(pieces)
@@ -64,13 +69,18 @@ def _mule_rows(world: World) -> np.ndarray:
     return np.array([row for link in world.links("mule_payment") for row in link.facts], dtype=np.int64)
 
 
-def _lines(rng, codes, ibans, day, minute, payer, payee, amount, laundering) -> np.ndarray:
+def _lines(rng, codes, ibans, day, minute, payer, payee, amount, laundering, how=None, payee_ibans=None) -> np.ndarray:
+    """The rows as the feed writes them; `how` (payment formats) and `payee_ibans` (an account outside the
+    population, abroad) where a planter sets them, random formats and the population's accounts otherwise."""
     stamp = np.datetime64("1970-01-01T00:00") + (np.asarray(day) * 1440 + np.asarray(minute)).astype("timedelta64[m]")
     text = np.char.replace(np.char.replace(np.datetime_as_string(stamp, unit="m"), "-", "/"), "T", " ")
     money = np.char.mod("%.2f", np.asarray(amount, dtype=float))
-    how = strings(FORMATS)[rng.integers(0, len(FORMATS), len(text))]
-    columns = [text, codes[payer], ibans[payer], codes[payee], ibans[payee], money, np.full(len(text), CURRENCY),
-               money, np.full(len(text), CURRENCY), how, np.asarray(laundering).astype(int).astype(STRING)]
+    drawn = strings(FORMATS)[rng.integers(0, len(FORMATS), len(text))]
+    formats = drawn if how is None else np.array([h or d for h, d in zip(how, drawn.tolist(), strict=True)], dtype=STRING)
+    to_iban = ibans[payee] if payee_ibans is None else np.array(
+        [i or default for i, default in zip(payee_ibans, ibans[payee].tolist(), strict=True)], dtype=STRING)
+    columns = [text, codes[payer], ibans[payer], codes[payee], to_iban, money, np.full(len(text), CURRENCY),
+               money, np.full(len(text), CURRENCY), formats, np.asarray(laundering).astype(int).astype(STRING)]
     line = columns[0].astype(object)
     for column in columns[1:]:
         line = line + "," + column.astype(object)
@@ -144,6 +154,40 @@ def _gather_scatter(rng, pool, first_day, attempts):
     return found
 
 
-#: AMLworld's pattern names → the planter of each.
+def _crowdfunding(rng, pool, first_day, attempts):
+    """Terrorist financing through crowdfunding: a dozen or more small donations within ten days, then most of
+    the money withdrawn in cash and the rest sent to an account in a high-risk jurisdiction."""
+    found = []
+    for _ in range(attempts):
+        collector, *donors = _distinct(rng, pool, 1 + int(rng.integers(12, 20)))
+        day = first_day + int(rng.integers(0, 300))
+        gifts = [(day + i % 10, 480 + 37 * i, d, collector, float(rng.uniform(20, 240)), "ACH") for i, d in enumerate(donors)]
+        raised = sum(g[4] for g in gifts)
+        found.append(gifts + [(day + 11, 600, collector, collector, raised * 0.55, "Cash"),
+                              (day + 12, 600, collector, collector, raised * 0.3, "Wire", _high_risk_iban(rng))])
+    return found
+
+
+def _funnel(rng, pool, first_day, attempts):
+    """A funnel account: cash paid in at several places over a few days, then moved on almost whole."""
+    found = []
+    for _ in range(attempts):
+        funnel, destination, *tellers = _distinct(rng, pool, 2 + int(rng.integers(5, 8)))
+        day = first_day + int(rng.integers(0, 300))
+        deposits = [(day + i // 2, 540 + 180 * (i % 2), t, funnel, float(rng.uniform(1_500, 4_000)), "Cash")
+                    for i, t in enumerate(tellers)]
+        paid_in = sum(d[4] for d in deposits)
+        found.append(deposits + [(day + len(tellers) // 2 + 1, 600, funnel, destination,
+                                  paid_in * float(rng.uniform(0.85, 0.97)), "Wire")])
+    return found
+
+
+def _high_risk_iban(rng) -> str:
+    country = ("SY", "IR", "YE", "AF", "SO")[int(rng.integers(0, 5))]
+    return f"{country}{int(rng.integers(10, 99))}{int(rng.integers(10**15, 10**16))}"
+
+
+#: AMLworld's pattern names (and two of Nexus's own, for red-flag rules) → the planter of each.
 PLANTERS = {"FAN-OUT": _fan_out, "FAN-IN": _fan_in, "CYCLE": _cycle, "STRUCTURING": _structuring,
-            "PASS-THROUGH": _pass_through, "SCATTER-GATHER": _scatter_gather, "GATHER-SCATTER": _gather_scatter}
+            "PASS-THROUGH": _pass_through, "SCATTER-GATHER": _scatter_gather, "GATHER-SCATTER": _gather_scatter,
+            "CROWDFUNDING": _crowdfunding, "FUNNEL": _funnel}
