@@ -5,7 +5,8 @@ from a pool of N/10 across 30 banks, amounts log-normal, a few rows deliberately
 then loads it with `service.ledger.ingest_transactions` into a temporary SQLite store (the
 ledger's Parquet files plus the accounts' statements, batch by batch). Baseline in the
 same run: DuckDB's `read_csv` of the same file, counting rows and summing amounts. Then every
-typology (`nexus.detect.run_typologies`, DuckDB) over the ledger as an analyst sees it, timed
+typology (`nexus.detect.run_typologies`, DuckDB) and the built-in red-flag rules over the ledger
+as an analyst sees it, timed
 and with its peak memory, beside a plain DuckDB query over the same view (payments per account).
 
     .venv/bin/python bench/fiu_ingest.py [--rows 5000000]
@@ -25,6 +26,7 @@ from _common import MemorySampler, targets_met
 from nexus.security.viewer import Viewer
 from nexus.service.ingest import LabelChanges
 from nexus.detect import run_typologies
+from nexus.detect.red_flags import builtin_rules, red_flag_findings
 from nexus.service.ledger import ingest_transactions, ledger_session
 from nexus.sources.amlworld import COLUMNS, HEADER
 from nexus.store import Store
@@ -91,6 +93,8 @@ def main() -> int:
                 scan = time.perf_counter() - started
                 started = time.perf_counter()
                 findings = run_typologies(session)
+                typology_seconds = time.perf_counter() - started
+                findings += red_flag_findings(session, builtin_rules())
                 detect_seconds = time.perf_counter() - started
         finally:
             store.close()
@@ -99,7 +103,8 @@ def main() -> int:
               f"(×{rate / (count / baseline):.2f} read_csv), peak {memory.peak_gb:.2f} GB; {result.entities:,} accounts, "
               f"{result.statements:,} statements, {len(result.errors)} bad rows")
         names = Counter(f.name for f in findings)
-        print(f"typologies over the ledger: {detect_seconds:.1f} s, peak {detect_memory.peak_gb:.2f} GB, "
+        print(f"typologies and red-flag rules over the ledger: {detect_seconds:.1f} s (typologies "
+              f"{typology_seconds:.1f} s), peak {detect_memory.peak_gb:.2f} GB, "
               f"{len(findings):,} findings ({', '.join(f'{n} {c:,}' for n, c in sorted(names.items()))}); "
               f"baseline, reading every visible row: {scan:.1f} s ({accounts:,} rows)")
     ok = targets_met({"rows_per_second": rate}, {"rows_per_second": TARGETS["rows_per_second"]})
