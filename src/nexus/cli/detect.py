@@ -1,4 +1,4 @@
-"""`nexus detect`: money-laundering and terrorist-financing typologies over the ledger, raised as alerts."""
+"""`nexus detect`: money-laundering typologies and terrorist-financing red-flag rules over the ledger, raised as alerts."""
 
 import json
 from pathlib import Path
@@ -26,17 +26,18 @@ def detect_command(
     purpose: str = typer.Option("", "--purpose", help="why you are looking (recorded in the audit trail)"),
 ) -> None:
     """Run the typologies (fan-out, fan-in, cycles, scatter-gather, gather-scatter, structuring, pass-through)
-    over the transactions you may see, and raise each finding as an alert (review with `nexus alerts review`)."""
+    and the red-flag rules (`nexus rules list`) over the transactions you may see, and raise each finding as an
+    alert (review with `nexus alerts review`)."""
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter("engine must be duckdb or spark")
     store = open_store()
-    with console.status("running the typologies over the ledger"):
+    with console.status("running the typologies and red-flag rules over the ledger"):
         found = detect(store, current_viewer(store, purpose), load_settings().home, engine)
     if output is not None:
         write_output(output, lambda out: out.write(b"".join(json.dumps(a).encode() + b"\n" for a in found)))
-    table = Table("alert", "typology", "score", "state", "finding")
+    table = Table("alert", "typology or rule", "score", "state", "finding")
     for alert in found[:50]:
         table.add_row(str(alert["id"]), alert["name"], f"{alert['score']:.2f}", alert["state"], Text(alert["explanation"]))
-    console.print(table if found else "no typology matched the transactions you may see")
+    console.print(table if found else "no typology or rule matched the transactions you may see")
     if len(found) > 50:
         console.print(f"… and {len(found) - 50:,} more (`nexus alerts list --kind typology`)")
