@@ -176,12 +176,14 @@ def condition_rows(rules: list[tuple[str, Rule]], features: dict[str, str] = FEA
     })
 
 
-def rule_hits(engine: EngineSession, rules: list[tuple[str, Rule]], features: pa.Table,
+def rule_hits(engine: EngineSession, rules: list[tuple[str, Rule]], features: pa.Table | None,
               declared: dict[str, str] = FEATURES) -> pa.Table:
     """(rule, subject) for every subject (a traveller on a trip; an account in a window) that meets all of a
-    rule's conditions; `declared` are the features the rules are written over and their kinds."""
+    rule's conditions; `declared` are the features the rules are written over and their kinds. `features`
+    None: the session holds them already, as `rule_features`."""
     engine.register("rule_conditions", condition_rows(rules, declared))
-    engine.register("rule_features", features)
+    if features is not None:
+        engine.register("rule_features", features)
     return engine.run("rule_hits")
 
 

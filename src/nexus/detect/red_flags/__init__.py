@@ -8,7 +8,8 @@ account are reported once. The built-in
 rules are the files in this folder; an FIU adds its own as files in `NEXUS_HOME/rules/`. High-risk
 jurisdictions are configuration (`jurisdictions.yml`, or the file NEXUS_HIGH_RISK_FILE names).
 
-The features come from one query over the viewer's transactions (`detect_account_features.sql`),
+The features come from one query over the viewer's transactions (`detect_account_windows.sql`, in long
+form through `detect_account_features.sql`),
 the hits from the same query the targeting rules use (`rule_hits.sql`).
 """
 
@@ -105,13 +106,14 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
             tiled_from = start + timedelta(days=offset)
             if tiled_from >= end:
                 continue
-            features = session.run("detect_account_features", from_time=tiled_from.isoformat(sep=" "),
-                                   to_time=end.isoformat(sep=" "), window_days=days, small_amount=SMALL_AMOUNT)
-            hits = rule_hits(session, group, features, FEATURES).to_pylist()
-            wanted = {h["subject"] for h in hits}
+            session.materialise("red_flag_windows", "detect_account_windows", from_time=tiled_from.isoformat(sep=" "),
+                                to_time=end.isoformat(sep=" "), window_days=days, small_amount=SMALL_AMOUNT)
+            session.materialise("rule_features", "detect_account_features")  # kept in the engine: millions of rows
+            hits = rule_hits(session, group, None, FEATURES).to_pylist()
             values: dict[str, dict[str, float]] = {}
-            for row in features.to_pylist() if hits else []:
-                if row["subject"] in wanted:
+            if hits:
+                session.register("wanted_subjects", pa.table({"subject": sorted({h["subject"] for h in hits})}))
+                for row in session.run("detect_hit_features").to_pylist():
                     values.setdefault(row["subject"], {})[row["feature"]] = row["number_value"]
             for hit in hits:
                 account, currency, bucket = hit["subject"].rsplit("|", 2)
