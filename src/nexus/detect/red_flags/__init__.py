@@ -23,7 +23,7 @@ from pathlib import Path
 import pyarrow as pa
 import yaml
 
-from nexus.detect.targeting import Rule, RuleRefused, parse_rule, rule_hits
+from nexus.detect.targeting import Rule, RuleRefused, condition_rows, parse_rule, rule_hits
 from nexus.detect.typologies import Finding
 from nexus.engine import EngineSession
 
@@ -108,6 +108,7 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
                 continue
             session.materialise("red_flag_windows", "detect_account_windows", from_time=tiled_from.isoformat(sep=" "),
                                 to_time=end.isoformat(sep=" "), window_days=days, small_amount=SMALL_AMOUNT)
+            session.register("rule_conditions", condition_rows(group, FEATURES))  # which features to lay out
             session.materialise("rule_features", "detect_account_features")  # kept in the engine: millions of rows
             hits = rule_hits(session, group, None, FEATURES).to_pylist()
             values: dict[str, dict[str, float]] = {}

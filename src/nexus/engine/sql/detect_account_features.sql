@@ -1,17 +1,26 @@
--- The red-flag features of `red_flag_windows` (detect_account_windows) in long form: (subject, feature, value).
-SELECT subject, 'inflows' AS feature, CAST(NULL AS VARCHAR) AS text_value, CAST(inflows AS DOUBLE) AS number_value FROM red_flag_windows
-UNION ALL SELECT subject, 'inflow_total', NULL, CAST(inflow_total AS DOUBLE) FROM red_flag_windows
-UNION ALL SELECT subject, 'distinct_payers', NULL, CAST(distinct_payers AS DOUBLE) FROM red_flag_windows
-UNION ALL SELECT subject, 'small_inflows', NULL, CAST(small_inflows AS DOUBLE) FROM red_flag_windows
-UNION ALL SELECT subject, 'small_inflow_share', NULL, small_inflow_share FROM red_flag_windows WHERE small_inflow_share IS NOT NULL
-UNION ALL SELECT subject, 'cash_inflows', NULL, CAST(cash_inflows AS DOUBLE) FROM red_flag_windows
-UNION ALL SELECT subject, 'outflows', NULL, CAST(outflows AS DOUBLE) FROM red_flag_windows
-UNION ALL SELECT subject, 'outflow_total', NULL, CAST(outflow_total AS DOUBLE) FROM red_flag_windows
-UNION ALL SELECT subject, 'distinct_payees', NULL, CAST(distinct_payees AS DOUBLE) FROM red_flag_windows
-UNION ALL SELECT subject, 'cash_out', NULL, CAST(cash_out AS DOUBLE) FROM red_flag_windows
-UNION ALL SELECT subject, 'high_risk_out', NULL, CAST(high_risk_out AS DOUBLE) FROM red_flag_windows
-UNION ALL SELECT subject, 'out_in_ratio', NULL, out_in_ratio FROM red_flag_windows WHERE out_in_ratio IS NOT NULL
-UNION ALL SELECT subject, 'cash_out_share', NULL, cash_out_share FROM red_flag_windows WHERE cash_out_share IS NOT NULL
-UNION ALL SELECT subject, 'high_risk_out_share', NULL, high_risk_out_share FROM red_flag_windows WHERE high_risk_out_share IS NOT NULL
-UNION ALL SELECT subject, 'cash_or_high_risk_out_share', NULL, cash_or_high_risk_out_share FROM red_flag_windows
-    WHERE cash_or_high_risk_out_share IS NOT NULL
+-- The red-flag features of `red_flag_windows` (detect_account_windows) that some rule uses
+-- (`rule_conditions`), in long form: (subject, feature, value), one row per subject and feature.
+SELECT subject, feature, text_value, number_value
+FROM (
+    SELECT w.subject, c.feature, CAST(NULL AS VARCHAR) AS text_value,
+           CASE c.feature
+               WHEN 'inflows' THEN CAST(w.inflows AS DOUBLE)
+               WHEN 'inflow_total' THEN CAST(w.inflow_total AS DOUBLE)
+               WHEN 'distinct_payers' THEN CAST(w.distinct_payers AS DOUBLE)
+               WHEN 'small_inflows' THEN CAST(w.small_inflows AS DOUBLE)
+               WHEN 'small_inflow_share' THEN w.small_inflow_share
+               WHEN 'cash_inflows' THEN CAST(w.cash_inflows AS DOUBLE)
+               WHEN 'outflows' THEN CAST(w.outflows AS DOUBLE)
+               WHEN 'outflow_total' THEN CAST(w.outflow_total AS DOUBLE)
+               WHEN 'distinct_payees' THEN CAST(w.distinct_payees AS DOUBLE)
+               WHEN 'cash_out' THEN CAST(w.cash_out AS DOUBLE)
+               WHEN 'high_risk_out' THEN CAST(w.high_risk_out AS DOUBLE)
+               WHEN 'out_in_ratio' THEN w.out_in_ratio
+               WHEN 'cash_out_share' THEN w.cash_out_share
+               WHEN 'high_risk_out_share' THEN w.high_risk_out_share
+               WHEN 'cash_or_high_risk_out_share' THEN w.cash_or_high_risk_out_share
+           END AS number_value
+    FROM red_flag_windows AS w
+    CROSS JOIN (SELECT DISTINCT feature FROM rule_conditions) AS c
+) AS long
+WHERE number_value IS NOT NULL

@@ -1,7 +1,8 @@
 -- What red-flag rules are written over: per account, currency and window ($window_days days, tiled from
 -- $from_time) of the viewer's transactions in [$from_time, $to_time), one row per subject (materialised
 -- once as `red_flag_windows`; `detect_account_features` gives it in long form). Money in is counted in the receiving currency, money out in the paying one; cash withdrawals
--- may be an account's payments to itself. A counterparty's country is its IBAN's (the first two letters)
+-- may be an account's payments to itself. A counterparty's country is its IBAN's (an account number of IBAN
+-- shape and length: its first two letters)
 -- or its bank's (`bank_countries`); `high_risk` lists the jurisdictions configured as high-risk.
 WITH t AS (
     SELECT id, timestamp, from_account_id, to_account_id, from_account, to_account, to_bank, amount_received,
@@ -29,7 +30,8 @@ outgoing AS (
     FROM t
     LEFT JOIN bank_countries AS b ON b.bank = t.to_bank
     LEFT JOIN high_risk AS h ON h.country = coalesce(
-        CASE WHEN regexp_matches(t.to_account, '^[A-Z]{2}[0-9]{2}') THEN substr(t.to_account, 1, 2) END, b.country)
+        CASE WHEN length(t.to_account) BETWEEN 15 AND 34 AND regexp_matches(t.to_account, '^[A-Z]{2}[0-9]{2}[A-Z0-9]+$')
+             THEN substr(t.to_account, 1, 2) END, b.country)
     GROUP BY t.from_account_id, t.payment_currency, t.bucket
 ),
 accounts AS (

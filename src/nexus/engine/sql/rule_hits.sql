@@ -16,7 +16,8 @@ WITH satisfied AS (
     UNION
     SELECT DISTINCT c.rule, c.condition_no, s.subject
     FROM rule_conditions AS c
-    JOIN (SELECT DISTINCT subject, feature FROM rule_features) AS s ON s.feature = c.feature
+    JOIN (SELECT DISTINCT subject, feature FROM rule_features
+          WHERE feature IN (SELECT feature FROM rule_conditions WHERE op = 'not_in')) AS s ON s.feature = c.feature
     LEFT JOIN (
         SELECT x.rule, x.condition_no, f.subject
         FROM rule_conditions AS x
