@@ -30,7 +30,7 @@ outgoing AS (
     FROM t
     LEFT JOIN bank_countries AS b ON b.bank = t.to_bank
     LEFT JOIN high_risk AS h ON h.country = coalesce(
-        CASE WHEN length(t.to_account) BETWEEN 15 AND 34 AND regexp_matches(t.to_account, '^[A-Z]{2}[0-9]{2}[A-Z0-9]+$')
+        CASE WHEN length(t.to_account) BETWEEN 15 AND 34 AND TRY_CAST(substr(t.to_account, 3, 2) AS INTEGER) IS NOT NULL
              THEN substr(t.to_account, 1, 2) END, b.country)
     GROUP BY t.from_account_id, t.payment_currency, t.bucket
 ),
