@@ -73,7 +73,21 @@ def test_a_workspace_rule_runs_beside_the_built_in_ones(flagged):
     store, home = flagged
     (home / "rules").mkdir(parents=True)
     (home / "rules" / "many-donors.yml").write_text(
-        "name: many-donors\ndescription: ten or more payers in a week\nwindow_days: 7\n"
+        "name: many-donors\ndescription: ten or more payers within two weeks\nwindow_days: 14\n"
         "conditions:\n  - {feature: distinct_payers, op: '>=', value: 10}\n")
     names = {a["name"] for a in detect(store, ANALYST, home) if a["kind"] == "rule"}
     assert "many-donors" in names
+
+
+def test_two_rules_on_one_account_each_cite_their_own_payments_once(flagged, tmp_path):
+    store, home = flagged
+    (home / "rules").mkdir(parents=True)
+    (home / "rules" / "donations.yml").write_text(
+        "name: donations\ndescription: ten or more small payments in\nwindow_days: 30\n"
+        "conditions:\n  - {feature: small_inflows, op: '>=', value: 10}\n")
+    (home / "rules" / "broken.yml").write_text("name: broken\nconditions: []\n")  # left out, stops nothing
+    rules = [a for a in detect(store, ANALYST, home) if a["kind"] == "rule" and a["accounts"] == ["CF0"]]
+    assert {a["name"] for a in rules} == {"crowdfunding-then-out", "donations"}
+    for alert in rules:
+        assert len(alert["transactions"]) == len(set(alert["transactions"]))
+    assert len(next(a for a in rules if a["name"] == "donations")["transactions"]) == 14

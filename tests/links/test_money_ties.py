@@ -64,3 +64,16 @@ def test_money_between_accounts_makes_the_path_and_the_alert_cites_the_transacti
 def test_no_money_tie_for_a_viewer_who_may_not_see_the_transactions(money):
     store, home = money
     assert not [p for p in nexus_paths(store, POLICE, home, limit=5) if p["entities"][0] == "t1"]
+
+
+def test_a_money_tie_alert_cites_every_kind_of_payment_it_sums(money, tmp_path):
+    """A tie that sums payments under other labels cites one of those too: whoever may not see them does not
+    see the alert, its total or its classification."""
+    store, home = money
+    other = tmp_path / "other.csv"
+    other.write_text(HEADER + "2024/03/02 12:00,001,8000A1,002,9000B2,777777,US Dollar,777777,US Dollar,Wire,0\n")
+    ingest_transactions(store, FIU, other, "other-bank", home, LabelChanges(agency="FIU", classification="CONFIDENTIAL",
+                                                                            releasable_to="FIU"))
+    (alert,) = raise_nexus_alerts(store, FIU, home, limit=5)
+    cited = [e["ref_id"] for e in get_alert(store, FIU, alert["alert_id"])["evidence"] if e["ref_kind"] == "transaction"]
+    assert len(cited) == 3 and sum("other-bank" in ref for ref in cited) == 1

@@ -40,4 +40,4 @@ def detect_command(
         table.add_row(str(alert["id"]), alert["name"], f"{alert['score']:.2f}", alert["state"], Text(alert["explanation"]))
     console.print(table if found else "no typology or rule matched the transactions you may see")
     if len(found) > 50:
-        console.print(f"… and {len(found) - 50:,} more (`nexus alerts list --kind typology`)")
+        console.print(f"… and {len(found) - 50:,} more (`nexus alerts list --kind typology`, `--kind rule`)")

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from nexus.cli.context import current_viewer
 from nexus.config import load_settings
-from nexus.service.detect import backtest_rule, red_flag_rules
+from nexus.service.detect import backtest_rule, list_red_flag_rules
 from nexus.service.workspace import open_store
 
 console = Console()
@@ -27,9 +27,10 @@ def register(app: typer.Typer) -> None:
 def list_command() -> None:
     """The rules `nexus detect` runs: the built-in ones and the workspace's."""
     table = Table("rule", "window", "conditions", "description")
-    for key, rule in red_flag_rules(load_settings().home):
+    store = open_store()
+    for key, rule in list_red_flag_rules(store, current_viewer(store, "red-flag rules"), load_settings().home):
         conditions = "; ".join(f"{c.feature} {c.op} {', '.join(map(str, c.values))}" for c in rule.conditions)
-        table.add_row(key, f"{rule.window_days or 30} days", conditions, Text(rule.description))
+        table.add_row(key, f"{rule.window_days} days", conditions, Text(rule.description))
     console.print(table)
 
 
@@ -53,7 +54,7 @@ def test_command(
         return
     table = Table("account", "currency", "window", "transactions", "why")
     for hit in hits:
-        table.add_row(hit["account"], hit["currency"], f"{hit['window_start'][:10]} – {hit['window_end'][:10]}",
+        table.add_row(hit["account"], hit["currency"], f"{hit['window_start'][:10]} – {hit['last_day']}",
                       str(hit["transactions"]), Text(hit["explanation"]))
     console.print(table if hits else "the rule would have raised nothing in that period")
     console.print(f"{len(hits):,} hit(s) from {first} to {last}")

@@ -74,10 +74,12 @@ def parameter_tables(config: LinkConfig = LINKS) -> dict[str, pa.Table]:
 
 #: What the graph reads of the ledger's `transactions`, for a session without a ledger (no money ties).
 NO_TRANSACTIONS = pa.table({
-    "id": pa.array([], pa.string()), "timestamp": pa.array([], pa.timestamp("s")),
+    "id": pa.array([], pa.string()), "timestamp": pa.array([], pa.timestamp("s")), "line": pa.array([], pa.int64()),
     "from_account_id": pa.array([], pa.string()), "to_account_id": pa.array([], pa.string()),
-    "amount_paid": pa.array([], pa.float64()), "source": pa.array([], pa.string()),
-    "agency": pa.array([], pa.string()), "classification": pa.array([], pa.int64()),
+    "amount_paid": pa.array([], pa.float64()), "payment_currency": pa.array([], pa.string()),
+    "source": pa.array([], pa.string()), "agency": pa.array([], pa.string()),
+    "classification": pa.array([], pa.int64()), "releasable_to": pa.array([], pa.string()),
+    "compartment": pa.array([], pa.string()), "orcon": pa.array([], pa.bool_()), "warrant": pa.array([], pa.string()),
 })
 
 

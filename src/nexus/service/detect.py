@@ -9,13 +9,14 @@ no lower than the data it cites, and shown only to viewers who may see all of it
 """
 
 import hashlib
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 
 from nexus.detect import TYPOLOGIES, Finding, TypologyConfig, run_typologies
-from nexus.detect.red_flags import builtin_rules, red_flag_findings, rule_from_file, rules_in
+from nexus.detect.red_flags import builtin_rules, red_flag_findings, rule_from_file
 from nexus.detect.targeting import Rule, RuleRefused
 from nexus.errors import Forbidden, InvalidInput
 from nexus.model.labels import Labels
@@ -28,6 +29,7 @@ from nexus.sources import SourceError
 from nexus.sources.goaml.write import load_profile, write_report
 from nexus.store import Store
 
+log = logging.getLogger(__name__)
 KIND = "typology"
 RULE = "rule"  # a red-flag rule's hit
 RULES = "rules"  # the workspace's own red-flag rules: NEXUS_HOME/rules/*.yml
@@ -66,11 +68,22 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
 
 
 def red_flag_rules(home: Path) -> list[tuple[str, Rule]]:
-    """The built-in red-flag rules and the workspace's own (NEXUS_HOME/rules/*.yml)."""
-    try:
-        return builtin_rules() + rules_in(home / RULES)
-    except RuleRefused as exc:
-        raise InvalidInput("; ".join(exc.problems)) from None
+    """The built-in red-flag rules and the workspace's own (NEXUS_HOME/rules/*.yml); a workspace file the
+    linter refuses is left out (and logged), so that one bad rule stops no other detector."""
+    found = builtin_rules()
+    for path in sorted((home / RULES).glob("*.yml")) if (home / RULES).is_dir() else []:
+        try:
+            found.append(rule_from_file(path))
+        except RuleRefused as exc:
+            log.warning("red-flag rule left out: %s", "; ".join(exc.problems))
+    return found
+
+
+def list_red_flag_rules(store: Store, viewer: Viewer, home: Path) -> list[tuple[str, Rule]]:
+    require(viewer, "read")
+    rules = red_flag_rules(home)
+    audit.log_event(store, viewer, "rules.list", {"purpose": viewer.purpose}, [key for key, _ in rules])
+    return rules
 
 
 def backtest_rule(store: Store, viewer: Viewer, home: Path, path: Path, start: date, end: date) -> list[dict]:
@@ -88,8 +101,9 @@ def backtest_rule(store: Store, viewer: Viewer, home: Path, path: Path, start: d
     with ledger_session(store, viewer, home) as session:
         found = red_flag_findings(session, [rule], datetime.combine(start, time()),
                                   datetime.combine(end + timedelta(days=1), time()))
-    result = [{"rule": f.details["rule"], "account": f.accounts[0], "account_id": f.account_ids[0], "currency": f.currency,
+    result = [{"rule": f.details["rule_version"], "account": f.accounts[0], "account_id": f.account_ids[0], "currency": f.currency,
                "window_start": f.details["window_start"], "window_end": f.details["window_end"],
+               "last_day": (datetime.fromisoformat(f.details["window_end"]) - timedelta(seconds=1)).date().isoformat(),
                "features": f.details["features"], "transactions": len(f.transactions), "explanation": f.words}
               for f in found]
     audit.log_event(store, viewer, "rules.test", {"purpose": viewer.purpose, "rule": rule[0], "from": start.isoformat(),

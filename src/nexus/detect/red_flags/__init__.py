@@ -2,9 +2,10 @@
 
 A rule is YAML, as the PIU's targeting rules are (`nexus.detect.targeting`): a name, a description,
 a window in days and conditions over the account FEATURES below, all of which must hold for one
-account, in one currency, within one window. Windows tile the period twice, from its start and half
-a window later, so activity within half a window is never split; overlapping hits of one rule on one
-account are reported once. The built-in
+account, in one currency, within one window. Windows are counted from the epoch, not from the data,
+twice, the second tiling half a window later, so activity within half a window is never split and a
+window is the same whatever is loaded; overlapping hits of one rule on one account are one hit over
+their union. Amounts and thresholds are in the account's currency, whichever it is. The built-in
 rules are the files in this folder; an FIU adds its own as files in `NEXUS_HOME/rules/`. High-risk
 jurisdictions are configuration (`jurisdictions.yml`, or the file NEXUS_HIGH_RISK_FILE names).
 
@@ -15,7 +16,7 @@ the hits from the same query the targeting rules use (`rule_hits.sql`).
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -37,6 +38,7 @@ FEATURES = dict.fromkeys((
 #: A payment in at most this amount (in its currency) counts as small (donations, crowdfunding).
 SMALL_AMOUNT = 250.0
 DEFAULT_WINDOW_DAYS = 30
+EPOCH = datetime(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class RedFlag:
 
 
 def parse_red_flag(text: str) -> Rule:
-    return parse_rule(text, FEATURES, windowed=True)
+    rule = parse_rule(text, FEATURES, windowed=True)
+    return replace(rule, window_days=rule.window_days or DEFAULT_WINDOW_DAYS)
 
 
 def builtin_rules() -> list[tuple[str, Rule]]:
@@ -79,9 +82,19 @@ def rule_from_file(path: Path) -> tuple[str, Rule]:
 
 @cache
 def _jurisdictions(path: str) -> tuple[tuple[str, ...], dict[str, str]]:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return tuple(c.upper() for c in raw.get("high_risk", ())), {str(k): str(v).upper() for k, v in
-                                                                 (raw.get("bank_countries") or {}).items()}
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleRefused([f"{path}: cannot read the high-risk jurisdictions: {exc}"]) from None
+    countries, banks = raw.get("high_risk") or [], raw.get("bank_countries") or {}
+    problems = []
+    if not isinstance(countries, list) or not all(isinstance(c, str) and len(c.strip()) == 2 for c in countries):
+        problems.append("high_risk: a list of two-letter country codes")
+    if not isinstance(banks, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in banks.items()):
+        problems.append("bank_countries: bank codes (quoted, as text) to two-letter country codes")
+    if problems:
+        raise RuleRefused([f"{path}: {p}" for p in problems])
+    return tuple(sorted({c.strip().upper() for c in countries})), {k: v.strip().upper() for k, v in banks.items()}
 
 
 def jurisdictions() -> tuple[tuple[str, ...], dict[str, str]]:
@@ -100,15 +113,14 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
     by_window: dict[int, list[tuple[str, Rule]]] = {}
     for key, rule in rules:
         by_window.setdefault(rule.window_days or DEFAULT_WINDOW_DAYS, []).append((key, rule))
-    # Two tilings, the second half a window later: whatever happens within half a window lies whole in one.
+    # Windows counted from the epoch, twice, the second tiling half a window later: whatever happens within
+    # half a window lies whole in one window, and a window is the same whatever data is loaded.
     for days, group in sorted(by_window.items()):
-        for offset in sorted({0, days // 2}):
-            tiled_from = start + timedelta(days=offset)
-            if tiled_from >= end:
-                continue
-            session.materialise("red_flag_windows", "detect_account_windows", from_time=tiled_from.isoformat(sep=" "),
-                                to_time=end.isoformat(sep=" "), window_days=days, small_amount=SMALL_AMOUNT)
-            session.register("rule_conditions", condition_rows(group, FEATURES))  # which features to lay out
+        session.register("rule_conditions", condition_rows(group, FEATURES))  # which features to lay out
+        for offset in (0, days * 86400 // 2):
+            session.materialise("red_flag_windows", "detect_account_windows", from_time=start.isoformat(sep=" "),
+                                to_time=end.isoformat(sep=" "), window_days=days, offset_seconds=offset,
+                                small_amount=SMALL_AMOUNT)
             session.materialise("rule_features", "detect_account_features")  # kept in the engine: millions of rows
             hits = rule_hits(session, group, None, FEATURES).to_pylist()
             values: dict[str, dict[str, float]] = {}
@@ -118,23 +130,24 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
                     values.setdefault(row["subject"], {})[row["feature"]] = row["number_value"]
             for hit in hits:
                 account, currency, bucket = hit["subject"].rsplit("|", 2)
-                window_start = tiled_from + timedelta(days=days * int(bucket))
-                found.append(RedFlag(hit["rule"], account, currency, window_start,
+                window_start = EPOCH + timedelta(seconds=int(bucket) * days * 86400 + offset)
+                found.append(RedFlag(hit["rule"], account, currency, max(window_start, start),
                                      min(window_start + timedelta(days=days), end), values[hit["subject"]]))
-    return _without_overlaps(found)
+    return _merged(found)
 
 
-def _without_overlaps(flags: list[RedFlag]) -> list[RedFlag]:
-    """One flag per rule, account and currency where windows of the two tilings overlap: the earlier."""
-    kept: list[RedFlag] = []
-    last_end: dict[tuple[str, str, str], datetime] = {}
+def _merged(flags: list[RedFlag]) -> list[RedFlag]:
+    """Flags of one rule on one account and currency whose windows overlap (the two tilings) as one flag over
+    their union; the features shown are the first window's."""
+    merged: list[RedFlag] = []
     for flag in sorted(flags, key=lambda f: (f.rule, f.account, f.currency, f.window_start)):
-        key = (flag.rule, flag.account, flag.currency)
-        if key in last_end and flag.window_start < last_end[key]:
-            continue
-        kept.append(flag)
-        last_end[key] = flag.window_end
-    return kept
+        last = merged[-1] if merged else None
+        if last and (last.rule, last.account, last.currency) == (flag.rule, flag.account, flag.currency) \
+                and flag.window_start < last.window_end:
+            merged[-1] = replace(last, window_end=max(last.window_end, flag.window_end))
+        else:
+            merged.append(flag)
+    return merged
 
 
 def ledger_period(session: EngineSession) -> tuple[datetime, datetime] | None:
@@ -156,7 +169,7 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
     flags = evaluate(session, rules, *period)
     if not flags:
         return []
-    subjects = [f"{f.account}|{f.currency}|{f.window_start.isoformat()}" for f in flags]
+    subjects = [str(number) for number in range(len(flags))]  # one per flag: two rules may share a window
     session.register("wanted_accounts", pa.table({
         "subject": subjects, "account": [f.account for f in flags], "currency": [f.currency for f in flags],
         "window_start": [f.window_start.isoformat(sep=" ") for f in flags],
@@ -177,9 +190,9 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             name=rule.name, accounts=[rows[0]["account_as_given"]], account_ids=[flag.account],
             transactions=[r["id"] for r in rows], start=rows[0]["timestamp"], finish=rows[-1]["timestamp"], score=1.0,
             words=f"{rule.description} — account {rows[0]['account_as_given']}, {flag.currency}, "
-                  f"{flag.window_start:%Y-%m-%d} to {flag.window_end:%Y-%m-%d}: {shown}",
+                  f"{flag.window_start:%Y-%m-%d} to {flag.window_end - timedelta(seconds=1):%Y-%m-%d}: {shown}",
             total=flag.features.get("inflow_total"), currency=flag.currency,
-            details={"rule": flag.rule, "features": flag.features, "window_start": flag.window_start.isoformat(),
+            details={"rule_version": flag.rule, "features": flag.features, "window_start": flag.window_start.isoformat(),
                      "window_end": flag.window_end.isoformat()},
             kind="rule",
         ))

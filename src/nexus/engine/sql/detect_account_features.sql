@@ -1,5 +1,5 @@
 -- The red-flag features of `red_flag_windows` (detect_account_windows) that some rule uses
--- (`rule_conditions`), in long form: (subject, feature, value), one row per subject and feature.
+-- (`rule_conditions`), and the money in that alerts report, in long form: (subject, feature, value).
 SELECT subject, feature, text_value, number_value
 FROM (
     SELECT w.subject, c.feature, CAST(NULL AS VARCHAR) AS text_value,
@@ -21,6 +21,6 @@ FROM (
                WHEN 'cash_or_high_risk_out_share' THEN w.cash_or_high_risk_out_share
            END AS number_value
     FROM red_flag_windows AS w
-    CROSS JOIN (SELECT DISTINCT feature FROM rule_conditions) AS c
+    CROSS JOIN (SELECT feature FROM rule_conditions UNION SELECT 'inflow_total') AS c
 ) AS long
 WHERE number_value IS NOT NULL

@@ -1,5 +1,6 @@
 -- The transactions behind red-flag hits: each wanted account's payments in and out, in its currency and
--- window (what a rule alert cites), in time order, with the account as the source gives it. Two equi-joins
+-- window, as the features counted them (what a rule alert cites), in time order, with the account as the
+-- source gives it. Two equi-joins
 -- (in, out), not one join on an OR, so that the engine hashes rather than compares every pair.
 SELECT subject, id, timestamp, account_as_given
 FROM (
@@ -12,7 +13,7 @@ FROM (
     SELECT w.subject, t.id, t.timestamp, t.line, t.from_account AS account_as_given
     FROM transactions AS t
     JOIN wanted_accounts AS w ON t.from_account_id = w.account AND t.payment_currency = w.currency
-    WHERE t.amount_paid > 0
+    WHERE t.amount_paid > 0 AND (t.from_account_id <> t.to_account_id OR t.payment_format = 'Cash')
       AND t.timestamp >= CAST(w.window_start AS TIMESTAMP) AND t.timestamp < CAST(w.window_end AS TIMESTAMP)
 ) AS cited
 ORDER BY subject, timestamp, line
