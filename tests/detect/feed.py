@@ -2,6 +2,8 @@
 
 from nexus.model import Classification
 from nexus.security.viewer import Viewer
+from nexus.service.ingest import LabelChanges
+from nexus.service.ledger import ingest_transactions
 
 HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
           "Payment Currency,Payment Format,Is Laundering\n")
@@ -32,3 +34,12 @@ FEED = [
     # noise: ordinary payments
     row("09 10:00", "N1", "N2", 120), row("09 11:00", "N2", "N3", 80), row("10 12:00", "N3", "N4", 3000),
 ]
+
+
+def load_feed(store, tmp_path, rows: list[str], source: str):
+    """The rows as an AMLworld file loaded into a ledger under a fresh NEXUS_HOME: (store, home)."""
+    path = tmp_path / f"{source}.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    home = tmp_path / "home"
+    ingest_transactions(store, ANALYST, path, source, home, LabelChanges(agency="FIU", classification="SECRET"))
+    return store, home

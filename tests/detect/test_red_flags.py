@@ -5,14 +5,12 @@ FIU's own rule in the workspace runs beside the built-in ones."""
 from datetime import date
 
 import pytest
-from feed import ANALYST, HEADER
+from feed import ANALYST, load_feed
 
 from nexus.errors import InvalidInput
 from nexus.service.alerts import get_alert
 from nexus.detect.red_flags import FOLDER
 from nexus.service.detect import backtest_rule, detect
-from nexus.service.ingest import LabelChanges
-from nexus.service.ledger import ingest_transactions
 
 
 def row(day, hour, payer, payee, amount, how="Wire"):
@@ -36,11 +34,7 @@ FEED = [
 
 @pytest.fixture
 def flagged(store, tmp_path):
-    path = tmp_path / "feed.csv"
-    path.write_text(HEADER + "\n".join(FEED) + "\n")
-    home = tmp_path / "home"
-    ingest_transactions(store, ANALYST, path, "bank-b", home, LabelChanges(agency="FIU", classification="SECRET"))
-    return store, home
+    return load_feed(store, tmp_path, FEED, "bank-b")
 
 
 def test_each_built_in_rule_flags_its_account_and_cites_its_payments(flagged):
