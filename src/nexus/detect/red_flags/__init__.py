@@ -9,8 +9,8 @@ their union. Amounts and thresholds are in the account's currency, whichever it 
 rules are the files in this folder; an FIU adds its own as files in `NEXUS_HOME/rules/`. High-risk
 jurisdictions are configuration (`jurisdictions.yml`, or the file NEXUS_HIGH_RISK_FILE names).
 
-The features come from one query over the viewer's transactions (`detect_account_windows.sql`, in long
-form through `detect_account_features.sql`),
+The features come from the viewer's transactions, filtered and placed once (`detect_red_flag_transfers.sql`),
+then grouped per tiling (`detect_account_windows.sql`, laid out long by `detect_account_features.sql`),
 the hits from the same query the targeting rules use (`rule_hits.sql`).
 """
 
@@ -115,11 +115,12 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
         by_window.setdefault(rule.window_days or DEFAULT_WINDOW_DAYS, []).append((key, rule))
     # Windows counted from the epoch, twice, the second tiling half a window later: whatever happens within
     # half a window lies whole in one window, and a window is the same whatever data is loaded.
+    session.materialise("red_flag_transfers", "detect_red_flag_transfers", from_time=start.isoformat(sep=" "),
+                        to_time=end.isoformat(sep=" "))  # read, filtered and placed once, for every tiling
     for days, group in sorted(by_window.items()):
         session.register("rule_conditions", condition_rows(group, FEATURES))  # which features to lay out
         for offset in (0, days * 86400 // 2):
-            session.materialise("red_flag_windows", "detect_account_windows", from_time=start.isoformat(sep=" "),
-                                to_time=end.isoformat(sep=" "), window_days=days, offset_seconds=offset,
+            session.materialise("red_flag_windows", "detect_account_windows", window_days=days, offset_seconds=offset,
                                 small_amount=SMALL_AMOUNT)
             session.materialise("rule_features", "detect_account_features")  # kept in the engine: millions of rows
             hits = rule_hits(session, group, None, FEATURES).to_pylist()

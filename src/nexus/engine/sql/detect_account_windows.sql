@@ -1,18 +1,10 @@
--- What red-flag rules are written over: per account, currency and window of the viewer's transactions in
--- [$from_time, $to_time), one row per subject (materialised as `red_flag_windows`;
--- `detect_account_features` lays it out long). Windows are $window_days long, counted from the Unix epoch
--- plus $offset_seconds, so they do not move with the data loaded or the viewer. Money in is counted in the
--- receiving currency, money out in the paying one. A cash withdrawal may be an account's payment to
--- itself (format Cash); no other self-payment counts. A counterparty's country is its IBAN's, where its
--- account number has an IBAN's shape and length (two letters, two digits), or else its bank's
--- (`bank_countries`); `high_risk` lists the jurisdictions configured as high-risk.
+-- What red-flag rules are written over: per account, currency and window of `red_flag_transfers`, one row
+-- per subject (materialised as `red_flag_windows`; `detect_account_features` lays it out long). Windows are
+-- $window_days long, counted from the Unix epoch plus $offset_seconds, so they do not move with the data
+-- loaded or the viewer. Money in is counted in the receiving currency, money out in the paying one.
 WITH t AS (
-    SELECT id, timestamp, from_account_id, to_account_id, to_bank, amount_received, receiving_currency,
-           amount_paid, payment_currency, payment_format, upper(to_account) AS to_account,
-           CAST(floor((epoch(timestamp) - $offset_seconds) / (86400 * $window_days)) AS BIGINT) AS bucket
-    FROM transactions
-    WHERE timestamp >= CAST($from_time AS TIMESTAMP) AND timestamp < CAST($to_time AS TIMESTAMP)
-      AND amount_paid > 0 AND (from_account_id <> to_account_id OR payment_format = 'Cash')
+    SELECT *, CAST(floor((seconds - $offset_seconds) / (86400 * $window_days)) AS BIGINT) AS bucket
+    FROM red_flag_transfers
 ),
 incoming AS (
     SELECT to_account_id AS account, receiving_currency AS currency, bucket, count(*) AS inflows,
@@ -23,21 +15,6 @@ incoming AS (
     WHERE from_account_id <> to_account_id
     GROUP BY to_account_id, receiving_currency, bucket
 ),
-countries AS (
-    SELECT t.*, coalesce(
-               CASE WHEN length(t.to_account) BETWEEN 15 AND 34
-                         AND substr(t.to_account, 1, 1) BETWEEN 'A' AND 'Z' AND substr(t.to_account, 2, 1) BETWEEN 'A' AND 'Z'
-                         AND substr(t.to_account, 3, 1) BETWEEN '0' AND '9' AND substr(t.to_account, 4, 1) BETWEEN '0' AND '9'
-                    THEN substr(t.to_account, 1, 2) END,
-               b.country) AS country
-    FROM t
-    LEFT JOIN (SELECT DISTINCT bank, country FROM bank_countries) AS b ON b.bank = t.to_bank
-),
-risky AS (
-    SELECT c.*, (h.country IS NOT NULL AND c.to_account_id <> c.from_account_id) AS high_risk
-    FROM countries AS c
-    LEFT JOIN (SELECT DISTINCT country FROM high_risk) AS h ON h.country = c.country
-),
 outgoing AS (
     SELECT from_account_id AS account, payment_currency AS currency, bucket, count(*) AS outflows,
            sum(amount_paid) AS outflow_total,
@@ -45,7 +22,7 @@ outgoing AS (
            sum(CASE WHEN payment_format = 'Cash' THEN amount_paid ELSE 0 END) AS cash_out,
            sum(CASE WHEN high_risk THEN amount_paid ELSE 0 END) AS high_risk_out,
            sum(CASE WHEN payment_format = 'Cash' OR high_risk THEN amount_paid ELSE 0 END) AS cash_or_high_risk_out
-    FROM risky
+    FROM t
     GROUP BY from_account_id, payment_currency, bucket
 ),
 accounts AS (

@@ -1,0 +1,31 @@
+-- The payments red-flag rules count, once per run (materialised as `red_flag_transfers`): in
+-- [$from_time, $to_time), positive, between two accounts or a cash withdrawal (an account's Cash payment
+-- to itself; no other self-payment counts), with their time in epoch seconds and whether they go to a
+-- high-risk jurisdiction: a counterparty's country is its IBAN's, where its account number has an IBAN's
+-- shape and length (two letters, two digits), or else its bank's (`bank_countries`); `high_risk` lists
+-- the jurisdictions configured as high-risk.
+WITH t AS (
+    SELECT id, timestamp, from_account_id, to_account_id, to_bank, amount_received, receiving_currency,
+           amount_paid, payment_currency, payment_format, upper(to_account) AS to_account
+    FROM transactions
+    WHERE timestamp >= CAST($from_time AS TIMESTAMP) AND timestamp < CAST($to_time AS TIMESTAMP)
+      AND amount_paid > 0 AND (from_account_id <> to_account_id OR payment_format = 'Cash')
+),
+countries AS (
+    SELECT t.*, coalesce(
+               CASE WHEN length(t.to_account) BETWEEN 15 AND 34
+                         AND substr(t.to_account, 1, 1) BETWEEN 'A' AND 'Z' AND substr(t.to_account, 2, 1) BETWEEN 'A' AND 'Z'
+                         AND substr(t.to_account, 3, 1) BETWEEN '0' AND '9' AND substr(t.to_account, 4, 1) BETWEEN '0' AND '9'
+                    THEN substr(t.to_account, 1, 2) END,
+               b.country) AS country
+    FROM t
+    LEFT JOIN (SELECT DISTINCT bank, country FROM bank_countries) AS b ON b.bank = t.to_bank
+),
+risky AS (
+    SELECT c.*, (h.country IS NOT NULL AND c.to_account_id <> c.from_account_id) AS high_risk
+    FROM countries AS c
+    LEFT JOIN (SELECT DISTINCT country FROM high_risk) AS h ON h.country = c.country
+)
+SELECT id, epoch(timestamp) AS seconds, from_account_id, to_account_id, amount_received, receiving_currency,
+       amount_paid, payment_currency, payment_format, high_risk
+FROM risky
