@@ -26,7 +26,7 @@ from nexus.model.retention import retention_profile
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
-from nexus.store import Store, utc_now
+from nexus.store import Store, utc_now, utc_stamp
 from nexus.store.schema import (
     alert_evidence, alerts, ledger_batches, masked_alerts, masked_statements, retention_runs, sources, statements,
 )
@@ -41,7 +41,7 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
     moment = _moment(now)
     profile = retention_profile(jurisdiction)
     today = moment.date().isoformat()
-    stamp = _stamp(moment)
+    stamp = utc_stamp(moment)
     report: dict[str, dict[str, int]] = {}
     ledger_files: list[Path] = []
     with store.engine.begin() as conn:
@@ -51,7 +51,7 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
                                               "masked_alerts": 0, "deleted_alert_texts": 0})
             # the shorter of the source's own period and the law's
             periods = [d for d in (source["retention_days"], policy.delete_after_days) if d]
-            cutoff = _stamp(moment - timedelta(days=min(periods))) if periods else None
+            cutoff = utc_stamp(moment - timedelta(days=min(periods))) if periods else None
             for table in (statements, masked_statements):
                 columns = table.c
                 expired = [and_(columns.retention_until.is_not(None), columns.retention_until < today)]
@@ -60,7 +60,7 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
                 gone = conn.execute(delete(table).where(columns.source == name, or_(*expired))).rowcount
                 counts["deleted" if table is statements else "deleted_masked"] += gone
             if policy.mask_after_days and policy.masked:
-                since = _stamp(moment - timedelta(days=policy.mask_after_days))
+                since = utc_stamp(moment - timedelta(days=policy.mask_after_days))
                 counts["masked"] += _mask(conn, name, since, policy.masked, stamp)
                 counts["masked_alerts"] = _mask_alerts(conn, name, stamp)
             counts["deleted_alert_texts"] = _drop_alert_texts(conn, name)
@@ -123,11 +123,6 @@ def retention_reports(store: Store, viewer: Viewer, limit: int = 20) -> list[dic
         masked = dict(conn.execute(select(M.source, func.count()).group_by(M.source)).all())
     audit.log_event(store, viewer, "retention.report", {"limit": limit}, [str(r["id"]) for r in rows])
     return [dict(r) | {"report": orjson.loads(r["report"]), "masked_now": masked} for r in rows]
-
-
-def _stamp(moment: datetime) -> str:
-    """As the store writes times (`utc_now`), so that they compare as text."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def _moment(now: str | None) -> datetime:

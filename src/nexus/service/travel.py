@@ -28,7 +28,7 @@ from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert, cited_statements, raise_alerts, visible_alert_ids
 from nexus.service.entities import S
 from nexus.service.ingest import LabelChanges, register
-from nexus.service.screening import IndexCache, screen
+from nexus.service.screening import IndexCache, build_index, screen
 from nexus.service.targeting import active_rules
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
@@ -135,7 +135,8 @@ def _screen(store: Store, viewer: Viewer, found: list[Subject], cache: IndexCach
         "schema": ["Person"] * len(people),
     })
     try:
-        index = (cache or IndexCache()).get(store, viewer)
+        # a kept cache for a service or a folder; a one-off message builds its index without keeping it
+        index = cache.get(store, viewer) if cache is not None else build_index(store, viewer)
     except Conflict as exc:  # no list to screen against
         warnings.append(f"not screened: {exc}")
         return []

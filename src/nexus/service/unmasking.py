@@ -9,7 +9,7 @@ from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nexus.security import audit
 from nexus.security.policy import may, require, statement_clause
 from nexus.security.viewer import Viewer
-from nexus.store import Store, utc_now
+from nexus.store import Store, utc_now, utc_stamp
 from nexus.service.alerts import visible_alert_ids
 from nexus.store.schema import alert_evidence, masked_alerts, masked_statements, unmask_requests
 
@@ -48,7 +48,7 @@ def decide_unmask(store: Store, viewer: Viewer, request_id: int, approve: bool, 
             raise Forbidden(f"request {request_id} is {row['agency']}'s: decided within that agency, or by oversight")
         if row["state"] != "pending":
             raise Conflict(f"request {request_id} is already {row['state']}")
-        expires = (datetime.now(UTC) + timedelta(days=APPROVAL_DAYS)).strftime("%Y-%m-%dT%H:%M:%S.%f") if approve else None
+        expires = utc_stamp(datetime.now(UTC) + timedelta(days=APPROVAL_DAYS)) if approve else None
         values = dict(state="approved" if approve else "refused", decided_by=viewer.user, decided_at=utc_now(),
                       decision_reason=reason.strip(), expires_at=expires)
         conn.execute(update(unmask_requests).where(U.id == request_id).values(**values))

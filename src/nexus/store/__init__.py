@@ -1,5 +1,5 @@
 """The statement store: tables, migrations, batch writes, reads and engine snapshots."""
 
-from nexus.store.store import Store, utc_now
+from nexus.store.store import Store, utc_now, utc_stamp
 
-__all__ = ["Store", "utc_now"]
+__all__ = ["Store", "utc_now", "utc_stamp"]

@@ -15,7 +15,7 @@ from datetime import datetime
 from lxml import etree
 
 from nexus.sources.base import SourceError
-from nexus.sources.travel.pnrgov import KEPT_SSRS, SAC_ACTIONS, email_address
+from nexus.sources.travel.pnrgov import KEPT_SSRS, SAC_ACTIONS, plain_email
 from nexus.sources.travel.records import (
     Booking, Document, HistoryEntry, Leg, Payment, Traveller, ddmonyy, gender, is_number, strip_title,
 )
@@ -177,7 +177,7 @@ def _contact(booking: Booking, contact: etree._Element, phones: list[str], email
     if contact.get("PhoneNumber"):
         phones.append(contact.get("PhoneNumber"))
     if contact.get("EmailAddress"):
-        email = email_address(contact.get("EmailAddress").replace("@", "//"))
+        email = plain_email(contact.get("EmailAddress"))
         if email:
             emails.append(email)
     country = _first(contact, "CountryName")

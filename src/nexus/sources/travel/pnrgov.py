@@ -312,9 +312,14 @@ def _leg(segment: Segment) -> Leg:
 
 
 def email_address(text: str) -> str | None:
-    """An e-mail as PNRs write it: // for @, .. for _, ./ for -."""
+    """An e-mail as PNR free text writes it: // for @, .. for _, ./ for -."""
     value = text.strip().split()[0] if text.strip() else ""
-    value = value.replace("//", "@").replace("..", "_").replace("./", "-")
+    return plain_email(value.replace("//", "@").replace("..", "_").replace("./", "-"))
+
+
+def plain_email(value: str) -> str | None:
+    """An e-mail address, lower-cased; None for anything that is not one."""
+    value = value.strip()
     return value.lower() if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) else None
 
 
