@@ -7,11 +7,23 @@ from pathlib import Path
 from nexus.errors import InvalidInput
 
 
+EVIDENCE_MAX_BYTES = 256 << 20
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
     database_url: str
     engine: str  # "duckdb" or "spark"
+    evidence_max_bytes: int = EVIDENCE_MAX_BYTES  # the largest file a case takes as evidence
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.home / "evidence"
+
+    @property
+    def dissemination_dir(self) -> Path:
+        return self.home / "disseminations"
 
     @property
     def snapshot_dir(self) -> Path:
@@ -24,4 +36,8 @@ def load_settings() -> Settings:
     engine = os.environ.get("NEXUS_ENGINE", "duckdb")
     if engine not in ("duckdb", "spark"):
         raise InvalidInput(f"NEXUS_ENGINE must be 'duckdb' or 'spark', not {engine!r}")
-    return Settings(home=home, database_url=url, engine=engine)
+    limit = os.environ.get("NEXUS_EVIDENCE_MAX_BYTES", "")
+    if limit and not (limit.isdigit() and int(limit) > 0):
+        raise InvalidInput(f"NEXUS_EVIDENCE_MAX_BYTES must be a positive number of bytes, not {limit!r}")
+    return Settings(home=home, database_url=url, engine=engine,
+                    evidence_max_bytes=int(limit) if limit else EVIDENCE_MAX_BYTES)

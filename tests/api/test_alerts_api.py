@@ -31,19 +31,19 @@ def client(store, tmp_path):
 
 def raise_one(client, headers) -> int:
     body = {"name": "Viktor Bout", "birth_date": "1967", "alerts": True}
-    return client.post("/screen", json=body, headers=headers).json()["hits"][0]["alert_id"]
+    return client.post("/api/v1/screen", json=body, headers=headers).json()["hits"][0]["alert_id"]
 
 
 def test_list_show_and_review_an_alert(client, store):
     ana = token_for(store, "ana", Classification.SECRET)
     alert_id = raise_one(client, ana)
-    (listed,) = client.get("/alerts", params={"kind": "screening", "state": "open"}, headers=ana).json()
+    (listed,) = client.get("/api/v1/alerts", params={"kind": "screening", "state": "open"}, headers=ana).json()["items"]
     assert listed["id"] == alert_id and listed["labels"]["classification"] == "CONFIDENTIAL"
-    assert client.get("/alerts", params={"min_score": 1.5}, headers=ana).json() == []
-    assert client.get("/alerts", params={"entity": "w1"}, headers=ana).json()[0]["id"] == alert_id
+    assert client.get("/api/v1/alerts", params={"min_score": 1.5}, headers=ana).json()["items"] == []
+    assert client.get("/api/v1/alerts", params={"entity": "w1"}, headers=ana).json()["items"][0]["id"] == alert_id
     review = {"decision": "confirmed", "reason": "same date of birth", "expected_state": "open"}
-    assert client.post(f"/alerts/{alert_id}/review", json=review, headers=ana).json()["state"] == "confirmed"
-    shown = client.get(f"/alerts/{alert_id}", headers=ana).json()
+    assert client.post(f"/api/v1/alerts/{alert_id}/review", json=review, headers=ana).json()["state"] == "confirmed"
+    shown = client.get(f"/api/v1/alerts/{alert_id}", headers=ana).json()
     assert shown["state"] == "confirmed" and shown["explanation"]["listed"]["entity_id"] == "w1"
     assert {e["ref_kind"] for e in shown["evidence"]} == {"query", "statement"}
     assert [(h["username"], h["state"], h["reason"]) for h in shown["history"]] == [("ana", "confirmed", "same date of birth")]
@@ -54,17 +54,17 @@ def test_domain_errors_map_to_their_statuses(client, store):
     clerk = token_for(store, "clerk", Classification.RESTRICTED)
     customs = token_for(store, "customs", Classification.SECRET, agency="CUSTOMS")
     alert_id = raise_one(client, ana)
-    assert client.get("/alerts/999999", headers=ana).status_code == 404
+    assert client.get("/api/v1/alerts/999999", headers=ana).status_code == 404
     for other in (clerk, customs):  # an alert whose evidence they may not see does not exist for them
-        assert client.get(f"/alerts/{alert_id}", headers=other).status_code == 404
-        assert client.get("/alerts", headers=other).json() == []
-    bad = client.post(f"/alerts/{alert_id}/review", json={"decision": "maybe"}, headers=ana)
+        assert client.get(f"/api/v1/alerts/{alert_id}", headers=other).status_code == 404
+        assert client.get("/api/v1/alerts", headers=other).json()["items"] == []
+    bad = client.post(f"/api/v1/alerts/{alert_id}/review", json={"decision": "maybe"}, headers=ana)
     assert bad.status_code == 422 and "decision must be one of" in bad.json()["detail"]
-    assert client.get("/alerts", params={"state": "pending"}, headers=ana).status_code == 422
+    assert client.get("/api/v1/alerts", params={"state": "pending"}, headers=ana).status_code == 422
     stale = {"decision": "dismissed", "reason": "different man", "expected_state": "confirmed"}
-    conflict = client.post(f"/alerts/{alert_id}/review", json=stale, headers=ana)
+    conflict = client.post(f"/api/v1/alerts/{alert_id}/review", json=stale, headers=ana)
     assert conflict.status_code == 409 and "is open" in conflict.json()["detail"]
-    assert client.get("/alerts", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.get("/api/v1/alerts", headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
 def test_a_bug_is_a_500_not_the_callers_fault(store):

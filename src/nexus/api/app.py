@@ -1,18 +1,32 @@
-"""The FastAPI application: routers, the shared store and the mapping of domain errors to HTTP."""
+"""The FastAPI application: REST API v1 under /api/v1, the web application at /, one error body shape."""
 
+import logging
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
-from nexus.api.routers import alerts, screening
+from nexus.api.models import ErrorBody, error_body
+from nexus.api.routers import alerts, audit, cases, entities, graph, health, ingest, screening
+from nexus.config import load_settings
 from nexus.errors import NexusError, Unauthenticated
 from nexus.service.screening import IndexCache
 from nexus.service.workspace import Store, open_store
+from nexus.web import mount as mount_web
+from nexus.web.render import error_page
+
+API_PREFIX = "/api/v1"
+ROUTERS = (health, screening, entities, graph, alerts, cases, ingest, audit)
+ERROR_RESPONSES = {401: "no valid credential", 403: "not allowed for this caller", 404: "not found or not visible",
+                   409: "conflicts with the current state", 422: "invalid input"}
+log = logging.getLogger(__name__)
 
 
 def create_app(store: Store | None = None) -> FastAPI:
-    """The API over `store`, or over the workspace the environment names, opened at start-up."""
+    """The API and web application over `store`, or over the workspace the environment names (NEXUS_HOME, whose
+    folder keeps evidence, packages and graphs), opened at start-up."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -22,16 +36,57 @@ def create_app(store: Store | None = None) -> FastAPI:
         if store is None:
             app.state.store.close()
 
-    app = FastAPI(title="Nexus", summary="Terrorism–organised crime nexus intelligence", lifespan=lifespan)
+    app = FastAPI(
+        title="Nexus", version="1", summary="Terrorism–organised crime nexus intelligence", lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+        responses={code: {"model": ErrorBody, "description": text} for code, text in ERROR_RESPONSES.items()},
+    )
     app.state.store = store
+    app.state.home = load_settings().home
     app.state.indexes = IndexCache()
-    app.include_router(screening.router)
-    app.include_router(alerts.router)
-
-    # Only domain errors are the caller's: anything else is a bug, a 500 with its traceback in the log.
-    @app.exception_handler(NexusError)
-    async def refused(request: Request, exc: NexusError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
-
+    api = APIRouter(prefix=API_PREFIX)
+    for module in ROUTERS:
+        api.include_router(module.router)
+    app.include_router(api)
+    mount_web(app)
+    _handle_errors(app)
     return app
+
+
+def _handle_errors(app: FastAPI) -> None:
+    """Every failure answers with the same body: status, error, detail and, for bad input, the fields at fault."""
+
+    @app.exception_handler(NexusError)
+    async def refused(request: Request, exc: NexusError) -> Response:
+        if not _is_api(request):
+            return error_page(request, exc.status, str(exc))
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        return JSONResponse(error_body(exc.status, str(exc)), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields = [{"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+                  for error in exc.errors()]
+        detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        if not _is_api(request):
+            return error_page(request, 422, detail)
+        return JSONResponse(error_body(422, detail, fields), status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if not _is_api(request):
+            return error_page(request, exc.status_code, str(exc.detail))
+        return JSONResponse(error_body(exc.status_code, str(exc.detail)), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    # Anything else is a bug: logged with its traceback, answered without it.
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> Response:
+        log.exception("%s %s failed", request.method, request.url.path)
+        if not _is_api(request):
+            return error_page(request, 500, "internal error: the server log has the details")
+        return JSONResponse(error_body(500, "internal error: the server log has the details"), status_code=500)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)

@@ -1,12 +1,25 @@
-"""What every endpoint depends on: the store and the authenticated caller."""
+"""What every endpoint depends on: the store, the authenticated caller and a page of results.
 
+A program authenticates with an API token (`Authorization: Bearer …`); a person signed in
+to the web application with the session cookie, and then every request that changes
+something must carry the page's anti-forgery token (`X-CSRF-Token`).
+"""
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 
-from nexus.errors import Unauthenticated
-from nexus.service.identity import Viewer, viewer_for_token
+from nexus.errors import Forbidden, Unauthenticated
+from nexus.service.identity import Viewer, csrf_token, session_viewer, viewer_for_token
 from nexus.service.workspace import Store
+
+SESSION_COOKIE = "nexus_session"
+PURPOSE_COOKIE = "nexus_purpose"
+IDLE_TIMEOUT = timedelta(minutes=30)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_store(request: Request) -> Store:
@@ -14,16 +27,46 @@ def get_store(request: Request) -> Store:
 
 
 def get_viewer(
+    request: Request,
     store: Annotated[Store, Depends(get_store)],
     authorization: Annotated[str | None, Header()] = None,
-    x_nexus_purpose: Annotated[str, Header()] = "",
+    x_nexus_purpose: Annotated[str | None, Header(description="why you ask: recorded with every read")] = None,
+    x_csrf_token: Annotated[str | None, Header(description="the page's anti-forgery token (session cookie only)")] = None,
 ) -> Viewer:
-    """The token's owner, narrowed to its scopes; the use of the token is audited."""
+    """The token's owner narrowed to its scopes, or the signed-in person; every use of a token is audited."""
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("an API token is required: Authorization: Bearer <token> (nexus tokens create)")
-    return viewer_for_token(store, token, x_nexus_purpose)
+    if scheme.lower() == "bearer" and token.strip():
+        return viewer_for_token(store, token, x_nexus_purpose or "")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        viewer = session_viewer(store, cookie, x_nexus_purpose or request.cookies.get(PURPOSE_COOKIE, ""), IDLE_TIMEOUT)
+        if request.method not in SAFE_METHODS and not hmac.compare_digest(x_csrf_token or "", csrf_token(cookie)):
+            raise Forbidden("this request lacks the page's anti-forgery token (X-CSRF-Token): reload the page")
+        return viewer
+    raise Unauthenticated("an API token is required: Authorization: Bearer <token> (nexus tokens create)")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int
+    offset: int
+
+
+def page_request(
+    limit: Annotated[int, Query(ge=1, le=1000, description="at most this many items")] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="skip this many items")] = 0,
+) -> PageRequest:
+    return PageRequest(limit, offset)
+
+
+def page(items: list, request: PageRequest) -> dict:
+    """One page of results; `next_offset` is where the next page starts, null on the last page.
+    The service was asked for one item more than the page holds, to know whether another page follows."""
+    more = len(items) > request.limit
+    return {"items": items[:request.limit], "limit": request.limit, "offset": request.offset,
+            "next_offset": request.offset + request.limit if more else None}
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+PageDep = Annotated[PageRequest, Depends(page_request)]

@@ -1,5 +1,7 @@
 """`nexus synth` and `nexus demo`: the synthetic world, end to end."""
 
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -265,6 +267,30 @@ def travel_stage(store: Store, folder: Path) -> list[str]:
     return ["## Passenger information", "", *(f"    {line}" for line in lines), ""]
 
 
+def web_stage(store: Store, home: Path) -> list[str]:
+    """The web application over what the demo found: a case from the strongest bridge, a user to sign in as."""
+    from nexus.service.synthetic import demo_web
+
+    console.rule("8. in the browser")
+    found = demo_web(store, home)
+    lines = []
+    if found["case_id"] is not None:
+        lines.append(f"case {found['case_id']} opened from nexus alert {found['nexus_alert']}, shared with POLICE "
+                     f"(a joint investigation team): /cases/{found['case_id']}")
+    lines += ["serve the demo workspace:",
+              f"  NEXUS_HOME={shlex.quote(str(home.resolve()))} {shlex.quote(_program())} serve --port 8000",
+              "then open http://127.0.0.1:8000/ and sign in as "
+              f"{found['username']} with password {found['password']} (any purpose, e.g. 'demo')"]
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
+    return ["## In the browser", "", *(f"    {line}" for line in lines[:1]), ""]
+
+
+def _program() -> str:
+    """How this `nexus` was started, so that the printed command works without activating the venv."""
+    return sys.argv[0] if Path(sys.argv[0]).name == "nexus" else "nexus"
+
+
 def demo_command(
     seed: int = typer.Option(7, help="seed of the synthetic world"),
     size: str = typer.Option("small", help="world size"),
@@ -297,6 +323,7 @@ def demo_command(
     lines += links_stage(store)
     lines += fiu_stage(store, folder, manifest)
     lines += travel_stage(store, folder)
+    lines += web_stage(store, settings.home)
     report = settings.home / "reports" / f"demo-{size}-{seed}.md"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")

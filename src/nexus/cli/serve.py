@@ -1,4 +1,4 @@
-"""`nexus serve`: the HTTP API (nexus.api) on this machine's loopback by default."""
+"""`nexus serve`: the web application and REST API (nexus.api) on this machine's loopback by default."""
 
 import typer
 
@@ -10,10 +10,14 @@ def register(app: typer.Typer) -> None:
 def serve_command(
     host: str = typer.Option("127.0.0.1", help="address to bind; anything but loopback exposes intelligence to the network"),
     port: int = typer.Option(8000, help="TCP port"),
+    workers: int = typer.Option(1, min=1, max=64, help="worker processes (use several on PostgreSQL)"),
 ) -> None:
-    """Serve the API (OpenAPI at /docs); callers authenticate with API tokens (`nexus tokens create`)."""
+    """Serve the web application at / and the REST API at /api/v1 (OpenAPI at /api/v1/docs). People sign in
+    with their password (`nexus users create`, `nexus users passwd`); programs send API tokens (`nexus tokens create`)."""
     import uvicorn
 
-    from nexus.api import create_app
+    from nexus.service.workspace import open_store
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    open_store().close()  # migrate once, and fail here rather than in every worker
+    uvicorn.run("nexus.api:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=False, server_header=False)

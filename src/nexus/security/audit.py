@@ -158,11 +158,12 @@ def search_audit(
     until: str | None = None,
     entity_id: str | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[dict]:
     """Audit records matching every filter given, oldest first (oversight only)."""
     require(viewer, "audit.read")
     c = audit_log.c
-    query = select(audit_log).order_by(c.seq).limit(limit)
+    query = select(audit_log).order_by(c.seq).limit(limit).offset(offset)
     if user:
         query = query.where(c.username == user)
     if action:
@@ -176,6 +177,7 @@ def search_audit(
         query = query.where(or_(c.result_ids.contains(quoted, autoescape=True), c.query.contains(quoted, autoescape=True)))
     with store.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
-    filters = {k: v for k, v in dict(user=user, action=action, since=since, until=until, entity_id=entity_id, limit=limit).items() if v}
+    filters = {k: v for k, v in dict(user=user, action=action, since=since, until=until, entity_id=entity_id, limit=limit,
+                                            offset=offset).items() if v}
     log_event(store, viewer, "audit.search", filters, [str(r["seq"]) for r in rows])
     return rows

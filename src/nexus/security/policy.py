@@ -47,6 +47,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "unmask.approve": ("supervisor", "oversight"),  # never the requester
     "retention.run": ("administrator", "oversight"),
     "retention.report": ("oversight", "administrator"),
+    "cases.manage": INTEL_ROLES,  # open cases, add to them; their team and state: the opener or a supervisor
 }
 
 RELEASE_ACTIONS = frozenset({"export"})

@@ -1,6 +1,7 @@
 """Login sessions: a random token kept in NEXUS_HOME (mode 0600), its hash in the store."""
 
 import hashlib
+import hmac
 import os
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -9,10 +10,11 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from nexus.security.auth import AuthenticationFailed
-from nexus.store import Store, utc_now
+from nexus.store import Store, utc_now, utc_stamp
 from nexus.store.schema import auth_sessions
 
 SESSION_LIFETIME = timedelta(hours=8)
+TOUCH_EVERY = timedelta(minutes=1)  # how stale `last_used_at` may get: not one write per request
 SESSION_FILE = "session"
 
 
@@ -23,7 +25,7 @@ def _digest(token: str) -> str:
 def open_session(store: Store, username: str, lifetime: timedelta = SESSION_LIFETIME) -> tuple[str, str]:
     """A new session for an authenticated user: (token, expires_at)."""
     token = secrets.token_urlsafe(32)
-    expires = (datetime.now(UTC) + lifetime).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    expires = utc_stamp(datetime.now(UTC) + lifetime)
     with store.engine.begin() as conn:
         conn.execute(
             insert(auth_sessions).values(id=_digest(token), username=username, created_at=utc_now(), expires_at=expires)
@@ -31,13 +33,29 @@ def open_session(store: Store, username: str, lifetime: timedelta = SESSION_LIFE
     return token, expires
 
 
-def session_user(store: Store, token: str) -> str:
-    """The user a live session belongs to; raises once it has expired or was closed."""
+def session_user(store: Store, token: str, idle: timedelta | None = None) -> str:
+    """The user a live session belongs to; raises once it has expired, was closed or (with `idle`) went unused
+    that long, which closes it."""
     with store.engine.connect() as conn:
         row = conn.execute(select(auth_sessions).where(auth_sessions.c.id == _digest(token))).mappings().first()
-    if row is None or row["revoked_at"] is not None or row["expires_at"] <= utc_now():
-        raise AuthenticationFailed("your session has expired or was closed; run `nexus login`")
+    now = datetime.now(UTC)
+    if row is None or row["revoked_at"] is not None or row["expires_at"] <= utc_stamp(now):
+        raise AuthenticationFailed("your session has expired or was closed; sign in again")
+    last_used = row["last_used_at"] or row["created_at"]
+    if idle is not None and last_used <= utc_stamp(now - idle):
+        close_session(store, token)
+        raise AuthenticationFailed(f"your session was closed after {int(idle.total_seconds() // 60)} minutes idle; "
+                                   "sign in again")
+    if last_used <= utc_stamp(now - TOUCH_EVERY):
+        with store.engine.begin() as conn:
+            conn.execute(update(auth_sessions).where(auth_sessions.c.id == row["id"]).values(last_used_at=utc_now()))
     return row["username"]
+
+
+def csrf_token(token: str) -> str:
+    """The anti-forgery token a page of this session carries: derived from the session's secret, which
+    another site can neither read (HttpOnly cookie) nor guess."""
+    return hmac.new(token.encode(), b"nexus-csrf", hashlib.sha256).hexdigest()
 
 
 def close_session(store: Store, token: str) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, ColumnElement, and_, bindparam, delete, exists, insert, not_, select, update
+from sqlalchemy import Connection, ColumnElement, and_, bindparam, delete, exists, func, insert, not_, select, update
 
 from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.model.alerts import DISMISSED, OPEN, STATES, AlertLabels, alert_key
@@ -165,6 +165,7 @@ def list_alerts(
     min_score: float | None = None,
     entity_id: str | None = None,
     limit: int = 50,
+    offset: int = 0,
 ) -> list[dict]:
     """The alerts the viewer may see, best score first, newest first among equals."""
     require(viewer, "read")
@@ -179,12 +180,30 @@ def list_alerts(
         query = query.where(A.score >= min_score)
     if entity_id:
         query = query.where(exists(select(E.alert_id).where(E.alert_id == A.id, E.entity_id == entity_id)))
-    query = query.order_by(A.score.desc().nulls_last(), A.last_raised.desc(), A.id).limit(limit)
+    query = query.order_by(A.score.desc().nulls_last(), A.last_raised.desc(), A.id).limit(limit).offset(offset)
     with store.engine.connect() as conn:
         rows = [_summary(r) for r in conn.execute(query).mappings()]
     audit.log_event(store, viewer, "alerts.list", {"kind": kind, "state": state, "min_score": min_score,
-                                                   "entity": entity_id, "limit": limit}, [str(r["id"]) for r in rows])
+                                                   "entity": entity_id, "limit": limit, "offset": offset},
+                    [str(r["id"]) for r in rows])
     return rows
+
+
+def alert_counts(store: Store, viewer: Viewer, since: str | None = None) -> dict:
+    """What the dashboard shows: the visible alerts by kind and state, and those first raised each day
+    (from `since`, a date) by kind."""
+    require(viewer, "read")
+    day = func.substr(A.first_raised, 1, 10)
+    with store.engine.connect() as conn:
+        by_state = conn.execute(select(A.kind, A.state, func.count()).where(visible_clause(viewer))
+                                .group_by(A.kind, A.state).order_by(A.kind, A.state)).all()
+        daily = select(day, A.kind, func.count()).where(visible_clause(viewer))
+        if since:
+            daily = daily.where(A.first_raised >= since)
+        by_day = conn.execute(daily.group_by(day, A.kind).order_by(day, A.kind)).all()
+    audit.log_event(store, viewer, "alerts.counts", {"since": since}, [])
+    return {"by_state": [{"kind": k, "state": s, "count": n} for k, s, n in by_state],
+            "by_day": [{"day": d, "kind": k, "count": n} for d, k, n in by_day]}
 
 
 def get_alert(store: Store, viewer: Viewer, alert_id: int) -> dict:

@@ -7,6 +7,7 @@ from followthemoney import EntityProxy, model
 from followthemoney.exc import InvalidData
 from sqlalchemy import Connection, Select, func, select
 
+from nexus.model.labels import Classification
 from nexus.model.statements import BASE_PROP
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause, warrant_withheld_clause
@@ -22,6 +23,7 @@ S = statements.c
 class EntityView:
     entity: EntityProxy
     withheld: int  # statements about it that exist but are not shown to this viewer
+    statements: list  # the visible statement rows it was merged from
 
 
 def live() -> object:
@@ -87,7 +89,29 @@ def get_entity(store: Store, viewer: Viewer, entity_id: str) -> EntityView | Non
     audit.log_event(store, viewer, "entity.read", {"id": entity_id}, [canonical] if entity else [])
     if withheld:
         audit_refusals(store, viewer, "entity.read", [canonical], {"id": entity_id})
-    return EntityView(entity, withheld) if entity is not None else None
+    return EntityView(entity, withheld, rows) if entity is not None else None
+
+
+def entity_record(store: Store, viewer: Viewer, entity_id: str) -> dict | None:
+    """One entity as data: each property's values with their provenance and labels, the source records
+    merged into it, its topics; None if not visible."""
+    view = get_entity(store, viewer, entity_id)
+    if view is None:
+        return None
+    properties: dict[str, list[dict]] = {}
+    for row in sorted(view.statements, key=lambda r: (r.prop, r.value, r.source)):
+        if row.prop == BASE_PROP:
+            continue
+        properties.setdefault(row.prop, []).append({
+            "value": row.value, "original_value": row.original_value, "lang": row.lang, "source": row.source,
+            "agency": row.agency, "classification": Classification(row.classification).name,
+            "releasable_to": row.releasable_to, "compartment": row.compartment, "orcon": bool(row.orcon),
+            "warrant": row.warrant, "legal_basis": row.legal_basis, "first_seen": row.first_seen,
+            "last_seen": row.last_seen, "statement_id": row.id, "entity_id": row.entity_id})
+    entity = view.entity
+    return {"id": entity.id, "schema": entity.schema.name, "caption": entity.caption,
+            "topics": entity.get("topics", quiet=True), "properties": properties,
+            "records": sorted({r.entity_id for r in view.statements}), "withheld": view.withheld}
 
 
 def entity_statements(store: Store, viewer: Viewer, entity_id: str) -> list[dict]:

@@ -4,15 +4,21 @@ The API authenticates every request by token; the CLI acts as NEXUS_TOKEN's owne
 logged-in user (`nexus login`) or, on a laptop, the workspace's owner (`local`).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from nexus.errors import Unauthenticated
 from nexus.model.labels import Classification
 from nexus.security import audit, auth, sessions, tokens, users
+from nexus.security.policy import may
 from nexus.security.viewer import Viewer
 from nexus.store import Store
 
-__all__ = ["LOCAL_USER", "Viewer", "acting_viewer", "login", "logout", "viewer_for_token"]
+__all__ = ["LOCAL_USER", "SESSION_LIFETIME", "Viewer", "acting_viewer", "csrf_token", "login", "logout", "may",
+           "session_viewer", "sign_in", "sign_out", "viewer_for_token"]
+
+SESSION_LIFETIME = sessions.SESSION_LIFETIME
+csrf_token = sessions.csrf_token
 
 LOCAL_USER = "local"
 
@@ -41,15 +47,33 @@ def acting_viewer(
 
 def login(store: Store, home: Path, username: str, password: str, code: str | None = None) -> tuple[str, Path]:
     """Authenticate and open a session kept in `home`; returns when it expires and where it is kept."""
-    auth.authenticate(store, username, password, code)
-    token, expires = sessions.open_session(store, username)
+    token, expires = sign_in(store, username, password, code)
     return expires, sessions.save_token(home, token)
 
 
 def logout(store: Store, home: Path) -> None:
     token = sessions.load_token(home)
     if token:
-        viewer = users.viewer_for(store, sessions.session_user(store, token))
-        sessions.close_session(store, token)
-        audit.log_event(store, viewer, "logout", {})
+        sign_out(store, token)
     sessions.forget_token(home)
+
+
+def sign_in(store: Store, username: str, password: str, code: str | None = None) -> tuple[str, str]:
+    """Authenticate (password, one-time code if enrolled, lockout) and open a session: (token, expires_at)."""
+    auth.authenticate(store, username, password, code)
+    return sessions.open_session(store, username)
+
+
+def session_viewer(store: Store, token: str, purpose: str = "", idle: timedelta | None = None) -> Viewer:
+    """The person a live login session belongs to; raises once it lapsed (or went unused for `idle`)."""
+    return users.viewer_for(store, sessions.session_user(store, token, idle), purpose)
+
+
+def sign_out(store: Store, token: str) -> None:
+    """Close a session; closing one that has already lapsed is not an error."""
+    try:
+        viewer = users.viewer_for(store, sessions.session_user(store, token))
+    except auth.AuthenticationFailed:
+        return
+    sessions.close_session(store, token)
+    audit.log_event(store, viewer, "logout", {})

@@ -207,9 +207,9 @@ def _check_queries(queries: pa.Table) -> None:
             raise InvalidInput(str(exc)) from None
 
 
-def query_table(fields: dict) -> pa.Table:
-    """One query (name, birth_date, nationality, gender, document, schema) as a screening table."""
-    return pa.table({name: pa.array([fields.get(name)], pa.string()) for name in QUERY_FIELDS if name != "id"})
+def query_table(*queries: dict) -> pa.Table:
+    """Queries (id, name, birth_date, nationality, gender, document, schema) as a screening table."""
+    return pa.table({name: pa.array([q.get(name) for q in queries], pa.string()) for name in QUERY_FIELDS})
 
 
 def read_queries(path: Path) -> pa.Table:

@@ -1,6 +1,8 @@
 """The synthetic world as a service for the demo: generate it, load it with its labels and warrants,
 and score the stages on its ground truth."""
 
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -9,6 +11,7 @@ from pathlib import Path
 from nexus.ingest import IngestResult
 from nexus.model.labels import Classification
 from nexus.security import audit, users, warrants
+from nexus.security.auth import set_password
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.ingest import LabelChanges
@@ -21,7 +24,7 @@ from nexus.synth.evaluate import resolution_quality, screening_quality, typology
 from nexus.synth.load import load_world as load_files
 from nexus.synth.manifest import WorldManifest
 
-__all__ = ["WorldManifest", "demo_lead", "generate_world", "load_world", "resolution_quality", "screening_quality",
+__all__ = ["WorldManifest", "demo_lead", "demo_web", "generate_world", "load_world", "resolution_quality", "screening_quality",
            "typology_quality"]
 
 
@@ -110,3 +113,30 @@ def demo_travel(store: Store, folder: Path) -> dict:
                              "pnrgov", "piu_pnr")
     return {"rule_alerts": intake.rule_alerts, "screening_alerts": intake.screening_alerts,
             "travellers": intake.travellers, "seconds": intake.seconds, "skipped": intake.result.skipped_unchanged}
+
+
+DEMO_CASE = "Demo: the strongest nexus bridge"
+DEMO_CREDENTIALS = "demo-credentials"
+
+
+def demo_web(store: Store, home: Path) -> dict:
+    """What the demo leaves for the browser: a case opened from the strongest nexus alert (once), shared with the
+    police in a joint team, and a password for the demo's lead, kept in NEXUS_HOME (mode 0600) so that re-runs
+    print the same one."""
+    from nexus.service.alerts import list_alerts
+    from nexus.service.cases import list_cases, open_case
+
+    lead = demo_lead(store, "demo case")
+    case_id = next((c["id"] for c in list_cases(store, lead, None, 1000, 0) if c["title"] == DEMO_CASE), None)
+    bridges = list_alerts(store, lead, kind="nexus", limit=1)
+    if case_id is None and bridges:
+        case_id = open_case(store, lead, DEMO_CASE, bridges[0]["title"], ("POLICE",), bridges[0]["id"])["id"]
+    path = home / DEMO_CREDENTIALS
+    if not path.is_file():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(12))
+    password = path.read_text().strip()
+    set_password(store, lead.user, password)
+    return {"username": lead.user, "password": password, "case_id": case_id,
+            "nexus_alert": bridges[0]["id"] if bridges else None}

@@ -153,6 +153,7 @@ auth_sessions = Table(
     Column("created_at", String(32), nullable=False),
     Column("expires_at", String(32), nullable=False),
     Column("revoked_at", String(32)),
+    Column("last_used_at", String(32)),
 )
 
 warrants = Table(
@@ -355,4 +356,139 @@ retention_runs = Table(
     Column("username", String(128), nullable=False),
     Column("jurisdiction", String(32), nullable=False),
     Column("report", Text, nullable=False),
+)
+
+# -- cases: joint investigations, their evidence and what was released (migration 0009) ---
+
+# A case of its owning agency; the agencies of its joint investigation team are in
+# case_agencies. Only users of those agencies know it exists.
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # open, closed
+    Column("owner_agency", String(64), nullable=False),
+    Column("alert_id", Integer),  # the alert it was opened from
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+
+case_agencies = Table(
+    "case_agencies",
+    metadata,
+    Column("case_id", Integer, primary_key=True),
+    Column("agency", String(64), primary_key=True),
+    Column("added_by", String(128), nullable=False),
+    Column("added_at", String(32), nullable=False),
+    Index("ix_case_agencies_agency", "agency"),
+)
+
+# `entity_id` is a source entity id, stable across resolution; its current canonical id is read at use.
+case_entities = Table(
+    "case_entities",
+    metadata,
+    Column("case_id", Integer, primary_key=True),
+    Column("entity_id", String(255), primary_key=True),
+    Column("added_by", String(128), nullable=False),
+    Column("added_at", String(32), nullable=False),
+)
+
+case_notes = Table(
+    "case_notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(128), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    Index("ix_case_notes_case", "case_id"),
+)
+
+case_tasks = Table(
+    "case_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("assignee", String(128)),
+    Column("due", String(10)),  # YYYY-MM-DD
+    Column("done", Boolean, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("done_by", String(128)),
+    Column("done_at", String(32)),
+    Index("ix_case_tasks_case", "case_id"),
+)
+
+# One row per file attached to a case; the bytes live once, content-addressed, under
+# NEXUS_HOME/evidence. Its labels decide who sees it, as a statement's do.
+case_evidence = Table(
+    "case_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("media_type", String(255), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    *label_columns(),
+    Column("added_by", String(128), nullable=False),
+    Column("added_at", String(32), nullable=False),
+    Index("ix_case_evidence_case", "case_id"),
+    Index("ix_case_evidence_sha256", "sha256"),
+)
+
+# Dissemination packages: what was released to which agency, by whom, and the package's hash.
+disseminations = Table(
+    "disseminations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, nullable=False),
+    Column("recipient_agency", String(64), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("classification", Integer, nullable=False),  # the highest of its contents
+    Column("created_by", String(128), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Index("ix_disseminations_case", "case_id"),
+)
+
+# What each package holds (statements, evidence files) with their labels: a viewer may fetch a
+# package only when they may release every item in it.
+dissemination_items = Table(
+    "dissemination_items",
+    metadata,
+    Column("dissemination_id", Integer, nullable=False),
+    Column("ref_kind", String(16), nullable=False),  # statement, evidence
+    Column("ref_id", String(64), nullable=False),
+    *label_columns(),
+    PrimaryKeyConstraint("dissemination_id", "ref_kind", "ref_id"),
+)
+
+# The chain of custody: every time evidence or a package was added, viewed, exported or
+# disseminated (or refused), by whom, of which agency, for what purpose. Append-only
+# (triggers, migration 0009).
+custody_events = Table(
+    "custody_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, nullable=False),
+    Column("evidence_id", Integer),
+    Column("dissemination_id", Integer),
+    Column("sha256", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("username", String(128), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("at", String(32), nullable=False),
+    Index("ix_custody_events_case", "case_id"),
 )

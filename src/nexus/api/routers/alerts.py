@@ -1,13 +1,14 @@
-"""The alert review queue: list, show and review the alerts the caller may see."""
+"""The alert review queue: list, count, show and review the alerts the caller may see."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from nexus.api.deps import StoreDep, ViewerDep
+from nexus.api.deps import PageDep, StoreDep, ViewerDep, page
+from nexus.api.models import Page
 from nexus.model.alerts import STATES
-from nexus.service.alerts import DECISIONS, get_alert, list_alerts, review_alert
+from nexus.service.alerts import DECISIONS, alert_counts, get_alert, list_alerts, review_alert
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -51,22 +52,47 @@ class AlertDetail(Alert):
 
 class ReviewRequest(BaseModel):
     decision: str = Field(examples=list(DECISIONS))
-    reason: str | None = Field(None, description="why; required to dismiss")
+    reason: str | None = Field(None, max_length=4000, description="why; required to dismiss")
     expected_state: str | None = Field(None, description="refuse (409) if someone changed the state meanwhile")
 
 
-@router.get("", response_model=list[Alert])
+class KindState(BaseModel):
+    kind: str
+    state: str
+    count: int
+
+
+class KindDay(BaseModel):
+    day: str
+    kind: str
+    count: int
+
+
+class Counts(BaseModel):
+    by_state: list[KindState]
+    by_day: list[KindDay]
+
+
+@router.get("", response_model=Page[Alert])
 def alerts(
     store: StoreDep,
     viewer: ViewerDep,
+    paging: PageDep,
     kind: str | None = None,
-    state: str | None = None,
+    state: Annotated[str | None, Query(description=f"one of {', '.join(STATES)}")] = None,
     min_score: float | None = None,
     entity: str | None = Query(None, description="alerts citing this entity id"),
-    limit: int = Query(50, ge=1, le=1000),
-) -> list[dict]:
+) -> dict:
     """Alerts the caller may see all the evidence of, best score first."""
-    return list_alerts(store, viewer, kind, state, min_score, entity, limit)
+    return page(list_alerts(store, viewer, kind, state, min_score, entity, paging.limit + 1, paging.offset), paging)
+
+
+@router.get("/counts", response_model=Counts)
+def counts(store: StoreDep, viewer: ViewerDep,
+           since: Annotated[str | None, Query(description="first raised on or after this date (YYYY-MM-DD)")] = None,
+           ) -> dict:
+    """The visible alerts by kind and state, and how many were first raised each day, by kind."""
+    return alert_counts(store, viewer, since)
 
 
 @router.get("/{alert_id}", response_model=AlertDetail)

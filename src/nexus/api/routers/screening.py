@@ -1,4 +1,4 @@
-"""Screening one query against the lists the caller may see."""
+"""Screening names against the lists the caller may see: one query, or a batch."""
 
 from typing import Any
 
@@ -6,22 +6,39 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, Json
 
 from nexus.api.deps import StoreDep, ViewerDep
+from nexus.errors import InvalidInput
 from nexus.service.screening import SCREEN_THRESHOLD, query_table, screen
 
 router = APIRouter(prefix="/screen", tags=["screening"])
+MAX_BATCH = 1000
 
 
-class ScreenRequest(BaseModel):
-    name: str = Field(min_length=1, examples=["Ayman al-Zawahiri"])
-    birth_date: str | None = Field(None, examples=["1951-06-19", "1951", "1950/1955"])
-    nationality: str | None = Field(None, examples=["eg", "Egypt"])
-    gender: str | None = Field(None, examples=["male"])
-    document: str | None = Field(None, description="passport or identity document number")
-    schema_: str | None = Field(None, alias="schema", examples=["Person", "Organization", "Company"])
+class Query(BaseModel):
+    name: str = Field(min_length=1, max_length=1000, examples=["Ayman al-Zawahiri"])
+    birth_date: str | None = Field(None, max_length=64, examples=["1951-06-19", "1951", "1950/1955"])
+    nationality: str | None = Field(None, max_length=64, examples=["eg", "Egypt"])
+    gender: str | None = Field(None, max_length=16, examples=["male"])
+    document: str | None = Field(None, max_length=64, description="passport or identity document number")
+    schema_: str | None = Field(None, alias="schema", max_length=64, examples=["Person", "Organization", "Company"])
+
+
+class Options(BaseModel):
     threshold: float = Field(SCREEN_THRESHOLD, ge=0.0, le=1.0)
-    limit: int = Field(10, ge=1, le=100)
+    limit: int = Field(10, ge=1, le=100, description="hits per query at most")
     lists: list[str] | None = Field(None, description="list sources to screen against (default: all)")
-    alerts: bool = Field(False, description="raise each hit as an alert to review (GET /alerts)")
+    alerts: bool = Field(False, description="raise each hit as an alert to review (GET /api/v1/alerts)")
+
+
+class ScreenRequest(Query, Options):
+    pass
+
+
+class BatchQuery(Query):
+    id: str = Field(min_length=1, max_length=256, description="your reference for this query")
+
+
+class BatchRequest(Options):
+    queries: list[BatchQuery] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class ScreenHit(BaseModel):
@@ -45,14 +62,40 @@ class ScreenResponse(BaseModel):
     hits: list[ScreenHit]
 
 
+class BatchResult(ScreenResponse):
+    id: str
+
+
+class BatchResponse(BaseModel):
+    results: list[BatchResult] = Field(description="one per query, in the order given")
+
+
 @router.post("", response_model=ScreenResponse, response_model_by_alias=True)
-def screen_query(body: ScreenRequest, request: Request, store: StoreDep, viewer: ViewerDep) -> ScreenResponse:
+def screen_one(body: ScreenRequest, request: Request, store: StoreDep, viewer: ViewerDep) -> ScreenResponse:
     """Hits for one query, best first, each with its score and explanation; review them as alerts
-    (`alerts: true`, then POST /alerts/{id}/review)."""
-    index = request.app.state.indexes.get(store, viewer, body.lists)
-    query = query_table(body.model_dump(by_alias=True))
-    hits = screen(store, viewer, query, body.threshold, body.lists, index, body.limit, alerts=body.alerts).to_pylist()
-    return ScreenResponse(
-        query_key=hits[0]["query_key"] if hits else None,
-        hits=[ScreenHit.model_validate(hit) for hit in hits],
-    )
+    (`alerts: true`, then POST /api/v1/alerts/{id}/review)."""
+    hits = _screen(request, store, viewer, body, [body.model_dump(by_alias=True)])
+    return ScreenResponse(query_key=hits[0]["query_key"] if hits else None,
+                          hits=[ScreenHit.model_validate(hit) for hit in hits])
+
+
+@router.post("/batch", response_model=BatchResponse, response_model_by_alias=True)
+def screen_many(body: BatchRequest, request: Request, store: StoreDep, viewer: ViewerDep) -> BatchResponse:
+    """Hits for up to 1,000 queries in one request, grouped per query in the order given."""
+    ids = [q.id for q in body.queries]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("queries: every query needs its own id")
+    hits = _screen(request, store, viewer, body, [q.model_dump(by_alias=True) for q in body.queries])
+    by_query: dict[str, list[dict]] = {}
+    for hit in hits:
+        by_query.setdefault(hit["query_id"], []).append(hit)
+    return BatchResponse(results=[
+        BatchResult(id=i, query_key=by_query[i][0]["query_key"] if i in by_query else None,
+                    hits=[ScreenHit.model_validate(h) for h in by_query.get(i, [])])
+        for i in ids])
+
+
+def _screen(request: Request, store: StoreDep, viewer: ViewerDep, options: Options, queries: list[dict]) -> list[dict]:
+    index = request.app.state.indexes.get(store, viewer, options.lists)
+    return screen(store, viewer, query_table(*queries), options.threshold, options.lists, index, options.limit,
+                  alerts=options.alerts).to_pylist()

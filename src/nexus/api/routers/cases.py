@@ -1,0 +1,155 @@
+"""Cases: open from an alert or entities, work them with notes, tasks and evidence under chain of custody,
+share them with a joint investigation team and disseminate a package to a named agency."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from nexus.api.deps import PageDep, StoreDep, ViewerDep, page
+from nexus.api.models import Page
+from nexus.service.cases import (
+    add_agency, add_case_entity, add_evidence, add_note, add_task, custody_log, disseminate, get_case, list_cases,
+    open_case, open_dissemination, open_evidence, remove_agency, set_case_state, set_task_done,
+)
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+Json = dict[str, Any]
+
+
+class NewCase(BaseModel):
+    title: str = Field(min_length=1, max_length=500)
+    summary: str = Field("", max_length=20_000)
+    agencies: list[str] = Field([], description="agencies of the joint investigation team besides yours")
+    alert_id: int | None = Field(None, description="open it from this alert: its entities join the case")
+    entity_ids: list[str] = Field([], max_length=1000)
+
+
+class State(BaseModel):
+    state: str = Field(examples=["open", "closed"])
+
+
+class CaseEntity(BaseModel):
+    entity_id: str = Field(min_length=1, max_length=255)
+
+
+class Note(BaseModel):
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class Task(BaseModel):
+    title: str = Field(min_length=1, max_length=500)
+    assignee: str | None = Field(None, max_length=128)
+    due: str | None = Field(None, description="YYYY-MM-DD")
+
+
+class TaskDone(BaseModel):
+    done: bool
+
+
+class Agency(BaseModel):
+    agency: str = Field(min_length=1, max_length=64)
+
+
+class Recipient(BaseModel):
+    recipient: str = Field(min_length=1, max_length=64, description="the agency the package is for")
+
+
+@router.get("", response_model=Page[Json])
+def cases(store: StoreDep, viewer: ViewerDep, paging: PageDep, state: str | None = None,
+          entity: str | None = None) -> dict:
+    """The cases of the caller's agency and of the joint teams it belongs to (those holding `entity` when given),
+    latest activity first."""
+    return page(list_cases(store, viewer, state, paging.limit + 1, paging.offset, entity), paging)
+
+
+@router.post("", status_code=201)
+def create(body: NewCase, store: StoreDep, viewer: ViewerDep) -> Json:
+    """Open a case, from an alert or from entities."""
+    return open_case(store, viewer, body.title, body.summary, tuple(body.agencies), body.alert_id, tuple(body.entity_ids))
+
+
+@router.get("/{case_id}")
+def case(case_id: int, store: StoreDep, viewer: ViewerDep) -> Json:
+    """One case: its entities (those the caller may see), notes, tasks, evidence and team."""
+    return get_case(store, viewer, case_id)
+
+
+@router.post("/{case_id}/state")
+def state(case_id: int, body: State, store: StoreDep, viewer: ViewerDep) -> Json:
+    """Close or re-open a case."""
+    return set_case_state(store, viewer, case_id, body.state)
+
+
+@router.post("/{case_id}/entities", status_code=201)
+def entity(case_id: int, body: CaseEntity, store: StoreDep, viewer: ViewerDep) -> Json:
+    """Add an entity the caller may see."""
+    return add_case_entity(store, viewer, case_id, body.entity_id)
+
+
+@router.post("/{case_id}/notes", status_code=201)
+def note(case_id: int, body: Note, store: StoreDep, viewer: ViewerDep) -> Json:
+    return add_note(store, viewer, case_id, body.text)
+
+
+@router.post("/{case_id}/tasks", status_code=201)
+def task(case_id: int, body: Task, store: StoreDep, viewer: ViewerDep) -> Json:
+    return add_task(store, viewer, case_id, body.title, body.assignee, body.due)
+
+
+@router.post("/{case_id}/tasks/{task_id}")
+def task_done(case_id: int, task_id: int, body: TaskDone, store: StoreDep, viewer: ViewerDep) -> Json:
+    return set_task_done(store, viewer, case_id, task_id, body.done)
+
+
+@router.post("/{case_id}/agencies", status_code=201)
+def agency(case_id: int, body: Agency, store: StoreDep, viewer: ViewerDep) -> Json:
+    """Add an agency to the case's joint investigation team: its users may then see the case."""
+    return add_agency(store, viewer, case_id, body.agency)
+
+
+@router.delete("/{case_id}/agencies/{agency}")
+def agency_removed(case_id: int, agency: str, store: StoreDep, viewer: ViewerDep) -> Json:
+    return remove_agency(store, viewer, case_id, agency)
+
+
+@router.post("/{case_id}/evidence", status_code=201)
+def evidence(
+    case_id: int, store: StoreDep, viewer: ViewerDep,
+    file: Annotated[UploadFile, File(description="the evidence file; kept by its SHA-256")],
+    description: Annotated[str, Form(max_length=4000)] = "",
+    classification: Annotated[str | None, Form()] = None,
+    releasable_to: Annotated[str | None, Form(description="comma-separated agencies; * = any")] = None,
+    orcon: Annotated[bool, Form()] = False,
+) -> Json:
+    """Attach a file: stored content-addressed, its addition logged in the chain of custody."""
+    return add_evidence(store, viewer, case_id, file.filename or "evidence", file.file.read(),
+                        file.content_type or "application/octet-stream", description, classification, releasable_to,
+                        orcon)
+
+
+@router.get("/{case_id}/evidence/{evidence_id}", response_class=FileResponse)
+def evidence_file(case_id: int, evidence_id: int, store: StoreDep, viewer: ViewerDep) -> FileResponse:
+    """The file, checked against its SHA-256; the viewing is logged in the chain of custody."""
+    meta, path = open_evidence(store, viewer, case_id, evidence_id)
+    return FileResponse(path, media_type=meta["media_type"], filename=meta["filename"])
+
+
+@router.get("/{case_id}/custody", response_model=list[Json])
+def custody(case_id: int, store: StoreDep, viewer: ViewerDep) -> list[Json]:
+    """The chain of custody: who added, viewed, exported or disseminated what, when."""
+    return custody_log(store, viewer, case_id)
+
+
+@router.post("/{case_id}/disseminations", status_code=201)
+def dissemination(case_id: int, body: Recipient, store: StoreDep, viewer: ViewerDep) -> Json:
+    """Produce the dissemination package (HTML and PDF report, FtM export, manifest) for a named agency;
+    refused when anything in it is ORCON or not releasable to that agency."""
+    return disseminate(store, viewer, case_id, body.recipient)
+
+
+@router.get("/{case_id}/disseminations/{dissemination_id}", response_class=FileResponse)
+def dissemination_file(case_id: int, dissemination_id: int, store: StoreDep, viewer: ViewerDep) -> FileResponse:
+    meta, path = open_dissemination(store, viewer, case_id, dissemination_id)
+    return FileResponse(path, media_type="application/zip", filename=meta["filename"])

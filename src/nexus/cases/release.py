@@ -1,0 +1,36 @@
+"""What stops a release to another agency: each item the package would hold, checked against the
+policy for the releasing viewer (`policy.decide` for export: ORCON leaves only with its originating
+agency) and against the recipient agency (the item's own, or one it is releasable to)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from nexus.model.labels import ANY_AGENCY, Labels
+from nexus.security.policy import decide
+from nexus.security.viewer import Viewer
+
+
+@dataclass(frozen=True)
+class Item:
+    what: str  # how the refusal names it: "entity p-1 (source police)", "evidence 3 (photo.jpg)"
+    labels: Labels
+
+
+def releasable_to(labels: Labels, recipient: str) -> bool:
+    return labels.agency == recipient or ANY_AGENCY in labels.releasable_to or recipient in labels.releasable_to
+
+
+def blockers(viewer: Viewer, items: Iterable[Item], recipient: str) -> list[str]:
+    """Why each item that may not go to ``recipient`` may not, one line per item and reason (none: release)."""
+    found = []
+    for item in items:
+        labels = item.labels
+        if labels.orcon and labels.agency != viewer.agency:
+            found.append(f"{item.what} is ORCON of {labels.agency}: only {labels.agency} may release it")
+        elif not releasable_to(labels, recipient):
+            found.append(f"{item.what} is not releasable to {recipient} (releasable to {labels.releasable_text})")
+        else:
+            decision = decide(viewer, labels, "export")
+            if not decision.allowed:
+                found.append(f"{item.what}: {decision.reason}")
+    return list(dict.fromkeys(found))

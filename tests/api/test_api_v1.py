@@ -1,0 +1,122 @@
+"""REST API v1: credentials on every route, one error body, pages, entities with provenance, batch screening,
+uploads and pushed travel messages, the audit trail for oversight only (both databases)."""
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from nexus.api import create_app
+from nexus.ingest import ingest
+from nexus.model import Classification, Labels
+from nexus.security import tokens, users
+from nexus.security.policy import role_actions
+from nexus.sources import get_format
+
+LISTED = [
+    {"id": "w1", "schema": "Person", "properties": {"name": ["Viktor Bout"], "birthDate": ["1967-01-13"],
+                                                   "topics": ["sanction"]}},
+    {"id": "o1", "schema": "Organization", "properties": {"name": ["Bout Air Cargo"]}},
+]
+
+
+def token(store, username, agency="POLICE", roles=("analyst",), clearance=Classification.SECRET, scopes=None):
+    users.create_user(store, username, agency=agency, roles=list(roles), clearance=clearance)
+    owner = users.viewer_for(store, username)
+    wanted = frozenset(scopes) if scopes else frozenset(role_actions(frozenset(roles)))
+    return {"Authorization": f"Bearer {tokens.create_token(store, owner, username, wanted)}"}
+
+
+@pytest.fixture
+def client(store, workspace, tmp_path):
+    path = tmp_path / "list.json"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in LISTED))
+    store.register_source("open-list", "ftm", Labels(agency="POLICE", releasable_to=("*",)), is_list=True)
+    ingest(store, "open-list", path, get_format("ftm").read(path))
+    return TestClient(create_app(store))
+
+
+def test_health_and_openapi_need_no_credential_and_every_other_route_does(client):
+    assert client.get("/api/v1/health").json()["status"] == "ok"
+    spec = client.get("/api/v1/openapi.json").json()
+    assert spec["info"]["title"] == "Nexus"
+    routes = [(path, method) for path, ops in spec["paths"].items() for method in ops]
+    assert len(routes) >= 25
+    for path, method in routes:
+        if path == "/api/v1/health":
+            continue
+        url = path.replace("{", "").replace("}", "")  # any value: authentication comes first
+        response = client.request(method.upper(), url)
+        assert response.status_code == 401, (method, path, response.status_code)
+        assert response.json()["status"] == 401 and response.json()["error"] == "Unauthorized"
+
+
+def test_errors_share_one_body(client, store):
+    ana = token(store, "ana")
+    missing = client.get("/api/v1/entities/nobody", headers=ana)
+    assert missing.status_code == 404 and missing.json() == {
+        "status": 404, "error": "Not Found", "detail": "entity 'nobody' not found", "fields": []}
+    invalid = client.post("/api/v1/screen", json={"name": "", "threshold": 3}, headers=ana)
+    body = invalid.json()
+    assert invalid.status_code == 422 and body["error"] == "Unprocessable Entity"
+    assert {f["field"] for f in body["fields"]} == {"body.name", "body.threshold"}
+    assert client.get("/api/v1/nowhere", headers=ana).json()["status"] == 404
+
+
+def test_entity_carries_provenance_per_value_and_search_pages(client, store):
+    ana = token(store, "ana")
+    entity = client.get("/api/v1/entities/w1", headers=ana).json()
+    (name,) = entity["properties"]["name"]
+    assert entity["schema"] == "Person" and entity["caption"] == "Viktor Bout" and entity["records"] == ["w1"]
+    assert name["value"] == "Viktor Bout" and name["source"] == "open-list" and name["agency"] == "POLICE"
+    assert name["classification"] == "RESTRICTED" and name["first_seen"] and name["statement_id"]
+    first = client.get("/api/v1/entities", params={"q": "bout", "limit": 1}, headers=ana).json()
+    assert len(first["items"]) == 1 and first["next_offset"] == 1
+    second = client.get("/api/v1/entities", params={"q": "bout", "limit": 1, "offset": 1}, headers=ana).json()
+    assert second["next_offset"] is None and second["items"][0]["entity_id"] != first["items"][0]["entity_id"]
+    assert client.get("/api/v1/entities", params={"q": "bout", "limit": 0}, headers=ana).status_code == 422
+    assert client.get("/api/v1/sources", headers=ana).json()[0]["name"] == "open-list"
+
+
+def test_batch_screening_answers_per_query_in_order(client, store):
+    ana = token(store, "ana")
+    body = {"queries": [{"id": "q2", "name": "Nobody Known"}, {"id": "q1", "name": "Viktor Bout", "birth_date": "1967"}]}
+    results = client.post("/api/v1/screen/batch", json=body, headers=ana).json()["results"]
+    assert [r["id"] for r in results] == ["q2", "q1"]
+    assert results[0]["hits"] == [] and results[1]["hits"][0]["entity_id"] == "w1"
+    twice = {"queries": [{"id": "a", "name": "x"}, {"id": "a", "name": "y"}]}
+    assert "own id" in client.post("/api/v1/screen/batch", json=twice, headers=ana).json()["detail"]
+
+
+def test_upload_names_bad_records_and_travel_push_acknowledges(client, store, shared_data):
+    ana = token(store, "ana", roles=("analyst", "targeter"))
+    lines = orjson.dumps({"id": "p9", "schema": "Person", "properties": {"name": ["Ada Obi"]}}) + b"\n{broken\n"
+    loaded = client.post("/api/v1/ingest/ftm", files={"file": ("people.json", lines)}, data={"source": "police"},
+                         headers=ana).json()
+    assert loaded["entities"] == 1 and loaded["errors"][0]["location"] == "line 2"
+    assert client.post("/api/v1/ingest/xls", files={"file": ("a", b"x")}, data={"source": "s"},
+                       headers=ana).status_code == 422
+    sample = shared_data / "travel" / "paxlst" / "Test1.txt"
+    pushed = client.post("/api/v1/travel/paxlst", params={"source": "carrier-api", "name": sample.name},
+                         content=sample.read_bytes(), headers=ana | {"Content-Type": "application/edifact"}).json()
+    assert pushed["accepted"] and pushed["travellers"] >= 1 and pushed["load"]["statements"] > 0
+    broken = client.post("/api/v1/travel/paxlst", params={"source": "carrier-api"}, content=b"UNB+UNOA:4+X+Y'garbage",
+                         headers=ana).json()
+    assert not broken["accepted"] and broken["error"]
+
+
+def test_audit_is_for_oversight_and_records_the_purpose(client, store):
+    ana = token(store, "ana")
+    olga = token(store, "olga", roles=("oversight",))
+    client.get("/api/v1/entities/w1", headers=ana | {"X-Nexus-Purpose": "case 2026/7"})
+    assert client.get("/api/v1/audit", headers=ana).status_code == 403
+    found = client.get("/api/v1/audit", params={"action": "entity.read", "user": "ana"}, headers=olga).json()["items"]
+    assert found[-1]["purpose"] == "case 2026/7" and "w1" in found[-1]["result_ids"]
+    assert client.get("/api/v1/audit/verify", headers=olga).json()["ok"] is True
+
+
+def test_alert_counts_by_kind_and_day(client, store):
+    ana = token(store, "ana")
+    client.post("/api/v1/screen", json={"name": "Viktor Bout", "alerts": True}, headers=ana)
+    counts = client.get("/api/v1/alerts/counts", headers=ana).json()
+    assert counts["by_state"] == [{"kind": "screening", "state": "open", "count": 1}]
+    assert counts["by_day"][0]["kind"] == "screening" and counts["by_day"][0]["count"] == 1
