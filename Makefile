@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/nexus demo
 
+# The browser tests drive Debian's Chromium (never a browser downloaded by a test tool).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
 # Every store-backed test runs on SQLite and on PostgreSQL (NEXUS_TEST_POSTGRES_URL).
-test: $(STAMP)
+# Browser screenshots land in test-artifacts/.
+test: $(STAMP) browser
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 clean:

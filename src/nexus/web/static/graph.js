@@ -15,6 +15,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const cy = cytoscape({
     container: box,
     wheelSensitivity: 0.3,
+    maxZoom: 1.6,
+    minZoom: 0.05,
     style: [
       { selector: "node", style: { label: "data(label)", "font-size": 10, "text-valign": "bottom", "text-wrap": "ellipsis",
                                    "text-max-width": 120, "background-color": "#7b8794", width: 22, height: 22 } },
