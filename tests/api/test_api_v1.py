@@ -120,3 +120,26 @@ def test_alert_counts_by_kind_and_day(client, store):
     counts = client.get("/api/v1/alerts/counts", headers=ana).json()
     assert counts["by_state"] == [{"kind": "screening", "state": "open", "count": 1}]
     assert counts["by_day"][0]["kind"] == "screening" and counts["by_day"][0]["count"] == 1
+
+
+def test_a_batch_mixing_names_without_letters_and_real_names_screens_each(client, store):
+    ana = token(store, "ana")
+    body = {"queries": [{"id": "a", "name": "!!"}, {"id": "b", "name": "Viktor Bout"}, {"id": "c", "name": "–"}]}
+    results = client.post("/api/v1/screen/batch", json=body, headers=ana).json()["results"]
+    assert [r["hits"][0]["entity_id"] if r["hits"] else None for r in results] == [None, "w1", None]
+
+
+def test_an_upload_never_takes_over_another_agencys_source(client, store):
+    ana, carl = token(store, "ana"), token(store, "carl", agency="CUSTOMS")
+    record = orjson.dumps({"id": "p1", "schema": "Person", "properties": {"name": ["Karim Haddad"]}}) + b"\n"
+    client.post("/api/v1/ingest/ftm", files={"file": ("a.json", record)}, data={"source": "police"}, headers=ana)
+    (name,) = client.get("/api/v1/entities/p1", headers=ana).json()["properties"]["name"]
+    assert (name["agency"], name["releasable_to"]) == ("POLICE", "POLICE")  # a new source: the uploader's alone
+    assert client.get("/api/v1/entities/p1", headers=carl).status_code == 404
+    taken = client.post("/api/v1/ingest/ftm", files={"file": ("b.json", b"")}, data={"source": "police"}, headers=carl)
+    assert taken.status_code == 403 and "held by POLICE" in taken.json()["detail"]
+    posing = client.post("/api/v1/ingest/ftm", files={"file": ("c.json", record)},
+                         data={"source": "customs", "releasable_to": "*"}, headers=carl)
+    assert posing.status_code == 200  # carl's own source, carl's agency on what it says
+    names = client.get("/api/v1/entities/p1", headers=ana).json()["properties"]["name"]
+    assert {(n["source"], n["agency"]) for n in names} == {("police", "POLICE"), ("customs", "CUSTOMS")}

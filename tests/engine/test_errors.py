@@ -34,3 +34,16 @@ def test_engine_memory_comes_from_the_environment_or_the_machine(monkeypatch):
         memory_mb()
     monkeypatch.delenv("NEXUS_ENGINE_MEMORY")
     assert memory_mb() >= 1024
+
+
+def test_a_nul_in_a_bound_value_is_refused_before_it_can_cut_the_query_short():
+    from sqlglot import exp
+
+    from nexus.engine.queries import bind
+
+    query = exp.select("*").from_("t").where(exp.column("x").eq(exp.Placeholder(this="v")))
+    assert "'it''s'" in bind(query, v="it's").sql(dialect="duckdb")
+    with pytest.raises(InvalidInput, match="NUL"):
+        bind(query, v="a\x00b")
+    with pytest.raises(InvalidInput, match="NUL"):
+        bind(query, v=("ok", "a\x00b"))

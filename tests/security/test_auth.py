@@ -1,5 +1,6 @@
 """Authentication: argon2 passwords, lockout, TOTP, sessions and scoped API tokens."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -53,6 +54,17 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(alice):
         auth.authenticate(alice, "alice", PASSWORD, now=now + timedelta(minutes=14))
     assert auth.authenticate(alice, "alice", PASSWORD, now=now + timedelta(minutes=16)) == "alice"
     assert users.get_user(alice, "alice")["failed_logins"] == 0
+
+
+def test_parallel_guesses_all_count_towards_the_lock(alice):
+    def guess(_):
+        with pytest.raises(auth.AuthenticationFailed):
+            auth.authenticate(alice, "alice", "not the password")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(guess, range(2 * auth.MAX_FAILURES)))
+    with pytest.raises(auth.AuthenticationFailed, match="locked"):
+        auth.authenticate(alice, "alice", PASSWORD)
 
 
 def test_totp_second_factor(alice):

@@ -70,6 +70,25 @@ def test_sign_in_sets_a_strict_cookie_and_records_the_purpose(app, store):
     assert read["purpose"] == "case 2026/114"
 
 
+def test_the_purpose_is_kept_with_the_session_in_any_script(app, store):
+    client, csrf = sign_in(app, "ana", purpose="расследование 7 – تحقيق")
+    client.get("/entities/w1")
+    client.post("/purpose", data={"csrf": csrf, "purpose": "Überprüfung", "next": "/entities/w1"})
+    olga = users.viewer_for(store, "olga")
+    assert [r["purpose"] for r in search_audit(store, olga, user="ana", action="entity.read")] == [
+        "расследование 7 – تحقيق", "Überprüfung"]
+    assert "Überprüfung" in client.get("/").text
+
+
+def test_a_disabled_user_is_signed_out(app, store):
+    client, _ = sign_in(app, "ana")
+    users.update_user(store, "ana", disabled=True)
+    response = client.get("/alerts", follow_redirects=False)
+    assert response.status_code == 303 and "message=ended" in response.headers["location"]
+    users.update_user(store, "ana", disabled=False)
+    assert client.get("/alerts", follow_redirects=False).status_code == 303  # the old session stays closed
+
+
 def test_wrong_passwords_lock_the_account(app):
     for _ in range(5):
         _, refused = attempt(app, "ana", password="wrong password!")

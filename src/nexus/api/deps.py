@@ -17,7 +17,6 @@ from nexus.service.identity import Viewer, csrf_token, session_viewer, viewer_fo
 from nexus.service.workspace import Store
 
 SESSION_COOKIE = "nexus_session"
-PURPOSE_COOKIE = "nexus_purpose"
 IDLE_TIMEOUT = timedelta(minutes=30)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -39,7 +38,7 @@ def get_viewer(
         return viewer_for_token(store, token, x_nexus_purpose or "")
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        viewer = session_viewer(store, cookie, x_nexus_purpose or request.cookies.get(PURPOSE_COOKIE, ""), IDLE_TIMEOUT)
+        viewer = session_viewer(store, cookie, x_nexus_purpose, IDLE_TIMEOUT)
         if request.method not in SAFE_METHODS and not hmac.compare_digest(x_csrf_token or "", csrf_token(cookie)):
             raise Forbidden("this request lacks the page's anti-forgery token (X-CSRF-Token): reload the page")
         return viewer

@@ -12,6 +12,8 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
+from nexus.errors import InvalidInput
+
 SQL_DIR = Path(__file__).parent / "sql"
 
 
@@ -54,5 +56,14 @@ def to_dialect(query: exp.Expression, dialect: str) -> str:
 def _literal(value):
     # A list or tuple is a set of values for IN (...); a single value stays a scalar.
     if isinstance(value, list | tuple | frozenset | set):
+        for item in value:
+            _check_text(item)
         return tuple(sorted(value)) if isinstance(value, frozenset | set) else tuple(value)
+    _check_text(value)
     return value
+
+
+def _check_text(value) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        # DuckDB's parser ends a query at a NUL: the literal would be cut short.
+        raise InvalidInput(f"{value[:40]!r}: a value may not contain a NUL character")

@@ -99,11 +99,15 @@ class NameArrays:
         joined = kind != table.kind_code(PartKind.LEGAL)
         lengths = _row_sums(column.offsets, np.where(joined, table.column("length")[part_ids], 0))
         bags = _row_sums(column.offsets, np.where(joined[:, None], table.column("bag")[part_ids], 0))
+        starts = column.offsets[:-1]
+        has_parts = column.offsets[1:] > starts  # a name of punctuation alone has none
+        latin = np.zeros(len(column), bool)
+        latin[has_parts] = table.column("latin")[part_ids[starts[has_parts]]]
         return cls(
             column=column,
             part_ids=part_ids,
             conflicts=_row_sums(column.offsets, conflicting) > 0,
-            latin=table.column("latin")[part_ids[column.offsets[:-1]]] if len(part_ids) else np.zeros(len(column), bool),
+            latin=latin,
             compacts=Compacts(lengths, bags.astype(np.int16),
                               compact_texts.__getitem__ if compact_texts is not None else lambda row: column.name(row).compact),
         )

@@ -64,11 +64,18 @@ def append(
 
 def _append(conn: Connection, viewer: Viewer, action: str, query: dict, result_ids: Iterable[str], outcome: str) -> tuple[int, str]:
     # Appends take turns on the head row (FOR UPDATE needs only the UPDATE grant on
-    # audit_head that the application role has; LOCK TABLE would need more).
-    conn.execute(select(audit_head.c.seq).where(audit_head.c.id == HEAD_ID).with_for_update())
-    last = conn.execute(
-        select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+    # audit_head that the application role has; LOCK TABLE would need more). The head row
+    # names the newest record (every append moves it in the same transaction, and its
+    # trigger lets it move only forward to a record that exists), so it gives the link
+    # without reading the trail; only a missing head row falls back to the trail.
+    head = conn.execute(
+        select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == HEAD_ID).with_for_update()
     ).first()
+    last = head if head is not None and head.seq > 0 else None
+    if head is None:
+        last = conn.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        ).first()
     row: dict = {
         "seq": (last.seq + 1) if last else 1,
         "at": utc_now(),
@@ -82,9 +89,23 @@ def _append(conn: Connection, viewer: Viewer, action: str, query: dict, result_i
         "prev_hash": last.hash if last else GENESIS,
     }
     seq, hash_ = row["seq"], record_hash(row)
-    conn.execute(insert(audit_log).values(**row, hash=hash_))
-    conn.execute(update(audit_head).where(audit_head.c.id == HEAD_ID).values(seq=seq, hash=hash_, at=row["at"]))
+    if conn.dialect.name == "postgresql":
+        # The record and the head's move sent together (psycopg's pipeline: one round trip, not two), while the
+        # head row's lock is held.
+        driver = conn.connection.driver_connection
+        with driver.pipeline(), driver.cursor() as cursor:
+            cursor.execute(_PG_INSERT, {**row, "hash": hash_})
+            cursor.execute(_PG_HEAD, {"seq": seq, "hash": hash_, "at": row["at"], "id": HEAD_ID})
+    else:
+        conn.execute(insert(audit_log).values(**row, hash=hash_))
+        conn.execute(update(audit_head).where(audit_head.c.id == HEAD_ID).values(seq=seq, hash=hash_, at=row["at"]))
     return seq, hash_
+
+
+_COLUMNS = (*_FIELDS, "hash")
+_PG_INSERT = (f"INSERT INTO audit_log ({', '.join(_COLUMNS)}) "
+              f"VALUES ({', '.join(f'%({c})s' for c in _COLUMNS)})")
+_PG_HEAD = "UPDATE audit_head SET seq = %(seq)s, hash = %(hash)s, at = %(at)s WHERE id = %(id)s"
 
 
 @dataclass(frozen=True)

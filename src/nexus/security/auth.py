@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import update
 
 from nexus.errors import InvalidInput, Unauthenticated
 from nexus.model.labels import Classification
@@ -16,7 +17,8 @@ from nexus.security import audit
 from nexus.security.policy import AccessDenied
 from nexus.security.users import get_user, update_user, viewer_for
 from nexus.security.viewer import Viewer
-from nexus.store import Store
+from nexus.store import Store, utc_stamp
+from nexus.store.schema import users
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -75,7 +77,7 @@ def authenticate(store: Store, username: str, password: str, code: str | None = 
     if user is None or user["disabled"] or not user["password_hash"]:
         _verify(_DUMMY_HASH, password)
         raise refuse("unknown, disabled or without password")
-    if user["locked_until"] and user["locked_until"] > stamp:
+    if _locked(user, stamp):
         raise refuse("locked", f"account {username!r} is locked after repeated failures until {user['locked_until'][:16]} UTC")
     if not _verify(user["password_hash"], password):
         _count_failure(store, user, now)
@@ -86,12 +88,18 @@ def authenticate(store: Store, username: str, password: str, code: str | None = 
         if not pyotp.TOTP(user["totp_secret"]).verify(code.strip(), for_time=now, valid_window=1):
             _count_failure(store, user, now)
             raise refuse("bad one-time code", "invalid one-time code")
+    if _locked(get_user(store, username), stamp):  # parallel guesses locked it while this one was checked
+        raise refuse("locked", f"account {username!r} is locked after repeated failures")
     values: dict = {"failed_logins": 0, "locked_until": None}
     if _hasher.check_needs_rehash(user["password_hash"]):
         values["password_hash"] = _hasher.hash(password)
     update_user(store, username, **values)
     audit.log_event(store, who, "login", {"username": username}, outcome="ok")
     return username
+
+
+def _locked(user: dict, stamp: str) -> bool:
+    return bool(user["locked_until"]) and user["locked_until"] > stamp
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -102,10 +110,10 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def _count_failure(store: Store, user: dict, now: datetime) -> None:
-    failures = user["failed_logins"] + 1
-    if failures >= MAX_FAILURES:
-        locked = (now + LOCKOUT).strftime("%Y-%m-%dT%H:%M:%S.%f")
-        update_user(store, user["username"], failed_logins=0, locked_until=locked)
-    else:
-        update_user(store, user["username"], failed_logins=failures)
-
+    """One more failure, counted in the database (parallel guesses each count); the one that reaches the limit
+    locks the account."""
+    c = users.c
+    with store.engine.begin() as conn:
+        conn.execute(update(users).where(c.username == user["username"]).values(failed_logins=c.failed_logins + 1))
+        conn.execute(update(users).where(c.username == user["username"], c.failed_logins >= MAX_FAILURES)
+                     .values(failed_logins=0, locked_until=utc_stamp(now + LOCKOUT)))

@@ -22,20 +22,30 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_session(store: Store, username: str, lifetime: timedelta = SESSION_LIFETIME) -> tuple[str, str]:
-    """A new session for an authenticated user: (token, expires_at)."""
+def open_session(store: Store, username: str, lifetime: timedelta = SESSION_LIFETIME, purpose: str = "") -> tuple[str, str]:
+    """A new session for an authenticated user, working for `purpose`: (token, expires_at)."""
     token = secrets.token_urlsafe(32)
     expires = utc_stamp(datetime.now(UTC) + lifetime)
     with store.engine.begin() as conn:
-        conn.execute(
-            insert(auth_sessions).values(id=_digest(token), username=username, created_at=utc_now(), expires_at=expires)
-        )
+        conn.execute(insert(auth_sessions).values(id=_digest(token), username=username, created_at=utc_now(),
+                                                  expires_at=expires, purpose=purpose))
     return token, expires
+
+
+def set_purpose(store: Store, token: str, purpose: str) -> None:
+    """What the session's user now says they are working on: recorded with every read from here on."""
+    with store.engine.begin() as conn:
+        conn.execute(update(auth_sessions).where(auth_sessions.c.id == _digest(token)).values(purpose=purpose))
 
 
 def session_user(store: Store, token: str, idle: timedelta | None = None) -> str:
     """The user a live session belongs to; raises once it has expired, was closed or (with `idle`) went unused
     that long, which closes it."""
+    return live_session(store, token, idle)["username"]
+
+
+def live_session(store: Store, token: str, idle: timedelta | None = None) -> dict:
+    """A live session's user and purpose; raises as `session_user` does."""
     with store.engine.connect() as conn:
         row = conn.execute(select(auth_sessions).where(auth_sessions.c.id == _digest(token))).mappings().first()
     now = datetime.now(UTC)
@@ -49,7 +59,7 @@ def session_user(store: Store, token: str, idle: timedelta | None = None) -> str
     if last_used <= utc_stamp(now - TOUCH_EVERY):
         with store.engine.begin() as conn:
             conn.execute(update(auth_sessions).where(auth_sessions.c.id == row["id"]).values(last_used_at=utc_now()))
-    return row["username"]
+    return {"username": row["username"], "purpose": row["purpose"] or ""}
 
 
 def csrf_token(token: str) -> str:

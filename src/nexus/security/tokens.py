@@ -15,13 +15,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, update
 
 from nexus.errors import InvalidInput, NotFound
+from nexus.model.labels import Classification
 from nexus.security import audit
 from nexus.security.auth import AuthenticationFailed, principal
 from nexus.security.policy import ACTIONS, AccessDenied, role_actions
-from nexus.security.users import get_user, user_roles, viewer_for
+from nexus.security.users import get_user, user_roles
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now
-from nexus.store.schema import api_tokens
+from nexus.store.schema import api_tokens, users
 
 PREFIX = "nxt"
 
@@ -69,8 +70,18 @@ def viewer_for_token(store: Store, token: str, purpose: str = "") -> Viewer:
     """The viewer a program acts as; every use (and every refusal) is audited."""
     prefix, _, rest = token.strip().partition("_")
     token_id, _, secret = rest.partition("_")
-    with store.engine.connect() as conn:
-        row = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).mappings().first() if prefix == PREFIX else None
+    # The token and its user in one query (a round trip per request saved); the user's row is read as
+    # users.viewer_for reads it (`_viewer`).
+    row = user = None
+    if prefix == PREFIX:
+        with store.engine.connect() as conn:
+            found = conn.execute(
+                select(api_tokens, users).join(users, users.c.username == api_tokens.c.username, isouter=True)
+                .where(api_tokens.c.id == token_id)
+            ).first()
+        if found is not None:
+            row = {c.name: found._mapping[c] for c in api_tokens.c}
+            user = {c.name: found._mapping[c] for c in users.c} if found._mapping[users.c.username] is not None else None
 
     def refuse(reason: str, username: str = "") -> AuthenticationFailed:
         audit.log_event(store, principal(store, username), "auth.token", {"token": token_id, "reason": reason}, outcome="denied")
@@ -82,14 +93,20 @@ def viewer_for_token(store: Store, token: str, purpose: str = "") -> Viewer:
         raise refuse("revoked", row["username"])
     if row["expires_at"] is not None and row["expires_at"] <= utc_now():
         raise refuse("expired", row["username"])
-    try:
-        viewer = viewer_for(store, row["username"], purpose)
-    except KeyError:
-        raise refuse("user disabled or removed", row["username"]) from None
+    if user is None or user["disabled"]:
+        raise refuse("user disabled or removed", row["username"])
+    viewer = _viewer(user, purpose)
     scopes = frozenset(row["scopes"].split(",")) & role_actions(viewer.roles)
     viewer = replace(viewer, scopes=scopes)
     audit.log_event(store, viewer, "auth.token", {"token": token_id, "scopes": sorted(scopes)})
     return viewer
+
+
+def _viewer(user: dict, purpose: str) -> Viewer:
+    """The viewer for a user's row, exactly as `users.viewer_for` makes it from the same row."""
+    return Viewer(user=user["username"], agency=user["agency"], roles=user_roles(user),
+                  clearance=Classification(user["clearance"]),
+                  compartments=frozenset(c for c in user["compartments"].split(",") if c), purpose=purpose)
 
 
 def list_tokens(store: Store, username: str | None = None) -> list[dict]:

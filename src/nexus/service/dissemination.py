@@ -54,6 +54,9 @@ def disseminate(store: Store, viewer: Viewer, case_id: int, recipient_agency: st
                              .order_by(case_notes.c.id)).mappings().all()
     items = [release.Item(f"entity {r.canonical_id} (source {r.source})", Labels.from_row(r._mapping)) for r in rows]
     items += [release.Item(f"evidence {e['id']} ({e['filename']})", Labels.from_row(e)) for e in evidence]
+    # The case's own words (title, summary, notes) are the owning agency's: under its control, as ORCON is.
+    items.append(release.Item(f"the case's title, summary and {len(notes)} note(s)",
+                              Labels(case["owner_agency"], orcon=True)))
     blockers = release.blockers(viewer, items, recipient)
     if blockers:
         audit.log_event(store, viewer, "cases.disseminate", {"id": case_id, "recipient": recipient,

@@ -7,7 +7,7 @@ logged-in user (`nexus login`) or, on a laptop, the workspace's owner (`local`).
 from datetime import timedelta
 from pathlib import Path
 
-from nexus.errors import Unauthenticated
+from nexus.errors import NotFound, Unauthenticated
 from nexus.model.labels import Classification
 from nexus.security import audit, auth, sessions, tokens, users
 from nexus.security.policy import may
@@ -15,7 +15,7 @@ from nexus.security.viewer import Viewer
 from nexus.store import Store
 
 __all__ = ["LOCAL_USER", "SESSION_LIFETIME", "Viewer", "acting_viewer", "csrf_token", "login", "logout", "may",
-           "session_viewer", "sign_in", "sign_out", "viewer_for_token"]
+           "session_viewer", "set_purpose", "sign_in", "sign_out", "viewer_for_token"]
 
 SESSION_LIFETIME = sessions.SESSION_LIFETIME
 csrf_token = sessions.csrf_token
@@ -58,22 +58,35 @@ def logout(store: Store, home: Path) -> None:
     sessions.forget_token(home)
 
 
-def sign_in(store: Store, username: str, password: str, code: str | None = None) -> tuple[str, str]:
-    """Authenticate (password, one-time code if enrolled, lockout) and open a session: (token, expires_at)."""
+def sign_in(store: Store, username: str, password: str, code: str | None = None, purpose: str = "") -> tuple[str, str]:
+    """Authenticate (password, one-time code if enrolled, lockout) and open a session working for `purpose`:
+    (token, expires_at)."""
     auth.authenticate(store, username, password, code)
-    return sessions.open_session(store, username)
+    return sessions.open_session(store, username, purpose=purpose)
 
 
-def session_viewer(store: Store, token: str, purpose: str = "", idle: timedelta | None = None) -> Viewer:
-    """The person a live login session belongs to; raises once it lapsed (or went unused for `idle`)."""
-    return users.viewer_for(store, sessions.session_user(store, token, idle), purpose)
+def session_viewer(store: Store, token: str, purpose: str | None = None, idle: timedelta | None = None) -> Viewer:
+    """The person a live login session belongs to, working for the session's purpose unless `purpose` says
+    otherwise; raises once the session lapsed (or went unused for `idle`), or its user was disabled, which
+    closes it."""
+    session = sessions.live_session(store, token, idle)
+    try:
+        return users.viewer_for(store, session["username"], purpose or session["purpose"])
+    except NotFound:
+        sessions.close_session(store, token)
+        raise auth.AuthenticationFailed("your account is disabled; ask an administrator") from None
+
+
+def set_purpose(store: Store, token: str, purpose: str) -> None:
+    sessions.set_purpose(store, token, purpose)
 
 
 def sign_out(store: Store, token: str) -> None:
-    """Close a session; closing one that has already lapsed is not an error."""
+    """Close a session; closing one that has already lapsed, or whose user was disabled, is not an error."""
     try:
         viewer = users.viewer_for(store, sessions.session_user(store, token))
-    except auth.AuthenticationFailed:
+    except (auth.AuthenticationFailed, NotFound):
+        sessions.close_session(store, token)
         return
     sessions.close_session(store, token)
     audit.log_event(store, viewer, "logout", {})

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nexus.errors import InvalidInput
+from nexus.errors import Forbidden, InvalidInput
 from nexus.ingest import IngestResult, ingest
-from nexus.model.labels import Classification, Labels
+from nexus.model.labels import Classification, Labels, agency_code
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
@@ -72,7 +72,9 @@ def ingest_file(
         check_file(path)
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
-    register(store, format, source, labels, retention_days, is_list)
+    existing = store.get_source(source)
+    _check_holder(viewer, source, existing, labels)
+    register(store, format, source, labels, retention_days, is_list, defaults=_new_source_labels(viewer))
     try:
         options = {k: v for k, v in (("mapping", mapping), ("schema", schema)) if v is not None}
         records = reader.read(path, **options)
@@ -81,6 +83,24 @@ def ingest_file(
         raise InvalidInput(str(exc)) from None
     audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": format}, [])
     return result
+
+
+def _check_holder(viewer: Viewer, source: str, existing: dict | None, labels: LabelChanges) -> None:
+    """Only the agency holding a source loads into it or labels data in its name; an administrator acts for any."""
+    if viewer.has_role("administrator"):
+        return
+    if existing is not None and existing["agency"] != viewer.agency:
+        raise Forbidden(f"source {source!r} is held by {existing['agency']}: load into a source of {viewer.agency}")
+    if labels.agency and agency_code(labels.agency) != viewer.agency:
+        raise Forbidden(f"only an administrator labels data as another agency's ({labels.agency}); yours is {viewer.agency}")
+
+
+def _new_source_labels(viewer: Viewer) -> Labels:
+    """What a new source's data is labelled by default: the local owner's (any agency may read it, RESTRICTED), or
+    for anyone else their own agency's alone, as a pushed travel message is."""
+    if viewer.has_role("administrator"):
+        return Labels(agency="LOCAL")
+    return Labels(agency=viewer.agency, releasable_to=(viewer.agency,))
 
 
 def register(store: Store, format: str, source: str, labels: LabelChanges, retention_days: int | None = None,

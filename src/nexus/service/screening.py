@@ -10,6 +10,7 @@ on (its fingerprint) changes.
 import gc
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -97,6 +98,21 @@ def build_index(store: Store, viewer: Viewer, lists: Iterable[str] | None = None
     return index
 
 
+_INDEX_LOCKS: "weakref.WeakKeyDictionary[ScreenIndex, threading.Lock]" = weakref.WeakKeyDictionary()
+_INDEX_LOCKS_GUARD = threading.Lock()
+
+
+def _index_lock(index: ScreenIndex) -> threading.Lock:
+    """One lock per index: screening a query adds its unseen name parts to the index's vocabulary (and memoises
+    part similarities), which is not safe from two threads at once; a server's request threads share a cached
+    index. The work under the lock holds the GIL anyway, so the lock costs a worker no parallelism."""
+    with _INDEX_LOCKS_GUARD:
+        lock = _INDEX_LOCKS.get(index)
+        if lock is None:
+            lock = _INDEX_LOCKS[index] = threading.Lock()
+        return lock
+
+
 class IndexCache:
     """Screening indexes kept between requests (a server's), one per visibility and list selection.
 
@@ -156,7 +172,8 @@ def screen(
     require(viewer, "screen")
     _check_queries(queries)
     index = index or build_index(store, viewer, lists)
-    hits = screen_batch(index, queries, threshold, limit, progress=progress)
+    with _index_lock(index):
+        hits = screen_batch(index, queries, threshold, limit, progress=progress)
     subjects = hit_subjects(hits, viewer, holdings)
     keys = hit_keys(subjects, hits, kind)
     dismissed = dismissed_keys(store, viewer, keys, "screen")
@@ -202,7 +219,7 @@ def _check_queries(queries: pa.Table) -> None:
         raise InvalidInput("queries need a 'name' column")
     if "schema" in queries.column_names:
         try:
-            check_schemata([s for s in queries.column("schema").to_pylist() if s])
+            check_schemata([s for s in queries.column("schema").to_pylist() if s is not None])
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
 

@@ -154,6 +154,7 @@ auth_sessions = Table(
     Column("expires_at", String(32), nullable=False),
     Column("revoked_at", String(32)),
     Column("last_used_at", String(32)),
+    Column("purpose", Text),
 )
 
 warrants = Table(

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from nexus.api.deps import IDLE_TIMEOUT, PURPOSE_COOKIE, SESSION_COOKIE, StoreDep
+from nexus.api.deps import IDLE_TIMEOUT, SESSION_COOKIE, StoreDep
 from nexus.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from nexus.service import cases as case_service
 from nexus.service.alerts import DECISIONS, STATES, alert_counts, get_alert, list_alerts, review_alert
@@ -31,7 +31,7 @@ def page_viewer(request: Request, store: StoreDep) -> Viewer:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise Unauthenticated("sign in to continue")
-    return session_viewer(store, token, request.cookies.get(PURPOSE_COOKIE, ""), IDLE_TIMEOUT)
+    return session_viewer(store, token, None, IDLE_TIMEOUT)
 
 
 PageViewer = Annotated[Viewer, Depends(page_viewer)]

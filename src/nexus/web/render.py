@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from nexus import __version__
-from nexus.api.deps import PURPOSE_COOKIE, SESSION_COOKIE
+from nexus.api.deps import SESSION_COOKIE
 from nexus.service.identity import Viewer, csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -21,7 +21,7 @@ def render(request: Request, template: str, context: dict, viewer: Viewer | None
     page = environment.get_template(template).render(
         request=request, viewer=viewer, version=__version__, path=request.url.path,
         csrf=csrf_token(token) if token and viewer else "",
-        purpose=request.cookies.get(PURPOSE_COOKIE, ""), **context)
+        purpose=viewer.purpose if viewer else "", **context)
     return HTMLResponse(page, status_code=status)
 
 
@@ -29,5 +29,8 @@ def error_page(request: Request, status: int, detail: str) -> Response:
     """What a person sees when a page is refused: the sign-in page when they are not signed in."""
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?{urlencode({'next': target, 'message': detail})}", status_code=303)
+        reason = "ended" if request.cookies.get(SESSION_COOKIE) else "required"
+        response = RedirectResponse(f"/login?{urlencode({'next': target, 'message': reason})}", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
     return render(request, "error.html", {"status": status, "detail": detail}, status=status)

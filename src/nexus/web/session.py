@@ -7,13 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from nexus.api.deps import PURPOSE_COOKIE, SESSION_COOKIE, StoreDep
+from nexus.api.deps import SESSION_COOKIE, StoreDep
 from nexus.errors import NexusError
-from nexus.service.identity import SESSION_LIFETIME, csrf_token, sign_in, sign_out
+from nexus.errors import Forbidden
+from nexus.service.identity import SESSION_LIFETIME, csrf_token, session_viewer, set_purpose, sign_in, sign_out
 from nexus.web.render import render
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "nexus_login_csrf"
+# What the sign-in page may say when sent there: fixed texts, never words taken from the address.
+MESSAGES = {"signed-out": "You signed out.", "required": "Sign in to continue.",
+            "ended": "Your session ended (expired, idle too long or closed): sign in again."}
 
 
 def safe_next(target: str | None) -> str:
@@ -26,7 +30,8 @@ def safe_next(target: str | None) -> str:
 @router.get("/login")
 def login_page(request: Request, next: str = "/", message: str = "") -> Response:
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", {"next": safe_next(next), "login_csrf": token, "message": message})
+    response = render(request, "login.html", {"next": safe_next(next), "login_csrf": token,
+                                              "message": MESSAGES.get(message, "")})
     _cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
 
@@ -42,18 +47,20 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     """Check the password (and one-time code), then open a session: an HttpOnly, SameSite=Strict cookie,
-    Secure over TLS. The purpose given here is recorded with every read until changed."""
-    if not hmac.compare_digest(request.cookies.get(LOGIN_CSRF_COOKIE, ""), login_csrf):
+    Secure over TLS. The purpose given here is kept with the session and recorded with every read until changed."""
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, login_csrf):
         return _again(request, next, "the sign-in form expired; try again", username)
     if not purpose.strip():
         return _again(request, next, "say what you are working on: it is recorded with what you read", username)
     try:
-        token, _ = sign_in(store, username.strip(), password, code.strip() or None)
+        token, _ = sign_in(store, username.strip(), password, code.strip() or None, purpose.strip())
     except NexusError as exc:
         return _again(request, next, str(exc), username, status=401)
+    if request.cookies.get(SESSION_COOKIE):  # whoever was signed in on this browser is signed out
+        sign_out(store, request.cookies[SESSION_COOKIE])
     response = RedirectResponse(safe_next(next), status_code=303)
     _cookie(request, response, SESSION_COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()))
-    _cookie(request, response, PURPOSE_COOKIE, purpose.strip(), max_age=int(SESSION_LIFETIME.total_seconds()))
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -61,22 +68,25 @@ def login(
 @router.post("/logout")
 def logout(request: Request, store: StoreDep, csrf: Annotated[str, Form()] = "") -> Response:
     token = request.cookies.get(SESSION_COOKIE, "")
-    if token and hmac.compare_digest(csrf, csrf_token(token)):
+    if token and not hmac.compare_digest(csrf, csrf_token(token)):
+        raise Forbidden("this form lacks the page's anti-forgery token: reload the page and sign out again")
+    if token:
         sign_out(store, token)
-    response = RedirectResponse("/login?message=signed+out", status_code=303)
+    response = RedirectResponse("/login?message=signed-out", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
-    response.delete_cookie(PURPOSE_COOKIE)
     return response
 
 
 @router.post("/purpose")
-def change_purpose(request: Request, purpose: Annotated[str, Form(max_length=500)], csrf: Annotated[str, Form()],
-                   next: Annotated[str, Form()] = "/") -> Response:
+def change_purpose(request: Request, store: StoreDep, purpose: Annotated[str, Form(max_length=500)],
+                   csrf: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
     token = request.cookies.get(SESSION_COOKIE, "")
-    response = RedirectResponse(safe_next(next), status_code=303)
-    if token and purpose.strip() and hmac.compare_digest(csrf, csrf_token(token)):
-        _cookie(request, response, PURPOSE_COOKIE, purpose.strip(), max_age=int(SESSION_LIFETIME.total_seconds()))
-    return response
+    session_viewer(store, token)  # a live session, or the sign-in page
+    if not hmac.compare_digest(csrf, csrf_token(token)):
+        raise Forbidden("this form lacks the page's anti-forgery token: reload the page and try again")
+    if purpose.strip():
+        set_purpose(store, token, purpose.strip())
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 def _again(request: Request, next: str, message: str, username: str, status: int = 400) -> Response:
