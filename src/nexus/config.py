@@ -16,6 +16,7 @@ class Settings:
     database_url: str
     engine: str  # "duckdb" or "spark"
     evidence_max_bytes: int = EVIDENCE_MAX_BYTES  # the largest file a case takes as evidence
+    secure_cookies: bool = False  # served over TLS (perhaps behind a proxy): cookies only ever go over HTTPS
 
     @property
     def evidence_dir(self) -> Path:
@@ -39,5 +40,9 @@ def load_settings() -> Settings:
     limit = os.environ.get("NEXUS_EVIDENCE_MAX_BYTES", "")
     if limit and not (limit.isdigit() and int(limit) > 0):
         raise InvalidInput(f"NEXUS_EVIDENCE_MAX_BYTES must be a positive number of bytes, not {limit!r}")
+    secure = os.environ.get("NEXUS_SECURE_COOKIES", "").strip().lower()
+    if secure not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise InvalidInput(f"NEXUS_SECURE_COOKIES must be 1 or 0, not {secure!r}")
     return Settings(home=home, database_url=url, engine=engine,
-                    evidence_max_bytes=int(limit) if limit else EVIDENCE_MAX_BYTES)
+                    evidence_max_bytes=int(limit) if limit else EVIDENCE_MAX_BYTES,
+                    secure_cookies=secure in ("1", "true", "yes"))

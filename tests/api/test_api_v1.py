@@ -93,6 +93,7 @@ def test_upload_names_bad_records_and_travel_push_acknowledges(client, store, sh
     loaded = client.post("/api/v1/ingest/ftm", files={"file": ("people.json", lines)}, data={"source": "police"},
                          headers=ana).json()
     assert loaded["entities"] == 1 and loaded["errors"][0]["location"] == "line 2"
+    assert loaded["errors"][0]["path"] == "people.json"  # as the caller named it, not where the server kept it
     assert client.post("/api/v1/ingest/xls", files={"file": ("a", b"x")}, data={"source": "s"},
                        headers=ana).status_code == 422
     sample = shared_data / "travel" / "paxlst" / "Test1.txt"
@@ -143,3 +144,11 @@ def test_an_upload_never_takes_over_another_agencys_source(client, store):
     assert posing.status_code == 200  # carl's own source, carl's agency on what it says
     names = client.get("/api/v1/entities/p1", headers=ana).json()["properties"]["name"]
     assert {(n["source"], n["agency"]) for n in names} == {("police", "POLICE"), ("customs", "CUSTOMS")}
+
+
+def test_a_body_over_the_ceiling_is_refused_before_it_is_read(store, workspace, monkeypatch):
+    monkeypatch.setenv("NEXUS_EVIDENCE_MAX_BYTES", "1000")
+    client = TestClient(create_app(store))
+    huge = client.post("/api/v1/ingest/ftm", content=b"x" * (3 << 20), headers={"Content-Type": "application/json"})
+    assert huge.status_code == 413 and huge.json()["status"] == 413
+    assert client.get("/api/v1/health").status_code == 200

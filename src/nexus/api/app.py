@@ -8,12 +8,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from nexus.api.limits import BodyLimit
 from nexus.api.models import ErrorBody, error_body
 from nexus.api.routers import alerts, audit, cases, entities, graph, health, ingest, screening
 from nexus.config import load_settings
 from nexus.errors import NexusError, Unauthenticated
 from nexus.service.screening import IndexCache
 from nexus.service.workspace import Store, open_store
+from nexus.web import SECURITY_HEADERS
 from nexus.web import mount as mount_web
 from nexus.web.render import error_page
 
@@ -38,11 +40,14 @@ def create_app(store: Store | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Nexus", version="1", summary="Terrorism–organised crime nexus intelligence", lifespan=lifespan,
-        openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+        # The spec is served; Swagger UI is not: it loads its scripts from a CDN, which the CSP (rightly) refuses.
+        openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None,
         responses={code: {"model": ErrorBody, "description": text} for code, text in ERROR_RESPONSES.items()},
     )
+    settings = load_settings()
     app.state.store = store
-    app.state.home = load_settings().home
+    app.state.home = settings.home
+    app.state.secure_cookies = settings.secure_cookies
     app.state.indexes = IndexCache()
     api = APIRouter(prefix=API_PREFIX)
     for module in ROUTERS:
@@ -50,6 +55,8 @@ def create_app(store: Store | None = None) -> FastAPI:
     app.include_router(api)
     mount_web(app)
     _handle_errors(app)
+    # Outermost: a body larger than any upload the platform takes is refused before anything reads it.
+    app.add_middleware(BodyLimit, limit=settings.evidence_max_bytes + (1 << 20))
     return app
 
 
@@ -84,8 +91,11 @@ def _handle_errors(app: FastAPI) -> None:
     async def failed(request: Request, exc: Exception) -> Response:
         log.exception("%s %s failed", request.method, request.url.path)
         if not _is_api(request):
-            return error_page(request, 500, "internal error: the server log has the details")
-        return JSONResponse(error_body(500, "internal error: the server log has the details"), status_code=500)
+            response = error_page(request, 500, "internal error: the server log has the details")
+        else:
+            response = JSONResponse(error_body(500, "internal error: the server log has the details"), status_code=500)
+        response.headers.update(SECURITY_HEADERS)  # this answer bypasses the middleware that adds them
+        return response
 
 
 def _is_api(request: Request) -> bool:

@@ -1,8 +1,9 @@
 """Shapes every router shares: a page of items and the error body."""
 
 from http import HTTPStatus
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 
@@ -30,3 +31,8 @@ class Page(BaseModel, Generic[T]):
     limit: int
     offset: int
     next_offset: int | None = Field(description="where the next page starts; null on the last page")
+
+
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a number the store gave")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="skip this many items")]

@@ -71,7 +71,7 @@ class ContentStore:
         """The stored file, re-hashed: `Tampered` when it is gone or its bytes no longer match."""
         path = self.path(sha256)
         if not path.is_file():
-            raise Tampered(f"stored file {sha256} is missing from {self.root}")
+            raise Tampered(f"stored file {sha256} is missing from the store")
         found = file_sha256(path)
         if found != sha256:
             raise Tampered(f"stored file {sha256} no longer matches its SHA-256 (now {found}): refused")

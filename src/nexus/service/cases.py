@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from followthemoney import EntityProxy
-from sqlalchemy import Connection, case as when, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, case as when, delete, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from nexus.cases import fields
@@ -122,11 +122,11 @@ def list_cases(store: Store, viewer: Viewer, state: str | None = None, limit: in
     query = select(cases).where(member_clause(viewer))
     if state:
         query = query.where(C.state == state)
-    if entity_id:
-        records = select(S.entity_id).where(S.canonical_id == select(S.canonical_id).where(
-            S.entity_id == entity_id).limit(1).scalar_subquery())
-        query = query.where(C.id.in_(select(case_entities.c.case_id).where(
-            case_entities.c.entity_id.in_(records.union(select(literal(entity_id)))))))
+    if entity_id:  # an entity the viewer may not see is in no case of theirs
+        canonical = select(S.canonical_id).where(S.entity_id == entity_id).limit(1).scalar_subquery()
+        records = select(S.entity_id).where(or_(S.canonical_id == canonical, S.canonical_id == entity_id), live(),
+                                            statement_clause(viewer, statements))
+        query = query.where(C.id.in_(select(case_entities.c.case_id).where(case_entities.c.entity_id.in_(records))))
     query = query.order_by(C.updated_at.desc(), C.id.desc()).limit(limit).offset(offset)
     with store.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()

@@ -20,7 +20,9 @@ from nexus.model.labels import Classification, Labels
 from nexus.security import audit
 from nexus.security.policy import may, require, statement_clause
 from nexus.security.viewer import Viewer
-from nexus.service.case_access import EV, check_id, evidence_summary, open_for_changes, team, touch, visible_case
+from nexus.service.case_access import (
+    EV, D, check_id, evidence_summary, open_for_changes, package_clause, team, touch, visible_case,
+)
 from nexus.store import Store, utc_now
 from nexus.store.schema import case_evidence, cases, custody_events
 
@@ -76,7 +78,7 @@ def add_evidence(store: Store, viewer: Viewer, case_id: int, filename: str, data
         open_for_changes(case)
         audience = fields.releasable(releasable_to) if releasable_to is not None else tuple(team(conn, case))
     labels = Labels(viewer.agency, level, audience, orcon=bool(orcon))
-    sha256, new = ContentStore(settings.evidence_dir).put(bytes(data))  # before the row: at worst an orphan file
+    sha256, _ = ContentStore(settings.evidence_dir).put(bytes(data))  # before the row: at worst an orphan file
     now = utc_now()
     with store.engine.begin() as conn:
         open_for_changes(visible_case(conn, viewer, case_id, lock=True))
@@ -90,8 +92,8 @@ def add_evidence(store: Store, viewer: Viewer, case_id: int, filename: str, data
             releasable_to=labels.releasable_text, compartment=None, orcon=labels.orcon, warrant=None,
             added_by=viewer.user, added_at=now,
         )).inserted_primary_key[0]
-        record_custody(conn, viewer, case_id, ADDED, sha256, f"{filename}, {len(data):,} bytes"
-                       + ("" if new else "; the same bytes were held already"), evidence_id)
+        # Whether another case (perhaps another agency's) holds the same bytes is not this case's to know.
+        record_custody(conn, viewer, case_id, ADDED, sha256, f"{filename}, {len(data):,} bytes", evidence_id)
         touch(conn, case_id, now)
         audit.append(conn, viewer, "cases.evidence_add", {"id": case_id, "evidence": evidence_id, "filename": filename,
                                                           "sha256": sha256, "size": len(data)},
@@ -149,8 +151,11 @@ def custody_log(store: Store, viewer: Viewer, case_id: int) -> list[dict]:
                 raise NotFound(f"no case {case_id}")
         else:
             visible_case(conn, viewer, case_id)
-            query = query.where(or_(K.evidence_id.is_(None), K.evidence_id.in_(
-                select(EV.id).where(EV.case_id == case_id, statement_clause(viewer, case_evidence)))))
+            query = query.where(
+                or_(K.evidence_id.is_(None), K.evidence_id.in_(
+                    select(EV.id).where(EV.case_id == case_id, statement_clause(viewer, case_evidence)))),
+                or_(K.dissemination_id.is_(None), K.dissemination_id.in_(
+                    select(D.id).where(D.case_id == case_id, package_clause(viewer, "read")))))
         rows = [dict(r) for r in conn.execute(query).mappings()]
     audit.log_event(store, viewer, "cases.custody", {"id": case_id, "events": len(rows)}, [str(case_id)])
     return rows

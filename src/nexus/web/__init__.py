@@ -34,8 +34,9 @@ def mount(app: FastAPI) -> None:
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        if request.url.scheme == "https":
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)  # a download may carry a stricter policy of its own
+        if request.url.scheme == "https" or request.app.state.secure_cookies:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         if not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"

@@ -1,6 +1,7 @@
 """The pages people work in: dashboard, review queue, entities, graph explorer, cases, audit."""
 
 import hmac
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from nexus.api.deps import IDLE_TIMEOUT, SESSION_COOKIE, StoreDep
+from nexus.api.models import MAX_ID, Id, Offset
 from nexus.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from nexus.service import cases as case_service
 from nexus.service.alerts import DECISIONS, STATES, alert_counts, get_alert, list_alerts, review_alert
@@ -64,20 +66,20 @@ def dashboard(request: Request, store: StoreDep, viewer: PageViewer) -> Response
 
 @router.get("/alerts")
 def alert_queue(request: Request, store: StoreDep, viewer: PageViewer, kind: str = "", state: str = "open",
-                offset: int = 0) -> Response:
+                offset: Offset = 0) -> Response:
     found = list_alerts(store, viewer, kind or None, state or None, None, None, PAGE + 1, max(offset, 0))
     return render(request, "alerts.html", {"alerts": found[:PAGE], "kind": kind, "state": state, "states": STATES,
                                            "offset": offset, "more": len(found) > PAGE, "page": PAGE}, viewer)
 
 
 @router.get("/alerts/{alert_id}")
-def alert_page(alert_id: int, request: Request, store: StoreDep, viewer: PageViewer) -> Response:
+def alert_page(alert_id: Id, request: Request, store: StoreDep, viewer: PageViewer) -> Response:
     alert = get_alert(store, viewer, alert_id)
     return render(request, "alert.html", {"alert": alert, "decisions": DECISIONS}, viewer)
 
 
 @router.post("/alerts/{alert_id}/review")
-def alert_review(alert_id: int, request: Request, store: StoreDep, viewer: PageViewer, csrf: Csrf,
+def alert_review(alert_id: Id, request: Request, store: StoreDep, viewer: PageViewer, csrf: Csrf,
                  decision: Annotated[str, Form()], expected_state: Annotated[str, Form()],
                  reason: Annotated[str, Form(max_length=4000)] = "") -> Response:
     check_csrf(request, csrf)
@@ -111,7 +113,7 @@ def graph_page(request: Request, viewer: PageViewer, entity: str = "", alert: in
 
 
 @router.get("/cases")
-def case_list(request: Request, store: StoreDep, viewer: PageViewer, state: str = "", offset: int = 0) -> Response:
+def case_list(request: Request, store: StoreDep, viewer: PageViewer, state: str = "", offset: Offset = 0) -> Response:
     found = case_service.list_cases(store, viewer, state or None, PAGE + 1, max(offset, 0))
     return render(request, "cases.html", {"cases": found[:PAGE], "state": state, "offset": offset,
                                           "more": len(found) > PAGE, "page": PAGE}, viewer)
@@ -124,20 +126,20 @@ def case_open(request: Request, store: StoreDep, viewer: PageViewer, csrf: Csrf,
               entity_id: Annotated[str, Form(max_length=255)] = "") -> Response:
     check_csrf(request, csrf)
     case = case_service.open_case(store, viewer, title, summary, _agencies(agencies),
-                                  int(alert_id) if alert_id.strip().isdigit() else None,
+                                  _number(alert_id, "alert_id") if alert_id.strip() else None,
                                   (entity_id,) if entity_id.strip() else ())
     return back(f"/cases/{case['id']}")
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: int, request: Request, store: StoreDep, viewer: PageViewer) -> Response:
+def case_page(case_id: Id, request: Request, store: StoreDep, viewer: PageViewer) -> Response:
     case = case_service.get_case(store, viewer, case_id)
     custody = case_service.custody_log(store, viewer, case_id)
     return render(request, "case.html", {"case": case, "custody": custody, "may_export": may(viewer, "export")}, viewer)
 
 
 @router.post("/cases/{case_id}/{action}")
-async def case_action(case_id: int, action: str, request: Request, store: StoreDep, viewer: PageViewer) -> Response:
+async def case_action(case_id: Id, action: str, request: Request, store: StoreDep, viewer: PageViewer) -> Response:
     """One form per change to a case; each names its action in the path and returns to its part of the page."""
     form = await request.form()
     check_csrf(request, _field(form, "csrf"))
@@ -146,6 +148,12 @@ async def case_action(case_id: int, action: str, request: Request, store: StoreD
         raise NotFound(f"no case action {action!r}")
     anchor = await run_in_threadpool(handler, store, viewer, case_id, form)
     return back(f"/cases/{case_id}#{anchor}")
+
+
+def _number(text: str, field: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,10}", text.strip()) or not 1 <= int(text) <= MAX_ID:
+        raise InvalidInput(f"{field}: a number is required, not {text[:20]!r}")
+    return int(text)
 
 
 def _field(form: FormData, name: str) -> str:
@@ -165,10 +173,8 @@ def _task(store: Store, viewer: Viewer, case_id: int, form: FormData) -> str:
 
 
 def _task_done(store: Store, viewer: Viewer, case_id: int, form: FormData) -> str:
-    task_id = _field(form, "task_id")
-    if not task_id.isdigit():
-        raise InvalidInput("task_id: a task number is required")
-    case_service.set_task_done(store, viewer, case_id, int(task_id), _field(form, "done") == "1")
+    case_service.set_task_done(store, viewer, case_id, _number(_field(form, "task_id"), "task_id"),
+                               _field(form, "done") == "1")
     return "tasks"
 
 
@@ -209,7 +215,7 @@ CASE_ACTIONS = {"notes": _note, "tasks": _task, "task-done": _task_done, "entiti
 
 @router.get("/audit")
 def audit_page(request: Request, store: StoreDep, viewer: PageViewer, user: str = "", action: str = "",
-               since: str = "", until: str = "", entity: str = "", offset: int = 0) -> Response:
+               since: str = "", until: str = "", entity: str = "", offset: Offset = 0) -> Response:
     found = search_audit(store, viewer, user=user or None, action=action or None, since=since or None,
                          until=until or None, entity_id=entity or None, limit=PAGE + 1, offset=max(offset, 0))
     return render(request, "audit.html", {"records": found[:PAGE], "more": len(found) > PAGE, "offset": offset,

@@ -99,4 +99,4 @@ def _again(request: Request, next: str, message: str, username: str, status: int
 
 def _cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
     response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/")
+                        secure=request.url.scheme == "https" or request.app.state.secure_cookies, path="/")

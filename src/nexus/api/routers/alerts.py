@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from nexus.api.deps import PageDep, StoreDep, ViewerDep, page
-from nexus.api.models import Page
+from nexus.api.models import Id, Page
 from nexus.model.alerts import STATES
 from nexus.service.alerts import DECISIONS, alert_counts, get_alert, list_alerts, review_alert
 
@@ -96,12 +96,12 @@ def counts(store: StoreDep, viewer: ViewerDep,
 
 
 @router.get("/{alert_id}", response_model=AlertDetail)
-def alert(alert_id: int, store: StoreDep, viewer: ViewerDep) -> dict:
+def alert(alert_id: Id, store: StoreDep, viewer: ViewerDep) -> dict:
     """One alert with its structured explanation, the evidence it cites and its review history."""
     return get_alert(store, viewer, alert_id)
 
 
 @router.post("/{alert_id}/review", response_model=Alert)
-def review(alert_id: int, body: ReviewRequest, store: StoreDep, viewer: ViewerDep) -> dict:
+def review(alert_id: Id, body: ReviewRequest, store: StoreDep, viewer: ViewerDep) -> dict:
     """Confirm, dismiss (with a reason), mark unsure, escalate or re-open an alert."""
     return review_alert(store, viewer, alert_id, body.decision, body.reason, body.expected_state)

@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from nexus.api.deps import PageDep, StoreDep, ViewerDep, page
-from nexus.api.models import Page
+from nexus.api.models import Id, Page
 from nexus.service.cases import (
     add_agency, add_case_entity, add_evidence, add_note, add_task, custody_log, disseminate, get_case, list_cases,
     open_case, open_dissemination, open_evidence, remove_agency, set_case_state, set_task_done,
@@ -71,52 +71,52 @@ def create(body: NewCase, store: StoreDep, viewer: ViewerDep) -> Json:
 
 
 @router.get("/{case_id}")
-def case(case_id: int, store: StoreDep, viewer: ViewerDep) -> Json:
+def case(case_id: Id, store: StoreDep, viewer: ViewerDep) -> Json:
     """One case: its entities (those the caller may see), notes, tasks, evidence and team."""
     return get_case(store, viewer, case_id)
 
 
 @router.post("/{case_id}/state")
-def state(case_id: int, body: State, store: StoreDep, viewer: ViewerDep) -> Json:
+def state(case_id: Id, body: State, store: StoreDep, viewer: ViewerDep) -> Json:
     """Close or re-open a case."""
     return set_case_state(store, viewer, case_id, body.state)
 
 
 @router.post("/{case_id}/entities", status_code=201)
-def entity(case_id: int, body: CaseEntity, store: StoreDep, viewer: ViewerDep) -> Json:
+def entity(case_id: Id, body: CaseEntity, store: StoreDep, viewer: ViewerDep) -> Json:
     """Add an entity the caller may see."""
     return add_case_entity(store, viewer, case_id, body.entity_id)
 
 
 @router.post("/{case_id}/notes", status_code=201)
-def note(case_id: int, body: Note, store: StoreDep, viewer: ViewerDep) -> Json:
+def note(case_id: Id, body: Note, store: StoreDep, viewer: ViewerDep) -> Json:
     return add_note(store, viewer, case_id, body.text)
 
 
 @router.post("/{case_id}/tasks", status_code=201)
-def task(case_id: int, body: Task, store: StoreDep, viewer: ViewerDep) -> Json:
+def task(case_id: Id, body: Task, store: StoreDep, viewer: ViewerDep) -> Json:
     return add_task(store, viewer, case_id, body.title, body.assignee, body.due)
 
 
 @router.post("/{case_id}/tasks/{task_id}")
-def task_done(case_id: int, task_id: int, body: TaskDone, store: StoreDep, viewer: ViewerDep) -> Json:
+def task_done(case_id: Id, task_id: Id, body: TaskDone, store: StoreDep, viewer: ViewerDep) -> Json:
     return set_task_done(store, viewer, case_id, task_id, body.done)
 
 
 @router.post("/{case_id}/agencies", status_code=201)
-def agency(case_id: int, body: Agency, store: StoreDep, viewer: ViewerDep) -> Json:
+def agency(case_id: Id, body: Agency, store: StoreDep, viewer: ViewerDep) -> Json:
     """Add an agency to the case's joint investigation team: its users may then see the case."""
     return add_agency(store, viewer, case_id, body.agency)
 
 
 @router.delete("/{case_id}/agencies/{agency}")
-def agency_removed(case_id: int, agency: str, store: StoreDep, viewer: ViewerDep) -> Json:
+def agency_removed(case_id: Id, agency: str, store: StoreDep, viewer: ViewerDep) -> Json:
     return remove_agency(store, viewer, case_id, agency)
 
 
 @router.post("/{case_id}/evidence", status_code=201)
 def evidence(
-    case_id: int, store: StoreDep, viewer: ViewerDep,
+    case_id: Id, store: StoreDep, viewer: ViewerDep,
     file: Annotated[UploadFile, File(description="the evidence file; kept by its SHA-256")],
     description: Annotated[str, Form(max_length=4000)] = "",
     classification: Annotated[str | None, Form()] = None,
@@ -130,26 +130,28 @@ def evidence(
 
 
 @router.get("/{case_id}/evidence/{evidence_id}", response_class=FileResponse)
-def evidence_file(case_id: int, evidence_id: int, store: StoreDep, viewer: ViewerDep) -> FileResponse:
+def evidence_file(case_id: Id, evidence_id: Id, store: StoreDep, viewer: ViewerDep) -> FileResponse:
     """The file, checked against its SHA-256; the viewing is logged in the chain of custody."""
     meta, path = open_evidence(store, viewer, case_id, evidence_id)
-    return FileResponse(path, media_type=meta["media_type"], filename=meta["filename"])
+    # Whatever the uploader called it, an evidence file never runs as a page or script of this site.
+    return FileResponse(path, media_type=meta["media_type"], filename=meta["filename"],
+                        headers={"Content-Security-Policy": "sandbox; default-src 'none'"})
 
 
 @router.get("/{case_id}/custody", response_model=list[Json])
-def custody(case_id: int, store: StoreDep, viewer: ViewerDep) -> list[Json]:
+def custody(case_id: Id, store: StoreDep, viewer: ViewerDep) -> list[Json]:
     """The chain of custody: who added, viewed, exported or disseminated what, when."""
     return custody_log(store, viewer, case_id)
 
 
 @router.post("/{case_id}/disseminations", status_code=201)
-def dissemination(case_id: int, body: Recipient, store: StoreDep, viewer: ViewerDep) -> Json:
+def dissemination(case_id: Id, body: Recipient, store: StoreDep, viewer: ViewerDep) -> Json:
     """Produce the dissemination package (HTML and PDF report, FtM export, manifest) for a named agency;
     refused when anything in it is ORCON or not releasable to that agency."""
-    return disseminate(store, viewer, case_id, body.recipient)
+    return {k: v for k, v in disseminate(store, viewer, case_id, body.recipient).items() if k != "path"}
 
 
 @router.get("/{case_id}/disseminations/{dissemination_id}", response_class=FileResponse)
-def dissemination_file(case_id: int, dissemination_id: int, store: StoreDep, viewer: ViewerDep) -> FileResponse:
+def dissemination_file(case_id: Id, dissemination_id: Id, store: StoreDep, viewer: ViewerDep) -> FileResponse:
     meta, path = open_dissemination(store, viewer, case_id, dissemination_id)
     return FileResponse(path, media_type="application/zip", filename=meta["filename"])

@@ -1,5 +1,6 @@
 """Loading data over HTTP: files uploaded by analysts, messages pushed by carriers and reporting entities."""
 
+import re
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -51,8 +52,10 @@ class Received(BaseModel):
     load: Loaded | None
 
 
-def _loaded(result: IngestResult) -> dict:
-    return {**asdict(result), "errors": [asdict(e) for e in result.errors]}
+def _loaded(result: IngestResult, names: dict[str, str] | None = None) -> dict:
+    """The load's counts and refused records, each naming the file as the caller named it."""
+    names = names or {}
+    return {**asdict(result), "errors": [asdict(e) | {"path": names.get(e.path, e.path)} for e in result.errors]}
 
 
 @router.post("/ingest/{format}", response_model=Loaded)
@@ -78,11 +81,11 @@ def upload(
     labels = LabelChanges(classification=classification, releasable_to=releasable_to, compartment=compartment,
                           orcon=orcon, legal_basis=legal_basis)
     with tempfile.TemporaryDirectory(prefix="nexus-upload-") as folder:
-        path = _save(file, Path(folder))
-        options = {"mapping": _save(mapping, Path(folder) / "mapping")} if mapping is not None else {}
+        path = _save(file, Path(folder) / f"upload{_suffix(file.filename)}")
+        options = {"mapping": _save(mapping, Path(folder) / "mapping.yml")} if mapping is not None else {}
         result = ingest_file(store, viewer, format, path, source, labels, is_list=is_list,
                              partial=format == "goaml", **options)
-    return _loaded(result)
+    return _loaded(result, {str(path): _name(file.filename)})
 
 
 @router.post("/travel/{kind}", response_model=Received, openapi_extra={
@@ -109,10 +112,18 @@ async def push(kind: str, request: Request, store: StoreDep, viewer: ViewerDep,
             "load": _loaded(intake.result) if intake.result else None}
 
 
-def _save(upload: UploadFile, folder: Path) -> Path:
-    folder.mkdir(exist_ok=True)
-    path = folder / (Path(upload.filename or "upload").name or "upload")
+def _save(upload: UploadFile, path: Path) -> Path:
+    """The upload under a name of ours (the caller's name only lends its extension, which readers go by)."""
     with path.open("wb") as out:
         while chunk := upload.file.read(1 << 20):
             out.write(chunk)
     return path
+
+
+def _name(filename: str | None) -> str:
+    return Path(filename or "upload").name or "upload"
+
+
+def _suffix(filename: str | None) -> str:
+    suffix = Path(_name(filename)).suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
