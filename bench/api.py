@@ -144,6 +144,7 @@ def prepare(folder: Path, with_world: bool) -> dict:
 
     from nexus.model import Classification
     from nexus.security import tokens, users
+    from nexus.security.viewer import Viewer
     from nexus.service.ingest import LabelChanges, ingest_file
     from nexus.service.synthetic import demo_lead, generate_world, load_world
     from nexus.service.workspace import open_store
@@ -152,7 +153,8 @@ def prepare(folder: Path, with_world: bool) -> dict:
     store = open_store()
     lead = demo_lead(store, PURPOSE)  # the world's analyst: every agency releases to INTEL / NIGHTJAR
     started = time.perf_counter()
-    ingest_file(store, lead, "un-sc", require(UN_LIST), "un-sc", LabelChanges(agency="UNSC", classification="UNCLASSIFIED"))
+    admin = Viewer("bench.admin", "INTEL", frozenset({"administrator"}), Classification.SECRET, purpose=PURPOSE)
+    ingest_file(store, admin, "un-sc", require(UN_LIST), "un-sc", LabelChanges(agency="UNSC", classification="UNCLASSIFIED"))
     if with_world:
         world = folder / "world"
         load_world(store, lead, world, generate_world(world, 7, "small"))

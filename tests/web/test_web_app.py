@@ -24,6 +24,13 @@ def app(store, workspace, tmp_path):
         "name": ["Viktor Bout"], "birthDate": ["1967-01-13"], "topics": ["sanction"]}}) + b"\n")
     store.register_source("open-list", "ftm", Labels(agency="POLICE", releasable_to=("*",)), is_list=True)
     ingest(store, "open-list", path, get_format("ftm").read(path))
+    bank = tmp_path / "bank.json"
+    bank.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in [
+        {"id": "b1", "schema": "Person", "properties": {"name": ["Boris Payee"]}},
+        {"id": "pay1", "schema": "Payment", "properties": {"payer": ["w1"], "beneficiary": ["b1"], "amount": ["9000"],
+                                                          "currency": ["EUR"], "date": ["2025-05-01"]}}]))
+    store.register_source("bank", "ftm", Labels(agency="POLICE", releasable_to=("*",)))
+    ingest(store, "bank", bank, get_format("ftm").read(bank))
     for name, agency, roles in (("ana", "POLICE", ["analyst"]), ("carl", "CUSTOMS", ["analyst"]),
                                 ("olga", "OVERSIGHT", ["oversight"])):
         users.create_user(store, name, agency=agency, roles=roles, clearance=Classification.SECRET)
@@ -128,6 +135,7 @@ def test_review_a_hit_open_a_case_and_keep_it_from_another_agency(app, store):
                 files={"file": ("letter.txt", b"statement of account")})
     shown = client.get(case_url).text
     assert "passport matches" in shown and "letter.txt" in shown
+    assert "<svg" in shown and "Viktor Bout → Boris Payee: 9,000" in shown  # the case's money, as a Sankey
     other, _ = sign_in(app, "carl")
     assert other.get(case_url).status_code == 404
     assert "Bout network" not in other.get("/cases").text

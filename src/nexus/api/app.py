@@ -15,8 +15,8 @@ from nexus.config import load_settings
 from nexus.errors import NexusError, Unauthenticated
 from nexus.service.screening import IndexCache
 from nexus.service.workspace import Store, open_store
-from nexus.web import SECURITY_HEADERS
-from nexus.web import mount as mount_web
+from nexus.web.headers import SECURITY_HEADERS
+from nexus.web.mount import mount as mount_web
 from nexus.web.render import error_page
 
 API_PREFIX = "/api/v1"

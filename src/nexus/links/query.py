@@ -171,6 +171,12 @@ def find_neighbours(session: EngineSession, entity_id: str, per_type: int = 25, 
     ).to_pylist()
 
 
+def find_money_flows(session: EngineSession, entity_ids: list[str], limit: int = 50) -> list[dict]:
+    """The largest Payment ties into or out of the entities, payer to beneficiary."""
+    session.register("wanted_nodes", pa.table({"id": sorted(set(entity_ids))}, schema=pa.schema([("id", pa.string())])))
+    return session.run("links_money_flows", limit=limit).to_pylist()
+
+
 def canonical_id(session: EngineSession, entity_id: str) -> str | None:
     rows = session.run("links_canonical_id", id=entity_id)["canonical_id"].to_pylist()
     return rows[0] if rows else None

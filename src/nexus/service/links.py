@@ -30,7 +30,8 @@ from nexus.links.communities import find_communities, partition
 from nexus.links.config import LINKS
 from nexus.model.labels import Classification
 from nexus.links.query import (
-    CRIME_SIDE, TERROR_SIDE, Side, canonical_id, find_bridges, find_brokers, find_neighbours, find_paths, node_details,
+    CRIME_SIDE, TERROR_SIDE, Side, canonical_id, find_bridges, find_brokers, find_money_flows, find_neighbours, find_paths,
+    node_details,
 )
 from nexus.security import audit
 from nexus.security.policy import may, require, usable_warrants
@@ -241,6 +242,24 @@ def neighbours(store: Store, viewer: Viewer, home: Path, entity_id: str, per_typ
                      "until": until, "source": source, "max_classification": ceiling.name},
                     [node, *(t["neighbour"] for t in ties)])
     return {"entity": node, "node": details.get(node), "ties": [{**t, "node": details.get(t["neighbour"])} for t in ties]}
+
+
+def money_flows(store: Store, viewer: Viewer, home: Path, entity_ids: list[str], limit: int = 50) -> list[dict]:
+    """The largest payments into or out of the entities (ids of any of their records) in the viewer's graph, each
+    with both parties' captions; for a case's money chart."""
+    if not 1 <= limit <= 1000:
+        raise InvalidInput("limit must be between 1 and 1000")
+    with viewer_graph(store, viewer, home) as session:
+        ids = [found for e in entity_ids if (found := canonical_id(session, e)) is not None]
+        flows = find_money_flows(session, ids, limit) if ids else []
+        nodes = node_details(session, [f[k] for f in flows for k in ("source_id", "target_id")])
+    result = [_classified(f) | {"payer": (nodes.get(f["source_id"]) or {}).get("name") or f["source_id"],
+                                "beneficiary": (nodes.get(f["target_id"]) or {}).get("name") or f["target_id"]}
+              for f in flows]
+    audit.log_event(store, viewer, "links.money", {"purpose": viewer.purpose, "entities": sorted(entity_ids),
+                                                   "limit": limit},
+                    sorted({f[k] for f in flows for k in ("source_id", "target_id")}))
+    return result
 
 
 def _edge(edge) -> dict:

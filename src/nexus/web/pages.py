@@ -17,11 +17,11 @@ from nexus.service import cases as case_service
 from nexus.service.alerts import DECISIONS, STATES, alert_counts, get_alert, list_alerts, review_alert
 from nexus.service.entities import entity_record
 from nexus.service.identity import Viewer, csrf_token, may, session_viewer
-from nexus.service.links import neighbours
+from nexus.service.links import money_flows, neighbours
 from nexus.service.oversight import search_audit
 from nexus.service.search import search
 from nexus.service.workspace import Store
-from nexus.web.charts import alerts_over_time
+from nexus.web.charts import alerts_over_time, money_sankey
 from nexus.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -135,7 +135,10 @@ def case_open(request: Request, store: StoreDep, viewer: PageViewer, csrf: Csrf,
 def case_page(case_id: Id, request: Request, store: StoreDep, viewer: PageViewer) -> Response:
     case = case_service.get_case(store, viewer, case_id)
     custody = case_service.custody_log(store, viewer, case_id)
-    return render(request, "case.html", {"case": case, "custody": custody, "may_export": may(viewer, "export")}, viewer)
+    ids = [e["id"] for e in case["entities"]]
+    flows = money_flows(store, viewer, request.app.state.home, ids) if ids else []
+    return render(request, "case.html", {"case": case, "custody": custody, "may_export": may(viewer, "export"),
+                                         "money": money_sankey(flows) if flows else ""}, viewer)
 
 
 @router.post("/cases/{case_id}/{action}")
