@@ -6,13 +6,16 @@ import re
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from nexus.api import create_app
 from nexus.ingest import ingest
 from nexus.model import Classification, Labels
 from nexus.security import auth, users
 from nexus.service.oversight import search_audit
+from nexus.service.travel import receive_message
 from nexus.sources import get_format
+from nexus.store.schema import statements
 
 PASSWORD = "correct horse battery"
 
@@ -159,3 +162,16 @@ def test_sign_out_closes_the_session(app):
     client, csrf = sign_in(app, "ana")
     client.post("/logout", data={"csrf": csrf})
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_travellers_page_maps_their_flights(app, store, shared_data):
+    users.update_user(store, "ana", roles="analyst,targeter")
+    message = shared_data / "travel" / "paxlst" / "Test1.txt"
+    receive_message(store, users.viewer_for(store, "ana", "test"), message.read_bytes(), message.name, "paxlst",
+                    "carrier")
+    with store.engine.connect() as conn:
+        traveller = conn.execute(select(statements.c.entity_id).where(
+            statements.c.source == "carrier", statements.c.schema == "Person").limit(1)).scalar_one()
+    client, _ = sign_in(app, "ana")
+    page = client.get(f"/entities/{traveller}").text
+    assert 'aria-label="travel routes"' in page and "<circle" in page and "<h2>Travel</h2>" in page

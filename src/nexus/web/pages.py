@@ -17,11 +17,13 @@ from nexus.service import cases as case_service
 from nexus.service.alerts import DECISIONS, STATES, alert_counts, get_alert, list_alerts, review_alert
 from nexus.service.entities import entity_record
 from nexus.service.identity import Viewer, csrf_token, may, session_viewer
+from nexus.service.itinerary import itinerary
 from nexus.service.links import money_flows, neighbours
 from nexus.service.oversight import search_audit
 from nexus.service.search import search
 from nexus.service.workspace import Store
 from nexus.web.charts import alerts_over_time, money_sankey
+from nexus.web.geo import route_map
 from nexus.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -103,7 +105,9 @@ def entity_page(entity_id: str, request: Request, store: StoreDep, viewer: PageV
         ties = neighbours(store, viewer, request.app.state.home, entity["id"], per_type=10)["ties"]
     except NotFound:  # in no tie the viewer may see
         ties = []
-    return render(request, "entity.html", {"entity": entity, "alerts": cited, "ties": ties,
+    legs = itinerary(store, viewer, entity["id"]) if entity["schema"] == "Person" else []
+    return render(request, "entity.html", {"entity": entity, "alerts": cited, "ties": ties, "legs": legs,
+                                           "route_map": route_map(legs),
                                            "cases": case_service.list_cases(store, viewer, None, 100, 0, entity["id"])}, viewer)
 
 
