@@ -10,6 +10,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const caps = new Map(); // entity id -> ties per type asked for
   const types = new Set();
   const hidden = new Set();
+  const sources = new Set();
+  const hiddenSources = new Set();
   let dates = [];
 
   const cy = cytoscape({
@@ -59,10 +61,11 @@ document.addEventListener("DOMContentLoaded", () => {
     if (cy.getElementById(id).nonempty()) return;
     const type = tie.link_type || tie.type;
     types.add(type);
+    for (const source of tie.sources || []) sources.add(source);
     for (const d of [tie.first_date, tie.last_date]) if (d) dates.push(d);
     cy.add({ group: "edges", data: { id, source: a, target: b, type, weight: tie.weight || 0.5, via: tie.via || "",
                                      first: tie.first_date || "", last: tie.last_date || "",
-                                     sources: (tie.sources || []).join(", ") } });
+                                     sources: (tie.sources || []).join(", "), sourceList: tie.sources || [] } });
   }
 
   async function expand(id) {
@@ -94,18 +97,22 @@ document.addEventListener("DOMContentLoaded", () => {
     cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90 }).run();
   }
 
-  function refreshFilters() {
-    const box = document.getElementById("type-filters");
-    box.replaceChildren(...[...types].sort().map((type) => {
+  function checkboxes(boxId, values, off) {
+    document.getElementById(boxId).replaceChildren(...[...values].sort().map((value) => {
       const label = document.createElement("label");
       label.className = "inline";
       const input = document.createElement("input");
       input.type = "checkbox";
-      input.checked = !hidden.has(type);
-      input.addEventListener("change", () => { input.checked ? hidden.delete(type) : hidden.add(type); applyFilters(); });
-      label.append(input, ` ${type}`);
+      input.checked = !off.has(value);
+      input.addEventListener("change", () => { input.checked ? off.delete(value) : off.add(value); applyFilters(); });
+      label.append(input, ` ${value}`);
       return label;
     }));
+  }
+
+  function refreshFilters() {
+    checkboxes("type-filters", types, hidden);
+    checkboxes("source-filters", sources, hiddenSources);
     dates = [...new Set(dates)].sort();
     for (const [el, value] of [["time-from", 0], ["time-to", Math.max(dates.length - 1, 0)]]) {
       const slider = document.getElementById(el);
@@ -124,7 +131,8 @@ document.addEventListener("DOMContentLoaded", () => {
     cy.edges().forEach((edge) => {
       const d = edge.data();
       const outside = (from && d.last && d.last < from) || (to && d.first && d.first > to);
-      edge.toggleClass("filtered", hidden.has(d.type) || Boolean(outside));
+      const unsourced = d.sourceList && d.sourceList.length > 0 && d.sourceList.every((s) => hiddenSources.has(s));
+      edge.toggleClass("filtered", hidden.has(d.type) || Boolean(outside) || unsourced);
     });
     cy.nodes().forEach((node) => {
       const shown = node.hasClass("root") || node.connectedEdges().not(".filtered").nonempty();
