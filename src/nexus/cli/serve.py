@@ -19,5 +19,8 @@ def serve_command(
     from nexus.service.workspace import open_store
 
     open_store().close()  # migrate once, and fail here rather than in every worker
+    # A worker busy with one long request (a first screening builds its name tables) still answers its
+    # supervisor's ping within a minute, rather than being killed after uvicorn's default 5 s.
     uvicorn.run("nexus.api:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=False, server_header=False)
+                proxy_headers=False, server_header=False, loop="uvloop", http="httptools",
+                timeout_worker_healthcheck=60)

@@ -119,21 +119,38 @@ class IndexCache:
     An index is reused while the lists are unchanged (`data_version` of the list sources: no ingest
     into them, registration, resolution, retention or warrant change since; data streaming into other
     sources does not count) and for at most `ttl` seconds, which
-    bounds how long an expired warrant's statements can stay in a cached index.
+    bounds how long an expired warrant's statements can stay in a cached index. Whether the lists changed
+    is asked at most every `recheck` seconds (eight queries a request otherwise): a list loaded meanwhile is
+    screened against from the next check on.
     """
 
-    def __init__(self, ttl: float = 60.0, size: int = 8) -> None:
+    def __init__(self, ttl: float = 60.0, size: int = 8, recheck: float = 1.0) -> None:
         self.ttl = ttl
         self.size = size
+        self.recheck = recheck
         self._entries: dict[tuple, tuple[float, ScreenIndex]] = {}
+        self._versions: dict[tuple, tuple[float, tuple[str, ...], str]] = {}
         self._lock = threading.Lock()
+
+    def _lists(self, store: Store, lists: Iterable[str] | None, now: float) -> tuple[tuple[str, ...], str]:
+        """The list sources screened against and their data version, asked again once `recheck` has passed."""
+        wanted = tuple(sorted(lists or ()))
+        with self._lock:
+            known = self._versions.get(wanted)
+        if known and now - known[0] < self.recheck:
+            return known[1], known[2]
+        names = tuple(list_source_names(store, lists))
+        version = data_version(store, only=names)
+        with self._lock:
+            self._versions[wanted] = (now, names, version)
+        return names, version
 
     def get(self, store: Store, viewer: Viewer, lists: Iterable[str] | None = None) -> ScreenIndex:
         require(viewer, "screen")
-        names = list_source_names(store, lists)
-        key = (viewer.agency, viewer.clearance, viewer.compartments, viewer.roles, viewer.scopes, viewer.purpose,
-               tuple(sorted(lists or ())), tuple(names), data_version(store, only=names))
         now = time.monotonic()
+        names, version = self._lists(store, lists, now)
+        key = (viewer.agency, viewer.clearance, viewer.compartments, viewer.roles, viewer.scopes, viewer.purpose,
+               tuple(sorted(lists or ())), names, version)
         with self._lock:
             found = self._entries.get(key)
             if found and now - found[0] < self.ttl:
