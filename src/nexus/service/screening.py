@@ -23,7 +23,7 @@ from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.screen import SCREEN_THRESHOLD, ScreenIndex, screen_batch
 from nexus.screen.query import QUERY_FIELDS, check_schemata
 from nexus.security import audit
-from nexus.security.policy import require, statement_clause
+from nexus.security.policy import require, statement_clause, usable_warrants
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import dismissed_keys, find_alert, raise_alerts, review_alert, visible_alert_ids
 from nexus.service.data_version import data_version
@@ -118,18 +118,19 @@ class IndexCache:
 
     An index is reused while the lists are unchanged (`data_version` of the list sources: no ingest
     into them, registration, resolution, retention or warrant change since; data streaming into other
-    sources does not count) and for at most `ttl` seconds, which
-    bounds how long an expired warrant's statements can stay in a cached index. Whether the lists changed
-    is asked at most every `recheck` seconds (eight queries a request otherwise): a list loaded meanwhile is
-    screened against from the next check on.
+    sources does not count) and the warrants the viewer may use now are the same ones (a warrant that
+    expires takes its statements out of the next index), for at most `ttl` seconds. Both are asked at most
+    every `recheck` seconds (nine queries a request otherwise): a list loaded or a warrant expired meanwhile
+    counts from the next check on.
     """
 
-    def __init__(self, ttl: float = 60.0, size: int = 8, recheck: float = 1.0) -> None:
+    def __init__(self, ttl: float = 3600.0, size: int = 8, recheck: float = 1.0) -> None:
         self.ttl = ttl
         self.size = size
         self.recheck = recheck
         self._entries: dict[tuple, tuple[float, ScreenIndex]] = {}
         self._versions: dict[tuple, tuple[float, tuple[str, ...], str]] = {}
+        self._usable: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
     def _lists(self, store: Store, lists: Iterable[str] | None, now: float) -> tuple[tuple[str, ...], str]:
@@ -145,12 +146,27 @@ class IndexCache:
             self._versions[wanted] = (now, names, version)
         return names, version
 
+    def _warrants(self, store: Store, viewer: Viewer, now: float) -> frozenset[str]:
+        """The warrants whose statements the viewer may use now (in force, or allowing their purpose)."""
+        with self._lock:
+            known = self._usable.get(viewer.purpose)
+        if known and now - known[0] < self.recheck:
+            return known[1]
+        with store.engine.connect() as conn:
+            usable = frozenset(conn.execute(usable_warrants(viewer)).scalars())
+        with self._lock:
+            if len(self._usable) >= 256:  # purposes are the caller's words: keep the memory of them bounded
+                self._usable.clear()
+            self._usable[viewer.purpose] = (now, usable)
+        return usable
+
     def get(self, store: Store, viewer: Viewer, lists: Iterable[str] | None = None) -> ScreenIndex:
         require(viewer, "screen")
         now = time.monotonic()
         names, version = self._lists(store, lists, now)
-        key = (viewer.agency, viewer.clearance, viewer.compartments, viewer.roles, viewer.scopes, viewer.purpose,
-               tuple(sorted(lists or ())), names, version)
+        # The purpose counts only through the warrants it unlocks: a caller naming new purposes builds no new index.
+        key = (viewer.agency, viewer.clearance, viewer.compartments, viewer.roles, viewer.scopes,
+               self._warrants(store, viewer, now), tuple(sorted(lists or ())), names, version)
         with self._lock:
             found = self._entries.get(key)
             if found and now - found[0] < self.ttl:

@@ -3,7 +3,7 @@
 from io import BytesIO
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from nexus.api.deps import StoreDep, ViewerDep
@@ -24,9 +24,14 @@ ToEntity = Annotated[list[str], Query(description="the other side: these entitie
 Hops = Annotated[int, Query(ge=1, le=LINKS.max_hops)]
 
 
-def _sides(from_topic: list[str], from_entity: list[str], to_topic: list[str], to_entity: list[str]) -> tuple[Side, Side]:
+def question(from_topic: FromTopic = [], from_entity: FromEntity = [], to_topic: ToTopic = [],  # noqa: B006
+             to_entity: ToEntity = []) -> tuple[Side, Side]:  # noqa: B006
+    """The two sides of a nexus question; by default terrorism on one, organised crime on the other."""
     source, target = Side(tuple(from_topic), tuple(from_entity)), Side(tuple(to_topic), tuple(to_entity))
     return TERROR_SIDE if source.empty else source, CRIME_SIDE if target.empty else target
+
+
+Question = Annotated[tuple[Side, Side], Depends(question)]
 
 
 @router.get("/neighbourhood/{entity_id}")
@@ -45,29 +50,26 @@ def neighbourhood(
 
 
 @router.get("/paths")
-def paths(request: Request, store: StoreDep, viewer: ViewerDep, from_topic: FromTopic = [],  # noqa: B006
-          from_entity: FromEntity = [], to_topic: ToTopic = [], to_entity: ToEntity = [],  # noqa: B006
-          max_hops: Hops = 4, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[dict[str, Any]]:
+def paths(request: Request, store: StoreDep, viewer: ViewerDep, sides: Question, max_hops: Hops = 4,
+          limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[dict[str, Any]]:
     """The best paths between the two sides, each with its entities, ties, evidence and a sentence."""
-    source, target = _sides(from_topic, from_entity, to_topic, to_entity)
+    source, target = sides
     return nexus_paths(store, viewer, request.app.state.home, source, target, max_hops, limit)
 
 
 @router.get("/brokers")
-def brokers(request: Request, store: StoreDep, viewer: ViewerDep, from_topic: FromTopic = [],  # noqa: B006
-            from_entity: FromEntity = [], to_topic: ToTopic = [], to_entity: ToEntity = [],  # noqa: B006
-            max_hops: Hops = 4, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
+def brokers(request: Request, store: StoreDep, viewer: ViewerDep, sides: Question, max_hops: Hops = 4,
+            limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
     """Entities bridging the two sides, ranked, with their Gould–Fernandez brokerage roles."""
-    source, target = _sides(from_topic, from_entity, to_topic, to_entity)
+    source, target = sides
     return nexus_brokers(store, viewer, request.app.state.home, source, target, max_hops, limit)
 
 
 @router.get("/communities")
-def communities(request: Request, store: StoreDep, viewer: ViewerDep, from_topic: FromTopic = [],  # noqa: B006
-                from_entity: FromEntity = [], to_topic: ToTopic = [], to_entity: ToEntity = [],  # noqa: B006
-                both_sides: bool = True, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
+def communities(request: Request, store: StoreDep, viewer: ViewerDep, sides: Question, both_sides: bool = True,
+                limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
     """Leiden communities of the caller's graph; only those holding both sides unless `both_sides=false`."""
-    source, target = _sides(from_topic, from_entity, to_topic, to_entity)
+    source, target = sides
     return nexus_communities(store, viewer, request.app.state.home, source, target, both_sides, limit)
 
 
