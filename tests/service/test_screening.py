@@ -1,5 +1,7 @@
 """Screening through the service layer: policy filtering, suppression of dismissed hits, audit, no lists."""
 
+from datetime import UTC, datetime, timedelta
+
 import orjson
 import pyarrow as pa
 import pytest
@@ -10,8 +12,10 @@ from nexus.ingest import ingest
 from nexus.model import Classification, Labels
 from nexus.security.policy import AccessDenied
 from nexus.security.viewer import Viewer
-from nexus.service.screening import judge_hit, screen
+from nexus.security.warrants import add_warrant
+from nexus.service.screening import IndexCache, judge_hit, screen
 from nexus.sources import get_format
+from nexus.store import utc_stamp
 from nexus.store.schema import audit_log
 
 ANALYST = Viewer("ana", "POLICE", frozenset({"analyst"}), Classification.SECRET)
@@ -93,3 +97,24 @@ def test_an_unknown_list_or_schema_is_the_callers_error(lists):
     bad = queries(("q1", "Viktor Bout", None)).append_column("schema", pa.array(["Persn"]))
     with pytest.raises(InvalidInput, match="Persn"):
         screen(lists, ANALYST, bad)
+
+
+def test_a_kept_index_follows_the_warrants_the_viewer_may_use_not_their_words(store, tmp_path):
+    admin = Viewer("admin", "POLICE", frozenset({"supervisor"}), Classification.SECRET)
+    now = datetime.now(UTC)
+    add_warrant(store, admin, "W-1", agency="POLICE", kind="interception", issued_at=utc_stamp(now - timedelta(days=60)),
+                expires_at=utc_stamp(now - timedelta(days=1)), allowed_uses=["prosecution"])  # expired: evidence only
+    path = tmp_path / "intercepts.json"
+    path.write_bytes(orjson.dumps(person("w9", "Omar Intercepted", "1975")) + b"\n")
+    store.register_source("intercepts", "ftm", Labels(agency="POLICE", warrant="W-1"), is_list=True)
+    ingest(store, "intercepts", path, get_format("ftm").read(path))
+    cache = IndexCache()
+    query = queries(("q", "Omar Intercepted", "1975"))
+
+    def viewer(purpose):
+        return Viewer("ana", "POLICE", frozenset({"analyst"}), Classification.SECRET, purpose=purpose)
+
+    prosecution, other = cache.get(store, viewer("prosecution")), cache.get(store, viewer("checking a name"))
+    assert screen(store, viewer("prosecution"), query, index=prosecution).column("entity_id").to_pylist() == ["w9"]
+    assert screen(store, viewer("checking a name"), query, index=other).num_rows == 0
+    assert cache.get(store, viewer("yet other words")) is other  # new words, the same warrants: no new index
