@@ -201,3 +201,26 @@ def run_on_world(description: str, run):
         return run(args.keep, args.size, args.seed)
     with tempfile.TemporaryDirectory(prefix="er-world-") as tmp:
         return run(Path(tmp), args.size, args.seed)
+
+
+@contextmanager
+def database(postgres: str | None, folder: Path):
+    """A fresh database for one run: a SQLite file in `folder`, or a schema of its own on the PostgreSQL server
+    at `postgres` (dropped afterwards)."""
+    if not postgres:
+        yield f"sqlite:///{folder / 'nexus.db'}"
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

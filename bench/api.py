@@ -32,9 +32,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
+
+from _common import database
 
 SCENARIOS = ("health", "screen", "entity", "neighbourhood")
 TARGETS = {"screen": {"rps": 300.0, "p99_ms": 50.0}}
@@ -117,25 +118,6 @@ def client_main() -> None:
 
 
 # --- the workspace and the server ------------------------------------------------------------------------------
-
-@contextmanager
-def database(postgres: str | None, folder: Path):
-    if not postgres:
-        yield f"sqlite:///{folder / 'nexus.db'}"
-        return
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_api_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
 
 def prepare(folder: Path, with_world: bool) -> dict:
     """Load the workspace the environment names; returns the token, screening names and entity ids."""
@@ -302,8 +284,9 @@ def main() -> None:
         with server(port, args.workers, dict(os.environ), log, args.keep_log):
             base = f"http://127.0.0.1:{port}/api/v1"
             # warm every worker: screening index, graph (each worker builds or opens its own)
-            warm = {"screen": None, "entity": f"{base}/entities/{data['entities'][0]}",
-                    "neighbourhood": f"{base}/graph/neighbourhood/{data['entities'][0]}"}
+            first = data["entities"][0] if data["entities"] else ""
+            warm = {"screen": None, "entity": f"{base}/entities/{first}",
+                    "neighbourhood": f"{base}/graph/neighbourhood/{first}"}
             for scenario in scenarios:
                 if scenario == "health":
                     continue

@@ -17,13 +17,10 @@ on that server, as a multi-user PIU deployment runs it; by default a SQLite file
 import argparse
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, text
-from _common import UN_LIST, require, targets_met
+from _common import UN_LIST, database, require, targets_met
 
 from nexus.model import Classification
 from nexus.security.viewer import Viewer
@@ -54,23 +51,6 @@ def travellers(rng: np.random.Generator, count: int, listed_share: float = 0.01)
         people.append(Traveller(surname, given, birth_date=born, nationality="GBR", gender="male",
                                 documents=[Document("P", f"X{rng.integers(10**7, 10**8)}", "GBR", "2031-01-01")]))
     return people
-
-
-@contextmanager
-def database(postgres: str | None, folder: Path):
-    if not postgres:
-        yield f"sqlite:///{folder / 'nexus.db'}"
-        return
-    schema = f"bench_travel_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def main() -> None:
