@@ -29,7 +29,8 @@ document.addEventListener("DOMContentLoaded", () => {
                                         "font-size": 9, "text-valign": "center", color: "#374151" } },
       { selector: "edge", style: { width: "mapData(weight, 0, 1, 1, 5)", "line-color": "#9ca3af", "curve-style": "bezier",
                                    label: "data(type)", "font-size": 8, color: "#6b7280", "text-rotation": "autorotate" } },
-      { selector: ".path", style: { "line-color": "#7c3aed", "background-color": "#7c3aed", width: 5, "z-index": 10 } },
+      { selector: "node.path", style: { "background-color": "#7c3aed", "border-width": 3, "border-color": "#4c1d95" } },
+      { selector: "edge.path", style: { "line-color": "#7c3aed", width: 5, "z-index": 10 } },
       { selector: ".filtered", style: { display: "none" } },
       { selector: ":selected", style: { "border-width": 3, "border-color": "#2563eb" } },
     ],
@@ -94,7 +95,8 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   function layout() {
-    cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90 }).run();
+    cy.layout({ name: "cose", animate: false, randomize: true, nodeRepulsion: () => 400000, idealEdgeLength: () => 110,
+                nodeOverlap: 40, componentSpacing: 80, padding: 30, numIter: 2500 }).run();
   }
 
   function checkboxes(boxId, values, off) {
