@@ -152,3 +152,8 @@ def test_a_body_over_the_ceiling_is_refused_before_it_is_read(store, workspace, 
     huge = client.post("/api/v1/ingest/ftm", content=b"x" * (3 << 20), headers={"Content-Type": "application/json"})
     assert huge.status_code == 413 and huge.json()["status"] == 413
     assert client.get("/api/v1/health").status_code == 200
+
+
+def test_an_anonymous_upload_is_refused_before_its_body_is_read(client):
+    anonymous = client.post("/api/v1/ingest/ftm", files={"file": ("a.json", b"x" * 100_000)}, data={"source": "s"})
+    assert anonymous.status_code == 401 and anonymous.json()["detail"].startswith("an API token")

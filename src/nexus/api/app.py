@@ -8,7 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from nexus.api.limits import BodyLimit
+from nexus.api.deps import SESSION_COOKIE
+from nexus.api.limits import BodyLimit, UploadsNeedCredentials
 from nexus.api.models import ErrorBody, error_body
 from nexus.api.routers import alerts, audit, cases, entities, graph, health, ingest, screening
 from nexus.config import load_settings
@@ -55,7 +56,9 @@ def create_app(store: Store | None = None) -> FastAPI:
     app.include_router(api)
     mount_web(app)
     _handle_errors(app)
-    # Outermost: a body larger than any upload the platform takes is refused before anything reads it.
+    # Outermost: a body larger than any upload the platform takes, or an upload without a credential, is refused
+    # before anything reads it.
+    app.add_middleware(UploadsNeedCredentials, session_cookie=SESSION_COOKIE)
     app.add_middleware(BodyLimit, limit=settings.evidence_max_bytes + (1 << 20))
     return app
 

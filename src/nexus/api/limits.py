@@ -1,4 +1,5 @@
-"""A ceiling on request bodies, enforced before any handler (or form parser) reads them."""
+"""What is refused before any handler (or form parser) reads a request body: a body over the ceiling, and an
+upload that carries no credential at all (FastAPI parses a form, spooling its files, before it authenticates)."""
 
 import orjson
 
@@ -42,8 +43,32 @@ class BodyTooLarge(Exception):
     pass
 
 
+class UploadsNeedCredentials:
+    """Refuses (401) a multipart upload that names no credential: no API token, no session cookie. Whether the
+    credential is valid is decided as for any request, after the body is read."""
+
+    def __init__(self, app, session_cookie: str) -> None:
+        self.app = app
+        self.cookie = session_cookie.encode() + b"="
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] != "GET":
+            headers = dict(scope["headers"])
+            if (headers.get(b"content-type", b"").startswith(b"multipart/")
+                    and not headers.get(b"authorization", b"").lower().startswith(b"bearer ")
+                    and self.cookie not in headers.get(b"cookie", b"")):
+                await _refuse(send, 401, "an API token or a signed-in session is required",
+                              [(b"www-authenticate", b"Bearer")])
+                return
+        await self.app(scope, receive, send)
+
+
 async def _too_large(send, limit: int) -> None:
-    body = orjson.dumps(error_body(413, f"the request body exceeds {limit:,} bytes"))
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await _refuse(send, 413, f"the request body exceeds {limit:,} bytes")
+
+
+async def _refuse(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+    body = orjson.dumps(error_body(status, detail))
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]})
     await send({"type": "http.response.body", "body": body})
