@@ -76,6 +76,8 @@ def test_totp_second_factor(alice):
     with pytest.raises(auth.AuthenticationFailed, match="invalid one-time code"):
         auth.authenticate(alice, "alice", PASSWORD, code=f"{(int(code) + 1) % 1_000_000:06d}")
     assert auth.authenticate(alice, "alice", PASSWORD, code=code) == "alice"
+    with pytest.raises(auth.AuthenticationFailed, match="used already"):  # a code overheard is good for nothing
+        auth.authenticate(alice, "alice", PASSWORD, code=code)
 
 
 def test_sessions_expire_and_close(alice, tmp_path):

@@ -4,12 +4,13 @@ Every attempt, successful or not, is audited. An unknown user, a disabled one an
 wrong password get the same answer, so the error does not reveal which accounts exist.
 """
 
+import hmac
 from datetime import UTC, datetime, timedelta
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import update
+from sqlalchemy import or_, update
 
 from nexus.errors import InvalidInput, Unauthenticated
 from nexus.model.labels import Classification
@@ -85,9 +86,12 @@ def authenticate(store: Store, username: str, password: str, code: str | None = 
     if user["totp_secret"]:
         if not code:
             raise refuse("no one-time code", "a one-time code (--code) is required for this account")
-        if not pyotp.TOTP(user["totp_secret"]).verify(code.strip(), for_time=now, valid_window=1):
+        step = _totp_step(user["totp_secret"], code.strip(), now)
+        if step is None:
             _count_failure(store, user, now)
             raise refuse("bad one-time code", "invalid one-time code")
+        if not _spend_totp_step(store, username, step):
+            raise refuse("one-time code used again", "this one-time code was used already: wait for the next one")
     if _locked(get_user(store, username), stamp):  # parallel guesses locked it while this one was checked
         raise refuse("locked", f"account {username!r} is locked after repeated failures")
     values: dict = {"failed_logins": 0, "locked_until": None}
@@ -96,6 +100,26 @@ def authenticate(store: Store, username: str, password: str, code: str | None = 
     update_user(store, username, **values)
     audit.log_event(store, who, "login", {"username": username}, outcome="ok")
     return username
+
+
+def _totp_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step (of the one before, now and the one after) whose code this is, if any."""
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current, current - 1, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _spend_totp_step(store: Store, username: str, step: int) -> bool:
+    """Record the step as used, in one statement (two sign-ins racing with one code: only one wins)."""
+    c = users.c
+    with store.engine.begin() as conn:
+        spent = conn.execute(update(users).where(c.username == username, or_(c.totp_last_step.is_(None),
+                                                                             c.totp_last_step < step))
+                             .values(totp_last_step=step))
+    return spent.rowcount == 1
 
 
 def _locked(user: dict, stamp: str) -> bool:

@@ -127,6 +127,7 @@ users = Table(
     Column("compartments", Text, nullable=False),
     Column("password_hash", Text),
     Column("totp_secret", String(64)),
+    Column("totp_last_step", Integer),  # the last one-time code's time step: a code is good once
     Column("failed_logins", Integer, nullable=False),
     Column("locked_until", String(32)),
     Column("disabled", Boolean, nullable=False),
