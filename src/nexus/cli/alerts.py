@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from nexus.cli.context import current_viewer, write_output
+from nexus.cli.context import current_viewer, print_json_lines, write_output
 from nexus.config import load_settings
 from nexus.model.alerts import STATES
 from nexus.service.alerts import DECISIONS, get_alert, list_alerts, review_alert
@@ -46,8 +46,7 @@ def list_command(
     store = open_store()
     rows = list_alerts(store, current_viewer(store, purpose), kind, state, min_score, entity, limit)
     if as_json:
-        for row in rows:
-            print(json.dumps(row))
+        print_json_lines(rows)
         return
     console.print(alerts_table(rows))
     console.print(f"{len(rows)} alert(s)")

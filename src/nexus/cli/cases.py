@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from nexus.cli.context import current_viewer, write_output
+from nexus.cli.context import current_viewer, print_json_lines, write_output
 from nexus.service.cases import (
     STATES, add_agency, add_case_entity, add_evidence, add_note, add_task, custody_log, disseminate, get_case,
     list_cases, open_case, open_evidence, remove_agency, set_case_state, set_task_done,
@@ -67,8 +67,7 @@ def list_command(
     store = open_store()
     rows = list_cases(store, current_viewer(store, purpose), state, limit, offset)
     if as_json:
-        for row in rows:
-            print(json.dumps(row))
+        print_json_lines(rows)
         return
     table = Table("case", "state", "owner", "team", "entities", "evidence", "open tasks", "title")
     for c in rows:
@@ -235,8 +234,7 @@ def custody_command(case_id: int = typer.Argument(...), as_json: bool = typer.Op
     store = open_store()
     rows = custody_log(store, current_viewer(store, purpose), case_id)
     if as_json:
-        for row in rows:
-            print(json.dumps(row))
+        print_json_lines(rows)
         return
     table = Table("at", "action", "who", "agency", "file", "sha256", "purpose", "detail")
     for r in rows:

@@ -5,6 +5,7 @@ the user of the login session in NEXUS_HOME (`nexus login`), or — in laptop mo
 the workspace's local owner. NEXUS_REQUIRE_LOGIN=1 turns laptop mode off.
 """
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -40,3 +41,9 @@ def write_output(output: Path, write: Callable[[IO[bytes]], Written]) -> Written
     finally:
         scratch.unlink(missing_ok=True)
     return result
+
+
+def print_json_lines(rows: list[dict]) -> None:
+    """One JSON object per line on standard output, for scripts."""
+    for row in rows:
+        print(json.dumps(row))

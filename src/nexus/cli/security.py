@@ -7,7 +7,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nexus.cli.context import current_viewer
+from nexus.cli.context import current_viewer, print_json_lines
 from nexus.config import load_settings
 from nexus.service import accounts, identity, oversight
 from nexus.service.workspace import open_store
@@ -194,8 +194,7 @@ def audit_search(
     rows = oversight.search_audit(store, current_viewer(store), user=user, action=action, since=since, until=until,
                               entity_id=entity, limit=limit)
     if as_json:
-        for row in rows:
-            print(json.dumps(row))
+        print_json_lines(rows)
         return
     table = Table("seq", "at", "user", "agency", "action", "purpose", "query", "outcome", "results")
     for r in rows:
