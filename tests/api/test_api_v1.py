@@ -146,14 +146,24 @@ def test_an_upload_never_takes_over_another_agencys_source(client, store):
     assert {(n["source"], n["agency"]) for n in names} == {("police", "POLICE"), ("customs", "CUSTOMS")}
 
 
-def test_a_body_over_the_ceiling_is_refused_before_it_is_read(store, workspace, monkeypatch):
+def test_a_body_over_its_routes_ceiling_is_refused_as_it_arrives(store, workspace, monkeypatch):
     monkeypatch.setenv("NEXUS_EVIDENCE_MAX_BYTES", "1000")
     client = TestClient(create_app(store))
-    huge = client.post("/api/v1/ingest/ftm", content=b"x" * (3 << 20), headers={"Content-Type": "application/json"})
-    assert huge.status_code == 413 and huge.json()["status"] == 413
+    ana = token(store, "ana")
+    huge = client.post("/api/v1/ingest/ftm", content=b"x" * (3 << 20), headers=ana | {"Content-Type": "text/plain"})
+    assert huge.status_code == 413 and huge.json()["status"] == 413 and huge.headers["x-content-type-options"]
+
+    def chunks():  # no Content-Length: counted as it streams
+        for _ in range(20):
+            yield b" " * (1 << 20)
+
+    streamed = client.post("/api/v1/screen", content=chunks(), headers=ana | {"Content-Type": "application/json"})
+    assert streamed.status_code == 413 and "exceeds 16,777,216 bytes" in streamed.json()["detail"]
     assert client.get("/api/v1/health").status_code == 200
 
 
-def test_an_anonymous_upload_is_refused_before_its_body_is_read(client):
+def test_an_anonymous_body_is_refused_before_it_is_read(client):
     anonymous = client.post("/api/v1/ingest/ftm", files={"file": ("a.json", b"x" * 100_000)}, data={"source": "s"})
     assert anonymous.status_code == 401 and anonymous.json()["detail"].startswith("an API token")
+    client.cookies.set("xnexus_session", "1")  # a cookie that only looks like the session's
+    assert client.post("/api/v1/screen/batch", json={"queries": []}).status_code == 401

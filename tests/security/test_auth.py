@@ -140,3 +140,11 @@ def test_revoked_expired_forged_and_disabled_tokens_are_refused_and_audited(alic
     refusals = [orjson.loads(r["query"])["reason"] for r in audit.search_audit(alice, OVERSIGHT, action="auth.token")]
     assert refusals == ["revoked", "expired", "unknown token or wrong secret", "user disabled or removed",
                         "unknown token or wrong secret"]
+
+
+def test_a_one_time_code_that_is_not_six_digits_is_a_wrong_code(alice):
+    auth.enrol_totp(alice, "alice")
+    for code in ("１２３４５６", "12345é", "1234567"):
+        with pytest.raises(auth.AuthenticationFailed, match="invalid one-time code"):
+            auth.authenticate(alice, "alice", PASSWORD, code=code)
+    assert users.get_user(alice, "alice")["failed_logins"] == 3  # each counts towards the lock

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from nexus.api.deps import SESSION_COOKIE
-from nexus.api.limits import BodyLimit, UploadsNeedCredentials
+from nexus.api.limits import RequestGate
 from nexus.api.models import ErrorBody, error_body
 from nexus.api.routers import alerts, audit, cases, entities, graph, health, ingest, screening
 from nexus.config import load_settings
@@ -56,10 +56,8 @@ def create_app(store: Store | None = None) -> FastAPI:
     app.include_router(api)
     mount_web(app)
     _handle_errors(app)
-    # Outermost: a body larger than any upload the platform takes, or an upload without a credential, is refused
-    # before anything reads it.
-    app.add_middleware(UploadsNeedCredentials, session_cookie=SESSION_COOKIE)
-    app.add_middleware(BodyLimit, limit=settings.evidence_max_bytes + (1 << 20))
+    # Outermost: a body without a credential, or over its route's ceiling, is refused before anything reads it.
+    app.add_middleware(RequestGate, session_cookie=SESSION_COOKIE, upload_limit=settings.evidence_max_bytes + (1 << 20))
     return app
 
 

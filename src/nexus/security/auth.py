@@ -5,6 +5,7 @@ wrong password get the same answer, so the error does not reveal which accounts 
 """
 
 import hmac
+import re
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -104,6 +105,8 @@ def authenticate(store: Store, username: str, password: str, code: str | None = 
 
 def _totp_step(secret: str, code: str, now: datetime) -> int | None:
     """The time step (of the one before, now and the one after) whose code this is, if any."""
+    if not re.fullmatch(r"[0-9]{6}", code):
+        return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now)
     for step in (current, current - 1, current + 1):

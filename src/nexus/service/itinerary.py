@@ -17,9 +17,11 @@ def itinerary(store: Store, viewer: Viewer, entity_id: str) -> list[dict]:
     destination IATA codes, date, flight."""
     require(viewer, "read")
     with store.engine.connect() as conn:
-        records = select(S.entity_id).where(S.canonical_id == canonical_of(conn, entity_id))
+        # Only records the viewer may see lead to trips: another agency's hidden record of the same person does not.
+        records = select(S.entity_id).where(S.canonical_id == canonical_of(conn, entity_id), live(),
+                                            statement_clause(viewer, statements))
         trips = select(S.entity_id).where(live(), statement_clause(viewer, statements), S.schema == "Trip",
-                                          S.prop == "involved", S.value.in_(records))
+                                          S.prop_type == "entity", S.prop == "involved", S.value.in_(records))
         rows = conn.execute(visible_statements(viewer).where(S.entity_id.in_(trips), S.prop.in_(FLIGHT_PROPS))
                             .order_by(S.entity_id)).all()
     legs: dict[str, dict] = {}

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
@@ -71,6 +72,9 @@ statements = Table(
     Column("retired_at", String(32)),
     PrimaryKeyConstraint("entity_id", "id"),
     Index("ix_statements_canonical", "canonical_id"),
+    # Statements that refer to another entity, by that entity: who was on a trip, who paid whom.
+    Index("ix_statements_reference", "value", postgresql_where=text("prop_type = 'entity'"),
+          sqlite_where=text("prop_type = 'entity'")),
     sqlite_with_rowid=False,
 )
 

@@ -1,5 +1,6 @@
 """Charts drawn on the server as SVG: no script, nothing fetched, readable without colour (titles on every mark)."""
 
+import math
 from datetime import date, timedelta
 from html import escape
 
@@ -48,7 +49,8 @@ def money_sankey(flows: list[dict], width: int = 760, height: int = 300) -> str:
     the right, each band as wide as the money it carries."""
     by_currency: dict[str, list[dict]] = {}
     for flow in flows:
-        by_currency.setdefault(flow.get("currency") or "", []).append(flow)
+        if math.isfinite(flow["amount"]) and flow["amount"] > 0:  # an amount no one can draw is not drawn
+            by_currency.setdefault(flow.get("currency") or "", []).append(flow)
     ranked = sorted(by_currency.items(), key=lambda kv: -sum(f["amount"] for f in kv[1]))
     return "".join(_sankey(items, currency, width, height) for currency, items in ranked[:3])
 

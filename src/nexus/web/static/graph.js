@@ -51,10 +51,13 @@ document.addEventListener("DOMContentLoaded", () => {
     return body;
   }
 
-  function addNode(id, node, extra = "") {
+  function addNode(id, node, extra = "", near = null) {
     if (cy.getElementById(id).nonempty()) return;
+    // A new entity starts beside the one it was found from, so a layout run keeps the rest where it was.
+    const at = near && cy.getElementById(near).nonempty() ? cy.getElementById(near).position() : null;
     cy.add({ group: "nodes", data: { id, label: (node && node.name) || id, schema: node && node.schema },
-             classes: `${classes(node)} ${extra}`.trim() });
+             classes: `${classes(node)} ${extra}`.trim(),
+             ...(at ? { position: { x: at.x + (Math.random() - 0.5) * 80, y: at.y + (Math.random() - 0.5) * 80 } } : {}) });
   }
 
   function addEdge(a, b, tie) {
@@ -80,7 +83,7 @@ document.addEventListener("DOMContentLoaded", () => {
     cy.remove(cy.nodes(`.more[owner = "${root}"]`));
     const more = new Map();
     for (const tie of found.ties) {
-      addNode(tie.neighbour, tie.node);
+      addNode(tie.neighbour, tie.node, "", root);
       addEdge(root, tie.neighbour, tie);
       if (tie.more_of_type) more.set(tie.link_type, tie.more_of_type);
     }
@@ -94,9 +97,13 @@ document.addEventListener("DOMContentLoaded", () => {
     layout();
   }
 
+  let laidOut = false;
+
   function layout() {
-    cy.layout({ name: "cose", animate: false, randomize: true, nodeRepulsion: () => 400000, idealEdgeLength: () => 110,
-                nodeOverlap: 40, componentSpacing: 80, padding: 30, numIter: 2500 }).run();
+    // Spread at random once; afterwards each layout starts from where things are, so the picture stays familiar.
+    cy.layout({ name: "cose", animate: false, randomize: !laidOut, nodeRepulsion: () => 400000,
+                idealEdgeLength: () => 110, nodeOverlap: 40, componentSpacing: 80, padding: 30, numIter: 2500 }).run();
+    laidOut = true;
   }
 
   function checkboxes(boxId, values, off) {

@@ -1,5 +1,4 @@
-"""web sign-in: when a login session was last used (for the idle timeout) and the purpose its user gave;
-the time step of each user's last one-time code (a code is good once)
+"""web sign-in: when a login session was last used (for the idle timeout) and the purpose its user gave
 
 Revision ID: 0010
 Revises: 0009
@@ -15,8 +14,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("totp_last_step", sa.Integer()))
     with op.batch_alter_table("auth_sessions") as batch:
         batch.add_column(sa.Column("last_used_at", sa.String(length=32)))
         batch.add_column(sa.Column("purpose", sa.Text()))
@@ -26,5 +23,3 @@ def downgrade() -> None:
     with op.batch_alter_table("auth_sessions") as batch:
         batch.drop_column("purpose")
         batch.drop_column("last_used_at")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("totp_last_step")
