@@ -135,3 +135,15 @@ def test_an_ad_hoc_question_raises_an_alert_of_the_asking_agency_only(world):
     review_alert(world, OUTSIDER, customs, "dismissed", "our customer, known to us")
     assert screen(world, OUTSIDER, question).num_rows == 0
     assert screen(world, LEAD, question).num_rows == 1  # one agency's dismissal is its own
+
+
+def test_an_entity_finds_the_alerts_citing_any_of_its_records(world):
+    from sqlalchemy import update
+
+    from nexus.store.schema import statements
+
+    screen_holdings(world, LEAD)
+    with world.engine.begin() as conn:  # resolution merges the listed record into a canonical entity
+        conn.execute(update(statements).where(statements.c.entity_id.in_(["w1"])).values(canonical_id="nx-bout"))
+    assert [a["id"] for a in list_alerts(world, LEAD, entity_id="nx-bout")] == [the_alert(world)["id"]]
+    assert list_alerts(world, LEAD, entity_id="w1") and not list_alerts(world, LEAD, entity_id="nx-nobody")

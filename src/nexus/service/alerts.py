@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, ColumnElement, and_, bindparam, delete, exists, func, insert, not_, select, update
+from sqlalchemy import Connection, ColumnElement, and_, bindparam, delete, exists, func, insert, not_, or_, select, update
 
 from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.model.alerts import DISMISSED, OPEN, STATES, AlertLabels, alert_key
@@ -178,8 +178,11 @@ def list_alerts(
         query = query.where(A.state == state)
     if min_score is not None:
         query = query.where(A.score >= min_score)
-    if entity_id:
-        query = query.where(exists(select(E.alert_id).where(E.alert_id == A.id, E.entity_id == entity_id)))
+    if entity_id:  # the entity by any of its records: alerts cite source records, resolution merges them
+        canonical = select(S.canonical_id).where(S.entity_id == entity_id).limit(1).scalar_subquery()
+        records = select(S.entity_id).where(or_(S.canonical_id == canonical, S.canonical_id == entity_id))
+        query = query.where(exists(select(E.alert_id).where(
+            E.alert_id == A.id, or_(E.entity_id == entity_id, E.entity_id.in_(records)))))
     query = query.order_by(A.score.desc().nulls_last(), A.last_raised.desc(), A.id).limit(limit).offset(offset)
     with store.engine.connect() as conn:
         rows = [_summary(r) for r in conn.execute(query).mappings()]

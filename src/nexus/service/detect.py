@@ -126,6 +126,23 @@ def _alert(finding: Finding, labels: dict, config: TypologyConfig) -> NewAlert:
     )
 
 
+def alert_transactions(store: Store, viewer: Viewer, home: Path, alert: dict) -> list[dict]:
+    """The transactions an alert (as `get_alert` gave it) cites, in time order: what a reviewer weighs."""
+    cited = sorted(e["ref_id"] for e in alert["evidence"] if e["ref_kind"] == "transaction")
+    if not cited:
+        return []
+    rows = _transactions(store, viewer, home, cited, "read")
+    audit.log_event(store, viewer, "alerts.transactions", {"purpose": viewer.purpose, "id": alert["id"]},
+                    [r["id"] for r in rows])
+    return rows
+
+
+def _transactions(store: Store, viewer: Viewer, home: Path, ids: list[str], action: str) -> list[dict]:
+    with ledger_session(store, viewer, home, action=action) as session:
+        session.register("wanted_transactions", pa.table({"id": pa.array(ids, pa.string())}))
+        return session.run("detect_cited_transactions").to_pylist()
+
+
 def goaml_report(store: Store, viewer: Viewer, home: Path, alert_id: int, rentity_id: str,
                  profile: Path | None = None) -> bytes:
     """A goAML report of the transactions a typology alert cites, to disseminate to an FIU: a release, so it
@@ -136,9 +153,7 @@ def goaml_report(store: Store, viewer: Viewer, home: Path, alert_id: int, rentit
         raise InvalidInput(f"alert {alert_id} is a {alert['kind']} alert: only typology and rule alerts cite "
                            "transactions")
     cited = sorted(e["ref_id"] for e in alert["evidence"] if e["ref_kind"] == "transaction")
-    with ledger_session(store, viewer, home, action="export") as session:
-        session.register("wanted_transactions", pa.table({"id": pa.array(cited, pa.string())}))
-        rows = session.run("detect_cited_transactions").to_pylist()
+    rows = _transactions(store, viewer, home, cited, "export")
     if {r["id"] for r in rows} != set(cited):
         raise Forbidden(f"alert {alert_id} cites transactions you may not release")
     try:

@@ -15,6 +15,7 @@ from nexus.api.models import MAX_ID, Id, Offset
 from nexus.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from nexus.service import cases as case_service
 from nexus.service.alerts import DECISIONS, STATES, alert_counts, get_alert, list_alerts, review_alert
+from nexus.service.detect import alert_transactions
 from nexus.service.entities import entity_record
 from nexus.service.identity import Viewer, csrf_token, may, session_viewer
 from nexus.service.itinerary import itinerary
@@ -77,7 +78,8 @@ def alert_queue(request: Request, store: StoreDep, viewer: PageViewer, kind: str
 @router.get("/alerts/{alert_id}")
 def alert_page(alert_id: Id, request: Request, store: StoreDep, viewer: PageViewer) -> Response:
     alert = get_alert(store, viewer, alert_id)
-    return render(request, "alert.html", {"alert": alert, "decisions": DECISIONS}, viewer)
+    transactions = alert_transactions(store, viewer, request.app.state.home, alert)
+    return render(request, "alert.html", {"alert": alert, "decisions": DECISIONS, "transactions": transactions}, viewer)
 
 
 @router.post("/alerts/{alert_id}/review")
