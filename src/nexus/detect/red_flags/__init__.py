@@ -119,9 +119,11 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
                         to_time=end.isoformat(sep=" "))  # read, filtered and placed once, for every tiling
     for days, group in sorted(by_window.items()):
         session.register("rule_conditions", condition_rows(group, FEATURES))  # which features to lay out
+        used = {condition.feature for _, rule in group for condition in rule.conditions}
         for offset in (0, days * 86400 // 2):
             session.materialise("red_flag_windows", "detect_account_windows", window_days=days, offset_seconds=offset,
-                                small_amount=SMALL_AMOUNT)
+                                small_amount=SMALL_AMOUNT, count_payers="distinct_payers" in used,
+                                count_payees="distinct_payees" in used)
             session.materialise("rule_features", "detect_account_features")  # kept in the engine: millions of rows
             hits = rule_hits(session, group, None, FEATURES).to_pylist()
             values: dict[str, dict[str, float]] = {}

@@ -2,13 +2,16 @@
 -- per subject (materialised as `red_flag_windows`; `detect_account_features` lays it out long). Windows are
 -- $window_days long, counted from the Unix epoch plus $offset_seconds, so they do not move with the data
 -- loaded or the viewer. Money in is counted in the receiving currency, money out in the paying one.
+-- The distinct counterparties are the costly part: each is counted only when a rule of the run uses it
+-- ($count_payers, $count_payees; else it is 0).
 WITH t AS (
     SELECT *, CAST(floor((seconds - $offset_seconds) / (86400 * $window_days)) AS BIGINT) AS bucket
     FROM red_flag_transfers
 ),
 incoming AS (
     SELECT to_account_id AS account, receiving_currency AS currency, bucket, count(*) AS inflows,
-           sum(amount_received) AS inflow_total, count(DISTINCT from_account_id) AS distinct_payers,
+           sum(amount_received) AS inflow_total,
+           count(DISTINCT CASE WHEN $count_payers THEN from_account_id END) AS distinct_payers,
            sum(CASE WHEN amount_received <= $small_amount THEN 1 ELSE 0 END) AS small_inflows,
            sum(CASE WHEN payment_format = 'Cash' THEN 1 ELSE 0 END) AS cash_inflows
     FROM t
@@ -18,7 +21,8 @@ incoming AS (
 outgoing AS (
     SELECT from_account_id AS account, payment_currency AS currency, bucket, count(*) AS outflows,
            sum(amount_paid) AS outflow_total,
-           count(DISTINCT CASE WHEN to_account_id <> from_account_id THEN to_account_id END) AS distinct_payees,
+           count(DISTINCT CASE WHEN $count_payees AND to_account_id <> from_account_id THEN to_account_id END)
+               AS distinct_payees,
            sum(CASE WHEN payment_format = 'Cash' THEN amount_paid ELSE 0 END) AS cash_out,
            sum(CASE WHEN high_risk THEN amount_paid ELSE 0 END) AS high_risk_out,
            sum(CASE WHEN payment_format = 'Cash' OR high_risk THEN amount_paid ELSE 0 END) AS cash_or_high_risk_out
