@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
+from nexus.api.models import Offset
 from nexus.errors import Forbidden, Unauthenticated
 from nexus.service.identity import Viewer, csrf_token, session_viewer, viewer_for_token
 from nexus.service.workspace import Store
@@ -53,7 +54,7 @@ class PageRequest:
 
 def page_request(
     limit: Annotated[int, Query(ge=1, le=1000, description="at most this many items")] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000, description="skip this many items")] = 0,
+    offset: Offset = 0,
 ) -> PageRequest:
     return PageRequest(limit, offset)
 

@@ -7,13 +7,13 @@ from http.cookies import SimpleCookie
 
 import orjson
 
+from nexus.api.deps import SAFE_METHODS, SESSION_COOKIE
 from nexus.api.models import error_body
 from nexus.web.headers import SECURITY_HEADERS
 
 SMALL_BODY = 16 << 20  # the largest JSON or form a route other than an upload takes (a batch of 1,000 queries)
 UPLOADS = re.compile(r"^/api/v1/(ingest|travel)/[^/]+$|^/api/v1/cases/[0-9]+/evidence$|^/cases/[0-9]+/evidence$")
 OPEN_FORMS = frozenset({"/login"})  # a body that comes before any credential can exist
-WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RequestGate:
@@ -21,13 +21,12 @@ class RequestGate:
     body over its route's ceiling, declared or as it streams in (chunked bodies declare no length). Whether the
     credential is valid is decided, as for any request, by the route."""
 
-    def __init__(self, app, session_cookie: str, upload_limit: int) -> None:
+    def __init__(self, app, upload_limit: int) -> None:
         self.app = app
-        self.session_cookie = session_cookie
         self.upload_limit = upload_limit
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["method"] in WITHOUT_BODY:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
@@ -71,7 +70,7 @@ class RequestGate:
             cookies.load(headers.get(b"cookie", b"").decode("latin-1"))
         except Exception:  # a malformed cookie header names no session
             return False
-        return bool(cookies.get(self.session_cookie) and cookies[self.session_cookie].value)
+        return bool(cookies.get(SESSION_COOKIE) and cookies[SESSION_COOKIE].value)
 
 
 async def _refuse(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:

@@ -6,6 +6,8 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
+from nexus.service.case_access import MAX_ID
+
 
 class FieldError(BaseModel):
     field: str = Field(examples=["body.name"])
@@ -33,6 +35,5 @@ class Page(BaseModel, Generic[T]):
     next_offset: int | None = Field(description="where the next page starts; null on the last page")
 
 
-MAX_ID = 2**31 - 1
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a number the store gave")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="skip this many items")]

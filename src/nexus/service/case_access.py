@@ -19,7 +19,7 @@ C, CA, CE = cases.c, case_agencies.c, case_entities.c
 EV, D, DI = case_evidence.c, disseminations.c, dissemination_items.c
 CHUNK = 1000
 LEAD_ROLE = "supervisor"
-MAX_ID = 2**31 - 1  # an id past the column's range names no case
+MAX_ID = 2**31 - 1  # the store's integer ids end here: a larger one names nothing
 
 
 def member_clause(viewer: Viewer) -> ColumnElement[bool]:

@@ -129,36 +129,39 @@ class IndexCache:
         self.size = size
         self.recheck = recheck
         self._entries: dict[tuple, tuple[float, ScreenIndex]] = {}
-        self._versions: dict[tuple, tuple[float, tuple[str, ...], str]] = {}
+        self._versions: dict[tuple, tuple[float, tuple[tuple[str, ...], str]]] = {}
         self._usable: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
-    def _lists(self, store: Store, lists: Iterable[str] | None, now: float) -> tuple[tuple[str, ...], str]:
-        """The list sources screened against and their data version, asked again once `recheck` has passed."""
-        wanted = tuple(sorted(lists or ()))
+    def _recent(self, answers: dict, key, now: float, ask: Callable[[], object]):
+        """`ask()`'s answer for `key`, asked again once `recheck` seconds have passed; at most 256 keys are
+        kept (purposes are the caller's words)."""
         with self._lock:
-            known = self._versions.get(wanted)
+            known = answers.get(key)
         if known and now - known[0] < self.recheck:
-            return known[1], known[2]
-        names = tuple(list_source_names(store, lists))
-        version = data_version(store, only=names)
+            return known[1]
+        answer = ask()
         with self._lock:
-            self._versions[wanted] = (now, names, version)
-        return names, version
+            if len(answers) >= 256:
+                answers.clear()
+            answers[key] = (now, answer)
+        return answer
+
+    def _lists(self, store: Store, lists: Iterable[str] | None, now: float) -> tuple[tuple[str, ...], str]:
+        """The list sources screened against and their data version."""
+        def ask() -> tuple[tuple[str, ...], str]:
+            names = tuple(list_source_names(store, lists))
+            return names, data_version(store, only=names)
+
+        return self._recent(self._versions, tuple(sorted(lists or ())), now, ask)
 
     def _warrants(self, store: Store, viewer: Viewer, now: float) -> frozenset[str]:
         """The warrants whose statements the viewer may use now (in force, or allowing their purpose)."""
-        with self._lock:
-            known = self._usable.get(viewer.purpose)
-        if known and now - known[0] < self.recheck:
-            return known[1]
-        with store.engine.connect() as conn:
-            usable = frozenset(conn.execute(usable_warrants(viewer)).scalars())
-        with self._lock:
-            if len(self._usable) >= 256:  # purposes are the caller's words: keep the memory of them bounded
-                self._usable.clear()
-            self._usable[viewer.purpose] = (now, usable)
-        return usable
+        def ask() -> frozenset[str]:
+            with store.engine.connect() as conn:
+                return frozenset(conn.execute(usable_warrants(viewer)).scalars())
+
+        return self._recent(self._usable, viewer.purpose, now, ask)
 
     def get(self, store: Store, viewer: Viewer, lists: Iterable[str] | None = None) -> ScreenIndex:
         require(viewer, "screen")

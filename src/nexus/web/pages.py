@@ -1,6 +1,5 @@
 """The pages people work in: dashboard, review queue, entities, graph explorer, cases, audit."""
 
-import hmac
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -12,12 +11,12 @@ from starlette.datastructures import FormData, UploadFile
 
 from nexus.api.deps import IDLE_TIMEOUT, SESSION_COOKIE, StoreDep
 from nexus.api.models import MAX_ID, Id, Offset
-from nexus.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from nexus.errors import InvalidInput, NotFound, Unauthenticated
 from nexus.service import cases as case_service
 from nexus.service.alerts import DECISIONS, STATES, alert_counts, get_alert, list_alerts, review_alert
 from nexus.service.detect import alert_transactions
 from nexus.service.entities import entity_record
-from nexus.service.identity import Viewer, csrf_token, may, session_viewer
+from nexus.service.identity import Viewer, may, session_viewer
 from nexus.service.itinerary import itinerary
 from nexus.service.links import money_flows, neighbours
 from nexus.service.oversight import search_audit
@@ -26,6 +25,7 @@ from nexus.service.workspace import Store
 from nexus.web.charts import alerts_over_time, money_sankey
 from nexus.web.geo import route_map
 from nexus.web.render import render
+from nexus.web.session import check_csrf
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -41,11 +41,6 @@ def page_viewer(request: Request, store: StoreDep) -> Viewer:
 
 PageViewer = Annotated[Viewer, Depends(page_viewer)]
 Csrf = Annotated[str, Form()]
-
-
-def check_csrf(request: Request, csrf: str) -> None:
-    if not hmac.compare_digest(csrf, csrf_token(request.cookies.get(SESSION_COOKIE, ""))):
-        raise Forbidden("this form lacks the page's anti-forgery token: reload the page and try again")
 
 
 def back(url: str) -> RedirectResponse:

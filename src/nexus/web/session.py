@@ -29,11 +29,7 @@ def safe_next(target: str | None) -> str:
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/", message: str = "") -> Response:
-    token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", {"next": safe_next(next), "login_csrf": token,
-                                              "message": MESSAGES.get(message, "")})
-    _cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
-    return response
+    return _sign_in_form(request, next, MESSAGES.get(message, ""), "", status=200)
 
 
 @router.post("/login")
@@ -50,13 +46,13 @@ def login(
     Secure over TLS. The purpose given here is kept with the session and recorded with every read until changed."""
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, login_csrf):
-        return _again(request, next, "the sign-in form expired; try again", username)
+        return _sign_in_form(request, next, "the sign-in form expired; try again", username)
     if not purpose.strip():
-        return _again(request, next, "say what you are working on: it is recorded with what you read", username)
+        return _sign_in_form(request, next, "say what you are working on: it is recorded with what you read", username)
     try:
         token, _ = sign_in(store, username.strip(), password, code.strip() or None, purpose.strip())
     except NexusError as exc:
-        return _again(request, next, str(exc), username, status=401)
+        return _sign_in_form(request, next, str(exc), username, status=401)
     if request.cookies.get(SESSION_COOKIE):  # whoever was signed in on this browser is signed out
         sign_out(store, request.cookies[SESSION_COOKIE])
     response = RedirectResponse(safe_next(next), status_code=303)
@@ -68,9 +64,8 @@ def login(
 @router.post("/logout")
 def logout(request: Request, store: StoreDep, csrf: Annotated[str, Form()] = "") -> Response:
     token = request.cookies.get(SESSION_COOKIE, "")
-    if token and not hmac.compare_digest(csrf, csrf_token(token)):
-        raise Forbidden("this form lacks the page's anti-forgery token: reload the page and sign out again")
     if token:
+        check_csrf(request, csrf)
         sign_out(store, token)
     response = RedirectResponse("/login?message=signed-out", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
@@ -82,14 +77,20 @@ def change_purpose(request: Request, store: StoreDep, purpose: Annotated[str, Fo
                    csrf: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
     token = request.cookies.get(SESSION_COOKIE, "")
     session_viewer(store, token)  # a live session, or the sign-in page
-    if not hmac.compare_digest(csrf, csrf_token(token)):
-        raise Forbidden("this form lacks the page's anti-forgery token: reload the page and try again")
+    check_csrf(request, csrf)
     if purpose.strip():
         set_purpose(store, token, purpose.strip())
     return RedirectResponse(safe_next(next), status_code=303)
 
 
-def _again(request: Request, next: str, message: str, username: str, status: int = 400) -> Response:
+def check_csrf(request: Request, csrf: str) -> None:
+    """A form that changes something carries its page's anti-forgery token."""
+    if not hmac.compare_digest(csrf, csrf_token(request.cookies.get(SESSION_COOKIE, ""))):
+        raise Forbidden("this form lacks the page's anti-forgery token: reload the page and try again")
+
+
+def _sign_in_form(request: Request, next: str, message: str, username: str, status: int = 400) -> Response:
+    """The sign-in page with a fresh double-submit token (cookie and hidden field)."""
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", {"next": safe_next(next), "login_csrf": token, "message": message,
                                               "username": username}, status=status)

@@ -7,7 +7,9 @@ from pydantic import BaseModel, Field, Json
 
 from nexus.api.deps import StoreDep, ViewerDep
 from nexus.errors import InvalidInput
+from nexus.service.identity import Viewer
 from nexus.service.screening import SCREEN_THRESHOLD, query_table, screen
+from nexus.service.workspace import Store
 
 router = APIRouter(prefix="/screen", tags=["screening"])
 MAX_BATCH = 1000
@@ -95,7 +97,7 @@ def screen_many(body: BatchRequest, request: Request, store: StoreDep, viewer: V
         for i in ids])
 
 
-def _screen(request: Request, store: StoreDep, viewer: ViewerDep, options: Options, queries: list[dict]) -> list[dict]:
+def _screen(request: Request, store: Store, viewer: Viewer, options: Options, queries: list[dict]) -> list[dict]:
     index = request.app.state.indexes.get(store, viewer, options.lists)
     return screen(store, viewer, query_table(*queries), options.threshold, options.lists, index, options.limit,
                   alerts=options.alerts).to_pylist()

@@ -46,11 +46,14 @@ def land_rings() -> list[list[tuple[float, float]]]:
     return rings
 
 
+def _project(lon: float, lat: float, width: int) -> tuple[float, float]:
+    """Equirectangular: the map is `width` wide and half as high."""
+    return (lon + 180) / 360 * width, (90 - lat) / 180 * (width / 2)
+
+
 @cache
 def _land_path(width: int) -> str:
-    height = width / 2
-    return " ".join("M" + "L".join(f"{(lon + 180) / 360 * width:.1f},{(90 - lat) / 180 * height:.1f}"
-                                   for lon, lat in piece) + "Z"
+    return " ".join("M" + "L".join("{:.1f},{:.1f}".format(*_project(lon, lat, width)) for lon, lat in piece) + "Z"
                     for ring in land_rings() for piece in _split_at_antimeridian(ring))
 
 
@@ -79,14 +82,10 @@ def route_map(legs: list[dict], width: int = 760) -> str:
     if not drawn:
         return ""
     height = width / 2
-
-    def xy(lon: float, lat: float) -> tuple[float, float]:
-        return (lon + 180) / 360 * width, (90 - lat) / 180 * height
-
     land = _land_path(width)
     marks, places = [], {}
     for leg in drawn:
-        (ax, ay), (bx, by) = (xy(known[c][3], known[c][2]) for c in (leg["origin"], leg["destination"]))
+        (ax, ay), (bx, by) = (_project(known[c][3], known[c][2], width) for c in (leg["origin"], leg["destination"]))
         bend = -0.15 * abs(bx - ax) - 8
         what = f"{leg.get('flight') or ''} {leg['origin']}→{leg['destination']} {leg.get('date') or ''}".strip()
         marks.append(f'<path d="M{ax:.1f},{ay:.1f} Q{(ax + bx) / 2:.1f},{(ay + by) / 2 + bend:.1f} {bx:.1f},{by:.1f}" '
