@@ -17,7 +17,7 @@ from nexus.names import (
     skeleton,
 )
 from nexus.names.dates import DateAgreement, Precision
-from nexus.names.parts import is_context_token
+from nexus.names.parts import is_context_token, make_part
 from nexus.names.config import SCORING
 from nexus.names.similarity import joined_similarity, part_similarity
 
@@ -302,6 +302,16 @@ def test_a_compound_head_where_the_other_name_has_another_given_name_is_a_substi
     # A misspelt head is no other name, and a shared head keeps the tail's match (a middle name dropped).
     assert score("ABODUL KABIR MOHAMMAD JAN", "ABDUL KABIR MOHAMMAD JAN") >= SCORING.name_match_threshold
     assert score("ABU OMAR DORDA", "ABU ZAYD UMAR DORDA") >= score("ABU OMAR DORDA", "ABU ZAYD SALEM DORDA")
+    # The other name's compound of that head is matched exactly by another part: it is not what this head stands for.
+    assert score("ABDUL KABIR ABDUL JAN", "ABDUL KABIR MOHAMMAD JAN") < SCORING.name_match_threshold
+
+
+def test_a_part_matched_exactly_is_not_also_matched_by_a_look_alike():
+    # 金 is Kim in Korean and Jin in Chinese, so the two share a symbol; but Kim is the query's Kim, and Jin is not Chol.
+    assert score("KIM SOK JIN", "KIM SOK CHOL") < SCORING.name_match_threshold
+    assert part_similarity(make_part("jin", "jin", PERSON), make_part("kim", "kim", PERSON))[0] > 0
+    # A word written twice on one side and once on the other leaves a copy free for a look-alike.
+    assert score("MATUQ MAUTQ", "MATUQ MOHAMMED MATUQ") > score("MATUQ SALEM", "MATUQ MOHAMMED MATUQ")
 
 
 def test_a_specific_name_wholly_matched_is_not_undone_by_extra_names_at_the_ends():

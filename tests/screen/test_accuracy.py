@@ -11,6 +11,7 @@ import pytest
 from followthemoney.types import registry
 from rigour.text.scripts import is_latin
 
+from nexus.names.config import SCORING
 from nexus.screen import SCREEN_THRESHOLD, Query, ScreenIndex, screen_one
 from nexus.sources.un_sc import UNSCFormat
 from nexus.synth.names import CULTURES
@@ -104,3 +105,28 @@ def _latin(part: str) -> str:
 
 def _fold(name: str) -> str:
     return " ".join(sorted(name.casefold().replace("-", " ").split()))
+
+
+def test_a_name_the_list_would_carry_by_chance_weighs_less(un_index, un_entities):
+    """Omar and Hassan are each on dozens of listed names: the list is expected to carry "Omar Hassan" by chance."""
+    hits = screen_one(un_index, Query("Omar Hassan", schema="Person"), threshold=0.0)
+    top = next(h for h in hits if h.caption == "HASSAN MAHAT OMAR")
+    name = top.features[0]
+    assert name.common and name.weight == pytest.approx(SCORING.name_ceiling * SCORING.common_name_factor)
+    assert "a common name" in top.explanation and top.score == pytest.approx(name.score * name.weight, abs=1e-3)
+    # Two common names inside a longer listed name, nothing else known: no longer a hit.
+    assert not any(h.caption == "NASSER AHMED MUTHANA" for h in screen_one(un_index, Query("Ahmed Nasser", schema="Person")))
+    # The listed birth date corroborates it.
+    birth_date = listed(un_entities, "HASSAN MAHAT OMAR").first("birthDate")
+    assert_found(un_index, un_entities, Query("Omar Hassan", schema="Person", birth_date=birth_date), "HASSAN MAHAT OMAR")
+    # A name with a rare part is not common, however common its other part.
+    rare = screen_one(un_index, Query("MAGOMED ABDURAKHMANOV", schema="Person"), threshold=0.0)[0]
+    assert not rare.features[0].common
+
+
+def test_how_common_a_name_is_is_not_told_from_a_short_list(un_entities):
+    index = ScreenIndex()
+    index.add_entities("short", [listed(un_entities, "HASSAN MAHAT OMAR"), listed(un_entities, "OMAR MAHMOUD UTHMAN")])
+    assert len(index) < SCORING.common_name_min_entities
+    hit = screen_one(index, Query("Omar Hassan", schema="Person"), threshold=0.0)[0]
+    assert not hit.features[0].common and hit.features[0].weight == pytest.approx(SCORING.name_ceiling)

@@ -66,6 +66,13 @@ class ScoringConfig:
     #: score scaled by this: the list's own transliteration is the better witness, and skeletons
     #: across scripts match unrelated names (Aïssatou Touré ~ عزت ابراهيم الدوري).
     transliterated_factor: float = 0.9
+    #: A query name the listed entities would carry at least this many times by chance, its parts taken as
+    #: independent (listed × Π carriers of the part / listed), says little about which person is meant (Omar
+    #: Hassan, Ahmed Nasser): its name score is scaled by `common_name_factor`.
+    common_name_expected: float = 1.0
+    common_name_factor: float = 0.9
+    #: Below this many listed entities in the index, how common a part is cannot be told from the lists.
+    common_name_min_entities: int = 500
     dob_exact: float = 0.12
     dob_compatible: float = 0.05
     dob_contradicts: float = -0.30

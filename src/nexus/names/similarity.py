@@ -97,9 +97,10 @@ def score_part_pairs(
 
 
 def compounds_in_context(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, table: PartTable) -> np.ndarray:
-    """Part similarities (m, query parts, result parts) with each compound matched by its tail judged by the rest of
-    the two names: restored where the other name shares its head (`_shared_heads`), withdrawn where another given
+    """Part similarities (m, query parts, result parts) judged by the rest of the two names: a part matched exactly
+    matches nothing else (`_taken_exactly`), and each compound matched by its tail is restored where the other name shares its head (`_shared_heads`), withdrawn where another given
     name stands beside the tail in the other name (`_substituted_heads`)."""
+    sim = _taken_exactly(sim)
     tail = table.column("tail")
     q_compound, r_compound = tail[q_ids] != q_ids, tail[r_ids] != r_ids
     q_any, r_any = q_compound.any(axis=1), r_compound.any(axis=1)
@@ -107,7 +108,6 @@ def compounds_in_context(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, 
     rows = np.flatnonzero(q_any | r_any)
     if not len(rows):
         return sim
-    sim = sim.copy()
     given = table.column("given")
     free = (_fold(np.logical_or, (sim[rows].max(axis=2) == 0) & given[q_ids[rows]])
             | _fold(np.logical_or, (sim[rows].max(axis=1) == 0) & given[r_ids[rows]]))
@@ -121,14 +121,33 @@ def compounds_in_context(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, 
     return sim
 
 
+def _taken_exactly(sim: np.ndarray) -> np.ndarray:
+    """Part similarities (a copy) without the inexact ones of parts matched exactly by another: a part another
+    matched exactly is that part's, not also a look-alike's (Kim Sok Jin ≁ Kim Sok Chol, though 金 is Jin and Kim)."""
+    exact = sim >= 1.0
+    if not exact.any():
+        return sim
+    # A word written twice on one side and once on the other leaves one of its copies free (Matuq Mautq ~ Matuq
+    # Mohammed Matuq): a part is taken only if its copies on its side are no more than their exact partners.
+    partners_q, partners_r = exact.sum(axis=2), exact.sum(axis=1)  # per query part, per result part
+    copies_q = np.where(exact, partners_r[:, None, :], 0).max(axis=2)
+    copies_r = np.where(exact, partners_q[:, :, None], 0).max(axis=1)
+    taken_q = (partners_q > 0) & (partners_q >= copies_q)
+    taken_r = (partners_r > 0) & (partners_r >= copies_r)
+    return np.where((taken_q[:, :, None] | taken_r[:, None, :]) & ~exact, 0.0, sim)
+
+
 def _substituted_heads(sim, q_ids, r_ids, q_compound, r_compound, same, table) -> np.ndarray:
-    """A compound matched by its tail alone, where the other name has no compound of its head and a given name
+    """A compound matched by its tail alone, where the other name has no compound of its head left (none, or
+    each matched exactly by another part) and a given name
     nothing matched stands beside that tail: the head stood where that name stands, and contradicts it (Abdul
     Mohammed ≁ Shah Mohammed; Abu Zayd Umar ~ Abu Umar keeps its match, the heads being shared)."""
     given = table.column("given")
     q_free, r_free = _beside_unmatched(sim.max(axis=2), given[q_ids]), _beside_unmatched(sim.max(axis=1), given[r_ids])
-    q_alone = q_compound & ~(same & r_compound[:, None, :]).any(axis=2)
-    r_alone = r_compound & ~(same & q_compound[:, :, None]).any(axis=1)
+    # A compound of the same head that another part matched exactly is that part's, not this head's.
+    q_open, r_open = q_compound & (sim.max(axis=2) < 1.0), r_compound & (sim.max(axis=1) < 1.0)
+    q_alone = q_compound & ~(same & r_open[:, None, :]).any(axis=2)
+    r_alone = r_compound & ~(same & q_open[:, :, None]).any(axis=1)
     cells = (sim > 0) & (
         (q_alone[:, :, None] & ~r_compound[:, None, :] & r_free[:, None, :])
         | (r_alone[:, None, :] & ~q_compound[:, :, None] & q_free[:, :, None])

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 ONE_WORD = "one word"
 WEAK_ALIAS_NOTE = "weak alias: not sufficient on its own, corroborate with birth date, nationality, documents"
 TRANSLITERATED_NOTE = "across scripts: the list also writes this name in the query's script"
+COMMON_NAME_NOTE = "a common name: each of its parts is on many listed names"
 _LABELS = {"birth_date": "birth date", "document": "document number", "nationality": "nationality", "gender": "gender"}
 
 
@@ -50,6 +51,7 @@ class Feature:
     listed_prop: str = ""  # name: the listed name's property (name, alias, previousName, weakAlias, …)
     weak_alias: bool = False  # name: it rests on a weak alias, not sufficient on its own
     transliterated: bool = False  # name: the listed name is in another script, and the list has one in the query's
+    common: bool = False  # name: the query name's parts are all common among the listed names
     parts: tuple[PartMatch, ...] = ()  # name: each query part with the listed part it aligned with
 
     @property
@@ -57,11 +59,13 @@ class Feature:
         return self.score * self.weight
 
 
-def name_weights(weak: np.ndarray, transliterated: np.ndarray, config: ScoringConfig = SCORING) -> np.ndarray:
-    """The weight of a name feature: the name ceiling, scaled down for a weak alias and for a listed name in another
-    script than the query's where the list also writes the entity's name in the query's script."""
+def name_weights(weak: np.ndarray, transliterated: np.ndarray, common: np.ndarray, config: ScoringConfig = SCORING) -> np.ndarray:
+    """The weight of a name feature: the name ceiling, scaled down for a weak alias, for a listed name in another
+    script than the query's where the list also writes the entity's name in the query's script, and for a query
+    name whose parts are all common among the listed names."""
     return (config.name_ceiling * np.where(weak, config.weak_alias_factor, 1.0)
-            * np.where(transliterated, config.transliterated_factor, 1.0))
+            * np.where(transliterated, config.transliterated_factor, 1.0)
+            * np.where(common, config.common_name_factor, 1.0))
 
 
 def fact_features(query: "PreparedQuery", profile: Profile, config: ScoringConfig = SCORING) -> list[Feature]:
@@ -146,6 +150,7 @@ def name_features(
     listed_props: list[str],
     weak: np.ndarray,
     transliterated: np.ndarray,
+    common: np.ndarray,
 ) -> list[Feature]:
     """The name feature of each (query name row, result name row): score, weight and the part alignment."""
     if len(q_rows) == 0:
@@ -183,7 +188,8 @@ def name_features(
             "name", round(float(name_scores[k]), 4), round(float(weights[k]), 4),
             ONE_WORD if joined[k] >= name_scores[k] and not _all_exact(matches) else "parts",
             queries.column.originals[q_row], results.column.originals[r_row],
-            listed_prop=listed_props[k], weak_alias=bool(weak[k]), transliterated=bool(transliterated[k]), parts=tuple(matches),
+            listed_prop=listed_props[k], weak_alias=bool(weak[k]), transliterated=bool(transliterated[k]),
+            common=bool(common[k]), parts=tuple(matches),
         ))
     return features
 
@@ -200,7 +206,8 @@ def render(feature: Feature) -> str:
         if feature.outcome == ONE_WORD:
             alignment += f"; written as one word {feature.score:.2f}"
         text = f"name {feature.score:.2f}: {feature.query!r} ~ {feature.listed!r} [{alignment}]"
-        notes = [note for note, holds in ((TRANSLITERATED_NOTE, feature.transliterated), (WEAK_ALIAS_NOTE, feature.weak_alias)) if holds]
+        notes = [note for note, holds in ((TRANSLITERATED_NOTE, feature.transliterated), (COMMON_NAME_NOTE, feature.common),
+                                          (WEAK_ALIAS_NOTE, feature.weak_alias)) if holds]
         return "; ".join([text, *notes])
     values = feature.query if feature.query == feature.listed else f"{feature.query} vs {feature.listed}"
     return f"{_LABELS.get(feature.feature, feature.feature)} {feature.outcome} ({values}) {feature.contribution:+.2f}"

@@ -30,6 +30,7 @@ from nexus.screen.profiles import Profile, entity_rows, profiles_from_rows
 from nexus.screen.vocabulary import Vocabulary
 
 _CONFLICT_KINDS = (PartKind.NUMERIC, PartKind.PATRONYMIC)
+_PROPER_KINDS = (PartKind.NAME, PartKind.PATRONYMIC)
 
 
 def _profile_names(profiles: list[Profile]) -> tuple[list[AnalyzedName], list[int], list[bool]]:
@@ -123,9 +124,39 @@ class NameArrays:
         return self.column.name(row)
 
 
+def sound_keys(vocabulary: Vocabulary, part_ids: np.ndarray) -> np.ndarray:
+    """Per part: the key by which how common it is counts (its consonant skeleton; short ones by their text)."""
+    table = vocabulary.table
+    skeleton = table.column("skeleton")[part_ids]
+    return np.where(skeleton >= 0, skeleton, table.column("word_id")[part_ids])
+
+
+def entity_counts(vocabulary: Vocabulary, names: NameArrays, name_entity: np.ndarray) -> np.ndarray:
+    """Per sound key (`sound_keys`): how many entities have a name with a part of that sound."""
+    if not len(names.part_ids):
+        return np.zeros(0, np.int64)
+    keys = sound_keys(vocabulary, names.part_ids).astype(np.int64)
+    entity = name_entity[np.repeat(np.arange(len(names)), np.diff(names.offsets))].astype(np.int64)
+    width = int(keys.max()) + 1
+    distinct = np.unique(entity * width + keys) % width
+    return np.bincount(distinct, minlength=width)
+
+
+def name_information(vocabulary: Vocabulary, names: NameArrays, listed: int, counts: np.ndarray) -> np.ndarray:
+    """Per name: the bits its proper parts carry among `listed` entities, log2(listed / entities with the part's sound), summed."""
+    part_ids = names.part_ids
+    keys = sound_keys(vocabulary, part_ids)
+    known = (keys >= 0) & (keys < len(counts))
+    carriers = np.ones(len(part_ids))
+    carriers[known] = np.maximum(counts[keys[known]], 1)
+    proper = np.isin(vocabulary.table.column("kind")[part_ids], [vocabulary.table.kind_code(k) for k in _PROPER_KINDS])
+    bits = np.where(proper, np.log2(max(listed, 1) / carriers), 0.0)
+    return _row_sums(names.offsets, bits)
+
+
 def _row_sums(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Sum of `values` over each CSR row (empty rows sum to zero)."""
-    totals = np.zeros((len(values) + 1, *values.shape[1:]), dtype=np.int64)
+    totals = np.zeros((len(values) + 1, *values.shape[1:]), dtype=np.result_type(values.dtype, np.int64))
     np.cumsum(values, axis=0, out=totals[1:])
     return totals[offsets[1:]] - totals[offsets[:-1]]
 
@@ -170,6 +201,7 @@ class Segment:
     singles: Postings
     pairs: Postings
     documents: Postings  # document key → entity row
+    sound_entities: np.ndarray  # per sound key (`sound_keys`): how many of the segment's entities carry it
 
 
 def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) -> Segment:
@@ -194,6 +226,7 @@ def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) 
         singles=Postings(single_keys, single_rows),
         pairs=Postings(pair_keys, pair_rows),
         documents=Postings([k for k, _ in doc_keys], [r for _, r in doc_keys]),
+        sound_entities=entity_counts(vocabulary, arrays, owners),
     )
 
 
@@ -201,6 +234,7 @@ class ScreenIndex:
     def __init__(self) -> None:
         self.vocabulary = Vocabulary()
         self.segments: dict[str, Segment] = {}
+        self._commonness: tuple = ((), 0, np.zeros(0, np.int64))
 
     def add_statements(self, table: pa.Table) -> list[str]:
         """Index statement rows (canonical_id, schema, prop, prop_type, value, source); returns the sources (re)built."""
@@ -215,6 +249,17 @@ class ScreenIndex:
         self.segments.pop(source, None)
         self.add_statements(entity_rows(entities, source))
         self.segments.setdefault(source, build_segment(source, [], self.vocabulary))
+
+    def commonness(self) -> tuple[int, np.ndarray]:
+        """(listed entities, per sound key how many of them carry it) over every segment: how common a name part is."""
+        key = tuple((source, id(segment)) for source, segment in self.segments.items())
+        if self._commonness[0] != key:
+            counts = [s.sound_entities for s in self.segments.values()]
+            total = np.zeros(max((len(c) for c in counts), default=0), np.int64)
+            for c in counts:
+                total[: len(c)] += c
+            self._commonness = (key, len(self), total)
+        return self._commonness[1], self._commonness[2]
 
     def remove_source(self, source: str) -> None:
         self.segments.pop(source, None)

@@ -29,9 +29,9 @@ from nexus.names import NameType
 from nexus.names.similarity import run_ranks
 from nexus.names.symbols import learn_name_tokens
 from nexus.screen.candidates import lookup, score_candidates
-from nexus.screen.evidence import SCREEN_THRESHOLD
+from nexus.screen.evidence import SCORING, SCREEN_THRESHOLD, ScoringConfig
 from nexus.screen.explain import Feature, fact_features, features_json, name_features, name_weights, render
-from nexus.screen.index import NameArrays, ScreenIndex, Segment
+from nexus.screen.index import NameArrays, ScreenIndex, Segment, name_information
 from nexus.screen.query import QUERY_FIELDS, Query, QueryBatch, check_schemata
 
 BATCH_CHUNK = 20_000
@@ -198,6 +198,7 @@ def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int)
     key_owner, keys = vocabulary.single_keys(queries.offsets, queries.part_ids)
     pair_owner, pairs = vocabulary.pair_keys(queries.offsets, queries.part_ids, create=False)
     results: list[list[Hit]] = [[] for _ in range(len(batch))]
+    common = _common_names(index, queries)
     for segment in index.segments.values():
         if not len(segment.names):
             continue
@@ -211,22 +212,33 @@ def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int)
         q_rows, r_rows = q_rows[allowed], r_rows[allowed]
         scores, joined = score_candidates(vocabulary, queries, segment.names, q_rows, r_rows)
         transliterated = segment.transliterated(queries, q_rows, r_rows)
-        weights = name_weights(segment.name_weak[r_rows], transliterated)
+        weights = name_weights(segment.name_weak[r_rows], transliterated, common[q_rows])
         # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed.
         keep = np.flatnonzero(weights * scores + batch.bonus[batch.owner[q_rows]] >= threshold)
         if len(dq):
             documented = np.isin(q_rows * len(segment.names) + r_rows, dq * len(segment.names) + dr)
             keep = np.union1d(keep, np.flatnonzero(documented))
         _collect(vocabulary, segment, batch, queries, q_rows[keep], r_rows[keep], scores[keep], joined[keep], weights[keep],
-                 transliterated[keep], threshold, results)
+                 transliterated[keep], common[q_rows[keep]], threshold, results)
     for hits in results:
         hits.sort(key=lambda h: (-h.score, h.entity_id))
         del hits[limit:]
     return results
 
 
+def _common_names(index: ScreenIndex, queries: NameArrays, config: ScoringConfig = SCORING) -> np.ndarray:
+    """Per query name: the listed entities would carry it by chance (`ScoringConfig.common_name_expected`).
+
+    In bits: log2(listed / carriers) summed over its parts is below log2(listed / expected).
+    """
+    listed, counts = index.commonness()
+    if listed < config.common_name_min_entities:
+        return np.zeros(len(queries), bool)
+    return name_information(index.vocabulary, queries, listed, counts) < np.log2(listed / config.common_name_expected)
+
+
 def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArrays, q_rows, r_rows, scores, joined, weights,
-             transliterated, threshold, results) -> None:
+             transliterated, common, threshold, results) -> None:
     """Best name pair per (query, entity), weighed with the evidence; hits above threshold appended.
 
     Name pairs rank by weighted score, and a strong name before a weak alias that scores the same.
@@ -249,7 +261,7 @@ def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArray
     listed = segment.names.column.originals
     props = [w[3].names[listed[r]] for w, r in zip(weighed, r_rows[at].tolist(), strict=True)]  # which property each name is
     names = name_features(vocabulary, queries, segment.names, q_rows[at], r_rows[at], scores[at], joined[at], weights[at],
-                          props, weak[at], transliterated[at])
+                          props, weak[at], transliterated[at], common[at])
     for (_, qi, query, profile, score, facts), name in zip(weighed, names, strict=True):
         features = (name, *facts)
         results[qi].append(Hit(
