@@ -47,9 +47,11 @@ class ScoringConfig:
     middle_weight: float = 0.4
     #: ... where "matched" means at least this similar (exact or a known variant, not a guess by sound).
     middle_sure_similarity: float = 0.95
-    #: A name so matched whose parts weigh at least this (three names) has the other's extra parts count as
-    #: middle ones wherever they stand: so specific a match is not undone by more names.
-    specific_weight: float = 3.0
+    #: A name so matched whose parts weigh at least this (a given and a family name) has the other's extra parts
+    #: count as middle ones wherever they stand: so specific a match is not undone by more names.
+    specific_weight: float = 2.3
+    #: ... but a query name the list would carry by chance (`common_name_expected`) needs this much (three names).
+    common_specific_weight: float = 3.0
     number_mismatch_factor: float = 0.5
     patronymic_mismatch_factor: float = 0.7
     #: Two names are taken to be the same at this name score.

@@ -59,12 +59,15 @@ def score_part_pairs(
     r_anchor: np.ndarray,
     conflict: np.ndarray,
     config: ScoringConfig = SCORING,
+    q_specific: np.ndarray | float | None = None,
 ) -> np.ndarray:
     """Name scores for m name pairs of the same shape from the part similarities of their cross products.
 
     `sim` is (m, query parts, result parts); `q_weight`/`q_anchor` (m, query parts) hold
     each query part's weight and whether it can anchor a match, `r_weight`/`r_anchor`
-    likewise; `conflict` is a factor (≤ 1) per pair for contradicting numbers or patronymics.
+    likewise; `conflict` is a factor (≤ 1) per pair for contradicting numbers or patronymics; `q_specific` the
+    weight a wholly matched query name needs to be specific (default `specific_weight`; screening asks more of a
+    common name).
     Batch scoring groups its candidates by shape and calls this once per group.
     """
     q_best = _fold(np.maximum, sim)
@@ -86,7 +89,7 @@ def score_part_pairs(
     sure = config.middle_sure_similarity
     q_sure, r_sure = _all_sure(q_best, sure), _all_sure(r_best, sure)
     total -= (config.unmatched_weight - config.middle_weight) * (
-        np.where(q_sure & (q_side[1] >= config.specific_weight), r_side[2],
+        np.where(q_sure & (q_side[1] >= (config.specific_weight if q_specific is None else q_specific)), r_side[2],
                  np.where(q_sure, _middle_unmatched(r_best, r_weight, sure), 0.0))
         + np.where(r_sure & (r_side[1] >= config.specific_weight), q_side[2],
                    np.where(r_sure, _middle_unmatched(q_best, q_weight, sure), 0.0))

@@ -47,14 +47,15 @@ def lookup(segment: Segment, key_owner: np.ndarray, keys: np.ndarray, pair_owner
 
 
 def score_candidates(
-    vocabulary: Vocabulary, queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_rows: np.ndarray
+    vocabulary: Vocabulary, queries: NameArrays, results: NameArrays, q_rows: np.ndarray, r_rows: np.ndarray, common: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Name score of each (query name row, result name row) candidate, and its similarity written as one word
     (by letters, `joined_similarity`, or by sound, `nexus.names.joined`).
 
     Candidates are grouped by shape (number of query parts, number of result parts), so
     each group's part similarities form one dense (candidates, query parts, result parts)
-    array; the similarities of all groups are looked up in one call.
+    array; the similarities of all groups are looked up in one call. A query name the list would carry by
+    chance (`common`, per query name row) must weigh more to count as specific (`common_specific_weight`).
     """
     if len(q_rows) == 0:
         return np.empty(0), np.empty(0)
@@ -71,6 +72,8 @@ def score_candidates(
         blocks.append((rows, q_parts, r_parts))
     cross = [np.broadcast_arrays(q[:, :, None], r[:, None, :]) for _, q, r in blocks]
     sims = vocabulary.similarities(np.concatenate([q.ravel() for q, _ in cross]), np.concatenate([r.ravel() for _, r in cross]))
+    config = vocabulary.table.config
+    specific = np.where(common[q_rows], config.common_specific_weight, config.specific_weight)
     conflict = np.ones(len(q_rows))
     scores = np.empty(len(q_rows))
     at = 0
@@ -82,7 +85,7 @@ def score_candidates(
             conflict[pair] = pair_conflict(queries.name(q_rows[pair]).parts, results.name(r_rows[pair]).parts, sim[c])
         scores[rows] = score_part_pairs(
             sim, vocabulary.weights(q_parts), vocabulary.weights(r_parts),
-            vocabulary.anchors(q_parts), vocabulary.anchors(r_parts), conflict[rows],
+            vocabulary.anchors(q_parts), vocabulary.anchors(r_parts), conflict[rows], config, specific[rows],
         )
     joined = joined_scores(queries.compacts, results.compacts, q_rows, r_rows)
     split = np.flatnonzero(nq != nr)  # only names with a different number of parts are compared by sound

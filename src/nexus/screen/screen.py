@@ -210,7 +210,7 @@ def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int)
             q_rows, r_rows = codes // len(segment.names), codes % len(segment.names)
         allowed = segment.schemata.allow(batch.schemas, batch.owner[q_rows], segment.name_entity[r_rows])
         q_rows, r_rows = q_rows[allowed], r_rows[allowed]
-        scores, joined = score_candidates(vocabulary, queries, segment.names, q_rows, r_rows)
+        scores, joined = score_candidates(vocabulary, queries, segment.names, q_rows, r_rows, common)
         transliterated = segment.transliterated(queries, q_rows, r_rows)
         weights = name_weights(segment.name_weak[r_rows], transliterated, common[q_rows])
         # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed.
