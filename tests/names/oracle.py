@@ -1,6 +1,6 @@
 """The part rules written out for one pair at a time: a test oracle for `PartTable.matches`, never used by src."""
 
-from jellyfish import levenshtein_distance
+from jellyfish import damerau_levenshtein_distance, levenshtein_distance
 
 from nexus.names.config import SCORING
 from nexus.names.part_rules import (
@@ -9,7 +9,7 @@ from nexus.names.part_rules import (
 )
 from nexus.names.part_table import tail_of
 from nexus.names.parts import Part, PartKind
-from nexus.names.phonetic import coarse_skeleton
+from nexus.names.phonetic import coarse_skeleton, syllable_shape
 
 
 def oracle_similarity(a: Part, b: Part, config=SCORING) -> tuple[float, str]:
@@ -59,9 +59,10 @@ def _plain(a: Part, b: Part, config) -> tuple[float, str]:
     how = FUZZY if best > 0 else NONE
     if shared and config.symbol_score > best:
         best, how = config.symbol_score, SYMBOL
+    shaped = cross or syllable_shape(a.text) == syllable_shape(b.text) or damerau_levenshtein_distance(a.text, b.text) <= 1
     same_sound = (
-        (len(a.skeleton) >= 2 and a.skeleton == b.skeleton and (onset(a) == onset(b) if a.latin and b.latin else same_start))
-        or (len(a.metaphone) >= 3 and a.metaphone == b.metaphone)
+        (len(a.skeleton) >= 2 and a.skeleton == b.skeleton and (onset(a) == onset(b) if a.latin and b.latin else same_start) and shaped)
+        or (len(a.metaphone) >= 3 and a.metaphone == b.metaphone and shaped)
         or (arabic and bool(coarse_a) and coarse_a == coarse_b and same_start)
     )
     sound_score = config.cross_script_phonetic_score if cross else config.phonetic_score

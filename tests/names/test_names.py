@@ -321,3 +321,16 @@ def test_a_specific_name_wholly_matched_is_not_undone_by_extra_names_at_the_ends
     # would carry by chance: tests/screen/test_accuracy.py); a given name alone is not.
     assert score("Tariq Aziz", "Tariq Aziz Mohammed Khan") >= SCORING.name_match_threshold
     assert score("Tariq", "Tariq Aziz Mohammed Khan") < SCORING.name_match_threshold
+
+
+@pytest.mark.parametrize(("a", "b", "alike"), [
+    ("tariq", "turki", False), ("salma", "salim", False), ("mahmoud", "muhammad", False), ("huda", "haddad", False),
+    ("youssef", "yusuf", True), ("mostafa", "mustafa", True), ("walid", "oualid", True), ("yazid", "iazid", True),
+    ("schulze", "scholz", True), ("amri", "amir", True),  # the last: one typo moved a vowel
+])
+def test_latin_spellings_sound_alike_only_with_their_vowels_where_they_stood(a, b, alike):
+    similarity, how = part_similarity(make_part(a, a, PERSON), make_part(b, b, PERSON))
+    if alike:
+        assert similarity >= PHONETIC_SCORE, (similarity, how)
+    else:
+        assert similarity < SCORING.anchor_similarity, (similarity, how)

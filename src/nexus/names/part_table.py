@@ -29,6 +29,7 @@ Jaro-Winkler of at least the floor needs common letters c with c/|a| + c/|b| ≥
 """
 
 import numpy as np
+from jellyfish import damerau_levenshtein_distance
 
 from nexus.names.config import SCORING, ScoringConfig
 from nexus.names.part_rules import (
@@ -52,7 +53,7 @@ from nexus.names.part_rules import (
 )
 from nexus.names.parts import ACRONYM_RUN, NameType, Part, PartKind, Role, make_part
 from nexus.names.joined import joined_columns
-from nexus.names.phonetic import coarse_skeleton
+from nexus.names.phonetic import coarse_skeleton, syllable_shape
 
 _KIND_CODES = {kind: code for code, kind in enumerate(PartKind)}
 _INITIAL = _KIND_CODES[PartKind.INITIAL]
@@ -100,7 +101,7 @@ def deletions(key: str) -> list[str]:
 _COLUMNS = {  # name → (dtype, width)
     "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "word_id": (np.int32, 1),
     "skeleton0": (np.int32, 1), "metaphone0": (np.int32, 1), "coarse0": (np.int32, 1),
-    "skeleton": (np.int32, 1), "metaphone": (np.int32, 1), "coarse": (np.int32, 1), "crowded": (bool, 1),
+    "skeleton": (np.int32, 1), "metaphone": (np.int32, 1), "coarse": (np.int32, 1), "shape": (np.int32, 1), "crowded": (bool, 1),
     "symbols": (np.int32, MAX_SYMBOLS), "numbers": (np.int32, MAX_NUMBERS), "bag": (np.int16, len(_ALPHABET)),
     "weight": (np.float64, 1), "anchor": (bool, 1), "given": (bool, 1), "latin": (bool, 1), "onset": (np.int32, 1),
     "word": (np.int32, 1), "acronyms": (np.int32, MAX_ACRONYMS),
@@ -156,6 +157,7 @@ class PartTable:
             "skeleton": self._key("s:" + part.skeleton) if len(part.skeleton) >= 2 else unique,
             "metaphone": self._key("m:" + part.metaphone) if len(part.metaphone) >= 3 else unique,
             "coarse": self._key("c:" + coarse) if coarse else unique,
+            "shape": self._key("v:" + syllable_shape(part.text)),
             "crowded": len(symbols) > MAX_SYMBOLS, "symbols": (symbols + [-1] * MAX_SYMBOLS)[:MAX_SYMBOLS],
             "numbers": (sorted(self._key(s) for s in numbers(part)) + [-1] * MAX_NUMBERS)[:MAX_NUMBERS],
             "bag": letter_counts([part.text])[0], "weight": self._weight(part), "anchor": is_anchor(part),
@@ -309,6 +311,12 @@ class PartTable:
         cross = latin_a != latin_b  # one written in Latin script, the other not
         arabic = (latin_a & col["arabic"][b]) | (col["arabic"][a] & latin_b)  # the other in Arabic script
         sounds = ((col["skeleton"][a] == col["skeleton"][b]) & alike) | (col["metaphone"][a] == col["metaphone"][b])
+        # Between Latin spellings the vowels must stand where they stood (Tariq ≁ Turki, Salma ≁ Salim), unless a
+        # single typo moved them (Amri ~ Amir, Jum ~ Juma).
+        reshaped = np.flatnonzero(sounds & ~cross & (col["shape"][a] != col["shape"][b]))
+        sounds[reshaped] = [
+            damerau_levenshtein_distance(parts[i].text, parts[j].text) <= 1 for i, j in zip(a[reshaped].tolist(), b[reshaped].tolist(), strict=True)
+        ]
         # Coarse consonants only count between parts that both begin with a vowel or both not (Adil ≁ صالح).
         coarse = arabic & same_start
         rows = np.flatnonzero(coarse)

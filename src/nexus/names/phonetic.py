@@ -44,6 +44,32 @@ def skeleton(token: str) -> str:
     return key
 
 
+_CONSONANTS = re.compile(r"[^aeiouy]")
+
+
+@lru_cache(maxsize=200_000)
+def syllable_shape(token: str) -> str:
+    """Where a Latin token's vowels stand among its consonants: "CVCVC" for Tariq, "CVCC" for Turki.
+
+    Consonants are folded as in `skeleton` (digraphs one letter, doubled letters one) and every run of vowels is
+    one V; a leading y or w is a vowel (Yusuf ~ Iusuf, Walid ~ Oualid), and a final "h" and a final vowel are
+    dropped (Schulze ~ Scholz).
+    Transliterations of one name keep their shape (Youssef ~ Yusuf, Mostafa ~ Mustafa); two names that only
+    share their consonants often do not (Salma ≁ Salim, Mahmoud ≁ Muhammad).
+    """
+    if not token.isalpha():
+        return ""
+    key = token
+    for digraph, replacement in _DIGRAPHS:
+        key = key.replace(digraph, replacement)
+    key = _DOUBLES.sub(r"\1", key.translate(_LETTERS))
+    if key[0] in "vy":
+        key = "a" + key[1:]
+    if len(key) > 1 and key.endswith("h"):
+        key = key[:-1]
+    return _VOWELS.sub("V", _CONSONANTS.sub("C", key)).removesuffix("V")
+
+
 _COARSE = str.maketrans({"d": "t", "s": "t", "j": "g"})
 # Latin spellings of Arabic sounds: French "ou" before a vowel is w (Djouadi, Rouine), "ch" is sh (Cherif).
 _COARSE_SPELLINGS = ((re.compile(r"ou(?=[aeiy])"), "w"), (re.compile(r"ch"), "sh"))
