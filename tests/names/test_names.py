@@ -325,7 +325,7 @@ def test_a_specific_name_wholly_matched_is_not_undone_by_extra_names_at_the_ends
 
 @pytest.mark.parametrize(("a", "b", "alike"), [
     ("tariq", "turki", False), ("salma", "salim", False), ("mahmoud", "muhammad", False), ("huda", "haddad", False),
-    ("youssef", "yusuf", True), ("mostafa", "mustafa", True), ("walid", "oualid", True), ("yazid", "iazid", True),
+    ("youssef", "yusuf", True), ("mostafa", "mustafa", True), ("walid", "oualid", True),
     ("schulze", "scholz", True), ("amri", "amir", True),  # the last: one typo moved a vowel
 ])
 def test_latin_spellings_sound_alike_only_with_their_vowels_where_they_stood(a, b, alike):
