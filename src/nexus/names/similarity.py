@@ -128,16 +128,22 @@ def _taken_exactly(sim: np.ndarray) -> np.ndarray:
     """Part similarities (a copy) without the inexact ones of parts matched exactly by another: a part another
     matched exactly is that part's, not also a look-alike's (Kim Sok Jin ≁ Kim Sok Chol, though 金 is Jin and Kim)."""
     exact = sim >= 1.0
-    if not exact.any():
+    flat = exact.reshape(len(sim), -1)
+    # Only names with a part matched exactly and another matched inexactly can change.
+    rows = np.flatnonzero(_fold(np.logical_or, flat) & _fold(np.logical_or, (sim > 0).reshape(len(sim), -1) & ~flat))
+    if not len(rows):
         return sim
+    exact = exact[rows]
     # A word written twice on one side and once on the other leaves one of its copies free (Matuq Mautq ~ Matuq
     # Mohammed Matuq): a part is taken only if its copies on its side are no more than their exact partners.
-    partners_q, partners_r = exact.sum(axis=2), exact.sum(axis=1)  # per query part, per result part
+    partners_q, partners_r = exact.sum(axis=2, dtype=np.int16), exact.sum(axis=1, dtype=np.int16)
     copies_q = np.where(exact, partners_r[:, None, :], 0).max(axis=2)
     copies_r = np.where(exact, partners_q[:, :, None], 0).max(axis=1)
     taken_q = (partners_q > 0) & (partners_q >= copies_q)
     taken_r = (partners_r > 0) & (partners_r >= copies_r)
-    return np.where((taken_q[:, :, None] | taken_r[:, None, :]) & ~exact, 0.0, sim)
+    out = sim.copy()
+    out[rows] = np.where((taken_q[:, :, None] | taken_r[:, None, :]) & ~exact, 0.0, sim[rows])
+    return out
 
 
 def _substituted_heads(sim, q_ids, r_ids, q_compound, r_compound, same, table) -> np.ndarray:
