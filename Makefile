@@ -13,8 +13,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The demo validates the banks' goAML reports against the official 5.0.2 XSD beside the checkout, if there is one
+# (NEXUS_GOAML_SCHEMA names your FIU's own).
+GOAML_XSD := $(wildcard ../shared/data/goaml/goAMLSchema-5.0.2.xsd)
 demo: $(STAMP)
-	$(BIN)/nexus demo
+	NEXUS_GOAML_SCHEMA="$${NEXUS_GOAML_SCHEMA:-$(GOAML_XSD)}" $(BIN)/nexus demo
 
 # The browser tests drive Debian's Chromium (never a browser downloaded by a test tool).
 CHROMIUM := /usr/bin/chromium

@@ -17,6 +17,7 @@ class Settings:
     engine: str  # "duckdb" or "spark"
     evidence_max_bytes: int = EVIDENCE_MAX_BYTES  # the largest file a case takes as evidence
     secure_cookies: bool = False  # served over TLS (perhaps behind a proxy): cookies only ever go over HTTPS
+    goaml_schema: Path | None = None  # the FIU's goAML XSD, which reports are validated against (NEXUS_GOAML_SCHEMA)
 
     @property
     def evidence_dir(self) -> Path:
@@ -43,6 +44,9 @@ def load_settings() -> Settings:
     secure = os.environ.get("NEXUS_SECURE_COOKIES", "").strip().lower()
     if secure not in ("", "0", "1", "true", "false", "yes", "no"):
         raise InvalidInput(f"NEXUS_SECURE_COOKIES must be 1 or 0, not {secure!r}")
+    schema = os.environ.get("NEXUS_GOAML_SCHEMA", "").strip()
+    if schema and not Path(schema).is_file():
+        raise InvalidInput(f"NEXUS_GOAML_SCHEMA names no file: {schema}")
     return Settings(home=home, database_url=url, engine=engine,
                     evidence_max_bytes=int(limit) if limit else EVIDENCE_MAX_BYTES,
-                    secure_cookies=secure in ("1", "true", "yes"))
+                    secure_cookies=secure in ("1", "true", "yes"), goaml_schema=Path(schema) if schema else None)

@@ -3,13 +3,16 @@ the Patterns format, the bridges' mule payments flagged, and the typologies find
 
 from collections import Counter
 
+from lxml import etree
+
 from nexus.model import Classification
 from nexus.security.viewer import Viewer
 from nexus.service.detect import detect
+from nexus.service.ingest import ingest_reports
 from nexus.service.ledger import ingest_transactions
 from nexus.sources.amlworld import read_transactions
 from nexus.synth.evaluate import typology_quality
-from nexus.synth.observables.bank_feed import PATTERNS
+from nexus.synth.observables.bank_feed import PATTERNS, PLANTERS
 
 
 def test_the_feed_reads_whole_and_its_patterns_name_every_typology(world_dir, manifest):
@@ -34,3 +37,25 @@ def test_the_typologies_find_every_planted_attempt(world_dir, manifest, store, t
     quality = typology_quality(world_dir, feed.path, PATTERNS, detect(store, analyst, tmp_path))
     assert all(quality.recall(kind) >= 0.9 for kind in quality.planted), quality
     assert quality.precision >= 0.5, quality
+
+
+def test_the_banks_report_a_sample_of_the_attempts_in_goaml_that_the_fiu_schema_accepts(world_dir, manifest, store,
+                                                                                        shared_data):
+    (reports,) = manifest.reports
+    assert reports.format == "goaml" and reports.counts["records"] == 9
+    files = sorted((world_dir / reports.path).glob("*.xml"))
+    assert [f.stem for f in files] == sorted(f"str-{kind.lower()}" for kind in PLANTERS)
+    schema = shared_data / "goaml" / "goAMLSchema-5.0.2.xsd"
+    analyst = Viewer("a", "FIU", frozenset({"analyst"}), Classification.SECRET, purpose="reports")
+    results = ingest_reports(store, analyst, world_dir / reports.path, reports.source, schema)
+    assert [f for f, r in results if r.errors] == []
+    # Each report's payments are its attempt's rows in the feed: same accounts, amounts and minutes.
+    lines = (world_dir / PATTERNS).read_text().splitlines()
+    cycle = lines[lines.index("BEGIN LAUNDERING ATTEMPT - CYCLE") + 1:]
+    cycle = [line.split(",") for line in cycle[:cycle.index("END LAUNDERING ATTEMPT")]]
+    report = etree.parse(str(world_dir / reports.path / "str-cycle.xml"))
+    assert [(t.findtext("t_from/from_account/account"), t.findtext("t_to/to_account/account"), t.findtext("amount_local"),
+             t.findtext("date_transaction")) for t in report.iter("transaction")] == [
+        (row[2], row[4], row[7], row[0].replace("/", "-").replace(" ", "T") + ":00") for row in cycle]
+    assert report.findtext("report_code") == "STR" and report.findtext("currency_code_local") == "USD"
+    assert all(r.entities > 0 and r.statements > 0 for _, r in results)

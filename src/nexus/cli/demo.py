@@ -58,14 +58,18 @@ def ingest_world(store: Store, folder: Path, manifest) -> list[IngestResult]:
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("ingesting the world", total=len(manifest.files) + len(manifest.feeds))
+        schema = load_settings().goaml_schema
+        task = bar.add_task("ingesting the world", total=len(manifest.files) + len(manifest.feeds)
+                            + (len(manifest.reports) if schema else 0))
 
         def on_source(source: str) -> None:
             bar.update(task, description=f"ingesting {source}")
             bar.advance(task)
 
         results = load_world(store, current_viewer(store, purpose="ingest"), folder, manifest, on_source,
-                             load_settings().home)
+                             load_settings().home, schema)
+    if manifest.reports and not schema:
+        console.print("  the banks' goAML reports were not loaded: set NEXUS_GOAML_SCHEMA to your FIU's goAML XSD")
     for r in results:
         state = "unchanged" if r.skipped_unchanged else f"{r.entities:,} entities, {r.statements:,} statements"
         console.print(f"  {r.source}: {state}" + (f", {len(r.errors)} errors" if r.errors else ""))
@@ -222,6 +226,10 @@ def fiu_stage(store: Store, folder: Path, manifest) -> list[str]:
         f"{kind} {quality.found.get(kind, 0)}/{n}" for kind, n in sorted(quality.planted.items()))
         + f"; {quality.precision:.0%} of the alerts are on a planted attempt"
         + ("" if quality.precision == 1 else " (the rest: the population's own payments that fit a typology)"))
+    for reports in manifest.reports:
+        lines.append(f"the banks' suspicious transaction reports (goAML, one per planted typology): {reports.counts['records']} "
+                     + (f"loaded into {reports.source}, each validated against {load_settings().goaml_schema.name}"
+                        if load_settings().goaml_schema else "not loaded (NEXUS_GOAML_SCHEMA names no XSD)"))
     lead = demo_lead(store, "demo typologies")
     lines.append(nexus_alerts_resting_on(store, lead, "money (payments reported to the FIU, or in the banks' feed)",
                                          lambda edge: edge["type"] == "Payment"))

@@ -14,7 +14,7 @@ from nexus.security import audit, users, warrants
 from nexus.security.auth import set_password
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
-from nexus.service.ingest import LabelChanges
+from nexus.service.ingest import LabelChanges, ingest_reports
 from nexus.service.ledger import ingest_transactions
 from nexus.service.travel import FORMATS as TRAVEL_FORMATS
 from nexus.service.travel import ingest_travel
@@ -22,7 +22,7 @@ from nexus.store import Store
 from nexus.synth import generate
 from nexus.synth.evaluate import resolution_quality, screening_quality, typology_quality
 from nexus.synth.load import load_world as load_files
-from nexus.synth.manifest import WorldManifest
+from nexus.synth.manifest import ManifestFile, WorldManifest
 
 __all__ = ["WorldManifest", "demo_lead", "demo_web", "generate_world", "load_world", "resolution_quality", "screening_quality",
            "typology_quality"]
@@ -35,10 +35,11 @@ def generate_world(folder: Path, seed: int, size: str) -> WorldManifest:
 
 def load_world(
     store: Store, viewer: Viewer, folder: Path, manifest: WorldManifest, on_source: Callable[[str], None] | None = None,
-    home: Path | None = None,
+    home: Path | None = None, goaml_schema: Path | None = None,
 ) -> list[IngestResult]:
     """Load the world's files with their labels; register the warrants they were collected under; with a
-    workspace ``home``, load its transaction feeds into the ledger there too."""
+    workspace ``home``, load its transaction feeds into the ledger there too; with the FIU's goAML schema,
+    the banks' reports (each validated against it)."""
     require(viewer, "ingest")
     known = {w["id"] for w in warrants.list_warrants(store, viewer)}
 
@@ -58,17 +59,24 @@ def load_world(
         audit.log_event(store, viewer, "ingest", {"source": r.source, "run": r.run_id}, [])
     for item in travel:  # last, through the PIU's intake: every traveller screened against the lists just loaded
         before_each(item)
-        intakes = ingest_travel(store, viewer, folder / item.path, item.format, item.source, LabelChanges(
-            agency=item.agency, classification=item.labels.classification,
-            releasable_to=",".join(item.labels.releasable_to), legal_basis=item.labels.legal_basis))
+        intakes = ingest_travel(store, viewer, folder / item.path, item.format, item.source, _label_changes(item))
         results += [intake.result for intake in intakes if intake.result is not None]
+    for item in manifest.reports if goaml_schema is not None else ():
+        if on_source:
+            on_source(item.source)
+        results += [result for _, result in ingest_reports(store, viewer, folder / item.path, item.source, goaml_schema,
+                                                           _label_changes(item))]
     for feed in manifest.feeds if home is not None else ():  # audited by the ledger's own ingest
         if on_source:
             on_source(feed.source)
-        results.append(ingest_transactions(store, viewer, folder / feed.path, feed.source, home, LabelChanges(
-            agency=feed.agency, classification=feed.labels.classification,
-            releasable_to=",".join(feed.labels.releasable_to), legal_basis=feed.labels.legal_basis)))
+        results.append(ingest_transactions(store, viewer, folder / feed.path, feed.source, home, _label_changes(feed)))
     return results
+
+
+def _label_changes(item: ManifestFile) -> LabelChanges:
+    """The labels a world's file suggests, as an ingest through the service takes them."""
+    return LabelChanges(agency=item.agency, classification=item.labels.classification,
+                        releasable_to=",".join(item.labels.releasable_to), legal_basis=item.labels.legal_basis)
 
 
 def demo_lead(store: Store, purpose: str) -> Viewer:

@@ -52,8 +52,9 @@ def generate(out_dir: Path, seed: int, size: "str | WorldSize" = "small",
         "bridges": len(world.bridges), "listed": len(world.listed), "records": records.count,
     }
     feeds = [f for f in files if f.format == "amlworld"]
-    files = [f for f in files if f.format != "amlworld"]
+    reports = [f for f in files if f.format == "goaml"]
+    files = [f for f in files if f.format not in ("amlworld", "goaml")]
     truth = dict(truth) | ({"patterns": PATTERNS} if (out_dir / PATTERNS).is_file() else {})
-    manifest = WorldManifest(seed, size.name, len(world.people), files, truth, counts, feeds)
+    manifest = WorldManifest(seed, size.name, len(world.people), files, truth, counts, feeds, reports)
     manifest.write(out_dir / MANIFEST)
     return manifest

@@ -24,7 +24,7 @@ class SuggestedLabels:
 @dataclass(frozen=True)
 class ManifestFile:
     path: str  # relative to the world's folder
-    format: Literal["ftm", "csv", "amlworld", "paxlst", "pnrgov"]
+    format: Literal["ftm", "csv", "amlworld", "paxlst", "pnrgov", "goaml"]
     agency: str
     source: str  # suggested source name
     description: str
@@ -42,6 +42,7 @@ class WorldManifest:
     truth: dict[str, str]  # what -> path relative to the world's folder
     counts: dict[str, int] = field(default_factory=dict)
     feeds: list[ManifestFile] = field(default_factory=list)  # transaction feeds: for the ledger, not the statements
+    reports: list[ManifestFile] = field(default_factory=list)  # goAML report folders: loaded against the FIU's schema
 
     def to_json(self) -> bytes:
         return orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
@@ -52,8 +53,8 @@ class WorldManifest:
     @classmethod
     def load(cls, path: Path) -> "WorldManifest":
         data = orjson.loads(path.read_bytes())
-        files, feeds = ([
+        files, feeds, reports = ([
             ManifestFile(**{**f, "labels": SuggestedLabels(**{**f["labels"], "releasable_to": tuple(f["labels"]["releasable_to"])})})
             for f in data.pop(key, [])
-        ] for key in ("files", "feeds"))
-        return cls(files=files, feeds=feeds, **data)
+        ] for key in ("files", "feeds", "reports"))
+        return cls(files=files, feeds=feeds, reports=reports, **data)

@@ -7,11 +7,15 @@ knows — fan-out, fan-in, cycle, scatter-gather, gather-scatter, structuring, p
 population, and two terrorist-financing red flags (crowdfunding then cash-out and transfer to a
 high-risk jurisdiction; a cash funnel), and writes them to `truth/patterns.txt` in AMLworld's Patterns format
 (`BEGIN LAUNDERING ATTEMPT - <TYPE>` … `END LAUNDERING ATTEMPT`). Rows of planted attempts
-and mule payments carry `Is Laundering` 1.
+and mule payments carry `Is Laundering` 1. The first attempt of each kind is also reported to the FIU, as
+the bank of its first payer would: a goAML suspicious transaction report under `fiu/goaml/`.
 """
+
+from datetime import datetime, timedelta
 
 import numpy as np
 
+from nexus.sources.goaml.write import load_profile, write_report
 from nexus.synth import places
 from nexus.synth.arrays import STRING, strings
 from nexus.synth.manifest import ManifestFile, SuggestedLabels
@@ -19,6 +23,7 @@ from nexus.synth.observables import WorldOutput
 from nexus.synth.world import World
 
 FILE = "fiu/transactions.csv"
+REPORTS = "fiu/goaml"
 PATTERNS = "truth/patterns.txt"
 HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
           "Payment Currency,Payment Format,Is Laundering")
@@ -43,7 +48,7 @@ class BankFeed:
         minutes = rng.integers(0, 24 * 60, len(rows["day"]))
         lines = _lines(rng, codes, accounts.iban, rows["day"], minutes, rows["payer"], rows["payee"], rows["amount"],
                        rows["laundering"])
-        patterns, pieces = [], [lines]
+        patterns, pieces, reported = [], [lines], {}
         for kind, attempts_rows in zip(PLANTERS, planted, strict=True):
             for attempt in attempts_rows:
                 rows_of = [row + (None,) * (7 - len(row)) for row in attempt]  # how and the payee's IBAN: optional
@@ -54,15 +59,45 @@ class BankFeed:
                                   how, ibans)
                 pieces.append(rendered)
                 patterns += [f"BEGIN LAUNDERING ATTEMPT - {kind}", *rendered.tolist(), "END LAUNDERING ATTEMPT"]
+                reported.setdefault(kind, rendered.tolist())
         lines = np.concatenate(pieces)
         order = np.argsort(lines, kind="stable")  # by timestamp, as banks export them
         (out.dir / FILE).parent.mkdir(parents=True, exist_ok=True)
         (out.dir / FILE).write_text(HEADER + "\n" + "\n".join(lines[order].tolist()) + "\n")
         (out.dir / PATTERNS).parent.mkdir(parents=True, exist_ok=True)
         (out.dir / PATTERNS).write_text("\n".join(patterns) + "\n")
+        labels = SuggestedLabels("CONFIDENTIAL", releasable_to=("fiu", "police", "intel"), legal_basis="AML Directive art. 33")
+        reports = _write_reports(out.dir / REPORTS, reported)
         return [ManifestFile(FILE, "amlworld", "fiu", "bank_feed", "Banks: the accounts' payments (AMLworld format)",
-                             SuggestedLabels("CONFIDENTIAL", releasable_to=("fiu", "police", "intel"), legal_basis="AML Directive art. 33"),
-                             {"records": len(lines)})]
+                             labels, {"records": len(lines)}),
+                ManifestFile(REPORTS, "goaml", "fiu", "goaml_reports",
+                             "Banks: suspicious transaction reports to the FIU (goAML), one per planted typology", labels,
+                             {"records": reports})]
+
+
+def _write_reports(folder, reported: dict[str, list[str]]) -> int:
+    """One suspicious transaction report per typology, for its first planted attempt, filed by the bank of the
+    attempt's first payer as the feed writes its rows: the sample of the feed's laundering the banks reported."""
+    folder.mkdir(parents=True, exist_ok=True)
+    profile = load_profile()
+    banks = [bank[2] for bank in places.BANKS]
+    for kind, lines in reported.items():
+        rows = [_ledger_row(line, f"{kind}-{number}") for number, line in enumerate(lines, start=1)]
+        bank = rows[0]["from_bank"]
+        report = write_report(
+            rows, f"STR-{kind}", f"Suspected {kind.lower()}: {len(rows)} payments the bank's monitoring flagged",
+            str(1000 + banks.index(bank)) if bank in banks else "999", kind.lower(), profile,
+            max(r["timestamp"] for r in rows) + timedelta(days=3))
+        (folder / f"str-{kind.lower()}.xml").write_bytes(report)
+    return len(reported)
+
+
+def _ledger_row(line: str, reference: str) -> dict:
+    """A feed row as `write_report` takes it (the bank's own reference for its id)."""
+    stamp, from_bank, from_account, to_bank, to_account, _, _, paid, currency, how, _ = line.split(",")
+    return {"id": reference, "timestamp": datetime.strptime(stamp, "%Y/%m/%d %H:%M"), "from_bank": from_bank,
+            "from_account": from_account, "to_bank": to_bank, "to_account": to_account, "amount_paid": float(paid),
+            "payment_currency": currency, "payment_format": how}
 
 
 def _mule_rows(world: World) -> np.ndarray:
