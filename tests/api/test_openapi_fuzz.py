@@ -12,6 +12,7 @@ from nexus.ingest import ingest
 from nexus.model import Classification, Labels
 from nexus.security import tokens, users
 from nexus.security.policy import role_actions
+from nexus.service.screening import warm_up
 from nexus.sources import get_format
 from nexus.store import Store
 from nexus.store.db import make_engine, migrate
@@ -37,7 +38,11 @@ def served(tmp_path_factory):
     ingest(store, "open-list", path, get_format("ftm").read(path))
     users.create_user(store, "fuzz", agency="POLICE", roles=sorted(ROLES), clearance=Classification.SECRET)
     token = tokens.create_token(store, users.viewer_for(store, "fuzz"), "fuzz", frozenset(role_actions(ROLES)))
-    yield create_app(store), token
+    app = create_app(store)
+    # Rigour's name automaton, which the app builds beside its first requests: built before the fuzzer's first
+    # request, whose 10 s read timeout it would otherwise break on a loaded machine.
+    warm_up()
+    yield app, token
     store.close()
     monkeypatch.undo()
 
@@ -61,6 +66,7 @@ def test_no_operation_fails_on_generated_input(served):
         try:
             check()
         except Exception as exc:  # collect every operation's failure, not just the first
-            failures.append(f"{operation.label}: {str(exc)[:800]}")
+            causes = [f"{type(e).__name__}: {e}" for e in getattr(exc, "exceptions", ())]  # a flaky one wraps its cause
+            failures.append(f"{operation.label}: {str(exc)[:800]}" + "".join(f"\n  {c[:800]}" for c in causes))
     assert operations >= 25
     assert not failures, "\n\n".join(failures)

@@ -1,6 +1,7 @@
 """The FastAPI application: REST API v1 under /api/v1, the web application at /, one error body shape."""
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
@@ -13,7 +14,7 @@ from nexus.api.models import ErrorBody, error_body
 from nexus.api.routers import alerts, audit, cases, entities, graph, health, ingest, screening
 from nexus.config import load_settings
 from nexus.errors import NexusError, Unauthenticated
-from nexus.service.screening import IndexCache
+from nexus.service.screening import IndexCache, warm_up
 from nexus.service.workspace import Store, open_store
 from nexus.web.headers import SECURITY_HEADERS
 from nexus.web.mount import mount as mount_web
@@ -34,6 +35,8 @@ def create_app(store: Store | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         if store is None:
             app.state.store = open_store()
+        # Rigour's name automaton takes seconds to build: built beside the first requests, not inside one.
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
         yield
         if store is None:
             app.state.store.close()

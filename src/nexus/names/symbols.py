@@ -8,7 +8,8 @@ ever asks about one token at a time, so the answers are remembered per
 (name type, token) in a JSON file (plain data, no code) under the cache directory, one
 file per rigour version. A process whose tokens are all known never builds the
 automaton; an unknown token builds it once, lazily, and its answer is added to the file
-when the process exits.
+when the process exits. A server builds it as it starts (`warm_tagger`), so that no request
+pays for it.
 
 The cache directory is $NEXUS_CACHE_DIR, else $XDG_CACHE_HOME/nexus, else ~/.cache/nexus.
 """
@@ -17,6 +18,7 @@ import atexit
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterable
 from importlib.metadata import version
 from pathlib import Path
@@ -72,7 +74,8 @@ class SymbolCache:
         known = self._known.setdefault(tag.value, {})
         found = known.get(token)
         if found is None:
-            found = known[token] = _tag_token(tag, token)
+            with _TAGGER:  # one thread builds the automaton; the others wait for it rather than build their own
+                found = known[token] = _tag_token(tag, token)
             self._added.setdefault(tag.value, {})[token] = found
         return found
 
@@ -96,6 +99,13 @@ class SymbolCache:
 
 
 _cache: SymbolCache | None = None
+_TAGGER = threading.Lock()
+
+
+def warm_tagger() -> None:
+    """Build rigour's automaton now (a server's start-up), not on the first request that meets a new token."""
+    with _TAGGER:
+        _tag_token(NameTypeTag.PER, "nexus")
 
 
 def symbol_cache() -> SymbolCache:

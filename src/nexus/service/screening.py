@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from nexus.engine import DuckDBEngine
 from nexus.errors import Conflict, InvalidInput, NotFound
+from nexus.names.symbols import warm_tagger
 from nexus.screen import SCREEN_THRESHOLD, ScreenIndex, screen_batch
 from nexus.screen.query import QUERY_FIELDS, check_schemata
 from nexus.security import audit
@@ -111,6 +112,11 @@ def _index_lock(index: ScreenIndex) -> threading.Lock:
         if lock is None:
             lock = _INDEX_LOCKS[index] = threading.Lock()
         return lock
+
+
+def warm_up() -> None:
+    """Build what the first screening of an unknown name would (rigour's name automaton), as a server starts."""
+    warm_tagger()
 
 
 class IndexCache:
