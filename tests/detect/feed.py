@@ -31,6 +31,12 @@ FEED = [
     # gather-scatter: six accounts pay H0, which pays six others the next day
     *(row(f"13 1{h}:00", f"HI{h}", "H0", 900 + h) for h in range(6)),
     *(row(f"14 1{h}:00", "H0", f"HO{h}", 800 + h) for h in range(6)),
+    # bipartite: B1, B2, B3 each pay BT1, BT2 and BT3 within a day
+    *(row(f"15 {9 + 3 * i + j:02d}:00", f"B{i + 1}", f"BT{j + 1}", 5000 + 10 * j) for i in range(3) for j in range(3)),
+    # stack: K1..K3 each pay KM1..KM3, which each pay KT1..KT3 the next day (two thirds of what came in, and
+    # which also makes three scatter-gathers per target)
+    *(row(f"17 {9 + 3 * i + j:02d}:00", f"K{i + 1}", f"KM{j + 1}", 3000) for i in range(3) for j in range(3)),
+    *(row(f"18 {9 + 3 * i + j:02d}:00", f"KM{i + 1}", f"KT{j + 1}", 2000) for i in range(3) for j in range(3)),
     # noise: ordinary payments
     row("09 10:00", "N1", "N2", 120), row("09 11:00", "N2", "N3", 80), row("10 12:00", "N3", "N4", 3000),
 ]

@@ -28,8 +28,8 @@ def by_name(found):
 def test_each_typology_finds_its_pattern_and_nothing_else(ledger):
     store, home = ledger
     found = by_name(detect(store, ANALYST, home))
-    assert sorted(found) == ["cycle", "fan-in", "fan-out", "gather-scatter", "pass-through", "scatter-gather",
-                             "structuring"]
+    assert sorted(found) == ["bipartite", "cycle", "fan-in", "fan-out", "gather-scatter", "pass-through", "scatter-gather",
+                             "stack", "structuring"]
     subjects = {name: {a["accounts"][0]: a for a in alerts} for name, alerts in found.items()}
     assert sorted(subjects["fan-out"]) == ["F0", "H0"] and sorted(subjects["fan-in"]) == ["G0", "H0"]
     fan_out = subjects["fan-out"]["F0"]
@@ -42,7 +42,8 @@ def test_each_typology_finds_its_pattern_and_nothing_else(ledger):
     (structuring,) = found["structuring"]
     assert structuring["accounts"][0] == "S0" and len(structuring["transactions"]) == 4
     assert structuring["explanation"].startswith("account S0 made 4 payments between 9,000 and 10,000 US Dollar")
-    (scatter,) = found["scatter-gather"]
+    scatter = subjects["scatter-gather"]["Q0"]  # each of the stack's first payers scatters too, over its middle layer
+    assert sorted(subjects["scatter-gather"]) == ["K1", "K2", "K3", "Q0"] and len(found["scatter-gather"]) == 10
     assert scatter["accounts"] == ["Q0", "QM0", "QM1", "QM2", "Q9"] and len(scatter["transactions"]) == 6
     assert scatter["explanation"].startswith("Q0 scattered 12,000.00 over 3 accounts that gathered 11,700.00 into Q9")
     (gather,) = found["gather-scatter"]
@@ -53,6 +54,15 @@ def test_each_typology_finds_its_pattern_and_nothing_else(ledger):
     assert passing["P0"]["explanation"] == ("account P0 received 20,000.00 US Dollar from PX and sent 19,500.00 on to PY "
                                             "within 6 hours")
     assert not any(a.startswith("N") for alert in sum(found.values(), []) for a in alert["accounts"])
+    layers = {tuple(a["accounts"][:3]): a for a in found["bipartite"]}
+    assert sorted(layers) == [("B1", "B2", "B3"), ("K1", "K2", "K3"), ("KM1", "KM2", "KM3")]
+    bipartite = layers[("B1", "B2", "B3")]
+    assert bipartite["accounts"][3:] == ["BT1", "BT2", "BT3"] and len(bipartite["transactions"]) == 9
+    assert bipartite["explanation"].startswith("3 accounts (B1, B2, B3) each paid several of the same 3 accounts (BT1, BT2, BT3)")
+    (stack,) = found["stack"]
+    assert stack["accounts"] == ["K1", "K2", "K3", "KM1", "KM2", "KM3", "KT1", "KT2", "KT3"]
+    assert len(stack["transactions"]) == 18 and stack["explanation"].startswith(
+        "money paid by 3 accounts to 3 was paid on by 3 of those to 3 more")
 
 
 def test_a_re_run_keeps_the_review_and_a_viewer_below_the_classification_gets_nothing(ledger):
@@ -73,8 +83,8 @@ def test_nexus_detect_writes_json_lines(workspace, tmp_path):
     result = runner.invoke(app, ["detect", "--output", str(out), "--purpose", "weekly typologies"])
     assert result.exit_code == 0, result.output
     alerts = [json.loads(line) for line in out.read_text().splitlines()]
-    assert {a["name"] for a in alerts} == {"cycle", "fan-in", "fan-out", "gather-scatter", "pass-through",
-                                           "scatter-gather", "structuring"}
+    assert {a["name"] for a in alerts} == {"bipartite", "cycle", "fan-in", "fan-out", "gather-scatter", "pass-through",
+                                           "scatter-gather", "stack", "structuring"}
     assert all({"id", "kind", "name", "accounts", "transactions", "score", "explanation"} <= set(a) for a in alerts)
     assert {a["kind"] for a in alerts} == {"typology"}
     cycle = next(a for a in alerts if a["name"] == "cycle")

@@ -27,6 +27,14 @@ class TypologyConfig:
     scatter_window_hours: int = 168
     #: gather-scatter: a fan-in to an account followed, within this many hours of its end, by a fan-out from it.
     gather_scatter_gap_hours: int = 72
+    #: bipartite: at least this many accounts each paying at least this many of the same accounts, every two of
+    #: them within the window; a payee with more than bipartite_max_payers payers in the feed binds no one.
+    bipartite_sources: int = 3
+    bipartite_targets: int = 3
+    bipartite_window_hours: int = 72
+    bipartite_max_payers: int = 20
+    #: stack: a bipartite layer whose payees are, within this many hours of its end, the payers of another.
+    stack_gap_hours: int = 72
     #: rapid pass-through: an account sending on at least this share of what it received (and no more),
     #: in the same currency, within the window.
     pass_through_share: float = 0.9

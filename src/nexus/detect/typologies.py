@@ -15,7 +15,7 @@ from nexus.engine import EngineSession
 
 @dataclass
 class Finding:
-    name: str  # fan-out, fan-in, cycle, structuring, pass-through
+    name: str  # fan-out, fan-in, cycle, scatter-gather, gather-scatter, structuring, pass-through, bipartite, stack
     accounts: list[str]  # as the source gives them, the subject first
     account_ids: list[str]  # their entity ids
     transactions: list[str]
@@ -33,7 +33,8 @@ def run_typologies(session: EngineSession, config: TypologyConfig = TYPOLOGIES) 
     """Every typology's findings over the session's `transactions`, strongest first within each."""
     session.materialise("detect_transfers", "detect_transfers")
     found = [finding for detector in DETECTORS for finding in detector(session, config)]
-    return found + _gather_scatter([f for f in found if f.name in ("fan-in", "fan-out")], config)
+    return (found + _gather_scatter([f for f in found if f.name in ("fan-in", "fan-out")], config)
+            + _stacks([f for f in found if f.name == "bipartite"], config))
 
 
 def _fans(session: EngineSession, config: TypologyConfig) -> list[Finding]:
@@ -98,6 +99,45 @@ def _scatter_gather(session: EngineSession, config: TypologyConfig) -> list[Find
     return found
 
 
+def _bipartite(session: EngineSession, config: TypologyConfig) -> list[Finding]:
+    found = []
+    for r in session.run("detect_bipartite", min_sources=config.bipartite_sources, min_targets=config.bipartite_targets,
+                         window_hours=config.bipartite_window_hours, max_payers=config.bipartite_max_payers).to_pylist():
+        amount = f"{r['total']:,.2f} {r['currency']}" if r["currency"] else "amounts in several currencies"
+        found.append(Finding(
+            "bipartite", [*r["source_accounts"], *r["target_accounts"]], [*r["source_ids"], *r["target_ids"]],
+            r["transactions"], r["start"], r["finish"],
+            score=round(min(1.0, r["sources"] * r["targets"] / (4 * config.bipartite_sources * config.bipartite_targets)) ** 0.5, 6),
+            words=f"{r['sources']} accounts ({', '.join(r['source_accounts'])}) each paid several of the same "
+                  f"{r['targets']} accounts ({', '.join(r['target_accounts'])}) within {_span(r)} ({amount})",
+            total=r["total"] if r["currency"] else None, currency=r["currency"],
+            details={"sources": r["sources"], "targets": r["targets"], "target_ids": r["target_ids"],
+                     "source_ids": r["source_ids"]}))
+    return found
+
+
+def _stacks(layers: list[Finding], config: TypologyConfig) -> list[Finding]:
+    """Two bipartite layers, the payees of one paying on as the payers of the next within the gap: built from
+    the bipartite findings."""
+    found = []
+    for first in layers:
+        payees = set(first.details["target_ids"])
+        for second in layers:
+            shared = payees & set(second.details["source_ids"])
+            gap = (second.start - first.finish).total_seconds()
+            if second is not first and len(shared) >= 2 and first.start <= second.start and gap <= 3600 * config.stack_gap_hours:
+                found.append(Finding(
+                    "stack", [*first.accounts, *(a for a in second.accounts if a not in first.accounts)],
+                    [*first.account_ids, *(a for a in second.account_ids if a not in first.account_ids)],
+                    [*first.transactions, *second.transactions], first.start, second.finish,
+                    score=round((first.score * second.score) ** 0.5, 6),
+                    words=f"money paid by {first.details['sources']} accounts to {first.details['targets']} was paid on by "
+                          f"{len(shared)} of those to {second.details['targets']} more within "
+                          f"{_span({'start': first.start, 'finish': second.finish})}",
+                    details={"layers": 2, "middles": len(shared)}))
+    return found
+
+
 def _gather_scatter(fans: list[Finding], config: TypologyConfig) -> list[Finding]:
     """A fan-in to an account followed, within the gap, by a fan-out from it: built from the fans found."""
     ins = {f.account_ids[0]: f for f in fans if f.name == "fan-in"}
@@ -137,5 +177,5 @@ def _span(row: dict) -> str:
 
 
 DETECTORS: tuple[Callable[[EngineSession, TypologyConfig], list[Finding]], ...] = (
-    _fans, _cycles, _scatter_gather, _structuring, _pass_through,
+    _fans, _cycles, _scatter_gather, _structuring, _pass_through, _bipartite,
 )

@@ -3,8 +3,8 @@
 Every payment of the world (normal activity and the mule payments of the planted nexus
 bridges) becomes a row, at a random minute of its day, between accounts named by their
 bank code and IBAN. Beside them the feed plants attempts of each typology the detect stage
-knows — fan-out, fan-in, cycle, scatter-gather, gather-scatter, structuring, pass-through — among accounts of the
-population, and two terrorist-financing red flags (crowdfunding then cash-out and transfer to a
+knows — fan-out, fan-in, cycle, scatter-gather, gather-scatter, structuring, pass-through, bipartite,
+stack — among accounts of the population, and two terrorist-financing red flags (crowdfunding then cash-out and transfer to a
 high-risk jurisdiction; a cash funnel), and writes them to `truth/patterns.txt` in AMLworld's Patterns format
 (`BEGIN LAUNDERING ATTEMPT - <TYPE>` … `END LAUNDERING ATTEMPT`). Rows of planted attempts
 and mule payments carry `Is Laundering` 1. The first attempt of each kind is also reported to the FIU, as
@@ -189,6 +189,30 @@ def _gather_scatter(rng, pool, first_day, attempts):
     return found
 
 
+def _bipartite(rng, pool, first_day, attempts):
+    found = []
+    for _ in range(attempts):
+        accounts = _distinct(rng, pool, 6 + int(rng.integers(0, 3)))
+        sources, targets = accounts[:3 + len(accounts) % 2], accounts[3 + len(accounts) % 2:]
+        day = first_day + int(rng.integers(0, 300))
+        found.append([(day + (i + j) // 4, 480 + 37 * (i * len(targets) + j), s, t, float(rng.uniform(2_000, 9_000)))
+                      for i, s in enumerate(sources) for j, t in enumerate(targets)])
+    return found
+
+
+def _stack(rng, pool, first_day, attempts):
+    """Two bipartite layers: three accounts pay three, which pay three more a day later."""
+    found = []
+    for _ in range(attempts):
+        first, middle, last = (accounts := _distinct(rng, pool, 9))[:3], accounts[3:6], accounts[6:]
+        day = first_day + int(rng.integers(0, 300))
+        found.append([(day, 480 + 40 * (3 * i + j), s, t, float(rng.uniform(3_000, 8_000)))
+                      for i, s in enumerate(first) for j, t in enumerate(middle)]
+                     + [(day + 1, 480 + 40 * (3 * i + j), s, t, float(rng.uniform(2_800, 7_500)))
+                        for i, s in enumerate(middle) for j, t in enumerate(last)])
+    return found
+
+
 def _crowdfunding(rng, pool, first_day, attempts):
     """Terrorist financing through crowdfunding: a dozen or more small donations within ten days, then most of
     the money withdrawn in cash and the rest sent to an account in a high-risk jurisdiction."""
@@ -225,4 +249,5 @@ def _high_risk_iban(rng) -> str:
 #: AMLworld's pattern names (and two of Nexus's own, for red-flag rules) → the planter of each.
 PLANTERS = {"FAN-OUT": _fan_out, "FAN-IN": _fan_in, "CYCLE": _cycle, "STRUCTURING": _structuring,
             "PASS-THROUGH": _pass_through, "SCATTER-GATHER": _scatter_gather, "GATHER-SCATTER": _gather_scatter,
+            "BIPARTITE": _bipartite, "STACK": _stack,
             "CROWDFUNDING": _crowdfunding, "FUNNEL": _funnel}
