@@ -226,10 +226,11 @@ def fiu_stage(store: Store, folder: Path, manifest) -> list[str]:
         f"{kind} {quality.found.get(kind, 0)}/{n}" for kind, n in sorted(quality.planted.items()))
         + f"; {quality.precision:.0%} of the alerts are on a planted attempt"
         + ("" if quality.precision == 1 else " (the rest: the population's own payments that fit a typology)"))
+    schema = load_settings().goaml_schema
     for reports in manifest.reports:
         lines.append(f"the banks' suspicious transaction reports (goAML, one per planted typology): {reports.counts['records']} "
-                     + (f"loaded into {reports.source}, each validated against {load_settings().goaml_schema.name}"
-                        if load_settings().goaml_schema else "not loaded (NEXUS_GOAML_SCHEMA names no XSD)"))
+                     + (f"loaded into {reports.source}, each validated against {schema.name}" if schema
+                        else "not loaded (NEXUS_GOAML_SCHEMA names no XSD)"))
     lead = demo_lead(store, "demo typologies")
     lines.append(nexus_alerts_resting_on(store, lead, "money (payments reported to the FIU, or in the banks' feed)",
                                          lambda edge: edge["type"] == "Payment"))

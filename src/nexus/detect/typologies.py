@@ -5,6 +5,7 @@ two different accounts) and yields findings: which accounts, which transactions,
 much, a score in 0..1 and a sentence. Python only shapes the few rows each query returns.
 """
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -119,13 +120,18 @@ def _bipartite(session: EngineSession, config: TypologyConfig) -> list[Finding]:
 def _stacks(layers: list[Finding], config: TypologyConfig) -> list[Finding]:
     """Two bipartite layers, the payees of one paying on as the payers of the next within the gap: built from
     the bipartite findings."""
+    paying = defaultdict(list)  # account id → the layers it pays in
+    for layer in layers:
+        for account in layer.details["source_ids"]:
+            paying[account].append(layer)
     found = []
     for first in layers:
         payees = set(first.details["target_ids"])
-        for second in layers:
+        nexts = {id(layer): layer for account in payees for layer in paying[account] if layer is not first}
+        for second in nexts.values():
             shared = payees & set(second.details["source_ids"])
             gap = (second.start - first.finish).total_seconds()
-            if second is not first and len(shared) >= 2 and first.start <= second.start and gap <= 3600 * config.stack_gap_hours:
+            if len(shared) >= 2 and first.start <= second.start and gap <= 3600 * config.stack_gap_hours:
                 found.append(Finding(
                     "stack", [*first.accounts, *(a for a in second.accounts if a not in first.accounts)],
                     [*first.account_ids, *(a for a in second.account_ids if a not in first.account_ids)],

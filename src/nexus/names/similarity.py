@@ -101,8 +101,9 @@ def score_part_pairs(
 
 def compounds_in_context(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, table: PartTable) -> np.ndarray:
     """Part similarities (m, query parts, result parts) judged by the rest of the two names: a part matched exactly
-    matches nothing else (`_taken_exactly`), and each compound matched by its tail is restored where the other name shares its head (`_shared_heads`), withdrawn where another given
-    name stands beside the tail in the other name (`_substituted_heads`)."""
+    matches nothing else (`_taken_exactly`), and each compound matched by its tail is restored where the other
+    name shares its head (`_shared_heads`), withdrawn where another given name stands beside the tail in the
+    other name (`_substituted_heads`)."""
     sim = _taken_exactly(sim)
     tail = table.column("tail")
     q_compound, r_compound = tail[q_ids] != q_ids, tail[r_ids] != r_ids
@@ -148,9 +149,9 @@ def _taken_exactly(sim: np.ndarray) -> np.ndarray:
 
 def _substituted_heads(sim, q_ids, r_ids, q_compound, r_compound, same, table) -> np.ndarray:
     """A compound matched by its tail alone, where the other name has no compound of its head left (none, or
-    each matched exactly by another part) and a given name
-    nothing matched stands beside that tail: the head stood where that name stands, and contradicts it (Abdul
-    Mohammed ≁ Shah Mohammed; Abu Zayd Umar ~ Abu Umar keeps its match, the heads being shared)."""
+    each matched exactly by another part) and a given name nothing matched stands beside that tail: the head
+    stood where that name stands, and contradicts it (Abdul Mohammed ≁ Shah Mohammed; Abu Zayd Umar ~ Abu Umar
+    keeps its match, the heads being shared)."""
     given = table.column("given")
     q_free, r_free = _beside_unmatched(sim.max(axis=2), given[q_ids]), _beside_unmatched(sim.max(axis=1), given[r_ids])
     # A compound of the same head that another part matched exactly is that part's, not this head's.

@@ -234,7 +234,7 @@ class ScreenIndex:
     def __init__(self) -> None:
         self.vocabulary = Vocabulary()
         self.segments: dict[str, Segment] = {}
-        self._commonness: tuple = ((), 0, np.zeros(0, np.int64))
+        self._commonness: tuple[int, np.ndarray] | None = None  # worked out on demand, dropped when a segment changes
 
     def add_statements(self, table: pa.Table) -> list[str]:
         """Index statement rows (canonical_id, schema, prop, prop_type, value, source); returns the sources (re)built."""
@@ -242,6 +242,7 @@ class ScreenIndex:
         for source in sources:
             rows = table.filter(pc.equal(table.column("source"), source))
             self.segments[source] = build_segment(source, list(profiles_from_rows(rows)), self.vocabulary)
+        self._commonness = None
         return sources
 
     def add_entities(self, source: str, entities: Iterable[EntityProxy]) -> None:
@@ -249,20 +250,21 @@ class ScreenIndex:
         self.segments.pop(source, None)
         self.add_statements(entity_rows(entities, source))
         self.segments.setdefault(source, build_segment(source, [], self.vocabulary))
+        self._commonness = None
 
     def commonness(self) -> tuple[int, np.ndarray]:
         """(listed entities, per sound key how many of them carry it) over every segment: how common a name part is."""
-        key = tuple((source, id(segment)) for source, segment in self.segments.items())
-        if self._commonness[0] != key:
+        if self._commonness is None:
             counts = [s.sound_entities for s in self.segments.values()]
             total = np.zeros(max((len(c) for c in counts), default=0), np.int64)
             for c in counts:
                 total[: len(c)] += c
-            self._commonness = (key, len(self), total)
-        return self._commonness[1], self._commonness[2]
+            self._commonness = (len(self), total)
+        return self._commonness
 
     def remove_source(self, source: str) -> None:
         self.segments.pop(source, None)
+        self._commonness = None
 
     @property
     def sources(self) -> list[str]:
