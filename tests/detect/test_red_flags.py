@@ -48,7 +48,7 @@ def test_each_built_in_rule_flags_its_account_and_cites_its_payments(flagged):
     alert = get_alert(store, ANALYST, crowd["id"])
     assert alert["kind"] == "rule" and {e["ref_kind"] for e in alert["evidence"]} == {"transaction"}
     assert alert["labels"]["classification"] == "SECRET"
-    assert alert["explanation"]["features"]["cash_or_high_risk_out_share"] == pytest.approx(1400 / 1620)  # 1,000 in cash and 400 to Syria of 1,620
+    assert alert["explanation"]["features"]["cash_or_high_risk_out_of_small"] == pytest.approx(1400 / 1620)  # 1,000 in cash and 400 to Syria of 1,620 given
 
 
 def test_back_testing_a_rule_reports_what_it_would_have_raised(flagged, tmp_path):

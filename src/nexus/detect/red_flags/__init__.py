@@ -31,9 +31,10 @@ from nexus.engine import EngineSession
 FOLDER = Path(__file__).parent
 #: feature -> kind; every red-flag feature is a number.
 FEATURES = dict.fromkeys((
-    "inflows", "inflow_total", "distinct_payers", "small_inflows", "small_inflow_share", "cash_inflows", "outflows",
-    "outflow_total", "distinct_payees", "cash_out", "high_risk_out", "out_in_ratio", "cash_out_share",
-    "high_risk_out_share", "cash_or_high_risk_out_share",
+    "inflows", "inflow_total", "distinct_payers", "small_inflows", "small_inflow_total", "small_inflow_share",
+    "cash_inflows", "cash_inflow_total", "outflows", "outflow_total", "distinct_payees", "top_payee_out",
+    "top_payee_of_cash_in", "cash_out", "high_risk_out", "out_in_ratio",
+    "cash_out_share", "high_risk_out_share", "cash_or_high_risk_out_share", "cash_or_high_risk_out_of_small",
 ), "number")
 #: A payment in at most this amount (in its currency) counts as small (donations, crowdfunding).
 SMALL_AMOUNT = 250.0
@@ -123,7 +124,7 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
         for offset in (0, days * 86400 // 2):
             session.materialise("red_flag_windows", "detect_account_windows", window_days=days, offset_seconds=offset,
                                 small_amount=SMALL_AMOUNT, count_payers="distinct_payers" in used,
-                                count_payees="distinct_payees" in used)
+                                count_payees=bool(used & {"distinct_payees", "top_payee_out", "top_payee_of_cash_in"}))
             session.materialise("rule_features", "detect_account_features")  # kept in the engine: millions of rows
             hits = rule_hits(session, group, None, FEATURES).to_pylist()
             values: dict[str, dict[str, float]] = {}

@@ -9,7 +9,11 @@ FROM (
                WHEN 'distinct_payers' THEN CAST(w.distinct_payers AS DOUBLE)
                WHEN 'small_inflows' THEN CAST(w.small_inflows AS DOUBLE)
                WHEN 'small_inflow_share' THEN w.small_inflow_share
+               WHEN 'small_inflow_total' THEN CAST(w.small_inflow_total AS DOUBLE)
                WHEN 'cash_inflows' THEN CAST(w.cash_inflows AS DOUBLE)
+               WHEN 'cash_inflow_total' THEN CAST(w.cash_inflow_total AS DOUBLE)
+               WHEN 'top_payee_out' THEN CAST(w.top_payee_out AS DOUBLE)
+               WHEN 'top_payee_of_cash_in' THEN w.top_payee_of_cash_in
                WHEN 'outflows' THEN CAST(w.outflows AS DOUBLE)
                WHEN 'outflow_total' THEN CAST(w.outflow_total AS DOUBLE)
                WHEN 'distinct_payees' THEN CAST(w.distinct_payees AS DOUBLE)
@@ -19,6 +23,7 @@ FROM (
                WHEN 'cash_out_share' THEN w.cash_out_share
                WHEN 'high_risk_out_share' THEN w.high_risk_out_share
                WHEN 'cash_or_high_risk_out_share' THEN w.cash_or_high_risk_out_share
+               WHEN 'cash_or_high_risk_out_of_small' THEN w.cash_or_high_risk_out_of_small
            END AS number_value
     FROM red_flag_windows AS w
     CROSS JOIN (SELECT feature FROM rule_conditions UNION SELECT 'inflow_total') AS c

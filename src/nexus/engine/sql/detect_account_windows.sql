@@ -3,7 +3,7 @@
 -- $window_days long, counted from the Unix epoch plus $offset_seconds, so they do not move with the data
 -- loaded or the viewer. Money in is counted in the receiving currency, money out in the paying one.
 -- The distinct counterparties are the costly part: each is counted only when a rule of the run uses it
--- ($count_payers, $count_payees; else it is 0).
+-- ($count_payers; $count_payees, which also gives the most paid to one payee; else they are 0).
 WITH t AS (
     SELECT *, CAST(floor((seconds - $offset_seconds) / (86400 * $window_days)) AS BIGINT) AS bucket
     FROM red_flag_transfers
@@ -13,7 +13,9 @@ incoming AS (
            sum(amount_received) AS inflow_total,
            count(DISTINCT CASE WHEN $count_payers THEN from_account_id END) AS distinct_payers,
            sum(CASE WHEN amount_received <= $small_amount THEN 1 ELSE 0 END) AS small_inflows,
-           sum(CASE WHEN payment_format = 'Cash' THEN 1 ELSE 0 END) AS cash_inflows
+           sum(CASE WHEN amount_received <= $small_amount THEN amount_received ELSE 0 END) AS small_inflow_total,
+           sum(CASE WHEN payment_format = 'Cash' THEN 1 ELSE 0 END) AS cash_inflows,
+           sum(CASE WHEN payment_format = 'Cash' THEN amount_received ELSE 0 END) AS cash_inflow_total
     FROM t
     WHERE from_account_id <> to_account_id
     GROUP BY to_account_id, receiving_currency, bucket
@@ -29,22 +31,37 @@ outgoing AS (
     FROM t
     GROUP BY from_account_id, payment_currency, bucket
 ),
+to_each AS (
+    SELECT from_account_id AS account, payment_currency AS currency, bucket, to_account_id, sum(amount_paid) AS paid
+    FROM t
+    WHERE $count_payees AND from_account_id <> to_account_id
+    GROUP BY from_account_id, payment_currency, bucket, to_account_id
+),
+top_payee AS (
+    SELECT account, currency, bucket, max(paid) AS top_payee_out FROM to_each GROUP BY account, currency, bucket
+),
 accounts AS (
     SELECT coalesce(i.account, o.account) AS account, coalesce(i.currency, o.currency) AS currency,
            coalesce(i.bucket, o.bucket) AS bucket,
            coalesce(i.inflows, 0) AS inflows, coalesce(i.inflow_total, 0) AS inflow_total,
            coalesce(i.distinct_payers, 0) AS distinct_payers, coalesce(i.small_inflows, 0) AS small_inflows,
-           coalesce(i.cash_inflows, 0) AS cash_inflows, coalesce(o.outflows, 0) AS outflows,
+           coalesce(i.small_inflow_total, 0) AS small_inflow_total,
+           coalesce(i.cash_inflows, 0) AS cash_inflows, coalesce(i.cash_inflow_total, 0) AS cash_inflow_total,
+           coalesce(p.top_payee_out, 0) AS top_payee_out, coalesce(o.outflows, 0) AS outflows,
            coalesce(o.outflow_total, 0) AS outflow_total, coalesce(o.distinct_payees, 0) AS distinct_payees,
            coalesce(o.cash_out, 0) AS cash_out, coalesce(o.high_risk_out, 0) AS high_risk_out,
            coalesce(o.cash_or_high_risk_out, 0) AS cash_or_high_risk_out
     FROM incoming AS i
     FULL OUTER JOIN outgoing AS o ON o.account = i.account AND o.currency = i.currency AND o.bucket = i.bucket
+    LEFT JOIN top_payee AS p ON p.account = o.account AND p.currency = o.currency AND p.bucket = o.bucket
 )
 SELECT account || '|' || currency || '|' || CAST(bucket AS VARCHAR) AS subject, *,
        CASE WHEN inflow_total > 0 THEN least(outflow_total / inflow_total, 10.0) END AS out_in_ratio,
        CASE WHEN inflow_total > 0 THEN cash_out / inflow_total END AS cash_out_share,
        CASE WHEN outflow_total > 0 THEN high_risk_out / outflow_total END AS high_risk_out_share,
        CASE WHEN inflow_total > 0 THEN cash_or_high_risk_out / inflow_total END AS cash_or_high_risk_out_share,
-       CASE WHEN inflows > 0 THEN CAST(small_inflows AS DOUBLE) / inflows END AS small_inflow_share
+       CASE WHEN small_inflow_total > 0 THEN least(cash_or_high_risk_out / small_inflow_total, 10.0) END
+           AS cash_or_high_risk_out_of_small,
+       CASE WHEN inflows > 0 THEN CAST(small_inflows AS DOUBLE) / inflows END AS small_inflow_share,
+       CASE WHEN cash_inflow_total > 0 THEN least(top_payee_out / cash_inflow_total, 10.0) END AS top_payee_of_cash_in
 FROM accounts

@@ -20,7 +20,7 @@ from nexus.synth import places
 from nexus.synth.arrays import STRING, strings
 from nexus.synth.manifest import ManifestFile, SuggestedLabels
 from nexus.synth.observables import WorldOutput
-from nexus.synth.world import World
+from nexus.synth.world import NO_INDEX, World
 
 FILE = "fiu/transactions.csv"
 REPORTS = "fiu/goaml"
@@ -31,6 +31,11 @@ CURRENCY = "US Dollar"
 FORMATS = ("ACH", "Wire", "Cheque", "Credit Card", "Cash")
 #: Planted attempts per typology: one per this many accounts, at least 3.
 ACCOUNTS_PER_ATTEMPT = 400
+#: Attempts begin on any day of the payments' first this many days (the world's three years, less a fortnight
+#: for the longest attempt), so that a model trained on earlier days meets attempts in later ones.
+ATTEMPT_DAYS = 1080
+#: The months of everyday traffic (`_routine`): those of the world's payments.
+PAYMENT_PERIOD_MONTHS = ("2023-01", "2025-12")
 
 
 class BankFeed:
@@ -38,6 +43,7 @@ class BankFeed:
 
     def generate(self, world: World, rng: np.random.Generator, out: WorldOutput) -> list[ManifestFile]:
         accounts, payments = world.accounts, world.payments
+        routine_rng = rng.spawn(1)[0]  # its own stream: the attempts planted stay those of the seed
         codes = strings([bank[2] for bank in places.BANKS])[accounts.bank]
         rows = {
             "day": payments.date, "payer": payments.payer, "payee": payments.beneficiary,
@@ -48,7 +54,8 @@ class BankFeed:
         minutes = rng.integers(0, 24 * 60, len(rows["day"]))
         lines = _lines(rng, codes, accounts.iban, rows["day"], minutes, rows["payer"], rows["payee"], rows["amount"],
                        rows["laundering"])
-        patterns, pieces, reported = [], [lines], {}
+        usual = _routine(routine_rng, world)
+        patterns, pieces, reported = [], [lines, _lines(routine_rng, codes, accounts.iban, *usual)], {}
         for kind, attempts_rows in zip(PLANTERS, planted, strict=True):
             for attempt in attempts_rows:
                 rows_of = [row + (None,) * (7 - len(row)) for row in attempt]  # how and the payee's IBAN: optional
@@ -122,6 +129,47 @@ def _lines(rng, codes, ibans, day, minute, payer, payee, amount, laundering, how
     return line.astype(STRING)
 
 
+def _routine(rng, world: World) -> tuple:
+    """A bank's everyday traffic, which no one launders: monthly salaries from employers (a few employ many, so
+    payroll fans out), monthly rent to letting firms (a few let to many, so rent fans in) and cash
+    withdrawals (a Cash payment to one's own account). Employers and landlords are firms' accounts, none both.
+    (day, minute, payer, payee, amount, laundering, how), as `_lines` takes them."""
+    accounts = world.accounts
+    people = np.flatnonzero(accounts.holder_person != NO_INDEX)
+    firms = rng.permutation(np.flatnonzero(accounts.holder_company != NO_INDEX))
+    if not len(people) or not len(firms):
+        return tuple(np.zeros(0, dtype) for dtype in (np.int64, np.int64, np.int64, np.int64, float, bool, STRING))
+    employers, landlords = (firms[::2], firms[1::2]) if len(firms) > 1 else (firms, firms)
+
+    def popular(among: np.ndarray, count: int) -> np.ndarray:  # a few draw most
+        weights = 1 / np.arange(1, len(among) + 1) ** 1.1
+        return among[rng.choice(len(among), size=count, p=weights / weights.sum())]
+
+    months = np.arange(np.datetime64(PAYMENT_PERIOD_MONTHS[0]), np.datetime64(PAYMENT_PERIOD_MONTHS[1]) + 1)
+    month_days = (months.astype("datetime64[D]") - np.datetime64("1970-01-01")).astype(np.int64)
+    parts = []
+
+    def monthly(payers, payees, amount, day_of_month, how):  # one payment a month each, the same day
+        n = len(payers)
+        day = np.add.outer(month_days, day_of_month).ravel()
+        drift = 1 + rng.normal(0, 0.01, (len(months), n))
+        parts.append((day, np.tile(rng.integers(480, 600, n), len(months)), np.tile(payers, len(months)),
+                      np.tile(payees, len(months)), np.round((amount * drift).ravel(), 2), np.full(day.size, how)))
+
+    employed = people[rng.random(len(people)) < 0.7]
+    employer = popular(employers, len(employed))
+    payday = 24 + (employer % 4)
+    monthly(employer, employed, rng.lognormal(7.6, 0.35, len(employed)), payday, "ACH")
+    tenants = people[rng.random(len(people)) < 0.6]
+    monthly(tenants, popular(landlords, len(tenants)),
+            rng.lognormal(6.6, 0.3, len(tenants)), rng.integers(0, 3, len(tenants)), "ACH")
+    payer = np.repeat(people, rng.poisson(0.7 * len(months), len(people)))
+    parts.append((rng.integers(month_days[0], month_days[-1] + 28, len(payer)), rng.integers(420, 1320, len(payer)),
+                  payer, payer, np.round(rng.lognormal(5.0, 0.6, len(payer)), 2), np.full(len(payer), "Cash")))
+    day, minute, payer, payee, amount, how = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return day, minute, payer, payee, amount, np.zeros(len(day), bool), how.astype(STRING)
+
+
 def _distinct(rng, pool: int, count: int) -> list[int]:
     return rng.choice(pool, size=count, replace=False).tolist()
 
@@ -130,7 +178,7 @@ def _fan_out(rng, pool, first_day, attempts):
     found = []
     for _ in range(attempts):
         source, *targets = _distinct(rng, pool, 1 + int(rng.integers(6, 10)))
-        day, start = first_day + int(rng.integers(0, 300)), int(rng.integers(0, 600))
+        day, start = first_day + int(rng.integers(0, ATTEMPT_DAYS)), int(rng.integers(0, 600))
         found.append([(day, start + 30 * i, source, t, float(rng.uniform(800, 3000))) for i, t in enumerate(targets)])
     return found
 
@@ -144,7 +192,7 @@ def _cycle(rng, pool, first_day, attempts):
     found = []
     for _ in range(attempts):
         ring = _distinct(rng, pool, int(rng.integers(3, 5)))
-        day, amount = first_day + int(rng.integers(0, 300)), float(rng.uniform(20_000, 90_000))
+        day, amount = first_day + int(rng.integers(0, ATTEMPT_DAYS)), float(rng.uniform(20_000, 90_000))
         found.append([(day + i, 600, a, ring[(i + 1) % len(ring)], amount * (0.98 ** i)) for i, a in enumerate(ring)])
     return found
 
@@ -153,7 +201,7 @@ def _structuring(rng, pool, first_day, attempts):
     found = []
     for _ in range(attempts):
         source, *targets = _distinct(rng, pool, 6)
-        day = first_day + int(rng.integers(0, 300))
+        day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         found.append([(day + i // 2, 540 + 240 * (i % 2), source, t, float(rng.uniform(9_100, 9_950)))
                       for i, t in enumerate(targets)])
     return found
@@ -163,7 +211,7 @@ def _pass_through(rng, pool, first_day, attempts):
     found = []
     for _ in range(attempts):
         source, mule, destination = _distinct(rng, pool, 3)
-        day, amount = first_day + int(rng.integers(0, 300)), float(rng.uniform(15_000, 60_000))
+        day, amount = first_day + int(rng.integers(0, ATTEMPT_DAYS)), float(rng.uniform(15_000, 60_000))
         found.append([(day, 480, source, mule, amount), (day, 480 + int(rng.integers(60, 600)), mule, destination,
                                                           amount * float(rng.uniform(0.92, 0.99)))])
     return found
@@ -173,7 +221,7 @@ def _scatter_gather(rng, pool, first_day, attempts):
     found = []
     for _ in range(attempts):
         source, target, *middles = _distinct(rng, pool, 2 + int(rng.integers(3, 5)))
-        day, amount = first_day + int(rng.integers(0, 300)), float(rng.uniform(5_000, 20_000))
+        day, amount = first_day + int(rng.integers(0, ATTEMPT_DAYS)), float(rng.uniform(5_000, 20_000))
         found.append([(day, 480 + 20 * i, source, m, amount) for i, m in enumerate(middles)]
                      + [(day + 1, 600 + 20 * i, m, target, amount * 0.97) for i, m in enumerate(middles)])
     return found
@@ -183,7 +231,7 @@ def _gather_scatter(rng, pool, first_day, attempts):
     found = []
     for _ in range(attempts):
         hub, *others = _distinct(rng, pool, 1 + 2 * 6)
-        day = first_day + int(rng.integers(0, 300))
+        day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         found.append([(day, 480 + 30 * i, o, hub, float(rng.uniform(800, 2500))) for i, o in enumerate(others[:6])]
                      + [(day + 1, 540 + 30 * i, hub, o, float(rng.uniform(800, 2500))) for i, o in enumerate(others[6:])])
     return found
@@ -194,7 +242,7 @@ def _bipartite(rng, pool, first_day, attempts):
     for _ in range(attempts):
         accounts = _distinct(rng, pool, 6 + int(rng.integers(0, 3)))
         sources, targets = accounts[:3 + len(accounts) % 2], accounts[3 + len(accounts) % 2:]
-        day = first_day + int(rng.integers(0, 300))
+        day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         found.append([(day + (i + j) // 4, 480 + 37 * (i * len(targets) + j), s, t, float(rng.uniform(2_000, 9_000)))
                       for i, s in enumerate(sources) for j, t in enumerate(targets)])
     return found
@@ -205,7 +253,7 @@ def _stack(rng, pool, first_day, attempts):
     found = []
     for _ in range(attempts):
         first, middle, last = (accounts := _distinct(rng, pool, 9))[:3], accounts[3:6], accounts[6:]
-        day = first_day + int(rng.integers(0, 300))
+        day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         found.append([(day, 480 + 40 * (3 * i + j), s, t, float(rng.uniform(3_000, 8_000)))
                       for i, s in enumerate(first) for j, t in enumerate(middle)]
                      + [(day + 1, 480 + 40 * (3 * i + j), s, t, float(rng.uniform(2_800, 7_500)))
@@ -219,7 +267,7 @@ def _crowdfunding(rng, pool, first_day, attempts):
     found = []
     for _ in range(attempts):
         collector, *donors = _distinct(rng, pool, 1 + int(rng.integers(12, 20)))
-        day = first_day + int(rng.integers(0, 300))
+        day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         gifts = [(day + i % 10, 480 + 37 * i, d, collector, float(rng.uniform(20, 240)), "ACH") for i, d in enumerate(donors)]
         raised = sum(g[4] for g in gifts)
         found.append(gifts + [(day + 11, 600, collector, collector, raised * 0.55, "Cash"),
@@ -232,7 +280,7 @@ def _funnel(rng, pool, first_day, attempts):
     found = []
     for _ in range(attempts):
         funnel, destination, *tellers = _distinct(rng, pool, 2 + int(rng.integers(5, 8)))
-        day = first_day + int(rng.integers(0, 300))
+        day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         deposits = [(day + i // 2, 540 + 180 * (i % 2), t, funnel, float(rng.uniform(1_500, 4_000)), "Cash")
                     for i, t in enumerate(tellers)]
         paid_in = sum(d[4] for d in deposits)
