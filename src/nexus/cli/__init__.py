@@ -6,7 +6,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from nexus.cli import alerts, cases, data, demo, detect, ingest, links, resolve, rules, screen, security, serve, travel
+from nexus.cli import (
+    alerts, cases, data, demo, detect, ingest, links, model, resolve, rules, screen, security, serve, travel,
+)
 from nexus.errors import NexusError, Unavailable
 
 app = typer.Typer(
@@ -28,6 +30,7 @@ resolve.register(app)
 serve.register(app)
 travel.register(app)
 rules.register(app)
+model.register(app)
 cases.register(app)
 
 err = Console(stderr=True)

@@ -25,13 +25,13 @@ def detect_command(
     output: Path | None = typer.Option(None, "--output", help="also write the alerts as JSON lines to this file"),
     purpose: str = typer.Option("", "--purpose", help="why you are looking (recorded in the audit trail)"),
 ) -> None:
-    """Run the typologies (fan-out, fan-in, cycles, scatter-gather, gather-scatter, structuring, pass-through)
-    and the red-flag rules (`nexus rules list`) over the transactions you may see, and raise each finding as an
-    alert (review with `nexus alerts review`)."""
+    """Run the typologies (fan-out, fan-in, cycles, scatter-gather, gather-scatter, structuring, pass-through,
+    bipartite, stack), the red-flag rules (`nexus rules list`) and, once trained (`nexus model train`), the learned
+    layer over the transactions you may see, and raise each finding as an alert (review with `nexus alerts review`)."""
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter("engine must be duckdb or spark")
     store = open_store()
-    with console.status("running the typologies and red-flag rules over the ledger"):
+    with console.status("running the typologies, red-flag rules and learned layer over the ledger"):
         found = detect(store, current_viewer(store, purpose), load_settings().home, engine)
     if output is not None:
         write_output(output, lambda out: out.write(b"".join(json.dumps(a).encode() + b"\n" for a in found)))

@@ -9,11 +9,12 @@ and its figures are measured on the days after those, which neither training nor
 Beside them, the rules-only baseline: a transaction is laundering when a typology or rule cites it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 import lightgbm
 import numpy as np
+import orjson
 import pyarrow as pa
 
 from nexus.detect.typologies import Finding
@@ -88,6 +89,24 @@ class TrainedModel:
     split: Split
     figures: dict[str, dict[str, Figures]] = field(default_factory=dict)  # part → model / rules → figures
     rows: dict[str, int] = field(default_factory=dict)  # part → transactions
+
+    def dumps(self) -> bytes:
+        return orjson.dumps({
+            "booster": self.booster.model_to_string(), "threshold": self.threshold,
+            "train_until": self.split.train_until.isoformat(), "validate_until": self.split.validate_until.isoformat(),
+            "figures": {part: {k: asdict(v) for k, v in figures.items()} for part, figures in self.figures.items()},
+            "rows": self.rows, "features": FEATURES,
+        })
+
+    @classmethod
+    def loads(cls, data: bytes) -> "TrainedModel":
+        raw = orjson.loads(data)
+        if tuple(raw["features"]) != FEATURES:
+            raise ValueError("the model was trained on other features: train it again")
+        return cls(lightgbm.Booster(model_str=raw["booster"]), raw["threshold"],
+                   Split(date.fromisoformat(raw["train_until"]), date.fromisoformat(raw["validate_until"])),
+                   {part: {k: Figures(**v) for k, v in figures.items()} for part, figures in raw["figures"].items()},
+                   raw["rows"])
 
     def scores(self, table: pa.Table) -> np.ndarray:
         return self.booster.predict(matrix(table))
@@ -181,14 +200,17 @@ def model_findings(model: TrainedModel, table: pa.Table, config: LearnedConfig =
         weights = contributions[members].sum(axis=0)
         reasons = [FEATURES[i] for i in np.argsort(-weights)[:3] if weights[i] > 0]
         by_account: dict[str, int] = {}
+        as_given: dict[str, str] = {}
         for row in picked:
-            for account in (row["payer"], row["payee"]):
+            for account, given in ((row["payer"], row["payer_account"]), (row["payee"], row["payee_account"])):
                 by_account[account] = by_account.get(account, 0) + 1
+                as_given[account] = given
         accounts = sorted(by_account, key=lambda a: (-by_account[a], a))
         best = float(scores[flagged[members]].max())
         start, finish = picked[0]["timestamp"], picked[-1]["timestamp"]
         found.append(Finding(
-            "learned", accounts, accounts, [r["id"] for r in picked], start, finish, score=round(best, 6),
+            "learned", [as_given[a] for a in accounts], accounts, [r["id"] for r in picked], start, finish,
+            score=round(best, 6),
             words=f"the model scored {len(picked)} payment{'s' if len(picked) > 1 else ''} among {len(accounts)} "
                   f"accounts as laundering (at most {best:.2f}; threshold {model.threshold:.2f}), "
                   f"from {start:%Y-%m-%d} to {finish:%Y-%m-%d}, mostly for: {', '.join(reasons) or 'its amount'}",

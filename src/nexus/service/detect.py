@@ -1,7 +1,7 @@
 """Running the detectors as a service action: over the ledger rows the viewer may see, findings raised as alerts.
 
-A finding is a typology's or a red-flag rule's (`nexus.detect.red_flags`: the built-in rules and the
-workspace's own). It is about its typology or rule, its subject account and when it began
+A finding is a typology's, a red-flag rule's (`nexus.detect.red_flags`: the built-in rules and the
+workspace's own) or, once one is trained (`train_model`), the learned layer's (`nexus.detect.learned`). It is about its typology or rule, its subject account and when it began
 (`typology/<name>/<account id>/<start>`, `rule/…`); its fingerprint is the transactions it rests on,
 so a re-run on the same data keeps each alert's review, and a pattern that grows becomes a
 new alert. It cites every one of those transactions with its labels: an alert is labelled
@@ -10,12 +10,14 @@ no lower than the data it cites, and shown only to viewers who may see all of it
 
 import hashlib
 import logging
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 
 from nexus.detect import TYPOLOGIES, Finding, TypologyConfig, run_typologies
+from nexus.detect.learned import Split, TrainedModel, default_split, model_findings, train, transaction_features
 from nexus.detect.red_flags import builtin_rules, red_flag_findings, rule_from_file
 from nexus.detect.targeting import Rule, RuleRefused
 from nexus.errors import Forbidden, InvalidInput
@@ -25,6 +27,7 @@ from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert, get_alert, raise_alerts, visible_alert_ids
 from nexus.service.ledger import ledger_session
+from nexus.service.links import visibility_key
 from nexus.sources import SourceError
 from nexus.sources.goaml.write import load_profile, write_report
 from nexus.store import Store
@@ -33,6 +36,8 @@ log = logging.getLogger(__name__)
 KIND = "typology"
 RULE = "rule"  # a red-flag rule's hit
 RULES = "rules"  # the workspace's own red-flag rules: NEXUS_HOME/rules/*.yml
+MODEL = "model"  # the learned layer's finding
+MODELS = "models"  # the learned models, one per visibility: NEXUS_HOME/models/<visibility key>.json
 
 
 def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
@@ -40,8 +45,11 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
     """Run every typology, raise (or refresh) an alert per finding; the findings with their alert ids, strongest first."""
     require(viewer, "judge")
     rules = red_flag_rules(home)
+    model = kept_model(store, viewer, home)
     with ledger_session(store, viewer, home, engine=engine) as session:
         findings = run_typologies(session, config) + red_flag_findings(session, rules)
+        if model is not None:
+            findings += model_findings(model, transaction_features(session, findings))
         cited = sorted({t for f in findings for t in f.transactions})
         session.register("wanted_transactions", pa.table({"id": pa.array(cited, pa.string())}))
         rows = session.run("detect_labels").to_pylist()
@@ -65,6 +73,69 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
                                               "findings": len(findings), "shown": len(result)},
                     [str(r["id"]) for r in result])
     return result
+
+
+def train_model(store: Store, viewer: Viewer, home: Path, train_until: date | None = None,
+                validate_until: date | None = None) -> dict:
+    """Train the learned layer on the labelled transactions the viewer may see (`detect.learned`), time-causally,
+    and keep it for viewers who see what this viewer sees (`nexus detect` then scores with it); its figures
+    on validation and test days beside the rules-only baseline."""
+    require(viewer, "judge")
+    with ledger_session(store, viewer, home) as session:
+        findings = run_typologies(session, TYPOLOGIES) + red_flag_findings(session, red_flag_rules(home))
+        table = transaction_features(session, findings)
+    if table.num_rows == 0:
+        raise InvalidInput("the ledger holds no transactions you may see: load a feed first (nexus ingest amlworld)")
+    split = default_split(table["day"].to_numpy())
+    split = Split(train_until or split.train_until, validate_until or split.validate_until)
+    if split.validate_until <= split.train_until:
+        raise InvalidInput(f"--validate-until {split.validate_until} must be after --train-until {split.train_until}")
+    try:
+        model = train(table, split)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    path = _model_path(store, viewer, home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_name(f".{path.name}.partial")
+    scratch.write_bytes(model.dumps())
+    scratch.replace(path)
+    report = model_report(model)
+    audit.log_event(store, viewer, "model.train", {"purpose": viewer.purpose, "rows": model.rows,
+                                                   "train_until": split.train_until.isoformat(),
+                                                   "validate_until": split.validate_until.isoformat(),
+                                                   "test_f1": report["test"]["model"]["f1"]}, [])
+    return report
+
+
+def show_model(store: Store, viewer: Viewer, home: Path) -> dict | None:
+    """The kept model's figures, for the viewer's visibility; None when none is trained."""
+    require(viewer, "read")
+    model = kept_model(store, viewer, home)
+    audit.log_event(store, viewer, "model.show", {"purpose": viewer.purpose, "kept": model is not None}, [])
+    return model_report(model) if model else None
+
+
+def model_report(model: TrainedModel) -> dict:
+    return {"train_until": model.split.train_until.isoformat(), "validate_until": model.split.validate_until.isoformat(),
+            "threshold": model.threshold, "rows": model.rows, "importance": model.importance(),
+            **{part: {k: asdict(v) for k, v in figures.items()} for part, figures in model.figures.items()}}
+
+
+def kept_model(store: Store, viewer: Viewer, home: Path) -> TrainedModel | None:
+    """The model trained on what this viewer sees (their visibility key): one trained on more would leak it in
+    its scores, one trained on less is another viewer's."""
+    path = _model_path(store, viewer, home)
+    try:
+        return TrainedModel.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:
+        log.warning("learned model left out: %s: %s", path, exc)
+        return None
+
+
+def _model_path(store: Store, viewer: Viewer, home: Path) -> Path:
+    return home / MODELS / f"{visibility_key(store, viewer)}.json"
 
 
 def red_flag_rules(home: Path) -> list[tuple[str, Rule]]:
@@ -149,8 +220,8 @@ def goaml_report(store: Store, viewer: Viewer, home: Path, alert_id: int, rentit
     needs the export role and only transactions the viewer may export (ORCON withheld) can be in it."""
     require(viewer, "export")
     alert = get_alert(store, viewer, alert_id)
-    if alert["kind"] not in (KIND, RULE):
-        raise InvalidInput(f"alert {alert_id} is a {alert['kind']} alert: only typology and rule alerts cite "
+    if alert["kind"] not in (KIND, RULE, MODEL):
+        raise InvalidInput(f"alert {alert_id} is a {alert['kind']} alert: only typology, rule and model alerts cite "
                            "transactions")
     cited = sorted(e["ref_id"] for e in alert["evidence"] if e["ref_kind"] == "transaction")
     rows = _transactions(store, viewer, home, cited, "export")
@@ -158,7 +229,7 @@ def goaml_report(store: Store, viewer: Viewer, home: Path, alert_id: int, rentit
         raise Forbidden(f"alert {alert_id} cites transactions you may not release")
     try:
         report = write_report(rows, f"NEXUS-ALERT-{alert_id}", alert["explanation"]["words"], rentity_id,
-                              alert["explanation"].get(KIND) or alert["explanation"][RULE], load_profile(profile),
+                              alert["explanation"][alert["kind"]], load_profile(profile),
                               datetime.now(UTC))
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None

@@ -4,7 +4,7 @@ import math
 from datetime import date, timedelta
 from html import escape
 
-PALETTE = {"screening": "#2f6db5", "typology": "#b5532f", "rule": "#c99a2e", "travel": "#3a9a5b", "nexus": "#8e3ab5"}
+PALETTE = {"screening": "#2f6db5", "typology": "#b5532f", "rule": "#c99a2e", "model": "#7a5c2e", "travel": "#3a9a5b", "nexus": "#8e3ab5"}
 OTHER = "#6b7280"
 
 

@@ -8,7 +8,7 @@
 -- count in no account's activity.
 WITH t AS (
     SELECT id, timestamp, CAST(floor(epoch(timestamp) / 86400) AS BIGINT) AS day, from_account_id AS payer,
-           to_account_id AS payee, amount_paid AS amount, payment_currency, receiving_currency, payment_format,
+           to_account_id AS payee, from_account AS payer_account, to_account AS payee_account, amount_paid AS amount, payment_currency, receiving_currency, payment_format,
            from_bank, to_bank, coalesce(is_laundering, false) AS is_laundering
     FROM transactions
     WHERE amount_paid > 0
@@ -36,12 +36,12 @@ active AS (
 ),
 windows AS (
     SELECT account, day,
-           sum(out_payments) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN $window_days PRECEDING AND $window_days FOLLOWING) AS out_payments,
-           sum(out_parties) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN $window_days PRECEDING AND $window_days FOLLOWING) AS out_parties,
-           sum(in_payments) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN $window_days PRECEDING AND $window_days FOLLOWING) AS in_payments,
-           sum(in_parties) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN $window_days PRECEDING AND $window_days FOLLOWING) AS in_parties,
-           sum(out_total) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN CURRENT ROW AND 1 FOLLOWING) AS sent_on,
-           sum(in_total) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) AS received
+           CAST(sum(out_payments) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN $window_days PRECEDING AND $window_days FOLLOWING) AS DOUBLE) AS out_payments,
+           CAST(sum(out_parties) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN $window_days PRECEDING AND $window_days FOLLOWING) AS DOUBLE) AS out_parties,
+           CAST(sum(in_payments) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN $window_days PRECEDING AND $window_days FOLLOWING) AS DOUBLE) AS in_payments,
+           CAST(sum(in_parties) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN $window_days PRECEDING AND $window_days FOLLOWING) AS DOUBLE) AS in_parties,
+           CAST(sum(out_total) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN CURRENT ROW AND 1 FOLLOWING) AS DOUBLE) AS sent_on,
+           CAST(sum(in_total) OVER (PARTITION BY account ORDER BY day RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) AS DOUBLE) AS received
     FROM active
 ),
 out_ever AS (
@@ -77,7 +77,7 @@ patterns AS (
     FROM pattern_members
     GROUP BY id
 )
-SELECT t.id, t.timestamp, t.day, t.payer, t.payee, t.is_laundering,
+SELECT t.id, t.timestamp, t.day, t.payer, t.payee, t.payer_account, t.payee_account, t.is_laundering,
        ln(t.amount + 1) AS log_amount,
        CASE WHEN t.payment_format = 'Cash' THEN 1 ELSE 0 END AS by_cash,
        CASE WHEN t.payment_format = 'Wire' THEN 1 ELSE 0 END AS by_wire,
