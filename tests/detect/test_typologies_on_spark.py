@@ -2,9 +2,12 @@
 
 from collections import Counter
 
-from feed import ANALYST
+from feed import ANALYST, FEED
 
+from nexus.detect import run_typologies
+from nexus.detect.learned import FEATURES, transaction_features
 from nexus.service.detect import detect
+from nexus.service.ledger import ledger_session
 
 
 def findings(found):
@@ -20,3 +23,13 @@ def test_spark_finds_what_duckdb_finds(ledger, spark_session):
         "fan-out": 2, "fan-in": 2, "cycle": 1, "structuring": 1, "pass-through": 6, "gather-scatter": 1,
         "scatter-gather": 10, "bipartite": 3, "stack": 1}
     assert [a["id"] for a in sorted(on_spark, key=lambda a: a["id"])] == [a["id"] for a in sorted(on_duckdb, key=lambda a: a["id"])]
+
+
+def test_spark_gives_the_learned_layer_the_features_duckdb_gives(ledger, spark_session):
+    store, home = ledger
+    tables = []
+    for engine in ("duckdb", "spark"):
+        with ledger_session(store, ANALYST, home, engine=engine) as session:
+            tables.append(transaction_features(session, run_typologies(session)))
+    on_duckdb, on_spark = ({r["id"]: [round(r[f], 6) for f in FEATURES] for r in t.to_pylist()} for t in tables)
+    assert on_spark == on_duckdb and len(on_duckdb) == len(FEED)

@@ -77,11 +77,8 @@ class TypologyQuality:
 DETECTED_BY = {"crowdfunding": "crowdfunding-then-out", "funnel": "cash-funnel"}
 
 
-def typology_quality(world: Path, feed: str, patterns: str, alerts: list[dict]) -> TypologyQuality:
-    """Per-typology recall of the planted laundering attempts (AMLworld Patterns format) and the precision
-    of ``alerts`` (each with `name` and `transactions`, ids ending in the feed line: `tx-<file>-<line>`).
-    An attempt is found when one alert of its typology cites at least half of its rows; an alert is on a
-    planted attempt when at least half of what it cites belongs to one (a pass-through on a cycle's leg is)."""
+def planted_attempts(world: Path, feed: str, patterns: str) -> list[tuple[str, set[int]]]:
+    """(kind, in lower case; the feed lines of its rows, the header being line 1) of each planted attempt."""
     lines = {text: number for number, text in enumerate((world / feed).read_text().splitlines(), start=1)}
     attempts: list[tuple[str, set[int]]] = []
     for text in (world / patterns).read_text().splitlines():
@@ -89,6 +86,15 @@ def typology_quality(world: Path, feed: str, patterns: str, alerts: list[dict]) 
             attempts.append((text.removeprefix("BEGIN LAUNDERING ATTEMPT - ").lower(), set()))
         elif text and not text.startswith("END"):
             attempts[-1][1].add(lines[text])
+    return attempts
+
+
+def typology_quality(world: Path, feed: str, patterns: str, alerts: list[dict]) -> TypologyQuality:
+    """Per-typology recall of the planted laundering attempts (AMLworld Patterns format) and the precision
+    of ``alerts`` (each with `name` and `transactions`, ids ending in the feed line: `tx-<file>-<line>`).
+    An attempt is found when one alert of its typology cites at least half of its rows; an alert is on a
+    planted attempt when at least half of what it cites belongs to one (a pass-through on a cycle's leg is)."""
+    attempts = planted_attempts(world, feed, patterns)
     cited = [(a["name"], {int(t.rsplit("-", 1)[1]) for t in a["transactions"]}) for a in alerts]
     found: dict[str, int] = {}
     planted: dict[str, int] = {}
