@@ -203,18 +203,22 @@ def links_stage(store: Store) -> list[str]:
 
 
 def fiu_stage(store: Store, folder: Path, manifest) -> list[str]:
-    """The typologies over the banks' feed, as the lead sees it, scored on the planted attempts."""
-    from nexus.service.detect import detect
+    """The typologies, red-flag rules and learned layer over the banks' feed, as the lead sees it, scored on the
+    planted attempts."""
+    from nexus.service.detect import detect, train_model
     from nexus.service.synthetic import demo_lead, typology_quality
 
-    console.rule("6. financial intelligence: typologies over the banks' feed")
+    console.rule("6. financial intelligence: typologies, red flags and a learned layer over the banks' feed")
+    with console.status("training the learned layer on the feed's earlier days"):
+        model = train_model(store, demo_lead(store, "demo learned layer"), load_settings().home)
     started = time.perf_counter()
-    with console.status("running the typologies over the ledger"):
+    with console.status("running the typologies, red-flag rules and learned layer over the ledger"):
         found = detect(store, demo_lead(store, "demo typologies"), load_settings().home)
     feed = manifest.feeds[0]
     typologies = [a for a in found if a["kind"] == "typology"]
     rules = [a for a in found if a["kind"] == "rule"]
-    quality = typology_quality(folder, feed.path, manifest.truth["patterns"], found)
+    learned = [a for a in found if a["kind"] == "model"]
+    quality = typology_quality(folder, feed.path, manifest.truth["patterns"], typologies + rules)
     lines = [f"{len(typologies):,} typology alerts from {feed.counts['records']:,} payments "
              f"({time.perf_counter() - started:.1f}s; `nexus detect`, `nexus alerts list --kind typology`); "
              "the strongest three:"]
@@ -225,7 +229,14 @@ def fiu_stage(store: Store, folder: Path, manifest) -> list[str]:
     lines.append("planted laundering attempts found: " + ", ".join(
         f"{kind} {quality.found.get(kind, 0)}/{n}" for kind, n in sorted(quality.planted.items()))
         + f"; {quality.precision:.0%} of the alerts are on a planted attempt"
-        + ("" if quality.precision == 1 else " (the rest: the population's own payments that fit a typology)"))
+        + ("" if quality.precision == 1 else " (the rest: everyday payroll, rent and payments that fit a typology)"))
+    test = model["test"]
+    lines.append(f"the learned layer (`nexus model train`): trained on the days to {model['train_until']}, its threshold "
+                 f"chosen on those to {model['validate_until']}; on the later days, which neither saw, laundering F1 "
+                 f"{test['model']['f1']:.2f} (precision {test['model']['precision']:.2f}, recall "
+                 f"{test['model']['recall']:.2f}) against {test['rules']['f1']:.2f} for the typologies and rules alone; "
+                 f"{len(learned):,} model alerts (`nexus alerts list --kind model`)"
+                 + (f", the strongest: #{learned[0]['id']} {learned[0]['explanation']}" if learned else ""))
     schema = load_settings().goaml_schema
     for reports in manifest.reports:
         lines.append(f"the banks' suspicious transaction reports (goAML, one per planted typology): {reports.counts['records']} "

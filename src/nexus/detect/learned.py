@@ -186,19 +186,22 @@ def _days(days: np.ndarray) -> str:
 
 def model_findings(model: TrainedModel, table: pa.Table, config: LearnedConfig = LEARNED) -> list[Finding]:
     """The transactions the model scores at or above its threshold, as findings: those of accounts they connect,
-    no more than `finding_gap_days` apart, together; each with the features that weighed most for it."""
+    no more than `finding_gap_days` apart, together; each with the features that weighed most for it (their
+    summed contributions to its payments' scores) and their mean values."""
     scores = model.scores(table)
     flagged = np.flatnonzero(scores >= model.threshold)
     if not len(flagged):
         return []
     rows = table.take(pa.array(flagged)).to_pylist()
-    contributions = model.booster.predict(matrix(table.take(pa.array(flagged))), pred_contrib=True)[:, :-1]
+    values = matrix(table.take(pa.array(flagged)))
+    contributions = model.booster.predict(values, pred_contrib=True)[:, :-1]
     groups = _connected(rows, config.finding_gap_days)
     found = []
     for members in groups:
         picked = [rows[i] for i in members]
         weights = contributions[members].sum(axis=0)
-        reasons = [FEATURES[i] for i in np.argsort(-weights)[:3] if weights[i] > 0]
+        typical = values[members].mean(axis=0)
+        reasons = [f"{FEATURES[i]} {typical[i]:.3g}" for i in np.argsort(-weights)[:3] if weights[i] > 0]
         by_account: dict[str, int] = {}
         as_given: dict[str, str] = {}
         for row in picked:
@@ -213,7 +216,7 @@ def model_findings(model: TrainedModel, table: pa.Table, config: LearnedConfig =
             score=round(best, 6),
             words=f"the model scored {len(picked)} payment{'s' if len(picked) > 1 else ''} among {len(accounts)} "
                   f"accounts as laundering (at most {best:.2f}; threshold {model.threshold:.2f}), "
-                  f"from {start:%Y-%m-%d} to {finish:%Y-%m-%d}, mostly for: {', '.join(reasons) or 'its amount'}",
+                  f"from {start:%Y-%m-%d} to {finish:%Y-%m-%d}, mostly for (mean values): {', '.join(reasons) or 'its amount'}",
             details={"threshold": round(model.threshold, 6), "reasons": reasons,
                      "scores": [round(float(s), 6) for s in scores[flagged[members]]]},
             kind="model"))
