@@ -18,16 +18,18 @@ import pyarrow as pa
 
 from nexus.detect import TYPOLOGIES, Finding, TypologyConfig, run_typologies
 from nexus.detect.learned import Split, TrainedModel, default_split, model_findings, train, transaction_features
-from nexus.detect.red_flags import builtin_rules, red_flag_findings, rule_from_file
+from nexus.detect.red_flags import LISTED_COLUMNS, builtin_rules, red_flag_findings, rule_from_file, uses_listed
 from nexus.detect.targeting import Rule, RuleRefused
 from nexus.errors import Forbidden, InvalidInput
 from nexus.model.labels import Labels
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
-from nexus.service.alerts import Evidence, NewAlert, get_alert, raise_alerts, visible_alert_ids
+from nexus.engine import open_engine
+from nexus.service.alerts import Evidence, NewAlert, cited_statements, get_alert, raise_alerts, visible_alert_ids
+from nexus.service.entities import S
 from nexus.service.ledger import ledger_session
-from nexus.service.links import visibility_key
+from nexus.service.links import current_snapshot, visibility_key
 from nexus.sources import SourceError
 from nexus.sources.goaml.write import load_profile, write_report
 from nexus.store import Store
@@ -46,8 +48,9 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
     require(viewer, "judge")
     rules = red_flag_rules(home)
     model = kept_model(store, viewer, home)
+    listed = listed_accounts(store, viewer, home) if uses_listed(rules) else None
     with ledger_session(store, viewer, home, engine=engine) as session:
-        findings = run_typologies(session, config) + red_flag_findings(session, rules)
+        findings = run_typologies(session, config) + red_flag_findings(session, rules, listed=listed)
         if model is not None:
             findings += model_findings(model, transaction_features(session, findings))
         cited = sorted({t for f in findings for t in f.transactions})
@@ -57,7 +60,8 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
     order = {r["id"]: (r["timestamp"], r["line"]) for r in rows}
     for finding in findings:  # in time order on every engine (Spark's list aggregates keep no order)
         finding.transactions.sort(key=order.__getitem__)
-    alerts = [_alert(f, labels, config) for f in findings]
+    listing = _listing_evidence(store, viewer, [entry for f in findings for entry in f.details.get("listed", ())])
+    alerts = [_alert(f, labels, config, listing) for f in findings]
     raised = raise_alerts(store, viewer, alerts, "judge") if alerts else {}
     shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()])
     result = []
@@ -81,8 +85,10 @@ def train_model(store: Store, viewer: Viewer, home: Path, train_until: date | No
     and keep it for viewers who see what this viewer sees (`nexus detect` then scores with it); its figures
     on validation and test days beside the rules-only baseline."""
     require(viewer, "judge")
+    rules = red_flag_rules(home)
+    listed = listed_accounts(store, viewer, home) if uses_listed(rules) else None
     with ledger_session(store, viewer, home) as session:
-        findings = run_typologies(session, TYPOLOGIES) + red_flag_findings(session, red_flag_rules(home))
+        findings = run_typologies(session, TYPOLOGIES) + red_flag_findings(session, rules, listed=listed)
         table = transaction_features(session, findings)
     if table.num_rows == 0:
         raise InvalidInput("the ledger holds no transactions you may see: load a feed first (nexus ingest amlworld)")
@@ -169,9 +175,10 @@ def backtest_rule(store: Store, viewer: Viewer, home: Path, path: Path, start: d
         raise InvalidInput(f"{path}: {exc.strerror}") from None
     if end < start:
         raise InvalidInput(f"--to {end} is before --from {start}")
+    listed = listed_accounts(store, viewer, home) if uses_listed([rule]) else None
     with ledger_session(store, viewer, home) as session:
         found = red_flag_findings(session, [rule], datetime.combine(start, time()),
-                                  datetime.combine(end + timedelta(days=1), time()))
+                                  datetime.combine(end + timedelta(days=1), time()), listed=listed)
     result = [{"rule": f.details["rule_version"], "account": f.accounts[0], "account_id": f.account_ids[0], "currency": f.currency,
                "window_start": f.details["window_start"], "window_end": f.details["window_end"],
                "last_day": (datetime.fromisoformat(f.details["window_end"]) - timedelta(seconds=1)).date().isoformat(),
@@ -183,7 +190,29 @@ def backtest_rule(store: Store, viewer: Viewer, home: Path, path: Path, start: d
     return result
 
 
-def _alert(finding: Finding, labels: dict, config: TypologyConfig) -> NewAlert:
+def listed_accounts(store: Store, viewer: Viewer, home: Path) -> pa.Table:
+    """The bank accounts on a sanctions list as the viewer sees the statements (`detect_listed_accounts.sql`):
+    a viewer who may not see the listing, or whose holder it is, gets no flag from it."""
+    with open_engine("duckdb") as session:
+        session.use_snapshot(current_snapshot(store, home), viewer)
+        return session.run("detect_listed_accounts").cast(LISTED_COLUMNS)
+
+
+def _listing_evidence(store: Store, viewer: Viewer, listed: list[dict]) -> dict[str, list[Evidence]]:
+    """The statements that put each listed account on a list: its holder's sanction topics and the ownership
+    that makes it theirs, by holder and ownership id."""
+    holders = {entry["holder_id"] for entry in listed}
+    ownerships = {entry["ownership_id"] for entry in listed if entry["ownership_id"]}
+    found: dict[str, list[Evidence]] = {}
+    for by, ids, where in ((S.canonical_id, holders, (S.prop == "topics",)), (S.entity_id, ownerships, ())):
+        for ref, rows in cited_statements(store, viewer, "read", by, ids, *where).items() if ids else ():
+            found.setdefault(ref, []).extend(Evidence("statement", sid, ref, labels) for sid, labels, _ in rows)
+    return found
+
+
+def _alert(finding: Finding, labels: dict, config: TypologyConfig, listing: dict[str, list[Evidence]]) -> NewAlert:
+    listed = [e for entry in finding.details.get("listed", ())
+              for ref in (entry["holder_id"], entry["ownership_id"]) if ref for e in listing.get(ref, ())]
     return NewAlert(
         kind=finding.kind, subject=f"{finding.kind}/{finding.name}/{finding.account_ids[0]}/{finding.start.isoformat()}",
         fingerprint=hashlib.sha256("\n".join(sorted(finding.transactions)).encode()).hexdigest()[:16],
@@ -193,7 +222,8 @@ def _alert(finding: Finding, labels: dict, config: TypologyConfig) -> NewAlert:
                      "transaction_count": len(finding.transactions), "start": finding.start.isoformat(),
                      "finish": finding.finish.isoformat(), "total": finding.total, "currency": finding.currency,
                      **finding.details},
-        evidence=tuple(Evidence("transaction", t, labels[t][0], labels[t][1]) for t in finding.transactions),
+        evidence=tuple(Evidence("transaction", t, labels[t][0], labels[t][1]) for t in finding.transactions)
+        + tuple(dict.fromkeys(listed)),
     )
 
 

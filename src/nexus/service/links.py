@@ -81,10 +81,7 @@ def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: s
     for old in cache.iterdir():  # graphs of earlier data versions are stale for everyone (builds under way are not)
         if not old.name.startswith((version, BUILDING)):
             shutil.rmtree(old, ignore_errors=True)
-    snapshot_dir = cache / f"{version}-snapshot"
-    if not (snapshot_dir / "statements.parquet").is_file():
-        take_snapshot(store, snapshot_dir)
-    snapshot = _snapshot(snapshot_dir)
+    snapshot = current_snapshot(store, home, version)
     with store.engine.connect() as conn:
         ledger = ledger_files(conn, home)
     work = Path(tempfile.mkdtemp(prefix=BUILDING, dir=cache))
@@ -108,6 +105,15 @@ def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: s
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+
+
+def current_snapshot(store: Store, home: Path, version: str | None = None) -> Snapshot:
+    """Every statement at the data version, written once under NEXUS_HOME/links and read by every viewer's
+    graph and by the FIU's red flags, each through the viewer's own view of it."""
+    directory = home / CACHE / f"{version or data_version(store)}-snapshot"
+    if not (directory / "statements.parquet").is_file():
+        take_snapshot(store, directory)
+    return _snapshot(directory)
 
 
 def _snapshot(directory: Path) -> Snapshot:

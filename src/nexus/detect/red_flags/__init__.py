@@ -35,9 +35,15 @@ FEATURES = dict.fromkeys((
     "cash_inflows", "cash_inflow_total", "outflows", "outflow_total", "distinct_payees", "top_payee_out",
     "top_payee_of_cash_in", "cash_out", "high_risk_out", "out_in_ratio",
     "cash_out_share", "high_risk_out_share", "cash_or_high_risk_out_share", "cash_or_high_risk_out_of_small",
+    "listed_in", "listed_out", "listed_one_hop_out", "listed_money", "account_listed",
 ), "number")
 #: A payment in at most this amount (in its currency) counts as small (donations, crowdfunding).
 SMALL_AMOUNT = 250.0
+#: Features that need the accounts on a sanctions list (`listed_accounts`, from the statements).
+LISTED_FEATURES = frozenset({"listed_in", "listed_out", "listed_one_hop_out", "listed_money", "account_listed"})
+#: A payee that pays a listed account on within this many days is a one-hop intermediary.
+ONWARD_DAYS = 7
+LISTED_COLUMNS = pa.schema([("account_id", pa.string()), ("holder_id", pa.string()), ("ownership_id", pa.string())])
 DEFAULT_WINDOW_DAYS = 30
 EPOCH = datetime(1970, 1, 1)
 
@@ -103,9 +109,16 @@ def jurisdictions() -> tuple[tuple[str, ...], dict[str, str]]:
     return _jurisdictions(os.environ.get("NEXUS_HIGH_RISK_FILE") or str(FOLDER / "jurisdictions.yml"))
 
 
-def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datetime, end: datetime) -> list[RedFlag]:
+def uses_listed(rules: list[tuple[str, Rule]]) -> bool:
+    """Whether some rule needs the accounts on a sanctions list."""
+    return any(c.feature in LISTED_FEATURES for _, rule in rules for c in rule.conditions)
+
+
+def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datetime, end: datetime,
+             listed: pa.Table | None = None) -> list[RedFlag]:
     """Every (rule, account, currency, window) in [start, end) that meets all of a rule's conditions, over the
-    session's `transactions`."""
+    session's `transactions`; `listed`: the accounts on a sanctions list (`LISTED_COLUMNS`), if any."""
+    session.register("listed_accounts", listed if listed is not None else LISTED_COLUMNS.empty_table())
     high_risk, banks = jurisdictions()
     session.register("high_risk", pa.table({"country": pa.array(high_risk, pa.string())}))
     session.register("bank_countries", pa.table({"bank": pa.array(list(banks), pa.string()),
@@ -117,7 +130,7 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
     # Windows counted from the epoch, twice, the second tiling half a window later: whatever happens within
     # half a window lies whole in one window, and a window is the same whatever data is loaded.
     session.materialise("red_flag_transfers", "detect_red_flag_transfers", from_time=start.isoformat(sep=" "),
-                        to_time=end.isoformat(sep=" "))  # read, filtered and placed once, for every tiling
+                        to_time=end.isoformat(sep=" "), onward_days=ONWARD_DAYS)  # read, filtered and placed once, for every tiling
     for days, group in sorted(by_window.items()):
         session.register("rule_conditions", condition_rows(group, FEATURES))  # which features to lay out
         used = {condition.feature for _, rule in group for condition in rule.conditions}
@@ -164,13 +177,13 @@ def ledger_period(session: EngineSession) -> tuple[datetime, datetime] | None:
 
 
 def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], start: datetime | None = None,
-                      end: datetime | None = None) -> list[Finding]:
+                      end: datetime | None = None, listed: pa.Table | None = None) -> list[Finding]:
     """Each red flag over [start, end) (default: the whole ledger) as a finding of kind `rule`, with the
-    account's payments in and out within the window."""
+    account's payments in and out within the window; `listed` as `evaluate` takes it."""
     period = (start, end) if start and end else ledger_period(session)
     if not period or not rules:
         return []
-    flags = evaluate(session, rules, *period)
+    flags = evaluate(session, rules, *period, listed=listed)
     if not flags:
         return []
     subjects = [str(number) for number in range(len(flags))]  # one per flag: two rules may share a window
@@ -182,6 +195,7 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
     cited: dict[str, list[dict]] = {}
     for row in session.run("detect_account_transactions").to_pylist():
         cited.setdefault(row["subject"], []).append(row)
+    ties = _listed_ties(session, rules, listed)
     described = dict(rules)
     findings = []
     for flag, subject in zip(flags, subjects, strict=True):
@@ -190,17 +204,38 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             continue
         rule = described[flag.rule]
         shown = ", ".join(f"{c.feature} {_number(flag.features.get(c.feature))}" for c in rule.conditions)
+        onward, listed_here = ties.get(subject, ([], [])) if uses_listed([(flag.rule, rule)]) else ([], [])
+        mine = [r["id"] for r in rows]
         findings.append(Finding(
             name=rule.name, accounts=[rows[0]["account_as_given"]], account_ids=[flag.account],
-            transactions=[r["id"] for r in rows], start=rows[0]["timestamp"], finish=rows[-1]["timestamp"], score=1.0,
+            transactions=mine + [t for t in dict.fromkeys(onward) if t not in set(mine)],
+            start=rows[0]["timestamp"], finish=rows[-1]["timestamp"], score=1.0,
             words=f"{rule.description} — account {rows[0]['account_as_given']}, {flag.currency}, "
                   f"{flag.window_start:%Y-%m-%d} to {flag.window_end - timedelta(seconds=1):%Y-%m-%d}: {shown}",
             total=flag.features.get("inflow_total"), currency=flag.currency,
             details={"rule_version": flag.rule, "features": flag.features, "window_start": flag.window_start.isoformat(),
-                     "window_end": flag.window_end.isoformat()},
+                     "window_end": flag.window_end.isoformat(), **({"listed": listed_here} if listed_here else {})},
             kind="rule",
         ))
     return findings
+
+
+def _listed_ties(session: EngineSession, rules: list[tuple[str, Rule]],
+                 listed: pa.Table | None) -> dict[str, tuple[list[str], list[dict]]]:
+    """For each flag (`wanted_accounts`) of a rule on listed accounts: the payments that tie it to them (its own,
+    and an intermediary's onward payments, which it cites besides its own) and those listed accounts, each
+    with its holder and the ownership that ties them (what the alert must cite as well)."""
+    if listed is None or not listed.num_rows or not uses_listed(rules):
+        return {}
+    holders = {r["account_id"]: r for r in listed.to_pylist()}
+    ties: dict[str, tuple[list[str], list[dict]]] = {}
+    for row in session.run("detect_listed_ties", onward_days=ONWARD_DAYS).to_pylist():
+        payments, accounts = ties.setdefault(row["subject"], ([], []))
+        if row["id"] is not None:
+            payments.append(row["id"])
+        if holders[row["listed_account"]] not in accounts:
+            accounts.append(holders[row["listed_account"]])
+    return ties
 
 
 def _number(value: float | None) -> str:

@@ -24,6 +24,11 @@ FROM (
                WHEN 'high_risk_out_share' THEN w.high_risk_out_share
                WHEN 'cash_or_high_risk_out_share' THEN w.cash_or_high_risk_out_share
                WHEN 'cash_or_high_risk_out_of_small' THEN w.cash_or_high_risk_out_of_small
+               WHEN 'listed_in' THEN CAST(w.listed_in AS DOUBLE)
+               WHEN 'listed_out' THEN CAST(w.listed_out AS DOUBLE)
+               WHEN 'listed_one_hop_out' THEN CAST(w.listed_one_hop_out AS DOUBLE)
+               WHEN 'listed_money' THEN CAST(w.listed_money AS DOUBLE)
+               WHEN 'account_listed' THEN CAST(w.account_listed AS DOUBLE)
            END AS number_value
     FROM red_flag_windows AS w
     CROSS JOIN (SELECT feature FROM rule_conditions UNION SELECT 'inflow_total') AS c

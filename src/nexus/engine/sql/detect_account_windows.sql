@@ -15,7 +15,8 @@ incoming AS (
            sum(CASE WHEN amount_received <= $small_amount THEN 1 ELSE 0 END) AS small_inflows,
            sum(CASE WHEN amount_received <= $small_amount THEN amount_received ELSE 0 END) AS small_inflow_total,
            sum(CASE WHEN payment_format = 'Cash' THEN 1 ELSE 0 END) AS cash_inflows,
-           sum(CASE WHEN payment_format = 'Cash' THEN amount_received ELSE 0 END) AS cash_inflow_total
+           sum(CASE WHEN payment_format = 'Cash' THEN amount_received ELSE 0 END) AS cash_inflow_total,
+           sum(CASE WHEN from_listed THEN amount_received ELSE 0 END) AS listed_in
     FROM t
     WHERE from_account_id <> to_account_id
     GROUP BY to_account_id, receiving_currency, bucket
@@ -27,7 +28,10 @@ outgoing AS (
                AS distinct_payees,
            sum(CASE WHEN payment_format = 'Cash' THEN amount_paid ELSE 0 END) AS cash_out,
            sum(CASE WHEN high_risk THEN amount_paid ELSE 0 END) AS high_risk_out,
-           sum(CASE WHEN payment_format = 'Cash' OR high_risk THEN amount_paid ELSE 0 END) AS cash_or_high_risk_out
+           sum(CASE WHEN payment_format = 'Cash' OR high_risk THEN amount_paid ELSE 0 END) AS cash_or_high_risk_out,
+           sum(CASE WHEN to_listed THEN amount_paid ELSE 0 END) AS listed_out,
+           sum(CASE WHEN via_listed THEN amount_paid ELSE 0 END) AS listed_one_hop_out,
+           max(CASE WHEN from_listed THEN 1 ELSE 0 END) AS account_listed
     FROM t
     GROUP BY from_account_id, payment_currency, bucket
 ),
@@ -50,7 +54,9 @@ accounts AS (
            coalesce(p.top_payee_out, 0) AS top_payee_out, coalesce(o.outflows, 0) AS outflows,
            coalesce(o.outflow_total, 0) AS outflow_total, coalesce(o.distinct_payees, 0) AS distinct_payees,
            coalesce(o.cash_out, 0) AS cash_out, coalesce(o.high_risk_out, 0) AS high_risk_out,
-           coalesce(o.cash_or_high_risk_out, 0) AS cash_or_high_risk_out
+           coalesce(o.cash_or_high_risk_out, 0) AS cash_or_high_risk_out, coalesce(i.listed_in, 0) AS listed_in,
+           coalesce(o.listed_out, 0) AS listed_out, coalesce(o.listed_one_hop_out, 0) AS listed_one_hop_out,
+           coalesce(o.account_listed, 0) AS account_listed
     FROM incoming AS i
     FULL OUTER JOIN outgoing AS o ON o.account = i.account AND o.currency = i.currency AND o.bucket = i.bucket
     LEFT JOIN top_payee AS p ON p.account = o.account AND p.currency = o.currency AND p.bucket = o.bucket
@@ -63,5 +69,6 @@ SELECT account || '|' || currency || '|' || CAST(bucket AS VARCHAR) AS subject, 
        CASE WHEN small_inflow_total > 0 THEN least(cash_or_high_risk_out / small_inflow_total, 10.0) END
            AS cash_or_high_risk_out_of_small,
        CASE WHEN inflows > 0 THEN CAST(small_inflows AS DOUBLE) / inflows END AS small_inflow_share,
-       CASE WHEN cash_inflow_total > 0 THEN least(top_payee_out / cash_inflow_total, 10.0) END AS top_payee_of_cash_in
+       CASE WHEN cash_inflow_total > 0 THEN least(top_payee_out / cash_inflow_total, 10.0) END AS top_payee_of_cash_in,
+       listed_in + listed_out + listed_one_hop_out AS listed_money
 FROM accounts

@@ -3,7 +3,8 @@
 -- to itself; no other self-payment counts), with their time in epoch seconds and whether they go to a
 -- high-risk jurisdiction: a counterparty's country is its IBAN's, where its account number has an IBAN's
 -- shape and length (two letters, two digits), or else its bank's (`bank_countries`); `high_risk` lists
--- the jurisdictions configured as high-risk.
+-- the jurisdictions configured as high-risk. And whether it comes from or goes to an account on a
+-- sanctions list (`listed_accounts`), or to one that paid a listed account on within $onward_days.
 WITH t AS (
     SELECT id, timestamp, from_account_id, to_account_id, to_bank, amount_received, receiving_currency,
            amount_paid, payment_currency, payment_format, upper(to_account) AS to_account
@@ -25,7 +26,23 @@ risky AS (
     SELECT c.*, (h.country IS NOT NULL AND c.to_account_id <> c.from_account_id) AS high_risk
     FROM countries AS c
     LEFT JOIN (SELECT DISTINCT country FROM high_risk) AS h ON h.country = c.country
+),
+listed AS (
+    SELECT DISTINCT account_id FROM listed_accounts
+),
+onward AS (
+    -- payments whose payee paid a listed account on within $onward_days (a one-hop intermediary)
+    SELECT DISTINCT r.id
+    FROM risky AS r
+    JOIN transactions AS o ON o.from_account_id = r.to_account_id AND o.from_account_id <> r.from_account_id
+        AND o.timestamp >= r.timestamp AND o.timestamp <= r.timestamp + INTERVAL $onward_days DAY
+    JOIN listed AS l ON l.account_id = o.to_account_id
 )
-SELECT id, epoch(timestamp) AS seconds, from_account_id, to_account_id, amount_received, receiving_currency,
-       amount_paid, payment_currency, payment_format, high_risk
-FROM risky
+SELECT r.id, epoch(r.timestamp) AS seconds, r.from_account_id, r.to_account_id, r.amount_received,
+       r.receiving_currency, r.amount_paid, r.payment_currency, r.payment_format, r.high_risk,
+       lf.account_id IS NOT NULL AS from_listed, lt.account_id IS NOT NULL AS to_listed,
+       w.id IS NOT NULL AND lt.account_id IS NULL AS via_listed
+FROM risky AS r
+LEFT JOIN listed AS lf ON lf.account_id = r.from_account_id
+LEFT JOIN listed AS lt ON lt.account_id = r.to_account_id
+LEFT JOIN onward AS w ON w.id = r.id

@@ -1,0 +1,35 @@
+-- Bank accounts on a sanctions list as the viewer sees it: those an Ownership gives to an owner whose
+-- entity (after resolution: any record of the same canonical entity) carries a sanction topic (FtM's
+-- `sanction`, `sanction.linked` …), and those that carry one themselves. Every id of such an account, as
+-- ledgers name accounts by entity id; with the listed holder's canonical id (or the account's own) and the
+-- Ownership that ties them (none for an account listed itself): what an alert citing the listing cites.
+WITH ids AS (
+    SELECT DISTINCT entity_id, canonical_id FROM statements
+),
+listed AS (
+    SELECT DISTINCT canonical_id FROM statements
+    WHERE prop = 'topics' AND (value = 'sanction' OR value LIKE 'sanction.%')
+),
+ownership AS (
+    SELECT entity_id, max(CASE WHEN prop = 'owner' THEN value END) AS owner,
+           max(CASE WHEN prop = 'asset' THEN value END) AS asset
+    FROM statements
+    WHERE schema = 'Ownership' AND prop IN ('owner', 'asset')
+    GROUP BY entity_id
+),
+held AS (
+    SELECT asset.canonical_id AS account, holder.canonical_id AS holder_id, o.entity_id AS ownership_id
+    FROM ownership AS o
+    JOIN ids AS holder ON holder.entity_id = o.owner
+    JOIN listed AS l ON l.canonical_id = holder.canonical_id
+    JOIN ids AS asset ON asset.entity_id = o.asset
+    UNION
+    SELECT DISTINCT s.canonical_id, s.canonical_id, CAST(NULL AS VARCHAR)
+    FROM statements AS s
+    JOIN listed AS l ON l.canonical_id = s.canonical_id
+    WHERE s.schema = 'BankAccount'
+)
+SELECT every.entity_id AS account_id, min(h.holder_id) AS holder_id, min(h.ownership_id) AS ownership_id
+FROM held AS h
+JOIN ids AS every ON every.canonical_id = h.account
+GROUP BY every.entity_id

@@ -1,0 +1,28 @@
+-- What ties each flagged account window (`wanted_accounts`: subject, account, window_start, window_end) to
+-- an account on a sanctions list (`listed_accounts`): its payments to or from one; for each of its payments
+-- to an intermediary, the intermediary's payments on to one within $onward_days; and the account itself,
+-- when it is listed (`id` null). One row per (subject, payment, listed account).
+WITH w AS (
+    SELECT subject, account, CAST(window_start AS TIMESTAMP) AS window_start, CAST(window_end AS TIMESTAMP) AS window_end
+    FROM wanted_accounts
+),
+listed AS (
+    SELECT DISTINCT account_id FROM listed_accounts
+),
+mine AS (
+    SELECT w.subject, w.account, t.id, t.timestamp, t.from_account_id, t.to_account_id,
+           CASE WHEN t.from_account_id = w.account THEN t.to_account_id ELSE t.from_account_id END AS other
+    FROM w
+    JOIN transactions AS t ON (t.from_account_id = w.account OR t.to_account_id = w.account)
+        AND t.timestamp >= w.window_start AND t.timestamp < w.window_end
+)
+SELECT m.subject, m.id, m.other AS listed_account FROM mine AS m JOIN listed AS l ON l.account_id = m.other
+UNION
+SELECT m.subject, o.id, o.to_account_id
+FROM mine AS m
+JOIN transactions AS o ON o.from_account_id = m.to_account_id AND o.from_account_id <> m.account
+    AND o.timestamp >= m.timestamp AND o.timestamp <= m.timestamp + INTERVAL $onward_days DAY
+JOIN listed AS l ON l.account_id = o.to_account_id
+WHERE m.from_account_id = m.account
+UNION
+SELECT w.subject, CAST(NULL AS VARCHAR), w.account FROM w JOIN listed AS l ON l.account_id = w.account

@@ -1,0 +1,81 @@
+"""Red flags on sanctions lists: money to or from an account whose holder is listed, or through one
+intermediary to one, and a listed account paying out; found from the statements the viewer may see, and
+citing the listing as well as the payments."""
+
+from datetime import date
+
+import orjson
+import pytest
+
+from nexus.detect.red_flags import FOLDER
+from nexus.ingest import ingest
+from nexus.model import Classification, Labels
+from nexus.security.viewer import Viewer
+from nexus.service.alerts import get_alert
+from nexus.service.detect import backtest_rule, detect
+from nexus.service.ingest import LabelChanges
+from nexus.service.ledger import ingest_transactions
+from nexus.sources import get_format
+from nexus.sources.amlworld import account_id
+
+HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
+          "Payment Currency,Payment Format,Is Laundering\n")
+FIU = Viewer("fiona", "FIU", frozenset({"analyst"}), Classification.SECRET, purpose="sanctions red flags")
+#: may read the bank feed (CONFIDENTIAL) but not the treasury's designations (SECRET)
+JUNIOR = Viewer("june", "FIU", frozenset({"analyst"}), Classification.CONFIDENTIAL, purpose="sanctions red flags")
+PAYMENTS = [
+    ("2024/03/01 10:00", "A0", "L0", 900),  # straight to the listed person
+    ("2024/03/05 10:00", "B0", "M0", 5000), ("2024/03/07 10:00", "M0", "L0", 4800),  # through M0
+    ("2024/03/10 10:00", "L0", "Z0", 3000),  # the listed account pays out
+    ("2024/03/12 10:00", "B0", "N0", 100), ("2024/04/20 10:00", "N0", "L0", 90),  # on, weeks later: not B0's hop
+]
+
+
+@pytest.fixture
+def listed(store, tmp_path):
+    account = account_id("001", "L0")
+    path = tmp_path / "designations.json"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in [
+        {"id": "l1", "schema": "Person", "properties": {"name": ["Abu Listed"], "topics": ["sanction"]}},
+        {"id": account, "schema": "BankAccount", "properties": {"accountNumber": ["L0"]}},
+        {"id": "own-l1", "schema": "Ownership", "properties": {"owner": ["l1"], "asset": [account]}},
+    ]))
+    store.register_source("treasury", "ftm", Labels("FIU", Classification.SECRET))
+    ingest(store, "treasury", path, get_format("ftm").read(path))
+    feed = tmp_path / "feed.csv"
+    feed.write_text(HEADER + "".join(f"{when},001,{a},001,{b},{x},US Dollar,{x},US Dollar,Wire,0\n"
+                                     for when, a, b, x in PAYMENTS))
+    home = tmp_path / "home"
+    ingest_transactions(store, FIU, feed, "bank", home, LabelChanges(agency="FIU", classification="CONFIDENTIAL"))
+    return store, home
+
+
+def test_payments_to_from_and_through_a_listed_account_are_flagged(listed):
+    store, home = listed
+    found = [a for a in detect(store, FIU, home) if a["name"].startswith("listed-")]
+    by_account = {(a["name"], a["accounts"][0]): a for a in found}
+    assert set(by_account) == {("listed-counterparty", "A0"), ("listed-counterparty", "B0"),
+                               ("listed-counterparty", "M0"), ("listed-counterparty", "Z0"),
+                               ("listed-counterparty", "N0"), ("listed-account-active", "L0")}
+    through = by_account[("listed-counterparty", "B0")]
+    assert "listed_money 5,000" in through["explanation"]  # only the payment M0 paid on within the week
+    assert len(through["transactions"]) == 3  # B0's two payments, and M0's onward payment to L0
+    alert = get_alert(store, FIU, through["id"])
+    cited = {(e["ref_kind"], e["entity_id"]) for e in alert["evidence"]}
+    assert ("statement", "l1") in cited and ("statement", "own-l1") in cited  # the listing, and whose account
+    assert alert["labels"]["classification"] == "SECRET"  # as high as the designation it rests on
+
+
+def test_a_viewer_who_may_not_see_the_listing_gets_no_such_flag(listed):
+    store, home = listed
+    assert [a for a in detect(store, JUNIOR, home) if a["name"].startswith("listed-")] == []
+    assert {a["name"] for a in detect(store, FIU, home)} >= {"listed-counterparty"}
+    assert [a for a in detect(store, JUNIOR, home) if a["name"].startswith("listed-")] == []  # nor the FIU's alerts
+
+
+def test_back_testing_the_listed_counterparty_rule(listed):
+    store, home = listed
+    hits = backtest_rule(store, FIU, home, FOLDER / "listed-counterparty.yml", date(2024, 3, 1), date(2024, 3, 31))
+    assert sorted(h["account"] for h in hits) == ["A0", "B0", "M0", "Z0"]  # N0 paid L0 in April
+    assert backtest_rule(store, JUNIOR, home, FOLDER / "listed-counterparty.yml", date(2024, 3, 1),
+                         date(2024, 3, 31)) == []
