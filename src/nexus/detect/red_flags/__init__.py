@@ -4,8 +4,8 @@ A rule is YAML, as the PIU's targeting rules are (`nexus.detect.targeting`): a n
 a window in days and conditions over the account FEATURES below, all of which must hold for one
 account, in one currency, within one window. Windows are counted from the epoch, not from the data,
 twice, the second tiling half a window later, so activity within half a window is never split and a
-window is the same whatever is loaded; overlapping hits of one rule on one account are one hit over
-their union. Amounts and thresholds are in the account's currency, whichever it is. The built-in
+window is the same whatever is loaded; hits of one rule on one account that overlap or follow within a
+window are one hit over their span. Amounts and thresholds are in the account's currency, whichever it is. The built-in
 rules are the files in this folder; an FIU adds its own as files in `NEXUS_HOME/rules/`. High-risk
 jurisdictions are configuration (`jurisdictions.yml`, or the file NEXUS_HIGH_RISK_FILE names).
 
@@ -154,13 +154,14 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
 
 
 def _merged(flags: list[RedFlag]) -> list[RedFlag]:
-    """Flags of one rule on one account and currency whose windows overlap (the two tilings) as one flag over
-    their union; the features shown are the first window's."""
+    """Flags of one rule on one account and currency whose windows overlap (the two tilings) or follow within a
+    window of each other (one pattern that goes on, a monthly payment to a listed person) as one flag over
+    their span; the features shown are the first window's."""
     merged: list[RedFlag] = []
     for flag in sorted(flags, key=lambda f: (f.rule, f.account, f.currency, f.window_start)):
         last = merged[-1] if merged else None
         if last and (last.rule, last.account, last.currency) == (flag.rule, flag.account, flag.currency) \
-                and flag.window_start < last.window_end:
+                and flag.window_start <= last.window_end + (flag.window_end - flag.window_start):
             merged[-1] = replace(last, window_end=max(last.window_end, flag.window_end))
         else:
             merged.append(flag)
@@ -204,12 +205,18 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             continue
         rule = described[flag.rule]
         shown = ", ".join(f"{c.feature} {_number(flag.features.get(c.feature))}" for c in rule.conditions)
-        onward, listed_here = ties.get(subject, ([], [])) if uses_listed([(flag.rule, rule)]) else ([], [])
         mine = [r["id"] for r in rows]
+        if uses_listed([(flag.rule, rule)]):  # the payments that tie it to listed accounts: its own, if it is one
+            tying, listed_here = ties.get(subject, ([], []))
+            own = any(entry["account_id"] == flag.account for entry in listed_here)
+            mine = mine if own else [t for t in mine if t in set(tying)]
+            mine += [t for t in dict.fromkeys(tying) if t not in set(mine)]
+            rows = [r for r in rows if r["id"] in set(mine)] or rows
+        else:
+            listed_here = []
         findings.append(Finding(
             name=rule.name, accounts=[rows[0]["account_as_given"]], account_ids=[flag.account],
-            transactions=mine + [t for t in dict.fromkeys(onward) if t not in set(mine)],
-            start=rows[0]["timestamp"], finish=rows[-1]["timestamp"], score=1.0,
+            transactions=mine, start=rows[0]["timestamp"], finish=rows[-1]["timestamp"], score=1.0,
             words=f"{rule.description} — account {rows[0]['account_as_given']}, {flag.currency}, "
                   f"{flag.window_start:%Y-%m-%d} to {flag.window_end - timedelta(seconds=1):%Y-%m-%d}: {shown}",
             total=flag.features.get("inflow_total"), currency=flag.currency,

@@ -1,6 +1,6 @@
 -- What ties each flagged account window (`wanted_accounts`: subject, account, window_start, window_end) to
 -- an account on a sanctions list (`listed_accounts`): its payments to or from one; for each of its payments
--- to an intermediary, the intermediary's payments on to one within $onward_days; and the account itself,
+-- to an intermediary that paid one on within $onward_days, that payment and the onward one; and the account itself,
 -- when it is listed (`id` null). One row per (subject, payment, listed account).
 WITH w AS (
     SELECT subject, account, CAST(window_start AS TIMESTAMP) AS window_start, CAST(window_end AS TIMESTAMP) AS window_end
@@ -15,14 +15,19 @@ mine AS (
     FROM w
     JOIN transactions AS t ON (t.from_account_id = w.account OR t.to_account_id = w.account)
         AND t.timestamp >= w.window_start AND t.timestamp < w.window_end
+),
+onward AS (
+    SELECT m.subject, m.id AS leg, o.id, o.to_account_id AS listed_account
+    FROM mine AS m
+    JOIN transactions AS o ON o.from_account_id = m.to_account_id AND o.from_account_id <> m.account
+        AND o.timestamp >= m.timestamp AND o.timestamp <= m.timestamp + INTERVAL $onward_days DAY
+    JOIN listed AS l ON l.account_id = o.to_account_id
+    WHERE m.from_account_id = m.account
 )
 SELECT m.subject, m.id, m.other AS listed_account FROM mine AS m JOIN listed AS l ON l.account_id = m.other
 UNION
-SELECT m.subject, o.id, o.to_account_id
-FROM mine AS m
-JOIN transactions AS o ON o.from_account_id = m.to_account_id AND o.from_account_id <> m.account
-    AND o.timestamp >= m.timestamp AND o.timestamp <= m.timestamp + INTERVAL $onward_days DAY
-JOIN listed AS l ON l.account_id = o.to_account_id
-WHERE m.from_account_id = m.account
+SELECT subject, leg, listed_account FROM onward
+UNION
+SELECT subject, id, listed_account FROM onward
 UNION
 SELECT w.subject, CAST(NULL AS VARCHAR), w.account FROM w JOIN listed AS l ON l.account_id = w.account
