@@ -30,13 +30,15 @@ risky AS (
 listed AS (
     SELECT DISTINCT account_id FROM listed_accounts
 ),
+to_listed AS (
+    SELECT t.from_account_id, t.timestamp FROM transactions AS t JOIN listed AS l ON l.account_id = t.to_account_id
+),
 onward AS (
     -- payments whose payee paid a listed account on within $onward_days (a one-hop intermediary)
     SELECT DISTINCT r.id
     FROM risky AS r
-    JOIN transactions AS o ON o.from_account_id = r.to_account_id AND o.from_account_id <> r.from_account_id
+    JOIN to_listed AS o ON o.from_account_id = r.to_account_id AND o.from_account_id <> r.from_account_id
         AND o.timestamp >= r.timestamp AND o.timestamp <= r.timestamp + INTERVAL $onward_days DAY
-    JOIN listed AS l ON l.account_id = o.to_account_id
 )
 SELECT r.id, epoch(r.timestamp) AS seconds, r.from_account_id, r.to_account_id, r.amount_received,
        r.receiving_currency, r.amount_paid, r.payment_currency, r.payment_format, r.high_risk,
