@@ -137,7 +137,8 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
         for offset in (0, days * 86400 // 2):
             session.materialise("red_flag_windows", "detect_account_windows", window_days=days, offset_seconds=offset,
                                 small_amount=SMALL_AMOUNT, count_payers="distinct_payers" in used,
-                                count_payees=bool(used & {"distinct_payees", "top_payee_out", "top_payee_of_cash_in"}))
+                                count_payees="distinct_payees" in used,
+                                top_payee=bool(used & {"top_payee_out", "top_payee_of_cash_in"}))
             session.materialise("rule_features", "detect_account_features")  # kept in the engine: millions of rows
             hits = rule_hits(session, group, None, FEATURES).to_pylist()
             values: dict[str, dict[str, float]] = {}

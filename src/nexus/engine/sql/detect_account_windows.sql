@@ -2,8 +2,8 @@
 -- per subject (materialised as `red_flag_windows`; `detect_account_features` lays it out long). Windows are
 -- $window_days long, counted from the Unix epoch plus $offset_seconds, so they do not move with the data
 -- loaded or the viewer. Money in is counted in the receiving currency, money out in the paying one.
--- The distinct counterparties are the costly part: each is counted only when a rule of the run uses it
--- ($count_payers; $count_payees, which also gives the most paid to one payee; else they are 0).
+-- The distinct counterparties and the most paid to one payee are the costly part: each is counted only
+-- when a rule of the run uses it ($count_payers, $count_payees, $top_payee; else it is 0).
 WITH t AS (
     SELECT *, CAST(floor((seconds - $offset_seconds) / (86400 * $window_days)) AS BIGINT) AS bucket
     FROM red_flag_transfers
@@ -38,7 +38,7 @@ outgoing AS (
 to_each AS (
     SELECT from_account_id AS account, payment_currency AS currency, bucket, to_account_id, sum(amount_paid) AS paid
     FROM t
-    WHERE $count_payees AND from_account_id <> to_account_id
+    WHERE $top_payee AND from_account_id <> to_account_id
     GROUP BY from_account_id, payment_currency, bucket, to_account_id
 ),
 top_payee AS (
