@@ -28,14 +28,13 @@ c3 AS (
         AND c.timestamp > p.at2 AND c.timestamp <= p.start + INTERVAL $window_hours HOUR
 ),
 c4 AS (
-    SELECT p.a0, p.a1, p.a2, c.to_account_id AS a3, p.n0, p.n1, p.n2, c.to_account AS n3, p.t1, p.t2, c.id AS t3,
-           d.id AS t4, p.start, d.timestamp AS finish, [p.m1, p.m2, c.amount, d.amount] AS amounts,
-           [p.c1, p.c2, c.currency, d.currency] AS currencies
+    -- two two-payment paths met end to end (a0 → a1 → a2, then a2 → a3 → a0): joined on both their ends,
+    -- not by growing every three-payment path first
+    SELECT p.a0, p.a1, p.a2, q.a1 AS a3, p.n0, p.n1, p.n2, q.n1 AS n3, p.t1, p.t2, q.t1 AS t3, q.t2 AS t4,
+           p.start, q.at2 AS finish, [p.m1, p.m2, q.m1, q.m2] AS amounts, [p.c1, p.c2, q.c1, q.c2] AS currencies
     FROM p2 AS p
-    JOIN t AS c ON c.from_account_id = p.a2 AND c.to_account_id NOT IN (p.a0, p.a1)
-        AND c.timestamp > p.at2 AND c.timestamp <= p.start + INTERVAL $window_hours HOUR
-    JOIN t AS d ON d.from_account_id = c.to_account_id AND d.to_account_id = p.a0
-        AND d.timestamp > c.timestamp AND d.timestamp <= p.start + INTERVAL $window_hours HOUR
+    JOIN p2 AS q ON q.a0 = p.a2 AND q.a2 = p.a0 AND q.a1 <> p.a1 AND q.a1 <> p.a0
+        AND q.start > p.at2 AND q.at2 <= p.start + INTERVAL $window_hours HOUR
     WHERE $max_length >= 4
 )
 SELECT * FROM c2

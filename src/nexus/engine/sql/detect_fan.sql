@@ -14,12 +14,15 @@ busy AS (
     SELECT account_id FROM t GROUP BY account_id HAVING count(DISTINCT other_id) >= $min_degree
 ),
 candidates AS (
-    SELECT t.* FROM t JOIN busy USING (account_id)
+    SELECT t.*, count(*) OVER (PARTITION BY t.account_id ORDER BY t.timestamp
+                               RANGE BETWEEN CURRENT ROW AND INTERVAL $window_hours HOUR FOLLOWING) AS ahead
+    FROM t JOIN busy USING (account_id)
 ),
 degrees AS (
+    -- only a payment with enough payments (any counterparties) within the window after it can start a fan
     SELECT a.id AS anchor, a.account_id, a.timestamp AS start, count(DISTINCT b.other_id) AS degree
     FROM candidates AS a
-    JOIN candidates AS b ON b.account_id = a.account_id AND b.timestamp >= a.timestamp
+    JOIN candidates AS b ON a.ahead >= $min_degree AND b.account_id = a.account_id AND b.timestamp >= a.timestamp
         AND b.timestamp < a.timestamp + INTERVAL $window_hours HOUR
     GROUP BY a.id, a.account_id, a.timestamp
     HAVING count(DISTINCT b.other_id) >= $min_degree
