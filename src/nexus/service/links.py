@@ -112,6 +112,8 @@ def current_snapshot(store: Store, home: Path, version: str | None = None) -> Sn
     graph and by the FIU's red flags, each through the viewer's own view of it."""
     directory = home / CACHE / f"{version or data_version(store)}-snapshot"
     if not (directory / "statements.parquet").is_file():
+        for stale in directory.parent.glob("*-snapshot") if directory.parent.is_dir() else ():
+            shutil.rmtree(stale, ignore_errors=True)  # of earlier data versions: stale for everyone
         take_snapshot(store, directory)
     return _snapshot(directory)
 
