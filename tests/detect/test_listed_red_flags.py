@@ -7,11 +7,11 @@ from datetime import date
 import orjson
 import pytest
 
-from nexus.detect.red_flags import FOLDER
+from nexus.detect.red_flags import FOLDER, LISTED_FEATURES
 from nexus.ingest import ingest
 from nexus.model import Classification, Labels
 from nexus.security.viewer import Viewer
-from nexus.service.alerts import get_alert
+from nexus.service.alerts import get_alert, list_alerts
 from nexus.service.detect import backtest_rule, detect
 from nexus.service.ingest import LabelChanges
 from nexus.service.ledger import ingest_transactions
@@ -79,3 +79,39 @@ def test_back_testing_the_listed_counterparty_rule(listed):
     assert sorted(h["account"] for h in hits) == ["A0", "B0", "M0", "Z0"]  # N0 paid L0 in April
     assert backtest_rule(store, JUNIOR, home, FOLDER / "listed-counterparty.yml", date(2024, 3, 1),
                          date(2024, 3, 31)) == []
+
+
+def test_an_alert_on_a_tie_shows_nothing_of_the_account_s_other_money(store, tmp_path):
+    """The designation and the tie are CONFIDENTIAL; a SECRET payment into the same account in the same window
+    is neither cited nor counted in what the alert shows, so a CONFIDENTIAL viewer may see the alert."""
+    account = account_id("001", "L0")
+    path = tmp_path / "designations.json"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in [
+        {"id": "l1", "schema": "Person", "properties": {"name": ["Abu Listed"], "topics": ["sanction"]}},
+        {"id": "own-l1", "schema": "Ownership", "properties": {"owner": ["l1"], "asset": [account]}},
+    ]))
+    store.register_source("treasury", "ftm", Labels("FIU", Classification.CONFIDENTIAL))
+    ingest(store, "treasury", path, get_format("ftm").read(path))
+    home = tmp_path / "home"
+    for source, level, rows in (("bank", "CONFIDENTIAL", [("2024/03/01 10:00", "A0", "L0", 900)]),
+                                ("vault", "SECRET", [("2024/03/02 10:00", "V0", "A0", 1234567)])):
+        feed = tmp_path / f"{source}.csv"
+        feed.write_text(HEADER + "".join(f"{when},001,{a},001,{b},{x},US Dollar,{x},US Dollar,Wire,0\n"
+                                         for when, a, b, x in rows))
+        ingest_transactions(store, FIU, feed, source, home, LabelChanges(agency="FIU", classification=level))
+    raised = {a["accounts"][0]: a for a in detect(store, FIU, home) if a["name"] == "listed-counterparty"}
+    seen = {a["id"]: a for a in list_alerts(store, JUNIOR, kind="rule")}
+    alert = seen[raised["A0"]["id"]]
+    assert alert["labels"]["classification"] == "CONFIDENTIAL"
+    shown = get_alert(store, JUNIOR, alert["id"])["explanation"]
+    assert shown["total"] == 900 and set(shown["features"]) <= LISTED_FEATURES and "1234567" not in str(shown)
+
+
+def test_a_workspace_rule_on_no_listed_money_raises_without_failing(listed):
+    store, home = listed
+    (home / "rules").mkdir(parents=True, exist_ok=True)
+    (home / "rules" / "unlisted-inflows.yml").write_text(
+        "name: unlisted-inflows\ndescription: money in from no listed account\nwindow_days: 30\nconditions:\n"
+        "  - {feature: listed_money, op: '<=', value: 0}\n  - {feature: inflow_total, op: '>=', value: 1000}\n")
+    found = [a for a in detect(store, FIU, home) if a["name"] == "unlisted-inflows"]
+    assert found and all(a["transactions"] for a in found)

@@ -14,8 +14,9 @@ from nexus.security.viewer import Viewer
 from nexus.cli import app
 from nexus.detect.learned import transaction_features
 from nexus.errors import InvalidInput
+from nexus.service.alerts import list_alerts
 from nexus.service.detect import detect, show_model, train_model
-from nexus.service.ingest import ingest_reports
+from nexus.service.ingest import LabelChanges, ingest_reports
 from nexus.service.ledger import ingest_transactions, ledger_session
 from nexus.sources.amlworld import read_transactions
 from nexus.synth.evaluate import typology_quality
@@ -72,6 +73,11 @@ def test_the_learned_layer_trained_on_earlier_days_beats_the_rules_on_later_ones
     (feed,) = manifest.feeds
     analyst = Viewer("a", "FIU", frozenset({"analyst"}), Classification.SECRET, purpose="learned layer")
     ingest_transactions(store, analyst, world_dir / feed.path, feed.source, tmp_path)
+    secret = tmp_path / "vault.csv"  # what the analyst sees and a CONFIDENTIAL colleague does not
+    secret.write_text("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
+                      "Payment Currency,Payment Format,Is Laundering\n"
+                      "2024/03/01 10:00,001,V0,001,V1,5000,US Dollar,5000,US Dollar,Wire,0\n")
+    ingest_transactions(store, analyst, secret, "vault", tmp_path, LabelChanges(classification="SECRET"))
     report = train_model(store, analyst, tmp_path)
     test = report["test"]
     assert report["train_until"] < report["validate_until"] and test["model"]["positives"] >= 30
@@ -85,10 +91,14 @@ def test_the_learned_layer_trained_on_earlier_days_beats_the_rules_on_later_ones
     laundering = dict(zip(labelled["id"].to_pylist(), labelled["is_laundering"].to_pylist(), strict=True))
     cited = [t for a in learned for t in a["transactions"]]
     assert sum(laundering[t] for t in cited) >= 0.8 * len(cited)
-    # another visibility has no model: one trained on what it may not see would leak it in its scores
+    # another visibility has no model: one trained on what it may not see would leak it in its scores; nor does
+    # it see the model's alerts, which cite what the model learnt from, though it may see the payments flagged
     police = Viewer("p", "POLICE", frozenset({"analyst"}), Classification.SECRET, purpose="learned layer")
     assert show_model(store, police, tmp_path) is None
     assert not [a for a in detect(store, police, tmp_path) if a["kind"] == "model"]
+    junior = Viewer("j", "FIU", frozenset({"analyst"}), Classification.CONFIDENTIAL, purpose="learned layer")
+    assert list_alerts(store, junior, kind="typology") and not list_alerts(store, junior, kind="model")
+    assert len(list_alerts(store, analyst, kind="model", limit=1000)) == len(learned)
     with pytest.raises(InvalidInput, match="must be after"):
         train_model(store, analyst, tmp_path, date(2025, 1, 1), date(2024, 1, 1))
 

@@ -89,24 +89,27 @@ class TrainedModel:
     split: Split
     figures: dict[str, dict[str, Figures]] = field(default_factory=dict)  # part → model / rules → figures
     rows: dict[str, int] = field(default_factory=dict)  # part → transactions
+    #: the distinct security labels of the data it learnt from (`detect_label_sets`): its alerts cite them too,
+    #: since its scores carry what that data taught it
+    labels: list[dict] = field(default_factory=list)
 
     def dumps(self) -> bytes:
         return orjson.dumps({
             "booster": self.booster.model_to_string(), "threshold": self.threshold,
             "train_until": self.split.train_until.isoformat(), "validate_until": self.split.validate_until.isoformat(),
             "figures": {part: {k: asdict(v) for k, v in figures.items()} for part, figures in self.figures.items()},
-            "rows": self.rows, "features": FEATURES,
+            "rows": self.rows, "features": FEATURES, "labels": self.labels,
         })
 
     @classmethod
     def loads(cls, data: bytes) -> "TrainedModel":
         raw = orjson.loads(data)
-        if tuple(raw["features"]) != FEATURES:
-            raise ValueError("the model was trained on other features: train it again")
+        if tuple(raw.get("features", ())) != FEATURES or "labels" not in raw:
+            raise ValueError("the model was trained by an earlier version, on other features: train it again")
         return cls(lightgbm.Booster(model_str=raw["booster"]), raw["threshold"],
                    Split(date.fromisoformat(raw["train_until"]), date.fromisoformat(raw["validate_until"])),
                    {part: {k: Figures(**v) for k, v in figures.items()} for part, figures in raw["figures"].items()},
-                   raw["rows"])
+                   raw["rows"], raw["labels"])
 
     def scores(self, table: pa.Table) -> np.ndarray:
         return self.booster.predict(matrix(table))

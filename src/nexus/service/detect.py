@@ -61,7 +61,9 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
     for finding in findings:  # in time order on every engine (Spark's list aggregates keep no order)
         finding.transactions.sort(key=order.__getitem__)
     listing = _listing_evidence(store, viewer, [entry for f in findings for entry in f.details.get("listed", ())])
-    alerts = [_alert(f, labels, config, listing) for f in findings]
+    learnt = tuple(Evidence(MODEL, f"{visibility_key(store, viewer)}/{number}", None, Labels.from_row(row))
+                   for number, row in enumerate(model.labels)) if model is not None else ()
+    alerts = [_alert(f, labels, config, listing, learnt if f.kind == MODEL else ()) for f in findings]
     raised = raise_alerts(store, viewer, alerts, "judge") if alerts else {}
     shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()])
     result = []
@@ -90,6 +92,7 @@ def train_model(store: Store, viewer: Viewer, home: Path, train_until: date | No
     with ledger_session(store, viewer, home) as session:
         findings = run_typologies(session, TYPOLOGIES) + red_flag_findings(session, rules, listed=listed)
         table = transaction_features(session, findings)
+        learnt_from = session.run("detect_label_sets").to_pylist()
     if table.num_rows == 0:
         raise InvalidInput("the ledger holds no transactions you may see: load a feed first (nexus ingest amlworld)")
     split = default_split(table["day"].to_numpy())
@@ -100,6 +103,7 @@ def train_model(store: Store, viewer: Viewer, home: Path, train_until: date | No
         model = train(table, split)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
+    model.labels = learnt_from
     path = _model_path(store, viewer, home)
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_name(f".{path.name}.partial")
@@ -210,7 +214,8 @@ def _listing_evidence(store: Store, viewer: Viewer, listed: list[dict]) -> dict[
     return found
 
 
-def _alert(finding: Finding, labels: dict, config: TypologyConfig, listing: dict[str, list[Evidence]]) -> NewAlert:
+def _alert(finding: Finding, labels: dict, config: TypologyConfig, listing: dict[str, list[Evidence]],
+           learnt: tuple[Evidence, ...]) -> NewAlert:
     listed = [e for entry in finding.details.get("listed", ())
               for ref in (entry["holder_id"], entry["ownership_id"]) if ref for e in listing.get(ref, ())]
     return NewAlert(
@@ -223,7 +228,7 @@ def _alert(finding: Finding, labels: dict, config: TypologyConfig, listing: dict
                      "finish": finding.finish.isoformat(), "total": finding.total, "currency": finding.currency,
                      **finding.details},
         evidence=tuple(Evidence("transaction", t, labels[t][0], labels[t][1]) for t in finding.transactions)
-        + tuple(dict.fromkeys(listed)),
+        + tuple(dict.fromkeys(listed)) + learnt,
     )
 
 

@@ -112,9 +112,20 @@ def current_snapshot(store: Store, home: Path, version: str | None = None) -> Sn
     graph and by the FIU's red flags, each through the viewer's own view of it."""
     directory = home / CACHE / f"{version or data_version(store)}-snapshot"
     if not (directory / "statements.parquet").is_file():
-        for stale in directory.parent.glob("*-snapshot") if directory.parent.is_dir() else ():
-            shutil.rmtree(stale, ignore_errors=True)  # of earlier data versions: stale for everyone
-        take_snapshot(store, directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        for stale in directory.parent.glob("*-snapshot"):
+            if stale != directory:  # of earlier data versions: stale for everyone
+                shutil.rmtree(stale, ignore_errors=True)
+        work = Path(tempfile.mkdtemp(prefix=BUILDING, dir=directory.parent))
+        try:
+            take_snapshot(store, work)
+            work.rename(directory)
+        except OSError:
+            if not (directory / "statements.parquet").is_file():
+                raise
+            # else another process took the same snapshot meanwhile: theirs is kept
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return _snapshot(directory)
 
 

@@ -197,8 +197,10 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
     cited: dict[str, list[dict]] = {}
     for row in session.run("detect_account_transactions").to_pylist():
         cited.setdefault(row["subject"], []).append(row)
-    ties = _listed_ties(session, rules, listed)
     described = dict(rules)
+    on_lists = {subject for flag, subject in zip(flags, subjects, strict=True)
+                if uses_listed([(flag.rule, described[flag.rule])])}
+    ties = _listed_ties(session, on_lists, listed)
     findings = []
     for flag, subject in zip(flags, subjects, strict=True):
         rows = cited.get(subject, [])
@@ -206,35 +208,37 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             continue
         rule = described[flag.rule]
         shown = ", ".join(f"{c.feature} {_number(flag.features.get(c.feature))}" for c in rule.conditions)
-        mine = [r["id"] for r in rows]
-        if uses_listed([(flag.rule, rule)]):  # the payments that tie it to listed accounts: its own, if it is one
-            tying, listed_here = ties.get(subject, ([], []))
-            own = any(entry["account_id"] == flag.account for entry in listed_here)
-            mine = mine if own else [t for t in mine if t in set(tying)]
+        mine, features, total = [r["id"] for r in rows], flag.features, flag.features.get("inflow_total")
+        tying, listed_here = ties.get(subject, ([], []))
+        if tying and not any(entry["account_id"] == flag.account for entry in listed_here):
+            # an account tied to listed ones cites those payments only, so it shows only what they sum to
+            kept = set(tying)
+            mine = [t for t in mine if t in kept]
             mine += [t for t in dict.fromkeys(tying) if t not in set(mine)]
-            rows = [r for r in rows if r["id"] in set(mine)] or rows
-        else:
-            listed_here = []
+            rows = [r for r in rows if r["id"] in kept]
+            features = {k: v for k, v in flag.features.items() if k in LISTED_FEATURES}
+            total = features.get("listed_money")
         findings.append(Finding(
             name=rule.name, accounts=[rows[0]["account_as_given"]], account_ids=[flag.account],
             transactions=mine, start=rows[0]["timestamp"], finish=rows[-1]["timestamp"], score=1.0,
             words=f"{rule.description} — account {rows[0]['account_as_given']}, {flag.currency}, "
                   f"{flag.window_start:%Y-%m-%d} to {flag.window_end - timedelta(seconds=1):%Y-%m-%d}: {shown}",
-            total=flag.features.get("inflow_total"), currency=flag.currency,
-            details={"rule_version": flag.rule, "features": flag.features, "window_start": flag.window_start.isoformat(),
+            total=total, currency=flag.currency,
+            details={"rule_version": flag.rule, "features": features, "window_start": flag.window_start.isoformat(),
                      "window_end": flag.window_end.isoformat(), **({"listed": listed_here} if listed_here else {})},
             kind="rule",
         ))
     return findings
 
 
-def _listed_ties(session: EngineSession, rules: list[tuple[str, Rule]],
+def _listed_ties(session: EngineSession, subjects: set[str],
                  listed: pa.Table | None) -> dict[str, tuple[list[str], list[dict]]]:
-    """For each flag (`wanted_accounts`) of a rule on listed accounts: the payments that tie it to them (its own,
-    and an intermediary's onward payments, which it cites besides its own) and those listed accounts, each
-    with its holder and the ownership that ties them (what the alert must cite as well)."""
-    if listed is None or not listed.num_rows or not uses_listed(rules):
+    """For each of these flags (`wanted_accounts` subjects) of a rule on listed accounts: the payments that tie
+    it to them (its own, and an intermediary's onward payments, which it cites besides its own) and those
+    listed accounts, each with its holder and the ownership that ties them (what the alert must cite as well)."""
+    if listed is None or not listed.num_rows or not subjects:
         return {}
+    session.register("wanted_flags", pa.table({"subject": pa.array(sorted(subjects), pa.string())}))
     holders = {r["account_id"]: r for r in listed.to_pylist()}
     ties: dict[str, tuple[list[str], list[dict]]] = {}
     for row in session.run("detect_listed_ties", onward_days=ONWARD_DAYS).to_pylist():

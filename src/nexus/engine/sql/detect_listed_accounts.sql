@@ -29,7 +29,12 @@ held AS (
     JOIN listed AS l ON l.canonical_id = s.canonical_id
     WHERE s.schema = 'BankAccount'
 )
-SELECT every.entity_id AS account_id, min(h.holder_id) AS holder_id, min(h.ownership_id) AS ownership_id
-FROM held AS h
-JOIN ids AS every ON every.canonical_id = h.account
-GROUP BY every.entity_id
+SELECT account_id, holder_id, ownership_id
+FROM (
+    -- one listing per account id: a holder and the ownership that makes the account theirs, from one row
+    SELECT every.entity_id AS account_id, h.holder_id, h.ownership_id,
+           row_number() OVER (PARTITION BY every.entity_id ORDER BY h.holder_id, h.ownership_id NULLS FIRST) AS r
+    FROM held AS h
+    JOIN ids AS every ON every.canonical_id = h.account
+) AS ranked
+WHERE r = 1

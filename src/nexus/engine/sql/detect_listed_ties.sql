@@ -1,19 +1,27 @@
--- What ties each flagged account window (`wanted_accounts`: subject, account, window_start, window_end) to
--- an account on a sanctions list (`listed_accounts`): its payments to or from one; for each of its payments
--- to an intermediary that paid one on within $onward_days, that payment and the onward one; and the account itself,
--- when it is listed (`id` null). One row per (subject, payment, listed account).
+-- What ties each flagged account window (`wanted_accounts`: subject, account, window_start, window_end; those
+-- `wanted_flags` names) to an account on a sanctions list (`listed_accounts`): its payments to or from one;
+-- for each of its payments to an intermediary that paid one on within $onward_days, that payment and the
+-- onward one; and the account itself, when it is listed (`id` null). One row per (subject, payment, listed
+-- account).
 WITH w AS (
-    SELECT subject, account, CAST(window_start AS TIMESTAMP) AS window_start, CAST(window_end AS TIMESTAMP) AS window_end
-    FROM wanted_accounts
+    SELECT a.subject, a.account, CAST(a.window_start AS TIMESTAMP) AS window_start,
+           CAST(a.window_end AS TIMESTAMP) AS window_end
+    FROM wanted_accounts AS a
+    JOIN wanted_flags AS f ON f.subject = a.subject
 ),
 listed AS (
     SELECT DISTINCT account_id FROM listed_accounts
 ),
 mine AS (
-    SELECT w.subject, w.account, t.id, t.timestamp, t.from_account_id, t.to_account_id,
-           CASE WHEN t.from_account_id = w.account THEN t.to_account_id ELSE t.from_account_id END AS other
+    -- two joins on equality, not one on an OR: each reads only the account's own payments
+    SELECT w.subject, w.account, t.id, t.timestamp, t.from_account_id, t.to_account_id, t.to_account_id AS other
     FROM w
-    JOIN transactions AS t ON (t.from_account_id = w.account OR t.to_account_id = w.account)
+    JOIN transactions AS t ON t.from_account_id = w.account AND t.timestamp >= w.window_start
+        AND t.timestamp < w.window_end
+    UNION ALL
+    SELECT w.subject, w.account, t.id, t.timestamp, t.from_account_id, t.to_account_id, t.from_account_id
+    FROM w
+    JOIN transactions AS t ON t.to_account_id = w.account AND t.from_account_id <> w.account
         AND t.timestamp >= w.window_start AND t.timestamp < w.window_end
 ),
 onward AS (
