@@ -4,7 +4,7 @@ The world (`nexus.synth`, medium by default) writes the banks' feed: everyday tr
 rent, cash), the population's payments, the nexus bridges' mule payments and planted attempts
 of every typology and red flag, spread over three years, labelled `Is Laundering` as AMLworld
 labels its rows. The feed is loaded into the ledger of a temporary store and the learned layer
-is trained as `nexus model train` trains it (`service.detect.train_model`): on the first 60 % of
+is trained on the features `nexus model train` computes (`detect.learned.train`): on the first 60 % of
 the days, its threshold chosen on the next 20 %, and measured on the last 20 %, which neither saw.
 Baseline in the same run, on the same days: the rules alone (a payment is laundering when a
 typology or red-flag rule cites it). Per planted kind, the attempts of the test days the model
@@ -27,11 +27,11 @@ from pathlib import Path
 from _common import targets_met
 
 from nexus.detect import run_typologies
-from nexus.detect.learned import EPOCH, transaction_features
+from nexus.detect.learned import EPOCH, default_split, train, transaction_features
 from nexus.detect.red_flags import red_flag_findings
 from nexus.model import Classification
 from nexus.security.viewer import Viewer
-from nexus.service.detect import kept_model, red_flag_rules, train_model
+from nexus.service.detect import model_report, red_flag_rules
 from nexus.service.ledger import ingest_transactions, ledger_session
 from nexus.store import Store
 from nexus.synth import generate
@@ -61,13 +61,15 @@ def main() -> int:
             ingest_transactions(store, analyst, feed, "bank_feed", folder / "home")
             loaded = time.perf_counter() - started
             started = time.perf_counter()
-            report = train_model(store, analyst, folder / "home")
+            with ledger_session(store, analyst, folder / "home") as session:  # what `nexus model train` computes
+                findings = run_typologies(session) + red_flag_findings(session, red_flag_rules(folder / "home"))
+                table = transaction_features(session, findings)
+            model = train(table, default_split(table["day"].to_numpy()))
             trained = time.perf_counter() - started
-            model = kept_model(store, analyst, folder / "home")
-            found = _found_by_kind(store, analyst, folder / "home", model, folder / "world", manifest.feeds[0].path,
-                                   patterns) if patterns else None
         finally:
             store.close()
+        report = model_report(model)
+        found = _found_by_kind(model, table, folder / "world", manifest.feeds[0].path, patterns) if patterns else None
     rows = report["rows"]
     print(f"{label}: {sum(rows.values()):,} payments loaded in {loaded:.1f} s; features, typologies and model in "
           f"{trained:.1f} s; train to {report['train_until']} ({rows['train']:,}), validate to "
@@ -79,7 +81,8 @@ def main() -> int:
         print(f"| {part} | {m['positives']:,} | **{m['f1']:.3f}** | {m['precision']:.3f} | {m['recall']:.3f} | "
               f"{r['f1']:.3f} | {r['precision']:.3f} | {r['recall']:.3f} |")
     test = report["test"]
-    print(f"threshold {report['threshold']:.3f}; test F1 model/rules-only: **{test['model']['f1'] / max(test['rules']['f1'], 1e-9):.2f}×**; "
+    ratio = test["model"]["f1"] / max(test["rules"]["f1"], 1e-9)
+    print(f"threshold {report['threshold']:.3f}; test F1 model/rules-only: **{ratio:.2f}×**; "
           "published minority-class F1 for reference (other data): "
           + "; ".join(f"{name} {f1:.3f}" for name, f1 in PUBLISHED.items()))
     print("weighs most: " + ", ".join(f"{name} {share:.0%}" for name, share in report["importance"][:8]))
@@ -91,12 +94,9 @@ def main() -> int:
                             {"test_f1_over_rules": 0.0}) else 1
 
 
-def _found_by_kind(store, analyst, home, model, world: Path, feed: str, patterns: str) -> dict[str, tuple[int, int]]:
+def _found_by_kind(model, table, world: Path, feed: str, patterns: str) -> dict[str, tuple[int, int]]:
     """Per planted kind, (attempts that begin on the test days, those with half their payments or more scored at
-    or above the threshold), the model scoring what `nexus detect` gives it."""
-    with ledger_session(store, analyst, home) as session:
-        findings = run_typologies(session) + red_flag_findings(session, red_flag_rules(home))
-        table = transaction_features(session, findings)
+    or above the threshold)."""
     flagged = model.scores(table) >= model.threshold
     by_line = {int(tid.rsplit("-", 1)[1]): (day, hit)
                for tid, day, hit in zip(table["id"].to_pylist(), table["day"].to_pylist(), flagged.tolist(), strict=True)}

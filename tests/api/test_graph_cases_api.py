@@ -60,6 +60,8 @@ def test_nexus_paths_brokers_neighbourhood_and_export(client, store):
 def test_a_case_through_the_api(client, store):
     ana, carl = token(store, "ana", "POLICE"), token(store, "carl", "CUSTOMS")
     case = client.post("/api/v1/cases", json={"title": "Mansour", "entity_ids": ["t1"]}, headers=ana).json()
+    too_large = client.post("/api/v1/cases", json={"title": "x", "alert_id": 2**70}, headers=ana)
+    assert too_large.status_code == 422 and "alert_id" in too_large.text  # an id the store cannot hold names nothing
     url = f"/api/v1/cases/{case['id']}"
     assert client.post(f"{url}/entities", json={"entity_id": "y"}, headers=ana).status_code == 201
     assert client.post(f"{url}/notes", json={"text": "phone seen twice"}, headers=ana).status_code == 201

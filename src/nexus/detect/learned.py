@@ -16,6 +16,7 @@ import lightgbm
 import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from nexus.detect.typologies import Finding
 from nexus.engine import EngineSession
@@ -123,9 +124,10 @@ class TrainedModel:
 
 def transaction_features(session: EngineSession, findings: list[Finding], config: LearnedConfig = LEARNED) -> pa.Table:
     """One row per positive transaction of the session's `transactions`: ids, day, label and FEATURES."""
-    members = [(t, f.name if f.kind == "typology" else "rule") for f in findings for t in f.transactions]
-    session.register("pattern_members", pa.table({"id": pa.array([m[0] for m in members], pa.string()),
-                                                  "name": pa.array([m[1] for m in members], pa.string())}))
+    cited = pa.array([f.transactions for f in findings], pa.list_(pa.string()))
+    names = np.repeat(np.array([f.name if f.kind == "typology" else "rule" for f in findings], dtype=object),
+                      pc.list_value_length(cited).to_numpy(zero_copy_only=False)) if findings else []
+    session.register("pattern_members", pa.table({"id": cited.flatten(), "name": pa.array(names, pa.string())}))
     return session.run("detect_learned_features", window_days=config.window_days)
 
 
@@ -219,7 +221,8 @@ def model_findings(model: TrainedModel, table: pa.Table, config: LearnedConfig =
             score=round(best, 6),
             words=f"the model scored {len(picked)} payment{'s' if len(picked) > 1 else ''} among {len(accounts)} "
                   f"accounts as laundering (at most {best:.2f}; threshold {model.threshold:.2f}), "
-                  f"from {start:%Y-%m-%d} to {finish:%Y-%m-%d}, mostly for (mean values): {', '.join(reasons) or 'its amount'}",
+                  f"from {start:%Y-%m-%d} to {finish:%Y-%m-%d}, mostly for (mean values): "
+                  f"{', '.join(reasons) or 'its amount'}",
             details={"threshold": round(model.threshold, 6), "reasons": reasons,
                      "scores": [round(float(s), 6) for s in scores[flagged[members]]]},
             kind="model"))

@@ -1,7 +1,8 @@
 """Running the detectors as a service action: over the ledger rows the viewer may see, findings raised as alerts.
 
 A finding is a typology's, a red-flag rule's (`nexus.detect.red_flags`: the built-in rules and the
-workspace's own) or, once one is trained (`train_model`), the learned layer's (`nexus.detect.learned`). It is about its typology or rule, its subject account and when it began
+workspace's own) or, once one is trained (`train_model`), the learned layer's (`nexus.detect.learned`).
+It is about its typology or rule, its subject account and when it began
 (`typology/<name>/<account id>/<start>`, `rule/…`); its fingerprint is the transactions it rests on,
 so a re-run on the same data keeps each alert's review, and a pattern that grows becomes a
 new alert. It cites every one of those transactions with its labels: an alert is labelled
@@ -10,6 +11,7 @@ no lower than the data it cites, and shown only to viewers who may see all of it
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,12 +22,12 @@ from nexus.detect import TYPOLOGIES, Finding, TypologyConfig, run_typologies
 from nexus.detect.learned import Split, TrainedModel, default_split, model_findings, train, transaction_features
 from nexus.detect.red_flags import LISTED_COLUMNS, builtin_rules, red_flag_findings, rule_from_file, uses_listed
 from nexus.detect.targeting import Rule, RuleRefused
+from nexus.engine import EngineSession, open_engine
 from nexus.errors import Forbidden, InvalidInput
 from nexus.model.labels import Labels
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
-from nexus.engine import open_engine
 from nexus.service.alerts import Evidence, NewAlert, cited_statements, get_alert, raise_alerts, visible_alert_ids
 from nexus.service.entities import S
 from nexus.service.ledger import ledger_session
@@ -44,13 +46,13 @@ MODELS = "models"  # the learned models, one per visibility: NEXUS_HOME/models/<
 
 def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
            config: TypologyConfig = TYPOLOGIES) -> list[dict]:
-    """Run every typology, raise (or refresh) an alert per finding; the findings with their alert ids, strongest first."""
+    """Run every typology, red-flag rule and the kept model, raise (or refresh) an alert per finding; the findings
+    with their alert ids, strongest first."""
     require(viewer, "judge")
-    rules = red_flag_rules(home)
     model = kept_model(store, viewer, home)
-    listed = listed_accounts(store, viewer, home) if uses_listed(rules) else None
+    find = _finder(store, viewer, home, config)
     with ledger_session(store, viewer, home, engine=engine) as session:
-        findings = run_typologies(session, config) + red_flag_findings(session, rules, listed=listed)
+        findings = find(session)
         if model is not None:
             findings += model_findings(model, transaction_features(session, findings))
         cited = sorted({t for f in findings for t in f.transactions})
@@ -81,17 +83,24 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
     return result
 
 
+def _finder(store: Store, viewer: Viewer, home: Path,
+            config: TypologyConfig) -> Callable[[EngineSession], list[Finding]]:
+    """What finds the typologies' and red-flag rules' findings in a ledger session: the rules (with the accounts on
+    a sanctions list as the viewer sees them, when a rule needs them) read once, before the session opens."""
+    rules = red_flag_rules(home)
+    listed = listed_accounts(store, viewer, home) if uses_listed(rules) else None
+    return lambda session: run_typologies(session, config) + red_flag_findings(session, rules, listed=listed)
+
+
 def train_model(store: Store, viewer: Viewer, home: Path, train_until: date | None = None,
                 validate_until: date | None = None) -> dict:
     """Train the learned layer on the labelled transactions the viewer may see (`detect.learned`), time-causally,
     and keep it for viewers who see what this viewer sees (`nexus detect` then scores with it); its figures
     on validation and test days beside the rules-only baseline."""
     require(viewer, "judge")
-    rules = red_flag_rules(home)
-    listed = listed_accounts(store, viewer, home) if uses_listed(rules) else None
+    find = _finder(store, viewer, home, TYPOLOGIES)
     with ledger_session(store, viewer, home) as session:
-        findings = run_typologies(session, TYPOLOGIES) + red_flag_findings(session, rules, listed=listed)
-        table = transaction_features(session, findings)
+        table = transaction_features(session, find(session))
         learnt_from = session.run("detect_label_sets").to_pylist()
     if table.num_rows == 0:
         raise InvalidInput("the ledger holds no transactions you may see: load a feed first (nexus ingest amlworld)")
@@ -126,7 +135,8 @@ def show_model(store: Store, viewer: Viewer, home: Path) -> dict | None:
 
 
 def model_report(model: TrainedModel) -> dict:
-    return {"train_until": model.split.train_until.isoformat(), "validate_until": model.split.validate_until.isoformat(),
+    split = model.split
+    return {"train_until": split.train_until.isoformat(), "validate_until": split.validate_until.isoformat(),
             "threshold": model.threshold, "rows": model.rows, "importance": model.importance(),
             **{part: {k: asdict(v) for k, v in figures.items()} for part, figures in model.figures.items()}}
 

@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from nexus.api.deps import PageDep, StoreDep, ViewerDep, page
-from nexus.api.models import Id, Page
+from nexus.api.models import MAX_ID, Id, Page
 from nexus.service.cases import (
     add_agency, add_case_entity, add_evidence, add_note, add_task, custody_log, disseminate, get_case, list_cases,
     open_case, open_dissemination, open_evidence, remove_agency, set_case_state, set_task_done,
@@ -22,7 +22,7 @@ class NewCase(BaseModel):
     title: str = Field(min_length=1, max_length=500)
     summary: str = Field("", max_length=20_000)
     agencies: list[str] = Field([], description="agencies of the joint investigation team besides yours")
-    alert_id: int | None = Field(None, description="open it from this alert: its entities join the case")
+    alert_id: int | None = Field(None, ge=1, le=MAX_ID, description="open it from this alert: its entities join the case")
     entity_ids: list[str] = Field([], max_length=1000)
 
 

@@ -5,8 +5,8 @@ a window in days and conditions over the account FEATURES below, all of which mu
 account, in one currency, within one window. Windows are counted from the epoch, not from the data,
 twice, the second tiling half a window later, so activity within half a window is never split and a
 window is the same whatever is loaded; hits of one rule on one account that overlap or follow within a
-window are one hit over their span. Amounts and thresholds are in the account's currency, whichever it is. The built-in
-rules are the files in this folder; an FIU adds its own as files in `NEXUS_HOME/rules/`. High-risk
+window are one hit over their span. Amounts and thresholds are in the account's currency, whichever it
+is. The built-in rules are the files in this folder; an FIU adds its own as files in `NEXUS_HOME/rules/`. High-risk
 jurisdictions are configuration (`jurisdictions.yml`, or the file NEXUS_HIGH_RISK_FILE names).
 
 The features come from the viewer's transactions, filtered and placed once (`detect_red_flag_transfers.sql`),
@@ -129,8 +129,9 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
         by_window.setdefault(rule.window_days or DEFAULT_WINDOW_DAYS, []).append((key, rule))
     # Windows counted from the epoch, twice, the second tiling half a window later: whatever happens within
     # half a window lies whole in one window, and a window is the same whatever data is loaded.
+    # read, filtered and placed once, for every tiling
     session.materialise("red_flag_transfers", "detect_red_flag_transfers", from_time=start.isoformat(sep=" "),
-                        to_time=end.isoformat(sep=" "), onward_days=ONWARD_DAYS)  # read, filtered and placed once, for every tiling
+                        to_time=end.isoformat(sep=" "), onward_days=ONWARD_DAYS)
     for days, group in sorted(by_window.items()):
         session.register("rule_conditions", condition_rows(group, FEATURES))  # which features to lay out
         used = {condition.feature for _, rule in group for condition in rule.conditions}
@@ -213,8 +214,7 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
         if tying and not any(entry["account_id"] == flag.account for entry in listed_here):
             # an account tied to listed ones cites those payments only, so it shows only what they sum to
             kept = set(tying)
-            mine = [t for t in mine if t in kept]
-            mine += [t for t in dict.fromkeys(tying) if t not in set(mine)]
+            mine = list(dict.fromkeys([t for t in mine if t in kept] + tying))
             rows = [r for r in rows if r["id"] in kept]
             features = {k: v for k, v in flag.features.items() if k in LISTED_FEATURES}
             total = features.get("listed_money")

@@ -20,7 +20,7 @@ from nexus.synth import places
 from nexus.synth.arrays import STRING, strings
 from nexus.synth.manifest import ManifestFile, SuggestedLabels
 from nexus.synth.observables import WorldOutput
-from nexus.synth.world import NO_INDEX, World
+from nexus.synth.world import NO_INDEX, PAYMENT_PERIOD, World
 
 FILE = "fiu/transactions.csv"
 REPORTS = "fiu/goaml"
@@ -31,11 +31,9 @@ CURRENCY = "US Dollar"
 FORMATS = ("ACH", "Wire", "Cheque", "Credit Card", "Cash")
 #: Planted attempts per typology: one per this many accounts, at least 3.
 ACCOUNTS_PER_ATTEMPT = 400
-#: Attempts begin on any day of the payments' first this many days (the world's three years, less a fortnight
-#: for the longest attempt), so that a model trained on earlier days meets attempts in later ones.
-ATTEMPT_DAYS = 1080
-#: The months of everyday traffic (`_routine`): those of the world's payments.
-PAYMENT_PERIOD_MONTHS = ("2023-01", "2025-12")
+#: Attempts begin on any day of the world's payment period, less a fortnight for the longest attempt, so that
+#: a model trained on earlier days meets attempts in later ones.
+ATTEMPT_DAYS = PAYMENT_PERIOD[1] - PAYMENT_PERIOD[0] - 15
 
 
 class BankFeed:
@@ -145,8 +143,9 @@ def _routine(rng, world: World) -> tuple:
         weights = 1 / np.arange(1, len(among) + 1) ** 1.1
         return among[rng.choice(len(among), size=count, p=weights / weights.sum())]
 
-    months = np.arange(np.datetime64(PAYMENT_PERIOD_MONTHS[0]), np.datetime64(PAYMENT_PERIOD_MONTHS[1]) + 1)
-    month_days = (months.astype("datetime64[D]") - np.datetime64("1970-01-01")).astype(np.int64)
+    first, last = (np.datetime64(day, "D").astype("datetime64[M]") for day in PAYMENT_PERIOD)  # the payments' months
+    months = np.arange(first, last + 1)
+    month_days = months.astype("datetime64[D]").astype(np.int64)
     parts = []
 
     def monthly(payers, payees, amount, day_of_month, how):  # one payment a month each, the same day
