@@ -20,7 +20,8 @@ import pyarrow as pa
 
 from nexus.detect import TYPOLOGIES, Finding, TypologyConfig, run_typologies
 from nexus.detect.learned import Split, TrainedModel, default_split, model_findings, train, transaction_features
-from nexus.detect.red_flags import LISTED_COLUMNS, builtin_rules, red_flag_findings, rule_from_file, uses_listed
+from nexus.detect.red_flags import (DEPARTURE_COLUMNS, LISTED_COLUMNS, LISTED_FEATURES, TRAVEL_FEATURES, builtin_rules,
+                                    jurisdictions, red_flag_findings, rule_from_file, uses)
 from nexus.detect.targeting import Rule, RuleRefused
 from nexus.engine import EngineSession, open_engine
 from nexus.errors import Forbidden, InvalidInput
@@ -62,10 +63,10 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
     order = {r["id"]: (r["timestamp"], r["line"]) for r in rows}
     for finding in findings:  # in time order on every engine (Spark's list aggregates keep no order)
         finding.transactions.sort(key=order.__getitem__)
-    listing = _listing_evidence(store, viewer, [entry for f in findings for entry in f.details.get("listed", ())])
+    resting = _statement_evidence(store, viewer, findings)
     learnt = tuple(Evidence(MODEL, f"{visibility_key(store, viewer)}/{number}", None, Labels.from_row(row))
                    for number, row in enumerate(model.labels)) if model is not None else ()
-    alerts = [_alert(f, labels, config, listing, learnt if f.kind == MODEL else ()) for f in findings]
+    alerts = [_alert(f, labels, config, resting, learnt if f.kind == MODEL else ()) for f in findings]
     raised = raise_alerts(store, viewer, alerts, "judge") if alerts else {}
     shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()])
     result = []
@@ -85,11 +86,12 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
 
 def _finder(store: Store, viewer: Viewer, home: Path,
             config: TypologyConfig) -> Callable[[EngineSession], list[Finding]]:
-    """What finds the typologies' and red-flag rules' findings in a ledger session: the rules (with the accounts on
-    a sanctions list as the viewer sees them, when a rule needs them) read once, before the session opens."""
+    """What finds the typologies' and red-flag rules' findings in a ledger session: the rules (with what they need
+    the statements to say about accounts, as the viewer sees them) read once, before the session opens."""
     rules = red_flag_rules(home)
-    listed = listed_accounts(store, viewer, home) if uses_listed(rules) else None
-    return lambda session: run_typologies(session, config) + red_flag_findings(session, rules, listed=listed)
+    checked_jurisdictions()
+    facts = account_facts(store, viewer, home, rules)
+    return lambda session: run_typologies(session, config) + red_flag_findings(session, rules, **facts)
 
 
 def train_model(store: Store, viewer: Viewer, home: Path, train_until: date | None = None,
@@ -170,6 +172,14 @@ def red_flag_rules(home: Path) -> list[tuple[str, Rule]]:
     return found
 
 
+def checked_jurisdictions() -> None:
+    """Refuse to run the red flags on a jurisdictions file that does not read, naming it and the field."""
+    try:
+        jurisdictions()
+    except RuleRefused as exc:
+        raise InvalidInput("; ".join(exc.problems)) from None
+
+
 def list_red_flag_rules(store: Store, viewer: Viewer, home: Path) -> list[tuple[str, Rule]]:
     require(viewer, "read")
     rules = red_flag_rules(home)
@@ -189,10 +199,11 @@ def backtest_rule(store: Store, viewer: Viewer, home: Path, path: Path, start: d
         raise InvalidInput(f"{path}: {exc.strerror}") from None
     if end < start:
         raise InvalidInput(f"--to {end} is before --from {start}")
-    listed = listed_accounts(store, viewer, home) if uses_listed([rule]) else None
+    checked_jurisdictions()
+    facts = account_facts(store, viewer, home, [rule])
     with ledger_session(store, viewer, home) as session:
         found = red_flag_findings(session, [rule], datetime.combine(start, time()),
-                                  datetime.combine(end + timedelta(days=1), time()), listed=listed)
+                                  datetime.combine(end + timedelta(days=1), time()), **facts)
     result = [{"rule": f.details["rule_version"], "account": f.accounts[0], "account_id": f.account_ids[0], "currency": f.currency,
                "window_start": f.details["window_start"], "window_end": f.details["window_end"],
                "last_day": (datetime.fromisoformat(f.details["window_end"]) - timedelta(seconds=1)).date().isoformat(),
@@ -204,30 +215,43 @@ def backtest_rule(store: Store, viewer: Viewer, home: Path, path: Path, start: d
     return result
 
 
-def listed_accounts(store: Store, viewer: Viewer, home: Path) -> pa.Table:
-    """The bank accounts on a sanctions list as the viewer sees the statements (`detect_listed_accounts.sql`):
-    a viewer who may not see the listing, or whose holder it is, gets no flag from it."""
+def account_facts(store: Store, viewer: Viewer, home: Path, rules: list[tuple[str, Rule]]) -> dict[str, pa.Table]:
+    """What the rules need the statements to say about accounts, as the viewer sees them (keyword arguments of
+    `red_flag_findings`): the accounts on a sanctions list (`detect_listed_accounts.sql`) and the holders'
+    departures (`detect_holder_departures.sql`). A viewer who may not see the listing, the trip or whose
+    account it is gets no flag from it."""
+    wanted = {"listed": uses(rules, LISTED_FEATURES), "departures": uses(rules, TRAVEL_FEATURES)}
+    if not any(wanted.values()):
+        return {}
+    queries = {"listed": ("detect_listed_accounts", LISTED_COLUMNS),
+               "departures": ("detect_holder_departures", DEPARTURE_COLUMNS)}
     with open_engine("duckdb") as session:
         session.use_snapshot(current_snapshot(store, home), viewer)
-        return session.run("detect_listed_accounts").cast(LISTED_COLUMNS)
+        session.materialise("account_holders", "detect_account_holders")
+        return {key: session.run(queries[key][0]).cast(queries[key][1]) for key, needed in wanted.items() if needed}
 
 
-def _listing_evidence(store: Store, viewer: Viewer, listed: list[dict]) -> dict[str, list[Evidence]]:
-    """The statements that put each listed account on a list: its holder's sanction topics and the ownership
-    that makes it theirs, by holder and ownership id."""
-    holders = {entry["holder_id"] for entry in listed}
-    ownerships = {entry["ownership_id"] for entry in listed if entry["ownership_id"]}
+def _statement_evidence(store: Store, viewer: Viewer, findings: list[Finding]) -> dict[str, list[Evidence]]:
+    """The statements flags rest on besides payments, by the id their details name: a listed holder's sanction
+    topics (by canonical id), the trips a holder took and the ownerships that make accounts theirs (by entity id)."""
+    holders = {e["holder_id"] for f in findings for e in f.details.get("listed", ())}
+    entities = {ref for f in findings for ref in _entity_refs(f)}
     found: dict[str, list[Evidence]] = {}
-    for by, ids, where in ((S.canonical_id, holders, (S.prop == "topics",)), (S.entity_id, ownerships, ())):
+    for by, ids, where in ((S.canonical_id, holders, (S.prop == "topics",)), (S.entity_id, entities, ())):
         for ref, rows in cited_statements(store, viewer, "read", by, ids, *where).items() if ids else ():
             found.setdefault(ref, []).extend(Evidence("statement", sid, ref, labels) for sid, labels, _ in rows)
     return found
 
 
-def _alert(finding: Finding, labels: dict, config: TypologyConfig, listing: dict[str, list[Evidence]],
+def _entity_refs(finding: Finding) -> list[str]:
+    return [ref for entry in finding.details.get("listed", ()) if (ref := entry["ownership_id"])] \
+        + [ref for entry in finding.details.get("departures", ()) for ref in (entry["trip_id"], entry["ownership_id"])]
+
+
+def _alert(finding: Finding, labels: dict, config: TypologyConfig, resting: dict[str, list[Evidence]],
            learnt: tuple[Evidence, ...]) -> NewAlert:
-    listed = [e for entry in finding.details.get("listed", ())
-              for ref in (entry["holder_id"], entry["ownership_id"]) if ref for e in listing.get(ref, ())]
+    refs = [entry["holder_id"] for entry in finding.details.get("listed", ())] + _entity_refs(finding)
+    statements = [e for ref in refs for e in resting.get(ref, ())]
     return NewAlert(
         kind=finding.kind, subject=f"{finding.kind}/{finding.name}/{finding.account_ids[0]}/{finding.start.isoformat()}",
         fingerprint=hashlib.sha256("\n".join(sorted(finding.transactions)).encode()).hexdigest()[:16],
@@ -238,7 +262,7 @@ def _alert(finding: Finding, labels: dict, config: TypologyConfig, listing: dict
                      "finish": finding.finish.isoformat(), "total": finding.total, "currency": finding.currency,
                      **finding.details},
         evidence=tuple(Evidence("transaction", t, labels[t][0], labels[t][1]) for t in finding.transactions)
-        + tuple(dict.fromkeys(listed)) + learnt,
+        + tuple(dict.fromkeys(statements)) + learnt,
     )
 
 

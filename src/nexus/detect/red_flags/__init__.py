@@ -7,7 +7,11 @@ twice, the second tiling half a window later, so activity within half a window i
 window is the same whatever is loaded; hits of one rule on one account that overlap or follow within a
 window are one hit over their span. Amounts and thresholds are in the account's currency, whichever it
 is. The built-in rules are the files in this folder; an FIU adds its own as files in `NEXUS_HOME/rules/`. High-risk
-jurisdictions are configuration (`jurisdictions.yml`, or the file NEXUS_HIGH_RISK_FILE names).
+jurisdictions and conflict zones are configuration (`jurisdictions.yml`, or the file NEXUS_HIGH_RISK_FILE names).
+
+Some features need what the statements say about an account, as the viewer sees them: whether its holder is on
+a sanctions list (`listed_accounts`), and when its holder travels (`holder_departures`, from the PIU's trips
+and the account's ownership); a flag resting on them cites those statements too.
 
 The features come from the viewer's transactions, filtered and placed once (`detect_red_flag_transfers.sql`),
 then grouped per tiling (`detect_account_windows.sql`, laid out long by `detect_account_features.sql`),
@@ -36,6 +40,7 @@ FEATURES = dict.fromkeys((
     "top_payee_of_cash_in", "cash_out", "high_risk_out", "out_in_ratio",
     "cash_out_share", "high_risk_out_share", "cash_or_high_risk_out_share", "cash_or_high_risk_out_of_small",
     "listed_in", "listed_out", "listed_one_hop_out", "listed_money", "account_listed",
+    "cash_or_high_risk_out", "cash_near_conflict", "cash_near_conflict_count", "net_outflow", "holder_departs",
 ), "number")
 #: A payment in at most this amount (in its currency) counts as small (donations, crowdfunding).
 SMALL_AMOUNT = 250.0
@@ -44,6 +49,12 @@ LISTED_FEATURES = frozenset({"listed_in", "listed_out", "listed_one_hop_out", "l
 #: A payee that pays a listed account on within this many days is a one-hop intermediary.
 ONWARD_DAYS = 7
 LISTED_COLUMNS = pa.schema([("account_id", pa.string()), ("holder_id", pa.string()), ("ownership_id", pa.string())])
+#: Features that need the account holders' departures (`holder_departures`, from the statements).
+TRAVEL_FEATURES = frozenset({"holder_departs"})
+#: A holder's departure counts for the windows it falls in and for those ending less than this many days before it.
+DEPARTURE_DAYS = 14
+DEPARTURE_COLUMNS = pa.schema([("account_id", pa.string()), ("holder_id", pa.string()), ("ownership_id", pa.string()),
+                               ("trip_id", pa.string()), ("departure", pa.date32())])
 DEFAULT_WINDOW_DAYS = 30
 EPOCH = datetime(1970, 1, 1)
 
@@ -87,40 +98,52 @@ def rule_from_file(path: Path) -> tuple[str, Rule]:
     return f"{rule.name}@{hashlib.sha256(text.encode()).hexdigest()[:8]}", rule
 
 
+@dataclass(frozen=True)
+class Jurisdictions:
+    high_risk: tuple[str, ...]  # country codes
+    conflict_zones: tuple[str, ...]  # country codes
+    bank_countries: dict[str, str]  # bank code -> country code
+
+
 @cache
-def _jurisdictions(path: str) -> tuple[tuple[str, ...], dict[str, str]]:
+def _jurisdictions(path: str) -> Jurisdictions:
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise RuleRefused([f"{path}: cannot read the high-risk jurisdictions: {exc}"]) from None
-    countries, banks = raw.get("high_risk") or [], raw.get("bank_countries") or {}
-    problems = []
-    if not isinstance(countries, list) or not all(isinstance(c, str) and len(c.strip()) == 2 for c in countries):
-        problems.append("high_risk: a list of two-letter country codes")
+    lists = {key: raw.get(key) or [] for key in ("high_risk", "conflict_zones")}
+    banks = raw.get("bank_countries") or {}
+    problems = [f"{key}: a list of two-letter country codes" for key, countries in lists.items()
+                if not isinstance(countries, list) or not all(isinstance(c, str) and len(c.strip()) == 2 for c in countries)]
     if not isinstance(banks, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in banks.items()):
         problems.append("bank_countries: bank codes (quoted, as text) to two-letter country codes")
     if problems:
         raise RuleRefused([f"{path}: {p}" for p in problems])
-    return tuple(sorted({c.strip().upper() for c in countries})), {k: v.strip().upper() for k, v in banks.items()}
+    codes = {key: tuple(sorted({c.strip().upper() for c in countries})) for key, countries in lists.items()}
+    return Jurisdictions(codes["high_risk"], codes["conflict_zones"], {k: v.strip().upper() for k, v in banks.items()})
 
 
-def jurisdictions() -> tuple[tuple[str, ...], dict[str, str]]:
-    """(high-risk country codes, bank code -> country) as configured."""
+def jurisdictions() -> Jurisdictions:
+    """The high-risk jurisdictions, conflict zones and banks' countries as configured."""
     return _jurisdictions(os.environ.get("NEXUS_HIGH_RISK_FILE") or str(FOLDER / "jurisdictions.yml"))
 
 
-def uses_listed(rules: list[tuple[str, Rule]]) -> bool:
-    """Whether some rule needs the accounts on a sanctions list."""
-    return any(c.feature in LISTED_FEATURES for _, rule in rules for c in rule.conditions)
+def uses(rules: list[tuple[str, Rule]], features: frozenset[str]) -> bool:
+    """Whether some rule needs one of these features (`LISTED_FEATURES`, `TRAVEL_FEATURES`)."""
+    return any(c.feature in features for _, rule in rules for c in rule.conditions)
 
 
 def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datetime, end: datetime,
-             listed: pa.Table | None = None) -> list[RedFlag]:
+             listed: pa.Table | None = None, departures: pa.Table | None = None) -> list[RedFlag]:
     """Every (rule, account, currency, window) in [start, end) that meets all of a rule's conditions, over the
-    session's `transactions`; `listed`: the accounts on a sanctions list (`LISTED_COLUMNS`), if any."""
+    session's `transactions`; `listed`: the accounts on a sanctions list (`LISTED_COLUMNS`), `departures`: the
+    account holders' trips (`DEPARTURE_COLUMNS`), if any."""
     session.register("listed_accounts", listed if listed is not None else LISTED_COLUMNS.empty_table())
-    high_risk, banks = jurisdictions()
-    session.register("high_risk", pa.table({"country": pa.array(high_risk, pa.string())}))
+    session.register("holder_departures", departures if departures is not None else DEPARTURE_COLUMNS.empty_table())
+    places = jurisdictions()
+    for name, countries in (("high_risk", places.high_risk), ("conflict_zones", places.conflict_zones)):
+        session.register(name, pa.table({"country": pa.array(countries, pa.string())}))
+    banks = places.bank_countries
     session.register("bank_countries", pa.table({"bank": pa.array(list(banks), pa.string()),
                                                  "country": pa.array(list(banks.values()), pa.string())}))
     found: list[RedFlag] = []
@@ -139,7 +162,8 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
             session.materialise("red_flag_windows", "detect_account_windows", window_days=days, offset_seconds=offset,
                                 small_amount=SMALL_AMOUNT, count_payers="distinct_payers" in used,
                                 count_payees="distinct_payees" in used,
-                                top_payee=bool(used & {"top_payee_out", "top_payee_of_cash_in"}))
+                                top_payee=bool(used & {"top_payee_out", "top_payee_of_cash_in"}),
+                                departure_days=DEPARTURE_DAYS)
             session.materialise("rule_features", "detect_account_features")  # kept in the engine: millions of rows
             hits = rule_hits(session, group, None, FEATURES).to_pylist()
             values: dict[str, dict[str, float]] = {}
@@ -180,13 +204,15 @@ def ledger_period(session: EngineSession) -> tuple[datetime, datetime] | None:
 
 
 def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], start: datetime | None = None,
-                      end: datetime | None = None, listed: pa.Table | None = None) -> list[Finding]:
+                      end: datetime | None = None, listed: pa.Table | None = None,
+                      departures: pa.Table | None = None) -> list[Finding]:
     """Each red flag over [start, end) (default: the whole ledger) as a finding of kind `rule`, with the
-    account's payments in and out within the window; `listed` as `evaluate` takes it."""
+    account's payments in and out within the window; `listed` and `departures` as `evaluate` takes them. A flag
+    of a rule on departures names the trips it counted (`details["departures"]`), which its alert cites."""
     period = (start, end) if start and end else ledger_period(session)
     if not period or not rules:
         return []
-    flags = evaluate(session, rules, *period, listed=listed)
+    flags = evaluate(session, rules, *period, listed=listed, departures=departures)
     if not flags:
         return []
     subjects = [str(number) for number in range(len(flags))]  # one per flag: two rules may share a window
@@ -200,8 +226,9 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
         cited.setdefault(row["subject"], []).append(row)
     described = dict(rules)
     on_lists = {subject for flag, subject in zip(flags, subjects, strict=True)
-                if uses_listed([(flag.rule, described[flag.rule])])}
+                if uses([(flag.rule, described[flag.rule])], LISTED_FEATURES)}
     ties = _listed_ties(session, on_lists, listed)
+    trips = _departures_by_account(departures)
     findings = []
     for flag, subject in zip(flags, subjects, strict=True):
         rows = cited.get(subject, [])
@@ -225,7 +252,8 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
                   f"{flag.window_start:%Y-%m-%d} to {flag.window_end - timedelta(seconds=1):%Y-%m-%d}: {shown}",
             total=total, currency=flag.currency,
             details={"rule_version": flag.rule, "features": features, "window_start": flag.window_start.isoformat(),
-                     "window_end": flag.window_end.isoformat(), **({"listed": listed_here} if listed_here else {})},
+                     "window_end": flag.window_end.isoformat(), **({"listed": listed_here} if listed_here else {}),
+                     **_counted_departures(flag, rule, trips)},
             kind="rule",
         ))
     return findings
@@ -248,6 +276,26 @@ def _listed_ties(session: EngineSession, subjects: set[str],
         if holders[row["listed_account"]] not in accounts:
             accounts.append(holders[row["listed_account"]])
     return ties
+
+
+def _departures_by_account(departures: pa.Table | None) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for row in departures.to_pylist() if departures is not None else ():
+        found.setdefault(row["account_id"], []).append(row)
+    return found
+
+
+def _counted_departures(flag: RedFlag, rule: Rule, trips: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The holder's trips a flag of a rule on departures counted (within its span or just after), as the alert
+    cites them: the trip, the holder and the ownership that makes the account theirs."""
+    if not uses([(flag.rule, rule)], TRAVEL_FEATURES):
+        return {}
+    until = flag.window_end + timedelta(days=DEPARTURE_DAYS)
+    counted = [{"trip_id": t["trip_id"], "holder_id": t["holder_id"], "ownership_id": t["ownership_id"],
+                "departure": t["departure"].isoformat()}
+               for t in sorted(trips.get(flag.account, ()), key=lambda t: (t["departure"], t["trip_id"]))
+               if flag.window_start.date() <= t["departure"] < until.date()]
+    return {"departures": counted} if counted else {}
 
 
 def _number(value: float | None) -> str:

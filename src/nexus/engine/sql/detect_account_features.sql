@@ -29,6 +29,11 @@ FROM (
                WHEN 'listed_one_hop_out' THEN CAST(w.listed_one_hop_out AS DOUBLE)
                WHEN 'listed_money' THEN CAST(w.listed_money AS DOUBLE)
                WHEN 'account_listed' THEN CAST(w.account_listed AS DOUBLE)
+               WHEN 'cash_or_high_risk_out' THEN CAST(w.cash_or_high_risk_out AS DOUBLE)
+               WHEN 'cash_near_conflict' THEN CAST(w.cash_near_conflict AS DOUBLE)
+               WHEN 'cash_near_conflict_count' THEN CAST(w.cash_near_conflict_count AS DOUBLE)
+               WHEN 'net_outflow' THEN CAST(w.net_outflow AS DOUBLE)
+               WHEN 'holder_departs' THEN CAST(w.holder_departs AS DOUBLE)
            END AS number_value
     FROM red_flag_windows AS w
     CROSS JOIN (SELECT feature FROM rule_conditions UNION SELECT 'inflow_total') AS c

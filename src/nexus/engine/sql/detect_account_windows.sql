@@ -3,7 +3,9 @@
 -- $window_days long, counted from the Unix epoch plus $offset_seconds, so they do not move with the data
 -- loaded or the viewer. Money in is counted in the receiving currency, money out in the paying one.
 -- The distinct counterparties and the most paid to one payee are the costly part: each is counted only
--- when a rule of the run uses it ($count_payers, $count_payees, $top_payee; else it is 0).
+-- when a rule of the run uses it ($count_payers, $count_payees, $top_payee; else it is 0). A holder's
+-- departure (`holder_departures`) counts for the windows it falls in and for those ending less than
+-- $departure_days before it: money moved just before a trip.
 WITH t AS (
     SELECT *, CAST(floor((seconds - $offset_seconds) / (86400 * $window_days)) AS BIGINT) AS bucket
     FROM red_flag_transfers
@@ -29,6 +31,8 @@ outgoing AS (
            sum(CASE WHEN payment_format = 'Cash' THEN amount_paid ELSE 0 END) AS cash_out,
            sum(CASE WHEN high_risk THEN amount_paid ELSE 0 END) AS high_risk_out,
            sum(CASE WHEN payment_format = 'Cash' OR high_risk THEN amount_paid ELSE 0 END) AS cash_or_high_risk_out,
+           sum(CASE WHEN cash_near_conflict THEN amount_paid ELSE 0 END) AS cash_near_conflict,
+           sum(CASE WHEN cash_near_conflict THEN 1 ELSE 0 END) AS cash_near_conflict_count,
            sum(CASE WHEN to_listed THEN amount_paid ELSE 0 END) AS listed_out,
            sum(CASE WHEN via_listed THEN amount_paid ELSE 0 END) AS listed_one_hop_out,
            max(CASE WHEN from_listed THEN 1 ELSE 0 END) AS account_listed
@@ -44,6 +48,19 @@ to_each AS (
 top_payee AS (
     SELECT account, currency, bucket, max(paid) AS top_payee_out FROM to_each GROUP BY account, currency, bucket
 ),
+departing AS (
+    SELECT account_id AS account, bucket, count(DISTINCT departure) AS holder_departs
+    FROM (
+        SELECT account_id, departure, CAST(floor((epoch(CAST(departure AS TIMESTAMP)) - $offset_seconds)
+                                                 / (86400 * $window_days)) AS BIGINT) AS bucket
+        FROM holder_departures
+        UNION
+        SELECT account_id, departure, CAST(floor((epoch(CAST(departure AS TIMESTAMP)) - 86400 * $departure_days
+                                                  - $offset_seconds) / (86400 * $window_days)) AS BIGINT)
+        FROM holder_departures
+    ) AS d
+    GROUP BY account_id, bucket
+),
 accounts AS (
     SELECT coalesce(i.account, o.account) AS account, coalesce(i.currency, o.currency) AS currency,
            coalesce(i.bucket, o.bucket) AS bucket,
@@ -54,14 +71,16 @@ accounts AS (
            coalesce(p.top_payee_out, 0) AS top_payee_out, coalesce(o.outflows, 0) AS outflows,
            coalesce(o.outflow_total, 0) AS outflow_total, coalesce(o.distinct_payees, 0) AS distinct_payees,
            coalesce(o.cash_out, 0) AS cash_out, coalesce(o.high_risk_out, 0) AS high_risk_out,
-           coalesce(o.cash_or_high_risk_out, 0) AS cash_or_high_risk_out, coalesce(i.listed_in, 0) AS listed_in,
+           coalesce(o.cash_or_high_risk_out, 0) AS cash_or_high_risk_out,
+           coalesce(o.cash_near_conflict, 0) AS cash_near_conflict,
+           coalesce(o.cash_near_conflict_count, 0) AS cash_near_conflict_count, coalesce(i.listed_in, 0) AS listed_in,
            coalesce(o.listed_out, 0) AS listed_out, coalesce(o.listed_one_hop_out, 0) AS listed_one_hop_out,
            coalesce(o.account_listed, 0) AS account_listed
     FROM incoming AS i
     FULL OUTER JOIN outgoing AS o ON o.account = i.account AND o.currency = i.currency AND o.bucket = i.bucket
     LEFT JOIN top_payee AS p ON p.account = o.account AND p.currency = o.currency AND p.bucket = o.bucket
 )
-SELECT account || '|' || currency || '|' || CAST(bucket AS VARCHAR) AS subject, *,
+SELECT a.account || '|' || a.currency || '|' || CAST(a.bucket AS VARCHAR) AS subject, a.*,
        CASE WHEN inflow_total > 0 THEN least(outflow_total / inflow_total, 10.0) END AS out_in_ratio,
        CASE WHEN inflow_total > 0 THEN cash_out / inflow_total END AS cash_out_share,
        CASE WHEN outflow_total > 0 THEN high_risk_out / outflow_total END AS high_risk_out_share,
@@ -70,5 +89,7 @@ SELECT account || '|' || currency || '|' || CAST(bucket AS VARCHAR) AS subject, 
            AS cash_or_high_risk_out_of_small,
        CASE WHEN inflows > 0 THEN CAST(small_inflows AS DOUBLE) / inflows END AS small_inflow_share,
        CASE WHEN cash_inflow_total > 0 THEN least(top_payee_out / cash_inflow_total, 10.0) END AS top_payee_of_cash_in,
-       listed_in + listed_out + listed_one_hop_out AS listed_money
-FROM accounts
+       listed_in + listed_out + listed_one_hop_out AS listed_money, outflow_total - inflow_total AS net_outflow,
+       coalesce(d.holder_departs, 0) AS holder_departs
+FROM accounts AS a
+LEFT JOIN departing AS d ON d.account = a.account AND d.bucket = a.bucket

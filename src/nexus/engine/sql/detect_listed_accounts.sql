@@ -1,4 +1,4 @@
--- Bank accounts on a sanctions list as the viewer sees it: those an Ownership gives to an owner whose
+-- Bank accounts on a sanctions list as the viewer sees it: those held (`account_holders`) by an owner whose
 -- entity (after resolution: any record of the same canonical entity) carries a sanction topic (FtM's
 -- `sanction`, `sanction.linked` …), and those that carry one themselves. Every id of such an account, as
 -- ledgers name accounts by entity id; with the listed holder's canonical id (or the account's own) and the
@@ -10,19 +10,10 @@ listed AS (
     SELECT DISTINCT canonical_id FROM statements
     WHERE prop = 'topics' AND (value = 'sanction' OR value LIKE 'sanction.%')
 ),
-ownership AS (
-    SELECT entity_id, max(CASE WHEN prop = 'owner' THEN value END) AS owner,
-           max(CASE WHEN prop = 'asset' THEN value END) AS asset
-    FROM statements
-    WHERE schema = 'Ownership' AND prop IN ('owner', 'asset')
-    GROUP BY entity_id
-),
 held AS (
-    SELECT asset.canonical_id AS account, holder.canonical_id AS holder_id, o.entity_id AS ownership_id
-    FROM ownership AS o
-    JOIN ids AS holder ON holder.entity_id = o.owner
-    JOIN listed AS l ON l.canonical_id = holder.canonical_id
-    JOIN ids AS asset ON asset.entity_id = o.asset
+    SELECT h.account, h.holder_id, h.ownership_id
+    FROM account_holders AS h
+    JOIN listed AS l ON l.canonical_id = h.holder_id
     UNION
     SELECT DISTINCT s.canonical_id, s.canonical_id, CAST(NULL AS VARCHAR)
     FROM statements AS s

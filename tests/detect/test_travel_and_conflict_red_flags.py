@@ -1,0 +1,128 @@
+"""Two terrorist-financing red flags (both databases): cash drawn in or beside a conflict zone away from the
+account's home, and savings drained just before the account's holder travels, found from the PIU's trips and
+the account's ownership as the viewer sees them, and citing them besides the payments."""
+
+from datetime import date
+
+import orjson
+import pytest
+
+from nexus.detect.red_flags import FOLDER, _jurisdictions
+from nexus.errors import InvalidInput
+from nexus.ingest import ingest
+from nexus.model import Classification, Labels
+from nexus.security.viewer import Viewer
+from nexus.service.alerts import get_alert, list_alerts
+from nexus.service.detect import backtest_rule, detect
+from nexus.service.ingest import LabelChanges
+from nexus.service.ledger import ingest_transactions
+from nexus.sources import get_format
+from nexus.sources.amlworld import account_id
+
+HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
+          "Payment Currency,Payment Format,Is Laundering\n")
+FIU = Viewer("fiona", "FIU", frozenset({"analyst"}), Classification.SECRET, purpose="travel red flags")
+#: may read the bank feed (CONFIDENTIAL) but not the passenger data (SECRET)
+JUNIOR = Viewer("june", "FIU", frozenset({"analyst"}), Classification.CONFIDENTIAL, purpose="travel red flags")
+BELGIAN, TURKISH = "BE71096123456769", "TR330006100519786457841326"
+
+
+def write_feed(tmp_path, rows, name="feed"):
+    path = tmp_path / f"{name}.csv"
+    path.write_text(HEADER + "".join(f"{when},{fb},{a},{tb},{b},{x},US Dollar,{x},US Dollar,{how},0\n"
+                                     for when, fb, a, tb, b, x, how in rows))
+    return path
+
+
+def load(store, tmp_path, rows):
+    home = tmp_path / "home"
+    ingest_transactions(store, FIU, write_feed(tmp_path, rows), "bank", home,
+                        LabelChanges(agency="FIU", classification="CONFIDENTIAL"))
+    return home
+
+
+def test_cash_drawn_beside_a_conflict_zone_away_from_home_is_flagged(store, tmp_path):
+    home = load(store, tmp_path, [
+        # a Belgian account draws cash three times at a Turkish cash desk near the border
+        ("2024/06/03 10:00", "734", BELGIAN, "000100", TURKISH, 900, "Cash"),
+        ("2024/06/06 10:00", "734", BELGIAN, "000100", TURKISH, 700, "Cash"),
+        ("2024/06/09 10:00", "734", BELGIAN, "000100", TURKISH, 600, "Cash"),
+        # a Turkish account drawing cash at home is no flag
+        ("2024/06/03 11:00", "000100", "TR120006200000000000001234", "000100", TURKISH, 2000, "Cash"),
+        ("2024/06/05 11:00", "000100", "TR120006200000000000001234", "000100", TURKISH, 2000, "Cash"),
+        # nor is one withdrawal there, nor a wire to Türkiye
+        ("2024/06/04 12:00", "734", "BE68539007547034", "000100", TURKISH, 5000, "Cash"),
+        ("2024/06/04 12:00", "734", "BE62510007547061", "000100", TURKISH, 5000, "Wire"),
+        ("2024/06/05 12:00", "734", "BE62510007547061", "000100", TURKISH, 5000, "Wire"),
+    ])
+    (flag,) = [a for a in detect(store, FIU, home) if a["name"] == "cash-near-conflict"]
+    assert flag["accounts"] == [BELGIAN] and len(flag["transactions"]) == 3 and flag["kind"] == "rule"
+    assert "cash_near_conflict_count 3" in flag["explanation"] and "cash_near_conflict 2,200" in flag["explanation"]
+
+
+def test_a_bank_s_country_places_cash_where_the_feed_has_no_iban(store, tmp_path, monkeypatch):
+    """AMLworld names banks by code: the configured country of the bank that paid the cash out places it."""
+    config = tmp_path / "jurisdictions.yml"
+    config.write_text("high_risk: [SY]\nconflict_zones: [SY, LB]\nbank_countries: {'001': BE, '777': LB}\n")
+    monkeypatch.setenv("NEXUS_HIGH_RISK_FILE", str(config))
+    home = load(store, tmp_path, [("2024/06/0%d 10:00" % d, "001", "C0", "777", "C0", 800, "Cash") for d in (1, 4)]
+                + [("2024/06/0%d 10:00" % d, "777", "L0", "777", "L0", 800, "Cash") for d in (1, 4)])
+    assert [a["accounts"] for a in detect(store, FIU, home) if a["name"] == "cash-near-conflict"] == [["C0"]]
+    config.write_text("high_risk: [SY]\nconflict_zones: [Lebanon]\n")
+    _jurisdictions.cache_clear()
+    with pytest.raises(InvalidInput, match=r"jurisdictions.yml: conflict_zones: a list of two-letter country codes"):
+        detect(store, FIU, home)
+    _jurisdictions.cache_clear()
+
+
+@pytest.fixture
+def travelling(store, tmp_path):
+    """H1 holds LQ0 and flies on 20 May 2024; H2 holds LQ1 and flies in August; the trips are SECRET."""
+    entities = [
+        {"id": "h1", "schema": "Person", "properties": {"name": ["Harun Yilmaz"]}},
+        {"id": "h2", "schema": "Person", "properties": {"name": ["Petra Novak"]}},
+        {"id": "own-h1", "schema": "Ownership", "properties": {"owner": ["h1"], "asset": [account_id("001", "LQ0")]}},
+        {"id": "own-h2", "schema": "Ownership", "properties": {"owner": ["h2"], "asset": [account_id("001", "LQ1")]}},
+    ]
+    trips = [
+        {"id": "flight-1", "schema": "Trip", "properties": {"startDate": ["2024-05-20"], "involved": ["h1"]}},
+        {"id": "flight-2", "schema": "Trip", "properties": {"startDate": ["2024-08-20"], "involved": ["h2"]}},
+    ]
+    for source, level, rows in (("kyc", Classification.CONFIDENTIAL, entities), ("pnr", Classification.SECRET, trips)):
+        path = tmp_path / f"{source}.json"
+        path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in rows))
+        store.register_source(source, "ftm", Labels("FIU", level))
+        ingest(store, source, path, get_format("ftm").read(path))
+    drained = [("2024/05/01 09:00", "001", "EMPLOYER", "001", "{a}", 2000, "ACH"),
+               ("2024/05/08 10:00", "001", "{a}", "001", "{a}", 4000, "Cash"),
+               ("2024/05/10 10:00", "001", "{a}", "001", "SY2100000000000000001234", 3000, "Wire")]
+    rows = [tuple(v.format(a=a) if isinstance(v, str) else v for v in r) for a in ("LQ0", "LQ1") for r in drained]
+    return store, load(store, tmp_path, rows)
+
+
+def test_savings_drained_before_the_holder_flies_are_flagged_and_cite_the_trip(travelling):
+    store, home = travelling
+    (flag,) = [a for a in detect(store, FIU, home) if a["name"] == "liquidation-before-travel"]
+    assert flag["accounts"] == ["LQ0"] and len(flag["transactions"]) == 3  # LQ1's holder flies months later
+    assert "holder_departs 1" in flag["explanation"] and "net_outflow 5,000" in flag["explanation"]
+    alert = get_alert(store, FIU, flag["id"])
+    cited = {(e["ref_kind"], e["entity_id"]) for e in alert["evidence"]}
+    assert ("statement", "flight-1") in cited and ("statement", "own-h1") in cited
+    assert alert["explanation"]["departures"] == [
+        {"trip_id": "flight-1", "holder_id": "h1", "ownership_id": "own-h1", "departure": "2024-05-20"}]
+    assert alert["labels"]["classification"] == "SECRET"  # as high as the passenger data it rests on
+
+
+def test_a_viewer_who_may_not_see_the_trip_gets_no_such_flag(travelling):
+    store, home = travelling
+    assert [a for a in detect(store, JUNIOR, home) if a["name"] == "liquidation-before-travel"] == []
+    assert [a for a in detect(store, FIU, home) if a["name"] == "liquidation-before-travel"]
+    assert [a for a in list_alerts(store, JUNIOR, kind="rule") if "liquidation" in a["title"]] == []
+
+
+def test_back_testing_liquidation_before_travel(travelling):
+    store, home = travelling
+    rule = FOLDER / "liquidation-before-travel.yml"
+    (hit,) = backtest_rule(store, FIU, home, rule, date(2024, 5, 1), date(2024, 5, 31))
+    assert hit["account"] == "LQ0" and hit["features"]["holder_departs"] == 1
+    assert backtest_rule(store, FIU, home, rule, date(2024, 3, 1), date(2024, 3, 31)) == []
