@@ -47,6 +47,7 @@ def test_cash_drawn_beside_a_conflict_zone_away_from_home_is_flagged(store, tmp_
         ("2024/06/03 10:00", "734", BELGIAN, "000100", TURKISH, 900, "Cash"),
         ("2024/06/06 10:00", "734", BELGIAN, "000100", TURKISH, 700, "Cash"),
         ("2024/06/09 10:00", "734", BELGIAN, "000100", TURKISH, 600, "Cash"),
+        ("2024/06/01 09:00", "734", "BE10001000000001", "734", BELGIAN, 2500, "ACH"),  # its salary, not cited
         # a Turkish account drawing cash at home is no flag
         ("2024/06/03 11:00", "000100", "TR120006200000000000001234", "000100", TURKISH, 2000, "Cash"),
         ("2024/06/05 11:00", "000100", "TR120006200000000000001234", "000100", TURKISH, 2000, "Cash"),
@@ -57,6 +58,7 @@ def test_cash_drawn_beside_a_conflict_zone_away_from_home_is_flagged(store, tmp_
     ])
     (flag,) = [a for a in detect(store, FIU, home) if a["name"] == "cash-near-conflict"]
     assert flag["accounts"] == [BELGIAN] and len(flag["transactions"]) == 3 and flag["kind"] == "rule"
+    assert flag["total"] == 2200  # the withdrawals it cites, nothing else of the account's
     assert "cash_near_conflict_count 3" in flag["explanation"] and "cash_near_conflict 2,200" in flag["explanation"]
 
 

@@ -64,6 +64,7 @@ class TypologyQuality:
     found: dict[str, int]  # typology -> attempts an alert of that typology covers
     alerts: int
     on_planted: int  # alerts at least half of whose transactions belong to one planted attempt
+    by_name: dict[str, tuple[int, int]]  # typology or rule -> (alerts, of which on a planted attempt)
 
     def recall(self, typology: str) -> float:
         return self.found.get(typology, 0) / self.planted[typology] if self.planted.get(typology) else 0.0
@@ -74,7 +75,7 @@ class TypologyQuality:
 
 
 #: Planted kinds a red-flag rule, not a typology of the same name, is to find.
-DETECTED_BY = {"crowdfunding": "crowdfunding-then-out", "funnel": "cash-funnel"}
+DETECTED_BY = {"crowdfunding": "crowdfunding-then-out", "funnel": "cash-funnel", "liquidation": "liquidation-before-travel"}
 
 
 def planted_attempts(world: Path, feed: str, patterns: str) -> list[tuple[str, set[int]]]:
@@ -103,5 +104,8 @@ def typology_quality(world: Path, feed: str, patterns: str, alerts: list[dict]) 
         detector = DETECTED_BY.get(kind, kind)
         if any(name == detector and 2 * len(rows & mine) >= len(rows) for name, mine in cited):
             found[kind] = found.get(kind, 0) + 1
-    on_planted = sum(any(2 * len(rows & mine) >= len(mine) for _, rows in attempts) for _, mine in cited)
-    return TypologyQuality(planted, found, len(alerts), on_planted)
+    by_name: dict[str, tuple[int, int]] = {}
+    for name, mine in cited:
+        alerts_of, on = by_name.get(name, (0, 0))
+        by_name[name] = (alerts_of + 1, on + any(2 * len(rows & mine) >= len(mine) for _, rows in attempts))
+    return TypologyQuality(planted, found, len(alerts), sum(on for _, on in by_name.values()), by_name)

@@ -49,6 +49,8 @@ LISTED_FEATURES = frozenset({"listed_in", "listed_out", "listed_one_hop_out", "l
 #: A payee that pays a listed account on within this many days is a one-hop intermediary.
 ONWARD_DAYS = 7
 LISTED_COLUMNS = pa.schema([("account_id", pa.string()), ("holder_id", pa.string()), ("ownership_id", pa.string())])
+#: Features that count only cash drawn near a conflict zone: a flag on them alone cites those withdrawals alone.
+CONFLICT_FEATURES = frozenset({"cash_near_conflict", "cash_near_conflict_count"})
 #: Features that need the account holders' departures (`holder_departures`, from the statements).
 TRAVEL_FEATURES = frozenset({"holder_departs"})
 #: A holder's departure counts for the windows it falls in and for those ending less than this many days before it.
@@ -232,8 +234,6 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
     findings = []
     for flag, subject in zip(flags, subjects, strict=True):
         rows = cited.get(subject, [])
-        if not rows:
-            continue
         rule = described[flag.rule]
         shown = ", ".join(f"{c.feature} {_number(flag.features.get(c.feature))}" for c in rule.conditions)
         mine, features, total = [r["id"] for r in rows], flag.features, flag.features.get("inflow_total")
@@ -245,6 +245,14 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             rows = [r for r in rows if r["id"] in kept]
             features = {k: v for k, v in flag.features.items() if k in LISTED_FEATURES}
             total = features.get("listed_money")
+        elif {c.feature for c in rule.conditions} <= CONFLICT_FEATURES:
+            # likewise a flag on cash drawn near a conflict zone: those withdrawals, and what they sum to
+            rows = [r for r in rows if r["near_conflict"]]
+            mine = [r["id"] for r in rows]
+            features = {k: v for k, v in flag.features.items() if k in CONFLICT_FEATURES}
+            total = features.get("cash_near_conflict")
+        if not rows:
+            continue
         findings.append(Finding(
             name=rule.name, accounts=[rows[0]["account_as_given"]], account_ids=[flag.account],
             transactions=mine, start=rows[0]["timestamp"], finish=rows[-1]["timestamp"], score=1.0,

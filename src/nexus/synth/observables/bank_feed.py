@@ -4,8 +4,9 @@ Every payment of the world (normal activity and the mule payments of the planted
 bridges) becomes a row, at a random minute of its day, between accounts named by their
 bank code and IBAN. Beside them the feed plants attempts of each typology the detect stage
 knows — fan-out, fan-in, cycle, scatter-gather, gather-scatter, structuring, pass-through, bipartite,
-stack — among accounts of the population, and two terrorist-financing red flags (crowdfunding then cash-out and transfer to a
-high-risk jurisdiction; a cash funnel), and writes them to `truth/patterns.txt` in AMLworld's Patterns format
+stack — among accounts of the population, and four terrorist-financing red flags (crowdfunding then cash-out and transfer
+to a high-risk jurisdiction; a cash funnel; cash drawn near a conflict zone; savings drained before the holder's flight),
+and writes them to `truth/patterns.txt` in AMLworld's Patterns format
 (`BEGIN LAUNDERING ATTEMPT - <TYPE>` … `END LAUNDERING ATTEMPT`). Rows of planted attempts
 and mule payments carry `Is Laundering` 1. The first attempt of each kind is also reported to the FIU, as
 the bank of its first payer would: a goAML suspicious transaction report under `fiu/goaml/`.
@@ -48,7 +49,7 @@ class BankFeed:
             "amount": payments.amount, "laundering": np.isin(np.arange(len(payments)), _mule_rows(world)),
         }
         attempts = max(3, len(accounts) // ACCOUNTS_PER_ATTEMPT)
-        planted = [plant(rng, len(accounts), int(payments.date.min()), attempts) for plant in PLANTERS.values()]
+        planted = [plant(rng, world, int(payments.date.min()), attempts) for plant in PLANTERS.values()]
         minutes = rng.integers(0, 24 * 60, len(rows["day"]))
         lines = _lines(rng, codes, accounts.iban, rows["day"], minutes, rows["payer"], rows["payee"], rows["amount"],
                        rows["laundering"])
@@ -169,77 +170,78 @@ def _routine(rng, world: World) -> tuple:
     return day, minute, payer, payee, amount, np.zeros(len(day), bool), how.astype(STRING)
 
 
-def _distinct(rng, pool: int, count: int) -> list[int]:
-    return rng.choice(pool, size=count, replace=False).tolist()
+def _distinct(rng, world: World, count: int) -> list[int]:
+    """``count`` different accounts of the population."""
+    return rng.choice(len(world.accounts), size=count, replace=False).tolist()
 
 
-def _fan_out(rng, pool, first_day, attempts):
+def _fan_out(rng, world, first_day, attempts):
     found = []
     for _ in range(attempts):
-        source, *targets = _distinct(rng, pool, 1 + int(rng.integers(6, 10)))
+        source, *targets = _distinct(rng, world, 1 + int(rng.integers(6, 10)))
         day, start = first_day + int(rng.integers(0, ATTEMPT_DAYS)), int(rng.integers(0, 600))
         found.append([(day, start + 30 * i, source, t, float(rng.uniform(800, 3000))) for i, t in enumerate(targets)])
     return found
 
 
-def _fan_in(rng, pool, first_day, attempts):
+def _fan_in(rng, world, first_day, attempts):
     return [[(day, minute, payee, payer, amount) for day, minute, payer, payee, amount in attempt]
-            for attempt in _fan_out(rng, pool, first_day, attempts)]
+            for attempt in _fan_out(rng, world, first_day, attempts)]
 
 
-def _cycle(rng, pool, first_day, attempts):
+def _cycle(rng, world, first_day, attempts):
     found = []
     for _ in range(attempts):
-        ring = _distinct(rng, pool, int(rng.integers(3, 5)))
+        ring = _distinct(rng, world, int(rng.integers(3, 5)))
         day, amount = first_day + int(rng.integers(0, ATTEMPT_DAYS)), float(rng.uniform(20_000, 90_000))
         found.append([(day + i, 600, a, ring[(i + 1) % len(ring)], amount * (0.98 ** i)) for i, a in enumerate(ring)])
     return found
 
 
-def _structuring(rng, pool, first_day, attempts):
+def _structuring(rng, world, first_day, attempts):
     found = []
     for _ in range(attempts):
-        source, *targets = _distinct(rng, pool, 6)
+        source, *targets = _distinct(rng, world, 6)
         day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         found.append([(day + i // 2, 540 + 240 * (i % 2), source, t, float(rng.uniform(9_100, 9_950)))
                       for i, t in enumerate(targets)])
     return found
 
 
-def _pass_through(rng, pool, first_day, attempts):
+def _pass_through(rng, world, first_day, attempts):
     found = []
     for _ in range(attempts):
-        source, mule, destination = _distinct(rng, pool, 3)
+        source, mule, destination = _distinct(rng, world, 3)
         day, amount = first_day + int(rng.integers(0, ATTEMPT_DAYS)), float(rng.uniform(15_000, 60_000))
         found.append([(day, 480, source, mule, amount), (day, 480 + int(rng.integers(60, 600)), mule, destination,
                                                           amount * float(rng.uniform(0.92, 0.99)))])
     return found
 
 
-def _scatter_gather(rng, pool, first_day, attempts):
+def _scatter_gather(rng, world, first_day, attempts):
     found = []
     for _ in range(attempts):
-        source, target, *middles = _distinct(rng, pool, 2 + int(rng.integers(3, 5)))
+        source, target, *middles = _distinct(rng, world, 2 + int(rng.integers(3, 5)))
         day, amount = first_day + int(rng.integers(0, ATTEMPT_DAYS)), float(rng.uniform(5_000, 20_000))
         found.append([(day, 480 + 20 * i, source, m, amount) for i, m in enumerate(middles)]
                      + [(day + 1, 600 + 20 * i, m, target, amount * 0.97) for i, m in enumerate(middles)])
     return found
 
 
-def _gather_scatter(rng, pool, first_day, attempts):
+def _gather_scatter(rng, world, first_day, attempts):
     found = []
     for _ in range(attempts):
-        hub, *others = _distinct(rng, pool, 1 + 2 * 6)
+        hub, *others = _distinct(rng, world, 1 + 2 * 6)
         day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         found.append([(day, 480 + 30 * i, o, hub, float(rng.uniform(800, 2500))) for i, o in enumerate(others[:6])]
                      + [(day + 1, 540 + 30 * i, hub, o, float(rng.uniform(800, 2500))) for i, o in enumerate(others[6:])])
     return found
 
 
-def _bipartite(rng, pool, first_day, attempts):
+def _bipartite(rng, world, first_day, attempts):
     found = []
     for _ in range(attempts):
-        accounts = _distinct(rng, pool, 6 + int(rng.integers(0, 3)))
+        accounts = _distinct(rng, world, 6 + int(rng.integers(0, 3)))
         sources, targets = accounts[:3 + len(accounts) % 2], accounts[3 + len(accounts) % 2:]
         day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         found.append([(day + (i + j) // 4, 480 + 37 * (i * len(targets) + j), s, t, float(rng.uniform(2_000, 9_000)))
@@ -247,11 +249,11 @@ def _bipartite(rng, pool, first_day, attempts):
     return found
 
 
-def _stack(rng, pool, first_day, attempts):
+def _stack(rng, world, first_day, attempts):
     """Two bipartite layers: three accounts pay three, which pay three more a day later."""
     found = []
     for _ in range(attempts):
-        first, middle, last = (accounts := _distinct(rng, pool, 9))[:3], accounts[3:6], accounts[6:]
+        first, middle, last = (accounts := _distinct(rng, world, 9))[:3], accounts[3:6], accounts[6:]
         day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         found.append([(day, 480 + 40 * (3 * i + j), s, t, float(rng.uniform(3_000, 8_000)))
                       for i, s in enumerate(first) for j, t in enumerate(middle)]
@@ -260,12 +262,12 @@ def _stack(rng, pool, first_day, attempts):
     return found
 
 
-def _crowdfunding(rng, pool, first_day, attempts):
+def _crowdfunding(rng, world, first_day, attempts):
     """Terrorist financing through crowdfunding: a dozen or more small donations within ten days, then most of
     the money withdrawn in cash and the rest sent to an account in a high-risk jurisdiction."""
     found = []
     for _ in range(attempts):
-        collector, *donors = _distinct(rng, pool, 1 + int(rng.integers(12, 20)))
+        collector, *donors = _distinct(rng, world, 1 + int(rng.integers(12, 20)))
         day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         gifts = [(day + i % 10, 480 + 37 * i, d, collector, float(rng.uniform(20, 240)), "ACH") for i, d in enumerate(donors)]
         raised = sum(g[4] for g in gifts)
@@ -274,11 +276,11 @@ def _crowdfunding(rng, pool, first_day, attempts):
     return found
 
 
-def _funnel(rng, pool, first_day, attempts):
+def _funnel(rng, world, first_day, attempts):
     """A funnel account: cash paid in at several places over a few days, then moved on almost whole."""
     found = []
     for _ in range(attempts):
-        funnel, destination, *tellers = _distinct(rng, pool, 2 + int(rng.integers(5, 8)))
+        funnel, destination, *tellers = _distinct(rng, world, 2 + int(rng.integers(5, 8)))
         day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
         deposits = [(day + i // 2, 540 + 180 * (i % 2), t, funnel, float(rng.uniform(1_500, 4_000)), "Cash")
                     for i, t in enumerate(tellers)]
@@ -288,13 +290,49 @@ def _funnel(rng, pool, first_day, attempts):
     return found
 
 
+def _cash_near_conflict(rng, world, first_day, attempts):
+    """Cash drawn near a conflict zone: an account held outside Türkiye draws cash three to five times within a
+    fortnight from a bank there, by the Syrian border (the feed names the bank that paid it out, and its account)."""
+    near = [b for b, bank in enumerate(places.BANKS) if bank[1] == "TR"]
+    there, away = (np.flatnonzero(np.isin(world.accounts.bank, near) == inside) for inside in (True, False))
+    found = []
+    for _ in range(attempts):
+        drawer, desk = int(rng.choice(away)), int(rng.choice(there))
+        day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
+        found.append([(day + 3 * i + int(rng.integers(0, 3)), int(rng.integers(480, 1080)), drawer, desk,
+                       float(rng.uniform(400, 1500)), "Cash") for i in range(int(rng.integers(3, 6)))])
+    return found
+
+
+def _liquidation(rng, world, first_day, attempts):
+    """Savings drained before travel: in the ten days before one of its holder's flights, an account's money
+    withdrawn in cash twice and wired to a high-risk jurisdiction (a fighter leaving for a conflict zone). The
+    flight is the world's, so the PIU's messages carry it."""
+    holders = world.accounts.holder_person
+    account_of = dict(zip(holders[::-1].tolist(), range(len(holders) - 1, -1, -1)))  # each person's first account
+    departure = world.trips.date[world.travellers.trip]
+    person = world.travellers.person
+    usable = (departure >= first_day + 10) & (departure <= first_day + ATTEMPT_DAYS + 10) \
+        & np.isin(person, holders[holders != NO_INDEX])
+    _, first = np.unique(person[usable], return_index=True)  # one flight per person
+    candidates = np.flatnonzero(usable)[first]
+    found = []
+    for row in rng.choice(candidates, size=min(attempts, len(candidates)), replace=False).tolist():
+        day, account = int(departure[row]), account_of[int(person[row])]
+        found.append([(day - 9 + int(rng.integers(0, 2)), 600, account, account, float(rng.uniform(3_000, 6_000)), "Cash"),
+                      (day - 6, 660, account, account, float(rng.uniform(3_000, 6_000)), "Cash"),
+                      (day - 4, 600, account, account, float(rng.uniform(2_000, 5_000)), "Wire", _high_risk_iban(rng))])
+    return found
+
+
 def _high_risk_iban(rng) -> str:
     country = ("SY", "IR", "YE", "AF", "SO")[int(rng.integers(0, 5))]
     return f"{country}{int(rng.integers(10, 99))}{int(rng.integers(10**15, 10**16))}"
 
 
-#: AMLworld's pattern names (and two of Nexus's own, for red-flag rules) → the planter of each.
+#: AMLworld's pattern names (and four of Nexus's own, for red-flag rules) → the planter of each.
 PLANTERS = {"FAN-OUT": _fan_out, "FAN-IN": _fan_in, "CYCLE": _cycle, "STRUCTURING": _structuring,
             "PASS-THROUGH": _pass_through, "SCATTER-GATHER": _scatter_gather, "GATHER-SCATTER": _gather_scatter,
             "BIPARTITE": _bipartite, "STACK": _stack,
-            "CROWDFUNDING": _crowdfunding, "FUNNEL": _funnel}
+            "CROWDFUNDING": _crowdfunding, "FUNNEL": _funnel, "CASH-NEAR-CONFLICT": _cash_near_conflict,
+            "LIQUIDATION": _liquidation}
