@@ -36,7 +36,7 @@ def test_the_feed_reads_whole_and_its_patterns_name_every_typology(world_dir, ma
                     for line in (world_dir / PATTERNS).read_text().splitlines() if line.startswith("BEGIN"))
     assert set(kinds) == {"FAN-OUT", "FAN-IN", "CYCLE", "SCATTER-GATHER", "GATHER-SCATTER", "STRUCTURING",
                           "PASS-THROUGH", "BIPARTITE", "STACK", "CROWDFUNDING", "FUNNEL", "CASH-NEAR-CONFLICT",
-                          "LIQUIDATION"} and min(kinds.values()) >= 3
+                          "LIQUIDATION", "SWEEP"} and min(kinds.values()) >= 3
     flagged = sum(b.rows["is_laundering"].to_pylist().count(True) for b in batches)
     planted_rows = sum(1 for line in (world_dir / PATTERNS).read_text().splitlines() if line[:1].isdigit())
     assert flagged > planted_rows  # the bridges' mule payments are laundering too

@@ -20,8 +20,9 @@ import pyarrow as pa
 
 from nexus.detect import TYPOLOGIES, Finding, TypologyConfig, run_typologies
 from nexus.detect.learned import Split, TrainedModel, default_split, model_findings, train, transaction_features
-from nexus.detect.red_flags import (DEPARTURE_COLUMNS, LISTED_COLUMNS, LISTED_FEATURES, TRAVEL_FEATURES, builtin_rules,
-                                    jurisdictions, red_flag_findings, rule_from_file, uses)
+from nexus.detect.red_flags import (CONTACT_COLUMNS, CONTACT_FEATURES, DEPARTURE_COLUMNS, LISTED_COLUMNS, LISTED_FEATURES,
+                                    MAX_SHARING, TRAVEL_FEATURES, builtin_rules, jurisdictions, red_flag_findings,
+                                    rule_from_file, uses)
 from nexus.detect.targeting import Rule, RuleRefused
 from nexus.engine import EngineSession, open_engine
 from nexus.errors import Forbidden, InvalidInput
@@ -217,41 +218,53 @@ def backtest_rule(store: Store, viewer: Viewer, home: Path, path: Path, start: d
 
 def account_facts(store: Store, viewer: Viewer, home: Path, rules: list[tuple[str, Rule]]) -> dict[str, pa.Table]:
     """What the rules need the statements to say about accounts, as the viewer sees them (keyword arguments of
-    `red_flag_findings`): the accounts on a sanctions list (`detect_listed_accounts.sql`) and the holders'
-    departures (`detect_holder_departures.sql`). A viewer who may not see the listing, the trip or whose
-    account it is gets no flag from it."""
-    wanted = {"listed": uses(rules, LISTED_FEATURES), "departures": uses(rules, TRAVEL_FEATURES)}
-    if not any(wanted.values()):
+    `red_flag_findings`): the accounts on a sanctions list (`detect_listed_accounts.sql`), the holders'
+    departures (`detect_holder_departures.sql`) and the contacts holders share (`detect_account_contacts.sql`).
+    A viewer who may not see the listing, the trip, the contact or whose account it is gets no flag from it."""
+    queries = {"listed": ("detect_listed_accounts", LISTED_COLUMNS, LISTED_FEATURES, {}),
+               "departures": ("detect_holder_departures", DEPARTURE_COLUMNS, TRAVEL_FEATURES, {}),
+               "contacts": ("detect_account_contacts", CONTACT_COLUMNS, CONTACT_FEATURES, {"max_sharing": MAX_SHARING})}
+    wanted = [key for key, (_, _, features, _) in queries.items() if uses(rules, features)]
+    if not wanted:
         return {}
-    queries = {"listed": ("detect_listed_accounts", LISTED_COLUMNS),
-               "departures": ("detect_holder_departures", DEPARTURE_COLUMNS)}
     with open_engine("duckdb") as session:
         session.use_snapshot(current_snapshot(store, home), viewer)
         session.materialise("account_holders", "detect_account_holders")
-        return {key: session.run(queries[key][0]).cast(queries[key][1]) for key, needed in wanted.items() if needed}
+        return {key: session.run(name, **params).cast(schema)
+                for key in wanted for name, schema, _, params in [queries[key]]}
 
 
-def _statement_evidence(store: Store, viewer: Viewer, findings: list[Finding]) -> dict[str, list[Evidence]]:
-    """The statements flags rest on besides payments, by the id their details name: a listed holder's sanction
-    topics (by canonical id), the trips a holder took and the ownerships that make accounts theirs (by entity id)."""
-    holders = {e["holder_id"] for f in findings for e in f.details.get("listed", ())}
-    entities = {ref for f in findings for ref in _entity_refs(f)}
-    found: dict[str, list[Evidence]] = {}
-    for by, ids, where in ((S.canonical_id, holders, (S.prop == "topics",)), (S.entity_id, entities, ())):
-        for ref, rows in cited_statements(store, viewer, "read", by, ids, *where).items() if ids else ():
-            found.setdefault(ref, []).extend(Evidence("statement", sid, ref, labels) for sid, labels, _ in rows)
+def _statement_evidence(store: Store, viewer: Viewer, findings: list[Finding]) -> dict[tuple[str, str], list[Evidence]]:
+    """The statements flags rest on besides payments, by what their details name (`_resting_on`): a listed
+    holder's sanction topics (by canonical id), the trips a holder took and the ownerships that make accounts
+    theirs (by entity id), the contacts holders share (by statement id)."""
+    wanted: dict[str, set[str]] = {"topics": set(), "entity": set(), "statement": set()}
+    holder_of: dict[str, str] = {}
+    for finding in findings:
+        for how, ref in _resting_on(finding):
+            wanted[how].add(ref)
+        holder_of.update((e["statement_id"], e["holder_id"]) for e in finding.details.get("shared_contacts", ()))
+    found: dict[tuple[str, str], list[Evidence]] = {}
+    for how, by, where in (("topics", S.canonical_id, (S.prop == "topics",)), ("entity", S.entity_id, ()),
+                           ("statement", S.id, ())):
+        for ref, rows in cited_statements(store, viewer, "read", by, wanted[how], *where).items() if wanted[how] else ():
+            found[(how, ref)] = [Evidence("statement", sid, holder_of.get(ref, ref), labels) for sid, labels, _ in rows]
     return found
 
 
-def _entity_refs(finding: Finding) -> list[str]:
-    return [ref for entry in finding.details.get("listed", ()) if (ref := entry["ownership_id"])] \
-        + [ref for entry in finding.details.get("departures", ()) for ref in (entry["trip_id"], entry["ownership_id"])]
+def _resting_on(finding: Finding) -> list[tuple[str, str]]:
+    """(how it is cited, id) of what a flag rests on besides payments, as `_statement_evidence` finds it."""
+    details = finding.details
+    return [("topics", e["holder_id"]) for e in details.get("listed", ())] \
+        + [("entity", e["ownership_id"]) for e in details.get("listed", ()) if e["ownership_id"]] \
+        + [("entity", ref) for e in details.get("departures", ()) for ref in (e["trip_id"], e["ownership_id"])] \
+        + [item for e in details.get("shared_contacts", ())
+           for item in (("statement", e["statement_id"]), ("entity", e["ownership_id"]))]
 
 
-def _alert(finding: Finding, labels: dict, config: TypologyConfig, resting: dict[str, list[Evidence]],
+def _alert(finding: Finding, labels: dict, config: TypologyConfig, resting: dict[tuple[str, str], list[Evidence]],
            learnt: tuple[Evidence, ...]) -> NewAlert:
-    refs = [entry["holder_id"] for entry in finding.details.get("listed", ())] + _entity_refs(finding)
-    statements = [e for ref in refs for e in resting.get(ref, ())]
+    statements = [e for key in _resting_on(finding) for e in resting.get(key, ())]
     return NewAlert(
         kind=finding.kind, subject=f"{finding.kind}/{finding.name}/{finding.account_ids[0]}/{finding.start.isoformat()}",
         fingerprint=hashlib.sha256("\n".join(sorted(finding.transactions)).encode()).hexdigest()[:16],

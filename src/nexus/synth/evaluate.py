@@ -75,7 +75,8 @@ class TypologyQuality:
 
 
 #: Planted kinds a red-flag rule, not a typology of the same name, is to find.
-DETECTED_BY = {"crowdfunding": "crowdfunding-then-out", "funnel": "cash-funnel", "liquidation": "liquidation-before-travel"}
+DETECTED_BY = {"crowdfunding": "crowdfunding-then-out", "funnel": "cash-funnel", "liquidation": "liquidation-before-travel",
+               "sweep": "shared-contact-sweep"}
 
 
 def planted_attempts(world: Path, feed: str, patterns: str) -> list[tuple[str, set[int]]]:

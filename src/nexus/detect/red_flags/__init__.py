@@ -10,8 +10,9 @@ is. The built-in rules are the files in this folder; an FIU adds its own as file
 jurisdictions and conflict zones are configuration (`jurisdictions.yml`, or the file NEXUS_HIGH_RISK_FILE names).
 
 Some features need what the statements say about an account, as the viewer sees them: whether its holder is on
-a sanctions list (`listed_accounts`), and when its holder travels (`holder_departures`, from the PIU's trips
-and the account's ownership); a flag resting on them cites those statements too.
+a sanctions list (`listed_accounts`), when its holder travels (`holder_departures`, from the PIU's trips and
+the account's ownership) and which phones, e-mails and addresses its holder shares with other holders
+(`account_contacts`); a flag resting on them cites those statements too.
 
 The features come from the viewer's transactions, filtered and placed once (`detect_red_flag_transfers.sql`),
 then grouped per tiling (`detect_account_windows.sql`, laid out long by `detect_account_features.sql`),
@@ -41,6 +42,7 @@ FEATURES = dict.fromkeys((
     "cash_out_share", "high_risk_out_share", "cash_or_high_risk_out_share", "cash_or_high_risk_out_of_small",
     "listed_in", "listed_out", "listed_one_hop_out", "listed_money", "account_listed",
     "cash_or_high_risk_out", "cash_near_conflict", "cash_near_conflict_count", "net_outflow", "holder_departs",
+    "shared_contact_payers", "shared_contact_in",
 ), "number")
 #: A payment in at most this amount (in its currency) counts as small (donations, crowdfunding).
 SMALL_AMOUNT = 250.0
@@ -55,6 +57,12 @@ CONFLICT_FEATURES = frozenset({"cash_near_conflict", "cash_near_conflict_count"}
 TRAVEL_FEATURES = frozenset({"holder_departs"})
 #: A holder's departure counts for the windows it falls in and for those ending less than this many days before it.
 DEPARTURE_DAYS = 14
+#: Features on payers whose holders share a contact: a flag on them alone cites those payments alone.
+CONTACT_FEATURES = frozenset({"shared_contact_payers", "shared_contact_in"})
+#: A contact more holders than this share (a hostel, a formation agent, a switchboard) says nothing.
+MAX_SHARING = 20
+CONTACT_COLUMNS = pa.schema([("account_id", pa.string()), ("contact", pa.string()), ("holder_id", pa.string()),
+                             ("ownership_id", pa.string()), ("statement_id", pa.string())])
 DEPARTURE_COLUMNS = pa.schema([("account_id", pa.string()), ("holder_id", pa.string()), ("ownership_id", pa.string()),
                                ("trip_id", pa.string()), ("departure", pa.date32())])
 DEFAULT_WINDOW_DAYS = 30
@@ -136,12 +144,15 @@ def uses(rules: list[tuple[str, Rule]], features: frozenset[str]) -> bool:
 
 
 def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datetime, end: datetime,
-             listed: pa.Table | None = None, departures: pa.Table | None = None) -> list[RedFlag]:
+             listed: pa.Table | None = None, departures: pa.Table | None = None,
+             contacts: pa.Table | None = None) -> list[RedFlag]:
     """Every (rule, account, currency, window) in [start, end) that meets all of a rule's conditions, over the
     session's `transactions`; `listed`: the accounts on a sanctions list (`LISTED_COLUMNS`), `departures`: the
-    account holders' trips (`DEPARTURE_COLUMNS`), if any."""
-    session.register("listed_accounts", listed if listed is not None else LISTED_COLUMNS.empty_table())
-    session.register("holder_departures", departures if departures is not None else DEPARTURE_COLUMNS.empty_table())
+    account holders' trips (`DEPARTURE_COLUMNS`), `contacts`: the contacts holders share (`CONTACT_COLUMNS`)."""
+    for name, table, schema in (("listed_accounts", listed, LISTED_COLUMNS),
+                                ("holder_departures", departures, DEPARTURE_COLUMNS),
+                                ("account_contacts", contacts, CONTACT_COLUMNS)):
+        session.register(name, table if table is not None else schema.empty_table())
     places = jurisdictions()
     for name, countries in (("high_risk", places.high_risk), ("conflict_zones", places.conflict_zones)):
         session.register(name, pa.table({"country": pa.array(countries, pa.string())}))
@@ -207,14 +218,15 @@ def ledger_period(session: EngineSession) -> tuple[datetime, datetime] | None:
 
 def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], start: datetime | None = None,
                       end: datetime | None = None, listed: pa.Table | None = None,
-                      departures: pa.Table | None = None) -> list[Finding]:
+                      departures: pa.Table | None = None, contacts: pa.Table | None = None) -> list[Finding]:
     """Each red flag over [start, end) (default: the whole ledger) as a finding of kind `rule`, with the
-    account's payments in and out within the window; `listed` and `departures` as `evaluate` takes them. A flag
-    of a rule on departures names the trips it counted (`details["departures"]`), which its alert cites."""
+    account's payments in and out within the window; `listed`, `departures` and `contacts` as `evaluate` takes
+    them. A flag of a rule on departures names the trips it counted (`details["departures"]`), one on shared
+    contacts the payers' contacts (`details["shared_contacts"]`): its alert cites them."""
     period = (start, end) if start and end else ledger_period(session)
     if not period or not rules:
         return []
-    flags = evaluate(session, rules, *period, listed=listed, departures=departures)
+    flags = evaluate(session, rules, *period, listed=listed, departures=departures, contacts=contacts)
     if not flags:
         return []
     subjects = [str(number) for number in range(len(flags))]  # one per flag: two rules may share a window
@@ -230,7 +242,8 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
     on_lists = {subject for flag, subject in zip(flags, subjects, strict=True)
                 if uses([(flag.rule, described[flag.rule])], LISTED_FEATURES)}
     ties = _listed_ties(session, on_lists, listed)
-    trips = _departures_by_account(departures)
+    trips = _by_account(departures)
+    shared = _by_account(contacts)
     findings = []
     for flag, subject in zip(flags, subjects, strict=True):
         rows = cited.get(subject, [])
@@ -251,6 +264,13 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             mine = [r["id"] for r in rows]
             features = {k: v for k, v in flag.features.items() if k in CONFLICT_FEATURES}
             total = features.get("cash_near_conflict")
+        sharing: list[dict] = []
+        if {c.feature for c in rule.conditions} <= CONTACT_FEATURES:
+            # and a flag on payers who share a contact: their payments in, and the contacts they share
+            rows, sharing = _sharing_payers(rows, shared)
+            mine = [r["id"] for r in rows]
+            features = {k: v for k, v in flag.features.items() if k in CONTACT_FEATURES}
+            total = features.get("shared_contact_in")
         if not rows:
             continue
         findings.append(Finding(
@@ -261,7 +281,7 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             total=total, currency=flag.currency,
             details={"rule_version": flag.rule, "features": features, "window_start": flag.window_start.isoformat(),
                      "window_end": flag.window_end.isoformat(), **({"listed": listed_here} if listed_here else {}),
-                     **_counted_departures(flag, rule, trips)},
+                     **_counted_departures(flag, rule, trips), **({"shared_contacts": sharing} if sharing else {})},
             kind="rule",
         ))
     return findings
@@ -286,11 +306,26 @@ def _listed_ties(session: EngineSession, subjects: set[str],
     return ties
 
 
-def _departures_by_account(departures: pa.Table | None) -> dict[str, list[dict]]:
+def _by_account(table: pa.Table | None) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
-    for row in departures.to_pylist() if departures is not None else ():
+    for row in table.to_pylist() if table is not None else ():
         found.setdefault(row["account_id"], []).append(row)
     return found
+
+
+def _sharing_payers(rows: list[dict], shared: dict[str, list[dict]]) -> tuple[list[dict], list[dict]]:
+    """Of a flag's payments, those in from payers whose holders share a contact with another of its payers (as
+    `detect_account_windows` counts them), and the contacts they share, each with its holder and ownership."""
+    payers: dict[str, set[str]] = {}
+    for row in rows:
+        if row["incoming"]:
+            for entry in shared.get(row["counterparty_id"], ()):
+                payers.setdefault(entry["contact"], set()).add(row["counterparty_id"])
+    contacts = {contact for contact, accounts in payers.items() if len(accounts) >= 2}
+    sharing = {a for contact in contacts for a in payers[contact]}
+    entries = [{k: e[k] for k in ("account_id", "contact", "holder_id", "ownership_id", "statement_id")}
+               for a in sorted(sharing) for e in shared[a] if e["contact"] in contacts]
+    return [r for r in rows if r["incoming"] and r["counterparty_id"] in sharing], entries
 
 
 def _counted_departures(flag: RedFlag, rule: Rule, trips: dict[str, list[dict]]) -> dict[str, list[dict]]:

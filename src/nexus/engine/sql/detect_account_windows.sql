@@ -5,7 +5,9 @@
 -- The distinct counterparties and the most paid to one payee are the costly part: each is counted only
 -- when a rule of the run uses it ($count_payers, $count_payees, $top_payee; else it is 0). A holder's
 -- departure (`holder_departures`) counts for the windows it falls in and for those ending less than
--- $departure_days before it: money moved just before a trip.
+-- $departure_days before it: money moved just before a trip. Payers share a contact when their holders share a
+-- phone, e-mail or address (`account_contacts`) with another payer of the account in the window: money swept
+-- from accounts one controller opened.
 WITH t AS (
     SELECT *, CAST(floor((seconds - $offset_seconds) / (86400 * $window_days)) AS BIGINT) AS bucket
     FROM red_flag_transfers
@@ -47,6 +49,28 @@ to_each AS (
 ),
 top_payee AS (
     SELECT account, currency, bucket, max(paid) AS top_payee_out FROM to_each GROUP BY account, currency, bucket
+),
+by_contact AS (
+    SELECT t.to_account_id AS account, t.receiving_currency AS currency, t.bucket, c.contact
+    FROM t
+    JOIN (SELECT DISTINCT account_id, contact FROM account_contacts) AS c ON c.account_id = t.from_account_id
+    WHERE t.from_account_id <> t.to_account_id
+    GROUP BY t.to_account_id, t.receiving_currency, t.bucket, c.contact
+    HAVING count(DISTINCT t.from_account_id) >= 2
+),
+sharing AS (
+    SELECT DISTINCT b.account, b.currency, b.bucket, c.account_id AS payer
+    FROM by_contact AS b
+    JOIN account_contacts AS c ON c.contact = b.contact
+),
+shared_in AS (
+    SELECT t.to_account_id AS account, t.receiving_currency AS currency, t.bucket,
+           count(DISTINCT t.from_account_id) AS shared_contact_payers, sum(t.amount_received) AS shared_contact_in
+    FROM t
+    JOIN sharing AS s ON s.account = t.to_account_id AND s.currency = t.receiving_currency AND s.bucket = t.bucket
+        AND s.payer = t.from_account_id
+    WHERE t.from_account_id <> t.to_account_id
+    GROUP BY t.to_account_id, t.receiving_currency, t.bucket
 ),
 departing AS (
     SELECT account_id AS account, bucket, count(DISTINCT departure) AS holder_departs
@@ -90,6 +114,9 @@ SELECT a.account || '|' || a.currency || '|' || CAST(a.bucket AS VARCHAR) AS sub
        CASE WHEN inflows > 0 THEN CAST(small_inflows AS DOUBLE) / inflows END AS small_inflow_share,
        CASE WHEN cash_inflow_total > 0 THEN least(top_payee_out / cash_inflow_total, 10.0) END AS top_payee_of_cash_in,
        listed_in + listed_out + listed_one_hop_out AS listed_money, outflow_total - inflow_total AS net_outflow,
-       coalesce(d.holder_departs, 0) AS holder_departs
+       coalesce(d.holder_departs, 0) AS holder_departs,
+       coalesce(si.shared_contact_payers, 0) AS shared_contact_payers,
+       coalesce(si.shared_contact_in, 0) AS shared_contact_in
 FROM accounts AS a
 LEFT JOIN departing AS d ON d.account = a.account AND d.bucket = a.bucket
+LEFT JOIN shared_in AS si ON si.account = a.account AND si.currency = a.currency AND si.bucket = a.bucket

@@ -5,8 +5,8 @@ bridges) becomes a row, at a random minute of its day, between accounts named by
 bank code and IBAN. Beside them the feed plants attempts of each typology the detect stage
 knows — fan-out, fan-in, cycle, scatter-gather, gather-scatter, structuring, pass-through, bipartite,
 stack — among accounts of the population, and four terrorist-financing red flags (crowdfunding then cash-out and transfer
-to a high-risk jurisdiction; a cash funnel; cash drawn near a conflict zone; savings drained before the holder's flight),
-and writes them to `truth/patterns.txt` in AMLworld's Patterns format
+to a high-risk jurisdiction; a cash funnel; cash drawn near a conflict zone; savings drained before the holder's flight;
+accounts opened with one controller's phone swept into his, `sweep_rings`, which the bank's KYC file shows), and writes them to `truth/patterns.txt` in AMLworld's Patterns format
 (`BEGIN LAUNDERING ATTEMPT - <TYPE>` … `END LAUNDERING ATTEMPT`). Rows of planted attempts
 and mule payments carry `Is Laundering` 1. The first attempt of each kind is also reported to the FIU, as
 the bank of its first payer would: a goAML suspicious transaction report under `fiu/goaml/`.
@@ -32,6 +32,8 @@ CURRENCY = "US Dollar"
 FORMATS = ("ACH", "Wire", "Cheque", "Credit Card", "Cash")
 #: Planted attempts per typology: one per this many accounts, at least 3.
 ACCOUNTS_PER_ATTEMPT = 400
+#: The stream of the sweep rings (`sweep_rings`), besides the world's seed.
+SWEEP_STREAM = 0x5EEB
 #: Attempts begin on any day of the world's payment period, less a fortnight for the longest attempt, so that
 #: a model trained on earlier days meets attempts in later ones.
 ATTEMPT_DAYS = PAYMENT_PERIOD[1] - PAYMENT_PERIOD[0] - 15
@@ -325,14 +327,41 @@ def _liquidation(rng, world, first_day, attempts):
     return found
 
 
+def sweep_rings(world: World) -> list[tuple[int, list[int]]]:
+    """Accounts a controller opened in other people's names, giving his own phone, and sweeps into his own:
+    (the controller's account, the three to five mules' accounts), each held by a different person. Drawn
+    from the world's seed alone, so that the bank's KYC file (`payments`) and its feed name the same rings."""
+    rng = np.random.default_rng([world.seed, SWEEP_STREAM])
+    holders = world.accounts.holder_person
+    held = np.flatnonzero(holders != NO_INDEX)
+    _, first = np.unique(holders[held], return_index=True)
+    chosen = rng.permutation(held[first]).tolist()  # one account per person
+    rings = []
+    for _ in range(max(3, len(world.accounts) // ACCOUNTS_PER_ATTEMPT)):
+        ring, chosen = chosen[:1 + int(rng.integers(3, 6))], chosen[6:]
+        rings.append((ring[0], ring[1:]))
+    return rings
+
+
+def _sweep(rng, world, first_day, attempts):
+    """Money swept from accounts one controller opened (a trafficker's victims' wages, mules' takings): within a
+    week each mule's account pays most of what it holds into the controller's."""
+    found = []
+    for controller, mules in sweep_rings(world):
+        day = first_day + int(rng.integers(0, ATTEMPT_DAYS))
+        found.append([(day + int(rng.integers(0, 7)), int(rng.integers(480, 1080)), mule, controller,
+                       float(rng.uniform(1_800, 4_500)), "Wire") for mule in mules])
+    return found
+
+
 def _high_risk_iban(rng) -> str:
     country = ("SY", "IR", "YE", "AF", "SO")[int(rng.integers(0, 5))]
     return f"{country}{int(rng.integers(10, 99))}{int(rng.integers(10**15, 10**16))}"
 
 
-#: AMLworld's pattern names (and four of Nexus's own, for red-flag rules) → the planter of each.
+#: AMLworld's pattern names (and five of Nexus's own, for red-flag rules) → the planter of each.
 PLANTERS = {"FAN-OUT": _fan_out, "FAN-IN": _fan_in, "CYCLE": _cycle, "STRUCTURING": _structuring,
             "PASS-THROUGH": _pass_through, "SCATTER-GATHER": _scatter_gather, "GATHER-SCATTER": _gather_scatter,
             "BIPARTITE": _bipartite, "STACK": _stack,
             "CROWDFUNDING": _crowdfunding, "FUNNEL": _funnel, "CASH-NEAR-CONFLICT": _cash_near_conflict,
-            "LIQUIDATION": _liquidation}
+            "LIQUIDATION": _liquidation, "SWEEP": _sweep}

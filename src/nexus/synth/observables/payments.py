@@ -9,7 +9,8 @@ from nexus.synth.arrays import STRING, ids, iso_dates, strings
 from nexus.synth.manifest import FTM, ManifestFile, SuggestedLabels
 from nexus.synth.noise import Noise
 from nexus.synth.observables import WorldOutput
-from nexus.synth.observables.people import person_records, write_people
+from nexus.synth.observables.bank_feed import sweep_rings
+from nexus.synth.observables.people import person_records, phone_lists, write_people
 from nexus.synth.output import FtMWriter, RecordIds
 from nexus.synth.world import NO_INDEX, World, emails
 
@@ -40,7 +41,7 @@ class FinancialIntelligence:
 
         writer = FtMWriter(out.dir / FILE)
         email = np.where(rng.random(len(people.rows)) < 0.6, emails(world, people.rows), "")  # from the bank's KYC
-        write_people(writer, world, people, shown, email=email)
+        write_people(writer, world, people, shown, email=email, phone=_kyc_phones(world, people.rows))
         writer.write("Company", firms.ids, name=companies.name[firms.rows], jurisdiction=companies.jurisdiction[firms.rows],
                      registrationNumber=companies.registration[firms.rows])
         banks = strings([b[0] for b in places.BANKS])
@@ -62,3 +63,14 @@ class FinancialIntelligence:
         return [ManifestFile(FILE, FTM, "fiu", "fiu_accounts", "FIU: accounts, holders and reported payments",
                              SuggestedLabels("CONFIDENTIAL", releasable_to=("fiu", "police", "intel"),
                                              legal_basis="AML Directive art. 32"), writer.close())]
+
+
+def _kyc_phones(world: World, rows: np.ndarray) -> list[list[str]]:
+    """The phones the bank holds for these people: their own, but the controller's for those in whose names a
+    controller opened an account (`sweep_rings`), as he gave it."""
+    phones = dict(zip(rows.tolist(), phone_lists(world, rows), strict=True))
+    holders, own = world.accounts.holder_person, world.people.phone
+    for controller, mules in sweep_rings(world):
+        for mule in mules:
+            phones[int(holders[mule])] = [str(own[holders[controller]])]
+    return [phones[row] for row in rows.tolist()]

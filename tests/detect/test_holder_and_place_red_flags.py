@@ -1,6 +1,7 @@
-"""Two terrorist-financing red flags (both databases): cash drawn in or beside a conflict zone away from the
-account's home, and savings drained just before the account's holder travels, found from the PIU's trips and
-the account's ownership as the viewer sees them, and citing them besides the payments."""
+"""Red flags on where cash is drawn and on what the statements say about accounts' holders (both databases):
+cash drawn in or beside a conflict zone away from the account's home; savings drained just before the holder
+travels, from the PIU's trips and the account's ownership; money swept from accounts whose holders share a phone.
+Each is found from the statements as the viewer sees them, and cites them besides the payments."""
 
 from datetime import date
 
@@ -128,3 +129,37 @@ def test_back_testing_liquidation_before_travel(travelling):
     (hit,) = backtest_rule(store, FIU, home, rule, date(2024, 5, 1), date(2024, 5, 31))
     assert hit["account"] == "LQ0" and hit["features"]["holder_departs"] == 1
     assert backtest_rule(store, FIU, home, rule, date(2024, 3, 1), date(2024, 3, 31)) == []
+
+
+@pytest.fixture
+def sweeping(store, tmp_path):
+    """MU1–MU3 were opened by three people with one phone, which their controller C1 gave; each pays CTRL. Three of
+    a hostel's 25 residents, who share its address, pay their landlord; the KYC is SECRET."""
+    phone, hostel = "+32 470 11 22 33", "Rue Haute 1, 1000 Brussels"
+    people = [{"id": f"m{i}", "schema": "Person", "properties": {"name": [f"Mule {i}"], "phone": [phone]}} for i in (1, 2, 3)]
+    people += [{"id": f"h{i}", "schema": "Person", "properties": {"name": [f"Guest {i}"], "address": [hostel]}}
+               for i in range(25)]
+    owned = [(f"m{i}", f"MU{i}") for i in (1, 2, 3)] + [(f"h{i}", f"HO{i}") for i in range(25)]
+    people += [{"id": f"own-{account}", "schema": "Ownership",
+                "properties": {"owner": [holder], "asset": [account_id("001", account)]}} for holder, account in owned]
+    path = tmp_path / "kyc.json"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in people))
+    store.register_source("kyc", "ftm", Labels("FIU", Classification.SECRET))
+    ingest(store, "kyc", path, get_format("ftm").read(path))
+    rows = [(f"2024/07/0{i + 1} 10:00", "001", f"MU{i}", "001", "CTRL", 2000 + i, "Wire") for i in (1, 2, 3)]
+    rows += [("2024/07/05 10:00", "001", "OTHER", "001", "CTRL", 9000, "Wire")]
+    rows += [(f"2024/07/0{i + 1} 11:00", "001", f"HO{i}", "001", "LANDLORD", 2500, "ACH") for i in range(3)]
+    return store, load(store, tmp_path, rows)
+
+
+def test_money_swept_from_accounts_sharing_one_phone_is_flagged_and_cites_the_phone(sweeping):
+    store, home = sweeping
+    (flag,) = [a for a in detect(store, FIU, home) if a["name"] == "shared-contact-sweep"]  # not the hostel's
+    assert flag["accounts"] == ["CTRL"] and len(flag["transactions"]) == 3  # not OTHER's payment
+    assert flag["total"] == 6006 and "shared_contact_payers 3" in flag["explanation"]
+    alert = get_alert(store, FIU, flag["id"])
+    cited = {(e["ref_kind"], e["entity_id"]) for e in alert["evidence"]}
+    assert {("statement", f"m{i}") for i in (1, 2, 3)} <= cited and ("statement", "own-MU1") in cited
+    assert {e["contact"] for e in alert["explanation"]["shared_contacts"]} == {"phone:+32470112233"}
+    assert alert["labels"]["classification"] == "SECRET"  # as high as the KYC it rests on
+    assert [a for a in detect(store, JUNIOR, home) if a["name"] == "shared-contact-sweep"] == []
