@@ -7,6 +7,8 @@ import pytest
 
 from nexus.sources import SourceError
 from nexus.sources.travel import parse_message, parse_travel
+from nexus.sources.travel.entities import paying_traveller
+from nexus.sources.travel.features import feature_rows, subjects
 from nexus.sources.travel.pnrgov import email_address
 from nexus.sources.travel.records import Booking, Document, Leg, Manifest, Payment, Traveller, strip_title
 from nexus.sources.travel.write import write_paxlst, write_pnrgov
@@ -286,3 +288,29 @@ def test_release_characters_and_typographic_apostrophes():
                               "NAD+FL+++O??+X:B'NAD+FL+++O’BRIEN:JOHN'UNT+4+1'UNZ+1+R'").encode(), "paxlst")
     names = [(t.surname, t.given) for t in segments.manifests[0].travellers]
     assert names == [("O?", None), ("O’BRIEN", "JOHN")]
+
+
+def test_a_billing_name_no_traveller_bears_is_a_third_party_who_owns_the_card(travel):
+    """In the carrier's sample, Timothy Sims paid for Smith and Jones: tickets bought for others. In the big
+    sample each passenger paid their own."""
+    bought = parse_travel(travel / "pnrgov" / "2_pnrs_basic.edi", "pnrgov")
+    rows = feature_rows(subjects([], bought.bookings)).to_pylist()
+    assert {r["text_value"] for r in rows if r["feature"] == "paid_by_third_party"} == {"true"}
+    first = {e.id: e for e in bought.records[0].entities}
+    (owner,) = [first[o.first("owner")] for o in first.values() if o.schema.name == "Ownership"]
+    assert owner.caption == "TIMOTHY SIMS" and owner.get("address") == ["2234 MAIN STREET ATLANTA, GA 30067"]
+    own = parse_travel(travel / "pnrgov" / "bigMessagePnr.txt", "pnrgov")
+    rows = feature_rows(subjects([], own.bookings)).to_pylist()
+    assert {r["text_value"] for r in rows if r["feature"] == "paid_by_third_party"} == {"false"}
+    entities = {e.id: e for r in own.records for e in r.entities}
+    owners = {entities[o.first("owner")].first("lastName") for o in entities.values() if o.schema.name == "Ownership"}
+    assert owners == {"HOLCOMBE", "EMMETT", "MALDONADO", "NUGUSE", "MICHAELS", "HOU"}
+
+
+@pytest.mark.parametrize(("payer", "paid_for"), [
+    ("JONATHON SMITH", 0), ("SMITH/JONATHON MR", 0), ("J SMITH", 0), ("MR ANNA JONES", 1), ("Ánna Jones", 1),
+    ("SMITH", 0), (None, 0), ("MARY SMITH", None), ("TIMOTHY SIMS", None),
+])
+def test_which_traveller_a_billing_name_names(payer, paid_for):
+    travellers = [Traveller("SMITH", "MRJONATHON"), Traveller("JONES", "ANNA")]
+    assert paying_traveller(Payment("CC", payer=payer), travellers) == paid_for

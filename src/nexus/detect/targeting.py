@@ -38,7 +38,7 @@ FEATURES = {
     "ticketed_hours_before_departure": "number", "travellers_in_booking": "number", "legs": "number",
     "booking_changes": "number", "nationality": "text", "residence": "text", "document_country": "text",
     "document_expires_days_after_departure": "number", "age": "number", "crew": "flag", "bags": "number",
-    "data": "text", "agency": "text",
+    "data": "text", "agency": "text", "paid_by_third_party": "flag",
 }
 OPERATORS = {"text": {"in", "not_in"}, "flag": {"is"}, "number": {"<", "<=", ">", ">=", "="}}
 #: Features whose values are countries, compared as FtM country codes whichever way they are written.

@@ -13,18 +13,23 @@
   a booking is a Trip too, whose `involved` are its travellers (co-travel in the link graph).
   Each version of a PNR adds its time to the booking's `modifiedAt`: the versions stay as history.
 - A payment card becomes a BankAccount (`accountType` "payment card"), tied by an Ownership to the
-  booking's lead traveller (the booker), so the bookings one card paid share it. A masked number
+  traveller its billing name names, or to the booking's lead traveller (the booker) when it names none,
+  so the bookings one card paid share it. A billing name that is none of the travellers' is a third
+  party who bought the tickets (`paying_traveller`): a Person of that name, with the billing phone and
+  address, owns the card. A masked number
   (XXXX…1186) is one card only with its holder's name, or else only within its booking
   (`card_id`): strangers' masked numbers coincide.
 """
 
 import re
+import unicodedata
 from functools import cache
 
 from followthemoney import EntityProxy, model, registry
 from followthemoney.util import make_entity_id
 
-from nexus.sources.travel.records import Booking, Leg, Manifest, Payment, Traveller, phone_number
+from nexus.sources.travel.records import (GLUED_TITLES, SPACED_TITLES, Booking, Leg, Manifest, Payment, Traveller, phone_number,
+                                         strip_title)
 
 PASSPORT_TYPES = frozenset({"P", "PT", "PP", "PD", "PS", "PO"})
 
@@ -104,15 +109,58 @@ def booking_entities(booking: Booking, flight: Leg | None) -> list[EntityProxy]:
             card.add("name", f"{payment.card_vendor or 'card'} {payment.card_number}"
                              + (f" ({payment.payer})" if payment.payer else ""))
             card.add("notes", [f"billing {x}" for x in (payment.payer_address, payment.payer_phone) if x])
-            for person in people[:1]:  # the booker's card, as the booking's contacts are the booker's
-                paid = _make(made, "Ownership", make_entity_id("paid", card.id, person.id))
-                paid.add("owner", person.id)
+            holder = _card_holder(made, payment, booking, people, card.id)
+            if holder is not None:
+                paid = _make(made, "Ownership", make_entity_id("paid", card.id, holder.id))
+                paid.add("owner", holder.id)
                 paid.add("asset", card.id)
                 paid.add("role", "paid a booking with this card")
                 paid.add("recordId", booking.locator)
         kind = {"CC": "card", "CA": "cash", "CK": "cheque", "MS": "miscellaneous"}.get(payment.kind, payment.kind)
         trip.add("keywords", f"paid by {kind}")
     return list(made.values())
+
+
+def paying_traveller(payment: Payment, travellers: list[Traveller]) -> int | None:
+    """Which of the travellers a payment's billing name names (the first, the booker, when it names no one);
+    None when it names someone else: a third party bought the tickets."""
+    if not payment.payer:
+        return 0 if travellers else None
+    words = _words(payment.payer)
+    return next((i for i, traveller in enumerate(travellers) if _names(traveller, words)), None)
+
+
+def _names(traveller: Traveller, words: list[str]) -> bool:
+    """Whether a billing name's words name the traveller: every word of the surname, and the first given name
+    (without a title some carriers glue to it, MRJONATHON, JONATHONMR) or its initial, when the billing name
+    has one."""
+    surname, given = _words(traveller.surname or ""), _words(strip_title(traveller.given) or "")
+    if not surname or not all(part in words for part in surname):
+        return False
+    rest = [w for w in words if w not in surname]
+    if not given or not rest:
+        return True
+    first = given[0]
+    forms = {first} | {first[len(t):] for t in GLUED_TITLES if first.startswith(t) and len(first) > len(t) + 1}
+    return any(w in forms or (len(w) == 1 and any(f[0] == w for f in forms)) for w in rest)
+
+
+def _words(text: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
+    return [w for w in re.findall(r"[A-Z]+", plain) if w not in SPACED_TITLES]
+
+
+def _card_holder(made: dict[str, EntityProxy], payment: Payment, booking: Booking, people: list[EntityProxy],
+                 card: str) -> EntityProxy | None:
+    index = paying_traveller(payment, booking.travellers)
+    if index is not None:
+        return people[index] if index < len(people) else None
+    payer = _make(made, "Person", make_entity_id("payer", card, _key(payment.payer or "")))
+    payer.add("name", payment.payer)
+    _phones(payer, [payment.payer_phone] if payment.payer_phone else [], [])
+    payer.add("address", payment.payer_address)
+    payer.add("description", f"paid booking {booking.locator} for others")
+    return payer
 
 
 def card_id(payment: Payment, booking: Booking) -> str:

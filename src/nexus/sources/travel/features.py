@@ -3,8 +3,8 @@
 A subject is one person on one trip (a booking, or the flight an API message reports): its key
 is ``<person id>|<trip id>``. Features (see `nexus.detect.targeting.FEATURES`): route (origin,
 destination, transit points, airports, carriers, flights, one way or not), booking and payment
-behaviour (hours booked and ticketed before departure, party size, changes, form of payment,
-agency), documents (issuing country, days from departure to expiry), nationality, residence, age,
+behaviour (hours booked and ticketed before departure, party size, changes, form of payment, whether
+someone who is not travelling paid, agency), documents (issuing country, days from departure to expiry), nationality, residence, age,
 crew, bags, and which data it came from (API or PNR). No name, gender or free text is a feature.
 """
 
@@ -15,7 +15,8 @@ from datetime import datetime
 import pyarrow as pa
 
 from nexus.sources.travel.entities import (
-    booking_id, booking_scope, country_code, flight_id, legs_travelled, manifest_scope, traveller_id,
+    booking_id, booking_scope, country_code, flight_id, legs_travelled, manifest_scope, paying_traveller,
+    traveller_id,
 )
 from nexus.sources.travel.records import Booking, Leg, Manifest, Traveller
 
@@ -96,6 +97,9 @@ def _features(subject: Subject):
         yield "booking_changes", len(booking.history)
         for payment in booking.payments:
             yield "payment", PAYMENT_KINDS.get(payment.kind, payment.kind)
+        named = [payment for payment in booking.payments if payment.payer]
+        if named:
+            yield "paid_by_third_party", any(paying_traveller(p, booking.travellers) is None for p in named)
         yield "agency", booking.agency
     yield "data", "PNR" if booking is not None else "API"
     yield "nationality", country_code(traveller.nationality)
