@@ -116,6 +116,27 @@ def test_savings_drained_before_the_holder_flies_are_flagged_and_cite_the_trip(t
     assert alert["labels"]["classification"] == "SECRET"  # as high as the passenger data it rests on
 
 
+def test_an_alert_shows_only_its_own_rule_s_features(travelling, tmp_path):
+    """Another 30-day rule on the same account shows nothing of the holder's trip, which it does not cite."""
+    store, home = travelling
+    (home / "rules").mkdir(parents=True, exist_ok=True)
+    (home / "rules" / "cash-heavy.yml").write_text(
+        "name: cash-heavy\ndescription: x\nwindow_days: 30\nconditions:\n  - {feature: cash_out, op: '>=', value: 3000}\n")
+    (heavy,) = [a for a in detect(store, FIU, home) if a["name"] == "cash-heavy" and a["accounts"] == ["LQ0"]]
+    shown = get_alert(store, FIU, heavy["id"])
+    assert set(shown["explanation"]["features"]) == {"cash_out", "inflow_total"}
+    assert shown["labels"]["classification"] == "CONFIDENTIAL" and "departures" not in shown["explanation"]
+
+
+def test_a_departure_counts_for_windows_shorter_than_the_fortnight_before_it(travelling):
+    store, home = travelling
+    (home / "rules").mkdir(parents=True, exist_ok=True)
+    (home / "rules" / "weekly.yml").write_text(
+        "name: weekly\ndescription: x\nwindow_days: 7\nconditions:\n  - {feature: holder_departs, op: '>=', value: 1}\n"
+        "  - {feature: cash_out, op: '>=', value: 4000}\n")
+    assert [a["accounts"] for a in detect(store, FIU, home) if a["name"] == "weekly"] == [["LQ0"]]
+
+
 def test_a_viewer_who_may_not_see_the_trip_gets_no_such_flag(travelling):
     store, home = travelling
     assert [a for a in detect(store, JUNIOR, home) if a["name"] == "liquidation-before-travel"] == []
@@ -156,10 +177,40 @@ def test_money_swept_from_accounts_sharing_one_phone_is_flagged_and_cites_the_ph
     store, home = sweeping
     (flag,) = [a for a in detect(store, FIU, home) if a["name"] == "shared-contact-sweep"]  # not the hostel's
     assert flag["accounts"] == ["CTRL"] and len(flag["transactions"]) == 3  # not OTHER's payment
-    assert flag["total"] == 6006 and "shared_contact_payers 3" in flag["explanation"]
+    assert flag["total"] == 6006 and "shared_contact_holders 3" in flag["explanation"]
     alert = get_alert(store, FIU, flag["id"])
     cited = {(e["ref_kind"], e["entity_id"]) for e in alert["evidence"]}
     assert {("statement", f"m{i}") for i in (1, 2, 3)} <= cited and ("statement", "own-MU1") in cited
     assert {e["contact"] for e in alert["explanation"]["shared_contacts"]} == {"phone:+32470112233"}
     assert alert["labels"]["classification"] == "SECRET"  # as high as the KYC it rests on
     assert [a for a in detect(store, JUNIOR, home) if a["name"] == "shared-contact-sweep"] == []
+
+
+def test_a_rule_that_mixes_shared_contacts_with_other_features_cites_them_too(sweeping):
+    store, home = sweeping
+    (home / "rules").mkdir(parents=True, exist_ok=True)
+    (home / "rules" / "mixed.yml").write_text(
+        "name: mixed\ndescription: x\nwindow_days: 14\nconditions:\n  - {feature: shared_contact_holders, op: '>=', value: 3}\n"
+        "  - {feature: inflows, op: '>=', value: 1}\n")
+    (mixed,) = [a for a in detect(store, FIU, home) if a["name"] == "mixed"]
+    alert = get_alert(store, FIU, mixed["id"])
+    assert alert["labels"]["classification"] == "SECRET" and alert["explanation"]["shared_contacts"]
+    assert len(mixed["transactions"]) == 4  # every payment it counts, OTHER's too
+    assert not [a for a in list_alerts(store, JUNIOR, kind="rule") if a["title"].startswith("mixed")]
+
+
+def test_one_person_s_own_accounts_sharing_a_phone_are_no_sweep(store, tmp_path):
+    """Adam moves money between his four accounts; Bea, whose SECRET record has his phone, pays nothing in."""
+    phone = "+32 470 99 88 77"
+    entities = [{"id": "adam", "schema": "Person", "properties": {"name": ["Adam"], "phone": [phone]}},
+                {"id": "bea", "schema": "Person", "properties": {"name": ["Bea"], "phone": [phone]}}]
+    entities += [{"id": f"own-A{i}", "schema": "Ownership",
+                  "properties": {"owner": ["adam"], "asset": [account_id("001", f"A{i}")]}} for i in (1, 2, 3, 4)]
+    entities += [{"id": "own-B1", "schema": "Ownership", "properties": {"owner": ["bea"], "asset": [account_id("001", "B1")]}}]
+    path = tmp_path / "kyc.json"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in entities))
+    store.register_source("kyc", "ftm", Labels("FIU", Classification.SECRET))
+    ingest(store, "kyc", path, get_format("ftm").read(path))
+    home = load(store, tmp_path, [(f"2024/07/0{i} 10:00", "001", f"A{i}", "001", "A4", 2000, "Wire") for i in (1, 2, 3)]
+                + [("2024/07/01 09:00", "001", "B1", "001", "ELSEWHERE", 10, "Wire")])
+    assert [a for a in detect(store, FIU, home) if a["name"] == "shared-contact-sweep"] == []

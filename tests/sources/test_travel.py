@@ -309,8 +309,12 @@ def test_a_billing_name_no_traveller_bears_is_a_third_party_who_owns_the_card(tr
 
 @pytest.mark.parametrize(("payer", "paid_for"), [
     ("JONATHON SMITH", 0), ("SMITH/JONATHON MR", 0), ("J SMITH", 0), ("MR ANNA JONES", 1), ("Ánna Jones", 1),
-    ("SMITH", 0), (None, 0), ("MARY SMITH", None), ("TIMOTHY SIMS", None),
+    ("SMITH", 0), (None, 0), ("SEAN O'BRIEN", 2), ("SEAN OBRIEN", 2), ("PIET VAN DER BERG", 3), ("OMAR ALHASSAN", 4),
+    ("OMAR AL HASSAN", 4), ("MARIA GARCIA", 5), ("MARIA GARCIA LOPEZ", 5), ("Hans Strauß", 6), ("Łukasz Nowak", 7),
+    ("PAUL SMITH-ROWE", 8), ("EMMA JONES", None), ("MARY SMITH", None), ("TIMOTHY SIMS", None), ("JOHN O'NEIL", None),
 ])
 def test_which_traveller_a_billing_name_names(payer, paid_for):
-    travellers = [Traveller("SMITH", "MRJONATHON"), Traveller("JONES", "ANNA")]
+    travellers = [Traveller("SMITH", "MRJONATHON"), Traveller("JONES", "ANNAMS"), Traveller("OBRIEN", "SEAN"),
+                  Traveller("VANDERBERG", "PIET"), Traveller("AL-HASSAN", "OMAR"), Traveller("GARCIA LOPEZ", "MARIA"),
+                  Traveller("STRAUSS", "HANS"), Traveller("NOWAK", "LUKASZ"), Traveller("SMITH ROWE", "JOHN PAUL")]
     assert paying_traveller(Payment("CC", payer=payer), travellers) == paid_for

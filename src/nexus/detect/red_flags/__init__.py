@@ -42,7 +42,7 @@ FEATURES = dict.fromkeys((
     "cash_out_share", "high_risk_out_share", "cash_or_high_risk_out_share", "cash_or_high_risk_out_of_small",
     "listed_in", "listed_out", "listed_one_hop_out", "listed_money", "account_listed",
     "cash_or_high_risk_out", "cash_near_conflict", "cash_near_conflict_count", "net_outflow", "holder_departs",
-    "shared_contact_payers", "shared_contact_in",
+    "shared_contact_holders", "shared_contact_in",
 ), "number")
 #: A payment in at most this amount (in its currency) counts as small (donations, crowdfunding).
 SMALL_AMOUNT = 250.0
@@ -58,7 +58,7 @@ TRAVEL_FEATURES = frozenset({"holder_departs"})
 #: A holder's departure counts for the windows it falls in and for those ending less than this many days before it.
 DEPARTURE_DAYS = 14
 #: Features on payers whose holders share a contact: a flag on them alone cites those payments alone.
-CONTACT_FEATURES = frozenset({"shared_contact_payers", "shared_contact_in"})
+CONTACT_FEATURES = frozenset({"shared_contact_holders", "shared_contact_in"})
 #: A contact more holders than this share (a hostel, a formation agent, a switchboard) says nothing.
 MAX_SHARING = 20
 CONTACT_COLUMNS = pa.schema([("account_id", pa.string()), ("contact", pa.string()), ("holder_id", pa.string()),
@@ -248,28 +248,30 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
     for flag, subject in zip(flags, subjects, strict=True):
         rows = cited.get(subject, [])
         rule = described[flag.rule]
+        own = {c.feature for c in rule.conditions}
         shown = ", ".join(f"{c.feature} {_number(flag.features.get(c.feature))}" for c in rule.conditions)
-        mine, features, total = [r["id"] for r in rows], flag.features, flag.features.get("inflow_total")
+        # only the rule's own features (and the money in): others of its window rest on what it may not cite
+        features = {k: v for k, v in flag.features.items() if k in own | {"inflow_total"}}
+        mine, total = [r["id"] for r in rows], flag.features.get("inflow_total")
         tying, listed_here = ties.get(subject, ([], []))
+        kept_rows, sharing = _sharing_payers(rows, shared) if own & CONTACT_FEATURES else (rows, [])
         if tying and not any(entry["account_id"] == flag.account for entry in listed_here):
             # an account tied to listed ones cites those payments only, so it shows only what they sum to
             kept = set(tying)
             mine = list(dict.fromkeys([t for t in mine if t in kept] + tying))
             rows = [r for r in rows if r["id"] in kept]
-            features = {k: v for k, v in flag.features.items() if k in LISTED_FEATURES}
+            features = {k: v for k, v in features.items() if k in LISTED_FEATURES}
             total = features.get("listed_money")
-        elif {c.feature for c in rule.conditions} <= CONFLICT_FEATURES:
+        elif own <= CONFLICT_FEATURES:
             # likewise a flag on cash drawn near a conflict zone: those withdrawals, and what they sum to
             rows = [r for r in rows if r["near_conflict"]]
             mine = [r["id"] for r in rows]
-            features = {k: v for k, v in flag.features.items() if k in CONFLICT_FEATURES}
+            features = {k: v for k, v in features.items() if k in CONFLICT_FEATURES}
             total = features.get("cash_near_conflict")
-        sharing: list[dict] = []
-        if {c.feature for c in rule.conditions} <= CONTACT_FEATURES:
-            # and a flag on payers who share a contact: their payments in, and the contacts they share
-            rows, sharing = _sharing_payers(rows, shared)
+        elif own <= CONTACT_FEATURES:
+            # and a flag on payers who share a contact: their payments in (it cites the contacts whenever it uses them)
+            rows = kept_rows
             mine = [r["id"] for r in rows]
-            features = {k: v for k, v in flag.features.items() if k in CONTACT_FEATURES}
             total = features.get("shared_contact_in")
         if not rows:
             continue
@@ -314,15 +316,17 @@ def _by_account(table: pa.Table | None) -> dict[str, list[dict]]:
 
 
 def _sharing_payers(rows: list[dict], shared: dict[str, list[dict]]) -> tuple[list[dict], list[dict]]:
-    """Of a flag's payments, those in from payers whose holders share a contact with another of its payers (as
-    `detect_account_windows` counts them), and the contacts they share, each with its holder and ownership."""
-    payers: dict[str, set[str]] = {}
+    """Of a flag's payments, those in from payers one of whose holders shares a contact with another person holding
+    a paying account (as `detect_account_windows` counts them), and those contacts, each with its holder and
+    ownership: every statement that makes the contact shared is among them."""
+    holders: dict[str, set[str]] = {}
     for row in rows:
         if row["incoming"]:
             for entry in shared.get(row["counterparty_id"], ()):
-                payers.setdefault(entry["contact"], set()).add(row["counterparty_id"])
-    contacts = {contact for contact, accounts in payers.items() if len(accounts) >= 2}
-    sharing = {a for contact in contacts for a in payers[contact]}
+                holders.setdefault(entry["contact"], set()).add(entry["holder_id"])
+    contacts = {contact for contact, people in holders.items() if len(people) >= 2}
+    sharing = {row["counterparty_id"] for row in rows if row["incoming"]
+               and any(e["contact"] in contacts for e in shared.get(row["counterparty_id"], ()))}
     entries = [{k: e[k] for k in ("account_id", "contact", "holder_id", "ownership_id", "statement_id")}
                for a in sorted(sharing) for e in shared[a] if e["contact"] in contacts]
     return [r for r in rows if r["incoming"] and r["counterparty_id"] in sharing], entries

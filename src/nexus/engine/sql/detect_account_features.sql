@@ -34,7 +34,7 @@ FROM (
                WHEN 'cash_near_conflict_count' THEN CAST(w.cash_near_conflict_count AS DOUBLE)
                WHEN 'net_outflow' THEN CAST(w.net_outflow AS DOUBLE)
                WHEN 'holder_departs' THEN CAST(w.holder_departs AS DOUBLE)
-               WHEN 'shared_contact_payers' THEN CAST(w.shared_contact_payers AS DOUBLE)
+               WHEN 'shared_contact_holders' THEN CAST(w.shared_contact_holders AS DOUBLE)
                WHEN 'shared_contact_in' THEN CAST(w.shared_contact_in AS DOUBLE)
            END AS number_value
     FROM red_flag_windows AS w

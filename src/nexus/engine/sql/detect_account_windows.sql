@@ -5,9 +5,9 @@
 -- The distinct counterparties and the most paid to one payee are the costly part: each is counted only
 -- when a rule of the run uses it ($count_payers, $count_payees, $top_payee; else it is 0). A holder's
 -- departure (`holder_departures`) counts for the windows it falls in and for those ending less than
--- $departure_days before it: money moved just before a trip. Payers share a contact when their holders share a
--- phone, e-mail or address (`account_contacts`) with another payer of the account in the window: money swept
--- from accounts one controller opened.
+-- $departure_days before it: money moved just before a trip. A payer shares a contact when one of its holders
+-- shares a phone, e-mail or address (`account_contacts`) with another person holding an account that paid the
+-- account in the window: money swept from accounts one controller opened in other people's names.
 WITH t AS (
     SELECT *, CAST(floor((seconds - $offset_seconds) / (86400 * $window_days)) AS BIGINT) AS bucket
     FROM red_flag_transfers
@@ -50,40 +50,35 @@ to_each AS (
 top_payee AS (
     SELECT account, currency, bucket, max(paid) AS top_payee_out FROM to_each GROUP BY account, currency, bucket
 ),
-by_contact AS (
-    SELECT t.to_account_id AS account, t.receiving_currency AS currency, t.bucket, c.contact
+paid_by AS (
+    SELECT DISTINCT t.to_account_id AS account, t.receiving_currency AS currency, t.bucket, c.contact, c.holder_id,
+           t.from_account_id AS payer
     FROM t
-    JOIN (SELECT DISTINCT account_id, contact FROM account_contacts) AS c ON c.account_id = t.from_account_id
+    JOIN account_contacts AS c ON c.account_id = t.from_account_id
     WHERE t.from_account_id <> t.to_account_id
-    GROUP BY t.to_account_id, t.receiving_currency, t.bucket, c.contact
-    HAVING count(DISTINCT t.from_account_id) >= 2
 ),
 sharing AS (
-    SELECT DISTINCT b.account, b.currency, b.bucket, c.account_id AS payer
-    FROM by_contact AS b
-    JOIN account_contacts AS c ON c.contact = b.contact
+    -- payers one of whose holders shares a contact with another person holding a paying account
+    SELECT p.account, p.currency, p.bucket, p.payer, p.holder_id
+    FROM paid_by AS p
+    JOIN (SELECT account, currency, bucket, contact FROM paid_by GROUP BY account, currency, bucket, contact
+          HAVING count(DISTINCT holder_id) >= 2) AS b
+        ON b.account = p.account AND b.currency = p.currency AND b.bucket = p.bucket AND b.contact = p.contact
 ),
 shared_in AS (
     SELECT t.to_account_id AS account, t.receiving_currency AS currency, t.bucket,
-           count(DISTINCT t.from_account_id) AS shared_contact_payers, sum(t.amount_received) AS shared_contact_in
+           sum(t.amount_received) AS shared_contact_in
     FROM t
-    JOIN sharing AS s ON s.account = t.to_account_id AND s.currency = t.receiving_currency AND s.bucket = t.bucket
+    JOIN (SELECT DISTINCT account, currency, bucket, payer FROM sharing) AS s
+        ON s.account = t.to_account_id AND s.currency = t.receiving_currency AND s.bucket = t.bucket
         AND s.payer = t.from_account_id
     WHERE t.from_account_id <> t.to_account_id
     GROUP BY t.to_account_id, t.receiving_currency, t.bucket
 ),
-departing AS (
-    SELECT account_id AS account, bucket, count(DISTINCT departure) AS holder_departs
-    FROM (
-        SELECT account_id, departure, CAST(floor((epoch(CAST(departure AS TIMESTAMP)) - $offset_seconds)
-                                                 / (86400 * $window_days)) AS BIGINT) AS bucket
-        FROM holder_departures
-        UNION
-        SELECT account_id, departure, CAST(floor((epoch(CAST(departure AS TIMESTAMP)) - 86400 * $departure_days
-                                                  - $offset_seconds) / (86400 * $window_days)) AS BIGINT)
-        FROM holder_departures
-    ) AS d
-    GROUP BY account_id, bucket
+shared_people AS (
+    SELECT account, currency, bucket, count(DISTINCT holder_id) AS shared_contact_holders
+    FROM sharing
+    GROUP BY account, currency, bucket
 ),
 accounts AS (
     SELECT coalesce(i.account, o.account) AS account, coalesce(i.currency, o.currency) AS currency,
@@ -103,6 +98,16 @@ accounts AS (
     FROM incoming AS i
     FULL OUTER JOIN outgoing AS o ON o.account = i.account AND o.currency = i.currency AND o.bucket = i.bucket
     LEFT JOIN top_payee AS p ON p.account = o.account AND p.currency = o.currency AND p.bucket = o.bucket
+),
+departing AS (
+    -- the holder's departures within the window or less than $departure_days after it
+    SELECT a.account, a.bucket, count(DISTINCT h.departure) AS holder_departs
+    FROM (SELECT DISTINCT account, bucket FROM accounts) AS a
+    JOIN holder_departures AS h ON h.account_id = a.account
+    WHERE epoch(CAST(h.departure AS TIMESTAMP)) >= a.bucket * 86400 * $window_days + $offset_seconds
+      AND epoch(CAST(h.departure AS TIMESTAMP))
+          < (a.bucket + 1) * 86400 * $window_days + $offset_seconds + 86400 * $departure_days
+    GROUP BY a.account, a.bucket
 )
 SELECT a.account || '|' || a.currency || '|' || CAST(a.bucket AS VARCHAR) AS subject, a.*,
        CASE WHEN inflow_total > 0 THEN least(outflow_total / inflow_total, 10.0) END AS out_in_ratio,
@@ -115,8 +120,9 @@ SELECT a.account || '|' || a.currency || '|' || CAST(a.bucket AS VARCHAR) AS sub
        CASE WHEN cash_inflow_total > 0 THEN least(top_payee_out / cash_inflow_total, 10.0) END AS top_payee_of_cash_in,
        listed_in + listed_out + listed_one_hop_out AS listed_money, outflow_total - inflow_total AS net_outflow,
        coalesce(d.holder_departs, 0) AS holder_departs,
-       coalesce(si.shared_contact_payers, 0) AS shared_contact_payers,
+       coalesce(sp.shared_contact_holders, 0) AS shared_contact_holders,
        coalesce(si.shared_contact_in, 0) AS shared_contact_in
 FROM accounts AS a
 LEFT JOIN departing AS d ON d.account = a.account AND d.bucket = a.bucket
 LEFT JOIN shared_in AS si ON si.account = a.account AND si.currency = a.currency AND si.bucket = a.bucket
+LEFT JOIN shared_people AS sp ON sp.account = a.account AND sp.currency = a.currency AND sp.bucket = a.bucket

@@ -39,7 +39,7 @@ countries AS (
 ),
 risky AS (
     SELECT c.*, (h.country IS NOT NULL AND c.to_account_id <> c.from_account_id) AS high_risk,
-           (z.country IS NOT NULL AND (c.home IS NULL OR c.home <> c.cash_place)) AS cash_near_conflict
+           (z.country IS NOT NULL AND c.home IS NOT NULL AND c.home <> c.cash_place) AS cash_near_conflict
     FROM countries AS c
     LEFT JOIN (SELECT DISTINCT country FROM high_risk) AS h ON h.country = c.country
     LEFT JOIN (SELECT DISTINCT country FROM conflict_zones) AS z ON z.country = c.cash_place

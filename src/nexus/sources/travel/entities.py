@@ -22,13 +22,13 @@
 """
 
 import re
-import unicodedata
 from functools import cache
 
 from followthemoney import EntityProxy, model, registry
 from followthemoney.util import make_entity_id
+from rigour.text.translit import ascii_text
 
-from nexus.sources.travel.records import (GLUED_TITLES, SPACED_TITLES, Booking, Leg, Manifest, Payment, Traveller, phone_number,
+from nexus.sources.travel.records import (SPACED_TITLES, Booking, Leg, Manifest, Payment, Traveller, phone_number,
                                          strip_title)
 
 PASSPORT_TYPES = frozenset({"P", "PT", "PP", "PD", "PS", "PO"})
@@ -131,23 +131,42 @@ def paying_traveller(payment: Payment, travellers: list[Traveller]) -> int | Non
 
 
 def _names(traveller: Traveller, words: list[str]) -> bool:
-    """Whether a billing name's words name the traveller: every word of the surname, and the first given name
-    (without a title some carriers glue to it, MRJONATHON, JONATHONMR) or its initial, when the billing name
-    has one."""
-    surname, given = _words(traveller.surname or ""), _words(strip_title(traveller.given) or "")
-    if not surname or not all(part in words for part in surname):
+    """Whether a billing name's words name the traveller: the surname (`_surname_in`), and one of the given names
+    (with or without a title glued to it, MRJONATHON, ANNAMS) or its initial, when the billing name has more."""
+    taken = _surname_in(_words(traveller.surname or ""), words)
+    if taken is None:
         return False
-    rest = [w for w in words if w not in surname]
+    rest = [w for i, w in enumerate(words) if i not in taken]
+    given = _words(strip_title(traveller.given) or "")
     if not given or not rest:
         return True
-    first = given[0]
-    forms = {first} | {first[len(t):] for t in GLUED_TITLES if first.startswith(t) and len(first) > len(t) + 1}
+    forms = {form for word in given for form in _untitled(word)}
     return any(w in forms or (len(w) == 1 and any(f[0] == w for f in forms)) for w in rest)
 
 
+def _surname_in(surname: list[str], words: list[str]) -> set[int] | None:
+    """The positions of the billing name's words that the surname takes: its words run together (O'BRIEN and
+    OBRIEN, VAN DER BERG and VANDERBERG, AL-HASSAN and ALHASSAN are one surname), or one word of a compound
+    surname (GARCIA LOPEZ billed as GARCIA); None when they do not hold it."""
+    whole = "".join(surname)
+    for start in range(len(words)):
+        joined = ""
+        for end in range(start, len(words)):
+            joined += words[end]
+            if joined == whole:
+                return set(range(start, end + 1))
+            if not whole.startswith(joined):
+                break
+    return next(({words.index(part)} for part in surname if len(part) >= 3 and part in words), None) if surname else None
+
+
+def _untitled(word: str) -> set[str]:
+    return {word} | {cut for title in SPACED_TITLES for cut in (word.removeprefix(title), word.removesuffix(title))
+                     if len(cut) >= 2 and cut != word}
+
+
 def _words(text: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
-    return [w for w in re.findall(r"[A-Z]+", plain) if w not in SPACED_TITLES]
+    return [w for w in re.findall(r"[A-Z]+", ascii_text(text).upper()) if w not in SPACED_TITLES]
 
 
 def _card_holder(made: dict[str, EntityProxy], payment: Payment, booking: Booking, people: list[EntityProxy],

@@ -12,9 +12,11 @@ from nexus.synth.observables import WorldOutput
 from nexus.synth.observables.bank_feed import sweep_rings
 from nexus.synth.observables.people import person_records, phone_lists, write_people
 from nexus.synth.output import FtMWriter, RecordIds
-from nexus.synth.world import NO_INDEX, World, emails
+from nexus.synth.world import HOSTEL, NO_INDEX, World, emails
 
 FILE = "fiu/accounts.ftm.json"
+#: The stream of the households' landlines (`_kyc_phones`), besides the world's seed.
+LANDLINE_STREAM = 0x7E1
 NOISE = Noise(variant=0.3, typo=0.03, swapped=0.05, dob_missing=0.3, dob_year_only=0.05, nationality_missing=0.3)
 
 
@@ -66,9 +68,18 @@ class FinancialIntelligence:
 
 
 def _kyc_phones(world: World, rows: np.ndarray) -> list[list[str]]:
-    """The phones the bank holds for these people: their own, but the controller's for those in whose names a
-    controller opened an account (`sweep_rings`), as he gave it."""
+    """The phones the bank holds for these people: their own; for half the households of two or more holders, and
+    for everyone in a hostel, the one landline or switchboard they share (the first resident's number); but the
+    controller's for those in whose names a controller opened an account (`sweep_rings`), as he gave it."""
     phones = dict(zip(rows.tolist(), phone_lists(world, rows), strict=True))
+    rng = np.random.default_rng([world.seed, LANDLINE_STREAM])
+    address = world.people.address[rows]
+    order = np.argsort(address, kind="stable")
+    starts = np.flatnonzero(np.r_[True, address[order][1:] != address[order][:-1]])
+    for together in np.split(rows[order], starts[1:]):
+        shared = len(together) >= 2 and (world.people.address[together[0]] == HOSTEL or rng.random() < 0.5)
+        for person in together.tolist() if shared else ():
+            phones[person] = [str(world.people.phone[together[0]])]
     holders, own = world.accounts.holder_person, world.people.phone
     for controller, mules in sweep_rings(world):
         for mule in mules:
