@@ -41,7 +41,9 @@ def bind(query: exp.Expression, names: Mapping[str, str] | None = None, **params
 
     def substitute(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Placeholder):
-            return exp.convert(_literal(params[node.name]))
+            value = params[node.name]
+            # an expression the caller built from known identifiers and literals (a rule's conditions) goes in whole
+            return value.copy() if isinstance(value, exp.Expression) else exp.convert(_literal(value))
         if isinstance(node, exp.Identifier) and node.name in names:
             return exp.to_identifier(names[node.name])
         return node

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import yaml
+from sqlglot import exp
 
 from nexus.detect.targeting import Rule, RuleRefused, condition_rows, parse_rule, rule_hits
 from nexus.detect.typologies import Finding
@@ -177,7 +178,7 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
                                 count_payees="distinct_payees" in used,
                                 top_payee=bool(used & {"top_payee_out", "top_payee_of_cash_in"}),
                                 departure_days=DEPARTURE_DAYS)
-            session.materialise("rule_features", "detect_account_features")  # kept in the engine: millions of rows
+            session.materialise("rule_features", "detect_account_features", candidates=_candidates(group))
             hits = rule_hits(session, group, None, FEATURES).to_pylist()
             values: dict[str, dict[str, float]] = {}
             if hits:
@@ -190,6 +191,15 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
                 found.append(RedFlag(hit["rule"], account, currency, max(window_start, start),
                                      min(window_start + timedelta(days=days), end), values[hit["subject"]]))
     return _merged(found)
+
+
+def _candidates(rules: list[tuple[str, Rule]]) -> exp.Expression:
+    """The windows that meet every condition of some rule, as a condition on `red_flag_windows`' columns (every
+    red-flag feature is one, and a number): features are FEATURES' names, values numbers the linter passed."""
+    compare = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ}
+    return exp.or_(*(exp.and_(*(compare[c.op](this=exp.column(c.feature, table="red_flag_windows"),
+                                               expression=exp.Literal.number(float(v)))
+                                for c in rule.conditions for v in c.values)) for _, rule in rules))
 
 
 def _merged(flags: list[RedFlag]) -> list[RedFlag]:

@@ -100,14 +100,21 @@ accounts AS (
     LEFT JOIN top_payee AS p ON p.account = o.account AND p.currency = o.currency AND p.bucket = o.bucket
 ),
 departing AS (
-    -- the holder's departures within the window or less than $departure_days after it
-    SELECT a.account, a.bucket, count(DISTINCT h.departure) AS holder_departs
-    FROM (SELECT DISTINCT account, bucket FROM accounts) AS a
-    JOIN holder_departures AS h ON h.account_id = a.account
-    WHERE epoch(CAST(h.departure AS TIMESTAMP)) >= a.bucket * 86400 * $window_days + $offset_seconds
+    -- the holder's departures within the window or less than $departure_days after it (a tiny table: joined to
+    -- the windows of the accounts it names only)
+    SELECT w.account, w.bucket, count(DISTINCT h.departure) AS holder_departs
+    FROM (
+        SELECT from_account_id AS account, bucket FROM t
+        WHERE from_account_id IN (SELECT account_id FROM holder_departures)
+        UNION
+        SELECT to_account_id, bucket FROM t
+        WHERE to_account_id IN (SELECT account_id FROM holder_departures)
+    ) AS w
+    JOIN holder_departures AS h ON h.account_id = w.account
+    WHERE epoch(CAST(h.departure AS TIMESTAMP)) >= w.bucket * 86400 * $window_days + $offset_seconds
       AND epoch(CAST(h.departure AS TIMESTAMP))
-          < (a.bucket + 1) * 86400 * $window_days + $offset_seconds + 86400 * $departure_days
-    GROUP BY a.account, a.bucket
+          < (w.bucket + 1) * 86400 * $window_days + $offset_seconds + 86400 * $departure_days
+    GROUP BY w.account, w.bucket
 )
 SELECT a.account || '|' || a.currency || '|' || CAST(a.bucket AS VARCHAR) AS subject, a.*,
        CASE WHEN inflow_total > 0 THEN least(outflow_total / inflow_total, 10.0) END AS out_in_ratio,
