@@ -49,3 +49,11 @@ def load_feed(store, tmp_path, rows: list[str], source: str):
     home = tmp_path / "home"
     ingest_transactions(store, ANALYST, path, source, home, LabelChanges(agency="FIU", classification="SECRET"))
     return store, home
+
+
+def workspace_rule(home, name: str, window_days: int, *conditions: str) -> None:
+    """An FIU's own red-flag rule in the workspace (NEXUS_HOME/rules/NAME.yml); each condition as YAML flow text."""
+    (home / "rules").mkdir(parents=True, exist_ok=True)
+    (home / "rules" / f"{name}.yml").write_text(
+        f"name: {name}\ndescription: {name}\nwindow_days: {window_days}\nconditions:\n"
+        + "".join(f"  - {c}\n" for c in conditions))

@@ -7,6 +7,7 @@ from datetime import date
 
 import orjson
 import pytest
+from feed import workspace_rule
 
 from nexus.detect.red_flags import FOLDER, _jurisdictions
 from nexus.errors import InvalidInput
@@ -119,9 +120,7 @@ def test_savings_drained_before_the_holder_flies_are_flagged_and_cite_the_trip(t
 def test_an_alert_shows_only_its_own_rule_s_features(travelling, tmp_path):
     """Another 30-day rule on the same account shows nothing of the holder's trip, which it does not cite."""
     store, home = travelling
-    (home / "rules").mkdir(parents=True, exist_ok=True)
-    (home / "rules" / "cash-heavy.yml").write_text(
-        "name: cash-heavy\ndescription: x\nwindow_days: 30\nconditions:\n  - {feature: cash_out, op: '>=', value: 3000}\n")
+    workspace_rule(home, "cash-heavy", 30, "{feature: cash_out, op: '>=', value: 3000}")
     (heavy,) = [a for a in detect(store, FIU, home) if a["name"] == "cash-heavy" and a["accounts"] == ["LQ0"]]
     shown = get_alert(store, FIU, heavy["id"])
     assert set(shown["explanation"]["features"]) == {"cash_out", "inflow_total"}
@@ -130,10 +129,8 @@ def test_an_alert_shows_only_its_own_rule_s_features(travelling, tmp_path):
 
 def test_a_departure_counts_for_windows_shorter_than_the_fortnight_before_it(travelling):
     store, home = travelling
-    (home / "rules").mkdir(parents=True, exist_ok=True)
-    (home / "rules" / "weekly.yml").write_text(
-        "name: weekly\ndescription: x\nwindow_days: 7\nconditions:\n  - {feature: holder_departs, op: '>=', value: 1}\n"
-        "  - {feature: cash_out, op: '>=', value: 4000}\n")
+    workspace_rule(home, "weekly", 7, "{feature: holder_departs, op: '>=', value: 1}",
+                   "{feature: cash_out, op: '>=', value: 4000}")
     assert [a["accounts"] for a in detect(store, FIU, home) if a["name"] == "weekly"] == [["LQ0"]]
 
 
@@ -188,10 +185,8 @@ def test_money_swept_from_accounts_sharing_one_phone_is_flagged_and_cites_the_ph
 
 def test_a_rule_that_mixes_shared_contacts_with_other_features_cites_them_too(sweeping):
     store, home = sweeping
-    (home / "rules").mkdir(parents=True, exist_ok=True)
-    (home / "rules" / "mixed.yml").write_text(
-        "name: mixed\ndescription: x\nwindow_days: 14\nconditions:\n  - {feature: shared_contact_holders, op: '>=', value: 3}\n"
-        "  - {feature: inflows, op: '>=', value: 1}\n")
+    workspace_rule(home, "mixed", 14, "{feature: shared_contact_holders, op: '>=', value: 3}",
+                   "{feature: inflows, op: '>=', value: 1}")
     (mixed,) = [a for a in detect(store, FIU, home) if a["name"] == "mixed"]
     alert = get_alert(store, FIU, mixed["id"])
     assert alert["labels"]["classification"] == "SECRET" and alert["explanation"]["shared_contacts"]

@@ -6,6 +6,7 @@ from datetime import date
 
 import orjson
 import pytest
+from feed import workspace_rule
 
 from nexus.detect.red_flags import FOLDER, LISTED_FEATURES
 from nexus.ingest import ingest
@@ -109,9 +110,7 @@ def test_an_alert_on_a_tie_shows_nothing_of_the_account_s_other_money(store, tmp
 
 def test_a_workspace_rule_on_no_listed_money_raises_without_failing(listed):
     store, home = listed
-    (home / "rules").mkdir(parents=True, exist_ok=True)
-    (home / "rules" / "unlisted-inflows.yml").write_text(
-        "name: unlisted-inflows\ndescription: money in from no listed account\nwindow_days: 30\nconditions:\n"
-        "  - {feature: listed_money, op: '<=', value: 0}\n  - {feature: inflow_total, op: '>=', value: 1000}\n")
+    workspace_rule(home, "unlisted-inflows", 30, "{feature: listed_money, op: '<=', value: 0}",
+                   "{feature: inflow_total, op: '>=', value: 1000}")
     found = [a for a in detect(store, FIU, home) if a["name"] == "unlisted-inflows"]
     assert found and all(a["transactions"] for a in found)
