@@ -229,8 +229,9 @@ def fiu_stage(store: Store, folder: Path, manifest) -> list[str]:
     lines.append("planted laundering attempts found: " + ", ".join(
         f"{kind} {quality.found.get(kind, 0)}/{n}" for kind, n in sorted(quality.planted.items()))
         + f"; {quality.precision:.0%} of the alerts are on a planted attempt"
-        + ("" if quality.precision == 1 else " (the rest: everyday payroll, rent and payments that fit a typology, and the listed holders' own "
-                                                 "salaries and rent, which the sanctions flags raise)"))
+        + ("" if quality.precision == 1 else " (the rest: everyday payroll, rent and payments that fit a typology, "
+                                                 "and the listed holders' own salaries and rent, which the sanctions "
+                                                 "flags raise)"))
     test = model["test"]
     lines.append(f"the learned layer (`nexus model train`): trained on the days to {model['train_until']}, its threshold "
                  f"chosen on those to {model['validate_until']}; on the later days, which neither saw, laundering F1 "
