@@ -179,6 +179,7 @@ def test_money_swept_from_accounts_sharing_one_phone_is_flagged_and_cites_the_ph
     cited = {(e["ref_kind"], e["entity_id"]) for e in alert["evidence"]}
     assert {("statement", f"m{i}") for i in (1, 2, 3)} <= cited and ("statement", "own-MU1") in cited
     assert {e["contact"] for e in alert["explanation"]["shared_contacts"]} == {"phone:+32470112233"}
+    assert set(alert["explanation"]["features"]) == {"shared_contact_holders", "shared_contact_in"}  # not OTHER's money
     assert alert["labels"]["classification"] == "SECRET"  # as high as the KYC it rests on
     assert [a for a in detect(store, JUNIOR, home) if a["name"] == "shared-contact-sweep"] == []
 

@@ -282,6 +282,7 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             # and a flag on payers who share a contact: their payments in (it cites the contacts whenever it uses them)
             rows = kept_rows
             mine = [r["id"] for r in rows]
+            features = {k: v for k, v in features.items() if k in CONTACT_FEATURES}
             total = features.get("shared_contact_in")
         if not rows:
             continue
