@@ -38,6 +38,7 @@ from pathlib import Path
 from _common import database
 
 SCENARIOS = ("health", "screen", "entity", "neighbourhood")
+OFFERED = "screen offered"
 TARGETS = {"screen": {"rps": 300.0, "p99_ms": 50.0}}
 PURPOSE = "bench: API load"
 COMMON_GIVEN = ("JAMES", "MARIA", "AHMED", "FATIMA", "WEI", "OLGA", "JUAN", "AMINA", "LUCA", "SOFIA", "IVAN", "LEILA",
@@ -58,16 +59,7 @@ async def _connection(host: str, port: int, requests: list[bytes], start: int, d
             i += 1
             began = time.perf_counter()
             try:
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head[9:12])
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
-                        break
-                if length:
-                    await reader.readexactly(length)
+                status = await _exchange(reader, writer, request)
             except (asyncio.IncompleteReadError, ConnectionError):  # the server closed the connection: count, reopen
                 errors.append(0)
                 writer.close()
@@ -78,6 +70,55 @@ async def _connection(host: str, port: int, requests: list[bytes], start: int, d
                 errors.append(status)
     finally:
         writer.close()
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """Send one request and read its response; its status."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+            break
+    if length:
+        await reader.readexactly(length)
+    return int(head[9:12])
+
+
+async def _offered(host: str, port: int, requests: list[bytes], rate: float, connections: int, duration: float,
+                   latencies: list[float], errors: list[int]) -> None:
+    """Open loop: request i is due at start + i / rate whatever came back before; its latency counts from when it
+    was due, so time spent waiting for a free connection counts too (no coordinated omission)."""
+    idle: asyncio.Queue = asyncio.Queue()
+    for _ in range(connections):
+        idle.put_nowait(await asyncio.open_connection(host, port))
+
+    async def one(request: bytes, due: float) -> None:
+        reader, writer = await idle.get()
+        try:
+            status = await _exchange(reader, writer, request)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            errors.append(0)
+            writer.close()
+            idle.put_nowait(await asyncio.open_connection(host, port))
+            return
+        idle.put_nowait((reader, writer))
+        latencies.append(time.perf_counter() - due)
+        if status != 200:
+            errors.append(status)
+
+    start = time.perf_counter()
+    tasks = []
+    for i in range(int(rate * duration)):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.ensure_future(one(requests[i % len(requests)], due)))
+    await asyncio.gather(*tasks)
+    while not idle.empty():
+        idle.get_nowait()[1].close()
 
 
 def _raw(host: str, port: int, method: str, path: str, headers: dict, body: bytes | None) -> bytes:
@@ -99,6 +140,9 @@ def client_main() -> None:
     async def run() -> float:
         deadline = time.perf_counter() + plan["duration"]
         began = time.perf_counter()
+        if plan.get("rate"):
+            await _offered(host, port, requests, plan["rate"], plan["concurrency"], plan["duration"], latencies, errors)
+            return time.perf_counter() - began
         step = max(1, len(requests) // plan["concurrency"])
         await asyncio.gather(*(_connection(host, port, requests, n * step, deadline, latencies, errors)
                                for n in range(plan["concurrency"])))
@@ -234,8 +278,10 @@ def requests_for(scenario: str, data: dict) -> list[dict]:
             for e in data["entities"]]
 
 
-def drive(port: int, scenario: str, data: dict, concurrency: int, duration: float) -> dict:
-    plan = {"host": "127.0.0.1", "port": port, "concurrency": concurrency, "duration": duration,
+def drive(port: int, scenario: str, data: dict, concurrency: int, duration: float, rate: float = 0.0) -> dict:
+    """Closed loop (each of `concurrency` connections sends its next request when the last came back) or, with a
+    `rate`, open loop at that many requests a second over `concurrency` connections."""
+    plan = {"host": "127.0.0.1", "port": port, "concurrency": concurrency, "duration": duration, "rate": rate,
             "requests": requests_for(scenario, data)}
     done = subprocess.run([sys.executable, __file__, "--client"], input=json.dumps(plan).encode(), capture_output=True)
     if done.returncode:
@@ -263,6 +309,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per scenario")
+    parser.add_argument("--rate", type=float, default=300.0,
+                        help="then screening offered at this many requests/s (open loop; 0: skip)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--no-world", action="store_true", help="the UN list only (entities then come from it)")
     parser.add_argument("--keep-log", type=Path, help="copy the server log here")
@@ -298,11 +346,14 @@ def main() -> None:
                     while drive(port, scenario, data, 2 * args.workers, 3.0)["max_ms"] > 1000:
                         if time.monotonic() > deadline:
                             break
-            for scenario in scenarios:
+            runs = [(scenario, scenario, 0.0) for scenario in scenarios]
+            if args.rate and "screen" in scenarios:
+                runs.append((OFFERED, "screen", args.rate))
+            for row, scenario, rate in runs:
                 before = audit_count(url)
-                results[scenario] = drive(port, scenario, data, args.concurrency, args.duration)
+                results[row] = drive(port, scenario, data, 64 if rate else args.concurrency, args.duration, rate)
                 time.sleep(0.5)  # let the last responses' audit records land (they are written before the response)
-                audited[scenario] = audit_count(url) - before
+                audited[row] = audit_count(url) - before
         from nexus.security.audit import verify_chain
         from nexus.store import Store
 
@@ -316,7 +367,7 @@ def main() -> None:
     base = results["health"]
     print(f"{'scenario':<14} {'req/s':>8} {'x health':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>7} "
           f"{'audit +':>8} {'per req':>8} {'client ceiling':>15}")
-    for scenario in scenarios:
+    for scenario in results:
         r = results[scenario]
         per = audited[scenario] / r["requests"] if r["requests"] else 0
         ceiling = r["requests"] / r["client_cpu_s"] if r["client_cpu_s"] else float("inf")
@@ -327,19 +378,23 @@ def main() -> None:
           "2 per authenticated request expected)")
     print(chain)
     ok = chain.ok
-    for scenario in scenarios:
+    for scenario in results:
         r = results[scenario]
         expected = 0 if scenario == "health" else 2 * r["requests"]
         if audited[scenario] != expected or r["errors"]:
             ok = False
             print(f"{scenario}: {r['errors']} errors; audit records {audited[scenario]:,}, expected {expected:,}")
-    for scenario, target in TARGETS.items():
-        if scenario in results:
-            r = results[scenario]
-            met = r["rps"] >= target["rps"] and r["p99_ms"] <= target["p99_ms"]
-            print(f"target {scenario}: >= {target['rps']:.0f} req/s and p99 <= {target['p99_ms']:.0f} ms: "
-                  f"{r['rps']:,.0f} req/s, p99 {r['p99_ms']:.1f} ms {'met' if met else 'NOT met'}")
-            ok = ok and met
+    if "screen" in results:
+        closed, target = results["screen"], TARGETS["screen"]
+        offered = results.get(OFFERED)
+        print(f"target screening: >= {target['rps']:.0f} req/s (closed loop, {args.concurrency} connections: "
+              f"{closed['rps']:,.0f} req/s) and p99 <= {target['p99_ms']:.0f} ms at {target['rps']:.0f} req/s offered "
+              + (f"(open loop: {offered['rps']:,.0f} req/s served, p99 {offered['p99_ms']:.1f} ms)" if offered else
+                 "(not run: --rate 0)"))
+        met = (closed["rps"] >= target["rps"] and offered is not None and args.rate >= target["rps"]
+               and offered["rps"] >= 0.98 * args.rate and offered["p99_ms"] <= target["p99_ms"])
+        print(f"target screening {'met' if met else 'NOT met'}")
+        ok = ok and met
     sys.exit(0 if ok else 1)
 
 

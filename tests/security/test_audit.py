@@ -158,3 +158,27 @@ def test_the_documented_application_role_appends_but_cannot_alter_or_disable(sto
         with store.engine.begin() as conn:
             conn.execute(text(f"DROP OWNED BY {role}"))
             conn.execute(text(f"DROP ROLE {role}"))
+
+
+def test_records_appended_at_once_from_many_threads_form_one_unbroken_chain(store):
+    import threading
+
+    seqs, start = [], threading.Barrier(12)
+
+    def append_some(n):
+        start.wait()
+        for i in range(10):
+            seqs.append(audit.log_event(store, USER, "search", {"q": f"thread {n}, {i}"}, [f"e{n}"]))
+
+    threads = [threading.Thread(target=append_some, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(seqs) == list(range(1, 121))  # each caller got its own record's number
+    assert audit.verify_chain(store) == audit.ChainReport(True, 120)
+    with store.engine.connect() as conn:
+        stamps = conn.execute(text("SELECT at FROM audit_log ORDER BY seq")).scalars().all()
+        queries = conn.execute(text("SELECT query FROM audit_log")).scalars().all()
+    assert stamps == sorted(stamps)  # times rise with the sequence
+    assert len(set(queries)) == 120

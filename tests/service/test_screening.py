@@ -118,3 +118,38 @@ def test_a_kept_index_follows_the_warrants_the_viewer_may_use_not_their_words(st
     assert screen(store, viewer("prosecution"), query, index=prosecution).column("entity_id").to_pylist() == ["w9"]
     assert screen(store, viewer("checking a name"), query, index=other).num_rows == 0
     assert cache.get(store, viewer("yet other words")) is other  # new words, the same warrants: no new index
+
+
+def test_requests_screened_at_once_share_the_matcher_and_each_get_their_own_hits(lists, monkeypatch):
+    import threading
+
+    from nexus.service import screening
+
+    index = IndexCache().get(lists, ANALYST)
+    asked = [(None, "Viktor Bout", "1967"), ("mine", "Hamza al Masri", "1980"), (None, "Jane Nobody", None),
+             ("x", "Viktor Bout", None), (None, "Hamza Al-Masri", None)]
+    alone = [screen(lists, ANALYST, queries(row), index=index).to_pylist() for row in asked]
+    calls = []
+    real = screening.screen_batch
+
+    def counted(index, table, *args, **kwargs):
+        calls.append(table.num_rows)
+        threading.Event().wait(0.05)  # let the other requests queue behind this call
+        return real(index, table, *args, **kwargs)
+
+    monkeypatch.setattr(screening, "screen_batch", counted)
+    together, start = {}, threading.Barrier(len(asked) * 4)
+
+    def ask(n):
+        start.wait()
+        together[n] = screen(lists, ANALYST, queries(asked[n % len(asked)]), index=index).to_pylist()
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(len(asked) * 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for n, hits in together.items():
+        assert hits == alone[n % len(asked)]  # the same hits and query ids ("0" for a query without one)
+    assert sum(calls) == len(threads) and len(calls) < len(threads)
+    assert alone[0][0]["query_id"] == "0" and alone[1][0]["query_id"] == "mine"

@@ -36,11 +36,9 @@ from nexus.names.parts import (
     split_token,
 )
 from nexus.names.similarity import run_ranks
+from nexus.names.tokens import split_tokens
 from nexus.names.translit import token_ascii
 
-# Arrow's regular expressions (RE2) split on every character that is not a letter or a
-# digit; Python's `\w` keeps no more than that, and each token is split again in Python.
-_TOKEN_SEPARATOR = r"[^\p{L}\p{N}\p{M}]+"
 _NEEDS_WHOLE_NAME = r"[,'’‘`ʿʾ]|[a-z][A-Z][a-z]"
 _TYPES = list(NameType)
 
@@ -126,7 +124,7 @@ def analyze_column(names: list[str | None] | pa.Array, name_types: list[NameType
     fast = ~pc.match_substring_regex(array, _NEEDS_WHOLE_NAME).to_numpy(zero_copy_only=False)
     fast &= row_type != _TYPES.index(NameType.ORGANIZATION)
 
-    tokens = pc.split_pattern_regex(array, _TOKEN_SEPARATOR)
+    tokens = split_tokens(array)
     raw = pc.list_flatten(tokens)
     token_row = np.repeat(np.arange(len(array)), np.diff(tokens.offsets.to_numpy()))
     non_empty = pc.not_equal(raw, "").to_numpy(zero_copy_only=False)

@@ -28,9 +28,10 @@ import pyarrow.compute as pc
 from rigour.names import NameTypeTag, analyze_names
 from rigour.names import SymbolCategory as SC
 
+from nexus.names.tokens import split_tokens
+
 _CATEGORIES = frozenset({SC.NAME, SC.NICK, SC.ORG_CLASS, SC.SYMBOL, SC.DOMAIN, SC.NUMERIC})
 _EMPTY: frozenset[str] = frozenset()
-_TOKEN_SEPARATOR = r"[^\p{L}\p{N}\p{M}]+"  # as `parts._SPLIT`: combining marks belong to words
 
 
 def cache_dir() -> Path:
@@ -122,7 +123,7 @@ def learn_name_tokens(names: pa.Array, tags: Iterable[NameTypeTag]) -> None:
     If any token is unknown the tagger is built here, once, and forked workers inherit
     it instead of each building their own; what is learnt goes to the cache file.
     """
-    tokens = pc.unique(pc.list_flatten(pc.split_pattern_regex(pc.utf8_lower(names.drop_null()), _TOKEN_SEPARATOR)))
+    tokens = pc.unique(pc.list_flatten(split_tokens(pc.utf8_lower(names.drop_null()))))
     cache = symbol_cache()
     for tag in tags:
         for token in tokens.to_pylist():

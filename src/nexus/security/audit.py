@@ -9,18 +9,22 @@ DELETE and TRUNCATE of the trail (migration 0003), so tampering needs the owner 
 superuser to disable them first — and ``verify_chain`` still shows it.
 """
 
+import functools
 import hashlib
-from collections.abc import Iterable
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from nexus.security import anchor
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now
+from nexus.store.group import Group
 from nexus.store.schema import audit_head, audit_log
 
 GENESIS = "0" * 64
@@ -41,13 +45,10 @@ def log_event(
     result_ids: Iterable[str] = (),
     outcome: str = "ok",
 ) -> int:
-    """Append one audit record in its own transaction; returns its sequence number."""
-    with store.engine.begin() as conn:
-        seq, hash_ = _append(conn, viewer, action, query, result_ids, outcome)
-    witness = anchor.attached(store.engine)
-    if witness is not None:
-        anchor.advance(witness, seq, hash_)
-    return seq
+    """Append one audit record, committed (and the anchor file moved past it) before this returns; returns its
+    sequence number. Records that a server's threads append at the same time share one transaction (group commit:
+    one commit, one anchor write), so under load each pays a part of a commit rather than a whole one."""
+    return _group(store.engine).submit(_record(viewer, action, query, result_ids, outcome))
 
 
 def append(
@@ -59,26 +60,37 @@ def append(
     outcome: str = "ok",
 ) -> int:
     """Append one audit record inside the caller's transaction; returns its sequence number."""
-    return _append(conn, viewer, action, query, result_ids, outcome)[0]
+    return _append(conn, [_record(viewer, action, query, result_ids, outcome)])[0][0]
 
 
-def _append(conn: Connection, viewer: Viewer, action: str, query: dict, result_ids: Iterable[str], outcome: str) -> tuple[int, str]:
-    # Appends take turns on the head row (FOR UPDATE needs only the UPDATE grant on
-    # audit_head that the application role has; LOCK TABLE would need more). The head row
-    # names the newest record (every append moves it in the same transaction, and its
-    # trigger lets it move only forward to a record that exists), so it gives the link
-    # without reading the trail; only a missing head row falls back to the trail.
-    head = conn.execute(
-        select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == HEAD_ID).with_for_update()
-    ).first()
-    last = head if head is not None and head.seq > 0 else None
-    if head is None:
-        last = conn.execute(
-            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-        ).first()
-    row: dict = {
-        "seq": (last.seq + 1) if last else 1,
-        "at": utc_now(),
+_GROUPS: "weakref.WeakKeyDictionary[Engine, Group[dict, int]]" = weakref.WeakKeyDictionary()
+_GROUPS_GUARD = threading.Lock()
+
+
+def _group(engine: Engine) -> "Group[dict, int]":
+    with _GROUPS_GUARD:
+        group = _GROUPS.get(engine)
+        if group is None:
+            group = _GROUPS[engine] = Group(functools.partial(_commit, weakref.ref(engine)))
+        return group
+
+
+def _commit(engine_ref: "weakref.ref[Engine]", records: Sequence[dict]) -> list[int]:
+    """Append records in one transaction of their own, then move the anchor file past the last."""
+    engine = engine_ref()
+    if engine is None:
+        raise RuntimeError("the store was closed while its audit records waited to be written")
+    with engine.begin() as conn:
+        links = _append(conn, records)
+    witness = anchor.attached(engine)
+    if witness is not None:
+        anchor.advance(witness, *links[-1])
+    return [seq for seq, _ in links]
+
+
+def _record(viewer: Viewer, action: str, query: dict, result_ids: Iterable[str], outcome: str) -> dict:
+    """An audit record's own fields; `_append` stamps it and links it into the chain."""
+    return {
         "username": viewer.user,
         "agency": viewer.agency,
         "action": action,
@@ -86,22 +98,45 @@ def _append(conn: Connection, viewer: Viewer, action: str, query: dict, result_i
         "query": orjson.dumps(query, option=orjson.OPT_SORT_KEYS).decode(),
         "result_ids": orjson.dumps(list(result_ids)).decode(),
         "outcome": outcome,
-        "prev_hash": last.hash if last else GENESIS,
     }
-    seq, hash_ = row["seq"], record_hash(row)
+
+
+def _append(conn: Connection, records: Sequence[dict]) -> list[tuple[int, str]]:
+    """Link records into the chain after its newest one and insert them; (seq, hash) of each."""
+    # Appends take turns on the head row (FOR UPDATE needs only the UPDATE grant on
+    # audit_head that the application role has; LOCK TABLE would need more). The head row
+    # names the newest record (every append moves it in the same transaction, and its
+    # trigger lets it move only forward to a record that exists), so it gives the link
+    # without reading the trail; only a missing head row falls back to the trail.
+    head = conn.execute(_HEAD).first()
+    last = head if head is not None and head.seq > 0 else None
+    if head is None:
+        last = conn.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        ).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    at = utc_now()  # under the head's lock: the trail's times rise with its sequence numbers
+    rows = []
+    for record in records:
+        seq += 1
+        row = {**record, "seq": seq, "at": at, "prev_hash": prev}
+        prev = row["hash"] = record_hash(row)
+        rows.append(row)
+    moved = {"seq": seq, "hash": prev, "at": at, "id": HEAD_ID}
     if conn.dialect.name == "postgresql":
-        # The record and the head's move sent together (psycopg's pipeline: one round trip, not two), while the
-        # head row's lock is held.
+        # The records and the head's move sent together (psycopg's pipeline: one round trip), while the head
+        # row's lock is held.
         driver = conn.connection.driver_connection
         with driver.pipeline(), driver.cursor() as cursor:
-            cursor.execute(_PG_INSERT, {**row, "hash": hash_})
-            cursor.execute(_PG_HEAD, {"seq": seq, "hash": hash_, "at": row["at"], "id": HEAD_ID})
+            cursor.executemany(_PG_INSERT, rows)
+            cursor.execute(_PG_HEAD, moved)
     else:
-        conn.execute(insert(audit_log).values(**row, hash=hash_))
-        conn.execute(update(audit_head).where(audit_head.c.id == HEAD_ID).values(seq=seq, hash=hash_, at=row["at"]))
-    return seq, hash_
+        conn.execute(insert(audit_log), rows)
+        conn.execute(update(audit_head).where(audit_head.c.id == HEAD_ID).values(seq=seq, hash=prev, at=at))
+    return [(row["seq"], row["hash"]) for row in rows]
 
 
+_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == HEAD_ID).with_for_update()
 _COLUMNS = (*_FIELDS, "hash")
 _PG_INSERT = (f"INSERT INTO audit_log ({', '.join(_COLUMNS)}) "
               f"VALUES ({', '.join(f'%({c})s' for c in _COLUMNS)})")

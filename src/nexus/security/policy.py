@@ -15,9 +15,10 @@ originator control (ORCON).
 filtering happens in the database and counts never include what a viewer cannot see.
 """
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Integer, Select, Table, and_, false, literal, not_, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, String, Table, and_, bindparam, false, literal, not_, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -148,7 +149,21 @@ def label_clause(viewer: Viewer, table: Table, action: str = "read") -> ColumnEl
 
 
 def statement_clause(viewer: Viewer, table: Table, action: str = "read", now: str | None = None) -> ColumnElement[bool]:
-    """SQL predicate over a table with label columns: rows the viewer may act on."""
+    """SQL predicate over a table with label columns: rows the viewer may act on (with warrants judged at `now`,
+    by default when the query runs)."""
+    if now is None:
+        return _statement_clause_now(viewer, table, action)
+    return _statement_clause(viewer, table, action, now)
+
+
+@functools.lru_cache(maxsize=1024)
+def _statement_clause_now(viewer: Viewer, table: Table, action: str) -> ColumnElement[bool]:
+    # Building the predicate costs more than running it on a small query (a millisecond and more of Python per
+    # read); it is the same for the same viewer until the query runs, where `usable_warrants` reads the clock.
+    return _statement_clause(viewer, table, action, None)
+
+
+def _statement_clause(viewer: Viewer, table: Table, action: str, now: str | None) -> ColumnElement[bool]:
     if not may(viewer, action):
         return false()
     c = table.c
@@ -171,9 +186,10 @@ def warrant_withheld_clause(viewer: Viewer, table: Table, action: str = "read", 
 
 
 def usable_warrants(viewer: Viewer, now: str | None = None) -> Select:
-    """Warrants whose statements the viewer may use now: in force, or allowing the purpose."""
-    now = now or utc_now()
+    """Warrants whose statements the viewer may use at `now` (by default: when the query runs): in force, or
+    allowing the purpose."""
+    at = literal(now) if now else bindparam(None, callable_=utc_now, type_=String())
     w = warrants.c
-    in_force = and_(w.revoked_at.is_(None), w.expires_at > now)
+    in_force = and_(w.revoked_at.is_(None), w.expires_at > at)
     purpose_allowed = _in_list(w.allowed_uses, viewer.purpose) if viewer.purpose.strip() else false()
-    return select(w.id).where(w.issued_at <= now, or_(in_force, purpose_allowed))
+    return select(w.id).where(w.issued_at <= at, or_(in_force, purpose_allowed))

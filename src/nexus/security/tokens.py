@@ -12,7 +12,7 @@ import secrets
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from nexus.errors import InvalidInput, NotFound
 from nexus.model.labels import Classification
@@ -66,6 +66,10 @@ def create_token(store: Store, creator: Viewer, username: str, scopes: frozenset
     return f"{PREFIX}_{token_id}_{secret}"
 
 
+_TOKEN_AND_USER = (select(api_tokens, users).join(users, users.c.username == api_tokens.c.username, isouter=True)
+                   .where(api_tokens.c.id == bindparam("token_id")))
+
+
 def viewer_for_token(store: Store, token: str, purpose: str = "") -> Viewer:
     """The viewer a program acts as; every use (and every refusal) is audited."""
     prefix, _, rest = token.strip().partition("_")
@@ -75,10 +79,7 @@ def viewer_for_token(store: Store, token: str, purpose: str = "") -> Viewer:
     row = user = None
     if prefix == PREFIX:
         with store.engine.connect() as conn:
-            found = conn.execute(
-                select(api_tokens, users).join(users, users.c.username == api_tokens.c.username, isouter=True)
-                .where(api_tokens.c.id == token_id)
-            ).first()
+            found = conn.execute(_TOKEN_AND_USER, {"token_id": token_id}).first()
         if found is not None:
             row = {c.name: found._mapping[c] for c in api_tokens.c}
             user = {c.name: found._mapping[c] for c in users.c} if found._mapping[users.c.username] is not None else None

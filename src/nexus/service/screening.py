@@ -7,20 +7,24 @@ to. A hit whose alert an analyst dismissed is not returned again until the data 
 on (its fingerprint) changes.
 """
 
+import functools
 import gc
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import select
 
 from nexus.engine import DuckDBEngine
 from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.names.symbols import warm_tagger
+from nexus.names.tokens import warm as warm_token_splits
 from nexus.screen import SCREEN_THRESHOLD, ScreenIndex, screen_batch
 from nexus.screen.query import QUERY_FIELDS, check_schemata
 from nexus.security import audit
@@ -33,6 +37,7 @@ from nexus.service.screening_alerts import KIND, QUERY_FIELD_PROPS, QUERY_PROPS,
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
 from nexus.store import Store
+from nexus.store.group import Group
 from nexus.store.schema import sources, statements
 
 __all__ = ["QUERY_FIELDS", "SCREEN_THRESHOLD"]
@@ -114,9 +119,55 @@ def _index_lock(index: ScreenIndex) -> threading.Lock:
         return lock
 
 
+GROUPED_QUERIES = 16
+_GROUPS: "weakref.WeakKeyDictionary[ScreenIndex, Group[tuple[pa.Table, float, int], pa.Table]]" = weakref.WeakKeyDictionary()
+
+
+def _screen_group(index: ScreenIndex) -> "Group[tuple[pa.Table, float, int], pa.Table]":
+    """Small requests screened against one index at the same time go to the matcher as one batch: its cost is
+    mostly per call (a one-name call costs nearly what a hundred names do), so a server's concurrent one-name
+    requests share it."""
+    with _INDEX_LOCKS_GUARD:
+        group = _GROUPS.get(index)
+        if group is None:
+            group = _GROUPS[index] = Group(functools.partial(_screen_together, weakref.ref(index)))
+        return group
+
+
+def _screen_together(index_ref: "weakref.ref[ScreenIndex]", requests: Sequence[tuple[pa.Table, float, int]]) -> list[pa.Table]:
+    """Each request's hits, as `screen_batch` gives them for its queries alone (its own query ids, in its order)."""
+    index = index_ref()
+    if index is None:
+        raise RuntimeError("the screening index was dropped while requests waited on it")
+    answers: list[pa.Table | None] = [None] * len(requests)
+    alike: dict[tuple, list[int]] = {}  # requests that can share a call: the same options and columns
+    for n, (queries, threshold, limit) in enumerate(requests):
+        alike.setdefault((threshold, limit, queries.schema), []).append(n)
+    for (threshold, limit, _), members in alike.items():
+        tables = [requests[n][0] for n in members]
+        sizes = np.array([t.num_rows for t in tables])
+        combined = pa.concat_tables(tables)
+        # Query ids as each request's own call would have made them (a missing id is the row number), and
+        # row numbers across the combined batch to tell the requests' hits apart.
+        own_ids = pc.coalesce(combined.column("id").cast(pa.string()),
+                              pa.array(np.concatenate([np.arange(size) for size in sizes]).astype(str)))
+        combined = combined.set_column(combined.column_names.index("id"), "id",
+                                       pa.array(np.arange(combined.num_rows).astype(str)))
+        with _index_lock(index):
+            hits = screen_batch(index, combined, threshold, limit)
+        rows = pc.cast(hits.column("query_id"), pa.int64())
+        hits = hits.set_column(hits.column_names.index("query_id"), "query_id", pc.take(own_ids, rows))
+        owner = np.searchsorted(np.cumsum(sizes), rows.to_numpy(), side="right")
+        for k, n in enumerate(members):
+            answers[n] = hits.filter(pa.array(owner == k))
+    return answers  # type: ignore[return-value]
+
+
 def warm_up() -> None:
-    """Build what the first screening of an unknown name would (rigour's name automaton), as a server starts."""
+    """Build what the first screening of an unknown name would (rigour's name automaton), and the Python form of
+    the token separator that spares each small request compiling RE2's Unicode classes, as a server starts."""
     warm_tagger()
+    warm_token_splits()
 
 
 class IndexCache:
@@ -137,16 +188,24 @@ class IndexCache:
         self._entries: dict[tuple, tuple[float, ScreenIndex]] = {}
         self._versions: dict[tuple, tuple[float, tuple[tuple[str, ...], str]]] = {}
         self._usable: dict[str, tuple[float, frozenset[str]]] = {}
+        self._building: dict[tuple, threading.Lock] = {}
+        self._asking: set[tuple] = set()
         self._lock = threading.Lock()
 
     def _recent(self, answers: dict, key, now: float, ask: Callable[[], object]):
-        """`ask()`'s answer for `key`, asked again once `recheck` seconds have passed; at most 256 keys are
-        kept (purposes are the caller's words)."""
+        """`ask()`'s answer for `key`, asked again once `recheck` seconds have passed, by one thread: the others
+        keep the answer before while it asks. At most 256 keys are kept (purposes are the caller's words)."""
+        asking = (id(answers), key)
         with self._lock:
             known = answers.get(key)
-        if known and now - known[0] < self.recheck:
-            return known[1]
-        answer = ask()
+            if known and (now - known[0] < self.recheck or asking in self._asking):
+                return known[1]
+            self._asking.add(asking)
+        try:
+            answer = ask()
+        finally:
+            with self._lock:
+                self._asking.discard(asking)
         with self._lock:
             if len(answers) >= 256:
                 answers.clear()
@@ -180,6 +239,15 @@ class IndexCache:
             found = self._entries.get(key)
             if found and now - found[0] < self.ttl:
                 return found[1]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one build per key: requests arriving meanwhile wait for it rather than build their own
+            with self._lock:
+                found = self._entries.get(key)
+                if found and now - found[0] < self.ttl:
+                    return found[1]
+            return self._build(store, viewer, lists, key, now)
+
+    def _build(self, store: Store, viewer: Viewer, lists: Iterable[str] | None, key: tuple, now: float) -> ScreenIndex:
         index = build_index(store, viewer, lists)
         # A kept index is millions of long-lived objects; without this every full collection of the cyclic
         # collector walks them all again (a pause of ~200 ms every dozen 300-passenger messages). Unfrozen
@@ -191,6 +259,7 @@ class IndexCache:
             self._entries[key] = (now, index)
             for stale in sorted(self._entries, key=lambda k: self._entries[k][0])[: max(0, len(self._entries) - self.size)]:
                 del self._entries[stale]
+            self._building.pop(key, None)
         return index
 
 
@@ -214,8 +283,11 @@ def screen(
     require(viewer, "screen")
     _check_queries(queries)
     index = index or build_index(store, viewer, lists)
-    with _index_lock(index):
-        hits = screen_batch(index, queries, threshold, limit, progress=progress)
+    if progress is None and queries.num_rows <= GROUPED_QUERIES:
+        hits = _screen_group(index).submit((queries, threshold, limit))
+    else:
+        with _index_lock(index):
+            hits = screen_batch(index, queries, threshold, limit, progress=progress)
     subjects = hit_subjects(hits, viewer, holdings)
     keys = hit_keys(subjects, hits, kind)
     dismissed = dismissed_keys(store, viewer, keys, "screen")

@@ -1,0 +1,73 @@
+"""Group commit: the work of concurrent callers done in one call.
+
+A server's request threads each append an audit record or screen one name; done one at
+a time, each pays a transaction's commit (or the matcher's fixed cost) of its own. Here
+the first caller to find no call under way makes one for every item waiting (the leader);
+the others wait for their own result, and whoever finds items waiting when a call ends
+leads the next. No thread of its own, no timer: a lone caller is served at once, and
+under load a call gathers everything that arrived while the one before it ran.
+"""
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class _Ticket(Generic[Item, Result]):
+    __slots__ = ("item", "done", "result", "error")
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+        self.done = False
+        self.result: Result | None = None
+        self.error: BaseException | None = None
+
+
+class Group(Generic[Item, Result]):
+    """`submit(item)` returns `handle(items)[i]` for its item, with `handle` called on as many items at once
+    as arrived together (at most `most`). An exception in `handle` is raised to every caller of that call."""
+
+    def __init__(self, handle: Callable[[Sequence[Item]], Sequence[Result]], most: int = 256) -> None:
+        self._handle = handle
+        self._most = most
+        self._waiting: list[_Ticket[Item, Result]] = []
+        self._busy = False
+        self._turn = threading.Condition(threading.Lock())
+
+    def submit(self, item: Item) -> Result:
+        ticket: _Ticket[Item, Result] = _Ticket(item)
+        with self._turn:
+            self._waiting.append(ticket)
+        while True:
+            with self._turn:
+                while not ticket.done and self._busy:
+                    self._turn.wait()
+                if ticket.done:
+                    break
+                # nobody is handling a call: lead one for everyone waiting (the oldest `most` of them)
+                self._busy = True
+                batch, self._waiting = self._waiting[: self._most], self._waiting[self._most:]
+            self._lead(batch)
+        if ticket.error is not None:
+            raise ticket.error
+        return ticket.result  # type: ignore[return-value]
+
+    def _lead(self, batch: list[_Ticket[Item, Result]]) -> None:
+        try:
+            results = self._handle([t.item for t in batch])
+            if len(results) != len(batch):
+                raise RuntimeError(f"a group call returned {len(results)} results for {len(batch)} items")
+            for ticket, result in zip(batch, results):
+                ticket.result = result
+        except BaseException as exc:
+            for ticket in batch:
+                ticket.error = exc
+        finally:
+            with self._turn:
+                for ticket in batch:
+                    ticket.done = True
+                self._busy = False
+                self._turn.notify_all()

@@ -1,0 +1,81 @@
+"""Group commit: concurrent callers' items handled together, each caller given its own result."""
+
+import threading
+import time
+
+import pytest
+
+from nexus.store.group import Group
+
+
+def run_together(group, items, slow=0.0):
+    results, errors, start = {}, {}, threading.Barrier(len(items))
+
+    def call(item):
+        start.wait()
+        try:
+            results[item] = group.submit(item)
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each caller got
+            errors[item] = exc
+
+    threads = [threading.Thread(target=call, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(t.is_alive() for t in threads)
+    return results, errors
+
+
+def test_a_lone_caller_is_served_at_once():
+    calls = []
+    group = Group(lambda items: calls.append(list(items)) or [i * 2 for i in items])
+    assert group.submit(21) == 42
+    assert calls == [[21]]
+
+
+def test_callers_that_arrive_during_a_call_share_the_next_and_each_gets_its_own_result():
+    calls = []
+
+    def handle(items):
+        calls.append(list(items))
+        time.sleep(0.05)  # long enough for the other callers to queue behind the first call
+        return [f"r{i}" for i in items]
+
+    results, errors = run_together(Group(handle), list(range(40)))
+    assert not errors
+    assert results == {i: f"r{i}" for i in range(40)}
+    assert sorted(i for call in calls for i in call) == list(range(40))  # every item handled exactly once
+    assert len(calls) < 40 and max(len(c) for c in calls) > 1
+
+
+def test_a_call_takes_at_most_most_items():
+    calls = []
+
+    def handle(items):
+        calls.append(len(items))
+        time.sleep(0.02)
+        return list(items)
+
+    results, _ = run_together(Group(handle, most=3), list(range(20)))
+    assert results == {i: i for i in range(20)}
+    assert max(calls) <= 3
+
+
+def test_a_failed_call_fails_every_caller_in_it_and_the_group_goes_on():
+    def handle(items):
+        time.sleep(0.02)
+        if 13 in items:
+            raise ValueError("unlucky")
+        return list(items)
+
+    group = Group(handle)
+    results, errors = run_together(group, list(range(20)))
+    assert 13 in errors and isinstance(errors[13], ValueError)
+    assert set(results) | set(errors) == set(range(20))
+    assert group.submit(7) == 7
+
+
+def test_a_call_that_answers_the_wrong_number_of_items_is_an_error():
+    with pytest.raises(RuntimeError, match="2 results for 1 items"):
+        Group(lambda items: [1, 2]).submit(1)
