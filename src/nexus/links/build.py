@@ -20,7 +20,7 @@ from nexus.links.config import LINKS, LinkConfig
 
 #: The graph's tables, in the order they are built; `GRAPH_TABLES` are those a query needs.
 BUILD_STEPS = (
-    ("link_ids", "links_ids"), ("link_refs", "links_refs"), ("link_dates", "links_dates"),
+    ("link_ids", "entity_ids"), ("link_refs", "links_refs"), ("link_dates", "links_dates"),
     ("link_ledger_edges", "links_ledger_edges"),
     ("link_relationship_edges", "links_relationship_edges"), ("hub_members", "links_hub_members"),
     ("link_hub_edges", "links_hub_edges"), ("link_co_location_edges", "links_co_location"),

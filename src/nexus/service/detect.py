@@ -229,6 +229,7 @@ def account_facts(store: Store, viewer: Viewer, home: Path, rules: list[tuple[st
         return {}
     with open_engine("duckdb") as session:
         session.use_snapshot(current_snapshot(store, home), viewer)
+        session.materialise("entity_ids", "entity_ids")
         session.materialise("account_holders", "detect_account_holders")
         return {key: session.run(name, **params).cast(schema)
                 for key in wanted for name, schema, _, params in [queries[key]]}

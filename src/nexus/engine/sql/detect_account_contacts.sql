@@ -4,10 +4,7 @@
 -- controls an account). For every id
 -- of such an account: the contact in a normal form, the holder, the ownership that makes the account theirs and
 -- the statement that gives the contact (what a flag on it cites).
-WITH ids AS (
-    SELECT DISTINCT entity_id, canonical_id FROM statements
-),
-contacts AS (
+WITH contacts AS (
     SELECT canonical_id AS holder_id, id AS statement_id,
            CASE prop
                WHEN 'phone' THEN 'phone:' || regexp_replace(value, '[^0-9+]', '', 'g')
@@ -33,4 +30,4 @@ shared AS (
 SELECT DISTINCT every.entity_id AS account_id, h.contact, h.holder_id, h.ownership_id, h.statement_id
 FROM held AS h
 JOIN shared AS s ON s.contact = h.contact
-JOIN ids AS every ON every.canonical_id = h.account
+JOIN entity_ids AS every ON every.canonical_id = h.account

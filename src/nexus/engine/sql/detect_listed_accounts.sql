@@ -3,10 +3,7 @@
 -- `sanction`, `sanction.linked` …), and those that carry one themselves. Every id of such an account, as
 -- ledgers name accounts by entity id; with the listed holder's canonical id (or the account's own) and the
 -- Ownership that ties them (none for an account listed itself): what an alert citing the listing cites.
-WITH ids AS (
-    SELECT DISTINCT entity_id, canonical_id FROM statements
-),
-listed AS (
+WITH listed AS (
     SELECT DISTINCT canonical_id FROM statements
     WHERE prop = 'topics' AND (value = 'sanction' OR value LIKE 'sanction.%')
 ),
@@ -26,6 +23,6 @@ FROM (
     SELECT every.entity_id AS account_id, h.holder_id, h.ownership_id,
            row_number() OVER (PARTITION BY every.entity_id ORDER BY h.holder_id, h.ownership_id NULLS FIRST) AS r
     FROM held AS h
-    JOIN ids AS every ON every.canonical_id = h.account
+    JOIN entity_ids AS every ON every.canonical_id = h.account
 ) AS ranked
 WHERE r = 1
