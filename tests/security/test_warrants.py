@@ -49,3 +49,25 @@ def test_each_refusal_is_audited_naming_the_warrant(world):
     # Statements hidden for other reasons (clearance, agency, compartment) are not "warrant refusals".
     assert audit_refusals(store, VIEWERS["police_analyst"], "entity.read", ["p-ahmed"], {}) == 1
     assert audit_refusals(store, VIEWERS["police_prosecutor"], "entity.read", ["p-ahmed"], {}) == 0
+
+
+def test_a_question_asked_at_another_time_does_not_fix_the_time_of_the_next(store):
+    from datetime import UTC, datetime, timedelta
+
+    from nexus.model.labels import Classification
+    from nexus.security.policy import usable_warrants
+    from nexus.security.viewer import Viewer
+    from nexus.security.warrants import add_warrant
+    from nexus.store import utc_stamp
+
+    admin = Viewer("admin", "POLICE", frozenset({"supervisor"}), Classification.SECRET)
+    analyst = Viewer("ana", "POLICE", frozenset({"analyst"}), Classification.SECRET, purpose="case 1")
+    now = datetime.now(UTC)
+    add_warrant(store, admin, "W-9", agency="POLICE", kind="interception", issued_at=utc_stamp(now - timedelta(days=1)),
+                expires_at=utc_stamp(now + timedelta(days=30)))
+    with store.engine.connect() as conn:
+        long_ago = utc_stamp(now - timedelta(days=400))
+        assert conn.execute(usable_warrants(analyst, long_ago)).scalars().all() == []  # not issued yet then
+        assert conn.execute(usable_warrants(analyst)).scalars().all() == ["W-9"]  # the same statement, now
+        later = utc_stamp(now + timedelta(days=60))
+        assert conn.execute(usable_warrants(analyst, later)).scalars().all() == []  # expired by then

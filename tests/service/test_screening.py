@@ -153,3 +153,31 @@ def test_requests_screened_at_once_share_the_matcher_and_each_get_their_own_hits
         assert hits == alone[n % len(asked)]  # the same hits and query ids ("0" for a query without one)
     assert sum(calls) == len(threads) and len(calls) < len(threads)
     assert alone[0][0]["query_id"] == "0" and alone[1][0]["query_id"] == "mine"
+
+
+def test_requests_that_find_no_index_wait_for_one_build(lists, monkeypatch):
+    import threading
+
+    from nexus.service import screening
+
+    builds = []
+    real = screening.build_index
+
+    def slow_build(*args, **kwargs):
+        builds.append(1)
+        threading.Event().wait(0.1)  # the others arrive while it builds
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(screening, "build_index", slow_build)
+    cache, got, start = IndexCache(), [], threading.Barrier(8)
+
+    def ask():
+        start.wait()
+        got.append(cache.get(lists, ANALYST))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(builds) == 1 and len(got) == 8 and all(index is got[0] for index in got)

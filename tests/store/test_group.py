@@ -79,3 +79,23 @@ def test_a_failed_call_fails_every_caller_in_it_and_the_group_goes_on():
 def test_a_call_that_answers_the_wrong_number_of_items_is_an_error():
     with pytest.raises(RuntimeError, match="2 results for 1 items"):
         Group(lambda items: [1, 2]).submit(1)
+
+
+def test_an_item_submitted_from_within_handle_is_handled_at_once():
+    group = None
+
+    def handle(items):
+        return [group.submit(-i) if i > 0 else i for i in items]
+
+    group = Group(handle)
+    assert group.submit(5) == -5
+
+
+def test_each_caller_of_a_failed_call_raises_its_own_copy():
+    def handle(items):
+        time.sleep(0.02)
+        raise KeyError("gone")
+
+    _, errors = run_together(Group(handle), list(range(6)))
+    assert len(errors) == 6 and len({id(e) for e in errors.values()}) == 6
+    assert all(isinstance(e, KeyError) and isinstance(e.__cause__, KeyError) for e in errors.values())

@@ -188,7 +188,9 @@ def warrant_withheld_clause(viewer: Viewer, table: Table, action: str = "read", 
 def usable_warrants(viewer: Viewer, now: str | None = None) -> Select:
     """Warrants whose statements the viewer may use at `now` (by default: when the query runs): in force, or
     allowing the purpose."""
-    at = literal(now) if now else bindparam(None, callable_=utc_now, type_=String())
+    # A callable either way: statements that differ only in the time share one compiled form, which evaluates
+    # the callable of the statement being run (a plain value there would be taken for the first one's).
+    at = bindparam(None, callable_=(lambda: now) if now else utc_now, type_=String())
     w = warrants.c
     in_force = and_(w.revoked_at.is_(None), w.expires_at > at)
     purpose_allowed = _in_list(w.allowed_uses, viewer.purpose) if viewer.purpose.strip() else false()

@@ -27,6 +27,7 @@ from nexus.names.symbols import warm_tagger
 from nexus.names.tokens import warm as warm_token_splits
 from nexus.screen import SCREEN_THRESHOLD, ScreenIndex, screen_batch
 from nexus.screen.query import QUERY_FIELDS, check_schemata
+from nexus.screen.screen import query_table as matcher_queries
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause, usable_warrants
 from nexus.security.viewer import Viewer
@@ -105,14 +106,14 @@ def build_index(store: Store, viewer: Viewer, lists: Iterable[str] | None = None
 
 
 _INDEX_LOCKS: "weakref.WeakKeyDictionary[ScreenIndex, threading.Lock]" = weakref.WeakKeyDictionary()
-_INDEX_LOCKS_GUARD = threading.Lock()
+_PER_INDEX_GUARD = threading.Lock()
 
 
 def _index_lock(index: ScreenIndex) -> threading.Lock:
     """One lock per index: screening a query adds its unseen name parts to the index's vocabulary (and memoises
     part similarities), which is not safe from two threads at once; a server's request threads share a cached
     index. The work under the lock holds the GIL anyway, so the lock costs a worker no parallelism."""
-    with _INDEX_LOCKS_GUARD:
+    with _PER_INDEX_GUARD:
         lock = _INDEX_LOCKS.get(index)
         if lock is None:
             lock = _INDEX_LOCKS[index] = threading.Lock()
@@ -127,7 +128,7 @@ def _screen_group(index: ScreenIndex) -> "Group[tuple[pa.Table, float, int], pa.
     """Small requests screened against one index at the same time go to the matcher as one batch: its cost is
     mostly per call (a one-name call costs nearly what a hundred names do), so a server's concurrent one-name
     requests share it."""
-    with _INDEX_LOCKS_GUARD:
+    with _PER_INDEX_GUARD:
         group = _GROUPS.get(index)
         if group is None:
             group = _GROUPS[index] = Group(functools.partial(_screen_together, weakref.ref(index)))
@@ -140,17 +141,15 @@ def _screen_together(index_ref: "weakref.ref[ScreenIndex]", requests: Sequence[t
     if index is None:
         raise RuntimeError("the screening index was dropped while requests waited on it")
     answers: list[pa.Table | None] = [None] * len(requests)
-    alike: dict[tuple, list[int]] = {}  # requests that can share a call: the same options and columns
-    for n, (queries, threshold, limit) in enumerate(requests):
-        alike.setdefault((threshold, limit, queries.schema), []).append(n)
-    for (threshold, limit, _), members in alike.items():
-        tables = [requests[n][0] for n in members]
-        sizes = np.array([t.num_rows for t in tables])
-        combined = pa.concat_tables(tables)
-        # Query ids as each request's own call would have made them (a missing id is the row number), and
-        # row numbers across the combined batch to tell the requests' hits apart.
-        own_ids = pc.coalesce(combined.column("id").cast(pa.string()),
-                              pa.array(np.concatenate([np.arange(size) for size in sizes]).astype(str)))
+    alike: dict[tuple, list[int]] = {}  # requests that can share a call: the same options
+    tables = [matcher_queries(queries) for queries, _, _ in requests]  # ids and columns as a lone call has them
+    for n, (_, threshold, limit) in enumerate(requests):
+        alike.setdefault((threshold, limit), []).append(n)
+    for (threshold, limit), members in alike.items():
+        sizes = np.array([tables[n].num_rows for n in members])
+        combined = pa.concat_tables([tables[n] for n in members])
+        # Row numbers across the combined batch tell the requests' hits apart; each gets its own ids back.
+        own_ids = combined.column("id")
         combined = combined.set_column(combined.column_names.index("id"), "id",
                                        pa.array(np.arange(combined.num_rows).astype(str)))
         with _index_lock(index):
@@ -193,12 +192,14 @@ class IndexCache:
         self._lock = threading.Lock()
 
     def _recent(self, answers: dict, key, now: float, ask: Callable[[], object]):
-        """`ask()`'s answer for `key`, asked again once `recheck` seconds have passed, by one thread: the others
-        keep the answer before while it asks. At most 256 keys are kept (purposes are the caller's words)."""
+        """`ask()`'s answer for `key`, asked again once `recheck` seconds have passed, by one thread: while it asks,
+        the others keep the answer before if it is less than twice `recheck` old (after an idle spell each asks for
+        itself). At most 256 keys are kept (purposes are the caller's words)."""
         asking = (id(answers), key)
         with self._lock:
             known = answers.get(key)
-            if known and (now - known[0] < self.recheck or asking in self._asking):
+            if known and (now - known[0] < self.recheck
+                          or (asking in self._asking and now - known[0] < 2 * self.recheck)):
                 return known[1]
             self._asking.add(asking)
         try:
@@ -245,7 +246,11 @@ class IndexCache:
                 found = self._entries.get(key)
                 if found and now - found[0] < self.ttl:
                     return found[1]
-            return self._build(store, viewer, lists, key, now)
+            try:
+                return self._build(store, viewer, lists, key, now)
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
 
     def _build(self, store: Store, viewer: Viewer, lists: Iterable[str] | None, key: tuple, now: float) -> ScreenIndex:
         index = build_index(store, viewer, lists)
@@ -259,7 +264,6 @@ class IndexCache:
             self._entries[key] = (now, index)
             for stale in sorted(self._entries, key=lambda k: self._entries[k][0])[: max(0, len(self._entries) - self.size)]:
                 del self._entries[stale]
-            self._building.pop(key, None)
         return index
 
 

@@ -8,6 +8,7 @@ leads the next. No thread of its own, no timer: a lone caller is served at once,
 under load a call gathers everything that arrived while the one before it ran.
 """
 
+import copy
 import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
@@ -28,7 +29,8 @@ class _Ticket(Generic[Item, Result]):
 
 class Group(Generic[Item, Result]):
     """`submit(item)` returns `handle(items)[i]` for its item, with `handle` called on as many items at once
-    as arrived together (at most `most`). An exception in `handle` is raised to every caller of that call."""
+    as arrived together (at most `most`). An exception in `handle` fails every caller of that call (each raises
+    a copy of its own, caused by the original): an audit record that shared a failed commit was not written."""
 
     def __init__(self, handle: Callable[[Sequence[Item]], Sequence[Result]], most: int = 256) -> None:
         self._handle = handle
@@ -36,8 +38,11 @@ class Group(Generic[Item, Result]):
         self._waiting: list[_Ticket[Item, Result]] = []
         self._busy = False
         self._turn = threading.Condition(threading.Lock())
+        self._leading = threading.local()
 
     def submit(self, item: Item) -> Result:
+        if getattr(self._leading, "now", False):  # asked again from within `handle`: nobody else could answer
+            return self._handle([item])[0]
         ticket: _Ticket[Item, Result] = _Ticket(item)
         with self._turn:
             self._waiting.append(ticket)
@@ -52,10 +57,11 @@ class Group(Generic[Item, Result]):
                 batch, self._waiting = self._waiting[: self._most], self._waiting[self._most:]
             self._lead(batch)
         if ticket.error is not None:
-            raise ticket.error
+            raise _own_copy(ticket.error) from ticket.error
         return ticket.result  # type: ignore[return-value]
 
     def _lead(self, batch: list[_Ticket[Item, Result]]) -> None:
+        self._leading.now = True
         try:
             results = self._handle([t.item for t in batch])
             if len(results) != len(batch):
@@ -66,8 +72,17 @@ class Group(Generic[Item, Result]):
             for ticket in batch:
                 ticket.error = exc
         finally:
+            self._leading.now = False
             with self._turn:
                 for ticket in batch:
                     ticket.done = True
                 self._busy = False
                 self._turn.notify_all()
+
+
+def _own_copy(error: BaseException) -> BaseException:
+    """The error for one caller's thread to raise: each gets its own traceback, not frames of the others'."""
+    try:
+        return copy.copy(error).with_traceback(None)
+    except Exception:  # noqa: BLE001 - an exception that cannot be copied is reported as what it was
+        return RuntimeError(f"{type(error).__name__}: {error}")
