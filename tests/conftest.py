@@ -33,6 +33,15 @@ def _postgres_available() -> bool:
         return False
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `sqlite_only` keep their SQLite run only (deselected, not skipped, on PostgreSQL)."""
+    dropped = [item for item in items if item.get_closest_marker("sqlite_only")
+               and getattr(item, "callspec", None) and item.callspec.params.get("database_url") == "postgres"]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request, tmp_path) -> str:
     """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""

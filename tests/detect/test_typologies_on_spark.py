@@ -2,12 +2,16 @@
 
 from collections import Counter
 
+import pytest
 from feed import ANALYST, FEED
 
 from nexus.detect import run_typologies
 from nexus.detect.learned import FEATURES, transaction_features
 from nexus.service.detect import detect
 from nexus.service.ledger import ledger_session
+
+# Spark reads the engine snapshot, the same whichever database it came from; the DuckDB side runs on both.
+pytestmark = pytest.mark.sqlite_only
 
 
 def findings(found):

@@ -9,6 +9,9 @@ from nexus.links import TERROR_SIDE, CRIME_SIDE, build_graph, find_brokers, find
 from nexus.model import Classification, Labels
 from nexus.sources import get_format
 
+# Spark reads the engine snapshot, the same whichever database it came from; the DuckDB side runs on both.
+pytestmark = pytest.mark.sqlite_only
+
 
 def entity(entity_id, schema, **props):
     return {"id": entity_id, "schema": schema, "properties": {k: [v] for k, v in props.items()}}
