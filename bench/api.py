@@ -45,6 +45,7 @@ from _common import database
 
 SCENARIOS = ("health", "screen", "entity", "neighbourhood")
 OFFERED = "screen offered"
+OFFERED_CONNECTIONS = 64
 TARGETS = {"screen": {"rps": 300.0, "p99_ms": 50.0}}
 PURPOSE = "bench: API load"
 COMMON_GIVEN = ("JAMES", "MARIA", "AHMED", "FATIMA", "WEI", "OLGA", "JUAN", "AMINA", "LUCA", "SOFIA", "IVAN", "LEILA",
@@ -107,10 +108,7 @@ async def _offered(host: str, port: int, requests: list[bytes], rate: float, con
         except (asyncio.IncompleteReadError, ConnectionError):  # count it; the next request gets a new connection
             errors.append(0)
             writer.close()
-            try:
-                idle.put_nowait(await asyncio.open_connection(host, port))
-            except OSError:
-                idle.put_nowait(await _reopened(host, port))
+            idle.put_nowait(await _reopened(host, port))
             return
         idle.put_nowait((reader, writer))
         latencies.append(time.perf_counter() - due)
@@ -133,11 +131,10 @@ async def _offered(host: str, port: int, requests: list[bytes], rate: float, con
 async def _reopened(host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A new connection once the server takes one again (it may be restarting a worker), within 30 s."""
     for _ in range(300):
-        await asyncio.sleep(0.1)
         try:
             return await asyncio.open_connection(host, port)
         except OSError:
-            continue
+            await asyncio.sleep(0.1)
     raise ConnectionError(f"the server at {host}:{port} took no connection for 30 s")
 
 
@@ -371,7 +368,7 @@ def main() -> None:
                 runs.append((OFFERED, "screen", args.rate))
             for row, scenario, rate in runs:
                 before = audit_count(url)
-                results[row] = drive(port, scenario, data, 64 if rate else args.concurrency, args.duration, rate)
+                results[row] = drive(port, scenario, data, OFFERED_CONNECTIONS if rate else args.concurrency, args.duration, rate)
                 time.sleep(0.5)  # let the last responses' audit records land (they are written before the response)
                 audited[row] = audit_count(url) - before
         from nexus.security.audit import verify_chain

@@ -1,5 +1,7 @@
 """Screening through the service layer: policy filtering, suppression of dismissed hits, audit, no lists."""
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -121,8 +123,6 @@ def test_a_kept_index_follows_the_warrants_the_viewer_may_use_not_their_words(st
 
 
 def test_requests_screened_at_once_share_the_matcher_and_each_get_their_own_hits(lists, monkeypatch):
-    import threading
-
     from nexus.service import screening
 
     index = IndexCache().get(lists, ANALYST)
@@ -134,7 +134,7 @@ def test_requests_screened_at_once_share_the_matcher_and_each_get_their_own_hits
 
     def counted(index, table, *args, **kwargs):
         calls.append(table.num_rows)
-        threading.Event().wait(0.05)  # let the other requests queue behind this call
+        time.sleep(0.05)  # let the other requests queue behind this call
         return real(index, table, *args, **kwargs)
 
     monkeypatch.setattr(screening, "screen_batch", counted)
@@ -156,8 +156,6 @@ def test_requests_screened_at_once_share_the_matcher_and_each_get_their_own_hits
 
 
 def test_requests_that_find_no_index_wait_for_one_build(lists, monkeypatch):
-    import threading
-
     from nexus.service import screening
 
     builds = []
@@ -165,7 +163,7 @@ def test_requests_that_find_no_index_wait_for_one_build(lists, monkeypatch):
 
     def slow_build(*args, **kwargs):
         builds.append(1)
-        threading.Event().wait(0.1)  # the others arrive while it builds
+        time.sleep(0.1)  # the others arrive while it builds
         return real(*args, **kwargs)
 
     monkeypatch.setattr(screening, "build_index", slow_build)

@@ -13,6 +13,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -105,34 +106,31 @@ def build_index(store: Store, viewer: Viewer, lists: Iterable[str] | None = None
     return index
 
 
-_INDEX_LOCKS: "weakref.WeakKeyDictionary[ScreenIndex, threading.Lock]" = weakref.WeakKeyDictionary()
-_PER_INDEX_GUARD = threading.Lock()
-
-
-def _index_lock(index: ScreenIndex) -> threading.Lock:
-    """One lock per index: screening a query adds its unseen name parts to the index's vocabulary (and memoises
-    part similarities), which is not safe from two threads at once; a server's request threads share a cached
-    index. The work under the lock holds the GIL anyway, so the lock costs a worker no parallelism."""
-    with _PER_INDEX_GUARD:
-        lock = _INDEX_LOCKS.get(index)
-        if lock is None:
-            lock = _INDEX_LOCKS[index] = threading.Lock()
-        return lock
-
-
 GROUPED_QUERIES = 16
-_GROUPS: "weakref.WeakKeyDictionary[ScreenIndex, Group[tuple[pa.Table, float, int], pa.Table]]" = weakref.WeakKeyDictionary()
 
 
-def _screen_group(index: ScreenIndex) -> "Group[tuple[pa.Table, float, int], pa.Table]":
-    """Small requests screened against one index at the same time go to the matcher as one batch: much of its
-    cost is per call (one name 13.5 ms of CPU, sixteen names 44 ms), so a server's concurrent one-name requests
-    share it."""
-    with _PER_INDEX_GUARD:
-        group = _GROUPS.get(index)
-        if group is None:
-            group = _GROUPS[index] = Group(functools.partial(_screen_together, weakref.ref(index)))
-        return group
+@dataclass(frozen=True)
+class _Shared:
+    """What a server's request threads share per cached index.
+
+    `lock`: screening a query adds its unseen name parts to the index's vocabulary (and memoises part
+    similarities), which is not safe from two threads at once; the work under it holds the GIL anyway, so it
+    costs a worker no parallelism. `group`: small requests screened at the same time go to the matcher as one
+    batch, since much of its cost is per call (one name 13.5 ms of CPU, sixteen names 44 ms)."""
+    lock: threading.Lock
+    group: "Group[tuple[pa.Table, float, int], pa.Table]"
+
+
+_SHARED: "weakref.WeakKeyDictionary[ScreenIndex, _Shared]" = weakref.WeakKeyDictionary()
+_SHARED_GUARD = threading.Lock()
+
+
+def _shared(index: ScreenIndex) -> _Shared:
+    with _SHARED_GUARD:
+        found = _SHARED.get(index)
+        if found is None:
+            found = _SHARED[index] = _Shared(threading.Lock(), Group(functools.partial(_screen_together, weakref.ref(index))))
+        return found
 
 
 def _screen_together(index_ref: "weakref.ref[ScreenIndex]", requests: Sequence[tuple[pa.Table, float, int]]) -> list[pa.Table]:
@@ -152,7 +150,7 @@ def _screen_together(index_ref: "weakref.ref[ScreenIndex]", requests: Sequence[t
         own_ids = combined.column("id")
         combined = combined.set_column(combined.column_names.index("id"), "id",
                                        pa.array(np.arange(combined.num_rows).astype(str)))
-        with _index_lock(index):
+        with _shared(index).lock:
             hits = screen_batch(index, combined, threshold, limit)
         rows = pc.cast(hits.column("query_id"), pa.int64())
         hits = hits.set_column(hits.column_names.index("query_id"), "query_id", pc.take(own_ids, rows))
@@ -288,9 +286,9 @@ def screen(
     _check_queries(queries)
     index = index or build_index(store, viewer, lists)
     if progress is None and queries.num_rows <= GROUPED_QUERIES:
-        hits = _screen_group(index).submit((queries, threshold, limit))
+        hits = _shared(index).group.submit((queries, threshold, limit))
     else:
-        with _index_lock(index):
+        with _shared(index).lock:
             hits = screen_batch(index, queries, threshold, limit, progress=progress)
     subjects = hit_subjects(hits, viewer, holdings)
     keys = hit_keys(subjects, hits, kind)
