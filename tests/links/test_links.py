@@ -18,7 +18,7 @@ from nexus.links.query import Side
 from nexus.model import Classification, Labels
 from nexus.security.viewer import Viewer
 from nexus.security.warrants import add_warrant
-from nexus.service.links import build_links, neighbours, nexus_brokers, nexus_paths
+from nexus.service.links import CRIME_SIDE, TERROR_SIDE, bridges, build_links, neighbours, nexus_brokers, nexus_paths
 from nexus.sources import get_format
 from nexus.store.schema import audit_log
 
@@ -165,6 +165,21 @@ def test_an_identifier_shared_by_many_is_down_weighted_and_past_the_cap_binds_no
     assert len(pair) == 9 and {t["shared_by"] for t in pair.values()} == {10}
     assert pair["p0"]["weight"] == pytest.approx(0.8 / 3)  # a phone shared by ten: 0.8 / sqrt(9)
     assert {t["neighbour"] for t in neighbours(store, POLICE, home, "guest1")["ties"]} == set()
+
+
+def test_a_path_walks_through_a_shared_hub_once(store, tmp_path):
+    """T and Y share a phone with three others: one path joins them through it, not one more through each
+    of the others (T -phone- P -phone- Y rests on that one phone again), so the bridge is not corroborated
+    by its own evidence counted over."""
+    phone = "+32 470 99 88 77"
+    load(store, tmp_path, "police", OPEN, [
+        person("t", "T", "crime.terror", phone=phone), person("y", "Y", "crime.boss", phone=phone),
+        *[person(f"p{i}", f"P {i}", phone=phone) for i in range(3)],
+    ])
+    home = tmp_path / "home"
+    assert ids(nexus_paths(store, POLICE, home, limit=10)) == [["t", "phone:32470998877", "y"]]
+    (bridge,) = bridges(store, POLICE, home, TERROR_SIDE, CRIME_SIDE, max_hops=4, limit=10)
+    assert bridge["paths"] == 1 and bridge["score"] == pytest.approx(0.8 / 2, rel=1e-3)  # five share it: 0.8 / sqrt(4)
 
 
 def test_co_detention_needs_the_same_cell_at_overlapping_times(store, tmp_path):

@@ -2,6 +2,8 @@
 with its count, total and dates), so a path runs from a terrorist through their account, the money and
 the receiving account to a trafficker; a viewer who may not see the transactions has no such path."""
 
+import io
+
 import orjson
 import pytest
 
@@ -12,6 +14,7 @@ from nexus.service.alerts import get_alert
 from nexus.service.ingest import LabelChanges
 from nexus.service.ledger import ingest_transactions
 from nexus.service.links import nexus_paths
+from nexus.service.links_export import export_graph
 from nexus.service.nexus_alerts import raise_nexus_alerts
 from nexus.sources import get_format
 from nexus.sources.amlworld import account_id
@@ -50,9 +53,13 @@ def money(store, tmp_path):
 def test_money_between_accounts_makes_the_path_and_the_alert_cites_the_transactions(money):
     store, home = money
     (path,) = [p for p in nexus_paths(store, FIU, home, limit=5) if p["entities"][0] == "t1"]
-    assert path["entities"][-1] == "c1" and path["hops"] == 3
+    a, b = account_id("001", "8000A1"), account_id("002", "9000B2")
+    assert path["entities"] == ["t1", a, b, "c1"] and path["hops"] == 3  # the currency is no hub between them
     tie = path["edges"][1]
     assert tie["type"] == "Payment" and tie["sources"] == ["bank"] and tie["amount"] == pytest.approx(2706)
+    assert tie["currency"] == "US Dollar" and tie["via"] is None
+    assert tie["pieces"] == 3 and tie["weight"] == pytest.approx(1 - 0.4 ** 3)  # as three FtM Payments would weigh
+    assert "2,706.00 US Dollar in 3" in path["words"]
     assert (tie["first_date"], tie["last_date"]) == ("2024-03-01", "2024-03-03")
     assert tie["classification"] == "SECRET"
     (alert,) = raise_nexus_alerts(store, FIU, home, limit=5)
@@ -77,3 +84,36 @@ def test_a_money_tie_alert_cites_every_kind_of_payment_it_sums(money, tmp_path):
     (alert,) = raise_nexus_alerts(store, FIU, home, limit=5)
     cited = [e["ref_id"] for e in get_alert(store, FIU, alert["alert_id"])["evidence"] if e["ref_kind"] == "transaction"]
     assert len(cited) == 3 and sum("other-bank" in ref for ref in cited) == 1
+
+
+def test_money_passed_on_through_a_third_account_is_one_path(store, tmp_path):
+    """Two payments in one currency, from the terrorist's account through a third account to the trafficker's:
+    a four-hop path (the shared currency is not a hub the path would walk through twice)."""
+    a, m, b = account_id("001", "8000A1"), account_id("003", "7000M3"), account_id("002", "9000B2")
+    kyc = tmp_path / "kyc.json"
+    kyc.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in [
+        *owner("t1", "Abu Talha", "crime.terror", a), *owner("c1", "Marco Rossi", "crime.traffick", b),
+        {"id": m, "schema": "BankAccount", "properties": {"accountNumber": ["7000M3"]}}]))
+    store.register_source("kyc", "ftm", Labels("FIU", Classification.RESTRICTED, releasable_to=("*",)))
+    ingest(store, "kyc", kyc, get_format("ftm").read(kyc))
+    feed = tmp_path / "feed.csv"
+    feed.write_text(HEADER + "2024/03/01 10:00,001,8000A1,003,7000M3,5000,US Dollar,5000,US Dollar,Wire,0\n"
+                             "2024/03/02 10:00,003,7000M3,002,9000B2,4900,US Dollar,4900,US Dollar,Wire,0\n")
+    home = tmp_path / "home"
+    ingest_transactions(store, FIU, feed, "bank", home, LabelChanges(agency="FIU", classification="SECRET",
+                                                                      releasable_to="FIU"))
+    (path,) = [p for p in nexus_paths(store, FIU, home, limit=5) if p["entities"][0] == "t1"]
+    assert path["entities"] == ["t1", a, m, b, "c1"]
+    assert [e["type"] for e in path["edges"]] == ["Ownership", "Payment", "Payment", "Ownership"]
+
+
+def test_the_ftm_export_sums_a_money_tie_as_one_payment_between_the_accounts(money):
+    store, home = money
+    out = io.BytesIO()
+    export_graph(store, FIU, home, "ftm", out)
+    (payment,) = [e for e in map(orjson.loads, out.getvalue().splitlines()) if e["schema"] == "Payment"]
+    props = payment["properties"]
+    assert props["payerAccount"] == [account_id("001", "8000A1")]
+    assert props["beneficiaryAccount"] == [account_id("002", "9000B2")]
+    assert props["currency"] == ["US Dollar"] and float(props["amount"][0]) == pytest.approx(2706)
+    assert (props["startDate"], props["endDate"]) == (["2024-03-01"], ["2024-03-03"])

@@ -4,6 +4,8 @@ import pytest
 
 from nexus.synth import SIZES, WorldManifest, generate
 from nexus.synth.bridges import BRIDGE_KINDS
+from nexus.synth.generate import make_world
+from nexus.synth.world import across_the_nexus
 
 from synth_files import SEED
 
@@ -54,3 +56,18 @@ def test_manifest_lists_every_file_with_labels_and_counts(world_dir: Path, manif
 def test_unknown_size_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown world size 'huge'"):
         generate(tmp_path, 1, "huge")
+
+
+def test_the_population_ties_the_two_sides_only_where_a_bridge_is_planted() -> None:
+    """Kin, acquaintances and everyday payments never join a terror-side and a crime-side person directly;
+    every direct tie between the sides is a planted bridge's, so the truth lists every one there is."""
+    world = make_world(SEED, SIZES["small"])
+    holder = world.accounts.holder_person
+    across = set()
+    for a, b in [(world.family.a, world.family.b), (world.associates.a, world.associates.b),
+                 (holder[world.payments.payer], holder[world.payments.beneficiary])]:
+        mask = across_the_nexus(world.people, a, b)
+        across.update(map(frozenset, zip(a[mask].tolist(), b[mask].tolist(), strict=True)))
+    one_hop = {frozenset((b.links[0].a, b.links[0].b)) for b in world.bridges
+               if len(b.links) == 1 and b.kind in ("family", "mule_payment")}
+    assert one_hop and across == one_hop  # the one-hop kin and money bridges, and nothing else

@@ -50,6 +50,7 @@ class Edge:
     weight: float
     strength: float  # the weight discounted by the age of the latest evidence: what a path's score multiplies
     via: str | None = None  # the identifier or hub the two share, if that is the tie
+    currency: str | None = None  # of `amount`, for money the ledger sums within one currency
     evidence: list[str] = field(default_factory=list)  # relationship entity or statement ids
     sources: list[str] = field(default_factory=list)
     agencies: list[str] = field(default_factory=list)
@@ -72,9 +73,16 @@ class Path:
     def in_words(self, captions: dict[str, str]) -> str:
         words = [captions.get(self.edges[0].source, self.edges[0].source)] if self.edges else []
         for edge in self.edges:
-            via = f" ({captions.get(edge.via) or edge.via.replace(':', ' ', 1)})" if edge.via else ""
-            words.append(f"—{edge.type}{via}→ {captions.get(edge.target, edge.target)}")
+            words.append(f"—{edge.type}{_shared_or_paid(edge, captions)}→ {captions.get(edge.target, edge.target)}")
         return " ".join(words)
+
+
+def _shared_or_paid(edge: Edge, captions: dict[str, str]) -> str:
+    if edge.via:
+        return f" ({captions.get(edge.via) or edge.via.replace(':', ' ', 1)})"
+    if edge.currency and edge.amount is not None:
+        return f" ({edge.amount:,.2f} {edge.currency} in {edge.pieces})"
+    return ""
 
 
 def mark_sides(session: EngineSession, source: Side, target: Side) -> None:

@@ -32,7 +32,7 @@ from nexus.store import Store
 
 CHUNK = 1000
 NODE_FIELDS = ("schema", "name", "topics")
-EDGE_FIELDS = ("type", "weight", "via", "pieces", "shared_by", "amount", "first_date", "last_date", "classification",
+EDGE_FIELDS = ("type", "weight", "via", "currency", "pieces", "shared_by", "amount", "first_date", "last_date", "classification",
                "sources", "agencies", "evidence")
 NUMERIC = {"weight": "double", "pieces": "long", "shared_by": "long", "amount": "double"}
 
@@ -145,20 +145,30 @@ def _csv(nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
 
 def _ftm(store: Store, viewer: Viewer, nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
     """The graph's entities and the relationship entities its edges rest on, as exported by `nexus export ftm`;
-    a tie through a shared identifier, hub or place becomes an UnknownLink naming what is shared."""
-    relationships = {ref for e in edges if e["via"] is None for ref in (e["evidence"] or "").split("; ") if ref}
+    a tie through a shared identifier, hub or place becomes an UnknownLink naming what is shared, and the
+    ledger's money between two accounts one Payment summing it."""
+    relationships = {ref for e in edges if e["via"] is None and e["currency"] is None
+                     for ref in (e["evidence"] or "").split("; ") if ref}
     for entity in _entities(store, viewer, sorted(set(nodes) | relationships)):
         out.write(orjson.dumps(entity.to_dict()) + b"\n")
     for edge in edges:
-        if edge["via"] is None:
+        if edge["via"] is not None:
+            link = model.make_entity("UnknownLink")
+            link.add("subject", edge["source"])
+            link.add("object", edge["target"])
+            link.add("role", f"{edge['type']}: {edge['via']}")
+            link.add("summary", f"shared by {edge['shared_by']}" if edge["shared_by"] else None)
+        elif edge["currency"] is not None:
+            link = model.make_entity("Payment")
+            link.add("payerAccount", edge["source"])
+            link.add("beneficiaryAccount", edge["target"])
+            link.add("amount", edge["amount"])
+            link.add("currency", edge["currency"])
+            link.add("summary", f"{edge['pieces']} payments in the ledger")
+        else:
             continue
-        link = model.make_entity("UnknownLink")
-        link.id = "nexus-link-" + hashlib.sha256(f"{edge['source']}|{edge['target']}|{edge['type']}|{edge['via']}"
-                                                 .encode()).hexdigest()[:24]
-        link.add("subject", edge["source"])
-        link.add("object", edge["target"])
-        link.add("role", f"{edge['type']}: {edge['via']}")
-        link.add("summary", f"shared by {edge['shared_by']}" if edge["shared_by"] else None)
+        link.id = "nexus-link-" + hashlib.sha256(
+            f"{edge['source']}|{edge['target']}|{edge['type']}|{edge['via'] or edge['currency']}".encode()).hexdigest()[:24]
         link.add("startDate", edge["first_date"])
         link.add("endDate", edge["last_date"])
         link.add("publisher", (edge["sources"] or "").split("; "))

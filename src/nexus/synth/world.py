@@ -314,6 +314,15 @@ def _same_culture_partners(rng: np.random.Generator, people: Table, a: np.ndarra
     return order[starts[c] + (rng.random(len(a)) * (ends[c] - starts[c])).astype(np.int64)]
 
 
+def across_the_nexus(people: Table, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether person ``a`` is on one side of the nexus and ``b`` on the other (NO_INDEX: no person). The
+    population's own ties (kin, acquaintances, everyday payments) never join the two sides directly: every
+    such tie is a planted bridge, listed in the truth, so a direct tie the graph finds is one to find."""
+    side_a = np.where(a == NO_INDEX, NONE, people.side[np.where(a == NO_INDEX, 0, a)])
+    side_b = np.where(b == NO_INDEX, NONE, people.side[np.where(b == NO_INDEX, 0, b)])
+    return (side_a != NONE) & (side_b != NONE) & (side_a != side_b)
+
+
 def _family(rng: np.random.Generator, names: NameTable, people: Table, memberships: Table) -> Table:
     a = rng.choice(len(people), size=len(people) // 7, replace=False)
     b = _same_culture_partners(rng, people, a)
@@ -323,7 +332,7 @@ def _family(rng: np.random.Generator, names: NameTable, people: Table, membershi
     b = np.concatenate([b, memberships.person[by_group + 1]])
     relationship = np.concatenate([pick(rng, RELATIONSHIPS, len(a) - len(by_group)),
                                    np.full(len(by_group), "sibling", dtype=STRING)])
-    keep = a != b
+    keep = (a != b) & ~across_the_nexus(people, a, b)
     a, b, relationship = a[keep], b[keep], relationship[keep]
     kin = np.isin(relationship, strings(SHARES_SURNAME))
     share_surname(names, people, a[kin], b[kin])
@@ -335,7 +344,7 @@ def _associates(rng: np.random.Generator, people: Table, m: Table) -> Table:
     background = rng.choice(len(people), size=(len(people) // 20, 2))
     a = np.concatenate([m.person[same_group], background[:, 0]])
     b = np.concatenate([m.person[same_group + 1], background[:, 1]])
-    keep = a != b
+    keep = (a != b) & ~across_the_nexus(people, a, b)
     return Table({"a": a[keep], "b": b[keep], "relationship": np.full(int(keep.sum()), "associate", dtype=STRING)})
 
 
@@ -375,10 +384,11 @@ def payment_rows(rng: np.random.Generator, payer: np.ndarray, beneficiary: np.nd
     }
 
 
-def _payments(rng: np.random.Generator, accounts: Table) -> Table:
+def _payments(rng: np.random.Generator, accounts: Table, people: Table) -> Table:
     n = len(accounts) * 2
     payer, beneficiary = rng.integers(0, len(accounts), n), rng.integers(0, len(accounts), n)
-    keep = payer != beneficiary
+    holder = accounts.holder_person
+    keep = (payer != beneficiary) & ~across_the_nexus(people, holder[payer], holder[beneficiary])
     return Table(payment_rows(rng, payer[keep], beneficiary[keep]))
 
 
@@ -434,7 +444,7 @@ def build_world(seed: int, size: WorldSize, rng: np.random.Generator) -> World:
     family = _family(rng, names, people, memberships)
     associates = _associates(rng, people, memberships)
     accounts = _accounts(rng, people, companies)
-    payments = _payments(rng, accounts)
+    payments = _payments(rng, accounts, people)
     trips, travellers = _travel(rng, people)
     stays = _stays(rng, people)
     return World(seed, size, names, people, addresses, companies, directorships, ownerships, groups, memberships,

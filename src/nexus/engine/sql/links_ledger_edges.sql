@@ -1,5 +1,6 @@
 -- The ledger's money between accounts the viewer may see, one tie per ordered pair of accounts and currency
--- (`via`: amounts are summed only within one currency): the total, the first and last day, the highest
+-- (amounts are summed only within one currency; `via` is left for shared hubs), weighed as that many FtM
+-- Payments would be (noisy-or, one piece each): the total, the first and last day, the highest
 -- classification among its payments. Its evidence is, for each distinct set of security labels among those
 -- payments, the first and the last of them: an alert on the tie cites every kind of data its figures rest
 -- on, so no one who may not see all of them sees the alert.
@@ -18,11 +19,12 @@ labelled AS (
            ['transaction:' || arg_min(id, position), 'transaction:' || arg_max(id, position)] AS evidence,
            list_distinct(list(source)) AS sources, list_distinct(list(agency)) AS agencies,
            min(timestamp) AS first_time, max(timestamp) AS last_time, sum(amount_paid) AS amount,
-           max(classification) AS classification
+           max(classification) AS classification, count(*) AS payments
     FROM payments
     GROUP BY source_id, target_id, currency, agency, classification, releasable_to, compartment, orcon, warrant
 )
-SELECT source_id, target_id, 'Payment' AS link_type, $weight AS weight, currency AS via,
+SELECT source_id, target_id, 'Payment' AS link_type, 1 - power(1 - $weight, sum(payments)) AS weight,
+       CAST(NULL AS VARCHAR) AS via, currency, CAST(sum(payments) AS BIGINT) AS pieces,
        list_sort(list_distinct(flatten(list(evidence)))) AS evidence,
        list_sort(list_distinct(flatten(list(sources)))) AS sources,
        list_sort(list_distinct(flatten(list(agencies)))) AS agencies,

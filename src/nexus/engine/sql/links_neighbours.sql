@@ -1,7 +1,7 @@
 -- An entity's ties, strongest first, at most $per_type of each type (with how many more there are),
 -- filtered by type, date, source and the highest classification of their evidence.
 WITH ties AS (
-    SELECT b AS neighbour, link_type, via, weight,
+    SELECT b AS neighbour, link_type, via, currency, weight,
            pieces, first_date, last_date, amount, shared_by, evidence, sources, agencies, classification
     FROM link_ties
     WHERE a = $id
@@ -16,7 +16,7 @@ ranked AS (
            count(*) OVER (PARTITION BY link_type) AS of_type
     FROM ties
 )
-SELECT neighbour, link_type, via, weight, pieces, first_date, last_date, amount, shared_by, evidence, sources, agencies,
+SELECT neighbour, link_type, via, currency, weight, pieces, first_date, last_date, amount, shared_by, evidence, sources, agencies,
        classification, of_type - least(of_type, $per_type) AS more_of_type
 FROM ranked
 WHERE r <= $per_type

@@ -6,40 +6,45 @@
 -- Partial paths are kept per node at most $keep (the best). Every factor is at most 1, so a partial
 -- path scoring below $floor (log scale: the k-th best score of the shorter paths) cannot end in one of
 -- the k best: it is not extended (branch and bound; -1e300 when there is no such bound).
+-- A path is simple in the graph of entities and hubs: it walks through a shared hub (`via`: a phone,
+-- a booking, a company's board) at most once, or two travellers on one booking would be joined through
+-- each fellow passenger, by as many paths as there are, all resting on that one booking.
 WITH ends AS (
     SELECT id, max(CASE WHEN side = 'from' THEN 1 ELSE 0 END) AS is_from, max(CASE WHEN side = 'to' THEN 1 ELSE 0 END) AS is_to
     FROM link_sides
     GROUP BY id
 ),
 adj AS (
-    SELECT e.a, e.b, ln(e.weight) AS s, x.id IS NULL AS interior, coalesce(x.is_to, 0) = 1 AS b_to,
+    SELECT e.a, e.b, e.via, ln(e.weight) AS s, x.id IS NULL AS interior, coalesce(x.is_to, 0) = 1 AS b_to,
            CASE WHEN x.id IS NULL THEN e.b_penalty ELSE 0 END AS b_penalty
     FROM link_adjacency AS e
     LEFT JOIN ends AS x ON x.id = e.b
 ),
 l1 AS (
-    SELECT e.a AS n0, e.b AS n1, e.s + e.b_penalty AS s, e.interior, e.b_to
+    SELECT e.a AS n0, e.b AS n1, e.via AS v1, e.s + e.b_penalty AS s, e.interior, e.b_to
     FROM ends AS f JOIN adj AS e ON e.a = f.id WHERE f.is_from = 1 AND e.s + e.b_penalty >= $floor
 ),
 r1 AS (
-    SELECT e.a AS n0, e.b AS n1, e.s, e.interior, e.b_penalty FROM ends AS t JOIN adj AS e ON e.a = t.id
+    SELECT e.a AS n0, e.b AS n1, e.via AS v1, e.s, e.interior, e.b_penalty FROM ends AS t JOIN adj AS e ON e.a = t.id
     WHERE t.is_to = 1 AND e.s >= $floor
 ),
 l2 AS (
-    SELECT n0, n1, n2, s FROM (
-        SELECT l1.n0, l1.n1, e.b AS n2, l1.s + e.s + e.b_penalty AS s,
+    SELECT n0, n1, n2, v1, v2, s FROM (
+        SELECT l1.n0, l1.n1, e.b AS n2, l1.v1, e.via AS v2, l1.s + e.s + e.b_penalty AS s,
                row_number() OVER (PARTITION BY e.b ORDER BY l1.s + e.s DESC, l1.n0, l1.n1) AS r
         FROM l1 JOIN adj AS e ON e.a = l1.n1
-        WHERE $max_hops >= 3 AND l1.interior AND e.interior AND e.b <> l1.n0 AND l1.s + e.s + e.b_penalty >= $floor
+        WHERE $max_hops >= 3 AND l1.interior AND e.interior AND e.b <> l1.n0 AND coalesce(e.via <> l1.v1, true)
+          AND l1.s + e.s + e.b_penalty >= $floor
     ) AS ranked
     WHERE r <= $keep
 ),
 r2 AS (
-    SELECT n0, n1, n2, s FROM (
-        SELECT r1.n0, r1.n1, e.b AS n2, r1.s + r1.b_penalty + e.s AS s,
+    SELECT n0, n1, n2, v1, v2, s FROM (
+        SELECT r1.n0, r1.n1, e.b AS n2, r1.v1, e.via AS v2, r1.s + r1.b_penalty + e.s AS s,
                row_number() OVER (PARTITION BY e.b ORDER BY r1.s + r1.b_penalty + e.s DESC, r1.n0, r1.n1) AS r
         FROM r1 JOIN adj AS e ON e.a = r1.n1
-        WHERE $max_hops >= 4 AND r1.interior AND e.interior AND e.b <> r1.n0 AND r1.s + r1.b_penalty + e.s >= $floor
+        WHERE $max_hops >= 4 AND r1.interior AND e.interior AND e.b <> r1.n0 AND coalesce(e.via <> r1.v1, true)
+          AND r1.s + r1.b_penalty + e.s >= $floor
     ) AS ranked
     WHERE r <= $keep
 ),
@@ -49,13 +54,16 @@ paths AS (
     FROM l1 WHERE b_to AND n0 <> n1
     UNION ALL
     SELECT l1.n0, l1.n1, r1.n0, NULL, NULL, 2, l1.s + r1.s
-    FROM l1 JOIN r1 ON r1.n1 = l1.n1 WHERE l1.interior AND l1.n0 <> r1.n0
+    FROM l1 JOIN r1 ON r1.n1 = l1.n1 WHERE l1.interior AND l1.n0 <> r1.n0 AND coalesce(l1.v1 <> r1.v1, true)
     UNION ALL
     SELECT l2.n0, l2.n1, l2.n2, r1.n0, NULL, 3, l2.s + r1.s
-    FROM l2 JOIN r1 ON r1.n1 = l2.n2 WHERE l2.n0 <> r1.n0
+    FROM l2 JOIN r1 ON r1.n1 = l2.n2
+    WHERE l2.n0 <> r1.n0 AND coalesce(l2.v1 <> r1.v1, true) AND coalesce(l2.v2 <> r1.v1, true)
     UNION ALL
     SELECT l2.n0, l2.n1, l2.n2, r2.n1, r2.n0, 4, l2.s + r2.s
-    FROM l2 JOIN r2 ON r2.n2 = l2.n2 WHERE l2.n0 <> r2.n0 AND l2.n1 <> r2.n1
+    FROM l2 JOIN r2 ON r2.n2 = l2.n2
+    WHERE l2.n0 <> r2.n0 AND l2.n1 <> r2.n1 AND coalesce(l2.v1 <> r2.v1, true) AND coalesce(l2.v1 <> r2.v2, true)
+      AND coalesce(l2.v2 <> r2.v1, true) AND coalesce(l2.v2 <> r2.v2, true)
 )
 SELECT p0, p1, p2, p3, p4, hops, exp(s) AS score
 FROM paths

@@ -61,7 +61,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   function addEdge(a, b, tie) {
-    const id = `${[a, b].sort().join("|")}|${tie.link_type || tie.type}|${tie.via || ""}`;
+    const id = `${[a, b].sort().join("|")}|${tie.link_type || tie.type}|${tie.via || tie.currency || ""}`;
     if (cy.getElementById(id).nonempty()) return;
     const type = tie.link_type || tie.type;
     types.add(type);
