@@ -2,16 +2,17 @@
 -- them within $window_hours of each other. Payees with more than $max_payers distinct payers in the whole feed
 -- (a shop, an employer, a utility) bind no one. A group is listed once, under its least account (its anchor):
 -- the accounts tied to the anchor by $min_targets shared payees, where nothing smaller is tied to the anchor.
+-- Accounts are joined by their numbers (`from_n`, `to_n`: in the order of their ids).
 WITH t AS (SELECT * FROM detect_transfers),
 payees AS (
-    SELECT to_account_id FROM t GROUP BY to_account_id
-    HAVING count(DISTINCT from_account_id) BETWEEN 2 AND $max_payers
+    SELECT to_n FROM t GROUP BY to_n
+    HAVING count(DISTINCT from_n) BETWEEN 2 AND $max_payers
 ),
-e AS (SELECT t.* FROM t JOIN payees USING (to_account_id)),
+e AS (SELECT t.* FROM t JOIN payees USING (to_n)),
 shared AS (
-    SELECT a.from_account_id AS p1, b.from_account_id AS p2, a.to_account_id AS payee
+    SELECT a.from_n AS p1, b.from_n AS p2, a.to_n AS payee
     FROM e AS a
-    JOIN e AS b ON b.to_account_id = a.to_account_id AND b.from_account_id > a.from_account_id
+    JOIN e AS b ON b.to_n = a.to_n AND b.from_n > a.from_n
         AND b.timestamp >= a.timestamp - INTERVAL $window_hours HOUR
         AND b.timestamp <= a.timestamp + INTERVAL $window_hours HOUR
 ),
@@ -37,10 +38,10 @@ group_payees AS (
 legs AS (
     SELECT m.anchor, e.*
     FROM e
-    JOIN members AS m ON m.account_id = e.from_account_id
-    JOIN group_payees AS g ON g.anchor = m.anchor AND g.payee = e.to_account_id
+    JOIN members AS m ON m.account_id = e.from_n
+    JOIN group_payees AS g ON g.anchor = m.anchor AND g.payee = e.to_n
 )
-SELECT anchor AS anchor_id, count(DISTINCT from_account_id) AS sources, count(DISTINCT to_account_id) AS targets,
+SELECT min(CASE WHEN from_n = anchor THEN from_account_id END) AS anchor_id, count(DISTINCT from_account_id) AS sources, count(DISTINCT to_account_id) AS targets,
        list_sort(list(DISTINCT from_account)) AS source_accounts, list_sort(list(DISTINCT to_account)) AS target_accounts,
        list_sort(list(DISTINCT from_account_id)) AS source_ids, list_sort(list(DISTINCT to_account_id)) AS target_ids,
        list(id ORDER BY timestamp, id) AS transactions, min(timestamp) AS start, max(timestamp) AS finish,

@@ -3,14 +3,14 @@
 -- amount counts once, however many legs it is part of.
 WITH t AS (SELECT * FROM detect_transfers),
 hops AS (
-    SELECT a.from_account_id AS source_id, a.to_account_id AS middle_id, b.to_account_id AS target_id
+    SELECT a.from_n AS source_n, a.to_n AS middle_n, b.to_n AS target_n
     FROM t AS a
-    JOIN t AS b ON b.from_account_id = a.to_account_id AND b.to_account_id <> a.from_account_id
+    JOIN t AS b ON b.from_n = a.to_n AND b.to_n <> a.from_n
         AND b.timestamp > a.timestamp AND b.timestamp <= a.timestamp + INTERVAL $window_hours HOUR
 ),
 wide AS (
-    -- counted first, without lists: only the few pairs through enough intermediaries are listed
-    SELECT source_id, target_id FROM hops GROUP BY source_id, target_id HAVING count(DISTINCT middle_id) >= $min_middles
+    -- counted first, on account numbers, without lists: only the few pairs through enough intermediaries are listed
+    SELECT source_n, target_n FROM hops GROUP BY source_n, target_n HAVING count(DISTINCT middle_n) >= $min_middles
 ),
 legs AS (
     SELECT a.from_account_id AS source_id, a.from_account AS source, a.to_account_id AS middle_id, a.to_account AS middle,
@@ -18,8 +18,8 @@ legs AS (
            a.timestamp AS sent, b.timestamp AS gathered, a.amount AS out_amount, b.amount AS in_amount,
            a.currency AS out_currency, b.currency AS in_currency
     FROM wide AS w
-    JOIN t AS a ON a.from_account_id = w.source_id
-    JOIN t AS b ON b.from_account_id = a.to_account_id AND b.to_account_id = w.target_id
+    JOIN t AS a ON a.from_n = w.source_n
+    JOIN t AS b ON b.from_n = a.to_n AND b.to_n = w.target_n
         AND b.timestamp > a.timestamp AND b.timestamp <= a.timestamp + INTERVAL $window_hours HOUR
 ),
 pairs AS (
