@@ -182,6 +182,26 @@ def test_a_path_walks_through_a_shared_hub_once(store, tmp_path):
     assert bridge["paths"] == 1 and bridge["score"] == pytest.approx(0.8 / 2, rel=1e-3)  # five share it: 0.8 / sqrt(4)
 
 
+def test_a_hop_walks_its_strongest_tie_and_a_company_is_not_both_shared_and_walked_through(store, tmp_path):
+    """T and P are brothers who also share a phone with Y: the path T -Family- P -phone- Y walks the phone once.
+    T, X and Y direct one company: T and Y are joined through its board, by as many paths as are simple."""
+    phone = "+32 470 55 44 33"
+    load(store, tmp_path, "police", OPEN, [
+        person("t", "T", "crime.terror", phone=phone), person("p", "P", phone=phone),
+        person("y", "Y", "crime.boss", phone=phone), entity("f", "Family", person="t", relative="p"),
+        person("t2", "T2", "crime.terror"), person("x", "X"), person("y2", "Y2", "crime.boss"),
+        entity("c", "Company", name="Crescent Ltd"),
+        *[entity(f"d{who}", "Directorship", director=who, organization="c") for who in ("t2", "x", "y2")],
+    ])
+    home = tmp_path / "home"
+    found = ids(nexus_paths(store, POLICE, home, Side(ids=("t",)), Side(ids=("y",)), limit=10))
+    assert ["t", "p", "phone:32470554433", "y"] in found and ["t", "phone:32470554433", "y"] in found
+    paths = nexus_paths(store, POLICE, home, Side(ids=("t2",)), Side(ids=("y2",)), limit=10)
+    assert all(len(set(p["entities"])) == len(p["entities"]) for p in paths)
+    (bridge,) = bridges(store, POLICE, home, Side(ids=("t2",)), Side(ids=("y2",)), max_hops=4, limit=10)
+    assert bridge["paths"] == len(paths)
+
+
 def test_co_detention_needs_the_same_cell_at_overlapping_times(store, tmp_path):
     def stay(event_id, who, cell, start, end):
         return entity(event_id, "Event", name="Detention", involved=who, addressEntity=cell, startDate=start, endDate=end)

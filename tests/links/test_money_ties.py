@@ -107,13 +107,12 @@ def test_money_passed_on_through_a_third_account_is_one_path(store, tmp_path):
     assert [e["type"] for e in path["edges"]] == ["Ownership", "Payment", "Payment", "Ownership"]
 
 
-def test_the_ftm_export_sums_a_money_tie_as_one_payment_between_the_accounts(money):
+def test_the_ftm_export_sums_a_money_tie_as_one_link_between_the_accounts(money):
     store, home = money
     out = io.BytesIO()
     export_graph(store, FIU, home, "ftm", out)
-    (payment,) = [e for e in map(orjson.loads, out.getvalue().splitlines()) if e["schema"] == "Payment"]
-    props = payment["properties"]
-    assert props["payerAccount"] == [account_id("001", "8000A1")]
-    assert props["beneficiaryAccount"] == [account_id("002", "9000B2")]
-    assert props["currency"] == ["US Dollar"] and float(props["amount"][0]) == pytest.approx(2706)
+    (link,) = [e for e in map(orjson.loads, out.getvalue().splitlines()) if e["schema"] == "UnknownLink"]
+    props = link["properties"]
+    assert props["subject"] == [account_id("001", "8000A1")] and props["object"] == [account_id("002", "9000B2")]
+    assert props["role"] == ["Payment: US Dollar"] and props["summary"] == ["2,706.00 US Dollar in 3 payments"]
     assert (props["startDate"], props["endDate"]) == (["2024-03-01"], ["2024-03-03"])

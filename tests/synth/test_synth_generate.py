@@ -60,7 +60,7 @@ def test_unknown_size_is_refused(tmp_path: Path) -> None:
 
 def test_the_population_ties_the_two_sides_only_where_a_bridge_is_planted() -> None:
     """Kin, acquaintances and everyday payments never join a terror-side and a crime-side person directly;
-    every direct tie between the sides is a planted bridge's, so the truth lists every one there is."""
+    every such tie between the sides is a planted bridge's, so the truth lists every one there is."""
     world = make_world(SEED, SIZES["small"])
     holder = world.accounts.holder_person
     across = set()

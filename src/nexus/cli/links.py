@@ -113,7 +113,7 @@ def neighbours_command(
     table = Table("neighbour", "name", "type", "weight", "via", "sources", "more of type")
     for t in found["ties"]:
         table.add_row(t["neighbour"], Text((t["node"] or {}).get("name") or ""), t["link_type"], f"{t['weight']:.2f}",
-                      Text(t["via"] or ""), ", ".join(t["sources"]), str(t["more_of_type"] or ""))
+                      Text(t["via"] or t["currency"] or ""), ", ".join(t["sources"]), str(t["more_of_type"] or ""))
     console.print(table)
 
 

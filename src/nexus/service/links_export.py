@@ -145,30 +145,26 @@ def _csv(nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
 
 def _ftm(store: Store, viewer: Viewer, nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
     """The graph's entities and the relationship entities its edges rest on, as exported by `nexus export ftm`;
-    a tie through a shared identifier, hub or place becomes an UnknownLink naming what is shared, and the
-    ledger's money between two accounts one Payment summing it."""
+    a tie through a shared identifier, hub or place, and the ledger's money between two accounts (which FtM's
+    Payment, payer to beneficiary, cannot hold between accounts), become UnknownLinks naming what they are."""
     relationships = {ref for e in edges if e["via"] is None and e["currency"] is None
                      for ref in (e["evidence"] or "").split("; ") if ref}
     for entity in _entities(store, viewer, sorted(set(nodes) | relationships)):
         out.write(orjson.dumps(entity.to_dict()) + b"\n")
     for edge in edges:
-        if edge["via"] is not None:
-            link = model.make_entity("UnknownLink")
-            link.add("subject", edge["source"])
-            link.add("object", edge["target"])
-            link.add("role", f"{edge['type']}: {edge['via']}")
-            link.add("summary", f"shared by {edge['shared_by']}" if edge["shared_by"] else None)
-        elif edge["currency"] is not None:
-            link = model.make_entity("Payment")
-            link.add("payerAccount", edge["source"])
-            link.add("beneficiaryAccount", edge["target"])
-            link.add("amount", edge["amount"])
-            link.add("currency", edge["currency"])
-            link.add("summary", f"{edge['pieces']} payments in the ledger")
-        else:
+        if edge["via"] is None and edge["currency"] is None:
             continue
+        link = model.make_entity("UnknownLink")
         link.id = "nexus-link-" + hashlib.sha256(
             f"{edge['source']}|{edge['target']}|{edge['type']}|{edge['via'] or edge['currency']}".encode()).hexdigest()[:24]
+        link.add("subject", edge["source"])
+        link.add("object", edge["target"])
+        if edge["via"] is not None:
+            link.add("role", f"{edge['type']}: {edge['via']}")
+            link.add("summary", f"shared by {edge['shared_by']}" if edge["shared_by"] else None)
+        else:
+            link.add("role", f"{edge['type']}: {edge['currency']}")
+            link.add("summary", f"{edge['amount']:,.2f} {edge['currency']} in {edge['pieces']} payments")
         link.add("startDate", edge["first_date"])
         link.add("endDate", edge["last_date"])
         link.add("publisher", (edge["sources"] or "").split("; "))

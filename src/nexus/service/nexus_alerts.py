@@ -117,6 +117,7 @@ def _subgraph(path: dict) -> dict:
     """The path as a small graph (nodes and edges) a viewer can draw."""
     nodes = [{"id": n, **({k: v for k, v in path["nodes"][n].items() if k != "canonical_id"} if n in path["nodes"] else
                           {"kind": "identifier"})} for n in path["entities"]]
-    edges = [{"source": e["source"], "target": e["target"], "type": e["type"], "weight": e["weight"], "via": e["via"]}
+    edges = [{"source": e["source"], "target": e["target"], "type": e["type"], "weight": e["weight"], "via": e["via"],
+              "currency": e["currency"]}
              for e in path["edges"] + path["other_edges"]]
     return {"nodes": nodes, "edges": edges}

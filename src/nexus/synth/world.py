@@ -316,8 +316,9 @@ def _same_culture_partners(rng: np.random.Generator, people: Table, a: np.ndarra
 
 def across_the_nexus(people: Table, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Whether person ``a`` is on one side of the nexus and ``b`` on the other (NO_INDEX: no person). The
-    population's own ties (kin, acquaintances, everyday payments) never join the two sides directly: every
-    such tie is a planted bridge, listed in the truth, so a direct tie the graph finds is one to find."""
+    population's kin, acquaintances and everyday payments never join the two sides directly: every such tie
+    is a planted bridge's, listed in the truth. (Chance still puts people of both sides at one address, on one
+    flight or in one cell, as it would.)"""
     side_a = np.where(a == NO_INDEX, NONE, people.side[np.where(a == NO_INDEX, 0, a)])
     side_b = np.where(b == NO_INDEX, NONE, people.side[np.where(b == NO_INDEX, 0, b)])
     return (side_a != NONE) & (side_b != NONE) & (side_a != side_b)

@@ -3,4 +3,4 @@ SELECT w.a, w.b, e.link_type, e.via, e.currency, e.weight, e.strength, e.pieces,
        e.classification, e.evidence, e.sources, e.agencies
 FROM wanted_pairs AS w
 JOIN link_ties AS e ON e.a = w.a AND e.b = w.b
-ORDER BY w.a, w.b, e.strength DESC, e.link_type
+ORDER BY w.a, w.b, e.strength DESC, e.link_type, e.via NULLS FIRST

@@ -7,8 +7,9 @@
 -- path scoring below $floor (log scale: the k-th best score of the shorter paths) cannot end in one of
 -- the k best: it is not extended (branch and bound; -1e300 when there is no such bound).
 -- A path is simple in the graph of entities and hubs: it walks through a shared hub (`via`: a phone,
--- a booking, a company's board) at most once, or two travellers on one booking would be joined through
--- each fellow passenger, by as many paths as there are, all resting on that one booking.
+-- a booking, a company's board) at most once and never through a hub that is also one of its entities,
+-- or two travellers on one booking would be joined through each fellow passenger, by as many paths as
+-- there are, all resting on that one booking.
 WITH ends AS (
     SELECT id, max(CASE WHEN side = 'from' THEN 1 ELSE 0 END) AS is_from, max(CASE WHEN side = 'to' THEN 1 ELSE 0 END) AS is_to
     FROM link_sides
@@ -33,7 +34,8 @@ l2 AS (
         SELECT l1.n0, l1.n1, e.b AS n2, l1.v1, e.via AS v2, l1.s + e.s + e.b_penalty AS s,
                row_number() OVER (PARTITION BY e.b ORDER BY l1.s + e.s DESC, l1.n0, l1.n1) AS r
         FROM l1 JOIN adj AS e ON e.a = l1.n1
-        WHERE $max_hops >= 3 AND l1.interior AND e.interior AND e.b <> l1.n0 AND coalesce(e.via <> l1.v1, true)
+        WHERE $max_hops >= 3 AND l1.interior AND e.interior AND e.b <> l1.n0
+          AND coalesce(e.via <> l1.v1, true) AND coalesce(e.via <> l1.n0, true) AND coalesce(l1.v1 <> e.b, true)
           AND l1.s + e.s + e.b_penalty >= $floor
     ) AS ranked
     WHERE r <= $keep
@@ -43,30 +45,37 @@ r2 AS (
         SELECT r1.n0, r1.n1, e.b AS n2, r1.v1, e.via AS v2, r1.s + r1.b_penalty + e.s AS s,
                row_number() OVER (PARTITION BY e.b ORDER BY r1.s + r1.b_penalty + e.s DESC, r1.n0, r1.n1) AS r
         FROM r1 JOIN adj AS e ON e.a = r1.n1
-        WHERE $max_hops >= 4 AND r1.interior AND e.interior AND e.b <> r1.n0 AND coalesce(e.via <> r1.v1, true)
+        WHERE $max_hops >= 4 AND r1.interior AND e.interior AND e.b <> r1.n0
+          AND coalesce(e.via <> r1.v1, true) AND coalesce(e.via <> r1.n0, true) AND coalesce(r1.v1 <> e.b, true)
           AND r1.s + r1.b_penalty + e.s >= $floor
     ) AS ranked
     WHERE r <= $keep
 ),
 paths AS (
+    -- v1..v4: the hub each hop walks through, from the `from` end
     SELECT n0 AS p0, n1 AS p1, CAST(NULL AS VARCHAR) AS p2, CAST(NULL AS VARCHAR) AS p3, CAST(NULL AS VARCHAR) AS p4,
-           1 AS hops, s
+           v1, CAST(NULL AS VARCHAR) AS v2, CAST(NULL AS VARCHAR) AS v3, CAST(NULL AS VARCHAR) AS v4, 1 AS hops, s
     FROM l1 WHERE b_to AND n0 <> n1
     UNION ALL
-    SELECT l1.n0, l1.n1, r1.n0, NULL, NULL, 2, l1.s + r1.s
-    FROM l1 JOIN r1 ON r1.n1 = l1.n1 WHERE l1.interior AND l1.n0 <> r1.n0 AND coalesce(l1.v1 <> r1.v1, true)
+    SELECT l1.n0, l1.n1, r1.n0, NULL, NULL, l1.v1, r1.v1, NULL, NULL, 2, l1.s + r1.s
+    FROM l1 JOIN r1 ON r1.n1 = l1.n1 WHERE l1.interior AND l1.n0 <> r1.n0
     UNION ALL
-    SELECT l2.n0, l2.n1, l2.n2, r1.n0, NULL, 3, l2.s + r1.s
-    FROM l2 JOIN r1 ON r1.n1 = l2.n2
-    WHERE l2.n0 <> r1.n0 AND coalesce(l2.v1 <> r1.v1, true) AND coalesce(l2.v2 <> r1.v1, true)
+    SELECT l2.n0, l2.n1, l2.n2, r1.n0, NULL, l2.v1, l2.v2, r1.v1, NULL, 3, l2.s + r1.s
+    FROM l2 JOIN r1 ON r1.n1 = l2.n2 WHERE l2.n0 <> r1.n0
     UNION ALL
-    SELECT l2.n0, l2.n1, l2.n2, r2.n1, r2.n0, 4, l2.s + r2.s
-    FROM l2 JOIN r2 ON r2.n2 = l2.n2
-    WHERE l2.n0 <> r2.n0 AND l2.n1 <> r2.n1 AND coalesce(l2.v1 <> r2.v1, true) AND coalesce(l2.v1 <> r2.v2, true)
-      AND coalesce(l2.v2 <> r2.v1, true) AND coalesce(l2.v2 <> r2.v2, true)
+    SELECT l2.n0, l2.n1, l2.n2, r2.n1, r2.n0, l2.v1, l2.v2, r2.v2, r2.v1, 4, l2.s + r2.s
+    FROM l2 JOIN r2 ON r2.n2 = l2.n2 WHERE l2.n0 <> r2.n0 AND l2.n1 <> r2.n1
 )
 SELECT p0, p1, p2, p3, p4, hops, exp(s) AS score
 FROM paths
 WHERE hops <= $max_hops
+  -- no hub walked twice, and none that is also an entity of the path (a company both shared and walked
+  -- through); written out, as DuckDB 1.5 fails on `NOT IN` over a list of columns
+  AND coalesce(v1 <> v2, true) AND coalesce(v1 <> v3, true) AND coalesce(v1 <> v4, true)
+  AND coalesce(v1 <> p2, true) AND coalesce(v1 <> p3, true) AND coalesce(v1 <> p4, true)
+  AND coalesce(v2 <> v3, true) AND coalesce(v2 <> v4, true)
+  AND coalesce(v2 <> p0, true) AND coalesce(v2 <> p3, true) AND coalesce(v2 <> p4, true)
+  AND coalesce(v3 <> v4, true) AND coalesce(v3 <> p0, true) AND coalesce(v3 <> p1, true) AND coalesce(v3 <> p4, true)
+  AND coalesce(v4 <> p0, true) AND coalesce(v4 <> p1, true) AND coalesce(v4 <> p2, true)
 ORDER BY score DESC, hops, p0, p1, p2, p3, p4
 LIMIT $limit

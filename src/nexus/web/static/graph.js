@@ -67,7 +67,7 @@ document.addEventListener("DOMContentLoaded", () => {
     types.add(type);
     for (const source of tie.sources || []) sources.add(source);
     for (const d of [tie.first_date, tie.last_date]) if (d) dates.push(d);
-    cy.add({ group: "edges", data: { id, source: a, target: b, type, weight: tie.weight || 0.5, via: tie.via || "",
+    cy.add({ group: "edges", data: { id, source: a, target: b, type, weight: tie.weight || 0.5, via: tie.via || tie.currency || "",
                                      first: tie.first_date || "", last: tie.last_date || "",
                                      sources: (tie.sources || []).join(", "), sourceList: tie.sources || [] } });
   }
