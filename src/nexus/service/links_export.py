@@ -32,8 +32,8 @@ from nexus.store import Store
 
 CHUNK = 1000
 NODE_FIELDS = ("schema", "name", "topics")
-EDGE_FIELDS = ("type", "weight", "via", "currency", "pieces", "shared_by", "amount", "first_date", "last_date", "classification",
-               "sources", "agencies", "evidence")
+EDGE_FIELDS = ("type", "weight", "via", "currency", "pieces", "shared_by", "amount", "first_date", "last_date",
+               "classification", "sources", "agencies", "evidence")
 NUMERIC = {"weight": "double", "pieces": "long", "shared_by": "long", "amount": "double"}
 
 
@@ -155,8 +155,8 @@ def _ftm(store: Store, viewer: Viewer, nodes: dict, edges: list[dict], out: IO[b
         if edge["via"] is None and edge["currency"] is None:
             continue
         link = model.make_entity("UnknownLink")
-        link.id = "nexus-link-" + hashlib.sha256(
-            f"{edge['source']}|{edge['target']}|{edge['type']}|{edge['via'] or edge['currency']}".encode()).hexdigest()[:24]
+        key = f"{edge['source']}|{edge['target']}|{edge['type']}|{edge['via'] or edge['currency']}"
+        link.id = "nexus-link-" + hashlib.sha256(key.encode()).hexdigest()[:24]
         link.add("subject", edge["source"])
         link.add("object", edge["target"])
         if edge["via"] is not None:
