@@ -3,14 +3,19 @@
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import orjson
 from followthemoney import model
 
-from nexus.synth import WorldManifest
+from nexus.sources.travel import parse_travel
+from nexus.sources.travel.entities import paying_traveller
+from nexus.synth import SIZES, WorldManifest
+from nexus.synth.generate import make_world
+from nexus.synth.world import NONE, TERROR
 from nexus.synth.bridges import BRIDGE_KINDS, MAX_HOPS
 from nexus.synth.observables.intelligence import PHONE_NODE
 
-from synth_files import ftm_lines
+from synth_files import SEED, ftm_lines
 
 
 def _graph(entities: dict[str, list[dict]]) -> dict[str, set[str]]:
@@ -134,9 +139,11 @@ def test_the_worlds_trips_read_back_from_carriers_messages(world_dir, manifest, 
     assert not api.warnings and not pnr.warnings
     assert len(api.manifests) == len(pnr.bookings) == next(f for f in manifest.files if f.format == "pnrgov").counts["Trip"]
     people = {e["id"] for e in entities["piu/api.edi"] if e["schema"] == "Person"}
-    assert people == {e["id"] for e in entities["piu/pnr.edi"] if e["schema"] == "Person"}  # API and PNR reconciled
+    in_pnr = {e["id"]: e for e in entities["piu/pnr.edi"] if e["schema"] == "Person"}
+    payers = {i for i, e in in_pnr.items() if any(d.startswith("paid booking") for d in e["properties"].get("description", []))}
+    assert payers and people == set(in_pnr) - payers  # API and PNR reconciled; a third party who paid is no traveller
     true_of = {r["id"]: r["true_id"] for r in truth_records if r["file"] == "piu/pnr.edi"}
-    assert people == set(true_of)
+    assert set(in_pnr) == set(true_of)
     bookings = {e["id"]: set(e["properties"]["involved"]) for e in entities["piu/pnr.edi"]
                 if e["schema"] == "Trip" and e["properties"].get("recordId")}
     for (flight, booking), manifest_ in zip((b for b in pnr.bookings), api.manifests, strict=True):
@@ -148,3 +155,27 @@ def test_the_worlds_trips_read_back_from_carriers_messages(world_dir, manifest, 
     for link in co_travel:
         a, booking, b = link["path"]
         assert {a, b} <= bookings[booking]
+
+
+def test_tickets_bought_by_third_parties_are_planted_and_the_pnr_shows_who_paid(world_dir, manifest) -> None:
+    """A cell's member pays for a fellow member's trip (financing: the red flag), someone of the population
+    now and then for another's (no flag): the PNR's card names a payer who is not on the booking, and every
+    financing payer belongs to a traveller's terror cell."""
+    planted = _load(world_dir, manifest, "third_party_tickets")
+    assert planted and {t["financing"] for t in planted} == {True, False}
+    travel = parse_travel(world_dir / "piu" / "pnr.edi", "pnrgov")
+    flagged = {booking.locator for _, booking in travel.bookings
+               if any(paying_traveller(p, booking.travellers) is None for p in booking.payments if p.payer)}
+    # every booking flagged was bought by a third party, every financing one is flagged (a relative whose name
+    # is a traveller's, which the card's billing name cannot tell apart, may go unflagged)
+    assert flagged <= {t["locator"] for t in planted} and {t["locator"] for t in planted if t["financing"]} <= flagged
+    world = make_world(SEED, SIZES["small"])
+    cell = dict(zip(world.person_ids(world.memberships.person).tolist(), world.memberships.group.tolist(), strict=True))
+    side = dict(zip(world.person_ids(np.arange(len(world.people))).tolist(), world.people.side.tolist(), strict=True))
+    for ticket in planted:
+        assert ticket["payer"] not in ticket["travellers"]
+        if ticket["financing"]:
+            assert side[ticket["payer"]] == TERROR
+            assert cell[ticket["payer"]] in {cell.get(t) for t in ticket["travellers"]}
+        else:
+            assert side[ticket["payer"]] == NONE

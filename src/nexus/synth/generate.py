@@ -11,6 +11,7 @@ from nexus.synth.listing import plant_watchlist
 from nexus.synth.manifest import WorldManifest
 from nexus.synth.observables import Observables, WorldOutput, registered
 from nexus.synth.observables.bank_feed import PATTERNS
+from nexus.synth.observables.travel import THIRD_PARTY_TICKETS
 from nexus.synth.output import TruthRecords
 from nexus.synth.truth import FILES, write_truth
 from nexus.synth.world import SIZES, World, WorldSize, build_world
@@ -54,7 +55,8 @@ def generate(out_dir: Path, seed: int, size: "str | WorldSize" = "small",
     feeds = [f for f in files if f.format == "amlworld"]
     reports = [f for f in files if f.format == "goaml"]
     files = [f for f in files if f.format not in ("amlworld", "goaml")]
-    truth = dict(truth) | ({"patterns": PATTERNS} if (out_dir / PATTERNS).is_file() else {})
+    truth = dict(truth) | {name: path for name, path in (("patterns", PATTERNS), ("third_party_tickets", THIRD_PARTY_TICKETS))
+                           if (out_dir / path).is_file()}
     manifest = WorldManifest(seed, size.name, len(world.people), files, truth, counts, feeds, reports)
     manifest.write(out_dir / MANIFEST)
     return manifest

@@ -109,7 +109,7 @@ def booking_entities(booking: Booking, flight: Leg | None) -> list[EntityProxy]:
             card.add("name", f"{payment.card_vendor or 'card'} {payment.card_number}"
                              + (f" ({payment.payer})" if payment.payer else ""))
             card.add("notes", [f"billing {x}" for x in (payment.payer_address, payment.payer_phone) if x])
-            holder = _card_holder(made, payment, booking, people, card.id)
+            holder = _card_holder(made, payment, booking, people)
             if holder is not None:
                 paid = _make(made, "Ownership", make_entity_id("paid", card.id, holder.id))
                 paid.add("owner", holder.id)
@@ -169,17 +169,22 @@ def _words(text: str) -> list[str]:
     return [w for w in re.findall(r"[A-Z]+", ascii_text(text).upper()) if w not in SPACED_TITLES]
 
 
-def _card_holder(made: dict[str, EntityProxy], payment: Payment, booking: Booking, people: list[EntityProxy],
-                 card: str) -> EntityProxy | None:
+def _card_holder(made: dict[str, EntityProxy], payment: Payment, booking: Booking,
+                 people: list[EntityProxy]) -> EntityProxy | None:
     index = paying_traveller(payment, booking.travellers)
     if index is not None:
         return people[index] if index < len(people) else None
-    payer = _make(made, "Person", make_entity_id("payer", card, _key(payment.payer or "")))
+    payer = _make(made, "Person", payer_id(payment, booking))
     payer.add("name", payment.payer)
     _phones(payer, [payment.payer_phone] if payment.payer_phone else [], [])
     payer.add("address", payment.payer_address)
     payer.add("description", f"paid booking {booking.locator} for others")
     return payer
+
+
+def payer_id(payment: Payment, booking: Booking) -> str:
+    """The Person who paid for a booking by card without travelling on it: the card and the billing name."""
+    return make_entity_id("payer", card_id(payment, booking), _key(payment.payer or ""))
 
 
 def card_id(payment: Payment, booking: Booking) -> str:

@@ -8,20 +8,27 @@ interchange, one after another, as a PIU's inbox would. Co-travel of planted bri
 booking, so the pair also shares the booker's phone and card. Travellers are identified the way
 `nexus.sources.travel.entities` does it, from passport number and birth date, so the truth file
 names the ids the store will hold.
+
+Some tickets are bought by someone who does not fly (`_third_parties`): a fellow member of a terror-side
+traveller's cell pays for part of the cell's trips, the red flag of tickets bought for third parties, and
+now and then someone of the population pays for another's trip (a relative, an employer), which is no
+flag at all. Both are in `truth/third_party_tickets.json`; they are drawn from their own stream, so every
+other draw of the world stays what it was.
 """
 
 import hashlib
 
 import numpy as np
+import orjson
 
-from nexus.sources.travel.entities import booking_id, traveller_id
+from nexus.sources.travel.entities import booking_id, payer_id, paying_traveller, traveller_id
 from nexus.sources.travel.records import Booking, Document, Leg, Manifest, Payment, Traveller
 from nexus.sources.travel.write import write_paxlst, write_pnrgov
 from nexus.synth.arrays import iso_dates
 from nexus.synth.manifest import ManifestFile, SuggestedLabels
 from nexus.synth.noise import Noise, render
 from nexus.synth.observables import WorldOutput
-from nexus.synth.world import FEMALE, World
+from nexus.synth.world import FEMALE, NONE, TERROR, World
 
 API_FILE = "piu/api.edi"
 PNR_FILE = "piu/pnr.edi"
@@ -30,6 +37,13 @@ NOISE = Noise(variant=0.0, typo=0.005, swapped=0.0, dob_missing=0.0, dob_year_on
 CARD_VENDORS = ("VI", "CA", "AX")
 LOCATOR_ALPHABET = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ23456789"))
 LABELS = SuggestedLabels("RESTRICTED", releasable_to=("piu", "police", "intel"), legal_basis="PNR Directive art. 6")
+THIRD_PARTY_TICKETS = "truth/third_party_tickets.json"
+#: The stream of the tickets third parties bought (`_third_parties`), besides the world's seed.
+THIRD_PARTY_STREAM = 0x7C3
+#: Of the trips a terror-side traveller takes by card (no planted bridge's), the share a fellow member pays for;
+#: of the other trips paid by card, the share someone of the population who does not fly pays for.
+FINANCED_SHARE = 0.5
+BENIGN_SHARE = 0.03
 
 
 class PassengerTravel:
@@ -59,7 +73,13 @@ class PassengerTravel:
         booked = iso_dates(trips.date - booked_ahead)
         cash = rng.random(len(trips)) < 0.08
         locators = ["".join(LOCATOR_ALPHABET[rng.integers(0, len(LOCATOR_ALPHABET), 6)]) for _ in range(len(trips))]
-        api, pnr, booking_ids = [], [], []
+        bridge_trips = {link.facts[0] for link in world.links("co_travel")}
+        bought = _third_parties(world, on_trip, cash, bridge_trips)
+        payer_rows = np.array(sorted({row for row, _ in bought.values()} - set(person)), dtype=np.int64)
+        shown_payers = render(world, np.random.default_rng([world.seed, THIRD_PARTY_STREAM, 1]), payer_rows, NOISE)
+        billing = {row: person[row].full_name for row in person} | dict(zip(
+            payer_rows.tolist(), np.strings.upper(shown_payers.name).tolist(), strict=True))
+        api, pnr, booking_ids, payers = [], [], [], {}
         for trip, party in enumerate(on_trip):
             flight = str(trips.flight[trip])
             day = str(departure_days[trip])
@@ -67,15 +87,23 @@ class PassengerTravel:
                       f"{day}T{hours[trip]:02d}:{(trip * 7) % 60:02d}")
             party_travellers = [person[row] for row in party]
             booker = party[0]
-            payment = Payment("CA", amount=f"{rng.integers(90, 2400)}.00") if cash[trip] else _card(
-                booker, person[booker].full_name)
+            payer = bought[trip][0] if trip in bought else booker
+            payment = Payment("CA", amount=f"{rng.integers(90, 2400)}.00") if cash[trip] else _card(payer, billing[payer])
             booking = Booking(locators[trip], "1A", created=f"{booked[trip]}T{(hours[trip] + 3) % 24:02d}:00", legs=[leg],
                               travellers=party_travellers, payments=[payment], phones=[str(people.phone[booker])])
+            if trip in bought and paying_traveller(payment, party_travellers) is None:  # a payer the PNR shows
+                payers[payer_id(payment, booking)] = payer
             api.append(write_paxlst(Manifest(f"T{trip:07d}", [leg], party_travellers), sender=leg.carrier or "XX"))
             pnr.append(write_pnrgov(leg, [booking], f"P{trip:07d}", sender=leg.carrier or "XX"))
             booking_ids.append(booking_id(booking))
         (out.dir / API_FILE).write_text("".join(api))
         (out.dir / PNR_FILE).write_text("".join(pnr))
+        (out.dir / THIRD_PARTY_TICKETS).parent.mkdir(parents=True, exist_ok=True)
+        (out.dir / THIRD_PARTY_TICKETS).write_bytes(orjson.dumps([
+            {"booking": booking_ids[trip], "locator": locators[trip], "payer": str(world.person_ids(np.array([payer]))[0]),
+             "travellers": world.person_ids(np.array(on_trip[trip])).tolist(), "financing": financing}
+            for trip, (payer, financing) in sorted(bought.items())], option=orjson.OPT_INDENT_2))
+        out.truth.add(PNR_FILE, "Person", np.array(list(payers)), world.person_ids(np.array(list(payers.values()), dtype=np.int64)))
         by_row = dict(zip(rows.tolist(), entity_ids.tolist(), strict=True))
         for link in world.links("co_travel"):
             link.evidence = (PNR_FILE, [by_row[link.a], booking_ids[link.facts[0]], by_row[link.b]])
@@ -93,3 +121,29 @@ def _card(person: int, holder: str | None) -> Payment:
     digest = int.from_bytes(hashlib.sha256(f"card:{person}".encode()).digest()[:8], "big")
     return Payment("CC", CARD_VENDORS[digest % len(CARD_VENDORS)], f"XXXXXXXXXXXX{digest // 3 % 10_000:04d}",
                    f"{1 + digest // 30_000 % 12:02d}{28 + digest // 360_000 % 5}", payer=holder)
+
+
+def _third_parties(world: World, on_trip: list[list[int]], cash: np.ndarray, bridge_trips: set[int]) -> dict[int, tuple[int, bool]]:
+    """Trip → (who paid for it without flying, whether that finances a terror cell's travel)."""
+    rng = np.random.default_rng([world.seed, THIRD_PARTY_STREAM])
+    people, members = world.people, world.memberships
+    cell_of = dict(zip(members.person.tolist(), members.group.tolist(), strict=True))
+    cells: dict[int, list[int]] = {}
+    for member, cell in cell_of.items():
+        cells.setdefault(cell, []).append(member)
+    population = np.flatnonzero(people.side == NONE)
+    bought = {}
+    for trip, party in enumerate(on_trip):
+        if cash[trip] or trip in bridge_trips or not party:
+            continue
+        flying = set(party)
+        terror = [row for row in party if people.side[row] == TERROR and row in cell_of]
+        if terror and rng.random() < FINANCED_SHARE:
+            fellows = [row for row in cells[cell_of[terror[0]]] if row not in flying]
+            if fellows:
+                bought[trip] = (int(rng.choice(fellows)), True)
+        elif not terror and rng.random() < BENIGN_SHARE:
+            payer = int(rng.choice(population))
+            if payer not in flying:
+                bought[trip] = (payer, False)
+    return bought
