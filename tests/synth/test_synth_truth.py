@@ -157,7 +157,8 @@ def test_the_worlds_trips_read_back_from_carriers_messages(world_dir, manifest, 
         assert {a, b} <= bookings[booking]
 
 
-def test_tickets_bought_by_third_parties_are_planted_and_the_pnr_shows_who_paid(world_dir, manifest) -> None:
+def test_tickets_bought_by_third_parties_are_planted_and_the_pnr_shows_who_paid(world_dir, manifest, entities,
+                                                                                truth_records) -> None:
     """A cell's member pays for a fellow member's trip (financing: the red flag), someone of the population
     now and then for another's (no flag): the PNR's card names a payer who is not on the booking, and every
     financing payer belongs to a traveller's terror cell."""
@@ -166,9 +167,13 @@ def test_tickets_bought_by_third_parties_are_planted_and_the_pnr_shows_who_paid(
     travel = parse_travel(world_dir / "piu" / "pnr.edi", "pnrgov")
     flagged = {booking.locator for _, booking in travel.bookings
                if any(paying_traveller(p, booking.travellers) is None for p in booking.payments if p.payer)}
-    # every booking flagged was bought by a third party, every financing one is flagged (a relative whose name
-    # is a traveller's, which the card's billing name cannot tell apart, may go unflagged)
-    assert flagged <= {t["locator"] for t in planted} and {t["locator"] for t in planted if t["financing"]} <= flagged
+    # exactly the bookings whose billing name is none of the travellers' (`shown`: one whose payer bears a
+    # traveller's name cannot be told apart)
+    assert flagged == {t["locator"] for t in planted if t["shown"]}
+    paid_for = {d.removeprefix("paid booking ").removesuffix(" for others"): e["id"] for e in entities["piu/pnr.edi"]
+                for d in e["properties"].get("description", []) if d.startswith("paid booking")}
+    true_of = {r["id"]: r["true_id"] for r in truth_records if r["file"] == "piu/pnr.edi"}
+    assert {t["locator"]: t["payer"] for t in planted if t["shown"]} == {k: true_of[v] for k, v in paid_for.items()}
     world = make_world(SEED, SIZES["small"])
     cell = dict(zip(world.person_ids(world.memberships.person).tolist(), world.memberships.group.tolist(), strict=True))
     side = dict(zip(world.person_ids(np.arange(len(world.people))).tolist(), world.people.side.tolist(), strict=True))

@@ -1,6 +1,9 @@
 -- Both directions of every tie, its types combined (noisy-or of their strengths); the strongest edge
 -- (by strength, then type, then hub, a plain relationship first) names the tie's type and hub, as
--- `links_path_edges` orders them, so a path walks the hub it shows. `b_penalty` is -ln(sqrt(d - 1))
+-- `links_path_edges` orders them, so a path walks the hub it shows. (The weight still combines every tie
+-- between the two, so a hub behind a weaker tie can weigh on two hops of one path; and a hop named after a
+-- hub refuses a next hop through it even where a weaker relationship alone would carry the first: one row
+-- per pair and hub would end both.) `b_penalty` is -ln(sqrt(d - 1))
 -- for `b` with d ties: a path through a busy company or account is less telling than one through
 -- someone with few ties.
 WITH both_ways AS (

@@ -79,7 +79,7 @@ class PassengerTravel:
         shown_payers = render(world, np.random.default_rng([world.seed, THIRD_PARTY_STREAM, 1]), payer_rows, NOISE)
         billing = {row: person[row].full_name for row in person} | dict(zip(
             payer_rows.tolist(), np.strings.upper(shown_payers.name).tolist(), strict=True))
-        api, pnr, booking_ids, payers = [], [], [], {}
+        api, pnr, booking_ids, payers, shown = [], [], [], {}, set()
         for trip, party in enumerate(on_trip):
             flight = str(trips.flight[trip])
             day = str(departure_days[trip])
@@ -93,6 +93,7 @@ class PassengerTravel:
                               travellers=party_travellers, payments=[payment], phones=[str(people.phone[booker])])
             if trip in bought and paying_traveller(payment, party_travellers) is None:  # a payer the PNR shows
                 payers[payer_id(payment, booking)] = payer
+                shown.add(trip)
             api.append(write_paxlst(Manifest(f"T{trip:07d}", [leg], party_travellers), sender=leg.carrier or "XX"))
             pnr.append(write_pnrgov(leg, [booking], f"P{trip:07d}", sender=leg.carrier or "XX"))
             booking_ids.append(booking_id(booking))
@@ -101,7 +102,8 @@ class PassengerTravel:
         (out.dir / THIRD_PARTY_TICKETS).parent.mkdir(parents=True, exist_ok=True)
         (out.dir / THIRD_PARTY_TICKETS).write_bytes(orjson.dumps([
             {"booking": booking_ids[trip], "locator": locators[trip], "payer": str(world.person_ids(np.array([payer]))[0]),
-             "travellers": world.person_ids(np.array(on_trip[trip])).tolist(), "financing": financing}
+             "travellers": world.person_ids(np.array(on_trip[trip])).tolist(), "financing": financing,
+             "shown": trip in shown}  # false when the billing name is a traveller's too: no one can tell
             for trip, (payer, financing) in sorted(bought.items())], option=orjson.OPT_INDENT_2))
         out.truth.add(PNR_FILE, "Person", np.array(list(payers)), world.person_ids(np.array(list(payers.values()), dtype=np.int64)))
         by_row = dict(zip(rows.tolist(), entity_ids.tolist(), strict=True))
@@ -112,7 +114,7 @@ class PassengerTravel:
             ManifestFile(API_FILE, "paxlst", "piu", "piu_api", "PIU: carriers' API messages (PAXLST), one per flight",
                          LABELS, counts),
             ManifestFile(PNR_FILE, "pnrgov", "piu", "piu_pnr", "PIU: carriers' PNR pushes (PNRGOV), one booking per trip",
-                         LABELS, counts | {"BankAccount": int((~cash).sum())}),
+                         LABELS, counts | {"Person": len(rows) + len(set(payers)), "BankAccount": int((~cash).sum())}),
         ]
 
 
