@@ -114,7 +114,7 @@ class PassengerTravel:
             ManifestFile(API_FILE, "paxlst", "piu", "piu_api", "PIU: carriers' API messages (PAXLST), one per flight",
                          LABELS, counts),
             ManifestFile(PNR_FILE, "pnrgov", "piu", "piu_pnr", "PIU: carriers' PNR pushes (PNRGOV), one booking per trip",
-                         LABELS, counts | {"Person": len(rows) + len(set(payers)), "BankAccount": int((~cash).sum())}),
+                         LABELS, counts | {"Person": len(rows) + len(payers), "BankAccount": int((~cash).sum())}),
         ]
 
 
