@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from nexus.api.deps import AuditSettled
 from nexus.api.limits import RequestGate
 from nexus.api.models import ErrorBody, error_body
 from nexus.api.routers import alerts, audit, cases, entities, graph, health, ingest, screening
@@ -58,6 +59,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     app.include_router(api)
     mount_web(app)
     _handle_errors(app)
+    app.add_middleware(AuditSettled)
     # Outermost: a body without a credential, or over its route's ceiling, is refused before anything reads it.
     app.add_middleware(RequestGate, upload_limit=settings.evidence_max_bytes + (1 << 20))
     return app

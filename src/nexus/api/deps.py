@@ -11,39 +11,80 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from nexus.api.models import Offset
 from nexus.errors import Forbidden, Unauthenticated
-from nexus.service.identity import Viewer, csrf_token, session_viewer, viewer_for_token
+from nexus.service.identity import (Viewer, csrf_token, session_viewer, settle_audit, token_known_recently, unsettled,
+                                   viewer_for_token)
 from nexus.service.workspace import Store
 
 SESSION_COOKIE = "nexus_session"
 IDLE_TIMEOUT = timedelta(minutes=30)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+AUDIT_QUEUED = "nexus.audit_queued"
 
 
 def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def get_viewer(
+async def get_viewer(
     request: Request,
     store: Annotated[Store, Depends(get_store)],
     authorization: Annotated[str | None, Header()] = None,
     x_nexus_purpose: Annotated[str | None, Header(description="why you ask: recorded with every read")] = None,
     x_csrf_token: Annotated[str | None, Header(description="the page's anti-forgery token (session cookie only)")] = None,
 ) -> Viewer:
-    """The token's owner narrowed to its scopes, or the signed-in person; every use of a token is audited."""
+    """The token's owner narrowed to its scopes, or the signed-in person; every use of a token is audited.
+    A token checked less than a second ago is checked again here, without a database read (`security.recent`),
+    its use's audit record queued for `AuditSettled` to see committed before the answer goes out; anything that
+    reads the database runs on a worker thread."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        return viewer_for_token(store, token, x_nexus_purpose or "")
+        queued = request.scope.get(AUDIT_QUEUED)
+        if queued is not None and token_known_recently(store, token):
+            return viewer_for_token(store, token, x_nexus_purpose or "", queued)
+        return await run_in_threadpool(viewer_for_token, store, token, x_nexus_purpose or "", queued)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        viewer = session_viewer(store, cookie, x_nexus_purpose, IDLE_TIMEOUT)
+        viewer = await run_in_threadpool(session_viewer, store, cookie, x_nexus_purpose, IDLE_TIMEOUT)
         if request.method not in SAFE_METHODS and not hmac.compare_digest(x_csrf_token or "", csrf_token(cookie)):
             raise Forbidden("this request lacks the page's anti-forgery token (X-CSRF-Token): reload the page")
         return viewer
     raise Unauthenticated("an API token is required: Authorization: Bearer <token> (nexus tokens create)")
+
+
+class AuditSettled:
+    """Audit records a request queued (`audit.log_event_later`, under `AUDIT_QUEUED` in its scope) are committed
+    before its answer starts, or before its failure reaches the server's error handler: no answer goes out, and
+    no request ends, on a record that is not in the trail."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        queued: list = []
+        scope[AUDIT_QUEUED] = queued
+
+        async def settle() -> None:
+            pending = unsettled(queued)
+            queued.clear()
+            if pending:
+                await run_in_threadpool(settle_audit, scope["app"].state.store, pending)
+
+        async def settled_first(message) -> None:
+            if message["type"] == "http.response.start":
+                await settle()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, settled_first)
+        finally:
+            await settle()
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """`nexus serve`: the web application and REST API (nexus.api) on this machine's loopback by default."""
 
+import socket
+import sys
+
 import typer
 
 
@@ -15,12 +18,52 @@ def serve_command(
     """Serve the web application at / and the REST API at /api/v1 (OpenAPI at /api/v1/docs). People sign in
     with their password (`nexus users create`, `nexus users passwd`); programs send API tokens (`nexus tokens create`)."""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
 
     from nexus.service.workspace import open_store
 
     open_store().close()  # migrate once, and fail here rather than in every worker
     # A worker busy with one long request (a first screening builds its name tables) still answers its
     # supervisor's ping within a minute, rather than being killed after uvicorn's default 5 s.
-    uvicorn.run("nexus.api:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=False, server_header=False, loop="uvloop", http="httptools",
-                timeout_worker_healthcheck=60)
+    config = uvicorn.Config("nexus.api:create_app", factory=True, host=host, port=port, workers=workers,
+                            log_level="info", proxy_headers=False, server_header=False, loop="uvloop", http="httptools",
+                            timeout_worker_healthcheck=60)
+    if workers > 1:
+        typer.echo(f"nexus serve: http://{host}:{port} ({workers} worker processes)", err=True)
+        Multiprocess(config, sockets=[SharedPort(host, port)]).run()
+        return
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
+
+
+class SharedPort(socket.socket):
+    """The port the workers share, each with a listening socket of its own (SO_REUSEPORT), so that the kernel
+    spreads new connections over them. With one socket for all (uvicorn's way), the worker that wakes first
+    accepts every connection waiting, and a burst of keep-alive connections, such as a proxy's or a load test's,
+    can all land on one worker while the others idle.
+
+    The supervisor holds this one bound but never listening (it reserves the port and receives nothing); what a
+    worker receives in its place is a socket of its own, bound to the same address."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        _share(self)
+        self.bind((host, port))
+
+    def __reduce__(self):
+        return _worker_socket, (self.family, self.getsockname()[:2])
+
+
+def _share(sock: socket.socket) -> None:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+
+
+def _worker_socket(family: int, address: tuple) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    _share(sock)
+    sock.bind(address)
+    return sock

@@ -24,7 +24,7 @@ from nexus.security import anchor
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now
-from nexus.store.group import Group
+from nexus.store.group import Group, Ticket
 from nexus.store.schema import audit_head, audit_log
 
 GENESIS = "0" * 64
@@ -49,6 +49,27 @@ def log_event(
     sequence number. Records that a server's threads append at the same time share one transaction (group commit:
     one commit, one anchor write), so under load each pays a part of a commit rather than a whole one."""
     return _group(store.engine).submit(_record(viewer, action, query, result_ids, outcome))
+
+
+def log_event_later(
+    store: Store,
+    viewer: Viewer,
+    action: str,
+    query: dict,
+    result_ids: Iterable[str] = (),
+    outcome: str = "ok",
+) -> Ticket:
+    """Queue one audit record without waiting for it: it is committed with the next group commit, before any
+    record queued after it. Whoever queues it must `settle` it before answering (a server, before its response
+    goes out), so a request's records share one commit rather than wait for one each."""
+    return _group(store.engine).enqueue(_record(viewer, action, query, result_ids, outcome))
+
+
+def settle(store: Store, tickets: Iterable[Ticket]) -> None:
+    """Wait until these queued records are committed (raises if their commit failed)."""
+    group = _group(store.engine)
+    for ticket in tickets:
+        group.wait(ticket)
 
 
 def append(

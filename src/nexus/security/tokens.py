@@ -16,8 +16,8 @@ from sqlalchemy import bindparam, insert, select, update
 
 from nexus.errors import InvalidInput, NotFound
 from nexus.model.labels import Classification
-from nexus.security import audit
-from nexus.security.auth import AuthenticationFailed, principal
+from nexus.security import audit, recent
+from nexus.security.auth import AuthenticationFailed
 from nexus.security.policy import ACTIONS, AccessDenied, role_actions
 from nexus.security.users import get_user, user_roles
 from nexus.security.viewer import Viewer
@@ -70,22 +70,35 @@ _TOKEN_AND_USER = (select(api_tokens, users).join(users, users.c.username == api
                    .where(api_tokens.c.id == bindparam("token_id")))
 
 
-def viewer_for_token(store: Store, token: str, purpose: str = "") -> Viewer:
-    """The viewer a program acts as; every use (and every refusal) is audited."""
-    prefix, _, rest = token.strip().partition("_")
-    token_id, _, secret = rest.partition("_")
-    # The token and its user in one query (a round trip per request saved); the user's row is read as
-    # users.viewer_for reads it (`_viewer`).
-    row = user = None
-    if prefix == PREFIX:
+def viewer_for_token(store: Store, token: str, purpose: str = "", queued: list | None = None) -> Viewer:
+    """The viewer a program acts as; every use (and every refusal) is audited. With `queued`, the use's record
+    is queued (`audit.log_event_later`) and its ticket added there, for the caller to settle before answering."""
+    prefix, token_id, secret = _parts(token)
+
+    def read() -> recent.Rows | None:
+        # The token and its user in one query; the user's row is read as users.viewer_for reads it (`_viewer`).
         with store.engine.connect() as conn:
             found = conn.execute(_TOKEN_AND_USER, {"token_id": token_id}).first()
-        if found is not None:
-            row = {c.name: found._mapping[c] for c in api_tokens.c}
-            user = {c.name: found._mapping[c] for c in users.c} if found._mapping[users.c.username] is not None else None
+        if found is None:
+            return None
+        user = {c.name: found._mapping[c] for c in users.c} if found._mapping[users.c.username] is not None else None
+        return {c.name: found._mapping[c] for c in api_tokens.c}, user
+
+    # What the database said about this token and its user at most a second ago (`recent`): the secret, expiry,
+    # revocation, scopes and the user's state are checked against it below at every use.
+    row, user = (recent.token_rows(store.engine, token_id, read) if prefix == PREFIX else None) or (None, None)
+
+    def record(who: Viewer, query: dict, outcome: str = "ok") -> None:
+        if queued is None:
+            audit.log_event(store, who, "auth.token", query, outcome=outcome)
+        else:
+            queued.append(audit.log_event_later(store, who, "auth.token", query, outcome=outcome))
 
     def refuse(reason: str, username: str = "") -> AuthenticationFailed:
-        audit.log_event(store, principal(store, username), "auth.token", {"token": token_id, "reason": reason}, outcome="denied")
+        # whom the refusal is about, as `auth.principal` names them, from the user's row already read
+        who = (_viewer(user, "") if username and user is not None and not user["disabled"] else
+               Viewer(user=username, agency="", roles=frozenset(), clearance=Classification.UNCLASSIFIED))
+        record(who, {"token": token_id, "reason": reason}, "denied")
         return AuthenticationFailed("invalid, expired or revoked API token")
 
     if row is None or not hmac.compare_digest(row["token_hash"], _digest(secret)):
@@ -99,8 +112,21 @@ def viewer_for_token(store: Store, token: str, purpose: str = "") -> Viewer:
     viewer = _viewer(user, purpose)
     scopes = frozenset(row["scopes"].split(",")) & role_actions(viewer.roles)
     viewer = replace(viewer, scopes=scopes)
-    audit.log_event(store, viewer, "auth.token", {"token": token_id, "scopes": sorted(scopes)})
+    record(viewer, {"token": token_id, "scopes": sorted(scopes)})
     return viewer
+
+
+def known_recently(store: Store, token: str) -> bool:
+    """Whether checking this token now needs no database read (its rows were read less than a second ago)."""
+    prefix, token_id, _ = _parts(token)
+    return prefix == PREFIX and recent.kept(store.engine, token_id)
+
+
+def _parts(token: str) -> tuple[str, str, str]:
+    """``nxt_<id>_<secret>`` as (prefix, id, secret)."""
+    prefix, _, rest = token.strip().partition("_")
+    token_id, _, secret = rest.partition("_")
+    return prefix, token_id, secret
 
 
 def _viewer(user: dict, purpose: str) -> Viewer:
@@ -127,3 +153,4 @@ def revoke_token(store: Store, viewer: Viewer, token_id: str) -> None:
             raise AccessDenied(f"{viewer.user} may not revoke {row['username']}'s tokens")
         conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=utc_now()))
         audit.append(conn, viewer, "tokens.revoke", {"token": token_id, "user": row["username"]})
+    recent.forget(store.engine)

@@ -6,6 +6,7 @@ from sqlalchemy import insert, select, update
 
 from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.model.labels import Classification, agency_code
+from nexus.security import recent
 from nexus.security.viewer import ROLES, Viewer
 from nexus.store import Store, utc_now
 from nexus.store.schema import users
@@ -69,6 +70,7 @@ def update_user(store: Store, username: str, **values: object) -> None:
     with store.engine.begin() as conn:
         if conn.execute(update(users).where(users.c.username == username).values(**values)).rowcount == 0:
             raise NotFound(f"no user {username!r}")
+    recent.forget(store.engine)
 
 
 def user_roles(user: dict) -> frozenset[str]:

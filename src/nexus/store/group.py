@@ -17,7 +17,9 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-class _Ticket(Generic[Item, Result]):
+class Ticket(Generic[Item, Result]):
+    """An item queued for a group call; `Group.wait` gives its result."""
+
     __slots__ = ("item", "done", "result", "error")
 
     def __init__(self, item: Item) -> None:
@@ -35,7 +37,7 @@ class Group(Generic[Item, Result]):
     def __init__(self, handle: Callable[[Sequence[Item]], Sequence[Result]], most: int = 256) -> None:
         self._handle = handle
         self._most = most
-        self._waiting: list[_Ticket[Item, Result]] = []
+        self._waiting: list[Ticket[Item, Result]] = []
         self._busy = False
         self._turn = threading.Condition(threading.Lock())
         self._leading = threading.local()
@@ -43,9 +45,17 @@ class Group(Generic[Item, Result]):
     def submit(self, item: Item) -> Result:
         if getattr(self._leading, "now", False):  # asked again from within `handle`: nobody else could answer
             return self._handle([item])[0]
-        ticket: _Ticket[Item, Result] = _Ticket(item)
+        return self.wait(self.enqueue(item))
+
+    def enqueue(self, item: Item) -> Ticket[Item, Result]:
+        """Queue an item without waiting: it is handled in the next call anyone leads, in the order queued;
+        `wait(ticket)` for its result (and to lead that call if nobody else does)."""
+        ticket: Ticket[Item, Result] = Ticket(item)
         with self._turn:
             self._waiting.append(ticket)
+        return ticket
+
+    def wait(self, ticket: Ticket[Item, Result]) -> Result:
         while True:
             with self._turn:
                 while not ticket.done and self._busy:
@@ -60,7 +70,7 @@ class Group(Generic[Item, Result]):
             raise _own_copy(ticket.error) from ticket.error
         return ticket.result  # type: ignore[return-value]
 
-    def _lead(self, batch: list[_Ticket[Item, Result]]) -> None:
+    def _lead(self, batch: list[Ticket[Item, Result]]) -> None:
         self._leading.now = True
         try:
             results = self._handle([t.item for t in batch])

@@ -10,3 +10,38 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+_ENCODED = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+class SecurityHeaders:
+    """Adds the headers above to every answer (an answer's own, such as a download's stricter policy, stays), HSTS
+    over TLS or where cookies are marked Secure, and `Cache-Control: no-store` outside /static/. Plain ASGI: the
+    answer passes through as it is sent, not re-streamed through a task of its own as an `@app.middleware`'s is."""
+
+    def __init__(self, app, secure: bool = False) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+        hsts = self.secure or scope.get("scheme") == "https"
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [header for header in _ENCODED if header[0] not in present]
+                if hsts:
+                    headers.append(_HSTS)
+                if not static:
+                    headers = [header for header in headers if header[0].lower() != b"cache-control"] + [_NO_STORE]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

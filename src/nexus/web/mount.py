@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from nexus.web import pages, session
-from nexus.web.headers import SECURITY_HEADERS
+from nexus.web.headers import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
 
@@ -16,13 +16,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(session.router)
     app.include_router(pages.router)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)  # a download may carry a stricter policy of its own
-        if request.url.scheme == "https" or request.app.state.secure_cookies:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(SecurityHeaders, secure=app.state.secure_cookies)
