@@ -14,6 +14,8 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", help="address to bind; anything but loopback exposes intelligence to the network"),
     port: int = typer.Option(8000, help="TCP port"),
     workers: int = typer.Option(1, min=1, max=64, help="worker processes (use several on PostgreSQL)"),
+    access_log: bool = typer.Option(False, help="log every request's method, path and status to standard error "
+                                                "(paths name entities: the audit trail already records every read)"),
 ) -> None:
     """Serve the web application at / and the REST API at /api/v1 (OpenAPI at /api/v1/docs). People sign in
     with their password (`nexus users create`, `nexus users passwd`); programs send API tokens (`nexus tokens create`)."""
@@ -27,7 +29,7 @@ def serve_command(
     # A worker busy with one long request (a first screening builds its name tables) still answers its
     # supervisor's ping within a minute, rather than being killed after uvicorn's default 5 s.
     config = uvicorn.Config("nexus.api:create_app", factory=True, host=host, port=port, workers=workers,
-                            log_level="info", proxy_headers=False, server_header=False, loop="uvloop", http="httptools",
+                            log_level="info", access_log=access_log, proxy_headers=False, server_header=False, loop="uvloop", http="httptools",
                             timeout_worker_healthcheck=60)
     if workers > 1:
         typer.echo(f"nexus serve: http://{host}:{port} ({workers} worker processes)", err=True)

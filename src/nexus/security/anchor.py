@@ -6,8 +6,11 @@ operating-system account that runs Nexus — remembers the newest (seq, hash) se
 workspace, so a chain that no longer reaches it has been cut short.
 """
 
+import atexit
 import fcntl
+import logging
 import os
+import threading
 import weakref
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import orjson
 from sqlalchemy import Engine
 
 _ANCHORS: "weakref.WeakKeyDictionary[Engine, Path]" = weakref.WeakKeyDictionary()
+log = logging.getLogger(__name__)
 
 
 def attach(engine: Engine, path: Path) -> None:
@@ -27,6 +31,14 @@ def attached(engine: Engine) -> Path | None:
 
 
 def read(path: Path) -> tuple[int, str] | None:
+    """The (seq, hash) the file names, once what this process asked to write there (`advance_soon`) is written."""
+    mover = _MOVERS.get(path)
+    if mover is not None:
+        mover.settle()
+    return _read(path)
+
+
+def _read(path: Path) -> tuple[int, str] | None:
     try:
         data = orjson.loads(path.read_bytes())
     except FileNotFoundError:
@@ -42,7 +54,7 @@ def advance(path: Path, seq: int, hash_: str) -> None:
     fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        current = read(path)
+        current = _read(path)
         if current is not None and current[0] >= seq:
             return
         tmp = path.with_name(path.name + ".tmp")
@@ -55,3 +67,58 @@ def advance(path: Path, seq: int, hash_: str) -> None:
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def advance_soon(path: Path, seq: int, hash_: str) -> None:
+    """`advance`, by a thread of this process, so that the audit append asking for it does not wait on the file
+    (a lock, a read, a write with fsync and a rename: under load, each a wait for the interpreter). The file
+    trails the trail by the write under way; several asked for meanwhile make one write, of the latest. A read
+    here (`read`, `verify_chain`) waits for it; a process that exits waits for it; a write that fails is logged
+    and the next append tries again."""
+    with _MOVERS_GUARD:
+        mover = _MOVERS.get(path)
+        if mover is None:
+            mover = _MOVERS[path] = _Mover(path)
+    mover.ask(seq, hash_)
+
+
+class _Mover:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.wanted: tuple[int, str] | None = None
+        self.tried: tuple[int, str] | None = None
+        self.turn = threading.Condition()
+        threading.Thread(target=self._run, name=f"audit anchor {path.name}", daemon=True).start()
+
+    def ask(self, seq: int, hash_: str) -> None:
+        with self.turn:
+            if self.wanted is None or seq > self.wanted[0]:
+                self.wanted = (seq, hash_)
+                self.turn.notify_all()
+
+    def settle(self, timeout: float | None = None) -> None:
+        with self.turn:
+            self.turn.wait_for(lambda: self.tried == self.wanted, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self.turn:
+                self.turn.wait_for(lambda: self.tried != self.wanted)
+                target = self.wanted
+            try:
+                advance(self.path, *target)
+            except OSError as exc:
+                log.error("the audit anchor %s could not be moved to record %d: %s", self.path, target[0], exc)
+            with self.turn:
+                self.tried = target
+                self.turn.notify_all()
+
+
+_MOVERS: dict[Path, _Mover] = {}
+_MOVERS_GUARD = threading.Lock()
+
+
+@atexit.register
+def _settle_all() -> None:
+    for mover in list(_MOVERS.values()):
+        mover.settle(timeout=10)

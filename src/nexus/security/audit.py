@@ -97,15 +97,19 @@ def _group(engine: Engine) -> "Group[dict, int]":
 
 
 def _commit(engine_ref: "weakref.ref[Engine]", records: Sequence[dict]) -> list[int]:
-    """Append records in one transaction of their own, then move the anchor file past the last."""
+    """Append records in one transaction of their own, then have the anchor file moved past the last."""
     engine = engine_ref()
     if engine is None:
         raise RuntimeError("the store was closed while its audit records waited to be written")
-    with engine.begin() as conn:
-        links = _append(conn, records)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            links = _append_pg(conn.connection.driver_connection, records, commit=True)
+    else:
+        with engine.begin() as conn:
+            links = _append(conn, records)
     witness = anchor.attached(engine)
     if witness is not None:
-        anchor.advance(witness, *links[-1])
+        anchor.advance_soon(witness, *links[-1])
     return [seq for seq, _ in links]
 
 
@@ -124,6 +128,8 @@ def _record(viewer: Viewer, action: str, query: dict, result_ids: Iterable[str],
 
 def _append(conn: Connection, records: Sequence[dict]) -> list[tuple[int, str]]:
     """Link records into the chain after its newest one and insert them; (seq, hash) of each."""
+    if conn.dialect.name == "postgresql":
+        return _append_pg(conn.connection.driver_connection, records)
     # Appends take turns on the head row (FOR UPDATE needs only the UPDATE grant on
     # audit_head that the application role has; LOCK TABLE would need more). The head row
     # names the newest record (every append moves it in the same transaction, and its
@@ -135,32 +141,51 @@ def _append(conn: Connection, records: Sequence[dict]) -> list[tuple[int, str]]:
         last = conn.execute(
             select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
         ).first()
-    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
-    at = utc_now()  # under the head's lock: the trail's times rise with its sequence numbers
+    rows, moved = _linked(last, records)
+    conn.execute(insert(audit_log), rows)
+    conn.execute(update(audit_head).where(audit_head.c.id == HEAD_ID).values(seq=moved["seq"], hash=moved["hash"],
+                                                                            at=moved["at"]))
+    return [(row["seq"], row["hash"]) for row in rows]
+
+
+def _append_pg(driver, records: Sequence[dict], commit: bool = False) -> list[tuple[int, str]]:
+    """`_append` on PostgreSQL, through psycopg's pipeline: the head's lock (with BEGIN, when no transaction is
+    under way) in one round trip, the records, the head's move (and, with `commit`, COMMIT) in a second."""
+    with driver.pipeline(), driver.cursor() as cursor:
+        cursor.execute(_PG_HEAD_LOCK)
+        head = cursor.fetchone()
+        last = head if head is not None and head[0] > 0 else None
+        if head is None:
+            cursor.execute(_PG_NEWEST)
+            last = cursor.fetchone()
+        rows, moved = _linked(last, records)
+        cursor.executemany(_PG_INSERT, rows)
+        cursor.execute(_PG_HEAD, moved)
+        if commit:
+            driver.commit()
+    return [(row["seq"], row["hash"]) for row in rows]
+
+
+def _linked(last, records: Sequence[dict]) -> tuple[list[dict], dict]:
+    """The records stamped and chained after `last` (its seq and hash; None: the chain is empty), and the head's
+    new place. Called under the head's lock: the trail's times rise with its sequence numbers."""
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    at = utc_now()
     rows = []
     for record in records:
         seq += 1
         row = {**record, "seq": seq, "at": at, "prev_hash": prev}
         prev = row["hash"] = record_hash(row)
         rows.append(row)
-    moved = {"seq": seq, "hash": prev, "at": at, "id": HEAD_ID}
-    if conn.dialect.name == "postgresql":
-        # The records and the head's move sent together (psycopg's pipeline: one round trip), while the head
-        # row's lock is held.
-        driver = conn.connection.driver_connection
-        with driver.pipeline(), driver.cursor() as cursor:
-            cursor.executemany(_PG_INSERT, rows)
-            cursor.execute(_PG_HEAD, moved)
-    else:
-        conn.execute(insert(audit_log), rows)
-        conn.execute(update(audit_head).where(audit_head.c.id == HEAD_ID).values(seq=seq, hash=prev, at=at))
-    return [(row["seq"], row["hash"]) for row in rows]
+    return rows, {"seq": seq, "hash": prev, "at": at, "id": HEAD_ID}
 
 
 _HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == HEAD_ID).with_for_update()
 _COLUMNS = (*_FIELDS, "hash")
 _PG_INSERT = (f"INSERT INTO audit_log ({', '.join(_COLUMNS)}) "
               f"VALUES ({', '.join(f'%({c})s' for c in _COLUMNS)})")
+_PG_HEAD_LOCK = f"SELECT seq, hash FROM audit_head WHERE id = {HEAD_ID} FOR UPDATE"
+_PG_NEWEST = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
 _PG_HEAD = "UPDATE audit_head SET seq = %(seq)s, hash = %(hash)s, at = %(at)s WHERE id = %(id)s"
 
 

@@ -77,7 +77,7 @@ def viewer_for_token(store: Store, token: str, purpose: str = "", queued: list |
 
     def read() -> recent.Rows | None:
         # The token and its user in one query; the user's row is read as users.viewer_for reads it (`_viewer`).
-        with store.engine.connect() as conn:
+        with store.reader.connect() as conn:
             found = conn.execute(_TOKEN_AND_USER, {"token_id": token_id}).first()
         if found is None:
             return None

@@ -74,7 +74,7 @@ def visible_alert_ids(store: Store, viewer: Viewer, ids: Iterable[int], action: 
 
 def _visible_values(store: Store, viewer: Viewer, action: str, column, values: Iterable, *conditions) -> list:
     values, found = sorted(set(values)), []
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         for start in range(0, len(values), CHUNK):
             chunk = values[start : start + CHUNK]
             query = select(column).where(column.in_(chunk), visible_clause(viewer, action), *conditions)

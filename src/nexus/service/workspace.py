@@ -23,7 +23,7 @@ def open_store() -> Store:
 def store_answers(store: Store) -> bool:
     """Whether the database answers a trivial query."""
     try:
-        with store.engine.connect() as conn:
+        with store.reader.connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return False

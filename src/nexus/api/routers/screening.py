@@ -73,16 +73,16 @@ class BatchResponse(BaseModel):
 
 
 @router.post("", response_model=ScreenResponse, response_model_by_alias=True)
-def screen_one(body: ScreenRequest, request: Request, store: StoreDep, viewer: ViewerDep) -> ScreenResponse:
+def screen_one(body: ScreenRequest, request: Request, store: StoreDep, viewer: ViewerDep) -> dict:
     """Hits for one query, best first, each with its score and explanation; review them as alerts
     (`alerts: true`, then POST /api/v1/alerts/{id}/review)."""
     hits = _screen(request, store, viewer, body, [body.model_dump(by_alias=True)])
-    return ScreenResponse(query_key=hits[0]["query_key"] if hits else None,
-                          hits=[ScreenHit.model_validate(hit) for hit in hits])
+    # A dict: FastAPI validates it against the response model once (a model returned would be dumped and validated again).
+    return {"query_key": hits[0]["query_key"] if hits else None, "hits": hits}
 
 
 @router.post("/batch", response_model=BatchResponse, response_model_by_alias=True)
-def screen_many(body: BatchRequest, request: Request, store: StoreDep, viewer: ViewerDep) -> BatchResponse:
+def screen_many(body: BatchRequest, request: Request, store: StoreDep, viewer: ViewerDep) -> dict:
     """Hits for up to 1,000 queries in one request, grouped per query in the order given."""
     ids = [q.id for q in body.queries]
     if len(set(ids)) != len(ids):
@@ -91,10 +91,8 @@ def screen_many(body: BatchRequest, request: Request, store: StoreDep, viewer: V
     by_query: dict[str, list[dict]] = {}
     for hit in hits:
         by_query.setdefault(hit["query_id"], []).append(hit)
-    return BatchResponse(results=[
-        BatchResult(id=i, query_key=by_query[i][0]["query_key"] if i in by_query else None,
-                    hits=[ScreenHit.model_validate(h) for h in by_query.get(i, [])])
-        for i in ids])
+    return {"results": [{"id": i, "query_key": by_query[i][0]["query_key"] if i in by_query else None,
+                         "hits": by_query.get(i, [])} for i in ids]}
 
 
 def _screen(request: Request, store: Store, viewer: Viewer, options: Options, queries: list[dict]) -> list[dict]:
