@@ -182,3 +182,10 @@ def test_records_appended_at_once_from_many_threads_form_one_unbroken_chain(stor
         queries = conn.execute(text("SELECT query FROM audit_log")).scalars().all()
     assert stamps == sorted(stamps)  # times rise with the sequence
     assert len(set(queries)) == 120
+
+
+def test_the_anchor_file_is_moved_by_a_thread_and_read_back_once_moved(tmp_path):
+    path = tmp_path / "soon.anchor"
+    for seq in (1, 2, 7, 3):
+        anchor.advance_soon(path, seq, f"h{seq}")
+    assert anchor.read(path) == (7, "h7")  # a read waits for the moves asked for; the file never moves back

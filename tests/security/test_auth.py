@@ -1,5 +1,6 @@
 """Authentication: argon2 passwords, lockout, TOTP, sessions and scoped API tokens."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -9,10 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from nexus.model.labels import Classification
-from nexus.security import audit, auth, sessions, tokens, users
+from nexus.security import audit, auth, recent, sessions, tokens, users
 from nexus.security.policy import AccessDenied
 from nexus.security.viewer import Viewer
 from nexus.service.search import search
+from nexus.store import Store
+from nexus.store.db import make_engine
 from nexus.store.schema import api_tokens, users as users_table
 
 PASSWORD = "correct horse battery"
@@ -148,3 +151,32 @@ def test_a_one_time_code_that_is_not_six_digits_is_a_wrong_code(alice):
         with pytest.raises(auth.AuthenticationFailed, match="invalid one-time code"):
             auth.authenticate(alice, "alice", PASSWORD, code=code)
     assert users.get_user(alice, "alice")["failed_logins"] == 3  # each counts towards the lock
+
+
+def test_a_token_change_made_elsewhere_takes_effect_within_a_second_and_one_made_here_at_once(alice, monkeypatch):
+    """A server trusts a token's rows for `recent.RECHECK` seconds: a token revoked by another process (here
+    another engine on the same database) still works until then, and is refused after; a user disabled through
+    this one is refused at once."""
+    monkeypatch.setattr(recent, "RECHECK", 0.3)
+    me = users.viewer_for(alice, "alice")
+    token = tokens.create_token(alice, me, "alice", frozenset({"read"}))
+    assert tokens.viewer_for_token(alice, token).user == "alice"
+    assert tokens.known_recently(alice, token)
+    elsewhere = Store(make_engine(alice.engine.url.render_as_string(hide_password=False)))
+    try:
+        tokens.revoke_token(elsewhere, users.viewer_for(elsewhere, "alice"), token.split("_")[1])
+    finally:
+        elsewhere.close()
+    assert tokens.viewer_for_token(alice, token).user == "alice"  # read less than RECHECK seconds ago
+    time.sleep(0.35)
+    assert not tokens.known_recently(alice, token)
+    with pytest.raises(auth.AuthenticationFailed):
+        tokens.viewer_for_token(alice, token)
+
+    other = tokens.create_token(alice, me, "alice", frozenset({"read"}))
+    assert tokens.viewer_for_token(alice, other).user == "alice"
+    users.update_user(alice, "alice", disabled=True)
+    with pytest.raises(auth.AuthenticationFailed):
+        tokens.viewer_for_token(alice, other)
+    reasons = [orjson.loads(r["query"]).get("reason") for r in audit.search_audit(alice, OVERSIGHT, action="auth.token")]
+    assert reasons == [None, None, "revoked", None, "user disabled or removed"]  # every use and refusal recorded

@@ -99,3 +99,14 @@ def test_each_caller_of_a_failed_call_raises_its_own_copy():
     _, errors = run_together(Group(handle), list(range(6)))
     assert len(errors) == 6 and len({id(e) for e in errors.values()}) == 6
     assert all(isinstance(e, KeyError) and isinstance(e.__cause__, KeyError) for e in errors.values())
+
+
+def test_queued_items_are_handled_in_order_with_the_next_call_and_their_waiters_get_their_results():
+    calls = []
+    group = Group(lambda items: calls.append(list(items)) or [i * 2 for i in items])
+    first, second = group.enqueue(1), group.enqueue(2)
+    assert not first.done and calls == []  # queued, not handled: nobody waits yet
+    assert group.submit(3) == 6  # the caller leads one call for everything queued before it
+    assert calls == [[1, 2, 3]]
+    assert first.done and group.wait(first) == 2 and group.wait(second) == 4
+    assert calls == [[1, 2, 3]]  # waiting on a handled item makes no call

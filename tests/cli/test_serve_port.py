@@ -1,0 +1,34 @@
+"""`nexus serve --workers N`: each worker listens on a socket of its own on the shared port, so the kernel spreads
+new connections over the workers rather than the first to wake taking them all."""
+
+import pickle
+import socket
+
+from nexus.cli.serve import SharedPort
+
+
+def test_each_worker_gets_its_own_socket_on_the_port_and_connections_spread_over_them():
+    reserved = SharedPort("127.0.0.1", 0)
+    address = reserved.getsockname()
+    workers = [pickle.loads(pickle.dumps(reserved)) for _ in range(2)]  # what a spawned worker unpickles
+    clients = []
+    try:
+        for worker in workers:
+            assert worker.getsockname() == address and worker.fileno() != reserved.fileno()
+            worker.listen(64)
+            worker.setblocking(False)
+        clients = [socket.create_connection(address, timeout=5) for _ in range(32)]
+        accepted = []
+        for worker in workers:
+            count = 0
+            while True:
+                try:
+                    worker.accept()[0].close()
+                except BlockingIOError:
+                    break
+                count += 1
+            accepted.append(count)
+        assert sum(accepted) == 32 and min(accepted) > 0, accepted  # all 32 on one socket: 1 chance in 2**31
+    finally:
+        for sock in (*clients, *workers, reserved):
+            sock.close()
