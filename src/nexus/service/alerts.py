@@ -64,7 +64,16 @@ def visible_clause(viewer: Viewer, action: str = "read") -> ColumnElement[bool]:
 def dismissed_keys(store: Store, viewer: Viewer, keys: Iterable[str], action: str = "read") -> set[str]:
     """Which of these alert keys an analyst dismissed in an alert the viewer may see (for
     suppressing re-raised hits): a decision hidden from the viewer does not hide their hit."""
-    return set(_visible_values(store, viewer, action, A.key, keys, A.state == DISMISSED))
+    # Most hits were never dismissed: a plain lookup by key first (a statement built once), and the viewer's
+    # visibility, a much larger query to build, only for the keys it finds.
+    keys, dismissed = sorted(set(keys)), []
+    with store.reader.connect() as conn:
+        for start in range(0, len(keys), CHUNK):
+            dismissed.extend(conn.execute(_DISMISSED_AMONG, {"keys": keys[start : start + CHUNK]}).scalars())
+    return set(_visible_values(store, viewer, action, A.key, dismissed, A.state == DISMISSED)) if dismissed else set()
+
+
+_DISMISSED_AMONG = select(A.key).where(A.key.in_(bindparam("keys", expanding=True)), A.state == DISMISSED)
 
 
 def visible_alert_ids(store: Store, viewer: Viewer, ids: Iterable[int], action: str = "read") -> set[int]:
