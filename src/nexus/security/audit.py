@@ -45,24 +45,17 @@ def log_event(
     result_ids: Iterable[str] = (),
     outcome: str = "ok",
 ) -> int:
-    """Append one audit record, committed (and the anchor file moved past it) before this returns; returns its
-    sequence number. Records that a server's threads append at the same time share one transaction (group commit:
-    one commit, one anchor write), so under load each pays a part of a commit rather than a whole one."""
+    """Append one audit record, committed before this returns (the anchor file is moved past it soon after:
+    `anchor.advance_soon`); returns its sequence number. Records that a server's threads append at the same time
+    share one transaction (group commit), so under load each pays a part of a commit rather than a whole one."""
     return _group(store.engine).submit(_record(viewer, action, query, result_ids, outcome))
 
 
-def log_event_later(
-    store: Store,
-    viewer: Viewer,
-    action: str,
-    query: dict,
-    result_ids: Iterable[str] = (),
-    outcome: str = "ok",
-) -> Ticket:
-    """Queue one audit record without waiting for it: it is committed with the next group commit, before any
-    record queued after it. Whoever queues it must `settle` it before answering (a server, before its response
-    goes out), so a request's records share one commit rather than wait for one each."""
-    return _group(store.engine).enqueue(_record(viewer, action, query, result_ids, outcome))
+def log_event_later(store: Store, viewer: Viewer, action: str, query: dict, outcome: str = "ok") -> Ticket:
+    """Queue one audit record (citing no results) without waiting for it: it is committed with the next group
+    commit, before any record queued after it. Whoever queues it must `settle` it before answering (a server,
+    before its response goes out), so a request's records share one commit rather than wait for one each."""
+    return _group(store.engine).enqueue(_record(viewer, action, query, (), outcome))
 
 
 def settle(store: Store, tickets: Iterable[Ticket]) -> None:
