@@ -15,7 +15,7 @@ OVERSIGHT = Viewer("ombud", "OVERSIGHT", frozenset({"oversight"}), Classificatio
 @pytest.fixture
 def ana(store) -> dict:
     users.create_user(store, "ana", agency="POLICE", roles=["analyst"], clearance=Classification.SECRET)
-    made = tokens.create_token(store, users.viewer_for(store, "ana"), "ana", frozenset({"read", "screen"}))
+    made = tokens.create_token(store, users.viewer_for(store, "ana"), "ana", frozenset({"read", "screen", "cases.manage"}))
     return {"Authorization": f"Bearer {made}"}
 
 
@@ -61,3 +61,18 @@ def test_a_requests_one_statement_reads_leave_no_transaction_open(store):
         assert conn.execute(text("SELECT 1")).scalar() == 1
         if store.dialect == "postgresql":  # no BEGIN was sent: the server sees no transaction under way
             assert conn.connection.driver_connection.info.transaction_status.name == "IDLE"
+
+
+def test_a_route_that_writes_runs_only_once_its_token_use_is_in_the_trail(store, workspace, ana, monkeypatch):
+    client = TestClient(create_app(store), raise_server_exceptions=False)
+    before = len(trail(store))
+    assert client.post("/api/v1/cases", json={"title": "Mansour"}, headers=ana).status_code in (200, 201)
+    assert [action for _, action, _ in trail(store)[before:]][:2] == ["auth.token", "cases.open"]
+
+    def broken(last, records):
+        raise RuntimeError("the audit trail cannot be written")
+
+    monkeypatch.setattr(audit, "_linked", broken)
+    assert client.post("/api/v1/cases", json={"title": "Second"}, headers=ana).status_code == 500
+    monkeypatch.undo()
+    assert [c["title"] for c in client.get("/api/v1/cases", headers=ana).json()["items"]] == ["Mansour"]

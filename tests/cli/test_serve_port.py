@@ -4,6 +4,8 @@ new connections over the workers rather than the first to wake taking them all."
 import pickle
 import socket
 
+import pytest
+
 from nexus.cli.serve import SharedPort
 
 
@@ -32,3 +34,15 @@ def test_each_worker_gets_its_own_socket_on_the_port_and_connections_spread_over
     finally:
         for sock in (*clients, *workers, reserved):
             sock.close()
+
+
+def test_a_port_another_server_listens_on_is_refused_not_shared():
+    first = SharedPort("127.0.0.1", 0)
+    worker = pickle.loads(pickle.dumps(first))
+    worker.listen(8)
+    try:
+        with pytest.raises(OSError):
+            SharedPort("127.0.0.1", first.getsockname()[1])
+    finally:
+        worker.close()
+        first.close()

@@ -189,3 +189,14 @@ def test_the_anchor_file_is_moved_by_a_thread_and_read_back_once_moved(tmp_path)
     for seq in (1, 2, 7, 3):
         anchor.advance_soon(path, seq, f"h{seq}")
     assert anchor.read(path) == (7, "h7")  # a read waits for the moves asked for; the file never moves back
+
+
+def test_a_corrupt_anchor_file_is_reported_and_moving_it_goes_on(tmp_path):
+    path = tmp_path / "corrupt.anchor"
+    path.write_bytes(b"{not json")
+    anchor.advance_soon(path, 4, "h4")  # the mover fails on it and logs; it lives on
+    with pytest.raises(ValueError, match="corrupt"):
+        anchor.read(path)
+    path.unlink()
+    anchor.advance_soon(path, 5, "h5")
+    assert anchor.read(path) == (5, "h5")

@@ -110,3 +110,16 @@ def test_queued_items_are_handled_in_order_with_the_next_call_and_their_waiters_
     assert calls == [[1, 2, 3]]
     assert first.done and group.wait(first) == 2 and group.wait(second) == 4
     assert calls == [[1, 2, 3]]  # waiting on a handled item makes no call
+
+
+def test_a_queued_item_whose_call_failed_raises_for_its_waiter_after_the_call():
+    def handle(items):
+        raise RuntimeError("the commit failed")
+
+    group = Group(handle)
+    queued = group.enqueue(1)
+    with pytest.raises(RuntimeError, match="the commit failed"):
+        group.submit(2)  # leads the call that also held the queued item
+    assert queued.done and queued.error is not None
+    with pytest.raises(RuntimeError, match="the commit failed"):
+        group.wait(queued)

@@ -5,6 +5,7 @@ to the web application with the session cookie, and then every request that chan
 something must carry the page's anti-forgery token (`X-CSRF-Token`).
 """
 
+import asyncio
 import hmac
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,8 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from nexus.api.models import Offset
 from nexus.errors import Forbidden, Unauthenticated
-from nexus.service.identity import (Viewer, csrf_token, session_viewer, settle_audit, token_known_recently, unsettled,
-                                   viewer_for_token)
+from nexus.service.identity import Viewer, csrf_token, session_viewer, settle_audit, unsettled, viewer_for_token
 from nexus.service.workspace import Store
 
 SESSION_COOKIE = "nexus_session"
@@ -29,30 +29,48 @@ def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-async def get_viewer(
-    request: Request,
-    store: Annotated[Store, Depends(get_store)],
-    authorization: Annotated[str | None, Header()] = None,
-    x_nexus_purpose: Annotated[str | None, Header(description="why you ask: recorded with every read")] = None,
-    x_csrf_token: Annotated[str | None, Header(description="the page's anti-forgery token (session cookie only)")] = None,
-) -> Viewer:
-    """The token's owner narrowed to its scopes, or the signed-in person; every use of a token is audited.
-    A token checked less than a second ago is checked again here, without a database read (`security.recent`),
-    its use's audit record queued for `AuditSettled` to see committed before the answer goes out; anything that
-    reads the database runs on a worker thread."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        queued = request.scope.get(AUDIT_QUEUED)
-        if queued is not None and token_known_recently(store, token):
-            return viewer_for_token(store, token, x_nexus_purpose or "", queued)
-        return await run_in_threadpool(viewer_for_token, store, token, x_nexus_purpose or "", queued)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        viewer = await run_in_threadpool(session_viewer, store, cookie, x_nexus_purpose, IDLE_TIMEOUT)
-        if request.method not in SAFE_METHODS and not hmac.compare_digest(x_csrf_token or "", csrf_token(cookie)):
-            raise Forbidden("this request lacks the page's anti-forgery token (X-CSRF-Token): reload the page")
-        return viewer
-    raise Unauthenticated("an API token is required: Authorization: Bearer <token> (nexus tokens create)")
+def _viewer_dependency(queue: bool):
+    async def viewer(
+        request: Request,
+        store: Annotated[Store, Depends(get_store)],
+        authorization: Annotated[str | None, Header()] = None,
+        x_nexus_purpose: Annotated[str | None, Header(description="why you ask: recorded with every read")] = None,
+        x_csrf_token: Annotated[str | None, Header(description="the page's anti-forgery token (session cookie only)")] = None,
+    ) -> Viewer:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            purpose = x_nexus_purpose or ""
+            queued = request.scope.get(AUDIT_QUEUED) if queue else None
+            if queued is not None:  # answered from memory when the token was checked less than a second ago
+                found = viewer_for_token(store, token, purpose, queued, memory_only=True)
+                if found is not None:
+                    return found
+            return await run_in_threadpool(viewer_for_token, store, token, purpose, queued)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            found = await run_in_threadpool(session_viewer, store, cookie, x_nexus_purpose, IDLE_TIMEOUT)
+            if request.method not in SAFE_METHODS and not hmac.compare_digest(x_csrf_token or "", csrf_token(cookie)):
+                raise Forbidden("this request lacks the page's anti-forgery token (X-CSRF-Token): reload the page")
+            return found
+        raise Unauthenticated("an API token is required: Authorization: Bearer <token> (nexus tokens create)")
+
+    return viewer
+
+
+get_viewer = _viewer_dependency(queue=False)
+"""The token's owner narrowed to its scopes, or the signed-in person; every use of a token is audited, and its
+record committed before the route runs."""
+
+get_reading_viewer = _viewer_dependency(queue=True)
+"""As `get_viewer`, for routes that only read (or settle the request's records before they write:
+`settle_queued`): the token's use is queued (`AuditSettled` sees it committed, with the action's record, before
+the answer goes out), and a token checked less than a second ago is checked again without a database read
+(`security.recent`) and without a thread of its own."""
+
+
+def settle_queued(request: Request, store: Store) -> None:
+    """Wait until the records the request queued so far are committed (before a route that read starts to write)."""
+    settle_audit(store, unsettled(request.scope.get(AUDIT_QUEUED) or []))
 
 
 class AuditSettled:
@@ -73,8 +91,8 @@ class AuditSettled:
         async def settle() -> None:
             pending = unsettled(queued)
             queued.clear()
-            if pending:
-                await run_in_threadpool(settle_audit, scope["app"].state.store, pending)
+            if pending:  # shielded: a request cancelled meanwhile (its client gone) still sees its records committed
+                await asyncio.shield(run_in_threadpool(settle_audit, scope["app"].state.store, pending))
 
         async def settled_first(message) -> None:
             if message["type"] == "http.response.start":
@@ -110,4 +128,5 @@ def page(items: list, request: PageRequest) -> dict:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+ReadingViewerDep = Annotated[Viewer, Depends(get_reading_viewer)]
 PageDep = Annotated[PageRequest, Depends(page_request)]

@@ -5,6 +5,8 @@ import sys
 
 import typer
 
+from nexus.errors import Conflict
+
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve_command)
@@ -32,8 +34,14 @@ def serve_command(
                             log_level="info", access_log=access_log, proxy_headers=False, server_header=False, loop="uvloop", http="httptools",
                             timeout_worker_healthcheck=60)
     if workers > 1:
-        typer.echo(f"nexus serve: http://{host}:{port} ({workers} worker processes)", err=True)
-        Multiprocess(config, sockets=[SharedPort(host, port)]).run()
+        try:
+            shared = SharedPort(host, port)
+        except OSError as exc:
+            raise Conflict(f"cannot serve on {host} port {port}: {exc.strerror or exc}") from None
+        bound_host, bound_port = shared.getsockname()[:2]
+        shown = f"[{bound_host}]" if shared.family == socket.AF_INET6 else bound_host
+        typer.echo(f"nexus serve: http://{shown}:{bound_port} ({workers} worker processes)", err=True)
+        Multiprocess(config, sockets=[shared]).run()
         return
     server = uvicorn.Server(config)
     server.run()
@@ -51,12 +59,20 @@ class SharedPort(socket.socket):
     worker receives in its place is a socket of its own, bound to the same address."""
 
     def __init__(self, host: str, port: int) -> None:
-        super().__init__(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        # SO_REUSEPORT would let this bind share a port another server (or a second `nexus serve`) listens on,
+        # taking a part of its connections: a plain listening socket must get the port first (port 0: a free one).
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+            probe.listen(1)
+            address = probe.getsockname()
+        super().__init__(family, socket.SOCK_STREAM)
         _share(self)
-        self.bind((host, port))
+        self.bind(address)
 
     def __reduce__(self):
-        return _worker_socket, (self.family, self.getsockname()[:2])
+        return _worker_socket, (self.family, self.getsockname())
 
 
 def _share(sock: socket.socket) -> None:

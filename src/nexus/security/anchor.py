@@ -32,9 +32,7 @@ def attached(engine: Engine) -> Path | None:
 
 def read(path: Path) -> tuple[int, str] | None:
     """The (seq, hash) the file names, once what this process asked to write there (`advance_soon`) is written."""
-    mover = _MOVERS.get(path)
-    if mover is not None:
-        mover.settle()
+    _MOVER.settle(path)
     return _read(path)
 
 
@@ -73,52 +71,54 @@ def advance_soon(path: Path, seq: int, hash_: str) -> None:
     """`advance`, by a thread of this process, so that the audit append asking for it does not wait on the file
     (a lock, a read, a write with fsync and a rename: under load, each a wait for the interpreter). The file
     trails the trail by the write under way; several asked for meanwhile make one write, of the latest. A read
-    here (`read`, `verify_chain`) waits for it; a process that exits waits for it; a write that fails is logged
-    and the next append tries again."""
-    with _MOVERS_GUARD:
-        mover = _MOVERS.get(path)
-        if mover is None:
-            mover = _MOVERS[path] = _Mover(path)
-    mover.ask(seq, hash_)
+    here (`read`, `verify_chain`) waits for what was asked before it; a process that exits waits for it; a write
+    that fails is logged and the next append tries again."""
+    _MOVER.ask(path, seq, hash_)
 
 
 class _Mover:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.wanted: tuple[int, str] | None = None
-        self.tried: tuple[int, str] | None = None
-        self.turn = threading.Condition()
-        threading.Thread(target=self._run, name=f"audit anchor {path.name}", daemon=True).start()
+    """One thread for every anchor file this process moves."""
 
-    def ask(self, seq: int, hash_: str) -> None:
+    SETTLE_TIMEOUT = 10.0
+
+    def __init__(self) -> None:
+        self.wanted: dict[Path, tuple[int, str]] = {}
+        self.tried: dict[Path, int] = {}  # the seq last written (or failed to be) per file
+        self.turn = threading.Condition()
+        self.thread: threading.Thread | None = None
+
+    def ask(self, path: Path, seq: int, hash_: str) -> None:
         with self.turn:
-            if self.wanted is None or seq > self.wanted[0]:
-                self.wanted = (seq, hash_)
+            if seq > self.wanted.get(path, (0, ""))[0]:
+                self.wanted[path] = (seq, hash_)
+                if self.thread is None or not self.thread.is_alive():  # none yet, or this is a forked child
+                    self.thread = threading.Thread(target=self._run, name="audit anchors", daemon=True)
+                    self.thread.start()
                 self.turn.notify_all()
 
-    def settle(self, timeout: float | None = None) -> None:
+    def settle(self, path: Path | None = None, timeout: float = SETTLE_TIMEOUT) -> None:
+        """Wait (at most `timeout` seconds) until what was asked so far for `path` (for every file: None) is tried."""
         with self.turn:
-            self.turn.wait_for(lambda: self.tried == self.wanted, timeout)
+            goal = {p: w[0] for p, w in self.wanted.items() if path is None or p == path}
+            self.turn.wait_for(lambda: all(self.tried.get(p, 0) >= seq for p, seq in goal.items()), timeout)
+
+    def _due(self) -> dict[Path, tuple[int, str]]:
+        return {p: w for p, w in self.wanted.items() if self.tried.get(p, 0) < w[0]}
 
     def _run(self) -> None:
         while True:
             with self.turn:
-                self.turn.wait_for(lambda: self.tried != self.wanted)
-                target = self.wanted
-            try:
-                advance(self.path, *target)
-            except OSError as exc:
-                log.error("the audit anchor %s could not be moved to record %d: %s", self.path, target[0], exc)
-            with self.turn:
-                self.tried = target
-                self.turn.notify_all()
+                self.turn.wait_for(self._due)
+                due = self._due()
+            for path, (seq, hash_) in due.items():
+                try:
+                    advance(path, seq, hash_)
+                except Exception as exc:  # noqa: BLE001 - the thread must live on: a read waits on it
+                    log.error("the audit anchor %s could not be moved to record %d: %s", path, seq, exc)
+                with self.turn:
+                    self.tried[path] = seq
+                    self.turn.notify_all()
 
 
-_MOVERS: dict[Path, _Mover] = {}
-_MOVERS_GUARD = threading.Lock()
-
-
-@atexit.register
-def _settle_all() -> None:
-    for mover in list(_MOVERS.values()):
-        mover.settle(timeout=10)
+_MOVER = _Mover()
+atexit.register(_MOVER.settle)

@@ -70,9 +70,11 @@ _TOKEN_AND_USER = (select(api_tokens, users).join(users, users.c.username == api
                    .where(api_tokens.c.id == bindparam("token_id")))
 
 
-def viewer_for_token(store: Store, token: str, purpose: str = "", queued: list | None = None) -> Viewer:
+def viewer_for_token(store: Store, token: str, purpose: str = "", queued: list | None = None,
+                     memory_only: bool = False) -> Viewer | None:
     """The viewer a program acts as; every use (and every refusal) is audited. With `queued`, the use's record
-    is queued (`audit.log_event_later`) and its ticket added there, for the caller to settle before answering."""
+    is queued (`audit.log_event_later`) and its ticket added there, for the caller to settle before answering.
+    With `memory_only`, None where the check would read the database (the token's rows are not kept)."""
     prefix, token_id, secret = _parts(token)
 
     def read() -> recent.Rows | None:
@@ -86,7 +88,10 @@ def viewer_for_token(store: Store, token: str, purpose: str = "", queued: list |
 
     # What the database said about this token and its user at most a second ago (`recent`): the secret, expiry,
     # revocation, scopes and the user's state are checked against it below at every use.
-    row, user = (recent.token_rows(store.engine, token_id, read) if prefix == PREFIX else None) or (None, None)
+    rows = recent.token_rows(store.engine, token_id, None if memory_only else read) if prefix == PREFIX else None
+    if rows is None and memory_only:
+        return None
+    row, user = rows or (None, None)
 
     def record(who: Viewer, query: dict, outcome: str = "ok") -> None:
         if queued is None:
@@ -114,12 +119,6 @@ def viewer_for_token(store: Store, token: str, purpose: str = "", queued: list |
     viewer = replace(viewer, scopes=scopes)
     record(viewer, {"token": token_id, "scopes": sorted(scopes)})
     return viewer
-
-
-def known_recently(store: Store, token: str) -> bool:
-    """Whether checking this token now needs no database read (its rows were read less than a second ago)."""
-    prefix, token_id, _ = _parts(token)
-    return prefix == PREFIX and recent.kept(store.engine, token_id)
 
 
 def _parts(token: str) -> tuple[str, str, str]:

@@ -15,8 +15,7 @@ from nexus.security.viewer import Viewer
 from nexus.store import Store
 
 __all__ = ["LOCAL_USER", "SESSION_LIFETIME", "Viewer", "acting_viewer", "csrf_token", "login", "logout", "may",
-           "session_viewer", "set_purpose", "settle_audit", "sign_in", "sign_out", "token_known_recently", "unsettled",
-           "viewer_for_token"]
+           "session_viewer", "set_purpose", "settle_audit", "sign_in", "sign_out", "unsettled", "viewer_for_token"]
 
 SESSION_LIFETIME = sessions.SESSION_LIFETIME
 csrf_token = sessions.csrf_token
@@ -24,18 +23,17 @@ csrf_token = sessions.csrf_token
 LOCAL_USER = "local"
 
 
-def viewer_for_token(store: Store, token: str, purpose: str = "", queued: list | None = None) -> Viewer:
+def viewer_for_token(store: Store, token: str, purpose: str = "", queued: list | None = None,
+                     memory_only: bool = False) -> Viewer | None:
     """The token's owner, narrowed to its scopes; every use of a token is audited (with `queued`, the record is
-    queued there, for the caller to settle before answering: `audit.settle`)."""
-    return tokens.viewer_for_token(store, token, purpose, queued)
-
-
-token_known_recently = tokens.known_recently
+    queued there, for the caller to settle before answering: `audit.settle`). With `memory_only`, None where
+    the check would read the database."""
+    return tokens.viewer_for_token(store, token, purpose, queued, memory_only)
 
 
 def unsettled(queued: list) -> list:
-    """The audit records of those queued whose commit has not yet happened."""
-    return [ticket for ticket in queued if not ticket.done]
+    """The audit records of those queued not yet known to be committed: waiting, or whose commit failed."""
+    return [ticket for ticket in queued if not ticket.done or ticket.error is not None]
 
 
 def settle_audit(store: Store, queued: list) -> None:

@@ -37,8 +37,8 @@ class Store:
 
     @functools.cached_property
     def reader(self) -> Engine:
-        """The engine for a read of one statement that a request makes: on PostgreSQL outside a transaction (no
-        BEGIN before it and no ROLLBACK after it: one round trip, not three); elsewhere the engine itself."""
+        """The engine for a request's reads that need no common snapshot: on PostgreSQL outside a transaction (no
+        BEGIN before a statement and no ROLLBACK after it: one round trip each, not three); elsewhere the engine."""
         if self.dialect == "postgresql":
             return self.engine.execution_options(isolation_level="AUTOCOMMIT")
         return self.engine

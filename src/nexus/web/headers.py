@@ -37,10 +37,9 @@ class SecurityHeaders:
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
                 headers += [header for header in _ENCODED if header[0] not in present]
-                if hsts:
-                    headers.append(_HSTS)
-                if not static:
-                    headers = [header for header in headers if header[0].lower() != b"cache-control"] + [_NO_STORE]
+                for wanted, set_here in ((_HSTS, hsts), (_NO_STORE, not static)):
+                    if set_here:  # this value, whatever the answer set
+                        headers = [header for header in headers if header[0].lower() != wanted[0]] + [wanted]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from nexus.api.deps import PageDep, StoreDep, ViewerDep, page
+from nexus.api.deps import PageDep, ReadingViewerDep, StoreDep, ViewerDep, page
 from nexus.api.models import Page
 from nexus.errors import NotFound
 from nexus.service.entities import entity_record
@@ -66,7 +66,7 @@ class Stats(BaseModel):
 
 
 @router.get("/entities", response_model=Page[Found], response_model_by_alias=True)
-def search_entities(store: StoreDep, viewer: ViewerDep, paging: PageDep,
+def search_entities(store: StoreDep, viewer: ReadingViewerDep, paging: PageDep,
                     q: Annotated[str, Query(min_length=1, max_length=500, description="words of a name")]) -> dict:
     """Entities whose names contain every word of `q`, among those the caller may see."""
     found = search(store, viewer, q, paging.offset + paging.limit + 1)[paging.offset:]
@@ -75,7 +75,7 @@ def search_entities(store: StoreDep, viewer: ViewerDep, paging: PageDep,
 
 
 @router.get("/entities/{entity_id}", response_model=Entity, response_model_by_alias=True)
-def entity(entity_id: str, store: StoreDep, viewer: ViewerDep) -> dict:
+def entity(entity_id: str, store: StoreDep, viewer: ReadingViewerDep) -> dict:
     """One entity by its canonical id or any source record's id: each value with its source, agency,
     classification and dates. What the caller may not see is absent."""
     found = entity_record(store, viewer, entity_id)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from nexus.api.deps import StoreDep, ViewerDep
+from nexus.api.deps import ReadingViewerDep, StoreDep, ViewerDep
 from nexus.service.links import (
     CRIME_SIDE, LINKS, TERROR_SIDE, Side, neighbours, nexus_brokers, nexus_communities, nexus_paths,
 )
@@ -36,7 +36,7 @@ Question = Annotated[tuple[Side, Side], Depends(question)]
 
 @router.get("/neighbourhood/{entity_id}")
 def neighbourhood(
-    entity_id: str, request: Request, store: StoreDep, viewer: ViewerDep,
+    entity_id: str, request: Request, store: StoreDep, viewer: ReadingViewerDep,
     per_type: Annotated[int, Query(ge=1, le=500, description="ties per type at most; the rest are counted")] = 25,
     type: Annotated[list[str], Query(description="only ties of these types")] = [],  # noqa: B006 (FastAPI copies it)
     since: Annotated[str, Query(description="evidence on or after (YYYY-MM-DD)")] = "",

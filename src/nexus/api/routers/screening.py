@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, Json
 
-from nexus.api.deps import StoreDep, ViewerDep
+from nexus.api.deps import ReadingViewerDep, StoreDep, settle_queued
 from nexus.errors import InvalidInput
 from nexus.service.identity import Viewer
 from nexus.service.screening import SCREEN_THRESHOLD, query_table, screen
@@ -73,7 +73,7 @@ class BatchResponse(BaseModel):
 
 
 @router.post("", response_model=ScreenResponse, response_model_by_alias=True)
-def screen_one(body: ScreenRequest, request: Request, store: StoreDep, viewer: ViewerDep) -> dict:
+def screen_one(body: ScreenRequest, request: Request, store: StoreDep, viewer: ReadingViewerDep) -> dict:
     """Hits for one query, best first, each with its score and explanation; review them as alerts
     (`alerts: true`, then POST /api/v1/alerts/{id}/review)."""
     hits = _screen(request, store, viewer, body, [body.model_dump(by_alias=True)])
@@ -82,7 +82,7 @@ def screen_one(body: ScreenRequest, request: Request, store: StoreDep, viewer: V
 
 
 @router.post("/batch", response_model=BatchResponse, response_model_by_alias=True)
-def screen_many(body: BatchRequest, request: Request, store: StoreDep, viewer: ViewerDep) -> dict:
+def screen_many(body: BatchRequest, request: Request, store: StoreDep, viewer: ReadingViewerDep) -> dict:
     """Hits for up to 1,000 queries in one request, grouped per query in the order given."""
     ids = [q.id for q in body.queries]
     if len(set(ids)) != len(ids):
@@ -96,6 +96,8 @@ def screen_many(body: BatchRequest, request: Request, store: StoreDep, viewer: V
 
 
 def _screen(request: Request, store: Store, viewer: Viewer, options: Options, queries: list[dict]) -> list[dict]:
+    if options.alerts:  # raising alerts writes: the token's use goes into the trail first
+        settle_queued(request, store)
     index = request.app.state.indexes.get(store, viewer, options.lists)
     return screen(store, viewer, query_table(*queries), options.threshold, options.lists, index, options.limit,
                   alerts=options.alerts).to_pylist()
