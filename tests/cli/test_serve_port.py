@@ -32,7 +32,7 @@ def test_each_worker_gets_its_own_socket_on_the_port_and_connections_spread_over
             accepted.append(count)
         assert sum(accepted) == 32 and min(accepted) > 0, accepted  # all 32 on one socket: 1 chance in 2**31
     finally:
-        for sock in (*clients, *workers, reserved):
+        for sock in (*clients, *workers, reserved.lock, reserved):
             sock.close()
 
 
@@ -45,4 +45,19 @@ def test_a_port_another_server_listens_on_is_refused_not_shared():
             SharedPort("127.0.0.1", first.getsockname()[1])
     finally:
         worker.close()
+        first.lock.close()
         first.close()
+
+
+def test_a_second_server_starting_before_the_first_listens_is_refused():
+    first = SharedPort("127.0.0.1", 0)  # its workers are not listening yet
+    port = first.getsockname()[1]
+    try:
+        with pytest.raises(OSError):
+            SharedPort("127.0.0.1", port)
+    finally:
+        first.lock.close()
+        first.close()
+    again = SharedPort("127.0.0.1", port)  # once it is gone, the port is free again
+    again.lock.close()
+    again.close()

@@ -91,7 +91,7 @@ class AuditSettled:
         async def settle() -> None:
             pending = unsettled(queued)
             queued.clear()
-            if pending:  # shielded: a request cancelled meanwhile (its client gone) still sees its records committed
+            if pending:  # shielded: the commit goes on even when the request is cancelled meanwhile (its client gone)
                 await asyncio.shield(run_in_threadpool(settle_audit, scope["app"].state.store, pending))
 
         async def settled_first(message) -> None:

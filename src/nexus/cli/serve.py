@@ -67,6 +67,15 @@ class SharedPort(socket.socket):
             probe.bind((host, port))
             probe.listen(1)
             address = probe.getsockname()
+        # A second `nexus serve` starting while this one's workers are not yet listening would pass that probe:
+        # the supervisor holds a lock named after the address for as long as it runs (an abstract Unix socket:
+        # the kernel lets it go when the process ends, however it ends).
+        self.lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.lock.bind(f"\0nexus-serve:{address[0]}:{address[1]}")
+        except OSError:
+            self.lock.close()
+            raise
         super().__init__(family, socket.SOCK_STREAM)
         _share(self)
         self.bind(address)

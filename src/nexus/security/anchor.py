@@ -100,7 +100,8 @@ class _Mover:
         """Wait (at most `timeout` seconds) until what was asked so far for `path` (for every file: None) is tried."""
         with self.turn:
             goal = {p: w[0] for p, w in self.wanted.items() if path is None or p == path}
-            self.turn.wait_for(lambda: all(self.tried.get(p, 0) >= seq for p, seq in goal.items()), timeout)
+            if not self.turn.wait_for(lambda: all(self.tried.get(p, 0) >= seq for p, seq in goal.items()), timeout):
+                log.warning("the audit anchor was not moved within %.0f s; it is read as it stands", timeout)
 
     def _due(self) -> dict[Path, tuple[int, str]]:
         return {p: w for p, w in self.wanted.items() if self.tried.get(p, 0) < w[0]}

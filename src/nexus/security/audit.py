@@ -59,10 +59,16 @@ def log_event_later(store: Store, viewer: Viewer, action: str, query: dict, outc
 
 
 def settle(store: Store, tickets: Iterable[Ticket]) -> None:
-    """Wait until these queued records are committed (raises if their commit failed)."""
-    group = _group(store.engine)
+    """Wait until these queued records are committed (or their commit failed: then raises the first failure,
+    once every one is settled)."""
+    group, failure = _group(store.engine), None
     for ticket in tickets:
-        group.wait(ticket)
+        try:
+            group.wait(ticket)
+        except Exception as exc:  # noqa: BLE001 - the others are still waited for
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 def append(
