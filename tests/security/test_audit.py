@@ -200,3 +200,20 @@ def test_a_corrupt_anchor_file_is_reported_and_moving_it_goes_on(tmp_path):
     path.unlink()
     anchor.advance_soon(path, 5, "h5")
     assert anchor.read(path) == (5, "h5")
+
+
+def test_a_trail_that_grows_while_it_is_verified_is_not_taken_for_a_cut_one(store, tmp_path, monkeypatch):
+    anchor.attach(store.engine, tmp_path / "live.anchor")
+    for n in range(3):
+        audit.log_event(store, USER, "search", {"q": n})
+    read = anchor.read
+
+    def read_then_a_server_appends(path):  # a live server appends once the witnesses are read
+        found = read(path)
+        for n in range(2):
+            audit.log_event(store, USER, "search", {"q": f"later {n}"})
+        return found
+
+    monkeypatch.setattr(anchor, "read", read_then_a_server_appends)
+    report = audit.verify_chain(store)
+    assert report.ok and report.records == 5, report

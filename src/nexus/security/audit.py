@@ -205,8 +205,16 @@ def verify_chain(store: Store, anchor_file: Path | None = None) -> ChainReport:
     """Walk the chain in order; name the first record that does not fit.
 
     Then check that the chain reaches the head row and the anchor file (by default the
-    one attached to the store), which is what reveals a deleted last record.
+    one attached to the store), which is what reveals a deleted last record. Both are read
+    before the walk (and the head again after it): records a live server appends meanwhile
+    lie beyond what they name and are walked like any other, not taken for records missing.
     """
+    anchor_file = anchor_file or anchor.attached(store.engine)
+    with store.engine.connect() as conn:
+        head = conn.execute(_HEAD_ROW).mappings().first()
+    witnesses = [("the audit_head row", (head["seq"], head["hash"]) if head else None)]
+    if anchor_file is not None:
+        witnesses.append((f"the anchor file {anchor_file}", anchor.read(anchor_file)))
     expected_seq, prev = 1, GENESIS
     with store.engine.connect() as conn:
         rows = conn.execution_options(stream_results=True, yield_per=5000).execute(
@@ -221,13 +229,9 @@ def verify_chain(store: Store, anchor_file: Path | None = None) -> ChainReport:
                 return ChainReport(False, expected_seq - 1, row["seq"], "contents do not match its hash")
             prev = row["hash"]
             expected_seq += 1
-        head = conn.execute(select(audit_head).where(audit_head.c.id == HEAD_ID)).mappings().first()
+        head_after = conn.execute(_HEAD_ROW).mappings().first()
     count = expected_seq - 1
-    witnesses = [("the audit_head row", (head["seq"], head["hash"]) if head else None)]
-    anchor_file = anchor_file or anchor.attached(store.engine)
-    if anchor_file is not None:
-        witnesses.append((f"the anchor file {anchor_file}", anchor.read(anchor_file)))
-    if head is None:
+    if head is None or head_after is None:
         return ChainReport(False, count, count + 1, "the audit_head row is missing")
     hashes = _hashes_at(store, {w[1][0] for w in witnesses if w[1] is not None})
     for name, witnessed in witnesses:
@@ -238,9 +242,13 @@ def verify_chain(store: Store, anchor_file: Path | None = None) -> ChainReport:
             return ChainReport(False, count, count + 1, f"records {count + 1}–{seq} are missing: {name} names record {seq}, the trail ends at {count}")
         if hashes.get(seq) != hash_:
             return ChainReport(False, count, seq, f"does not match {name}")
-    if head["seq"] != count:
-        return ChainReport(False, count, head["seq"] + 1, f"the audit_head row stops at record {head['seq']}, the trail ends at {count}")
+    if head_after["seq"] < count:
+        return ChainReport(False, count, head_after["seq"] + 1,
+                           f"the audit_head row stops at record {head_after['seq']}, the trail ends at {count}")
     return ChainReport(True, count)
+
+
+_HEAD_ROW = select(audit_head).where(audit_head.c.id == HEAD_ID)
 
 
 def _hashes_at(store: Store, seqs: set[int]) -> dict[int, str]:
