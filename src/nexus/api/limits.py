@@ -9,7 +9,7 @@ import orjson
 
 from nexus.api.deps import SAFE_METHODS, SESSION_COOKIE
 from nexus.api.models import error_body
-from nexus.web.headers import SECURITY_HEADERS
+from nexus.web.headers import ENCODED_HEADERS
 
 SMALL_BODY = 16 << 20  # the largest JSON or form a route other than an upload takes (a batch of 1,000 queries)
 UPLOADS = re.compile(r"^/api/v1/(ingest|travel)/[^/]+$|^/api/v1/cases/[0-9]+/evidence$|^/cases/[0-9]+/evidence$")
@@ -75,7 +75,7 @@ class RequestGate:
 
 async def _refuse(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
     body = orjson.dumps(error_body(status, detail))
-    security = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
     await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *security, *headers]})
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *ENCODED_HEADERS,
+        *headers]})
     await send({"type": "http.response.body", "body": body})

@@ -31,8 +31,8 @@ def serve_command(
     # A worker busy with one long request (a first screening builds its name tables) still answers its
     # supervisor's ping within a minute, rather than being killed after uvicorn's default 5 s.
     config = uvicorn.Config("nexus.api:create_app", factory=True, host=host, port=port, workers=workers,
-                            log_level="info", access_log=access_log, proxy_headers=False, server_header=False, loop="uvloop", http="httptools",
-                            timeout_worker_healthcheck=60)
+                            log_level="info", access_log=access_log, proxy_headers=False, server_header=False,
+                            loop="uvloop", http="httptools", timeout_worker_healthcheck=60)
     if workers > 1:
         try:
             shared = SharedPort(host, port)

@@ -62,7 +62,12 @@ def principal(store: Store, username: str) -> Viewer:
     try:
         return viewer_for(store, username)
     except KeyError:
-        return Viewer(user=username, agency="", roles=frozenset(), clearance=Classification.UNCLASSIFIED)
+        return nobody(username)
+
+
+def nobody(username: str) -> Viewer:
+    """The principal of a name that is no active user: no agency, no roles, no clearance."""
+    return Viewer(user=username, agency="", roles=frozenset(), clearance=Classification.UNCLASSIFIED)
 
 
 def authenticate(store: Store, username: str, password: str, code: str | None = None, now: datetime | None = None) -> str:

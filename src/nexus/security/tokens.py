@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, select, update
 from nexus.errors import InvalidInput, NotFound
 from nexus.model.labels import Classification
 from nexus.security import audit, recent
-from nexus.security.auth import AuthenticationFailed
+from nexus.security.auth import AuthenticationFailed, nobody
 from nexus.security.policy import ACTIONS, AccessDenied, role_actions
 from nexus.security.users import get_user, user_roles
 from nexus.security.viewer import Viewer
@@ -101,8 +101,7 @@ def viewer_for_token(store: Store, token: str, purpose: str = "", queued: list |
 
     def refuse(reason: str, username: str = "") -> AuthenticationFailed:
         # whom the refusal is about, as `auth.principal` names them, from the user's row already read
-        who = (_viewer(user, "") if username and user is not None and not user["disabled"] else
-               Viewer(user=username, agency="", roles=frozenset(), clearance=Classification.UNCLASSIFIED))
+        who = _viewer(user, "") if username and user is not None and not user["disabled"] else nobody(username)
         record(who, {"token": token_id, "reason": reason}, "denied")
         return AuthenticationFailed("invalid, expired or revoked API token")
 

@@ -36,9 +36,7 @@ def unsettled(queued: list) -> list:
     return [ticket for ticket in queued if not ticket.done or ticket.error is not None]
 
 
-def settle_audit(store: Store, queued: list) -> None:
-    """Wait until the audit records queued for a request are committed."""
-    audit.settle(store, queued)
+settle_audit = audit.settle  # wait until the audit records queued for a request are committed
 
 
 def acting_viewer(

@@ -11,7 +11,8 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
-_ENCODED = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+#: The same as ASGI header pairs.
+ENCODED_HEADERS = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
 _HSTS = (b"strict-transport-security", b"max-age=31536000")
 _NO_STORE = (b"cache-control", b"no-store")
 
@@ -36,7 +37,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
-                headers += [header for header in _ENCODED if header[0] not in present]
+                headers += [header for header in ENCODED_HEADERS if header[0] not in present]
                 for wanted, set_here in ((_HSTS, hsts), (_NO_STORE, not static)):
                     if set_here:  # this value, whatever the answer set
                         headers = [header for header in headers if header[0].lower() != wanted[0]] + [wanted]

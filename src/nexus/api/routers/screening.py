@@ -77,7 +77,7 @@ def screen_one(body: ScreenRequest, request: Request, store: StoreDep, viewer: R
     """Hits for one query, best first, each with its score and explanation; review them as alerts
     (`alerts: true`, then POST /api/v1/alerts/{id}/review)."""
     hits = _screen(request, store, viewer, body, [body.model_dump(by_alias=True)])
-    # A dict: FastAPI validates it against the response model once (a model returned would be dumped and validated again).
+    # A dict: FastAPI validates it against the response model once (a model would be dumped and validated again).
     return {"query_key": hits[0]["query_key"] if hits else None, "hits": hits}
 
 
