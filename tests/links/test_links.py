@@ -202,6 +202,26 @@ def test_a_hop_walks_its_strongest_tie_and_a_company_is_not_both_shared_and_walk
     assert bridge["paths"] == len(paths)
 
 
+def test_a_hop_without_its_hub_carries_a_path_that_walks_the_hub_elsewhere(store, tmp_path):
+    """T and P are tied by an UnknownLink and share a phone with Y. T -UnknownLink- P -phone- Y walks the phone
+    once, on its second hop; its first hop weighs the UnknownLink alone, not the phone a second time."""
+    phone = "+32 470 12 34 56"
+    load(store, tmp_path, "police", OPEN, [
+        person("t", "T", "crime.terror", phone=phone), person("p", "P", phone=phone),
+        person("y", "Y", "crime.boss", phone=phone), entity("u", "UnknownLink", subject="t", object="p"),
+    ])
+    home = tmp_path / "home"
+    found = {tuple(p["entities"]): p for p in nexus_paths(store, POLICE, home, Side(ids=("t",)), Side(ids=("y",)), limit=10)}
+    shared = 0.8 / 2 ** 0.5  # a phone three share
+    assert set(found) == {("t", "phone:32470123456", "y"), ("t", "p", "phone:32470123456", "y")}
+    direct, through_p = found[("t", "phone:32470123456", "y")], found[("t", "p", "phone:32470123456", "y")]
+    assert direct["score"] == pytest.approx(shared, rel=1e-4)
+    assert [e["type"] for e in through_p["edges"]] == ["UnknownLink", "phone"]
+    assert through_p["score"] == pytest.approx(0.5 * shared, rel=1e-4)  # P has two neighbours: no penalty
+    (bridge,) = bridges(store, POLICE, home, Side(ids=("t",)), Side(ids=("y",)), max_hops=4, limit=10)
+    assert bridge["paths"] == 2 and bridge["score"] == pytest.approx(1 - (1 - shared) * (1 - 0.5 * shared), rel=1e-3)
+
+
 def test_co_detention_needs_the_same_cell_at_overlapping_times(store, tmp_path):
     def stay(event_id, who, cell, start, end):
         return entity(event_id, "Event", name="Detention", involved=who, addressEntity=cell, startDate=start, endDate=end)

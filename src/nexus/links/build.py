@@ -25,9 +25,11 @@ BUILD_STEPS = (
     ("link_relationship_edges", "links_relationship_edges"), ("hub_members", "links_hub_members"),
     ("link_hub_edges", "links_hub_edges"), ("link_co_location_edges", "links_co_location"),
     ("link_edges", "links_edges"), ("link_ties", "links_ties"), ("link_adjacency", "links_adjacency"),
-    ("link_node_topics", "links_node_topics"), ("link_nodes", "entity_summary"),
+    ("link_hops", "links_hops"), ("link_node_topics", "links_node_topics"), ("link_nodes", "entity_summary"),
 )
-GRAPH_TABLES = ("link_ids", "link_node_topics", "link_nodes", "link_edges", "link_ties", "link_adjacency")
+GRAPH_TABLES = (
+    "link_ids", "link_node_topics", "link_nodes", "link_edges", "link_ties", "link_adjacency", "link_hops",
+)
 
 
 @dataclass(frozen=True)

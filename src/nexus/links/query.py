@@ -17,6 +17,8 @@ from nexus.model.topics import CRIME_TOPICS, TERROR_TOPICS
 
 #: Inner positions of a path's entity columns (p0 is the `from` end).
 POSITIONS = ("p0", "p1", "p2", "p3", "p4")
+#: The hub each hop of a path walks (NULL: none), from the `from` end.
+HUBS = ("v1", "v2", "v3", "v4")
 #: Paths read to rank brokers and bridges: this many best paths.
 QUESTION_PATHS = 5000
 #: No lower bound on a path's (log) score.
@@ -67,7 +69,7 @@ class Path:
     score: float
     hops: int
     entities: list[str]  # from end first; a shared identifier's hub id sits between the two sharing it
-    edges: list[Edge]  # one per hop: the strongest tie between its two entities
+    edges: list[Edge]  # one per hop: the tie through the hub it walks, or its strongest plain relationship
     others: list[Edge] = field(default_factory=list)  # further ties between the same entities
 
     def in_words(self, captions: dict[str, str]) -> str:
@@ -127,8 +129,10 @@ def _path_question(session, source, target, max_hops, limit, config) -> dict:
 
 
 def _paths(session: EngineSession, rows: pa.Table) -> list[Path | None]:
-    """The paths of ``rows`` with their ties, in order; None for one that is no simple path."""
+    """The paths of ``rows`` with their ties, in order; None for one that is no simple path. Each hop shows
+    the tie through the hub it walks (``rows``' v1..v4), or its strongest plain relationship."""
     chains = [[n for n in nodes if n is not None] for nodes in zip(*(rows[p].to_pylist() for p in POSITIONS), strict=True)]
+    walked = list(zip(*(rows[v].to_pylist() for v in HUBS), strict=True))
     pairs = sorted({pair for chain in chains for pair in zip(chain, chain[1:])})
     session.register("wanted_pairs", pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]},
                                               schema=pa.schema([("a", pa.string()), ("b", pa.string())])))
@@ -137,12 +141,13 @@ def _paths(session: EngineSession, rows: pa.Table) -> list[Path | None]:
         a, b = row.pop("a"), row.pop("b")
         ties.setdefault((a, b), []).append(Edge(source=a, target=b, type=row.pop("link_type"), **row))
     paths = []
-    for chain, score, hops in zip(chains, rows["score"].to_pylist(), rows["hops"].to_pylist(), strict=True):
+    for chain, hubs, score, hops in zip(chains, walked, rows["score"].to_pylist(), rows["hops"].to_pylist(), strict=True):
         edges, others, entities = [], [], [chain[0]]
-        for a, b in zip(chain, chain[1:]):
-            best, *rest = ties[(a, b)]
+        for a, b, hub in zip(chain[:-1], chain[1:], hubs[: len(chain) - 1], strict=True):
+            pair = ties[(a, b)]
+            best = next(edge for edge in pair if edge.via == hub)  # the strongest first
             edges.append(best)
-            others.extend(rest)
+            others.extend(edge for edge in pair if edge is not best)
             entities.extend([best.via, b] if best.via else [b])
         simple = len(set(entities)) == len(entities)  # a company both shared and walked through is no simple path
         paths.append(Path(score=score, hops=hops, entities=entities, edges=edges, others=others) if simple else None)

@@ -45,6 +45,8 @@ COMMUNITIES = "link_communities.parquet"
 #: Rows per Parquet row group: the tables are in id order, so a lookup by id reads one group.
 ROW_GROUP = 100_000
 BUILDING = ".building-"  # a graph being built, renamed into place when done
+#: The graph's tables as this code builds them: a graph kept by code that built other tables is not read.
+GRAPH_FORMAT = "hops1"
 
 
 def visibility_key(store: Store, viewer: Viewer, action: str = "read") -> str:
@@ -56,9 +58,11 @@ def visibility_key(store: Store, viewer: Viewer, action: str = "read") -> str:
 
 
 def graph_dir(store: Store, viewer: Viewer, home: Path, action: str = "read") -> tuple[Path, str]:
-    """Where the viewer's graph is kept: by data version, visibility and the year (ties weaken with age)."""
+    """Where the viewer's graph is kept: by data version, the graph's format, visibility and the year (ties
+    weaken with age)."""
     version = data_version(store)
-    return home / CACHE / f"{version}-{visibility_key(store, viewer, action)}-{date.today().year}", version
+    key = f"{version}-{GRAPH_FORMAT}-{visibility_key(store, viewer, action)}-{date.today().year}"
+    return home / CACHE / key, version
 
 
 def build_links(store: Store, viewer: Viewer, home: Path, rebuild: bool = False) -> dict:

@@ -1,15 +1,16 @@
 -- The best paths of up to four hops from one side to the other, met in the middle: up to two hops
 -- out from each side, joined where they meet. Only the ends belong to a side. A path's score is the
--- product of its ties' weights and, for each inner entity with d ties, 1/sqrt(d - 1) (`b_penalty` of
--- `link_adjacency`, in log scale). Each inner
--- entity's factor is counted on the `from` half (the meeting entity's too), never on the `to` half.
--- Partial paths are kept per node at most $keep (the best). Every factor is at most 1, so a partial
--- path scoring below $floor (log scale: the k-th best score of the shorter paths) cannot end in one of
--- the k best: it is not extended (branch and bound; -1e300 when there is no such bound).
+-- product of its hops' weights (`link_hops`) and, for each inner entity with d ties, 1/sqrt(d - 1)
+-- (`b_penalty`, in log scale). Each inner entity's factor is counted on the `from` half (the meeting
+-- entity's too), never on the `to` half. Partial paths are kept per node at most $keep (the best). Every
+-- factor is at most 1, so a partial path scoring below $floor (log scale: the k-th best score of the
+-- shorter paths) cannot end in one of the k best: it is not extended (branch and bound; -1e300 when
+-- there is no such bound).
 -- A path is simple in the graph of entities and hubs: it walks through a shared hub (`via`: a phone,
 -- a booking, a company's board) at most once and never through a hub that is also one of its entities,
 -- or two travellers on one booking would be joined through each fellow passenger, by as many paths as
--- there are, all resting on that one booking.
+-- there are, all resting on that one booking. v1..v4 name the hub each hop walks (NULL: none, the plain
+-- relationships alone). Of the ways to walk one chain of entities, the best simple one is the path.
 WITH ends AS (
     SELECT id, max(CASE WHEN side = 'from' THEN 1 ELSE 0 END) AS is_from, max(CASE WHEN side = 'to' THEN 1 ELSE 0 END) AS is_to
     FROM link_sides
@@ -18,7 +19,7 @@ WITH ends AS (
 adj AS (
     SELECT e.a, e.b, e.via, ln(e.weight) AS s, x.id IS NULL AS interior, coalesce(x.is_to, 0) = 1 AS b_to,
            CASE WHEN x.id IS NULL THEN e.b_penalty ELSE 0 END AS b_penalty
-    FROM link_adjacency AS e
+    FROM link_hops AS e
     LEFT JOIN ends AS x ON x.id = e.b
 ),
 l1 AS (
@@ -32,7 +33,8 @@ r1 AS (
 l2 AS (
     SELECT n0, n1, n2, v1, v2, s FROM (
         SELECT l1.n0, l1.n1, e.b AS n2, l1.v1, e.via AS v2, l1.s + e.s + e.b_penalty AS s,
-               row_number() OVER (PARTITION BY e.b ORDER BY l1.s + e.s DESC, l1.n0, l1.n1) AS r
+               row_number() OVER (PARTITION BY e.b ORDER BY l1.s + e.s DESC, l1.n0, l1.n1, l1.v1 NULLS FIRST,
+                                                  e.via NULLS FIRST) AS r
         FROM l1 JOIN adj AS e ON e.a = l1.n1
         WHERE $max_hops >= 3 AND l1.interior AND e.interior AND e.b <> l1.n0
           AND coalesce(e.via <> l1.v1, true) AND coalesce(e.via <> l1.n0, true) AND coalesce(l1.v1 <> e.b, true)
@@ -43,7 +45,8 @@ l2 AS (
 r2 AS (
     SELECT n0, n1, n2, v1, v2, s FROM (
         SELECT r1.n0, r1.n1, e.b AS n2, r1.v1, e.via AS v2, r1.s + r1.b_penalty + e.s AS s,
-               row_number() OVER (PARTITION BY e.b ORDER BY r1.s + r1.b_penalty + e.s DESC, r1.n0, r1.n1) AS r
+               row_number() OVER (PARTITION BY e.b ORDER BY r1.s + r1.b_penalty + e.s DESC, r1.n0, r1.n1,
+                                                  r1.v1 NULLS FIRST, e.via NULLS FIRST) AS r
         FROM r1 JOIN adj AS e ON e.a = r1.n1
         WHERE $max_hops >= 4 AND r1.interior AND e.interior AND e.b <> r1.n0
           AND coalesce(e.via <> r1.v1, true) AND coalesce(e.via <> r1.n0, true) AND coalesce(r1.v1 <> e.b, true)
@@ -66,16 +69,20 @@ paths AS (
     SELECT l2.n0, l2.n1, l2.n2, r2.n1, r2.n0, l2.v1, l2.v2, r2.v2, r2.v1, 4, l2.s + r2.s
     FROM l2 JOIN r2 ON r2.n2 = l2.n2 WHERE l2.n0 <> r2.n0 AND l2.n1 <> r2.n1
 )
-SELECT p0, p1, p2, p3, p4, hops, exp(s) AS score
-FROM paths
-WHERE hops <= $max_hops
-  -- no hub walked twice, and none that is also an entity of the path (a company both shared and walked
-  -- through); written out, as DuckDB 1.5 fails on `NOT IN` over a list of columns
-  AND coalesce(v1 <> v2, true) AND coalesce(v1 <> v3, true) AND coalesce(v1 <> v4, true)
-  AND coalesce(v1 <> p2, true) AND coalesce(v1 <> p3, true) AND coalesce(v1 <> p4, true)
-  AND coalesce(v2 <> v3, true) AND coalesce(v2 <> v4, true)
-  AND coalesce(v2 <> p0, true) AND coalesce(v2 <> p3, true) AND coalesce(v2 <> p4, true)
-  AND coalesce(v3 <> v4, true) AND coalesce(v3 <> p0, true) AND coalesce(v3 <> p1, true) AND coalesce(v3 <> p4, true)
-  AND coalesce(v4 <> p0, true) AND coalesce(v4 <> p1, true) AND coalesce(v4 <> p2, true)
+SELECT p0, p1, p2, p3, p4, v1, v2, v3, v4, hops, exp(s) AS score FROM (
+    SELECT *, row_number() OVER (PARTITION BY p0, p1, p2, p3, p4
+                                 ORDER BY s DESC, v1 NULLS FIRST, v2 NULLS FIRST, v3 NULLS FIRST, v4 NULLS FIRST) AS way
+    FROM paths
+    WHERE hops <= $max_hops
+      -- no hub walked twice, and none that is also an entity of the path (a company both shared and walked
+      -- through); written out, as DuckDB 1.5 fails on `NOT IN` over a list of columns
+      AND coalesce(v1 <> v2, true) AND coalesce(v1 <> v3, true) AND coalesce(v1 <> v4, true)
+      AND coalesce(v1 <> p2, true) AND coalesce(v1 <> p3, true) AND coalesce(v1 <> p4, true)
+      AND coalesce(v2 <> v3, true) AND coalesce(v2 <> v4, true)
+      AND coalesce(v2 <> p0, true) AND coalesce(v2 <> p3, true) AND coalesce(v2 <> p4, true)
+      AND coalesce(v3 <> v4, true) AND coalesce(v3 <> p0, true) AND coalesce(v3 <> p1, true) AND coalesce(v3 <> p4, true)
+      AND coalesce(v4 <> p0, true) AND coalesce(v4 <> p1, true) AND coalesce(v4 <> p2, true)
+) AS ways
+WHERE way = 1
 ORDER BY score DESC, hops, p0, p1, p2, p3, p4
 LIMIT $limit

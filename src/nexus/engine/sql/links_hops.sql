@@ -1,0 +1,19 @@
+-- The hops a path may take from `a` to `b`: one through each hub the two share (a phone, a booking, a
+-- company's board: `via`) and one through none, so that a path names the hub it walks and walks it once.
+-- A hop through a hub weighs the noisy-or of the ties through that hub and of the plain relationships
+-- between the two (a family tie, a payment: they need no hub); the hop through none, the plain
+-- relationships alone (a pair with none has no such hop). Ties through another hub do not weigh on the
+-- hop: they are another hop, so another path. `b_penalty` is `b`'s, as `link_adjacency` has it.
+WITH both_ways AS (
+    SELECT source_id AS a, target_id AS b, via, strength FROM link_edges
+    UNION ALL
+    SELECT target_id AS a, source_id AS b, via, strength FROM link_edges
+),
+by_hub AS (
+    SELECT a, b, via, sum(ln(1 - least(strength, 0.99))) AS missed FROM both_ways GROUP BY a, b, via
+)
+SELECT h.a, h.b, h.via,
+       1 - exp(h.missed + CASE WHEN h.via IS NULL THEN 0 ELSE coalesce(p.missed, 0) END) AS weight, j.b_penalty
+FROM by_hub AS h
+JOIN link_adjacency AS j ON j.a = h.a AND j.b = h.b
+LEFT JOIN by_hub AS p ON p.a = h.a AND p.b = h.b AND p.via IS NULL
