@@ -34,8 +34,9 @@ from ingest import OUT, records, world
 
 from nexus.engine import EVERY_STATEMENT, DuckDBEngine, Snapshot
 from nexus.engine.snapshot import SCHEMA
-from nexus.links import GRAPH_TABLES, LINKS, CRIME_SIDE, TERROR_SIDE, build_graph, find_brokers, find_neighbours, find_paths
-from nexus.service.links import ROW_GROUP
+from nexus.links import (
+    GRAPH_TABLES, LINKS, CRIME_SIDE, TERROR_SIDE, build_graph, find_brokers, find_neighbours, find_paths, save_graph,
+)
 from nexus.model.statements import entity_statements
 from nexus.synth.load import manifest_labels
 
@@ -87,9 +88,7 @@ def run(size: str, seed: int, fraction: float) -> bool:
         session.use_snapshot(snap, EVERY_STATEMENT)
         graph, build_s = timed(lambda: build_graph(session, LINKS))
         graph_dir.mkdir(exist_ok=True)
-        for table in GRAPH_TABLES:  # kept as the service keeps a viewer's graph
-            pq.write_table(session.run("table_rows", names={"source_table": table}), graph_dir / f"{table}.parquet",
-                           row_group_size=ROW_GROUP)
+        save_graph(session, graph_dir)  # kept as the service keeps a viewer's graph
     print(f"graph: {graph.nodes:,} entities, {graph.edges:,} edges from {snap.rows:,} statements; "
           f"built in {build_s:.1f} s, peak {memory.peak_gb:.2f} GB")
     with DuckDBEngine() as session:  # the questions, over the kept Parquet files as the service asks them

@@ -11,8 +11,10 @@ registered as small parameter tables, so the SQL holds no list of schemata.
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from followthemoney import model
 
 from nexus.engine import EngineSession
@@ -30,6 +32,8 @@ BUILD_STEPS = (
 GRAPH_TABLES = (
     "link_ids", "link_node_topics", "link_nodes", "link_edges", "link_ties", "link_adjacency", "link_hops",
 )
+#: Rows per Parquet row group of a kept graph: its tables are in id order, so a lookup by id reads one group.
+ROW_GROUP = 100_000
 
 
 @dataclass(frozen=True)
@@ -107,3 +111,11 @@ def build_graph(session: EngineSession, config: LinkConfig = LINKS, today: date 
         session.materialise(name, query, **params.get(query, {}))
     counts = session.run("links_size")
     return GraphSize(nodes=counts["nodes"][0].as_py(), edges=counts["edges"][0].as_py())
+
+
+def save_graph(session: EngineSession, directory: Path) -> None:
+    """Keep the graph built in ``session`` as Parquet files in ``directory``, one per table a query needs, in
+    their order and zstd-compressed (a path question scans `link_hops` whole: a third fewer bytes than snappy)."""
+    for table in GRAPH_TABLES:
+        pq.write_table(session.run("table_rows", names={"source_table": table}), directory / f"{table}.parquet",
+                       row_group_size=ROW_GROUP, compression="zstd")

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from nexus.engine import DuckDBEngine, EngineSession, Snapshot, take_snapshot
 from nexus.errors import InvalidInput, NotFound
-from nexus.links.build import GRAPH_TABLES, build_graph
+from nexus.links.build import GRAPH_TABLES, build_graph, save_graph
 from nexus.links.communities import find_communities, partition
 from nexus.links.config import LINKS
 from nexus.model.labels import Classification
@@ -42,11 +42,9 @@ from nexus.store.ledger import ledger_files
 
 CACHE = "links"
 COMMUNITIES = "link_communities.parquet"
-#: Rows per Parquet row group: the tables are in id order, so a lookup by id reads one group.
-ROW_GROUP = 100_000
 BUILDING = ".building-"  # a graph being built, renamed into place when done
 #: The graph's tables as this code builds them: a graph kept by code that built other tables is not read.
-GRAPH_FORMAT = "hops1"
+GRAPH_FORMAT = "hops2"
 
 
 def visibility_key(store: Store, viewer: Viewer, action: str = "read") -> str:
@@ -95,9 +93,7 @@ def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: s
             if ledger:  # the FIU's money between accounts, as the viewer may see it
                 session.use_ledger(ledger, snapshot.warrants, viewer, action=action)
             build_graph(session, LINKS, ledger=bool(ledger))
-            for table in GRAPH_TABLES:
-                pq.write_table(session.run("table_rows", names={"source_table": table}), work / f"{table}.parquet",
-                               row_group_size=ROW_GROUP)
+            save_graph(session, work)
         if replace_kept and directory.is_dir():  # moved aside, not deleted under a reader's feet
             directory.rename(Path(tempfile.mkdtemp(prefix=".replaced-", dir=cache)) / "graph")
         work.rename(directory)

@@ -3,7 +3,8 @@
 -- A hop through a hub weighs the noisy-or of the ties through that hub and of the plain relationships
 -- between the two (a family tie, a payment: they need no hub); the hop through none, the plain
 -- relationships alone (a pair with none has no such hop). Ties through another hub do not weigh on the
--- hop: they are another hop, so another path. `b_penalty` is `b`'s, as `link_adjacency` has it.
+-- hop: they are another hop, so another path. `b_penalty` is `b`'s, as `link_adjacency` has it. In order of
+-- `a`: a path question scans the table, and sorted it is a third of the bytes.
 WITH both_ways AS (
     SELECT source_id AS a, target_id AS b, via, strength FROM link_edges
     UNION ALL
@@ -17,3 +18,4 @@ SELECT h.a, h.b, h.via,
 FROM by_hub AS h
 JOIN link_adjacency AS j ON j.a = h.a AND j.b = h.b
 LEFT JOIN by_hub AS p ON p.a = h.a AND p.b = h.b AND p.via IS NULL
+ORDER BY h.a, h.b, h.via NULLS FIRST
