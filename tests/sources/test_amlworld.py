@@ -13,7 +13,8 @@ from nexus.security.viewer import Viewer
 from nexus.service.ingest import LabelChanges
 from nexus.service.ledger import ingest_transactions, ledger_session
 from nexus.sources.amlworld import account_id
-from nexus.store.schema import ledger_batches
+from nexus.model.statements import statement_id
+from nexus.store.schema import ledger_batches, statements
 
 runner = CliRunner()
 HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
@@ -55,7 +56,14 @@ def test_a_feed_lands_in_the_ledger_with_its_bad_rows_named(store, feed, tmp_pat
     assert {(r[6], r[7]) for r in rows} == {("FIU", int(Classification.SECRET))}
     assert rows[1][8] == rows[2][8] == account_id("03208", "8000F4580")  # one account, one id, in every feed
     with store.engine.connect() as conn:  # September and October: one file each
-        assert conn.execute(select(func.count()).select_from(ledger_batches)).scalar() == 2
+        paths = conn.execute(select(ledger_batches.c.path).order_by(ledger_batches.c.path)).scalars().all()
+        assert [path.split("/")[1] for path in paths] == ["month=2022-09", "month=2022-10"]
+        account = account_id("03208", "8000F4580")
+        kept = conn.execute(select(statements.c.id, statements.c.schema, statements.c.prop, statements.c.value)
+                            .where(statements.c.entity_id == account)).all()
+    # the ids FtM gives these statements, so any other load of the same facts meets them
+    assert sorted(kept) == sorted((statement_id("bank-a", account, prop, value), "BankAccount", prop, value)
+                                  for prop, value in (("id", account), ("accountNumber", "8000F4580"), ("bankName", "03208")))
 
 
 def test_a_viewer_below_the_feeds_classification_sees_no_transaction(store, feed, tmp_path):

@@ -8,6 +8,7 @@ after its last committed batch; a file loaded before is skipped unless forced, a
 re-load replaces the earlier run's transactions when it completes.
 """
 
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -21,7 +22,7 @@ from nexus.engine import EngineSession, open_engine, warrant_table
 from nexus.errors import InvalidInput
 from nexus.model.labels import Labels
 from nexus.ingest import Background, Batch, IngestResult, file_sha256, write_batch
-from nexus.model.statements import BASE_PROP, batch_context, statement_id
+from nexus.model.statements import BASE_PROP, batch_context
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
@@ -59,7 +60,7 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     retention = registered["retention_days"]
     context = batch_context(source, source_labels, started, date.today() + timedelta(days=retention) if retention else None)
     result = IngestResult(run_id, source, resumed_from=skip)
-    seen: set[str] = set()
+    seen: list[pa.Array] = []
 
     def commit(item: tuple[int, pa.Table, Batch]) -> None:
         number, rows, batch = item
@@ -69,19 +70,20 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
 
     writer = Background(commit, waiting=1, name="nexus-ledger-writer")  # the next batch is parsed meanwhile
     try:
-        for number, batch in enumerate(read_transactions(path)):
-            if batch.lines <= skip:
-                continue
-            rows = _with_ids(batch.rows, source, sha)
-            statements, accounts = _account_statements(rows, source, seen)
-            writer.submit((number, rows, Batch(done=batch.lines, rows=statements, errors=batch.errors,
-                                               entities=accounts)))
-            result.records += batch.rows.num_rows + len(batch.errors)
-            result.entities += accounts
-            result.statements += len(statements)
-            result.errors.extend(batch.errors)
-            if progress:
-                progress(batch.lines)
+        with open_engine("duckdb") as engine:  # picks out each batch's new accounts
+            for number, batch in enumerate(read_transactions(path)):
+                if batch.lines <= skip:
+                    continue
+                rows = _with_ids(batch.rows, source, sha)
+                statements, accounts = _account_statements(engine, rows, source, seen)
+                writer.submit((number, rows, Batch(done=batch.lines, rows=statements, errors=batch.errors,
+                                                   entities=accounts)))
+                result.records += batch.rows.num_rows + len(batch.errors)
+                result.entities += accounts
+                result.statements += len(statements)
+                result.errors.extend(batch.errors)
+                if progress:
+                    progress(batch.lines)
         writer.finish()
     except SourceError as exc:
         writer.abort()
@@ -127,23 +129,19 @@ def _with_ids(rows: pa.Table, source: str, sha: str) -> pa.Table:
         .append_column("to_account_id", account_ids(rows["to_bank"], rows["to_account"]))
 
 
-def _account_statements(rows: pa.Table, source: str, seen: set[str]) -> tuple[dict[str, tuple], int]:
-    """Statements of the BankAccount entities this batch names for the first time in the run."""
-    found: dict[str, tuple] = {}
-    new = 0
-    for side in ("from", "to"):
-        accounts = pa.table({"id": rows[f"{side}_account_id"], "bank": rows[f"{side}_bank"],
-                             "number": rows[f"{side}_account"]}).group_by("id").aggregate([("bank", "min"), ("number", "min")])
-        for entity_id, bank, number in zip(*(accounts[c].to_pylist() for c in ("id", "bank_min", "number_min")), strict=True):
-            if entity_id in seen:
-                continue
-            seen.add(entity_id)
-            new += 1
-            for prop, prop_type, value in ((BASE_PROP, "id", entity_id), ("accountNumber", "identifier", number),
-                                           ("bankName", "string", bank)):
-                key = statement_id(source, entity_id, prop, value)
-                found[key] = (key, entity_id, "BankAccount", prop, prop_type, value, None, None)
-    return found, new
+def _account_statements(session: EngineSession, rows: pa.Table, source: str,
+                        seen: list[pa.Array]) -> tuple[dict[str, tuple], int]:
+    """Statements of the BankAccount entities this batch names for the first time in the run (``seen``: the ids
+    of the run's earlier batches, to which this batch's are added)."""
+    session.register("batch_rows", rows.select(["from_account_id", "from_bank", "from_account",
+                                                "to_account_id", "to_bank", "to_account"]))
+    session.register("seen_accounts", pa.table({"entity_id": pa.chunked_array(seen, pa.string())}))
+    found = session.run("ledger_new_accounts", source=source, base_prop=BASE_PROP)
+    accounts = pc.unique(found["entity_id"])
+    seen.append(accounts.combine_chunks() if isinstance(accounts, pa.ChunkedArray) else accounts)
+    nothing = itertools.repeat(None)
+    columns = [found[c].to_pylist() for c in ("id", "entity_id", "schema", "prop", "prop_type", "value")]
+    return dict(zip(columns[0], zip(*columns, nothing, nothing), strict=True)), len(accounts)
 
 
 @contextmanager

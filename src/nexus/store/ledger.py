@@ -22,6 +22,8 @@ from nexus.store.schema import ingest_runs, label_columns, ledger_batches
 
 LEDGER = "ledger"
 ROW_GROUP = 100_000
+#: Columns of (nearly) one value per row: a dictionary of them would be wasted work.
+UNIQUE_VALUES = frozenset({"id", "line", "timestamp", "amount_paid", "amount_received"})
 
 #: The ledger's rows as the security policy sees them (compiled, never created in the database).
 transactions = Table("transactions", MetaData(), Column("id", String), Column("source", String),
@@ -34,19 +36,23 @@ def write_ledger_batch(conn: Connection, home: Path, run_id: int, source: str, n
     the files in ``conn``'s transaction; returns the number of files."""
     if not rows.num_rows:
         return 0
-    rows = rows.sort_by("timestamp")
+    times = pc.cast(rows["timestamp"], pa.int64()).to_numpy()
+    if np.any(times[1:] < times[:-1]):  # a feed is mostly in time order already
+        rows = rows.sort_by("timestamp")
     rows = _labelled(rows, source, run_id, labels)
-    months = pc.strftime(rows["timestamp"], format="%Y-%m").to_numpy(zero_copy_only=False)
+    months = pc.year(rows["timestamp"]).to_numpy() * 100 + pc.month(rows["timestamp"]).to_numpy()  # 202409: September 2024
+    dictionary = [c for c in rows.column_names if c not in UNIQUE_VALUES]
     starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
     ends = np.r_[starts[1:], len(months)]
     listed = []
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         part = rows.slice(start, end - start)
-        relative = Path(source) / f"month={months[start]}" / f"run{run_id}-{number:05d}.parquet"
+        month = f"month={months[start] // 100:04d}-{months[start] % 100:02d}"
+        relative = Path(source) / month / f"run{run_id}-{number:05d}.parquet"
         target = home / LEDGER / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         scratch = target.with_suffix(".partial")
-        pq.write_table(part, scratch, row_group_size=ROW_GROUP, compression="zstd")
+        pq.write_table(part, scratch, row_group_size=ROW_GROUP, compression="zstd", use_dictionary=dictionary)
         scratch.replace(target)
         times = part["timestamp"]
         listed.append({"run_id": run_id, "source": source, "path": str(relative), "rows": part.num_rows,
