@@ -34,9 +34,16 @@ def _postgres_available() -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `sqlite_only` keep their SQLite run only (deselected, not skipped, on PostgreSQL)."""
-    dropped = [item for item in items if item.get_closest_marker("sqlite_only")
-               and getattr(item, "callspec", None) and item.callspec.params.get("database_url") == "postgres"]
+    """Tests marked `sqlite_only` keep their SQLite run only, those marked `postgres_only` their PostgreSQL run
+    only (the other deselected, not skipped)."""
+    def other(item) -> str | None:
+        for marker, kept in (("sqlite_only", "sqlite"), ("postgres_only", "postgres")):
+            if item.get_closest_marker(marker):
+                return {"sqlite": "postgres", "postgres": "sqlite"}[kept]
+        return None
+
+    dropped = [item for item in items if other(item) and getattr(item, "callspec", None)
+               and item.callspec.params.get("database_url") == other(item)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]

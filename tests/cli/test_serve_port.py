@@ -61,3 +61,20 @@ def test_a_second_server_starting_before_the_first_listens_is_refused():
     again = SharedPort("127.0.0.1", port)  # once it is gone, the port is free again
     again.lock.close()
     again.close()
+
+
+@pytest.mark.parametrize("host", ["localhost", "::1"])
+def test_a_host_name_or_an_ipv6_address_is_served_on_the_family_it_names(host):
+    reserved = SharedPort(host, 0)
+    try:
+        bound = reserved.getsockname()[0]
+        assert bound in ({"127.0.0.1", "::1"} if host == "localhost" else {"::1"})
+        assert reserved.family == (socket.AF_INET6 if ":" in bound else socket.AF_INET)
+        worker = pickle.loads(pickle.dumps(reserved))
+        worker.listen(1)
+        with socket.create_connection(reserved.getsockname()[:2], timeout=5):
+            worker.accept()[0].close()
+        worker.close()
+    finally:
+        reserved.lock.close()
+        reserved.close()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from nexus.model.labels import Classification
 from nexus.security import anchor, audit
 from nexus.security.viewer import Viewer
+from nexus.store.db import DatabaseUnavailable
 
 USER = Viewer("alice", "POLICE", frozenset({"analyst"}), Classification.SECRET, purpose="case 7")
 
@@ -53,9 +54,8 @@ def test_the_database_refuses_changes_to_the_trail(store, statement):
     assert audit.verify_chain(store).ok
 
 
+@pytest.mark.postgres_only  # TRUNCATE is PostgreSQL's
 def test_postgres_refuses_truncate(store):
-    if store.dialect != "postgresql":
-        pytest.skip("TRUNCATE is PostgreSQL's")
     fill(store)
     with pytest.raises(DBAPIError, match="append-only"):
         with store.engine.begin() as conn:
@@ -127,10 +127,9 @@ def test_the_anchor_file_only_moves_forward(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.postgres_only  # roles and grants are PostgreSQL's
 def test_the_documented_application_role_appends_but_cannot_alter_or_disable(store):
     """The `nexus_app` grant pattern of migration 0003, applied to a role of this test's own."""
-    if store.dialect != "postgresql":
-        pytest.skip("roles and grants are PostgreSQL's")
     role = f"nexus_app_{uuid.uuid4().hex[:8]}"
     with store.engine.begin() as conn:
         schema = conn.execute(text("SELECT current_schema()")).scalar()
@@ -158,6 +157,24 @@ def test_the_documented_application_role_appends_but_cannot_alter_or_disable(sto
         with store.engine.begin() as conn:
             conn.execute(text(f"DROP OWNED BY {role}"))
             conn.execute(text(f"DROP ROLE {role}"))
+
+
+@pytest.mark.postgres_only  # the append below SQLAlchemy is PostgreSQL's
+def test_a_connection_lost_while_records_are_appended_is_the_database_being_unavailable(store):
+    """Records are appended through psycopg's pipeline, below SQLAlchemy's error handling: a connection the
+    server drops mid-append is reported as the database being unavailable (503 at the API), as the engine
+    reports one, and is not handed out again; the next append links the chain on."""
+    fill(store, 2)
+    with store.engine.connect() as conn:
+        backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        with store.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        with pytest.raises(DatabaseUnavailable, match="the database is unavailable") as caught:
+            audit._append_pg(conn, [audit._record(USER, "search", {"q": "lost"}, [], "ok")], commit=True)
+        assert conn.invalidated
+    assert caught.value.status == 503
+    assert audit.log_event(store, USER, "search", {"q": "after"}, []) == 3
+    assert audit.verify_chain(store) == audit.ChainReport(True, 3)
 
 
 def test_records_appended_at_once_from_many_threads_form_one_unbroken_chain(store):

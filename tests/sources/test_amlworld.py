@@ -3,7 +3,7 @@ accounts as entities, re-runs that change nothing, and a viewer who sees only wh
 (both databases)."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from nexus.cli import app

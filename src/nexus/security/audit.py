@@ -18,12 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+import psycopg
 from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from nexus.security import anchor
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now
+from nexus.store.db import DatabaseUnavailable
 from nexus.store.group import Group, Ticket
 from nexus.store.schema import audit_head, audit_log
 
@@ -102,7 +105,7 @@ def _commit(engine_ref: "weakref.ref[Engine]", records: Sequence[dict]) -> list[
         raise RuntimeError("the store was closed while its audit records waited to be written")
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            links = _append_pg(conn.connection.driver_connection, records, commit=True)
+            links = _append_pg(conn, records, commit=True)
     else:
         with engine.begin() as conn:
             links = _append(conn, records)
@@ -128,7 +131,7 @@ def _record(viewer: Viewer, action: str, query: dict, result_ids: Iterable[str],
 def _append(conn: Connection, records: Sequence[dict]) -> list[tuple[int, str]]:
     """Link records into the chain after its newest one and insert them; (seq, hash) of each."""
     if conn.dialect.name == "postgresql":
-        return _append_pg(conn.connection.driver_connection, records)
+        return _append_pg(conn, records)
     # Appends take turns on the head row (FOR UPDATE needs only the UPDATE grant on
     # audit_head that the application role has; LOCK TABLE would need more). The head row
     # names the newest record (every append moves it in the same transaction, and its
@@ -147,21 +150,29 @@ def _append(conn: Connection, records: Sequence[dict]) -> list[tuple[int, str]]:
     return [(row["seq"], row["hash"]) for row in rows]
 
 
-def _append_pg(driver, records: Sequence[dict], commit: bool = False) -> list[tuple[int, str]]:
+def _append_pg(conn: Connection, records: Sequence[dict], commit: bool = False) -> list[tuple[int, str]]:
     """`_append` on PostgreSQL, through psycopg's pipeline: the head's lock (with BEGIN, when no transaction is
-    under way) in one round trip, the records, the head's move (and, with `commit`, COMMIT) in a second."""
-    with driver.pipeline(), driver.cursor() as cursor:
-        cursor.execute(_PG_HEAD_LOCK)
-        head = cursor.fetchone()
-        last = head if head is not None and head[0] > 0 else None
-        if head is None:
-            cursor.execute(_PG_NEWEST)
-            last = cursor.fetchone()
-        rows, moved = _linked(last, records)
-        cursor.executemany(_PG_INSERT, rows)
-        cursor.execute(_PG_HEAD, moved)
-        if commit:
-            driver.commit()
+    under way) in one round trip, the records, the head's move (and, with `commit`, COMMIT) in a second. A lost
+    connection is reported as the engine reports one (`DatabaseUnavailable`) and is not handed out again."""
+    driver = conn.connection.driver_connection
+    try:
+        with driver.pipeline(), driver.cursor() as cursor:
+            cursor.execute(_PG_HEAD_LOCK)
+            head = cursor.fetchone()
+            last = head if head is not None and head[0] > 0 else None
+            if head is None:
+                cursor.execute(_PG_NEWEST)
+                last = cursor.fetchone()
+            rows, moved = _linked(last, records)
+            cursor.executemany(_PG_INSERT, rows)
+            cursor.execute(_PG_HEAD, moved)
+            if commit:
+                driver.commit()
+    except psycopg.OperationalError as exc:  # below SQLAlchemy, whose error handling does not see it
+        if not driver.broken:
+            raise
+        conn.invalidate()
+        raise DatabaseUnavailable(OperationalError(_PG_INSERT, None, exc, connection_invalidated=True)) from exc
     return [(row["seq"], row["hash"]) for row in rows]
 
 
