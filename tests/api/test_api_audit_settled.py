@@ -1,13 +1,18 @@
 """What every answer of the API waits for and carries: its audit records committed, the security headers."""
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from nexus.api import create_app
-from nexus.model import Classification
+from nexus.ingest import ingest
+from nexus.model import Classification, Labels
 from nexus.security import audit, tokens, users
 from nexus.security.viewer import Viewer
+from nexus.sources import get_format
+from nexus.store.db import DatabaseUnavailable
 
 OVERSIGHT = Viewer("ombud", "OVERSIGHT", frozenset({"oversight"}), Classification.TOP_SECRET)
 
@@ -43,6 +48,28 @@ def test_no_answer_goes_out_on_a_token_use_the_trail_could_not_record(store, wor
     monkeypatch.setattr(audit, "_linked", broken)
     answer = client.get("/api/v1/alerts?limit=0", headers=ana)
     assert answer.status_code == 500  # not the 422 the request would otherwise get
+
+
+def test_a_database_gone_while_a_requests_records_are_committed_is_a_503_on_every_route(store, workspace, ana,
+                                                                                     monkeypatch, tmp_path):
+    """Whether the token's use is committed before the route (alerts) or with the route's own record after it
+    (screening, `AuditSettled`), a database that cannot be reached answers 503 with the usual body, not 500."""
+    listed = tmp_path / "list.json"
+    listed.write_bytes(orjson.dumps({"id": "l1", "schema": "Person", "properties": {"name": ["Ahmad Mansour"]}}))
+    store.register_source("open-list", "ftm", Labels(agency="POLICE", releasable_to=("*",)), is_list=True)
+    ingest(store, "open-list", listed, get_format("ftm").read(listed))
+    client = TestClient(create_app(store), raise_server_exceptions=False)
+    assert client.post("/api/v1/screen", json={"name": "Nobody"}, headers=ana).status_code == 200  # index built
+
+    def gone(last, records):
+        raise DatabaseUnavailable(OperationalError("INSERT", None, Exception("server closed the connection")))
+
+    monkeypatch.setattr(audit, "_linked", gone)
+    for answer in (client.get("/api/v1/alerts", headers=ana), client.post("/api/v1/screen", json={"name": "Nobody"},
+                                                                          headers=ana)):
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["detail"].startswith("the database is unavailable (server closed the connection)")
+        assert answer.headers["cache-control"] == "no-store"
 
 
 def test_every_answer_carries_the_security_headers_and_only_static_files_may_be_cached(store, workspace):

@@ -57,9 +57,10 @@ def create_app(store: Store | None = None) -> FastAPI:
     for module in ROUTERS:
         api.include_router(module.router)
     app.include_router(api)
+    # Inside the security headers (`mount_web` adds them): the refusal it answers with carries them too.
+    app.add_middleware(AuditSettled, refuse=_refusal)
     mount_web(app)
     _handle_errors(app)
-    app.add_middleware(AuditSettled)
     # Outermost: a body without a credential, or over its route's ceiling, is refused before anything reads it.
     app.add_middleware(RequestGate, upload_limit=settings.evidence_max_bytes + (1 << 20))
     return app
@@ -68,12 +69,7 @@ def create_app(store: Store | None = None) -> FastAPI:
 def _handle_errors(app: FastAPI) -> None:
     """Every failure answers with the same body: status, error, detail and, for bad input, the fields at fault."""
 
-    @app.exception_handler(NexusError)
-    async def refused(request: Request, exc: NexusError) -> Response:
-        if not _is_api(request):
-            return error_page(request, exc.status, str(exc))
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-        return JSONResponse(error_body(exc.status, str(exc)), status_code=exc.status, headers=headers)
+    app.add_exception_handler(NexusError, _refused)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -91,16 +87,32 @@ def _handle_errors(app: FastAPI) -> None:
         return JSONResponse(error_body(exc.status_code, str(exc.detail)), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    # Anything else is a bug: logged with its traceback, answered without it.
+    # Anything else is a bug: logged with its traceback, answered without it. A refusal raised outside the routes
+    # (the database gone while a request's audit records were committed, `AuditSettled`) keeps its own status.
     @app.exception_handler(Exception)
     async def failed(request: Request, exc: Exception) -> Response:
-        log.exception("%s %s failed", request.method, request.url.path)
-        if not _is_api(request):
+        if isinstance(exc, NexusError):
+            response = _refused(request, exc)
+        elif not _is_api(request):
+            log.exception("%s %s failed", request.method, request.url.path)
             response = error_page(request, 500, "internal error: the server log has the details")
         else:
+            log.exception("%s %s failed", request.method, request.url.path)
             response = JSONResponse(error_body(500, "internal error: the server log has the details"), status_code=500)
         response.headers.update(SECURITY_HEADERS)  # this answer bypasses the middleware that adds them
         return response
+
+
+def _refused(request: Request, exc: NexusError) -> Response:
+    if not _is_api(request):
+        return error_page(request, exc.status, str(exc))
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    return JSONResponse(error_body(exc.status, str(exc)), status_code=exc.status, headers=headers)
+
+
+def _refusal(scope, exc: NexusError) -> Response:
+    """The answer to a request refused after its route ran (`AuditSettled`)."""
+    return _refused(Request(scope), exc)
 
 
 def _is_api(request: Request) -> bool:

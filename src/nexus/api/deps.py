@@ -7,6 +7,7 @@ something must carry the page's anti-forgery token (`X-CSRF-Token`).
 
 import asyncio
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -15,7 +16,7 @@ from fastapi import Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from nexus.api.models import Offset
-from nexus.errors import Forbidden, Unauthenticated
+from nexus.errors import Forbidden, NexusError, Unauthenticated
 from nexus.service.identity import Viewer, csrf_token, session_viewer, settle_audit, unsettled, viewer_for_token
 from nexus.service.workspace import Store
 
@@ -76,10 +77,12 @@ def settle_queued(request: Request, store: Store) -> None:
 class AuditSettled:
     """Audit records a request queued (`audit.log_event_later`, under `AUDIT_QUEUED` in its scope) are committed
     before its answer starts, or before its failure reaches the server's error handler: no answer goes out, and
-    no request ends, on a record that is not in the trail."""
+    no request ends, on a record that is not in the trail. When they cannot be committed for a reason the platform
+    names (the database gone: 503), the answer is that refusal (``refuse``), not the route's."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, refuse: Callable[[dict, NexusError], Callable]) -> None:
         self.app = app
+        self.refuse = refuse
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -87,6 +90,7 @@ class AuditSettled:
             return
         queued: list = []
         scope[AUDIT_QUEUED] = queued
+        refused = False
 
         async def settle() -> None:
             pending = unsettled(queued)
@@ -95,8 +99,16 @@ class AuditSettled:
                 await asyncio.shield(run_in_threadpool(settle_audit, scope["app"].state.store, pending))
 
         async def settled_first(message) -> None:
+            nonlocal refused
+            if refused:  # the rest of the route's answer, which does not go out
+                return
             if message["type"] == "http.response.start":
-                await settle()
+                try:
+                    await settle()
+                except NexusError as exc:
+                    refused = True
+                    await self.refuse(scope, exc)(scope, receive, send)
+                    return
             await send(message)
 
         try:

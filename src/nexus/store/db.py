@@ -23,6 +23,10 @@ class DatabaseUnavailable(Unavailable, OperationalError):
         OperationalError.__init__(self, error.statement, error.params, error.orig,
                                   connection_invalidated=error.connection_invalidated)
 
+    def __reduce__(self):  # copied and pickled whole (SQLAlchemy's own would call this class with its arguments)
+        return DatabaseUnavailable, (OperationalError(self.statement, self.params, self.orig,
+                                                      connection_invalidated=self.connection_invalidated),)
+
     def __str__(self) -> str:
         text = str(self.orig).strip()
         reason = text.splitlines()[0] if text else type(self.orig).__name__
