@@ -222,6 +222,25 @@ def test_a_hop_without_its_hub_carries_a_path_that_walks_the_hub_elsewhere(store
     assert bridge["paths"] == 2 and bridge["score"] == pytest.approx(1 - (1 - shared) * (1 - 0.5 * shared), rel=1e-3)
 
 
+def test_the_partial_paths_kept_per_entity_are_chains_not_the_ways_of_walking_one(store, tmp_path):
+    """F and X are brothers who share two phones and two e-mail addresses, and so are X and M: the chain F-X-M
+    can be walked in 25 ways (a hub or none on each hop), as many as the partial paths kept per entity. The weaker
+    chain F-Y-M is kept beside it, not crowded out by the ways of one chain."""
+    shared = {"f": [f"+32 470 10 00 0{i}" for i in range(2)], "m": [f"+32 470 20 00 0{i}" for i in range(2)]}
+    mails = {"f": [f"fx{i}@example.org" for i in range(2)], "m": [f"xm{i}@example.org" for i in range(2)]}
+    load(store, tmp_path, "police", OPEN, [
+        person("f", "F", "crime.terror", phone=shared["f"], email=mails["f"]),
+        person("x", "X", phone=shared["f"] + shared["m"], email=mails["f"] + mails["m"]),
+        person("m", "M", phone=shared["m"], email=mails["m"]), person("y", "Y"), person("t", "T", "crime.boss"),
+        entity("fx", "Family", person="f", relative="x"), entity("xm", "Family", person="x", relative="m"),
+        entity("fy", "UnknownLink", subject="f", object="y"), entity("ym", "UnknownLink", subject="y", object="m"),
+        entity("mt", "Family", person="m", relative="t"),
+    ])
+    chains = [[e for e in p["entities"] if e in "fxymt"] for p in
+              nexus_paths(store, POLICE, tmp_path / "home", Side(ids=("f",)), Side(ids=("t",)), 3, limit=10)]
+    assert chains == [["f", "x", "m", "t"], ["f", "y", "m", "t"]]
+
+
 def test_co_detention_needs_the_same_cell_at_overlapping_times(store, tmp_path):
     def stay(event_id, who, cell, start, end):
         return entity(event_id, "Event", name="Detention", involved=who, addressEntity=cell, startDate=start, endDate=end)

@@ -100,6 +100,7 @@ def _handle_errors(app: FastAPI) -> None:
             log.exception("%s %s failed", request.method, request.url.path)
             response = JSONResponse(error_body(500, "internal error: the server log has the details"), status_code=500)
         response.headers.update(SECURITY_HEADERS)  # this answer bypasses the middleware that adds them
+        response.headers["Cache-Control"] = "no-store"
         return response
 
 

@@ -59,14 +59,12 @@ class SharedPort(socket.socket):
     worker receives in its place is a socket of its own, bound to the same address."""
 
     def __init__(self, host: str, port: int) -> None:
-        # the address family and address the host names (an IPv4 or IPv6 address, or a name such as localhost)
-        family, _, _, _, wanted = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
-                                                     flags=socket.AI_PASSIVE)[0]
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         # SO_REUSEPORT would let this bind share a port another server (or a second `nexus serve`) listens on,
         # taking a part of its connections: a plain listening socket must get the port first (port 0: a free one).
         with socket.socket(family, socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(wanted)
+            probe.bind((host, port))
             probe.listen(1)
             address = probe.getsockname()
         # A second `nexus serve` starting while this one's workers are not yet listening would pass that probe:

@@ -2,10 +2,10 @@
 -- out from each side, joined where they meet. Only the ends belong to a side. A path's score is the
 -- product of its hops' weights (`link_hops`) and, for each inner entity with d ties, 1/sqrt(d - 1)
 -- (`b_penalty`, in log scale). Each inner entity's factor is counted on the `from` half (the meeting
--- entity's too), never on the `to` half. Partial paths are kept per node at most $keep (the best). Every
--- factor is at most 1, so a partial path scoring below $floor (log scale: the k-th best score of the
--- shorter paths) cannot end in one of the k best: it is not extended (branch and bound; -1e300 when
--- there is no such bound).
+-- entity's too), never on the `to` half. Partial paths are kept per node for at most $keep chains of
+-- entities (the best), each with all its ways. Every factor is at most 1, so a partial path scoring below
+-- $floor (log scale: the k-th best score of the shorter paths) cannot end in one of the k best: it is not
+-- extended (branch and bound; -1e300 when there is no such bound).
 -- A path is simple in the graph of entities and hubs: it walks through a shared hub (`via`: a phone,
 -- a booking, a company's board) at most once and never through a hub that is also one of its entities,
 -- or two travellers on one booking would be joined through each fellow passenger, by as many paths as
@@ -31,26 +31,30 @@ r1 AS (
     WHERE t.is_to = 1 AND e.s >= $floor
 ),
 l2 AS (
+    -- at most $keep chains (n0, n1) into each node n2, the best, each with every way of walking it (its hubs):
+    -- the simple-path filter below may need any of them
     SELECT n0, n1, n2, v1, v2, s FROM (
-        SELECT l1.n0, l1.n1, e.b AS n2, l1.v1, e.via AS v2, l1.s + e.s + e.b_penalty AS s,
-               row_number() OVER (PARTITION BY e.b ORDER BY l1.s + e.s DESC, l1.n0, l1.n1, l1.v1 NULLS FIRST,
-                                                  e.via NULLS FIRST) AS r
-        FROM l1 JOIN adj AS e ON e.a = l1.n1
-        WHERE $max_hops >= 3 AND l1.interior AND e.interior AND e.b <> l1.n0
-          AND coalesce(e.via <> l1.v1, true) AND coalesce(e.via <> l1.n0, true) AND coalesce(l1.v1 <> e.b, true)
-          AND l1.s + e.s + e.b_penalty >= $floor
+        SELECT *, dense_rank() OVER (PARTITION BY n2 ORDER BY best DESC, n0, n1) AS r FROM (
+            SELECT l1.n0, l1.n1, e.b AS n2, l1.v1, e.via AS v2, l1.s + e.s + e.b_penalty AS s,
+                   max(l1.s + e.s) OVER (PARTITION BY l1.n0, l1.n1, e.b) AS best
+            FROM l1 JOIN adj AS e ON e.a = l1.n1
+            WHERE $max_hops >= 3 AND l1.interior AND e.interior AND e.b <> l1.n0
+              AND coalesce(e.via <> l1.v1, true) AND coalesce(e.via <> l1.n0, true) AND coalesce(l1.v1 <> e.b, true)
+              AND l1.s + e.s + e.b_penalty >= $floor
+        ) AS ways
     ) AS ranked
     WHERE r <= $keep
 ),
 r2 AS (
     SELECT n0, n1, n2, v1, v2, s FROM (
-        SELECT r1.n0, r1.n1, e.b AS n2, r1.v1, e.via AS v2, r1.s + r1.b_penalty + e.s AS s,
-               row_number() OVER (PARTITION BY e.b ORDER BY r1.s + r1.b_penalty + e.s DESC, r1.n0, r1.n1,
-                                                  r1.v1 NULLS FIRST, e.via NULLS FIRST) AS r
-        FROM r1 JOIN adj AS e ON e.a = r1.n1
-        WHERE $max_hops >= 4 AND r1.interior AND e.interior AND e.b <> r1.n0
-          AND coalesce(e.via <> r1.v1, true) AND coalesce(e.via <> r1.n0, true) AND coalesce(r1.v1 <> e.b, true)
-          AND r1.s + r1.b_penalty + e.s >= $floor
+        SELECT *, dense_rank() OVER (PARTITION BY n2 ORDER BY best DESC, n0, n1) AS r FROM (
+            SELECT r1.n0, r1.n1, e.b AS n2, r1.v1, e.via AS v2, r1.s + r1.b_penalty + e.s AS s,
+                   max(r1.s + r1.b_penalty + e.s) OVER (PARTITION BY r1.n0, r1.n1, e.b) AS best
+            FROM r1 JOIN adj AS e ON e.a = r1.n1
+            WHERE $max_hops >= 4 AND r1.interior AND e.interior AND e.b <> r1.n0
+              AND coalesce(e.via <> r1.v1, true) AND coalesce(e.via <> r1.n0, true) AND coalesce(r1.v1 <> e.b, true)
+              AND r1.s + r1.b_penalty + e.s >= $floor
+        ) AS ways
     ) AS ranked
     WHERE r <= $keep
 ),
