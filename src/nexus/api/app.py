@@ -93,12 +93,11 @@ def _handle_errors(app: FastAPI) -> None:
     async def failed(request: Request, exc: Exception) -> Response:
         if isinstance(exc, NexusError):
             response = _refused(request, exc)
-        elif not _is_api(request):
-            log.exception("%s %s failed", request.method, request.url.path)
-            response = error_page(request, 500, "internal error: the server log has the details")
         else:
             log.exception("%s %s failed", request.method, request.url.path)
-            response = JSONResponse(error_body(500, "internal error: the server log has the details"), status_code=500)
+            detail = "internal error: the server log has the details"
+            response = (JSONResponse(error_body(500, detail), status_code=500) if _is_api(request)
+                        else error_page(request, 500, detail))
         response.headers.update(SECURITY_HEADERS)  # this answer bypasses the middleware that adds them
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -138,7 +138,7 @@ def _account_statements(session: EngineSession, rows: pa.Table, source: str,
     session.register("seen_accounts", pa.table({"entity_id": pa.chunked_array(seen, pa.string())}))
     found = session.run("ledger_new_accounts", source=source, base_prop=BASE_PROP)
     accounts = pc.unique(found["entity_id"])
-    seen.append(accounts.combine_chunks() if isinstance(accounts, pa.ChunkedArray) else accounts)
+    seen.append(accounts)
     nothing = itertools.repeat(None)
     columns = [found[c].to_pylist() for c in ("id", "entity_id", "schema", "prop", "prop_type", "value")]
     return dict(zip(columns[0], zip(*columns, nothing, nothing), strict=True)), len(accounts)

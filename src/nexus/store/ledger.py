@@ -36,8 +36,8 @@ def write_ledger_batch(conn: Connection, home: Path, run_id: int, source: str, n
     the files in ``conn``'s transaction; returns the number of files."""
     if not rows.num_rows:
         return 0
-    times = pc.cast(rows["timestamp"], pa.int64()).to_numpy()
-    if np.any(times[1:] < times[:-1]):  # a feed is mostly in time order already
+    stamps = pc.cast(rows["timestamp"], pa.int64()).to_numpy()
+    if np.any(stamps[1:] < stamps[:-1]):  # a feed is mostly in time order already
         rows = rows.sort_by("timestamp")
     rows = _labelled(rows, source, run_id, labels)
     months = pc.year(rows["timestamp"]).to_numpy() * 100 + pc.month(rows["timestamp"]).to_numpy()  # 202409: September 2024

@@ -24,4 +24,3 @@ props AS (
 SELECT sha1(concat($source, '.', entity_id, '.', prop, '.', value)) AS id, entity_id, 'BankAccount' AS schema, prop,
        prop_type, value
 FROM props
-ORDER BY entity_id, prop
