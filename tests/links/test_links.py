@@ -241,6 +241,32 @@ def test_the_partial_paths_kept_per_entity_are_chains_not_the_ways_of_walking_on
     assert chains == [["f", "x", "m", "t"], ["f", "y", "m", "t"]]
 
 
+def test_money_passed_on_through_an_entity_binds_its_ends_more_than_two_counterparties_of_it(store, tmp_path):
+    """Two payments meet at a middleman with no other ties. Money passed on through him (one end paid him and he
+    paid the other within 30 days, either way round) keeps the path's full score; two who both paid him, or were
+    both paid by him, or payments months apart or in the wrong order, make his ends only his counterparties."""
+    def paid(payment_id, payer, beneficiary, day):
+        return entity(payment_id, "Payment", payer=payer, beneficiary=beneficiary, amount="900", date=day)
+
+    load(store, tmp_path, "fiu", OPEN, [
+        person("t", "T", "crime.terror"), *(person(f"k{i}", f"K{i}", "crime.boss") for i in range(1, 7)),
+        *(person(m, m.upper()) for m in "abcdef"),
+        paid("ta", "t", "a", "2024-03-01"), paid("ak", "a", "k1", "2024-03-04"),  # passed on to K1
+        paid("tb", "t", "b", "2024-03-01"), paid("kb", "k2", "b", "2024-03-02"),  # both paid B
+        paid("ct", "c", "t", "2024-03-01"), paid("ck", "c", "k3", "2024-03-02"),  # both paid by C
+        paid("td", "t", "d", "2024-03-01"), paid("dk", "d", "k4", "2024-09-01"),  # paid on six months later
+        paid("ke", "k5", "e", "2024-03-01"), paid("et", "e", "t", "2024-03-10"),  # passed on from K5 to T
+        paid("tf", "t", "f", "2024-03-10"), paid("fk", "f", "k6", "2024-03-01"),  # paid out before it came in
+    ])
+    found = {p["entities"][-1]: p for p in nexus_paths(store, POLICE, tmp_path / "home", Side(ids=("t",)),
+                                                       Side(ids=tuple(f"k{i}" for i in range(1, 7))), limit=20)}
+    assert {k: found[k]["entities"][1] for k in found} == {"k1": "a", "k2": "b", "k3": "c", "k4": "d", "k5": "e", "k6": "f"}
+    passed_on = found["k1"]["score"]
+    assert found["k5"]["score"] == pytest.approx(passed_on, rel=1e-4)
+    for counterparty in ("k2", "k3", "k4", "k6"):
+        assert found[counterparty]["score"] == pytest.approx(0.25 * passed_on, rel=1e-4)
+
+
 def test_co_detention_needs_the_same_cell_at_overlapping_times(store, tmp_path):
     def stay(event_id, who, cell, start, end):
         return entity(event_id, "Event", name="Detention", involved=who, addressEntity=cell, startDate=start, endDate=end)

@@ -27,6 +27,11 @@ def snapshot(store, tmp_path):
         entity("dx", "Directorship", director="x", organization="c", startDate="2020-01-01"),
         entity("dz", "Directorship", director="z", organization="c", startDate="2024-05-01"),
         entity("p", "Payment", payer="t", beneficiary="z", amount="1500", date="2023-02-03"),
+        # money passed on through M to Y; Z and T only both paid M
+        entity("m", "Person", name="M"),
+        entity("tm", "Payment", payer="t", beneficiary="m", amount="700", date="2023-03-01"),
+        entity("my", "Payment", payer="m", beneficiary="y", amount="650", date="2023-03-05"),
+        entity("zm", "Payment", payer="z", beneficiary="m", amount="90", date="2023-03-02"),
         entity("cell", "Address", full="Block D cell 20"),
         entity("s1", "Event", involved="t", addressEntity="cell", startDate="2019-01-01", endDate="2019-12-31"),
         entity("s2", "Event", involved="y", addressEntity="cell", startDate="2019-06-01", endDate="2020-06-01"),

@@ -52,6 +52,13 @@ class LinkConfig:
     #: An edge's weight halves every `half_life` years since its latest evidence, down to `recency_floor` of it.
     half_life: float = 5.0
     recency_floor: float = 0.5
+    #: The relationship that is money. Where two hops of it alone meet at an entity, money passed on through it
+    #: when one end paid it and it paid the other within `pass_through_days` after; otherwise the two ends are
+    #: only its counterparties (both paid it, or both were paid by it, or the payments are unrelated in time:
+    #: two customers of one shop) and the path takes `counterparty_factor` (1: no such judgement).
+    money_type: str = "Payment"
+    pass_through_days: int = 30
+    counterparty_factor: float = 0.25
     #: Partial paths kept per node when meeting in the middle.
     keep: int = 25
     max_hops: int = 4

@@ -120,7 +120,8 @@ def _path_question(session, source, target, max_hops, limit, config) -> dict:
     """Mark the sides; the parameters of `links_paths`, with the bound the paths of at most two hops set:
     the k-th best of them, below which no longer path can be among the k best."""
     mark_sides(session, source, target)
-    question = {"max_hops": min(max_hops, config.max_hops), "limit": limit, "keep": config.keep, "floor": NO_FLOOR}
+    question = {"max_hops": min(max_hops, config.max_hops), "limit": limit, "keep": config.keep, "floor": NO_FLOOR,
+                "counterparty": math.log(config.counterparty_factor), "pass_days": config.pass_through_days}
     if question["max_hops"] > 2:
         short = session.run("links_paths", **(question | {"max_hops": 2}))["score"].to_pylist()
         if len(short) == limit and short[-1] > 0:

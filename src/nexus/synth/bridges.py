@@ -14,7 +14,7 @@ from nexus.synth import places
 from nexus.synth.arrays import STRING, days, pick
 from nexus.synth.world import (
     CRIME, HOSTEL, NO_INDEX, NONE, RELATIONSHIPS, SHARES_SURNAME, TERROR, Bridge, Link, World,
-    new_accounts, new_companies, payment_rows, share_surname, stay_rows, trip_rows,
+    PAYMENT_PERIOD, new_accounts, new_companies, payment_rows, share_surname, stay_rows, trip_rows,
 )
 
 MAX_HOPS = 4
@@ -41,10 +41,20 @@ def _account_of(world: World, rng: np.random.Generator, persons: np.ndarray) -> 
 
 
 def _mule_payment(world: World, rng: np.random.Generator, a: np.ndarray, b: np.ndarray) -> Realised:
+    """One to three payments a hop; money passed on down a chain as mules pass it: each hop's payments a few days
+    after the hop before it (a chain's hops are consecutive: each begins where the one before ended)."""
     count = rng.integers(1, 4, len(a))
     payer = np.repeat(_account_of(world, rng, a), count)
     beneficiary = np.repeat(_account_of(world, rng, b), count)
-    rows = world.payments.extend(**payment_rows(rng, payer, beneficiary))
+    payments = payment_rows(rng, payer, beneficiary)
+    timing = rng.spawn(1)[0]  # its own stream: the rest of the seed's world stays as it was
+    starts = np.r_[True, a[1:] != b[:-1]]
+    chain = np.cumsum(starts) - 1
+    begins = timing.integers(PAYMENT_PERIOD[0], PAYMENT_PERIOD[1] - 60, int(chain[-1]) + 1 if len(a) else 0)
+    gaps = np.where(starts, 0, timing.integers(2, 8, len(a)))
+    hop_day = begins[chain] + np.cumsum(gaps) - np.cumsum(gaps)[np.flatnonzero(starts)][chain]
+    payments["date"] = np.repeat(hop_day, count) + timing.integers(0, 2, len(payer))
+    rows = world.payments.extend(**payments)
     ends = np.cumsum(count)
     return [(tuple(int(r) for r in rows[e - k:e]), None) for e, k in zip(ends, count, strict=True)]
 
