@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from nexus.errors import InvalidInput, NotFound
 from nexus.ingest import ingest
+from nexus.links.config import LinkConfig
 from nexus.links.query import Side
 from nexus.model import Classification, Labels
 from nexus.security.viewer import Viewer
@@ -267,6 +268,43 @@ def test_money_passed_on_through_an_entity_binds_its_ends_more_than_two_counterp
         assert found[counterparty]["score"] == pytest.approx(0.25 * passed_on, rel=1e-4)
 
 
+def test_money_is_followed_through_every_inner_entity_of_a_longer_path_and_a_day_not_known_is_any_day(store, tmp_path):
+    """Chains of payments from T, 2024. Where money went on before it came in, at the first, second or third
+    inner entity of a four-hop chain or the first or second of a three-hop one, the chain takes the counterparty
+    factor once; the path search judges each place where its halves are built and meet. A payment dated only by
+    its month may be of any day of it: T's money to H, paid on 15 March and once in March, may have gone on to
+    K8 within 30 days of 20 April; T's money to I, paid only on 15 March, did not."""
+    def paid(payer, beneficiary, day):
+        return entity(f"{payer}-{beneficiary}-{day}", "Payment", payer=payer, beneficiary=beneficiary, amount="500", date=day)
+
+    chains = {  # inner entities, days of each payment along the chain
+        "a": ("03-01", "03-03", "03-05", "03-07"), "b": ("03-01", "02-20", "03-05", "03-07"),
+        "c": ("03-01", "03-03", "02-25", "03-07"), "d": ("03-01", "03-03", "03-05", "02-28"),
+        "e": ("03-01", "03-03", "03-05"), "f": ("03-01", "02-20", "03-05"), "g": ("03-01", "03-03", "02-25"),
+    }
+    payments = []
+    for n, (letter, days) in enumerate(chains.items(), start=1):
+        inner = [f"{letter}{i}" for i in range(1, len(days))]
+        route = ["t", *inner, f"k{n}"]
+        payments += [paid(a, b, f"2024-{day}") for a, b, day in zip(route, route[1:], days)]
+    payments += [paid("t", "h", "2024-03-15"), paid("t", "h", "2024-03"), paid("h", "k8", "2024-04-20"),
+                 paid("t", "j", "2024-03-15"), paid("t", "j", "2024-03-18"), paid("j", "k9", "2024-04-10"),
+                 paid("t", "i", "2024-03-15"), paid("i", "k10", "2024-04-20"),
+                 paid("t", "l", "2024-03-15"), paid("l", "k11", "2024-04-10")]
+    people = {e["properties"][p][0] for e in payments for p in ("payer", "beneficiary")}
+    load(store, tmp_path, "fiu", OPEN, [person("t", "T", "crime.terror"),
+                                        *(person(p, p.upper(), *(("crime.boss",) if p.startswith("k") else ())) for p in sorted(people - {"t"})),
+                                        *payments])
+    ends = tuple(f"k{n}" for n in range(1, 12))
+    score = {p["entities"][-1]: p["score"] for p in nexus_paths(store, POLICE, tmp_path / "home", Side(ids=("t",)),
+                                                                 Side(ids=ends), limit=30)}
+    assert set(score) == set(ends)
+    for good, bad in (("k1", ("k2", "k3", "k4")), ("k5", ("k6", "k7")), ("k11", ("k10",))):
+        for k in bad:
+            assert score[k] == pytest.approx(0.25 * score[good], rel=1e-4), k
+    assert score["k8"] == pytest.approx(score["k9"], rel=1e-4)
+
+
 def test_co_detention_needs_the_same_cell_at_overlapping_times(store, tmp_path):
     def stay(event_id, who, cell, start, end):
         return entity(event_id, "Event", name="Detention", involved=who, addressEntity=cell, startDate=start, endDate=end)
@@ -315,3 +353,9 @@ def test_the_graph_is_built_again_when_the_data_changes(chain, tmp_path):
     built = (graph / "link_edges.parquet").stat().st_ino
     assert not build_links(chain, LEAD, home, rebuild=True)["kept"]
     assert (graph / "link_edges.parquet").stat().st_ino != built  # rebuilt in place of the kept graph
+
+
+def test_a_counterparty_factor_outside_zero_to_one_is_refused():
+    for factor in (0.0, 1.5):
+        with pytest.raises(ValueError, match="counterparty_factor"):
+            LinkConfig(counterparty_factor=factor)

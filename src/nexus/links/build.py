@@ -104,7 +104,6 @@ def build_graph(session: EngineSession, config: LinkConfig = LINKS, today: date 
         "links_hub_edges": {"max_shared": config.max_shared, "damping": config.damping},
         "links_co_location": {"max_shared": config.max_shared, "damping": config.damping,
                               "weight": config.co_location_weight},
-        "links_hops": {"money_type": config.money_type},
         "links_edges": {"recency_floor": config.recency_floor, "half_life": config.half_life,
                         "this_year": (today or date.today()).year},
     }

@@ -52,16 +52,20 @@ class LinkConfig:
     #: An edge's weight halves every `half_life` years since its latest evidence, down to `recency_floor` of it.
     half_life: float = 5.0
     recency_floor: float = 0.5
-    #: The relationship that is money. Where two hops of it alone meet at an entity, money passed on through it
-    #: when one end paid it and it paid the other within `pass_through_days` after; otherwise the two ends are
-    #: only its counterparties (both paid it, or both were paid by it, or the payments are unrelated in time:
-    #: two customers of one shop) and the path takes `counterparty_factor` (1: no such judgement).
-    money_type: str = "Payment"
+    #: Where two hops of Payments alone meet at an entity, money passed on through it when one end paid it and it
+    #: paid the other end, the spans of the two overlapping once the second is moved `pass_through_days` earlier
+    #: (for single payments: the second within that many days after the first); otherwise the two ends are only
+    #: its counterparties (both paid it, or both were paid by it, or it paid out before or long after it was
+    #: paid: two customers of one shop) and the path takes `counterparty_factor` (in (0, 1]; 1: no judgement).
     pass_through_days: int = 30
     counterparty_factor: float = 0.25
     #: Partial paths kept per node when meeting in the middle.
     keep: int = 25
     max_hops: int = 4
+
+    def __post_init__(self) -> None:
+        if not 0 < self.counterparty_factor <= 1:  # a path's factors are at most 1: the path search's bound rests on it
+            raise ValueError(f"counterparty_factor must be in (0, 1], not {self.counterparty_factor}")
 
 
 LINKS = LinkConfig()

@@ -1,9 +1,15 @@
 -- The span of each entity's dates (a relationship's start and end, an event's, a payment's), its end as
 -- stated (an interval without one, a stay not yet over, is open), its largest amount, and the highest
--- classification of the statements that say so (a tie that shows them is marked no lower).
+-- classification of the statements that say so (a tie that shows them is marked no lower). The span also
+-- as day numbers (days since 1970), where a date not known to the day stands for any day: -10^8 as the
+-- first, 10^8 as the last (as strings, '2024-03' would sort before '2024-03-15' and hide that it may be later).
 SELECT canonical_id AS holder,
        min(CASE WHEN prop_type = 'date' THEN value END) AS first_date,
        max(CASE WHEN prop_type = 'date' THEN value END) AS last_date,
+       min(CASE WHEN prop_type = 'date' THEN coalesce(date_diff('day', DATE '1970-01-01', TRY_CAST(
+           CASE WHEN length(value) >= 10 THEN substr(value, 1, 10) END AS DATE)), -100000000) END) AS first_day,
+       max(CASE WHEN prop_type = 'date' THEN coalesce(date_diff('day', DATE '1970-01-01', TRY_CAST(
+           CASE WHEN length(value) >= 10 THEN substr(value, 1, 10) END AS DATE)), 100000000) END) AS last_day,
        max(CASE WHEN prop = 'endDate' THEN value END) AS end_date,
        max(CASE WHEN prop = 'amount' THEN TRY_CAST(value AS DOUBLE) END) AS amount,
        max(classification) AS classification

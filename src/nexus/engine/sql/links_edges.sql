@@ -2,30 +2,34 @@
 -- (source, target, type, hub, currency); several pieces strengthen a tie (noisy-or of their weights). Its
 -- classification is the highest of its evidence: what a chart holding it must be marked. Its
 -- strength, what a path's score multiplies, is its weight discounted by the age of its latest
--- evidence (halved every $half_life years before $this_year, down to $recency_floor of it).
+-- evidence (halved every $half_life years before $this_year, down to $recency_floor of it). first_day and
+-- last_day are its span in days since 1970, a date not known to the day standing for any (`link_dates`).
 WITH pieces AS (
     SELECT source_id, target_id, link_type, weight, via, CAST(NULL AS VARCHAR) AS currency, [evidence] AS evidence,
-           [source] AS sources, [agency] AS agencies, first_date, last_date, amount, CAST(NULL AS BIGINT) AS shared_by,
+           [source] AS sources, [agency] AS agencies, first_date, last_date, first_day, last_day, amount,
+           CAST(NULL AS BIGINT) AS shared_by,
            classification, 1 AS piece_count
     FROM link_relationship_edges
     UNION ALL
     SELECT source_id, target_id, link_type, weight, via, NULL, evidence, sources, agencies,
-           first_date, last_date, CAST(NULL AS DOUBLE), shared_by, classification, 1
+           first_date, last_date, NULL, NULL, CAST(NULL AS DOUBLE), shared_by, classification, 1
     FROM link_hub_edges
     UNION ALL
     SELECT source_id, target_id, link_type, weight, via, NULL, evidence, sources, agencies,
-           first_date, last_date, CAST(NULL AS DOUBLE), shared_by, classification, 1
+           first_date, last_date, NULL, NULL, CAST(NULL AS DOUBLE), shared_by, classification, 1
     FROM link_co_location_edges
     UNION ALL
     SELECT source_id, target_id, link_type, weight, via, currency, evidence, sources, agencies,
-           first_date, last_date, amount, CAST(NULL AS BIGINT), classification, pieces
+           first_date, last_date, first_day, last_day, amount, CAST(NULL AS BIGINT), classification, pieces
     FROM link_ledger_edges
 ),
 tied AS (
 SELECT source_id, target_id, link_type, via, currency,
        1 - exp(sum(ln(1 - least(weight, 0.99)))) AS weight,
        CAST(sum(piece_count) AS BIGINT) AS pieces,
-       min(first_date) AS first_date, max(last_date) AS last_date, sum(amount) AS amount, max(shared_by) AS shared_by,
+       min(first_date) AS first_date, max(last_date) AS last_date,
+       min(coalesce(first_day, -100000000)) AS first_day, max(coalesce(last_day, 100000000)) AS last_day,
+       sum(amount) AS amount, max(shared_by) AS shared_by,
        max(classification) AS classification,
        list_sort(list_distinct(flatten(list(evidence)))) AS evidence,
        list_sort(list_distinct(flatten(list(sources)))) AS sources,

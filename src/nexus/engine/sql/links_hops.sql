@@ -4,30 +4,21 @@
 -- between the two (a family tie, a payment: they need no hub); the hop through none, the plain
 -- relationships alone (a pair with none has no such hop). Ties through another hub do not weigh on the
 -- hop: they are another hop, so another path. `b_penalty` is `b`'s, as `link_adjacency` has it.
--- A hop through none whose relationships are all money ($money_type) carries when money went each way
--- (ab_: `a` paid `b`, ba_: `b` paid `a`; its first and last day, as days since 1970, ∓10^8 where none is
--- known; NULL: none went that way): a path question tells money passed on through an entity from two who only
--- paid it or were only paid by it. In order of `a`: a path question scans the table, and sorted it is a
--- third of the bytes.
-WITH days AS (
-    -- the days of money as numbers, NULL for a date not known to the day (taken as any day below)
-    SELECT source_id, target_id, via, strength, link_type,
-           CASE WHEN length(first_date) >= 10 THEN date_diff('day', DATE '1970-01-01', TRY_CAST(substr(first_date, 1, 10) AS DATE)) END AS first_day,
-           CASE WHEN length(last_date) >= 10 THEN date_diff('day', DATE '1970-01-01', TRY_CAST(substr(last_date, 1, 10) AS DATE)) END AS last_day
-    FROM link_edges
-),
-both_ways AS (
-    SELECT source_id AS a, target_id AS b, via, strength, link_type, true AS forward, first_day, last_day FROM days
+-- A hop through none whose relationships are all money (Payments: FtM's, and the ledger's between accounts)
+-- carries the span of the money each way (ab_: `a` paid `b`, ba_: `b` paid `a`; the first and last day of
+-- `link_edges`; NULL: none went that way), so that a path question tells money passed on through an entity
+-- from two who only paid it or were only paid by it. In order of `a`: a path question scans the table, and
+-- sorted it is a third of the bytes.
+WITH both_ways AS (
+    SELECT source_id AS a, target_id AS b, via, strength, link_type, true AS forward, first_day, last_day FROM link_edges
     UNION ALL
-    SELECT target_id AS a, source_id AS b, via, strength, link_type, false, first_day, last_day FROM days
+    SELECT target_id AS a, source_id AS b, via, strength, link_type, false, first_day, last_day FROM link_edges
 ),
 by_hub AS (
     SELECT a, b, via, sum(ln(1 - least(strength, 0.99))) AS missed,
-           bool_and(link_type = $money_type) AS money,
-           min(CASE WHEN forward THEN coalesce(first_day, -100000000) END) AS ab_first,
-           max(CASE WHEN forward THEN coalesce(last_day, 100000000) END) AS ab_last,
-           min(CASE WHEN NOT forward THEN coalesce(first_day, -100000000) END) AS ba_first,
-           max(CASE WHEN NOT forward THEN coalesce(last_day, 100000000) END) AS ba_last
+           bool_and(link_type = 'Payment') AS money,
+           min(CASE WHEN forward THEN first_day END) AS ab_first, max(CASE WHEN forward THEN last_day END) AS ab_last,
+           min(CASE WHEN NOT forward THEN first_day END) AS ba_first, max(CASE WHEN NOT forward THEN last_day END) AS ba_last
     FROM both_ways GROUP BY a, b, via
 )
 SELECT h.a, h.b, h.via,

@@ -30,6 +30,8 @@ SELECT source_id, target_id, 'Payment' AS link_type, 1 - power(1 - $weight, sum(
        list_sort(list_distinct(flatten(list(agencies)))) AS agencies,
        substr(CAST(min(first_time) AS VARCHAR), 1, 10) AS first_date,
        substr(CAST(max(last_time) AS VARCHAR), 1, 10) AS last_date,
+       coalesce(date_diff('day', DATE '1970-01-01', CAST(min(first_time) AS DATE)), -100000000) AS first_day,
+       coalesce(date_diff('day', DATE '1970-01-01', CAST(max(last_time) AS DATE)), 100000000) AS last_day,
        sum(amount) AS amount, max(classification) AS classification
 FROM labelled
 GROUP BY source_id, target_id, currency

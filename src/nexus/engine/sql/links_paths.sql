@@ -1,16 +1,19 @@
 -- The best paths of up to four hops from one side to the other, met in the middle: up to two hops
 -- out from each side, joined where they meet. Only the ends belong to a side. A path's score is the
--- product of its hops' weights (`link_hops`) and, for each inner entity with d ties, 1/sqrt(d - 1)
--- (`b_penalty`, in log scale). Each inner entity's factor is counted on the `from` half (the meeting
+-- product of its hops' weights (`link_hops`), for each inner entity with d ties 1/sqrt(d - 1)
+-- (`b_penalty`, in log scale), and for each inner entity that money reached but did not pass through, the
+-- counterparty factor (below). Each inner entity's degree factor is counted on the `from` half (the meeting
 -- entity's too), never on the `to` half. Partial paths are kept per node for at most $keep chains of
--- entities (the best), each with all its ways. Every factor is at most 1, so a partial path scoring below
+-- entities (the best), each with all its ways (ranked before the factor of the entity where the halves meet
+-- is known: a heuristic, as the cut itself is). Every factor is at most 1, so a partial path scoring below
 -- $floor (log scale: the k-th best score of the shorter paths) cannot end in one of the k best: it is not
 -- extended (branch and bound; -1e300 when there is no such bound).
--- Where two hops of money only (`link_hops`' ab_/ba_ days) meet at an inner entity, money passed on through
--- it when one end paid it and it paid the other end within $pass_days after; where none did (both ends paid
--- it, or were paid by it, or it paid on before it was paid or long after) the two are only its
--- counterparties, as two customers of one shop, and the path takes $counterparty (log scale). A partial
--- path carries its last hop's days facing the entity it reached: fin_ (the far end paid it), fout_ (it paid
+-- Where two hops of money only (`link_hops`' ab_/ba_ spans) meet at an inner entity, money passed on through
+-- it when one end paid it and it paid the other end, the two spans overlapping once the second is moved
+-- $pass_days earlier (single payments: the second within $pass_days days after the first); where it did not
+-- (both ends paid it, or were paid by it, or it paid out before or long after it was paid) the two are only
+-- its counterparties, as two customers of one shop, and the path takes $counterparty (log scale). A partial
+-- path carries its last hop's spans facing the entity it reached: fin_ (the far end paid it), fout_ (it paid
 -- the far end), each the first and last day.
 -- A path is simple in the graph of entities and hubs: it walks through a shared hub (`via`: a phone,
 -- a booking, a company's board) at most once and never through a hub that is also one of its entities,
