@@ -51,8 +51,8 @@ def _mule_payment(world: World, rng: np.random.Generator, a: np.ndarray, b: np.n
     starts = np.r_[True, a[1:] != b[:-1]]
     chain = np.cumsum(starts) - 1
     begins = timing.integers(PAYMENT_PERIOD[0], PAYMENT_PERIOD[1] - 60, int(chain[-1]) + 1)
-    gaps = np.where(starts, 0, timing.integers(2, 8, len(a)))
-    hop_day = begins[chain] + np.cumsum(gaps) - np.cumsum(gaps)[np.flatnonzero(starts)][chain]
+    since_begun = np.cumsum(np.where(starts, 0, timing.integers(2, 8, len(a))))
+    hop_day = begins[chain] + since_begun - since_begun[starts][chain]
     payments["date"] = np.repeat(hop_day, count) + timing.integers(0, 2, len(payer))
     rows = world.payments.extend(**payments)
     ends = np.cumsum(count)

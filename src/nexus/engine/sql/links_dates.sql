@@ -6,13 +6,16 @@
 SELECT canonical_id AS holder,
        min(CASE WHEN prop_type = 'date' THEN value END) AS first_date,
        max(CASE WHEN prop_type = 'date' THEN value END) AS last_date,
-       min(CASE WHEN prop_type = 'date' THEN coalesce(date_diff('day', DATE '1970-01-01', TRY_CAST(
-           CASE WHEN length(value) >= 10 THEN substr(value, 1, 10) END AS DATE)), -100000000) END) AS first_day,
-       max(CASE WHEN prop_type = 'date' THEN coalesce(date_diff('day', DATE '1970-01-01', TRY_CAST(
-           CASE WHEN length(value) >= 10 THEN substr(value, 1, 10) END AS DATE)), 100000000) END) AS last_day,
+       min(CASE WHEN prop_type = 'date' THEN coalesce(day, -100000000) END) AS first_day,
+       max(CASE WHEN prop_type = 'date' THEN coalesce(day, 100000000) END) AS last_day,
        max(CASE WHEN prop = 'endDate' THEN value END) AS end_date,
        max(CASE WHEN prop = 'amount' THEN TRY_CAST(value AS DOUBLE) END) AS amount,
        max(classification) AS classification
-FROM statements
-WHERE prop_type = 'date' OR prop = 'amount'
+FROM (
+    SELECT canonical_id, prop, prop_type, value, classification,
+           CASE WHEN prop_type = 'date' AND length(value) >= 10
+                THEN date_diff('day', DATE '1970-01-01', TRY_CAST(substr(value, 1, 10) AS DATE)) END AS day
+    FROM statements
+    WHERE prop_type = 'date' OR prop = 'amount'
+) AS dated
 GROUP BY canonical_id

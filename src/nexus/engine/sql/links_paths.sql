@@ -85,36 +85,40 @@ r2 AS (
     WHERE r <= $keep
 ),
 paths AS (
-    -- v1..v4: the hub each hop walks through, from the `from` end
+    -- v1..v4: the hub each hop walks through, from the `from` end; h_ and g_: the spans of the two hops that
+    -- meet (the `from` half's last, the `to` half's), judged below
     SELECT n0 AS p0, n1 AS p1, CAST(NULL AS VARCHAR) AS p2, CAST(NULL AS VARCHAR) AS p3, CAST(NULL AS VARCHAR) AS p4,
-           v1, CAST(NULL AS VARCHAR) AS v2, CAST(NULL AS VARCHAR) AS v3, CAST(NULL AS VARCHAR) AS v4, 1 AS hops, s
+           v1, CAST(NULL AS VARCHAR) AS v2, CAST(NULL AS VARCHAR) AS v3, CAST(NULL AS VARCHAR) AS v4, 1 AS hops, s,
+           CAST(NULL AS BIGINT) AS h_in_first, CAST(NULL AS BIGINT) AS h_in_last,
+           CAST(NULL AS BIGINT) AS h_out_first, CAST(NULL AS BIGINT) AS h_out_last,
+           CAST(NULL AS BIGINT) AS g_in_first, CAST(NULL AS BIGINT) AS g_in_last,
+           CAST(NULL AS BIGINT) AS g_out_first, CAST(NULL AS BIGINT) AS g_out_last
     FROM l1 WHERE b_to AND n0 <> n1
     UNION ALL
-    SELECT l1.n0, l1.n1, r1.n0, NULL, NULL, l1.v1, r1.v1, NULL, NULL, 2,
-           l1.s + r1.s + CASE WHEN (l1.fin_first IS NOT NULL OR l1.fout_first IS NOT NULL) AND (r1.fin_first IS NOT NULL OR r1.fout_first IS NOT NULL)
-                     AND NOT (coalesce(l1.fin_first <= r1.fout_last AND r1.fout_first <= l1.fin_last + $pass_days, false)
-                              OR coalesce(r1.fin_first <= l1.fout_last AND l1.fout_first <= r1.fin_last + $pass_days, false))
-                     THEN $counterparty ELSE 0 END
+    SELECT l1.n0, l1.n1, r1.n0, NULL, NULL, l1.v1, r1.v1, NULL, NULL, 2, l1.s + r1.s,
+           l1.fin_first, l1.fin_last, l1.fout_first, l1.fout_last, r1.fin_first, r1.fin_last, r1.fout_first, r1.fout_last
     FROM l1 JOIN r1 ON r1.n1 = l1.n1 WHERE l1.interior AND l1.n0 <> r1.n0
     UNION ALL
-    SELECT l2.n0, l2.n1, l2.n2, r1.n0, NULL, l2.v1, l2.v2, r1.v1, NULL, 3,
-           l2.s + r1.s + CASE WHEN (l2.fin_first IS NOT NULL OR l2.fout_first IS NOT NULL) AND (r1.fin_first IS NOT NULL OR r1.fout_first IS NOT NULL)
-                     AND NOT (coalesce(l2.fin_first <= r1.fout_last AND r1.fout_first <= l2.fin_last + $pass_days, false)
-                              OR coalesce(r1.fin_first <= l2.fout_last AND l2.fout_first <= r1.fin_last + $pass_days, false))
-                     THEN $counterparty ELSE 0 END
+    SELECT l2.n0, l2.n1, l2.n2, r1.n0, NULL, l2.v1, l2.v2, r1.v1, NULL, 3, l2.s + r1.s,
+           l2.fin_first, l2.fin_last, l2.fout_first, l2.fout_last, r1.fin_first, r1.fin_last, r1.fout_first, r1.fout_last
     FROM l2 JOIN r1 ON r1.n1 = l2.n2 WHERE l2.n0 <> r1.n0
     UNION ALL
-    SELECT l2.n0, l2.n1, l2.n2, r2.n1, r2.n0, l2.v1, l2.v2, r2.v2, r2.v1, 4,
-           l2.s + r2.s + CASE WHEN (l2.fin_first IS NOT NULL OR l2.fout_first IS NOT NULL) AND (r2.fin_first IS NOT NULL OR r2.fout_first IS NOT NULL)
-                     AND NOT (coalesce(l2.fin_first <= r2.fout_last AND r2.fout_first <= l2.fin_last + $pass_days, false)
-                              OR coalesce(r2.fin_first <= l2.fout_last AND l2.fout_first <= r2.fin_last + $pass_days, false))
-                     THEN $counterparty ELSE 0 END
+    SELECT l2.n0, l2.n1, l2.n2, r2.n1, r2.n0, l2.v1, l2.v2, r2.v2, r2.v1, 4, l2.s + r2.s,
+           l2.fin_first, l2.fin_last, l2.fout_first, l2.fout_last, r2.fin_first, r2.fin_last, r2.fout_first, r2.fout_last
     FROM l2 JOIN r2 ON r2.n2 = l2.n2 WHERE l2.n0 <> r2.n0 AND l2.n1 <> r2.n1
+),
+met AS (
+    SELECT p0, p1, p2, p3, p4, v1, v2, v3, v4, hops,
+           s + CASE WHEN (h_in_first IS NOT NULL OR h_out_first IS NOT NULL) AND (g_in_first IS NOT NULL OR g_out_first IS NOT NULL)
+                    AND NOT (coalesce(h_in_first <= g_out_last AND g_out_first <= h_in_last + $pass_days, false)
+                         OR coalesce(g_in_first <= h_out_last AND h_out_first <= g_in_last + $pass_days, false))
+               THEN $counterparty ELSE 0 END AS s
+    FROM paths
 )
 SELECT p0, p1, p2, p3, p4, v1, v2, v3, v4, hops, exp(s) AS score FROM (
     SELECT *, row_number() OVER (PARTITION BY p0, p1, p2, p3, p4
                                  ORDER BY s DESC, v1 NULLS FIRST, v2 NULLS FIRST, v3 NULLS FIRST, v4 NULLS FIRST) AS way
-    FROM paths
+    FROM met
     WHERE hops <= $max_hops
       -- no hub walked twice, and none that is also an entity of the path (a company both shared and walked
       -- through); written out, as DuckDB 1.5 fails on `NOT IN` over a list of columns
