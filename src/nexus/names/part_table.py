@@ -112,6 +112,11 @@ _COLUMNS = {  # name → (dtype, width)
 }
 
 
+#: New pairs are memoised in batches of at least this many: inserting into a memo of
+#: millions costs milliseconds, more than a single query's few pairs take to score.
+MEMO_MIN_NEW = 256
+
+
 class PartTable:
     def __init__(self, config: ScoringConfig = SCORING) -> None:
         self.config = config
@@ -122,6 +127,10 @@ class PartTable:
         self._data = {name: np.zeros((64, width) if width > 1 else 64, dtype) for name, (dtype, width) in _COLUMNS.items()}
         self._view: dict[str, np.ndarray] = {}
         self._view_size = -1
+        # `matches` of the pairs asked before: sorted (id << 32 | id) codes, scores, hows (replaced as one).
+        self._memo = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), np.empty(0, dtype=np.int8))
+        # Pairs matched in calls too small to be worth inserting into the arrays: code → (score, how).
+        self._pending: dict[int, tuple[float, int]] = {}
 
     def __len__(self) -> int:
         return len(self.parts)
@@ -264,6 +273,52 @@ class PartTable:
             rows = todo[both]
             score[rows], how[rows] = self.matches(tail[a[rows]], tail[b[rows]])
         return score, how
+
+    def memoised_matches(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`matches`, each distinct pair worked out once for the table's life (a server's index screens the same
+        list parts again and again) and looked up in order: a batch repeats its pairs many times, and sorted
+        needles walk the (large) memo with far fewer cache misses."""
+        codes, expand = np.unique((a.astype(np.int64) << 32) | b.astype(np.int64), return_inverse=True)
+        scores, hows = self._memoised_distinct(codes)
+        return scores[expand], hows[expand]
+
+    def _memoised_distinct(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        memo_codes, memo_scores, memo_hows = self._memo
+        at = np.searchsorted(memo_codes, codes)
+        known = at < len(memo_codes)
+        known[known] = memo_codes[at[known]] == codes[known]
+        scores, hows = np.empty(len(codes)), np.empty(len(codes), np.int8)
+        scores[known], hows[known] = memo_scores[at[known]], memo_hows[at[known]]
+        if known.all():
+            return scores, hows
+        rows = np.flatnonzero(~known)
+        pending = self._pending
+        if pending:  # pairs matched by earlier small calls (single queries), not yet in the arrays
+            held = [pending.get(c) for c in codes[rows].tolist()]
+            found = np.fromiter((h is not None for h in held), dtype=bool, count=len(rows))
+            if found.any():
+                scores[rows[found]] = [h[0] for h in held if h is not None]
+                hows[rows[found]] = [h[1] for h in held if h is not None]
+                rows = rows[~found]
+        if not len(rows):
+            return scores, hows
+        missing = codes[rows]
+        computed, how = self.matches(missing >> 32, missing & 0xFFFFFFFF)
+        scores[rows], hows[rows] = computed, how
+        if len(missing) + len(pending) < MEMO_MIN_NEW:
+            pending.update(zip(missing.tolist(), zip(computed.tolist(), how.tolist())))
+            return scores, hows
+        if pending:
+            missing = np.concatenate([missing, np.fromiter(pending.keys(), dtype=np.int64, count=len(pending))])
+            computed = np.concatenate([computed, [v[0] for v in pending.values()]])
+            how = np.concatenate([how, np.asarray([v[1] for v in pending.values()], np.int8)])
+            order = np.argsort(missing)
+            missing, computed, how = missing[order], computed[order], how[order]
+            pending.clear()
+        position = np.searchsorted(memo_codes, missing)
+        self._memo = (np.insert(memo_codes, position, missing), np.insert(memo_scores, position, computed),
+                      np.insert(memo_hows, position, how))
+        return scores, hows
 
     def _inexact(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`matches` for related pairs of different words."""

@@ -165,7 +165,7 @@ def _substituted_heads(sim, q_ids, r_ids, q_compound, r_compound, same, table) -
     pair, i, j = np.nonzero(cells)
     if not len(pair):
         return sim
-    by_tail = table.matches(q_ids[pair, i], r_ids[pair, j])[1] == _HOW_COMPOUND
+    by_tail = table.memoised_matches(q_ids[pair, i], r_ids[pair, j])[1] == _HOW_COMPOUND
     sim[pair[by_tail], i[by_tail], j[by_tail]] = 0.0  # `sim` is the caller's copy
     return sim
 

@@ -165,7 +165,7 @@ def name_features(
     first_best = np.where(sim == np.repeat(best, group_len), position, np.iinfo(np.int64).max)
     choice = np.minimum.reduceat(first_best, starts)
     chosen_rows = starts + choice
-    how = vocabulary.table.matches(q_ids[chosen_rows], r_ids[chosen_rows])[1]
+    how = vocabulary.table.memoised_matches(q_ids[chosen_rows], r_ids[chosen_rows])[1]
     parts = vocabulary.parts
     features: list[Feature] = []
     part_at = 0

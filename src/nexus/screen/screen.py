@@ -82,7 +82,19 @@ def screen_batch(
     forked processes (default: one per CPU) that share the index copy-on-write; hits
     come back in query order. `progress` is told how many queries each finished chunk held.
     """
-    table = query_table(queries)
+    return screen_queries(index, query_table(queries), threshold, limit, workers, chunk, progress)
+
+
+def screen_queries(
+    index: ScreenIndex,
+    table: pa.Table,
+    threshold: float = SCREEN_THRESHOLD,
+    limit: int = 10,
+    workers: int | None = None,
+    chunk: int = BATCH_CHUNK,
+    progress: Callable[[int], None] | None = None,
+) -> pa.Table:
+    """`screen_batch` of a table `query_table` gave (a caller that combines several such tables normalises each once)."""
     chunks = [(start, min(start + chunk, table.num_rows)) for start in range(0, table.num_rows, chunk)]
     if not chunks:
         return HIT_SCHEMA.empty_table()

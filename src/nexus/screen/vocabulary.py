@@ -54,21 +54,11 @@ def _distinct_pairs(owner: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, 
     return codes // width, codes % width
 
 
-#: New pairs are memoised in batches of at least this many: inserting into a memo of
-#: millions costs milliseconds, more than a single query's few pairs take to score.
-MEMO_MIN_NEW = 256
-
-
 class Vocabulary:
     def __init__(self) -> None:
         self.table = PartTable()
         self._keys: dict[str, int] = {}
         self._part_key_ids: list[list[int]] = []
-        # Memoised similarities of related, non-identical part pairs: sorted (id << 32 | id) codes.
-        self._memo_codes = np.empty(0, dtype=np.int64)
-        self._memo_values = np.empty(0, dtype=np.float64)
-        # Pairs scored in batches too small to be worth inserting into the arrays: code → similarity.
-        self._pending: dict[int, float] = {}
 
     @property
     def parts(self) -> list[Part]:
@@ -144,53 +134,9 @@ class Vocabulary:
         return self.table.column("anchor")[part_ids]
 
     def similarities(self, q_ids: np.ndarray, r_ids: np.ndarray) -> np.ndarray:
-        """Part similarity for each (query part id, result part id) row.
-
-        Identical parts score 1 and parts that cannot relate 0 without a look-up; the
-        rest come from the memo, and pairs never seen before are scored by the part
-        table, once each.
-        """
+        """Part similarity for each (query part id, result part id) row: identical parts score 1 without a look-up,
+        the rest come from the part table's memo (`PartTable.memoised_matches`)."""
         out = (q_ids == r_ids).astype(np.float64)
-        rows = np.flatnonzero((q_ids != r_ids) & self.table.related(q_ids, r_ids))
-        codes = (q_ids[rows].astype(np.int64) << 32) | r_ids[rows].astype(np.int64)
-        out[rows] = self._memoised(codes)
+        rows = np.flatnonzero(q_ids != r_ids)
+        out[rows] = self.table.memoised_matches(q_ids[rows], r_ids[rows])[0]
         return out
-
-    def _memoised(self, codes: np.ndarray) -> np.ndarray:
-        # Each distinct pair is looked up once, in order: a batch repeats its pairs many times, and
-        # sorted needles walk the (large) memo with far fewer cache misses.
-        codes, expand = np.unique(codes, return_inverse=True)
-        return self._memoised_distinct(codes)[expand]
-
-    def _memoised_distinct(self, codes: np.ndarray) -> np.ndarray:
-        at = np.searchsorted(self._memo_codes, codes)
-        known = at < len(self._memo_codes)
-        known[known] = self._memo_codes[at[known]] == codes[known]
-        values = np.empty(len(codes))
-        values[known] = self._memo_values[at[known]]
-        if known.all():
-            return values
-        rows = np.flatnonzero(~known)
-        pending = self._pending
-        if pending:  # pairs scored by earlier small batches (single queries), not yet in the arrays
-            held = np.fromiter((pending.get(c, -1.0) for c in codes[rows].tolist()), dtype=np.float64, count=len(rows))
-            values[rows[held >= 0]] = held[held >= 0]
-            rows = rows[held < 0]
-        if not len(rows):
-            return values
-        missing = codes[rows]
-        computed = self.table.similarities(missing >> 32, missing & 0xFFFFFFFF)
-        values[rows] = computed
-        if len(missing) + len(pending) < MEMO_MIN_NEW:
-            pending.update(zip(missing.tolist(), computed.tolist()))
-            return values
-        if pending:
-            missing = np.concatenate([missing, np.fromiter(pending.keys(), dtype=np.int64, count=len(pending))])
-            computed = np.concatenate([computed, np.fromiter(pending.values(), dtype=np.float64, count=len(pending))])
-            order = np.argsort(missing)
-            missing, computed = missing[order], computed[order]
-            pending.clear()
-        position = np.searchsorted(self._memo_codes, missing)
-        self._memo_codes = np.insert(self._memo_codes, position, missing)
-        self._memo_values = np.insert(self._memo_values, position, computed)
-        return values
