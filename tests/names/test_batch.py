@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from nexus.names import NameType, analyze_name
-from nexus.names.batch import NameColumn, analyze_column
+from nexus.names.batch import SMALL_COLUMN, NameColumn, analyze_column
 from nexus.sources.un_sc import UNSCFormat
 from nexus.synth.names import CULTURES
 
@@ -67,3 +67,12 @@ def test_a_column_of_names_already_analysed_keeps_them():
     column = NameColumn.of_names(names)
     assert [column.name(i) for i in range(len(column))] == names
     assert len(column.parts) == len({p for n in names for p in n.parts})
+
+
+def test_a_few_names_are_analysed_one_by_one_with_the_same_result():
+    names = ["SMITH, John", None, "محمد بن سلمان", "A.B.C. Trading Ltd"]
+    types = [NameType.PERSON, NameType.PERSON, NameType.PERSON, NameType.ORGANIZATION]
+    assert len(names) < SMALL_COLUMN
+    assert_same(names, types)
+    column = analyze_column(pa.chunked_array([names[:2], names[2:]], pa.string()), types)
+    assert [column.name(i) for i in range(len(names))] == [analyze_name(n or "", t) for n, t in zip(names, types)]

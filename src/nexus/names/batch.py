@@ -40,6 +40,7 @@ from nexus.names.tokens import split_tokens
 from nexus.names.translit import token_ascii
 
 _NEEDS_WHOLE_NAME = r"[,'’‘`ʿʾ]|[a-z][A-Z][a-z]"
+SMALL_COLUMN = 16
 _TYPES = list(NameType)
 
 
@@ -117,7 +118,13 @@ def _offsets(lengths: np.ndarray) -> np.ndarray:
 
 
 def analyze_column(names: list[str | None] | pa.Array, name_types: list[NameType]) -> NameColumn:
-    """Every name analysed as `analyze_name(name, type)` would (None counts as an empty name)."""
+    """Every name analysed as `analyze_name(name, type)` would (None counts as an empty name).
+
+    Fewer than `SMALL_COLUMN` names (a server's single queries) go through `analyze_name` one by one: the column's
+    Arrow calls cost more than they save below that."""
+    if len(names) < SMALL_COLUMN:
+        texts = names.to_pylist() if isinstance(names, (pa.Array, pa.ChunkedArray)) else names
+        return NameColumn.of_names([analyze_name(text or "", t) for text, t in zip(texts, name_types, strict=True)])
     array = names.cast(pa.string()) if isinstance(names, pa.Array) else pa.array(names, pa.string())
     array = pc.fill_null(array, "")
     row_type = np.asarray([_TYPES.index(t) for t in name_types], dtype=np.int64)

@@ -129,16 +129,16 @@ def query_table(queries: pa.Table | pd.DataFrame) -> pa.Table:
             columns[name] = pa.nulls(table.num_rows, pa.string())
             continue
         column = table.column(name).combine_chunks()
-        if pa.types.is_null(column.type):
-            column = column.cast(pa.string())
-        elif pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
+        if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
             column = pc.strftime(column, "%Y-%m-%d")
-        columns[name] = column.cast(pa.string())
-    columns["id"] = pc.coalesce(columns["id"], pa.array(np.arange(table.num_rows).astype(str)))
+        # Arrow calls are few per column, not per row, but a server's single queries pay each: none that change nothing.
+        columns[name] = column if column.type == pa.string() else column.cast(pa.string())
+    if columns["id"].null_count:
+        columns["id"] = pc.coalesce(columns["id"], pa.array(np.arange(table.num_rows).astype(str)))
     check_schemata(pc.unique(columns["schema"]).drop_null().to_pylist())
-    # As `query.with_schema`: a query giving a birth date or gender is a person.
-    personal = pc.or_(pc.is_valid(columns["birth_date"]), pc.is_valid(columns["gender"]))
-    columns["schema"] = pc.coalesce(columns["schema"], pc.if_else(personal, "Person", pa.scalar(None, pa.string())))
+    if columns["schema"].null_count:  # as `query.with_schema`: a query giving a birth date or gender is a person
+        personal = pc.or_(pc.is_valid(columns["birth_date"]), pc.is_valid(columns["gender"]))
+        columns["schema"] = pc.coalesce(columns["schema"], pc.if_else(personal, "Person", pa.scalar(None, pa.string())))
     return pa.table(columns)
 
 
