@@ -4,6 +4,7 @@ Tampering needs the database protection out of the way first, as a hostile DBA w
 PostgreSQL triggers disabled by a superuser, SQLite triggers dropped.
 """
 
+import time
 import uuid
 
 import pytest
@@ -206,6 +207,22 @@ def test_the_anchor_file_is_moved_by_a_thread_and_read_back_once_moved(tmp_path)
     for seq in (1, 2, 7, 3):
         anchor.advance_soon(path, seq, f"h{seq}")
     assert anchor.read(path) == (7, "h7")  # a read waits for the moves asked for; the file never moves back
+
+
+def test_moves_asked_for_in_quick_succession_make_few_writes_and_a_read_does_not_wait_out_the_interval(tmp_path, monkeypatch):
+    path = tmp_path / "busy.anchor"
+    writes = []
+    advance = anchor.advance
+    monkeypatch.setattr(anchor, "advance", lambda *args: (writes.append(args[1]), advance(*args)))
+    monkeypatch.setattr(anchor._Mover, "INTERVAL", 5.0)
+    anchor.advance_soon(path, 1, "h1")
+    assert anchor.read(path) == (1, "h1")
+    for seq in range(2, 200):  # a server's group commits, one after another
+        anchor.advance_soon(path, seq, f"h{seq}")
+    started = time.monotonic()
+    assert anchor.read(path) == (199, "h199")
+    assert time.monotonic() - started < 2.0
+    assert len(writes) <= 3, writes  # the first, perhaps one asked for before the interval began, the latest
 
 
 def test_a_corrupt_anchor_file_is_reported_and_moving_it_goes_on(tmp_path):
