@@ -54,6 +54,10 @@ def _distinct_pairs(owner: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, 
     return codes // width, codes % width
 
 
+#: Part pairs in a call to `Vocabulary.similarities` beyond which it filters by `PartTable.related` first.
+SMALL_CALL = 4096
+
+
 class Vocabulary:
     def __init__(self) -> None:
         self.table = PartTable()
@@ -135,8 +139,15 @@ class Vocabulary:
 
     def similarities(self, q_ids: np.ndarray, r_ids: np.ndarray) -> np.ndarray:
         """Part similarity for each (query part id, result part id) row: identical parts score 1 without a look-up,
-        the rest come from the part table's memo (`PartTable.memoised_matches`)."""
+        the rest come from the part table's memo (`PartTable.memoised_matches`).
+
+        A large call (a batch) asks the memo only for pairs that can relate (`PartTable.related`, else 0), which
+        keeps the memo to pairs that score; a small one (a server's single query) asks it for every pair, the
+        memo answering pairs it has seen faster than `related` can rule them out."""
         out = (q_ids == r_ids).astype(np.float64)
-        rows = np.flatnonzero(q_ids != r_ids)
+        differ = q_ids != r_ids
+        if len(q_ids) > SMALL_CALL:
+            differ &= self.table.related(q_ids, r_ids)
+        rows = np.flatnonzero(differ)
         out[rows] = self.table.memoised_matches(q_ids[rows], r_ids[rows])[0]
         return out
