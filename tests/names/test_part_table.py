@@ -49,3 +49,18 @@ def test_part_table_equals_the_scalar_oracle_on_every_pair():
     assert table.add(next(iter(ids))) == ids[next(iter(ids))]
     a, b = pairs[len(pairs) // 3]
     assert part_similarity(a, b) == oracle_similarity(a, b)
+
+
+def test_the_memo_answers_what_matches_answers_in_small_calls_large_calls_and_after_it_starts_over(monkeypatch):
+    monkeypatch.setattr("nexus.names.part_table.MEMO_MIN_NEW", 8)
+    monkeypatch.setattr("nexus.names.part_table.MEMO_MAX", 300)  # starts over several times below
+    table = PartTable()
+    ids = np.asarray([table.add(p) for schema, name in NAMES for p in analyze_name(name, NameType.of_schema(schema)).parts])
+    rng = np.random.default_rng(5)
+    for size in [1, 3, 2, 7, 40, 1, 600, 5, 2, 1200, 3] * 3:
+        a, b = rng.choice(ids, size), rng.choice(ids, size)
+        score, how = table.memoised_matches(a, b)
+        expected_score, expected_how = table.matches(a, b)
+        assert np.array_equal(score, expected_score) and np.array_equal(how, expected_how)
+    codes = table._memo[0]
+    assert len(codes) <= 1300 and np.all(np.diff(codes) > 0)  # sorted, distinct, bounded

@@ -217,12 +217,13 @@ def test_moves_asked_for_in_quick_succession_make_few_writes_and_a_read_does_not
     monkeypatch.setattr(anchor._Mover, "INTERVAL", 5.0)
     anchor.advance_soon(path, 1, "h1")
     assert anchor.read(path) == (1, "h1")
-    for seq in range(2, 200):  # a server's group commits, one after another
+    for seq in range(2, 52):  # a server's group commits, a few milliseconds apart
         anchor.advance_soon(path, seq, f"h{seq}")
+        time.sleep(0.005)
     started = time.monotonic()
-    assert anchor.read(path) == (199, "h199")
+    assert anchor.read(path) == (51, "h51")
     assert time.monotonic() - started < 2.0
-    assert len(writes) <= 3, writes  # the first, perhaps one asked for before the interval began, the latest
+    assert len(writes) <= 4, writes  # the first, one as the asks began, perhaps one more, the latest
 
 
 def test_a_corrupt_anchor_file_is_reported_and_moving_it_goes_on(tmp_path):

@@ -28,6 +28,8 @@ pair: parts within `max_edits` differ in at most 2·edits letter counts, and a
 Jaro-Winkler of at least the floor needs common letters c with c/|a| + c/|b| ≥ 1.25.
 """
 
+import threading
+
 import numpy as np
 from jellyfish import damerau_levenshtein_distance
 
@@ -112,9 +114,12 @@ _COLUMNS = {  # name → (dtype, width)
 }
 
 
-#: New pairs are memoised in batches of at least this many: inserting into a memo of
-#: millions costs milliseconds, more than a single query's few pairs take to score.
+#: New pairs are memoised in batches of at least this many, and of at least 1/MEMO_GROWTH of the memo: inserting
+#: into a memo of millions copies it (milliseconds, more than a single query's few pairs take to score).
 MEMO_MIN_NEW = 256
+MEMO_GROWTH = 64
+#: A memo that would grow past this many pairs (~17 bytes each) starts over: a server's index lives for days.
+MEMO_MAX = 8_000_000
 
 
 class PartTable:
@@ -131,6 +136,7 @@ class PartTable:
         self._memo = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), np.empty(0, dtype=np.int8))
         # Pairs matched in calls too small to be worth inserting into the arrays: code → (score, how).
         self._pending: dict[int, tuple[float, int]] = {}
+        self._memo_lock = threading.Lock()  # screening holds its index's lock; `compare_names` shares one table
 
     def __len__(self) -> int:
         return len(self.parts)
@@ -279,7 +285,8 @@ class PartTable:
         list parts again and again) and looked up in order: a batch repeats its pairs many times, and sorted
         needles walk the (large) memo with far fewer cache misses."""
         codes, expand = np.unique((a.astype(np.int64) << 32) | b.astype(np.int64), return_inverse=True)
-        scores, hows = self._memoised_distinct(codes)
+        with self._memo_lock:
+            scores, hows = self._memoised_distinct(codes)
         return scores[expand], hows[expand]
 
     def _memoised_distinct(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -305,7 +312,7 @@ class PartTable:
         missing = codes[rows]
         computed, how = self.matches(missing >> 32, missing & 0xFFFFFFFF)
         scores[rows], hows[rows] = computed, how
-        if len(missing) + len(pending) < MEMO_MIN_NEW:
+        if len(missing) + len(pending) < max(MEMO_MIN_NEW, len(memo_codes) // MEMO_GROWTH):
             pending.update(zip(missing.tolist(), zip(computed.tolist(), how.tolist())))
             return scores, hows
         if pending:
@@ -315,6 +322,8 @@ class PartTable:
             order = np.argsort(missing)
             missing, computed, how = missing[order], computed[order], how[order]
             pending.clear()
+        if len(memo_codes) + len(missing) > MEMO_MAX:
+            memo_codes, memo_scores, memo_hows = memo_codes[:0], memo_scores[:0], memo_hows[:0]
         position = np.searchsorted(memo_codes, missing)
         self._memo = (np.insert(memo_codes, position, missing), np.insert(memo_scores, position, computed),
                       np.insert(memo_hows, position, how))
