@@ -26,7 +26,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AUDIT_QUEUED = "nexus.audit_queued"
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
+    # Dependencies that do no I/O are coroutines: FastAPI runs a plain function in a worker thread, a hop each.
     return request.app.state.store
 
 
@@ -123,7 +124,7 @@ class PageRequest:
     offset: int
 
 
-def page_request(
+async def page_request(
     limit: Annotated[int, Query(ge=1, le=1000, description="at most this many items")] = 50,
     offset: Offset = 0,
 ) -> PageRequest:
