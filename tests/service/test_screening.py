@@ -130,14 +130,14 @@ def test_requests_screened_at_once_share_the_matcher_and_each_get_their_own_hits
              ("x", "Viktor Bout", None), (None, "Hamza Al-Masri", None)]
     alone = [screen(lists, ANALYST, queries(row), index=index).to_pylist() for row in asked]
     calls = []
-    real = screening.screen_queries
+    real = screening.screen_batch
 
     def counted(index, table, *args, **kwargs):
         calls.append(table.num_rows)
         time.sleep(0.05)  # let the other requests queue behind this call
         return real(index, table, *args, **kwargs)
 
-    monkeypatch.setattr(screening, "screen_queries", counted)
+    monkeypatch.setattr(screening, "screen_batch", counted)
     together, start = {}, threading.Barrier(len(asked) * 4)
 
     def ask(n):

@@ -75,26 +75,16 @@ def screen_batch(
     workers: int | None = None,
     chunk: int = BATCH_CHUNK,
     progress: Callable[[int], None] | None = None,
+    normalised: bool = False,
 ) -> pa.Table:
     """Hits for a table of queries (columns id, name and optionally birth_date, nationality, gender, document, schema).
 
     Batches of more than `chunk` queries are split into chunks screened by `workers`
     forked processes (default: one per CPU) that share the index copy-on-write; hits
     come back in query order. `progress` is told how many queries each finished chunk held.
+    `normalised`: the queries are a table `query_table` gave (a caller combining several normalises each once).
     """
-    return screen_queries(index, query_table(queries), threshold, limit, workers, chunk, progress)
-
-
-def screen_queries(
-    index: ScreenIndex,
-    table: pa.Table,
-    threshold: float = SCREEN_THRESHOLD,
-    limit: int = 10,
-    workers: int | None = None,
-    chunk: int = BATCH_CHUNK,
-    progress: Callable[[int], None] | None = None,
-) -> pa.Table:
-    """`screen_batch` of a table `query_table` gave (a caller that combines several such tables normalises each once)."""
+    table = queries if normalised else query_table(queries)
     chunks = [(start, min(start + chunk, table.num_rows)) for start in range(0, table.num_rows, chunk)]
     if not chunks:
         return HIT_SCHEMA.empty_table()

@@ -28,7 +28,7 @@ from nexus.names.symbols import warm_tagger
 from nexus.names.tokens import warm as warm_token_splits
 from nexus.screen import SCREEN_THRESHOLD, ScreenIndex, screen_batch
 from nexus.screen.query import QUERY_FIELDS, check_schemata
-from nexus.screen.screen import query_table as matcher_queries, screen_queries
+from nexus.screen.screen import query_table as matcher_queries
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause, usable_warrants
 from nexus.security.viewer import Viewer
@@ -151,7 +151,7 @@ def _screen_together(index_ref: "weakref.ref[ScreenIndex]", requests: Sequence[t
         combined = combined.set_column(combined.column_names.index("id"), "id",
                                        pa.array(np.arange(combined.num_rows).astype(str)))
         with _shared(index).lock:
-            hits = screen_queries(index, combined, threshold, limit)
+            hits = screen_batch(index, combined, threshold, limit, normalised=True)
         rows = pc.cast(hits.column("query_id"), pa.int64())
         hits = hits.set_column(hits.column_names.index("query_id"), "query_id", pc.take(own_ids, rows))
         owner = np.searchsorted(np.cumsum(sizes), rows.to_numpy(), side="right")
