@@ -25,7 +25,7 @@ Hops = Annotated[int, Query(ge=1, le=LINKS.max_hops)]
 
 
 async def question(from_topic: FromTopic = [], from_entity: FromEntity = [], to_topic: ToTopic = [],  # noqa: B006
-             to_entity: ToEntity = []) -> tuple[Side, Side]:  # noqa: B006
+                   to_entity: ToEntity = []) -> tuple[Side, Side]:  # noqa: B006
     """The two sides of a nexus question; by default terrorism on one, organised crime on the other."""
     source, target = Side(tuple(from_topic), tuple(from_entity)), Side(tuple(to_topic), tuple(to_entity))
     return TERROR_SIDE if source.empty else source, CRIME_SIDE if target.empty else target
