@@ -98,3 +98,46 @@ def test_the_cli_loads_a_feed_and_names_a_wrong_file(workspace, feed, tmp_path):
     assert shown.exit_code == 0, shown.output
     assert "BankAccount" in shown.output and "8000F4580" in shown.output
     assert list(load_settings().home.joinpath("ledger", "bank-a").glob("month=*"))
+
+
+def test_a_run_killed_part_way_resumes_and_its_accounts_arrive_with_its_transactions(store, feed, tmp_path, monkeypatch):
+    import nexus.service.ledger as ledger
+    import nexus.sources.amlworld as amlworld
+
+    home = tmp_path / "home"
+    monkeypatch.setattr(amlworld, "BLOCK_BYTES", 200)  # two or three rows a batch
+    written = ledger.write_ledger_batch
+
+    def dies_at_the_second_batch(conn, home, run_id, source, number, *rest):
+        if number == 1:
+            raise KeyboardInterrupt
+        return written(conn, home, run_id, source, number, *rest)
+
+    monkeypatch.setattr(ledger, "write_ledger_batch", dies_at_the_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_transactions(store, ANALYST, feed, "bank-a", home)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(ledger_batches.c.path)).all()  # the first batch committed
+        assert not conn.execute(select(statements.c.id).where(statements.c.source == "bank-a")).all()
+    monkeypatch.setattr(ledger, "write_ledger_batch", written)
+    resumed = ingest_transactions(store, ANALYST, feed, "bank-a", home)
+    assert resumed.resumed_from > 0 and resumed.entities == 4
+    with ledger_session(store, ANALYST, home) as session:
+        assert session.conn.execute("SELECT count(*) FROM transactions").fetchone() == (4,)
+    with store.engine.connect() as conn:
+        accounts = conn.execute(select(statements.c.entity_id).distinct().where(statements.c.source == "bank-a")).scalars()
+        assert sorted(accounts) == sorted({account_id("010", "8000EBD30"), account_id("03208", "8000F4580"),
+                                           account_id("001", "8000F5340"), account_id("0115", "80A1B2C30")})
+
+
+@pytest.mark.parametrize("block", [160, 200, 400, 1 << 20])
+def test_bad_rows_keep_their_line_numbers_whatever_the_batch_a_row_falls_in(feed, monkeypatch, block):
+    """The CSV reader parses ahead and reports a row it skips before the batch that holds it is handed out."""
+    import nexus.sources.amlworld as amlworld
+
+    monkeypatch.setattr(amlworld, "BLOCK_BYTES", block)
+    batches = list(amlworld.read_transactions(feed))
+    assert [line for b in batches for line in b.rows["line"].to_pylist()] == [2, 3, 7, 9]
+    assert [(e.location, e.field) for b in batches for e in b.errors] == [
+        ("line 4", "timestamp"), ("line 5", "amount_paid"), ("line 6", "from_account"), ("line 8", None)]
+    assert batches[-1].lines == 8

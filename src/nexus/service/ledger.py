@@ -2,10 +2,14 @@
 
 A feed's transactions go to the ledger (`store.ledger`), its accounts to the statements as
 BankAccount entities (the same id for an account in every feed: `sources.amlworld.account_id`),
-its bad rows to the run's record errors by line and field. Each batch — files, account
-statements, errors, checkpoint — commits in one transaction; a run killed part-way resumes
-after its last committed batch; a file loaded before is skipped unless forced, and a forced
-re-load replaces the earlier run's transactions when it completes.
+its bad rows to the run's record errors by line and field. Each batch — files, errors,
+checkpoint — commits in one transaction; a run killed part-way resumes after its last committed
+batch; a file loaded before is skipped unless forced, and a forced re-load replaces the earlier
+run's transactions when it completes.
+
+The accounts' statements are written once, when the run completes, from all the files it listed
+(the transactions become visible then too): written batch by batch, each batch's accounts landed
+all over the statements' key order and the table was rewritten at every commit (twice the time).
 """
 
 import itertools
@@ -30,10 +34,11 @@ from nexus.service.ingest import LabelChanges
 from nexus.sources import SourceError
 from nexus.sources.amlworld import account_ids, check_header, read_transactions
 from nexus.store import Store, utc_now
-from nexus.store.ledger import ledger_files, remove_files, unlist_runs, write_ledger_batch
+from nexus.store.ledger import ledger_files, remove_files, run_files, unlist_runs, write_ledger_batch
 from nexus.store.schema import ingest_runs
 
 FORMAT = "amlworld"
+ACCOUNT_PROPS = 3  # id, accountNumber, bankName: `ledger_accounts.sql`
 
 
 def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, home: Path,
@@ -60,7 +65,6 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     retention = registered["retention_days"]
     context = batch_context(source, source_labels, started, date.today() + timedelta(days=retention) if retention else None)
     result = IngestResult(run_id, source, resumed_from=skip)
-    seen: list[pa.Array] = []
 
     def commit(item: tuple[int, pa.Table, Batch]) -> None:
         number, rows, batch = item
@@ -69,21 +73,17 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
             write_batch(conn, run_id, context, batch)
 
     writer = Background(commit, waiting=1, name="nexus-ledger-writer")  # the next batch is parsed meanwhile
+    done = skip
     try:
-        with open_engine("duckdb") as engine:  # picks out each batch's new accounts
-            for number, batch in enumerate(read_transactions(path)):
-                if batch.lines <= skip:
-                    continue
-                rows = _with_ids(batch.rows, source, sha)
-                statements, accounts = _account_statements(engine, rows, source, seen)
-                writer.submit((number, rows, Batch(done=batch.lines, rows=statements, errors=batch.errors,
-                                                   entities=accounts)))
-                result.records += batch.rows.num_rows + len(batch.errors)
-                result.entities += accounts
-                result.statements += len(statements)
-                result.errors.extend(batch.errors)
-                if progress:
-                    progress(batch.lines)
+        for number, batch in enumerate(read_transactions(path)):
+            if batch.lines <= skip:
+                continue
+            done = batch.lines
+            writer.submit((number, _with_ids(batch.rows, source, sha), Batch(done=batch.lines, errors=batch.errors)))
+            result.records += batch.rows.num_rows + len(batch.errors)
+            result.errors.extend(batch.errors)
+            if progress:
+                progress(batch.lines)
         writer.finish()
     except SourceError as exc:
         writer.abort()
@@ -91,7 +91,13 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     except BaseException:
         writer.abort()
         raise
+    with store.engine.connect() as conn:
+        files = run_files(conn, home, run_id)
+    statements = _account_statements(files, source)
+    result.entities = len(statements) // ACCOUNT_PROPS
+    result.statements = len(statements)
     with store.engine.begin() as conn:
+        write_batch(conn, run_id, context, Batch(done=done, rows=statements, entities=result.entities))
         replaced = unlist_runs(conn, earlier)
         conn.execute(update(ingest_runs).where(ingest_runs.c.id.in_(earlier)).values(status="replaced"))
         conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id).values(status="complete", finished_at=utc_now()))
@@ -129,19 +135,16 @@ def _with_ids(rows: pa.Table, source: str, sha: str) -> pa.Table:
         .append_column("to_account_id", account_ids(rows["to_bank"], rows["to_account"]))
 
 
-def _account_statements(session: EngineSession, rows: pa.Table, source: str,
-                        seen: list[pa.Array]) -> tuple[dict[str, tuple], int]:
-    """Statements of the BankAccount entities this batch names for the first time in the run (``seen``: the ids
-    of the run's earlier batches, to which this batch's are added)."""
-    session.register("batch_rows", rows.select(["from_account_id", "from_bank", "from_account",
-                                                "to_account_id", "to_bank", "to_account"]))
-    session.register("seen_accounts", pa.table({"entity_id": pa.chunked_array(seen, pa.string())}))
-    found = session.run("ledger_new_accounts", source=source, base_prop=BASE_PROP)
-    accounts = pc.unique(found["entity_id"])
-    seen.append(accounts)
+def _account_statements(files: list[Path], source: str) -> dict[str, tuple]:
+    """Statements of the BankAccount entities the run's ledger ``files`` name (`ACCOUNT_PROPS` of each)."""
+    if not files:
+        return {}
+    with open_engine("duckdb") as session:
+        session.register("run_rows", files)
+        found = session.run("ledger_accounts", source=source, base_prop=BASE_PROP)
     nothing = itertools.repeat(None)
     columns = [found[c].to_pylist() for c in ("id", "entity_id", "schema", "prop", "prop_type", "value")]
-    return dict(zip(columns[0], zip(*columns, nothing, nothing), strict=True)), len(accounts)
+    return dict(zip(columns[0], zip(*columns, nothing, nothing), strict=True))
 
 
 @contextmanager

@@ -76,12 +76,18 @@ def read_transactions(path: Path) -> Iterator[TransactionBatch]:
         next_line = 2
         for chunk in reader:
             batch = pa.Table.from_batches([chunk])
-            physical = np.arange(next_line, next_line + batch.num_rows + len(malformed), dtype=np.int64)
-            lines = physical[~np.isin(physical, [number for number, _ in malformed])]
+            # The reader parses ahead: the rows it skipped may lie past this chunk's, which end where its good
+            # rows and the skipped ones among them run out.
+            malformed.sort(key=lambda skipped: skipped[0])
+            inside = 0
+            while inside < len(malformed) and malformed[inside][0] < next_line + batch.num_rows + inside:
+                inside += 1
+            here, malformed[:] = malformed[:inside], malformed[inside:]
+            physical = np.arange(next_line, next_line + batch.num_rows + inside, dtype=np.int64)
+            lines = physical[~np.isin(physical, [number for number, _ in here])]
             next_line += len(physical)
             parsed = _parsed(path, batch, lines, next_line - 2)
-            parsed.errors = sorted([e for _, e in malformed] + parsed.errors, key=lambda e: int(e.location.split()[1]))
-            malformed.clear()
+            parsed.errors = sorted([e for _, e in here] + parsed.errors, key=lambda e: int(e.location.split()[1]))
             yield parsed
     except pa.ArrowInvalid as exc:
         raise SourceError(f"{path}: {exc}") from None

@@ -2,9 +2,8 @@
 
 Tens of millions of transactions do not belong in the statements table one property at a
 time. A batch's files are written whole under NEXUS_HOME/ledger/<source>/month=YYYY-MM/
-and then listed in the same database transaction as the run's checkpoint, its record
-errors and its accounts' statements: a file nobody listed is never read, so a crash leaves
-nothing half-visible. Readers take the batches of complete runs only. Every row carries its
+and then listed in the same database transaction as the run's checkpoint and its record
+errors: a file nobody listed is never read, so a crash leaves nothing half-visible. Readers take the batches of complete runs only. Every row carries its
 source, run and security labels, which the engines filter on as they filter statements.
 """
 
@@ -84,6 +83,12 @@ def ledger_files(conn: Connection, home: Path, sources: Iterable[str] | None = N
              .where(ingest_runs.c.status == "complete").order_by(ledger_batches.c.id))
     if sources is not None:
         query = query.where(ledger_batches.c.source.in_(list(sources)))
+    return [home / LEDGER / path for path in conn.execute(query).scalars()]
+
+
+def run_files(conn: Connection, home: Path, run_id: int) -> list[Path]:
+    """The Parquet files a run has listed so far, whether or not it is complete."""
+    query = select(ledger_batches.c.path).where(ledger_batches.c.run_id == run_id).order_by(ledger_batches.c.id)
     return [home / LEDGER / path for path in conn.execute(query).scalars()]
 
 
