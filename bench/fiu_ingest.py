@@ -3,7 +3,7 @@
 Writes an AMLworld-format CSV of N transactions (default 5,000,000; seeded; accounts drawn
 from a pool of N/10 across 30 banks, amounts log-normal, a few rows deliberately broken),
 then loads it with `service.ledger.ingest_transactions` into a temporary SQLite store (the
-ledger's Parquet files plus the accounts' statements, batch by batch). Baseline in the
+ledger's Parquet files batch by batch, the accounts' statements as the run completes). Baseline in the
 same run: DuckDB's `read_csv` of the same file, counting rows and summing amounts. Then every
 typology (`nexus.detect.run_typologies`, DuckDB) and the built-in red-flag rules over the ledger
 as an analyst sees it, timed

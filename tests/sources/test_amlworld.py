@@ -141,3 +141,16 @@ def test_bad_rows_keep_their_line_numbers_whatever_the_batch_a_row_falls_in(feed
     assert [(e.location, e.field) for b in batches for e in b.errors] == [
         ("line 4", "timestamp"), ("line 5", "amount_paid"), ("line 6", "from_account"), ("line 8", None)]
     assert batches[-1].lines == 8
+
+
+@pytest.mark.parametrize("block", [160, 1 << 20])
+def test_a_file_cut_short_reports_its_last_line(feed, monkeypatch, block):
+    import nexus.sources.amlworld as amlworld
+
+    monkeypatch.setattr(amlworld, "BLOCK_BYTES", block)
+    with feed.open("a") as fh:
+        fh.write("2022/10/05 08:00,0115,80A1")
+    batches = list(amlworld.read_transactions(feed))
+    assert [line for b in batches for line in b.rows["line"].to_pylist()] == [2, 3, 7, 9]
+    assert [e.location for b in batches for e in b.errors][-1] == "line 10"
+    assert batches[-1].lines == 9

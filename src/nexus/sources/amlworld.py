@@ -89,6 +89,11 @@ def read_transactions(path: Path) -> Iterator[TransactionBatch]:
             parsed = _parsed(path, batch, lines, next_line - 2)
             parsed.errors = sorted([e for _, e in here] + parsed.errors, key=lambda e: int(e.location.split()[1]))
             yield parsed
+        if malformed:  # skipped rows after the last good one (a file cut short)
+            malformed.sort(key=lambda skipped: skipped[0])
+            empty = pa.table({c: pa.array([], pa.string()) for c in COLUMNS})
+            yield TransactionBatch(_parsed(path, empty, np.empty(0, np.int64), 0).rows, [e for _, e in malformed],
+                                   next_line - 2 + len(malformed))
     except pa.ArrowInvalid as exc:
         raise SourceError(f"{path}: {exc}") from None
 

@@ -3,8 +3,9 @@
 Tens of millions of transactions do not belong in the statements table one property at a
 time. A batch's files are written whole under NEXUS_HOME/ledger/<source>/month=YYYY-MM/
 and then listed in the same database transaction as the run's checkpoint and its record
-errors: a file nobody listed is never read, so a crash leaves nothing half-visible. Readers take the batches of complete runs only. Every row carries its
-source, run and security labels, which the engines filter on as they filter statements.
+errors: a file nobody listed is never read, so a crash leaves nothing half-visible. Readers
+take the batches of complete runs only. Every row carries its source, run and security
+labels, which the engines filter on as they filter statements.
 """
 
 from collections.abc import Iterable
