@@ -154,3 +154,16 @@ def test_a_file_cut_short_reports_its_last_line(feed, monkeypatch, block):
     assert [line for b in batches for line in b.rows["line"].to_pylist()] == [2, 3, 7, 9]
     assert [e.location for b in batches for e in b.errors][-1] == "line 10"
     assert batches[-1].lines == 9
+
+
+@pytest.mark.parametrize("block", [160, 1 << 20])
+def test_blank_lines_are_skipped_and_every_line_keeps_its_number(tmp_path, monkeypatch, block):
+    import nexus.sources.amlworld as amlworld
+
+    monkeypatch.setattr(amlworld, "BLOCK_BYTES", block)
+    path = tmp_path / "blank.csv"  # lines 3, 6 and 7 are blank; line 5 has a field too many
+    path.write_text(HEADER + ROWS[0] + "\n\n" + ROWS[1] + "\n" + ROWS[6] + "\n\n\n" + ROWS[7] + "\n")
+    batches = list(amlworld.read_transactions(path))
+    assert [line for b in batches for line in b.rows["line"].to_pylist()] == [2, 4, 8]
+    assert [(e.location, e.field) for b in batches for e in b.errors] == [("line 5", None)]
+    assert batches[-1].lines == 7

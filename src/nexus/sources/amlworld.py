@@ -71,8 +71,9 @@ def read_transactions(path: Path) -> Iterator[TransactionBatch]:
         return "skip"
 
     try:
+        # Blank lines are read, as rows without a value, so that every line keeps its number in the file.
         reader = csv.open_csv(path, read_options=options, convert_options=convert,
-                              parse_options=csv.ParseOptions(invalid_row_handler=skip))
+                              parse_options=csv.ParseOptions(invalid_row_handler=skip, ignore_empty_lines=False))
         next_line = 2
         for chunk in reader:
             batch = pa.Table.from_batches([chunk])
@@ -86,7 +87,8 @@ def read_transactions(path: Path) -> Iterator[TransactionBatch]:
             physical = np.arange(next_line, next_line + batch.num_rows + inside, dtype=np.int64)
             lines = physical[~np.isin(physical, [number for number, _ in here])]
             next_line += len(physical)
-            parsed = _parsed(path, batch, lines, next_line - 2)
+            blank = np.logical_and.reduce([pc.is_null(batch[c]).to_numpy(zero_copy_only=False) for c in COLUMNS])
+            parsed = _parsed(path, batch.filter(pa.array(~blank)), lines[~blank], next_line - 2)
             parsed.errors = sorted([e for _, e in here] + parsed.errors, key=lambda e: int(e.location.split()[1]))
             yield parsed
         if malformed:  # skipped rows after the last good one (a file cut short)
