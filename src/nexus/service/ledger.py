@@ -38,7 +38,6 @@ from nexus.store.ledger import ledger_files, remove_files, run_files, unlist_run
 from nexus.store.schema import ingest_runs
 
 FORMAT = "amlworld"
-ACCOUNT_PROPS = 3  # id, accountNumber, bankName: `ledger_accounts.sql`
 
 
 def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, home: Path,
@@ -93,8 +92,7 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
         raise
     with store.engine.connect() as conn:
         files = run_files(conn, home, run_id)
-    statements = _account_statements(files, source)
-    result.entities = len(statements) // ACCOUNT_PROPS
+    statements, result.entities = _account_statements(files, source)
     result.statements = len(statements)
     with store.engine.begin() as conn:
         write_batch(conn, run_id, context, Batch(done=done, rows=statements, entities=result.entities))
@@ -135,16 +133,17 @@ def _with_ids(rows: pa.Table, source: str, sha: str) -> pa.Table:
         .append_column("to_account_id", account_ids(rows["to_bank"], rows["to_account"]))
 
 
-def _account_statements(files: list[Path], source: str) -> dict[str, tuple]:
-    """Statements of the BankAccount entities the run's ledger ``files`` name (`ACCOUNT_PROPS` of each)."""
+def _account_statements(files: list[Path], source: str) -> tuple[dict[str, tuple], int]:
+    """Statements of the BankAccount entities the run's ledger ``files`` name, and how many accounts they are."""
     if not files:
-        return {}
+        return {}, 0
     with open_engine("duckdb") as session:
         session.register("run_rows", files)
         found = session.run("ledger_accounts", source=source, base_prop=BASE_PROP)
     nothing = itertools.repeat(None)
     columns = [found[c].to_pylist() for c in ("id", "entity_id", "schema", "prop", "prop_type", "value")]
-    return dict(zip(columns[0], zip(*columns, nothing, nothing), strict=True))
+    statements = dict(zip(columns[0], zip(*columns, nothing, nothing), strict=True))
+    return statements, pc.count_distinct(found["entity_id"]).as_py()
 
 
 @contextmanager
