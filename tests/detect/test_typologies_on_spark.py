@@ -11,7 +11,7 @@ from nexus.service.detect import detect
 from nexus.service.ledger import ledger_session
 
 # Spark reads the engine snapshot, the same whichever database it came from; the DuckDB side runs on both.
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.spark, pytest.mark.sqlite_only, pytest.mark.xdist_group("spark")]
 
 
 def findings(found):
@@ -30,10 +30,12 @@ def test_spark_finds_what_duckdb_finds(ledger, spark_session):
 
 
 def test_spark_gives_the_learned_layer_the_features_duckdb_gives(ledger, spark_session):
+    """From the same typology findings (that Spark finds the same ones is the test above)."""
     store, home = ledger
-    tables = []
-    for engine in ("duckdb", "spark"):
-        with ledger_session(store, ANALYST, home, engine=engine) as session:
-            tables.append(transaction_features(session, run_typologies(session)))
-    on_duckdb, on_spark = ({r["id"]: [round(r[f], 6) for f in FEATURES] for r in t.to_pylist()} for t in tables)
+    with ledger_session(store, ANALYST, home) as session:
+        found = run_typologies(session)
+        on_duckdb = transaction_features(session, found)
+    with ledger_session(store, ANALYST, home, engine="spark") as session:
+        on_spark = transaction_features(session, found)
+    on_duckdb, on_spark = ({r["id"]: [round(r[f], 6) for f in FEATURES] for r in t.to_pylist()} for t in (on_duckdb, on_spark))
     assert on_spark == on_duckdb and len(on_duckdb) == len(FEED)

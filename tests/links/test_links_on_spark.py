@@ -10,7 +10,7 @@ from nexus.model import Classification, Labels
 from nexus.sources import get_format
 
 # Spark reads the engine snapshot, the same whichever database it came from; the DuckDB side runs on both.
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.spark, pytest.mark.sqlite_only, pytest.mark.xdist_group("spark")]
 
 
 def entity(entity_id, schema, **props):
