@@ -1,7 +1,7 @@
 """Engine sessions: the one way analytic SQL runs, on DuckDB in process or on Spark.
 
 A session registers Arrow tables and Parquet files as tables, materialises named
-queries (``sql/NAME.sql``) as tables, runs them into Arrow, hands Splink its database
+queries (``sql/NAME.sql``) as tables or defines them as views, runs them into Arrow, hands Splink its database
 API, and reports every engine failure as ``EngineError``. ``use_snapshot`` makes a
 snapshot's statements the ``statements`` table: the viewer's view of them, or all of
 them for a stage that decides across every record (resolution).
@@ -52,6 +52,12 @@ class EngineSession(ABC):
         """Compute the named query once and keep its result as the table ``name``."""
         with engine_failures(self.kind):
             self._store(name, self._render(query, names, params))
+
+    def define(self, name: str, query: str, names: dict[str, str] | None = None, **params) -> None:
+        """Name the named query ``name`` without computing it: each query that reads it computes what it needs
+        (for a large table that one query reads once, and filters)."""
+        with engine_failures(self.kind):
+            self._view(name, self._render(query, names, params))
 
     def use_snapshot(self, snapshot: Snapshot, viewer: Viewer | _EveryStatement, now: str | None = None,
                      action: str = "read") -> None:

@@ -173,11 +173,12 @@ def evaluate(session: EngineSession, rules: list[tuple[str, Rule]], start: datet
         session.register("rule_conditions", condition_rows(group, FEATURES))  # which features to lay out
         used = {condition.feature for _, rule in group for condition in rule.conditions}
         for offset in (0, days * 86400 // 2):
-            session.materialise("red_flag_windows", "detect_account_windows", window_days=days, offset_seconds=offset,
-                                small_amount=SMALL_AMOUNT, count_payers="distinct_payers" in used,
-                                count_payees="distinct_payees" in used,
-                                top_payee=bool(used & {"top_payee_out", "top_payee_of_cash_in"}),
-                                departure_days=DEPARTURE_DAYS)
+            # a view: the one query that reads it keeps the candidate windows, and millions are never stored
+            session.define("red_flag_windows", "detect_account_windows", window_days=days, offset_seconds=offset,
+                           small_amount=SMALL_AMOUNT, count_payers="distinct_payers" in used,
+                           count_payees="distinct_payees" in used,
+                           top_payee=bool(used & {"top_payee_out", "top_payee_of_cash_in"}),
+                           departure_days=DEPARTURE_DAYS)
             session.materialise("rule_features", "detect_account_features", candidates=_candidates(group))
             hits = rule_hits(session, group, None, FEATURES).to_pylist()
             values: dict[str, dict[str, float]] = {}

@@ -1,6 +1,6 @@
--- What red-flag rules are written over: per account, currency and window of `red_flag_transfers`, one row
--- per subject (materialised as `red_flag_windows`; `detect_account_features` lays it out long). Windows are
--- $window_days long, counted from the Unix epoch plus $offset_seconds, so they do not move with the data
+-- What red-flag rules are written over: per account, currency and window of `red_flag_transfers`, one row per
+-- subject (`red_flag_windows`, a view: `detect_account_features` keeps the candidates and lays them out long).
+-- Windows are $window_days long, counted from the Unix epoch plus $offset_seconds, so they do not move with the data
 -- loaded or the viewer. Money in is counted in the receiving currency, money out in the paying one.
 -- The distinct counterparties and the most paid to one payee are the costly part: each is counted only
 -- when a rule of the run uses it ($count_payers, $count_payees, $top_payee; else it is 0). A holder's
