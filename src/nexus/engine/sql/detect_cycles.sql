@@ -9,7 +9,9 @@ c2 AS (
     JOIN t AS b ON b.f = a.g AND b.g = a.f AND b.at > a.at AND b.at <= a.at + INTERVAL $window_hours HOUR
 ),
 p2 AS (
-    SELECT a.f AS a0, a.g AS a1, b.g AS a2, a.k AS k1, b.k AS k2, a.at AS start, b.at AS at2
+    -- `ends` packs the first and last account numbers into one integer, `back` the two reversed: the key c4 joins on
+    SELECT a.f AS a0, a.g AS a1, b.g AS a2, a.k AS k1, b.k AS k2, a.at AS start, b.at AS at2,
+           a.f * 4294967296 + b.g AS ends, b.g * 4294967296 + a.f AS back
     FROM t AS a
     JOIN t AS b ON b.f = a.g AND b.g <> a.f AND b.at > a.at AND b.at <= a.at + INTERVAL $window_hours HOUR
     WHERE $max_length >= 3
@@ -24,7 +26,7 @@ c4 AS (
     -- not by growing every three-payment path first
     SELECT p.k1, p.k2, q.k1 AS k3, q.k2 AS k4
     FROM p2 AS p
-    JOIN p2 AS q ON q.a0 = p.a2 AND q.a2 = p.a0 AND q.a1 <> p.a1 AND q.a1 <> p.a0
+    JOIN p2 AS q ON q.ends = p.back AND q.a1 <> p.a1 AND q.a1 <> p.a0
         AND q.start > p.at2 AND q.at2 <= p.start + INTERVAL $window_hours HOUR
     WHERE $max_length >= 4
 ),
@@ -32,6 +34,11 @@ found AS (
     SELECT * FROM c2
     UNION ALL SELECT * FROM c3
     UNION ALL SELECT * FROM c4
+),
+x AS (
+    -- the payments found, picked out in one pass over every payment
+    SELECT * FROM detect_transfers
+    WHERE k IN (SELECT k1 FROM found UNION SELECT k2 FROM found UNION SELECT k3 FROM found UNION SELECT k4 FROM found)
 )
 SELECT x1.from_account_id AS a0, x1.to_account_id AS a1,
        CASE WHEN x3.k IS NOT NULL THEN x2.to_account_id END AS a2,
@@ -48,8 +55,8 @@ SELECT x1.from_account_id AS a0, x1.to_account_id AS a1,
             WHEN x3.k IS NOT NULL THEN [x1.currency, x2.currency, x3.currency]
             ELSE [x1.currency, x2.currency] END AS currencies
 FROM found
-JOIN detect_transfers AS x1 ON x1.k = found.k1
-JOIN detect_transfers AS x2 ON x2.k = found.k2
-LEFT JOIN detect_transfers AS x3 ON x3.k = found.k3
-LEFT JOIN detect_transfers AS x4 ON x4.k = found.k4
+JOIN x AS x1 ON x1.k = found.k1
+JOIN x AS x2 ON x2.k = found.k2
+LEFT JOIN x AS x3 ON x3.k = found.k3
+LEFT JOIN x AS x4 ON x4.k = found.k4
 ORDER BY start, t1, t2, t3, t4
