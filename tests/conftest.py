@@ -34,18 +34,9 @@ def _postgres_available() -> bool:
         return False
 
 
-@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Tests marked `sqlite_only` keep their SQLite run only, those marked `postgres_only` their PostgreSQL run
-    only (the other deselected, not skipped). Under `--dist loadgroup`, a test marked `xdist_group` must carry
-    its group in its id, or pytest-xdist has silently stopped grouping (one JVM, one browser at a time)."""
-    if getattr(config.option, "loadgroup", False):
-        lost = [item.nodeid for item in items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
-        if lost:
-            message = (f"pytest-xdist ignored the xdist_group of {lost[0]} and {len(lost) - 1} more: "
-                       "this pytest and pytest-xdist do not work together (pytest-dev/pytest-xdist#1386)")
-            print(message, file=sys.__stderr__)  # a worker's error reaches the controller without its message
-            raise pytest.UsageError(message)
+    only (the other deselected, not skipped)."""
     def other(item) -> str | None:
         for marker, kept in (("sqlite_only", "sqlite"), ("postgres_only", "postgres")):
             if item.get_closest_marker(marker):
@@ -57,6 +48,22 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_xdist_groups_hold(config, items):
+    """Under `--dist loadgroup` a test marked `xdist_group` carries its group at the end of its id (pytest-xdist 3.8
+    puts it there, and schedules by it); without it pytest-xdist has silently stopped grouping, and two JVMs or two
+    browsers would share the two cores. Only xdist's workers have `loadgroup`."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    lost = [item.nodeid for item in items if (mark := item.get_closest_marker("xdist_group"))
+            and not item.nodeid.endswith(f"@{mark.args[0] if mark.args else mark.kwargs.get('name')}")]
+    if lost:
+        message = (f"pytest-xdist ignored the xdist_group of {len(lost)} tests ({lost[0]} …): this pytest and "
+                   "pytest-xdist do not work together (pytest-dev/pytest-xdist#1386)")
+        print(message, file=sys.__stderr__)  # a worker's error reaches the controller without its message
+        raise pytest.UsageError(message)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from lxml import etree
-from feed import ANALYST, FEED, HEADER
+from feed import ANALYST, FEED, HEADER, load_feed, row
 from typer.testing import CliRunner
 
 from nexus.cli import app
@@ -23,6 +23,21 @@ def by_name(found):
     for alert in found:
         names.setdefault(alert["name"], []).append(alert)
     return names
+
+
+@pytest.mark.sqlite_only
+def test_cycles_of_two_and_four_payments_and_one_that_closes_too_late(store, tmp_path):
+    store, home = load_feed(store, tmp_path, [
+        row("01 09:00", "D1", "D2", 8000), row("02 09:00", "D2", "D1", 7900),
+        row("03 09:00", "E1", "E2", 30000), row("03 15:00", "E2", "E3", 29800), row("04 09:00", "E3", "E4", 29600),
+        row("05 09:00", "E4", "E1", 29400),
+        # the same ring, closed eleven days after it opened: outside the ten-day window
+        row("10 09:00", "L1", "L2", 6000), row("11 09:00", "L2", "L3", 5900), row("12 09:00", "L3", "L4", 5800),
+        row("21 10:00", "L4", "L1", 5700),
+    ], "bank-c")
+    cycles = sorted(by_name(detect(store, ANALYST, home))["cycle"], key=lambda c: c["accounts"])
+    assert [c["accounts"] for c in cycles] == [["D1", "D2"], ["E1", "E2", "E3", "E4"]]
+    assert [len(c["transactions"]) for c in cycles] == [2, 4]
 
 
 def test_each_typology_finds_its_pattern_and_nothing_else(ledger):

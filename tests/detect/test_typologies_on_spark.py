@@ -34,8 +34,11 @@ def test_spark_gives_the_learned_layer_the_features_duckdb_gives(ledger, spark_s
     store, home = ledger
     with ledger_session(store, ANALYST, home) as session:
         found = run_typologies(session)
-        on_duckdb = transaction_features(session, found)
+        on_duckdb = rounded(transaction_features(session, found))
     with ledger_session(store, ANALYST, home, engine="spark") as session:
-        on_spark = transaction_features(session, found)
-    on_duckdb, on_spark = ({r["id"]: [round(r[f], 6) for f in FEATURES] for r in t.to_pylist()} for t in (on_duckdb, on_spark))
+        on_spark = rounded(transaction_features(session, found))
     assert on_spark == on_duckdb and len(on_duckdb) == len(FEED)
+
+
+def rounded(features):
+    return {r["id"]: [round(r[f], 6) for f in FEATURES] for r in features.to_pylist()}

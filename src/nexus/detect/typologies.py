@@ -54,8 +54,9 @@ def _fans(session: EngineSession, config: TypologyConfig) -> list[Finding]:
 
 def _cycles(session: EngineSession, config: TypologyConfig) -> list[Finding]:
     found = []
-    for r in session.run("detect_cycles", max_length=config.cycle_max_length,
-                         window_hours=config.cycle_window_hours).to_pylist():
+    session.materialise("cycle_keys", "detect_cycles", max_length=config.cycle_max_length,
+                        window_hours=config.cycle_window_hours)
+    for r in session.run("detect_cycle_payments").to_pylist():
         accounts = [a for a in (r["n0"], r["n1"], r["n2"], r["n3"]) if a is not None]
         ids = [a for a in (r["a0"], r["a1"], r["a2"], r["a3"]) if a is not None]
         amounts = r["amounts"]

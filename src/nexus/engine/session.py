@@ -54,8 +54,9 @@ class EngineSession(ABC):
             self._store(name, self._render(query, names, params))
 
     def define(self, name: str, query: str, names: dict[str, str] | None = None, **params) -> None:
-        """Name the named query ``name`` without computing it: each query that reads it computes what it needs
-        (for a large table that one query reads once, and filters)."""
+        """Define the named query ``query`` as the view ``name``, not computed until a query reads it (for a large
+        table that one query reads once, and filters). Read it before re-registering what it reads: DuckDB reads
+        its inputs when the view is queried, Spark as they were when it was defined."""
         with engine_failures(self.kind):
             self._view(name, self._render(query, names, params))
 

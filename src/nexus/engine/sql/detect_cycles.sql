@@ -1,7 +1,7 @@
 -- Cycles: money leaving an account and coming back to it through 1..3 other distinct accounts, each
 -- payment later than the one before, all within $window_hours of the first; at most $max_length payments.
--- A cycle is listed once, from its first payment. The search joins payment and account numbers only;
--- the payments found are looked up at the end.
+-- A cycle is listed once, from its first payment, by its payments' numbers (k1..k4; materialised as
+-- `cycle_keys`, which `detect_cycle_payments` looks up): the search joins payment and account numbers only.
 WITH t AS (SELECT k, from_n AS f, to_n AS g, timestamp AS at FROM detect_transfers),
 c2 AS (
     SELECT a.k AS k1, b.k AS k2, CAST(NULL AS BIGINT) AS k3, CAST(NULL AS BIGINT) AS k4
@@ -29,34 +29,7 @@ c4 AS (
     JOIN p2 AS q ON q.ends = p.back AND q.a1 <> p.a1 AND q.a1 <> p.a0
         AND q.start > p.at2 AND q.at2 <= p.start + INTERVAL $window_hours HOUR
     WHERE $max_length >= 4
-),
-found AS (
-    SELECT * FROM c2
-    UNION ALL SELECT * FROM c3
-    UNION ALL SELECT * FROM c4
-),
-x AS (
-    -- the payments found, picked out in one pass over every payment
-    SELECT * FROM detect_transfers
-    WHERE k IN (SELECT k1 FROM found UNION SELECT k2 FROM found UNION SELECT k3 FROM found UNION SELECT k4 FROM found)
 )
-SELECT x1.from_account_id AS a0, x1.to_account_id AS a1,
-       CASE WHEN x3.k IS NOT NULL THEN x2.to_account_id END AS a2,
-       CASE WHEN x4.k IS NOT NULL THEN x3.to_account_id END AS a3,
-       x1.from_account AS n0, x1.to_account AS n1,
-       CASE WHEN x3.k IS NOT NULL THEN x2.to_account END AS n2,
-       CASE WHEN x4.k IS NOT NULL THEN x3.to_account END AS n3,
-       x1.id AS t1, x2.id AS t2, x3.id AS t3, x4.id AS t4,
-       x1.timestamp AS start, coalesce(x4.timestamp, x3.timestamp, x2.timestamp) AS finish,
-       CASE WHEN x4.k IS NOT NULL THEN [x1.amount, x2.amount, x3.amount, x4.amount]
-            WHEN x3.k IS NOT NULL THEN [x1.amount, x2.amount, x3.amount]
-            ELSE [x1.amount, x2.amount] END AS amounts,
-       CASE WHEN x4.k IS NOT NULL THEN [x1.currency, x2.currency, x3.currency, x4.currency]
-            WHEN x3.k IS NOT NULL THEN [x1.currency, x2.currency, x3.currency]
-            ELSE [x1.currency, x2.currency] END AS currencies
-FROM found
-JOIN x AS x1 ON x1.k = found.k1
-JOIN x AS x2 ON x2.k = found.k2
-LEFT JOIN x AS x3 ON x3.k = found.k3
-LEFT JOIN x AS x4 ON x4.k = found.k4
-ORDER BY start, t1, t2, t3, t4
+SELECT * FROM c2
+UNION ALL SELECT * FROM c3
+UNION ALL SELECT * FROM c4
