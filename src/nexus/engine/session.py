@@ -1,8 +1,8 @@
 """Engine sessions: the one way analytic SQL runs, on DuckDB in process or on Spark.
 
 A session registers Arrow tables and Parquet files as tables, materialises named
-queries (``sql/NAME.sql``) as tables or defines them as views, runs them into Arrow, hands Splink its database
-API, and reports every engine failure as ``EngineError``. ``use_snapshot`` makes a
+queries (``sql/NAME.sql``) as tables or defines them as views, runs them into Arrow,
+hands Splink its database API, and reports every engine failure as ``EngineError``. ``use_snapshot`` makes a
 snapshot's statements the ``statements`` table: the viewer's view of them, or all of
 them for a stage that decides across every record (resolution).
 """
