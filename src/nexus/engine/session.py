@@ -2,9 +2,9 @@
 
 A session registers Arrow tables and Parquet files as tables, materialises named
 queries (``sql/NAME.sql``) as tables or defines them as views, runs them into Arrow,
-hands Splink its database API, and reports every engine failure as ``EngineError``. ``use_snapshot`` makes a
-snapshot's statements the ``statements`` table: the viewer's view of them, or all of
-them for a stage that decides across every record (resolution).
+hands Splink its database API, and reports every engine failure as ``EngineError``.
+``use_snapshot`` makes a snapshot's statements the ``statements`` table: the viewer's
+view of them, or all of them for a stage that decides across every record (resolution).
 """
 
 import shutil
