@@ -214,3 +214,21 @@ def test_a_batch_finds_a_listed_document_number_among_many(index):
     table = screen_batch(index, frame, workers=1)
     (hit,) = [h for h in table.to_pylist() if h["query_id"] == "p0"]
     assert hit["entity_id"] == "zawahiri" and "document number equal (1084010)" in hit["explanation"]
+
+
+def test_a_query_gets_the_same_hits_alone_as_in_any_batch(shared_data):
+    """A server screens concurrent requests together: no answer may depend on what else was asked with it.
+    (Summing a name's rarity as the difference of a running total over the batch, and sorting tied candidates
+    unstably, once made a name common or a candidate kept only in some batches.)"""
+    path = shared_data / "sanctions" / "un_consolidated_2017.xml"
+    entities = [e for record in UNSCFormat().read(path) for e in record.entities]
+    index = ScreenIndex()
+    index.add_entities("un-sc", entities)
+    listed = sorted({n for e in entities for n in e.get("name", quiet=True)})
+    names = [*listed[::12], *(" ".join(reversed(n.split())) for n in listed[5::24]),
+             *(f"{given} {family}" for given in ("MUHAMMAD", "AHMED", "ABDULLAH", "ALI") for family in ("AHMED", "ALI", "HASSAN", "KHAN"))]
+    queries = pa.table({"id": [str(i) for i in range(len(names))], "name": names})
+    together = screen_batch(index, queries, workers=1)
+    alone = pa.concat_tables([screen_batch(index, queries.slice(i, 1), workers=1) for i in range(len(names))])
+    assert together.num_rows > 100
+    assert together.to_pylist() == alone.to_pylist()

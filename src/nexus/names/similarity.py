@@ -60,6 +60,8 @@ def score_part_pairs(
     conflict: np.ndarray,
     config: ScoringConfig = SCORING,
     q_specific: np.ndarray | float | None = None,
+    q_real: np.ndarray | None = None,
+    r_real: np.ndarray | None = None,
 ) -> np.ndarray:
     """Name scores for m name pairs of the same shape from the part similarities of their cross products.
 
@@ -67,9 +69,14 @@ def score_part_pairs(
     each query part's weight and whether it can anchor a match, `r_weight`/`r_anchor`
     likewise; `conflict` is a factor (≤ 1) per pair for contradicting numbers or patronymics; `q_specific` the
     weight a wholly matched query name needs to be specific (default `specific_weight`; screening asks more of a
-    common name).
+    common name). Names of several lengths can share a block padded at the end: `q_real`/`r_real` (m, parts) say
+    which parts are real (None: all are); padding weighs nothing and decides nothing.
     Batch scoring groups its candidates by shape and calls this once per group.
     """
+    if q_real is not None:
+        q_weight, q_anchor = np.where(q_real, q_weight, 0.0), q_anchor & q_real
+    if r_real is not None:
+        r_weight, r_anchor = np.where(r_real, r_weight, 0.0), r_anchor & r_real
     q_best = _fold(np.maximum, sim)
     r_best = _fold(np.maximum, sim.transpose(0, 2, 1))
     q_side = _side_sums(q_best, q_weight, q_anchor, config.anchor_similarity)
@@ -87,41 +94,56 @@ def score_part_pairs(
     # parts wherever they stand: they count as left out too (Sher Abbas Stanekzai ~ Sher Mohammad Abbas Stanekzai
     # Padshah Khan), while a two-part common name inside a longer one is helped only with the ends matched.
     sure = config.middle_sure_similarity
-    q_sure, r_sure = _all_sure(q_best, sure), _all_sure(r_best, sure)
+    q_sure, r_sure = _all_sure(q_best, sure, q_real), _all_sure(r_best, sure, r_real)
     total -= (config.unmatched_weight - config.middle_weight) * (
         np.where(q_sure & (q_side[1] >= (config.specific_weight if q_specific is None else q_specific)), r_side[2],
-                 np.where(q_sure, _middle_unmatched(r_best, r_weight, sure), 0.0))
+                 np.where(q_sure, _middle_unmatched(r_best, r_weight, sure, r_real), 0.0))
         + np.where(r_sure & (r_side[1] >= config.specific_weight), q_side[2],
-                   np.where(r_sure, _middle_unmatched(q_best, q_weight, sure), 0.0))
+                   np.where(r_sure, _middle_unmatched(q_best, q_weight, sure, q_real), 0.0))
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(total > 0, matched / total, 0.0)
     return np.where(q_side[3] | r_side[3], score * conflict, 0.0)
 
 
-def compounds_in_context(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, table: PartTable) -> np.ndarray:
+def compounds_in_context(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, table: PartTable,
+                         q_real: np.ndarray | None = None, r_real: np.ndarray | None = None) -> np.ndarray:
     """Part similarities (m, query parts, result parts) judged by the rest of the two names: a part matched exactly
     matches nothing else (`_taken_exactly`), and each compound matched by its tail is restored where the other
     name shares its head (`_shared_heads`), withdrawn where another given name stands beside the tail in the
-    other name (`_substituted_heads`)."""
+    other name (`_substituted_heads`). `q_real`/`r_real` as in `score_part_pairs` (padding similar to nothing)."""
     sim = _taken_exactly(sim)
     tail = table.column("tail")
     q_compound, r_compound = tail[q_ids] != q_ids, tail[r_ids] != r_ids
+    if q_real is not None:
+        q_compound &= q_real
+    if r_real is not None:
+        r_compound &= r_real
     q_any, r_any = q_compound.any(axis=1), r_compound.any(axis=1)
     # Nothing changes unless a name holds a compound: most pairs hold none, and are left as they are.
     rows = np.flatnonzero(q_any | r_any)
     if not len(rows):
         return sim
     given = table.column("given")
-    free = (_fold(np.logical_or, (sim[rows].max(axis=2) == 0) & given[q_ids[rows]])
-            | _fold(np.logical_or, (sim[rows].max(axis=1) == 0) & given[r_ids[rows]]))
-    both = q_any[rows] & r_any[rows]
+    q_given, r_given = given[q_ids[rows]], given[r_ids[rows]]
+    if q_real is not None:
+        q_given &= q_real[rows]
+    if r_real is not None:
+        r_given &= r_real[rows]
+    free = (_fold(np.logical_or, (sim[rows].max(axis=2) == 0) & q_given)
+            | _fold(np.logical_or, (sim[rows].max(axis=1) == 0) & r_given))
     head = table.column("head")
-    for chosen, rule in ((rows[free], _substituted_heads), (rows[both], _shared_heads)):
-        if len(chosen):
-            q, r = q_ids[chosen], r_ids[chosen]
-            same = head[q][:, :, None] == head[r][:, None, :]
-            sim[chosen] = rule(sim[chosen], q, r, q_compound[chosen], r_compound[chosen], same, table)
+
+    def same_heads(chosen: np.ndarray) -> np.ndarray:
+        return head[q_ids[chosen]][:, :, None] == head[r_ids[chosen]][:, None, :]
+
+    chosen = rows[free]
+    if len(chosen):
+        sim[chosen] = _substituted_heads(sim[chosen], q_ids[chosen], r_ids[chosen], q_compound[chosen], r_compound[chosen],
+                                         same_heads(chosen), q_given[free], r_given[free], table)
+    chosen = rows[q_any[rows] & r_any[rows]]
+    if len(chosen):
+        sim[chosen] = _shared_heads(sim[chosen], q_compound[chosen], r_compound[chosen], same_heads(chosen), table)
     return sim
 
 
@@ -147,13 +169,12 @@ def _taken_exactly(sim: np.ndarray) -> np.ndarray:
     return out
 
 
-def _substituted_heads(sim, q_ids, r_ids, q_compound, r_compound, same, table) -> np.ndarray:
+def _substituted_heads(sim, q_ids, r_ids, q_compound, r_compound, same, q_given, r_given, table) -> np.ndarray:
     """A compound matched by its tail alone, where the other name has no compound of its head left (none, or
     each matched exactly by another part) and a given name nothing matched stands beside that tail: the head
     stood where that name stands, and contradicts it (Abdul Mohammed ≁ Shah Mohammed; Abu Zayd Umar ~ Abu Umar
     keeps its match, the heads being shared)."""
-    given = table.column("given")
-    q_free, r_free = _beside_unmatched(sim.max(axis=2), given[q_ids]), _beside_unmatched(sim.max(axis=1), given[r_ids])
+    q_free, r_free = _beside_unmatched(sim.max(axis=2), q_given), _beside_unmatched(sim.max(axis=1), r_given)
     # A compound of the same head that another part matched exactly is that part's, not this head's.
     q_open, r_open = q_compound & (sim.max(axis=2) < 1.0), r_compound & (sim.max(axis=1) < 1.0)
     q_alone = q_compound & ~(same & r_open[:, None, :]).any(axis=2)
@@ -180,7 +201,7 @@ def _beside_unmatched(best: np.ndarray, given: np.ndarray) -> np.ndarray:
     return out
 
 
-def _shared_heads(sim, q_ids, r_ids, q_compound, r_compound, same, table) -> np.ndarray:
+def _shared_heads(sim, q_compound, r_compound, same, table) -> np.ndarray:
     """A compound matched by its tail counts undiscounted where the other name has a compound of the same head as
     well: the head was written apart and stands for that compound (Abdul Khadem ~ Abdul Rauf Khadem), so the tail
     is that name's own part, not a compound's stand-in."""
@@ -222,17 +243,22 @@ def run_ranks(lengths: np.ndarray) -> np.ndarray:
     return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
-def _all_sure(best: np.ndarray, sure: float) -> np.ndarray:
-    """Per pair: every part of the name matched at least `sure`."""
-    return _fold(np.logical_and, best >= sure)
+def _all_sure(best: np.ndarray, sure: float, real: np.ndarray | None) -> np.ndarray:
+    """Per pair: every (real) part of the name matched at least `sure`."""
+    return _fold(np.logical_and, best >= sure if real is None else (best >= sure) | ~real)
 
 
-def _middle_unmatched(best: np.ndarray, weight: np.ndarray, sure: float) -> np.ndarray:
+def _middle_unmatched(best: np.ndarray, weight: np.ndarray, sure: float, real: np.ndarray | None) -> np.ndarray:
     """Per pair: the weight of a name's unmatched parts between its first and last, when both of those matched at least `sure`."""
     if best.shape[-1] < 3:
         return np.zeros(best.shape[:-1])
-    inner = _fold(np.add, np.where(best[..., 1:-1] > 0, 0.0, weight[..., 1:-1]))
-    return np.where((best[..., 0] >= sure) & (best[..., -1] >= sure), inner, 0.0)
+    if real is None:
+        inner = _fold(np.add, np.where(best[..., 1:-1] > 0, 0.0, weight[..., 1:-1]))
+        return np.where((best[..., 0] >= sure) & (best[..., -1] >= sure), inner, 0.0)
+    last = real.sum(axis=1) - 1
+    between = np.arange(1, best.shape[-1]) < last[:, None]  # padding lies beyond the last real part
+    inner = _fold(np.add, np.where((best[:, 1:] > 0) | ~between, 0.0, weight[:, 1:]))
+    return np.where((best[:, 0] >= sure) & (best[np.arange(len(best)), last] >= sure), inner, 0.0)
 
 
 def _side_sums(best: np.ndarray, weight: np.ndarray, anchor: np.ndarray, anchor_similarity: float):

@@ -14,6 +14,8 @@ MAX_PAIR_POSTINGS = 5_000
 #: Candidates kept per query name, by the rarity of the keys they share, before full scoring.
 MAX_CANDIDATES = 15
 _RANK_SCALE = 1 << 24
+#: Candidates up to this many are scored as one block (`score_candidates`).
+SMALL_CALL = 512
 
 
 def top_candidates(q_rows: np.ndarray, r_rows: np.ndarray, weights: np.ndarray, n_results: int) -> tuple[np.ndarray, np.ndarray]:
@@ -25,13 +27,15 @@ def top_candidates(q_rows: np.ndarray, r_rows: np.ndarray, weights: np.ndarray, 
     if len(q_rows) == 0:
         return q_rows, r_rows
     codes = q_rows.astype(np.int64) * n_results + r_rows
-    order = np.argsort(codes)
+    # Stable sorts: a query's candidates, and the order their weights are summed in, must not depend on the batch.
+    order = np.argsort(codes, kind="stable")
     codes = codes[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     shared = np.add.reduceat(weights[order], starts)
     q, r = codes[starts] // n_results, codes[starts] % n_results
     # Best first within each query name: one sort on (query name, descending quantised weight).
-    order = np.argsort(q * _RANK_SCALE + (_RANK_SCALE - 1 - np.minimum(shared * 1000, _RANK_SCALE - 1).astype(np.int64)))
+    order = np.argsort(q * _RANK_SCALE + (_RANK_SCALE - 1 - np.minimum(shared * 1000, _RANK_SCALE - 1).astype(np.int64)),
+                       kind="stable")
     q, r = q[order], r[order]
     starts = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])
     rank = np.arange(len(q)) - np.repeat(starts, np.diff(np.r_[starts, len(q)]))
@@ -54,38 +58,47 @@ def score_candidates(
 
     Candidates are grouped by shape (number of query parts, number of result parts), so
     each group's part similarities form one dense (candidates, query parts, result parts)
-    array; the similarities of all groups are looked up in one call. A query name the list would carry by
-    chance (`common`, per query name row) must weigh more to count as specific (`common_specific_weight`).
+    array; a call of few candidates (a server's single query) scores them all as one block, each name padded at
+    the end to the longest, since its cost is per block. The similarities of all blocks are looked up in one call.
+    A query name the list would carry by chance (`common`, per query name row) must weigh more to count as specific
+    (`common_specific_weight`).
     """
     if len(q_rows) == 0:
         return np.empty(0), np.empty(0)
     nq = queries.offsets[q_rows + 1] - queries.offsets[q_rows]
     nr = results.offsets[r_rows + 1] - results.offsets[r_rows]
-    shape = nq * (int(nr.max()) + 1) + nr
-    order = np.argsort(shape, kind="stable")
-    bounds = np.flatnonzero(np.r_[True, shape[order][1:] != shape[order][:-1], True])
     blocks = []
-    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        rows = order[start:stop]
-        q_parts = queries.part_ids[queries.offsets[q_rows[rows]][:, None] + np.arange(nq[rows[0]])]
-        r_parts = results.part_ids[results.offsets[r_rows[rows]][:, None] + np.arange(nr[rows[0]])]
-        blocks.append((rows, q_parts, r_parts))
-    cross = [np.broadcast_arrays(q[:, :, None], r[:, None, :]) for _, q, r in blocks]
-    sims = vocabulary.similarities(np.concatenate([q.ravel() for q, _ in cross]), np.concatenate([r.ravel() for _, r in cross]))
+    for rows in _blocks(nq, nr):
+        q_parts, q_real = _padded(queries, q_rows[rows], nq[rows])
+        r_parts, r_real = _padded(results, r_rows[rows], nr[rows])
+        blocks.append((rows, q_parts, r_parts, q_real, r_real, _cells(q_real, r_real, len(rows), q_parts.shape[1], r_parts.shape[1])))
+    q_cross, r_cross = [], []
+    for _, q_parts, r_parts, _, _, cells in blocks:
+        q, r = np.broadcast_arrays(q_parts[:, :, None], r_parts[:, None, :])
+        q_cross.append(q.ravel() if cells is None else q[cells])
+        r_cross.append(r.ravel() if cells is None else r[cells])
+    sims = vocabulary.similarities(np.concatenate(q_cross), np.concatenate(r_cross))
     config = vocabulary.table.config
     specific = np.where(common[q_rows], config.common_specific_weight, config.specific_weight)
     conflict = np.ones(len(q_rows))
     scores = np.empty(len(q_rows))
     at = 0
-    for (rows, q_parts, r_parts), (q_cross, _) in zip(blocks, cross, strict=True):
-        sim = compounds_in_context(sims[at : at + q_cross.size].reshape(q_cross.shape), q_parts, r_parts, vocabulary.table)
-        at += q_cross.size
+    for (rows, q_parts, r_parts, q_real, r_real, cells), size in zip(blocks, map(len, q_cross), strict=True):
+        shape = (len(rows), q_parts.shape[1], r_parts.shape[1])
+        if cells is None:
+            sim = sims[at : at + size].reshape(shape)
+        else:
+            sim = np.zeros(shape)
+            sim[cells] = sims[at : at + size]
+        at += size
+        sim = compounds_in_context(sim, q_parts, r_parts, vocabulary.table, q_real, r_real)
         for c in np.flatnonzero(queries.conflicts[q_rows[rows]] & results.conflicts[r_rows[rows]]).tolist():
             pair = rows[c]
-            conflict[pair] = pair_conflict(queries.name(q_rows[pair]).parts, results.name(r_rows[pair]).parts, sim[c])
+            conflict[pair] = pair_conflict(queries.name(q_rows[pair]).parts, results.name(r_rows[pair]).parts,
+                                           sim[c, : nq[pair], : nr[pair]])
         scores[rows] = score_part_pairs(
             sim, vocabulary.weights(q_parts), vocabulary.weights(r_parts),
-            vocabulary.anchors(q_parts), vocabulary.anchors(r_parts), conflict[rows], config, specific[rows],
+            vocabulary.anchors(q_parts), vocabulary.anchors(r_parts), conflict[rows], config, specific[rows], q_real, r_real,
         )
     joined = joined_scores(queries.compacts, results.compacts, q_rows, r_rows)
     split = np.flatnonzero(nq != nr)  # only names with a different number of parts are compared by sound
@@ -93,6 +106,36 @@ def score_candidates(
         _keys(vocabulary, queries, q_rows[split]), _all_keys(vocabulary, results, r_rows[split]), nq[split], nr[split], vocabulary.table.config,
     ))
     return np.maximum(scores, joined * conflict), joined
+
+
+def _blocks(nq: np.ndarray, nr: np.ndarray) -> list[np.ndarray]:
+    """The candidates (by position) scored together: all of them in a small call, else those of one shape."""
+    if len(nq) <= SMALL_CALL:
+        return [np.arange(len(nq))]
+    shape = nq * (int(nr.max()) + 1) + nr
+    order = np.argsort(shape, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, shape[order][1:] != shape[order][:-1], True])
+    return [order[start:stop] for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+
+def _padded(names: NameArrays, rows: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The part ids of the given name rows (one row each, as wide as the longest) and which are real (None: all
+    are; padding repeats a name's first part)."""
+    width = int(lengths.max())
+    at = names.offsets[rows][:, None] + np.arange(width)
+    if (lengths == width).all():
+        return names.part_ids[at], None
+    real = np.arange(width) < lengths[:, None]
+    return names.part_ids[np.where(real, at, at[:, :1])], real
+
+
+def _cells(q_real, r_real, m: int, width_q: int, width_r: int) -> np.ndarray | None:
+    """Which (candidate, query part, result part) cells of a block pair two real parts; None: all do."""
+    if q_real is None and r_real is None:
+        return None
+    q = np.ones((m, width_q), bool) if q_real is None else q_real
+    r = np.ones((m, width_r), bool) if r_real is None else r_real
+    return q[:, :, None] & r[:, None, :]
 
 
 def _keys(vocabulary: Vocabulary, names: NameArrays, rows: np.ndarray) -> tuple:

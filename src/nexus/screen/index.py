@@ -155,10 +155,13 @@ def name_information(vocabulary: Vocabulary, names: NameArrays, listed: int, cou
 
 
 def _row_sums(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum of `values` over each CSR row (empty rows sum to zero)."""
-    totals = np.zeros((len(values) + 1, *values.shape[1:]), dtype=np.result_type(values.dtype, np.int64))
-    np.cumsum(values, axis=0, out=totals[1:])
-    return totals[offsets[1:]] - totals[offsets[:-1]]
+    """Sum of `values` over each CSR row (empty rows sum to zero). Each row is summed on its own: differences of
+    a running total would round a name's sum by what came before it in the batch."""
+    out = np.zeros((len(offsets) - 1, *values.shape[1:]), dtype=np.result_type(values.dtype, np.int64))
+    filled = np.flatnonzero(np.diff(offsets) > 0)
+    if len(filled):
+        out[filled] = np.add.reduceat(values, offsets[filled], axis=0)
+    return out
 
 
 class Schemata:
