@@ -103,7 +103,7 @@ def score_candidates(
     joined = joined_scores(queries.compacts, results.compacts, q_rows, r_rows)
     split = np.flatnonzero(nq != nr)  # only names with a different number of parts are compared by sound
     joined[split] = np.maximum(joined[split], joined_sounds(
-        _keys(vocabulary, queries, q_rows[split]), _all_keys(vocabulary, results, r_rows[split]), nq[split], nr[split], vocabulary.table.config,
+        _joined_keys(vocabulary, queries, q_rows[split]), _joined_keys(vocabulary, results, r_rows[split]), nq[split], nr[split], vocabulary.table.config,
     ))
     return np.maximum(scores, joined * conflict), joined
 
@@ -138,14 +138,9 @@ def _cells(q_real, r_real, m: int, width_q: int, width_r: int) -> np.ndarray | N
     return q[:, :, None] & r[:, None, :]
 
 
-def _keys(vocabulary: Vocabulary, names: NameArrays, rows: np.ndarray) -> tuple:
-    """`joined_keys` of the given name rows, worked out once per distinct row."""
-    distinct, inverse = np.unique(rows, return_inverse=True)
-    return tuple(k[inverse] for k in joined_keys(vocabulary.table, names.offsets, names.part_ids, distinct))
-
-
-def _all_keys(vocabulary: Vocabulary, names: NameArrays, rows: np.ndarray) -> tuple:
-    """`joined_keys` of the given rows of a segment's names, worked out once for all its names and kept."""
+def _joined_keys(vocabulary: Vocabulary, names: NameArrays, rows: np.ndarray) -> tuple:
+    """`joined_keys` of the given name rows, worked out once for all the names and kept on them (a segment's for
+    the index's life, a batch's queries for every segment they are scored against)."""
     found = names.derived.get("joined_keys")
     if found is None:
         found = names.derived["joined_keys"] = joined_keys(vocabulary.table, names.offsets, names.part_ids, np.arange(len(names)))

@@ -87,7 +87,7 @@ class NameArrays:
     conflicts: np.ndarray  # the name has a number or patronymic that could contradict the other's
     latin: np.ndarray  # the name is written in Latin script (its first part is)
     compacts: Compacts
-    # What is worked out once per name on demand (`candidates._all_keys` of a segment's names): the arrays never change.
+    # What is worked out once per name on demand (`candidates._joined_keys`): the arrays never change.
     derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -111,6 +111,24 @@ class NameArrays:
             latin=latin,
             compacts=Compacts(lengths, bags.astype(np.int16),
                               compact_texts.__getitem__ if compact_texts is not None else lambda row: column.name(row).compact),
+        )
+
+    @classmethod
+    def concat(cls, arrays: list["NameArrays"]) -> "NameArrays":
+        """Several name arrays over one vocabulary as one, rows in order."""
+        starts = np.cumsum([0, *map(len, arrays)])
+
+        def text(row: int) -> str:
+            at = int(np.searchsorted(starts, row, side="right")) - 1
+            return arrays[at].compacts.text(row - int(starts[at]))
+
+        return cls(
+            column=NameColumn.concat([a.column for a in arrays]),
+            part_ids=np.concatenate([np.zeros(0, np.int64), *(a.part_ids for a in arrays)]),
+            conflicts=np.concatenate([np.zeros(0, bool), *(a.conflicts for a in arrays)]),
+            latin=np.concatenate([np.zeros(0, bool), *(a.latin for a in arrays)]),
+            compacts=Compacts(np.concatenate([np.zeros(0, np.int64), *(a.compacts.lengths for a in arrays)]),
+                              np.concatenate([a.compacts.bags for a in arrays]), text),
         )
 
     @property
@@ -237,7 +255,9 @@ class ScreenIndex:
     def __init__(self) -> None:
         self.vocabulary = Vocabulary()
         self.segments: dict[str, Segment] = {}
-        self._commonness: tuple[int, np.ndarray] | None = None  # worked out on demand, dropped when a segment changes
+        # Worked out on demand, dropped when a segment changes:
+        self._commonness: tuple[int, np.ndarray] | None = None
+        self._all_names: tuple[NameArrays, dict[str, int]] | None = None
 
     def add_statements(self, table: pa.Table) -> list[str]:
         """Index statement rows (canonical_id, schema, prop, prop_type, value, source); returns the sources (re)built."""
@@ -245,7 +265,7 @@ class ScreenIndex:
         for source in sources:
             rows = table.filter(pc.equal(table.column("source"), source))
             self.segments[source] = build_segment(source, list(profiles_from_rows(rows)), self.vocabulary)
-        self._commonness = None
+        self._segments_changed()
         return sources
 
     def add_entities(self, source: str, entities: Iterable[EntityProxy]) -> None:
@@ -253,7 +273,19 @@ class ScreenIndex:
         self.segments.pop(source, None)
         self.add_statements(entity_rows(entities, source))
         self.segments.setdefault(source, build_segment(source, [], self.vocabulary))
-        self._commonness = None
+        self._segments_changed()
+
+    def _segments_changed(self) -> None:
+        self._commonness = self._all_names = None
+
+    def all_names(self) -> tuple[NameArrays, dict[str, int]]:
+        """Every segment's names as one array (a query's candidates in all segments are scored in one pass), and the
+        row each segment's names start at."""
+        if self._all_names is None:
+            names = [s.names for s in self.segments.values()]
+            starts = np.cumsum([0, *map(len, names)]).tolist()
+            self._all_names = (NameArrays.concat(names), dict(zip(self.segments, starts, strict=False)))
+        return self._all_names
 
     def commonness(self) -> tuple[int, np.ndarray]:
         """(listed entities, per sound key how many of them carry it) over every segment: how common a name part is."""
@@ -267,7 +299,7 @@ class ScreenIndex:
 
     def remove_source(self, source: str) -> None:
         self.segments.pop(source, None)
-        self._commonness = None
+        self._segments_changed()
 
     @property
     def sources(self) -> list[str]:

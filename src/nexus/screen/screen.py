@@ -201,31 +201,40 @@ def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int)
     pair_owner, pairs = vocabulary.pair_keys(queries.offsets, queries.part_ids, create=False)
     results: list[list[Hit]] = [[] for _ in range(len(batch))]
     common = _common_names(index, queries)
-    for segment in index.segments.values():
-        if not len(segment.names):
-            continue
-        q_rows, r_rows = lookup(segment, key_owner, keys, pair_owner, pairs)
-        dq, dr = _document_candidates(index, segment, batch)
-        if len(dq):
-            q_rows, r_rows = np.concatenate([q_rows, dq]), np.concatenate([r_rows, dr])
-            codes = np.unique(q_rows * len(segment.names) + r_rows)
-            q_rows, r_rows = codes // len(segment.names), codes % len(segment.names)
-        allowed = segment.schemata.allow(batch.schemas, batch.owner[q_rows], segment.name_entity[r_rows])
-        q_rows, r_rows = q_rows[allowed], r_rows[allowed]
-        scores, joined = score_candidates(vocabulary, queries, segment.names, q_rows, r_rows, common)
+    found = [(segment, *_candidates(index, segment, batch, key_owner, keys, pair_owner, pairs))
+             for segment in index.segments.values() if len(segment.names)]
+    if not found:
+        return results
+    # Every segment's candidates are scored in one pass: a call costs more than its candidates.
+    names, starts = index.all_names()
+    scores, joined = score_candidates(vocabulary, queries, names, np.concatenate([q for _, q, _, _ in found]),
+                                      np.concatenate([r + starts[segment.source] for segment, _, r, _ in found]), common)
+    at = np.cumsum([0, *(len(q) for _, q, _, _ in found)]).tolist()
+    for (segment, q_rows, r_rows, documented), start, stop in zip(found, at[:-1], at[1:], strict=True):
         transliterated = segment.transliterated(queries, q_rows, r_rows)
         weights = name_weights(segment.name_weak[r_rows], transliterated, common[q_rows])
         # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed.
-        keep = np.flatnonzero(weights * scores + batch.bonus[batch.owner[q_rows]] >= threshold)
-        if len(dq):
-            documented = np.isin(q_rows * len(segment.names) + r_rows, dq * len(segment.names) + dr)
-            keep = np.union1d(keep, np.flatnonzero(documented))
-        _collect(vocabulary, segment, batch, queries, q_rows[keep], r_rows[keep], scores[keep], joined[keep], weights[keep],
-                 transliterated[keep], common[q_rows[keep]], threshold, results)
+        keep = np.union1d(np.flatnonzero(weights * scores[start:stop] + batch.bonus[batch.owner[q_rows]] >= threshold),
+                          np.flatnonzero(documented))
+        _collect(vocabulary, segment, batch, queries, q_rows[keep], r_rows[keep], scores[start:stop][keep],
+                 joined[start:stop][keep], weights[keep], transliterated[keep], common[q_rows[keep]], threshold, results)
     for hits in results:
         hits.sort(key=lambda h: (-h.score, h.entity_id))
         del hits[limit:]
     return results
+
+
+def _candidates(index: ScreenIndex, segment: Segment, batch: QueryBatch, key_owner, keys, pair_owner, pairs):
+    """(query name row, segment name row, found by a document number) of every candidate in one segment."""
+    q_rows, r_rows = lookup(segment, key_owner, keys, pair_owner, pairs)
+    documented = np.zeros(len(q_rows), bool)
+    dq, dr = _document_candidates(index, segment, batch)
+    if len(dq):
+        codes = np.unique(np.r_[q_rows * len(segment.names) + r_rows, dq * len(segment.names) + dr])
+        q_rows, r_rows = codes // len(segment.names), codes % len(segment.names)
+        documented = np.isin(codes, dq * len(segment.names) + dr)
+    allowed = segment.schemata.allow(batch.schemas, batch.owner[q_rows], segment.name_entity[r_rows])
+    return q_rows[allowed], r_rows[allowed], documented[allowed]
 
 
 def _common_names(index: ScreenIndex, queries: NameArrays, config: ScoringConfig = SCORING) -> np.ndarray:
