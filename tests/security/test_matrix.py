@@ -9,11 +9,15 @@ import io
 
 import orjson
 import pytest
+from sqlalchemy import select, update
 
 from nexus.security import audit
 from nexus.security.policy import AccessDenied, decide
+from nexus.model.labels import Labels
 from nexus.security.warrants import warrant_usable
+from nexus.service.alerts import Evidence, NewAlert, list_alerts, raise_alerts
 from nexus.service.entities import entity_statements, get_entity
+from nexus.store.schema import statements
 from nexus.service.export import export_ftm
 from nexus.service.search import count_visible, search
 from .world import ENTITY_SOURCES, EXPORTABLE, READABLE, SOURCES, VIEWERS, build, visible_entities
@@ -50,6 +54,27 @@ def test_entity_reads_show_only_readable_statements(world):
             assert {r["source"] for r in rows} == allowed, (name, entity_id)
             expected_names = {n for s in allowed for e in SOURCES[s][1] if e["id"] == entity_id for n in e["properties"]["name"]}
             assert set(view.entity.get("name")) == expected_names, (name, entity_id)
+
+
+def test_a_hidden_record_does_not_lead_to_the_entity_it_was_merged_into(world):
+    """Asking by the id of a record one may not see must not answer with the entity resolution merged it into:
+    that would say the record exists and whom it is about (a warranted intercept's subject, say)."""
+    store = world.store
+    with store.engine.begin() as conn:
+        conn.execute(update(statements).where(statements.c.entity_id.in_(["p-sergei", "p-wire"]))
+                     .values(canonical_id="nx-merged"))
+        wire = conn.execute(select(statements).where(statements.c.entity_id == "p-wire")).mappings().first()
+    alert = NewAlert("nexus", "nexus/p-wire", "f1", "Wilma", 0.9, {"why": "test"},
+                     (Evidence("statement", wire["id"], "p-wire", Labels.from_row(wire)),))
+    raise_alerts(store, VIEWERS["police_analyst"], [alert], "read")
+    for name in READERS:
+        v = VIEWERS[name]
+        sees = bool(ENTITY_SOURCES["p-sergei"] & READABLE[name])
+        assert get_entity(store, v, "nx-merged") is not None, name  # every reader reads the wiretap record
+        assert (get_entity(store, v, "p-sergei") is not None) == sees, name
+        assert bool(entity_statements(store, v, "p-sergei")) == sees, name
+        assert bool(list_alerts(store, v, entity_id="p-sergei")) == sees, name
+        assert list_alerts(store, v, entity_id="p-wire"), name
 
 
 def test_search_finds_nothing_through_a_hidden_statement(world):

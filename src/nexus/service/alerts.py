@@ -19,7 +19,7 @@ from nexus.model.labels import Classification, Labels
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
-from nexus.service.entities import S, live
+from nexus.service.entities import S, canonical_query, live
 from nexus.store import Store, utc_now
 from nexus.store.schema import alert_evidence, alert_reviews, alerts, statements
 
@@ -188,7 +188,7 @@ def list_alerts(
     if min_score is not None:
         query = query.where(A.score >= min_score)
     if entity_id:  # the entity by any of its records: alerts cite source records, resolution merges them
-        canonical = select(S.canonical_id).where(S.entity_id == entity_id).limit(1).scalar_subquery()
+        canonical = canonical_query(viewer, entity_id)
         records = select(S.entity_id).where(or_(S.canonical_id == canonical, S.canonical_id == entity_id))
         query = query.where(exists(select(E.alert_id).where(
             E.alert_id == A.id, or_(E.entity_id == entity_id, E.entity_id.in_(records)))))

@@ -27,7 +27,7 @@ from nexus.service.case_access import (
     evidence_summary, member_clause, open_for_changes, package_clause, require_lead, team, touch, visible_case,
 )
 from nexus.service.dissemination import disseminate, open_dissemination
-from nexus.service.entities import S, get_entity, group_entities, live
+from nexus.service.entities import S, canonical_query, get_entity, group_entities, live
 from nexus.service.evidence import add_evidence, custody_log, open_evidence
 from nexus.store import Store, utc_now
 from nexus.store.schema import (
@@ -123,7 +123,7 @@ def list_cases(store: Store, viewer: Viewer, state: str | None = None, limit: in
     if state:
         query = query.where(C.state == state)
     if entity_id:  # an entity the viewer may not see is in no case of theirs
-        canonical = select(S.canonical_id).where(S.entity_id == entity_id).limit(1).scalar_subquery()
+        canonical = canonical_query(viewer, entity_id)
         records = select(S.entity_id).where(or_(S.canonical_id == canonical, S.canonical_id == entity_id), live(),
                                             statement_clause(viewer, statements))
         query = query.where(C.id.in_(select(case_entities.c.case_id).where(case_entities.c.entity_id.in_(records))))

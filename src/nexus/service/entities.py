@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from followthemoney import EntityProxy, model
 from followthemoney.exc import InvalidData
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, ScalarSelect, Select, func, select
 
 from nexus.model.labels import Classification
 from nexus.model.statements import BASE_PROP
@@ -71,16 +71,24 @@ def group_entities(rows: Iterable) -> Iterator[EntityProxy]:
             yield entity
 
 
-def canonical_of(conn: Connection, entity_id: str) -> str:
-    """The canonical id of a source entity id; a canonical id maps to itself."""
-    return conn.execute(select(S.canonical_id).where(S.entity_id == entity_id).limit(1)).scalar() or entity_id
+def canonical_query(viewer: Viewer, entity_id: str) -> ScalarSelect:
+    """The canonical id of a source entity id the viewer may read a statement of, else NULL. A record hidden
+    from the viewer must not lead them to the entity it was merged into: that would tell them it exists and
+    whom it is about."""
+    return select(S.canonical_id).where(S.entity_id == entity_id, live(), statement_clause(viewer, statements)) \
+        .limit(1).scalar_subquery()
+
+
+def canonical_of(conn: Connection, viewer: Viewer, entity_id: str) -> str:
+    """`canonical_query`; any other id (a canonical id, or a record the viewer may not see) maps to itself."""
+    return conn.execute(select(canonical_query(viewer, entity_id))).scalar() or entity_id
 
 
 def get_entity(store: Store, viewer: Viewer, entity_id: str) -> EntityView | None:
     """One entity by its canonical id or any of its source entity ids; None if not visible."""
     require(viewer, "read")
     with store.engine.connect() as conn:
-        canonical = canonical_of(conn, entity_id)
+        canonical = canonical_of(conn, viewer, entity_id)
         rows = conn.execute(visible_statements(viewer).where(S.canonical_id == canonical)).all()
         withheld = conn.execute(
             select(func.count()).where(S.canonical_id == canonical, live(), warrant_withheld_clause(viewer, statements))
@@ -118,7 +126,7 @@ def entity_statements(store: Store, viewer: Viewer, entity_id: str) -> list[dict
     """The visible statements (with provenance and labels) behind one entity."""
     require(viewer, "read")
     with store.engine.connect() as conn:
-        canonical = canonical_of(conn, entity_id)
+        canonical = canonical_of(conn, viewer, entity_id)
         rows = conn.execute(
             visible_statements(viewer).where(S.canonical_id == canonical).order_by(S.prop, S.value)
         ).mappings().all()

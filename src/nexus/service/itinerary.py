@@ -18,7 +18,7 @@ def itinerary(store: Store, viewer: Viewer, entity_id: str) -> list[dict]:
     require(viewer, "read")
     with store.engine.connect() as conn:
         # Only records the viewer may see lead to trips: another agency's hidden record of the same person does not.
-        records = select(S.entity_id).where(S.canonical_id == canonical_of(conn, entity_id), live(),
+        records = select(S.entity_id).where(S.canonical_id == canonical_of(conn, viewer, entity_id), live(),
                                             statement_clause(viewer, statements))
         trips = select(S.entity_id).where(live(), statement_clause(viewer, statements), S.schema == "Trip",
                                           S.prop_type == "entity", S.prop == "involved", S.value.in_(records))
