@@ -41,6 +41,9 @@ def test_list_show_and_review_an_alert(client, store):
     assert listed["id"] == alert_id and listed["labels"]["classification"] == "CONFIDENTIAL"
     assert client.get("/api/v1/alerts", params={"min_score": 1.5}, headers=ana).json()["items"] == []
     assert client.get("/api/v1/alerts", params={"entity": "w1"}, headers=ana).json()["items"][0]["id"] == alert_id
+    for reason in (None, "", "  "):  # every decision is recorded with its reason
+        refused = client.post(f"/api/v1/alerts/{alert_id}/review", json={"decision": "confirmed", "reason": reason}, headers=ana)
+        assert refused.status_code == 422 and "reason" in refused.text
     review = {"decision": "confirmed", "reason": "same date of birth", "expected_state": "open"}
     assert client.post(f"/api/v1/alerts/{alert_id}/review", json=review, headers=ana).json()["state"] == "confirmed"
     shown = client.get(f"/api/v1/alerts/{alert_id}", headers=ana).json()
@@ -58,7 +61,7 @@ def test_domain_errors_map_to_their_statuses(client, store):
     for other in (clerk, customs):  # an alert whose evidence they may not see does not exist for them
         assert client.get(f"/api/v1/alerts/{alert_id}", headers=other).status_code == 404
         assert client.get("/api/v1/alerts", headers=other).json()["items"] == []
-    bad = client.post(f"/api/v1/alerts/{alert_id}/review", json={"decision": "maybe"}, headers=ana)
+    bad = client.post(f"/api/v1/alerts/{alert_id}/review", json={"decision": "maybe", "reason": "x"}, headers=ana)
     assert bad.status_code == 422 and "decision must be one of" in bad.json()["detail"]
     assert client.get("/api/v1/alerts", params={"state": "pending"}, headers=ana).status_code == 422
     stale = {"decision": "dismissed", "reason": "different man", "expected_state": "confirmed"}

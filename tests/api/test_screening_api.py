@@ -85,7 +85,7 @@ def test_screening_with_no_list_sources_says_how_to_fix_it(store):
 def test_token_scopes_and_bad_input_are_refused_with_reasons(client, store):
     screen_only = token_for(store, "bot", Classification.SECRET, scopes={"screen"})
     hit = client.post("/api/v1/screen", json={"name": "Viktor Bout", "alerts": True}, headers=screen_only).json()["hits"][0]
-    review = client.post(f"/api/v1/alerts/{hit['alert_id']}/review", json={"decision": "confirmed"}, headers=screen_only)
+    review = client.post(f"/api/v1/alerts/{hit['alert_id']}/review", json={"decision": "confirmed", "reason": "same man"}, headers=screen_only)
     assert review.status_code == 403 and "not scoped for judge" in review.json()["detail"]
     bad = client.post("/api/v1/screen", json={"name": "Viktor Bout", "schema": "Persn"}, headers=screen_only)
     assert bad.status_code == 422 and "'schema'" in bad.json()["detail"]

@@ -62,7 +62,7 @@ def test_a_sanctions_list_is_a_list_and_its_hits_are_alerts_to_review(workspace,
     shown = nexus("alerts", "show", str(alert["id"]))
     assert "state: open" in shown and "c1" in shown
 
-    assert "dismissal needs a reason" in refused(capsys, monkeypatch, "alerts", "review", str(alert["id"]), "--decision", "dismissed")
+    assert "needs its reason" in refused(capsys, monkeypatch, "alerts", "review", str(alert["id"]), "--decision", "dismissed")
     nexus("alerts", "review", str(alert["id"]), "--decision", "dismissed", "--reason", "a customer of the same name")
     out = runner.invoke(app, ["screen"], catch_exceptions=False)
     assert "0 hits" in out.output
@@ -80,6 +80,6 @@ def test_file_screening_raises_alerts_when_asked_and_judge_hit_reviews_them(work
     nexus("screen", "--input", str(queries), "--output", str(hits), "--details", "--alerts")
     (hit,) = csv.DictReader(hits.open(encoding="utf-8"))
     assert hit["alert_state"] == "open"
-    nexus("judge-hit", hit["query_key"], hit["entity_id"], hit["fingerprint"], "--decision", "confirmed")
+    nexus("judge-hit", hit["query_key"], hit["entity_id"], hit["fingerprint"], "--decision", "confirmed", "--reason", "same date of birth")
     (alert,) = [json.loads(line) for line in nexus("alerts", "list", "--json").splitlines()]
     assert alert["id"] == int(hit["alert_id"]) and alert["state"] == "confirmed"

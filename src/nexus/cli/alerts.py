@@ -86,7 +86,7 @@ def show_command(
 def review_command(
     alert_id: int = typer.Argument(...),
     decision: str = typer.Option(..., help=f"one of {', '.join(DECISIONS)}"),
-    reason: str | None = typer.Option(None, help="why (required to dismiss)"),
+    reason: str | None = typer.Option(None, help="why (required: recorded with the decision)"),
     expect: str | None = typer.Option(None, "--expect", help="refuse if the alert is no longer in this state"),
 ) -> None:
     """Decide on an alert; a confirmed or dismissed alert stays so when re-raised, until its data changes."""

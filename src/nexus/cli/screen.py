@@ -89,7 +89,7 @@ def judge_command(
     entity_id: str = typer.Argument(..., help="entity_id of the hit"),
     fingerprint: str = typer.Argument(..., help="fingerprint of the hit (screen --details)"),
     decision: str = typer.Option(..., help=f"one of {', '.join(DECISIONS)}"),
-    reason: str | None = typer.Option(None, help="why (required to dismiss)"),
+    reason: str | None = typer.Option(None, help="why (required: recorded with the decision)"),
 ) -> None:
     """Review the alert a file screening raised (screen --alerts --details), by the hit's identity.
     The same as `nexus alerts review`; a dismissed hit is not raised again until its data changes."""

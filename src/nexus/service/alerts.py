@@ -27,7 +27,6 @@ A, E, R = alerts.c, alert_evidence.c, alert_reviews.c
 DECISIONS = tuple(s for s in STATES if s != OPEN) + (OPEN,)  # OPEN re-opens
 CHUNK = 1000
 #: Alert kinds whose every decision needs a reason (automated travel hits: EU PNR Directive art. 7(6)).
-REASON_ALWAYS = frozenset({"travel"})
 LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "orcon", "warrant")
 
 
@@ -238,19 +237,17 @@ def review_alert(
     store: Store, viewer: Viewer, alert_id: int, decision: str, reason: str | None = None,
     expected_state: str | None = None,
 ) -> dict:
-    """Record a decision on an alert; a dismissal, and any decision on a travel alert, needs a reason. `expected_state` guards against
-    overwriting a decision someone else made meanwhile (Conflict)."""
+    """Record a decision on an alert with its reason (every decision needs one: nothing is confirmed, dismissed,
+    escalated or reopened without the reviewer saying why). `expected_state` guards against overwriting a decision
+    someone else made meanwhile (Conflict)."""
     require(viewer, "judge")
     if decision not in DECISIONS:
         raise InvalidInput(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     reason = (reason or "").strip() or None
-    if decision == DISMISSED and reason is None:
-        raise InvalidInput("a dismissal needs a reason")
     with store.engine.begin() as conn:
         found = _visible(conn, viewer, alert_id, lock=True)
-        if found["kind"] in REASON_ALWAYS and decision != OPEN and reason is None:
-            raise InvalidInput(f"a decision on a {found['kind']} alert needs its reason: nothing adverse is recorded "
-                               "or passed on without the officer's reason")
+        if reason is None:
+            raise InvalidInput(f"a decision ({decision}) needs its reason: it is recorded with the decision")
         if expected_state is not None and found["state"] != expected_state:
             raise Conflict(f"alert {alert_id} is {found['state']}, not {expected_state}: "
                            "someone reviewed it meanwhile; reload it and decide again")

@@ -52,7 +52,7 @@ class AlertDetail(Alert):
 
 class ReviewRequest(BaseModel):
     decision: str = Field(examples=list(DECISIONS))
-    reason: str | None = Field(None, max_length=4000, description="why; required to dismiss")
+    reason: str = Field(min_length=1, max_length=4000, description="why: every decision is recorded with its reason")
     expected_state: str | None = Field(None, description="refuse (409) if someone changed the state meanwhile")
 
 
@@ -103,5 +103,5 @@ def alert(alert_id: Id, store: StoreDep, viewer: ViewerDep) -> dict:
 
 @router.post("/{alert_id}/review", response_model=Alert)
 def review(alert_id: Id, body: ReviewRequest, store: StoreDep, viewer: ViewerDep) -> dict:
-    """Confirm, dismiss (with a reason), mark unsure, escalate or re-open an alert."""
+    """Confirm, dismiss, mark unsure, escalate or re-open an alert, with the reason for the decision."""
     return review_alert(store, viewer, alert_id, body.decision, body.reason, body.expected_state)
