@@ -15,7 +15,7 @@ from nexus.sources import get_format
 def token_for(store, username, clearance, agency="POLICE", scopes=frozenset({"read", "screen", "judge"})):
     users.create_user(store, username, agency=agency, roles=["analyst"], clearance=clearance)
     owner = users.viewer_for(store, username)
-    return {"Authorization": f"Bearer {tokens.create_token(store, owner, username, frozenset(scopes))}"}
+    return {"Authorization": f"Bearer {tokens.create_token(store, owner, username, frozenset(scopes))}", "X-Nexus-Purpose": "alert review"}
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ OVERSIGHT = Viewer("ombud", "OVERSIGHT", frozenset({"oversight"}), Classificatio
 def ana(store) -> dict:
     users.create_user(store, "ana", agency="POLICE", roles=["analyst"], clearance=Classification.SECRET)
     made = tokens.create_token(store, users.viewer_for(store, "ana"), "ana", frozenset({"read", "screen", "cases.manage"}))
-    return {"Authorization": f"Bearer {made}"}
+    return {"Authorization": f"Bearer {made}", "X-Nexus-Purpose": "audit test"}
 
 
 def trail(store) -> list[tuple[str, str, str]]:

@@ -23,7 +23,7 @@ def token(store, username, agency="POLICE", roles=("analyst",), clearance=Classi
     users.create_user(store, username, agency=agency, roles=list(roles), clearance=clearance)
     owner = users.viewer_for(store, username)
     wanted = frozenset(scopes) if scopes else frozenset(role_actions(frozenset(roles)))
-    return {"Authorization": f"Bearer {tokens.create_token(store, owner, username, wanted)}"}
+    return {"Authorization": f"Bearer {tokens.create_token(store, owner, username, wanted)}", "X-Nexus-Purpose": "api test"}
 
 
 @pytest.fixture
@@ -113,6 +113,11 @@ def test_audit_is_for_oversight_and_records_the_purpose(client, store):
     found = client.get("/api/v1/audit", params={"action": "entity.read", "user": "ana"}, headers=olga).json()["items"]
     assert found[-1]["purpose"] == "case 2026/7" and "w1" in found[-1]["result_ids"]
     assert client.get("/api/v1/audit/verify", headers=olga).json()["ok"] is True
+    for purpose in ({}, {"X-Nexus-Purpose": "  "}):  # a token's holder says why, every time
+        refused = client.get("/api/v1/entities/w1", headers={"Authorization": ana["Authorization"], **purpose})
+        assert refused.status_code == 422 and "X-Nexus-Purpose" in refused.json()["detail"]
+        assert "Bout" not in refused.text
+    assert client.get("/api/v1/entities/w1", headers={"Authorization": "Bearer forged"}).status_code == 401
 
 
 def test_alert_counts_by_kind_and_day(client, store):

@@ -23,7 +23,7 @@ def load_list(store, tmp_path, name, classification, entities):
 def token_for(store, username, clearance, scopes=frozenset({"screen", "judge"})):
     users.create_user(store, username, agency="POLICE", roles=["analyst"], clearance=clearance)
     owner = users.viewer_for(store, username)
-    return {"Authorization": f"Bearer {tokens.create_token(store, owner, username, frozenset(scopes))}"}
+    return {"Authorization": f"Bearer {tokens.create_token(store, owner, username, frozenset(scopes))}", "X-Nexus-Purpose": "screening duty"}
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from fastapi import Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from nexus.api.models import Offset
-from nexus.errors import Forbidden, NexusError, Unauthenticated
+from nexus.errors import Forbidden, InvalidInput, NexusError, Unauthenticated
 from nexus.service.identity import Viewer, csrf_token, session_viewer, settle_audit, unsettled, viewer_for_token
 from nexus.service.workspace import Store
 
@@ -24,6 +24,7 @@ SESSION_COOKIE = "nexus_session"
 IDLE_TIMEOUT = timedelta(minutes=30)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AUDIT_QUEUED = "nexus.audit_queued"
+PURPOSE_HEADER = "X-Nexus-Purpose"
 
 
 async def get_store(request: Request) -> Store:
@@ -36,18 +37,23 @@ def _viewer_dependency(queue: bool):
         request: Request,
         store: Annotated[Store, Depends(get_store)],
         authorization: Annotated[str | None, Header()] = None,
-        x_nexus_purpose: Annotated[str | None, Header(description="why you ask: recorded with every read")] = None,
+        x_nexus_purpose: Annotated[str | None, Header(description="why you ask: required with a token, recorded with "
+                                                                   "every read")] = None,
         x_csrf_token: Annotated[str | None, Header(description="the page's anti-forgery token (session cookie only)")] = None,
     ) -> Viewer:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            purpose = x_nexus_purpose or ""
+            purpose = (x_nexus_purpose or "").strip()
             queued = request.scope.get(AUDIT_QUEUED) if queue else None
+            found = None
             if queued is not None:  # answered from memory when the token was checked less than a second ago
                 found = viewer_for_token(store, token, purpose, queued, memory_only=True)
-                if found is not None:
-                    return found
-            return await run_in_threadpool(viewer_for_token, store, token, purpose, queued)
+            if found is None:
+                found = await run_in_threadpool(viewer_for_token, store, token, purpose, queued)
+            if not purpose:  # after the token's check: without a valid credential the answer is 401 all the same
+                raise InvalidInput(f"state why you ask in the {PURPOSE_HEADER} header (a case, an investigation, a "
+                                   "screening duty): it is recorded with everything this request reads or does")
+            return found
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
             found = await run_in_threadpool(session_viewer, store, cookie, x_nexus_purpose, IDLE_TIMEOUT)
