@@ -87,6 +87,19 @@ def test_batch_screening_answers_per_query_in_order(client, store):
     assert "own id" in client.post("/api/v1/screen/batch", json=twice, headers=ana).json()["detail"]
 
 
+def test_a_goaml_upload_is_validated_against_the_servers_schema(client, store, shared_data, monkeypatch):
+    ana = token(store, "ana")
+    report = ("STR.xml", (shared_data / "goaml" / "samples" / "STR.xml").read_bytes())
+    monkeypatch.delenv("NEXUS_GOAML_SCHEMA", raising=False)
+    refused = client.post("/api/v1/ingest/goaml", files={"file": report}, data={"source": "fiu"}, headers=ana)
+    assert refused.status_code == 422 and "NEXUS_GOAML_SCHEMA" in refused.json()["detail"]
+    monkeypatch.setenv("NEXUS_GOAML_SCHEMA", str(shared_data / "goaml" / "goAMLSchema-5.0.2.xsd"))
+    loaded = client.post("/api/v1/ingest/goaml", files={"file": report}, data={"source": "fiu"}, headers=ana).json()
+    assert loaded["entities"] > 0 and loaded["errors"] == []
+    broken = client.post("/api/v1/ingest/un-sc", files={"file": ("list.json", b"{}")}, data={"source": "unl"}, headers=ana)
+    assert broken.status_code == 422 and "list.json" in broken.text and "nexus-upload" not in broken.text
+
+
 def test_upload_names_bad_records_and_travel_push_acknowledges(client, store, shared_data):
     ana = token(store, "ana", roles=("analyst", "targeter"))
     lines = orjson.dumps({"id": "p9", "schema": "Person", "properties": {"name": ["Ada Obi"]}}) + b"\n{broken\n"

@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from nexus.api.deps import StoreDep, ViewerDep
-from nexus.errors import InvalidInput
+from nexus.config import load_settings
+from nexus.errors import InvalidInput, NexusError
 from nexus.service.ingest import IngestResult, LabelChanges, ingest_file
 from nexus.service.travel import receive_message
 
@@ -80,12 +81,30 @@ def upload(
         raise InvalidInput("mapping: a CSV file needs its YAML mapping")
     labels = LabelChanges(classification=classification, releasable_to=releasable_to, compartment=compartment,
                           orcon=orcon, legal_basis=legal_basis)
+    options = {}
+    if format == "goaml":
+        options["schema"] = load_settings().goaml_schema
+        if options["schema"] is None:
+            raise InvalidInput("goAML reports are validated against your FIU's XSD, and this server has none: "
+                               "start nexus serve with NEXUS_GOAML_SCHEMA=PATH")
     with tempfile.TemporaryDirectory(prefix="nexus-upload-") as folder:
         path = _save(file, Path(folder) / f"upload{_suffix(file.filename)}")
-        options = {"mapping": _save(mapping, Path(folder) / "mapping.yml")} if mapping is not None else {}
-        result = ingest_file(store, viewer, format, path, source, labels, is_list=is_list,
-                             partial=format == "goaml", **options)
-    return _loaded(result, {str(path): _name(file.filename)})
+        names = {str(path): _name(file.filename)}
+        if mapping is not None:
+            options["mapping"] = _save(mapping, Path(folder) / "mapping.yml")
+            names[str(options["mapping"])] = _name(mapping.filename)
+        try:
+            result = ingest_file(store, viewer, format, path, source, labels, is_list=is_list,
+                                 partial=format == "goaml", **options)
+        except NexusError as exc:  # named as the caller named the files, not where the server kept them
+            raise type(exc)(_renamed(str(exc), names)) from None
+    return _loaded(result, names)
+
+
+def _renamed(message: str, names: dict[str, str]) -> str:
+    for kept, given in names.items():
+        message = message.replace(kept, given)
+    return message
 
 
 @router.post("/travel/{kind}", response_model=Received, openapi_extra={
