@@ -87,7 +87,7 @@ def test_batch_screening_answers_per_query_in_order(client, store):
     assert "own id" in client.post("/api/v1/screen/batch", json=twice, headers=ana).json()["detail"]
 
 
-def test_a_goaml_upload_is_validated_against_the_servers_schema(client, store, shared_data, monkeypatch):
+def test_uploads_check_goaml_against_the_servers_schema_and_labels_against_the_uploader(client, store, shared_data, monkeypatch):
     ana = token(store, "ana")
     report = ("STR.xml", (shared_data / "goaml" / "samples" / "STR.xml").read_bytes())
     monkeypatch.delenv("NEXUS_GOAML_SCHEMA", raising=False)
@@ -96,6 +96,11 @@ def test_a_goaml_upload_is_validated_against_the_servers_schema(client, store, s
     monkeypatch.setenv("NEXUS_GOAML_SCHEMA", str(shared_data / "goaml" / "goAMLSchema-5.0.2.xsd"))
     loaded = client.post("/api/v1/ingest/goaml", files={"file": report}, data={"source": "fiu"}, headers=ana).json()
     assert loaded["entities"] > 0 and loaded["errors"] == []
+    clerk = token(store, "clerk", clearance=Classification.CONFIDENTIAL)
+    people = ("people.json", orjson.dumps({"id": "p8", "schema": "Person", "properties": {"name": ["Ada Obi"]}}))
+    for labels in ({"classification": "TOP_SECRET"}, {"compartment": "NIGHTJAR"}):  # data they could not read
+        assert client.post("/api/v1/ingest/ftm", files={"file": people}, data={"source": "police", **labels},
+                           headers=clerk).status_code == 403
     broken = client.post("/api/v1/ingest/un-sc", files={"file": ("list.json", b"{}")}, data={"source": "unl"}, headers=ana)
     assert broken.status_code == 422 and "list.json" in broken.text and "nexus-upload" not in broken.text
 

@@ -86,13 +86,19 @@ def ingest_file(
 
 
 def _check_holder(viewer: Viewer, source: str, existing: dict | None, labels: LabelChanges) -> None:
-    """Only the agency holding a source loads into it or labels data in its name; an administrator acts for any."""
+    """Only the agency holding a source loads into it or labels data in its name, and no one labels data beyond
+    their own clearance or compartments (they could not read what they loaded); an administrator acts for any."""
     if viewer.has_role("administrator"):
         return
     if existing is not None and existing["agency"] != viewer.agency:
         raise Forbidden(f"source {source!r} is held by {existing['agency']}: load into a source of {viewer.agency}")
     if labels.agency and agency_code(labels.agency) != viewer.agency:
         raise Forbidden(f"only an administrator labels data as another agency's ({labels.agency}); yours is {viewer.agency}")
+    level = Classification.parse(labels.classification) if labels.classification else None
+    if level is not None and level > viewer.clearance:
+        raise Forbidden(f"classification {level.name} is above your clearance ({viewer.clearance.name})")
+    if labels.compartment and labels.compartment not in viewer.compartments:
+        raise Forbidden(f"compartment {labels.compartment} is not one of yours")
 
 
 def _new_source_labels(viewer: Viewer) -> Labels:
