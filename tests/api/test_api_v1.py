@@ -74,6 +74,8 @@ def test_entity_carries_provenance_per_value_and_search_pages(client, store):
     second = client.get("/api/v1/entities", params={"q": "bout", "limit": 1, "offset": 1}, headers=ana).json()
     assert second["next_offset"] is None and second["items"][0]["entity_id"] != first["items"][0]["entity_id"]
     assert client.get("/api/v1/entities", params={"q": "bout", "limit": 0}, headers=ana).status_code == 422
+    for wildcard in ("%", "_"):  # a search word is text, never a pattern
+        assert client.get("/api/v1/entities", params={"q": wildcard}, headers=ana).json()["items"] == []
     assert client.get("/api/v1/sources", headers=ana).json()[0]["name"] == "open-list"
 
 

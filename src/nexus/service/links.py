@@ -12,6 +12,7 @@ and built again when either changes.
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ from nexus.security.viewer import Viewer
 from nexus.service.data_version import data_version
 from nexus.store import Store
 from nexus.store.ledger import ledger_files
+
+TOPIC = re.compile(r"[a-z0-9]+(\.[a-z0-9]+)*")  # a topic is matched as written and as a prefix: no wildcards
 
 CACHE = "links"
 COMMUNITIES = "link_communities.parquet"
@@ -297,6 +300,9 @@ def _question(viewer: Viewer, source: Side, target: Side) -> dict:
 def _check(source: Side, target: Side, max_hops: int, limit: int) -> None:
     if source.empty or target.empty:
         raise InvalidInput("a nexus question needs both sides: topics or entity ids")
+    for topic in (*source.topics, *source.excluded, *target.topics, *target.excluded):
+        if not TOPIC.fullmatch(topic):
+            raise InvalidInput(f"topic {topic!r} is not an FtM topic (lower-case words joined by dots: crime.traffick)")
     if not 1 <= max_hops <= LINKS.max_hops:
         raise InvalidInput(f"max-hops must be between 1 and {LINKS.max_hops}")
     if limit < 1:

@@ -32,7 +32,7 @@ def search(store: Store, viewer: Viewer, query: str, limit: int = 20) -> list[Se
     allowed = statement_clause(viewer, statements, "search")
     matching = select(S.canonical_id).where(live(), allowed, S.prop_type == "name")
     for token in tokens:
-        word = select(S.canonical_id).where(live(), allowed, S.prop_type == "name", S.value.ilike(f"%{token}%"))
+        word = select(S.canonical_id).where(live(), allowed, S.prop_type == "name", S.value.icontains(token, autoescape=True))
         matching = matching.where(S.canonical_id.in_(word))
     hits = matching.distinct().order_by(S.canonical_id).limit(limit).subquery()
     with store.engine.connect() as conn:
