@@ -133,6 +133,13 @@ def test_audit_is_for_oversight_and_records_the_purpose(client, store):
     found = client.get("/api/v1/audit", params={"action": "entity.read", "user": "ana"}, headers=olga).json()["items"]
     assert found[-1]["purpose"] == "case 2026/7" and "w1" in found[-1]["result_ids"]
     assert client.get("/api/v1/audit/verify", headers=olga).json()["ok"] is True
+    today = client.get("/api/v1/audit", params={"action": "entity.read", "since": "2020-01-01", "until": "2999-01-01T00:00:00Z"},
+                       headers=olga).json()["items"]
+    assert today and client.get("/api/v1/audit", params={"since": "2999-01-01"}, headers=olga).json()["items"] == []
+    for route, params, who in (("/api/v1/audit", {"since": "garbage"}, olga), ("/api/v1/audit", {"until": "2024-13-45"}, olga),
+                               ("/api/v1/alerts/counts", {"since": "notadate"}, ana),
+                               ("/api/v1/graph/neighbourhood/w1", {"since": "2024-13-45"}, ana)):
+        assert client.get(route, params=params, headers=who).status_code == 422, (route, params)
     for purpose in ({}, {"X-Nexus-Purpose": "  "}):  # a token's holder says why, every time
         refused = client.get("/api/v1/entities/w1", headers={"Authorization": ana["Authorization"], **purpose})
         assert refused.status_code == 422 and "X-Nexus-Purpose" in refused.json()["detail"]

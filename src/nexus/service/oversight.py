@@ -1,10 +1,12 @@
 """Oversight: the audit trail (verify, search) and warrants for special investigative techniques."""
 
+from datetime import UTC, datetime
+
 from nexus.security import audit, warrants
 from nexus.security.audit import ChainReport
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
-from nexus.store import Store
+from nexus.store import Store, utc_stamp
 
 __all__ = ["ChainReport", "add_warrant", "list_warrants", "revoke_warrant", "search_audit", "verify_audit"]
 
@@ -18,7 +20,12 @@ def verify_audit(store: Store, viewer: Viewer) -> ChainReport:
 
 
 def search_audit(store: Store, viewer: Viewer, **filters) -> list[dict]:
-    """Audit records by user, action, time range, entity (oversight role; read-only)."""
+    """Audit records by user, action, time range (`since`, `until`: text as the trail writes times, or datetimes,
+    naive ones in UTC), entity (oversight role; read-only)."""
+    for bound in ("since", "until"):
+        moment = filters.get(bound)
+        if isinstance(moment, datetime):
+            filters[bound] = utc_stamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     return audit.search_audit(store, viewer, **filters)
 
 

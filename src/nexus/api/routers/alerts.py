@@ -1,5 +1,6 @@
 """The alert review queue: list, count, show and review the alerts the caller may see."""
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -89,10 +90,10 @@ def alerts(
 
 @router.get("/counts", response_model=Counts)
 def counts(store: StoreDep, viewer: ViewerDep,
-           since: Annotated[str | None, Query(description="first raised on or after this date (YYYY-MM-DD)")] = None,
+           since: Annotated[date | None, Query(description="first raised on or after this date (YYYY-MM-DD)")] = None,
            ) -> dict:
     """The visible alerts by kind and state, and how many were first raised each day, by kind."""
-    return alert_counts(store, viewer, since)
+    return alert_counts(store, viewer, since.isoformat() if since else None)
 
 
 @router.get("/{alert_id}", response_model=AlertDetail)

@@ -1,5 +1,6 @@
 """The audit trail for oversight officers: search it, verify its hash chain."""
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -38,8 +39,8 @@ def records(
     store: StoreDep, viewer: ViewerDep, paging: PageDep,
     user: str | None = None,
     action: Annotated[str | None, Query(examples=["entity.read", "alerts.review", "cases.disseminate"])] = None,
-    since: Annotated[str | None, Query(description="at or after (ISO time, UTC)")] = None,
-    until: Annotated[str | None, Query(description="before (ISO time, UTC)")] = None,
+    since: Annotated[datetime | None, Query(description="at or after (ISO date or time; UTC unless it says)")] = None,
+    until: Annotated[datetime | None, Query(description="before (ISO date or time; UTC unless it says)")] = None,
     entity: Annotated[str | None, Query(description="records that asked for or returned this id")] = None,
 ) -> dict:
     """Audit records matching every filter, oldest first: who read or did what, when, why (oversight only)."""
@@ -53,3 +54,4 @@ def verify(store: StoreDep, viewer: ViewerDep) -> dict:
     """Check the hash chain, its head and its anchor file (oversight and administrators)."""
     report = verify_audit(store, viewer)
     return {"ok": report.ok, "records": report.records, "first_bad": report.first_bad, "problem": report.problem}
+

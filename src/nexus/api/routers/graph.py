@@ -1,5 +1,6 @@
 """The link graph as the caller may see it: an entity's neighbourhood, nexus paths, brokers, communities, exports."""
 
+from datetime import date
 from io import BytesIO
 from typing import Annotated, Any
 
@@ -39,14 +40,14 @@ def neighbourhood(
     entity_id: str, request: Request, store: StoreDep, viewer: ReadingViewerDep,
     per_type: Annotated[int, Query(ge=1, le=500, description="ties per type at most; the rest are counted")] = 25,
     type: Annotated[list[str], Query(description="only ties of these types")] = [],  # noqa: B006 (FastAPI copies it)
-    since: Annotated[str, Query(description="evidence on or after (YYYY-MM-DD)")] = "",
-    until: Annotated[str, Query(description="evidence before (YYYY-MM-DD)")] = "",
+    since: Annotated[date | None, Query(description="evidence on or after (YYYY-MM-DD)")] = None,
+    until: Annotated[date | None, Query(description="evidence before (YYYY-MM-DD)")] = None,
     source: Annotated[str, Query(description="only evidence from this source")] = "",
     max_classification: Annotated[str, Query(description="only evidence classified at most this")] = "",
 ) -> dict[str, Any]:
     """An entity's ties in the caller's graph, capped per type with how many more there are."""
-    return neighbours(store, viewer, request.app.state.home, entity_id, per_type, tuple(type), since, until, source,
-                      max_classification)
+    return neighbours(store, viewer, request.app.state.home, entity_id, per_type, tuple(type),
+                      since.isoformat() if since else "", until.isoformat() if until else "", source, max_classification)
 
 
 @router.get("/paths")
