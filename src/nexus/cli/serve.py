@@ -19,7 +19,7 @@ def serve_command(
     access_log: bool = typer.Option(False, help="log every request's method, path and status to standard error "
                                                 "(paths name entities: the audit trail already records every read)"),
 ) -> None:
-    """Serve the web application at / and the REST API at /api/v1 (OpenAPI at /api/v1/docs). People sign in
+    """Serve the web application at / and the REST API at /api/v1 (its OpenAPI spec at /api/v1/openapi.json). People sign in
     with their password (`nexus users create`, `nexus users passwd`); programs send API tokens (`nexus tokens create`)."""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE

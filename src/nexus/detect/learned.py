@@ -11,8 +11,8 @@ Beside them, the rules-only baseline: a transaction is laundering when a typolog
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-import lightgbm
 import numpy as np
 import orjson
 import pyarrow as pa
@@ -20,6 +20,9 @@ import pyarrow.compute as pc
 
 from nexus.detect.typologies import Finding
 from nexus.engine import EngineSession
+
+if TYPE_CHECKING:  # imported where a model is trained or loaded: it brings scikit-learn and SciPy, ~2 s at every start
+    import lightgbm
 
 #: The columns of `detect_learned_features` the model reads, in order.
 FEATURES = (
@@ -85,7 +88,7 @@ class Figures:
 
 @dataclass
 class TrainedModel:
-    booster: lightgbm.Booster
+    booster: "lightgbm.Booster"
     threshold: float
     split: Split
     figures: dict[str, dict[str, Figures]] = field(default_factory=dict)  # part → model / rules → figures
@@ -107,6 +110,8 @@ class TrainedModel:
         raw = orjson.loads(data)
         if tuple(raw.get("features", ())) != FEATURES or "labels" not in raw:
             raise ValueError("the model was trained by an earlier version, on other features: train it again")
+        import lightgbm
+
         return cls(lightgbm.Booster(model_str=raw["booster"]), raw["threshold"],
                    Split(date.fromisoformat(raw["train_until"]), date.fromisoformat(raw["validate_until"])),
                    {part: {k: Figures(**v) for k, v in figures.items()} for part, figures in raw["figures"].items()},
@@ -166,6 +171,8 @@ def train(table: pa.Table, split: Split, config: LearnedConfig = LEARNED) -> Tra
         if not actual[parts[name]].any():
             raise ValueError(f"no laundering is labelled in the {name} days ({_days(days[parts[name]])}): "
                              "choose other dates")
+    import lightgbm
+
     features = matrix(table)
     params = {"objective": "binary", "learning_rate": config.learning_rate, "num_leaves": config.leaves,
               "min_child_samples": config.min_child_samples, "seed": config.seed, "deterministic": True,
