@@ -17,6 +17,7 @@ from nexus.model.labels import Labels
 from nexus.security.warrants import warrant_usable
 from nexus.service.alerts import Evidence, NewAlert, list_alerts, raise_alerts
 from nexus.service.entities import entity_statements, get_entity
+from nexus.service.ingest import list_sources
 from nexus.store.schema import statements
 from nexus.service.export import export_ftm
 from nexus.service.search import count_visible, search
@@ -75,6 +76,11 @@ def test_a_hidden_record_does_not_lead_to_the_entity_it_was_merged_into(world):
         assert bool(entity_statements(store, v, "p-sergei")) == sees, name
         assert bool(list_alerts(store, v, entity_id="p-sergei")) == sees, name
         assert list_alerts(store, v, entity_id="p-wire"), name
+
+
+def test_the_sources_listed_are_those_a_viewer_may_read(world):
+    for name in READERS:
+        assert {s["name"] for s in list_sources(world.store, VIEWERS[name])} == READABLE[name], name
 
 
 def test_search_finds_nothing_through_a_hidden_statement(world):

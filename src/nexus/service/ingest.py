@@ -12,8 +12,9 @@ from nexus.errors import Forbidden, InvalidInput
 from nexus.ingest import IngestResult, ingest
 from nexus.model.labels import Classification, Labels, agency_code
 from nexus.security import audit
-from nexus.security.policy import require
+from nexus.security.policy import decide, require
 from nexus.security.viewer import Viewer
+from nexus.security.warrants import warrant_usable
 from nexus.sources import FORMATS, SourceError, get_format
 from nexus.sources.limits import check_file
 from nexus.store import Store
@@ -123,11 +124,16 @@ def register(store: Store, format: str, source: str, labels: LabelChanges, reten
 
 
 def list_sources(store: Store, viewer: Viewer) -> list[dict]:
-    """The registered sources with their default labels and whether each is a list."""
+    """The registered sources whose data the viewer may read (a source's name and holder say something too), with
+    their default labels and whether each is a list."""
     require(viewer, "read")
-    sources = store.list_sources()
+    sources = [s for s in store.list_sources() if _readable(store, viewer, store.source_labels(s))]
     audit.log_event(store, viewer, "sources.list", {}, [s["name"] for s in sources])
     return [s | {"classification": Classification(s["classification"]).name} for s in sources]
+
+
+def _readable(store: Store, viewer: Viewer, labels: Labels) -> bool:
+    return decide(viewer, labels, "read", warrant_usable(store, viewer, labels.warrant)).allowed
 
 
 def ingest_reports(
