@@ -9,6 +9,7 @@ import pytest
 from feed import workspace_rule
 
 from nexus.detect.red_flags import FOLDER, LISTED_FEATURES
+from nexus.errors import InvalidInput
 from nexus.ingest import ingest
 from nexus.model import Classification, Labels
 from nexus.security.viewer import Viewer
@@ -78,6 +79,9 @@ def test_back_testing_the_listed_counterparty_rule(listed):
     store, home = listed
     hits = backtest_rule(store, FIU, home, FOLDER / "listed-counterparty.yml", date(2024, 3, 1), date(2024, 3, 31))
     assert sorted(h["account"] for h in hits) == ["A0", "B0", "M0", "Z0"]  # N0 paid L0 in April
+    assert backtest_rule(store, FIU, home, "listed-counterparty", date(2024, 3, 1), date(2024, 3, 31)) == hits  # as listed
+    with pytest.raises(InvalidInput, match="no such rule"):
+        backtest_rule(store, FIU, home, "no-such-rule", date(2024, 3, 1), date(2024, 3, 31))
     assert backtest_rule(store, JUNIOR, home, FOLDER / "listed-counterparty.yml", date(2024, 3, 1),
                          date(2024, 3, 31)) == []
 

@@ -2,7 +2,6 @@
 
 import json
 from datetime import date
-from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -36,7 +35,7 @@ def list_command() -> None:
 
 @rules_app.command("test")
 def test_command(
-    rule: Path = typer.Argument(..., help="a red-flag rule file (YAML)"),
+    rule: str = typer.Argument(..., help="a rule's name as `nexus rules list` shows it, or a rule file (YAML)"),
     start: str = typer.Option(..., "--from", help="first day (ISO date)"),
     end: str = typer.Option(..., "--to", help="last day (ISO date), included"),
     as_json: bool = typer.Option(False, "--json"),

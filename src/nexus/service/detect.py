@@ -188,16 +188,18 @@ def list_red_flag_rules(store: Store, viewer: Viewer, home: Path) -> list[tuple[
     return rules
 
 
-def backtest_rule(store: Store, viewer: Viewer, home: Path, path: Path, start: date, end: date) -> list[dict]:
-    """Back-test a red-flag rule file over [start, end] on the transactions the viewer may see: what it would
-    have raised, nothing raised."""
+def backtest_rule(store: Store, viewer: Viewer, home: Path, name: str | Path, start: date, end: date) -> list[dict]:
+    """Back-test a red-flag rule over [start, end] on the transactions the viewer may see: what it would have
+    raised, nothing raised. `name`: a rule `nexus detect` runs (by name, or name@version), or a rule file."""
     require(viewer, "read")
-    try:
-        rule = rule_from_file(path)
-    except RuleRefused as exc:
-        raise InvalidInput("; ".join(exc.problems)) from None
-    except OSError as exc:
-        raise InvalidInput(f"{path}: {exc.strerror}") from None
+    rule = next((r for r in red_flag_rules(home) if str(name) in (r[0], r[1].name)), None)
+    if rule is None:
+        try:
+            rule = rule_from_file(Path(name))
+        except RuleRefused as exc:
+            raise InvalidInput("; ".join(exc.problems)) from None
+        except OSError as exc:
+            raise InvalidInput(f"{name}: no such rule (nexus rules list) nor rule file ({exc.strerror})") from None
     if end < start:
         raise InvalidInput(f"--to {end} is before --from {start}")
     checked_jurisdictions()
