@@ -97,9 +97,14 @@ def test_against_5_0_1_the_report_is_rejected_whole_with_each_violation_located(
     assert order[0].message.endswith("Unexpected child with tag 'id_number' at position 5. Tag 'ssn' expected.")
 
 
-def test_no_schema_no_report(goaml):
-    with pytest.raises(SourceError, match="your FIU's XSD"):
-        list(get_format("goaml").read(goaml / "samples" / "STR.xml"))
+def test_without_a_schema_a_report_is_read_not_validated_and_a_bad_schema_is_named(goaml, tmp_path):
+    (record,) = get_format("goaml").read(goaml / "samples" / "STR.xml")
+    assert record.error is None and record.entities
+    (not_xsd := tmp_path / "notxsd.xsd").write_text("not xml")
+    for schema, reason in ((goaml / "samples" / "SAR.xml", "not a goAML schema"), (not_xsd, "not a goAML schema"),
+                           (tmp_path / "missing.xsd", "cannot be read")):
+        with pytest.raises(SourceError, match=reason):
+            list(get_format("goaml").read(goaml / "samples" / "STR.xml", schema=schema))
 
 
 def test_hostile_xml_is_refused(goaml, tmp_path):
@@ -115,12 +120,13 @@ def test_a_folder_loads_every_valid_report_and_rejects_the_broken_one(goaml, wor
     broken = (folder / "STR.xml").read_text().replace("<amount_local>120000.00</amount_local>",
                                                       "<amount_local>lots</amount_local>")
     (folder / "STR.xml").write_text(broken)
+    (folder / "A_garbage.xml").write_text("not xml &")  # cannot be read at all: the rest still loads
     schema = str(goaml / "goAMLSchema-5.0.2.xsd")
     assert runner.invoke(app, ["init"]).exit_code == 0
     result = runner.invoke(app, ["ingest", "goaml", str(folder), "--source", "fiu", "--agency", "FIU", "--schema", schema])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     output = " ".join(result.output.split())
-    assert "3 report(s) loaded, 1 rejected" in output
+    assert "3 report(s) loaded, 2 rejected" in output and "A_garbage.xml: report: line 1: malformed XML" in output
     assert ("/report/transaction/amount_local line 54, field amount_local: not valid against goAMLSchema-5.0.2.xsd: "
             "invalid value 'lots' for xs:decimal") in output
     exported = runner.invoke(app, ["export", "ftm", "--output", "-"])

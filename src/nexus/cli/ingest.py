@@ -4,6 +4,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -106,6 +107,10 @@ def ingest_command(
             _report(result)
         rejected = sum(1 for _, r in results if r.errors)
         console.print(f"{len(results) - rejected:,} report(s) loaded, {rejected:,} rejected")
+        if schema is None:
+            console.print("[yellow]warning:[/yellow] not validated: no FIU schema (--schema PATH or NEXUS_GOAML_SCHEMA)")
+        if rejected:
+            raise typer.Exit(1)
         return
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task(f"ingesting {path.name}")
@@ -127,7 +132,7 @@ def _report(result: IngestResult) -> None:
         f"{result.statements:,} statements, {result.retired:,} retired, {len(result.errors):,} errors{resumed}"
     )
     for error in result.errors[:20]:
-        console.print(f"  [yellow]{error}[/yellow]", highlight=False)
+        console.print(f"  [yellow]{escape(str(error))}[/yellow]", highlight=False, soft_wrap=True)  # whole: paths are searched for
     if len(result.errors) > 20:
         console.print(f"  … and {len(result.errors) - 20:,} more (table ingest_errors, run {result.run_id})")
 

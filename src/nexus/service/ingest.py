@@ -15,7 +15,8 @@ from nexus.security import audit
 from nexus.security.policy import decide, require
 from nexus.security.viewer import Viewer
 from nexus.security.warrants import warrant_usable
-from nexus.sources import FORMATS, SourceError, get_format
+from nexus.sources import FORMATS, RecordError, SourceError, get_format
+from nexus.sources.goaml.schema import load_schema
 from nexus.sources.limits import check_file
 from nexus.store import Store
 
@@ -148,17 +149,29 @@ def ingest_reports(
     progress: Callable[[str], None] | None = None,
 ) -> list[tuple[Path, IngestResult]]:
     """Load one goAML report or a folder of them (`*.xml`, in name order) into `source`, each file its own
-    run: a report the FIU's schema rejects is reported with its violations and the rest still load.
+    run: a report the FIU's schema rejects, or that cannot be read at all, is reported with its reasons and the
+    rest of the folder still loads. Without `schema` reports are read, not validated.
     Reports accumulate, so no run retires what an earlier report said."""
     files = sorted(p for p in path.glob("*.xml") if p.is_file()) if path.is_dir() else [path]
     if not files:
         raise InvalidInput(f"{path}: no goAML reports (*.xml) in this folder")
+    if schema is not None:
+        try:
+            load_schema(schema)  # a bad schema fails the whole folder once, not each report
+        except SourceError as exc:
+            raise InvalidInput(str(exc)) from None
     results = []
     for file in files:
         if progress:
             progress(file.name)
-        results.append((file, ingest_file(store, viewer, "goaml", file, source, labels, schema=schema, partial=True,
-                                          force=force)))
+        try:
+            result = ingest_file(store, viewer, "goaml", file, source, labels, schema=schema, partial=True, force=force)
+        except InvalidInput as exc:
+            if not path.is_dir():
+                raise
+            reason = str(exc).removeprefix(f"{file}: ")
+            result = IngestResult(0, source, errors=[RecordError(str(file), "report", None, reason)])
+        results.append((file, result))
     return results
 
 

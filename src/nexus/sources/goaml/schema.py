@@ -15,6 +15,8 @@ from pathlib import Path
 import xmlschema
 from lxml import etree
 
+from nexus.sources.base import SourceError
+
 XS = "{http://www.w3.org/2001/XMLSchema}"
 
 
@@ -69,7 +71,13 @@ def _escape_loose_hyphens(pattern: str) -> str:
 
 def load_schema(path: Path) -> xmlschema.XMLSchema11:
     """The FIU's XSD with its patterns rewritten for XSD 1.1 (cached per file and modification time)."""
-    return _load(Path(path).resolve(), Path(path).stat().st_mtime_ns)
+    try:
+        return _load(Path(path).resolve(), Path(path).stat().st_mtime_ns)
+    except OSError as exc:
+        raise SourceError(f"{path}: the goAML schema cannot be read: {exc.strerror}") from None
+    except (etree.XMLSyntaxError, xmlschema.XMLSchemaException) as exc:
+        reason = re.sub(r"\s+", " ", getattr(exc, "message", None) or str(exc)).strip()[:300]
+        raise SourceError(f"{path}: not a goAML schema (an XSD): {reason}") from None
 
 
 @lru_cache(maxsize=4)
