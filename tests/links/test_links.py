@@ -171,6 +171,25 @@ def test_an_identifier_shared_by_many_is_down_weighted_and_past_the_cap_binds_no
     assert {t["neighbour"] for t in neighbours(store, POLICE, home, "guest1")["ties"]} == set()
 
 
+def test_identifiers_in_every_script_bind_only_when_they_are_the_same(store, tmp_path):
+    """Addresses keep their letters in every script (two Moscow streets are not one address of their house and
+    postcode numbers), documents theirs; a phone is the same with + or 00 before its country code."""
+    load(store, tmp_path, "police", OPEN, [
+        person("t", "T", "crime.terror", address="ул. Ленина 10, 101000 Москва", phone="+44 20 7946 0001"),
+        person("y", "Y", "crime.boss", address="ул. Пушкина 10, 101000 Москва", phone="0044 20 7946 0001"),
+        person("t2", "T2", "crime.terror", address="شارع الملك فهد 12345", passportNumber="МН 123456"),
+        person("y2", "Y2", "crime.boss", address="شارع العليا 12345", passportNumber="АБ 123456"),
+        person("t3", "T3", "crime.terror", address="Mühlenweg 5, Bremen"),
+        person("y3", "Y3", "crime.boss", address="MÜHLENWEG 5 - BREMEN"),
+    ])
+    home = tmp_path / "home"
+    assert [[e["type"] for e in p["edges"]] for p in nexus_paths(store, POLICE, home, Side(ids=("t",)), Side(ids=("y",)))] \
+        == [["phone"]]
+    assert nexus_paths(store, POLICE, home, Side(ids=("t2",)), Side(ids=("y2",))) == []
+    (path,) = nexus_paths(store, POLICE, home, Side(ids=("t3",)), Side(ids=("y3",)))
+    assert path["entities"] == ["t3", "address:mühlenweg 5 bremen", "y3"]
+
+
 def test_a_path_walks_through_a_shared_hub_once(store, tmp_path):
     """T and Y share a phone with three others: one path joins them through it, not one more through each
     of the others (T -phone- P -phone- Y rests on that one phone again), so the bridge is not corroborated

@@ -1,15 +1,17 @@
--- Who shares what, one row per member and hub: identifier values normalised (phone, e-mail, IBAN,
--- document and registration numbers, addresses as written), the address entity an entity points
+-- Who shares what, one row per member and hub: identifier values normalised (phone: its digits, an
+-- international prefix (+ or 00) dropped; e-mail; IBAN, document and registration numbers: letters of any
+-- script and digits; addresses as written, lower-cased, punctuation and spaces folded: letters of every
+-- script kept, so two Cyrillic streets are not one address of their house numbers), the address entity an entity points
 -- to (by its normalised full address), the event, trip or court case its participants share, and
 -- the company or organisation its directors, owners, members or employees share. Identifier hubs
 -- are named type:value; entity hubs by the entity's canonical id.
 WITH values_held AS (
     SELECT coalesce(o.target, s.canonical_id) AS member, h.link_type, h.weight,
            CASE s.prop_type
-               WHEN 'phone' THEN regexp_replace(s.value, '[^0-9]', '', 'g')
+               WHEN 'phone' THEN regexp_replace(regexp_replace(s.value, '[^0-9+]', '', 'g'), '^(00|[+])|[+]', '', 'g')
                WHEN 'email' THEN lower(trim(s.value))
-               WHEN 'address' THEN trim(regexp_replace(lower(s.value), '[^a-z0-9]+', ' ', 'g'))
-               ELSE upper(regexp_replace(s.value, '[^A-Za-z0-9]', '', 'g'))
+               WHEN 'address' THEN trim(regexp_replace(lower(s.value), '[^\p{L}\p{N}\p{M}]+', ' ', 'g'))
+               ELSE upper(regexp_replace(s.value, '[^\p{L}\p{N}\p{M}]', '', 'g'))
            END AS shared, s.id AS evidence, s.source, s.agency, s.classification
     FROM statements AS s
     JOIN hub_props AS h ON h.prop_type = s.prop_type
@@ -19,7 +21,7 @@ WITH values_held AS (
 ),
 addresses AS (
     SELECT canonical_id AS address_id,
-           min(trim(regexp_replace(lower(value), '[^a-z0-9]+', ' ', 'g'))) AS shared
+           min(trim(regexp_replace(lower(value), '[^\p{L}\p{N}\p{M}]+', ' ', 'g'))) AS shared
     FROM statements
     WHERE schema = 'Address' AND prop = 'full'
     GROUP BY canonical_id
