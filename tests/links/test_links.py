@@ -190,6 +190,17 @@ def test_identifiers_in_every_script_bind_only_when_they_are_the_same(store, tmp
     assert path["entities"] == ["t3", "address:mühlenweg 5 bremen", "y3"]
 
 
+def test_a_payment_two_sources_state_is_one_piece_and_currencies_are_not_added_up(store, tmp_path):
+    payments = [person("t", "T", "crime.terror"), person("y", "Y", "crime.boss"),
+                entity("pay1", "Payment", payer="t", beneficiary="y", amount="1000", currency="USD", date="2024-03-01"),
+                entity("pay2", "Payment", payer="t", beneficiary="y", amount="1000000", currency="IRR", date="2024-03-02")]
+    load(store, tmp_path, "police", OPEN, payments)
+    load(store, tmp_path, "customs", OPEN, payments[2:3])  # the USD payment again, from a second source
+    ties = neighbours(store, POLICE, tmp_path / "home", "t")["ties"]
+    money = sorted((t["currency"], t["amount"], t["pieces"]) for t in ties if t["link_type"] == "Payment")
+    assert money == [("IRR", 1000000.0, 1), ("USD", 1000.0, 1)]
+
+
 def test_a_path_walks_through_a_shared_hub_once(store, tmp_path):
     """T and Y share a phone with three others: one path joins them through it, not one more through each
     of the others (T -phone- P -phone- Y rests on that one phone again), so the bridge is not corroborated

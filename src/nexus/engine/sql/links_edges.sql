@@ -5,7 +5,7 @@
 -- evidence (halved every $half_life years before $this_year, down to $recency_floor of it). first_day and
 -- last_day are its span in days since 1970, a date not known to the day standing for any (`link_dates`).
 WITH pieces AS (
-    SELECT source_id, target_id, link_type, weight, via, CAST(NULL AS VARCHAR) AS currency, [evidence] AS evidence,
+    SELECT source_id, target_id, link_type, weight, via, currency, [evidence] AS evidence,
            [source] AS sources, [agency] AS agencies, first_date, last_date, first_day, last_day, amount,
            CAST(NULL AS BIGINT) AS shared_by,
            classification, 1 AS piece_count
