@@ -6,15 +6,16 @@ import io
 import networkx as nx
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from nexus.model import Classification, Labels
+from nexus.security import audit
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import list_alerts, review_alert
 from nexus.service.links import neighbours, nexus_communities
 from nexus.service.links_export import export_graph
 from nexus.service.nexus_alerts import raise_nexus_alerts
-from nexus.store.schema import audit_log
+from nexus.store.schema import audit_log, statements
 
 from test_links import INTERCEPT, LEAD, OPEN, POLICE, entity, load, person
 
@@ -52,6 +53,14 @@ def test_a_bridge_is_one_alert_that_keeps_its_review_until_new_evidence_strength
     review_alert(two_rings, LEAD, alert["alert_id"], "confirmed", "x is the cell's courier")
     (again,) = raise_nexus_alerts(two_rings, LEAD, home, limit=1)
     assert (again["alert_id"], again["state"], again["new"]) == (alert["alert_id"], "confirmed", False)
+    # A resolution run gives its ends new canonical ids: the same evidence is the same bridge, still reviewed.
+    with two_rings.engine.begin() as conn:
+        for record in ("t1", "y"):
+            conn.execute(update(statements).where(statements.c.entity_id == record).values(canonical_id=f"nx-{record}"))
+    audit.log_event(two_rings, LEAD, "resolve", {}, [])
+    (resolved,) = raise_nexus_alerts(two_rings, LEAD, home, limit=1)
+    assert (resolved["from"], resolved["to"]) == ("nx-t1", "nx-y")
+    assert (resolved["alert_id"], resolved["state"], resolved["new"]) == (alert["alert_id"], "confirmed", False)
     # New evidence on the same bridge (a payment from t1 to x) strengthens it: a new alert to review.
     load(two_rings, tmp_path, "fiu", OPEN, [entity("p1", "Payment", payer="t1", beneficiary="x", amount="9000",
                                                    date="2025-05-01")])

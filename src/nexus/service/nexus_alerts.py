@@ -1,9 +1,9 @@
 """Nexus bridges as alerts: the strongest ties between the two sides, raised in the shared queue for review.
 
-A bridge is about its two ends (`nexus/<from>:<to>`, canonical ids); its fingerprint is the
-evidence of every tie along its best path, so a bridge seen again on the same evidence keeps its
-review state, and one that new evidence strengthens (or that now runs another way) is
-raised afresh. It cites every statement of that evidence (for a money tie from the ledger, its
+A bridge is known by the evidence of every tie along its best path (its subject and fingerprint both
+hash it), not by its ends' canonical ids, which a resolution run may change: a bridge seen again on
+the same evidence keeps its review state, and one that new evidence strengthens (or that now runs
+another way) is raised afresh. It cites every statement of that evidence (for a money tie from the ledger, its
 first and last transactions, with their labels) and the names and topics of the entities along the
 path (which its title and explanation show), so only a viewer who may see all of it sees the alert.
 """
@@ -101,9 +101,9 @@ def _alert(bridge: dict, refs: list[str], evidence: tuple[Evidence, ...]) -> New
     path = bridge["path"]
     names = {k: v.get("name") or k for k, v in path["nodes"].items()}
     hops = path["hops"]
+    digest = hashlib.sha256("\n".join(refs).encode()).hexdigest()[:16]
     return NewAlert(
-        kind=KIND, subject=f"nexus/{bridge['source']}:{bridge['target']}",
-        fingerprint=hashlib.sha256("\n".join(refs).encode()).hexdigest()[:16],
+        kind=KIND, subject=f"nexus/{digest}", fingerprint=digest,
         title=f"{names.get(bridge['source'], bridge['source'])} ↔ {names.get(bridge['target'], bridge['target'])} "
               f"({hops} hop{'s' if hops > 1 else ''}: {', '.join(dict.fromkeys(e['type'] for e in path['edges']))})",
         score=round(bridge["score"], 6),
