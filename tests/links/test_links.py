@@ -87,6 +87,9 @@ def test_a_shared_phone_and_a_shared_company_make_a_two_hop_path_through_what_th
     assert ties == {("t", "phone"), ("c", "Directorship"), ("y", "co_director")}
     # Each tie is classified as the highest of its evidence; a chart for a RESTRICTED audience can leave the rest out.
     assert [e["classification"] for e in path["edges"]] == ["SECRET", "RESTRICTED"]
+    for bad in ({"since": "notadate"}, {"until": "2023-13-01"}):
+        with pytest.raises(InvalidInput, match="must be a date"):
+            neighbours(chain, LEAD, tmp_path / "home", "x", **bad)
     releasable = neighbours(chain, LEAD, tmp_path / "home", "x", max_classification="restricted")["ties"]
     assert {t["neighbour"] for t in releasable} == {"c", "y"} and {t["classification"] for t in releasable} == {"RESTRICTED"}
 

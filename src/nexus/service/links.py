@@ -252,6 +252,12 @@ def neighbours(store: Store, viewer: Viewer, home: Path, entity_id: str, per_typ
     whose evidence is classified at most ``max_classification`` when it is given."""
     if per_type < 1:
         raise InvalidInput("per-type must be at least 1")
+    for name, day in (("since", since), ("until", until)):
+        try:
+            if day:
+                date.fromisoformat(day)
+        except ValueError:
+            raise InvalidInput(f"{name} must be a date (YYYY-MM-DD), not {day!r}") from None
     ceiling = Classification.parse(max_classification) if max_classification else max(Classification)
     with viewer_graph(store, viewer, home) as session:
         node = canonical_id(session, entity_id)
