@@ -154,6 +154,9 @@ def test_brokers_and_their_gould_fernandez_roles(store, tmp_path):
     assert brokers["g"]["roles"] == {"gatekeeper": 1} and brokers["r"]["roles"] == {"representative": 1}
     assert brokers["m"]["roles"] == {"coordinator": 1}
     assert list(brokers)[0] == "b"  # the shortest bridge carries the best path
+    assert [p["entities"] for p in brokers["b"]["best_paths"]] == [["t", "b", "c"]]  # the paths that make it one
+    assert [p["entities"] for p in brokers["m"]["best_paths"]] == [["t", "g2", "m", "r2", "c"]]
+    assert brokers["m"]["best_paths"][0]["words"] == "T —Associate→ Gate2 —Associate→ Middle —Associate→ Rep2 —Associate→ C"
 
 
 def test_an_identifier_shared_by_many_is_down_weighted_and_past_the_cap_binds_no_one(store, tmp_path):

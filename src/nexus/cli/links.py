@@ -84,10 +84,12 @@ def brokers_command(
     if as_json:
         print(json.dumps(brokers, ensure_ascii=False, indent=1))
         return
-    table = Table("entity", "name", "brokerage", "paths", "roles")
+    table = Table("entity", "name", "brokerage", "paths", "roles", "best path through it")
     for b in brokers:
         roles = ", ".join(f"{role} {n}" for role, n in b["roles"].items())
-        table.add_row(b["id"], Text((b["node"] or {}).get("name") or ""), f"{b['brokerage']:.3f}", str(b["paths"]), roles)
+        best = b["best_paths"][0]["words"] if b["best_paths"] else ""
+        table.add_row(b["id"], Text((b["node"] or {}).get("name") or ""), f"{b['brokerage']:.3f}", str(b["paths"]), roles,
+                      Text(best))
     console.print(table if brokers else "no broker between the two sides in what you may see")
 
 

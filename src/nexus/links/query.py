@@ -161,17 +161,26 @@ class Broker:
     brokerage: float  # the summed scores of the best paths through it
     paths: int
     roles: dict[str, int]  # Gould–Fernandez role → paths on which it plays it
+    best: list[Path] = field(default_factory=list)  # the best paths through it, that make it a broker
 
 
 def find_brokers(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 20,
-                 config: LinkConfig = LINKS) -> list[Broker]:
-    """Entities that bridge the two sides, ranked by the best paths through them."""
+                 config: LinkConfig = LINKS, per_broker: int = 3) -> list[Broker]:
+    """Entities that bridge the two sides, ranked by the best paths through them, each with its `per_broker`
+    best paths."""
     _materialise_paths(session, source, target, max_hops, config)
     roles = ("liaison", "gatekeeper", "representative", "coordinator")
-    return [
+    brokers = [
         Broker(r["node"], r["brokerage"], r["paths"], {role: r[role] for role in roles if r[role]})
         for r in session.run("links_brokers", limit=limit).to_pylist()
     ]
+    session.register("wanted_nodes", pa.table({"id": [b.id for b in brokers]}, schema=pa.schema([("id", pa.string())])))
+    rows = session.run("links_broker_paths", per_broker=per_broker)
+    by_id = {b.id: b for b in brokers}
+    for broker, path in zip(rows["broker"].to_pylist(), _paths(session, rows), strict=True):
+        if path is not None:
+            by_id[broker].best.append(path)
+    return brokers
 
 
 def find_neighbours(session: EngineSession, entity_id: str, per_type: int = 25, types: tuple[str, ...] = (),

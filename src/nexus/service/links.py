@@ -201,14 +201,17 @@ def nexus_paths(store: Store, viewer: Viewer, home: Path, source: Side = TERROR_
 
 def nexus_brokers(store: Store, viewer: Viewer, home: Path, source: Side = TERROR_SIDE, target: Side = CRIME_SIDE,
                   max_hops: int = 4, limit: int = 20) -> list[dict]:
-    """Entities bridging the two sides, with their brokerage roles."""
+    """Entities bridging the two sides, with their brokerage roles and the best paths that make them brokers."""
     _check(source, target, max_hops, limit)
     with viewer_graph(store, viewer, home) as session:
         brokers = find_brokers(session, _side(session, source), _side(session, target), max_hops, limit)
-        nodes = node_details(session, [b.id for b in brokers])
-    result = [{**asdict(b), "brokerage": round(b.brokerage, 6), "node": nodes.get(b.id)} for b in brokers]
+        nodes = node_details(session, [e for b in brokers for e in (b.id, *(e for p in b.best for e in p.entities))])
+    captions = {k: v["name"] or k for k, v in nodes.items()}
+    result = [{"id": b.id, "brokerage": round(b.brokerage, 6), "paths": b.paths, "roles": b.roles,
+               "best_paths": [_path(p, captions, nodes) for p in b.best], "node": nodes.get(b.id)} for b in brokers]
     audit.log_event(store, viewer, "links.brokers", {**_question(viewer, source, target), "max_hops": max_hops,
-                                                     "limit": limit}, [b.id for b in brokers])
+                                                     "limit": limit},
+                    sorted({e for b in brokers for e in (b.id, *(e for p in b.best for e in p.entities))}))
     return result
 
 

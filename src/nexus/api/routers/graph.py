@@ -61,7 +61,8 @@ def paths(request: Request, store: StoreDep, viewer: ViewerDep, sides: Question,
 @router.get("/brokers")
 def brokers(request: Request, store: StoreDep, viewer: ViewerDep, sides: Question, max_hops: Hops = 4,
             limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
-    """Entities bridging the two sides, ranked, with their Gould–Fernandez brokerage roles."""
+    """Entities bridging the two sides, ranked, with their Gould–Fernandez brokerage roles and the best paths that
+    make them brokers."""
     source, target = sides
     return nexus_brokers(store, viewer, request.app.state.home, source, target, max_hops, limit)
 
