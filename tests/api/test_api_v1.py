@@ -92,6 +92,9 @@ def test_batch_screening_answers_per_query_in_order(client, store):
 def test_uploads_check_goaml_against_the_servers_schema_and_labels_against_the_uploader(client, store, shared_data, monkeypatch):
     ana = token(store, "ana")
     report = ("STR.xml", (shared_data / "goaml" / "samples" / "STR.xml").read_bytes())
+    monkeypatch.delenv("NEXUS_GOAML_SCHEMA", raising=False)
+    refused = client.post("/api/v1/ingest/goaml", files={"file": report}, data={"source": "fiu"}, headers=ana)
+    assert refused.status_code == 422 and "NEXUS_GOAML_SCHEMA" in refused.json()["detail"]
     monkeypatch.setenv("NEXUS_GOAML_SCHEMA", str(shared_data / "goaml" / "goAMLSchema-5.0.1.xsd"))
     refused = client.post("/api/v1/ingest/goaml", files={"file": report}, data={"source": "fiu"}, headers=ana).json()
     assert refused["entities"] == 0 and refused["errors"][0]["path"] == "STR.xml"  # 5.0.2 reports break 5.0.1
@@ -104,6 +107,10 @@ def test_uploads_check_goaml_against_the_servers_schema_and_labels_against_the_u
     for labels in ({"classification": "TOP_SECRET"}, {"compartment": "NIGHTJAR"}):  # data they could not read
         assert client.post("/api/v1/ingest/ftm", files={"file": people}, data={"source": "police", **labels},
                            headers=clerk).status_code == 403
+    assert client.post("/api/v1/ingest/ftm", files={"file": people}, data={"source": "secret", "classification": "SECRET"},
+                       headers=ana).status_code == 200
+    assert client.post("/api/v1/ingest/ftm", files={"file": people}, data={"source": "secret"},  # as the source labels it
+                       headers=clerk).status_code == 403
     broken = client.post("/api/v1/ingest/un-sc", files={"file": ("list.json", b"{}")}, data={"source": "unl"}, headers=ana)
     assert broken.status_code == 422 and "list.json" in broken.text and "nexus-upload" not in broken.text
 
@@ -171,7 +178,7 @@ def test_an_upload_never_takes_over_another_agencys_source(client, store):
     assert (name["agency"], name["releasable_to"]) == ("POLICE", "POLICE")  # a new source: the uploader's alone
     assert client.get("/api/v1/entities/p1", headers=carl).status_code == 404
     taken = client.post("/api/v1/ingest/ftm", files={"file": ("b.json", b"")}, data={"source": "police"}, headers=carl)
-    assert taken.status_code == 403 and "held by POLICE" in taken.json()["detail"]
+    assert taken.status_code == 403 and "held by another agency" in taken.json()["detail"]
     posing = client.post("/api/v1/ingest/ftm", files={"file": ("c.json", record)},
                          data={"source": "customs", "releasable_to": "*"}, headers=carl)
     assert posing.status_code == 200  # carl's own source, carl's agency on what it says

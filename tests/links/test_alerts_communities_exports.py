@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import select, update
 
 from nexus.model import Classification, Labels
+from nexus.model.alerts import alert_key
 from nexus.security import audit
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import list_alerts, review_alert
 from nexus.service.links import neighbours, nexus_communities
 from nexus.service.links_export import export_graph
 from nexus.service.nexus_alerts import raise_nexus_alerts
-from nexus.store.schema import audit_log, statements
+from nexus.store.schema import alerts, audit_log, statements
 
 from test_links import INTERCEPT, LEAD, OPEN, POLICE, entity, load, person
 
@@ -61,6 +62,13 @@ def test_a_bridge_is_one_alert_that_keeps_its_review_until_new_evidence_strength
     (resolved,) = raise_nexus_alerts(two_rings, LEAD, home, limit=1)
     assert (resolved["from"], resolved["to"]) == ("nx-t1", "nx-y")
     assert (resolved["alert_id"], resolved["state"], resolved["new"]) == (alert["alert_id"], "confirmed", False)
+    # An alert raised when subjects named the ends keeps its review too: it is found by its evidence.
+    with two_rings.engine.begin() as conn:
+        fingerprint = conn.execute(select(alerts.c.fingerprint).where(alerts.c.id == alert["alert_id"])).scalar_one()
+        conn.execute(update(alerts).where(alerts.c.id == alert["alert_id"]).values(
+            subject="nexus/t1:y", key=alert_key("nexus", "nexus/t1:y", fingerprint)))
+    (upgraded,) = raise_nexus_alerts(two_rings, LEAD, home, limit=1)
+    assert (upgraded["alert_id"], upgraded["state"], upgraded["new"]) == (alert["alert_id"], "confirmed", False)
     # New evidence on the same bridge (a payment from t1 to x) strengthens it: a new alert to review.
     load(two_rings, tmp_path, "fiu", OPEN, [entity("p1", "Payment", payer="t1", beneficiary="x", amount="9000",
                                                    date="2025-05-01")])

@@ -232,3 +232,10 @@ def test_a_query_gets_the_same_hits_alone_as_in_any_batch(shared_data):
     alone = pa.concat_tables([screen_batch(index, queries.slice(i, 1), workers=1) for i in range(len(names))])
     assert together.num_rows > 100
     assert together.to_pylist() == alone.to_pylist()
+
+
+def test_a_name_without_parts_found_by_its_document_screens_anywhere_in_a_batch(index):
+    lone = {"id": "a", "name": "-", "document": "1084010"}  # Zawahiri's passport, and no name
+    for rows in ([lone], [{"id": "b", "name": "John Smith"}, lone], [lone, {"id": "b", "name": "Vladimir Putin"}]):
+        hits = screen_batch(index, pa.Table.from_pylist(rows), workers=1)
+        assert "a" not in hits.column("query_id").to_pylist() and len(hits) == len(rows) - 1

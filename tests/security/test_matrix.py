@@ -16,6 +16,7 @@ from nexus.security.policy import AccessDenied, decide
 from nexus.model.labels import Labels
 from nexus.security.warrants import warrant_usable
 from nexus.service.alerts import Evidence, NewAlert, list_alerts, raise_alerts
+from nexus.service.cases import get_case, open_case
 from nexus.service.entities import entity_statements, get_entity
 from nexus.service.ingest import list_sources
 from nexus.store.schema import statements
@@ -76,6 +77,12 @@ def test_a_hidden_record_does_not_lead_to_the_entity_it_was_merged_into(world):
         assert bool(entity_statements(store, v, "p-sergei")) == sees, name
         assert bool(list_alerts(store, v, entity_id="p-sergei")) == sees, name
         assert list_alerts(store, v, entity_id="p-wire"), name
+    # A case of INTEL's holding the secret record, shared with POLICE: the police team member does not get the
+    # entity it was merged into, though they may read its wiretap record.
+    case = open_case(store, VIEWERS["intel_analyst"], "Sergei", agencies=["POLICE"], entity_ids=["p-sergei"])
+    police = get_case(store, VIEWERS["police_analyst"], case["id"])
+    assert police["entities"] == [] and police["withheld"]["entities"] == 1
+    assert [e["id"] for e in get_case(store, VIEWERS["intel_analyst"], case["id"])["entities"]] == ["nx-merged"]
 
 
 def test_the_sources_listed_are_those_a_viewer_may_read(world):

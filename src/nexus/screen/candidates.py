@@ -1,4 +1,5 @@
-"""Candidate generation and vectorised name scoring for a batch of query names against one segment."""
+"""Candidate generation in one segment, and vectorised name scoring of a batch of query names' candidates (of every
+segment at once: `ScreenIndex.all_names`)."""
 
 import numpy as np
 
@@ -68,7 +69,8 @@ def score_candidates(
     nq = queries.offsets[q_rows + 1] - queries.offsets[q_rows]
     nr = results.offsets[r_rows + 1] - results.offsets[r_rows]
     blocks = []
-    for rows in _blocks(nq, nr):
+    named = np.flatnonzero((nq > 0) & (nr > 0))  # a name of punctuation alone (found by its document) has no parts
+    for rows in (named[r] for r in _blocks(nq[named], nr[named])):
         q_parts, q_real = _padded(queries, q_rows[rows], nq[rows])
         r_parts, r_real = _padded(results, r_rows[rows], nr[rows])
         blocks.append((rows, q_parts, r_parts, q_real, r_real, _cells(q_real, r_real, len(rows), q_parts.shape[1], r_parts.shape[1])))
@@ -77,11 +79,12 @@ def score_candidates(
         q, r = np.broadcast_arrays(q_parts[:, :, None], r_parts[:, None, :])
         q_cross.append(q.ravel() if cells is None else q[cells])
         r_cross.append(r.ravel() if cells is None else r[cells])
-    sims = vocabulary.similarities(np.concatenate(q_cross), np.concatenate(r_cross))
+    sims = vocabulary.similarities(np.concatenate([np.zeros(0, np.int64), *q_cross]),
+                                   np.concatenate([np.zeros(0, np.int64), *r_cross]))
     config = vocabulary.table.config
     specific = np.where(common[q_rows], config.common_specific_weight, config.specific_weight)
     conflict = np.ones(len(q_rows))
-    scores = np.empty(len(q_rows))
+    scores = np.zeros(len(q_rows))
     at = 0
     for (rows, q_parts, r_parts, q_real, r_real, cells), size in zip(blocks, map(len, q_cross), strict=True):
         shape = (len(rows), q_parts.shape[1], r_parts.shape[1])
@@ -111,7 +114,7 @@ def score_candidates(
 def _blocks(nq: np.ndarray, nr: np.ndarray) -> list[np.ndarray]:
     """The candidates (by position) scored together: all of them in a small call, else those of one shape."""
     if len(nq) <= SMALL_CALL:
-        return [np.arange(len(nq))]
+        return [np.arange(len(nq))] if len(nq) else []
     shape = nq * (int(nr.max()) + 1) + nr
     order = np.argsort(shape, kind="stable")
     bounds = np.flatnonzero(np.r_[True, shape[order][1:] != shape[order][:-1], True])
@@ -139,8 +142,8 @@ def _cells(q_real, r_real, m: int, width_q: int, width_r: int) -> np.ndarray | N
 
 
 def _joined_keys(vocabulary: Vocabulary, names: NameArrays, rows: np.ndarray) -> tuple:
-    """`joined_keys` of the given name rows, worked out once for all the names and kept on them (a segment's for
-    the index's life, a batch's queries for every segment they are scored against)."""
+    """`joined_keys` of the given name rows, worked out once for all the names and kept on them (the index's names
+    until a segment changes, a batch's queries for the call)."""
     found = names.derived.get("joined_keys")
     if found is None:
         found = names.derived["joined_keys"] = joined_keys(vocabulary.table, names.offsets, names.part_ids, np.arange(len(names)))

@@ -91,6 +91,8 @@ def screen_batch(
     workers = min(workers or os.cpu_count() or 1, len(chunks))
     schemas = pc.unique(table.column("schema")).to_pylist()
     learn_name_tokens(table.column("name"), {NameType.of_schema(s).rigour_tag for s in schemas})
+    if index.segments:
+        index.all_names()  # built once here: forked workers share it rather than each copying what it concatenates
     state = (index, table, threshold, limit)
     report = progress or (lambda done: None)
     if workers == 1:

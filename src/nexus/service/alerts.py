@@ -26,7 +26,6 @@ from nexus.store.schema import alert_evidence, alert_reviews, alerts, statements
 A, E, R = alerts.c, alert_evidence.c, alert_reviews.c
 DECISIONS = tuple(s for s in STATES if s != OPEN) + (OPEN,)  # OPEN re-opens
 CHUNK = 1000
-#: Alert kinds whose every decision needs a reason (automated travel hits: EU PNR Directive art. 7(6)).
 LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "orcon", "warrant")
 
 
@@ -41,7 +40,7 @@ class Evidence:
 @dataclass(frozen=True)
 class NewAlert:
     kind: str
-    subject: str  # what the alert is about, stable across runs
+    subject: str  # what the alert is about; with the fingerprint, its identity across runs
     fingerprint: str  # of the data it rests on
     title: str
     score: float | None

@@ -13,7 +13,9 @@ from nexus.model.labels import Classification, Labels
 from nexus.security.policy import AccessDenied, statement_clause
 from nexus.security.viewer import Viewer
 from nexus.service.entities import S, visible_statements
-from nexus.store.schema import case_agencies, case_entities, case_evidence, cases, dissemination_items, disseminations
+from nexus.store.schema import (
+    case_agencies, case_entities, case_evidence, cases, dissemination_items, disseminations, statements,
+)
 
 C, CA, CE = cases.c, case_agencies.c, case_entities.c
 EV, D, DI = case_evidence.c, disseminations.c, dissemination_items.c
@@ -73,11 +75,13 @@ def chunks(values: list) -> Iterable[list]:
         yield values[start : start + CHUNK]
 
 
-def canonical_ids(conn: Connection, source_ids: Iterable[str]) -> dict[str, str]:
-    """Source entity id -> its canonical id now (resolution may have moved it since)."""
+def canonical_ids(conn: Connection, viewer: Viewer, source_ids: Iterable[str]) -> dict[str, str]:
+    """Source entity id -> its canonical id now (resolution may have moved it since), for the records the viewer
+    may read: a record hidden from them must not lead them to the entity it was merged into."""
     found = {}
     for chunk in chunks(sorted(set(source_ids))):
-        found.update(conn.execute(select(S.entity_id, S.canonical_id).where(S.entity_id.in_(chunk)).distinct()).all())
+        found.update(conn.execute(select(S.entity_id, S.canonical_id).where(
+            S.entity_id.in_(chunk), S.retired_at.is_(None), statement_clause(viewer, statements)).distinct()).all())
     return found
 
 
@@ -91,7 +95,7 @@ def case_entity_ids(conn: Connection, case_ids: Iterable[int]) -> dict[int, list
 
 def case_statements(conn: Connection, viewer: Viewer, case_id: int) -> list:
     """The live statements the viewer may read of the case's entities, ordered by canonical id."""
-    canonical = sorted(set(canonical_ids(conn, case_entity_ids(conn, [case_id])[case_id]).values()))
+    canonical = sorted(set(canonical_ids(conn, viewer, case_entity_ids(conn, [case_id])[case_id]).values()))
     rows = []
     for chunk in chunks(canonical):
         rows += conn.execute(visible_statements(viewer).where(S.canonical_id.in_(chunk))).all()

@@ -154,7 +154,7 @@ def get_case(store: Store, viewer: Viewer, case_id: int) -> dict:
                                                          statement_clause(viewer, case_evidence))).scalars())
         packages = conn.execute(select(disseminations).where(D.case_id == case_id).order_by(D.id)).mappings().all()
         openable = set(conn.execute(select(D.id).where(D.case_id == case_id, package_clause(viewer, "read"))).scalars())
-        mapped = canonical_ids(conn, stored)
+        mapped = canonical_ids(conn, viewer, stored)
         members = team(conn, found)
     shown = {e.id for e in entities}
     shown_evidence = [e for e in evidence if e["id"] in readable]
@@ -193,7 +193,7 @@ def _counts(conn: Connection, viewer: Viewer, ids: list[int]) -> dict[int, dict]
     if not ids:
         return counts
     stored = case_entity_ids(conn, ids)
-    mapped = canonical_ids(conn, [e for entities in stored.values() for e in entities])
+    mapped = canonical_ids(conn, viewer, [e for entities in stored.values() for e in entities])
     seen = _visible_canonical(conn, viewer, mapped.values())
     for case_id, entities in stored.items():
         counts[case_id]["entities"] = len({mapped[e] for e in entities if mapped.get(e) in seen})
@@ -225,7 +225,7 @@ def add_case_entity(store: Store, viewer: Viewer, case_id: int, entity_id: str) 
     source_id, entity = ref
     with store.engine.begin() as conn:
         open_for_changes(visible_case(conn, viewer, case_id, lock=True))
-        held = canonical_ids(conn, case_entity_ids(conn, [case_id])[case_id])
+        held = canonical_ids(conn, viewer, case_entity_ids(conn, [case_id])[case_id])
         added = entity.id not in held.values()
         if added:
             now = utc_now()

@@ -75,7 +75,7 @@ def ingest_file(
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
     existing = store.get_source(source)
-    _check_holder(viewer, source, existing, labels)
+    check_labeller(store, viewer, source, existing, labels, _new_source_labels(viewer))
     register(store, format, source, labels, retention_days, is_list, defaults=_new_source_labels(viewer))
     try:
         options = {k: v for k, v in (("mapping", mapping), ("schema", schema)) if v is not None}
@@ -87,20 +87,22 @@ def ingest_file(
     return result
 
 
-def _check_holder(viewer: Viewer, source: str, existing: dict | None, labels: LabelChanges) -> None:
-    """Only the agency holding a source loads into it or labels data in its name, and no one labels data beyond
-    their own clearance or compartments (they could not read what they loaded); an administrator acts for any."""
+def check_labeller(store: Store, viewer: Viewer, source: str, existing: dict | None, labels: LabelChanges,
+                   defaults: Labels, holder: bool = True) -> None:
+    """Only the agency holding a source loads into it or labels data in its name (`holder`), and no one loads data
+    labelled beyond their own clearance or compartments, as given or as the source already labels it (they could
+    not read what they loaded); an administrator acts for any."""
     if viewer.has_role("administrator"):
         return
-    if existing is not None and existing["agency"] != viewer.agency:
-        raise Forbidden(f"source {source!r} is held by {existing['agency']}: load into a source of {viewer.agency}")
-    if labels.agency and agency_code(labels.agency) != viewer.agency:
+    if holder and existing is not None and existing["agency"] != viewer.agency:
+        raise Forbidden(f"source {source!r} is held by another agency: load into a source of {viewer.agency}")
+    if holder and labels.agency and agency_code(labels.agency) != viewer.agency:
         raise Forbidden(f"only an administrator labels data as another agency's ({labels.agency}); yours is {viewer.agency}")
-    level = Classification.parse(labels.classification) if labels.classification else None
-    if level is not None and level > viewer.clearance:
-        raise Forbidden(f"classification {level.name} is above your clearance ({viewer.clearance.name})")
-    if labels.compartment and labels.compartment not in viewer.compartments:
-        raise Forbidden(f"compartment {labels.compartment} is not one of yours")
+    effective = labels.applied_to(store.source_labels(existing) if existing else defaults)
+    if effective.classification > viewer.clearance:
+        raise Forbidden(f"classification {effective.classification.name} is above your clearance ({viewer.clearance.name})")
+    if effective.compartment and effective.compartment not in viewer.compartments:
+        raise Forbidden(f"compartment {effective.compartment} is not one of yours")
 
 
 def _new_source_labels(viewer: Viewer) -> Labels:

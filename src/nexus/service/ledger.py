@@ -30,7 +30,7 @@ from nexus.model.statements import BASE_PROP, batch_context
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
-from nexus.service.ingest import LabelChanges
+from nexus.service.ingest import LabelChanges, check_labeller
 from nexus.sources import SourceError
 from nexus.sources.amlworld import account_ids, check_header, read_transactions
 from nexus.store import Store, utc_now
@@ -49,6 +49,7 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
     existing = store.get_source(source)
+    check_labeller(store, viewer, source, existing, labels, Labels(agency="LOCAL"))
     store.register_source(source, FORMAT, labels.applied_to(store.source_labels(existing) if existing else
                                                             Labels(agency="LOCAL")),
                           retention_days=(existing or {}).get("retention_days"), is_list=False)

@@ -47,7 +47,7 @@ CACHE = "links"
 COMMUNITIES = "link_communities.parquet"
 BUILDING = ".building-"  # a graph being built, renamed into place when done
 #: The graph's tables as this code builds them: a graph kept by code that built other tables is not read.
-GRAPH_FORMAT = "hops3"
+GRAPH_FORMAT = "hops4"
 
 
 def visibility_key(store: Store, viewer: Viewer, action: str = "read") -> str:
@@ -255,12 +255,7 @@ def neighbours(store: Store, viewer: Viewer, home: Path, entity_id: str, per_typ
     whose evidence is classified at most ``max_classification`` when it is given."""
     if per_type < 1:
         raise InvalidInput("per-type must be at least 1")
-    for name, day in (("since", since), ("until", until)):
-        try:
-            if day:
-                date.fromisoformat(day)
-        except ValueError:
-            raise InvalidInput(f"{name} must be a date (YYYY-MM-DD), not {day!r}") from None
+    since, until = _day("since", since), _day("until", until)
     ceiling = Classification.parse(max_classification) if max_classification else max(Classification)
     with viewer_graph(store, viewer, home) as session:
         node = canonical_id(session, entity_id)
@@ -273,6 +268,14 @@ def neighbours(store: Store, viewer: Viewer, home: Path, entity_id: str, per_typ
                      "until": until, "source": source, "max_classification": ceiling.name},
                     [node, *(t["neighbour"] for t in ties)])
     return {"entity": node, "node": details.get(node), "ties": [{**t, "node": details.get(t["neighbour"])} for t in ties]}
+
+
+def _day(name: str, text: str) -> str:
+    """A date as the graph writes dates (YYYY-MM-DD, compared as text), or "" for none."""
+    try:
+        return date.fromisoformat(text).isoformat() if text else ""
+    except ValueError:
+        raise InvalidInput(f"{name} must be a date (YYYY-MM-DD), not {text!r}") from None
 
 
 def money_flows(store: Store, viewer: Viewer, home: Path, entity_ids: list[str], limit: int = 50) -> list[dict]:

@@ -9,9 +9,11 @@ path (which its title and explanation show), so only a viewer who may see all of
 """
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
+from sqlalchemy import select
 
 from nexus.model.labels import Labels
 from nexus.security import audit
@@ -22,6 +24,7 @@ from nexus.service.entities import S
 from nexus.service.ledger import ledger_session
 from nexus.service.links import CRIME_SIDE, TERROR_SIDE, Side, bridges
 from nexus.store import Store
+from nexus.store.schema import alerts
 
 KIND = "nexus"
 #: How a money tie (`links_ledger_edges.sql`) names the ledger transactions it rests on.
@@ -45,6 +48,7 @@ def raise_nexus_alerts(store: Store, viewer: Viewer, home: Path, source: Side = 
         evidence += tuple(e for node in bridge["path"]["nodes"] for e in shown.get(node, ()))
         if evidence:
             new.append(_alert(bridge, refs, evidence))
+    new = _known_subjects(store, new)
     raised = raise_alerts(store, viewer, new, "judge") if new else {}
     shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()])
     fresh = fresh_alert_ids(store, shown)
@@ -60,6 +64,15 @@ def raise_nexus_alerts(store: Store, viewer: Viewer, home: Path, source: Side = 
                                                     "new": sum(r["new"] for r in result)},
                     [str(r["alert_id"]) for r in result])
     return result
+
+
+def _known_subjects(store: Store, new: list[NewAlert]) -> list[NewAlert]:
+    """Each bridge under the subject an alert on the same evidence already has (raised when subjects named the
+    ends' canonical ids), so that its review state carries over."""
+    with store.engine.connect() as conn:
+        known = dict(conn.execute(select(alerts.c.fingerprint, alerts.c.subject).where(
+            alerts.c.kind == KIND, alerts.c.fingerprint.in_([a.fingerprint for a in new]))).all())
+    return [replace(a, subject=known.get(a.fingerprint, a.subject)) for a in new]
 
 
 def _refs(bridge: dict) -> list[str]:

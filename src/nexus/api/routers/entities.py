@@ -86,7 +86,8 @@ def entity(entity_id: str, store: StoreDep, viewer: ReadingViewerDep) -> dict:
 
 @router.get("/sources", response_model=list[Source], tags=["ingest"])
 def sources(store: StoreDep, viewer: ViewerDep) -> list[dict]:
-    """The registered sources, with their default labels and whether each is a list to screen against."""
+    """The registered sources whose data the caller may read, with their default labels and whether each is a list
+    to screen against."""
     return list_sources(store, viewer)
 
 

@@ -81,7 +81,12 @@ def upload(
         raise InvalidInput("mapping: a CSV file needs its YAML mapping")
     labels = LabelChanges(classification=classification, releasable_to=releasable_to, compartment=compartment,
                           orcon=orcon, legal_basis=legal_basis)
-    options = {"schema": load_settings().goaml_schema} if format == "goaml" else {}  # None: read, not validated
+    options = {}
+    if format == "goaml":  # a server validates every report: it says nothing in its answer of one read unvalidated
+        options["schema"] = load_settings().goaml_schema
+        if options["schema"] is None:
+            raise InvalidInput("goAML reports are validated against your FIU's XSD, and this server has none: "
+                               "start nexus serve with NEXUS_GOAML_SCHEMA=PATH")
     with tempfile.TemporaryDirectory(prefix="nexus-upload-") as folder:
         path = _save(file, Path(folder) / f"upload{_suffix(file.filename)}")
         names = {str(path): _name(file.filename)}

@@ -6,7 +6,7 @@
 -- last_day are its span in days since 1970, a date not known to the day standing for any (`link_dates`).
 WITH pieces AS (
     SELECT source_id, target_id, link_type, weight, via, currency, [evidence] AS evidence,
-           [source] AS sources, [agency] AS agencies, first_date, last_date, first_day, last_day, amount,
+           sources, agencies, first_date, last_date, first_day, last_day, amount,
            CAST(NULL AS BIGINT) AS shared_by,
            classification, 1 AS piece_count
     FROM link_relationship_edges
