@@ -49,7 +49,8 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
     existing = store.get_source(source)
-    check_labeller(store, viewer, source, existing, labels, Labels(agency="LOCAL"))
+    # Its holder is not checked: a feed's source is held as registered (LOCAL by default), whoever loads it.
+    check_labeller(store, viewer, source, existing, labels, Labels(agency="LOCAL"), holder=False)
     store.register_source(source, FORMAT, labels.applied_to(store.source_labels(existing) if existing else
                                                             Labels(agency="LOCAL")),
                           retention_days=(existing or {}).get("retention_days"), is_list=False)
