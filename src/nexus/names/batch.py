@@ -97,15 +97,15 @@ class NameColumn:
                    _offsets(np.asarray([len(n.parts) for n in names], dtype=np.int64)),
                    np.asarray(flat, dtype=np.int64), interned.parts)
 
-
     @classmethod
     def concat(cls, columns: list["NameColumn"]) -> "NameColumn":
         """Several columns as one, rows in order."""
-        part_starts = np.cumsum([0, *(len(c.parts) for c in columns)])
-        row_starts = np.cumsum([0, *(int(c.offsets[-1]) for c in columns)])
+        part_starts = np.cumsum([0, *(len(c.parts) for c in columns)])[:-1].tolist()
+        row_starts = np.cumsum([0, *(int(c.offsets[-1]) for c in columns)])[:-1].tolist()
         return cls([o for c in columns for o in c.originals], [t for c in columns for t in c.name_types],
-                   np.concatenate([[0], *(c.offsets[1:] + start for c, start in zip(columns, row_starts.tolist(), strict=False))]),
-                   np.concatenate([np.zeros(0, np.int64), *(c.part_index + start for c, start in zip(columns, part_starts.tolist(), strict=False))]),
+                   np.concatenate([[0], *(c.offsets[1:] + start for c, start in zip(columns, row_starts, strict=True))]),
+                   np.concatenate([np.zeros(0, np.int64),
+                                   *(c.part_index + start for c, start in zip(columns, part_starts, strict=True))]),
                    [p for c in columns for p in c.parts])
 
 

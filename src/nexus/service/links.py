@@ -205,13 +205,13 @@ def nexus_brokers(store: Store, viewer: Viewer, home: Path, source: Side = TERRO
     _check(source, target, max_hops, limit)
     with viewer_graph(store, viewer, home) as session:
         brokers = find_brokers(session, _side(session, source), _side(session, target), max_hops, limit)
-        nodes = node_details(session, [e for b in brokers for e in (b.id, *(e for p in b.best for e in p.entities))])
+        shown = sorted({e for b in brokers for e in (b.id, *(e for p in b.best for e in p.entities))})
+        nodes = node_details(session, shown)
     captions = {k: v["name"] or k for k, v in nodes.items()}
     result = [{"id": b.id, "brokerage": round(b.brokerage, 6), "paths": b.paths, "roles": b.roles,
                "best_paths": [_path(p, captions, nodes) for p in b.best], "node": nodes.get(b.id)} for b in brokers]
     audit.log_event(store, viewer, "links.brokers", {**_question(viewer, source, target), "max_hops": max_hops,
-                                                     "limit": limit},
-                    sorted({e for b in brokers for e in (b.id, *(e for p in b.best for e in p.entities))}))
+                                                     "limit": limit}, shown)
     return result
 
 

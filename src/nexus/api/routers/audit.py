@@ -54,4 +54,3 @@ def verify(store: StoreDep, viewer: ViewerDep) -> dict:
     """Check the hash chain, its head and its anchor file (oversight and administrators)."""
     report = verify_audit(store, viewer)
     return {"ok": report.ok, "records": report.records, "first_bad": report.first_bad, "problem": report.problem}
-

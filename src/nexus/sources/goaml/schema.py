@@ -74,7 +74,7 @@ def load_schema(path: Path) -> xmlschema.XMLSchema11:
     try:
         return _load(Path(path).resolve(), Path(path).stat().st_mtime_ns)
     except OSError as exc:
-        raise SourceError(f"{path}: the goAML schema cannot be read: {exc.strerror}") from None
+        raise SourceError(f"{path}: the goAML schema cannot be read: {exc.strerror or exc}") from None
     except (etree.XMLSyntaxError, xmlschema.XMLSchemaException) as exc:
         reason = re.sub(r"\s+", " ", getattr(exc, "message", None) or str(exc)).strip()[:300]
         raise SourceError(f"{path}: not a goAML schema (an XSD): {reason}") from None
