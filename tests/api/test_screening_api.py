@@ -92,3 +92,15 @@ def test_token_scopes_and_bad_input_are_refused_with_reasons(client, store):
     assert client.post("/api/v1/screen", json={"name": ""}, headers=screen_only).status_code == 422
     unknown = client.post("/api/v1/screen", json={"name": "Viktor Bout", "lists": ["nope"]}, headers=screen_only)
     assert unknown.status_code == 404 and "nope" in unknown.json()["detail"]
+
+
+def test_a_list_the_caller_may_not_see_is_as_unknown_as_one_never_registered(client, store):
+    clerk = token_for(store, "clerk", Classification.RESTRICTED)
+    answers = [client.post("/api/v1/screen", json={"name": "Hamza al Masri", "lists": [name]}, headers=clerk)
+               for name in ("secret-list", "no-such-list")]
+    assert [a.status_code for a in answers] == [404, 404]
+    assert [a.json()["detail"].replace(name, "NAME") for a, name in zip(answers, ("secret-list", "no-such-list"))] \
+        == ["not a registered list source: NAME"] * 2
+    secret = token_for(store, "ana", Classification.SECRET)
+    found = client.post("/api/v1/screen", json={"name": "Hamza al Masri", "lists": ["secret-list"]}, headers=secret)
+    assert [h["entity_id"] for h in found.json()["hits"]] == ["w2"]

@@ -130,13 +130,16 @@ def list_sources(store: Store, viewer: Viewer) -> list[dict]:
     """The registered sources whose data the viewer may read (a source's name and holder say something too), with
     their default labels and whether each is a list."""
     require(viewer, "read")
-    sources = [s for s in store.list_sources() if _readable(store, viewer, store.source_labels(s))]
+    sources = [s for s in store.list_sources() if source_visible(store, viewer, s)]
     audit.log_event(store, viewer, "sources.list", {}, [s["name"] for s in sources])
     return [s | {"classification": Classification(s["classification"]).name} for s in sources]
 
 
-def _readable(store: Store, viewer: Viewer, labels: Labels) -> bool:
-    return decide(viewer, labels, "read", warrant_usable(store, viewer, labels.warrant)).allowed
+def source_visible(store: Store, viewer: Viewer, source: dict, action: str = "read") -> bool:
+    """Whether the viewer may take `action` on data labelled as the registered `source`'s defaults: only then may
+    they learn that it exists."""
+    labels = store.source_labels(source)
+    return decide(viewer, labels, action, warrant_usable(store, viewer, labels.warrant)).allowed
 
 
 def ingest_reports(

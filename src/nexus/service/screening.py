@@ -35,6 +35,7 @@ from nexus.security.viewer import Viewer
 from nexus.service.alerts import dismissed_keys, find_alert, raise_alerts, review_alert, visible_alert_ids
 from nexus.service.data_version import data_version
 from nexus.service.entities import S, live
+from nexus.service.ingest import source_visible
 from nexus.service.screening_alerts import KIND, QUERY_FIELD_PROPS, QUERY_PROPS, hit_keys, hit_subjects, query_subject, screening_alerts
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
@@ -49,13 +50,16 @@ NO_LISTS = ("no list sources to screen against in this workspace: ingest a sanct
 INDEX_COLUMNS = ("canonical_id", "schema", "prop", "prop_type", "value", "source")
 
 
-def list_source_names(store: Store, only: Iterable[str] | None = None) -> list[str]:
-    """Registered list sources (sanctions lists, watchlists), optionally narrowed by name."""
+def list_source_names(store: Store, only: Iterable[str] | None = None, viewer: Viewer | None = None) -> list[str]:
+    """Registered list sources (sanctions lists, watchlists), optionally narrowed by name; a list named that the
+    `viewer` may not screen against is as unknown to them as one never registered."""
     with store.engine.connect() as conn:
         names = [r[0] for r in conn.execute(select(sources.c.name).where(sources.c.is_list.is_(True)))]
     if only:
         wanted = set(only)
-        unknown = wanted - set(names)
+        known = set(names) if viewer is None else {
+            n for n in names if n in wanted and source_visible(store, viewer, store.get_source(n), "screen")}
+        unknown = wanted - known
         if unknown:
             raise NotFound(f"not a registered list source: {', '.join(sorted(unknown))}")
         names = [n for n in names if n in wanted]
@@ -98,7 +102,7 @@ def holdings_queries(store: Store, viewer: Viewer) -> pa.Table:
 
 
 def build_index(store: Store, viewer: Viewer, lists: Iterable[str] | None = None) -> ScreenIndex:
-    names = list_source_names(store, lists)
+    names = list_source_names(store, lists, viewer)
     if not names:
         raise Conflict(NO_LISTS)
     index = ScreenIndex()
@@ -211,13 +215,15 @@ class IndexCache:
             answers[key] = (now, answer)
         return answer
 
-    def _lists(self, store: Store, lists: Iterable[str] | None, now: float) -> tuple[tuple[str, ...], str]:
-        """The list sources screened against and their data version."""
+    def _lists(self, store: Store, viewer: Viewer, lists: Iterable[str] | None, now: float) -> tuple[tuple[str, ...], str]:
+        """The list sources screened against and their data version (lists named: those the viewer may know of)."""
         def ask() -> tuple[tuple[str, ...], str]:
-            names = tuple(list_source_names(store, lists))
+            names = tuple(list_source_names(store, lists, viewer if lists else None))
             return names, data_version(store, only=names)
 
-        return self._recent(self._versions, tuple(sorted(lists or ())), now, ask)
+        key = (tuple(sorted(lists)), viewer.agency, viewer.clearance, viewer.compartments, viewer.roles, viewer.purpose) \
+            if lists else ()
+        return self._recent(self._versions, key, now, ask)
 
     def _warrants(self, store: Store, viewer: Viewer, now: float) -> frozenset[str]:
         """The warrants whose statements the viewer may use now (in force, or allowing their purpose)."""
@@ -230,7 +236,7 @@ class IndexCache:
     def get(self, store: Store, viewer: Viewer, lists: Iterable[str] | None = None) -> ScreenIndex:
         require(viewer, "screen")
         now = time.monotonic()
-        names, version = self._lists(store, lists, now)
+        names, version = self._lists(store, viewer, lists, now)
         # The purpose counts only through the warrants it unlocks: a caller naming new purposes builds no new index.
         key = (viewer.agency, viewer.clearance, viewer.compartments, viewer.roles, viewer.scopes,
                self._warrants(store, viewer, now), tuple(sorted(lists or ())), names, version)
