@@ -167,3 +167,23 @@ def test_blank_lines_are_skipped_and_every_line_keeps_its_number(tmp_path, monke
     assert [line for b in batches for line in b.rows["line"].to_pylist()] == [2, 4, 8]
     assert [(e.location, e.field) for b in batches for e in b.errors] == [("line 5", None)]
     assert batches[-1].lines == 7
+
+
+def test_a_negative_or_endless_amount_and_an_unknown_laundering_flag_are_not_valid_values(tmp_path):
+    from nexus.sources.amlworld import read_transactions
+
+    path = tmp_path / "odd.csv"
+    odd = ["2022/09/01 00:20,010,8000EBD30,011,8000EBD31,-50.00,US Dollar,-50.00,US Dollar,Wire,0",
+           "2022/09/01 00:21,010,8000EBD30,011,8000EBD31,1e999,US Dollar,10.00,US Dollar,Wire,0",
+           "2022/09/01 00:22,010,8000EBD30,011,8000EBD31,10.00,US Dollar,10.00,US Dollar,Wire,maybe",
+           "2022/09/01 00:23,010,8000EBD30,011,8000EBD31,0,US Dollar,0,US Dollar,Wire,",
+           "2022/09/01 00:24,010,8000EBD30,011,8000EBD31, 10.5 ,US Dollar,10.5,US Dollar,Wire, 1 "]
+    path.write_text(HEADER + "\n".join(odd) + "\n")
+    batches = list(read_transactions(path))
+    assert [(e.location, e.field, e.message) for b in batches for e in b.errors] == [
+        ("line 2", "amount_received", "not a valid value: '-50.00'"), ("line 2", "amount_paid", "not a valid value: '-50.00'"),
+        ("line 3", "amount_received", "not a valid value: '1e999'"),
+        ("line 4", "is_laundering", "not a valid value: 'maybe'")]
+    rows = [r for b in batches for r in b.rows.select(["line", "amount_paid", "is_laundering"]).to_pylist()]
+    assert rows == [{"line": 5, "amount_paid": 0.0, "is_laundering": None},
+                    {"line": 6, "amount_paid": 10.5, "is_laundering": True}]

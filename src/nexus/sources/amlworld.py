@@ -105,7 +105,7 @@ def _parsed(path: Path, raw: pa.Table, line_numbers: np.ndarray, done: int) -> T
     converted = {
         "timestamp": pc.strptime(raw["timestamp"], format="%Y/%m/%d %H:%M", unit="s", error_is_null=True),
         **{c: _number(raw[c]) for c in AMOUNTS},
-        "is_laundering": pc.equal(pc.utf8_trim_whitespace(raw["is_laundering"]), "1"),
+        "is_laundering": _flag(raw["is_laundering"]),
     }
     table = pa.table({c: converted.get(c, raw[c]) for c in COLUMNS} | {"line": lines})
     bad = pa.array(np.zeros(raw.num_rows, dtype=bool))
@@ -126,6 +126,14 @@ def _parsed(path: Path, raw: pa.Table, line_numbers: np.ndarray, done: int) -> T
 
 
 def _number(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """An amount: a finite number, not below zero (the direction of a transfer is its payer and payee)."""
     text = pc.utf8_trim_whitespace(values)
-    valid = pc.match_substring_regex(text, r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
-    return pc.if_else(valid, pc.cast(pc.if_else(valid, text, "0"), pa.float64()), pa.scalar(None, pa.float64()))
+    valid = pc.match_substring_regex(text, r"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
+    number = pc.cast(pc.if_else(valid, text, "0"), pa.float64())
+    return pc.if_else(pc.and_(valid, pc.is_finite(number)), number, pa.scalar(None, pa.float64()))
+
+
+def _flag(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`Is Laundering`: 1 or 0; anything else is not a valid value."""
+    text = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.is_in(text, pa.array(["0", "1"])), pc.equal(text, "1"), pa.scalar(None, pa.bool_()))
