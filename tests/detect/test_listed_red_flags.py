@@ -59,6 +59,8 @@ def test_payments_to_from_and_through_a_listed_account_are_flagged(listed):
     assert set(by_account) == {("listed-counterparty", "A0"), ("listed-counterparty", "B0"),
                                ("listed-counterparty", "M0"), ("listed-counterparty", "Z0"),
                                ("listed-counterparty", "N0"), ("listed-account-active", "L0")}
+    active = by_account[("listed-account-active", "L0")]  # what it paid out, not the money it received
+    assert get_alert(store, FIU, active["id"])["explanation"]["total"] == 3000 and len(active["transactions"]) == 1
     through = by_account[("listed-counterparty", "B0")]
     assert "listed_money 5,000" in through["explanation"]  # only the payment M0 paid on within the week
     assert len(through["transactions"]) == 2  # B0's payment to M0 and M0's onward payment to L0 (not that to N0)

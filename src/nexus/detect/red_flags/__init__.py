@@ -279,6 +279,12 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             mine = [r["id"] for r in rows]
             features = {k: v for k, v in features.items() if k in CONFLICT_FEATURES}
             total = features.get("cash_near_conflict")
+        elif own <= {"account_listed"}:
+            # a listed account's own activity: the money it paid out (what an asset freeze should have held)
+            rows = [r for r in rows if not r["incoming"]]
+            mine = [r["id"] for r in rows]
+            features = {k: v for k, v in flag.features.items() if k in own | {"outflow_total"}}
+            total = features.get("outflow_total")
         elif own <= CONTACT_FEATURES:
             # and a flag on payers who share a contact: their payments in (it cites the contacts whenever it uses them)
             rows = kept_rows
