@@ -90,6 +90,23 @@ def test_a_viewer_without_the_compartment_gets_no_alert_community_or_export_edge
     assert b"phone:" not in out.getvalue() and b"Family" in out.getvalue()
 
 
+def test_an_alert_s_score_and_paths_rest_only_on_what_it_cites_and_a_viewer_who_sees_less_gets_their_own(
+        two_rings, tmp_path):
+    """t1 is also y's uncle in an open file: the police see one path to y, the lead two (one through the
+    intercepted phone). The lead's alert counts both, so it cites both and only the compartment sees it."""
+    home = tmp_path / "home"
+    load(two_rings, tmp_path, "family-file", OPEN, [entity("f3", "Family", person="t1", relative="y", relationship="uncle")])
+    (lead,) = raise_nexus_alerts(two_rings, LEAD, home, limit=1)
+    assert (lead["from"], lead["to"], lead["paths"]) == ("t1", "y", 2) and len(lead["other_paths"]) == 1
+    assert lead["path"]["entities"] == ["t1", "y"]  # the best path is the open one
+    (police,) = raise_nexus_alerts(two_rings, POLICE, home, limit=1)
+    assert police["paths"] == 1 and police["other_paths"] == [] and police["score"] < lead["score"]
+    assert police["alert_id"] != lead["alert_id"]
+    assert [a["id"] for a in list_alerts(two_rings, POLICE, kind="nexus")] == [police["alert_id"]]
+    kept = {a["id"]: a for a in list_alerts(two_rings, LEAD, kind="nexus")}
+    assert kept[lead["alert_id"]]["score"] == lead["score"]  # the police's run changed nothing of the lead's
+
+
 def test_communities_separate_the_rings_and_the_one_holding_both_sides_comes_first(two_rings, tmp_path):
     home = tmp_path / "home"
     # The cell and the gang are apart, joined by one bridge: two communities, neither holding both sides.

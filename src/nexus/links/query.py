@@ -220,15 +220,19 @@ class Bridge:
     score: float  # noisy-or of the scores of the paths joining the two
     paths: int
     best: Path
+    others: list[Path]  # the other (simple) paths that join the two, best first
 
 
 def find_bridges(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 50,
                  config: LinkConfig = LINKS) -> list[Bridge]:
-    """The `limit` strongest bridges between the two sides, each with its best path."""
+    """The `limit` strongest bridges between the two sides, each with its best path and the others that
+    corroborate it (what its score rests on)."""
     _materialise_paths(session, source, target, max_hops, config)
     rows = session.run("links_bridges", limit=limit).to_pylist()
-    session.register("wanted_paths", pa.table({"path": [r["best_path"] for r in rows]}, schema=pa.schema([("path", pa.int64())])))
+    wanted = sorted({p for r in rows for p in r["all_paths"]})
+    session.register("wanted_paths", pa.table({"path": wanted}, schema=pa.schema([("path", pa.int64())])))
     numbered = session.run("links_numbered_paths")
-    best = dict(zip(numbered["path"].to_pylist(), _paths(session, numbered), strict=True))
-    return [Bridge(r["source_id"], r["target_id"], r["score"], r["paths"], best[r["best_path"]])
-            for r in rows if best[r["best_path"]] is not None]
+    found = dict(zip(numbered["path"].to_pylist(), _paths(session, numbered), strict=True))
+    return [Bridge(r["source_id"], r["target_id"], r["score"], r["paths"], found[r["best_path"]],
+                   [found[p] for p in r["all_paths"] if p != r["best_path"] and found[p] is not None])
+            for r in rows if found[r["best_path"]] is not None]

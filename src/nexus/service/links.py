@@ -236,10 +236,11 @@ def bridges(store: Store, viewer: Viewer, home: Path, source: Side, target: Side
     _check(source, target, max_hops, limit)
     with viewer_graph(store, viewer, home) as session:
         found = find_bridges(session, _side(session, source), _side(session, target), max_hops, limit)
-        nodes = node_details(session, [e for b in found for e in b.best.entities])
+        nodes = node_details(session, [e for b in found for p in (b.best, *b.others) for e in p.entities])
     captions = {k: v["name"] or k for k, v in nodes.items()}
     return [{"source": b.source, "target": b.target, "score": b.score, "paths": b.paths,
-             "path": _path(b.best, captions, nodes)} for b in found]
+             "path": _path(b.best, captions, nodes), "other_paths": [_path(p, captions, nodes) for p in b.others]}
+            for b in found]
 
 
 def _path(path, captions: dict[str, str], nodes: dict[str, dict]) -> dict:

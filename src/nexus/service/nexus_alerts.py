@@ -1,14 +1,17 @@
 """Nexus bridges as alerts: the strongest ties between the two sides, raised in the shared queue for review.
 
-A bridge is known by the evidence of every tie along its best path (its subject and fingerprint both
-hash it), not by its ends' canonical ids, which a resolution run may change: a bridge seen again on
-the same evidence keeps its review state, and one that new evidence strengthens (or that now runs
+A bridge is known by the evidence of every tie along the paths that join its two ends (its subject and
+fingerprint both hash it), not by its ends' canonical ids, which a resolution run may change: a bridge seen
+again on the same evidence keeps its review state, and one that new evidence strengthens (or that now runs
 another way) is raised afresh. It cites every statement of that evidence (for a money tie from the ledger, its
 first and last transactions, with their labels) and the names and topics of the entities along the
-path (which its title and explanation show), so only a viewer who may see all of it sees the alert.
+paths (which its title and explanation show), so only a viewer who may see all of it sees the alert, and its
+score and count of paths rest on nothing it does not cite: a viewer who sees fewer of the paths gets an alert of
+their own.
 """
 
 import hashlib
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,12 +43,13 @@ def raise_nexus_alerts(store: Store, viewer: Viewer, home: Path, source: Side = 
     refs = {ref for b in found for ref in _refs(b)}
     cited = _evidence(store, viewer, {r for r in refs if not r.startswith(TRANSACTION)})
     cited |= _transactions(store, viewer, home, {r for r in refs if r.startswith(TRANSACTION)})
-    shown = _shown(store, viewer, {n for b in found for n in b["path"]["nodes"]})
+    shown = _shown(store, viewer, {n for b in found for p in _all_paths(b) for n in p["nodes"]})
     new = []
     for bridge in found:
         refs = _refs(bridge)
         evidence = tuple({(e.ref_kind, e.ref_id): e for ref in refs for e in cited.get(ref, ())}.values())
-        evidence += tuple(e for node in bridge["path"]["nodes"] for e in shown.get(node, ()))
+        evidence += tuple({(e.ref_kind, e.ref_id): e for p in _all_paths(bridge) for node in p["nodes"]
+                           for e in shown.get(node, ())}.values())
         if evidence:
             new.append(_alert(bridge, refs, evidence))
     new = _known_subjects(store, new)
@@ -75,10 +79,14 @@ def _known_subjects(store: Store, new: list[NewAlert]) -> list[NewAlert]:
     return [replace(a, subject=known.get(a.fingerprint, a.subject)) for a in new]
 
 
+def _all_paths(bridge: dict) -> list[dict]:
+    return [bridge["path"], *bridge["other_paths"]]
+
+
 def _refs(bridge: dict) -> list[str]:
-    """The evidence of every tie along the bridge's best path (the strongest per hop and the others)."""
-    path = bridge["path"]
-    return sorted({ref for edge in path["edges"] + path["other_edges"] for ref in edge["evidence"]})
+    """The evidence of every tie along the bridge's paths (the strongest per hop and the others)."""
+    return sorted({ref for path in _all_paths(bridge) for edge in path["edges"] + path["other_edges"]
+                   for ref in edge["evidence"]})
 
 
 def _evidence(store: Store, viewer: Viewer, refs: set[str]) -> dict[str, list[Evidence]]:
@@ -119,9 +127,10 @@ def _alert(bridge: dict, refs: list[str], evidence: tuple[Evidence, ...]) -> New
         kind=KIND, subject=f"nexus/{digest}", fingerprint=digest,
         title=f"{names.get(bridge['source'], bridge['source'])} ↔ {names.get(bridge['target'], bridge['target'])} "
               f"({hops} hop{'s' if hops > 1 else ''}: {', '.join(dict.fromkeys(e['type'] for e in path['edges']))})",
-        score=round(bridge["score"], 6),
-        explanation={"from": bridge["source"], "to": bridge["target"], "paths": bridge["paths"], "words": path["words"],
-                     "path": path, "subgraph": _subgraph(path)},
+        score=round(1 - math.prod(1 - min(p["score"], 0.999) for p in _all_paths(bridge)), 6),  # noisy-or, as ranked
+        explanation={"from": bridge["source"], "to": bridge["target"], "paths": len(_all_paths(bridge)),
+                     "words": path["words"], "path": path, "subgraph": _subgraph(path),
+                     "other_paths": [p["words"] for p in bridge["other_paths"]]},
         evidence=evidence,
     )
 
