@@ -21,7 +21,7 @@ from nexus.security.viewer import Viewer
 from nexus.security.warrants import add_warrant
 from nexus.service.links import CRIME_SIDE, TERROR_SIDE, bridges, build_links, neighbours, nexus_brokers, nexus_paths
 from nexus.sources import get_format
-from nexus.store.schema import audit_log
+from nexus.store.schema import audit_log, statements
 
 R, S = Classification.RESTRICTED, Classification.SECRET
 POLICE = Viewer("constable", "POLICE", frozenset({"analyst"}), R, purpose="case 42")
@@ -194,6 +194,34 @@ def test_identifiers_in_every_script_bind_only_when_they_are_the_same(store, tmp
     assert nexus_paths(store, POLICE, home, Side(ids=("t2",)), Side(ids=("y2",))) == []
     (path,) = nexus_paths(store, POLICE, home, Side(ids=("t3",)), Side(ids=("y3",)))
     assert path["entities"] == ["t3", "address:mühlenweg 5 bremen", "y3"]
+
+
+def test_a_shared_document_or_place_tie_rests_on_the_statements_that_make_it_too(store, tmp_path):
+    """Whose passport it is, and the full address that names a place, come from a CONFIDENTIAL file: the tie is
+    CONFIDENTIAL and cites them; a RESTRICTED viewer has no such tie, nor the address's words."""
+    load(store, tmp_path, "police", OPEN, [
+        person("g1", "Ghazi", "crime.terror"), person("g2", "Gregor", "crime.boss"),
+        entity("pp-g1", "Passport", number="XY9876543", country="sy"),
+        entity("pp-g2", "Passport", number="XY9876543", holder="g2", country="sy"),
+        person("a1", "Adnan", "crime.terror", addressEntity="addr-safe"),
+        person("a2", "Arturo", "crime.traffick", addressEntity="addr-safe"),
+        entity("addr-safe", "Address", country="es"),
+    ])
+    load(store, tmp_path, "informant", Labels("POLICE", Classification.CONFIDENTIAL), [
+        entity("pp-g1", "Passport", holder="g1"), entity("addr-safe", "Address", full="Calle Secreta 13, 3B, Malaga"),
+    ])
+    with store.engine.connect() as conn:
+        confidential = set(conn.execute(select(statements.c.id).where(statements.c.source == "informant")).scalars())
+    sergeant = Viewer("sergeant", "POLICE", frozenset({"analyst"}), Classification.CONFIDENTIAL, purpose="case 42")
+    home = tmp_path / "home"
+    for ends, hub in ((("g1", "g2"), "identifier:XY9876543"), (("a1", "a2"), "address:calle secreta 13 3b malaga")):
+        (path,) = nexus_paths(store, sergeant, home, Side(ids=(ends[0],)), Side(ids=(ends[1],)))
+        (edge,) = path["edges"]
+        assert path["entities"] == [ends[0], hub, ends[1]] and edge["classification"] == "CONFIDENTIAL"
+        assert set(edge["evidence"]) & confidential
+    assert nexus_paths(store, POLICE, home, Side(ids=("g1",)), Side(ids=("g2",))) == []
+    (path,) = nexus_paths(store, POLICE, home, Side(ids=("a1",)), Side(ids=("a2",)))
+    assert path["entities"] == ["a1", "address:addr-safe", "a2"] and path["edges"][0]["classification"] == "RESTRICTED"
 
 
 def test_a_payment_two_sources_state_is_one_piece_and_currencies_are_not_added_up(store, tmp_path):

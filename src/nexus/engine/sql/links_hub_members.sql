@@ -4,37 +4,63 @@
 -- script kept, so two Cyrillic streets are not one address of their house numbers), the address entity an entity points
 -- to (by its normalised full address), the event, trip or court case its participants share, and
 -- the company or organisation its directors, owners, members or employees share. Identifier hubs
--- are named type:value; entity hubs by the entity's canonical id.
-WITH values_held AS (
+-- are named type:value; entity hubs by the entity's canonical id. A tie rests on every statement that makes it:
+-- the number and the statement that makes the document or account someone's (Passport.holder), the address
+-- reference and the full address that names the place.
+WITH held AS (
     SELECT coalesce(o.target, s.canonical_id) AS member, h.link_type, h.weight,
            CASE s.prop_type
                WHEN 'phone' THEN regexp_replace(regexp_replace(s.value, '[^0-9+]', '', 'g'), '^(00|[+])|[+]', '', 'g')
                WHEN 'email' THEN lower(trim(s.value))
                WHEN 'address' THEN trim(regexp_replace(lower(s.value), '[^\p{L}\p{N}\p{M}]+', ' ', 'g'))
                ELSE upper(regexp_replace(s.value, '[^\p{L}\p{N}\p{M}]', '', 'g'))
-           END AS shared, s.id AS evidence, s.source, s.agency, s.classification
+           END AS shared, s.id AS evidence, s.source, s.agency, s.classification,
+           o.statement_id AS owner_evidence, o.source AS owner_source, o.agency AS owner_agency,
+           o.classification AS owner_classification
     FROM statements AS s
     JOIN hub_props AS h ON h.prop_type = s.prop_type
     LEFT JOIN link_owners AS w ON w.schema = s.schema
     LEFT JOIN link_refs AS o ON o.holder = s.canonical_id AND o.prop = w.owner_prop
     WHERE s.schema NOT IN (SELECT schema FROM hub_schemas) AND (w.schema IS NULL OR o.target IS NOT NULL)
 ),
-addresses AS (
-    SELECT canonical_id AS address_id,
-           min(trim(regexp_replace(lower(value), '[^\p{L}\p{N}\p{M}]+', ' ', 'g'))) AS shared
-    FROM statements
-    WHERE schema = 'Address' AND prop = 'full'
-    GROUP BY canonical_id
+values_held AS (
+    SELECT member, link_type, weight, shared, evidence, source, agency, classification FROM held
+    UNION ALL
+    SELECT member, link_type, weight, shared, owner_evidence, owner_source, owner_agency, owner_classification
+    FROM held
+    WHERE owner_evidence IS NOT NULL
 ),
-places AS (
-    SELECT r.holder AS member, 'address' AS link_type, h.weight, coalesce(a.shared, r.target) AS shared,
-           r.statement_id AS evidence, r.source, r.agency, r.classification
+addresses AS (
+    -- each address entity's full address that names it (the first normalised form; of equal ones the least classified)
+    SELECT address_id, shared, evidence, source, agency, classification
+    FROM (
+        SELECT canonical_id AS address_id, trim(regexp_replace(lower(value), '[^\p{L}\p{N}\p{M}]+', ' ', 'g')) AS shared,
+               id AS evidence, source, agency, classification,
+               row_number() OVER (PARTITION BY canonical_id
+                                  ORDER BY trim(regexp_replace(lower(value), '[^\p{L}\p{N}\p{M}]+', ' ', 'g')),
+                                           classification, id) AS rank
+        FROM statements
+        WHERE schema = 'Address' AND prop = 'full'
+    ) AS ranked
+    WHERE rank = 1
+),
+placed AS (
+    SELECT r.holder AS member, h.weight, r.target, r.statement_id, r.source, r.agency, r.classification
     FROM link_refs AS r
     JOIN hub_props AS h ON h.prop_type = 'address'
-    LEFT JOIN addresses AS a ON a.address_id = r.target
     WHERE r.prop = 'addressEntity' AND r.schema NOT IN (SELECT schema FROM hub_schemas)
       -- A place events happen at (a prison cell) is shared only at overlapping times: `links_co_location`.
       AND r.target NOT IN (SELECT target FROM link_refs WHERE prop = 'addressEntity' AND schema IN (SELECT schema FROM hub_schemas))
+),
+places AS (
+    SELECT p.member, 'address' AS link_type, p.weight, coalesce(a.shared, p.target) AS shared,
+           p.statement_id AS evidence, p.source, p.agency, p.classification
+    FROM placed AS p
+    LEFT JOIN addresses AS a ON a.address_id = p.target
+    UNION ALL
+    SELECT p.member, 'address', p.weight, a.shared, a.evidence, a.source, a.agency, a.classification
+    FROM placed AS p
+    JOIN addresses AS a ON a.address_id = p.target
 ),
 participants AS (
     SELECT r.target AS member, r.holder AS hub, p.link_type, p.weight, r.statement_id AS evidence, r.source, r.agency,
