@@ -108,9 +108,13 @@ def test_topic_prefixes_and_entity_ids_define_the_sides(chain, tmp_path):
         nexus_paths(chain, LEAD, home, Side(ids=("nobody",)), Side(ids=("y",)))
     with pytest.raises(InvalidInput):
         nexus_paths(chain, LEAD, home, max_hops=5)
-    for wildcard in ("%", "crime.%", "_rime.terror"):  # topics are words, never patterns
+    for wildcard in ("%", "crime.%", "_rime.terror", "crime.terrorr", "crime.traff"):  # FtM's topics, as words
         with pytest.raises(InvalidInput, match="not an FtM topic"):
             nexus_paths(chain, LEAD, home, Side(topics=(wildcard,)), Side(topics=("crime.traffick",)))
+    assert nexus_paths(chain, LEAD, home, Side(topics=("crime",)), Side(topics=("sanction",))) == []  # topics, none here
+    with pytest.raises(InvalidInput, match="not a link type: nosuchtype"):
+        neighbours(chain, LEAD, home, "t", types=("nosuchtype",))
+    assert neighbours(chain, LEAD, home, "t", types=("Debt",))["ties"] == []
 
 
 def test_a_viewer_without_the_compartment_gets_no_path_broker_tie_or_count_that_reveals_it(chain, tmp_path):

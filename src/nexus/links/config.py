@@ -7,6 +7,8 @@ here; identifier types are FtM property types.
 
 from dataclasses import dataclass, field
 
+from followthemoney import model
+
 #: FtM edge schemata → base weight. A relationship the table leaves out weighs `default_weight`.
 RELATIONSHIP_WEIGHTS = {
     "Family": 0.9, "Associate": 0.8, "Directorship": 0.8, "Ownership": 0.7, "Control": 0.7, "Payment": 0.6,
@@ -62,6 +64,12 @@ class LinkConfig:
     #: Partial paths kept per node when meeting in the middle.
     keep: int = 25
     max_hops: int = 4
+
+    def link_types(self) -> frozenset[str]:
+        """Every type a tie may have: FtM's edge schemata, shared identifiers, shared hubs, shared stays."""
+        return frozenset({*(name for name, schema in model.schemata.items() if schema.edge), *self.identifier_weights,
+                          *(kind for kind, _ in self.participation.values()),
+                          *(kind for *_, kind, _ in self.co_relationships.values()), "co_location"})
 
     def __post_init__(self) -> None:
         if not 0 < self.counterparty_factor <= 1:  # a path's factors are at most 1: the path search's bound rests on it

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 import orjson
+from followthemoney.types import registry
 import pyarrow.parquet as pq
 
 from nexus.engine import DuckDBEngine, EngineSession, Snapshot, take_snapshot
@@ -256,6 +257,9 @@ def neighbours(store: Store, viewer: Viewer, home: Path, entity_id: str, per_typ
     whose evidence is classified at most ``max_classification`` when it is given."""
     if per_type < 1:
         raise InvalidInput("per-type must be at least 1")
+    unknown = sorted(set(types) - LINKS.link_types())
+    if unknown:
+        raise InvalidInput(f"not a link type: {', '.join(unknown)} (one of {', '.join(sorted(LINKS.link_types()))})")
     since, until = _day("since", since), _day("until", until)
     ceiling = Classification.parse(max_classification) if max_classification else max(Classification)
     with viewer_graph(store, viewer, home) as session:
@@ -314,8 +318,9 @@ def _check(source: Side, target: Side, max_hops: int, limit: int) -> None:
     if source.empty or target.empty:
         raise InvalidInput("a nexus question needs both sides: topics or entity ids")
     for topic in (*source.topics, *source.excluded, *target.topics, *target.excluded):
-        if not TOPIC.fullmatch(topic):
-            raise InvalidInput(f"topic {topic!r} is not an FtM topic (lower-case words joined by dots: crime.traffick)")
+        if not TOPIC.fullmatch(topic) or not any(t == topic or t.startswith(topic + ".") for t in registry.topic.names):
+            raise InvalidInput(f"topic {topic!r} is not an FtM topic or the start of one (crime.terror, crime.traffick, "
+                               "sanction, …)")
     if not 1 <= max_hops <= LINKS.max_hops:
         raise InvalidInput(f"max-hops must be between 1 and {LINKS.max_hops}")
     if limit < 1:
