@@ -228,6 +228,22 @@ def test_a_shared_document_or_place_tie_rests_on_the_statements_that_make_it_too
     assert path["entities"] == ["a1", "address:addr-safe", "a2"] and path["edges"][0]["classification"] == "RESTRICTED"
 
 
+def test_a_path_keeps_the_direction_its_evidence_states(store, tmp_path):
+    """Money went from the dealer through a mule to the terrorist; the path runs from the terrorist's end."""
+    load(store, tmp_path, "fiu", OPEN, [
+        person("t10", "Pay Terror", "crime.terror"), person("d10", "Pay Dealer", "crime.traffick.drug"),
+        person("m10", "Money Mule"),
+        entity("pay1", "Payment", payer="d10", beneficiary="m10", amount="5000", currency="EUR", date="2024-01-10"),
+        entity("pay2", "Payment", payer="m10", beneficiary="t10", amount="4800", currency="EUR", date="2024-01-20"),
+    ])
+    home = tmp_path / "home"
+    (path,) = nexus_paths(store, POLICE, home, Side(ids=("t10",)), Side(ids=("d10",)))
+    assert [(e["source"], e["target"], e["forward"]) for e in path["edges"]] == [("t10", "m10", False), ("m10", "d10", False)]
+    assert path["words"].startswith("Pay Terror ←Payment") and "— Money Mule ←Payment" in path["words"]
+    ties = {t["neighbour"]: t["forward"] for t in neighbours(store, POLICE, home, "m10")["ties"]}
+    assert ties == {"t10": True, "d10": False}  # the mule paid the terrorist and was paid by the dealer
+
+
 def test_a_payment_two_sources_state_is_one_piece_and_currencies_are_not_added_up(store, tmp_path):
     payments = [person("t", "T", "crime.terror"), person("y", "Y", "crime.boss"),
                 entity("pay1", "Payment", payer="t", beneficiary="y", amount="1000", currency="USD", date="2024-03-01"),

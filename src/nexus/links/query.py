@@ -62,6 +62,7 @@ class Edge:
     shared_by: int | None = None
     amount: float | None = None
     classification: int = 0  # the highest of its evidence
+    forward: bool | None = None  # a relationship stated from `source` to `target` (the payer first); None: no direction
 
 
 @dataclass
@@ -75,7 +76,9 @@ class Path:
     def in_words(self, captions: dict[str, str]) -> str:
         words = [captions.get(self.edges[0].source, self.edges[0].source)] if self.edges else []
         for edge in self.edges:
-            words.append(f"—{edge.type}{_shared_or_paid(edge, captions)}→ {captions.get(edge.target, edge.target)}")
+            tie = f"{edge.type}{_shared_or_paid(edge, captions)}"
+            words.append(f"{'←' + tie + '—' if edge.forward is False else '—' + tie + '→'} "
+                         f"{captions.get(edge.target, edge.target)}")
         return " ".join(words)
 
 

@@ -1,8 +1,9 @@
 -- An entity's ties, strongest first, at most $per_type of each type (with how many more there are),
--- filtered by type, date, source and the highest classification of their evidence.
+-- filtered by type, date, source and the highest classification of their evidence; `forward`: the relationship runs
+-- from the entity to the neighbour as stated (it paid, owns, directs), False the other way, NULL no direction.
 WITH ties AS (
     SELECT b AS neighbour, link_type, via, currency, weight,
-           pieces, first_date, last_date, amount, shared_by, evidence, sources, agencies, classification
+           pieces, first_date, last_date, amount, shared_by, evidence, sources, agencies, classification, forward
     FROM link_ties
     WHERE a = $id
       AND ($any_type OR link_type IN $types)
@@ -17,7 +18,7 @@ ranked AS (
     FROM ties
 )
 SELECT neighbour, link_type, via, currency, weight, pieces, first_date, last_date, amount, shared_by, evidence, sources, agencies,
-       classification, of_type - least(of_type, $per_type) AS more_of_type
+       classification, forward, of_type - least(of_type, $per_type) AS more_of_type
 FROM ranked
 WHERE r <= $per_type
 ORDER BY weight DESC, link_type, neighbour
