@@ -35,6 +35,9 @@ def test_ingest_export_stats_and_screen(workspace, shared_data, tmp_path):
     source_ids = {orjson.loads(line)["id"] for line in zala.read_bytes().splitlines()}
     assert source_ids <= set(exported)  # FtM entities keep their ids before resolution
     assert sum(1 for e in exported.values() if e["schema"] == "Person") == 656
+    # each with its provenance beside its properties
+    assert {(tuple(e["sources"]), e["classification"]) for e in exported.values()} >= {(("zala",), "RESTRICTED")}
+    assert all(e["agencies"] and e["first_seen"] <= e["last_seen"] for e in exported.values())
 
     queries = tmp_path / "queries.csv"
     queries.write_text("id,name,birth_date\nq1,ABU MOHAMMED AL-JAWLANI,\nq2,Zzyzx Qwerty,1990\n", encoding="utf-8")

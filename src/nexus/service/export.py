@@ -9,7 +9,8 @@ from followthemoney import EntityProxy
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
-from nexus.service.entities import S, group_entities, visible_statements
+from nexus.service.entities import S, visible_statements
+from nexus.service.export_marks import marked_entities
 from nexus.store import Store
 
 
@@ -18,7 +19,7 @@ def iter_export(store: Store, viewer: Viewer) -> Iterator[EntityProxy]:
     query = visible_statements(viewer, "export").order_by(S.canonical_id, S.prop, S.value)
     with store.engine.connect() as conn:
         rows = conn.execution_options(stream_results=True, yield_per=10_000).execute(query)
-        yield from group_entities(rows)
+        yield from marked_entities(rows)  # each with its provenance: sources, agencies, classification, seen
 
 
 def export_ftm(store: Store, viewer: Viewer, out: IO[bytes]) -> int:
