@@ -40,10 +40,12 @@ def test_ingest_export_stats_and_screen(workspace, shared_data, tmp_path):
     assert all(e["agencies"] and e["first_seen"] <= e["last_seen"] for e in exported.values())
 
     queries = tmp_path / "queries.csv"
-    queries.write_text("id,name,birth_date\nq1,ABU MOHAMMED AL-JAWLANI,\nq2,Zzyzx Qwerty,1990\n", encoding="utf-8")
+    queries.write_text("id,name,birth_date\nq1,ABU MOHAMMED AL-JAWLANI,\nq2,Zzyzx Qwerty,1990\n"
+                       "=cmd|' /C calc'!A0,ABU MOHAMMED AL-JAWLANI,\n", encoding="utf-8")
     hits = tmp_path / "hits.csv"
     nexus("screen", "--input", str(queries), "--output", str(hits))
     rows = list(csv.DictReader(hits.open(encoding="utf-8")))
     assert list(rows[0]) == ["query_id", "entity_id", "score", "caption", "explanation"]
-    assert {r["query_id"] for r in rows} == {"q1"}
+    assert {r["query_id"] for r in rows} == {"q1", "'=cmd|' /C calc'!A0"}  # no spreadsheet runs a query's id
+    rows = [r for r in rows if r["query_id"] == "q1"]
     assert rows[0]["entity_id"] in exported and float(rows[0]["score"]) >= 0.68

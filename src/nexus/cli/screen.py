@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from nexus.cli.alerts import alerts_table
 from nexus.cli.context import current_viewer
 from nexus.service.alerts import DECISIONS
+from nexus.service.export_marks import csv_cell
 from nexus.service.screening import SCREEN_THRESHOLD, judge_hit, read_queries, screen, screen_holdings
 from nexus.service.workspace import open_store
 
@@ -78,7 +79,7 @@ def write_hits(hits, output: Path, columns: tuple[str, ...]) -> None:
         data = [hits.column(c).to_pylist() for c in columns]
         score = columns.index("score")
         for row in zip(*data):
-            row = list(row)
+            row = [csv_cell(value) for value in row]  # a listed name is never run as a spreadsheet formula
             row[score] = f"{row[score]:.4f}"
             writer.writerow(row)
     tmp.replace(output)
