@@ -200,6 +200,27 @@ def test_identifiers_in_every_script_bind_only_when_they_are_the_same(store, tmp
     assert path["entities"] == ["t3", "address:mühlenweg 5 bremen", "y3"]
 
 
+def test_identifiers_written_the_ways_people_write_them_bind(store, tmp_path):
+    """A trunk zero in brackets, Arabic-Indic digits, a passport number typed with Cyrillic capitals that look
+    Latin, an IBAN with spaces: each binds its pair, and an IBAN is a tie of its own type."""
+    pairs = [("phone", "+44 (0)20 7946 0111", "+44 20 7946 0111"), ("phone", "+٤٤ ٢٠ ٧٩٤٦ ٠٢٢٢", "+44 20 7946 0222"),
+             ("passportNumber", "АВ7654321", "AB7654321")]
+    load(store, tmp_path, "police", OPEN, [
+        *[p for n, (prop, a, b) in enumerate(pairs)
+          for p in (person(f"t{n}", f"T{n}", "crime.terror", **{prop: a}), person(f"y{n}", f"Y{n}", "crime.boss", **{prop: b}))],
+        person("ti", "TI", "crime.terror"), person("yi", "YI", "crime.boss"),
+        entity("acc-ti", "BankAccount", iban="GB29 NWBK 6016 1331 9268 19"), entity("acc-yi", "BankAccount", iban="GB29NWBK60161331926819"),
+        entity("own-ti", "Ownership", owner="ti", asset="acc-ti"), entity("own-yi", "Ownership", owner="yi", asset="acc-yi"),
+    ])
+    home = tmp_path / "home"
+    hubs = [nexus_paths(store, POLICE, home, Side(ids=(f"t{n}",)), Side(ids=(f"y{n}",)))[0]["entities"][1] for n in range(3)]
+    assert hubs == ["phone:442079460111", "phone:442079460222", "identifier:AB7654321"]
+    (path, *_) = nexus_paths(store, POLICE, home, Side(ids=("ti",)), Side(ids=("yi",)))
+    assert path["entities"] == ["ti", "acc-ti", "iban:GB29NWBK60161331926819", "acc-yi", "yi"]  # two records of one account
+    assert [e["weight"] for e in path["edges"] if e["type"] == "iban"] == [pytest.approx(0.9)]
+    assert [t["neighbour"] for t in neighbours(store, POLICE, home, "acc-ti", types=("iban",))["ties"]] == ["acc-yi"]
+
+
 def test_a_shared_document_or_place_tie_rests_on_the_statements_that_make_it_too(store, tmp_path):
     """Whose passport it is, and the full address that names a place, come from a CONFIDENTIAL file: the tie is
     CONFIDENTIAL and cites them; a RESTRICTED viewer has no such tie, nor the address's words."""

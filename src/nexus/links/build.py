@@ -48,6 +48,10 @@ def parameter_tables(config: LinkConfig = LINKS) -> dict[str, pa.Table]:
     events = sorted(s.name for s in model.schemata.values() if s.is_a("Event"))
     edges = [s for s in model.schemata.values() if s.edge and s.name not in hub_participants]
     owners = [(s.name, "holder") for s in model.schemata.values() if s.is_a("Identification")]
+    # the properties whose values people share, by their type or, where FtM gives one, their format (an IBAN)
+    shared = sorted({(s.name, p.name, kind) for s in model.schemata.values() for p in s.properties.values()
+                     for kind in [p.format if p.format in config.identifier_weights else p.type.name]
+                     if kind in config.identifier_weights})
     return {
         "link_schemas": pa.table({
             "schema": [s.name for s in edges], "source_prop": [s.edge_source for s in edges],
@@ -55,7 +59,10 @@ def parameter_tables(config: LinkConfig = LINKS) -> dict[str, pa.Table]:
             "weight": [float(config.relationship_weights.get(s.name, config.default_weight)) for s in edges],
         }),
         "hub_props": pa.table({
-            "prop_type": list(config.identifier_weights),
+            "schema": [schema for schema, _, _ in shared], "prop": [prop for _, prop, _ in shared],
+            "link_type": [kind for _, _, kind in shared],
+        }),
+        "hub_weights": pa.table({
             "link_type": list(config.identifier_weights),
             "weight": [float(w) for w in config.identifier_weights.values()],
         }),

@@ -1,6 +1,7 @@
--- Who shares what, one row per member and hub: identifier values normalised (phone: its digits, an
--- international prefix (+ or 00) dropped; e-mail; IBAN, document and registration numbers: letters of any
--- script and digits; addresses as written, lower-cased, punctuation and spaces folded: letters of every
+-- Who shares what, one row per member and hub: identifier values normalised (phone: its digits, Arabic-Indic ones
+-- too, an international prefix (+ or 00) and a trunk zero written (0) dropped; e-mail; IBAN, document and
+-- registration numbers: letters of any script and digits, Cyrillic and Greek capitals that look Latin read as
+-- Latin (a passport number typed with a Cyrillic А); addresses as written, lower-cased, punctuation and spaces folded: letters of every
 -- script kept, so two Cyrillic streets are not one address of their house numbers), the address entity an entity points
 -- to (by its normalised full address), the event, trip or court case its participants share, and
 -- the company or organisation its directors, owners, members or employees share. Identifier hubs
@@ -9,16 +10,20 @@
 -- reference and the full address that names the place.
 WITH held AS (
     SELECT coalesce(o.target, s.canonical_id) AS member, h.link_type, h.weight,
-           CASE s.prop_type
-               WHEN 'phone' THEN regexp_replace(regexp_replace(s.value, '[^0-9+]', '', 'g'), '^(00|[+])|[+]', '', 'g')
+           CASE h.link_type
+               WHEN 'phone' THEN regexp_replace(regexp_replace(
+                   translate(replace(s.value, '(0)', ''), '٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹', '01234567890123456789'),
+                   '[^0-9+]', '', 'g'), '^(00|[+])|[+]', '', 'g')
                WHEN 'email' THEN lower(trim(s.value))
                WHEN 'address' THEN trim(regexp_replace(lower(s.value), '[^\p{L}\p{N}\p{M}]+', ' ', 'g'))
-               ELSE upper(regexp_replace(s.value, '[^\p{L}\p{N}\p{M}]', '', 'g'))
+               ELSE translate(upper(regexp_replace(s.value, '[^\p{L}\p{N}\p{M}]', '', 'g')),
+                              'АВЕКМНОРСТХУΑΒΕΖΗΙΚΜΝΟΡΤΥΧ', 'ABEKMHOPCTXYABEZHIKMNOPTYX')
            END AS shared, s.id AS evidence, s.source, s.agency, s.classification,
            o.statement_id AS owner_evidence, o.source AS owner_source, o.agency AS owner_agency,
            o.classification AS owner_classification
     FROM statements AS s
-    JOIN hub_props AS h ON h.prop_type = s.prop_type
+    JOIN hub_props AS p ON p.schema = s.schema AND p.prop = s.prop
+    JOIN hub_weights AS h ON h.link_type = p.link_type
     LEFT JOIN link_owners AS w ON w.schema = s.schema
     LEFT JOIN link_refs AS o ON o.holder = s.canonical_id AND o.prop = w.owner_prop
     WHERE s.schema NOT IN (SELECT schema FROM hub_schemas) AND (w.schema IS NULL OR o.target IS NOT NULL)
@@ -47,7 +52,7 @@ addresses AS (
 placed AS (
     SELECT r.holder AS member, h.weight, r.target, r.statement_id, r.source, r.agency, r.classification
     FROM link_refs AS r
-    JOIN hub_props AS h ON h.prop_type = 'address'
+    JOIN hub_weights AS h ON h.link_type = 'address'
     WHERE r.prop = 'addressEntity' AND r.schema NOT IN (SELECT schema FROM hub_schemas)
       -- A place events happen at (a prison cell) is shared only at overlapping times: `links_co_location`.
       AND r.target NOT IN (SELECT target FROM link_refs WHERE prop = 'addressEntity' AND schema IN (SELECT schema FROM hub_schemas))
