@@ -187,3 +187,14 @@ def test_a_negative_or_endless_amount_and_an_unknown_laundering_flag_are_not_val
     rows = [r for b in batches for r in b.rows.select(["line", "amount_paid", "is_laundering"]).to_pylist()]
     assert rows == [{"line": 5, "amount_paid": 0.0, "is_laundering": None},
                     {"line": 6, "amount_paid": 10.5, "is_laundering": True}]
+
+
+def test_a_feed_saved_with_a_byte_order_mark_loads(tmp_path):
+    from nexus.sources.amlworld import check_header, read_transactions
+
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeff".encode() + (HEADER + ROWS[0] + "\r\n" + ROWS[1] + "\r\n").encode())
+    check_header(path)
+    rows = [r for b in read_transactions(path) for r in b.rows.select(["line", "from_account", "amount_paid"]).to_pylist()]
+    assert rows == [{"line": 2, "from_account": "8000EBD30", "amount_paid": 3697.34},
+                    {"line": 3, "from_account": "8000F4580", "amount_paid": 0.01}]

@@ -52,7 +52,7 @@ def check_header(path: Path) -> None:
     """Refuse a file that is not an AMLworld transactions file, before anything is loaded from it."""
     check_file(path)
     with path.open("rb") as fh:
-        header = fh.readline().decode("utf-8", "replace").strip().split(",")
+        header = fh.readline().decode("utf-8", "replace").removeprefix("\ufeff").strip().split(",")  # Excel's BOM
     if tuple(h.strip() for h in header) != HEADER:
         raise SourceError(f"{path}: line 1: not an AMLworld transactions file: the header is {','.join(header)!r}, "
                           f"expected {','.join(HEADER)!r}")
