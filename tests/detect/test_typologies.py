@@ -121,3 +121,13 @@ def test_a_typology_alert_becomes_a_goaml_report_valid_against_5_0_2(ledger, sha
     assert sorted(p.first("amount") for p in payments) == ["49000.00", "49500.00", "50000.00"]
     assert {p.first("currency") for p in payments} == {"USD"}
     assert {p.first("transactionNumber") for p in payments} == set(alerts["cycle"]["transactions"])
+
+
+def test_a_span_is_never_said_shorter_than_it_was():
+    from datetime import datetime, timedelta
+
+    from nexus.detect.typologies import _span
+
+    start = datetime(2024, 3, 5, 9)
+    said = [_span({"start": start, "finish": start + timedelta(hours=h)}) for h in (0, 0.5, 1, 4.5, 47, 48, 55, 72)]
+    assert said == ["1 hour", "1 hour", "1 hour", "5 hours", "47 hours", "2 days", "2 days 7 hours", "3 days"]

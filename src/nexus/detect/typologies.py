@@ -5,6 +5,7 @@ two different accounts) and yields findings: which accounts, which transactions,
 much, a score in 0..1 and a sentence. Python only shapes the few rows each query returns.
 """
 
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -179,8 +180,16 @@ def _hours(row: dict) -> float:
 
 
 def _span(row: dict) -> str:
-    hours = _hours(row)
-    return f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.0f} days"
+    """How long the finding took, never less than it did: 55 hours is "2 days 7 hours", not "2 days"."""
+    hours = max(1, math.ceil(_hours(row) - 1e-9))
+    if hours < 48:
+        return _count(hours, "hour")
+    days, hours = divmod(hours, 24)
+    return _count(days, "day") + (f" {_count(hours, 'hour')}" if hours else "")
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 DETECTORS: tuple[Callable[[EngineSession, TypologyConfig], list[Finding]], ...] = (
