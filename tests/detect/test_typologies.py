@@ -40,6 +40,15 @@ def test_cycles_of_two_and_four_payments_and_one_that_closes_too_late(store, tmp
     assert [len(c["transactions"]) for c in cycles] == [2, 4]
 
 
+@pytest.mark.sqlite_only
+def test_a_cycle_in_two_currencies_says_each_amount_in_its_own(store, tmp_path):
+    store, home = load_feed(store, tmp_path, [
+        row("01 09:00", "X1", "X2", 5000), row("01 11:00", "X2", "X3", 4500, "Euro"),
+        row("01 15:00", "X3", "X1", 4400, "Euro")], "bank-fx")
+    (cycle,) = by_name(detect(store, ANALYST, home))["cycle"]
+    assert cycle["explanation"].endswith("(5,000.00 US Dollar out, 4,400.00 Euro back)")
+
+
 def test_each_typology_finds_its_pattern_and_nothing_else(ledger):
     store, home = ledger
     found = by_name(detect(store, ANALYST, home))

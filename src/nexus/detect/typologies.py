@@ -60,14 +60,17 @@ def _cycles(session: EngineSession, config: TypologyConfig) -> list[Finding]:
     for r in session.run("detect_cycle_payments").to_pylist():
         accounts = [a for a in (r["n0"], r["n1"], r["n2"], r["n3"]) if a is not None]
         ids = [a for a in (r["a0"], r["a1"], r["a2"], r["a3"]) if a is not None]
-        amounts = r["amounts"]
-        kept = min(amounts) / max(amounts) if len(set(r["currencies"])) == 1 else 0.5
+        amounts, currencies = r["amounts"], r["currencies"]
+        kept = min(amounts) / max(amounts) if len(set(currencies)) == 1 else 0.5
+        # in two currencies the amounts are not compared, and each is said in its own
+        out, back = (f"{amounts[0]:,.2f}", f"{amounts[-1]:,.2f}") if len(set(currencies)) == 1 else \
+            (f"{amounts[0]:,.2f} {currencies[0]}", f"{amounts[-1]:,.2f} {currencies[-1]}")
         found.append(Finding(
             "cycle", accounts, ids, [t for t in (r["t1"], r["t2"], r["t3"], r["t4"]) if t is not None],
             r["start"], r["finish"], score=round(kept * 0.9 ** (len(amounts) - 2), 6),
             words=f"money left {accounts[0]} and came back through {' → '.join(accounts[1:])} in {len(amounts)} "
-                  f"payments within {_span(r)} ({amounts[0]:,.2f} out, {amounts[-1]:,.2f} back)",
-            total=amounts[0], currency=r["currencies"][0] if len(set(r["currencies"])) == 1 else None,
+                  f"payments within {_span(r)} ({out} out, {back} back)",
+            total=amounts[0], currency=currencies[0],
             details={"length": len(amounts)}))
     return found
 
