@@ -79,7 +79,8 @@ def test_a_shared_phone_and_a_shared_company_make_a_two_hop_path_through_what_th
     # 1/sqrt(d - 1) for the inner entity with d ties: x is tied to t, c and y.
     strengths = [e["strength"] for e in path["edges"]]
     assert path["score"] == pytest.approx(strengths[0] * strengths[1] / 2 ** 0.5, rel=1e-4)
-    assert strengths[0] == path["edges"][0]["weight"] and strengths[1] < path["edges"][1]["weight"]
+    # both directorships began and have not ended: the co-directors' tie holds now, undiscounted
+    assert strengths[0] == path["edges"][0]["weight"] and strengths[1] == path["edges"][1]["weight"]
     assert path["words"] == ("Tariq Terror —phone (phone 442079460001)→ Xavier Middle "
                              "—co_director (Crescent Trading Ltd)→ Yuri Trafficker")
     # The company itself is in the graph too: its directorships are ties of their own.
@@ -263,6 +264,21 @@ def test_a_path_keeps_the_direction_its_evidence_states(store, tmp_path):
     assert path["words"].startswith("Pay Terror ←Payment") and "— Money Mule ←Payment" in path["words"]
     ties = {t["neighbour"]: t["forward"] for t in neighbours(store, POLICE, home, "m10")["ties"]}
     assert ties == {"t10": True, "d10": False}  # the mule paid the terrorist and was paid by the dealer
+
+
+def test_a_relationship_begun_and_not_ended_is_not_discounted_for_its_age(store, tmp_path):
+    """Three ownership chains alike but for their dates: undated, begun in 2015 and ongoing, and ended in 2015."""
+    dates = {"u": {}, "o": {"startDate": "2015-03-01"}, "e": {"startDate": "2012-03-01", "endDate": "2015-03-01"}}
+    load(store, tmp_path, "registry", OPEN, [
+        e for k, when in dates.items() for e in (
+            person(f"t{k}", f"T{k}", "crime.terror"), person(f"y{k}", f"Y{k}", "crime.boss"),
+            entity(f"c{k}", "Company", name=f"Shell {k}"),
+            entity(f"own{k}", "Ownership", owner=f"t{k}", asset=f"c{k}", **when),
+            entity(f"dir{k}", "Directorship", director=f"y{k}", organization=f"c{k}", **when))
+    ])
+    home = tmp_path / "home"
+    score = {k: nexus_paths(store, POLICE, home, Side(ids=(f"t{k}",)), Side(ids=(f"y{k}",)))[0]["score"] for k in dates}
+    assert score["o"] == pytest.approx(score["u"]) and score["e"] < score["u"]
 
 
 def test_a_payment_two_sources_state_is_one_piece_and_currencies_are_not_added_up(store, tmp_path):

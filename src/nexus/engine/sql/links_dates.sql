@@ -1,5 +1,5 @@
 -- The span of each entity's dates (a relationship's start and end, an event's, a payment's), its end as
--- stated (an interval without one, a stay not yet over, is open), its largest amount, its currency (none where
+-- stated (an interval without one, a stay not yet over, is open: `ongoing`), its largest amount, its currency (none where
 -- its sources disagree), and the highest classification of the statements that say so (a tie that shows them
 -- is marked no lower). The span also as day numbers (days since 1970), where a date not known to the day
 -- stands for any day: -10^8 as the first, 10^8 as the last (as strings, '2024-03' would sort before
@@ -10,6 +10,9 @@ SELECT canonical_id AS holder,
        min(CASE WHEN prop_type = 'date' THEN coalesce(day, -100000000) END) AS first_day,
        max(CASE WHEN prop_type = 'date' THEN coalesce(day, 100000000) END) AS last_day,
        max(CASE WHEN prop = 'endDate' THEN value END) AS end_date,
+       -- an interval begun and not ended (a directorship, an ownership) holds now: its age is no reason to doubt it
+       CASE WHEN max(CASE WHEN prop = 'startDate' THEN 1 ELSE 0 END) = 1
+                 AND max(CASE WHEN prop = 'endDate' THEN 1 ELSE 0 END) = 0 THEN 1 ELSE 0 END AS ongoing,
        max(CASE WHEN prop = 'amount' THEN TRY_CAST(value AS DOUBLE) END) AS amount,
        CASE WHEN count(DISTINCT CASE WHEN prop = 'currency' THEN value END) = 1
             THEN max(CASE WHEN prop = 'currency' THEN value END) END AS currency,

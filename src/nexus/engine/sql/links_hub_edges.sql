@@ -3,7 +3,7 @@
 WITH members AS (
     SELECT member, hub, link_type, max(weight) AS weight, min(first_date) AS first_date, max(last_date) AS last_date,
            list(DISTINCT evidence) AS evidence, list(DISTINCT source) AS sources, list(DISTINCT agency) AS agencies,
-           max(classification) AS classification
+           max(classification) AS classification, max(ongoing) AS ongoing
     FROM hub_members
     GROUP BY member, hub, link_type
 ),
@@ -16,7 +16,8 @@ SELECT x.member AS source_id, y.member AS target_id, x.link_type,
        list_distinct(list_concat(x.sources, y.sources)) AS sources,
        list_distinct(list_concat(x.agencies, y.agencies)) AS agencies,
        least(x.first_date, y.first_date) AS first_date, greatest(x.last_date, y.last_date) AS last_date,
-       greatest(x.classification, y.classification) AS classification
+       greatest(x.classification, y.classification) AS classification,
+       least(x.ongoing, y.ongoing) AS ongoing  -- both still hold it (co-directors both still directors)
 FROM members AS x
 JOIN sized AS z ON z.hub = x.hub AND z.link_type = x.link_type
 JOIN members AS y ON y.hub = x.hub AND y.link_type = x.link_type AND x.member < y.member

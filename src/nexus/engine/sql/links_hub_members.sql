@@ -69,7 +69,8 @@ places AS (
 ),
 participants AS (
     SELECT r.target AS member, r.holder AS hub, p.link_type, p.weight, r.statement_id AS evidence, r.source, r.agency,
-           greatest(r.classification, coalesce(d.classification, 0)) AS classification, d.first_date, d.last_date
+           greatest(r.classification, coalesce(d.classification, 0)) AS classification, d.first_date, d.last_date,
+           coalesce(d.ongoing, 0) AS ongoing
     FROM link_refs AS r
     JOIN hub_participants AS p ON p.schema = r.schema AND p.prop = r.prop
     LEFT JOIN link_dates AS d ON d.holder = r.holder
@@ -77,7 +78,7 @@ participants AS (
 co_holders AS (
     SELECT m.target AS member, h.target AS hub, k.link_type, k.weight, m.holder AS evidence, m.source, m.agency,
            greatest(m.classification, h.classification, coalesce(d.classification, 0)) AS classification,
-           d.first_date, d.last_date
+           d.first_date, d.last_date, coalesce(d.ongoing, 0) AS ongoing
     FROM hub_relationships AS k
     JOIN link_refs AS m ON m.schema = k.schema AND m.prop = k.member_prop
     JOIN link_refs AS h ON h.holder = m.holder AND h.prop = k.hub_prop
@@ -85,7 +86,7 @@ co_holders AS (
 ),
 identified AS (
     SELECT member, link_type || ':' || shared AS hub, link_type, weight, evidence, source, agency, classification,
-           CAST(NULL AS VARCHAR) AS first_date, CAST(NULL AS VARCHAR) AS last_date
+           CAST(NULL AS VARCHAR) AS first_date, CAST(NULL AS VARCHAR) AS last_date, 0 AS ongoing
     FROM (SELECT * FROM values_held UNION ALL SELECT * FROM places) AS v
     WHERE shared IS NOT NULL AND length(shared) >= $min_identifier_length
 )

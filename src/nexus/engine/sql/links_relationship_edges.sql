@@ -5,6 +5,7 @@
 SELECT a.target AS source_id, b.target AS target_id, k.link_type, max(k.weight) AS weight, CAST(NULL AS VARCHAR) AS via,
        a.holder AS evidence, max(d.first_date) AS first_date, max(d.last_date) AS last_date, max(d.first_day) AS first_day,
        max(d.last_day) AS last_day, max(d.amount) AS amount, max(d.currency) AS currency,
+       coalesce(max(d.ongoing), 0) AS ongoing,
        list(DISTINCT a.source) AS sources, list(DISTINCT a.agency) AS agencies,
        max(greatest(a.classification, b.classification, coalesce(d.classification, 0))) AS classification
 FROM link_schemas AS k
