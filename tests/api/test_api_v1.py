@@ -102,6 +102,9 @@ def test_uploads_check_goaml_against_the_servers_schema_and_labels_against_the_u
     report = ("SAR.xml", (shared_data / "goaml" / "samples" / "SAR.xml").read_bytes())
     loaded = client.post("/api/v1/ingest/goaml", files={"file": report}, data={"source": "fiu"}, headers=ana).json()
     assert loaded["entities"] > 0 and loaded["errors"] == []
+    report = ("STR.xml", (shared_data / "goaml" / "samples" / "STR.xml").read_bytes())  # rejected before: read again
+    again = client.post("/api/v1/ingest/goaml", files={"file": report}, data={"source": "fiu"}, headers=ana).json()
+    assert again["entities"] > 0 and again["errors"] == [] and not again["skipped_unchanged"]
     clerk = token(store, "clerk", clearance=Classification.CONFIDENTIAL)
     people = ("people.json", orjson.dumps({"id": "p8", "schema": "Person", "properties": {"name": ["Ada Obi"]}}))
     for labels in ({"classification": "TOP_SECRET"}, {"compartment": "NIGHTJAR"}):  # data they could not read

@@ -11,7 +11,9 @@ from rich.table import Table
 from nexus.cli.context import current_viewer
 from nexus.config import load_settings
 from nexus.errors import InvalidInput
-from nexus.service.ingest import FORMATS, IngestResult, LabelChanges, ingest_file, ingest_reports, list_sources
+from nexus.service.ingest import (
+    FORMATS, IngestResult, LabelChanges, ReportResult, ingest_file, ingest_reports, list_sources,
+)
 from nexus.service.ledger import ingest_transactions
 from nexus.service.travel import FORMATS as TRAVEL_FORMATS
 from nexus.service.travel import ingest_travel
@@ -103,10 +105,11 @@ def ingest_command(
             results = ingest_reports(store, viewer, path, source, schema, labels, force=force,
                                      progress=lambda name: bar.update(task, description=f"ingesting {name}"))
         for file, result in results:
-            console.print(f"{file.name}: {'rejected' if result.errors else 'loaded'}", highlight=False)
-            _report(result)
+            _report_goaml(file, result)
         rejected = sum(1 for _, r in results if r.errors)
-        console.print(f"{len(results) - rejected:,} report(s) loaded, {rejected:,} rejected")
+        superseded = sum(1 for _, r in results if _superseded(r))
+        console.print(f"{len(results) - rejected - superseded:,} report(s) loaded, {rejected:,} rejected"
+                      + (f", {superseded:,} superseded by a later submission" if superseded else ""))
         if schema is None:
             console.print("[yellow]warning:[/yellow] not validated: no FIU schema (--schema PATH or NEXUS_GOAML_SCHEMA)")
         if rejected:
@@ -120,6 +123,19 @@ def ingest_command(
             progress=lambda n: bar.update(task, description=f"ingesting {path.name}: {n:,} records"),
         )
     _report(result)
+
+
+def _report_goaml(file: Path, result: IngestResult) -> None:
+    if _superseded(result):
+        console.print(f"{file.name}: superseded: the later submission of its report ({result.superseded_by}, "
+                      f"run {result.run_id}) is loaded; this earlier one is not", highlight=False)
+        return
+    console.print(f"{file.name}: {'rejected' if result.errors else 'loaded'}", highlight=False)
+    _report(result)
+
+
+def _superseded(result: IngestResult) -> bool:
+    return isinstance(result, ReportResult) and result.superseded_by is not None
 
 
 def _report(result: IngestResult) -> None:

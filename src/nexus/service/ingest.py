@@ -4,23 +4,31 @@ A format that is by nature a list (a sanctions list such as `un-sc`) registers i
 as a list unless told otherwise, so screening sees it without a flag.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import Connection, insert, select, update
+
 from nexus.errors import Forbidden, InvalidInput
-from nexus.ingest import IngestResult, ingest
+from nexus.ingest import Batch, IngestResult, file_sha256, ingest, write_batch
 from nexus.model.labels import Classification, Labels, agency_code
+from nexus.model.statements import batch_context, statement_values
 from nexus.security import audit
 from nexus.security.policy import decide, require
 from nexus.security.viewer import Viewer
 from nexus.security.warrants import warrant_usable
-from nexus.sources import FORMATS, RecordError, SourceError, get_format
+from nexus.sources import FORMATS, Record, RecordError, SourceError, get_format
+from nexus.sources.goaml import Filing, filing_of
 from nexus.sources.goaml.schema import load_schema
 from nexus.sources.limits import check_file
-from nexus.store import Store
+from nexus.store import Store, utc_now
+from nexus.store.schema import ingest_runs, statements
 
-__all__ = ["FORMATS", "IngestResult", "LabelChanges", "format_is_list", "ingest_file", "ingest_reports", "list_sources"]
+__all__ = ["FORMATS", "IngestResult", "LabelChanges", "ReportResult", "format_is_list", "ingest_file", "ingest_reports",
+           "list_sources"]
 
 
 @dataclass(frozen=True)
@@ -142,6 +150,14 @@ def source_visible(store: Store, viewer: Viewer, source: dict, action: str = "re
     return decide(viewer, labels, action, warrant_usable(store, viewer, labels.warrant)).allowed
 
 
+@dataclass
+class ReportResult(IngestResult):
+    """A goAML report's run. `superseded_by` is the submission day of the same report that the store holds when
+    this one, submitted before it, was not loaded (`run_id` is then the run that loaded the later one)."""
+
+    superseded_by: str | None = None
+
+
 def ingest_reports(
     store: Store,
     viewer: Viewer,
@@ -154,23 +170,24 @@ def ingest_reports(
     progress: Callable[[str], None] | None = None,
 ) -> list[tuple[Path, IngestResult]]:
     """Load one goAML report or a folder of them (`*.xml`, in name order) into `source`, each file its own
-    run: a report the FIU's schema rejects, or that cannot be read at all, is reported with its reasons and the
-    rest of the folder still loads. Without `schema` reports are read, not validated.
-    Reports accumulate, so no run retires what an earlier report said."""
+    run: a report the FIU's schema (or without one, the reader's checks) rejects, or that cannot be read at all,
+    is reported with its reasons and the rest of the folder still loads. Without `schema` reports are read, not
+    validated.
+
+    A report counts as loaded once a run loaded it, unvalidated or validated by this schema: a rejected report
+    is read again by the next run, one loaded unvalidated is validated once a schema is given. Reports of
+    different references accumulate; a later submission of a report (same reporting entity and reference)
+    replaces what the earlier one said, and an earlier one arriving after it is not loaded."""
     files = sorted(p for p in path.glob("*.xml") if p.is_file()) if path.is_dir() else [path]
     if not files:
         raise InvalidInput(f"{path}: no goAML reports (*.xml) in this folder")
-    if schema is not None:
-        try:
-            load_schema(schema)  # a bad schema fails the whole folder once, not each report
-        except SourceError as exc:
-            raise InvalidInput(str(exc)) from None
+    schema_sha = _schema_sha(schema)
     results = []
     for file in files:
         if progress:
             progress(file.name)
         try:
-            result = ingest_file(store, viewer, "goaml", file, source, labels, schema=schema, partial=True, force=force)
+            result = _load_report(store, viewer, file, source, labels, schema, schema_sha, force)
         except InvalidInput as exc:
             if not path.is_dir():
                 raise
@@ -178,6 +195,143 @@ def ingest_reports(
             result = IngestResult(0, source, errors=[RecordError(str(file), "report", None, reason)])
         results.append((file, result))
     return results
+
+
+def _schema_sha(schema: Path | None) -> str | None:
+    """The schema's content hash, once it is known to load: a bad schema fails the whole folder once, not each
+    report."""
+    if schema is None:
+        return None
+    try:
+        load_schema(schema)
+    except SourceError as exc:
+        raise InvalidInput(str(exc)) from None
+    return file_sha256(schema)
+
+
+def _load_report(store: Store, viewer: Viewer, file: Path, source: str, labels: LabelChanges, schema: Path | None,
+                 schema_sha: str | None, force: bool) -> ReportResult:
+    """One report as `ingest_file` loads a file (the same checks, labels and audit), in a run of its own
+    (`_store_report`)."""
+    require(viewer, "ingest")
+    content_sha = _content_sha(file)
+    existing = store.get_source(source)
+    check_labeller(store, viewer, source, existing, labels, _new_source_labels(viewer))
+    register(store, "goaml", source, labels, defaults=_new_source_labels(viewer))
+    key = _run_key(content_sha, schema_sha)
+    loaded = None if force else _loaded_run(store, source, key)
+    if loaded is not None:
+        result = ReportResult(loaded, source, skipped_unchanged=True)
+    else:
+        result = _store_report(store, source, file, key, _read_report(file, schema))
+    audit.log_event(store, viewer, "ingest", {"source": source, "path": str(file), "format": "goaml"}, [])
+    return result
+
+
+def _content_sha(file: Path) -> str:
+    try:
+        check_file(file)
+        return file_sha256(file)
+    except SourceError as exc:
+        raise InvalidInput(str(exc)) from None
+    except OSError as exc:
+        raise InvalidInput(f"{file}: cannot be read: {exc.strerror or exc}") from None
+
+
+def _run_key(content_sha: str, schema_sha: str | None) -> str:
+    """What a report's run is known by: its content, and the schema that validated it."""
+    return content_sha if schema_sha is None else hashlib.sha256(f"{content_sha} {schema_sha}".encode()).hexdigest()
+
+
+def _loaded_run(store: Store, source: str, key: str) -> int | None:
+    """The latest run that loaded the report (not one that rejected it: a report is rejected whole)."""
+    runs = ingest_runs.c
+    with store.engine.connect() as conn:
+        return conn.execute(select(runs.id).where(runs.source == source, runs.sha256 == key, runs.status == "complete",
+                                                  runs.errors == 0).order_by(runs.id.desc()).limit(1)).scalar()
+
+
+def _read_report(file: Path, schema: Path | None) -> list[Record]:
+    try:
+        return list(get_format("goaml").read(file, schema=schema))  # one report, as small as check_file allows
+    except SourceError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _store_report(store: Store, source: str, file: Path, key: str, records: list[Record]) -> ReportResult:
+    """The report's run, written in one transaction: a rejected report's errors (status `rejected`, so that a
+    re-run reads it again), or its statements, retiring what an earlier submission of the same report said and
+    this one no longer does; nothing when a later submission is held already."""
+    errors = [r.error for r in records if r.error is not None]
+    entities = [e for r in records for e in r.entities]
+    batch = Batch(done=len(records), rows={row[0]: row for e in entities for row in statement_values(e, source)},
+                  errors=errors, entities=len(entities))
+    started = utc_now()
+    context = _report_context(store, source, started)  # before: on SQLite a transaction holds the write lock
+    with store.engine.begin() as conn:
+        if errors:
+            run_id = _write_run(conn, source, file, key, started, context, batch, "rejected")
+            return ReportResult(run_id, source, records=len(records), errors=errors)
+        filing = filing_of(entities)
+        later = _later_submission(conn, source, filing)
+        if later is not None:
+            return ReportResult(later[1], source, skipped_unchanged=True, superseded_by=later[0])
+        earlier = _earlier_runs_seen(conn, source, filing)
+        run_id = _write_run(conn, source, file, key, started, context, batch, "complete")
+        retired = _retire_earlier(conn, source, run_id, earlier, filing.shared)
+    return ReportResult(run_id, source, records=len(records), entities=len(entities), statements=len(batch.rows),
+                        retired=retired)
+
+
+def _write_run(conn: Connection, source: str, file: Path, key: str, started: str, context: dict, batch: Batch,
+               status: str) -> int:
+    """One report's run with its batch, written as it ends (in the transaction that is the whole run)."""
+    run_id = conn.execute(insert(ingest_runs).values(
+        source=source, path=str(file), sha256=key, started_at=started, finished_at=utc_now(), status=status,
+        records_done=0, entities=0, statements=0, errors=0, retired=0)).inserted_primary_key[0]
+    write_batch(conn, run_id, context, batch)
+    return run_id
+
+
+def _report_context(store: Store, source: str, started: str) -> dict:
+    registered = store.get_source(source)
+    retention = registered["retention_days"]
+    return batch_context(source, store.source_labels(registered), started,
+                         date.today() + timedelta(days=retention) if retention else None)
+
+
+def _later_submission(conn: Connection, source: str, filing: Filing) -> tuple[str, int] | None:
+    """The day and run of a later submission of this report that the store holds, if there is one."""
+    s = statements.c
+    held = conn.execute(select(s.value, s.last_seen).where(
+        s.entity_id == filing.event_id, s.source == source, s.prop == "date", s.retired_at.is_(None),
+    ).order_by(s.value.desc()).limit(1)).first()
+    if held is None or filing.submitted is None or held.value <= filing.submitted:
+        return None
+    runs = ingest_runs.c
+    run = conn.execute(select(runs.id).where(runs.source == source, runs.started_at == held.last_seen)).scalar()
+    return held.value, run
+
+
+def _earlier_runs_seen(conn: Connection, source: str, filing: Filing) -> list[str]:
+    """When the runs that loaded earlier submissions of this report last saw it (every submission of a report
+    has the same entity ids)."""
+    s = statements.c
+    return sorted(conn.execute(select(s.last_seen).distinct().where(
+        s.entity_id.in_(sorted(filing.own)), s.source == source, s.retired_at.is_(None))).scalars())
+
+
+def _retire_earlier(conn: Connection, source: str, run_id: int, seen: list[str], shared: frozenset[str]) -> int:
+    """Retire what the runs of earlier submissions saw last: what this submission no longer says (an amount it
+    corrects, a transaction it drops). The reporting entity's statements stay: its other reports may say the same."""
+    if not seen:
+        return 0
+    s = statements.c
+    retired = conn.execute(update(statements).where(
+        s.source == source, s.last_seen.in_(seen), s.retired_at.is_(None), s.entity_id.not_in(sorted(shared)),
+    ).values(retired_at=utc_now())).rowcount
+    conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id).values(retired=retired))
+    return retired
 
 
 def _reader(format: str):

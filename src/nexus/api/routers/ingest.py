@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from nexus.api.deps import StoreDep, ViewerDep
 from nexus.config import load_settings
 from nexus.errors import InvalidInput, NexusError
-from nexus.service.ingest import IngestResult, LabelChanges, ingest_file
+from nexus.service.ingest import IngestResult, LabelChanges, ingest_file, ingest_reports
 from nexus.service.travel import receive_message
 
 router = APIRouter(tags=["ingest"])
@@ -94,8 +94,10 @@ def upload(
             options["mapping"] = _save(mapping, Path(folder) / "mapping.yml")
             names[str(options["mapping"])] = _name(mapping.filename)
         try:
-            result = ingest_file(store, viewer, format, path, source, labels, is_list=is_list,
-                                 partial=format == "goaml", **options)
+            if format == "goaml":  # as `nexus ingest goaml` loads it: a rejected report is read again, a correction replaces
+                ((_, result),) = ingest_reports(store, viewer, path, source, options["schema"], labels)
+            else:
+                result = ingest_file(store, viewer, format, path, source, labels, is_list=is_list, **options)
         except NexusError as exc:  # named as the caller named the files, not where the server kept them
             raise type(exc)(_renamed(str(exc), names)) from None
     return _loaded(result, names)

@@ -1,7 +1,7 @@
 """One goAML report as FtM entities: the filing, its reporting entity, parties, accounts and transactions.
 
-- The report is an Event (`<report_code> <entity_reference>`, submitted on `submission_date`,
-  organised by the reporting entity) whose `involved` are the report's subjects and the
+- The report is an Event (`<report_code> <entity_reference>`, submitted on `submission_date` or
+  `report_date`, organised by the reporting entity) whose `involved` are the report's subjects and the
   transactions' parties: parties named in one suspicious report are one hop apart in the
   link graph. The reporting person (the compliance officer) is not among them.
 - Report indicators become the Event's keywords; its reason and action, its summary and
@@ -13,6 +13,7 @@
 """
 
 import hashlib
+from dataclasses import dataclass
 
 from followthemoney import EntityProxy
 from followthemoney.util import make_entity_id
@@ -25,6 +26,24 @@ SIDES = (
     (("t_from_my_client", "t_from"), "from", "payer", "payerAccount"),
     (("t_to_my_client", "t_to"), "to", "beneficiary", "beneficiaryAccount"),
 )
+
+
+@dataclass(frozen=True)
+class Filing:
+    """A read report as its submissions are told apart: the Event that is the filing, the day it was submitted, and
+    its entities (`own`: the report's alone; `shared`: its reporting entity, which all of that entity's reports
+    name). A later submission of the same report (reporting entity and reference) has the same ids."""
+
+    event_id: str
+    submitted: str | None
+    own: frozenset[str]
+    shared: frozenset[str]
+
+
+def filing_of(entities: list[EntityProxy]) -> Filing:
+    (event,) = [e for e in entities if e.schema.name == "Event"]
+    shared = frozenset(event.get("organizer"))
+    return Filing(event.id, event.first("date"), frozenset(e.id for e in entities) - shared, shared)
 
 
 def report_key(report: etree._Element, fallback: bytes) -> str:
@@ -40,7 +59,7 @@ def read_report(report: etree._Element, key: str) -> list[EntityProxy]:
     filing = entities.make("Event", "report")
     code, reference = text(report, "report_code"), text(report, "entity_reference")
     filing.add("name", " ".join(x for x in (code, reference) if x) or key)
-    filing.add("date", (text(report, "submission_date") or "")[:10] or None)
+    filing.add("date", (text(report, "submission_date") or text(report, "report_date") or "")[:10] or None)
     filing.add("summary", text(report, "reason"))
     filing.add("description", text(report, "action"))
     filing.add("recordId", reference)

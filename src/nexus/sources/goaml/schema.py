@@ -25,6 +25,11 @@ class SchemaError:
     path: str  # the element's path, as /report/transaction/amount_local
     line: int | None
     reason: str
+    missing: str | None = None  # the element `path` lacks, when that is the problem
+
+    @property
+    def field(self) -> str:
+        return self.missing or self.path.rsplit("/", 1)[-1]
 
 
 def xsd_pattern(pattern: str) -> str:
