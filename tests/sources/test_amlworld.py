@@ -100,6 +100,24 @@ def test_the_cli_loads_a_feed_and_names_a_wrong_file(workspace, feed, tmp_path):
     assert list(load_settings().home.joinpath("ledger", "bank-a").glob("month=*"))
 
 
+def test_strict_loads_nothing_of_a_feed_with_a_bad_row_and_flags_for_other_formats_are_refused(workspace, feed, tmp_path,
+                                                                                                monkeypatch):
+    import nexus.sources.amlworld as amlworld
+
+    monkeypatch.setattr(amlworld, "BLOCK_BYTES", 160)  # the good rows before the first bad one are a batch of their own
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    strict = runner.invoke(app, ["ingest", "amlworld", str(feed), "--source", "bank-s", "--strict"])
+    assert strict.exit_code == 1 and "bad record(s); first:" in str(strict.exception)
+    assert not list(load_settings().home.joinpath("ledger").rglob("*.parquet"))
+    assert runner.invoke(app, ["entity", account_id("03208", "8000F4580")]).exit_code != 0  # no account either
+    for flag in (["--mapping", str(feed)], ["--partial"], ["--list"]):
+        refused = runner.invoke(app, ["ingest", "amlworld", str(feed), "--source", "bank-s", *flag])
+        assert refused.exit_code == 1 and "not for amlworld feeds" in str(refused.exception)
+    loaded = runner.invoke(app, ["ingest", "amlworld", str(feed), "--source", "bank-s"])  # afresh, in part
+    assert loaded.exit_code == 0 and "4 errors" in loaded.output
+    assert list(load_settings().home.joinpath("ledger").rglob("*.parquet"))
+
+
 def test_a_run_killed_part_way_resumes_and_its_accounts_arrive_with_its_transactions(store, feed, tmp_path, monkeypatch):
     import nexus.service.ledger as ledger
     import nexus.sources.amlworld as amlworld

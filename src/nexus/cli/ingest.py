@@ -64,11 +64,16 @@ def ingest_command(
     viewer = current_viewer(store, purpose="ingest")
     labels = LabelChanges(agency, classification, releasable_to, compartment, orcon, warrant, legal_basis)
     if format == "amlworld":
+        refused = [flag for flag, given in (("--mapping", mapping), ("--schema", schema), ("--list", is_list),
+                                            ("--partial", partial)) if given]
+        if refused:
+            raise InvalidInput(f"{', '.join(refused)}: not for amlworld feeds (their columns are fixed; they go to "
+                               "the ledger, never a list; a feed always loads in part, its bad rows named, unless --strict)")
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                       transient=True) as bar:
             task = bar.add_task(f"ingesting {path.name}")
             result = ingest_transactions(store, viewer, path, source, load_settings().home, labels, force=force,
-                                         progress=lambda n: bar.update(task, description=f"ingesting {path.name}: "
+                                         strict=strict, progress=lambda n: bar.update(task, description=f"ingesting {path.name}: "
                                                                                           f"{n:,} rows"))
         _report(result)
         return

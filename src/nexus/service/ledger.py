@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, update
 from nexus.engine import EngineSession, open_engine, warrant_table
 from nexus.errors import InvalidInput
 from nexus.model.labels import Labels
-from nexus.ingest import Background, Batch, IngestResult, file_sha256, write_batch
+from nexus.ingest import Background, Batch, IngestFailed, IngestResult, file_sha256, write_batch
 from nexus.model.statements import BASE_PROP, batch_context
 from nexus.security import audit
 from nexus.security.policy import require
@@ -41,8 +41,10 @@ FORMAT = "amlworld"
 
 
 def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, home: Path,
-                        labels: LabelChanges = LabelChanges(), *, force: bool = False,
+                        labels: LabelChanges = LabelChanges(), *, force: bool = False, strict: bool = False,
                         progress: Callable[[int], None] | None = None) -> IngestResult:
+    """Load an AMLworld-format feed (see the module's words); with `strict`, nothing if any row is bad: the run
+    stops at the first bad batch, its files are removed and it is marked failed."""
     require(viewer, "ingest")
     try:
         check_header(path)
@@ -79,6 +81,8 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
         for number, batch in enumerate(read_transactions(path)):
             if batch.lines <= skip:
                 continue
+            if strict and batch.errors:
+                raise IngestFailed(result.errors + batch.errors)
             done = batch.lines
             writer.submit((number, _with_ids(batch.rows, source, sha), Batch(done=batch.lines, errors=batch.errors)))
             result.records += batch.rows.num_rows + len(batch.errors)
@@ -89,6 +93,10 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     except SourceError as exc:
         writer.abort()
         raise InvalidInput(str(exc)) from None
+    except IngestFailed:
+        writer.abort()
+        _fail(store, home, run_id)
+        raise
     except BaseException:
         writer.abort()
         raise
@@ -104,6 +112,14 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     remove_files(home, replaced)
     audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": FORMAT}, [])
     return result
+
+
+def _fail(store: Store, home: Path, run_id: int) -> None:
+    """A strict run that met a bad row: its files unlisted and removed, the run failed (a re-run starts afresh)."""
+    with store.engine.begin() as conn:
+        files = unlist_runs(conn, [run_id])
+        conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id).values(status="failed", finished_at=utc_now()))
+    remove_files(home, files)
 
 
 def _start(store: Store, source: str, path: Path, sha: str, force: bool) -> tuple:
