@@ -60,7 +60,7 @@ def test_an_unknown_entity_is_one_line_naming_it(holdings, capsys, monkeypatch):
     with pytest.raises(SystemExit) as exit_:
         main()
     assert exit_.value.code == 1
-    assert capsys.readouterr().err.strip() == "error: entity 'nobody' not found"
+    assert capsys.readouterr().err.strip() == "error: entity or shared identifier 'nobody' not found"
 
 
 def test_communities_hold_both_sides(holdings):

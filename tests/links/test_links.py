@@ -179,7 +179,17 @@ def test_an_identifier_shared_by_many_is_down_weighted_and_past_the_cap_binds_no
     pair = {t["neighbour"]: t for t in neighbours(store, POLICE, home, "t2")["ties"]}
     assert len(pair) == 9 and {t["shared_by"] for t in pair.values()} == {10}
     assert pair["p0"]["weight"] == pytest.approx(0.8 / 3)  # a phone shared by ten: 0.8 / sqrt(9)
-    assert {t["neighbour"] for t in neighbours(store, POLICE, home, "guest1")["ties"]} == set()
+    guest = neighbours(store, POLICE, home, "guest1")
+    assert guest["ties"] == [] and [(c["hub"], c["shared_by"]) for c in guest["crowded"]] == [
+        ("address:hostel europa stationsstraat 1 2000 antwerp", 62)]  # no tie, but not hidden either
+    phone = neighbours(store, POLICE, home, "phone:32470112233", per_type=4)  # a hub as paths name it: who shares it
+    assert phone["node"]["kind"] == "identifier" and phone["node"]["shared_by"] == 10
+    assert [t["neighbour"] for t in phone["ties"]] == ["p0", "p1", "p2", "p3"] and phone["ties"][0]["more_of_type"] == 6
+    assert phone["ties"][0]["weight"] == pytest.approx(0.8 / 3)
+    hostel = neighbours(store, POLICE, home, "address:hostel europa stationsstraat 1 2000 antwerp")
+    assert hostel["ties"][0]["weight"] == 0 and hostel["node"]["shared_by"] == 62
+    with pytest.raises(NotFound):
+        neighbours(store, POLICE, home, "phone:0000000")
 
 
 def test_identifiers_in_every_script_bind_only_when_they_are_the_same(store, tmp_path):

@@ -105,7 +105,8 @@ def neighbours_command(
                                            help="only ties whose evidence is classified at most this (e.g. RESTRICTED)"),
     as_json: bool = AS_JSON, purpose: str = PURPOSE,
 ) -> None:
-    """An entity's ties in your link graph, strongest first."""
+    """An entity's ties in your link graph, strongest first; or, for a shared identifier as paths name it
+    (phone:…, address:…), who shares it."""
     store = open_store()
     found = neighbours(store, current_viewer(store, purpose), load_settings().home, entity_id, per_type,
                        tuple(link_type), since, until, source, max_classification)
@@ -117,6 +118,8 @@ def neighbours_command(
         table.add_row(t["neighbour"], Text((t["node"] or {}).get("name") or ""), t["link_type"], f"{t['weight']:.2f}",
                       Text(t["via"] or t["currency"] or ""), ", ".join(t["sources"]), str(t["more_of_type"] or ""))
     console.print(table)
+    for hub in found["crowded"]:
+        console.print(Text(f"also shares {hub['hub']} with {hub['shared_by'] - 1:,} others: too many to bind anyone"))
 
 
 @links_app.command("communities")

@@ -25,12 +25,14 @@ BUILD_STEPS = (
     ("link_ids", "entity_ids"), ("link_refs", "links_refs"), ("link_dates", "links_dates"),
     ("link_ledger_edges", "links_ledger_edges"),
     ("link_relationship_edges", "links_relationship_edges"), ("hub_members", "links_hub_members"),
-    ("link_hub_edges", "links_hub_edges"), ("link_co_location_edges", "links_co_location"),
+    ("link_hub_edges", "links_hub_edges"), ("link_memberships", "links_memberships"),
+    ("link_co_location_edges", "links_co_location"),
     ("link_edges", "links_edges"), ("link_ties", "links_ties"), ("link_adjacency", "links_adjacency"),
     ("link_hops", "links_hops"), ("link_node_topics", "links_node_topics"), ("link_nodes", "entity_summary"),
 )
 GRAPH_TABLES = (
     "link_ids", "link_node_topics", "link_nodes", "link_edges", "link_ties", "link_adjacency", "link_hops",
+    "link_memberships",
 )
 #: Rows per Parquet row group of a kept graph: its tables are in id order, so a lookup by id reads one group.
 ROW_GROUP = 100_000

@@ -197,6 +197,29 @@ def find_neighbours(session: EngineSession, entity_id: str, per_type: int = 25, 
     ).to_pylist()
 
 
+def find_hub_members(session: EngineSession, hub: str, per_type: int = 25, types: tuple[str, ...] = (), source: str = "",
+                     max_classification: int = int(max(Classification)), config: LinkConfig = LINKS) -> list[dict]:
+    """The members of a shared identifier or address (its id as paths name it: ``phone:4420…``), capped per type,
+    each with the weight a tie through it has (none past the cap)."""
+    rows = session.run("links_hub_neighbours", hub=hub, per_type=per_type, any_type=not types,
+                       types=tuple(types) or ("",), source=source, max_classification=max_classification).to_pylist()
+    return [r | {"weight": hub_weight(r["link_type"], r["shared_by"], config)} for r in rows]
+
+
+def find_crowded_hubs(session: EngineSession, entity_id: str, types: tuple[str, ...] = (), source: str = "",
+                      max_classification: int = int(max(Classification)), config: LinkConfig = LINKS) -> list[dict]:
+    """The identifiers and addresses the entity shares with more than the cap: no tie, but worth knowing."""
+    return session.run("links_crowded_hubs", id=entity_id, max_shared=config.max_shared, any_type=not types,
+                       types=tuple(types) or ("",), source=source, max_classification=max_classification).to_pylist()
+
+
+def hub_weight(link_type: str, shared_by: int, config: LinkConfig = LINKS) -> float:
+    """What a tie through a hub shared by ``shared_by`` weighs (`links_hub_edges`): nothing past the cap."""
+    if not 2 <= shared_by <= config.max_shared:
+        return 0.0
+    return config.identifier_weights[link_type] * (shared_by - 1) ** (-0.5 * config.damping)
+
+
 def find_money_flows(session: EngineSession, entity_ids: list[str], limit: int = 50) -> list[dict]:
     """The largest Payment ties into or out of the entities, payer to beneficiary."""
     session.register("wanted_nodes", pa.table({"id": sorted(set(entity_ids))}, schema=pa.schema([("id", pa.string())])))

@@ -32,8 +32,8 @@ from nexus.links.communities import find_communities, partition
 from nexus.links.config import LINKS
 from nexus.model.labels import Classification
 from nexus.links.query import (
-    CRIME_SIDE, TERROR_SIDE, Side, canonical_id, find_bridges, find_brokers, find_money_flows, find_neighbours, find_paths,
-    node_details,
+    CRIME_SIDE, TERROR_SIDE, Side, canonical_id, find_bridges, find_brokers, find_crowded_hubs, find_hub_members,
+    find_money_flows, find_neighbours, find_paths, node_details,
 )
 from nexus.security import audit
 from nexus.security.policy import may, require, usable_warrants
@@ -48,7 +48,7 @@ CACHE = "links"
 COMMUNITIES = "link_communities.parquet"
 BUILDING = ".building-"  # a graph being built, renamed into place when done
 #: The graph's tables as this code builds them: a graph kept by code that built other tables is not read.
-GRAPH_FORMAT = "ongoing6"
+GRAPH_FORMAT = "members7"
 
 
 def visibility_key(store: Store, viewer: Viewer, action: str = "read") -> str:
@@ -264,15 +264,29 @@ def neighbours(store: Store, viewer: Viewer, home: Path, entity_id: str, per_typ
     ceiling = Classification.parse(max_classification) if max_classification else max(Classification)
     with viewer_graph(store, viewer, home) as session:
         node = canonical_id(session, entity_id)
-        if node is None:
-            raise NotFound(f"entity {entity_id!r} not found")
-        ties = [_classified(t) for t in find_neighbours(session, node, per_type, types, since, until, source, int(ceiling))]
+        if node is not None:
+            ties = [_classified(t) for t in find_neighbours(session, node, per_type, types, since, until, source, int(ceiling))]
+            crowded = [_classified(c) for c in find_crowded_hubs(session, node, types, source, int(ceiling))]
+        else:  # a shared identifier or address, as paths name it: who shares it
+            ties = [_classified(_member_tie(t)) for t in find_hub_members(session, entity_id, per_type, types, source,
+                                                                          int(ceiling))]
+            if not ties:
+                raise NotFound(f"entity or shared identifier {entity_id!r} not found")
+            node, crowded = entity_id, []
         details = node_details(session, [node, *(t["neighbour"] for t in ties)])
     audit.log_event(store, viewer, "links.neighbours",
                     {"purpose": viewer.purpose, "entity": entity_id, "types": list(types), "since": since,
                      "until": until, "source": source, "max_classification": ceiling.name},
                     [node, *(t["neighbour"] for t in ties)])
-    return {"entity": node, "node": details.get(node), "ties": [{**t, "node": details.get(t["neighbour"])} for t in ties]}
+    shown = details.get(node) or {"id": node, "kind": "identifier", "shared_by": ties[0]["shared_by"]}
+    return {"entity": node, "node": shown, "ties": [{**t, "node": details.get(t["neighbour"])} for t in ties],
+            "crowded": crowded}
+
+
+def _member_tie(member: dict) -> dict:
+    """A hub's member in the shape of a tie (a hub's ties have no amount, dates or direction)."""
+    return {"currency": None, "pieces": 1, "first_date": None, "last_date": None, "amount": None, "forward": None,
+            **member}
 
 
 def _day(name: str, text: str) -> str:
