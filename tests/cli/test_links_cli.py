@@ -97,3 +97,19 @@ def test_exports_carry_every_edge_with_its_provenance(holdings, tmp_path, fmt):
         assert any(e["id"] == "f" and e["schema"] == "Family" for e in entities)
         return
     assert all(word in text for word in ("phone:442079460001", "police", "Family", "Xavier Middle", "Tariq Terror"))
+
+
+def test_a_shells_standing_purpose_is_recorded_and_a_shared_identifier_lists_who_shares_it(holdings, monkeypatch):
+    from sqlalchemy import select
+
+    from nexus.service.workspace import open_store
+    from nexus.store.schema import audit_log
+
+    monkeypatch.setenv("NEXUS_PURPOSE", "operation cedar")
+    shared = json.loads(nexus("links", "neighbours", "phone:442079460001", "--json"))
+    assert shared["node"]["kind"] == "identifier" and [t["neighbour"] for t in shared["ties"]] == ["t", "x"]
+    nexus("links", "neighbours", "x", "--purpose", "case 7")
+    with open_store().engine.connect() as conn:
+        purposes = conn.execute(select(audit_log.c.purpose).where(audit_log.c.action == "links.neighbours")
+                                .order_by(audit_log.c.seq)).scalars().all()
+    assert purposes == ["operation cedar", "case 7"]

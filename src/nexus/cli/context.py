@@ -18,8 +18,9 @@ from nexus.service.workspace import Store
 
 
 def current_viewer(store: Store, purpose: str = "") -> Viewer:
+    """Who runs the command, working for `purpose` (`--purpose`), else for NEXUS_PURPOSE (a shell's standing duty)."""
     return acting_viewer(
-        store, load_settings().home, purpose, token=os.environ.get("NEXUS_TOKEN"),
+        store, load_settings().home, purpose or os.environ.get("NEXUS_PURPOSE", ""), token=os.environ.get("NEXUS_TOKEN"),
         require_login=os.environ.get("NEXUS_REQUIRE_LOGIN", "") not in ("", "0"),
         local_agency=os.environ.get("NEXUS_AGENCY", "LOCAL"),
     )
