@@ -113,3 +113,12 @@ def test_a_shells_standing_purpose_is_recorded_and_a_shared_identifier_lists_who
         purposes = conn.execute(select(audit_log.c.purpose).where(audit_log.c.action == "links.neighbours")
                                 .order_by(audit_log.c.seq)).scalars().all()
     assert purposes == ["operation cedar", "case 7"]
+
+
+def test_an_export_into_a_folder_that_does_not_exist_is_one_line_naming_it(holdings, capsys, monkeypatch, tmp_path):
+    target = tmp_path / "missing" / "graph.csv"
+    monkeypatch.setattr("sys.argv", ["nexus", "links", "export", "--format", "csv", "--output", str(target)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err.strip() == f"error: {target}: the folder {target.parent} does not exist"

@@ -216,3 +216,10 @@ def test_a_feed_saved_with_a_byte_order_mark_loads(tmp_path):
     rows = [r for b in read_transactions(path) for r in b.rows.select(["line", "from_account", "amount_paid"]).to_pylist()]
     assert rows == [{"line": 2, "from_account": "8000EBD30", "amount_paid": 3697.34},
                     {"line": 3, "from_account": "8000F4580", "amount_paid": 0.01}]
+
+
+def test_a_row_with_two_bad_fields_is_one_record(store, tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text(HEADER + "2022/09/01 00:20,010,8000EBD30,011,8000EBD31,-5,US Dollar,-5,US Dollar,Wire,0\n" + ROWS[0] + "\n")
+    result = ingest_transactions(store, ANALYST, path, "bank-two", tmp_path / "home")
+    assert result.records == 2 and len(result.errors) == 2

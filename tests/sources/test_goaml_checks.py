@@ -94,3 +94,11 @@ def test_the_other_date_of_a_report_is_its_filing_date(goaml, tmp_path):
     (record,) = read(report, goaml / "goAMLSchema-5.0.2.xsd")
     (filing,) = [e for e in record.entities if e.schema.name == "Event"]
     assert filing.get("date") == ["2026-05-25"]
+
+
+def test_a_schema_s_long_code_list_is_named_by_its_first_codes(goaml, tmp_path):
+    path = variant(goaml, tmp_path, "<currency_code_local>AED</currency_code_local>",
+                   "<currency_code_local>ZZZ</currency_code_local>")
+    (record,) = read(path, goaml / "goAMLSchema-5.0.2.xsd")
+    assert record.error.field == "currency_code_local" and len(record.error.message) < 250
+    assert "'AED', 'AFN'" in record.error.message and "in all: see the schema" in record.error.message

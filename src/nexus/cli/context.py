@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from nexus.config import load_settings
+from nexus.errors import InvalidInput
 from nexus.service.identity import Viewer, acting_viewer
 from nexus.service.workspace import Store
 
@@ -34,6 +35,8 @@ def write_output(output: Path, write: Callable[[IO[bytes]], Written]) -> Written
     so a failed export leaves no half-written file."""
     if str(output) == "-":
         return write(sys.stdout.buffer)
+    if not output.parent.is_dir():
+        raise InvalidInput(f"{output}: the folder {output.parent} does not exist")
     scratch = output.with_name(f".{output.name}.partial")
     try:
         with scratch.open("wb") as fh:

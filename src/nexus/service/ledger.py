@@ -85,7 +85,7 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
                 raise IngestFailed(result.errors + batch.errors)
             done = batch.lines
             writer.submit((number, _with_ids(batch.rows, source, sha), Batch(done=batch.lines, errors=batch.errors)))
-            result.records += batch.rows.num_rows + len(batch.errors)
+            result.records += batch.rows.num_rows + len({e.location for e in batch.errors})  # a row, however many bad fields
             result.errors.extend(batch.errors)
             if progress:
                 progress(batch.lines)

@@ -94,13 +94,25 @@ def _load(path: Path, mtime: int) -> xmlschema.XMLSchema11:
     return xmlschema.XMLSchema11(etree.tostring(tree, encoding="unicode"), base_url=str(path.parent))
 
 
+def _shortened(reason: str, shown: int = 8) -> str:
+    """A reason listing a code list ("value must be one of ['AED', 'AFN', …]": 180 currencies) names its first few."""
+    found = re.search(r"\[([^\[\]]*)\]", reason)
+    if found is None:
+        return reason
+    values = found.group(1).split(", ")
+    if len(values) <= shown:
+        return reason
+    listed = ", ".join(values[:shown]) + f", … ({len(values):,} in all: see the schema)"
+    return reason[:found.start(1)] + listed + reason[found.end(1):]
+
+
 def schema_errors(schema: xmlschema.XMLSchema11, document: etree._ElementTree) -> list[SchemaError]:
     """Every way ``document`` breaks the schema: element path, line and reason."""
     found = []
     try:
         for error in schema.iter_errors(document):
             element = error.elem if isinstance(error.elem, etree._Element) else None
-            reason = re.sub(r"\s+", " ", error.reason or str(error)).strip()
+            reason = _shortened(re.sub(r"\s+", " ", error.reason or str(error)).strip())
             found.append(SchemaError(error.path or "/", element.sourceline if element is not None else None, reason))
     except (ArithmeticError, ValueError) as exc:  # the validator itself fails on some values (a year past 9999)
         found.append(SchemaError(f"/{document.getroot().tag}", None, f"a value the validator cannot read: {exc}"))
