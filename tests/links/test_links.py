@@ -230,6 +230,9 @@ def test_identifiers_written_the_ways_people_write_them_bind(store, tmp_path):
     assert path["entities"] == ["ti", "acc-ti", "iban:GB29NWBK60161331926819", "acc-yi", "yi"]  # two records of one account
     assert [e["weight"] for e in path["edges"] if e["type"] == "iban"] == [pytest.approx(0.9)]
     assert [t["neighbour"] for t in neighbours(store, POLICE, home, "acc-ti", types=("iban",))["ties"]] == ["acc-yi"]
+    # the same IBAN given as an account number (a bank feed, a goAML <account>) meets it
+    load(store, tmp_path, "bank", OPEN, [entity("acc-zi", "BankAccount", accountNumber="GB29NWBK60161331926819")])
+    assert {t["neighbour"] for t in neighbours(store, POLICE, home, "acc-ti", types=("iban",))["ties"]} == {"acc-yi", "acc-zi"}
 
 
 def test_a_shared_document_or_place_tie_rests_on_the_statements_that_make_it_too(store, tmp_path):
@@ -289,6 +292,11 @@ def test_a_relationship_begun_and_not_ended_is_not_discounted_for_its_age(store,
     home = tmp_path / "home"
     score = {k: nexus_paths(store, POLICE, home, Side(ids=(f"t{k}",)), Side(ids=(f"y{k}",)))[0]["score"] for k in dates}
     assert score["o"] == pytest.approx(score["u"]) and score["e"] < score["u"]
+    # a payment made in 2015 with no end date stated is a 2015 payment, not an ongoing one
+    load(store, tmp_path, "fiu", OPEN, [person("tp", "TP", "crime.terror"), person("yp", "YP", "crime.boss"),
+                                        entity("pp", "Payment", payer="yp", beneficiary="tp", startDate="2015-03-01")])
+    (paid,) = nexus_paths(store, POLICE, home, Side(ids=("tp",)), Side(ids=("yp",)))
+    assert paid["edges"][0]["strength"] < paid["edges"][0]["weight"]
 
 
 def test_a_payment_two_sources_state_is_one_piece_and_currencies_are_not_added_up(store, tmp_path):

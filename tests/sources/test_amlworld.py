@@ -110,6 +110,7 @@ def test_strict_loads_nothing_of_a_feed_with_a_bad_row_and_flags_for_other_forma
     assert strict.exit_code == 1 and "bad record(s); first:" in str(strict.exception)
     assert not list(load_settings().home.joinpath("ledger").rglob("*.parquet"))
     assert runner.invoke(app, ["entity", account_id("03208", "8000F4580")]).exit_code != 0  # no account either
+    monkeypatch.setenv("NEXUS_GOAML_SCHEMA", str(feed))  # a server's setting for goAML: no bearing on a feed
     for flag in (["--mapping", str(feed)], ["--partial"], ["--list"]):
         refused = runner.invoke(app, ["ingest", "amlworld", str(feed), "--source", "bank-s", *flag])
         assert refused.exit_code == 1 and "not for amlworld feeds" in str(refused.exception)

@@ -64,8 +64,8 @@ def ingest_command(
     viewer = current_viewer(store, purpose="ingest")
     labels = LabelChanges(agency, classification, releasable_to, compartment, orcon, warrant, legal_basis)
     if format == "amlworld":
-        refused = [flag for flag, given in (("--mapping", mapping), ("--schema", schema), ("--list", is_list),
-                                            ("--partial", partial)) if given]
+        # not --schema: it defaults to NEXUS_GOAML_SCHEMA, which a server sets for every load
+        refused = [flag for flag, given in (("--mapping", mapping), ("--list", is_list), ("--partial", partial)) if given]
         if refused:
             raise InvalidInput(f"{', '.join(refused)}: not for amlworld feeds (their columns are fixed; they go to "
                                "the ledger, never a list; a feed always loads in part, its bad rows named, unless --strict)")
@@ -78,8 +78,8 @@ def ingest_command(
         _report(result)
         return
     if format in TRAVEL_FORMATS:
-        refused = [flag for flag, given in (("--mapping", mapping), ("--schema", schema), ("--list", is_list),
-                                            ("--strict", strict), ("--partial", partial), ("--force", force)) if given]
+        refused = [flag for flag, given in (("--mapping", mapping), ("--list", is_list), ("--strict", strict),
+                                            ("--partial", partial), ("--force", force)) if given]
         if refused:
             raise InvalidInput(f"{', '.join(refused)}: not for {format} messages (each message is its own run, "
                                "received once; travel sources are never lists)")

@@ -2,7 +2,7 @@
 
 Each link type has a base weight: how much one piece of such evidence binds two entities
 (0..1). Relationship types are FtM's edge schemata, so a new one in FtM needs only a weight
-here; identifier types are FtM property types.
+here; identifier types are FtM property types, or a property's format where FtM gives one (iban).
 """
 
 from dataclasses import dataclass, field

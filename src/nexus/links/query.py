@@ -237,6 +237,11 @@ def node_details(session: EngineSession, ids: list[str]) -> dict[str, dict]:
     return {r["canonical_id"]: r for r in session.run("links_node_details").to_pylist()}
 
 
+#: The other paths a bridge carries beside its best (what a nexus alert cites and counts): the strongest few, so
+#: that paths far down the list, which come and go as unrelated data arrives, do not change the alert.
+CORROBORATING = 9
+
+
 @dataclass
 class Bridge:
     """Two entities, one on each side, joined by paths; corroborated by every path that joins them."""
@@ -246,7 +251,7 @@ class Bridge:
     score: float  # noisy-or of the scores of the paths joining the two
     paths: int
     best: Path
-    others: list[Path]  # the other (simple) paths that join the two, best first
+    others: list[Path]  # the next best (simple) paths that join the two, at most CORROBORATING
 
 
 def find_bridges(session: EngineSession, source: Side, target: Side, max_hops: int = 4, limit: int = 50,
@@ -260,5 +265,5 @@ def find_bridges(session: EngineSession, source: Side, target: Side, max_hops: i
     numbered = session.run("links_numbered_paths")
     found = dict(zip(numbered["path"].to_pylist(), _paths(session, numbered), strict=True))
     return [Bridge(r["source_id"], r["target_id"], r["score"], r["paths"], found[r["best_path"]],
-                   [found[p] for p in r["all_paths"] if p != r["best_path"] and found[p] is not None])
+                   [found[p] for p in r["all_paths"] if p != r["best_path"] and found[p] is not None][:CORROBORATING])
             for r in rows if found[r["best_path"]] is not None]

@@ -62,7 +62,7 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
         sha = file_sha256(path)
     except OSError as exc:
         raise InvalidInput(f"{path}: {exc.strerror or exc}") from None
-    run_id, started, skip, earlier = _start(store, source, path, sha, force)
+    run_id, started, skip, earlier = _start(store, home, source, path, sha, force, strict)
     if run_id is None:
         return IngestResult(earlier[0], source, skipped_unchanged=True)
     retention = registered["retention_days"]
@@ -122,8 +122,9 @@ def _fail(store: Store, home: Path, run_id: int) -> None:
     remove_files(home, files)
 
 
-def _start(store: Store, source: str, path: Path, sha: str, force: bool) -> tuple:
-    """(run id, started, rows to skip, earlier complete runs of this file); run id None when it is loaded already."""
+def _start(store: Store, home: Path, source: str, path: Path, sha: str, force: bool, strict: bool) -> tuple:
+    """(run id, started, rows to skip, earlier complete runs of this file); run id None when it is loaded already.
+    A strict run does not resume one that stopped part-way: that one may have let bad rows through."""
     runs = ingest_runs.c
     with store.engine.begin() as conn:
         same = conn.execute(select(runs.id, runs.status, runs.started_at, runs.records_done)
@@ -133,8 +134,11 @@ def _start(store: Store, source: str, path: Path, sha: str, force: bool) -> tupl
         if complete and not force:
             return None, None, 0, complete
         running = next((r for r in same if r.status == "running"), None)
-        if running is not None:
+        if running is not None and not strict:
             return running.id, running.started_at, running.records_done, complete
+    if running is not None:
+        _fail(store, home, running.id)
+    with store.engine.begin() as conn:
         started = utc_now()
         run_id = conn.execute(insert(ingest_runs).values(
             source=source, path=str(path), sha256=sha, started_at=started, status="running", records_done=0,

@@ -48,7 +48,7 @@ CACHE = "links"
 COMMUNITIES = "link_communities.parquet"
 BUILDING = ".building-"  # a graph being built, renamed into place when done
 #: The graph's tables as this code builds them: a graph kept by code that built other tables is not read.
-GRAPH_FORMAT = "members7"
+GRAPH_FORMAT = "iban8"
 
 
 def visibility_key(store: Store, viewer: Viewer, action: str = "read") -> str:
@@ -277,7 +277,7 @@ def neighbours(store: Store, viewer: Viewer, home: Path, entity_id: str, per_typ
     audit.log_event(store, viewer, "links.neighbours",
                     {"purpose": viewer.purpose, "entity": entity_id, "types": list(types), "since": since,
                      "until": until, "source": source, "max_classification": ceiling.name},
-                    [node, *(t["neighbour"] for t in ties)])
+                    [node, *(t["neighbour"] for t in ties), *(c["hub"] for c in crowded)])
     shown = details.get(node) or {"id": node, "kind": "identifier", "shared_by": ties[0]["shared_by"]}
     return {"entity": node, "node": shown, "ties": [{**t, "node": details.get(t["neighbour"])} for t in ties],
             "crowded": crowded}

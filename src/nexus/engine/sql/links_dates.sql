@@ -10,18 +10,21 @@ SELECT canonical_id AS holder,
        min(CASE WHEN prop_type = 'date' THEN coalesce(day, -100000000) END) AS first_day,
        max(CASE WHEN prop_type = 'date' THEN coalesce(day, 100000000) END) AS last_day,
        max(CASE WHEN prop = 'endDate' THEN value END) AS end_date,
-       -- an interval begun and not ended (a directorship, an ownership) holds now: its age is no reason to doubt it
-       CASE WHEN max(CASE WHEN prop = 'startDate' THEN 1 ELSE 0 END) = 1
+       -- a relationship begun and not ended (a directorship, an ownership, a membership) holds now: its age is no
+       -- reason to doubt it; a payment, an event or a trip with no end stated is no more recent for that
+       CASE WHEN max(lasting) = 1 AND max(CASE WHEN prop = 'startDate' THEN 1 ELSE 0 END) = 1
                  AND max(CASE WHEN prop = 'endDate' THEN 1 ELSE 0 END) = 0 THEN 1 ELSE 0 END AS ongoing,
        max(CASE WHEN prop = 'amount' THEN TRY_CAST(value AS DOUBLE) END) AS amount,
        CASE WHEN count(DISTINCT CASE WHEN prop = 'currency' THEN value END) = 1
             THEN max(CASE WHEN prop = 'currency' THEN value END) END AS currency,
        max(classification) AS classification
 FROM (
-    SELECT canonical_id, prop, prop_type, value, classification,
-           CASE WHEN prop_type = 'date' AND length(value) >= 10
-                THEN date_diff('day', DATE '1970-01-01', TRY_CAST(substr(value, 1, 10) AS DATE)) END AS day
-    FROM statements
-    WHERE prop_type = 'date' OR prop IN ('amount', 'currency')
+    SELECT s.canonical_id, s.prop, s.prop_type, s.value, s.classification,
+           CASE WHEN s.prop_type = 'date' AND length(s.value) >= 10
+                THEN date_diff('day', DATE '1970-01-01', TRY_CAST(substr(s.value, 1, 10) AS DATE)) END AS day,
+           CASE WHEN k.schema IS NOT NULL THEN 1 ELSE 0 END AS lasting
+    FROM statements AS s
+    LEFT JOIN (SELECT schema FROM link_schemas WHERE link_type <> 'Payment') AS k ON k.schema = s.schema
+    WHERE s.prop_type = 'date' OR s.prop IN ('amount', 'currency')
 ) AS dated
 GROUP BY canonical_id

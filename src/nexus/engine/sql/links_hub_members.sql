@@ -9,8 +9,8 @@
 -- the number and the statement that makes the document or account someone's (Passport.holder), the address
 -- reference and the full address that names the place.
 WITH held AS (
-    SELECT coalesce(o.target, s.canonical_id) AS member, h.link_type, h.weight,
-           CASE h.link_type
+    SELECT coalesce(o.target, s.canonical_id) AS member, p.link_type AS declared,
+           CASE p.link_type
                WHEN 'phone' THEN regexp_replace(regexp_replace(
                    translate(replace(s.value, '(0)', ''), '٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹', '01234567890123456789'),
                    '[^0-9+]', '', 'g'), '^(00|[+])|[+]', '', 'g')
@@ -23,16 +23,25 @@ WITH held AS (
            o.classification AS owner_classification
     FROM statements AS s
     JOIN hub_props AS p ON p.schema = s.schema AND p.prop = s.prop
-    JOIN hub_weights AS h ON h.link_type = p.link_type
     LEFT JOIN link_owners AS w ON w.schema = s.schema
     LEFT JOIN link_refs AS o ON o.holder = s.canonical_id AND o.prop = w.owner_prop
     WHERE s.schema NOT IN (SELECT schema FROM hub_schemas) AND (w.schema IS NULL OR o.target IS NOT NULL)
 ),
+typed AS (
+    -- an identifier shaped like an IBAN is one, whatever property holds it (an account number, a goAML <iban>)
+    SELECT t.*, h.weight
+    FROM (
+        SELECT *, CASE WHEN declared = 'identifier' AND regexp_matches(shared, '^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$')
+                       THEN 'iban' ELSE declared END AS link_type
+        FROM held
+    ) AS t
+    JOIN hub_weights AS h ON h.link_type = t.link_type
+),
 values_held AS (
-    SELECT member, link_type, weight, shared, evidence, source, agency, classification FROM held
+    SELECT member, link_type, weight, shared, evidence, source, agency, classification FROM typed
     UNION ALL
     SELECT member, link_type, weight, shared, owner_evidence, owner_source, owner_agency, owner_classification
-    FROM held
+    FROM typed
     WHERE owner_evidence IS NOT NULL
 ),
 addresses AS (
