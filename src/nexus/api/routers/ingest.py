@@ -37,6 +37,8 @@ class Loaded(BaseModel):
     statements: int
     retired: int
     skipped_unchanged: bool = Field(description="the same file was loaded before: nothing changed")
+    superseded_by: str | None = Field(None, description="goAML: the day of a later submission of this report the "
+                                                        "store holds; this earlier one was not loaded")
     errors: list[Problem] = Field(description="records refused, each naming its line or element and field")
 
 
