@@ -314,11 +314,11 @@ def _later_submission(conn: Connection, source: str, filing: Filing) -> tuple[st
 
 
 def _earlier_runs_seen(conn: Connection, source: str, filing: Filing) -> list[str]:
-    """When the runs that loaded earlier submissions of this report last saw it (every submission of a report
-    has the same entity ids)."""
+    """When the runs that loaded earlier submissions of this report last saw it: every submission of a report has
+    the same ids and restates its filing (the Event), and each retires what the one before said and it does not."""
     s = statements.c
     return sorted(conn.execute(select(s.last_seen).distinct().where(
-        s.entity_id.in_(sorted(filing.own)), s.source == source, s.retired_at.is_(None))).scalars())
+        s.entity_id == filing.event_id, s.source == source, s.retired_at.is_(None))).scalars())
 
 
 def _retire_earlier(conn: Connection, source: str, run_id: int, seen: list[str], shared: frozenset[str]) -> int:

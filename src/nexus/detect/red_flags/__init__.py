@@ -283,8 +283,8 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             # a listed account's own activity: the money it paid out (what an asset freeze should have held)
             rows = [r for r in rows if not r["incoming"]]
             mine = [r["id"] for r in rows]
-            features = {k: v for k, v in flag.features.items() if k in own | {"outflow_total"}}
-            total = features.get("outflow_total")
+            features = {k: v for k, v in flag.features.items() if k in own}
+            total = sum(r["amount"] for r in rows)  # the payouts it cites (a flag may span merged windows)
         elif own <= CONTACT_FEATURES:
             # and a flag on payers who share a contact: their payments in (it cites the contacts whenever it uses them)
             rows = kept_rows

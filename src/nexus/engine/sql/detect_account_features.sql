@@ -1,5 +1,5 @@
 -- The red-flag features of `red_flag_windows` (detect_account_windows) that some rule uses
--- (`rule_conditions`), and the money in and out that alerts report, in long form: (subject, feature, value); only for
+-- (`rule_conditions`), and the money in that alerts report, in long form: (subject, feature, value); only for
 -- the windows that meet every condition of some rule ($candidates, the rules' conditions over the wide row),
 -- which `rule_hits` then confirms: millions of windows are never laid out long.
 SELECT subject, feature, text_value, number_value
@@ -40,6 +40,6 @@ FROM (
                WHEN 'shared_contact_in' THEN CAST(w.shared_contact_in AS DOUBLE)
            END AS number_value
     FROM (SELECT * FROM red_flag_windows WHERE $candidates) AS w
-    CROSS JOIN (SELECT feature FROM rule_conditions UNION SELECT 'inflow_total' UNION SELECT 'outflow_total') AS c
+    CROSS JOIN (SELECT feature FROM rule_conditions UNION SELECT 'inflow_total') AS c
 ) AS long
 WHERE number_value IS NOT NULL

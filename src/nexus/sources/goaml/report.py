@@ -31,19 +31,18 @@ SIDES = (
 @dataclass(frozen=True)
 class Filing:
     """A read report as its submissions are told apart: the Event that is the filing, the day it was submitted, and
-    its entities (`own`: the report's alone; `shared`: its reporting entity, which all of that entity's reports
-    name). A later submission of the same report (reporting entity and reference) has the same ids."""
+    the entities it shares with its reporting entity's other reports (`shared`: that entity). A later submission of
+    the same report (reporting entity and reference) has the same ids."""
 
     event_id: str
     submitted: str | None
-    own: frozenset[str]
     shared: frozenset[str]
 
 
 def filing_of(entities: list[EntityProxy]) -> Filing:
     (event,) = [e for e in entities if e.schema.name == "Event"]
     shared = frozenset(event.get("organizer"))
-    return Filing(event.id, event.first("date"), frozenset(e.id for e in entities) - shared, shared)
+    return Filing(event.id, event.first("date"), shared)
 
 
 def report_key(report: etree._Element, fallback: bytes) -> str:
