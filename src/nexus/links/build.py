@@ -25,14 +25,14 @@ BUILD_STEPS = (
     ("link_ids", "entity_ids"), ("link_refs", "links_refs"), ("link_dates", "links_dates"),
     ("link_ledger_edges", "links_ledger_edges"),
     ("link_relationship_edges", "links_relationship_edges"), ("hub_members", "links_hub_members"),
-    ("link_hub_edges", "links_hub_edges"), ("link_memberships", "links_memberships"),
+    ("link_hub_edges", "links_hub_edges"), ("link_memberships", "links_memberships"), ("link_crowded", "links_crowded"),
     ("link_co_location_edges", "links_co_location"),
     ("link_edges", "links_edges"), ("link_ties", "links_ties"), ("link_adjacency", "links_adjacency"),
     ("link_hops", "links_hops"), ("link_node_topics", "links_node_topics"), ("link_nodes", "entity_summary"),
 )
 GRAPH_TABLES = (
     "link_ids", "link_node_topics", "link_nodes", "link_edges", "link_ties", "link_adjacency", "link_hops",
-    "link_memberships",
+    "link_memberships", "link_crowded",
 )
 #: Rows per Parquet row group of a kept graph: its tables are in id order, so a lookup by id reads one group.
 ROW_GROUP = 100_000
@@ -111,6 +111,7 @@ def build_graph(session: EngineSession, config: LinkConfig = LINKS, today: date 
         "links_ledger_edges": {"weight": float(config.relationship_weights.get("Payment", config.default_weight))},
         "links_hub_members": {"min_identifier_length": config.min_identifier_length},
         "links_hub_edges": {"max_shared": config.max_shared, "damping": config.damping},
+        "links_crowded": {"max_shared": config.max_shared},
         "links_co_location": {"max_shared": config.max_shared, "damping": config.damping,
                               "weight": config.co_location_weight},
         "links_edges": {"recency_floor": config.recency_floor, "half_life": config.half_life,

@@ -207,9 +207,10 @@ def find_hub_members(session: EngineSession, hub: str, per_type: int = 25, types
 
 
 def find_crowded_hubs(session: EngineSession, entity_id: str, types: tuple[str, ...] = (), source: str = "",
-                      max_classification: int = int(max(Classification)), config: LinkConfig = LINKS) -> list[dict]:
-    """The identifiers and addresses the entity shares with more than the cap: no tie, but worth knowing."""
-    return session.run("links_crowded_hubs", id=entity_id, max_shared=config.max_shared, any_type=not types,
+                      max_classification: int = int(max(Classification))) -> list[dict]:
+    """The identifiers and addresses the entity shares with more than the cap (the graph's `link_crowded`, built
+    with the config's `max_shared`): no tie, but worth knowing."""
+    return session.run("links_crowded_hubs", id=entity_id, any_type=not types,
                        types=tuple(types) or ("",), source=source, max_classification=max_classification).to_pylist()
 
 

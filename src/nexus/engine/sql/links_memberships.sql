@@ -8,7 +8,10 @@ WITH members AS (
     WHERE link_type IN (SELECT link_type FROM hub_weights)
     GROUP BY member, hub, link_type
 )
-SELECT member, hub, link_type, evidence, sources, agencies, classification,
-       count(*) OVER (PARTITION BY hub, link_type) AS shared_by
-FROM members
+SELECT * FROM (
+    SELECT member, hub, link_type, evidence, sources, agencies, classification,
+           count(*) OVER (PARTITION BY hub, link_type) AS shared_by
+    FROM members
+) AS counted
+WHERE shared_by >= 2  -- what one entity alone holds is shared by no one
 ORDER BY hub, member
