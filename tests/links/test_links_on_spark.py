@@ -35,6 +35,10 @@ def snapshot(store, tmp_path):
         entity("cell", "Address", full="Block D cell 20"),
         entity("s1", "Event", involved="t", addressEntity="cell", startDate="2019-01-01", endDate="2019-12-31"),
         entity("s2", "Event", involved="y", addressEntity="cell", startDate="2019-06-01", endDate="2020-06-01"),
+        # spellings that normalise alike: a bracketed trunk zero, Arabic-Indic digits, a Cyrillic А, an IBAN as a number
+        entity("q1", "Person", name="Q1", phone="+44 (0)20 7946 0005"), entity("q2", "Person", name="Q2", phone="+٤٤ ٢٠ ٧٩٤٦ ٠٠٠٥"),
+        entity("q3", "Person", name="Q3", passportNumber="АВ7654321"), entity("q4", "Person", name="Q4", passportNumber="AB7654321"),
+        entity("a1", "BankAccount", iban="GB29 NWBK 6016 1331 9268 19"), entity("a2", "BankAccount", accountNumber="GB29NWBK60161331926819"),
     ]
     path = tmp_path / "world.json"
     path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in entities))
@@ -47,11 +51,15 @@ def run(session, snapshot):
     session.use_snapshot(snapshot, EVERY_STATEMENT)
     build_graph(session)
     edges = session.run("table_rows", names={"source_table": "link_edges"}).to_pylist()
+    ties = session.run("table_rows", names={"source_table": "link_ties"}).to_pylist()
+    members = session.run("table_rows", names={"source_table": "link_memberships"}).to_pylist()
     paths = find_paths(session, TERROR_SIDE, CRIME_SIDE, limit=20)
     brokers = find_brokers(session, TERROR_SIDE, CRIME_SIDE)
     return (
-        sorted((e["source_id"], e["target_id"], e["link_type"], e["via"], round(e["weight"], 9), e["first_date"],
-                e["last_date"], e["amount"], sorted(e["evidence"]), sorted(e["sources"])) for e in edges),
+        sorted((e["source_id"], e["target_id"], e["link_type"], e["via"], round(e["weight"], 9), round(e["strength"], 9),
+                e["first_date"], e["last_date"], e["amount"], sorted(e["evidence"]), sorted(e["sources"])) for e in edges),
+        sorted((t["a"], t["b"], t["link_type"], t["via"], t["forward"]) for t in ties),
+        sorted((m["member"], m["hub"], m["link_type"], m["shared_by"], sorted(m["evidence"])) for m in members),
         [(p.entities, round(p.score, 9)) for p in paths],
         [(b.id, round(b.brokerage, 9), b.roles) for b in brokers],
     )
@@ -63,6 +71,7 @@ def test_spark_builds_the_same_graph_and_answers_the_same(snapshot, spark_sessio
         expected = run(duck, snapshot)
     with SparkEngine(spark_session) as spark:
         assert run(spark, snapshot) == expected
-    edges, paths, brokers = expected
-    assert {e[2] for e in edges} >= {"phone", "email", "co_director", "Directorship", "Payment", "co_location"}
+    edges, _, members, paths, brokers = expected
+    assert {e[2] for e in edges} >= {"phone", "email", "co_director", "Directorship", "Payment", "co_location", "iban"}
+    assert {m[1] for m in members} >= {"phone:442079460005", "identifier:AB7654321", "iban:GB29NWBK60161331926819"}
     assert paths and brokers
