@@ -105,11 +105,3 @@ def test_a_list_the_caller_may_not_see_is_as_unknown_as_one_never_registered(cli
     found = client.post("/api/v1/screen", json={"name": "Hamza al Masri", "lists": ["secret-list"]}, headers=secret)
     assert [h["entity_id"] for h in found.json()["hits"]] == ["w2"]
 
-
-def test_a_caller_who_may_screen_against_no_list_is_answered_as_if_there_were_none(store, tmp_path):
-    load_list(store, tmp_path, "secret-list", Classification.SECRET, [
-        {"id": "w2", "schema": "Person", "properties": {"name": ["Hamza Al-Masri"]}}])
-    client = TestClient(create_app(store))
-    response = client.post("/api/v1/screen", json={"name": "Hamza al Masri"},
-                           headers=token_for(store, "clerk", Classification.RESTRICTED))
-    assert response.status_code == 409 and "nexus ingest un-sc" in response.json()["detail"]

@@ -51,13 +51,14 @@ INDEX_COLUMNS = ("canonical_id", "schema", "prop", "prop_type", "value", "source
 
 
 def list_source_names(store: Store, only: Iterable[str] | None = None, viewer: Viewer | None = None) -> list[str]:
-    """Registered list sources (sanctions lists, watchlists), optionally narrowed by name; with a `viewer`, those
-    they may screen against: a list they may not is as unknown to them as one never registered."""
+    """Registered list sources (sanctions lists, watchlists), optionally narrowed by name; a list named that the
+    `viewer` may not screen against is as unknown to them as one never registered. (Unnamed, every list is
+    screened for what of it the viewer may see: one whose warrant their purpose does not unlock gives no hits.)"""
     with store.engine.connect() as conn:
         names = [r[0] for r in conn.execute(select(sources.c.name).where(sources.c.is_list.is_(True)))]
-    if viewer is not None:
-        names = [n for n in names if source_visible(store, viewer, store.get_source(n), "screen")]
     if only:
+        if viewer is not None:
+            names = [n for n in names if source_visible(store, viewer, store.get_source(n), "screen")]
         wanted = set(only)
         unknown = wanted - set(names)
         if unknown:
@@ -216,13 +217,13 @@ class IndexCache:
         return answer
 
     def _lists(self, store: Store, viewer: Viewer, lists: Iterable[str] | None, now: float) -> tuple[tuple[str, ...], str]:
-        """The list sources screened against (those the viewer may screen against) and their data version."""
+        """The list sources screened against (lists named: those the viewer may know of) and their data version."""
         def ask() -> tuple[tuple[str, ...], str]:
-            names = tuple(list_source_names(store, lists, viewer))
+            names = tuple(list_source_names(store, lists, viewer if lists else None))
             return names, data_version(store, only=names)
 
-        key = (tuple(sorted(lists or ())), viewer.agency, viewer.clearance, viewer.compartments, viewer.roles,
-               viewer.purpose)
+        key = (tuple(sorted(lists)), viewer.agency, viewer.clearance, viewer.compartments, viewer.roles, viewer.purpose) \
+            if lists else ()
         return self._recent(self._versions, key, now, ask)
 
     def _warrants(self, store: Store, viewer: Viewer, now: float) -> frozenset[str]:
