@@ -57,6 +57,23 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def open_run(conn: Connection, source: str, path: Path, sha: str, started: str, status: str = "running",
+             finished_at: str | None = None) -> int:
+    """A new ingest run of `path` (its content `sha`) into `source`; its id."""
+    return conn.execute(insert(ingest_runs).values(
+        source=source, path=str(path), sha256=sha, started_at=started, finished_at=finished_at, status=status,
+        records_done=0, entities=0, statements=0, errors=0, retired=0,
+    )).inserted_primary_key[0]
+
+
+def run_context(store: Store, registered: dict, started: str) -> dict:
+    """What every statement a run of the `registered` source writes carries: its labels, when the run saw it,
+    and how long the source keeps it."""
+    retention = registered["retention_days"]
+    return batch_context(registered["name"], store.source_labels(registered), started,
+                         date.today() + timedelta(days=retention) if retention else None)
+
+
 def ingest(
     store: Store,
     source: str,
@@ -73,7 +90,6 @@ def ingest(
     registered = store.get_source(source)
     if registered is None:
         raise NotFound(f"source {source!r} is not registered")
-    labels = store.source_labels(registered)
     sha = sha or file_sha256(path)
 
     with store.engine.begin() as conn:
@@ -89,19 +105,12 @@ def ingest(
             if previous and previous["status"] == "running":
                 conn.execute(update(ingest_runs).where(ingest_runs.c.id == previous["id"]).values(status="abandoned"))
             started, skip = utc_now(), 0
-            run_id = conn.execute(
-                insert(ingest_runs).values(
-                    source=source, path=str(path), sha256=sha, started_at=started, status="running",
-                    records_done=0, entities=0, statements=0, errors=0, retired=0,
-                )
-            ).inserted_primary_key[0]
+            run_id = open_run(conn, source, path, sha, started)
 
-    retention = registered["retention_days"]
-    retention_until = date.today() + timedelta(days=retention) if retention else None
     result = IngestResult(run_id, source, resumed_from=skip)
     strict_conn = store.engine.connect() if strict else None
     strict_tx = strict_conn.begin() if strict_conn is not None else None
-    context = batch_context(source, labels, started, retention_until)
+    context = run_context(store, registered, started)
     writer = BatchWriter(store, run_id, context, strict_conn)
     batch = Batch()
     try:

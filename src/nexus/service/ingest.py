@@ -7,15 +7,14 @@ as a list unless told otherwise, so screening sees it without a flag.
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from nexus.errors import Forbidden, InvalidInput
-from nexus.ingest import Batch, IngestResult, file_sha256, ingest, write_batch
+from nexus.ingest import Batch, IngestResult, file_sha256, ingest, open_run, run_context, write_batch
 from nexus.model.labels import Classification, Labels, agency_code
-from nexus.model.statements import batch_context, statement_values
+from nexus.model.statements import statement_values
 from nexus.security import audit
 from nexus.security.policy import decide, require
 from nexus.security.viewer import Viewer
@@ -267,7 +266,7 @@ def _store_report(store: Store, source: str, file: Path, key: str, records: list
     batch = Batch(done=len(records), rows={row[0]: row for e in entities for row in statement_values(e, source)},
                   errors=errors, entities=len(entities))
     started = utc_now()
-    context = _report_context(store, source, started)  # before: on SQLite a transaction holds the write lock
+    context = run_context(store, store.get_source(source), started)  # before: on SQLite a transaction holds the write lock
     with store.engine.begin() as conn:
         if errors:
             run_id = _write_run(conn, source, file, key, started, context, batch, "rejected")
@@ -286,18 +285,9 @@ def _store_report(store: Store, source: str, file: Path, key: str, records: list
 def _write_run(conn: Connection, source: str, file: Path, key: str, started: str, context: dict, batch: Batch,
                status: str) -> int:
     """One report's run with its batch, written as it ends (in the transaction that is the whole run)."""
-    run_id = conn.execute(insert(ingest_runs).values(
-        source=source, path=str(file), sha256=key, started_at=started, finished_at=utc_now(), status=status,
-        records_done=0, entities=0, statements=0, errors=0, retired=0)).inserted_primary_key[0]
+    run_id = open_run(conn, source, file, key, started, status, finished_at=utc_now())
     write_batch(conn, run_id, context, batch)
     return run_id
-
-
-def _report_context(store: Store, source: str, started: str) -> dict:
-    registered = store.get_source(source)
-    retention = registered["retention_days"]
-    return batch_context(source, store.source_labels(registered), started,
-                         date.today() + timedelta(days=retention) if retention else None)
 
 
 def _later_submission(conn: Connection, source: str, filing: Filing) -> tuple[str, int] | None:

@@ -15,18 +15,19 @@ all over the statements' key order and the table was rewritten at every commit (
 import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from nexus.engine import EngineSession, open_engine, warrant_table
 from nexus.errors import InvalidInput
 from nexus.model.labels import Labels
-from nexus.ingest import Background, Batch, IngestFailed, IngestResult, file_sha256, write_batch
-from nexus.model.statements import BASE_PROP, batch_context
+from nexus.ingest import (
+    Background, Batch, IngestFailed, IngestResult, file_sha256, open_run, run_context, write_batch,
+)
+from nexus.model.statements import BASE_PROP
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
@@ -65,8 +66,7 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     run_id, started, skip, earlier = _start(store, home, source, path, sha, force, strict)
     if run_id is None:
         return IngestResult(earlier[0], source, skipped_unchanged=True)
-    retention = registered["retention_days"]
-    context = batch_context(source, source_labels, started, date.today() + timedelta(days=retention) if retention else None)
+    context = run_context(store, registered, started)
     result = IngestResult(run_id, source, resumed_from=skip)
 
     def commit(item: tuple[int, pa.Table, Batch]) -> None:
@@ -140,10 +140,7 @@ def _start(store: Store, home: Path, source: str, path: Path, sha: str, force: b
         _fail(store, home, running.id)
     with store.engine.begin() as conn:
         started = utc_now()
-        run_id = conn.execute(insert(ingest_runs).values(
-            source=source, path=str(path), sha256=sha, started_at=started, status="running", records_done=0,
-            entities=0, statements=0, errors=0, retired=0)).inserted_primary_key[0]
-        return run_id, started, 0, complete
+        return open_run(conn, source, path, sha, started), started, 0, complete
 
 
 def _with_ids(rows: pa.Table, source: str, sha: str) -> pa.Table:
