@@ -1,5 +1,7 @@
 import json
 
+import pyarrow as pa
+
 from rigour.names import NameTypeTag
 
 from nexus.names import symbols
@@ -31,3 +33,23 @@ def test_damaged_cache_file_is_ignored_and_rewritten(tmp_path):
     assert cache.symbols("bill", NameTypeTag.PER)
     cache.save()
     assert "bill" in json.loads(path.read_text())["PER"]
+
+
+def test_a_process_rewrites_the_file_at_most_once_a_minute_and_keeps_the_rest_for_later(tmp_path, monkeypatch):
+    # A server meets new names all day: each rewrite of the whole file costs ~0.1 s, not to be paid per request.
+    path = tmp_path / "name-symbols.json"
+    cache = SymbolCache(path)
+    monkeypatch.setattr(symbols, "symbol_cache", lambda: cache)
+    clock = [1000.0]
+    monkeypatch.setattr(symbols.time, "monotonic", lambda: clock[0])
+    symbols.learn_name_tokens(pa.array(["bill smith"]), {NameTypeTag.PER})
+    assert set(json.loads(path.read_text())["PER"]) == {"bill", "smith"}
+    clock[0] += 30
+    symbols.learn_name_tokens(pa.array(["ivan petrov"]), {NameTypeTag.PER})
+    assert "ivan" not in json.loads(path.read_text())["PER"]
+    clock[0] += 31
+    symbols.learn_name_tokens(pa.array(["olga"]), {NameTypeTag.PER})
+    assert {"ivan", "petrov", "olga"} <= set(json.loads(path.read_text())["PER"])
+    symbols.learn_name_tokens(pa.array(["kofi"]), {NameTypeTag.PER})
+    cache.save()  # as the process exits
+    assert "kofi" in json.loads(path.read_text())["PER"]

@@ -8,7 +8,8 @@ ever asks about one token at a time, so the answers are remembered per
 (name type, token) in a JSON file (plain data, no code) under the cache directory, one
 file per rigour version. A process whose tokens are all known never builds the
 automaton; an unknown token builds it once, lazily, and its answer is added to the file
-when the process exits. A server builds it as it starts (`warm_tagger`), so that no request
+at most once a minute (rewriting the whole file costs ~0.1 s, which a server's request
+meeting a new name should not pay each time) and when the process exits. A server builds it as it starts (`warm_tagger`), so that no request
 pays for it.
 
 The cache directory is $NEXUS_CACHE_DIR, else $XDG_CACHE_HOME/nexus, else ~/.cache/nexus.
@@ -19,6 +20,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from importlib.metadata import version
 from pathlib import Path
@@ -32,6 +34,7 @@ from nexus.names.tokens import split_tokens
 
 _CATEGORIES = frozenset({SC.NAME, SC.NICK, SC.ORG_CLASS, SC.SYMBOL, SC.DOMAIN, SC.NUMERIC})
 _EMPTY: frozenset[str] = frozenset()
+SAVE_EVERY = 60.0  # seconds between rewrites of the file by one process (and once more as it exits)
 
 
 def cache_dir() -> Path:
@@ -56,6 +59,7 @@ class SymbolCache:
         self.path = path
         self._known: dict[str, dict[str, frozenset[str]]] = {}
         self._added: dict[str, dict[str, frozenset[str]]] = {}
+        self._saved = -SAVE_EVERY  # monotonic time of the last rewrite: the first one is due at once
         self._known.update(self._read())
 
     def _read(self) -> dict[str, dict[str, frozenset[str]]]:
@@ -80,9 +84,10 @@ class SymbolCache:
             self._added.setdefault(tag.value, {})[token] = found
         return found
 
-    def save(self) -> None:
-        """Merge what this process learnt into the file (atomically: concurrent writers lose nothing of their own)."""
-        if not self._added:
+    def save(self, unless_within: float = 0.0) -> None:
+        """Merge what this process learnt into the file (atomically: concurrent writers lose nothing of their own);
+        not if it did so less than `unless_within` seconds ago."""
+        if not self._added or time.monotonic() - self._saved < unless_within:
             return
         merged = self._read()
         for tag, entries in self._added.items():
@@ -97,6 +102,7 @@ class SymbolCache:
         except OSError:
             return  # a read-only or full disk only costs the next process the tagger build
         self._added.clear()
+        self._saved = time.monotonic()
 
 
 _cache: SymbolCache | None = None
@@ -121,7 +127,7 @@ def learn_name_tokens(names: pa.Array, tags: Iterable[NameTypeTag]) -> None:
     """Look up every distinct token of a column of names at once, before a batch forks its workers.
 
     If any token is unknown the tagger is built here, once, and forked workers inherit
-    it instead of each building their own; what is learnt goes to the cache file.
+    it instead of each building their own; what is learnt goes to the cache file (`SAVE_EVERY`).
     """
     tokens = pc.unique(pc.list_flatten(split_tokens(pc.utf8_lower(names.drop_null()))))
     cache = symbol_cache()
@@ -129,7 +135,7 @@ def learn_name_tokens(names: pa.Array, tags: Iterable[NameTypeTag]) -> None:
         for token in tokens.to_pylist():
             if token:
                 cache.symbols(token, tag)
-    cache.save()
+    cache.save(unless_within=SAVE_EVERY)
 
 
 def token_symbols(token: str, tag: NameTypeTag) -> frozenset[str]:
