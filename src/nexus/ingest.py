@@ -3,7 +3,10 @@
 - Each batch (entities, their statements, record errors, the run's checkpoint) is one
   transaction, so a crash leaves no half-written batch.
 - A run killed part-way stays ``running``; the next ingest of the same file resumes after
-  the last committed record. Upserts make any replay harmless.
+  the last committed record. Upserts make any replay harmless. A file its reader rejects
+  (``SourceError``) is not resumed: its run is ``failed``.
+- A source's registration given with the load is written with its first batch, so a file
+  rejected before then leaves the registry as it was.
 - A complete run of a whole file marks the source's statements it no longer contains as
   retired (``retired_at``) instead of deleting them.
 - ``strict`` runs in a single transaction and loads nothing if any record is bad.
@@ -22,9 +25,10 @@ from sqlalchemy import Connection, and_, insert, select, update
 
 from nexus.errors import InvalidInput, NotFound
 from nexus.model.statements import batch_context, statement_values
-from nexus.sources.base import Record, RecordError
+from nexus.sources.base import Record, RecordError, SourceError
 from nexus.store import Store, utc_now
 from nexus.store.schema import ingest_errors, ingest_runs, statements
+from nexus.store.store import write_source
 from nexus.store.writer import upsert_values
 
 BATCH_STATEMENTS = 50_000
@@ -46,6 +50,7 @@ class IngestResult:
     retired: int = 0
     resumed_from: int = 0
     skipped_unchanged: bool = False
+    redelivered: int = 0  # transactions an earlier delivery of the source held already, not stored again
     errors: list[RecordError] = field(default_factory=list)
 
 
@@ -85,9 +90,12 @@ def ingest(
     force: bool = False,
     progress: Callable[[int], None] | None = None,
     sha: str | None = None,
+    registration: dict | None = None,
 ) -> IngestResult:
-    """`sha` is the content's SHA-256 when `path` only names it (a message pushed to the service, not kept)."""
-    registered = store.get_source(source)
+    """`sha` is the content's SHA-256 when `path` only names it (a message pushed to the service, not kept).
+    `registration` is the source's registry row as this load leaves it (`nexus.store.store.source_row`); without it
+    the source must be registered."""
+    registered = registration or store.get_source(source)
     if registered is None:
         raise NotFound(f"source {source!r} is not registered")
     sha = sha or file_sha256(path)
@@ -95,9 +103,12 @@ def ingest(
     with store.engine.begin() as conn:
         previous = _last_run(conn, source)
         if previous and previous["status"] == "complete" and previous["sha256"] == sha and not force:
-            return IngestResult(previous["id"], source, skipped_unchanged=True)
-        loaded = _complete_run(conn, source, sha) if partial and not force else None
-        if loaded is not None:  # deltas accumulate: one already loaded is there whatever came after it
+            loaded = previous["id"]
+        else:  # deltas accumulate: one already loaded is there whatever came after it
+            loaded = _complete_run(conn, source, sha) if partial and not force else None
+        if loaded is not None:
+            if registration is not None:  # its labels change for what comes next, as a load would change them
+                write_source(conn, registration)
             return IngestResult(loaded, source, skipped_unchanged=True)
         if previous and previous["status"] == "running" and previous["sha256"] == sha:
             run_id, started, skip = previous["id"], previous["started_at"], previous["records_done"]
@@ -111,7 +122,7 @@ def ingest(
     strict_conn = store.engine.connect() if strict else None
     strict_tx = strict_conn.begin() if strict_conn is not None else None
     context = run_context(store, registered, started)
-    writer = BatchWriter(store, run_id, context, strict_conn)
+    writer = BatchWriter(store, run_id, context, strict_conn, registration)
     batch = Batch()
     try:
         for record in records:
@@ -149,12 +160,12 @@ def ingest(
             )
         if strict_tx is not None:
             strict_tx.commit()
-    except BaseException:
+    except BaseException as exc:
         writer.abort()
         if strict_tx is not None:
             strict_tx.rollback()
-            with store.engine.begin() as conn:
-                conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id).values(status="failed"))
+        if strict_tx is not None or isinstance(exc, SourceError):  # nothing to resume: the file is refused
+            mark_run(store, run_id, "failed")
         raise
     finally:
         if strict_conn is not None:
@@ -247,14 +258,24 @@ class Background:
 
 
 class BatchWriter(Background):
-    """Writes ingest batches (`write_batch`) on a background thread while the caller parses the next one."""
+    """Writes ingest batches (`write_batch`) on a background thread while the caller parses the next one; the
+    source's `registration`, if given, with the first."""
 
-    def __init__(self, store: Store, run_id: int, context: dict, conn: Connection | None):
+    def __init__(self, store: Store, run_id: int, context: dict, conn: Connection | None, registration: dict | None):
         self.store, self.run_id, self.context, self.conn = store, run_id, context, conn
+        self.registration = registration
         super().__init__(self._write, name="nexus-ingest-writer")
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
+        with self._connection() as conn:
+            if self.registration is not None:
+                write_source(conn, self.registration)
+                self.registration = None
+            yield conn
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
         if self.conn is not None:
             yield self.conn
         else:

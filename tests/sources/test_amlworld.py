@@ -224,3 +224,32 @@ def test_a_row_with_two_bad_fields_is_one_record(store, tmp_path):
     path.write_text(HEADER + "2022/09/01 00:20,010,8000EBD30,011,8000EBD31,-5,US Dollar,-5,US Dollar,Wire,0\n" + ROWS[0] + "\n")
     result = ingest_transactions(store, ANALYST, path, "bank-two", tmp_path / "home")
     assert result.records == 2 and len(result.errors) == 2
+
+
+def test_an_overlapping_extract_delivered_again_adds_only_what_is_new(store, tmp_path):
+    # A bank re-sends the last days of an extract with its next one: those transactions are in the ledger once.
+    home = tmp_path / "home"
+    twice = "2022/09/02 10:00,010,8000EBD30,020,800104D70,50.00,Euro,50.00,Euro,Cash,0"
+    august = [
+        "2022/08/31 09:00,010,8000EBD30,020,800104D70,75.00,Euro,75.00,Euro,Wire,0",
+        "2022/09/01 08:00,010,8000EBD30,020,800104D70,120.50,Euro,120.50,Euro,Wire,0",
+        twice, twice,  # two alike payments in one delivery are two payments
+    ]
+    september = [
+        "2022/09/01 08:00,010,8000EBD30,020,800104D70,120.50,Euro,120.50,Euro,Wire,1",  # flagged since: still one
+        twice, twice, twice,  # a third alike payment, new
+        "2022/09/01 08:00,010,8000EBD30,020,800104D70,120.51,Euro,120.51,Euro,Wire,0",  # a cent apart: new
+        "2022/09/03 12:00,020,800104D70,010,8000EBD30,10.00,Euro,10.00,Euro,Cheque,0",
+    ]
+    first, second = tmp_path / "aug.csv", tmp_path / "sep.csv"
+    first.write_text(HEADER + "\n".join(august) + "\n")
+    second.write_text(HEADER + "\n".join(september) + "\n")
+    assert ingest_transactions(store, ANALYST, first, "bank-a", home).redelivered == 0
+    result = ingest_transactions(store, ANALYST, second, "bank-a", home)
+    assert result.redelivered == 3 and result.records == 6
+    with ledger_session(store, ANALYST, home) as session:
+        amounts = session.conn.execute("SELECT amount_paid, count(*) FROM transactions GROUP BY 1 ORDER BY 1").fetchall()
+    assert amounts == [(10.0, 1), (50.0, 3), (75.0, 1), (120.5, 1), (120.51, 1)]
+    # another source's feed is its own delivery, and a forced reload of a file does not count itself as earlier
+    assert ingest_transactions(store, ANALYST, second, "bank-b", home).redelivered == 0
+    assert ingest_transactions(store, ANALYST, second, "bank-a", home, force=True).redelivered == 3

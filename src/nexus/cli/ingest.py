@@ -148,9 +148,10 @@ def _report(result: IngestResult) -> None:
         console.print(f"{result.source}: unchanged since run {result.run_id}; nothing to do (--force to re-read)")
         return
     resumed = f" (resumed after record {result.resumed_from:,})" if result.resumed_from else ""
+    again = f", {result.redelivered:,} delivered before (not stored again)" if result.redelivered else ""
     console.print(
         f"{result.source}: {result.records:,} records, {result.entities:,} entities, "
-        f"{result.statements:,} statements, {result.retired:,} retired, {len(result.errors):,} errors{resumed}"
+        f"{result.statements:,} statements, {result.retired:,} retired, {len(result.errors):,} errors{again}{resumed}"
     )
     for error in result.errors[:20]:
         console.print(f"  [yellow]{escape(str(error))}[/yellow]", highlight=False, soft_wrap=True)  # whole: paths are searched for

@@ -7,6 +7,10 @@ checkpoint — commits in one transaction; a run killed part-way resumes after i
 batch; a file loaded before is skipped unless forced, and a forced re-load replaces the earlier
 run's transactions when it completes.
 
+A bank re-sending an overlapping extract does not double the ledger: a row whose every field but the laundering
+flag agrees with a transaction the source's earlier deliveries hold is that transaction, as many times as they hold
+it (`EarlierDeliveries`); the rows left out are counted (`IngestResult.redelivered`).
+
 The accounts' statements are written once, when the run completes, from all the files it listed
 (the transactions become visible then too): written batch by batch, each batch's accounts landed
 all over the statements' key order and the table was rewritten at every commit (twice the time).
@@ -17,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import select, update
@@ -35,7 +40,7 @@ from nexus.service.ingest import LabelChanges, check_labeller
 from nexus.sources import SourceError
 from nexus.sources.amlworld import account_ids, check_header, read_transactions
 from nexus.store import Store, utc_now
-from nexus.store.ledger import ledger_files, remove_files, run_files, unlist_runs, write_ledger_batch
+from nexus.store.ledger import delivered_files, ledger_files, remove_files, run_files, unlist_runs, write_ledger_batch
 from nexus.store.schema import ingest_runs
 
 FORMAT = "amlworld"
@@ -77,14 +82,18 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
 
     writer = Background(commit, waiting=1, name="nexus-ledger-writer")  # the next batch is parsed meanwhile
     done = skip
+    with store.engine.connect() as conn:
+        earlier_deliveries = EarlierDeliveries(delivered_files(conn, home, source, except_runs=earlier))
     try:
         for number, batch in enumerate(read_transactions(path)):
+            rows, redelivered = earlier_deliveries.new_rows(batch.rows)  # for the batches a resumed run skips too
             if batch.lines <= skip:
                 continue
             if strict and batch.errors:
                 raise IngestFailed(result.errors + batch.errors)
             done = batch.lines
-            writer.submit((number, _with_ids(batch.rows, source, sha), Batch(done=batch.lines, errors=batch.errors)))
+            result.redelivered += redelivered
+            writer.submit((number, _with_ids(rows, source, sha), Batch(done=batch.lines, errors=batch.errors)))
             result.records += batch.rows.num_rows + len({e.location for e in batch.errors})  # a row, however many bad fields
             result.errors.extend(batch.errors)
             if progress:
@@ -100,6 +109,8 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     except BaseException:
         writer.abort()
         raise
+    finally:
+        earlier_deliveries.close()
     with store.engine.connect() as conn:
         files = run_files(conn, home, run_id)
     statements, result.entities = _account_statements(files, source)
@@ -112,6 +123,43 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     remove_files(home, replaced)
     audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": FORMAT}, [])
     return result
+
+
+class EarlierDeliveries:
+    """What a source's earlier deliveries hold (their ledger files, each with its first and last time), to leave
+    out of a new delivery what it sends again. Its rows are asked about in file order, batch by batch: of the rows
+    of one content, the first as many as the earlier deliveries hold are those; any more are transactions of their
+    own (a file may hold two alike)."""
+
+    def __init__(self, files: list[tuple[Path, str, str]]) -> None:
+        self.files = files
+        self.left_out: dict[str, int] = {}  # per content: this delivery's rows left out so far
+        self._session = open_engine("duckdb") if files else None
+
+    def new_rows(self, rows: pa.Table) -> tuple[pa.Table, int]:
+        """The rows no earlier delivery holds, and how many were left out."""
+        if self._session is None or not rows.num_rows:
+            return rows, 0
+        first, last = (str(pc.min(rows["timestamp"]).as_py()), str(pc.max(rows["timestamp"]).as_py()))
+        overlapping = [path for path, begins, ends in self.files if begins <= last and ends >= first]
+        if not overlapping:
+            return rows, 0
+        self._session.register("batch", rows)
+        self._session.register("delivered", overlapping)
+        found = self._session.run("ledger_redelivered")
+        if not found.num_rows:
+            return rows, 0
+        contents = found["content"].to_pylist()
+        before = np.fromiter((self.left_out.get(c, 0) for c in contents), np.int64, len(contents))
+        leave_out = found["occurrence"].to_numpy() < found["earlier"].to_numpy() - before
+        for content in itertools.compress(contents, leave_out.tolist()):
+            self.left_out[content] = self.left_out.get(content, 0) + 1
+        lines = pc.filter(found["line"], pa.array(leave_out))
+        return rows.filter(pc.invert(pc.is_in(rows["line"], lines))), len(lines)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
 
 def _fail(store: Store, home: Path, run_id: int) -> None:

@@ -87,6 +87,15 @@ def ledger_files(conn: Connection, home: Path, sources: Iterable[str] | None = N
     return [home / LEDGER / path for path in conn.execute(query).scalars()]
 
 
+def delivered_files(conn: Connection, home: Path, source: str, except_runs: Iterable[int] = ()) -> list[tuple[Path, str, str]]:
+    """The Parquet files of a source's complete runs but ``except_runs``, each with its first and last time."""
+    b = ledger_batches.c
+    query = (select(b.path, b.first_time, b.last_time).join(ingest_runs, ingest_runs.c.id == b.run_id)
+             .where(ingest_runs.c.status == "complete", b.source == source, b.run_id.not_in(list(except_runs)))
+             .order_by(b.id))
+    return [(home / LEDGER / path, first, last) for path, first, last in conn.execute(query)]
+
+
 def run_files(conn: Connection, home: Path, run_id: int) -> list[Path]:
     """The Parquet files a run has listed so far, whether or not it is complete."""
     query = select(ledger_batches.c.path).where(ledger_batches.c.run_id == run_id).order_by(ledger_batches.c.id)
