@@ -50,3 +50,16 @@ def test_cases_from_the_command_line(workspace, tmp_path, capsys, monkeypatch):
         main()
     assert exit_.value.code == 1
     assert "is closed" in capsys.readouterr().err
+
+
+def test_orcon_evidence_goes_out_only_once_its_agency_lifts_the_caveat(workspace, tmp_path):
+    case_id = str(json.loads(nexus("cases", "open", "Source case", "--agency", "customs", "--json"))["id"])
+    note = tmp_path / "source.txt"
+    note.write_text("what our source said")
+    nexus("cases", "evidence", "add", case_id, str(note), "--orcon", "--releasable-to", "LOCAL,CUSTOMS")
+    package = tmp_path / "package.zip"
+    refused = runner.invoke(app, ["cases", "disseminate", case_id, "--to", "customs", "-o", str(package)])
+    assert refused.exit_code != 0 and "ORCON" in str(refused.exception) and not package.exists()
+    assert "ORCON lifted" in nexus("cases", "evidence", "lift-orcon", case_id, "1", "--reason", "source agrees")
+    nexus("cases", "disseminate", case_id, "--to", "customs", "-o", str(package))
+    assert "evidence/1-source.txt" in zipfile.ZipFile(package).namelist()

@@ -1,5 +1,5 @@
-"""Dissemination packages on both databases: refused whole, naming what blocks it, when anything in it is ORCON of
-another agency or not releasable to the recipient; otherwise one zip with both reports, the FtM entities, the
+"""Dissemination packages on both databases: refused whole, naming what blocks it, when anything in it is ORCON
+(whoever asks) or not releasable to the recipient; otherwise one zip with both reports, the FtM entities, the
 evidence and a manifest of SHA-256s, recorded in the chain of custody and the audit trail."""
 
 import hashlib
@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from nexus.errors import Forbidden, InvalidInput, NotFound
 from nexus.service.cases import (
-    add_agency, add_case_entity, add_evidence, add_note, custody_log, disseminate, get_case, open_case, open_dissemination,
+    add_agency, add_case_entity, add_evidence, add_note, custody_log, disseminate, get_case, lift_evidence_orcon, open_case,
+    open_dissemination,
 )
 from nexus.store.schema import audit_log, disseminations
 
@@ -76,14 +77,14 @@ def test_a_package_holds_both_reports_the_entities_the_evidence_and_a_true_manif
         open_dissemination(world, OUTSIDER, case_id, package["id"])
 
 
-def test_orcon_of_another_agency_blocks_the_package(world, case_id):
+def test_orcon_blocks_the_package(world, case_id):
     add_case_entity(world, LEAD, case_id, "p-olga")  # INTEL's, ORCON, readable by anyone
     with pytest.raises(Forbidden, match="entity p-olga \\(source intel_orcon\\) is ORCON of INTEL"):
         disseminate(world, LEAD, case_id, "CUSTOMS")
     (record,) = audited(world, "cases.disseminate")
     assert record["outcome"] == "refused" and "ORCON" in record["query"]
-    add_agency(world, LEAD, case_id, "INTEL")  # INTEL may release its own ORCON, but the case's words are POLICE's
-    with pytest.raises(Forbidden, match="the case's title, summary and 1 note\\(s\\) is ORCON of POLICE"):
+    add_agency(world, LEAD, case_id, "INTEL")  # the case's words are POLICE's to release
+    with pytest.raises(Forbidden, match="the case's title, summary and 1 note\\(s\\) are POLICE's words"):
         disseminate(world, INTEL, case_id, "CUSTOMS")
 
 
@@ -102,6 +103,9 @@ def test_evidence_not_releasable_to_the_recipient_blocks_the_package(world, case
     with pytest.raises(Forbidden, match="is not releasable to FIU"):  # one refusal names every blocker
         disseminate(world, CHIEF, case_id, "FIU")
     assert [e["action"] for e in custody_log(world, LEAD, case_id)] == ["added", "added"]  # refusals release nothing
+    with pytest.raises(Forbidden, match=f"evidence {orcon['id']} \\(wire.txt\\) is ORCON of POLICE"):
+        disseminate(world, LEAD, case_id, "POLICE")
+    lift_evidence_orcon(world, LEAD, case_id, orcon["id"], "cleared for the team")
     package = disseminate(world, LEAD, case_id, "POLICE")
     released = {e["evidence_id"] for e in custody_log(world, LEAD, case_id) if e["action"] == "disseminated"}
     assert released == {secret["id"], orcon["id"], None} and package["classification"] == "RESTRICTED"

@@ -74,7 +74,7 @@ def test_labels_decide_who_sees_evidence(world, case_id):
     assert mine["labels"] == {"agency": "POLICE", "classification": "CONFIDENTIAL", "releasable_to": ["POLICE"],
                               "orcon": True}
     customs = get_case(world, CUSTOMS, case_id)
-    assert [e["id"] for e in customs["evidence"]] == [shared["id"]] and customs["withheld"]["evidence"] == 1
+    assert [e["id"] for e in customs["evidence"]] == [shared["id"]] and customs["counts"]["evidence"] == 1
     with pytest.raises(NotFound):
         open_evidence(world, CUSTOMS, case_id, mine["id"])
     assert [e["filename"] for e in custody_log(world, CUSTOMS, case_id)] == ["manifest.txt"]

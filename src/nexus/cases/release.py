@@ -1,6 +1,7 @@
 """What stops a release to another agency: each item the package would hold, checked against the
-policy for the releasing viewer (`policy.decide` for export: ORCON leaves only with its originating
-agency) and against the recipient agency (the item's own, or one it is releasable to)."""
+policy for the releasing viewer (`policy.decide` for export) and against the recipient agency (the
+item's own, or one it is releasable to). Nothing ORCON goes into a package, whoever releases it: its
+originating agency lifts the caveat first, an act of its own that the audit trail records."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from nexus.security.viewer import Viewer
 class Item:
     what: str  # how the refusal names it: "entity p-1 (source police)", "evidence 3 (photo.jpg)"
     labels: Labels
+    own_words: bool = False  # the case's own words: only the case's agency (labels.agency) releases them
 
 
 def releasable_to(labels: Labels, recipient: str) -> bool:
@@ -25,8 +27,11 @@ def blockers(viewer: Viewer, items: Iterable[Item], recipient: str) -> list[str]
     found = []
     for item in items:
         labels = item.labels
-        if labels.orcon and labels.agency != viewer.agency:
-            found.append(f"{item.what} is ORCON of {labels.agency}: only {labels.agency} may release it")
+        if labels.orcon:
+            found.append(f"{item.what} is ORCON of {labels.agency}: no package carries ORCON, whoever releases it; "
+                         f"{labels.agency} must first lift the caveat from it (an audited act of its own)")
+        elif item.own_words and labels.agency != viewer.agency:
+            found.append(f"{item.what} are {labels.agency}'s words: only {labels.agency} may release them")
         elif not releasable_to(labels, recipient):
             found.append(f"{item.what} is not releasable to {recipient} (releasable to {labels.releasable_text})")
         else:

@@ -13,7 +13,7 @@ from rich.text import Text
 from nexus.cli.context import current_viewer, print_json_lines, write_output
 from nexus.service.cases import (
     STATES, add_agency, add_case_entity, add_evidence, add_note, add_task, custody_log, disseminate, get_case,
-    list_cases, open_case, open_evidence, remove_agency, set_case_state, set_task_done,
+    lift_evidence_orcon, list_cases, open_case, open_evidence, remove_agency, set_case_state, set_task_done,
 )
 from nexus.service.workspace import open_store
 
@@ -110,9 +110,6 @@ def show_command(case_id: int = typer.Argument(...), as_json: bool = AS_JSON, pu
     for d in case["disseminations"]:
         say(f"dissemination {d['id']} to {d['recipient']} {d['created_at'][:16]} by {d['created_by']}: "
             f"{d['filename']} sha256 {d['sha256']}")
-    withheld = {k: v for k, v in case["withheld"].items() if v}
-    if withheld:
-        say("withheld from you: " + ", ".join(f"{v} {k}" for k, v in withheld.items()))
 
 
 @cases_app.command("add-entity")
@@ -225,6 +222,19 @@ def evidence_get_command(
     _, path = open_evidence(store, current_viewer(store, purpose), case_id, evidence_id)
     with path.open("rb") as source:
         write_output(output, lambda out: shutil.copyfileobj(source, out))
+
+
+@evidence_app.command("lift-orcon")
+def evidence_lift_orcon_command(
+    case_id: int = typer.Argument(...),
+    evidence_id: int = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="why your agency releases it (kept in the audit trail)"),
+    purpose: str = PURPOSE,
+) -> None:
+    """Lift the ORCON caveat from a file your agency added, so that a dissemination package may carry it."""
+    store = open_store()
+    lift_evidence_orcon(store, current_viewer(store, purpose), case_id, evidence_id, reason)
+    say(f"evidence {evidence_id} of case {case_id}: ORCON lifted")
 
 
 @cases_app.command("custody")

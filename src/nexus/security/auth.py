@@ -1,7 +1,8 @@
 """Authenticating people: argon2 passwords, lockout after repeated failures, TOTP.
 
-Every attempt, successful or not, is audited. An unknown user, a disabled one and a
-wrong password get the same answer, so the error does not reveal which accounts exist.
+Every attempt, successful or not, is audited with its reason. An unknown user, a disabled one,
+a locked one and a wrong password get the same answer, at the same cost, so the error does not
+reveal which accounts exist; the trail (and `nexus users list`) says which it was.
 """
 
 import hmac
@@ -84,8 +85,9 @@ def authenticate(store: Store, username: str, password: str, code: str | None = 
     if user is None or user["disabled"] or not user["password_hash"]:
         _verify(_DUMMY_HASH, password)
         raise refuse("unknown, disabled or without password")
-    if _locked(user, stamp):
-        raise refuse("locked", f"account {username!r} is locked after repeated failures until {user['locked_until'][:16]} UTC")
+    if _locked(user, stamp):  # not checked against the password: no guess counts, or tells, while locked
+        _verify(_DUMMY_HASH, password)
+        raise refuse("locked")
     if not _verify(user["password_hash"], password):
         _count_failure(store, user, now)
         raise refuse("bad password")
@@ -99,7 +101,7 @@ def authenticate(store: Store, username: str, password: str, code: str | None = 
         if not _spend_totp_step(store, username, step):
             raise refuse("one-time code used again", "this one-time code was used already: wait for the next one")
     if _locked(get_user(store, username), stamp):  # parallel guesses locked it while this one was checked
-        raise refuse("locked", f"account {username!r} is locked after repeated failures")
+        raise refuse("locked")
     values: dict = {"failed_logins": 0, "locked_until": None}
     if _hasher.check_needs_rehash(user["password_hash"]):
         values["password_hash"] = _hasher.hash(password)

@@ -3,13 +3,15 @@
 A case belongs to the agency of the person who opened it; the agencies of its joint
 investigation team are its members. For a user of any other agency it does not exist
 (NotFound, as for an id never used). What a member may not see of a case (an entity none
-of whose statements they may read, evidence labelled above them) is absent, and counted.
+of whose statements they may read, evidence labelled above them, the alert it was opened
+from) is absent, not counted: nothing tells them it exists. The title, summary and notes are
+the team's shared words, shown to every member.
 The opener and the owning agency's supervisors decide the team and the state; a closed case
 takes nothing new until it is re-opened. Every change is one transaction with its audit record.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from followthemoney import EntityProxy
 from sqlalchemy import Connection, case as when, delete, func, insert, or_, select, update
@@ -21,14 +23,14 @@ from nexus.errors import InvalidInput, NotFound
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
-from nexus.service.alerts import get_alert
+from nexus.service.alerts import get_alert, visible_alert_ids
 from nexus.service.case_access import (
     CA, C, D, EV, canonical_ids, case_entity_ids, case_statements, check_id, chunks, dissemination_summary,
     evidence_summary, member_clause, open_for_changes, package_clause, require_lead, team, touch, visible_case,
 )
 from nexus.service.dissemination import disseminate, open_dissemination
 from nexus.service.entities import S, canonical_query, get_entity, group_entities, live
-from nexus.service.evidence import add_evidence, custody_log, open_evidence
+from nexus.service.evidence import add_evidence, custody_log, lift_evidence_orcon, open_evidence, visible_evidence
 from nexus.store import Store, utc_now
 from nexus.store.schema import (
     case_agencies, case_entities, case_evidence, case_notes, case_tasks, cases, disseminations, statements,
@@ -37,8 +39,8 @@ from nexus.store.schema import users as accounts
 
 # The whole case API, for the interfaces: evidence and dissemination live in their own modules.
 __all__ = ["STATES", "add_agency", "add_case_entity", "add_evidence", "add_note", "add_task", "custody_log",
-           "disseminate", "get_case", "list_cases", "open_case", "open_dissemination", "open_evidence",
-           "remove_agency", "set_case_state", "set_task_done"]
+           "disseminate", "get_case", "lift_evidence_orcon", "list_cases", "open_case", "open_dissemination",
+           "open_evidence", "remove_agency", "set_case_state", "set_task_done"]
 
 N, T = case_notes.c, case_tasks.c
 MAX_PAGE = 5000
@@ -105,7 +107,9 @@ def open_case(store: Store, viewer: Viewer, title: str, summary: str = "", agenc
         audit.append(conn, viewer, "cases.open", {"id": case_id, "title": title, "agencies": members,
                                                   "alert": alert_id, "entities": sorted(refs)}, [str(case_id)])
         found = visible_case(conn, viewer, case_id)
-        return _summary(found, team(conn, found)) | {"entities": [_entity_summary(e) for e in refs.values()]}
+        on_team = team(conn, found)
+    return _summary(store, viewer, [found], {case_id: on_team})[0] \
+        | {"entities": [_entity_summary(e) for e in refs.values()]}
 
 
 def list_cases(store: Store, viewer: Viewer, state: str | None = None, limit: int = 50, offset: int = 0,
@@ -133,7 +137,7 @@ def list_cases(store: Store, viewer: Viewer, state: str | None = None, limit: in
         ids = [r["id"] for r in rows]
         teams = _teams(conn, rows)
         counts = _counts(conn, viewer, ids)
-    result = [_summary(r, teams[r["id"]]) | {"counts": counts[r["id"]]} for r in rows]
+    result = [shown | {"counts": counts[shown["id"]]} for shown in _summary(store, viewer, rows, teams)]
     audit.log_event(store, viewer, "cases.list", {"state": state, "entity": entity_id, "limit": limit, "offset": offset},
                     [str(i) for i in ids])
     return result
@@ -141,40 +145,27 @@ def list_cases(store: Store, viewer: Viewer, state: str | None = None, limit: in
 
 def get_case(store: Store, viewer: Viewer, case_id: int) -> dict:
     """One case as the viewer may see it: entities, notes, tasks, evidence, disseminations; what they may not see is
-    absent and counted in `withheld`."""
+    absent."""
     require(viewer, "read")
     with store.engine.connect() as conn:
         found = visible_case(conn, viewer, case_id)
-        stored = case_entity_ids(conn, [case_id])[case_id]
         entities = list(group_entities(case_statements(conn, viewer, case_id)))
         notes = conn.execute(select(case_notes).where(N.case_id == case_id).order_by(N.id)).mappings().all()
         tasks = conn.execute(select(case_tasks).where(T.case_id == case_id).order_by(T.id)).mappings().all()
-        evidence = conn.execute(select(case_evidence).where(EV.case_id == case_id).order_by(EV.id)).mappings().all()
-        readable = set(conn.execute(select(EV.id).where(EV.case_id == case_id,
-                                                         statement_clause(viewer, case_evidence))).scalars())
-        packages = conn.execute(select(disseminations).where(D.case_id == case_id).order_by(D.id)).mappings().all()
-        openable = set(conn.execute(select(D.id).where(D.case_id == case_id, package_clause(viewer, "read"))).scalars())
-        mapped = canonical_ids(conn, viewer, stored)
+        evidence = visible_evidence(conn, viewer, case_id)
+        packages = conn.execute(select(disseminations).where(D.case_id == case_id, package_clause(viewer, "read"))
+                                .order_by(D.id)).mappings().all()
         members = team(conn, found)
-    shown = {e.id for e in entities}
-    shown_evidence = [e for e in evidence if e["id"] in readable]
-    withheld = {
-        "entities": len({mapped.get(s, s) for s in stored} - shown),
-        "evidence": len(evidence) - len(shown_evidence),
-        "disseminations": len(packages) - len(openable),
-    }
-    audit.log_event(store, viewer, "cases.read", {"id": case_id, "withheld": withheld},
-                    [str(case_id), *sorted(shown)])
-    return _summary(found, members) | {
+    audit.log_event(store, viewer, "cases.read", {"id": case_id}, [str(case_id), *sorted(e.id for e in entities)])
+    return _summary(store, viewer, [found], {case_id: members})[0] | {
         "entities": sorted((_entity_summary(e) for e in entities), key=lambda e: (e["caption"].casefold(), e["id"])),
         "notes": [_note(n) for n in notes],
         "tasks": [_task(t) for t in tasks],
-        "evidence": [evidence_summary(e) for e in shown_evidence],
-        "disseminations": [dissemination_summary(p) for p in packages if p["id"] in openable],
-        "withheld": withheld,
+        "evidence": [evidence_summary(e) for e in evidence],
+        "disseminations": [dissemination_summary(p) for p in packages],
         "counts": {"entities": len(entities), "notes": len(notes), "tasks": len(tasks),
-                   "open_tasks": sum(not t["done"] for t in tasks), "evidence": len(shown_evidence),
-                   "disseminations": len(openable)},
+                   "open_tasks": sum(not t["done"] for t in tasks), "evidence": len(evidence),
+                   "disseminations": len(packages)},
     }
 
 
@@ -339,14 +330,19 @@ def set_case_state(store: Store, viewer: Viewer, case_id: int, state: str) -> di
             audit.append(conn, viewer, "cases.state", {"id": case_id, "from": case["state"], "to": state},
                          [str(case_id)])
         found = visible_case(conn, viewer, case_id)
-        return _summary(found, team(conn, found))
+        members = team(conn, found)
+    return _summary(store, viewer, [found], {case_id: members})[0]
 
 
 # -- shapes returned --------------------------------------------------------------------------------
 
-def _summary(row: RowMapping, agencies: list[str]) -> dict:
-    return {k: row[k] for k in ("id", "title", "summary", "state", "owner_agency", "alert_id", "created_by",
-                                "created_at", "updated_at")} | {"agencies": agencies}
+def _summary(store: Store, viewer: Viewer, rows: Sequence[RowMapping], teams: dict[int, list[str]]) -> list[dict]:
+    """The cases' own fields and teams; the alert a case was opened from only to a viewer who may see that alert."""
+    shown_alerts = visible_alert_ids(store, viewer, [r["alert_id"] for r in rows if r["alert_id"] is not None])
+    return [{k: r[k] for k in ("id", "title", "summary", "state", "owner_agency", "created_by", "created_at",
+                               "updated_at")}
+            | {"alert_id": r["alert_id"] if r["alert_id"] in shown_alerts else None, "agencies": teams[r["id"]]}
+            for r in rows]
 
 
 def _note(row: RowMapping) -> dict:

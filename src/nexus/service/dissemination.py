@@ -1,9 +1,11 @@
 """Disseminating a case to another agency: one package (reports, FtM entities, evidence files, manifest).
 
 A release: it needs the export role, and it is refused whole, naming what blocks it, when
-anything it would hold is ORCON of another agency or not releasable to the recipient (the
-statements of the case's entities the viewer reads, and its evidence files the viewer sees;
-notes are the case's own words). The package is stored by its SHA-256 under
+anything it would hold is ORCON (whoever asks: the originating agency lifts the caveat first,
+an audited act of its own) or not releasable to the recipient (the statements of the case's
+entities the viewer reads, and its evidence files the viewer sees), and when someone outside
+the owning agency would release the case's own words (title, summary, notes). Each refusal is
+in the audit trail. The package is stored by its SHA-256 under
 NEXUS_HOME/disseminations and listed in `disseminations` with every item it holds and their
 labels, so only those who may release all of it fetch it again. Each package and each
 evidence file in it is a custody event, in the transaction of the audit record.
@@ -54,9 +56,8 @@ def disseminate(store: Store, viewer: Viewer, case_id: int, recipient_agency: st
                              .order_by(case_notes.c.id)).mappings().all()
     items = [release.Item(f"entity {r.canonical_id} (source {r.source})", Labels.from_row(r._mapping)) for r in rows]
     items += [release.Item(f"evidence {e['id']} ({e['filename']})", Labels.from_row(e)) for e in evidence]
-    # The case's own words (title, summary, notes) are the owning agency's: under its control, as ORCON is.
-    items.append(release.Item(f"the case's title, summary and {len(notes)} note(s)",
-                              Labels(case["owner_agency"], orcon=True)))
+    items.append(release.Item(f"the case's title, summary and {len(notes)} note(s)", Labels(case["owner_agency"]),
+                              own_words=True))
     blockers = release.blockers(viewer, items, recipient)
     if blockers:
         audit.log_event(store, viewer, "cases.disseminate", {"id": case_id, "recipient": recipient,

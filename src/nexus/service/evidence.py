@@ -2,14 +2,15 @@
 
 The bytes are stored once by their SHA-256 under NEXUS_HOME/evidence and never overwritten;
 each attachment is a row with the file's name, type, size, description and security labels,
-which decide who sees it as a statement's do. Every arrival, reading, release and refusal is
+which decide who sees it as a statement's do; only the agency that added a file lifts its ORCON
+caveat (so that a dissemination package may carry it), with a reason. Every arrival, reading, release and refusal is
 a custody event (append-only) written in the transaction of its audit record; a file whose
 bytes no longer match their SHA-256 is refused, and the refusal recorded.
 """
 
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, insert, or_, select, update
 
 from nexus.cases import fields
 from nexus.cases.fields import ADDED, REFUSED, VIEWED
@@ -18,7 +19,7 @@ from nexus.config import load_settings
 from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.model.labels import Classification, Labels
 from nexus.security import audit
-from nexus.security.policy import may, require, statement_clause
+from nexus.security.policy import AccessDenied, may, require, statement_clause
 from nexus.security.viewer import Viewer
 from nexus.service.case_access import (
     EV, D, check_id, evidence_summary, open_for_changes, package_clause, team, touch, visible_case,
@@ -26,7 +27,7 @@ from nexus.service.case_access import (
 from nexus.store import Store, utc_now
 from nexus.store.schema import case_evidence, cases, custody_events
 
-__all__ = ["add_evidence", "custody_log", "open_evidence"]
+__all__ = ["add_evidence", "custody_log", "lift_evidence_orcon", "open_evidence"]
 
 K = custody_events.c
 
@@ -114,6 +115,29 @@ def visible_evidence(conn: Connection, viewer: Viewer, case_id: int, action: str
     """The case's evidence rows the viewer may take ``action`` on."""
     query = select(case_evidence).where(EV.case_id == case_id, statement_clause(viewer, case_evidence, action))
     return conn.execute(query.order_by(EV.id)).mappings().all()
+
+
+def lift_evidence_orcon(store: Store, viewer: Viewer, case_id: int, evidence_id: int, reason: str) -> dict:
+    """Lift the ORCON caveat from a file the viewer's agency added: its release decision, with its reason, in the
+    audit trail. A file without the caveat is left as it is."""
+    require(viewer, "export")
+    reason = fields.text("reason", reason, limit=fields.MAX_TITLE)
+    with store.engine.begin() as conn:
+        open_for_changes(visible_case(conn, viewer, case_id, lock=True))
+        found = next((e for e in visible_evidence(conn, viewer, case_id) if e["id"] == evidence_id), None)
+        if found is None:
+            raise NotFound(f"no evidence {evidence_id} in case {case_id}")
+        if found["agency"] != viewer.agency:
+            raise AccessDenied(f"evidence {evidence_id} is {found['agency']}'s: only {found['agency']} may lift its "
+                               f"ORCON caveat")
+        if found["orcon"]:
+            conn.execute(update(case_evidence).where(EV.id == evidence_id).values(orcon=False))
+            touch(conn, case_id, utc_now())
+            audit.append(conn, viewer, "cases.evidence_orcon", {"id": case_id, "evidence": evidence_id,
+                                                                "orcon": False, "reason": reason},
+                         [str(case_id), str(evidence_id)])
+        row = conn.execute(select(case_evidence).where(EV.id == evidence_id)).mappings().one()
+    return evidence_summary(row)
 
 
 def open_evidence(store: Store, viewer: Viewer, case_id: int, evidence_id: int) -> tuple[dict, Path]:

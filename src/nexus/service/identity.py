@@ -14,8 +14,8 @@ from nexus.security.policy import may
 from nexus.security.viewer import Viewer
 from nexus.store import Store
 
-__all__ = ["LOCAL_USER", "SESSION_LIFETIME", "Viewer", "acting_viewer", "csrf_token", "login", "logout", "may",
-           "session_viewer", "set_purpose", "settle_audit", "sign_in", "sign_out", "unsettled", "viewer_for_token"]
+__all__ = ["LOCAL_USER", "SESSION_LIFETIME", "Viewer", "acting_viewer", "audit_refusal", "csrf_token", "login", "logout",
+           "may", "session_viewer", "set_purpose", "settle_audit", "sign_in", "sign_out", "unsettled", "viewer_for_token"]
 
 SESSION_LIFETIME = sessions.SESSION_LIFETIME
 csrf_token = sessions.csrf_token
@@ -86,6 +86,12 @@ def session_viewer(store: Store, token: str, purpose: str | None = None, idle: t
     except NotFound:
         sessions.close_session(store, token)
         raise auth.AuthenticationFailed("your account is disabled; ask an administrator") from None
+
+
+def audit_refusal(store: Store, viewer: Viewer, action: str, query: dict, outcome: str) -> None:
+    """Record a request refused to `viewer`, or one that found nothing they may see (`outcome`: denied, not found),
+    with what was asked and their purpose; they are told nothing more."""
+    audit.log_event(store, viewer, action, query, outcome=outcome)
 
 
 def set_purpose(store: Store, token: str, purpose: str) -> None:

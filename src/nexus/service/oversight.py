@@ -2,6 +2,9 @@
 
 from datetime import UTC, datetime
 
+from pydantic import TypeAdapter, ValidationError
+
+from nexus.errors import InvalidInput
 from nexus.security import audit, warrants
 from nexus.security.audit import ChainReport
 from nexus.security.policy import require
@@ -9,6 +12,8 @@ from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_stamp
 
 __all__ = ["ChainReport", "add_warrant", "list_warrants", "revoke_warrant", "search_audit", "verify_audit"]
+
+_MOMENT = TypeAdapter(datetime)  # what FastAPI reads a date-time query parameter with: the API's reading
 
 
 def verify_audit(store: Store, viewer: Viewer) -> ChainReport:
@@ -20,13 +25,23 @@ def verify_audit(store: Store, viewer: Viewer) -> ChainReport:
 
 
 def search_audit(store: Store, viewer: Viewer, **filters) -> list[dict]:
-    """Audit records by user, action, time range (`since`, `until`: text as the trail writes times, or datetimes,
-    naive ones in UTC), entity (oversight role; read-only)."""
+    """Audit records by user, action, time range (`since` inclusive, `until` exclusive: datetimes, or text as the
+    API reads it), entity (oversight role; read-only)."""
     for bound in ("since", "until"):
-        moment = filters.get(bound)
-        if isinstance(moment, datetime):
-            filters[bound] = utc_stamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        if filters.get(bound) is not None:
+            filters[bound] = utc_stamp(_moment(filters[bound], bound))
     return audit.search_audit(store, viewer, **filters)
+
+
+def _moment(value: str | datetime, field: str) -> datetime:
+    """A bound of a search of the trail in UTC: an ISO date (its midnight) or date-time, with an offset or in UTC;
+    anything else is InvalidInput naming `field`."""
+    try:
+        moment = _MOMENT.validate_python(value)
+    except ValidationError:
+        raise InvalidInput(f"{field}: an ISO date or date-time is required (2026-12-01, 2026-12-01T07:30:00+02:00), "
+                           f"not {str(value)[:40]!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def add_warrant(store: Store, viewer: Viewer, warrant_id: str, **fields) -> None:

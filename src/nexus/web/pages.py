@@ -1,6 +1,7 @@
 """The pages people work in: dashboard, review queue, entities, graph explorer, cases, audit."""
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -9,14 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from nexus.api.deps import IDLE_TIMEOUT, SESSION_COOKIE, StoreDep
+from nexus.api.deps import StoreDep
 from nexus.api.models import MAX_ID, Id, Offset
-from nexus.errors import InvalidInput, NotFound, Unauthenticated
+from nexus.errors import Forbidden, InvalidInput, NotFound
 from nexus.service import cases as case_service
 from nexus.service.alerts import DECISIONS, STATES, alert_counts, get_alert, list_alerts, review_alert
 from nexus.service.detect import alert_transactions
 from nexus.service.entities import entity_record
-from nexus.service.identity import Viewer, may, session_viewer
+from nexus.service.identity import Viewer, audit_refusal, may
 from nexus.service.itinerary import itinerary
 from nexus.service.links import money_flows, neighbours
 from nexus.service.oversight import search_audit
@@ -25,18 +26,23 @@ from nexus.service.workspace import Store
 from nexus.web.charts import alerts_over_time, money_sankey
 from nexus.web.geo import route_map
 from nexus.web.render import render
-from nexus.web.session import check_csrf
+from nexus.web.session import check_csrf, signed_in
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
-def page_viewer(request: Request, store: StoreDep) -> Viewer:
-    """The signed-in person; without a live session the page asks them to sign in."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        raise Unauthenticated("sign in to continue")
-    return session_viewer(store, token, None, IDLE_TIMEOUT)
+def page_viewer(request: Request, store: StoreDep) -> Iterator[Viewer]:
+    """The signed-in person; without a live session the page asks them to sign in. A page refused them, or holding
+    nothing they may see, is audited with what they asked (the page shows them no more than before)."""
+    viewer = signed_in(request, store)
+    try:
+        yield viewer
+    except (Forbidden, NotFound) as exc:
+        asked = {"method": request.method, "path": request.url.path, "params": dict(request.query_params),
+                 "reason": str(exc)}
+        audit_refusal(store, viewer, "web.page", asked, "denied" if isinstance(exc, Forbidden) else "not found")
+        raise
 
 
 PageViewer = Annotated[Viewer, Depends(page_viewer)]

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from nexus.api.deps import SESSION_COOKIE, StoreDep
-from nexus.errors import NexusError
-from nexus.errors import Forbidden
-from nexus.service.identity import SESSION_LIFETIME, csrf_token, session_viewer, set_purpose, sign_in, sign_out
+from nexus.api.deps import IDLE_TIMEOUT, SESSION_COOKIE, StoreDep
+from nexus.errors import Forbidden, NexusError, Unauthenticated
+from nexus.service.identity import (SESSION_LIFETIME, Viewer, csrf_token, session_viewer, set_purpose, sign_in,
+                                    sign_out)
+from nexus.service.workspace import Store
 from nexus.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -75,12 +76,20 @@ def logout(request: Request, store: StoreDep, csrf: Annotated[str, Form()] = "")
 @router.post("/purpose")
 def change_purpose(request: Request, store: StoreDep, purpose: Annotated[str, Form(max_length=500)],
                    csrf: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
-    token = request.cookies.get(SESSION_COOKIE, "")
-    session_viewer(store, token)  # a live session, or the sign-in page
+    signed_in(request, store)
     check_csrf(request, csrf)
     if purpose.strip():
-        set_purpose(store, token, purpose.strip())
+        set_purpose(store, request.cookies[SESSION_COOKIE], purpose.strip())
     return RedirectResponse(safe_next(next), status_code=303)
+
+
+def signed_in(request: Request, store: Store) -> Viewer:
+    """The person whose session the cookie names, while it lives (not expired, closed or idle too long);
+    otherwise Unauthenticated, which sends them to the sign-in page."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise Unauthenticated("sign in to continue")
+    return session_viewer(store, token, None, IDLE_TIMEOUT)
 
 
 def check_csrf(request: Request, csrf: str) -> None:

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from nexus.api.deps import PageDep, StoreDep, ViewerDep, page
 from nexus.api.models import MAX_ID, Id, Page
 from nexus.service.cases import (
-    add_agency, add_case_entity, add_evidence, add_note, add_task, custody_log, disseminate, get_case, list_cases,
-    open_case, open_dissemination, open_evidence, remove_agency, set_case_state, set_task_done,
+    add_agency, add_case_entity, add_evidence, add_note, add_task, custody_log, disseminate, get_case,
+    lift_evidence_orcon, list_cases, open_case, open_dissemination, open_evidence, remove_agency, set_case_state,
+    set_task_done,
 )
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -52,6 +53,10 @@ class Agency(BaseModel):
     agency: str = Field(min_length=1, max_length=64)
 
 
+class Reason(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class Recipient(BaseModel):
     recipient: str = Field(min_length=1, max_length=64, description="the agency the package is for")
 
@@ -72,7 +77,8 @@ def create(body: NewCase, store: StoreDep, viewer: ViewerDep) -> Json:
 
 @router.get("/{case_id}")
 def case(case_id: Id, store: StoreDep, viewer: ViewerDep) -> Json:
-    """One case: its entities (those the caller may see), notes, tasks, evidence and team."""
+    """One case: its team, notes and tasks, and what the caller may see of its entities, evidence, disseminations
+    and the alert it was opened from; the rest is absent."""
     return get_case(store, viewer, case_id)
 
 
@@ -138,6 +144,13 @@ def evidence_file(case_id: Id, evidence_id: Id, store: StoreDep, viewer: ViewerD
                         headers={"Content-Security-Policy": "sandbox; default-src 'none'"})
 
 
+@router.post("/{case_id}/evidence/{evidence_id}/lift-orcon")
+def evidence_orcon_lifted(case_id: Id, evidence_id: Id, body: Reason, store: StoreDep, viewer: ViewerDep) -> Json:
+    """Lift the ORCON caveat from a file your agency added, so that a dissemination package may carry it; the
+    reason is kept in the audit trail."""
+    return lift_evidence_orcon(store, viewer, case_id, evidence_id, body.reason)
+
+
 @router.get("/{case_id}/custody", response_model=list[Json])
 def custody(case_id: Id, store: StoreDep, viewer: ViewerDep) -> list[Json]:
     """The chain of custody: who added, viewed, exported or disseminated what, when."""
@@ -147,7 +160,8 @@ def custody(case_id: Id, store: StoreDep, viewer: ViewerDep) -> list[Json]:
 @router.post("/{case_id}/disseminations", status_code=201)
 def dissemination(case_id: Id, body: Recipient, store: StoreDep, viewer: ViewerDep) -> Json:
     """Produce the dissemination package (HTML and PDF report, FtM export, manifest) for a named agency;
-    refused when anything in it is ORCON or not releasable to that agency."""
+    refused, and the refusal logged, when anything in it is ORCON (whoever asks: the originator lifts the caveat
+    first) or not releasable to that agency."""
     return {k: v for k, v in disseminate(store, viewer, case_id, body.recipient).items() if k != "path"}
 
 
