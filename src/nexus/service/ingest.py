@@ -25,6 +25,7 @@ from nexus.sources.goaml.schema import load_schema
 from nexus.sources.limits import check_file
 from nexus.store import Store, utc_now
 from nexus.store.schema import ingest_runs, statements
+from nexus.store.store import source_row, write_source
 
 __all__ = ["FORMATS", "IngestResult", "LabelChanges", "ReportResult", "format_is_list", "ingest_file", "ingest_reports",
            "list_sources"]
@@ -72,9 +73,11 @@ def ingest_file(
     partial: bool = False,
     force: bool = False,
     progress: Callable[[int], None] | None = None,
+    name: str | None = None,
 ) -> IngestResult:
     """Register (or update) `source` and load `path` into it; `is_list` None keeps a registered source's
-    setting and gives a new one its format's default."""
+    setting and gives a new one its format's default. A file its reader rejects leaves the registration as it was.
+    `name` is what the run and the audit trail call the file (an upload's own name), `path` by default."""
     require(viewer, "ingest")
     reader = _reader(format)
     try:
@@ -82,15 +85,17 @@ def ingest_file(
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
     existing = store.get_source(source)
-    check_labeller(store, viewer, source, existing, labels, _new_source_labels(viewer))
-    register(store, format, source, labels, retention_days, is_list, defaults=_new_source_labels(viewer))
+    defaults = _new_source_labels(viewer)
+    check_labeller(store, viewer, source, existing, labels, defaults)
+    registered = registration(existing, format, source, labels, retention_days, is_list, defaults)
     try:
         options = {k: v for k, v in (("mapping", mapping), ("schema", schema)) if v is not None}
         records = reader.read(path, **options)
-        result = ingest(store, source, path, records, strict=strict, partial=partial, force=force, progress=progress)
+        result = ingest(store, source, Path(name or path), records, strict=strict, partial=partial, force=force,
+                        progress=progress, sha=file_sha256(path), registration=registered)
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
-    audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": format}, [])
+    audit.log_event(store, viewer, "ingest", {"source": source, "path": name or str(path), "format": format}, [])
     return result
 
 
@@ -120,14 +125,15 @@ def _new_source_labels(viewer: Viewer) -> Labels:
     return Labels(agency=viewer.agency, releasable_to=(viewer.agency,))
 
 
-def register(store: Store, format: str, source: str, labels: LabelChanges, retention_days: int | None = None,
-             is_list: bool | None = None, defaults: Labels = Labels(agency="LOCAL")) -> None:
-    """Register `source` or update its labels; None keeps what is registered (a new source: `defaults`)."""
-    existing = store.get_source(source)
+def registration(existing: dict | None, format: str, source: str, labels: LabelChanges,
+                 retention_days: int | None = None, is_list: bool | None = None,
+                 defaults: Labels = Labels(agency="LOCAL")) -> dict:
+    """`source`'s registry row once a load into it is written (`nexus.ingest.ingest` writes it with the load): the
+    `existing` row with `labels` over it; None keeps what is registered (a new source: `defaults`)."""
     if is_list is None:
         is_list = bool(existing["is_list"]) if existing else format_is_list(format)
-    store.register_source(
-        source, format, labels.applied_to(store.source_labels(existing) if existing else defaults),
+    return source_row(
+        source, format, labels.applied_to(Labels.from_row(existing) if existing else defaults),
         retention_days=retention_days if retention_days is not None else (existing or {}).get("retention_days"),
         is_list=is_list,
     )
@@ -167,11 +173,13 @@ def ingest_reports(
     *,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
+    name: str | None = None,
 ) -> list[tuple[Path, IngestResult]]:
     """Load one goAML report or a folder of them (`*.xml`, in name order) into `source`, each file its own
     run: a report the FIU's schema (or without one, the reader's checks) rejects, or that cannot be read at all,
-    is reported with its reasons and the rest of the folder still loads. Without `schema` reports are read, not
-    validated.
+    is reported with its reasons and the rest of the folder still loads; the source is registered only with a report
+    loaded. Without `schema` reports are read, not validated. `name` is what the run and the audit trail call a single
+    report (an upload's own name), its path by default.
 
     A report counts as loaded once a run loaded it, unvalidated or validated by this schema: a rejected report
     is read again by the next run, one loaded unvalidated is validated once a schema is given. Reports of
@@ -186,7 +194,7 @@ def ingest_reports(
         if progress:
             progress(file.name)
         try:
-            result = _load_report(store, viewer, file, source, labels, schema, schema_sha, force)
+            result = _load_report(store, viewer, file, name or str(file), source, labels, schema, schema_sha, force)
         except InvalidInput as exc:
             if not path.is_dir():
                 raise
@@ -208,22 +216,25 @@ def _schema_sha(schema: Path | None) -> str | None:
     return file_sha256(schema)
 
 
-def _load_report(store: Store, viewer: Viewer, file: Path, source: str, labels: LabelChanges, schema: Path | None,
-                 schema_sha: str | None, force: bool) -> ReportResult:
+def _load_report(store: Store, viewer: Viewer, file: Path, name: str, source: str, labels: LabelChanges,
+                 schema: Path | None, schema_sha: str | None, force: bool) -> ReportResult:
     """One report as `ingest_file` loads a file (the same checks, labels and audit), in a run of its own
-    (`_store_report`)."""
+    (`_store_report`) that `name` names."""
     require(viewer, "ingest")
     content_sha = _content_sha(file)
     existing = store.get_source(source)
-    check_labeller(store, viewer, source, existing, labels, _new_source_labels(viewer))
-    register(store, "goaml", source, labels, defaults=_new_source_labels(viewer))
+    defaults = _new_source_labels(viewer)
+    check_labeller(store, viewer, source, existing, labels, defaults)
+    registered = registration(existing, "goaml", source, labels, defaults=defaults)
     key = _run_key(content_sha, schema_sha)
     loaded = None if force else _loaded_run(store, source, key)
     if loaded is not None:
+        with store.engine.begin() as conn:
+            write_source(conn, registered)
         result = ReportResult(loaded, source, skipped_unchanged=True)
     else:
-        result = _store_report(store, source, file, key, _read_report(file, schema))
-    audit.log_event(store, viewer, "ingest", {"source": source, "path": str(file), "format": "goaml"}, [])
+        result = _store_report(store, registered, Path(name), key, _read_report(file, schema))
+    audit.log_event(store, viewer, "ingest", {"source": source, "path": name, "format": "goaml"}, [])
     return result
 
 
@@ -257,20 +268,22 @@ def _read_report(file: Path, schema: Path | None) -> list[Record]:
         raise InvalidInput(str(exc)) from None
 
 
-def _store_report(store: Store, source: str, file: Path, key: str, records: list[Record]) -> ReportResult:
+def _store_report(store: Store, registered: dict, file: Path, key: str, records: list[Record]) -> ReportResult:
     """The report's run, written in one transaction: a rejected report's errors (status `rejected`, so that a
-    re-run reads it again), or its statements, retiring what an earlier submission of the same report said and
-    this one no longer does; nothing when a later submission is held already."""
+    re-run reads it again), or the source's registration and the report's statements, retiring what an earlier
+    submission of the same report said and this one no longer does; nothing when a later submission is held already."""
+    source = registered["name"]
     errors = [r.error for r in records if r.error is not None]
     entities = [e for r in records for e in r.entities]
     batch = Batch(done=len(records), rows={row[0]: row for e in entities for row in statement_values(e, source)},
                   errors=errors, entities=len(entities))
     started = utc_now()
-    context = run_context(store, store.get_source(source), started)  # before: on SQLite a transaction holds the write lock
+    context = run_context(store, registered, started)
     with store.engine.begin() as conn:
         if errors:
             run_id = _write_run(conn, source, file, key, started, context, batch, "rejected")
             return ReportResult(run_id, source, records=len(records), errors=errors)
+        write_source(conn, registered)
         filing = filing_of(entities)
         later = _later_submission(conn, source, filing)
         if later is not None:

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from nexus.detect.targeting import rule_hits
 from nexus.engine import DuckDBEngine
-from nexus.errors import Conflict, InvalidInput
+from nexus.errors import Conflict, Forbidden, InvalidInput
 from nexus.ingest import IngestResult, ingest, mark_run
 from nexus.model.alerts import alert_key
 from nexus.model.labels import Labels
@@ -27,7 +27,7 @@ from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert, cited_statements, raise_alerts, visible_alert_ids
 from nexus.service.entities import S
-from nexus.service.ingest import LabelChanges, register
+from nexus.service.ingest import LabelChanges, check_labeller, registration, source_visible
 from nexus.service.screening import IndexCache, build_index, screen
 from nexus.service.targeting import active_rules
 from nexus.sources import SourceError
@@ -81,15 +81,16 @@ def ingest_travel(store: Store, viewer: Viewer, path: Path, kind: str, source: s
 def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: str, source: str,
                     labels: LabelChanges = LabelChanges(), *, index_cache: IndexCache | None = None,
                     retention_days: int | None = None) -> TravelIntake:
-    """One message as a carrier pushed it: parsed, stored, screened, checked against the rules. A source
-    registered with another format (a sanctions list, a police file) is never taken over by a message."""
+    """One message as a carrier pushed it: parsed, stored, screened, checked against the rules. Only those who may
+    load into the source push into it (`check_labeller`), and a source registered with another format (a sanctions
+    list, a police file) is never taken over by a message; both are refused before the message is read."""
     require(viewer, "ingest")
     _check_kind(kind)
     started = time.perf_counter()
     intake = TravelIntake(name, kind)
     existing = store.get_source(source)
-    if existing is not None and existing["format"] != kind:
-        raise Conflict(f"source {source!r} holds {existing['format']} data, not {kind}: name another source")
+    defaults = Labels(agency=viewer.agency, releasable_to=(viewer.agency,), legal_basis=LEGAL_BASIS[kind])
+    _check_source(store, viewer, source, existing, kind, labels, defaults)
     try:
         parsed = parse_message(data, kind)
     except SourceError as exc:
@@ -98,12 +99,12 @@ def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: 
                                                           "error": intake.error}, [], outcome="rejected")
         intake.seconds = time.perf_counter() - started
         return intake
-    register(store, kind, source, labels, retention_days, is_list=False if existing is None else None,
-             defaults=Labels(agency=viewer.agency, releasable_to=(viewer.agency,), legal_basis=LEGAL_BASIS[kind]))
+    registered = registration(existing, kind, source, labels, retention_days,
+                              is_list=False if existing is None else None, defaults=defaults)
     intake.warnings = parsed.warnings
     intake.purged = sum(booking.purged for _, booking in parsed.bookings)
     intake.result = ingest(store, source, Path(name), parsed.records, partial=True,
-                           sha=hashlib.sha256(data).hexdigest())
+                           sha=hashlib.sha256(data).hexdigest(), registration=registered)
     found = subjects(parsed.manifests, parsed.bookings)
     intake.travellers = len({s.person_id for s in found})
     if not intake.result.skipped_unchanged and found:
@@ -120,6 +121,19 @@ def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: 
         "rule_alerts": len(intake.rule_alerts)}, sorted({s.person_id for s in found}))
     intake.seconds = time.perf_counter() - started
     return intake
+
+
+def _check_source(store: Store, viewer: Viewer, source: str, existing: dict | None, kind: str, labels: LabelChanges,
+                  defaults: Labels) -> None:
+    """Refuse a message the caller may not load into `source`, or that `source` does not hold; which format a source
+    holds is said only to those who may load into it or read it."""
+    try:
+        check_labeller(store, viewer, source, existing, labels, defaults)
+    except Forbidden:
+        if existing is None or existing["format"] == kind or not source_visible(store, viewer, existing):
+            raise
+    if existing is not None and existing["format"] != kind:
+        raise Conflict(f"source {source!r} holds {existing['format']} data, not {kind}: name another source")
 
 
 def _screen(store: Store, viewer: Viewer, found: list[Subject], cache: IndexCache | None, warnings: list[str]) -> list[int]:

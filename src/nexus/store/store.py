@@ -3,7 +3,7 @@
 import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from nexus.config import Settings, load_settings
 from nexus.model.labels import Labels
@@ -18,6 +18,36 @@ def utc_now() -> str:
 def utc_stamp(moment: datetime) -> str:
     """A moment as the store writes times, so that they compare as text."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def source_row(name: str, format: str, labels: Labels, retention_days: int | None = None, is_list: bool = False,
+               description: str | None = None) -> dict:
+    """A registered feed as the registry keeps it: its format, default labels, retention and whether it is a list."""
+    return dict(
+        name=name,
+        format=format,
+        agency=labels.agency,
+        classification=int(labels.classification),
+        releasable_to=labels.releasable_text,
+        compartment=labels.compartment,
+        orcon=labels.orcon,
+        warrant=labels.warrant,
+        legal_basis=labels.legal_basis,
+        retention_days=retention_days,
+        is_list=is_list,
+        description=description,
+        updated_at=utc_now(),
+    )
+
+
+def write_source(conn: Connection, row: dict) -> None:
+    """Create or update a registered feed (a `source_row`) in the caller's transaction."""
+    name = row["name"]
+    exists = conn.execute(select(schema.sources.c.name).where(schema.sources.c.name == name)).first()
+    if exists:
+        conn.execute(update(schema.sources).where(schema.sources.c.name == name).values(**row))
+    else:
+        conn.execute(insert(schema.sources).values(created_at=row["updated_at"], **row))
 
 
 class Store:
@@ -58,29 +88,8 @@ class Store:
         description: str | None = None,
     ) -> None:
         """Create or update a registered feed and its default labels."""
-        now = utc_now()
-        values = dict(
-            format=format,
-            agency=labels.agency,
-            classification=int(labels.classification),
-            releasable_to=labels.releasable_text,
-            compartment=labels.compartment,
-            orcon=labels.orcon,
-            warrant=labels.warrant,
-            legal_basis=labels.legal_basis,
-            retention_days=retention_days,
-            is_list=is_list,
-            description=description,
-            updated_at=now,
-        )
         with self.engine.begin() as conn:
-            exists = conn.execute(
-                select(schema.sources.c.name).where(schema.sources.c.name == name)
-            ).first()
-            if exists:
-                conn.execute(update(schema.sources).where(schema.sources.c.name == name).values(**values))
-            else:
-                conn.execute(insert(schema.sources).values(name=name, created_at=now, **values))
+            write_source(conn, source_row(name, format, labels, retention_days, is_list, description))
 
     def get_source(self, name: str) -> dict | None:
         with self.engine.connect() as conn:

@@ -3,7 +3,7 @@
 import re
 import tempfile
 from dataclasses import asdict
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -91,15 +91,16 @@ def upload(
                                "start nexus serve with NEXUS_GOAML_SCHEMA=PATH")
     with tempfile.TemporaryDirectory(prefix="nexus-upload-") as folder:
         path = _save(file, Path(folder) / f"upload{_suffix(file.filename)}")
-        names = {str(path): _name(file.filename)}
+        name = _name(file.filename)
+        names = {str(path): name}
         if mapping is not None:
             options["mapping"] = _save(mapping, Path(folder) / "mapping.yml")
             names[str(options["mapping"])] = _name(mapping.filename)
         try:
             if format == "goaml":  # as `nexus ingest goaml` loads it: a rejected report is read again, a correction replaces
-                ((_, result),) = ingest_reports(store, viewer, path, source, options["schema"], labels)
+                ((_, result),) = ingest_reports(store, viewer, path, source, options["schema"], labels, name=name)
             else:
-                result = ingest_file(store, viewer, format, path, source, labels, is_list=is_list, **options)
+                result = ingest_file(store, viewer, format, path, source, labels, is_list=is_list, name=name, **options)
         except NexusError as exc:  # named as the caller named the files, not where the server kept them
             raise type(exc)(_renamed(str(exc), names)) from None
     return _loaded(result, names)
@@ -144,7 +145,9 @@ def _save(upload: UploadFile, path: Path) -> Path:
 
 
 def _name(filename: str | None) -> str:
-    return Path(filename or "upload").name or "upload"
+    """The caller's name for a file, without its folders (either slash) or control characters: what is recorded."""
+    name = re.sub(r"[\x00-\x1f\x7f]", "", PureWindowsPath(filename or "").name)
+    return name or "upload"
 
 
 def _suffix(filename: str | None) -> str:
