@@ -129,11 +129,13 @@ class EarlierDeliveries:
     """What a source's earlier deliveries hold (their ledger files, each with its first and last time), to leave
     out of a new delivery what it sends again. Its rows are asked about in file order, batch by batch: of the rows
     of one content, the first as many as the earlier deliveries hold are those; any more are transactions of their
-    own (a file may hold two alike)."""
+    own (a file may hold two alike). An earlier file is read once, when a batch first reaches its time span."""
 
     def __init__(self, files: list[tuple[Path, str, str]]) -> None:
         self.files = files
         self.left_out: dict[str, int] = {}  # per content: this delivery's rows left out so far
+        self._read: set[Path] = set()
+        self._keys: list[pa.Table] = []  # the contents of the earlier files read so far, a row per transaction
         self._session = open_engine("duckdb") if files else None
 
     def new_rows(self, rows: pa.Table) -> tuple[pa.Table, int]:
@@ -144,8 +146,13 @@ class EarlierDeliveries:
         overlapping = [path for path, begins, ends in self.files if begins <= last and ends >= first]
         if not overlapping:
             return rows, 0
+        if unread := [path for path in overlapping if path not in self._read]:
+            self._session.register("delivered", unread)
+            self._keys.append(self._session.run("ledger_content_keys", names={"source_table": "delivered"}))
+            self._read.update(unread)
         self._session.register("batch", rows)
-        self._session.register("delivered", overlapping)
+        self._session.register("batch_keys", self._session.run("ledger_content_keys", names={"source_table": "batch"}))
+        self._session.register("delivered_keys", pa.concat_tables(self._keys))
         found = self._session.run("ledger_redelivered")
         if not found.num_rows:
             return rows, 0
