@@ -10,15 +10,35 @@ class NexusError(Exception):
     """A refusal the user can act on. Its message says what to do."""
 
     status = 400
+    audited = False  # the refusal is in the audit trail already: whoever answers it need not record it again
+
+    def __init__(self, *args, audited: bool = False) -> None:
+        super().__init__(*args)
+        self.audited = audited
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else type(self).__name__
 
 
 class InvalidInput(NexusError, ValueError):
-    """The request is malformed or breaks a rule (a dismissal without a reason, an unknown decision)."""
+    """The request is malformed or breaks a rule (a dismissal without a reason, an unknown decision). `field` names
+    the parameter at fault when there is one, and the message then starts with it: as the caller's words name it
+    (`max_classification`), or with where the request carried it when that is known (`query.q`)."""
 
     status = 422
+    field: str | None = None
+
+    def __init__(self, *args, field: str | None = None) -> None:
+        super().__init__(*args)
+        self.field = field
+
+    @property
+    def message(self) -> str:
+        """What is wrong, without the field's name."""
+        return super().__str__()
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
 
 
 class NotFound(NexusError, KeyError):

@@ -9,12 +9,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from nexus.api.deps import AuditSettled
-from nexus.api.limits import RequestGate
+from nexus.api.deps import VIEWER, AuditSettled
+from nexus.api.limits import NulGate, RequestGate
 from nexus.api.models import ErrorBody, error_body
 from nexus.api.routers import alerts, audit, cases, entities, graph, health, ingest, screening
 from nexus.config import load_settings
-from nexus.errors import NexusError, Unauthenticated
+from nexus.errors import Forbidden, InvalidInput, NexusError, NotFound, Unauthenticated
+from nexus.service.identity import audit_refusal
 from nexus.service.screening import IndexCache, warm_up
 from nexus.service.workspace import Store, open_store
 from nexus.web.headers import SECURITY_HEADERS
@@ -59,6 +60,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     app.include_router(api)
     # Inside the security headers (`mount_web` adds them): the refusal it answers with carries them too.
     app.add_middleware(AuditSettled, refuse=_refusal)
+    app.add_middleware(NulGate, refuse=_refusal)
     mount_web(app)
     _handle_errors(app)
     # Outermost: a body without a credential, or over its route's ceiling, is refused before anything reads it.
@@ -69,7 +71,7 @@ def create_app(store: Store | None = None) -> FastAPI:
 def _handle_errors(app: FastAPI) -> None:
     """Every failure answers with the same body: status, error, detail and, for bad input, the fields at fault."""
 
-    app.add_exception_handler(NexusError, _refused)
+    app.add_exception_handler(NexusError, _refused_recorded)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -103,11 +105,36 @@ def _handle_errors(app: FastAPI) -> None:
         return response
 
 
+def _refused_recorded(request: Request, exc: NexusError) -> Response:
+    """A route's refusal, and when it refused an authenticated caller (403) or found nothing they may see (404), an
+    audit record of what they asked, committed before the answer goes out (Starlette runs this in a worker thread).
+    They are told no more than before: a hidden alert and a missing one still answer alike."""
+    viewer = request.scope.get(VIEWER)
+    if isinstance(exc, Forbidden | NotFound) and viewer is not None and not exc.audited and _is_api(request):
+        asked = {"method": request.method, "path": request.url.path, "params": dict(request.query_params),
+                 "reason": str(exc)}
+        audit_refusal(request.app.state.store, viewer, "api.request", asked,
+                      "denied" if isinstance(exc, Forbidden) else "not found")
+    return _refused(request, exc)
+
+
 def _refused(request: Request, exc: NexusError) -> Response:
     if not _is_api(request):
         return error_page(request, exc.status, str(exc))
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-    return JSONResponse(error_body(exc.status, str(exc)), status_code=exc.status, headers=headers)
+    detail, fields = str(exc), None
+    if isinstance(exc, InvalidInput) and exc.field:
+        field = _located(request, exc.field)
+        detail, fields = f"{field}: {exc.message}", [{"field": field, "message": exc.message}]
+    return JSONResponse(error_body(exc.status, detail, fields), status_code=exc.status, headers=headers)
+
+
+def _located(request: Request, field: str) -> str:
+    """A field as the error bodies of request validation name it: where the request carried it, and its name."""
+    if field.partition(".")[0] in ("path", "query", "header", "body"):  # located already
+        return field
+    where = "path" if field in request.path_params else "query" if field in request.query_params else "body"
+    return f"{where}.{field}"
 
 
 def _refusal(scope, exc: NexusError) -> Response:

@@ -24,7 +24,9 @@ SESSION_COOKIE = "nexus_session"
 IDLE_TIMEOUT = timedelta(minutes=30)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AUDIT_QUEUED = "nexus.audit_queued"
+VIEWER = "nexus.viewer"  # the caller as the request's credential names them, for whoever answers a refusal
 PURPOSE_HEADER = "X-Nexus-Purpose"
+PURPOSE_MAX = 500  # characters, as the web's sign-in form takes it: every audit record carries it
 
 
 async def get_store(request: Request) -> Store:
@@ -37,8 +39,8 @@ def _viewer_dependency(queue: bool):
         request: Request,
         store: Annotated[Store, Depends(get_store)],
         authorization: Annotated[str | None, Header()] = None,
-        x_nexus_purpose: Annotated[str | None, Header(description="why you ask: required with a token, recorded with "
-                                                                   "every read")] = None,
+        x_nexus_purpose: Annotated[str | None, Header(max_length=PURPOSE_MAX, description="why you ask: required with "
+                                                      "a token, recorded with every read")] = None,
         x_csrf_token: Annotated[str | None, Header(description="the page's anti-forgery token (session cookie only)")] = None,
     ) -> Viewer:
         scheme, _, token = (authorization or "").partition(" ")
@@ -50,13 +52,16 @@ def _viewer_dependency(queue: bool):
                 found = viewer_for_token(store, token, purpose, queued, memory_only=True)
             if found is None:
                 found = await run_in_threadpool(viewer_for_token, store, token, purpose, queued)
+            request.scope[VIEWER] = found
             if not purpose:  # after the token's check: without a valid credential the answer is 401 all the same
                 raise InvalidInput(f"state why you ask in the {PURPOSE_HEADER} header (a case, an investigation, a "
-                                   "screening duty): it is recorded with everything this request reads or does")
+                                   "screening duty): it is recorded with everything this request reads or does",
+                                   field=f"header.{PURPOSE_HEADER.lower()}")
             return found
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
-            found = await run_in_threadpool(session_viewer, store, cookie, x_nexus_purpose, IDLE_TIMEOUT)
+            found = request.scope[VIEWER] = await run_in_threadpool(session_viewer, store, cookie, x_nexus_purpose,
+                                                                     IDLE_TIMEOUT)
             if request.method not in SAFE_METHODS and not hmac.compare_digest(x_csrf_token or "", csrf_token(cookie)):
                 raise Forbidden("this request lacks the page's anti-forgery token (X-CSRF-Token): reload the page")
             return found

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from followthemoney import model
 from followthemoney.types import registry
 
+from nexus.model.matching import MATCHED_SCHEMATA
 from nexus.names import AnalyzedName, DateRange, NameType, analyze_name, parse_date
 from nexus.names.batch import NameColumn, analyze_column
 from nexus.names.similarity import run_ranks
@@ -57,9 +57,18 @@ def with_schema(query: Query) -> Query:
 
 
 def check_schemata(names: list[str]) -> None:
-    unknown = sorted(n for n in set(names) if model.get(n) is None)
-    if unknown:
-        raise ValueError(f"query field 'schema': unknown schema {unknown[0]!r} (an FtM schema such as Person, Organization, Company)")
+    """Refuses a schema no name screened is listed under: one FtM does not know, or one of no legal entity, vessel or
+    airplane (a Payment)."""
+    refused = sorted(n for n in set(names) if n not in MATCHED_SCHEMATA)
+    if refused:
+        raise ValueError(f"query field 'schema': {refused[0]!r} is not a schema names are screened under (one of "
+                         f"{', '.join(sorted(MATCHED_SCHEMATA))})")
+
+
+def check_birth_date(text: str) -> None:
+    if parse_date(text) is None:
+        raise ValueError(f"query field 'birth_date': not a date: {text!r} (YYYY, YYYY-MM, YYYY-MM-DD or a range of "
+                         "them such as 1950/1955)")
 
 
 def prepare(query: Query, names: list[AnalyzedName] | None = None) -> PreparedQuery:

@@ -11,6 +11,7 @@ superuser to disable them first — and ``verify_chain`` still shows it.
 
 import functools
 import hashlib
+import json
 import threading
 import weakref
 from collections.abc import Iterable, Sequence
@@ -118,14 +119,27 @@ def _commit(engine_ref: "weakref.ref[Engine]", records: Sequence[dict]) -> list[
 def _record(viewer: Viewer, action: str, query: dict, result_ids: Iterable[str], outcome: str) -> dict:
     """An audit record's own fields; `_append` stamps it and links it into the chain."""
     return {
-        "username": viewer.user,
-        "agency": viewer.agency,
-        "action": action,
-        "purpose": viewer.purpose,
-        "query": orjson.dumps(query, option=orjson.OPT_SORT_KEYS).decode(),
-        "result_ids": orjson.dumps(list(result_ids)).decode(),
-        "outcome": outcome,
+        "username": _storable(viewer.user),
+        "agency": _storable(viewer.agency),
+        "action": _storable(action),
+        "purpose": _storable(viewer.purpose),
+        "query": _json(query),
+        "result_ids": _json(list(result_ids)),
+        "outcome": _storable(outcome),
     }
+
+
+def _storable(text: str) -> str:
+    """Text as every database stores it: a NUL (which PostgreSQL refuses) and a lone surrogate (which UTF-8 cannot
+    encode) written as their escapes. One record that could not be stored would fail its whole group's commit."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _json(value) -> str:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate, which orjson refuses: escaped, as JSON may write it
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def _append(conn: Connection, records: Sequence[dict]) -> list[tuple[int, str]]:

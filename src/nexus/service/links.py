@@ -256,12 +256,13 @@ def neighbours(store: Store, viewer: Viewer, home: Path, entity_id: str, per_typ
     """An entity's ties in the viewer's graph, capped per type, with how many more there are; only those
     whose evidence is classified at most ``max_classification`` when it is given."""
     if per_type < 1:
-        raise InvalidInput("per-type must be at least 1")
+        raise InvalidInput("must be at least 1", field="per_type")
     unknown = sorted(set(types) - LINKS.link_types())
     if unknown:
-        raise InvalidInput(f"not a link type: {', '.join(unknown)} (one of {', '.join(sorted(LINKS.link_types()))})")
+        raise InvalidInput(f"not a link type: {', '.join(unknown)} (one of {', '.join(sorted(LINKS.link_types()))})",
+                           field="type")
     since, until = _day("since", since), _day("until", until)
-    ceiling = Classification.parse(max_classification) if max_classification else max(Classification)
+    ceiling = _ceiling(max_classification)
     with viewer_graph(store, viewer, home) as session:
         node = canonical_id(session, entity_id)
         if node is not None:
@@ -294,14 +295,22 @@ def _day(name: str, text: str) -> str:
     try:
         return date.fromisoformat(text).isoformat() if text else ""
     except ValueError:
-        raise InvalidInput(f"{name} must be a date (YYYY-MM-DD), not {text!r}") from None
+        raise InvalidInput(f"must be a date (YYYY-MM-DD), not {text!r}", field=name) from None
+
+
+def _ceiling(max_classification: str) -> Classification:
+    """The highest classification of evidence asked for; the highest there is when none is given."""
+    try:
+        return Classification.parse(max_classification) if max_classification else max(Classification)
+    except InvalidInput as exc:
+        raise InvalidInput(str(exc), field="max_classification") from None
 
 
 def money_flows(store: Store, viewer: Viewer, home: Path, entity_ids: list[str], limit: int = 50) -> list[dict]:
     """The largest payments into or out of the entities (ids of any of their records) in the viewer's graph, each
     with both parties' captions; for a case's money chart."""
     if not 1 <= limit <= 1000:
-        raise InvalidInput("limit must be between 1 and 1000")
+        raise InvalidInput("must be between 1 and 1000", field="limit")
     with viewer_graph(store, viewer, home) as session:
         ids = [found for e in entity_ids if (found := canonical_id(session, e)) is not None]
         flows = find_money_flows(session, ids, limit) if ids else []
@@ -331,11 +340,13 @@ def _question(viewer: Viewer, source: Side, target: Side) -> dict:
 def _check(source: Side, target: Side, max_hops: int, limit: int) -> None:
     if source.empty or target.empty:
         raise InvalidInput("a nexus question needs both sides: topics or entity ids")
-    for topic in (*source.topics, *source.excluded, *target.topics, *target.excluded):
-        if not TOPIC.fullmatch(topic) or not any(t == topic or t.startswith(topic + ".") for t in registry.topic.names):
-            raise InvalidInput(f"topic {topic!r} is not an FtM topic or the start of one (crime.terror, crime.traffick, "
-                               "sanction, …)")
+    for field, side in (("from_topic", source), ("to_topic", target)):
+        for topic in (*side.topics, *side.excluded):
+            known = any(t == topic or t.startswith(f"{topic}.") for t in registry.topic.names)
+            if not TOPIC.fullmatch(topic) or not known:
+                raise InvalidInput(f"topic {topic!r} is not an FtM topic or the start of one (crime.terror, "
+                                   "crime.traffick, sanction, …)", field=field)
     if not 1 <= max_hops <= LINKS.max_hops:
-        raise InvalidInput(f"max-hops must be between 1 and {LINKS.max_hops}")
+        raise InvalidInput(f"must be between 1 and {LINKS.max_hops}", field="max_hops")
     if limit < 1:
-        raise InvalidInput("limit must be at least 1")
+        raise InvalidInput("must be at least 1", field="limit")

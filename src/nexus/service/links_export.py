@@ -50,7 +50,7 @@ def export_graph(store: Store, viewer: Viewer, home: Path, fmt: str, out: IO[byt
                  entity_ids: tuple[str, ...] = ()) -> dict:
     """Write the viewer's exportable graph (or the ties of ``entity_ids``) to ``out`` in ``fmt``."""
     if fmt not in FORMATS:
-        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        raise InvalidInput(f"must be one of {', '.join(FORMATS)}, not {fmt!r}", field="format")
     require(viewer, "export")
     with viewer_graph(store, viewer, home, action="export") as session:
         wanted = []

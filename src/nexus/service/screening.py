@@ -27,7 +27,7 @@ from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.names.symbols import warm_tagger
 from nexus.names.tokens import warm as warm_token_splits
 from nexus.screen import SCREEN_THRESHOLD, ScreenIndex, screen_batch
-from nexus.screen.query import QUERY_FIELDS, check_schemata
+from nexus.screen.query import QUERY_FIELDS, check_birth_date, check_schemata
 from nexus.screen.screen import query_table as matcher_queries
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause, usable_warrants
@@ -43,7 +43,7 @@ from nexus.store import Store
 from nexus.store.group import Group
 from nexus.store.schema import sources, statements
 
-__all__ = ["QUERY_FIELDS", "SCREEN_THRESHOLD"]
+__all__ = ["QUERY_FIELDS", "SCREEN_THRESHOLD", "check_birth_date", "check_schemata"]
 
 NO_LISTS = ("no list sources to screen against in this workspace: ingest a sanctions list "
             "(nexus ingest un-sc FILE --source un-sc) or mark a source as a list (nexus ingest … --list)")

@@ -7,6 +7,7 @@ asked by one agency (`query/<agency>/<query key>:<entity>`) and cites it as held
 agency alone, so one agency's questions and decisions are not shown to another.
 """
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -50,10 +51,7 @@ def screening_alerts(
 ) -> list[NewAlert]:
     """One alert per hit, citing what the viewer screened with and against."""
     rows = hits.to_pylist()
-    asked = {}
-    if "id" in queries.column_names:  # only the queries that hit, not every held record
-        hit_queries = queries.filter(pc.is_in(queries["id"], value_set=pa.array({r["query_id"] for r in rows}, pa.string())))
-        asked = {q["id"]: q for q in hit_queries.to_pylist()}
+    asked = _asked(queries, {r["query_id"] for r in rows})
     listed = cited_statements(store, viewer, "screen", S.canonical_id, {r["entity_id"] for r in rows},
                               S.source.in_({r["source"] for r in rows}))
     if holdings:
@@ -73,6 +71,16 @@ def screening_alerts(
             score=hit["score"], explanation=_explanation(hit, query), evidence=tuple(mine + theirs),
         ))
     return result
+
+
+def _asked(queries: pa.Table, hit_ids: set[str]) -> dict[str, dict]:
+    """The queries that hit (not every held record), by the id the matcher knows each by: its own, or where it has
+    none (a single query sent to the API) its row number, as `screen.query_table` numbers it."""
+    ids = queries["id"] if "id" in queries.column_names else pa.nulls(queries.num_rows, pa.string())
+    if ids.null_count:
+        ids = pc.coalesce(ids, pa.array(np.arange(queries.num_rows).astype(str)))
+    hit = pc.is_in(ids, value_set=pa.array(list(hit_ids), pa.string()))
+    return dict(zip(ids.filter(hit).to_pylist(), queries.filter(hit).to_pylist(), strict=True))
 
 
 def _explanation(hit: dict, query: dict) -> dict:

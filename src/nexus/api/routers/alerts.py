@@ -81,7 +81,7 @@ def alerts(
     paging: PageDep,
     kind: str | None = None,
     state: Annotated[str | None, Query(description=f"one of {', '.join(STATES)}")] = None,
-    min_score: float | None = None,
+    min_score: Annotated[float | None, Query(ge=0, le=1, allow_inf_nan=False)] = None,
     entity: str | None = Query(None, description="alerts citing this entity id"),
 ) -> dict:
     """Alerts the caller may see all the evidence of, best score first."""

@@ -80,7 +80,7 @@ def entity(entity_id: str, store: StoreDep, viewer: ReadingViewerDep) -> dict:
     classification and dates. What the caller may not see is absent."""
     found = entity_record(store, viewer, entity_id)
     if found is None:
-        raise NotFound(f"entity {entity_id!r} not found")
+        raise NotFound(f"entity {entity_id!r} not found", audited=True)  # the read is in the trail, found nothing
     return found
 
 

@@ -3,12 +3,12 @@
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field, Json
+from pydantic import BaseModel, Field, Json, field_validator
 
 from nexus.api.deps import ReadingViewerDep, StoreDep, settle_queued
 from nexus.errors import InvalidInput
 from nexus.service.identity import Viewer
-from nexus.service.screening import SCREEN_THRESHOLD, query_table, screen
+from nexus.service.screening import SCREEN_THRESHOLD, check_birth_date, check_schemata, query_table, screen
 from nexus.service.workspace import Store
 
 router = APIRouter(prefix="/screen", tags=["screening"])
@@ -22,6 +22,20 @@ class Query(BaseModel):
     gender: str | None = Field(None, max_length=16, examples=["male"])
     document: str | None = Field(None, max_length=64, description="passport or identity document number")
     schema_: str | None = Field(None, alias="schema", max_length=64, examples=["Person", "Organization", "Company"])
+
+    @field_validator("birth_date")
+    @classmethod
+    def _a_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_birth_date(value)
+        return value
+
+    @field_validator("schema_")
+    @classmethod
+    def _screenable(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_schemata([value])
+        return value
 
 
 class Options(BaseModel):
