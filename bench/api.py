@@ -189,18 +189,17 @@ def prepare(folder: Path, with_world: bool) -> dict:
     from nexus.security import tokens, users
     from nexus.security.viewer import Viewer
     from nexus.service.ingest import LabelChanges, ingest_file
-    from nexus.service.synthetic import demo_lead, generate_world, load_world
+    from nexus.service.synthetic import generate_world, load_world, world_loader
     from nexus.service.workspace import open_store
     from nexus.store.schema import statements
 
     store = open_store()
-    lead = demo_lead(store, PURPOSE)  # the world's analyst: every agency releases to INTEL / NIGHTJAR
     started = time.perf_counter()
     admin = Viewer("bench.admin", "INTEL", frozenset({"administrator"}), Classification.SECRET, purpose=PURPOSE)
     ingest_file(store, admin, "un-sc", require(UN_LIST), "un-sc", LabelChanges(agency="UNSC", classification="UNCLASSIFIED"))
     if with_world:
         world = folder / "world"
-        load_world(store, lead, world, generate_world(world, 7, "small"))
+        load_world(store, world_loader(PURPOSE), world, generate_world(world, 7, "small"))
     print(f"workspace loaded in {time.perf_counter() - started:.1f} s", flush=True)
     users.create_user(store, "bench.api", "INTEL", ("analyst",), Classification.SECRET, ("NIGHTJAR",))
     token = tokens.create_token(store, users.viewer_for(store, "bench.api"), "bench.api",

@@ -27,7 +27,7 @@ from _common import targets_met
 from nexus.detect import TYPOLOGIES
 from nexus.service.detect import detect
 from nexus.service.resolution import resolve_store
-from nexus.service.synthetic import demo_lead, load_world
+from nexus.service.synthetic import demo_lead, load_world, world_loader
 from nexus.store import Store
 from nexus.synth import generate
 from nexus.synth.evaluate import typology_quality
@@ -63,7 +63,7 @@ def main() -> int:
         try:
             analyst = demo_lead(store, "benchmark")
             started = time.perf_counter()
-            load_world(store, analyst, folder / "world", manifest, home=folder / "home")
+            load_world(store, world_loader("benchmark"), folder / "world", manifest, home=folder / "home")
             resolve_store(store, analyst, snapshot_dir=folder / "home")
             loaded = time.perf_counter() - started
             started = time.perf_counter()

@@ -20,7 +20,7 @@ from nexus.service.detect import detect, show_model, train_model
 from nexus.service.ingest import LabelChanges, ingest_reports
 from nexus.service.ledger import ingest_transactions, ledger_session
 from nexus.service.resolution import resolve_store
-from nexus.service.synthetic import demo_lead, load_world
+from nexus.service.synthetic import demo_lead, load_world, world_loader
 from nexus.sources.amlworld import read_transactions
 from nexus.synth.evaluate import typology_quality
 from nexus.synth.observables.bank_feed import PATTERNS, PLANTERS
@@ -63,7 +63,7 @@ def test_flags_on_the_holders_are_found_from_the_fiu_s_accounts_and_the_piu_s_me
     the bank's KYC shows the phone a controller opened accounts with, and the flag on sweeps finds every ring."""
     lead = demo_lead(store, "holder red flags")
     kept = replace(manifest, files=[f for f in manifest.files if f.agency in ("fiu", "piu")], reports=[])
-    load_world(store, lead, world_dir, kept, home=tmp_path)
+    load_world(store, world_loader("holder red flags"), world_dir, kept, home=tmp_path)
     resolve_store(store, lead, snapshot_dir=tmp_path)
     names = {"liquidation-before-travel", "shared-contact-sweep"}
     quality = typology_quality(world_dir, manifest.feeds[0].path, PATTERNS,

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from nexus.errors import Forbidden
 from nexus.ingest import IngestResult
 from nexus.model.labels import Classification
 from nexus.security import audit, users, warrants
@@ -39,8 +40,11 @@ def load_world(
 ) -> list[IngestResult]:
     """Load the world's files with their labels; register the warrants they were collected under; with a
     workspace ``home``, load its transaction feeds into the ledger there too; with the FIU's goAML schema,
-    the banks' reports (each validated against it)."""
+    the banks' reports (each validated against it). The files are every agency's, labelled in its name: an
+    administrator loads them (`world_loader`, or the laptop's local owner)."""
     require(viewer, "ingest")
+    if not viewer.has_role("administrator"):
+        raise Forbidden("a synthetic world's files are every agency's: an administrator loads them")
     known = {w["id"] for w in warrants.list_warrants(store, viewer)}
 
     def before_each(item) -> None:
@@ -77,6 +81,13 @@ def _label_changes(item: ManifestFile) -> LabelChanges:
     """The labels a world's file suggests, as an ingest through the service takes them."""
     return LabelChanges(agency=item.agency, classification=item.labels.classification,
                         releasable_to=",".join(item.labels.releasable_to), legal_basis=item.labels.legal_basis)
+
+
+def world_loader(purpose: str) -> Viewer:
+    """Who loads a synthetic world outside a workspace's own set-up (benchmarks, tests): an administrator who
+    screens (the travellers are screened as they arrive), as the laptop's local owner is."""
+    return Viewer("world.loader", "LOCAL", frozenset({"administrator", "analyst"}), Classification.TOP_SECRET,
+                  purpose=purpose)
 
 
 def demo_lead(store: Store, purpose: str) -> Viewer:
