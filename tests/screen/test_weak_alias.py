@@ -82,3 +82,15 @@ def test_batch_hits_carry_the_weak_alias_flag_as_single_ones_do(un_index):
         assert [(r["entity_id"], r["score"], r["explanation"]) for r in rows] == [(h.entity_id, h.score, h.explanation) for h in single]
         assert [features_from_json(r["features"]) for r in rows] == [h.features for h in single]
         assert single[0].features[0].weak_alias
+
+
+def test_a_hit_is_captioned_by_the_listed_name_not_an_alias_read_first():
+    # Statements come back from a store in no set order: an alias read before the name must not caption the hit.
+    person = model.make_entity("Person")
+    person.id = "listed-1"
+    person.add("alias", "Dhawahri Ayman")
+    person.add("name", ["أيمن محمد ربيع الظواهري", "AIMAN MUHAMMED RABI AL-ZAWAHIRI"])
+    index = ScreenIndex()
+    index.add_entities("list", [person])
+    (hit,) = screen_one(index, Query("Dhawahri Ayman", schema="Person"))
+    assert hit.caption == "AIMAN MUHAMMED RABI AL-ZAWAHIRI"

@@ -58,7 +58,11 @@ class Profile:
 
     @property
     def caption(self) -> str:
-        """The first of its strong names, else the first weak one."""
+        """Its name (of several, the least: a Latin spelling before another script's), not an alias that happened to
+        be read first; else the first of its other strong names, else the first weak one."""
+        named = [n for n, prop in self.names.items() if prop == "name"]
+        if named:
+            return min(named)
         return next((n for n, prop in self.names.items() if prop not in WEAK_NAMES), next(iter(self.names), self.entity_id))
 
 
