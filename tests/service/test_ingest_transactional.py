@@ -5,10 +5,13 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from nexus.errors import InvalidInput
 from nexus.ingest import ingest
-from nexus.model import Labels
+from nexus.model import Classification, Labels
+from nexus.security.viewer import Viewer
+from nexus.service.ingest import ingest_file
 from nexus.sources import SourceError, get_format
-from nexus.store.schema import ingest_runs
+from nexus.store.schema import ingest_runs, statements
 from nexus.store.store import source_row
 
 
@@ -46,3 +49,15 @@ def test_a_rejected_file_is_not_resumed_and_registers_only_with_what_it_committe
     assert statuses(store)[-1] == "running"
     resumed = ingest(store, "police", path, get_format("ftm").read(path), registration=row)
     assert resumed.resumed_from > 0 and statuses(store)[-1] == "complete"
+
+
+def test_an_empty_file_is_refused_and_retires_nothing(store, tmp_path):
+    # A complete re-load retires what the file no longer holds: an empty file by mistake would retire everything.
+    owner = Viewer("owner", "LOCAL", frozenset({"administrator"}), Classification.SECRET)
+    path = people(tmp_path / "people.json", 3)
+    assert ingest_file(store, owner, "ftm", path, "police").statements
+    path.write_bytes(b"")
+    with pytest.raises(InvalidInput, match="people.json: the file is empty"):
+        ingest_file(store, owner, "ftm", path, "police", force=True)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(statements.c.id).where(statements.c.retired_at.is_not(None))).first() is None

@@ -14,6 +14,8 @@ def check_file(path: Path) -> None:
     if not path.is_file():
         raise SourceError(f"{path}: no such file")
     size = path.stat().st_size
+    if size == 0:  # a complete re-load of an empty file would retire everything the source holds
+        raise SourceError(f"{path}: the file is empty")
     if size > MAX_FILE_BYTES:
         raise SourceError(f"{path}: {size} bytes is larger than the limit of {MAX_FILE_BYTES}")
 
