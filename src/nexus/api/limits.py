@@ -49,28 +49,16 @@ class RequestGate:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _refuse(send, 413, f"the request body exceeds {limit:,} bytes")
             return
-        seen, refused = 0, False
+        seen = 0
 
-        async def counted():
-            # Past the ceiling the 413 goes out at once and the app is told the client left: whatever it answers
-            # to that is dropped (an exception raised here would reach the app as a mere parsing error).
-            nonlocal seen, refused
-            if refused:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    refused = True
-                    await _refuse(send, 413, f"the request body exceeds {limit:,} bytes")
-                    return {"type": "http.disconnect"}
-            return message
+        def past_ceiling(message: dict):
+            nonlocal seen
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                return lambda: _refuse(send, 413, f"the request body exceeds {limit:,} bytes")
+            return None
 
-        async def unless_refused(message) -> None:
-            if not refused:
-                await send(message)
-
-        await self.app(scope, counted, unless_refused)
+        await _refusing_mid_body(self.app, scope, receive, send, past_ceiling)
 
     def _credential(self, headers: dict[bytes, bytes]) -> bool:
         if headers.get(b"authorization", b"").lower().startswith(b"bearer "):
@@ -117,29 +105,41 @@ class NulGate:
         if body is None:
             await self.app(scope, receive, send)
             return
-        refused = False
 
-        async def scanned():
-            nonlocal refused
-            if refused:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                body.feed(message.get("body", b""))
-                if not message.get("more_body", False) and (field := body.nul_field()) is not None:
-                    refused = True
-                    await self._refusal(scope, field)(scope, receive, send)
-                    return {"type": "http.disconnect"}
-            return message
+        def nul_found(message: dict):
+            body.feed(message.get("body", b""))
+            if not message.get("more_body", False) and (field := body.nul_field()) is not None:
+                return lambda: self._refusal(scope, field)(scope, receive, send)
+            return None
 
-        async def unless_refused(message) -> None:
-            if not refused:
-                await send(message)
-
-        await self.app(scope, scanned, unless_refused)
+        await _refusing_mid_body(self.app, scope, receive, send, nul_found)
 
     def _refusal(self, scope, field: str):
         return self.refuse(scope, InvalidInput(NUL_REFUSED, field=field))
+
+
+async def _refusing_mid_body(app, scope, receive, send, refusal_for: Callable[[dict], Callable | None]) -> None:
+    """Run `app`, handing it the body as it arrives; once `refusal_for(message)` gives a refusal (an awaitable's
+    maker), that goes out at once and the app is told the client left: whatever it answers to that is dropped (an
+    exception raised here would reach the app as a mere parsing error)."""
+    refused = False
+
+    async def checked():
+        nonlocal refused
+        if refused:
+            return {"type": "http.disconnect"}
+        message = await receive()
+        if message["type"] == "http.request" and (refusal := refusal_for(message)) is not None:
+            refused = True
+            await refusal()
+            return {"type": "http.disconnect"}
+        return message
+
+    async def unless_refused(message) -> None:
+        if not refused:
+            await send(message)
+
+    await app(scope, checked, unless_refused)
 
 
 def _nul_in_query(query: bytes) -> str | None:

@@ -80,13 +80,13 @@ def ingest_file(
     `name` is what the run and the audit trail call the file (an upload's own name), `path` by default."""
     require(viewer, "ingest")
     reader = _reader(format)
+    existing = store.get_source(source)
+    defaults = _new_source_labels(viewer)
+    check_labeller(store, viewer, source, existing, labels, defaults)
     try:
         check_file(path)
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
-    existing = store.get_source(source)
-    defaults = _new_source_labels(viewer)
-    check_labeller(store, viewer, source, existing, labels, defaults)
     registered = registration(existing, format, source, labels, retention_days, is_list, defaults)
     try:
         options = {k: v for k, v in (("mapping", mapping), ("schema", schema)) if v is not None}
