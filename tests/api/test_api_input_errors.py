@@ -3,17 +3,13 @@ text (which PostgreSQL cannot store), a service's refusal of a parameter, a scre
 an oversized purpose; the audit trail stores any characters; a single query raises alerts that cite it (both
 databases)."""
 
-import orjson
 import pytest
-from fastapi.testclient import TestClient
+from serving import serving_list
 
-from nexus.api import create_app
-from nexus.ingest import ingest
-from nexus.model import Classification, Labels
+from nexus.model import Classification
 from nexus.security import audit, tokens, users
 from nexus.security.policy import role_actions
 from nexus.security.viewer import Viewer
-from nexus.sources import get_format
 
 LISTED = [{"id": "w1", "schema": "Person", "properties": {"name": ["Viktor Bout"], "birthDate": ["1967-01-13"]}}]
 NUL_IN_FILENAME = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a\x00.txt"\r\n\r\nx\r\n--b--\r\n'
@@ -22,11 +18,7 @@ OVERSIGHT = Viewer("ombud", "OVERSIGHT", frozenset({"oversight"}), Classificatio
 
 @pytest.fixture
 def client(store, workspace, tmp_path):
-    path = tmp_path / "list.json"
-    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in LISTED))
-    store.register_source("open-list", "ftm", Labels(agency="POLICE", releasable_to=("*",)), is_list=True)
-    ingest(store, "open-list", path, get_format("ftm").read(path))
-    return TestClient(create_app(store))
+    return serving_list(store, tmp_path, LISTED)
 
 
 @pytest.fixture

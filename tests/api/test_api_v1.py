@@ -3,14 +3,13 @@ uploads and pushed travel messages, the audit trail for oversight only (both dat
 
 import orjson
 import pytest
+from serving import serving_list
 from fastapi.testclient import TestClient
 
 from nexus.api import create_app
-from nexus.ingest import ingest
-from nexus.model import Classification, Labels
+from nexus.model import Classification
 from nexus.security import tokens, users
 from nexus.security.policy import role_actions
-from nexus.sources import get_format
 
 LISTED = [
     {"id": "w1", "schema": "Person", "properties": {"name": ["Viktor Bout"], "birthDate": ["1967-01-13"],
@@ -28,11 +27,7 @@ def token(store, username, agency="POLICE", roles=("analyst",), clearance=Classi
 
 @pytest.fixture
 def client(store, workspace, tmp_path):
-    path = tmp_path / "list.json"
-    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in LISTED))
-    store.register_source("open-list", "ftm", Labels(agency="POLICE", releasable_to=("*",)), is_list=True)
-    ingest(store, "open-list", path, get_format("ftm").read(path))
-    return TestClient(create_app(store))
+    return serving_list(store, tmp_path, LISTED)
 
 
 def test_health_and_openapi_need_no_credential_and_every_other_route_does(client):
