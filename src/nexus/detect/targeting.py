@@ -2,7 +2,9 @@
 
 A rule is YAML: a name, a description and conditions that must all hold, each on one of the
 travel FEATURES (route, travel pattern, booking and payment behaviour). `not_in` holds for a traveller
-who has the feature and none of the values: a missing nationality is not "not British".
+who has the feature and none of the values: a missing nationality is not "not British". A feature the
+traveller's data does not tell (one way, from an API message that reports one flight) has no row, and no
+condition on it holds.
 
     name: one-way-cash-late-via-transit
     description: one-way ticket paid in cash, booked within 72 hours of departure, via IST
@@ -15,8 +17,10 @@ who has the feature and none of the values: a missing nationality is not "not Br
 The linter refuses a rule that names a feature not in FEATURES, or that refers in any field or
 value to sensitive data (EU PNR Directive art. 6(4): racial or ethnic origin, political opinions,
 religion or philosophical beliefs, trade-union membership, health, sex life or orientation),
-including proxies: meal and medical SSR codes, special service requests, remarks. There are no
-learned criteria: a rule is exactly what its author wrote and a second person approved.
+including proxies: meal and medical SSR codes, special service requests, remarks. Nationality and the
+other ORIGIN_FEATURES stand for ethnic origin: a rule may use them only beside a BEHAVIOUR_FEATURES
+condition, never alone. There are no learned criteria: a rule is exactly what its author wrote and a
+second person approved.
 
 Conditions become rows (`condition_rows`), features become rows (`feature_rows`), and one query
 (`rule_hits.sql`) finds the travellers who meet every condition of a rule, on DuckDB or Spark.
@@ -43,6 +47,14 @@ FEATURES = {
 OPERATORS = {"text": {"in", "not_in"}, "flag": {"is"}, "number": {"<", "<=", ">", ">=", "="}}
 #: Features whose values are countries, compared as FtM country codes whichever way they are written.
 COUNTRY_FEATURES = frozenset({"nationality", "residence", "document_country"})
+#: Features that say where a person comes from, proxies for ethnic origin: never a rule's only criteria.
+ORIGIN_FEATURES = COUNTRY_FEATURES
+#: What a traveller does (route, booking, payment, timing): a rule on origin needs one of these beside it.
+BEHAVIOUR_FEATURES = frozenset({
+    "origin", "destination", "transit", "airport", "carrier", "flight", "one_way", "legs", "payment",
+    "booked_hours_before_departure", "ticketed_hours_before_departure", "travellers_in_booking", "booking_changes",
+    "agency", "paid_by_third_party", "bags",
+})
 #: Words and codes a rule may not use: the special categories of data and their proxies.
 SENSITIVE = frozenset("""
 race racial ethnic ethnicity religion religious faith belief beliefs philosophical political politics
@@ -114,6 +126,7 @@ def lint(raw: object, features: dict[str, str] | None = None, windowed: bool = F
         conditions = []
     for number, condition in enumerate(conditions, start=1):
         problems += [f"condition {number}: {p}" for p in _lint_condition(condition, features)]
+    problems += _lint_origin_alone(name, conditions)
     problems += [f"refers to sensitive data ({word!r}): rules may not use racial or ethnic origin, political "
                  "opinions, religion or beliefs, trade-union membership, health, sex life or orientation, nor "
                  "proxies for them such as meal or medical requests and special service codes"
@@ -142,6 +155,16 @@ def _lint_condition(condition: object, features: dict[str, str]) -> list[str]:
     if feature in COUNTRY_FEATURES and not all(country_code(v) for v in values):
         return [f"{feature}: {', '.join(v for v in values if not country_code(v))} is not a country code or name"]
     return []
+
+
+def _lint_origin_alone(name: object, conditions: list) -> list[str]:
+    used = {c["feature"] for c in conditions if isinstance(c, dict) and isinstance(c.get("feature"), str)}
+    origin = sorted(used & ORIGIN_FEATURES)
+    if not origin or used & BEHAVIOUR_FEATURES:
+        return []
+    return [f"rule {name!r} targets people on {', '.join(origin)} without what they do: where a person comes "
+            "from is a proxy for ethnic origin, so it may only narrow a behavioural criterion (route, booking, "
+            f"payment or timing: {', '.join(sorted(BEHAVIOUR_FEATURES))})"]
 
 
 def _sensitive_words(raw: object) -> set[str]:

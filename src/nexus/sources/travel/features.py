@@ -2,10 +2,12 @@
 
 A subject is one person on one trip (a booking, or the flight an API message reports): its key
 is ``<person id>|<trip id>``. Features (see `nexus.detect.targeting.FEATURES`): route (origin,
-destination, transit points, airports, carriers, flights, one way or not), booking and payment
-behaviour (hours booked and ticketed before departure, party size, changes, form of payment, whether
-someone who is not travelling paid, agency), documents (issuing country, days from departure to expiry), nationality, residence, age,
-crew, bags, and which data it came from (API or PNR). No name, gender or free text is a feature.
+destination, transit points, airports, carriers, flights, and one way or not, which only a booking's
+itinerary tells), booking and payment behaviour (hours booked and ticketed before departure, party size,
+changes, form of payment, whether someone who is not travelling paid, agency), documents (issuing country,
+days from departure to expiry), nationality, residence, age, crew, bags, and which data it came from (API
+or PNR). No name, gender or free text is a feature. A feature the data does not tell has no row, so no
+rule condition on it holds.
 """
 
 import re
@@ -86,6 +88,7 @@ def _features(subject: Subject):
             yield "carrier", leg.carrier
             yield "flight", leg.code
         yield "legs", len(own)
+    if own and booking is not None and booking.legs:  # an API message reports one flight: no return is known
         yield "one_way", own[-1].destination != own[0].origin
     departure = _time(own[0].departure) if own else None
     if booking is not None:

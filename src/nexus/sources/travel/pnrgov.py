@@ -30,6 +30,10 @@ KEPT_SSRS = frozenset({"DOCS", "DOCA", "DOCO", "SEAT", "RQST", "NSST", "NSSA", "
 #: CTC contacts of travellers (E-mail, Mobile, Home, Business, Phone, Relative); CTCT, the travel agency's, is not one.
 CONTACT = re.compile(r"\bCTC([EMHBPR])\b\s*(.*)")
 PHONE = re.compile(r"\+?\d[\d -]{5,}\d")
+#: A ticket SSR's data element: the ticket number (an infant's prefixed INF), then its coupon.
+TICKET_NUMBER = re.compile(r"(?:INF)?\d{13,14}(?:C\d)?")
+#: A billing address has a house number or a post code: text without a digit is a remark, not an address.
+ADDRESS_NUMBER = re.compile(r"\d")
 SAC_ACTIONS = {"A": "added", "X": "cancelled", "C": "changed", "K": "changed"}
 
 
@@ -200,8 +204,12 @@ class _State:
                 if seat and owner is not None:
                     owner.seats.append(f"{seat} {self.leg.code}")
         elif code in ("TKNE", "TKNA") and text:
-            for owner in owners:
-                owner.tickets.append(text)
+            ticket = TICKET_NUMBER.match(text.strip())
+            number = ticket.group(0) if ticket else ""
+            if number:
+                for owner in owners:
+                    owner.tickets.append(number)
+            self.booking.purged += text.strip() != number  # free text beside (or instead of) the number
         elif code in ("CTCE", "CTCM", "CTCH", "CTCB") and text:
             self._contact(code[3], text, owners)
 
@@ -239,9 +247,11 @@ class _State:
         qualifier = segment.get(0, 1)
         texts = [":".join(e).strip() for e in segment.elements[1:]]
         if qualifier == "43" and self.booking.payments:
+            payer, address, phone = (texts + [None, None, None])[:3]
             payment = self.booking.payments[-1]
-            payment.payer, payment.payer_address = (texts + [None, None])[:2]
-            payment.payer_phone = (_phones(texts[2]) or [None])[0] if len(texts) > 2 else None
+            payment.payer, payment.payer_phone = payer, (_phones(phone) or [None])[0]
+            payment.payer_address = address if address and ADDRESS_NUMBER.search(address) else None
+            self.booking.purged += bool(address and not payment.payer_address)
             return
         found = CONTACT.search(" ".join(texts))
         if qualifier == "28" and found:
