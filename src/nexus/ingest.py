@@ -8,7 +8,8 @@
 - A source's registration given with the load is written with its first batch, so a file
   rejected before then leaves the registry as it was.
 - A complete run of a whole file marks the source's statements it no longer contains as
-  retired (``retired_at``) instead of deleting them.
+  retired (``retired_at``) instead of deleting them; a partial run retires what its ``retire``
+  says (what the later version of a record replaces), in the transaction that completes it.
 - ``strict`` runs in a single transaction and loads nothing if any record is bad.
 """
 
@@ -91,10 +92,12 @@ def ingest(
     progress: Callable[[int], None] | None = None,
     sha: str | None = None,
     registration: dict | None = None,
+    retire: Callable[[Connection, str], int] | None = None,
 ) -> IngestResult:
     """`sha` is the content's SHA-256 when `path` only names it (a message pushed to the service, not kept).
     `registration` is the source's registry row as this load leaves it (`nexus.store.store.source_row`); without it
-    the source must be registered."""
+    the source must be registered. `retire(conn, started)` retires, for a partial run, what it replaces and returns
+    how many statements it retired."""
     registered = registration or store.get_source(source)
     if registered is None:
         raise NotFound(f"source {source!r} is not registered")
@@ -153,6 +156,8 @@ def ingest(
             write_batch(conn, run_id, context, batch)
             if not partial:
                 result.retired = retire_unseen(conn, source, started)
+            elif retire is not None:
+                result.retired = retire(conn, started)
             conn.execute(
                 update(ingest_runs)
                 .where(ingest_runs.c.id == run_id)

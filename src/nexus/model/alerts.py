@@ -2,7 +2,8 @@
 
 An alert's key hashes its kind, its subject (what it is about, e.g. a screening question
 and the listed entity) and the fingerprint of the data it rests on: a re-run upserts the
-same alert, and a change in that data makes a new one.
+same alert, and a change in that data makes a new one. A subject about what one agency asked or holds
+names that agency (`agency_subject`): two agencies' hits on the same data are two alerts.
 
 An alert is labelled no lower than its evidence: the highest classification, every
 compartment, only the agencies every piece may be shown to, ORCON and every warrant.
@@ -21,6 +22,13 @@ STATES = (OPEN, "unsure", "escalated", "confirmed", DISMISSED)
 
 def alert_key(kind: str, subject: str, fingerprint: str) -> str:
     return hashlib.sha1(f"{kind}\x00{subject}\x00{fingerprint}".encode()).hexdigest()
+
+
+def agency_subject(about: str, agency: str, *parts: str) -> str:
+    """The subject of an alert an agency raises on its own question or holdings: `<about>/<agency>/<parts…>`.
+    Records built from the same data have the same id in every agency (a traveller's hashes their passenger data):
+    without the agency, another agency's hit would join the alert, its evidence hide it and its decisions silence it."""
+    return "/".join((about, agency, *parts))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Screening hits as alerts: their identity, the evidence they cite and its labels.
 
-A hit on a record the store holds is about that record (`record/<id>/<query key>:<entity>`)
-and cites the record's statements the question was built from and the listed entity's
-statements. A hit on an ad-hoc question (a file, an API call) is about that question as
-asked by one agency (`query/<agency>/<query key>:<entity>`) and cites it as held by that
-agency alone, so one agency's questions and decisions are not shown to another.
+A hit on a record the store holds is about that record as screened by one agency
+(`record/<agency>/<id>/<query key>:<entity>`) and cites the record's statements the question
+was built from and the listed entity's statements. A hit on an ad-hoc question (a file, an API
+call) is about that question as asked by one agency (`query/<agency>/<query key>:<entity>`)
+and cites it as held by that agency alone. Either way one agency's hits, evidence and decisions
+never join, hide or silence another's alert, though records of the same data share their ids.
 """
 
 import numpy as np
@@ -12,7 +13,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nexus.model.alerts import alert_key
+from nexus.model.alerts import agency_subject, alert_key
 from nexus.model.labels import Labels
 from nexus.model.matching import FEATURE_PROPS
 from nexus.security.viewer import Viewer
@@ -34,11 +35,12 @@ def hit_subjects(hits: pa.Table, viewer: Viewer, holdings: bool) -> list[str]:
     pairs = zip(hits.column("query_key").to_pylist(), hits.column("entity_id").to_pylist())
     if not holdings:
         return [query_subject(viewer, key, entity) for key, entity in pairs]
-    return [f"record/{record}/{key}:{entity}" for record, (key, entity) in zip(hits.column("query_id").to_pylist(), pairs)]
+    return [agency_subject("record", viewer.agency, record, f"{key}:{entity}")
+            for record, (key, entity) in zip(hits.column("query_id").to_pylist(), pairs)]
 
 
 def query_subject(viewer: Viewer, query_key: str, entity_id: str) -> str:
-    return f"query/{viewer.agency}/{query_key}:{entity_id}"
+    return agency_subject("query", viewer.agency, f"{query_key}:{entity_id}")
 
 
 def hit_keys(subjects: list[str], hits: pa.Table, kind: str = KIND) -> list[str]:
@@ -52,13 +54,21 @@ def screening_alerts(
     """One alert per hit, citing what the viewer screened with and against."""
     rows = hits.to_pylist()
     asked = _asked(queries, {r["query_id"] for r in rows})
+    answers = [(hit, asked.get(hit["query_id"], {}), subject) for hit, subject in zip(rows, subjects)]
+    return hit_alerts(store, viewer, answers, holdings, kind)
+
+
+def hit_alerts(store: Store, viewer: Viewer, answers: list[tuple[dict, dict, str]], holdings: bool,
+               kind: str = KIND) -> list[NewAlert]:
+    """An alert for each (hit, the query it answers, subject); with `holdings` a hit's `query_id` is the held record
+    whose statements it cites."""
+    rows = [hit for hit, _, _ in answers]
     listed = cited_statements(store, viewer, "screen", S.canonical_id, {r["entity_id"] for r in rows},
                               S.source.in_({r["source"] for r in rows}))
     if holdings:
         held = cited_statements(store, viewer, "screen", S.entity_id, {r["query_id"] for r in rows}, S.prop.in_(QUERY_PROPS))
     result = []
-    for hit, subject in zip(rows, subjects):
-        query = asked.get(hit["query_id"], {})
+    for hit, query, subject in answers:
         if holdings:
             mine = [Evidence("statement", sid, hit["query_id"], labels) for sid, labels, _ in held[hit["query_id"]]]
         else:

@@ -11,30 +11,35 @@ loaded into the source is not loaded, screened or checked again.
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
+from sqlalchemy import Connection, and_, not_, select, update
 
 from nexus.detect.targeting import rule_hits
 from nexus.engine import DuckDBEngine
 from nexus.errors import Conflict, Forbidden, InvalidInput
 from nexus.ingest import IngestResult, ingest, mark_run
-from nexus.model.alerts import alert_key
+from nexus.model.alerts import agency_subject, alert_key
 from nexus.model.labels import Labels
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
-from nexus.service.alerts import Evidence, NewAlert, cited_statements, raise_alerts, visible_alert_ids
+from nexus.service.alerts import Evidence, NewAlert, cited_statements, dismissed_keys, raise_alerts, visible_alert_ids
 from nexus.service.entities import S
 from nexus.service.ingest import LabelChanges, check_labeller, registration, source_visible
 from nexus.service.screening import IndexCache, build_index, screen
+from nexus.service.screening_alerts import hit_alerts
 from nexus.service.targeting import active_rules
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
 from nexus.sources.travel import TravelFile, parse_message
+from nexus.sources.travel.entities import Version, booking_version, legs_travelled, manifest_version
 from nexus.sources.travel.features import Subject, feature_rows, subjects
-from nexus.store import Store
+from nexus.sources.travel.records import Traveller
+from nexus.store import Store, utc_now
+from nexus.store.schema import statements
 
 KIND = "travel"
 FORMATS = ("paxlst", "pnrgov")
@@ -103,8 +108,10 @@ def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: 
                               is_list=False if existing is None else None, defaults=defaults)
     intake.warnings = parsed.warnings
     intake.purged = sum(booking.purged for _, booking in parsed.bookings)
+    replaced = _supersede(store, source, parsed)
     intake.result = ingest(store, source, Path(name), parsed.records, partial=True,
-                           sha=hashlib.sha256(data).hexdigest(), registration=registered)
+                           sha=hashlib.sha256(data).hexdigest(), registration=registered,
+                           retire=lambda conn, _: sum(_retire_replaced(conn, source, held) for held in replaced))
     found = subjects(parsed.manifests, parsed.bookings)
     intake.travellers = len({s.person_id for s in found})
     if not intake.result.skipped_unchanged and found:
@@ -123,6 +130,92 @@ def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: 
     return intake
 
 
+@dataclass(frozen=True)
+class _Held:
+    """The version of a record the store holds: the runs that loaded it (whose statements of it are still live)
+    and the travellers it put on its trips."""
+
+    version: Version
+    seen: tuple[str, ...]
+    travellers: tuple[str, ...]
+
+
+def _supersede(store: Store, source: str, parsed: TravelFile) -> list[_Held]:
+    """Leave out of `parsed` each record older than the version of it the store holds (a warning names it), and
+    say what the others replace. Two versions of one time: the one received later wins."""
+    versions = [manifest_version(m) for m in parsed.manifests] + [booking_version(b) for _, b in parsed.bookings]
+    older, replaced = set(), []
+    with store.engine.connect() as conn:
+        for position, version in enumerate(versions):
+            held = _held(conn, source, version) if version is not None else None
+            if held is None or not held.seen:
+                continue
+            newest = max(_held_times(conn, source, version), default=None)
+            if version.at and newest and newest > version.at:
+                parsed.warnings.append(f"{version.name} of {version.at} is older than the one held ({newest}): not loaded")
+                older.add(position)
+            else:
+                replaced.append(held)
+    if older:
+        count = len(parsed.manifests)
+        parsed.manifests = [m for i, m in enumerate(parsed.manifests) if i not in older]
+        parsed.bookings = [b for i, b in enumerate(parsed.bookings, count) if i not in older]
+        parsed.records = [r for i, r in enumerate(parsed.records) if i not in older]
+    return replaced
+
+
+def _held(conn: Connection, source: str, version: Version) -> _Held:
+    s = statements.c
+    marked = [s.prop == version.prop, s.value.startswith(version.prefix)] if version.prefix else []
+    seen = tuple(conn.execute(select(s.last_seen).distinct().where(
+        s.entity_id == version.anchor, s.source == source, s.retired_at.is_(None), *marked)).scalars())
+    if not seen:
+        return _Held(version, (), ())
+    travellers = set(conn.execute(select(s.value).where(
+        s.entity_id.in_(version.trips), s.source == source, s.prop == "involved", s.last_seen.in_(seen),
+        s.retired_at.is_(None))).scalars())
+    if version.crew is not None and travellers:
+        crew = set(conn.execute(select(s.entity_id).where(
+            s.entity_id.in_(travellers), s.source == source, s.prop == "position", s.value == "crew member",
+            s.retired_at.is_(None))).scalars())
+        travellers = travellers & crew if version.crew else travellers - crew
+    return _Held(version, seen, tuple(sorted(travellers)))
+
+
+def _held_times(conn: Connection, source: str, version: Version) -> list[str]:
+    s = statements.c
+    values = conn.execute(select(s.value).where(
+        s.entity_id == version.anchor, s.source == source, s.prop == version.prop,
+        s.value.startswith(version.prefix), s.retired_at.is_(None))).scalars()
+    return [time for value in values if (time := value[len(version.prefix):].strip())]
+
+
+def _retire_replaced(conn: Connection, source: str, held: _Held) -> int:
+    """Retire what the held version said and the one just written does not (its statements the run did not see
+    again): the trips' own statements (not another list's marker), its travellers' places on the trips, and a
+    traveller it alone had on a trip (no live trip of the source has them) with what it said of them and their
+    documents and cards. A traveller still on some trip keeps what any message said of them."""
+    s, version, now = statements.c, held.version, utc_now()
+    earlier = (s.source == source, s.last_seen.in_(held.seen), s.retired_at.is_(None))
+    other_lists = [not_(and_(s.prop == version.prop, not_(s.value.startswith(version.prefix))))] if version.prefix else []
+    retired = conn.execute(update(statements).where(
+        *earlier, s.entity_id.in_(version.trips), s.prop != "involved", *other_lists).values(retired_at=now)).rowcount
+    if not held.travellers:
+        return retired
+    on_trips = [] if version.elsewhere else [s.entity_id.in_(version.trips)]
+    retired += conn.execute(update(statements).where(
+        *earlier, *on_trips, s.prop == "involved", s.value.in_(held.travellers)).values(retired_at=now)).rowcount
+    travelling = set(conn.execute(select(s.value).distinct().where(
+        s.source == source, s.prop == "involved", s.value.in_(held.travellers), s.retired_at.is_(None))).scalars())
+    gone = sorted(set(held.travellers) - travelling)
+    if not gone:
+        return retired
+    theirs = set(conn.execute(select(s.entity_id).distinct().where(
+        *earlier, s.prop_type == "entity", s.value.in_(gone))).scalars())
+    return retired + conn.execute(update(statements).where(
+        *earlier, s.entity_id.in_(sorted(theirs | set(gone)))).values(retired_at=now)).rowcount
+
+
 def _check_source(store: Store, viewer: Viewer, source: str, existing: dict | None, kind: str, labels: LabelChanges,
                   defaults: Labels) -> None:
     """Refuse a message the caller may not load into `source`, or that `source` does not hold; which format a source
@@ -137,25 +230,79 @@ def _check_source(store: Store, viewer: Viewer, source: str, existing: dict | No
 
 
 def _screen(store: Store, viewer: Viewer, found: list[Subject], cache: IndexCache | None, warnings: list[str]) -> list[int]:
-    """Every traveller against the lists; each hit a `travel` alert citing the traveller's statements."""
+    """Every traveller against the lists, with each document they carry; their best hit on each listed entity is a
+    `travel` alert for each trip of theirs in the message, citing the traveller, the trip and the listing."""
     people = {s.person_id: s.traveller for s in found}
-    queries = pa.table({
-        "id": list(people),
-        "name": [t.full_name or t.surname or "" for t in people.values()],
-        "birth_date": [t.birth_date for t in people.values()],
-        "nationality": [t.nationality for t in people.values()],
-        "gender": [t.gender for t in people.values()],
-        "document": [t.documents[0].number if t.documents else None for t in people.values()],
-        "schema": ["Person"] * len(people),
-    })
+    asked = [(person, traveller, number)
+             for person, traveller in people.items() for number in _document_numbers(traveller)]
     try:
         # a kept cache for a service or a folder; a one-off message builds its index without keeping it
         index = cache.get(store, viewer) if cache is not None else build_index(store, viewer)
     except Conflict as exc:  # no list to screen against
         warnings.append(f"not screened: {exc}")
         return []
-    hits = screen(store, viewer, queries, index=index, alerts=True, holdings=True, kind=KIND)
-    return sorted({a for a in hits.column("alert_id").to_pylist() if a is not None})
+    # queries by row number, so that a hit tells which document it was asked with; the alerts are the trips', raised here
+    queries = pa.table({
+        "id": [str(row) for row in range(len(asked))],
+        "name": [t.full_name or t.surname or "" for _, t, _ in asked],
+        "birth_date": [t.birth_date for _, t, _ in asked],
+        "nationality": [t.nationality for _, t, _ in asked],
+        "gender": [t.gender for _, t, _ in asked],
+        "document": pa.array([number for _, _, number in asked], pa.string()),
+        "schema": ["Person"] * len(asked),
+    })
+    hits = screen(store, viewer, queries, index=index, kind=KIND)
+    best = _best_hits(hits, queries, [person for person, _, _ in asked])
+    if not best:
+        return []
+    alerts = _trip_alerts(store, viewer, found, best)
+    dismissed = dismissed_keys(store, viewer, [alert.key for alert in alerts], "screen")
+    raised = raise_alerts(store, viewer, [alert for alert in alerts if alert.key not in dismissed], "screen")
+    return sorted(visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()], "screen"))
+
+
+def _document_numbers(traveller: Traveller) -> list[str | None]:
+    """What the traveller is screened with, a query each (the matcher weighs one document a query): every document
+    number they carry, or none."""
+    return [*dict.fromkeys(d.number for d in traveller.documents)] or [None]
+
+
+def _best_hits(hits: pa.Table, queries: pa.Table, people: list[str]) -> list[tuple[dict, dict]]:
+    """(hit, query) for each traveller's best hit on each listed entity, whichever of their documents it was asked
+    with (`people`: the person each query row is); its `query_id` is the person id, the record it cites."""
+    best: dict[tuple[str, str], dict] = {}
+    for hit in hits.to_pylist():
+        key = (people[int(hit["query_id"])], hit["entity_id"])
+        if key not in best or hit["score"] > best[key]["score"]:
+            best[key] = hit
+    return [(hit | {"query_id": person}, queries.slice(int(hit["query_id"]), 1).drop_columns("id").to_pylist()[0])
+            for (person, _), hit in best.items()]
+
+
+def _trip_alerts(store: Store, viewer: Viewer, found: list[Subject], best: list[tuple[dict, dict]]) -> list[NewAlert]:
+    """A hit on a traveller as an alert about them on each trip of theirs (a decision on one trip does not silence the
+    next), citing the trip too: all its statements but who else was on it."""
+    on_trips = [(trip, hit, query) for trip in {s.key: s for s in found}.values()
+                for hit, query in best if hit["query_id"] == trip.person_id]
+    alerts = hit_alerts(store, viewer, [
+        (hit, query, agency_subject("record", viewer.agency, trip.person_id, f"{trip.trip_id}:{hit['entity_id']}"))
+        for trip, hit, query in on_trips], holdings=True, kind=KIND)
+    cited = cited_statements(store, viewer, "screen", S.entity_id, {trip.trip_id for trip, _, _ in on_trips},
+                             S.prop != "involved")
+    return [replace(alert, title=f"{_itinerary(trip)}: {alert.title}",
+                    explanation=alert.explanation | {"person_id": trip.person_id, "trip_id": trip.trip_id,
+                                                     "trip": _itinerary(trip)},
+                    evidence=alert.evidence + tuple(Evidence("statement", sid, trip.trip_id, labels)
+                                                    for sid, labels, _ in cited[trip.trip_id]))
+            for alert, (trip, _, _) in zip(alerts, on_trips, strict=True)]
+
+
+def _itinerary(trip: Subject) -> str:
+    """The flights the traveller takes on this trip, with their dates, and the booking's locator."""
+    legs = [trip.legs[i] for i in legs_travelled(trip.traveller, trip.legs)]
+    flights = [" ".join(x for x in (leg.code, f"{leg.origin or '?'}-{leg.destination or '?'}", leg.day) if x)
+               for leg in legs]
+    return ", ".join(flights + ([f"booking {trip.booking.locator}"] if trip.booking else []))
 
 
 def _targeting(store: Store, viewer: Viewer, source: str, found: list[Subject]) -> list[int]:
@@ -189,7 +336,8 @@ def _targeting(store: Store, viewer: Viewer, source: str, found: list[Subject]) 
         used = {c.feature for c in rule.conditions}
         route = " ".join(f"{leg.code} {leg.origin}-{leg.destination}" for leg in subject.legs)
         alerts.append(NewAlert(
-            kind=KIND, subject=f"rule/{hit['rule'].split('@')[0]}/{subject.person_id}/{subject.trip_id}",
+            kind=KIND,
+            subject=agency_subject("rule", viewer.agency, hit["rule"].split("@")[0], subject.person_id, subject.trip_id),
             fingerprint=alert_key("rule", hit["rule"], subject.key)[:32],
             title=f"rule {hit['rule']}: {subject.traveller.full_name or subject.traveller.surname} ({route})",
             score=None, evidence=evidence,

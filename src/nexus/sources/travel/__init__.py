@@ -1,9 +1,10 @@
 """Travel data for a passenger information unit: API (PAXLST) and PNR (PNRGOV) messages.
 
 `parse_travel(path, kind)` reads one file into manifests or bookings, the warnings a tolerant
-reader gathered (counts that disagree, cut-off messages, a UNA the data contradicts) and the
+reader gathered (counts that disagree, a value left out as not what its element holds, a UNA the data
+contradicts) and the
 records to ingest: one per PAXLST message (the flight's manifest), one per PNR. A file that
-cannot be read raises SourceError naming the segment and position. PNRGOV comes as EDIFACT
+cannot be read, or a message cut short, raises SourceError naming the segment and position. PNRGOV comes as EDIFACT
 or as IATA PNRGOV XML (`IATA_PNRGOV_NotifRQ`); which one is read off the file.
 """
 

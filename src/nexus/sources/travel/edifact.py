@@ -8,15 +8,16 @@ Tolerated, because real carriers send it:
 - a typographic apostrophe (’) where the terminator is an apostrophe (word-processed messages);
 - line breaks and blanks between segments, and line breaks inside them (telex-width wrapping:
   ``45 HIGH`` + newline + ``STREET`` reads ``45 HIGHSTREET``, as the sender meant);
-- UNG/UNE functional groups, several interchanges in one file, and an interchange cut off
-  before its trailer (the next UNB at the start of a line begins a new one);
+- UNG/UNE functional groups and several interchanges in one file;
 - character sets: UTF-8 where the bytes are UTF-8, otherwise latin-1 (UNOC); counts in
-  UNT/UNZ/CNT that disagree with what is there (a warning, not an error).
+  UNT/UNE/UNZ/CNT that disagree with what is there (a warning, not an error).
 
 Refused, with the segment's number, tag, line and column: service segments whose control
 fields break ISO 9735 (a reference longer than 14 characters, a count that is not a number),
-text where an interchange should start, a message without a header. The release character
-(``?`` unless declared) makes the next character literal.
+text where an interchange should start, a message without a header, a message cut short (no
+UNT before the next UNH, UNB or the end) and an interchange without its UNZ: a cut-off message
+is refused whole, never read as far as it goes. UTF-16 or other bytes that are no text are
+refused as such. The release character (``?`` unless declared) makes the next character literal.
 """
 
 import bisect
@@ -90,7 +91,13 @@ class Interchange:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 where the bytes are UTF-8 (UNOW/UNOY, and ASCII), otherwise latin-1 (UNOC, and stray bytes)."""
+    """UTF-8 where the bytes are UTF-8 (UNOW/UNOY, and ASCII), otherwise latin-1 (UNOC, and stray bytes); bytes
+    that are text in neither (UTF-16, binary) are refused, not dumped as Latin-1 gibberish."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:64] and b"\x00\x00" not in data[:64]:
+        raise SourceError("not UTF-8/ISO-8859-1 text: looks like UTF-16 (a byte-order mark or a NUL byte beside "
+                          "every character); send it as UTF-8")
+    if b"\x00" in data:
+        raise SourceError(f"not UTF-8/ISO-8859-1 text: a NUL byte at byte {data.index(0)}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -103,18 +110,20 @@ def read_interchange(data: bytes, expect: str) -> Interchange:
     text = decode(data)
     result = Interchange()
     message: Message | None = None
-    sender = prepared = None
+    interchange: Segment | None = None  # the open interchange's UNB
+    counts = _Counts()
+    sender = prepared = last = None
     for segment in _segments(text, result.warnings):
-        tag = segment.tag
+        tag, last = segment.tag, segment
         _check_control(segment)
         if tag == "UNB":
-            if message is not None:
-                result.warnings.append(f"{message.header.where}: message cut off before its UNT; read as far as it goes")
-                message = None
+            _check_closed(message, interchange, f"before {segment.where}")
+            interchange, counts = segment, _Counts()
             sender, prepared = segment.get(1), ":".join(segment.components(3)) or None
         elif tag == "UNH":
-            if message is not None:
-                result.warnings.append(f"{message.header.where}: message has no UNT before the next UNH")
+            _check_closed(message, None, f"before {segment.where}")
+            counts.messages += 1
+            counts.in_group += 1
             kind = segment.get(1)
             if kind != expect:
                 raise SourceError(f"{segment.where}: a {kind or 'untyped'} message where {expect} was expected")
@@ -128,17 +137,50 @@ def read_interchange(data: bytes, expect: str) -> Interchange:
             if declared and is_number(declared) and int(declared) != counted:
                 result.warnings.append(f"{segment.where}: declares {int(declared)} segments; the message has {counted}")
             message = None
-        elif tag in ("UNG", "UNE", "UNZ", "UNA"):
+        elif tag in ("UNG", "UNE", "UNZ"):
+            _check_closed(message, None, f"before {segment.where}")
+            counts.close(segment, result.warnings)
+            interchange = None if tag == "UNZ" else interchange
+        elif tag == "UNA":
             continue
         elif message is None:
             raise SourceError(f"{segment.where}: {tag} segment outside a message (no UNH before it)")
         else:
             message.segments.append(segment)
-    if message is not None:
-        result.warnings.append(f"{message.header.where}: message ends without UNT; read as far as it goes")
+    _check_closed(message, interchange, f"where the file ends, after {last.where if last else 'no segment'}")
     if not result.messages:
         raise SourceError(f"no {expect} message (UNH+…+{expect}) in this file")
     return result
+
+
+def _check_closed(message: Message | None, interchange: Segment | None, where: str) -> None:
+    """Refuse a message or an interchange still open `where` (before the segment that follows, or at the end)."""
+    if message is not None:
+        raise SourceError(f"{message.header.where}: message {message.reference} cut short: no UNT trailer {where}; "
+                          "nothing of the file is loaded")
+    if interchange is not None:
+        raise SourceError(f"{interchange.where}: interchange cut short: no UNZ trailer {where}; "
+                          "nothing of the file is loaded")
+
+
+@dataclass
+class _Counts:
+    """Messages and groups of the open interchange, for its UNE and UNZ counts."""
+
+    messages: int = 0
+    groups: int = 0
+    in_group: int = 0
+
+    def close(self, segment: Segment, warnings: list[str]) -> None:
+        declared = segment.get(0)
+        if segment.tag == "UNG":
+            self.groups, self.in_group = self.groups + 1, 0
+            return
+        counted, what = ((self.in_group, "messages") if segment.tag == "UNE"
+                         else (self.groups, "groups") if self.groups else (self.messages, "messages"))
+        if declared and is_number(declared) and int(declared) != counted:
+            warnings.append(f"{segment.where}: declares {int(declared)} {what}; the "
+                            f"{'group' if segment.tag == 'UNE' else 'interchange'} has {counted}")
 
 
 def _segments(text: str, warnings: list[str]) -> Iterator[Segment]:

@@ -11,7 +11,10 @@
   the message's own (resolution may join it later).
 - A flight leg is a Trip (carrier, number, day, route) whose `involved` are the people on board;
   a booking is a Trip too, whose `involved` are its travellers (co-travel in the link graph).
-  Each version of a PNR adds its time to the booking's `modifiedAt`: the versions stay as history.
+- A later message replaces an earlier one (`Version`): a flight's list of passengers (or of crew) by the
+  list prepared later, marked on its first leg's Trip (`recordId` "API passenger list <prepared>"); a
+  booking by its version modified later (`modifiedAt`, DAT 700). The intake retires what the earlier
+  version said and the later does not (`nexus.service.travel`).
 - A payment card becomes a BankAccount (`accountType` "payment card"), tied by an Ownership to the
   traveller its billing name names, or to the booking's lead traveller (the booker) when it names none,
   so the bookings one card paid share it. A billing name that is none of the travellers' is a third
@@ -22,6 +25,7 @@
 """
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from followthemoney import EntityProxy, model, registry
@@ -63,6 +67,36 @@ def legs_travelled(traveller: Traveller, legs: list[Leg] | tuple[Leg, ...]) -> l
     return list(range(start, end)) or list(range(len(legs)))
 
 
+@dataclass(frozen=True)
+class Version:
+    """One version of what a record restates whole: a flight's passenger (or crew) list, or a booking. The store
+    knows the versions it holds by the `anchor` Trip's statements of `prop` starting with `prefix` (their
+    times follow the prefix); a later version replaces them, an earlier one is not loaded."""
+
+    name: str  # what a warning calls it
+    anchor: str
+    prop: str  # recordId (a list's marker) or modifiedAt (a booking's version)
+    prefix: str
+    at: str | None  # this version's time; None when the message does not say
+    trips: tuple[str, ...]  # the Trips it restates: a list's flights, or the booking
+    crew: bool | None  # whose presence on the trips it restates: the crew's, the passengers', or (None) everyone's
+    elsewhere: bool  # whether it also puts its travellers on other trips (a booking: on its flights)
+
+
+def manifest_version(manifest: Manifest) -> Version | None:
+    if not manifest.legs:
+        return None
+    kind = "crew" if manifest.crew_list else "passenger"
+    return Version(f"the {kind} list of {_route(manifest.legs[0])}", flight_id(manifest.legs[0]), "recordId",
+                   f"API {kind} list", manifest.prepared,
+                   tuple(flight_id(leg) for leg in manifest.legs), manifest.crew_list, elsewhere=False)
+
+
+def booking_version(booking: Booking) -> Version:
+    trip = booking_id(booking)
+    return Version(f"booking {booking.locator}", trip, "modifiedAt", "", booking.last_modified, (trip,), None, elsewhere=True)
+
+
 def manifest_entities(manifest: Manifest) -> list[EntityProxy]:
     made: dict[str, EntityProxy] = {}
     people = [_person(made, traveller, manifest_scope(manifest)) for traveller in manifest.travellers]
@@ -70,6 +104,9 @@ def manifest_entities(manifest: Manifest) -> list[EntityProxy]:
     for position, leg in enumerate(manifest.legs):
         trip = _flight(made, leg)
         _put(trip, "involved", *[person.id for person, legs in zip(people, travelled, strict=True) if position in legs])
+    version = manifest_version(manifest)
+    if version is not None:
+        _put(made[version.anchor], version.prop, f"{version.prefix} {version.at or ''}".strip())
     return list(made.values())
 
 

@@ -12,16 +12,19 @@ in their stated format (101, 102, 201, 203, 204). CNT 41/42 is compared with the
 from datetime import date
 
 from nexus.sources.travel.edifact import Message, Segment
-from nexus.sources.travel.records import Document, Leg, Manifest, Traveller, gender, is_number, with_time, yymmdd
+from nexus.sources.travel.records import (Document, Leg, Manifest, Traveller, gender, is_number, prepared_at,
+                                         with_time, yymmdd)
 
 PASSENGER_NADS = frozenset({"FL", "DDU", "COT"})
 CREW_NADS = frozenset({"FM", "DDT"})
 CREW_LISTS = frozenset({"250", "266", "336"})
 DEPARTURE_LOCS, ARRIVAL_LOCS = frozenset({"125"}), frozenset({"87"})
+DATE_FIELDS = {"189": "departure", "232": "arrival", "329": "date of birth", "36": "document expiry",
+               "182": "document issue date"}
 
 
 def read_manifest(message: Message, warnings: list[str]) -> Manifest:
-    manifest = Manifest(reference=message.reference, sender=message.sender)
+    manifest = Manifest(reference=message.reference, sender=message.sender, prepared=prepared_at(message.prepared))
     leg: Leg | None = None
     person: Traveller | None = None
     document: Document | None = None
@@ -30,6 +33,7 @@ def read_manifest(message: Message, warnings: list[str]) -> Manifest:
         tag = segment.tag
         if tag == "BGM":
             manifest.crew_list = segment.get(0) in CREW_LISTS
+            manifest.document = segment.get(1)
         elif tag == "TDT":
             leg = _leg(segment)
             manifest.legs.append(leg)
@@ -45,7 +49,7 @@ def read_manifest(message: Message, warnings: list[str]) -> Manifest:
             elif person is not None:
                 _person_place(person, document, *last_loc)
         elif tag == "DTM":
-            _date(segment, leg if person is None else None, person, document, last_loc)
+            _date(segment, leg if person is None else None, person, document, warnings)
         elif person is None:
             continue
         elif tag == "ATT" and segment.get(0) == "2":
@@ -105,7 +109,8 @@ def _person_place(person: Traveller, document: Document | None, qualifier: str, 
 
 
 def _date(segment: Segment, leg: Leg | None, person: Traveller | None, document: Document | None,
-          last_loc: tuple[str, str] | None) -> None:
+          warnings: list[str]) -> None:
+    """A DTM's date on the leg, person or document it follows; one that is no date is left out with a warning."""
     qualifier, value, form = segment.get(0), segment.get(0, 1), segment.get(0, 2)
     if not value:
         return
@@ -116,11 +121,16 @@ def _date(segment: Segment, leg: Leg | None, person: Traveller | None, document:
         else:
             leg.arrival = when
     elif person is not None and qualifier == "329":
-        person.birth_date = dtm(value, form, past=True)
+        when = person.birth_date = dtm(value, form, past=True)
     elif document is not None and qualifier == "36":
-        document.expiry = dtm(value, form)
+        when = document.expiry = dtm(value, form)
     elif document is not None and qualifier == "182":
-        document.issued = dtm(value, form, past=True)
+        when = document.issued = dtm(value, form, past=True)
+    else:
+        return
+    if when is None:
+        warnings.append(f"{segment.where}, element 1 ({DATE_FIELDS[qualifier]}, DTM {qualifier}): {value[:20]!r} is not "
+                        f"a date{f' in format {form}' if form else ''}; left out")
 
 
 def dtm(value: str, form: str | None, past: bool = False) -> str | None:

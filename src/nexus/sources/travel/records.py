@@ -134,6 +134,8 @@ class Manifest:
     crew_list: bool = False
     sender: str | None = None
     declared_count: int | None = None
+    prepared: str | None = None  # when the interchange was prepared (UNB), ISO: which of two lists is the later
+    document: str | None = None  # BGM's document identifier, as sent
 
 
 def is_number(value: str | None) -> bool:
@@ -156,6 +158,14 @@ def dates_as_of(prepared: str | None) -> Iterator[None]:
         yield
     finally:
         _REFERENCE_YEAR.reset(token)
+
+
+def prepared_at(prepared: str | None) -> str | None:
+    """The UNB's date and time of preparation (YYMMDD:HHMM or CCYYMMDD:HHMM) as an ISO date-time."""
+    digits, _, hhmm = (prepared or "").partition(":")
+    if len(digits) == 8 and is_number(digits):
+        return with_time(_iso(int(digits[:4]), int(digits[4:6]), int(digits[6:])), hhmm)
+    return with_time(yymmdd(digits, past=True), hhmm) if len(digits) == 6 else None
 
 
 def two_digit_year(yy: int, past: bool) -> int:
