@@ -39,7 +39,8 @@ def test_list_show_and_review_an_alert(client, store):
     alert_id = raise_one(client, ana)
     (listed,) = client.get("/api/v1/alerts", params={"kind": "screening", "state": "open"}, headers=ana).json()["items"]
     assert listed["id"] == alert_id and listed["labels"]["classification"] == "CONFIDENTIAL"
-    assert client.get("/api/v1/alerts", params={"min_score": 1.5}, headers=ana).json()["items"] == []
+    assert client.get("/api/v1/alerts", params={"min_score": 0.99}, headers=ana).json()["items"] == []
+    assert client.get("/api/v1/alerts", params={"min_score": 1.5}, headers=ana).status_code == 422  # scores are 0..1
     assert client.get("/api/v1/alerts", params={"entity": "w1"}, headers=ana).json()["items"][0]["id"] == alert_id
     for reason in (None, "", "  "):  # every decision is recorded with its reason
         refused = client.post(f"/api/v1/alerts/{alert_id}/review", json={"decision": "confirmed", "reason": reason}, headers=ana)
