@@ -61,9 +61,15 @@ def test_a_nul_in_any_text_a_request_carries_is_one_422_naming_the_field(client,
         (client.get, "/api/v1/cases", {"params": {"entity": "a\u0000b"}}, "query.entity"),
         (client.get, "/api/v1/graph/export", {"params": {"format": "graphml", "entity": "\u0000"}}, "query.entity"),
         (client.get, "/api/v1/alerts", {"headers": {**ana, "X-Nexus-Purpose": "a\u0000b"}}, "header.x-nexus-purpose"),
+        # JSON in UTF-16, which the route's json.loads would read, and a JSON body under a second content type
+        (client.post, "/api/v1/cases", {"content": '{"title": "a\\u0000b"}'.encode("utf-16-le"),
+                                        "headers": {**ana, "Content-Type": "application/json"}}, "body"),
+        (client.post, "/api/v1/cases", {"content": b'{"title": "a\\u0000b"}', "headers": [
+            *ana.items(), ("Content-Type", "application/json"), ("Content-Type", "application/octet-stream")]},
+         "body.title"),
     ]
     for send, url, request, field in asked:
-        answer = send(url, **{"headers": ana, **request})
+        answer = send(url, **({"headers": ana} | request))
         assert refused_field(answer) == field, (url, answer.text)
         assert answer.json()["detail"] == f"{field}: a value may not contain a NUL character"
     assert client.get(f"/api/v1/cases/{case}", headers=ana).json()["title"] == "Bout"  # nothing of it was stored

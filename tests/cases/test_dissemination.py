@@ -79,8 +79,9 @@ def test_a_package_holds_both_reports_the_entities_the_evidence_and_a_true_manif
 
 def test_orcon_blocks_the_package(world, case_id):
     add_case_entity(world, LEAD, case_id, "p-olga")  # INTEL's, ORCON, readable by anyone
-    with pytest.raises(Forbidden, match="entity p-olga \\(source intel_orcon\\) is ORCON of INTEL"):
+    with pytest.raises(Forbidden, match="entity p-olga \\(source intel_orcon\\) is ORCON of INTEL") as refused:
         disseminate(world, LEAD, case_id, "CUSTOMS")
+    assert refused.value.audited  # on the record once: the API and the web need not add theirs
     (record,) = audited(world, "cases.disseminate")
     assert record["outcome"] == "refused" and "ORCON" in record["query"]
     add_agency(world, LEAD, case_id, "INTEL")  # the case's words are POLICE's to release

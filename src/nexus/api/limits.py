@@ -174,10 +174,7 @@ def _nul_in_headers(headers: list[tuple[bytes, bytes]]) -> str | None:
 def _body_scanner(headers: list[tuple[bytes, bytes]]):
     """What looks for a NUL in a body of this content type (JSON, as FastAPI takes it also untyped, or a form); None
     for any other, which no route reads as text."""
-    content_type = b""
-    for name, value in headers:
-        if name == b"content-type":
-            content_type = value
+    content_type = next((value for name, value in headers if name == b"content-type"), b"")  # the first, as Starlette
     kind = content_type.partition(b";")[0].strip().lower()
     if kind == b"multipart/form-data":
         return _FormFields(content_type)
@@ -207,7 +204,9 @@ def _nul_in_form(body: bytes) -> str | None:
 
 
 def _nul_in_json(body: bytes) -> str | None:
-    if body.find(b"\\u0000") < 0:  # the only way JSON writes a NUL in a string (a bare one is not JSON)
+    if 0 in body:  # a bare NUL is no JSON; UTF-16 or UTF-32 JSON, which json.loads would take, has NUL bytes
+        return "body"
+    if body.find(b"\\u0000") < 0:  # the only way UTF-8 JSON writes a NUL in a string
         return None
     try:
         document = json.loads(body)  # as the routes read it

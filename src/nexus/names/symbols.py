@@ -81,16 +81,20 @@ class SymbolCache:
         if found is None:
             with _TAGGER:  # one thread builds the automaton; the others wait for it rather than build their own
                 found = known[token] = _tag_token(tag, token)
-            self._added.setdefault(tag.value, {})[token] = found
+            with _SAVING:
+                self._added.setdefault(tag.value, {})[token] = found
         return found
 
     def save(self, unless_within: float = 0.0) -> None:
         """Merge what this process learnt into the file (atomically: concurrent writers lose nothing of their own);
         not if it did so less than `unless_within` seconds ago."""
-        if not self._added or time.monotonic() - self._saved < unless_within:
-            return
+        with _SAVING:  # request threads add tokens meanwhile: what this save takes is taken out under the lock
+            if not self._added or time.monotonic() - self._saved < unless_within:
+                return
+            taking, self._added = self._added, {}
+            self._saved = time.monotonic()
         merged = self._read()
-        for tag, entries in self._added.items():
+        for tag, entries in taking.items():
             merged.setdefault(tag, {}).update(entries)
         payload = {tag: {t: sorted(s) for t, s in entries.items()} for tag, entries in merged.items()}
         try:
@@ -101,12 +105,11 @@ class SymbolCache:
             os.replace(tmp, self.path)
         except OSError:
             return  # a read-only or full disk only costs the next process the tagger build
-        self._added.clear()
-        self._saved = time.monotonic()
 
 
 _cache: SymbolCache | None = None
 _TAGGER = threading.Lock()
+_SAVING = threading.Lock()
 
 
 def warm_tagger() -> None:

@@ -65,7 +65,7 @@ def disseminate(store: Store, viewer: Viewer, case_id: int, recipient_agency: st
                         [str(case_id)], outcome="refused")
         more = f"; and {len(blockers) - SHOWN_BLOCKERS} more" if len(blockers) > SHOWN_BLOCKERS else ""
         raise ReleaseRefused(f"case {case_id} may not be disseminated to {recipient}: "
-                             + "; ".join(blockers[:SHOWN_BLOCKERS]) + more)
+                             + "; ".join(blockers[:SHOWN_BLOCKERS]) + more, audited=True)
     files = []
     for e in evidence:
         try:

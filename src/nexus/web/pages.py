@@ -39,9 +39,10 @@ def page_viewer(request: Request, store: StoreDep) -> Iterator[Viewer]:
     try:
         yield viewer
     except (Forbidden, NotFound) as exc:
-        asked = {"method": request.method, "path": request.url.path, "params": dict(request.query_params),
-                 "reason": str(exc)}
-        audit_refusal(store, viewer, "web.page", asked, "denied" if isinstance(exc, Forbidden) else "not found")
+        if not exc.audited:  # the service put the refusal on the record itself
+            asked = {"method": request.method, "path": request.url.path, "params": dict(request.query_params),
+                     "reason": str(exc)}
+            audit_refusal(store, viewer, "web.page", asked, "denied" if isinstance(exc, Forbidden) else "not found")
         raise
 
 

@@ -102,7 +102,9 @@ def upload(
             else:
                 result = ingest_file(store, viewer, format, path, source, labels, is_list=is_list, name=name, **options)
         except NexusError as exc:  # named as the caller named the files, not where the server kept them
-            raise type(exc)(_renamed(str(exc), names)) from None
+            if exc.args:  # its field and whether it is on the record already stay as they were
+                exc.args = (_renamed(str(exc.args[0]), names), *exc.args[1:])
+            raise
     return _loaded(result, names)
 
 
