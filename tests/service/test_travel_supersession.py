@@ -17,8 +17,8 @@ ZZ123 = flight_id(Leg("ZZ", "123", "CDG", "BRU", "2025-03-02T10:00"))
 ZZ124 = flight_id(Leg("ZZ", "124", "BRU", "CDG", "2025-03-05T15:00"))
 API_HEAD = """UNA:+.? '
 UNB+UNOA:4+ZZAIR+PIUXX+{prepared}+{reference}++APIS'
-UNH+MSG1+PAXLST:D:05B:UN:IATA'
-BGM+{list}'
+UNH+MSG1+PAXLST:D:05B:UN:IATA{transfer}'
+BGM+{list}{document}'
 NAD+MS+++OPS'
 TDT+20+ZZ123+++ZZ'
 LOC+125+CDG'
@@ -72,8 +72,11 @@ MARY = "TIF+DOE+MARYMRS:A:2'\n"
 BACK = "TVL+050325:1500:050325:1600+BRU+CDG+ZZ+124:Y'\nRPI+1+HK'\n"
 
 
-def api(*people: str, reference: str = "REF0001", prepared: str = "250301:1200", crew: bool = False) -> bytes:
-    head = API_HEAD.format(prepared=prepared, reference=reference, list="250" if crew else "745")
+def api(*people: str, reference: str = "REF0001", prepared: str = "250301:1200", crew: bool = False,
+        document: str = "", transfer: str = "") -> bytes:
+    """`document`: BGM's document identifier ("CP"); `transfer`: UNH's common access reference and S010 ("ABC01+01:C")."""
+    head = API_HEAD.format(prepared=prepared, reference=reference, list="250" if crew else "745",
+                           document=f"+{document}" if document else "", transfer=f"+{transfer}" if transfer else "")
     return (head + "".join(people) + TAIL.format(reference=reference)).encode()
 
 
@@ -170,8 +173,10 @@ def test_a_later_pnr_version_replaces_its_legs_and_travellers(store):
     assert len({v for p, v in booking if p == "description"}) == 1
     assert len({v for p, v in booking if p == "endDate"}) == 1
     assert on_board(store, booking_id_of(), "pnr") == {"JOHN DOE"}
-    assert on_board(store, ZZ123, "pnr") == {"JOHN DOE"}
-    assert on_board(store, ZZ124, "pnr") == set()
+    # a booking retires nothing of its flights or its travellers: other bookings may hold them (a stale place on a
+    # flight is kept rather than a true one lost)
+    assert on_board(store, ZZ123, "pnr") == {"JOHN DOE", "MARY DOE"}
+    assert on_board(store, ZZ124, "pnr") == {"JOHN DOE", "MARY DOE"}
 
 
 def test_an_older_pnr_version_arriving_later_undoes_nothing(store):
@@ -193,3 +198,153 @@ def test_a_message_or_interchange_without_its_trailer_is_refused(store, cut):
     refused = receive_message(store, TARGETER, api(doe(), ROE).replace(cut, b""), "cut.edi", "paxlst", "api")
     assert "cut short" in refused.error and ("no UNT" in refused.error or "no UNZ" in refused.error)
     assert live(store) == []
+
+
+def test_a_change_message_naming_one_passenger_retires_nobody(store):
+    receive(store, api(doe(), ROE), "api_v1.edi")
+    change = receive(store, api(POE, reference="REF0002", prepared="250301:1300", document="CP"), "api_cp.edi")
+    assert change.result.retired == 0
+    assert on_board(store, ZZ123) == {"JOHN DOE", "JANE ROE", "EDGAR POE"}
+    assert born(store, "JANE ROE") == {"1985-02-20"}
+
+
+@pytest.mark.parametrize("document", ["XR", "RP", "C"])
+def test_a_cancellation_reduction_or_unknown_list_retires_nobody(store, document):
+    receive(store, api(doe(), ROE), "api_v1.edi")
+    receive(store, api(ROE, reference="REF0002", prepared="250301:1300", document=document), "api_x.edi")
+    assert on_board(store, ZZ123) == {"JOHN DOE", "JANE ROE"}
+
+
+def test_a_list_in_two_parts_retires_nobody(store):
+    receive(store, api(doe(), ROE), "api_v1.edi")
+    first = receive(store, api(doe("800116"), reference="REF0002", prepared="250301:1300", transfer="ABC01+01:C"),
+                    "part1.edi")
+    second = receive(store, api(POE, reference="REF0003", prepared="250301:1301", transfer="ABC01+02:F"), "part2.edi")
+    assert first.result.retired == second.result.retired == 0
+    assert on_board(store, ZZ123) == {"JOHN DOE", "JANE ROE", "EDGAR POE"}
+    assert born(store, "JOHN DOE") == {"1980-01-15", "1980-01-16"}
+
+
+@pytest.mark.parametrize("head", [{}, {"document": "CLOB"}, {"transfer": "ABC01+01:F"}])
+def test_a_whole_list_after_a_change_still_replaces(store, head):
+    receive(store, api(doe(), ROE), "api_v1.edi")
+    receive(store, api(POE, reference="REF0002", prepared="250301:1300", document="CP"), "api_cp.edi")
+    whole = receive(store, api(doe(), reference="REF0003", prepared="250301:1400", **head), "api_v2.edi")
+    assert whole.result.retired > 0
+    assert on_board(store, ZZ123) == {"JOHN DOE"}
+    assert born(store, "JANE ROE") == set()
+
+
+def test_whole_lists_by_the_carriers_samples():
+    from nexus.sources.travel.paxlst import whole_list
+    from nexus.sources.travel.records import Manifest
+
+    assert whole_list(Manifest("1"))  # BGM+745 (apisMessage.txt, multiple_flight_leg_apis.txt)
+    assert not whole_list(Manifest("1", document="C"))  # BGM+745+C, BGM+250+C (Test3.txt, Test1.txt)
+    assert not whole_list(Manifest("1", transfer="01", transfer_mark="C"))  # UNH …+ABC01+01:C (Test3.txt)
+    assert not whole_list(Manifest("1", transfer="10", transfer_mark="F"))  # UNH …+AA346+10:F (airline2.edi)
+    assert whole_list(Manifest("1", transfer="01", transfer_mark="F"))
+
+
+PNR_HEAD = """UNA:+.? '
+UNB+IATA:1+ZZ++250301:1200+{reference}'
+UNH+1+PNRGOV:11:1:IA+ZZ123/020325'
+MSG+:22'
+ORG+ZZ'
+TVL+020325:1000:020325:1100+CDG+BRU+ZZ+123'
+EQN+{count}'
+"""
+PNR_BOOKING = """SRC'
+RCI+ZZ:{locator}::010325:0900'
+DAT+700:{modified}'
+TIF+DOE+JOHNMR:A:1'
+SSR+DOCS:HK::ZZ:::::/P/FRA/AB1234567/FRA/15JAN80/M/01JAN30/DOE/JOHN'
+{legs}"""
+OUT = "TVL+020325:1000:020325:1100+CDG+BRU+ZZ+123:Y'\nRPI+1+HK'\n"
+
+
+def pnrs(reference: str, *bookings: tuple[str, str, str]) -> bytes:
+    """A PNRGOV message of bookings (locator, last modified, legs)."""
+    body = "".join(PNR_BOOKING.format(locator=locator, modified=modified, legs=legs)
+                   for locator, modified, legs in bookings)
+    text = PNR_HEAD.format(reference=reference, count=len(bookings)) + body
+    return (text + f"UNT+{text.count(chr(39)) - 2}+1'\nUNZ+1+{reference}'\n").encode()
+
+
+def test_a_later_booking_leaves_another_booking_of_its_traveller_alone(store):
+    from nexus.sources.travel.records import Booking
+
+    b1, b2 = booking_id(Booking("LOCB1", "ZZ")), booking_id(Booking("LOCB2", "ZZ"))
+    receive(store, pnrs("P0001", ("LOCB1", "010325:0900", OUT), ("LOCB2", "010325:0900", OUT + BACK)),
+            "pnr_v1.edi", "pnrgov", "pnr")
+    assert on_board(store, b1, "pnr") == on_board(store, b2, "pnr") == {"JOHN DOE"}
+    second = receive(store, pnrs("P0002", ("LOCB2", "010325:1500", BACK)), "pnr_v2.edi", "pnrgov", "pnr")
+    assert second.result.retired > 0  # B2's itinerary and dates
+    assert on_board(store, b1, "pnr") == {"JOHN DOE"}  # B1 never changed
+    assert on_board(store, ZZ123, "pnr") == {"JOHN DOE"}  # B1 still has him on it
+    assert on_board(store, b2, "pnr") == on_board(store, ZZ124, "pnr") == {"JOHN DOE"}
+    rows = live(store, "pnr")
+    assert len({value for entity, prop, value in rows if entity == b2 and prop == "description"}) == 1
+    described = {value for entity, prop, value in rows if entity == b1 and prop == "description"}
+    assert len(described) == 1 and "ZZ123" in described.pop()
+
+
+def test_a_later_booking_dropping_a_traveller_retires_their_place_on_it_only(store):
+    from nexus.sources.travel.records import Booking
+
+    b1 = booking_id(Booking("LOCB1", "ZZ"))
+    receive(store, pnrs("P0001", ("LOCB1", "010325:0900", OUT)), "pnr_b1.edi", "pnrgov", "pnr")
+    receive(store, pnr("010325:0900", "P0002"), "pnr_v1.edi", "pnrgov", "pnr")
+    receive(store, pnr("010325:1500", "P0003", mary=False), "pnr_v2.edi", "pnrgov", "pnr")
+    assert on_board(store, booking_id_of(), "pnr") == {"JOHN DOE"}
+    assert on_board(store, b1, "pnr") == {"JOHN DOE"}
+    assert "MARY DOE" in {value for _, prop, value in live(store, "pnr") if prop == "name"}  # not retired
+
+
+def test_a_list_keeps_a_traveller_another_source_has_on_a_trip(store):
+    receive(store, pnr("010325:0900", "P0001", mary=False, back=False), "pnr_v1.edi", "pnrgov", "pnr")
+    receive(store, api(doe(), ROE), "api_v1.edi")
+    receive(store, api(ROE, reference="REF0002", prepared="250301:1300"), "api_v2.edi")
+    assert on_board(store, ZZ123) == {"JANE ROE"}
+    assert born(store, "JOHN DOE") == {"1980-01-15"}  # on the booking's trip: what the list said of him is kept
+
+
+def test_what_a_replacement_reads_and_retires_is_found_by_index(store, monkeypatch):
+    """No full scan of the statements: each query of `_held` and `_retire_replaced` is served by the key or by the
+    index of references (SQLite's plan)."""
+    from sqlalchemy import event
+
+    import nexus.service.travel as travel
+
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    asked, watching = [], [False]
+
+    def watched(function):
+        def call(*args, **kwargs):
+            watching[0] = True
+            try:
+                return function(*args, **kwargs)
+            finally:
+                watching[0] = False
+        return call
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if watching[0] and not executemany:
+            asked.append((statement, parameters))
+
+    monkeypatch.setattr(travel, "_held", watched(travel._held))
+    monkeypatch.setattr(travel, "_retire_replaced", watched(travel._retire_replaced))
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        receive(store, api(doe(), ROE), "api_v1.edi")
+        receive(store, api(POE, reference="REF0002", prepared="250301:1300"), "api_v2.edi")
+        receive(store, pnr("010325:0900", "P0001"), "pnr_v1.edi", "pnrgov", "pnr")
+        receive(store, pnr("010325:1500", "P0002", mary=False, back=False), "pnr_v2.edi", "pnrgov", "pnr")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    assert len(asked) >= 8
+    with store.engine.connect() as conn:
+        for statement, parameters in asked:
+            plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+            assert not [step for step in plan if step.startswith("SCAN statements")], (statement, plan)

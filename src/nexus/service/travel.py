@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
-from sqlalchemy import Connection, and_, not_, select, update
+from sqlalchemy import Connection, and_, not_, or_, select, update
 
 from nexus.detect.targeting import rule_hits
 from nexus.engine import DuckDBEngine
@@ -142,20 +142,26 @@ class _Held:
 
 def _supersede(store: Store, source: str, parsed: TravelFile) -> list[_Held]:
     """Leave out of `parsed` each record older than the version of it the store holds (a warning names it), and
-    say what the others replace. Two versions of one time: the one received later wins."""
+    say what the others replace. Two versions of one time: the one received later wins. A record that does not
+    restate itself whole (a change to a passenger list, one part of a list split over messages) replaces nothing
+    and is never left out: it adds to what is held. What the store holds is read for all the message's records
+    at once (`_held`)."""
     versions = [manifest_version(m) for m in parsed.manifests] + [booking_version(b) for _, b in parsed.bookings]
+    replacing = [(position, v) for position, v in enumerate(versions) if v is not None and v.replaces]
+    if not replacing:
+        return []
     older, replaced = set(), []
     with store.engine.connect() as conn:
-        for position, version in enumerate(versions):
-            held = _held(conn, source, version) if version is not None else None
-            if held is None or not held.seen:
-                continue
-            newest = max(_held_times(conn, source, version), default=None)
-            if version.at and newest and newest > version.at:
-                parsed.warnings.append(f"{version.name} of {version.at} is older than the one held ({newest}): not loaded")
-                older.add(position)
-            else:
-                replaced.append(held)
+        found = _held(conn, source, [version for _, version in replacing])
+    for (position, version), (held, times) in zip(replacing, found, strict=True):
+        if not held.seen:
+            continue
+        newest = max(times, default=None)
+        if version.at and newest and newest > version.at:
+            parsed.warnings.append(f"{version.name} of {version.at} is older than the one held ({newest}): not loaded")
+            older.add(position)
+        else:
+            replaced.append(held)
     if older:
         count = len(parsed.manifests)
         parsed.manifests = [m for i, m in enumerate(parsed.manifests) if i not in older]
@@ -164,49 +170,70 @@ def _supersede(store: Store, source: str, parsed: TravelFile) -> list[_Held]:
     return replaced
 
 
-def _held(conn: Connection, source: str, version: Version) -> _Held:
+def _held(conn: Connection, source: str, versions: list[Version]) -> list[tuple[_Held, list[str]]]:
+    """For each version, the one the store holds and the times of its versions held, in three queries for all: the
+    anchors' markers (a booking's anchor: all its statements), who is on their trips, and which of them are crew."""
     s = statements.c
-    marked = [s.prop == version.prop, s.value.startswith(version.prefix)] if version.prefix else []
-    seen = tuple(conn.execute(select(s.last_seen).distinct().where(
-        s.entity_id == version.anchor, s.source == source, s.retired_at.is_(None), *marked)).scalars())
-    if not seen:
-        return _Held(version, (), ())
-    travellers = set(conn.execute(select(s.value).where(
-        s.entity_id.in_(version.trips), s.source == source, s.prop == "involved", s.last_seen.in_(seen),
-        s.retired_at.is_(None))).scalars())
-    if version.crew is not None and travellers:
-        crew = set(conn.execute(select(s.entity_id).where(
-            s.entity_id.in_(travellers), s.source == source, s.prop == "position", s.value == "crew member",
-            s.retired_at.is_(None))).scalars())
-        travellers = travellers & crew if version.crew else travellers - crew
-    return _Held(version, seen, tuple(sorted(travellers)))
+    unmarked = sorted({v.anchor for v in versions if not v.prefix})
+    markers = s.prop.in_(sorted({v.prop for v in versions}))
+    rows = conn.execute(select(s.entity_id, s.prop, s.value, s.last_seen).where(
+        s.entity_id.in_(sorted({v.anchor for v in versions})), s.source == source, s.retired_at.is_(None),
+        or_(markers, s.entity_id.in_(unmarked)) if unmarked else markers)).all()
+    seen: list[set[str]] = []
+    times: list[list[str]] = []
+    for version in versions:
+        anchored = [row for row in rows if row.entity_id == version.anchor]
+        marked = [row for row in anchored if row.prop == version.prop and row.value.startswith(version.prefix)]
+        seen.append({row.last_seen for row in (marked if version.prefix else anchored)})
+        times.append(_held_times(version, [row.value for row in marked]))
+    trips = sorted({trip for version, runs in zip(versions, seen) if runs for trip in version.trips})
+    runs_seen = sorted(set().union(*seen))
+    involved = conn.execute(select(s.entity_id, s.value, s.last_seen).where(
+        s.entity_id.in_(trips), s.source == source, s.prop == "involved", s.prop_type == "entity",
+        s.last_seen.in_(runs_seen), s.retired_at.is_(None))).all() if trips else []
+    travellers = [{row.value for row in involved if row.entity_id in version.trips and row.last_seen in runs}
+                  for version, runs in zip(versions, seen)]
+    asked = sorted({person for version, people in zip(versions, travellers) if version.crew is not None
+                    for person in people})
+    crew = set(conn.execute(select(s.entity_id).where(
+        s.entity_id.in_(asked), s.source == source, s.prop == "position", s.value == "crew member",
+        s.retired_at.is_(None))).scalars()) if asked else set()
+    held = []
+    for version, runs, people, held_times in zip(versions, seen, travellers, times, strict=True):
+        if version.crew is not None:
+            people = people & crew if version.crew else people - crew
+        held.append((_Held(version, tuple(sorted(runs)), tuple(sorted(people))), held_times))
+    return held
 
 
-def _held_times(conn: Connection, source: str, version: Version) -> list[str]:
-    s = statements.c
-    values = conn.execute(select(s.value).where(
-        s.entity_id == version.anchor, s.source == source, s.prop == version.prop,
-        s.value.startswith(version.prefix), s.retired_at.is_(None))).scalars()
-    return [time for value in values if (time := value[len(version.prefix):].strip())]
+def _held_times(version: Version, markers: list[str]) -> list[str]:
+    """The times of the versions held, off their markers (what follows the prefix)."""
+    return [time for value in markers if (time := value[len(version.prefix):].strip())]
 
 
 def _retire_replaced(conn: Connection, source: str, held: _Held) -> int:
     """Retire what the held version said and the one just written does not (its statements the run did not see
-    again): the trips' own statements (not another list's marker), its travellers' places on the trips, and a
-    traveller it alone had on a trip (no live trip of the source has them) with what it said of them and their
-    documents and cards. A traveller still on some trip keeps what any message said of them."""
+    again) of the trips it restates: their own statements (not another list's marker) and its travellers' places
+    on them. A booking retires nothing else: its flights and its travellers are other bookings' and lists' too, and
+    a stale place on a flight is better kept than a true one lost. A flight's list also retires a traveller it
+    alone had on a trip (no live Trip of any source involves them any more) with what it said of them and their
+    documents; a traveller still on some trip keeps what any message said of them."""
     s, version, now = statements.c, held.version, utc_now()
     earlier = (s.source == source, s.last_seen.in_(held.seen), s.retired_at.is_(None))
     other_lists = [not_(and_(s.prop == version.prop, not_(s.value.startswith(version.prefix))))] if version.prefix else []
+    on_trips = s.entity_id.in_(version.trips)
     retired = conn.execute(update(statements).where(
-        *earlier, s.entity_id.in_(version.trips), s.prop != "involved", *other_lists).values(retired_at=now)).rowcount
+        *earlier, on_trips, s.prop != "involved", *other_lists).values(retired_at=now)).rowcount
     if not held.travellers:
         return retired
-    on_trips = [] if version.elsewhere else [s.entity_id.in_(version.trips)]
     retired += conn.execute(update(statements).where(
-        *earlier, *on_trips, s.prop == "involved", s.value.in_(held.travellers)).values(retired_at=now)).rowcount
+        *earlier, on_trips, s.prop == "involved", s.prop_type == "entity", s.value.in_(held.travellers)
+    ).values(retired_at=now)).rowcount
+    if version.elsewhere:
+        return retired
     travelling = set(conn.execute(select(s.value).distinct().where(
-        s.source == source, s.prop == "involved", s.value.in_(held.travellers), s.retired_at.is_(None))).scalars())
+        s.prop_type == "entity", s.value.in_(held.travellers), s.prop == "involved", s.schema == "Trip",
+        s.retired_at.is_(None))).scalars())
     gone = sorted(set(held.travellers) - travelling)
     if not gone:
         return retired

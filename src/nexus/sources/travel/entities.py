@@ -14,7 +14,8 @@
 - A later message replaces an earlier one (`Version`): a flight's list of passengers (or of crew) by the
   list prepared later, marked on its first leg's Trip (`recordId` "API passenger list <prepared>"); a
   booking by its version modified later (`modifiedAt`, DAT 700). The intake retires what the earlier
-  version said and the later does not (`nexus.service.travel`).
+  version said and the later does not (`nexus.service.travel`). Only a whole list replaces (`paxlst.whole_list`):
+  a change message (BGM CP, XR, RP …) or one part of a list split over messages (UNH S010) adds to the list held.
 - A payment card becomes a BankAccount (`accountType` "payment card"), tied by an Ownership to the
   traveller its billing name names, or to the booking's lead traveller (the booker) when it names none,
   so the bookings one card paid share it. A billing name that is none of the travellers' is a third
@@ -32,6 +33,7 @@ from followthemoney import EntityProxy, model, registry
 from followthemoney.util import make_entity_id
 from rigour.text.translit import ascii_text
 
+from nexus.sources.travel.paxlst import whole_list
 from nexus.sources.travel.records import (SPACED_TITLES, Booking, Leg, Manifest, Payment, Traveller, phone_number,
                                          strip_title)
 
@@ -81,6 +83,7 @@ class Version:
     trips: tuple[str, ...]  # the Trips it restates: a list's flights, or the booking
     crew: bool | None  # whose presence on the trips it restates: the crew's, the passengers', or (None) everyone's
     elsewhere: bool  # whether it also puts its travellers on other trips (a booking: on its flights)
+    replaces: bool = True  # whether it restates the record whole; a change or one part of a split list only adds
 
 
 def manifest_version(manifest: Manifest) -> Version | None:
@@ -89,7 +92,8 @@ def manifest_version(manifest: Manifest) -> Version | None:
     kind = "crew" if manifest.crew_list else "passenger"
     return Version(f"the {kind} list of {_route(manifest.legs[0])}", flight_id(manifest.legs[0]), "recordId",
                    f"API {kind} list", manifest.prepared,
-                   tuple(flight_id(leg) for leg in manifest.legs), manifest.crew_list, elsewhere=False)
+                   tuple(flight_id(leg) for leg in manifest.legs), manifest.crew_list, elsewhere=False,
+                   replaces=whole_list(manifest))
 
 
 def booking_version(booking: Booking) -> Version:

@@ -6,7 +6,8 @@ LOC 87/92 arrival with DTM 232); NAD FL/DDU (passenger) or FM/DDT (crew) opening
 followed by ATT (gender), DTM 329 (birth date), LOC 178 (embarkation), 179 (debarkation),
 174 (residence), 180 (birth place), NAT (nationality), RFF AVF (booking locator), COM, and
 DOC groups (document with DTM 36 expiry, 182 issue, LOC 91 issuing state). DTM values are read
-in their stated format (101, 102, 201, 203, 204). CNT 41/42 is compared with the count read.
+in their stated format (101, 102, 201, 203, 204). CNT 41/42 is compared with the count read. BGM's document
+identifier and UNH's sequence of transfers (S010) say whether the message is a whole list (`whole_list`).
 """
 
 from datetime import date
@@ -18,13 +19,18 @@ from nexus.sources.travel.records import (Document, Leg, Manifest, Traveller, ge
 PASSENGER_NADS = frozenset({"FL", "DDU", "COT"})
 CREW_NADS = frozenset({"FM", "DDT"})
 CREW_LISTS = frozenset({"250", "266", "336"})
+#: BGM document identifiers (1004) of a list that names everyone on board: the close-out of those on board. A list
+#: without one is whole too; any other (CP change passenger, XR cancel reservation, RP reduction in party, CLNB those
+#: not on board, and codes whose meaning is not established, such as the "C" carriers' samples send) names only some.
+WHOLE_LISTS = frozenset({"CLOB"})
 DEPARTURE_LOCS, ARRIVAL_LOCS = frozenset({"125"}), frozenset({"87"})
 DATE_FIELDS = {"189": "departure", "232": "arrival", "329": "date of birth", "36": "document expiry",
                "182": "document issue date"}
 
 
 def read_manifest(message: Message, warnings: list[str]) -> Manifest:
-    manifest = Manifest(reference=message.reference, sender=message.sender, prepared=prepared_at(message.prepared))
+    manifest = Manifest(reference=message.reference, sender=message.sender, prepared=prepared_at(message.prepared),
+                        transfer=message.header.get(3), transfer_mark=message.header.get(3, 1))
     leg: Leg | None = None
     person: Traveller | None = None
     document: Document | None = None
@@ -77,6 +83,18 @@ def read_manifest(message: Message, warnings: list[str]) -> Manifest:
         warnings.append(f"message {message.reference}: CNT declares {manifest.declared_count} people; "
                         f"{len(manifest.travellers)} are listed")
     return manifest
+
+
+def whole_list(manifest: Manifest) -> bool:
+    """Whether the manifest names everyone on its list, so that it replaces the list held: no document identifier
+    or a close-out's (`WHOLE_LISTS`), and not one part of a list split over several messages (UNH S010 other than
+    the first transfer being the final one, 01:F)."""
+    if manifest.document is not None and manifest.document.upper() not in WHOLE_LISTS:
+        return False
+    if manifest.transfer is None and manifest.transfer_mark is None:
+        return True
+    return (is_number(manifest.transfer) and int(manifest.transfer) == 1
+            and (manifest.transfer_mark or "").upper() == "F")
 
 
 def _leg(segment: Segment) -> Leg:

@@ -135,7 +135,9 @@ class Manifest:
     sender: str | None = None
     declared_count: int | None = None
     prepared: str | None = None  # when the interchange was prepared (UNB), ISO: which of two lists is the later
-    document: str | None = None  # BGM's document identifier, as sent
+    document: str | None = None  # BGM's document identifier, as sent (absent on a whole list; CP, XR, RP … on a change)
+    transfer: str | None = None  # UNH S010 sequence of transfers (0070), when the list is split over messages
+    transfer_mark: str | None = None  # UNH S010 first and last transfer (0073): C the first, F the final
 
 
 def is_number(value: str | None) -> bool:
