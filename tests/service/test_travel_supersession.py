@@ -309,6 +309,7 @@ def test_a_list_keeps_a_traveller_another_source_has_on_a_trip(store):
     assert born(store, "JOHN DOE") == {"1980-01-15"}  # on the booking's trip: what the list said of him is kept
 
 
+@pytest.mark.sqlite_only
 def test_what_a_replacement_reads_and_retires_is_found_by_index(store, monkeypatch):
     """No full scan of the statements: each query of `_held` and `_retire_replaced` is served by the key or by the
     index of references (SQLite's plan)."""
@@ -316,8 +317,6 @@ def test_what_a_replacement_reads_and_retires_is_found_by_index(store, monkeypat
 
     import nexus.service.travel as travel
 
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's query plan")
     asked, watching = [], [False]
 
     def watched(function):
