@@ -179,13 +179,16 @@ def _held(conn: Connection, source: str, versions: list[Version]) -> list[tuple[
     rows = conn.execute(select(s.entity_id, s.prop, s.value, s.last_seen).where(
         s.entity_id.in_(sorted({v.anchor for v in versions})), s.source == source, s.retired_at.is_(None),
         or_(markers, s.entity_id.in_(unmarked)) if unmarked else markers)).all()
+    by_anchor: dict[str, list] = {}
+    for row in rows:
+        by_anchor.setdefault(row.entity_id, []).append(row)
     seen: list[set[str]] = []
     times: list[list[str]] = []
     for version in versions:
-        anchored = [row for row in rows if row.entity_id == version.anchor]
+        anchored = by_anchor.get(version.anchor, [])
         marked = [row for row in anchored if row.prop == version.prop and row.value.startswith(version.prefix)]
         seen.append({row.last_seen for row in (marked if version.prefix else anchored)})
-        times.append(_held_times(version, [row.value for row in marked]))
+        times.append([time for row in marked if (time := row.value[len(version.prefix):].strip())])
     trips = sorted({trip for version, runs in zip(versions, seen) if runs for trip in version.trips})
     runs_seen = sorted(set().union(*seen))
     involved = conn.execute(select(s.entity_id, s.value, s.last_seen).where(
@@ -204,11 +207,6 @@ def _held(conn: Connection, source: str, versions: list[Version]) -> list[tuple[
             people = people & crew if version.crew else people - crew
         held.append((_Held(version, tuple(sorted(runs)), tuple(sorted(people))), held_times))
     return held
-
-
-def _held_times(version: Version, markers: list[str]) -> list[str]:
-    """The times of the versions held, off their markers (what follows the prefix)."""
-    return [time for value in markers if (time := value[len(version.prefix):].strip())]
 
 
 def _retire_replaced(conn: Connection, source: str, held: _Held) -> int:
