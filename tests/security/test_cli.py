@@ -1,11 +1,14 @@
 """The security commands end to end: users, login/logout, tokens, warrants, audit."""
 
-from sqlalchemy import text
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, text, update
 from typer.testing import CliRunner
 
 from nexus.cli import app
 from nexus.config import load_settings
-from nexus.store import Store
+from nexus.store import Store, utc_stamp
+from nexus.store.schema import auth_sessions
 
 from .test_audit import hostile_dba
 
@@ -63,3 +66,24 @@ def test_audit_verify_names_the_first_bad_record(workspace):
     bad = run("audit", "verify")
     assert bad.exit_code == 1
     assert "audit trail broken at record 1: contents do not match its hash" in " ".join(bad.output.split())
+
+
+def test_a_shell_session_closes_after_going_unused_as_a_web_session_does(workspace):
+    assert run("users", "create", "paul", "--agency", "POLICE", "--role", "analyst", "--clearance", "secret",
+               input=PASSWORD).exit_code == 0
+    assert run("login", "paul", input=PASSWORD).exit_code == 0
+    assert "paul (POLICE)" in run("whoami").output
+    store = Store.open(load_settings())
+    with store.engine.begin() as conn:
+        conn.execute(update(auth_sessions).values(last_used_at=utc_stamp(datetime.now(UTC) - timedelta(minutes=31))))
+    idle = run("whoami")
+    assert idle.exit_code != 0 and "30 minutes idle" in str(idle.exception)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(auth_sessions.c.revoked_at)).scalar_one() is not None
+    assert run("whoami").exit_code != 0  # closed, not revived by the next command
+
+    assert run("login", "paul", input=PASSWORD).exit_code == 0
+    assert run("users", "disable", "paul", env={"NEXUS_HOME": str(workspace / "admin")}).exit_code == 0
+    disabled = run("whoami")
+    assert disabled.exit_code != 0 and "disabled" in str(disabled.exception)
+    store.close()

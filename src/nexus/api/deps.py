@@ -9,7 +9,6 @@ import asyncio
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -17,11 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from nexus.api.models import Offset
 from nexus.errors import Forbidden, InvalidInput, NexusError, Unauthenticated
-from nexus.service.identity import Viewer, csrf_token, session_viewer, settle_audit, unsettled, viewer_for_token
+from nexus.service.identity import (
+    IDLE_LIMIT, Viewer, csrf_token, session_viewer, settle_audit, unsettled, viewer_for_token,
+)
 from nexus.service.workspace import Store
 
 SESSION_COOKIE = "nexus_session"
-IDLE_TIMEOUT = timedelta(minutes=30)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AUDIT_QUEUED = "nexus.audit_queued"
 VIEWER = "nexus.viewer"  # the caller as the request's credential names them, for whoever answers a refusal
@@ -61,7 +61,7 @@ def _viewer_dependency(queue: bool):
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
             found = request.scope[VIEWER] = await run_in_threadpool(session_viewer, store, cookie, x_nexus_purpose,
-                                                                     IDLE_TIMEOUT)
+                                                                     IDLE_LIMIT)
             if request.method not in SAFE_METHODS and not hmac.compare_digest(x_csrf_token or "", csrf_token(cookie)):
                 raise Forbidden("this request lacks the page's anti-forgery token (X-CSRF-Token): reload the page")
             return found

@@ -43,10 +43,10 @@ def login(
     username: str = typer.Argument(..., help="your user name"),
     code: str | None = typer.Option(None, "--code", help="one-time code, if you enrolled TOTP"),
 ) -> None:
-    """Log in: the session lasts 8 hours, kept in NEXUS_HOME/session (mode 0600)."""
+    """Log in: the session lasts 8 hours, or until it goes 30 minutes unused; kept in NEXUS_HOME/session (mode 0600)."""
     store = open_store()
     expires, path = identity.login(store, load_settings().home, username, read_secret("Password"), code)
-    console.print(f"logged in as {username} until {expires[:16]} UTC (session in {path})")
+    console.print(f"logged in as {username} until {expires[:16]} UTC, or 30 minutes unused (session in {path})")
 
 
 def logout() -> None:

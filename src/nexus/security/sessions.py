@@ -14,6 +14,7 @@ from nexus.store import Store, utc_now, utc_stamp
 from nexus.store.schema import auth_sessions
 
 SESSION_LIFETIME = timedelta(hours=8)
+IDLE_LIMIT = timedelta(minutes=30)  # a session unused this long is closed, on the web and in a shell alike
 TOUCH_EVERY = timedelta(minutes=1)  # how stale `last_used_at` may get: not one write per request
 SESSION_FILE = "session"
 

@@ -14,10 +14,12 @@ from nexus.security.policy import may
 from nexus.security.viewer import Viewer
 from nexus.store import Store
 
-__all__ = ["LOCAL_USER", "SESSION_LIFETIME", "Viewer", "acting_viewer", "audit_refusal", "csrf_token", "login", "logout",
-           "may", "session_viewer", "set_purpose", "settle_audit", "sign_in", "sign_out", "unsettled", "viewer_for_token"]
+__all__ = ["IDLE_LIMIT", "LOCAL_USER", "SESSION_LIFETIME", "Viewer", "acting_viewer", "audit_refusal", "csrf_token",
+           "login", "logout", "may", "session_viewer", "set_purpose", "settle_audit", "sign_in", "sign_out", "unsettled",
+           "viewer_for_token"]
 
 SESSION_LIFETIME = sessions.SESSION_LIFETIME
+IDLE_LIMIT = sessions.IDLE_LIMIT
 csrf_token = sessions.csrf_token
 
 LOCAL_USER = "local"
@@ -48,7 +50,7 @@ def acting_viewer(
         return tokens.viewer_for_token(store, token, purpose)
     session = sessions.load_token(home)
     if session:
-        return users.viewer_for(store, sessions.session_user(store, session), purpose)
+        return session_viewer(store, session, purpose, IDLE_LIMIT)
     if require_login:
         raise Unauthenticated("log in first (`nexus login USERNAME`) or set NEXUS_TOKEN")
     users.ensure_user(store, LOCAL_USER, agency=local_agency,

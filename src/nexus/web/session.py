@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from nexus.api.deps import IDLE_TIMEOUT, SESSION_COOKIE, StoreDep
+from nexus.api.deps import IDLE_LIMIT, SESSION_COOKIE, StoreDep
 from nexus.errors import Forbidden, NexusError, Unauthenticated
 from nexus.service.identity import (SESSION_LIFETIME, Viewer, csrf_token, session_viewer, set_purpose, sign_in,
                                     sign_out)
@@ -89,7 +89,7 @@ def signed_in(request: Request, store: Store) -> Viewer:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise Unauthenticated("sign in to continue")
-    return session_viewer(store, token, None, IDLE_TIMEOUT)
+    return session_viewer(store, token, None, IDLE_LIMIT)
 
 
 def check_csrf(request: Request, csrf: str) -> None:
