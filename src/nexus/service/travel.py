@@ -108,10 +108,11 @@ def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: 
                               is_list=False if existing is None else None, defaults=defaults)
     intake.warnings = parsed.warnings
     intake.purged = sum(booking.purged for _, booking in parsed.bookings)
-    replaced = _supersede(store, source, parsed)
-    intake.result = ingest(store, source, Path(name), parsed.records, partial=True,
-                           sha=hashlib.sha256(data).hexdigest(), registration=registered,
-                           retire=lambda conn, _: sum(_retire_replaced(conn, source, held) for held in replaced))
+    with store.exclusive(_anchors(source, parsed)):  # what is held, read then replaced: by one message at a time
+        replaced = _supersede(store, source, parsed)
+        intake.result = ingest(store, source, Path(name), parsed.records, partial=True,
+                               sha=hashlib.sha256(data).hexdigest(), registration=registered,
+                               retire=lambda conn, _: sum(_retire_replaced(conn, source, held) for held in replaced))
     found = subjects(parsed.manifests, parsed.bookings)
     intake.travellers = len({s.person_id for s in found})
     if not intake.result.skipped_unchanged and found:
@@ -140,14 +141,22 @@ class _Held:
     travellers: tuple[str, ...]
 
 
+def _versions(parsed: TravelFile) -> list[Version | None]:
+    return [manifest_version(m) for m in parsed.manifests] + [booking_version(b) for _, b in parsed.bookings]
+
+
+def _anchors(source: str, parsed: TravelFile) -> list[str]:
+    """The records of `source` a message restates whole, by name, for `Store.exclusive`."""
+    return [f"travel:{source}:{version.anchor}" for version in _versions(parsed) if version and version.replaces]
+
+
 def _supersede(store: Store, source: str, parsed: TravelFile) -> list[_Held]:
     """Leave out of `parsed` each record older than the version of it the store holds (a warning names it), and
     say what the others replace. Two versions of one time: the one received later wins. A record that does not
     restate itself whole (a change to a passenger list, one part of a list split over messages) replaces nothing
     and is never left out: it adds to what is held. What the store holds is read for all the message's records
     at once (`_held`)."""
-    versions = [manifest_version(m) for m in parsed.manifests] + [booking_version(b) for _, b in parsed.bookings]
-    replacing = [(position, v) for position, v in enumerate(versions) if v is not None and v.replaces]
+    replacing = [(position, v) for position, v in enumerate(_versions(parsed)) if v is not None and v.replaces]
     if not replacing:
         return []
     older, replaced = set(), []

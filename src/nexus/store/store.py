@@ -1,9 +1,15 @@
 """The Store: one handle on the database that every stage writes to and reads from."""
 
+import fcntl
 import functools
+import hashlib
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from nexus.config import Settings, load_settings
 from nexus.model.labels import Labels
@@ -50,6 +56,9 @@ def write_source(conn: Connection, row: dict) -> None:
         conn.execute(insert(schema.sources).values(created_at=row["updated_at"], **row))
 
 
+_IN_MEMORY = threading.Lock()  # `Store.exclusive` for a database only this process can open
+
+
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -75,6 +84,35 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextmanager
+    def exclusive(self, names: Iterable[str]) -> Iterator[None]:
+        """Hold the named locks until the block ends, against every thread and process using this database: for
+        work that reads what is stored and then writes what depends on it in transactions of its own (two versions
+        of one record arriving at once). On PostgreSQL an advisory lock per name, taken in one order, so two holders
+        of overlapping names cannot deadlock; on SQLite, whose writers queue anyway, one lock file for all names."""
+        keys = sorted({int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+                       for name in names})
+        if not keys:
+            yield
+        elif self.dialect == "postgresql":
+            with self.reader.connect() as conn:
+                try:
+                    for key in keys:
+                        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock_all()"))
+        elif (database := self.engine.url.database) and database != ":memory:":
+            fd = os.open(f"{database}.exclusive", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # which releases the lock
+        else:
+            with _IN_MEMORY:
+                yield
 
     # -- the source registry ---------------------------------------------------------
 
