@@ -64,63 +64,68 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
                           retention_days=(existing or {}).get("retention_days"), is_list=False)
     registered = store.get_source(source)
     source_labels = store.source_labels(registered)
-    try:
-        sha = file_sha256(path)
-    except OSError as exc:
-        raise InvalidInput(f"{path}: {exc.strerror or exc}") from None
-    run_id, started, skip, earlier = _start(store, home, source, path, sha, force, strict)
-    if run_id is None:
-        return IngestResult(earlier[0], source, skipped_unchanged=True)
-    context = run_context(store, registered, started)
-    result = IngestResult(run_id, source, resumed_from=skip)
+    # One delivery into a source at a time: each then sees every earlier one whole (`EarlierDeliveries`), and two
+    # loads of one file do not both run.
+    with store.exclusive([f"ledger:{source}"]):
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            raise InvalidInput(f"{path}: {exc.strerror or exc}") from None
+        run_id, started, skip, earlier = _start(store, home, source, path, sha, force, strict)
+        if run_id is None:
+            return IngestResult(earlier[0], source, skipped_unchanged=True)
+        context = run_context(store, registered, started)
+        result = IngestResult(run_id, source, resumed_from=skip)
 
-    def commit(item: tuple[int, pa.Table, Batch]) -> None:
-        number, rows, batch = item
+        def commit(item: tuple[int, pa.Table, Batch]) -> None:
+            number, rows, batch = item
+            with store.engine.begin() as conn:
+                write_ledger_batch(conn, home, run_id, source, number, rows, source_labels)
+                write_batch(conn, run_id, context, batch)
+
+        writer = Background(commit, waiting=1, name="nexus-ledger-writer")  # the next batch is parsed meanwhile
+        done = skip
+        with store.engine.connect() as conn:
+            earlier_deliveries = EarlierDeliveries(delivered_files(conn, home, source, except_runs=earlier))
+        try:
+            for number, batch in enumerate(read_transactions(path)):
+                rows, redelivered = earlier_deliveries.new_rows(batch.rows)  # for the batches a resumed run skips too
+                if batch.lines <= skip:
+                    continue
+                if strict and batch.errors:
+                    raise IngestFailed(result.errors + batch.errors)
+                done = batch.lines
+                result.redelivered += redelivered
+                writer.submit((number, _with_ids(rows, source, sha), Batch(done=batch.lines, errors=batch.errors)))
+                # a row, however many bad fields
+                result.records += batch.rows.num_rows + len({e.location for e in batch.errors})
+                result.errors.extend(batch.errors)
+                if progress:
+                    progress(batch.lines)
+            writer.finish()
+        except SourceError as exc:
+            writer.abort()
+            raise InvalidInput(str(exc)) from None
+        except IngestFailed:
+            writer.abort()
+            _fail(store, home, run_id)
+            raise
+        except BaseException:
+            writer.abort()
+            raise
+        finally:
+            earlier_deliveries.close()
+        with store.engine.connect() as conn:
+            files = run_files(conn, home, run_id)
+        statements, result.entities = _account_statements(files, source)
+        result.statements = len(statements)
         with store.engine.begin() as conn:
-            write_ledger_batch(conn, home, run_id, source, number, rows, source_labels)
-            write_batch(conn, run_id, context, batch)
-
-    writer = Background(commit, waiting=1, name="nexus-ledger-writer")  # the next batch is parsed meanwhile
-    done = skip
-    with store.engine.connect() as conn:
-        earlier_deliveries = EarlierDeliveries(delivered_files(conn, home, source, except_runs=earlier))
-    try:
-        for number, batch in enumerate(read_transactions(path)):
-            rows, redelivered = earlier_deliveries.new_rows(batch.rows)  # for the batches a resumed run skips too
-            if batch.lines <= skip:
-                continue
-            if strict and batch.errors:
-                raise IngestFailed(result.errors + batch.errors)
-            done = batch.lines
-            result.redelivered += redelivered
-            writer.submit((number, _with_ids(rows, source, sha), Batch(done=batch.lines, errors=batch.errors)))
-            result.records += batch.rows.num_rows + len({e.location for e in batch.errors})  # a row, however many bad fields
-            result.errors.extend(batch.errors)
-            if progress:
-                progress(batch.lines)
-        writer.finish()
-    except SourceError as exc:
-        writer.abort()
-        raise InvalidInput(str(exc)) from None
-    except IngestFailed:
-        writer.abort()
-        _fail(store, home, run_id)
-        raise
-    except BaseException:
-        writer.abort()
-        raise
-    finally:
-        earlier_deliveries.close()
-    with store.engine.connect() as conn:
-        files = run_files(conn, home, run_id)
-    statements, result.entities = _account_statements(files, source)
-    result.statements = len(statements)
-    with store.engine.begin() as conn:
-        write_batch(conn, run_id, context, Batch(done=done, rows=statements, entities=result.entities))
-        replaced = unlist_runs(conn, earlier)
-        conn.execute(update(ingest_runs).where(ingest_runs.c.id.in_(earlier)).values(status="replaced"))
-        conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id).values(status="complete", finished_at=utc_now()))
-    remove_files(home, replaced)
+            write_batch(conn, run_id, context, Batch(done=done, rows=statements, entities=result.entities))
+            replaced = unlist_runs(conn, earlier)
+            conn.execute(update(ingest_runs).where(ingest_runs.c.id.in_(earlier)).values(status="replaced"))
+            conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id)
+                         .values(status="complete", finished_at=utc_now()))
+        remove_files(home, replaced)
     audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": FORMAT}, [])
     return result
 
