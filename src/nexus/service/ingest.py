@@ -279,12 +279,13 @@ def _store_report(store: Store, registered: dict, file: Path, key: str, records:
                   errors=errors, entities=len(entities))
     started = utc_now()
     context = run_context(store, registered, started)
-    with store.engine.begin() as conn:
-        if errors:
+    filing = None if errors else filing_of(entities)
+    # two submissions of one report at once: each reads what the other wrote, not what was held before both
+    with store.exclusive([f"goaml:{source}:{filing.event_id}"] if filing else []), store.engine.begin() as conn:
+        if filing is None:
             run_id = _write_run(conn, source, file, key, started, context, batch, "rejected")
             return ReportResult(run_id, source, records=len(records), errors=errors)
         write_source(conn, registered)
-        filing = filing_of(entities)
         later = _later_submission(conn, source, filing)
         if later is not None:
             return ReportResult(later[1], source, skipped_unchanged=True, superseded_by=later[0])
