@@ -211,8 +211,8 @@ def test_a_change_message_naming_one_passenger_retires_nobody(store):
     assert born(store, "JANE ROE") == {"1985-02-20"}
 
 
-@pytest.mark.parametrize("document", ["XR", "RP", "C"])
-def test_a_cancellation_reduction_or_unknown_list_retires_nobody(store, document):
+@pytest.mark.parametrize("document", ["RP", "C"])
+def test_a_reduction_or_unknown_list_retires_nobody(store, document):
     receive(store, api(doe(), ROE), "api_v1.edi")
     receive(store, api(ROE, reference="REF0002", prepared="250301:1300", document=document), "api_x.edi")
     assert on_board(store, ZZ123) == {"JOHN DOE", "JANE ROE"}
@@ -389,3 +389,15 @@ def test_two_versions_pushed_at_once_leave_the_newer_alone(store, monkeypatch, f
     assert not errors
     assert on_board(store, ZZ123) == {"JOHN DOE", "EDGAR POE"}
     assert born(store, "JOHN DOE") == {"1980-01-16"}
+
+
+@pytest.mark.parametrize("document", ["XR", "CLNB"])
+def test_a_cancellation_takes_the_travellers_it_names_off_the_flight(store, document):
+    receive(store, api(doe(), ROE, POE), "api_v1.edi")
+    cancelled = receive(store, api(ROE, reference="REF0002", prepared="250301:1300", document=document), "xr.edi")
+    assert on_board(store, ZZ123) == {"JOHN DOE", "EDGAR POE"}  # before, Jane Roe was added again, not taken off
+    assert cancelled.result.retired == 1 and cancelled.travellers == 0  # nobody travelling to screen
+    assert born(store, "JANE ROE") == {"1985-02-20"}  # what the messages said of her is kept
+    # a later whole list still replaces, and may put her back on
+    receive(store, api(doe(), ROE, reference="REF0003", prepared="250301:1400"), "api_v3.edi")
+    assert on_board(store, ZZ123) == {"JOHN DOE", "JANE ROE"}

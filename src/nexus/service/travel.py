@@ -35,9 +35,12 @@ from nexus.service.targeting import active_rules
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
 from nexus.sources.travel import TravelFile, parse_message
-from nexus.sources.travel.entities import Version, booking_version, legs_travelled, manifest_version
+from nexus.sources.travel.entities import (
+    Version, booking_version, flight_id, legs_travelled, manifest_scope, manifest_version, traveller_id,
+)
+from nexus.sources.travel.paxlst import removes
 from nexus.sources.travel.features import Subject, feature_rows, subjects
-from nexus.sources.travel.records import Traveller
+from nexus.sources.travel.records import Manifest, Traveller
 from nexus.store import Store, utc_now
 from nexus.store.schema import statements
 
@@ -112,7 +115,8 @@ def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: 
         replaced = _supersede(store, source, parsed)
         intake.result = ingest(store, source, Path(name), parsed.records, partial=True,
                                sha=hashlib.sha256(data).hexdigest(), registration=registered,
-                               retire=lambda conn, _: sum(_retire_replaced(conn, source, held) for held in replaced))
+                               retire=lambda conn, _: sum(_retire_replaced(conn, source, held) for held in replaced)
+                               + _take_off(conn, source, parsed.manifests))
     found = subjects(parsed.manifests, parsed.bookings)
     intake.travellers = len({s.person_id for s in found})
     if not intake.result.skipped_unchanged and found:
@@ -146,8 +150,8 @@ def _versions(parsed: TravelFile) -> list[Version | None]:
 
 
 def _anchors(source: str, parsed: TravelFile) -> list[str]:
-    """The records of `source` a message restates whole, by name, for `Store.exclusive`."""
-    return [f"travel:{source}:{version.anchor}" for version in _versions(parsed) if version and version.replaces]
+    """The records of `source` a message restates or changes, by name, for `Store.exclusive`."""
+    return [f"travel:{source}:{version.anchor}" for version in _versions(parsed) if version]
 
 
 def _supersede(store: Store, source: str, parsed: TravelFile) -> list[_Held]:
@@ -248,6 +252,20 @@ def _retire_replaced(conn: Connection, source: str, held: _Held) -> int:
         *earlier, s.prop_type == "entity", s.value.in_(gone))).scalars())
     return retired + conn.execute(update(statements).where(
         *earlier, s.entity_id.in_(sorted(theirs | set(gone)))).values(retired_at=now)).rowcount
+
+
+def _take_off(conn: Connection, source: str, manifests: list[Manifest]) -> int:
+    """Retire the places on its flights that `source` holds of each traveller a cancellation names (`removes`). A
+    traveller without a birth date has an id of the message that named them, and is found only by that one."""
+    s, retired = statements.c, 0
+    for manifest in filter(removes, manifests):
+        scope = manifest_scope(manifest)
+        people = sorted({traveller_id(traveller, scope) for traveller in manifest.travellers})
+        retired += conn.execute(update(statements).where(
+            s.source == source, s.entity_id.in_(sorted({flight_id(leg) for leg in manifest.legs})),
+            s.prop == "involved", s.prop_type == "entity", s.value.in_(people), s.retired_at.is_(None),
+        ).values(retired_at=utc_now())).rowcount
+    return retired
 
 
 def _check_source(store: Store, viewer: Viewer, source: str, existing: dict | None, kind: str, labels: LabelChanges,

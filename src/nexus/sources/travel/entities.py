@@ -15,7 +15,8 @@
   list prepared later, marked on its first leg's Trip (`recordId` "API passenger list <prepared>"); a
   booking by its version modified later (`modifiedAt`, DAT 700). The intake retires what the earlier
   version said and the later does not (`nexus.service.travel`). Only a whole list replaces (`paxlst.whole_list`):
-  a change message (BGM CP, XR, RP …) or one part of a list split over messages (UNH S010) adds to the list held.
+  a change message (BGM CP, RP …) or one part of a list split over messages (UNH S010) adds to the list held, and a
+  cancellation (BGM XR, CLNB: `paxlst.removes`) names travellers whose places on its flights the intake retires.
 - A payment card becomes a BankAccount (`accountType` "payment card"), tied by an Ownership to the
   traveller its billing name names, or to the booking's lead traveller (the booker) when it names none,
   so the bookings one card paid share it. A billing name that is none of the travellers' is a third
@@ -33,7 +34,7 @@ from followthemoney import EntityProxy, model, registry
 from followthemoney.util import make_entity_id
 from rigour.text.translit import ascii_text
 
-from nexus.sources.travel.paxlst import whole_list
+from nexus.sources.travel.paxlst import removes, whole_list
 from nexus.sources.travel.records import (SPACED_TITLES, Booking, Leg, Manifest, Payment, Traveller, phone_number,
                                          strip_title)
 
@@ -105,9 +106,11 @@ def manifest_entities(manifest: Manifest) -> list[EntityProxy]:
     made: dict[str, EntityProxy] = {}
     people = [_person(made, traveller, manifest_scope(manifest)) for traveller in manifest.travellers]
     travelled = [set(legs_travelled(traveller, manifest.legs)) for traveller in manifest.travellers]
+    aboard = not removes(manifest)  # a cancellation names people, and puts none on its flights
     for position, leg in enumerate(manifest.legs):
         trip = _flight(made, leg)
-        _put(trip, "involved", *[person.id for person, legs in zip(people, travelled, strict=True) if position in legs])
+        _put(trip, "involved", *[person.id for person, legs in zip(people, travelled, strict=True)
+                                 if position in legs and aboard])
     version = manifest_version(manifest)
     if version is not None:
         _put(made[version.anchor], version.prop, f"{version.prefix} {version.at or ''}".strip())

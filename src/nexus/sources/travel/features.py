@@ -20,6 +20,7 @@ from nexus.sources.travel.entities import (
     booking_id, booking_scope, country_code, flight_id, legs_travelled, manifest_scope, paying_traveller,
     traveller_id,
 )
+from nexus.sources.travel.paxlst import removes
 from nexus.sources.travel.records import Booking, Leg, Manifest, Traveller
 
 PAYMENT_KINDS = {"CC": "CARD", "CA": "CASH", "CK": "CHEQUE", "MS": "MISCELLANEOUS"}
@@ -40,7 +41,7 @@ def subjects(manifests: list[Manifest], bookings: list[tuple[Leg | None, Booking
     found = []
     for manifest in manifests:
         scope = manifest_scope(manifest)
-        if not manifest.legs:
+        if not manifest.legs or removes(manifest):  # those it names are not travelling
             continue
         trip = flight_id(manifest.legs[0])
         for traveller in manifest.travellers:

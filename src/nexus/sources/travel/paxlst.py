@@ -7,7 +7,8 @@ followed by ATT (gender), DTM 329 (birth date), LOC 178 (embarkation), 179 (deba
 174 (residence), 180 (birth place), NAT (nationality), RFF AVF (booking locator), COM, and
 DOC groups (document with DTM 36 expiry, 182 issue, LOC 91 issuing state). DTM values are read
 in their stated format (101, 102, 201, 203, 204). CNT 41/42 is compared with the count read. BGM's document
-identifier and UNH's sequence of transfers (S010) say whether the message is a whole list (`whole_list`).
+identifier and UNH's sequence of transfers (S010) say whether the message is a whole list (`whole_list`), or names
+people to take off the list (`removes`: a cancelled reservation, those who did not board).
 """
 
 from datetime import date
@@ -20,9 +21,12 @@ PASSENGER_NADS = frozenset({"FL", "DDU", "COT"})
 CREW_NADS = frozenset({"FM", "DDT"})
 CREW_LISTS = frozenset({"250", "266", "336"})
 #: BGM document identifiers (1004) of a list that names everyone on board: the close-out of those on board. A list
-#: without one is whole too; any other (CP change passenger, XR cancel reservation, RP reduction in party, CLNB those
-#: not on board, and codes whose meaning is not established, such as the "C" carriers' samples send) names only some.
+#: without one is whole too; any other (CP change passenger, RP reduction in party, the `REMOVALS`, and codes whose
+#: meaning is not established, such as the "C" carriers' samples send) names only some.
 WHOLE_LISTS = frozenset({"CLOB"})
+#: BGM document identifiers of a message naming people to take off the list held, not people on board: a cancelled
+#: reservation (XR), and those reported before who did not board (CLNB, the close-out of those not on board).
+REMOVALS = frozenset({"XR", "CLNB"})
 DEPARTURE_LOCS, ARRIVAL_LOCS = frozenset({"125"}), frozenset({"87"})
 DATE_FIELDS = {"189": "departure", "232": "arrival", "329": "date of birth", "36": "document expiry",
                "182": "document issue date"}
@@ -83,6 +87,11 @@ def read_manifest(message: Message, warnings: list[str]) -> Manifest:
         warnings.append(f"message {message.reference}: CNT declares {manifest.declared_count} people; "
                         f"{len(manifest.travellers)} are listed")
     return manifest
+
+
+def removes(manifest: Manifest) -> bool:
+    """Whether the manifest names people to take off its flights (`REMOVALS`)."""
+    return (manifest.document or "").upper() in REMOVALS
 
 
 def whole_list(manifest: Manifest) -> bool:
