@@ -20,6 +20,7 @@ from nexus.service.travel import ingest_travel
 from nexus.service.workspace import open_store
 
 console = Console()
+FEEDS = ("amlworld", "transactions")  # transaction feeds: into the ledger
 
 
 def register(app: typer.Typer) -> None:
@@ -38,10 +39,10 @@ def init() -> None:
 
 
 def ingest_command(
-    format: str = typer.Argument(..., help=f"input format: {', '.join([*FORMATS, 'amlworld'])}"),
+    format: str = typer.Argument(..., help=f"input format: {', '.join([*FORMATS, *FEEDS])}"),
     path: Path = typer.Argument(..., help="file to load (goaml, paxlst, pnrgov: a file or a folder of them)"),
     source: str = typer.Option(..., "--source", help="registered source name (created if new)"),
-    mapping: Path | None = typer.Option(None, help="FtM mapping YAML (csv format)"),
+    mapping: Path | None = typer.Option(None, help="FtM mapping YAML (csv format); the columns of a transactions feed"),
     schema: Path | None = typer.Option(None, envvar="NEXUS_GOAML_SCHEMA",
                                        help="your FIU's goAML XSD, which reports are validated against (goaml format)"),
     agency: str | None = typer.Option(None, help="agency that supplied the data [new source: LOCAL]"),
@@ -63,17 +64,23 @@ def ingest_command(
     store = open_store()
     viewer = current_viewer(store, purpose="ingest")
     labels = LabelChanges(agency, classification, releasable_to, compartment, orcon, warrant, legal_basis)
-    if format == "amlworld":
+    if format in FEEDS:
         # not --schema: it defaults to NEXUS_GOAML_SCHEMA, which a server sets for every load
-        refused = [flag for flag, given in (("--mapping", mapping), ("--list", is_list), ("--partial", partial)) if given]
+        refused = [flag for flag, given in (("--mapping", mapping and format == "amlworld"), ("--list", is_list),
+                                            ("--partial", partial)) if given]
         if refused:
-            raise InvalidInput(f"{', '.join(refused)}: not for amlworld feeds (their columns are fixed; they go to "
-                               "the ledger, never a list; a feed always loads in part, its bad rows named, unless --strict)")
+            raise InvalidInput(f"{', '.join(refused)}: not for {format} feeds (they go to the ledger, never a list; a "
+                               "feed always loads in part, its bad rows named, unless --strict; an amlworld feed's "
+                               "columns are fixed: another layout is `transactions` with --mapping)")
+        if format == "transactions" and mapping is None:
+            raise InvalidInput("--mapping: a transactions feed needs the mapping of its columns onto the ledger's "
+                               "(a YAML file with a `transactions` section; see ARCHITECTURE.md)")
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                       transient=True) as bar:
             task = bar.add_task(f"ingesting {path.name}")
             result = ingest_transactions(store, viewer, path, source, load_settings().home, labels, force=force,
-                                         strict=strict, progress=lambda n: bar.update(task, description=f"ingesting {path.name}: "
+                                         strict=strict, mapping=mapping,
+                                         progress=lambda n: bar.update(task, description=f"ingesting {path.name}: "
                                                                                           f"{n:,} rows"))
         _report(result)
         return

@@ -38,28 +38,28 @@ from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.ingest import LabelChanges, check_labeller
 from nexus.sources import SourceError
-from nexus.sources.amlworld import account_ids, check_header, read_transactions
+from nexus.sources.amlworld import AMLWORLD, account_ids, check_header, read_transactions
+from nexus.sources.feed_mapping import load_layout
 from nexus.store import Store, utc_now
 from nexus.store.ledger import delivered_files, ledger_files, remove_files, run_files, unlist_runs, write_ledger_batch
 from nexus.store.schema import ingest_runs
 
-FORMAT = "amlworld"
-
-
 def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, home: Path,
                         labels: LabelChanges = LabelChanges(), *, force: bool = False, strict: bool = False,
-                        progress: Callable[[int], None] | None = None) -> IngestResult:
-    """Load an AMLworld-format feed (see the module's words); with `strict`, nothing if any row is bad: the run
-    stops at the first bad batch, its files are removed and it is marked failed."""
+                        progress: Callable[[int], None] | None = None, mapping: Path | None = None) -> IngestResult:
+    """Load a transactions feed, AMLworld's or a bank's through the `mapping` of its columns
+    (`sources.feed_mapping`), as the module says; with `strict`, nothing if any row is bad: the run stops at the
+    first bad batch, its files are removed and it is marked failed."""
     require(viewer, "ingest")
     try:
-        check_header(path)
+        layout = load_layout(mapping) if mapping is not None else AMLWORLD
+        check_header(path, layout)
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
     existing = store.get_source(source)
     # Its holder is not checked: a feed's source is held as registered (LOCAL by default), whoever loads it.
     check_labeller(store, viewer, source, existing, labels, Labels(agency="LOCAL"), holder=False)
-    store.register_source(source, FORMAT, labels.applied_to(store.source_labels(existing) if existing else
+    store.register_source(source, layout.format, labels.applied_to(store.source_labels(existing) if existing else
                                                             Labels(agency="LOCAL")),
                           retention_days=(existing or {}).get("retention_days"), is_list=False)
     registered = store.get_source(source)
@@ -88,7 +88,7 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
         with store.engine.connect() as conn:
             earlier_deliveries = EarlierDeliveries(delivered_files(conn, home, source, except_runs=earlier))
         try:
-            for number, batch in enumerate(read_transactions(path)):
+            for number, batch in enumerate(read_transactions(path, layout)):
                 rows, redelivered = earlier_deliveries.new_rows(batch.rows)  # for the batches a resumed run skips too
                 if batch.lines <= skip:
                     continue
@@ -126,7 +126,7 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
             conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id)
                          .values(status="complete", finished_at=utc_now()))
         remove_files(home, replaced)
-    audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": FORMAT}, [])
+    audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": layout.format}, [])
     return result
 
 

@@ -1,5 +1,6 @@
-"""IBM AMLworld transaction CSVs (`Timestamp, From Bank, Account, To Bank, Account, Amount Received,
-Receiving Currency, Amount Paid, Payment Currency, Payment Format, Is Laundering`), read in Arrow batches.
+"""Transaction CSVs for the ledger, read in Arrow batches: IBM AMLworld's (`Timestamp, From Bank, Account, To Bank,
+Account, Amount Received, Receiving Currency, Amount Paid, Payment Currency, Payment Format, Is Laundering`), or any
+bank's export through a mapping of its columns (`Layout`, `sources.feed_mapping`).
 
 Every column is read as text and converted per column with Arrow compute, so a file of
 millions of rows is never walked row by row in Python; a row a value of which does not
@@ -8,8 +9,9 @@ Accounts are named by bank and number; `account_id` gives each the FtM entity id
 every source, so two feeds' rows about one account meet.
 """
 
+import csv as text_csv
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +29,33 @@ COLUMNS = ("timestamp", "from_bank", "from_account", "to_bank", "to_account", "a
 AMOUNTS = ("amount_received", "amount_paid")
 REQUIRED = ("timestamp", "from_bank", "from_account", "to_bank", "to_account", "amount_paid", "payment_currency")
 BLOCK_BYTES = 32 << 20
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a transactions file's columns become the ledger's (`COLUMNS`). AMLworld's are fixed (`AMLWORLD`); a bank's
+    export names its own in a mapping (`feed_mapping.load_layout`): each ledger column read from a file column
+    (`columns`) or one value for every row (`values`); or, for a statement of one account, that account and a
+    counterparty (`account`, `bank`, `counterparty`, `counterparty_bank`), the direction from the amount's sign or
+    from a column whose `debit` values say money left the account."""
+
+    format: str  # the source's format, as errors and the registry name it
+    columns: dict[str, str]  # ledger (or statement) column → the file's column
+    values: dict[str, str] = field(default_factory=dict)  # ledger (or statement) column → one value for every row
+    header: tuple[str, ...] | None = None  # the header the file must have exactly; else read from its first line
+    delimiter: str = ","
+    timestamp_formats: tuple[str, ...] = ("%Y/%m/%d %H:%M",)
+    decimal: str = "."
+    thousands: str = ""
+    debit: frozenset[str] = frozenset()  # values of the statement's `direction` column meaning money went out
+    mapping: str = ""  # the mapping file, for errors
+
+    def label(self, column: str) -> str:
+        """What an error calls a ledger column: the file's column it comes from, where the mapping names one."""
+        return column if self.header else self.columns.get(column, column)
+
+
+AMLWORLD = Layout("amlworld", {c: c for c in COLUMNS}, header=HEADER)
 
 
 @dataclass
@@ -48,21 +77,32 @@ def account_ids(banks: pa.Array, accounts: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise("acct", part(banks), part(accounts), "-")
 
 
-def check_header(path: Path) -> None:
-    """Refuse a file that is not an AMLworld transactions file, before anything is loaded from it."""
+def check_header(path: Path, layout: Layout = AMLWORLD) -> list[str]:
+    """The file's columns; refuses a file whose header is not the layout's, before anything is loaded from it."""
     check_file(path)
     with path.open("rb") as fh:
-        header = fh.readline().decode("utf-8", "replace").removeprefix("\ufeff").strip().split(",")  # Excel's BOM
-    if tuple(h.strip() for h in header) != HEADER:
-        raise SourceError(f"{path}: line 1: not an AMLworld transactions file: the header is {','.join(header)!r}, "
-                          f"expected {','.join(HEADER)!r}")
+        line = fh.readline().decode("utf-8", "replace").removeprefix("\ufeff").rstrip("\r\n")  # Excel's BOM
+    header = [name.strip() for name in next(text_csv.reader([line], delimiter=layout.delimiter), [])]
+    if layout.header is not None:
+        if tuple(header) != layout.header:
+            raise SourceError(f"{path}: line 1: not an AMLworld transactions file: the header is {line!r}, "
+                              f"expected {','.join(layout.header)!r}")
+        return list(COLUMNS)
+    for name, column in layout.columns.items():
+        if column not in header:
+            raise SourceError(f"{path}: line 1: the mapping {layout.mapping} reads {name} from column {column!r}, "
+                              f"which the header ({line!r}) does not have")
+        if header.count(column) > 1:
+            raise SourceError(f"{path}: line 1: the mapping {layout.mapping} reads {name} from column {column!r}, "
+                              "which the header names twice")
+    return header
 
 
-def read_transactions(path: Path) -> Iterator[TransactionBatch]:
-    check_header(path)
+def read_transactions(path: Path, layout: Layout = AMLWORLD) -> Iterator[TransactionBatch]:
+    names = check_header(path, layout)
     # One reading thread, so a row with the wrong number of fields is reported with its line number.
-    options = csv.ReadOptions(block_size=BLOCK_BYTES, column_names=list(COLUMNS), skip_rows=1, use_threads=False)
-    convert = csv.ConvertOptions(column_types={c: pa.string() for c in COLUMNS}, strings_can_be_null=True)
+    options = csv.ReadOptions(block_size=BLOCK_BYTES, column_names=names, skip_rows=1, use_threads=False)
+    convert = csv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=True)
     malformed: list[tuple[int, RecordError]] = []
 
     def skip(row) -> str:  # a row with too many or too few fields: reported, the rest reads on
@@ -73,7 +113,8 @@ def read_transactions(path: Path) -> Iterator[TransactionBatch]:
     try:
         # Blank lines are read, as rows without a value, so that every line keeps its number in the file.
         reader = csv.open_csv(path, read_options=options, convert_options=convert,
-                              parse_options=csv.ParseOptions(invalid_row_handler=skip, ignore_empty_lines=False))
+                              parse_options=csv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=skip,
+                                                             ignore_empty_lines=False))
         next_line = 2
         for chunk in reader:
             batch = pa.Table.from_batches([chunk])
@@ -87,27 +128,70 @@ def read_transactions(path: Path) -> Iterator[TransactionBatch]:
             physical = np.arange(next_line, next_line + batch.num_rows + inside, dtype=np.int64)
             lines = physical[~np.isin(physical, [number for number, _ in here])]
             next_line += len(physical)
-            blank = np.logical_and.reduce([pc.is_null(batch[c]).to_numpy(zero_copy_only=False) for c in COLUMNS])
-            parsed = _parsed(path, batch.filter(pa.array(~blank)), lines[~blank], next_line - 2)
+            blank = np.logical_and.reduce([pc.is_null(batch[c]).to_numpy(zero_copy_only=False) for c in names])
+            written = batch.filter(pa.array(~blank))
+            parsed = _parsed(path, _ledger_columns(written, layout), lines[~blank], next_line - 2, layout)
             parsed.errors = sorted([e for _, e in here] + parsed.errors, key=lambda e: int(e.location.split()[1]))
             yield parsed
         if malformed:  # skipped rows after the last good one (a file cut short)
             malformed.sort(key=lambda skipped: skipped[0])
             empty = pa.table({c: pa.array([], pa.string()) for c in COLUMNS})
-            yield TransactionBatch(_parsed(path, empty, np.empty(0, np.int64), 0).rows, [e for _, e in malformed],
-                                   next_line - 2 + len(malformed))
+            yield TransactionBatch(_parsed(path, empty, np.empty(0, np.int64), 0, layout).rows,
+                                   [e for _, e in malformed], next_line - 2 + len(malformed))
     except pa.ArrowInvalid as exc:
         raise SourceError(f"{path}: {exc}") from None
 
 
-def _parsed(path: Path, raw: pa.Table, line_numbers: np.ndarray, done: int) -> TransactionBatch:
+def _ledger_columns(batch: pa.Table, layout: Layout) -> pa.Table:
+    """The batch as the ledger's `COLUMNS`, still text: read through the layout, amounts in plain decimals."""
+    def read(name: str) -> pa.Array | pa.ChunkedArray | None:
+        if name in layout.columns:
+            return batch[layout.columns[name]]
+        if name in layout.values:
+            return pa.array([layout.values[name]] * batch.num_rows, pa.string())
+        return None
+
+    columns = {c: read(c) for c in COLUMNS}
+    if "account" in layout.columns or "account" in layout.values:  # a statement: its account, and a counterparty
+        amount = pc.utf8_trim_whitespace(read("amount_paid"))
+        direction = read("direction")
+        out = (pc.is_in(pc.utf8_upper(pc.utf8_trim_whitespace(direction)), pa.array(sorted(layout.debit)))
+               if direction is not None else pc.starts_with(amount, "-"))
+        out = pc.fill_null(out, False)
+        unsigned = pc.replace_substring_regex(amount, "^[-+]", "")
+        ours, theirs = (read("account"), read("bank")), (read("counterparty"), read("counterparty_bank"))
+        columns["from_account"], columns["from_bank"] = (pc.if_else(out, a, b) for a, b in zip(ours, theirs))
+        columns["to_account"], columns["to_bank"] = (pc.if_else(out, b, a) for a, b in zip(ours, theirs))
+        columns["amount_paid"] = unsigned
+        if columns["amount_received"] is not None:
+            columns["amount_received"] = pc.replace_substring_regex(
+                pc.utf8_trim_whitespace(columns["amount_received"]), "^[-+]", "")
+    for amount in AMOUNTS:
+        if columns[amount] is None:
+            continue
+        if layout.thousands:
+            columns[amount] = pc.replace_substring(columns[amount], layout.thousands, "")
+        if layout.decimal != ".":
+            columns[amount] = pc.replace_substring(columns[amount], layout.decimal, ".")
+    if columns["is_laundering"] is None:
+        columns["is_laundering"] = pa.array(["0"] * batch.num_rows, pa.string())
+    return pa.table({c: columns[c] if columns[c] is not None else pa.nulls(batch.num_rows, pa.string())
+                     for c in COLUMNS})
+
+
+def _parsed(path: Path, raw: pa.Table, line_numbers: np.ndarray, done: int, layout: Layout) -> TransactionBatch:
     lines = pa.array(line_numbers)
+    moments = pc.utf8_trim_whitespace(raw["timestamp"])
     converted = {
-        "timestamp": pc.strptime(raw["timestamp"], format="%Y/%m/%d %H:%M", unit="s", error_is_null=True),
+        "timestamp": pc.coalesce(*(pc.strptime(moments, format=f, unit="s", error_is_null=True)
+                                   for f in layout.timestamp_formats)),
         **{c: _number(raw[c]) for c in AMOUNTS},
         "is_laundering": _flag(raw["is_laundering"]),
     }
     table = pa.table({c: converted.get(c, raw[c]) for c in COLUMNS} | {"line": lines})
+    for received, paid in (("amount_received", "amount_paid"), ("receiving_currency", "payment_currency")):
+        if received not in layout.columns and received not in layout.values:  # a feed that states one amount
+            table = table.set_column(COLUMNS.index(received), received, table[paid])
     bad = pa.array(np.zeros(raw.num_rows, dtype=bool))
     errors = []
     for column in COLUMNS:
@@ -119,7 +203,8 @@ def _parsed(path: Path, raw: pa.Table, line_numbers: np.ndarray, done: int) -> T
             for index in where:
                 value = raw[column][int(index)].as_py()
                 message = f"{kind}: {value!r}" if kind != "missing" else "missing"
-                errors.append(RecordError(str(path), f"line {int(lines[int(index)].as_py())}", column, message))
+                errors.append(RecordError(str(path), f"line {int(lines[int(index)].as_py())}", layout.label(column),
+                                          message))
         bad = pc.or_(bad, pc.or_(wrong, absent))
     keep = pc.invert(bad)
     return TransactionBatch(table.filter(keep), errors, done)
