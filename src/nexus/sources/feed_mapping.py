@@ -56,7 +56,7 @@ def load_layout(path: Path) -> Layout:
     spec = config.get("transactions") if isinstance(config, dict) else None
     if not isinstance(spec, dict):
         raise SourceError(f"{path}: a transaction feed's mapping has a `transactions` section naming the file's "
-                          "columns (see `nexus ingest --help`)")
+                          "columns (see ARCHITECTURE.md, the FIU ledger)")
 
     def fail(field: str, problem: str) -> SourceError:
         return SourceError(f"{path}: transactions.{field}: {problem}")
