@@ -43,13 +43,15 @@ def test_people_log_in_programs_use_tokens_oversight_reads_the_trail(workspace):
     assert run("logout").exit_code == 0 and not (workspace / "session").exists()
 
     assert "token scopes: read" in run("whoami", env={"NEXUS_TOKEN": token}).output
-    refused = run("search", "anything", env={"NEXUS_TOKEN": token})
+    unstated = run("search", "anything", env={"NEXUS_TOKEN": token})  # a program states why, as on the API
+    assert unstated.exit_code != 0 and "state why you are looking" in str(unstated.exception)
+    refused = run("search", "anything", env={"NEXUS_TOKEN": token, "NEXUS_PURPOSE": "case 42"})
     assert refused.exit_code != 0 and "not scoped for search" in str(refused.exception)
 
     assert run("login", "olivia", input=PASSWORD).exit_code == 0
     trail = run("audit", "search", "--user", "paul", "--json").output.splitlines()
     assert [line.split('"action": "')[1].split('"')[0] for line in trail] == [
-        "login", "login", "warrants.add", "tokens.create", "logout", "auth.token", "auth.token"]
+        "login", "login", "warrants.add", "tokens.create", "logout", "auth.token", "auth.token", "auth.token"]
     assert run("audit", "verify").exit_code == 0
 
 
@@ -87,3 +89,20 @@ def test_a_shell_session_closes_after_going_unused_as_a_web_session_does(workspa
     disabled = run("whoami")
     assert disabled.exit_code != 0 and "disabled" in str(disabled.exception)
     store.close()
+
+
+def test_a_logged_in_person_reads_only_for_a_stated_purpose_and_it_is_recorded(workspace):
+    assert run("users", "create", "paul", "--agency", "POLICE", "--role", "analyst", "--clearance", "secret",
+               input=PASSWORD).exit_code == 0
+    assert run("login", "paul", input=PASSWORD).exit_code == 0
+    unstated = run("search", "anything")
+    assert unstated.exit_code != 0 and "state why you are looking" in str(unstated.exception)
+    assert run("search", "anything", "--purpose", "case 42").exit_code == 0
+    assert run("search", "anything", env={"NEXUS_PURPOSE": "weekly sweep"}).exit_code == 0
+    assert run("whoami").exit_code == 0  # reads nothing of the intelligence: no purpose needed
+    store = Store.open(load_settings())
+    with store.engine.connect() as conn:
+        purposes = conn.execute(text("SELECT purpose FROM audit_log WHERE username = 'paul' AND action = 'search' "
+                                     "ORDER BY seq")).scalars().all()
+    store.close()
+    assert purposes == ["case 42", "weekly sweep"]

@@ -44,7 +44,7 @@ def list_command(
 ) -> None:
     """Alerts you may see (all of their evidence), best score first."""
     store = open_store()
-    rows = list_alerts(store, current_viewer(store, purpose), kind, state, min_score, entity, limit)
+    rows = list_alerts(store, current_viewer(store, purpose, reading=True), kind, state, min_score, entity, limit)
     if as_json:
         print_json_lines(rows)
         return
@@ -60,7 +60,7 @@ def show_command(
 ) -> None:
     """One alert: what it says, the evidence it cites, who decided what, when and why."""
     store = open_store()
-    alert = get_alert(store, current_viewer(store, purpose), alert_id)
+    alert = get_alert(store, current_viewer(store, purpose, reading=True), alert_id)
     if as_json:
         print(json.dumps(alert))
         return
@@ -105,6 +105,6 @@ def goaml_command(
 ) -> None:
     """Write the transactions a typology alert cites as a goAML report, for dissemination to an FIU."""
     store = open_store()
-    viewer = current_viewer(store, purpose)
+    viewer = current_viewer(store, purpose, reading=True)
     report = goaml_report(store, viewer, load_settings().home, alert_id, rentity_id, profile)
     write_output(output, lambda out: out.write(report))

@@ -47,7 +47,7 @@ def open_command(
 ) -> None:
     """Open a case of your agency."""
     store = open_store()
-    case = open_case(store, current_viewer(store, purpose), title, summary, agency, alert, entity)
+    case = open_case(store, current_viewer(store, purpose, reading=True), title, summary, agency, alert, entity)
     if as_json:
         print(json.dumps(case))
         return
@@ -65,7 +65,7 @@ def list_command(
 ) -> None:
     """The cases your agency is on, latest activity first."""
     store = open_store()
-    rows = list_cases(store, current_viewer(store, purpose), state, limit, offset)
+    rows = list_cases(store, current_viewer(store, purpose, reading=True), state, limit, offset)
     if as_json:
         print_json_lines(rows)
         return
@@ -82,7 +82,7 @@ def list_command(
 def show_command(case_id: int = typer.Argument(...), as_json: bool = AS_JSON, purpose: str = PURPOSE) -> None:
     """One case: its team, entities, notes, tasks, evidence and disseminations (what you may see of them)."""
     store = open_store()
-    case = get_case(store, current_viewer(store, purpose), case_id)
+    case = get_case(store, current_viewer(store, purpose, reading=True), case_id)
     if as_json:
         print(json.dumps(case))
         return
@@ -117,7 +117,7 @@ def add_entity_command(case_id: int = typer.Argument(...), entity_ids: list[str]
                        purpose: str = PURPOSE) -> None:
     """Add entities you may see (canonical or source ids)."""
     store = open_store()
-    viewer = current_viewer(store, purpose)
+    viewer = current_viewer(store, purpose, reading=True)
     for entity_id in entity_ids:
         entity = add_case_entity(store, viewer, case_id, entity_id)
         say(f"{entity['id']} ({entity['caption']}): {'added' if entity['added'] else 'already in the case'}")
@@ -127,7 +127,7 @@ def add_entity_command(case_id: int = typer.Argument(...), entity_ids: list[str]
 def note_command(case_id: int = typer.Argument(...), text: str = typer.Argument(...), purpose: str = PURPOSE) -> None:
     """Add a note."""
     store = open_store()
-    note = add_note(store, current_viewer(store, purpose), case_id, text)
+    note = add_note(store, current_viewer(store, purpose, reading=True), case_id, text)
     say(f"note {note['id']} added to case {case_id}")
 
 
@@ -145,7 +145,7 @@ def task_command(
     if sum(x is not None for x in (title, done, undone)) != 1:
         raise typer.BadParameter("give a TITLE, --done TASK or --undone TASK")
     store = open_store()
-    viewer = current_viewer(store, purpose)
+    viewer = current_viewer(store, purpose, reading=True)
     if title is not None:
         task = add_task(store, viewer, case_id, title, assignee, due)
         say(f"task {task['id']} added to case {case_id}")
@@ -163,7 +163,7 @@ def agency_command(
 ) -> None:
     """Change the joint investigation team (the case's opener or a supervisor of its agency)."""
     store = open_store()
-    viewer = current_viewer(store, purpose)
+    viewer = current_viewer(store, purpose, reading=True)
     result = None
     for agency in add:
         result = add_agency(store, viewer, case_id, agency)
@@ -178,7 +178,7 @@ def agency_command(
 def close_command(case_id: int = typer.Argument(...), purpose: str = PURPOSE) -> None:
     """Close a case: it takes nothing new until re-opened."""
     store = open_store()
-    set_case_state(store, current_viewer(store, purpose), case_id, "closed")
+    set_case_state(store, current_viewer(store, purpose, reading=True), case_id, "closed")
     say(f"case {case_id}: closed")
 
 
@@ -186,7 +186,7 @@ def close_command(case_id: int = typer.Argument(...), purpose: str = PURPOSE) ->
 def reopen_command(case_id: int = typer.Argument(...), purpose: str = PURPOSE) -> None:
     """Re-open a closed case."""
     store = open_store()
-    set_case_state(store, current_viewer(store, purpose), case_id, "open")
+    set_case_state(store, current_viewer(store, purpose, reading=True), case_id, "open")
     say(f"case {case_id}: open")
 
 
@@ -205,7 +205,7 @@ def evidence_add_command(
     """Attach a file as evidence; its SHA-256 is its identity and its arrival the first custody event."""
     store = open_store()
     guessed = media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    evidence = add_evidence(store, current_viewer(store, purpose), case_id, path.name, path.read_bytes(), guessed,
+    evidence = add_evidence(store, current_viewer(store, purpose, reading=True), case_id, path.name, path.read_bytes(), guessed,
                             description, classification, releasable_to, orcon)
     say(f"evidence {evidence['id']}: {evidence['filename']}, {evidence['size']:,} bytes, sha256 {evidence['sha256']}")
 
@@ -219,7 +219,7 @@ def evidence_get_command(
 ) -> None:
     """Write an evidence file out, after checking it against its SHA-256 (a custody event)."""
     store = open_store()
-    _, path = open_evidence(store, current_viewer(store, purpose), case_id, evidence_id)
+    _, path = open_evidence(store, current_viewer(store, purpose, reading=True), case_id, evidence_id)
     with path.open("rb") as source:
         write_output(output, lambda out: shutil.copyfileobj(source, out))
 
@@ -233,7 +233,7 @@ def evidence_lift_orcon_command(
 ) -> None:
     """Lift the ORCON caveat from a file your agency added, so that a dissemination package may carry it."""
     store = open_store()
-    lift_evidence_orcon(store, current_viewer(store, purpose), case_id, evidence_id, reason)
+    lift_evidence_orcon(store, current_viewer(store, purpose, reading=True), case_id, evidence_id, reason)
     say(f"evidence {evidence_id} of case {case_id}: ORCON lifted")
 
 
@@ -242,7 +242,7 @@ def custody_command(case_id: int = typer.Argument(...), as_json: bool = typer.Op
                     purpose: str = PURPOSE) -> None:
     """The chain of custody: who added, viewed, exported or disseminated which file, when and why."""
     store = open_store()
-    rows = custody_log(store, current_viewer(store, purpose), case_id)
+    rows = custody_log(store, current_viewer(store, purpose, reading=True), case_id)
     if as_json:
         print_json_lines(rows)
         return
@@ -263,7 +263,7 @@ def disseminate_command(
 ) -> None:
     """Build the case's dissemination package for an agency (refused when anything in it may not go there)."""
     store = open_store()
-    package = disseminate(store, current_viewer(store, purpose), case_id, to)
+    package = disseminate(store, current_viewer(store, purpose, reading=True), case_id, to)
     if output is not None:
         with open(package["path"], "rb") as source:
             write_output(output, lambda out: shutil.copyfileobj(source, out))

@@ -14,17 +14,23 @@ from typing import IO, TypeVar
 
 from nexus.config import load_settings
 from nexus.errors import InvalidInput
-from nexus.service.identity import Viewer, acting_viewer
+from nexus.service.identity import LOCAL_USER, Viewer, acting_viewer
 from nexus.service.workspace import Store
 
 
-def current_viewer(store: Store, purpose: str = "") -> Viewer:
-    """Who runs the command, working for `purpose` (`--purpose`), else for NEXUS_PURPOSE (a shell's standing duty)."""
-    return acting_viewer(
+def current_viewer(store: Store, purpose: str = "", reading: bool = False) -> Viewer:
+    """Who runs the command, working for `purpose` (`--purpose`), else for NEXUS_PURPOSE (a shell's standing duty).
+    A command `reading` intelligence needs a purpose from anyone but a laptop's own workspace owner: a program's
+    token or a person's login (as the API refuses a token's request without one)."""
+    viewer = acting_viewer(
         store, load_settings().home, purpose or os.environ.get("NEXUS_PURPOSE", ""), token=os.environ.get("NEXUS_TOKEN"),
         require_login=os.environ.get("NEXUS_REQUIRE_LOGIN", "") not in ("", "0"),
         local_agency=os.environ.get("NEXUS_AGENCY", "LOCAL"),
     )
+    if reading and not viewer.purpose.strip() and viewer.user != LOCAL_USER:
+        raise InvalidInput("state why you are looking (--purpose \"case 42\", or NEXUS_PURPOSE for a shell's work): it "
+                           "is recorded with everything this command reads", field="purpose")
+    return viewer
 
 
 Written = TypeVar("Written")

@@ -35,7 +35,7 @@ def search_command(
 ) -> None:
     """Find entities by name, among what you may see."""
     store = open_store()
-    results = search(store, current_viewer(store, purpose), query, limit)
+    results = search(store, current_viewer(store, purpose, reading=True), query, limit)
     table = Table("entity id", "schema", "name", "topics")
     for r in results:
         table.add_row(r.entity_id, r.schema, r.caption, ", ".join(r.topics))
@@ -50,7 +50,7 @@ def entity_command(
 ) -> None:
     """Show one entity, merged across sources."""
     store = open_store()
-    viewer = current_viewer(store, purpose)
+    viewer = current_viewer(store, purpose, reading=True)
     view = get_entity(store, viewer, entity_id)
     if view is None:
         raise NotFound(f"no entity {entity_id!r}")
@@ -72,7 +72,7 @@ def export_ftm_command(
 ) -> None:
     """Write every entity you may release as FtM JSON lines, merged across sources."""
     store = open_store()
-    viewer = current_viewer(store, purpose)
+    viewer = current_viewer(store, purpose, reading=True)
     count = write_output(output, lambda out: export_ftm(store, viewer, out))
     print(f"exported {count:,} entities", file=sys.stderr)
 
@@ -83,7 +83,7 @@ def stats_command(
 ) -> None:
     """Counts of statements, entities by schema and sources (what you may see)."""
     store = open_store()
-    counts = count_visible(store, current_viewer(store, purpose))
+    counts = count_visible(store, current_viewer(store, purpose, reading=True))
     if as_json:
         print(json.dumps(counts, indent=2))
         return

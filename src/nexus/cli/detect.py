@@ -32,7 +32,7 @@ def detect_command(
         raise typer.BadParameter("engine must be duckdb or spark")
     store = open_store()
     with console.status("running the typologies, red-flag rules and learned layer over the ledger"):
-        found = detect(store, current_viewer(store, purpose), load_settings().home, engine)
+        found = detect(store, current_viewer(store, purpose, reading=True), load_settings().home, engine)
     if output is not None:
         write_output(output, lambda out: out.write(b"".join(json.dumps(a).encode() + b"\n" for a in found)))
     table = Table("alert", "typology or rule", "score", "state", "finding")

@@ -40,7 +40,7 @@ def _ask(question, purpose: str, from_topic, to_topic, from_entity, to_entity, *
     source = Side(tuple(from_topic), tuple(from_entity))
     target = Side(tuple(to_topic), tuple(to_entity))
     store = open_store()
-    return question(store, current_viewer(store, purpose), load_settings().home, TERROR_SIDE if source.empty else source,
+    return question(store, current_viewer(store, purpose, reading=True), load_settings().home, TERROR_SIDE if source.empty else source,
                     CRIME_SIDE if target.empty else target, *args)
 
 
@@ -49,7 +49,7 @@ def build_command(rebuild: bool = typer.Option(False, "--rebuild", help="build e
                   purpose: str = PURPOSE) -> None:
     """Build your link graph (queries build it themselves when it is missing or stale)."""
     store = open_store()
-    size = build_links(store, current_viewer(store, purpose), load_settings().home, rebuild)
+    size = build_links(store, current_viewer(store, purpose, reading=True), load_settings().home, rebuild)
     state = "kept, current" if size["kept"] else "built"
     console.print(f"link graph {state}: {size['nodes']:,} entities, {size['edges']:,} edges (what you may see)")
 
@@ -108,7 +108,7 @@ def neighbours_command(
     """An entity's ties in your link graph, strongest first; or, for a shared identifier as paths name it
     (phone:…, address:…), who shares it."""
     store = open_store()
-    found = neighbours(store, current_viewer(store, purpose), load_settings().home, entity_id, per_type,
+    found = neighbours(store, current_viewer(store, purpose, reading=True), load_settings().home, entity_id, per_type,
                        tuple(link_type), since, until, source, max_classification)
     if as_json:
         print(json.dumps(found, ensure_ascii=False, indent=1))
@@ -171,7 +171,7 @@ def export_command(
 ) -> None:
     """Export your link graph (what you may export: ORCON withheld) for Gephi, Aleph, a spreadsheet or i2."""
     store = open_store()
-    viewer = current_viewer(store, purpose)
+    viewer = current_viewer(store, purpose, reading=True)
     home = load_settings().home
     size = write_output(output, lambda out: export_graph(store, viewer, home, fmt, out, tuple(entity)))
     print(f"exported {size['nodes']:,} entities and {size['edges']:,} edges as {fmt}", file=sys.stderr)

@@ -39,7 +39,7 @@ def train_command(
         raise typer.BadParameter(f"dates are ISO dates (2024-03-01): {exc}") from None
     store = open_store()
     with console.status("computing the transactions' features and training the model"):
-        report = train_model(store, current_viewer(store, purpose), load_settings().home, until, validate)
+        report = train_model(store, current_viewer(store, purpose, reading=True), load_settings().home, until, validate)
     _print(report, as_json)
 
 
@@ -48,7 +48,7 @@ def show_command(as_json: bool = typer.Option(False, "--json"),
                  purpose: str = typer.Option("", "--purpose")) -> None:
     """The model trained on what you see: its days, threshold, figures and the features that weigh most."""
     store = open_store()
-    report = show_model(store, current_viewer(store, purpose), load_settings().home)
+    report = show_model(store, current_viewer(store, purpose, reading=True), load_settings().home)
     if report is None:
         console.print("no model is trained on what you see: nexus model train")
         raise typer.Exit(1)

@@ -47,7 +47,7 @@ def test_command(
     except ValueError as exc:
         raise typer.BadParameter(f"dates are ISO dates (2024-03-01): {exc}") from None
     store = open_store()
-    hits = backtest_rule(store, current_viewer(store, purpose), load_settings().home, rule, first, last)
+    hits = backtest_rule(store, current_viewer(store, purpose, reading=True), load_settings().home, rule, first, last)
     if as_json:
         print(json.dumps(hits))
         return

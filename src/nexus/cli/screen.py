@@ -44,7 +44,7 @@ def screen_command(
         raise typer.BadParameter("--output is required with --input", param_hint="--output")
     queries = read_queries(input) if input is not None else None
     store = open_store()
-    viewer = current_viewer(store, purpose)
+    viewer = current_viewer(store, purpose, reading=True)
     columns = (TextColumn("screening"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("screening", total=queries.num_rows if queries is not None else None)

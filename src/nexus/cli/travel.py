@@ -120,7 +120,7 @@ def unmask_list_command(state: str | None = typer.Option("pending", help="pendin
 def unmask_show_command(entity_id: str, purpose: str = typer.Option(..., "--purpose")) -> None:
     """The masked values about a person, under your approved request."""
     store = open_store()
-    found = unmasked(store, current_viewer(store, purpose=purpose), entity_id)
+    found = unmasked(store, current_viewer(store, purpose, reading=True), entity_id)
     table = Table("property", "value", "source", "masked at")
     for row in found["statements"]:
         table.add_row(row["prop"], Text(row["value"]), row["source"], row["masked_at"])
