@@ -5,7 +5,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import select
 
-from nexus.errors import Conflict, InvalidInput, NotFound
+from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nexus.ingest import ingest
 from nexus.model import Classification, Labels
 from nexus.security.viewer import Viewer
@@ -147,3 +147,18 @@ def test_an_entity_finds_the_alerts_citing_any_of_its_records(world):
         conn.execute(update(statements).where(statements.c.entity_id.in_(["w1"])).values(canonical_id="nx-bout"))
     assert [a["id"] for a in list_alerts(world, LEAD, entity_id="nx-bout")] == [the_alert(world)["id"]]
     assert list_alerts(world, LEAD, entity_id="w1") and not list_alerts(world, LEAD, entity_id="nx-nobody")
+
+
+def test_an_agencys_own_alert_is_decided_by_that_agency_alone(store, tmp_path):
+    # Its evidence is every agency's to see, so another agency sees the alert: it may read it, not silence it.
+    load(store, tmp_path, "sanctions", Labels("UNSC", Classification.UNCLASSIFIED),
+         [person("w1", "Viktor Bout", "1967-01-13")], is_list=True)
+    load(store, tmp_path, "police", Labels("POLICE", Classification.RESTRICTED, releasable_to=("*",)),
+         [person("p1", "Viktor Bout", "1967-01-13")])
+    screen_holdings(store, LEAD)
+    alert = the_alert(store)
+    assert the_alert(store, OUTSIDER)["id"] == alert["id"]
+    with pytest.raises(Forbidden, match="only POLICE decides"):
+        review_alert(store, OUTSIDER, alert["id"], "dismissed", "not him")
+    assert get_alert(store, LEAD, alert["id"])["state"] == "open"
+    assert review_alert(store, CLERK, alert["id"], "dismissed", "not him")["state"] == "dismissed"

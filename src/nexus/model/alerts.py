@@ -31,6 +31,16 @@ def agency_subject(about: str, agency: str, *parts: str) -> str:
     return "/".join((about, agency, *parts))
 
 
+AGENCY_SUBJECTS = ("record", "query", "rule")  # the `about`s of `agency_subject`
+
+
+def subject_agency(subject: str) -> str | None:
+    """The agency whose own question or holdings an alert is about (`agency_subject`), if it is one's."""
+    about, _, rest = subject.partition("/")
+    agency = rest.partition("/")[0]
+    return agency if about in AGENCY_SUBJECTS and agency else None
+
+
 @dataclass(frozen=True)
 class AlertLabels:
     classification: Classification

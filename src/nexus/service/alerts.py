@@ -13,12 +13,13 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy import Connection, ColumnElement, and_, bindparam, delete, exists, func, insert, not_, or_, select, update
 
-from nexus.errors import Conflict, InvalidInput, NotFound
-from nexus.model.alerts import DISMISSED, OPEN, STATES, AlertLabels, alert_key
+from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nexus.model.alerts import DISMISSED, OPEN, STATES, AlertLabels, alert_key, subject_agency
 from nexus.model.labels import Classification, Labels
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
+from nexus.service import alert_evidence as alert_evidence_statements
 from nexus.service.entities import S, canonical_query, live
 from nexus.store import Store, utc_now
 from nexus.store.schema import alert_evidence, alert_reviews, alerts, statements
@@ -245,19 +246,26 @@ def review_alert(
     reason = (reason or "").strip() or None
     with store.engine.begin() as conn:
         found = _visible(conn, viewer, alert_id, lock=True)
+        owner = subject_agency(found["subject"])
+        if owner is not None and owner != viewer.agency:  # one agency's decisions never silence another's hits
+            raise Forbidden(f"alert {alert_id} is about {owner}'s own holdings or question: only {owner} decides on it")
         if reason is None:
             raise InvalidInput(f"a decision ({decision}) needs its reason: it is recorded with the decision")
         if expected_state is not None and found["state"] != expected_state:
             raise Conflict(f"alert {alert_id} is {found['state']}, not {expected_state}: "
                            "someone reviewed it meanwhile; reload it and decide again")
+        now = utc_now()
         conn.execute(update(alerts).where(A.id == alert_id).values(state=decision))
         conn.execute(insert(alert_reviews).values(
             alert_id=alert_id, previous_state=found["state"], state=decision, reason=reason,
-            username=viewer.user, agency=viewer.agency, at=utc_now(),
+            username=viewer.user, agency=viewer.agency, at=now,
         ))
+        # a confirmed FIU alert's accounts become nexus evidence; a decision away from confirmed retires it
+        evidence = alert_evidence_statements.apply_review(conn, viewer, found, decision, now)
         audit.append(conn, viewer, "alerts.review", {"id": alert_id, "from": found["state"], "decision": decision,
-                                                     "reason": reason}, [str(alert_id)])
-    return _summary(found) | {"state": decision}
+                                                     "reason": reason}
+                     | ({"nexus_evidence": evidence} if evidence is not None else {}), [str(alert_id)])
+    return _summary(found) | {"state": decision} | ({"nexus_evidence": evidence} if evidence is not None else {})
 
 
 def find_alert(store: Store, viewer: Viewer, kind: str, subject: str, fingerprint: str) -> int:
