@@ -501,3 +501,15 @@ def test_a_counterparty_factor_outside_zero_to_one_is_refused():
     for factor in (0.0, 1.5):
         with pytest.raises(ValueError, match="counterparty_factor"):
             LinkConfig(counterparty_factor=factor)
+
+
+def test_a_tie_on_the_last_day_of_a_window_is_in_it_whatever_its_time_of_day(store, tmp_path):
+    load(store, tmp_path, "fiu", OPEN, [
+        person("a", "Amir Payer"), person("b", "Bela Payee"),
+        entity("pay", "Payment", payer="a", beneficiary="b", amount="900", currency="EUR", date="2026-05-20T13:45:00"),
+    ])
+    home = tmp_path / "home"
+    for since, until in (("2026-05-20", "2026-05-20"), ("", "2026-05-20")):
+        ties = neighbours(store, POLICE, home, "a", since=since, until=until)["ties"]
+        assert [(t["neighbour"], t["link_type"]) for t in ties] == [("b", "Payment")], (since, until)
+    assert neighbours(store, POLICE, home, "a", until="2026-05-19")["ties"] == []

@@ -8,7 +8,7 @@ WITH ties AS (
     WHERE a = $id
       AND ($any_type OR link_type IN $types)
       AND ($since = '' OR coalesce(last_date, '9999') >= $since)
-      AND ($until = '' OR coalesce(first_date, '0000') <= $until)
+      AND ($until = '' OR substr(coalesce(first_date, '0000'), 1, 10) <= $until)  -- the day, whatever its time
       AND ($source = '' OR list_contains(sources, $source))
       AND classification <= $max_classification
 ),
