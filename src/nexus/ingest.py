@@ -6,7 +6,8 @@
   the last committed record. Upserts make any replay harmless. A file its reader rejects
   (``SourceError``) is not resumed: its run is ``failed``.
 - A source's registration given with the load is written with its first batch, so a file
-  rejected before then leaves the registry as it was.
+  rejected before then leaves the registry as it was; a load that loads nothing (the content is
+  loaded already) writes none, and refuses one that would relabel the source (`refuse_relabel`).
 - A complete run of a whole file marks the source's statements it no longer contains as
   retired (``retired_at``) instead of deleting them; a partial run retires what its ``retire``
   says (what the later version of a record replaces), in the transaction that completes it.
@@ -25,10 +26,11 @@ from pathlib import Path
 from sqlalchemy import Connection, and_, insert, select, update
 
 from nexus.errors import InvalidInput, NotFound
+from nexus.model.labels import Classification
 from nexus.model.statements import batch_context, statement_values
 from nexus.sources.base import Record, RecordError, SourceError
 from nexus.store import Store, utc_now
-from nexus.store.schema import ingest_errors, ingest_runs, statements
+from nexus.store.schema import ingest_errors, ingest_runs, sources, statements
 from nexus.store.store import write_source
 from nexus.store.writer import upsert_values
 
@@ -108,10 +110,10 @@ def ingest(
         if previous and previous["status"] == "complete" and previous["sha256"] == sha and not force:
             loaded = previous["id"]
         else:  # deltas accumulate: one already loaded is there whatever came after it
-            loaded = _complete_run(conn, source, sha) if partial and not force else None
-        if loaded is not None:
-            if registration is not None:  # its labels change for what comes next, as a load would change them
-                write_source(conn, registration)
+            loaded = complete_run(conn, source, sha) if partial and not force else None
+        if loaded is not None:  # nothing loads, so nothing changes: not the source's labels either
+            if registration is not None:
+                refuse_relabel(conn, registration, loaded)
             return IngestResult(loaded, source, skipped_unchanged=True)
         if previous and previous["status"] == "running" and previous["sha256"] == sha:
             run_id, started, skip = previous["id"], previous["started_at"], previous["records_done"]
@@ -292,13 +294,54 @@ class BatchWriter(Background):
             write_batch(conn, self.run_id, self.context, batch)
 
 
+#: What a registration says about the data loaded into its source: its labels, how long it is kept, whether it is
+#: a list. A load that loads nothing changes none of these.
+REGISTERED = ("agency", "classification", "releasable_to", "compartment", "orcon", "warrant", "legal_basis",
+              "retention_days", "is_list")
+
+
+def registration_changes(before: dict, after: dict) -> dict[str, tuple]:
+    """What `after` (a `source_row`) changes of the registration `before`: field → (before, after), as people read
+    them (classifications by name)."""
+    def shown(field: str, value):
+        if field == "classification" and value is not None:
+            return Classification(value).name
+        if field in ("orcon", "is_list"):
+            return bool(value)
+        return value if value != "" else None
+
+    return {f: (shown(f, before.get(f)), shown(f, after.get(f))) for f in REGISTERED
+            if shown(f, before.get(f)) != shown(f, after.get(f))}
+
+
+class RelabelRefused(InvalidInput):
+    """A load that loads nothing was given labels (or a retention, or list status) other than the source's: they
+    would disagree with every statement it holds, so they are not written, and the caller is told so."""
+
+    def __init__(self, source: str, run_id: int, changes: dict[str, tuple]):
+        self.changes = changes
+        what = ", ".join(f"{f} {a} → {b}" for f, (a, b) in changes.items())
+        super().__init__(f"source {source!r} not relabelled ({what}): this content is loaded already (run {run_id}) "
+                         "and nothing loads, so nothing changes; re-load it with --force to relabel "
+                         "its statements and the source together", field=next(iter(changes)))
+
+
+def refuse_relabel(conn: Connection, registration: dict, run_id: int) -> None:
+    """Raise `RelabelRefused` if `registration` would change what the source's registry row says, for a load that
+    loads nothing (run `run_id` loaded the content already); it writes nothing either way."""
+    held = conn.execute(select(sources).where(sources.c.name == registration["name"])).mappings().first()
+    changes = registration_changes(dict(held), registration) if held is not None else {}
+    if changes:
+        raise RelabelRefused(registration["name"], run_id, changes)
+
+
 def mark_run(store: Store, run_id: int, status: str) -> None:
     """Set a run's status afterwards (a run whose follow-up failed is `failed`: the same content loads again)."""
     with store.engine.begin() as conn:
         conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id).values(status=status))
 
 
-def _complete_run(conn: Connection, source: str, sha: str) -> int | None:
+def complete_run(conn: Connection, source: str, sha: str) -> int | None:
     """The latest complete run that loaded this content into the source."""
     return conn.execute(
         select(ingest_runs.c.id)

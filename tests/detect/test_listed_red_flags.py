@@ -120,3 +120,31 @@ def test_a_workspace_rule_on_no_listed_money_raises_without_failing(listed):
                    "{feature: inflow_total, op: '>=', value: 1000}")
     found = [a for a in detect(store, FIU, home) if a["name"] == "unlisted-inflows"]
     assert found and all(a["transactions"] for a in found)
+
+
+def test_an_alert_on_a_one_hop_tie_names_the_intermediary_and_the_listed_account_and_spans_the_onward_payment(
+        store, tmp_path):
+    """E001 pays E002 at 10:00, E002 pays the listed E003 at 14:00: the alert on E001 names all three and runs
+    from 10:00 to 14:00, the time of the onward payment it cites."""
+    account = account_id("080", "80000E003")
+    path = tmp_path / "designations.json"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in [
+        {"id": "l1", "schema": "Person", "properties": {"name": ["Abu Listed"], "topics": ["sanction"]}},
+        {"id": "own-l1", "schema": "Ownership", "properties": {"owner": ["l1"], "asset": [account]}},
+    ]))
+    store.register_source("treasury", "ftm", Labels("FIU", Classification.SECRET))
+    ingest(store, "treasury", path, get_format("ftm").read(path))
+    feed = tmp_path / "feed.csv"
+    feed.write_text(HEADER + "2022/09/05 10:00,080,80000E001,080,80000E002,5000.00,US Dollar,5000.00,US Dollar,Wire,0\n"
+                    "2022/09/05 14:00,080,80000E002,080,80000E003,4900.00,US Dollar,4900.00,US Dollar,Wire,0\n")
+    home = tmp_path / "home"
+    ingest_transactions(store, FIU, feed, "bank", home, LabelChanges(agency="FIU", classification="CONFIDENTIAL"))
+    raised = {a["accounts"][0]: a for a in detect(store, FIU, home) if a["name"] == "listed-counterparty"}
+    through = raised["80000E001"]
+    assert through["accounts"] == ["80000E001", "80000E002", "80000E003"]
+    assert through["start"] == "2022-09-05T10:00:00" and through["finish"] == "2022-09-05T14:00:00"
+    assert len(through["transactions"]) == 2
+    shown = get_alert(store, FIU, through["id"])["explanation"]
+    assert shown["account_ids"] == [account_id("080", "80000E001"), account_id("080", "80000E002"), account]
+    assert shown["finish"] == "2022-09-05T14:00:00"
+    assert raised["80000E002"]["accounts"] == ["80000E002", "80000E003"]  # its own payment to the listed account

@@ -115,9 +115,10 @@ def test_a_truncated_tail_with_a_rewound_head_is_caught_by_the_anchor_file(store
     report = audit.verify_chain(store)
     assert not report.ok and report.first_bad == 5
     assert "anchor file" in report.problem and "5–6 are missing" in report.problem
-    # Without the outside witness the cut would go unseen: that is why it exists.
+    # Without the outside witness the cut would go unseen: that is why its absence is itself reported.
     anchor.attach(store.engine, tmp_path / "elsewhere.anchor")
-    assert audit.verify_chain(store).ok
+    missing = audit.verify_chain(store)
+    assert not missing.ok and "elsewhere.anchor is missing" in missing.problem
 
 
 def test_the_anchor_file_only_moves_forward(tmp_path):

@@ -51,7 +51,8 @@ def test_people_log_in_programs_use_tokens_oversight_reads_the_trail(workspace):
     assert run("login", "olivia", input=PASSWORD).exit_code == 0
     trail = run("audit", "search", "--user", "paul", "--json").output.splitlines()
     assert [line.split('"action": "')[1].split('"')[0] for line in trail] == [
-        "login", "login", "warrants.add", "tokens.create", "logout", "auth.token", "auth.token", "auth.token"]
+        "login", "login", "cli.command", "warrants.add", "tokens.create", "logout", "auth.token", "auth.token", "auth.token",
+        "cli.command"]  # the refusals (users create; a search the token is not scoped for) recorded as the API's are
     assert run("audit", "verify").exit_code == 0
 
 
@@ -106,3 +107,16 @@ def test_a_logged_in_person_reads_only_for_a_stated_purpose_and_it_is_recorded(w
                                      "ORDER BY seq")).scalars().all()
     store.close()
     assert purposes == ["case 42", "weekly sweep"]
+
+
+def test_a_lost_anchor_file_fails_verify_until_oversight_adopts_the_trail_again(workspace):
+    assert run("stats").exit_code == 0
+    assert run("audit", "verify").exit_code == 0
+    (workspace / "audit.anchor").unlink()
+    lost = run("audit", "verify")
+    assert lost.exit_code == 1 and "is missing" in " ".join(lost.output.split())
+    adopted = run("audit", "adopt-anchor")
+    assert adopted.exit_code == 0, adopted.output
+    assert (workspace / "audit.anchor").exists() and run("audit", "verify").exit_code == 0
+    actions = [line.split('"action": "')[1].split('"')[0] for line in run("audit", "search", "--json").output.splitlines()]
+    assert "audit.anchor.adopt" in actions

@@ -297,3 +297,23 @@ def test_two_overlapping_extracts_delivered_at_once_store_each_transaction_once(
     with ledger_session(store, ANALYST, home) as session:
         amounts = session.conn.execute("SELECT amount_paid, count(*) FROM transactions GROUP BY 1 ORDER BY 1").fetchall()
     assert amounts == [(50.0, 1), (60.0, 1), (120.5, 1)]
+
+
+def test_an_unknown_currency_or_payment_format_is_a_bad_row_named_by_line_and_field(tmp_path):
+    """AMLworld names a fixed set of currencies and payment formats; an ISO 4217 code is a currency too."""
+    from nexus.sources.amlworld import read_transactions
+
+    path = tmp_path / "martian.csv"
+    rows = ["2022/09/01 00:20,010,8000EBD30,011,8000EBD31,100.00,Martian Dollar,100.00,Martian Dollar,Wire,0",
+            "2022/09/01 00:21,010,8000EBD30,011,8000EBD31,100.00,US Dollar,100.00,US Dollar,Teleport,0",
+            "2022/09/01 00:22,010,8000EBD30,011,8000EBD31,100.00,EUR,90.00,Yen,Bitcoin,0",
+            "2022/09/01 00:23,010,8000EBD30,011,8000EBD31,100.00,Saudi Riyal,100.00,Brazil Real,Credit Card,0",
+            "2022/09/01 00:24,010,8000EBD30,011,8000EBD31,100.00,Euro,100.00,us dollar,Wire,0"]
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    batches = list(read_transactions(path))
+    errors = [(e.location, e.field, e.message) for b in batches for e in b.errors]
+    assert [e[:2] for e in errors] == [("line 2", "receiving_currency"), ("line 2", "payment_currency"),
+                                       ("line 3", "payment_format"), ("line 6", "payment_currency")]
+    assert errors[0][2].startswith("not a valid value: 'Martian Dollar'") and "ISO 4217" in errors[0][2]
+    assert errors[2][2].startswith("not a valid value: 'Teleport'") and "Reinvestment" in errors[2][2]
+    assert [r for b in batches for r in b.rows.column("line").to_pylist()] == [4, 5]

@@ -117,3 +117,12 @@ def test_a_mapping_that_names_no_column_of_the_file_is_one_error_naming_it(works
         result = runner.invoke(app, ["ingest", "transactions", str(feed), "--mapping", str(mapping),
                                      "--source", "bank-c"])
         assert result.exit_code != 0 and field in str(result.exception), (field, result.exception)
+
+
+def test_a_mapped_feed_s_currency_is_an_iso_code_or_an_amlworld_name_and_its_payment_formats_are_its_own(store, tmp_path):
+    mapping, feed = mapped(tmp_path, STATEMENT_MAPPING, STATEMENT.replace(";-1.250,50;EUR;", ";-1.250,50;Martian Dollar;")
+                           + "04.09.2022 09:30;DE001;FR777;BNPAFR;5,00;Euro;Barauszahlung\n")
+    result = ingest_transactions(store, ANALYST, feed, "bank-b", tmp_path / "home", mapping=mapping)
+    assert [(e.location, e.field) for e in result.errors] == [("line 2", "Waehrung"), ("line 4", "Betrag")]
+    assert "not a valid value: 'Martian Dollar'" in result.errors[0].message
+    assert [(r[6], r[9]) for r in rows(store, tmp_path / "home")] == [("EUR", "Gutschrift"), ("Euro", "Barauszahlung")]

@@ -61,7 +61,7 @@ def test_a_str_becomes_a_filing_its_parties_and_a_payment(goaml):
     assert document.get("holder") == [layla.id] and document.get("endDate") == ["2030-01-14"]
     (payment,) = found["Payment"]
     assert payment.get("amount") == ["120000.00"] and payment.get("currency") == ["AED"]
-    assert payment.get("date") == ["2026-05-24"] and payment.get("transactionNumber") == ["TXN-987654"]
+    assert payment.get("date") == ["2026-05-24T14:30:00"] and payment.get("transactionNumber") == ["TXN-987654"]
     assert payment.get("payer") == [layla.id] and payment.get("beneficiary") == [people["John Smith"].id]
     assert payment.get("summary") == ["transmode ELCFT; from funds CASH; to funds BANKD"]
     # The compliance officer who filed it is the reporting entity's employee, not a party to the report.

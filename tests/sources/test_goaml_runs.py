@@ -94,7 +94,7 @@ def test_a_correction_replaces_what_the_earlier_submission_of_its_reference_said
         ((_, result),) = ingest_reports(store, ANALYST, path, "fiu", schema)
         assert not result.errors
     assert live(store, "amount") == ["130000.00", "5000.00"]  # the other reference accumulates
-    assert live(store, "date") == ["2026-05-20", "2026-05-24", "2026-05-24", "2026-05-27"]  # filings, payments
+    assert live(store, "date") == ["2026-05-20", "2026-05-24T14:30:00", "2026-05-24T14:30:00", "2026-05-27"]  # filings, payments
     # The reporting entity is shared by its reports: what the other report says of it stays.
     assert {"DXB-MAIN", "AUH-MAIN"} <= set(live(store, "notes"))
     ((_, again),) = ingest_reports(store, ANALYST, corrected, "fiu", schema, force=True)

@@ -1,4 +1,4 @@
-"""`nexus alerts list|show|review|goaml`: the review queue every stage raises alerts into."""
+"""`nexus alerts list|show|review|goaml|export`: the review queue every stage raises alerts into."""
 
 import json
 from pathlib import Path
@@ -11,6 +11,7 @@ from rich.text import Text
 from nexus.cli.context import current_viewer, print_json_lines, write_output
 from nexus.config import load_settings
 from nexus.model.alerts import STATES
+from nexus.service.alert_export import FORMATS, export_alert
 from nexus.service.alerts import DECISIONS, get_alert, list_alerts, review_alert
 from nexus.service.detect import goaml_report
 from nexus.service.workspace import open_store
@@ -108,3 +109,21 @@ def goaml_command(
     viewer = current_viewer(store, purpose, reading=True)
     report = goaml_report(store, viewer, load_settings().home, alert_id, rentity_id, profile)
     write_output(output, lambda out: out.write(report))
+
+
+@alerts_app.command("export")
+def export_command(
+    alert_id: int = typer.Argument(..., help="an alert citing transactions (typology, rule, model, nexus)"),
+    fmt: str = typer.Option("ftm", "--format", help=f"one of {', '.join(FORMATS)}"),
+    output: Path = typer.Option(Path("-"), "--output", "-o",
+                                help="the file to write ('-', the default: standard output)"),
+    purpose: str = PURPOSE,
+) -> None:
+    """Write the transactions an alert cites as FtM JSON lines: each a Payment between its accounts (payer and
+    beneficiary their holders where known), then the BankAccounts."""
+    store = open_store()
+    viewer = current_viewer(store, purpose, reading=True)
+    written = write_output(output, lambda out: export_alert(store, viewer, load_settings().home, alert_id, out, fmt))
+    if str(output) != "-":
+        console.print(f"alert {alert_id}: {written['payments']} payment(s), {written['accounts']} account(s) "
+                      f"({written['classification']}) written to {output}", highlight=False, markup=False)

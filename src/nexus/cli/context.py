@@ -9,13 +9,22 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, TypeVar
+
+import typer
+
+from typer._click.globals import get_current_context  # the click Typer runs commands with: its own copy (pinned)
 
 from nexus.config import load_settings
 from nexus.errors import InvalidInput
 from nexus.service.identity import LOCAL_USER, Viewer, acting_viewer
 from nexus.service.workspace import Store
+
+# Who the running command acts as, once resolved, its store and its own context (its name and arguments): the CLI
+# records a refusal with them (`nexus.cli`).
+ACTING: ContextVar[tuple[Store, Viewer, typer.Context | None] | None] = ContextVar("acting", default=None)
 
 
 def current_viewer(store: Store, purpose: str = "", reading: bool = False) -> Viewer:
@@ -27,6 +36,7 @@ def current_viewer(store: Store, purpose: str = "", reading: bool = False) -> Vi
         require_login=os.environ.get("NEXUS_REQUIRE_LOGIN", "") not in ("", "0"),
         local_agency=os.environ.get("NEXUS_AGENCY", "LOCAL"),
     )
+    ACTING.set((store, viewer, get_current_context(silent=True)))
     if reading and not viewer.purpose.strip() and viewer.user != LOCAL_USER:
         raise InvalidInput("state why you are looking (--purpose \"case 42\", or NEXUS_PURPOSE for a shell's work): it "
                            "is recorded with everything this command reads", field="purpose")

@@ -179,6 +179,17 @@ def audit_verify() -> None:
     console.print(str(report))
 
 
+@audit_app.command("adopt-anchor")
+def audit_adopt_anchor() -> None:
+    """Write a missing anchor file at the trail's head, once the whole chain verifies up to it (audited)."""
+    store = open_store()
+    report = oversight.adopt_anchor(store, current_viewer(store))
+    if not report.ok:
+        Console(stderr=True).print(f"[red]{report}[/red]", highlight=False)
+        raise typer.Exit(1)
+    console.print(str(report))
+
+
 @audit_app.command("search")
 def audit_search(
     user: str | None = typer.Option(None, "--user"),

@@ -21,12 +21,15 @@ def serve_command(
 ) -> None:
     """Serve the web application at / and the REST API at /api/v1 (its OpenAPI spec at /api/v1/openapi.json). People sign in
     with their password (`nexus users create`, `nexus users passwd`); programs send API tokens (`nexus tokens create`)."""
+    import os
+
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
-    from nexus.service.workspace import open_store
+    from nexus.service.workspace import PRIVATE_UMASK, open_store
 
+    os.umask(PRIVATE_UMASK)  # what the server and its workers write in NEXUS_HOME is its account's alone
     open_store().close()  # migrate once, and fail here rather than in every worker
     # A worker busy with one long request (a first screening builds its name tables) still answers its
     # supervisor's ping within a minute, rather than being killed after uvicorn's default 5 s.

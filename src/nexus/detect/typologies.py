@@ -76,16 +76,19 @@ def _cycles(session: EngineSession, config: TypologyConfig) -> list[Finding]:
 
 
 def _structuring(session: EngineSession, config: TypologyConfig) -> list[Finding]:
-    low = config.reporting_threshold * (1 - config.structuring_margin)
+    """In each currency that has a reporting threshold (`TypologyConfig.thresholds`), payments just below it."""
     return [
         Finding("structuring", [r["account"], *r["others"]], [r["account_id"]], r["transactions"], r["start"], r["finish"],
                 score=r["payments"] / (r["payments"] + config.structuring_count),
                 words=f"account {r['account']} made {r['payments']} payments between {low:,.0f} and "
-                      f"{config.reporting_threshold:,.0f} {config.threshold_currency} within {_span(r)} "
-                      f"({r['total']:,.2f} in all)",
-                total=r["total"], currency=config.threshold_currency, details={"payments": r["payments"]})
-        for r in session.run("detect_structuring", currency=config.threshold_currency, low=low,
-                             threshold=config.reporting_threshold, min_count=config.structuring_count,
+                      f"{threshold:,.0f} {currency} within {_span(r)}, just below the reporting threshold of "
+                      f"{threshold:,.0f} {currency} ({r['total']:,.2f} {currency} in all)",
+                total=r["total"], currency=currency,
+                details={"payments": r["payments"], "reporting_threshold": threshold, "threshold_currency": currency})
+        for currency, threshold in sorted(config.thresholds().items())
+        for low in [threshold * (1 - config.structuring_margin)]
+        for r in session.run("detect_structuring", currency=currency, low=low, threshold=threshold,
+                             min_count=config.structuring_count,
                              window_hours=config.structuring_window_hours).to_pylist()
     ]
 

@@ -33,6 +33,9 @@ class _EveryStatement:
 
 
 EVERY_STATEMENT = _EveryStatement()
+#: The statements' payments as ledger rows, and the ledger's rows the viewer may see (`use_transactions`).
+PAYMENT_TRANSACTIONS = "nx_payment_transactions"
+LEDGER_VISIBLE = "nx_ledger_visible"
 
 
 class EngineSession(ABC):
@@ -84,6 +87,36 @@ class EngineSession(ABC):
         with engine_failures(self.kind):
             self._view("transactions", queries.to_dialect(viewer_view.visible_transactions(viewer, action, now),
                                                           self.dialect))
+
+    def use_transactions(self, files: list[Path], snapshot: Snapshot, viewer: Viewer, now: str | None = None,
+                         action: str = "read") -> None:
+        """Register as ``transactions`` the ledger's rows in ``files`` and the snapshot's FtM Payments (goAML
+        reports', FtM-mapped files') as ledger rows (`transactions_from_payments.sql`), both as ``viewer`` may take
+        ``action`` on them at ``now``; a payment the ledger holds already is the ledger's
+        (`transactions_beside_ledger.sql`). ``statements`` is the viewer's view of the snapshot meanwhile."""
+        self.use_snapshot(snapshot, viewer, now=now, action=action)
+        self.materialise(PAYMENT_TRANSACTIONS, "transactions_from_payments")
+        payments = PAYMENT_TRANSACTIONS
+        if files:
+            self.register(viewer_view.LEDGER_TRANSACTIONS, files)
+            with engine_failures(self.kind):
+                self._view(LEDGER_VISIBLE, queries.to_dialect(viewer_view.visible_transactions(viewer, action, now),
+                                                              self.dialect))
+            if self._holds_rows(PAYMENT_TRANSACTIONS):
+                payments = "nx_payments_beside_ledger"
+                self.materialise(payments, "transactions_beside_ledger")
+        else:
+            if not self._holds_rows(PAYMENT_TRANSACTIONS):
+                raise EngineError("no transactions yet: the ledger holds none, and the statements no payment you may "
+                                  "see between two accounts or parties")
+            with engine_failures(self.kind):
+                self._view(LEDGER_VISIBLE, queries.to_dialect(
+                    exp.select("*").from_(PAYMENT_TRANSACTIONS).where("1 = 0"), self.dialect))
+        self.define("transactions", "transactions_with_payments", names={PAYMENT_TRANSACTIONS: payments})
+
+    def _holds_rows(self, table: str) -> bool:
+        with engine_failures(self.kind):
+            return self._fetch(queries.to_dialect(exp.select("1").from_(table).limit(1), self.dialect)).num_rows > 0
 
     def failures(self):
         """A context in which whatever this engine raises becomes ``EngineError`` (for Splink calls)."""

@@ -8,6 +8,7 @@ Every statement has a value in each dimension:
 - warrant: the warrant or authorization a special investigative technique ran under.
 """
 
+import re
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
@@ -38,6 +39,40 @@ ANY_AGENCY = "*"
 
 def agency_code(name: str) -> str:
     return name.strip().upper()
+
+
+#: The form of an agency's code as people and programs give one (POLICE, INTEL, FIU-NL): what `agency_code` makes
+#: of it must match.
+AGENCY_CODE = re.compile(r"[A-Z0-9][A-Z0-9_.-]{0,31}")
+
+
+def check_text(value: str | None, field: str) -> None:
+    """Refuse (InvalidInput naming `field`) text a person or program gave with a NUL character in it: no database
+    stores one as given (PostgreSQL refuses it) and none is ever silently dropped."""
+    if value is not None and "\x00" in value:
+        raise InvalidInput("must not contain a NUL character", field=field)
+
+
+def checked_agency(name: str, field: str = "agency") -> str:
+    """The code of an agency a person or program named (`agency_code`), or InvalidInput naming `field` when it is
+    empty or not of the form of one (letters and digits, `-`, `_` or `.` after the first, at most 32)."""
+    check_text(name, field)
+    code = agency_code(name)
+    if not AGENCY_CODE.fullmatch(code):
+        shown = repr(name) if len(name) <= 40 else repr(name[:40]) + "…"
+        raise InvalidInput(f"{shown} is not an agency code: letters and digits (and -, _ or . after the first), at "
+                           "most 32, as POLICE or INTEL", field=field)
+    return code
+
+
+def checked_agencies(text: str, field: str = "releasable_to") -> tuple[str, ...]:
+    """Comma-separated agency codes (or * for any agency), as `releasable_to` is given; InvalidInput naming `field`
+    when it names none or a bad code."""
+    check_text(text, field)
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    if not names:
+        raise InvalidInput("name at least one agency (comma-separated), or * for any agency", field=field)
+    return tuple(ANY_AGENCY if x == ANY_AGENCY else checked_agency(x, field) for x in names)
 
 
 @dataclass(frozen=True)

@@ -111,8 +111,8 @@ def _commit(engine_ref: "weakref.ref[Engine]", records: Sequence[dict]) -> list[
         with engine.begin() as conn:
             links = _append(conn, records)
     witness = anchor.attached(engine)
-    if witness is not None:
-        anchor.advance_soon(witness, *links[-1])
+    if witness is not None:  # made with the trail's first records; afterwards only moved (`anchor` says why)
+        anchor.advance_soon(witness, *links[-1], create=links[0][0] == 1)
     return [seq for seq, _ in links]
 
 
@@ -223,18 +223,25 @@ class ChainReport:
     def __str__(self) -> str:
         if self.ok:
             return f"audit trail intact: {self.records:,} records"
+        if self.first_bad is None:
+            return f"audit trail not verified: {self.problem}"
         return f"audit trail broken at record {self.first_bad}: {self.problem}"
 
 
-def verify_chain(store: Store, anchor_file: Path | None = None) -> ChainReport:
+def verify_chain(store: Store, anchor_file: Path | None = None, with_anchor: bool = True) -> ChainReport:
     """Walk the chain in order; name the first record that does not fit.
 
     Then check that the chain reaches the head row and the anchor file (by default the
     one attached to the store), which is what reveals a deleted last record. Both are read
     before the walk (and the head again after it): records a live server appends meanwhile
     lie beyond what they name and are walked like any other, not taken for records missing.
+
+    An anchor file that is missing while the trail holds records fails the check: it was deleted (with it goes
+    the only witness of a cut that also rewound the head row), or this NEXUS_HOME is not where the workspace
+    keeps it. The next append does not make it again (`anchor`); `adopt_anchor` does, on purpose. Without
+    `with_anchor` only the head row is checked (what `adopt_anchor` checks before it writes a new file).
     """
-    anchor_file = anchor_file or anchor.attached(store.engine)
+    anchor_file = (anchor_file or anchor.attached(store.engine)) if with_anchor else None
     with store.engine.connect() as conn:
         head = conn.execute(_HEAD_ROW).mappings().first()
     witnesses = [("the audit_head row", (head["seq"], head["hash"]) if head else None)]
@@ -258,6 +265,12 @@ def verify_chain(store: Store, anchor_file: Path | None = None) -> ChainReport:
     count = expected_seq - 1
     if head is None or head_after is None:
         return ChainReport(False, count, count + 1, "the audit_head row is missing")
+    if anchor_file is not None and witnesses[-1][1] is None and count > 0 and anchor.read(anchor_file) is None:
+        return ChainReport(False, count, None, f"the anchor file {anchor_file} is missing, yet the trail holds "
+                                               f"{count:,} records: without it a cut at the trail's end goes unseen. "
+                                               "Restore it from a backup, or set NEXUS_HOME to the workspace's own "
+                                               "folder; only once the trail is known to be whole, re-establish it "
+                                               "(audit.adopt_anchor, an audited act)")
     hashes = _hashes_at(store, {w[1][0] for w in witnesses if w[1] is not None})
     for name, witnessed in witnesses:
         if witnessed is None or witnessed[0] == 0:
@@ -274,6 +287,25 @@ def verify_chain(store: Store, anchor_file: Path | None = None) -> ChainReport:
 
 
 _HEAD_ROW = select(audit_head).where(audit_head.c.id == HEAD_ID)
+
+
+def adopt_anchor(store: Store) -> tuple[ChainReport, Path | None]:
+    """Make the missing anchor file of the store (`anchor.attached`) name the head row's record, if the chain
+    reaches the head row: for a workspace whose file was lost, or a NEXUS_HOME joining a trail another began. The
+    file then vouches for the trail as it stands: the caller audits the act (`oversight.adopt_anchor`). A file
+    that exists is left as it is (it only moves forward); a broken chain is reported, no file made."""
+    path = anchor.attached(store.engine)
+    if path is None:
+        return ChainReport(False, 0, None, "this store keeps no anchor file (open it as a workspace)"), None
+    if anchor.read(path) is not None:
+        return verify_chain(store), path
+    report = verify_chain(store, with_anchor=False)
+    if report.ok:
+        with store.engine.connect() as conn:
+            head = conn.execute(_HEAD_ROW).mappings().first()
+        if head["seq"] > 0:
+            anchor.advance(path, head["seq"], head["hash"], create=True)
+    return report, path
 
 
 def _hashes_at(store: Store, seqs: set[int]) -> dict[int, str]:

@@ -25,6 +25,7 @@ from nexus.store import Store, utc_now
 from nexus.store.schema import api_tokens, users
 
 PREFIX = "nxt"
+MAX_EXPIRES_DAYS = 10 * 366  # the longest a token may be made for, in days
 
 
 def _digest(secret: str) -> str:
@@ -42,7 +43,11 @@ def parse_scopes(text: str) -> frozenset[str]:
 
 
 def create_token(store: Store, creator: Viewer, username: str, scopes: frozenset[str], expires_days: int | None = None) -> str:
-    """Make a token for ``username``; returns it (shown once, never stored)."""
+    """Make a token for ``username``, valid for `expires_days` (1 to `MAX_EXPIRES_DAYS`; None: until revoked);
+    returns it (shown once, never stored)."""
+    if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRES_DAYS:
+        raise InvalidInput(f"must be between 1 and {MAX_EXPIRES_DAYS:,} days (or none given: until revoked), "
+                           f"not {expires_days}", field="expires_days")
     if creator.scopes is not None:
         raise AccessDenied("an API token cannot create tokens; log in as a person")
     if username != creator.user and not creator.has_role(*ACTIONS["users.manage"]):

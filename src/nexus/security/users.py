@@ -1,15 +1,38 @@
 """User accounts: agency, roles, clearance, compartments and credentials."""
 
+import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import insert, select, update
 
 from nexus.errors import Conflict, InvalidInput, NotFound
-from nexus.model.labels import Classification, agency_code
+from nexus.model.labels import Classification, check_text, checked_agency
 from nexus.security import recent
 from nexus.security.viewer import ROLES, Viewer
 from nexus.store import Store, utc_now
 from nexus.store.schema import users
+
+#: The longest username.
+MAX_USERNAME = 64
+
+
+def username_key(username: str) -> str:
+    """What a username is told apart by: its letters without case or accents (`ALICE`, `ålice` and `alice` are one
+    name to a person reading the audit trail, so only one of them may be a user's)."""
+    decomposed = unicodedata.normalize("NFKD", username.casefold())
+    return unicodedata.normalize("NFKC", "".join(c for c in decomposed if not unicodedata.combining(c))).casefold()
+
+
+def check_username(username: str) -> None:
+    """Refuse (InvalidInput naming `username`) an empty name, one longer than `MAX_USERNAME`, or one with a control
+    character (a NUL among them) or space around it."""
+    check_text(username, "username")
+    if not username.strip():
+        raise InvalidInput("must not be empty", field="username")
+    if len(username) > MAX_USERNAME:
+        raise InvalidInput(f"at most {MAX_USERNAME} characters, not {len(username):,}", field="username")
+    if username != username.strip() or any(unicodedata.category(c) in ("Cc", "Cf") for c in username):
+        raise InvalidInput("must not contain control characters or begin or end with a space", field="username")
 
 
 def create_user(
@@ -28,17 +51,24 @@ def create_user(
     if unknown:
         raise InvalidInput(f"unknown role {unknown[0]!r} (known: {', '.join(ROLES)})")
     compartments = sorted(set(compartments))
-    if not username.strip() or not agency.strip():
-        raise InvalidInput("username and agency must not be empty")
-    if any("," in name for name in (agency, *compartments)):
-        raise InvalidInput("an agency or compartment name must not contain a comma")
+    check_username(username)
+    code = checked_agency(agency)
+    for compartment in compartments:
+        check_text(compartment, "compartments")
+    if any("," in name for name in compartments):
+        raise InvalidInput("a compartment name must not contain a comma", field="compartments")
     with store.engine.begin() as conn:
         if conn.execute(select(users.c.username).where(users.c.username == username)).first():
             raise Conflict(f"user {username!r} already exists")
+        key = username_key(username)
+        alike = next((u for u in conn.execute(select(users.c.username)).scalars() if username_key(u) == key), None)
+        if alike is not None:
+            raise Conflict(f"user {alike!r} already exists, and {username!r} differs from it only in case or "
+                           "accents: choose a name people can tell apart")
         conn.execute(
             insert(users).values(
                 username=username,
-                agency=agency_code(agency),
+                agency=code,
                 roles=",".join(roles),
                 clearance=int(clearance),
                 compartments=",".join(compartments),

@@ -9,14 +9,15 @@ each refusal in the audit trail.
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 
-from nexus.errors import Conflict, InvalidInput, NotFound
+from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nexus.model.labels import agency_code
 from nexus.security import audit
 from nexus.security.policy import require, usable_warrants, warrant_withheld_clause
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now
-from nexus.store.schema import statements, warrants
+from nexus.store.schema import sources, statements, warrants
 
 
 def _timestamp(value: str, field: str) -> str:
@@ -25,6 +26,24 @@ def _timestamp(value: str, field: str) -> str:
     except ValueError:
         raise InvalidInput(f"{field}: {value!r} is not an ISO date or date-time") from None
     return parsed.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+WORKSPACE_AGENCY = "LOCAL"  # the workspace's own owner (a laptop's local owner, a synthetic world's loader): no agency
+
+
+def _acts_for_every_agency(viewer: Viewer) -> bool:
+    """The workspace's owner: an administrator of no agency (`WORKSPACE_AGENCY`), who loads every agency's files
+    (a synthetic world's). Only an administrator makes such an account, and could make any agency's supervisor."""
+    return viewer.agency == WORKSPACE_AGENCY and viewer.has_role("administrator")
+
+
+def _require_own(viewer: Viewer, agency: str, warrant_id: str, verb: str) -> None:
+    """A warrant is its agency's: only that agency's supervisors and administrators register or revoke it (another
+    agency's could otherwise unlock what it collected under the warrant, or cut its own access)."""
+    agency = agency_code(agency)
+    if agency != viewer.agency and not _acts_for_every_agency(viewer):
+        raise Forbidden(f"warrant {warrant_id!r} is {agency}'s: only {agency} may {verb} it (you act for "
+                        f"{viewer.agency})")
 
 
 def add_warrant(
@@ -40,6 +59,11 @@ def add_warrant(
     description: str | None = None,
 ) -> None:
     require(viewer, "warrants.manage")
+    kind, agency = kind.strip(), agency_code(agency)
+    for field, value in (("warrant", warrant_id.strip()), ("kind", kind), ("agency", agency)):
+        if not value:
+            raise InvalidInput(f"a warrant's {field} must not be empty", field=field)
+    _require_own(viewer, agency, warrant_id, "register")
     issued = _timestamp(issued_at, "issued") if issued_at else utc_now()
     expires = _timestamp(expires_at, "expires")
     if expires <= issued:
@@ -50,18 +74,28 @@ def add_warrant(
     with store.engine.begin() as conn:
         if conn.execute(select(warrants.c.id).where(warrants.c.id == warrant_id)).first():
             raise Conflict(f"warrant {warrant_id!r} already exists")
+        if not _acts_for_every_agency(viewer):  # nor by taking the reference of a warrant another agency collects under
+            for table in (sources, statements):
+                holder = conn.execute(select(table.c.agency).where(table.c.warrant == warrant_id,
+                                                                   table.c.agency != agency).limit(1)).scalar()
+                if holder is not None:
+                    raise Forbidden(f"warrant {warrant_id!r} labels {holder}'s data: only {holder} may register it")
         conn.execute(
             insert(warrants).values(
                 id=warrant_id, agency=agency, kind=kind, issued_at=issued, expires_at=expires,
                 allowed_uses=",".join(uses), description=description,
             )
         )
-        audit.append(conn, viewer, "warrants.add", {"warrant": warrant_id, "expires": expires, "allowed_uses": uses})
+        audit.append(conn, viewer, "warrants.add", {"warrant": warrant_id, "agency": agency, "kind": kind,
+                                                    "expires": expires, "allowed_uses": uses})
 
 
 def revoke_warrant(store: Store, viewer: Viewer, warrant_id: str) -> None:
     require(viewer, "warrants.manage")
     with store.engine.begin() as conn:
+        agency = conn.execute(select(warrants.c.agency).where(warrants.c.id == warrant_id)).scalar()
+        if agency is not None:
+            _require_own(viewer, agency, warrant_id, "revoke")
         changed = conn.execute(
             update(warrants).where(warrants.c.id == warrant_id, warrants.c.revoked_at.is_(None)).values(revoked_at=utc_now())
         ).rowcount
@@ -71,9 +105,14 @@ def revoke_warrant(store: Store, viewer: Viewer, warrant_id: str) -> None:
 
 
 def list_warrants(store: Store, viewer: Viewer) -> list[dict]:
+    """The warrants of the viewer's agency (every agency's for the workspace's owner): another agency's
+    interceptions are not its business."""
     require(viewer, "warrants.manage")
+    query = select(warrants).order_by(warrants.c.id)
+    if not _acts_for_every_agency(viewer):
+        query = query.where(func.upper(func.trim(warrants.c.agency)) == viewer.agency)
     with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(select(warrants).order_by(warrants.c.id)).mappings()]
+        return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def warrant_usable(store: Store, viewer: Viewer, warrant_id: str | None) -> bool:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from nexus.detect import TYPOLOGIES, Finding, TypologyConfig, run_typologies
+from nexus.detect import Finding, TypologyConfig, run_typologies
+from nexus.detect.config import configured_typologies
 from nexus.detect.learned import Split, TrainedModel, default_split, model_findings, train, transaction_features
 from nexus.detect.red_flags import (CONTACT_COLUMNS, CONTACT_FEATURES, DEPARTURE_COLUMNS, LISTED_COLUMNS, LISTED_FEATURES,
                                     MAX_SHARING, TRAVEL_FEATURES, builtin_rules, jurisdictions, red_flag_findings,
@@ -46,11 +47,19 @@ MODEL = "model"  # the learned layer's finding
 MODELS = "models"  # the learned models, one per visibility: NEXUS_HOME/models/<visibility key>.json
 
 
+def typology_config(path: Path | None = None) -> TypologyConfig:
+    """The typologies' parameters: the file given (`nexus detect --typologies`), else the one NEXUS_TYPOLOGIES_FILE
+    names, else the defaults; a file with an unknown parameter or a wrong value is refused naming it and the key."""
+    return configured_typologies(path)
+
+
 def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
-           config: TypologyConfig = TYPOLOGIES) -> list[dict]:
-    """Run every typology, red-flag rule and the kept model, raise (or refresh) an alert per finding; the findings
-    with their alert ids, strongest first."""
+           config: TypologyConfig | None = None) -> list[dict]:
+    """Run every typology (with `config`, by default `typology_config()`), red-flag rule and the kept model, raise
+    (or refresh) an alert per finding; the findings with their alert ids, strongest first. The run's audit record
+    states the typology parameters it used."""
     require(viewer, "judge")
+    config = config if config is not None else typology_config()
     model = kept_model(store, viewer, home)
     find = _finder(store, viewer, home, config)
     with ledger_session(store, viewer, home, engine=engine) as session:
@@ -80,7 +89,8 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
                            "finish": finding.finish.isoformat(), "total": finding.total, "currency": finding.currency})
     result.sort(key=lambda r: (-r["score"], r["name"], r["id"]))
     audit.log_event(store, viewer, "detect", {"purpose": viewer.purpose, "engine": engine,
-                                              "findings": len(findings), "shown": len(result)},
+                                              "findings": len(findings), "shown": len(result),
+                                              "typologies": config.parameters()},
                     [str(r["id"]) for r in result])
     return result
 
@@ -101,12 +111,13 @@ def train_model(store: Store, viewer: Viewer, home: Path, train_until: date | No
     and keep it for viewers who see what this viewer sees (`nexus detect` then scores with it); its figures
     on validation and test days beside the rules-only baseline."""
     require(viewer, "judge")
-    find = _finder(store, viewer, home, TYPOLOGIES)
+    find = _finder(store, viewer, home, typology_config())  # as `nexus detect` finds them without --typologies
     with ledger_session(store, viewer, home) as session:
         table = transaction_features(session, find(session))
         learnt_from = session.run("detect_label_sets").to_pylist()
     if table.num_rows == 0:
-        raise InvalidInput("the ledger holds no transactions you may see: load a feed first (nexus ingest amlworld)")
+        raise InvalidInput("no transactions you may see: load a feed (nexus ingest amlworld, nexus ingest transactions) "
+                           "or payments (nexus ingest goaml, a csv mapped to FtM Payments) first")
     split = default_split(table["day"].to_numpy())
     split = Split(train_until or split.train_until, validate_until or split.validate_until)
     if split.validate_until <= split.train_until:

@@ -7,14 +7,18 @@ logged-in user (`nexus login`) or, on a laptop, the workspace's owner (`local`).
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from nexus.errors import NotFound, Unauthenticated
 from nexus.model.labels import Classification
 from nexus.security import audit, auth, sessions, tokens, users
 from nexus.security.policy import may
 from nexus.security.viewer import Viewer
-from nexus.store import Store
+from nexus.store import Store, utc_now
+from nexus.store.schema import audit_log
 
-__all__ = ["IDLE_LIMIT", "LOCAL_USER", "SESSION_LIFETIME", "Viewer", "acting_viewer", "audit_refusal", "csrf_token",
+__all__ = ["IDLE_LIMIT", "LOCAL_USER", "SESSION_LIFETIME", "Viewer", "acting_viewer", "audit_clock", "audit_refusal",
+           "csrf_token", "refused_since",
            "login", "logout", "may", "session_viewer", "set_purpose", "settle_audit", "sign_in", "sign_out", "unsettled",
            "viewer_for_token"]
 
@@ -88,6 +92,19 @@ def session_viewer(store: Store, token: str, purpose: str | None = None, idle: t
     except NotFound:
         sessions.close_session(store, token)
         raise auth.AuthenticationFailed("your account is disabled; ask an administrator") from None
+
+
+def audit_clock() -> str:
+    """Now, as the audit trail stamps its records."""
+    return utc_now()
+
+
+def refused_since(store: Store, viewer: Viewer, since: str) -> bool:
+    """Whether a refusal of `viewer` (denied, not found) was recorded at or after `since`."""
+    log = audit_log.c
+    with store.engine.connect() as conn:
+        return conn.execute(select(log.seq).where(log.username == viewer.user, log.at >= since,
+                                                  log.outcome.in_(("denied", "not found"))).limit(1)).first() is not None
 
 
 def audit_refusal(store: Store, viewer: Viewer, action: str, query: dict, outcome: str) -> None:

@@ -12,8 +12,13 @@ from pathlib import Path
 from sqlalchemy import Connection, select, update
 
 from nexus.errors import Forbidden, InvalidInput
-from nexus.ingest import Batch, IngestResult, file_sha256, ingest, open_run, run_context, write_batch
-from nexus.model.labels import Classification, Labels, agency_code
+from nexus.ingest import (
+    Batch, IngestResult, RelabelRefused, complete_run, file_sha256, ingest, open_run, refuse_relabel,
+    registration_changes, run_context, write_batch,
+)
+from nexus.model.labels import (
+    ANY_AGENCY, Classification, Labels, agency_code, check_text, checked_agencies, checked_agency,
+)
 from nexus.model.statements import statement_values
 from nexus.security import audit
 from nexus.security.policy import decide, require
@@ -24,7 +29,7 @@ from nexus.sources.goaml import Filing, filing_of
 from nexus.sources.goaml.schema import load_schema
 from nexus.sources.limits import check_file
 from nexus.store import Store, utc_now
-from nexus.store.schema import ingest_runs, statements
+from nexus.store.schema import ingest_runs, statements, warrants
 from nexus.store.store import source_row, write_source
 
 __all__ = ["FORMATS", "IngestResult", "LabelChanges", "ReportResult", "format_is_list", "ingest_file", "ingest_reports",
@@ -43,11 +48,31 @@ class LabelChanges:
     warrant: str | None = None
     legal_basis: str | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse at once (InvalidInput naming the field) a label that is given but could not be stored as given: an
+        empty or malformed agency, no agency to release to, an unknown classification, a NUL character."""
+        for name in ("agency", "classification", "releasable_to", "compartment", "warrant", "legal_basis"):
+            check_text(getattr(self, name), name)
+        if self.agency is not None:
+            checked_agency(self.agency)
+        if self.classification is not None:
+            self._classification()
+        if self.releasable_to is not None:
+            checked_agencies(self.releasable_to)
+
+    def _classification(self) -> Classification | None:
+        if self.classification is None:
+            return None
+        try:
+            return Classification.parse(self.classification)
+        except InvalidInput as exc:
+            raise InvalidInput(str(exc), field="classification") from None
+
     def applied_to(self, labels: Labels) -> Labels:
         return labels.with_overrides(
             agency=self.agency,
-            classification=Classification.parse(self.classification) if self.classification else None,
-            releasable_to=tuple(x.strip() for x in self.releasable_to.split(",") if x.strip()) if self.releasable_to else None,
+            classification=self._classification(),
+            releasable_to=checked_agencies(self.releasable_to) if self.releasable_to is not None else None,
             compartment=self.compartment, orcon=self.orcon, warrant=self.warrant, legal_basis=self.legal_basis,
         )
 
@@ -79,6 +104,7 @@ def ingest_file(
     setting and gives a new one its format's default. A file its reader rejects leaves the registration as it was.
     `name` is what the run and the audit trail call the file (an upload's own name), `path` by default."""
     require(viewer, "ingest")
+    check_text(source, "source")
     reader = _reader(format)
     existing = store.get_source(source)
     defaults = _new_source_labels(viewer)
@@ -95,6 +121,8 @@ def ingest_file(
                         progress=progress, sha=file_sha256(path), registration=registered)
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
+    finally:  # a relabel is written with the first batch: audited whether or not the rest of the load was
+        audit_relabel(store, viewer, source, existing)
     audit.log_event(store, viewer, "ingest", {"source": source, "path": name or str(path), "format": format}, [])
     return result
 
@@ -104,6 +132,9 @@ def check_labeller(store: Store, viewer: Viewer, source: str, existing: dict | N
     """Only the agency holding a source loads into it or labels data in its name (`holder`), and no one loads data
     labelled beyond their own clearance or compartments, as given or as the source already labels it (they could
     not read what they loaded); an administrator acts for any."""
+    if labels.warrant and not _warrant_registered(store, labels.warrant):
+        raise InvalidInput(f"{labels.warrant!r} is not a registered warrant: data labelled with it would be visible to "
+                           "no one; an oversight officer registers it first (nexus warrants add)", field="warrant")
     if viewer.has_role("administrator"):
         return
     if holder and existing is not None and existing["agency"] != viewer.agency:
@@ -115,6 +146,74 @@ def check_labeller(store: Store, viewer: Viewer, source: str, existing: dict | N
         raise Forbidden(f"classification {effective.classification.name} is above your clearance ({viewer.clearance.name})")
     if effective.compartment and effective.compartment not in viewer.compartments:
         raise Forbidden(f"compartment {effective.compartment} is not one of yours")
+
+
+def _warrant_registered(store: Store, warrant_id: str) -> bool:
+    with store.engine.connect() as conn:
+        return conn.execute(select(warrants.c.id).where(warrants.c.id == warrant_id)).first() is not None
+
+
+#: The longest retention a source may be given (a date beyond it is not one a database or Python keeps).
+MAX_RETENTION_DAYS = 100 * 366
+
+
+def audit_relabel(store: Store, viewer: Viewer, source: str, before: dict | None) -> None:
+    """Audit (`sources.relabel`) what a load changed of `source`'s registration `before` it, if anything: each
+    change, and which of them loosen who may see the data (`lowered`: a lower classification, more agencies it is
+    releasable to, another agency, ORCON, a compartment or a warrant taken off or changed). Not for a new source."""
+    if before is None:
+        return
+    after = store.get_source(source)
+    changes = registration_changes(before, after) if after is not None else {}
+    if changes:
+        audit.log_event(store, viewer, "sources.relabel", {
+            "source": source, "changes": {f: {"from": a, "to": b} for f, (a, b) in changes.items()},
+            "lowered": _lowered(before, after)})
+
+
+def _lowered(before: dict, after: dict) -> list[str]:
+    """The dimensions in which `after`'s labels let more people see the data than `before`'s."""
+    was, now = Labels.from_row(before), Labels.from_row(after)
+    lowered = []
+    if now.classification < was.classification:
+        lowered.append("classification")
+    if ANY_AGENCY not in was.releasable_to and set(now.releasable_to) - set(was.releasable_to):
+        lowered.append("releasable_to")
+    if now.agency != was.agency:
+        lowered.append("agency")
+    if was.orcon and not now.orcon:
+        lowered.append("orcon")
+    if was.compartment and now.compartment != was.compartment:
+        lowered.append("compartment")
+    if was.warrant and now.warrant != was.warrant:
+        lowered.append("warrant")
+    return lowered
+
+
+def register_feed(store: Store, viewer: Viewer, path: Path, force: bool, registered: dict) -> None:
+    """Write a transactions feed's registration (a `source_row`) before its load, as the ledger's runs need it
+    (`service.ledger.ingest_transactions`), but not for a load that loads nothing: a file loaded already unchanged
+    (unless `force`) leaves the registration as it is, and a relabel given with it is refused (`RelabelRefused`)."""
+    source = registered["name"]
+    check_text(source, "source")
+    existing = store.get_source(source)
+    changes = registration_changes(existing, registered) if existing is not None else None
+    if existing is not None and not changes and existing["format"] == registered["format"]:
+        return
+    if existing is not None and not force:
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            raise InvalidInput(f"{path}: {exc.strerror or exc}") from None
+        with store.engine.begin() as conn:
+            loaded = complete_run(conn, source, sha)
+            if loaded is not None:
+                if changes:
+                    raise RelabelRefused(source, loaded, changes)
+                return
+    with store.engine.begin() as conn:
+        write_source(conn, registered)
+    audit_relabel(store, viewer, source, existing)
 
 
 def _new_source_labels(viewer: Viewer) -> Labels:
@@ -130,6 +229,10 @@ def registration(existing: dict | None, format: str, source: str, labels: LabelC
                  defaults: Labels = Labels(agency="LOCAL")) -> dict:
     """`source`'s registry row once a load into it is written (`nexus.ingest.ingest` writes it with the load): the
     `existing` row with `labels` over it; None keeps what is registered (a new source: `defaults`)."""
+    check_text(source, "source")
+    if retention_days is not None and not 1 <= retention_days <= MAX_RETENTION_DAYS:
+        raise InvalidInput(f"must be between 1 and {MAX_RETENTION_DAYS:,} days, not {retention_days}",
+                           field="retention_days")
     if is_list is None:
         is_list = bool(existing["is_list"]) if existing else format_is_list(format)
     return source_row(
@@ -221,6 +324,7 @@ def _load_report(store: Store, viewer: Viewer, file: Path, name: str, source: st
     """One report as `ingest_file` loads a file (the same checks, labels and audit), in a run of its own
     (`_store_report`) that `name` names."""
     require(viewer, "ingest")
+    check_text(source, "source")
     content_sha = _content_sha(file)
     existing = store.get_source(source)
     defaults = _new_source_labels(viewer)
@@ -228,12 +332,15 @@ def _load_report(store: Store, viewer: Viewer, file: Path, name: str, source: st
     registered = registration(existing, "goaml", source, labels, defaults=defaults)
     key = _run_key(content_sha, schema_sha)
     loaded = None if force else _loaded_run(store, source, key)
-    if loaded is not None:
-        with store.engine.begin() as conn:
-            write_source(conn, registered)
+    if loaded is not None:  # nothing loads, so nothing changes: a relabel given with it is refused
+        with store.engine.connect() as conn:
+            refuse_relabel(conn, registered, loaded)
         result = ReportResult(loaded, source, skipped_unchanged=True)
     else:
-        result = _store_report(store, registered, Path(name), key, _read_report(file, schema))
+        try:
+            result = _store_report(store, registered, Path(name), key, _read_report(file, schema))
+        finally:
+            audit_relabel(store, viewer, source, existing)
     audit.log_event(store, viewer, "ingest", {"source": source, "path": name, "format": "goaml"}, [])
     return result
 
@@ -285,10 +392,10 @@ def _store_report(store: Store, registered: dict, file: Path, key: str, records:
         if filing is None:
             run_id = _write_run(conn, source, file, key, started, context, batch, "rejected")
             return ReportResult(run_id, source, records=len(records), errors=errors)
-        write_source(conn, registered)
         later = _later_submission(conn, source, filing)
-        if later is not None:
+        if later is not None:  # nothing loads: the registration stays as it is
             return ReportResult(later[1], source, skipped_unchanged=True, superseded_by=later[0])
+        write_source(conn, registered)
         earlier = _earlier_runs_seen(conn, source, filing)
         run_id = _write_run(conn, source, file, key, started, context, batch, "complete")
         retired = _retire_earlier(conn, source, run_id, earlier, filing.shared)

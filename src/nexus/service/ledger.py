@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import select, update
 
-from nexus.engine import EngineSession, open_engine, warrant_table
+from nexus.engine import EngineSession, open_engine
 from nexus.errors import InvalidInput
 from nexus.model.labels import Labels
 from nexus.ingest import (
@@ -36,13 +36,14 @@ from nexus.model.statements import BASE_PROP
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
-from nexus.service.ingest import LabelChanges, check_labeller
+from nexus.service.ingest import LabelChanges, check_labeller, register_feed
 from nexus.sources import SourceError
 from nexus.sources.amlworld import AMLWORLD, account_ids, check_header, read_transactions
 from nexus.sources.feed_mapping import load_layout
 from nexus.store import Store, utc_now
 from nexus.store.ledger import delivered_files, ledger_files, remove_files, run_files, unlist_runs, write_ledger_batch
 from nexus.store.schema import ingest_runs
+from nexus.store.store import source_row
 
 def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, home: Path,
                         labels: LabelChanges = LabelChanges(), *, force: bool = False, strict: bool = False,
@@ -59,9 +60,9 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
     existing = store.get_source(source)
     # Its holder is not checked: a feed's source is held as registered (LOCAL by default), whoever loads it.
     check_labeller(store, viewer, source, existing, labels, Labels(agency="LOCAL"), holder=False)
-    store.register_source(source, layout.format, labels.applied_to(store.source_labels(existing) if existing else
-                                                            Labels(agency="LOCAL")),
-                          retention_days=(existing or {}).get("retention_days"), is_list=False)
+    register_feed(store, viewer, path, force, source_row(  # not for a file loaded already: nothing changes then
+        source, layout.format, labels.applied_to(store.source_labels(existing) if existing else Labels(agency="LOCAL")),
+        retention_days=(existing or {}).get("retention_days"), is_list=False))
     registered = store.get_source(source)
     source_labels = store.source_labels(registered)
     # One delivery into a source at a time: each then sees every earlier one whole (`EarlierDeliveries`), and two
@@ -228,10 +229,14 @@ def _account_statements(files: list[Path], source: str) -> tuple[dict[str, tuple
 @contextmanager
 def ledger_session(store: Store, viewer: Viewer, home: Path, action: str = "read",
                    engine: str = "duckdb") -> Iterator[EngineSession]:
-    """An engine session whose `transactions` are the ledger's rows the viewer may take ``action`` on."""
+    """An engine session whose `transactions` are the ledger's rows and the statements' FtM Payments (goAML reports',
+    FtM-mapped files': `EngineSession.use_transactions`) the viewer may take ``action`` on."""
+    from nexus.service.links import current_snapshot  # the snapshot the graph and the red flags' facts read too
+
     require(viewer, action)
     with store.engine.connect() as conn:
         files = ledger_files(conn, home)
+    snapshot = current_snapshot(store, home)
     with open_engine(engine) as session:
-        session.use_ledger(files, warrant_table(store), viewer, action=action)
+        session.use_transactions(files, snapshot, viewer, action=action)
         yield session

@@ -209,8 +209,9 @@ def _csv(nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
 def _ftm(store: Store, viewer: Viewer, nodes: dict, edges: list[dict], out: IO[bytes]) -> None:
     """The graph's entities and the relationship entities its edges rest on, as exported by `nexus export ftm`,
     each marked with its provenance; a tie through a shared identifier, hub or place, and the ledger's money
-    between two accounts (which FtM's Payment, payer to beneficiary, cannot hold between accounts), become
-    UnknownLinks naming what they are."""
+    between two accounts become UnknownLinks naming what they are. A ledger tie sums many payments (total, count,
+    first and last day, per currency), which no one FtM Payment states; a Payment holds one payment between
+    accounts well (`payerAccount`, `beneficiaryAccount`), and `nexus alerts export` writes an alert's that way."""
     relationships = {ref for e in edges if not _unknown(e) for ref in _split(e["evidence"])}
     for entity in _entities(store, viewer, sorted(set(nodes) | relationships)):
         out.write(orjson.dumps(entity.to_dict()) + b"\n")

@@ -9,6 +9,9 @@
   passed, or that were last received longer ago than the shorter of the source's retention days
   and its format's `delete_after_days`; the kept words of alerts whose people are all gone; and the
   ledger's transaction batches whose transactions are all older than that;
+- **withdraws** the dissemination packages holding anything it masks or deletes (a statement, a ledger
+  transaction): each gets a `withdrawn` custody event and is fetched by no one any more
+  (`service.dissemination.withdraw`); counted per source (`withdrawn_packages`), their ids in the audit record;
 - keeps the audit trail, and records what went, per source, for oversight (`retention_runs`,
   `nexus retention report`) and in the audit trail itself.
 `now` moves the clock (tests, and a run that catches up).
@@ -18,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import pyarrow.parquet as pq
 from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, tuple_, update
 
 from nexus.config import load_settings
@@ -26,9 +30,12 @@ from nexus.model.retention import retention_profile
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
+from nexus.service.alert_export import TRANSACTION
+from nexus.service.dissemination import withdraw, withdraw_holding
 from nexus.store import Store, utc_now, utc_stamp
 from nexus.store.schema import (
-    alert_evidence, alerts, ledger_batches, masked_alerts, masked_statements, retention_runs, sources, statements,
+    alert_evidence, alerts, dissemination_items, ledger_batches, masked_alerts, masked_statements, retention_runs,
+    sources, statements,
 )
 
 S, M, A, E, MA = statements.c, masked_statements.c, alerts.c, alert_evidence.c, masked_alerts.c
@@ -44,11 +51,13 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
     stamp = utc_stamp(moment)
     report: dict[str, dict[str, int]] = {}
     ledger_files: list[Path] = []
+    withdrawn: list[int] = []
+    folder = ledger_dir or load_settings().home / "ledger"
     with store.engine.begin() as conn:
         for source in conn.execute(select(sources)).mappings():
             name, policy = source["name"], profile.policy(source["format"])
             counts = report.setdefault(name, {"masked": 0, "deleted": 0, "deleted_masked": 0, "ledger_batches": 0,
-                                              "masked_alerts": 0, "deleted_alert_texts": 0})
+                                              "masked_alerts": 0, "deleted_alert_texts": 0, "withdrawn_packages": 0})
             # the shorter of the source's own period and the law's
             periods = [d for d in (source["retention_days"], policy.delete_after_days) if d]
             cutoff = utc_stamp(moment - timedelta(days=min(periods))) if periods else None
@@ -57,10 +66,20 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
                 expired = [and_(columns.retention_until.is_not(None), columns.retention_until < today)]
                 if cutoff:  # counted from when the data was last received, not first
                     expired.append(columns.last_seen < cutoff)
-                gone = conn.execute(delete(table).where(columns.source == name, or_(*expired))).rowcount
+                due = and_(columns.source == name, or_(*expired))
+                packages = withdraw_holding(conn, viewer, select(columns.id).where(due),
+                                            f"retention run as of {stamp} deleted {name}'s data it holds")
+                gone = conn.execute(delete(table).where(due)).rowcount
                 counts["deleted" if table is statements else "deleted_masked"] += gone
+                counts["withdrawn_packages"] += len(packages)
+                withdrawn += packages
             if policy.mask_after_days and policy.masked:
                 since = utc_stamp(moment - timedelta(days=policy.mask_after_days))
+                due = _due_for_masking(name, since, policy.masked)
+                packages = withdraw_holding(conn, viewer, select(S.id).where(due),
+                                            f"retention run as of {stamp} masked {name}'s data it holds")
+                counts["withdrawn_packages"] += len(packages)
+                withdrawn += packages
                 counts["masked"] += _mask(conn, name, since, policy.masked, stamp)
                 counts["masked_alerts"] = _mask_alerts(conn, name, stamp)
             counts["deleted_alert_texts"] = _drop_alert_texts(conn, name)
@@ -68,6 +87,11 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
                 batches = conn.execute(select(ledger_batches.c.id, ledger_batches.c.path).where(
                     ledger_batches.c.source == name, ledger_batches.c.last_time < cutoff.replace("T", " ")[:19])).all()
                 if batches:
+                    packages = _withdraw_transactions(conn, viewer, folder, [Path(b.path) for b in batches],
+                                                      f"retention run as of {stamp} deleted {name}'s transactions "
+                                                      "it holds")
+                    counts["withdrawn_packages"] += len(packages)
+                    withdrawn += packages
                     conn.execute(delete(ledger_batches).where(ledger_batches.c.id.in_([b.id for b in batches])))
                     ledger_files += [Path(b.path) for b in batches]
                     counts["ledger_batches"] += len(batches)
@@ -76,16 +100,36 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
                                                    jurisdiction=profile.jurisdiction,
                                                    report=orjson.dumps(report).decode()))
         audit.append(conn, viewer, "retention.run", {"as_of": stamp, "jurisdiction": profile.jurisdiction,
-                                                     "report": report}, sorted(report))
-    folder = ledger_dir or load_settings().home / "ledger"
+                                                     "report": report}
+                     | ({"withdrawn_disseminations": sorted(withdrawn)} if withdrawn else {}), sorted(report))
     for file in ledger_files:  # after the commit: a crash leaves an orphan file, never a listed batch without one
         (folder / file).unlink(missing_ok=True)
     return report
 
 
+def _due_for_masking(source: str, since: str, masked: dict[str, tuple[str, ...]]):
+    return and_(S.source == source, S.last_seen < since,
+                or_(*(and_(S.schema == schema, S.prop.in_(props)) for schema, props in masked.items())))
+
+
+def _withdraw_transactions(conn: Connection, viewer: Viewer, folder: Path, files: list[Path], reason: str) -> list[int]:
+    """Withdraw the packages holding a transaction of the ledger ``files`` about to be deleted (their ids read only
+    when some package holds a transaction at all)."""
+    held = set(conn.execute(select(dissemination_items.c.ref_id)
+                            .where(dissemination_items.c.ref_kind == TRANSACTION)).scalars())
+    if not held:
+        return []
+    gone: set[str] = set()
+    for file in files:
+        try:
+            gone |= held.intersection(pq.read_table(folder / file, columns=["id"]).column("id").to_pylist())
+        except FileNotFoundError:
+            continue
+    return withdraw(conn, viewer, TRANSACTION, gone, reason)
+
+
 def _mask(conn: Connection, source: str, since: str, masked: dict[str, tuple[str, ...]], stamp: str) -> int:
-    due = and_(S.source == source, S.last_seen < since,
-               or_(*(and_(S.schema == schema, S.prop.in_(props)) for schema, props in masked.items())))
+    due = _due_for_masking(source, since, masked)
     keys = select(S.entity_id, S.id).where(due)
     conn.execute(delete(masked_statements).where(tuple_(M.entity_id, M.id).in_(keys)))
     columns = [c.name for c in statements.columns]

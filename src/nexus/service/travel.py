@@ -28,7 +28,7 @@ from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert, cited_statements, dismissed_keys, raise_alerts, visible_alert_ids
 from nexus.service.entities import S
-from nexus.service.ingest import LabelChanges, check_labeller, registration, source_visible
+from nexus.service.ingest import LabelChanges, audit_relabel, check_labeller, registration, source_visible
 from nexus.service.screening import IndexCache, build_index, screen
 from nexus.service.screening_alerts import hit_alerts
 from nexus.service.targeting import active_rules
@@ -113,10 +113,13 @@ def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: 
     intake.purged = sum(booking.purged for _, booking in parsed.bookings)
     with store.exclusive(_anchors(source, parsed)):  # what is held, read then replaced: by one message at a time
         replaced = _supersede(store, source, parsed)
-        intake.result = ingest(store, source, Path(name), parsed.records, partial=True,
-                               sha=hashlib.sha256(data).hexdigest(), registration=registered,
-                               retire=lambda conn, _: sum(_retire_replaced(conn, source, held) for held in replaced)
-                               + _take_off(conn, source, parsed.manifests))
+        try:
+            intake.result = ingest(store, source, Path(name), parsed.records, partial=True,
+                                   sha=hashlib.sha256(data).hexdigest(), registration=registered,
+                                   retire=lambda conn, _: sum(_retire_replaced(conn, source, held) for held in replaced)
+                                   + _take_off(conn, source, parsed.manifests))
+        finally:  # a relabel is written with the message's first batch
+            audit_relabel(store, viewer, source, existing)
     found = subjects(parsed.manifests, parsed.bookings)
     intake.travellers = len({s.person_id for s in found})
     if not intake.result.skipped_unchanged and found:

@@ -10,6 +10,7 @@ import orjson
 from nexus.share.contents import Package
 from nexus.share.html import render_html
 from nexus.share.pdf import render_pdf
+from nexus.share.report import handling
 
 FORMAT = "nexus-dissemination/1"
 MANIFEST = "manifest.json"
@@ -42,12 +43,14 @@ def write_package(package: Package, out: IO[bytes]) -> dict:
                     size += len(block)
             # The bytes as copied, not as expected: the caller compares them with the stored SHA-256.
             files.append({"path": evidence.member, "sha256": digest.hexdigest(), "size": size,
-                          "media_type": evidence.media_type})
+                          "media_type": evidence.media_type}
+                         | ({"markings": evidence.markings.as_dict()} if evidence.markings else {}))
         manifest = {
             "format": FORMAT, "case": {k: package.case[k] for k in ("id", "title", "owner_agency")},
             "recipient": package.recipient, "issued_by": package.issued_by,
             "issuing_agency": package.issuing_agency, "issued_at": package.issued_at, "purpose": package.purpose,
-            "classification": package.classification.name, "entities": len(package.entities), "files": files,
+            "classification": package.classification.name, "markings": package.marked.as_dict(),
+            "handling": handling(package), "entities": len(package.entities), "files": files,
         }
         archive.writestr(zipfile.ZipInfo(CHECKSUMS, moment), "".join(f"{f['sha256']}  {f['path']}\n" for f in files))
         archive.writestr(zipfile.ZipInfo(MANIFEST, moment),

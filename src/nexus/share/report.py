@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from nexus.share.contents import Package
+from nexus.share.contents import Markings, Package
 
 MAX_VALUES = 12  # values of one property shown in the report; the FtM file has them all
 
@@ -17,8 +17,12 @@ class Section:
 
 
 def handling(package: Package) -> str:
-    return (f"{package.classification.name}. Released by {package.issuing_agency} to {package.recipient} only; "
-            f"not to be passed on without the consent of {package.issuing_agency}.")
+    """The banner: every caveat of what the package holds, and the agencies whose data it is (the originators, not
+    the releaser) as those whose consent passing it on needs."""
+    marked = package.marked
+    owners = ", ".join(marked.agencies or (package.issuing_agency,))
+    return (f"{marked.caveats}. Released by {package.issuing_agency} to {package.recipient} only; "
+            f"not to be passed on without the consent of {owners}.")
 
 
 def sections(package: Package) -> list[Section]:
@@ -29,6 +33,7 @@ def sections(package: Package) -> list[Section]:
             f"From: {package.issued_by} ({package.issuing_agency}), {package.issued_at[:16].replace('T', ' ')} UTC",
             f"Purpose: {package.purpose or 'not stated'}",
             f"Handling: {handling(package)}",
+            *_caveat_lines(package.marked),
         )),
         Section("Case", (
             f"Case {case['id']}: {case['title']} ({case['state']})",
@@ -36,8 +41,8 @@ def sections(package: Package) -> list[Section]:
             f"Opened by {case['created_by']} on {case['created_at'][:10]}",
             *([case["summary"]] if case["summary"] else []),
         )),
-        Section("Entities", header=("name", "type", "id", "details"), rows=tuple(
-            (e.caption, e.schema.label, e.id, _details(e)) for e in package.entities
+        Section("Entities", header=("name", "type", "id", "details", "markings"), rows=tuple(
+            (e.caption, e.schema.label, e.id, _details(e), _markings(e)) for e in package.entities
         ), empty="No entities."),
         Section("Notes", header=("when", "by", "note"), rows=tuple(
             (n["at"][:16].replace("T", " "), f"{n['author']} ({n['agency']})", n["text"]) for n in package.notes
@@ -58,3 +63,17 @@ def _details(entity) -> str:
         more = f" (+{len(values) - len(shown)})" if len(values) > len(shown) else ""
         parts.append(f"{entity.schema.properties[prop].label}: {'; '.join(shown)}{more}")
     return "\n".join(parts)
+
+
+def _caveat_lines(marked: Markings) -> list[str]:
+    lines = [f"Originating agencies: {', '.join(marked.agencies)}"] if marked.agencies else []
+    lines += [f"Compartments (need-to-know): {', '.join(marked.compartments)}"] if marked.compartments else []
+    lines += [f"Warrants: {', '.join(marked.warrants)}"] if marked.warrants else []
+    lines += [f"Legal basis: {'; '.join(marked.legal_bases)}"] if marked.legal_bases else []
+    lines += [f"ORCON of: {', '.join(marked.orcon)}"] if marked.orcon else []
+    return lines
+
+
+def _markings(entity) -> str:
+    marked = Markings.from_dict(entity.context.get("markings"))
+    return marked.text if marked else ""

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from pyarrow import csv
 
 from nexus.sources.base import RecordError, SourceError
+from nexus.sources.goaml.check import ISO_4217
 from nexus.sources.limits import check_file
 
 HEADER = ("Timestamp", "From Bank", "Account", "To Bank", "Account", "Amount Received", "Receiving Currency",
@@ -29,6 +30,14 @@ COLUMNS = ("timestamp", "from_bank", "from_account", "to_bank", "to_account", "a
 AMOUNTS = ("amount_received", "amount_paid")
 REQUIRED = ("timestamp", "from_bank", "from_account", "to_bank", "to_account", "amount_paid", "payment_currency")
 BLOCK_BYTES = 32 << 20
+#: The currencies AMLworld's published data names (IBM's generator); a feed may also give an ISO 4217 code.
+AMLWORLD_CURRENCIES = ("US Dollar", "Euro", "Yuan", "Yen", "UK Pound", "Rupee", "Ruble", "Canadian Dollar",
+                       "Australian Dollar", "Swiss Franc", "Mexican Peso", "Brazil Real", "Saudi Riyal", "Shekel",
+                       "Bitcoin")
+KNOWN_CURRENCIES = frozenset({*AMLWORLD_CURRENCIES, *ISO_4217})
+CURRENCIES = pa.array(sorted(KNOWN_CURRENCIES), pa.string())
+#: AMLworld's payment formats (a bank's mapped feed may use its own words for them).
+PAYMENT_FORMATS = pa.array(["ACH", "Bitcoin", "Cash", "Cheque", "Credit Card", "Reinvestment", "Wire"], pa.string())
 
 
 @dataclass(frozen=True)
@@ -194,15 +203,25 @@ def _parsed(path: Path, raw: pa.Table, line_numbers: np.ndarray, done: int, layo
             table = table.set_column(COLUMNS.index(received), received, table[paid])
     bad = pa.array(np.zeros(raw.num_rows, dtype=bool))
     errors = []
+    # codes from a fixed list: a currency AMLworld names or an ISO 4217 code (in any feed); AMLworld's own
+    # payment formats (in its own files only)
+    listed = {"receiving_currency": CURRENCIES, "payment_currency": CURRENCIES,
+              **({"payment_format": PAYMENT_FORMATS} if layout.format == AMLWORLD.format else {})}
     for column in COLUMNS:
         missing = pc.is_null(table[column])
         wrong = pc.and_(missing, pc.invert(pc.is_null(raw[column])))
+        if column in listed:
+            wrong = pc.or_(wrong, pc.and_(pc.invert(pc.is_null(raw[column])),
+                                          pc.invert(pc.is_in(table[column], value_set=listed[column]))))
         absent = pc.is_null(raw[column]) if column in REQUIRED else pa.array(np.zeros(raw.num_rows, dtype=bool))
         for kind, mask in (("not a valid value", wrong), ("missing", absent)):
             where = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
             for index in where:
                 value = raw[column][int(index)].as_py()
                 message = f"{kind}: {value!r}" if kind != "missing" else "missing"
+                if kind != "missing" and column in listed:
+                    message += (" (a currency AMLworld names, such as US Dollar, or an ISO 4217 code)"
+                                if listed[column] is CURRENCIES else f" (one of {', '.join(PAYMENT_FORMATS.to_pylist())})")
                 errors.append(RecordError(str(path), f"line {int(lines[int(index)].as_py())}", layout.label(column),
                                           message))
         bad = pc.or_(bad, pc.or_(wrong, absent))

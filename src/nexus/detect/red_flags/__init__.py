@@ -264,7 +264,9 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
         # only the rule's own features (and the money in): others of its window rest on what it may not cite
         features = {k: v for k, v in flag.features.items() if k in own | {"inflow_total"}}
         mine, total = [r["id"] for r in rows], flag.features.get("inflow_total")
-        tying, listed_here = ties.get(subject, ([], []))
+        tie = ties.get(subject)
+        tying, listed_here = (tie.payments, tie.listed) if tie else ([], [])
+        named, span = [flag.account], []  # the accounts it names (the subject first) and the times it spans
         kept_rows, sharing = _sharing_payers(rows, shared) if own & CONTACT_FEATURES else (rows, [])
         if tying and not any(entry["account_id"] == flag.account for entry in listed_here):
             # an account tied to listed ones cites those payments only, so it shows only what they sum to
@@ -273,6 +275,9 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             rows = [r for r in rows if r["id"] in kept]
             features = {k: v for k, v in features.items() if k in LISTED_FEATURES}
             total = features.get("listed_money")
+            # it names every account the tie passes through (an intermediary, the listed one) and spans its payments
+            named = [flag.account, *(a for a in tie.accounts if a != flag.account)]
+            span = tie.times
         elif own <= CONFLICT_FEATURES:
             # likewise a flag on cash drawn near a conflict zone: those withdrawals, and what they sum to
             rows = [r for r in rows if r["near_conflict"]]
@@ -293,9 +298,11 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
             total = features.get("shared_contact_in")
         if not rows:
             continue
+        given = {**(tie.accounts if tie else {}), flag.account: rows[0]["account_as_given"]}
+        times = [rows[0]["timestamp"], rows[-1]["timestamp"], *span]
         findings.append(Finding(
-            name=rule.name, accounts=[rows[0]["account_as_given"]], account_ids=[flag.account],
-            transactions=mine, start=rows[0]["timestamp"], finish=rows[-1]["timestamp"], score=1.0,
+            name=rule.name, accounts=[given[a] for a in named], account_ids=named,
+            transactions=mine, start=min(times), finish=max(times), score=1.0,
             words=f"{rule.description} — account {rows[0]['account_as_given']}, {flag.currency}, "
                   f"{flag.window_start:%Y-%m-%d} to {flag.window_end - timedelta(seconds=1):%Y-%m-%d}: {shown}",
             total=total, currency=flag.currency,
@@ -307,22 +314,37 @@ def red_flag_findings(session: EngineSession, rules: list[tuple[str, Rule]], sta
     return findings
 
 
-def _listed_ties(session: EngineSession, subjects: set[str],
-                 listed: pa.Table | None) -> dict[str, tuple[list[str], list[dict]]]:
+@dataclass
+class _Tie:
+    """What ties a flagged account to listed ones: the payments (its own, and an intermediary's onward ones), the
+    listed accounts with their holders and ownerships, the accounts those payments pass through (id → as the
+    source gives it, in time order) and when they were made."""
+    payments: list[str]
+    listed: list[dict]
+    accounts: dict[str, str]
+    times: list[datetime]
+
+
+def _listed_ties(session: EngineSession, subjects: set[str], listed: pa.Table | None) -> dict[str, _Tie]:
     """For each of these flags (`wanted_accounts` subjects) of a rule on listed accounts: the payments that tie
-    it to them (its own, and an intermediary's onward payments, which it cites besides its own) and those
-    listed accounts, each with its holder and the ownership that ties them (what the alert must cite as well)."""
+    it to them (its own, and an intermediary's onward payments, which it cites besides its own), those
+    listed accounts, each with its holder and the ownership that ties them (what the alert must cite as well),
+    and the accounts and times of those payments (what the alert names and spans)."""
     if listed is None or not listed.num_rows or not subjects:
         return {}
     session.register("wanted_flags", pa.table({"subject": pa.array(sorted(subjects), pa.string())}))
     holders = {r["account_id"]: r for r in listed.to_pylist()}
-    ties: dict[str, tuple[list[str], list[dict]]] = {}
-    for row in session.run("detect_listed_ties", onward_days=ONWARD_DAYS).to_pylist():
-        payments, accounts = ties.setdefault(row["subject"], ([], []))
-        if row["id"] is not None:
-            payments.append(row["id"])
-        if holders[row["listed_account"]] not in accounts:
-            accounts.append(holders[row["listed_account"]])
+    ties: dict[str, _Tie] = {}
+    rows = session.run("detect_listed_ties", onward_days=ONWARD_DAYS).to_pylist()
+    for row in sorted(rows, key=lambda r: (r["timestamp"] is None, r["timestamp"] or EPOCH, r["id"] or "")):
+        tie = ties.setdefault(row["subject"], _Tie([], [], {}, []))
+        if row["id"] is not None and row["id"] not in tie.payments:
+            tie.payments.append(row["id"])
+            tie.times.append(row["timestamp"])
+            for side in ("from", "to"):
+                tie.accounts.setdefault(row[f"{side}_account_id"], row[f"{side}_account"])
+        if holders[row["listed_account"]] not in tie.listed:
+            tie.listed.append(holders[row["listed_account"]])
     return ties
 
 

@@ -2,7 +2,8 @@
 -- `wanted_flags` names) to an account on a sanctions list (`listed_accounts`): its payments to or from one;
 -- for each of its payments to an intermediary that paid one on within $onward_days, that payment and the
 -- onward one; and the account itself, when it is listed (`id` null). One row per (subject, payment, listed
--- account).
+-- account), each payment with its time and its payer and payee (as the source gives them, and their ids): the
+-- accounts an alert on the tie names and the span it covers.
 WITH w AS (
     SELECT a.subject, a.account, CAST(a.window_start AS TIMESTAMP) AS window_start,
            CAST(a.window_end AS TIMESTAMP) AS window_end
@@ -32,10 +33,16 @@ onward AS (
     JOIN listed AS l ON l.account_id = o.to_account_id
     WHERE m.from_account_id = m.account
 )
-SELECT m.subject, m.id, m.other AS listed_account FROM mine AS m JOIN listed AS l ON l.account_id = m.other
-UNION
-SELECT subject, leg, listed_account FROM onward
-UNION
-SELECT subject, id, listed_account FROM onward
-UNION
-SELECT w.subject, CAST(NULL AS VARCHAR), w.account FROM w JOIN listed AS l ON l.account_id = w.account
+, ties AS (
+    SELECT m.subject, m.id, m.other AS listed_account FROM mine AS m JOIN listed AS l ON l.account_id = m.other
+    UNION
+    SELECT subject, leg, listed_account FROM onward
+    UNION
+    SELECT subject, id, listed_account FROM onward
+    UNION
+    SELECT w.subject, CAST(NULL AS VARCHAR), w.account FROM w JOIN listed AS l ON l.account_id = w.account
+)
+SELECT ties.subject, ties.id, ties.listed_account, t.timestamp, t.from_account, t.from_account_id, t.to_account,
+       t.to_account_id
+FROM ties
+LEFT JOIN transactions AS t ON t.id = ties.id

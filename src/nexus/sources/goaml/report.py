@@ -6,9 +6,12 @@
   link graph. The reporting person (the compliance officer) is not among them.
 - Report indicators become the Event's keywords; its reason and action, its summary and
   description.
-- Each transaction is a Payment: number, day, amount in the report's local currency, payer and
-  beneficiary (a person, an entity, or an account's holder when only the account is given)
-  with their accounts; transmode, funds codes and any foreign currency are kept in words.
+- Each transaction is a Payment: number, date and time (`date_transaction` as FtM keeps a date-time), amount in
+  the report's local currency (`amount`, `currency`), payer and beneficiary (a person, an entity, or an account's
+  holder when only the account is given) with their accounts; transmode and funds codes are kept in words.
+- A side's foreign currency (`from_foreign_currency`, `to_foreign_currency`) is a `description` of the Payment in
+  one fixed form (`foreign_words`: side, amount, ISO code, rate): FtM's Payment has one amount and one currency,
+  and its `amountEur`/`amountUsd` are conversions of that amount, not a second amount in another currency.
 - Goods and services (`activity/goods_services`) are described on the Event, not modelled.
 """
 
@@ -88,6 +91,13 @@ def read_report(report: etree._Element, key: str) -> list[EntityProxy]:
     return entities.made
 
 
+def foreign_words(side: str, amount: str | None, currency: str | None, rate: str | None) -> str:
+    """How a Payment states an amount in another currency than its own (goAML's `<side>_foreign_currency`, a ledger
+    transaction received in another currency than paid): ``to foreign amount 1234.00 EUR at exchange rate 1.08``
+    (the rate in the payment's currency per unit of the foreign one; left out when not given)."""
+    return f"{side} foreign amount {amount or '?'} {currency or '?'}" + (f" at exchange rate {rate}" if rate else "")
+
+
 def _party(entities: Entities, party: etree._Element, path: str) -> str | None:
     """A report party's entity (person, entity or account holder) with its reason noted on it."""
     for tag, reader in PARTY_READERS.items():
@@ -103,7 +113,7 @@ def _payment(entities: Entities, transaction: etree._Element, path: str, currenc
     payment = entities.make("Payment", path)
     payment.add("transactionNumber", text(transaction, "transactionnumber"))
     payment.add("recordId", text(transaction, "internal_ref_number"))
-    payment.add("date", (text(transaction, "date_transaction") or "")[:10] or None)
+    payment.add("date", text(transaction, "date_transaction"))  # with its time of day
     payment.add("amount", text(transaction, "amount_local"))
     payment.add("currency", currency)
     payment.add("purpose", text(transaction, "transaction_description"))
@@ -130,8 +140,9 @@ def _payment(entities: Entities, transaction: etree._Element, path: str, currenc
         words += [f"{prefix} funds {funds}"] if funds else []
         foreign = side.find(f"{prefix}_foreign_currency")
         if foreign is not None:
-            words.append(f"{prefix} foreign amount {text(foreign, 'foreign_amount')} {text(foreign, 'foreign_currency_code')}"
-                         f" at {text(foreign, 'foreign_exchange_rate')}")
+            payment.add("description", foreign_words(prefix, text(foreign, "foreign_amount"),
+                                                     text(foreign, "foreign_currency_code"),
+                                                     text(foreign, "foreign_exchange_rate")))
         payment.add("description", f"{prefix} country {text(side, f'{prefix}_country')}" if text(side, f"{prefix}_country")
                     else None)
     payment.add("summary", "; ".join(words) or None)

@@ -2,11 +2,14 @@
 
 The profile (`profile.yml`, or an FIU's own) gives the codes goAML requires and the feed does
 not carry: transmode and funds codes per payment format, ISO currency codes, the submission and
-report codes. A report holds one local currency: transactions in several currencies are
-refused rather than converted at a rate nobody gave.
+report codes. A report holds one local currency (what was paid): transactions paid in several currencies are
+refused rather than converted at a rate nobody gave. A transaction received in another currency than it was paid
+in (AMLworld's Amount Received and Receiving Currency) says so in `to_foreign_currency`: the amount received, its
+ISO code, and the rate the two amounts imply (local units per foreign unit).
 """
 
 from datetime import datetime
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -26,7 +29,7 @@ def load_profile(path: Path | None = None) -> dict:
 def write_report(transactions: list[dict], reference: str, reason: str, rentity_id: str, typology: str,
                  profile: dict, submitted: datetime) -> bytes:
     """A goAML report of ``transactions`` (ledger rows: id, timestamp, from/to bank and account, amount_paid,
-    payment_currency, payment_format)."""
+    payment_currency, payment_format; amount_received and receiving_currency where the row has them)."""
     currencies = {t["payment_currency"] for t in transactions}
     if len(currencies) != 1:
         raise SourceError(f"a goAML report has one local currency; these transactions are in {sorted(currencies)}")
@@ -60,6 +63,8 @@ def _transaction(row: dict, profile: dict) -> etree._Element:
     for side, prefix in (("t_from", "from"), ("t_to", "to")):
         party = etree.SubElement(transaction, side)
         etree.SubElement(party, f"{prefix}_funds_code").text = funds
+        if prefix == "to":
+            _foreign_currency(party, row, profile)
         account = etree.SubElement(party, f"{prefix}_account")
         for tag, value in (("institution_name", f"bank {row[f'{prefix}_bank']}"),
                            ("institution_code", row[f"{prefix}_bank"]), ("non_bank_institution", "false"),
@@ -67,3 +72,29 @@ def _transaction(row: dict, profile: dict) -> etree._Element:
             etree.SubElement(account, tag).text = value
         etree.SubElement(party, f"{prefix}_country").text = profile["unknown_country"]
     return transaction
+
+
+def _foreign_currency(party: etree._Element, row: dict, profile: dict) -> None:
+    """`to_foreign_currency` of a transaction received in another currency than it was paid in (nothing otherwise):
+    the amount received, its ISO code and the rate the two amounts imply (local units per foreign unit)."""
+    received, currency = row.get("amount_received"), row.get("receiving_currency")
+    if received is None or not currency or currency == row["payment_currency"]:
+        return
+    if currency not in profile["currencies"]:
+        raise SourceError(f"the goAML profile names no ISO code for the currency {currency!r} (transaction "
+                          f"{row['id']} was received in it)")
+    foreign = etree.SubElement(party, "to_foreign_currency")
+    etree.SubElement(foreign, "foreign_currency_code").text = profile["currencies"][currency]
+    etree.SubElement(foreign, "foreign_amount").text = f"{received:.2f}"
+    rate = exchange_rate(row["amount_paid"], received)
+    if rate is not None:
+        etree.SubElement(foreign, "foreign_exchange_rate").text = rate
+
+
+def exchange_rate(paid: float, received: float) -> str | None:
+    """The rate two amounts of one transaction imply: units paid per unit received, to ten decimals (none when
+    nothing was received)."""
+    if not received:
+        return None
+    rate = Decimal(repr(float(paid))) / Decimal(repr(float(received)))
+    return f"{rate:.10f}".rstrip("0").rstrip(".")
