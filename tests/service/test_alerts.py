@@ -9,7 +9,7 @@ from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nexus.ingest import ingest
 from nexus.model import Classification, Labels
 from nexus.security.viewer import Viewer
-from nexus.service.alerts import get_alert, list_alerts, review_alert
+from nexus.service.alerts import Evidence, NewAlert, get_alert, list_alerts, raise_alerts, review_alert
 from nexus.service.screening import screen, screen_holdings
 from nexus.sources import get_format
 from nexus.store.schema import audit_log
@@ -162,3 +162,13 @@ def test_an_agencys_own_alert_is_decided_by_that_agency_alone(store, tmp_path):
         review_alert(store, OUTSIDER, alert["id"], "dismissed", "not him")
     assert get_alert(store, LEAD, alert["id"])["state"] == "open"
     assert review_alert(store, CLERK, alert["id"], "dismissed", "not him")["state"] == "dismissed"
+
+
+def test_a_red_flag_alert_is_decided_by_those_who_may_see_it_whatever_its_rule_is_called(world):
+    # its subject names the rule (`rule/<rule>/<account>/<start>`), not an agency
+    (raised,) = raise_alerts(world, LEAD, [NewAlert(
+        kind="rule", subject="rule/cash-near-conflict/acct-001-a1/2022-09-01T00:00:00", fingerprint="1",
+        title="cash near a conflict zone", score=0.9, explanation={"rule": "cash-near-conflict"},
+        evidence=(Evidence("query", "rule run 1", None, Labels("POLICE", Classification.RESTRICTED)),))],
+        "judge").values()
+    assert review_alert(world, CLERK, raised[0], "confirmed", "drawn in Gaziantep")["state"] == "confirmed"

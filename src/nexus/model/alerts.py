@@ -31,14 +31,16 @@ def agency_subject(about: str, agency: str, *parts: str) -> str:
     return "/".join((about, agency, *parts))
 
 
-AGENCY_SUBJECTS = ("record", "query", "rule")  # the `about`s of `agency_subject`
+AGENCY_KINDS = ("screening", "travel")  # the kinds of alert whose subjects `agency_subject` makes
+AGENCY_SUBJECTS = ("record", "query", "rule")  # the `about`s it gives them
 
 
-def subject_agency(subject: str) -> str | None:
-    """The agency whose own question or holdings an alert is about (`agency_subject`), if it is one's."""
+def subject_agency(kind: str, subject: str) -> str | None:
+    """The agency whose own question or holdings an alert is about (`agency_subject`), if it is one's. The FIU's
+    red flags (kind `rule`, subject `rule/<rule>/…`) are not: their subjects name the rule, not an agency."""
     about, _, rest = subject.partition("/")
     agency = rest.partition("/")[0]
-    return agency if about in AGENCY_SUBJECTS and agency else None
+    return agency if kind in AGENCY_KINDS and about in AGENCY_SUBJECTS and agency else None
 
 
 @dataclass(frozen=True)

@@ -246,7 +246,7 @@ def review_alert(
     reason = (reason or "").strip() or None
     with store.engine.begin() as conn:
         found = _visible(conn, viewer, alert_id, lock=True)
-        owner = subject_agency(found["subject"])
+        owner = subject_agency(found["kind"], found["subject"])
         if owner is not None and owner != viewer.agency:  # one agency's decisions never silence another's hits
             raise Forbidden(f"alert {alert_id} is about {owner}'s own holdings or question: only {owner} decides on it")
         if reason is None:
