@@ -238,3 +238,24 @@ def test_spark_turns_the_statements_payments_into_the_transactions_duckdb_does(s
                                       key=lambda r: r["id"])
         assert rows["spark"] == rows["duckdb"] and len(rows["duckdb"]) == expected
         load_feed(store, tmp_path, FEED, "bank-a")
+
+
+def test_a_payment_resting_on_statements_of_narrower_release_is_released_no_wider(store, tmp_path):
+    # TAX's account records (TAX only) beside POLICE's payment records (any agency), both RESTRICTED: the rows read
+    # the account numbers, so they are TAX's only, whatever order the agencies sort in
+    taxman = Viewer("t", "TAX", frozenset({"analyst"}), Classification.SECRET, purpose="weekly typologies")
+    accounts = tmp_path / "accounts.json"
+    accounts.write_text("".join(json.dumps({"id": f"b{n}", "schema": "BankAccount", "properties": {"iban": [number]}})
+                                + "\n" for n, number in enumerate([FAN, *FANNED])))
+    payments = tmp_path / "payments.json"
+    payments.write_text("".join(json.dumps({"id": f"p{n}", "schema": "Payment", "properties": {
+        "payerAccount": ["b0"], "beneficiaryAccount": [f"b{n + 1}"], "amount": ["1500"], "currency": ["EUR"],
+        "date": [f"2024-05-01T10:{5 * n:02d}:00"]}}) + "\n" for n in range(6)))
+    loader = Viewer("local", "LOCAL", frozenset({"analyst", "administrator"}), Classification.TOP_SECRET)
+    ingest_file(store, loader, "ftm", accounts, "tax-accounts",
+                LabelChanges(agency="TAX", classification="RESTRICTED", releasable_to="TAX"))
+    ingest_file(store, loader, "ftm", payments, "police-reports",
+                LabelChanges(agency="POLICE", classification="RESTRICTED", releasable_to="*"))
+    with ledger_session(store, taxman, tmp_path / "home") as session:
+        rows = session.conn.execute("SELECT DISTINCT agency, releasable_to FROM transactions").fetchall()
+    assert rows == [("TAX", "TAX")]

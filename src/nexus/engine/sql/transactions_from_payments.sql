@@ -7,8 +7,8 @@
 -- meet) or, for a side whose account has no number the viewer may see, its party (payer, beneficiary: by canonical
 -- id, shown by its name). A payment without both ends, a currency, an amount that reads as a number (plain, with
 -- thousands separators or a decimal comma) or a date of at least a day is left out; a date without a time is
--- midnight. Its id is the Payment's entity id; its labels those of the most restrictive statement it rests on
--- (highest classification, then ORCON, a compartment, a warrant); `line` only orders payments of one moment.
+-- midnight. Its id is the Payment's entity id; its labels the narrowest of the statements it rests on (`labels`);
+-- `line` only orders payments of one moment.
 -- `from_key`, `to_key`, `day` and `cents` are what `transactions_with_payments` compares with the ledger's rows.
 WITH props AS (
     SELECT entity_id, prop, value
@@ -120,15 +120,20 @@ resting AS (
     WHERE s.prop IN ('iban', 'accountNumber', 'bankName', 'bic', 'name')
 ),
 labels AS (
-    SELECT payment_id, agency, classification, releasable_to, compartment, orcon, warrant
-    FROM (
-        SELECT r.*, row_number() OVER (
-            PARTITION BY payment_id
-            ORDER BY classification DESC, orcon DESC, compartment DESC NULLS LAST, warrant DESC NULLS LAST,
-                     agency, releasable_to, id) AS n
-        FROM resting AS r
-    ) AS ranked
-    WHERE n = 1
+    -- the narrowest of its statements' labels: the highest classification, ORCON if any is, the one list of agencies
+    -- any of them is released to (its agency's), else every agency; a row resting on statements released to two
+    -- different lists, or in two compartments or under two warrants, is left out: one row cannot say both
+    SELECT payment_id,
+           coalesce(min(CASE WHEN releasable_to <> '*' THEN agency END), min(agency)) AS agency,
+           max(classification) AS classification,
+           coalesce(min(CASE WHEN releasable_to <> '*' THEN releasable_to END), '*') AS releasable_to,
+           max(compartment) AS compartment,
+           max(CASE WHEN orcon THEN 1 ELSE 0 END) = 1 AS orcon,
+           max(warrant) AS warrant
+    FROM resting
+    GROUP BY payment_id
+    HAVING count(DISTINCT CASE WHEN releasable_to <> '*' THEN releasable_to END) <= 1
+       AND count(DISTINCT compartment) <= 1 AND count(DISTINCT warrant) <= 1
 ),
 sources AS (
     SELECT payment_id, min(source) AS source FROM resting WHERE own = 0 GROUP BY payment_id
