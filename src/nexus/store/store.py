@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
@@ -57,6 +58,7 @@ def write_source(conn: Connection, row: dict) -> None:
 
 
 _IN_MEMORY = threading.Lock()  # `Store.exclusive` for a database only this process can open
+LOCK_BUCKETS = 64
 
 
 class Store:
@@ -89,8 +91,9 @@ class Store:
     def exclusive(self, names: Iterable[str]) -> Iterator[None]:
         """Hold the named locks until the block ends, against every thread and process using this database: for
         work that reads what is stored and then writes what depends on it in transactions of its own (two versions
-        of one record arriving at once). On PostgreSQL an advisory lock per name, taken in one order, so two holders
-        of overlapping names cannot deadlock; on SQLite, whose writers queue anyway, one lock file for all names."""
+        of one record arriving at once). On PostgreSQL an advisory lock per name, on SQLite a lock file per bucket of
+        names (`LOCK_BUCKETS`), each taken in one order, so two holders of overlapping names cannot deadlock. Not
+        re-entrant: a holder asking again for a name it holds waits for itself."""
         keys = sorted({int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
                        for name in names})
         if not keys:
@@ -104,12 +107,18 @@ class Store:
                 finally:
                     conn.execute(text("SELECT pg_advisory_unlock_all()"))
         elif (database := self.engine.url.database) and database != ":memory:":
-            fd = os.open(f"{database}.exclusive", os.O_RDWR | os.O_CREAT, 0o600)
+            # a lock file per bucket of names, so that a long load holds up only what shares its bucket
+            folder = Path(f"{database}.locks")
+            folder.mkdir(mode=0o700, exist_ok=True)
+            fds = []
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                for bucket in sorted({key % LOCK_BUCKETS for key in keys}):
+                    fds.append(os.open(folder / f"{bucket:02d}", os.O_RDWR | os.O_CREAT, 0o600))
+                    fcntl.flock(fds[-1], fcntl.LOCK_EX)
                 yield
             finally:
-                os.close(fd)  # which releases the lock
+                for fd in fds:
+                    os.close(fd)  # which releases its lock
         else:
             with _IN_MEMORY:
                 yield

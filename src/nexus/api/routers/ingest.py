@@ -81,8 +81,9 @@ def upload(
         raise InvalidInput(f"format must be one of {', '.join(UPLOAD_FORMATS)}, not {format!r}")
     if format == "csv" and mapping is None:
         raise InvalidInput("mapping: a CSV file needs its YAML mapping")
-    labels = LabelChanges(classification=classification, releasable_to=releasable_to, compartment=compartment,
-                          orcon=orcon, legal_basis=legal_basis)
+    # a form's empty field is one left unset, as the CLI's absent option
+    labels = LabelChanges(classification=classification or None, releasable_to=releasable_to or None,
+                          compartment=compartment, orcon=orcon, legal_basis=legal_basis)
     options = {}
     if format == "goaml":  # a server validates every report: it says nothing in its answer of one read unvalidated
         options["schema"] = load_settings().goaml_schema
