@@ -2,6 +2,7 @@
 
 import os
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -93,6 +94,44 @@ def store(database_url) -> Store:
     migrate(store.engine)
     yield store
     store.close()
+
+
+@pytest.fixture
+def at_once(monkeypatch):
+    """`at_once(module, name, first, second)`: `first()` and `second()` in two threads, as two requests at once. The
+    first to call `module.name` (a read of what is stored) waits after reading, up to 2 s, for the other to read
+    too; a lock that keeps the other from reading until the first has written lets it go on at the timeout. Raises
+    what either raised."""
+    def run(module, name: str, first, second) -> None:
+        read, second_read, original, errors = threading.Event(), threading.Event(), getattr(module, name), []
+
+        def reading(*args, **kwargs):
+            found = original(*args, **kwargs)
+            if read.is_set():
+                second_read.set()
+            else:
+                read.set()
+                second_read.wait(2)
+            return found
+
+        def guarded(call) -> None:
+            try:
+                call()
+            except BaseException as exc:  # raised in the test's thread below
+                errors.append(exc)
+
+        monkeypatch.setattr(module, name, reading)
+        one = threading.Thread(target=guarded, args=(first,))
+        one.start()
+        assert read.wait(30)
+        two = threading.Thread(target=guarded, args=(second,))
+        two.start()
+        one.join(60)
+        two.join(60)
+        if errors:
+            raise errors[0]
+
+    return run
 
 
 @pytest.fixture

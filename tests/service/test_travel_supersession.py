@@ -2,8 +2,6 @@
 and the later does not is retired (never deleted); an older version arriving afterwards undoes nothing; a message
 cut short is refused whole."""
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -353,40 +351,15 @@ def test_what_a_replacement_reads_and_retires_is_found_by_index(store, monkeypat
 
 
 @pytest.mark.parametrize("first", ["older", "newer"])
-def test_two_versions_pushed_at_once_leave_the_newer_alone(store, monkeypatch, first):
+def test_two_versions_pushed_at_once_leave_the_newer_alone(store, at_once, first):
     """Whichever of two versions of a list reads what is held first, the other reads it only once that one is
     stored (before, both read that nothing was held and both stayed: offloaded passengers on board)."""
     receive(store, api(ROE, reference="REF0000", prepared="250301:1100"), "api_v0.edi")  # a list both replace
-    arrived, second_read, errors, held = threading.Event(), threading.Event(), [], travel._held
-
-    def slow_held(*args):
-        found = held(*args)
-        if arrived.is_set():
-            second_read.set()
-        else:  # the first to read waits for the other to read too, and writes after it, were it not kept waiting
-            arrived.set()
-            second_read.wait(2)
-        return found
-
-    monkeypatch.setattr(travel, "_held", slow_held)
     older = api(doe(), ROE, prepared="250301:1200")
     newer = api(doe("800116"), POE, reference="REF0002", prepared="250301:1300")
     pushes = [older, newer] if first == "older" else [newer, older]
-
-    def push(data: bytes, name: str) -> None:
-        try:
-            receive_message(store, TARGETER, data, name, "paxlst", "api")
-        except BaseException as exc:  # raised in the test's thread below
-            errors.append(exc)
-
-    one = threading.Thread(target=push, args=(pushes[0], "first.edi"))
-    one.start()
-    assert arrived.wait(10)
-    two = threading.Thread(target=push, args=(pushes[1], "second.edi"))
-    two.start()
-    one.join(30)
-    two.join(30)
-    assert not errors
+    at_once(travel, "_held", *(lambda data=data, n=n: receive_message(store, TARGETER, data, f"{n}.edi", "paxlst", "api")
+                                for n, data in enumerate(pushes)))
     assert on_board(store, ZZ123) == {"JOHN DOE", "EDGAR POE"}
     assert born(store, "JOHN DOE") == {"1980-01-16"}
 

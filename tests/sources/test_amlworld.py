@@ -2,8 +2,6 @@
 accounts as entities, re-runs that change nothing, and a viewer who sees only what their clearance allows
 (both databases)."""
 
-import threading
-
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -258,7 +256,7 @@ def test_an_overlapping_extract_delivered_again_adds_only_what_is_new(store, tmp
     assert ingest_transactions(store, ANALYST, second, "bank-a", home, force=True).redelivered == 3
 
 
-def test_two_overlapping_extracts_delivered_at_once_store_each_transaction_once(store, tmp_path, monkeypatch):
+def test_two_overlapping_extracts_delivered_at_once_store_each_transaction_once(store, tmp_path, at_once):
     # Each delivery reads what the earlier ones hold, then loads: the first to read waits here for the other to read
     # too, as two deliveries at once would (before, both read that nothing was held and both loaded the overlap).
     home = tmp_path / "home"
@@ -267,33 +265,8 @@ def test_two_overlapping_extracts_delivered_at_once_store_each_transaction_once(
     first, second = tmp_path / "one.csv", tmp_path / "two.csv"
     first.write_text(HEADER + "\n".join(rows) + "\n")
     second.write_text(HEADER + "\n".join([*rows, rows[1].replace("50.00", "60.00")]) + "\n")
-    read, second_read, errors, delivered = threading.Event(), threading.Event(), [], ledger.delivered_files
-
-    def slow_delivered(*args, **kwargs):
-        found = delivered(*args, **kwargs)
-        if read.is_set():
-            second_read.set()
-        else:
-            read.set()
-            second_read.wait(2)
-        return found
-
-    monkeypatch.setattr(ledger, "delivered_files", slow_delivered)
-
-    def deliver(path) -> None:
-        try:
-            ingest_transactions(store, ANALYST, path, "bank-a", home)
-        except BaseException as exc:  # raised in the test's thread below
-            errors.append(exc)
-
-    one = threading.Thread(target=deliver, args=(first,))
-    one.start()
-    assert read.wait(10)
-    two = threading.Thread(target=deliver, args=(second,))
-    two.start()
-    one.join(60)
-    two.join(60)
-    assert not errors
+    at_once(ledger, "delivered_files", *(lambda path=path: ingest_transactions(store, ANALYST, path, "bank-a", home)
+                                         for path in (first, second)))
     with ledger_session(store, ANALYST, home) as session:
         amounts = session.conn.execute("SELECT amount_paid, count(*) FROM transactions GROUP BY 1 ORDER BY 1").fetchall()
     assert amounts == [(50.0, 1), (60.0, 1), (120.5, 1)]

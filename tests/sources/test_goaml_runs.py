@@ -2,7 +2,6 @@
 schema is validated when one is given; a corrected report (same reporting entity and reference, later submission)
 replaces what the earlier submission said, while reports of other references accumulate."""
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -114,42 +113,20 @@ def test_an_earlier_submission_arriving_after_its_correction_does_not_undo_it(go
 
 
 @pytest.mark.parametrize("first", ["original", "corrected"])
-def test_a_report_and_its_correction_submitted_at_once_leave_the_correction(goaml, store, tmp_path, monkeypatch,
-                                                                          first):
+def test_a_report_and_its_correction_submitted_at_once_leave_the_correction(goaml, store, tmp_path, at_once, first):
     # The first to read what the store holds of the report waits here for the other to read too, as two submissions
     # at once would; before, both read that nothing was held and both stayed live.
     schema = goaml / "goAMLSchema-5.0.2.xsd"
     corrected = variant(goaml, tmp_path / "corrected.xml", (AMOUNT, "<amount_local>130000.00</amount_local>"),
                         (SUBMITTED, "<submission_date>2026-05-27T10:00:00</submission_date>"))
     original = variant(goaml, tmp_path / "original.xml")
-    read, second_read, errors, later = threading.Event(), threading.Event(), [], intake._later_submission
-
-    def slow_later(*args):
-        found = later(*args)
-        if read.is_set():
-            second_read.set()
-        else:
-            read.set()
-            second_read.wait(2)
-        return found
-
-    monkeypatch.setattr(intake, "_later_submission", slow_later)
 
     def submit(path: Path) -> None:
-        try:
-            ((_, result),) = ingest_reports(store, ANALYST, path, "fiu", schema)
-            assert not result.errors
-        except BaseException as exc:  # raised in the test's thread below
-            errors.append(exc)
+        ((_, result),) = ingest_reports(store, ANALYST, path, "fiu", schema)
+        assert not result.errors
 
-    one = threading.Thread(target=submit, args=(original if first == "original" else corrected,))
-    one.start()
-    assert read.wait(30)
-    two = threading.Thread(target=submit, args=(corrected if first == "original" else original,))
-    two.start()
-    one.join(60)
-    two.join(60)
-    assert not errors
+    order = (original, corrected) if first == "original" else (corrected, original)
+    at_once(intake, "_later_submission", *(lambda path=path: submit(path) for path in order))
     assert live(store, "amount") == ["130000.00"]
 
 def test_a_correction_that_drops_a_transaction_retires_it(goaml, store, tmp_path):

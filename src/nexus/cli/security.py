@@ -172,18 +172,18 @@ def tokens_revoke(token_id: str = typer.Argument(...)) -> None:
 def audit_verify() -> None:
     """Check the hash chain, its head and the anchor file; exit 1 naming the first bad record."""
     store = open_store()
-    report = oversight.verify_audit(store, current_viewer(store))
-    if not report.ok:
-        Console(stderr=True).print(f"[red]{report}[/red]", highlight=False)
-        raise typer.Exit(1)
-    console.print(str(report))
+    _show_chain(oversight.verify_audit(store, current_viewer(store)))
 
 
 @audit_app.command("adopt-anchor")
 def audit_adopt_anchor() -> None:
     """Write a missing anchor file at the trail's head, once the whole chain verifies up to it (audited)."""
     store = open_store()
-    report = oversight.adopt_anchor(store, current_viewer(store))
+    _show_chain(oversight.adopt_anchor(store, current_viewer(store)))
+
+
+def _show_chain(report) -> None:
+    """What a check of the trail found; exit 1 unless it holds."""
     if not report.ok:
         Console(stderr=True).print(f"[red]{report}[/red]", highlight=False)
         raise typer.Exit(1)
