@@ -248,3 +248,14 @@ def test_a_refusal_the_service_records_itself_is_not_recorded_twice(workspace):
     shown = run("travel", "unmask", "show", "nobody", "--purpose", "case 3")
     assert shown.exit_code != 0 and isinstance(shown.exception, Forbidden)
     assert [(r["action"], r["outcome"]) for r in refusals()] == [("unmask.view", "denied")]
+
+
+def test_a_trail_begun_inside_another_transaction_still_gets_its_anchor(store, tmp_path):
+    # a workspace's first records are often appended in the transaction of what they record (a user made, a source
+    # registered), which moves no file: the first move asked of a home that never held the file makes it
+    path = tmp_path / "home" / "audit.anchor"
+    anchor.attach(store.engine, path)
+    with store.engine.begin() as conn:
+        audit.append(conn, person("olga", "OVERSIGHT", "oversight"), "users.create", {"user": "ana"})
+    audit.log_event(store, person("olga", "OVERSIGHT", "oversight"), "search", {})
+    assert audit.verify_chain(store).ok and anchor.read(path)[0] == 2

@@ -5,7 +5,9 @@ administrator can rewind that table too. This file — in NEXUS_HOME, owned by t
 operating-system account that runs Nexus — remembers the newest (seq, hash) seen by this
 workspace, so a chain that no longer reaches it has been cut short.
 
-The file is made with the trail's first record (`advance` with ``create``); afterwards an append only moves it.
+The file is made with the trail's first record (`advance` with ``create``), or by the first move asked of a
+NEXUS_HOME that never held it (its lock file is made then: the trail's first records may have been appended inside
+another transaction, which moves no file); afterwards an append only moves it.
 A file gone from a workspace whose trail has records is not made again by the next append, which would vouch
 for a trail cut short meanwhile: ``audit.verify_chain`` reports it missing until someone re-establishes it on
 purpose (``audit.adopt_anchor``, itself audited).
@@ -56,13 +58,15 @@ def advance(path: Path, seq: int, hash_: str, create: bool = True) -> bool:
     (the trail's first records, or an anchor re-established on purpose). Whether the file names (seq, hash) or
     a later record now."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    lock = path.with_name(path.name + ".lock")
+    first = not lock.exists()  # this NEXUS_HOME never held the file: the trail's first records reached it by no move
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         current = _read(path)
         if current is not None and current[0] >= seq:
             return True
-        if current is None and not create:
+        if current is None and not (create or first):
             return False
         tmp = path.with_name(path.name + ".tmp")
         fd_tmp = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
