@@ -28,6 +28,7 @@ from nexus.model.labels import Classification, Labels
 from nexus.security import audit
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import get_alert
+from nexus.service.case_access import chunks
 from nexus.service.entities import S, merge, visible_statements
 from nexus.service.export_marks import provenance
 from nexus.service.ledger import ledger_session
@@ -37,7 +38,6 @@ from nexus.store import Store
 
 FORMATS = ("ftm",)
 TRANSACTION = "transaction"
-CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -73,14 +73,14 @@ def holdings(store: Store, viewer: Viewer, account_ids: Iterable[str], action: s
         return []
     visible = visible_statements(viewer, action)
     with store.engine.connect() as conn:
-        assets = [r for chunk in _chunks(accounts) for r in conn.execute(
+        assets = [r for chunk in chunks(accounts) for r in conn.execute(
             visible.where(S.schema == "Ownership", S.prop == "asset", S.value.in_(chunk)))]
         ownerships = sorted({r.entity_id for r in assets})
-        owners = [r for chunk in _chunks(ownerships) for r in conn.execute(
+        owners = [r for chunk in chunks(ownerships) for r in conn.execute(
             visible.where(S.entity_id.in_(chunk), S.prop == "owner"))]
         owner_ids = sorted({r.value for r in owners})
         records = {}
-        for chunk in _chunks(owner_ids):  # the owner's record the viewer may see, and its canonical id
+        for chunk in chunks(owner_ids):  # the owner's record the viewer may see, and its canonical id
             for r in conn.execute(visible.where(S.entity_id.in_(chunk)).order_by(S.entity_id, S.id)):
                 records.setdefault(r.entity_id, r)
     found = {}
@@ -152,7 +152,7 @@ def accounts(store: Store, viewer: Viewer, rows: list[dict], action: str = "read
     no statement of one."""
     named = row_accounts(rows)
     with store.engine.connect() as conn:
-        statements = [r for chunk in _chunks([a.id for a in named]) for r in conn.execute(
+        statements = [r for chunk in chunks([a.id for a in named]) for r in conn.execute(
             visible_statements(viewer, action).where(S.entity_id.in_(chunk)).order_by(S.entity_id, S.prop, S.value))]
     made = []
     for account in named:
@@ -206,8 +206,3 @@ def alert_words(alert: dict) -> str:
         total = f"{x['total']:,.2f} {x['currency']}, " if x.get("total") is not None and x.get("currency") else ""
         lines.append(f"{x['transaction_count']} transaction(s), {total}{x.get('start', '')} to {x.get('finish', '')}")
     return "\n".join(lines)
-
-
-def _chunks(values: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start:start + CHUNK]

@@ -18,9 +18,8 @@ from nexus.store import Store, utc_now
 from nexus.store.schema import audit_log
 
 __all__ = ["IDLE_LIMIT", "LOCAL_USER", "SESSION_LIFETIME", "Viewer", "acting_viewer", "audit_clock", "audit_refusal",
-           "csrf_token", "refused_since",
-           "login", "logout", "may", "session_viewer", "set_purpose", "settle_audit", "sign_in", "sign_out", "unsettled",
-           "viewer_for_token"]
+           "csrf_token", "login", "logout", "may", "refused_since", "session_viewer", "set_purpose", "settle_audit",
+           "sign_in", "sign_out", "unsettled", "viewer_for_token"]
 
 SESSION_LIFETIME = sessions.SESSION_LIFETIME
 IDLE_LIMIT = sessions.IDLE_LIMIT
