@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from nexus.cli import app
 from nexus.config import load_settings
-from nexus.errors import Forbidden, InvalidInput
-from nexus.model.labels import Classification
+from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nexus.model.labels import Classification, Labels
 from nexus.security import anchor, audit
 from nexus.security.viewer import Viewer
 from nexus.security.warrants import add_warrant, list_warrants, revoke_warrant
@@ -53,8 +53,13 @@ def test_only_the_warrants_own_agency_registers_or_revokes_it(store):
     with pytest.raises(Forbidden, match="INTEL"):  # nor an administrator of another agency: the same hole
         add_warrant(store, person("pam", "POLICE", "administrator"), "WARRANT-20", agency="intel", kind="interception",
                     expires_at=LATER)
-    with pytest.raises(Forbidden, match="only INTEL may revoke"):
-        revoke_warrant(store, police, "WARRANT-1")
+    # another agency's warrant is answered as one that does not exist, on revoking or re-registering it
+    assert _refusal(NotFound, revoke_warrant, store, police, "WARRANT-1") \
+        == _refusal(NotFound, revoke_warrant, store, police, "WARRANT-404").replace("WARRANT-404", "WARRANT-1")
+    store.register_source("intercept9", "ftm", Labels(agency="INTEL", warrant="WARRANT-9"))
+    assert _refusal(Conflict, add_warrant, store, police, "WARRANT-1", agency="POLICE", kind="bug", expires_at=LATER) \
+        == _refusal(Conflict, add_warrant, store, police, "WARRANT-9", agency="POLICE", kind="bug",
+                    expires_at=LATER).replace("WARRANT-9", "WARRANT-1")
     with store.engine.connect() as conn:
         assert conn.execute(select(warrants.c.id, warrants.c.revoked_at)).all() == [("WARRANT-1", None)]
     assert list_warrants(store, police) == []  # another agency's interceptions are not listed to it
@@ -65,20 +70,24 @@ def test_only_the_warrants_own_agency_registers_or_revokes_it(store):
         assert conn.execute(select(warrants.c.agency).where(warrants.c.id == "WARRANT-P")).scalar() == "POLICE"
 
 
+def _refusal(error: type[Exception], call, *args, **kwargs) -> str:
+    with pytest.raises(error) as refused:
+        call(*args, **kwargs)
+    return str(refused.value)
+
+
 def test_the_workspace_owner_registers_a_synthetic_worlds_warrants_for_every_agency(store):
     owner = person("world.loader", "LOCAL", "administrator", "analyst")
     add_warrant(store, owner, "W-INTEL", agency="INTEL", kind="interception", expires_at=LATER)
     assert [w["id"] for w in list_warrants(store, owner)] == ["W-INTEL"]
-    with pytest.raises(Forbidden):  # a LOCAL supervisor is no workspace owner
+    with pytest.raises(NotFound):  # a LOCAL supervisor is no workspace owner
         revoke_warrant(store, person("sam", "LOCAL", "supervisor"), "W-INTEL")
 
 
 def test_a_warrant_another_agency_collects_under_may_not_be_registered_by_taking_its_reference(store):
-    from nexus.model.labels import Labels
-
     store.register_source("intercept20", "ftm", Labels(agency="INTEL", classification=Classification.SECRET,
                                                        releasable_to=("INTEL", "POLICE"), warrant="WARRANT-20"))
-    with pytest.raises(Forbidden, match="INTEL's data"):
+    with pytest.raises(Conflict, match="already in use"):  # without saying whose data it labels
         add_warrant(store, person("dave", "POLICE", "supervisor"), "WARRANT-20", agency="POLICE", kind="interception",
                     expires_at=LATER)
     add_warrant(store, person("ivan", "INTEL", "supervisor"), "WARRANT-20", agency="INTEL", kind="interception",
@@ -103,7 +112,7 @@ def test_cli_a_supervisor_may_not_unlock_another_agencys_warrant(workspace):
     added = run("warrants", "add", "WARRANT-20", "--agency", "INTEL", "--kind", "interception", "--expires", LATER)
     assert added.exit_code != 0 and isinstance(added.exception, Forbidden)
     revoked = run("warrants", "revoke", "WARRANT-1")
-    assert revoked.exit_code != 0 and isinstance(revoked.exception, Forbidden)
+    assert revoked.exit_code != 0 and isinstance(revoked.exception, NotFound)
     empty = run("warrants", "add", "", "--agency", "POLICE", "--kind", "", "--expires", LATER)
     assert empty.exit_code != 0 and isinstance(empty.exception, InvalidInput)
     store = Store.open(load_settings())

@@ -83,6 +83,7 @@ def ingest_command(
                                          progress=lambda n: bar.update(task, description=f"ingesting {path.name}: "
                                                                                           f"{n:,} rows"))
         _report(result)
+        _fail_on_rejected(result)
         return
     if format in TRAVEL_FORMATS:
         refused = [flag for flag, given in (("--mapping", mapping), ("--list", is_list), ("--strict", strict),
@@ -135,6 +136,14 @@ def ingest_command(
             progress=lambda n: bar.update(task, description=f"ingesting {path.name}: {n:,} records"),
         )
     _report(result)
+    _fail_on_rejected(result)
+
+
+def _fail_on_rejected(result: IngestResult) -> None:
+    """Exit 1 when records were rejected, as goAML reports and travel messages do: the good ones are loaded,
+    and a script must not take a partial load for a whole one."""
+    if result.errors and not result.skipped_unchanged:
+        raise typer.Exit(1)
 
 
 def _report_goaml(file: Path, result: IngestResult) -> None:

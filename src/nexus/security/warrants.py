@@ -72,14 +72,15 @@ def add_warrant(
     if any("," in u for u in uses):
         raise InvalidInput("an allowed use must not contain a comma")
     with store.engine.begin() as conn:
-        if conn.execute(select(warrants.c.id).where(warrants.c.id == warrant_id)).first():
-            raise Conflict(f"warrant {warrant_id!r} already exists")
-        if not _acts_for_every_agency(viewer):  # nor by taking the reference of a warrant another agency collects under
-            for table in (sources, statements):
-                holder = conn.execute(select(table.c.agency).where(table.c.warrant == warrant_id,
-                                                                   table.c.agency != agency).limit(1)).scalar()
-                if holder is not None:
-                    raise Forbidden(f"warrant {warrant_id!r} labels {holder}'s data: only {holder} may register it")
+        # One answer whether the reference is a warrant already (any agency's) or labels another agency's data (taking
+        # it would unlock that data): which agency holds what is not told.
+        taken = conn.execute(select(warrants.c.id).where(warrants.c.id == warrant_id)).first() is not None
+        if not taken and not _acts_for_every_agency(viewer):
+            taken = any(conn.execute(select(table.c.agency).where(table.c.warrant == warrant_id,
+                                                                  table.c.agency != agency).limit(1)).first()
+                        for table in (sources, statements))
+        if taken:
+            raise Conflict(f"warrant reference {warrant_id!r} is already in use: register it under another")
         conn.execute(
             insert(warrants).values(
                 id=warrant_id, agency=agency, kind=kind, issued_at=issued, expires_at=expires,
@@ -94,13 +95,13 @@ def revoke_warrant(store: Store, viewer: Viewer, warrant_id: str) -> None:
     require(viewer, "warrants.manage")
     with store.engine.begin() as conn:
         agency = conn.execute(select(warrants.c.agency).where(warrants.c.id == warrant_id)).scalar()
-        if agency is not None:
-            _require_own(viewer, agency, warrant_id, "revoke")
-        changed = conn.execute(
+        # another agency's warrant is answered as one that does not exist: its references are not to be probed
+        mine = agency is not None and (agency_code(agency) == viewer.agency or _acts_for_every_agency(viewer))
+        changed = mine and conn.execute(
             update(warrants).where(warrants.c.id == warrant_id, warrants.c.revoked_at.is_(None)).values(revoked_at=utc_now())
         ).rowcount
         if not changed:
-            raise NotFound(f"no unrevoked warrant {warrant_id!r}")
+            raise NotFound(f"no unrevoked warrant {warrant_id!r} of {viewer.agency}")
         audit.append(conn, viewer, "warrants.revoke", {"warrant": warrant_id})
 
 

@@ -132,25 +132,28 @@ def check_labeller(store: Store, viewer: Viewer, source: str, existing: dict | N
     """Only the agency holding a source loads into it or labels data in its name (`holder`), and no one loads data
     labelled beyond their own clearance or compartments, as given or as the source already labels it (they could
     not read what they loaded); an administrator acts for any."""
-    if labels.warrant and not _warrant_registered(store, labels.warrant):
-        raise InvalidInput(f"{labels.warrant!r} is not a registered warrant: data labelled with it would be visible to "
-                           "no one; an oversight officer registers it first (nexus warrants add)", field="warrant")
+    effective = labels.applied_to(store.source_labels(existing) if existing else defaults)
+    if labels.warrant and not _warrant_registered(store, labels.warrant, effective.agency):
+        # the same answer for another agency's warrant as for none: warrant references are not to be probed
+        raise InvalidInput(f"{labels.warrant!r} is not a registered warrant of {effective.agency}, whose data this is: "
+                           "data labelled with it would be visible to no one; that agency's supervisor registers it "
+                           "first (nexus warrants add)", field="warrant")
     if viewer.has_role("administrator"):
         return
     if holder and existing is not None and existing["agency"] != viewer.agency:
         raise Forbidden(f"source {source!r} is held by another agency: load into a source of {viewer.agency}")
     if holder and labels.agency and agency_code(labels.agency) != viewer.agency:
         raise Forbidden(f"only an administrator labels data as another agency's ({labels.agency}); yours is {viewer.agency}")
-    effective = labels.applied_to(store.source_labels(existing) if existing else defaults)
     if effective.classification > viewer.clearance:
         raise Forbidden(f"classification {effective.classification.name} is above your clearance ({viewer.clearance.name})")
     if effective.compartment and effective.compartment not in viewer.compartments:
         raise Forbidden(f"compartment {effective.compartment} is not one of yours")
 
 
-def _warrant_registered(store: Store, warrant_id: str) -> bool:
+def _warrant_registered(store: Store, warrant_id: str, agency: str) -> bool:
     with store.engine.connect() as conn:
-        return conn.execute(select(warrants.c.id).where(warrants.c.id == warrant_id)).first() is not None
+        held_by = conn.execute(select(warrants.c.agency).where(warrants.c.id == warrant_id)).scalar()
+    return held_by is not None and agency_code(held_by) == agency_code(agency)
 
 
 #: The longest retention a source may be given (a date beyond it is not one a database or Python keeps).
