@@ -105,7 +105,7 @@ def test_an_ftm_mapped_csv_s_payments_are_checked_for_typologies(workspace, tmp_
     (fan,) = by_name["fan-out"]
     assert fan["accounts"][0] == FAN and sorted(fan["accounts"][1:]) == sorted(FANNED)
     assert len(fan["transactions"]) == 6
-    assert fan["currency"] == "EUR" and fan["total"] == pytest.approx(sum(1500.5 + n for n in range(6)))
+    assert fan["currency"] == "Euro" and fan["total"] == pytest.approx(sum(1500.5 + n for n in range(6)))
     (cycle,) = by_name["cycle"]
     assert cycle["accounts"] == CYCLE and len(cycle["transactions"]) == 3
     assert cycle["finish"] == "2024-05-04T00:00:00"  # a date without a time is midnight
@@ -122,8 +122,8 @@ def test_the_cited_payments_resolve_back_with_their_numbers_amounts_and_labels(s
     alert = get_alert(store, ANALYST, cycle["id"])
     rows = alert_transactions(store, ANALYST, home, alert)
     assert [(r["from_account"], r["to_account"], r["amount_paid"], r["payment_currency"], r["payment_format"])
-            for r in rows] == [(CYCLE[0], CYCLE[1], 50000.0, "EUR", "loan"), (CYCLE[1], CYCLE[2], 49500.0, "EUR", "loan"),
-                               (CYCLE[2], CYCLE[0], 49000.0, "EUR", "loan")]
+            for r in rows] == [(CYCLE[0], CYCLE[1], 50000.0, "Euro", "loan"), (CYCLE[1], CYCLE[2], 49500.0, "Euro", "loan"),
+                               (CYCLE[2], CYCLE[0], 49000.0, "Euro", "loan")]
     assert [r["id"] for r in rows] == cycle["transactions"]
     assert {e["ref_kind"] for e in alert["evidence"]} == {"transaction"}
     assert alert["labels"]["classification"] == "CONFIDENTIAL"  # the statements' labels

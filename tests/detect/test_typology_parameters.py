@@ -128,3 +128,18 @@ def test_nexus_detect_refuses_an_output_it_cannot_write_before_it_raises_anythin
         assert why in str(result.exception) and f"--output {output}" in str(result.exception)
     assert runner.invoke(app, ["detect", "--output", str(tmp_path / "a.jsonl"), "--purpose", "test"]).exit_code == 0
     assert detected(open_store())[0] == 1
+
+
+def test_a_currency_is_one_whether_a_feed_spells_it_eur_or_euro(store, tmp_path):
+    # two payments spelled Euro (AMLworld's name) and one EUR (the ISO code a bank's feed gives): one structuring
+    rows = [EURO[0], EURO[1].replace("Euro", "EUR"), EURO[2]]
+    store, home = load_feed(store, tmp_path, rows, "bank-e")
+    path = tmp_path / "fiu.yml"
+    path.write_text("reporting_thresholds: {EUR: 10000}\nstructuring_count: 3\n")
+    config = service.typology_config(path)
+    assert config.thresholds() == {"US Dollar": 10000, "Euro": 10000}
+    (found,) = structuring(detect(store, ANALYST, home, config=config))
+    assert found["currency"] == "Euro" and found["total"] == 29200 and len(found["transactions"]) == 3
+    path.write_text("reporting_thresholds: {EUR: 9000, Euro: 10000}\n")
+    with pytest.raises(InvalidInput, match="EUR: 9000 and Euro: 10000 name one currency"):
+        service.typology_config(path)

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from nexus.errors import InvalidInput
+from nexus.model.currencies import spelled
 from nexus.sources.amlworld import KNOWN_CURRENCIES
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,10 @@ class TypologyConfig:
     evidence_cap: int = 200
 
     def thresholds(self) -> dict[str, float]:
-        """The reporting threshold in each currency that has one: threshold_currency's, and reporting_thresholds'."""
-        return {self.threshold_currency: self.reporting_threshold, **self.reporting_thresholds}
+        """The reporting threshold in each currency that has one: threshold_currency's, and reporting_thresholds',
+        each currency in the one spelling the detectors see (`nexus.model.currencies`: EUR is Euro)."""
+        return {spelled(self.threshold_currency): self.reporting_threshold,
+                **{spelled(currency): threshold for currency, threshold in self.reporting_thresholds.items()}}
 
     def parameters(self) -> dict:
         """Every parameter, as a file of them states it (what a run records it used)."""
@@ -108,6 +111,8 @@ def load_typologies(path: Path) -> TypologyConfig:
     values = {key: float(value) if known[key].type is float else value for key, value in raw.items()}
     if "reporting_thresholds" in values:
         values["reporting_thresholds"] = {c.strip(): float(t) for c, t in values["reporting_thresholds"].items()}
+        if twice := _spelled_twice(values["reporting_thresholds"]):
+            raise InvalidInput(f"{path}: reporting_thresholds: {twice}")
     if "threshold_currency" in values:
         values["threshold_currency"] = values["threshold_currency"].strip()
     config = TypologyConfig(**values)
@@ -116,6 +121,16 @@ def load_typologies(path: Path) -> TypologyConfig:
         log.warning("%s: no feed names the currencies %s as AMLworld or ISO 4217 do: no structuring is found in them",
                     path, ", ".join(unknown))
     return config
+
+
+def _spelled_twice(thresholds: Mapping[str, float]) -> str | None:
+    """What names one currency twice with two thresholds (EUR: 9000 and Euro: 10000), or None."""
+    by_currency: dict[str, dict[str, float]] = {}
+    for currency, threshold in thresholds.items():
+        by_currency.setdefault(spelled(currency), {})[currency] = threshold
+    clashes = [" and ".join(f"{c}: {t:g}" for c, t in given.items()) for given in by_currency.values()
+               if len(set(given.values())) > 1]
+    return f"{'; '.join(clashes)} name one currency with two thresholds" if clashes else None
 
 
 def _number(value: object) -> bool:

@@ -22,6 +22,7 @@ from nexus.engine.errors import EngineError, engine_failures
 from nexus.engine.resources import memory_mb
 from nexus.engine.snapshot import Snapshot
 from nexus.engine.spark import local_spark
+from nexus.model.currencies import AMLWORLD_NAMES
 from nexus.security.viewer import Viewer
 
 TableInput = pa.Table | Path | list[Path]  # an Arrow table, or Parquet files read as one table
@@ -112,7 +113,8 @@ class EngineSession(ABC):
             with engine_failures(self.kind):
                 self._view(LEDGER_VISIBLE, queries.to_dialect(
                     exp.select("*").from_(PAYMENT_TRANSACTIONS).where("1 = 0"), self.dialect))
-        self.define("transactions", "transactions_with_payments", names={PAYMENT_TRANSACTIONS: payments})
+        self.define("transactions", "transactions_with_payments", names={PAYMENT_TRANSACTIONS: payments},
+                    receiving_currency=_spelled("receiving_currency"), payment_currency=_spelled("payment_currency"))
 
     def _holds_rows(self, table: str) -> bool:
         with engine_failures(self.kind):
@@ -145,6 +147,14 @@ class EngineSession(ABC):
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _spelled(column: str) -> exp.Expression:
+    """``column``'s currency in its one spelling (`nexus.model.currencies.spelled`), as SQL."""
+    return exp.Case(this=exp.column(column),  # the feeds' codes are checked, upper case and trimmed
+                    ifs=[exp.If(this=exp.Literal.string(code), true=exp.Literal.string(name))
+                         for code, name in AMLWORLD_NAMES.items()],
+                    default=exp.column(column))
 
 
 def _identifier(name: str, dialect: str) -> str:

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv
 
+from nexus.model.currencies import AMLWORLD_CURRENCIES
 from nexus.sources.base import RecordError, SourceError
 from nexus.sources.goaml.check import ISO_4217
 from nexus.sources.limits import check_file
@@ -30,10 +31,7 @@ COLUMNS = ("timestamp", "from_bank", "from_account", "to_bank", "to_account", "a
 AMOUNTS = ("amount_received", "amount_paid")
 REQUIRED = ("timestamp", "from_bank", "from_account", "to_bank", "to_account", "amount_paid", "payment_currency")
 BLOCK_BYTES = 32 << 20
-#: The currencies AMLworld's published data names (IBM's generator); a feed may also give an ISO 4217 code.
-AMLWORLD_CURRENCIES = ("US Dollar", "Euro", "Yuan", "Yen", "UK Pound", "Rupee", "Ruble", "Canadian Dollar",
-                       "Australian Dollar", "Swiss Franc", "Mexican Peso", "Brazil Real", "Saudi Riyal", "Shekel",
-                       "Bitcoin")
+#: The currencies AMLworld's published data names, and ISO 4217 codes, which a feed may give instead.
 KNOWN_CURRENCIES = frozenset({*AMLWORLD_CURRENCIES, *ISO_4217})
 CURRENCIES = pa.array(sorted(KNOWN_CURRENCIES), pa.string())
 #: AMLworld's payment formats (a bank's mapped feed may use its own words for them).

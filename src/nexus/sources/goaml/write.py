@@ -17,6 +17,7 @@ import yaml
 from lxml import etree
 
 from nexus.sources.base import SourceError
+from nexus.sources.goaml.check import ISO_4217
 
 DEFAULT_PROFILE = "profile.yml"
 
@@ -30,17 +31,15 @@ def write_report(transactions: list[dict], reference: str, reason: str, rentity_
                  profile: dict, submitted: datetime) -> bytes:
     """A goAML report of ``transactions`` (ledger rows: id, timestamp, from/to bank and account, amount_paid,
     payment_currency, payment_format; amount_received and receiving_currency where the row has them)."""
-    currencies = {t["payment_currency"] for t in transactions}
+    currencies = {iso_code(t["payment_currency"], profile) for t in transactions}
     if len(currencies) != 1:
         raise SourceError(f"a goAML report has one local currency; these transactions are in {sorted(currencies)}")
     (currency,) = currencies
-    if currency not in profile["currencies"]:
-        raise SourceError(f"the goAML profile names no ISO code for the currency {currency!r}")
     report = etree.Element("report")
     for tag, value in (("rentity_id", rentity_id), ("submission_code", profile["submission_code"]),
                        ("report_code", profile["report_code"]), ("entity_reference", reference),
                        ("submission_date", submitted.strftime("%Y-%m-%dT%H:%M:%S")),
-                       ("currency_code_local", profile["currencies"][currency]),
+                       ("currency_code_local", currency),
                        ("reporting_user_code", profile["reporting_user_code"]), ("reason", reason)):
         etree.SubElement(report, tag).text = str(value)
     for row in transactions:
@@ -78,17 +77,26 @@ def _foreign_currency(party: etree._Element, row: dict, profile: dict) -> None:
     """`to_foreign_currency` of a transaction received in another currency than it was paid in (nothing otherwise):
     the amount received, its ISO code and the rate the two amounts imply (local units per foreign unit)."""
     received, currency = row.get("amount_received"), row.get("receiving_currency")
-    if received is None or not currency or currency == row["payment_currency"]:
+    if received is None or not currency:
         return
-    if currency not in profile["currencies"]:
-        raise SourceError(f"the goAML profile names no ISO code for the currency {currency!r} (transaction "
-                          f"{row['id']} was received in it)")
+    code = iso_code(currency, profile, f" (transaction {row['id']} was received in it)")
+    if code == iso_code(row["payment_currency"], profile):
+        return
     foreign = etree.SubElement(party, "to_foreign_currency")
-    etree.SubElement(foreign, "foreign_currency_code").text = profile["currencies"][currency]
+    etree.SubElement(foreign, "foreign_currency_code").text = code
     etree.SubElement(foreign, "foreign_amount").text = f"{received:.2f}"
     rate = exchange_rate(row["amount_paid"], received)
     if rate is not None:
         etree.SubElement(foreign, "foreign_exchange_rate").text = rate
+
+
+def iso_code(currency: str, profile: dict, where: str = "") -> str:
+    """``currency``'s ISO 4217 code: the profile's for a name the feed gives (US Dollar), else the code itself."""
+    if currency in profile["currencies"]:
+        return profile["currencies"][currency]
+    if currency in ISO_4217:
+        return currency
+    raise SourceError(f"the goAML profile names no ISO code for the currency {currency!r}{where}")
 
 
 def exchange_rate(paid: float, received: float) -> str | None:
