@@ -12,6 +12,9 @@
   retired (``retired_at``) instead of deleting them; a partial run retires what its ``retire``
   says (what the later version of a record replaces), in the transaction that completes it.
 - ``strict`` runs in a single transaction and loads nothing if any record is bad.
+- A file in which not one record is valid is refused whole when the caller asks (``refuse_none_valid``, as every file
+  loaded through ``service.ingest.ingest_file`` is): its run fails, and nothing of it, its registration included, is
+  written.
 """
 
 import hashlib
@@ -41,6 +44,19 @@ class IngestFailed(InvalidInput):
     def __init__(self, errors: list[RecordError]):
         self.errors = errors
         super().__init__(f"{len(errors)} bad record(s); first: {errors[0]}")
+
+
+class NothingValid(SourceError):
+    """A file in which not one record is valid (or that holds none): refused whole, as an empty file is, since
+    loading it would register its source and load nothing (and a complete re-load would retire all the source
+    holds)."""
+
+    def __init__(self, path: Path, errors: list[RecordError]):
+        if errors:
+            reason = f"not one of its records is valid ({len(errors):,} bad; the first: {errors[0].detail})"
+        else:
+            reason = "it holds no record to load"
+        super().__init__(f"{path}: refused, nothing loaded: {reason}")
 
 
 @dataclass
@@ -95,11 +111,13 @@ def ingest(
     sha: str | None = None,
     registration: dict | None = None,
     retire: Callable[[Connection, str], int] | None = None,
+    refuse_none_valid: bool = False,
 ) -> IngestResult:
     """`sha` is the content's SHA-256 when `path` only names it (a message pushed to the service, not kept).
     `registration` is the source's registry row as this load leaves it (`nexus.store.store.source_row`); without it
     the source must be registered. `retire(conn, started)` retires, for a partial run, what it replaces and returns
-    how many statements it retired."""
+    how many statements it retired. With `refuse_none_valid`, a file without one valid record is refused
+    (`NothingValid`) and its run failed, before anything of it (or the registration) is written."""
     registered = registration or store.get_source(source)
     if registered is None:
         raise NotFound(f"source {source!r} is not registered")
@@ -151,6 +169,9 @@ def ingest(
                 batch = Batch(done=batch.done)
                 if progress:
                     progress(result.records)
+        # a resumed run (skip) committed batches, each with entities, before it stopped
+        if refuse_none_valid and skip == 0 and result.entities + batch.entities == 0:
+            raise NothingValid(path, result.errors)
         writer.finish()
         result.entities += batch.entities
         result.statements += len(batch.rows)

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from nexus.cli.context import current_viewer, print_json_lines
 from nexus.config import load_settings
+from nexus.errors import InvalidInput
 from nexus.service import accounts, identity, oversight
 from nexus.service.workspace import open_store
 
@@ -129,6 +130,33 @@ def users_disable(username: str = typer.Argument(...)) -> None:
     console.print(f"disabled {username}")
 
 
+@users_app.command("enable")
+def users_enable(username: str = typer.Argument(...)) -> None:
+    """Enable a disabled account again (its earlier sessions stay closed; its tokens work again)."""
+    store = open_store()
+    accounts.enable(store, current_viewer(store), username)
+    console.print(f"enabled {username}")
+
+
+@users_app.command("modify")
+def users_modify(
+    username: str = typer.Argument(...),
+    clearance: str | None = typer.Option(None, "--clearance", help="UNCLASSIFIED … TOP_SECRET"),
+    role: list[str] = typer.Option([], "--role", help="repeatable; the roles given replace the user's"),
+    compartment: list[str] = typer.Option([], "--compartment", help="repeatable; those given replace the user's"),
+    no_compartments: bool = typer.Option(False, "--no-compartments", help="take every compartment away"),
+    agency: str | None = typer.Option(None, "--agency", help="refused unless the user's own: another agency's "
+                                                             "person is another account"),
+) -> None:
+    """Change a user's clearance, roles or compartments, at once for their sessions and tokens (audited)."""
+    if compartment and no_compartments:
+        raise InvalidInput("--compartment and --no-compartments: give one or the other")
+    store = open_store()
+    accounts.modify_user(store, current_viewer(store), username, clearance=clearance, roles=role or None,
+                         compartments=[] if no_compartments else compartment or None, agency=agency)
+    console.print(f"modified {username}")
+
+
 # -- tokens ---------------------------------------------------------------------------
 
 
@@ -136,12 +164,12 @@ def users_disable(username: str = typer.Argument(...)) -> None:
 def tokens_create(
     scope: str = typer.Option(..., "--scope", help="comma-separated actions, e.g. read,search"),
     user: str | None = typer.Option(None, "--user", help="whose token (administrators) [you]"),
-    expires_days: int | None = typer.Option(90, "--expires-days", help="days until it expires (0 = never)"),
+    expires_days: int = typer.Option(90, "--expires-days", help="days until it expires: 1 to 3,660 (ten years)"),
 ) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
     store = open_store()
     viewer = current_viewer(store)
-    token = accounts.create_token(store, viewer, user or viewer.user, scope, expires_days or None)
+    token = accounts.create_token(store, viewer, user or viewer.user, scope, expires_days)
     print(token)
 
 

@@ -46,8 +46,8 @@ def create_token(store: Store, creator: Viewer, username: str, scopes: frozenset
     """Make a token for ``username``, valid for `expires_days` (1 to `MAX_EXPIRES_DAYS`; None: until revoked);
     returns it (shown once, never stored)."""
     if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRES_DAYS:
-        raise InvalidInput(f"must be between 1 and {MAX_EXPIRES_DAYS:,} days (or none given: until revoked), "
-                           f"not {expires_days}", field="expires_days")
+        raise InvalidInput(f"must be between 1 and {MAX_EXPIRES_DAYS:,} days, not {expires_days}",
+                           field="expires_days")
     if creator.scopes is not None:
         raise AccessDenied("an API token cannot create tokens; log in as a person")
     if username != creator.user and not creator.has_role(*ACTIONS["users.manage"]):

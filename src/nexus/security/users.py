@@ -1,16 +1,16 @@
 """User accounts: agency, roles, clearance, compartments and credentials."""
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.model.labels import Classification, check_text, checked_agency
 from nexus.security import recent
 from nexus.security.viewer import ROLES, Viewer
 from nexus.store import Store, utc_now
-from nexus.store.schema import users
+from nexus.store.schema import auth_sessions, users
 
 #: The longest username.
 MAX_USERNAME = 64
@@ -35,6 +35,28 @@ def check_username(username: str) -> None:
         raise InvalidInput("must not contain control characters or begin or end with a space", field="username")
 
 
+def checked_roles(roles: Iterable[str]) -> list[str]:
+    """The roles, sorted and each once; refuses none, or one that is not in `ROLES`."""
+    roles = sorted(set(roles))
+    if not roles:
+        raise InvalidInput("a user needs at least one role", field="roles")
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise InvalidInput(f"unknown role {unknown[0]!r} (known: {', '.join(ROLES)})", field="roles")
+    return roles
+
+
+def checked_compartments(compartments: Iterable[str]) -> list[str]:
+    """The compartments, sorted and each once; refuses a name with a NUL or a comma (they are stored
+    comma-separated)."""
+    compartments = sorted(set(compartments))
+    for compartment in compartments:
+        check_text(compartment, "compartments")
+    if any("," in name for name in compartments):
+        raise InvalidInput("a compartment name must not contain a comma", field="compartments")
+    return compartments
+
+
 def create_user(
     store: Store,
     username: str,
@@ -44,19 +66,10 @@ def create_user(
     compartments: Iterable[str] = (),
     password_hash: str | None = None,
 ) -> None:
-    roles = sorted(set(roles))
-    if not roles:
-        raise InvalidInput("a user needs at least one role")
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown:
-        raise InvalidInput(f"unknown role {unknown[0]!r} (known: {', '.join(ROLES)})")
-    compartments = sorted(set(compartments))
+    roles = checked_roles(roles)
+    compartments = checked_compartments(compartments)
     check_username(username)
     code = checked_agency(agency)
-    for compartment in compartments:
-        check_text(compartment, "compartments")
-    if any("," in name for name in compartments):
-        raise InvalidInput("a compartment name must not contain a comma", field="compartments")
     with store.engine.begin() as conn:
         if conn.execute(select(users.c.username).where(users.c.username == username)).first():
             raise Conflict(f"user {username!r} already exists")
@@ -103,7 +116,36 @@ def update_user(store: Store, username: str, **values: object) -> None:
     recent.forget(store.engine)
 
 
-def user_roles(user: dict) -> frozenset[str]:
+def change_account(store: Store, username: str, **values: object) -> dict:
+    """Set `values` (roles, clearance, compartments, disabled) on the user's row; returns the row as it was. A change
+    that would leave no active administrator is refused (Conflict): no one could manage users any more. Enabling a
+    disabled account closes the login sessions it had (a disabled account signs in to none): it signs in anew."""
+    # held by every such change, so that two administrators disabling each other at once cannot both succeed
+    with store.exclusive(["users:administrators"]), store.engine.begin() as conn:
+        before = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+        if before is None:
+            raise NotFound(f"no user {username!r}")
+        last = _administers(before) and not _another_administrator(conn, username)
+        if last and not _administers(dict(before) | values):
+            raise Conflict(f"{username} is the last active administrator: make another user an administrator first")
+        conn.execute(update(users).where(users.c.username == username).values(**values))
+        if before["disabled"] and values.get("disabled") is False:
+            conn.execute(update(auth_sessions).where(auth_sessions.c.username == username,
+                                                     auth_sessions.c.revoked_at.is_(None)).values(revoked_at=utc_now()))
+    recent.forget(store.engine)
+    return dict(before)
+
+
+def _administers(user: Mapping) -> bool:
+    return not user["disabled"] and "administrator" in user_roles(user)
+
+
+def _another_administrator(conn: Connection, username: str) -> bool:
+    others = conn.execute(select(users).where(users.c.username != username, users.c.disabled.is_(False))).mappings()
+    return any(_administers(other) for other in others)
+
+
+def user_roles(user: Mapping) -> frozenset[str]:
     return frozenset(r for r in user["roles"].split(",") if r)
 
 

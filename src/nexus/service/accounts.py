@@ -3,7 +3,8 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-from nexus.model.labels import Classification
+from nexus.errors import InvalidInput, NotFound
+from nexus.model.labels import Classification, checked_agency
 from nexus.security import audit, auth, tokens, users
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
@@ -17,10 +18,17 @@ def create_user(
     compartments: list[str], password: str,
 ) -> None:
     require(admin, "users.manage")
-    level = Classification.parse(clearance)
+    level = _clearance(clearance)
     users.create_user(store, username, agency, roles, level, compartments, auth.hash_password(password))
     audit.log_event(store, admin, "users.create", {"user": username, "agency": agency, "roles": sorted(roles),
                                                     "clearance": level.name, "compartments": sorted(compartments)})
+
+
+def _clearance(text: str) -> Classification:
+    try:
+        return Classification.parse(text)
+    except InvalidInput as exc:
+        raise InvalidInput(str(exc), field="clearance") from None
 
 
 def list_users(store: Store, admin: Viewer) -> list[dict]:
@@ -51,7 +59,68 @@ def unlock(store: Store, admin: Viewer, username: str) -> None:
 
 
 def disable(store: Store, admin: Viewer, username: str) -> None:
-    _change(store, admin, username, "users.disable", lambda: users.update_user(store, username, disabled=True))
+    """Disable an account: its sessions and tokens stop working; never the last active administrator."""
+    _change(store, admin, username, "users.disable", lambda: users.change_account(store, username, disabled=True))
+
+
+def enable(store: Store, admin: Viewer, username: str) -> None:
+    """Enable a disabled account again: it signs in anew (its sessions were closed) and its tokens work again."""
+    _change(store, admin, username, "users.enable", lambda: users.change_account(store, username, disabled=False))
+
+
+def modify_user(
+    store: Store, admin: Viewer, username: str, *, clearance: str | None = None, roles: list[str] | None = None,
+    compartments: list[str] | None = None, agency: str | None = None,
+) -> None:
+    """Change a user's clearance, roles or compartments (each given replaces what they had), checked as
+    `create_user` checks them; audited with each before and after. It applies to the user's open sessions and
+    tokens at their next use (a server's other processes: within `recent.RECHECK`). Never the last active
+    administrator's administrator role. The agency is not changed: see `_refuse_agency_change`."""
+    require(admin, "users.manage")
+    if agency is not None:
+        _refuse_agency_change(store, username, agency)
+    after = _account_fields(clearance, roles, compartments)
+    if not after:
+        raise InvalidInput("nothing to change: give a clearance, roles or compartments")
+    before = users.change_account(store, username, **_stored(after))
+    audit.log_event(store, admin, "users.modify", {"user": username, "before": _shown(before, after), "after": after})
+
+
+def _refuse_agency_change(store: Store, username: str, agency: str) -> None:
+    """A user's agency says whose data, warrants, cases and sources they act for, and the audit trail records every
+    action under it: moving an account to another agency would blur whose it was. Another agency's person is
+    another account (create it; disable this one)."""
+    code, user = checked_agency(agency), users.get_user(store, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    if code != user["agency"]:
+        raise InvalidInput(f"{username}'s agency ({user['agency']}) is not changed: create an account for {code} and "
+                           "disable this one", field="agency")
+
+
+def _account_fields(clearance: str | None, roles: list[str] | None, compartments: list[str] | None) -> dict:
+    """The fields given, checked, as the audit trail shows them."""
+    fields: dict = {}
+    if clearance is not None:
+        fields["clearance"] = _clearance(clearance).name
+    if roles is not None:
+        fields["roles"] = users.checked_roles(roles)
+    if compartments is not None:
+        fields["compartments"] = users.checked_compartments(compartments)
+    return fields
+
+
+def _stored(fields: dict) -> dict:
+    """`_account_fields` as the users table keeps them."""
+    return {name: int(Classification[value]) if name == "clearance" else ",".join(value)
+            for name, value in fields.items()}
+
+
+def _shown(user: dict, fields: dict) -> dict:
+    """The user's row's values of `fields`, as `_account_fields` shows them."""
+    shown = {"clearance": Classification(user["clearance"]).name, "roles": sorted(users.user_roles(user)),
+             "compartments": sorted(c for c in user["compartments"].split(",") if c)}
+    return {name: shown[name] for name in fields}
 
 
 def create_token(store: Store, viewer: Viewer, username: str, scopes: str, expires_days: int | None) -> str:

@@ -101,7 +101,8 @@ def ingest_file(
     name: str | None = None,
 ) -> IngestResult:
     """Register (or update) `source` and load `path` into it; `is_list` None keeps a registered source's
-    setting and gives a new one its format's default. A file its reader rejects leaves the registration as it was.
+    setting and gives a new one its format's default. A file its reader rejects, or in which not one record is valid,
+    is refused (InvalidInput naming the file and its first bad record) and leaves the registration as it was.
     `name` is what the run and the audit trail call the file (an upload's own name), `path` by default."""
     require(viewer, "ingest")
     check_text(source, "source")
@@ -118,7 +119,7 @@ def ingest_file(
         options = {k: v for k, v in (("mapping", mapping), ("schema", schema)) if v is not None}
         records = reader.read(path, **options)
         result = ingest(store, source, Path(name or path), records, strict=strict, partial=partial, force=force,
-                        progress=progress, sha=file_sha256(path), registration=registered)
+                        progress=progress, sha=file_sha256(path), registration=registered, refuse_none_valid=True)
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
     finally:  # a relabel is written with the first batch: audited whether or not the rest of the load was

@@ -30,7 +30,7 @@ from nexus.engine import EngineSession, open_engine
 from nexus.errors import InvalidInput
 from nexus.model.labels import Labels
 from nexus.ingest import (
-    Background, Batch, IngestFailed, IngestResult, file_sha256, open_run, run_context, write_batch,
+    Background, Batch, IngestFailed, IngestResult, NothingValid, file_sha256, open_run, run_context, write_batch,
 )
 from nexus.model.statements import BASE_PROP
 from nexus.security import audit
@@ -38,7 +38,7 @@ from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.ingest import LabelChanges, check_labeller, register_feed
 from nexus.sources import SourceError
-from nexus.sources.amlworld import AMLWORLD, account_ids, check_header, read_transactions
+from nexus.sources.amlworld import AMLWORLD, Layout, TransactionBatch, account_ids, read_transactions
 from nexus.sources.feed_mapping import load_layout
 from nexus.store import Store, utc_now
 from nexus.store.ledger import delivered_files, ledger_files, remove_files, run_files, unlist_runs, write_ledger_batch
@@ -50,11 +50,12 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
                         progress: Callable[[int], None] | None = None, mapping: Path | None = None) -> IngestResult:
     """Load a transactions feed, AMLworld's or a bank's through the `mapping` of its columns
     (`sources.feed_mapping`), as the module says; with `strict`, nothing if any row is bad: the run stops at the
-    first bad batch, its files are removed and it is marked failed."""
+    first bad batch, its files are removed and it is marked failed. A feed without one valid row is refused whole,
+    naming its first bad row, before anything is registered or written."""
     require(viewer, "ingest")
     try:
         layout = load_layout(mapping) if mapping is not None else AMLWORLD
-        check_header(path, layout)
+        batches = _up_to_a_valid_row(path, layout)
     except SourceError as exc:
         raise InvalidInput(str(exc)) from None
     existing = store.get_source(source)
@@ -89,7 +90,7 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
         with store.engine.connect() as conn:
             earlier_deliveries = EarlierDeliveries(delivered_files(conn, home, source, except_runs=earlier))
         try:
-            for number, batch in enumerate(read_transactions(path, layout)):
+            for number, batch in enumerate(batches):
                 rows, redelivered = earlier_deliveries.new_rows(batch.rows)  # for the batches a resumed run skips too
                 if batch.lines <= skip:
                     continue
@@ -129,6 +130,18 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
         remove_files(home, replaced)
     audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": layout.format}, [])
     return result
+
+
+def _up_to_a_valid_row(path: Path, layout: Layout) -> Iterator[TransactionBatch]:
+    """The feed's batches, read up to the first with a valid row before the first is returned: a feed without one is
+    refused whole (`NothingValid`), before its source is registered or a run begun."""
+    batches = read_transactions(path, layout)
+    read = []
+    for batch in batches:
+        read.append(batch)
+        if batch.rows.num_rows:
+            return itertools.chain(read, batches)
+    raise NothingValid(path, [error for batch in read for error in batch.errors])
 
 
 class EarlierDeliveries:

@@ -28,9 +28,12 @@ class RecordError:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}: {self.location}"
-        if self.field:
-            where += f", field {self.field}"
+        return f"{self.path}: {self.detail}"
+
+    @property
+    def detail(self) -> str:
+        """Where in its file, which field and what is wrong: the error without the file's name."""
+        where = f"{self.location}, field {self.field}" if self.field else self.location
         return f"{where}: {self.message}"
 
 
