@@ -18,7 +18,15 @@ def nexus(*args: str) -> str:
     return result.output
 
 
-def test_cases_from_the_command_line(workspace, tmp_path, capsys, monkeypatch):
+@pytest.fixture
+def partners(workspace):
+    """The workspace, with the partner agencies its cases work with registered."""
+    for code, name in (("CUSTOMS", "Customs"), ("INTEL", "Intelligence service")):
+        nexus("agencies", "add", code, "--name", name)
+    return workspace
+
+
+def test_cases_from_the_command_line(partners, tmp_path, capsys, monkeypatch):
     case = json.loads(nexus("cases", "open", "Port case", "--summary", "cigarettes", "--agency", "customs", "--json"))
     case_id = str(case["id"])
     assert case["agencies"] == ["LOCAL", "CUSTOMS"]
@@ -52,7 +60,7 @@ def test_cases_from_the_command_line(workspace, tmp_path, capsys, monkeypatch):
     assert "is closed" in capsys.readouterr().err
 
 
-def test_orcon_evidence_goes_out_only_once_its_agency_lifts_the_caveat(workspace, tmp_path):
+def test_orcon_evidence_goes_out_only_once_its_agency_lifts_the_caveat(partners, tmp_path):
     case_id = str(json.loads(nexus("cases", "open", "Source case", "--agency", "customs", "--json"))["id"])
     note = tmp_path / "source.txt"
     note.write_text("what our source said")

@@ -120,6 +120,8 @@ def test_a_package_from_an_fiu_alert_carries_its_payments_and_its_explanation(fi
 
 def test_a_package_is_refused_whole_when_a_payment_may_not_go(fiu):
     store, home, alert_id = fiu
+    # an agency of the workspace, to which the FIU's data may not go
+    users.ensure_user(store, "customs", agency="CUSTOMS", roles=("analyst",), clearance=Classification.SECRET)
     case_id = open_case(store, LEAD, "cycle A", alert_id=alert_id)["id"]
     with pytest.raises(Exception, match="transaction tx-bank-a-.* is not releasable to CUSTOMS"):
         disseminate(store, LEAD, case_id, "CUSTOMS")

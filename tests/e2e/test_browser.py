@@ -22,6 +22,7 @@ from nexus.ingest import ingest
 from nexus.model import Classification, Labels
 from nexus.security import auth, users
 from nexus.security.viewer import Viewer
+from nexus.service.agencies import register_agency
 from nexus.service.nexus_alerts import raise_nexus_alerts
 from nexus.service.screening import screen_holdings
 from nexus.sources import get_format
@@ -76,6 +77,8 @@ def server(tmp_path_factory):
     for name, agency in (("ana", "POLICE"), ("carl", "CUSTOMS")):
         users.create_user(store, name, agency=agency, roles=["analyst"], clearance=Classification.SECRET)
         auth.set_password(store, name, PASSWORD)
+    admin = Viewer("admin", "POLICE", frozenset({"administrator"}), Classification.SECRET, purpose="e2e set-up")
+    register_agency(store, admin, "INTERPOL", "International Criminal Police Organization")  # a partner with no users
     lead = Viewer("ana", "POLICE", frozenset({"analyst"}), Classification.SECRET, purpose="e2e set-up")
     screen_holdings(store, lead)
     raise_nexus_alerts(store, lead, home)

@@ -10,7 +10,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from nexus.cli import (
-    alerts, cases, data, demo, detect, ingest, links, model, resolve, rules, screen, security, serve, travel,
+    agencies, alerts, cases, data, demo, detect, ingest, links, model, resolve, rules, screen, security, serve, travel,
 )
 from nexus.cli.context import ACTING
 from nexus.errors import Forbidden, NexusError, NotFound, Unavailable
@@ -96,6 +96,7 @@ travel.register(app)
 rules.register(app)
 model.register(app)
 cases.register(app)
+agencies.register(app)
 
 err = Console(stderr=True)
 

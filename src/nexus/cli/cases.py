@@ -110,6 +110,10 @@ def show_command(case_id: int = typer.Argument(...), as_json: bool = AS_JSON, pu
     for d in case["disseminations"]:
         say(f"dissemination {d['id']} to {d['recipient']} {d['created_at'][:16]} by {d['created_by']}: "
             f"{d['filename']} sha256 {d['sha256']}")
+    for d in case["withdrawn_disseminations"]:
+        withdrawn = d["withdrawn"]
+        say(f"dissemination {d['id']} to {d['recipient']} {d['created_at'][:16]} by {d['created_by']}: withdrawn "
+            f"{withdrawn['at'][:16]} by {withdrawn['by']} ({withdrawn['why']})")
 
 
 @cases_app.command("add-entity")

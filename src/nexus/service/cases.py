@@ -6,15 +6,15 @@ investigation team are its members. For a user of any other agency it does not e
 of whose statements they may read, evidence labelled above them, the alert it was opened
 from) is absent, not counted: nothing tells them it exists. The title, summary and notes are
 the team's shared words, shown to every member.
-The opener and the owning agency's supervisors decide the team and the state; a closed case
-takes nothing new until it is re-opened. Every change is one transaction with its audit record.
+The opener and the owning agency's supervisors decide the team (known agencies only: `service.agencies`) and the
+state; a closed case takes nothing new until it is re-opened. Every change is one transaction with its audit record.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from followthemoney import EntityProxy
-from sqlalchemy import Connection, case as when, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, case as when, delete, func, insert, not_, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from nexus.cases import fields
@@ -23,12 +23,13 @@ from nexus.errors import InvalidInput, NotFound
 from nexus.security import audit
 from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
+from nexus.service.agencies import require_known_agencies
 from nexus.service.alerts import get_alert, visible_alert_ids
 from nexus.service.case_access import (
     CA, C, D, EV, canonical_ids, case_entity_ids, case_statements, check_id, chunks, dissemination_summary,
     evidence_summary, member_clause, open_for_changes, package_clause, require_lead, team, touch, visible_case,
 )
-from nexus.service.dissemination import disseminate, open_dissemination
+from nexus.service.dissemination import disseminate, open_dissemination, withdrawals, withdrawn_clause
 from nexus.service.entities import S, canonical_query, get_entity, group_entities, live
 from nexus.service.evidence import add_evidence, custody_log, lift_evidence_orcon, open_evidence, visible_evidence
 from nexus.store import Store, utc_now
@@ -94,6 +95,7 @@ def open_case(store: Store, viewer: Viewer, title: str, summary: str = "", agenc
                 refs.setdefault(*ref)
     now = utc_now()
     with store.engine.begin() as conn:
+        require_known_agencies(conn, members, "agencies")
         case_id = conn.execute(insert(cases).values(
             title=title, summary=summary, state=OPEN, owner_agency=viewer.agency, alert_id=alert_id,
             created_by=viewer.user, created_at=now, updated_at=now,
@@ -144,8 +146,8 @@ def list_cases(store: Store, viewer: Viewer, state: str | None = None, limit: in
 
 
 def get_case(store: Store, viewer: Viewer, case_id: int) -> dict:
-    """One case as the viewer may see it: entities, notes, tasks, evidence, disseminations; what they may not see is
-    absent."""
+    """One case as the viewer may see it: entities, notes, tasks, evidence, disseminations (those withdrawn apart, with
+    when and why: they are fetched no more); what they may not see is absent."""
     require(viewer, "read")
     with store.engine.connect() as conn:
         found = visible_case(conn, viewer, case_id)
@@ -155,6 +157,7 @@ def get_case(store: Store, viewer: Viewer, case_id: int) -> dict:
         evidence = visible_evidence(conn, viewer, case_id)
         packages = conn.execute(select(disseminations).where(D.case_id == case_id, package_clause(viewer, "read"))
                                 .order_by(D.id)).mappings().all()
+        withdrawn = withdrawals(conn, [p["id"] for p in packages])
         members = team(conn, found)
     audit.log_event(store, viewer, "cases.read", {"id": case_id}, [str(case_id), *sorted(e.id for e in entities)])
     return _summary(store, viewer, [found], {case_id: members})[0] | {
@@ -162,10 +165,12 @@ def get_case(store: Store, viewer: Viewer, case_id: int) -> dict:
         "notes": [_note(n) for n in notes],
         "tasks": [_task(t) for t in tasks],
         "evidence": [evidence_summary(e) for e in evidence],
-        "disseminations": [dissemination_summary(p) for p in packages],
+        "disseminations": [dissemination_summary(p) for p in packages if p["id"] not in withdrawn],
+        "withdrawn_disseminations": [dissemination_summary(p) | {"withdrawn": withdrawn[p["id"]]} for p in packages
+                                     if p["id"] in withdrawn],
         "counts": {"entities": len(entities), "notes": len(notes), "tasks": len(tasks),
                    "open_tasks": sum(not t["done"] for t in tasks), "evidence": len(evidence),
-                   "disseminations": len(packages)},
+                   "disseminations": len(packages) - len(withdrawn), "withdrawn_disseminations": len(withdrawn)},
     }
 
 
@@ -179,8 +184,8 @@ def _teams(conn: Connection, rows: list[RowMapping]) -> dict[int, list[str]]:
 
 
 def _counts(conn: Connection, viewer: Viewer, ids: list[int]) -> dict[int, dict]:
-    counts = {i: {"entities": 0, "notes": 0, "tasks": 0, "open_tasks": 0, "evidence": 0, "disseminations": 0}
-              for i in ids}
+    counts = {i: {"entities": 0, "notes": 0, "tasks": 0, "open_tasks": 0, "evidence": 0, "disseminations": 0,
+                  "withdrawn_disseminations": 0} for i in ids}
     if not ids:
         return counts
     stored = case_entity_ids(conn, ids)
@@ -195,8 +200,10 @@ def _counts(conn: Connection, viewer: Viewer, ids: list[int]) -> dict[int, dict]
          .group_by(T.case_id)),
         ("evidence", select(EV.case_id, func.count()).where(EV.case_id.in_(ids), statement_clause(viewer, case_evidence))
          .group_by(EV.case_id)),
-        ("disseminations", select(D.case_id, func.count()).where(D.case_id.in_(ids), package_clause(viewer, "read"))
-         .group_by(D.case_id)),
+        ("disseminations", select(D.case_id, func.count()).where(D.case_id.in_(ids), package_clause(viewer, "read"),
+                                                                 not_(withdrawn_clause())).group_by(D.case_id)),
+        ("withdrawn_disseminations", select(D.case_id, func.count()).where(
+            D.case_id.in_(ids), package_clause(viewer, "read"), withdrawn_clause()).group_by(D.case_id)),
     ):
         for case_id, count in conn.execute(query):
             counts[case_id][name] = int(count or 0)
@@ -305,6 +312,7 @@ def _change_team(store: Store, viewer: Viewer, case_id: int, agency: str, add: b
         if not add and agency not in members:
             raise InvalidInput(f"agency {agency} is not on case {case_id}'s team")
         if add and agency not in members:
+            require_known_agencies(conn, [agency], "agency")
             conn.execute(insert(case_agencies).values(case_id=case_id, agency=agency, added_by=viewer.user,
                                                       added_at=now))
         elif not add:

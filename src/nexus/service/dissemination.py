@@ -1,4 +1,5 @@
-"""Disseminating a case to another agency: one package (reports, FtM entities, evidence files, manifest).
+"""Disseminating a case to another agency: one package (reports, FtM entities, evidence files, manifest), for a
+known agency only (`service.agencies`: a typo names nobody).
 
 A release: it needs the export role, and it is refused whole, naming what blocks it, when
 anything it would hold is ORCON (whoever asks: the originating agency lifts the caveat first,
@@ -26,6 +27,7 @@ from nexus.cases.fields import DISSEMINATED, EXPORTED
 from nexus.cases.files import ContentStore, Tampered
 from nexus.config import load_settings
 from nexus.errors import NotFound
+from nexus.service.agencies import require_known_agencies
 from nexus.service.alert_export import (
     TRANSACTION, Holding, alert_words, cited_ids, cited_transactions, holdings, payments, row_accounts,
 )
@@ -44,7 +46,8 @@ from nexus.share import EvidenceFile, Markings, Package, write_package
 from nexus.store import Store, utc_now
 from nexus.store.schema import case_notes, custody_events, dissemination_items, disseminations
 
-__all__ = ["ReleaseRefused", "disseminate", "open_dissemination", "withdraw", "withdraw_holding"]
+__all__ = ["ReleaseRefused", "disseminate", "open_dissemination", "withdraw", "withdraw_holding", "withdrawals",
+           "withdrawn_clause"]
 
 SHOWN_BLOCKERS = 10
 WITHDRAWN = "withdrawn"  # a custody event: the package may no longer be fetched (its data was purged)
@@ -61,6 +64,7 @@ def disseminate(store: Store, viewer: Viewer, case_id: int, recipient_agency: st
     recipient = fields.agency(recipient_agency, "recipient_agency")
     with store.engine.connect() as conn:
         case = visible_case(conn, viewer, case_id)
+        require_known_agencies(conn, [recipient], "recipient")
         members = team(conn, case)
         rows = case_statements(conn, viewer, case_id)
         evidence = visible_evidence(conn, viewer, case_id)
@@ -210,6 +214,16 @@ def _alert_payments(store: Store, viewer: Viewer, case, recipient: str) -> tuple
 def withdrawn_clause() -> ColumnElement[bool]:
     """Packages withdrawn (a `withdrawn` custody event): data they hold was purged under retention."""
     return exists(select(K.id).where(K.dissemination_id == D.id, K.action == WITHDRAWN))
+
+
+def withdrawals(conn: Connection, ids: Iterable[int]) -> dict[int, dict]:
+    """Of the packages ``ids``, those withdrawn: when, by whom and why (their `withdrawn` custody event)."""
+    found = {}
+    for chunk in chunks(sorted(set(ids))):
+        for row in conn.execute(select(K.dissemination_id, K.at, K.username, K.detail)
+                                .where(K.dissemination_id.in_(chunk), K.action == WITHDRAWN)).mappings():
+            found[row["dissemination_id"]] = {"at": row["at"], "by": row["username"], "why": row["detail"]}
+    return found
 
 
 def withdraw(conn: Connection, viewer: Viewer, kind: str, ref_ids: Iterable[str], reason: str) -> list[int]:

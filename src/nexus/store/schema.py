@@ -498,3 +498,16 @@ custody_events = Table(
     Column("at", String(32), nullable=False),
     Index("ix_custody_events_case", "case_id"),
 )
+
+# -- agencies an administrator registered (migration 0012) --------------------------------------
+
+# Partners with no users or sources here (a foreign FIU) and named ones. An agency of a user or a
+# source, or one a source's data is releasable to by name, is known without a row.
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("registered_by", String(128), nullable=False),
+    Column("registered_at", String(32), nullable=False),
+)
