@@ -71,7 +71,7 @@ def test_entity_carries_provenance_per_value_and_search_pages(client, store):
     assert client.get("/api/v1/entities", params={"q": "bout", "limit": 0}, headers=ana).status_code == 422
     for wildcard in ("%", "_"):  # a search word is text, never a pattern
         assert client.get("/api/v1/entities", params={"q": wildcard}, headers=ana).json()["items"] == []
-    assert client.get("/api/v1/sources", headers=ana).json()[0]["name"] == "open-list"
+    assert client.get("/api/v1/sources", headers=ana).json()["items"][0]["name"] == "open-list"
 
 
 def test_batch_screening_answers_per_query_in_order(client, store):

@@ -80,7 +80,7 @@ def test_a_case_through_the_api(client, store):
     assert "path" not in package  # no server path leaves the server
     archive = client.get(f"{url}/disseminations/{package['id']}", headers=ana).content
     assert "report.pdf" in zipfile.ZipFile(io.BytesIO(archive)).namelist()
-    custody = client.get(f"{url}/custody", headers=ana).json()
+    custody = client.get(f"{url}/custody", headers=ana).json()["items"]
     assert [c["action"] for c in custody][:2] == ["added", "viewed"]
     assert client.post(f"{url}/agencies", json={"agency": "CUSTOMS"}, headers=ana).status_code == 201
     assert client.get(url, headers=carl).json()["entities"] == []  # a member now, who may see none of its entities

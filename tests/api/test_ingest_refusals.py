@@ -99,7 +99,7 @@ def test_a_rejected_upload_registers_no_source_and_leaves_no_run_running(client,
         assert answer.status_code == 422, (format, answer.text)
         assert store.get_source(source) is None, format
         assert all(r["status"] != "running" for r in runs(store, source)), format
-    assert client.get("/api/v1/sources", headers=ana).json() == []
+    assert client.get("/api/v1/sources", headers=ana).json()["items"] == []
 
 
 def test_an_upload_is_recorded_under_the_callers_file_name(client, store, shared_data, monkeypatch):

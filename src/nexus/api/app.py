@@ -1,15 +1,16 @@
 """The FastAPI application: REST API v1 under /api/v1, the web application at /, one error body shape."""
 
+import asyncio
 import logging
-import threading
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from nexus.api.deps import VIEWER, AuditSettled
+from nexus.api.deps import VIEWER, AuditSettled, ViewerDep
 from nexus.api.limits import NulGate, RequestGate
 from nexus.api.models import ErrorBody, error_body
 from nexus.api.routers import alerts, audit, cases, entities, graph, health, ingest, screening
@@ -26,6 +27,7 @@ API_PREFIX = "/api/v1"
 ROUTERS = (health, screening, entities, graph, alerts, cases, ingest, audit)
 ERROR_RESPONSES = {401: "no valid credential", 403: "not allowed for this caller", 404: "not found or not visible",
                    409: "conflicts with the current state", 422: "invalid input"}
+ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 log = logging.getLogger(__name__)
 
 
@@ -37,8 +39,10 @@ def create_app(store: Store | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         if store is None:
             app.state.store = open_store()
-        # Rigour's name automaton takes seconds to build: built beside the first requests, not inside one.
-        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+        # Rigour's name automaton takes 10–40 s of CPU to build, in a call that holds the GIL: built beside the first
+        # requests, it froze the whole process (health included) while the socket already took connections. Built
+        # here, before uvicorn listens: a worker that listens answers, and until then a connection is refused.
+        await asyncio.to_thread(warm_up)
         yield
         if store is None:
             app.state.store.close()
@@ -58,6 +62,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     for module in ROUTERS:
         api.include_router(module.router)
     app.include_router(api)
+    _unknown_api_paths(app)
     # Inside the security headers (`mount_web` adds them): the refusal it answers with carries them too.
     app.add_middleware(AuditSettled, refuse=_refusal)
     app.add_middleware(NulGate, refuse=_refusal)
@@ -66,6 +71,28 @@ def create_app(store: Store | None = None) -> FastAPI:
     # Outermost: a body without a credential, or over its route's ceiling, is refused before anything reads it.
     app.add_middleware(RequestGate, upload_limit=settings.evidence_max_bytes + (1 << 20))
     return app
+
+
+def _unknown_api_paths(app: FastAPI) -> None:
+    """A path under /api/v1 that no route serves (not even with another method, which answers 405) answers as a
+    route would: 401 to a caller without a valid credential, else 404, on the record as any request that found
+    nothing."""
+    unknown = APIRoute(f"{API_PREFIX}/{{path:path}}", _no_route, methods=list(ANY_METHOD), include_in_schema=False)
+    not_found = app.router.default
+
+    async def default(scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+            scope.update(unknown.matches(scope)[1])
+            await unknown.handle(scope, receive, send)
+        else:
+            await not_found(scope, receive, send)
+
+    app.router.default = default
+
+
+def _no_route(request: Request, viewer: ViewerDep) -> None:
+    """Reached once the caller is authenticated (`ViewerDep`), as on every route."""
+    raise NotFound(f"no route answers {request.method} {request.url.path}")
 
 
 def _handle_errors(app: FastAPI) -> None:

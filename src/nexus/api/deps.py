@@ -150,6 +150,11 @@ def page(items: list, request: PageRequest) -> dict:
             "next_offset": request.offset + request.limit if more else None}
 
 
+def page_of_all(items: list, request: PageRequest) -> dict:
+    """The requested page of every item a service returned (one that does not page itself)."""
+    return page(items[request.offset:request.offset + request.limit + 1], request)
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 ReadingViewerDep = Annotated[Viewer, Depends(get_reading_viewer)]

@@ -13,7 +13,9 @@ from starlette.datastructures import FormData, UploadFile
 from nexus.api.deps import StoreDep
 from nexus.api.models import MAX_ID, Id, Offset
 from nexus.errors import Forbidden, InvalidInput, NotFound
+from nexus.model.labels import ANY_AGENCY, Classification
 from nexus.service import cases as case_service
+from nexus.service.alert_queue import MINE, decided_by, list_queue, may_decide, open_to_decide
 from nexus.service.alerts import DECISIONS, STATES, alert_counts, get_alert, list_alerts, review_alert
 from nexus.service.detect import alert_transactions
 from nexus.service.entities import entity_record
@@ -60,28 +62,46 @@ def dashboard(request: Request, store: StoreDep, viewer: PageViewer) -> Response
         return render(request, "dashboard.html", {"intelligence": False}, viewer)
     since = (datetime.now(UTC) - timedelta(days=90)).strftime("%Y-%m-%d")
     counts = alert_counts(store, viewer, since)
-    open_by_kind: dict[str, int] = {}
-    for row in counts["by_state"]:
-        if row["state"] in ("open", "unsure", "escalated"):
-            open_by_kind[row["kind"]] = open_by_kind.get(row["kind"], 0) + row["count"]
     recent = case_service.list_cases(store, viewer, "open", 10, 0)
-    return render(request, "dashboard.html", {"intelligence": True, "open_by_kind": open_by_kind, "by_state": counts["by_state"],
-                                              "chart": alerts_over_time(counts["by_day"]), "cases": recent}, viewer)
+    return render(request, "dashboard.html", {"intelligence": True, "open_for_you": open_to_decide(store, viewer),
+                                              "by_state": counts["by_state"], "chart": alerts_over_time(counts["by_day"]),
+                                              "cases": recent}, viewer)
 
 
 @router.get("/alerts")
 def alert_queue(request: Request, store: StoreDep, viewer: PageViewer, kind: str = "", state: str = "open",
-                offset: Offset = 0) -> Response:
-    found = list_alerts(store, viewer, kind or None, state or None, None, None, PAGE + 1, max(offset, 0))
-    return render(request, "alerts.html", {"alerts": found[:PAGE], "kind": kind, "state": state, "states": STATES,
-                                           "offset": offset, "more": len(found) > PAGE, "page": PAGE}, viewer)
+                decider: str = MINE, offset: Offset = 0) -> Response:
+    """By default the alerts the viewer may decide; those another agency alone decides on request, read-only."""
+    found = list_queue(store, viewer, kind or None, state or None, decider, PAGE + 1, max(offset, 0))
+    shown = [a | {"decided_by": decided_by(viewer, a)} for a in found[:PAGE]]
+    return render(request, "alerts.html", {"alerts": shown, "kind": kind, "state": state, "states": STATES,
+                                           "decider": decider, "offset": offset,
+                                           "more": len(found) > PAGE, "page": PAGE}, viewer)
 
 
 @router.get("/alerts/{alert_id}")
 def alert_page(alert_id: Id, request: Request, store: StoreDep, viewer: PageViewer) -> Response:
     alert = get_alert(store, viewer, alert_id)
     transactions = alert_transactions(store, viewer, request.app.state.home, alert)
-    return render(request, "alert.html", {"alert": alert, "decisions": DECISIONS, "transactions": transactions}, viewer)
+    return render(request, "alert.html", {"alert": alert, "decisions": DECISIONS, "transactions": transactions,
+                                          "may_decide": may_decide(viewer, alert),
+                                          "decided_by": decided_by(viewer, alert),
+                                          "caveats": team_caveats(alert["labels"])}, viewer)
+
+
+def team_caveats(labels: dict) -> list[str]:
+    """What of an alert's labels an agency on a case's team may not see past: a case's own words (its title) are
+    read by its whole team, so a case opened from such an alert should not repeat what the alert names."""
+    caveats = [labels["classification"]] if Classification[labels["classification"]] > Classification.RESTRICTED else []
+    if labels["compartments"]:
+        caveats.append(f"compartment {labels['compartments']}")
+    if labels["orcon"]:
+        caveats.append("ORCON")
+    if labels["releasable_to"] != ANY_AGENCY:
+        caveats.append(f"releasable to {labels['releasable_to']} only")
+    if labels["warrants"]:
+        caveats.append(f"under warrant {labels['warrants']}")
+    return caveats
 
 
 @router.post("/alerts/{alert_id}/review")

@@ -10,12 +10,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nexus import __version__
 from nexus.api.deps import SESSION_COOKIE
 from nexus.model.labels import Classification
-from nexus.service.identity import Viewer, csrf_token
+from nexus.service.identity import Viewer, csrf_token, may
 
 TEMPLATES = Path(__file__).parent / "templates"
 environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                           trim_blocks=True, lstrip_blocks=True)
 environment.filters["classification"] = lambda level: Classification(int(level)).name
+environment.globals["may"] = may  # what the navigation offers is what the viewer may do
 
 
 def render(request: Request, template: str, context: dict, viewer: Viewer | None = None, status: int = 200) -> HTMLResponse:

@@ -19,6 +19,7 @@ LOGIN_CSRF_COOKIE = "nexus_login_csrf"
 # What the sign-in page may say when sent there: fixed texts, never words taken from the address.
 MESSAGES = {"signed-out": "You signed out.", "required": "Sign in to continue.",
             "ended": "Your session ended (expired, idle too long or closed): sign in again."}
+CODE_NEEDED = "Enter the 6-digit code from your authenticator app: this account needs it to sign in."
 
 
 def safe_next(target: str | None) -> str:
@@ -53,7 +54,7 @@ def login(
     try:
         token, _ = sign_in(store, username.strip(), password, code.strip() or None, purpose.strip())
     except NexusError as exc:
-        return _sign_in_form(request, next, str(exc), username, status=401)
+        return _sign_in_form(request, next, _in_web_words(str(exc), code), username, status=401)
     if request.cookies.get(SESSION_COOKIE):  # whoever was signed in on this browser is signed out
         sign_out(store, request.cookies[SESSION_COOKIE])
     response = RedirectResponse(safe_next(next), status_code=303)
@@ -96,6 +97,12 @@ def check_csrf(request: Request, csrf: str) -> None:
     """A form that changes something carries its page's anti-forgery token."""
     if not hmac.compare_digest(csrf, csrf_token(request.cookies.get(SESSION_COOKIE, ""))):
         raise Forbidden("this form lacks the page's anti-forgery token: reload the page and try again")
+
+
+def _in_web_words(refusal: str, code: str) -> str:
+    """A refusal as this page says it: without a code given, the only one naming the one-time code is that the
+    account needs one, which the service words for the CLI (its --code option)."""
+    return CODE_NEEDED if not code.strip() and "one-time code" in refusal else refusal
 
 
 def _sign_in_form(request: Request, next: str, message: str, username: str, status: int = 400) -> Response:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from nexus.api.deps import PageDep, StoreDep, ViewerDep, page
 from nexus.api.models import Id, Page
 from nexus.model.alerts import STATES
+from nexus.model.labels import Classification
 from nexus.service.alerts import DECISIONS, alert_counts, get_alert, list_alerts, review_alert
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -45,9 +46,21 @@ class Review(BaseModel):
     at: str
 
 
+class CitedEvidence(BaseModel):
+    ref_kind: str = Field(examples=["statement", "transaction", "query"])
+    ref_id: str
+    entity_id: str | None
+    agency: str
+    classification: str = Field(examples=["RESTRICTED"])
+    releasable_to: str
+    compartment: str | None
+    orcon: bool
+    warrant: str | None
+
+
 class AlertDetail(Alert):
     explanation: dict[str, Any]
-    evidence: list[dict[str, Any]]
+    evidence: list[CitedEvidence]
     history: list[Review]
 
 
@@ -98,8 +111,15 @@ def counts(store: StoreDep, viewer: ViewerDep,
 
 @router.get("/{alert_id}", response_model=AlertDetail)
 def alert(alert_id: Id, store: StoreDep, viewer: ViewerDep) -> dict:
-    """One alert with its structured explanation, the evidence it cites and its review history."""
-    return get_alert(store, viewer, alert_id)
+    """One alert with its structured explanation, the evidence it cites (each with its labels) and its review
+    history."""
+    found = get_alert(store, viewer, alert_id)
+    return found | {"evidence": [_named(e) for e in found["evidence"]]}
+
+
+def _named(evidence: dict) -> dict:
+    """A piece of evidence with its classification by name, as every label is shown."""
+    return evidence | {"classification": Classification(evidence["classification"]).name}
 
 
 @router.post("/{alert_id}/review", response_model=Alert)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from nexus.api.deps import PageDep, StoreDep, ViewerDep, page
+from nexus.api.deps import PageDep, StoreDep, ViewerDep, page, page_of_all
 from nexus.api.models import MAX_ID, Id, Page
 from nexus.service.cases import (
     add_agency, add_case_entity, add_evidence, add_note, add_task, custody_log, disseminate, get_case,
@@ -151,10 +151,10 @@ def evidence_orcon_lifted(case_id: Id, evidence_id: Id, body: Reason, store: Sto
     return lift_evidence_orcon(store, viewer, case_id, evidence_id, body.reason)
 
 
-@router.get("/{case_id}/custody", response_model=list[Json])
-def custody(case_id: Id, store: StoreDep, viewer: ViewerDep) -> list[Json]:
-    """The chain of custody: who added, viewed, exported or disseminated what, when."""
-    return custody_log(store, viewer, case_id)
+@router.get("/{case_id}/custody", response_model=Page[Json])
+def custody(case_id: Id, store: StoreDep, viewer: ViewerDep, paging: PageDep) -> dict:
+    """The chain of custody, oldest first: who added, viewed, exported or disseminated what, when."""
+    return page_of_all(custody_log(store, viewer, case_id), paging)
 
 
 @router.post("/{case_id}/disseminations", status_code=201)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from nexus.api.deps import PageDep, ReadingViewerDep, StoreDep, ViewerDep, page
+from nexus.api.deps import PageDep, ReadingViewerDep, StoreDep, ViewerDep, page, page_of_all
 from nexus.api.models import Page
 from nexus.errors import NotFound
 from nexus.service.entities import entity_record
@@ -84,11 +84,11 @@ def entity(entity_id: str, store: StoreDep, viewer: ReadingViewerDep) -> dict:
     return found
 
 
-@router.get("/sources", response_model=list[Source], tags=["ingest"])
-def sources(store: StoreDep, viewer: ViewerDep) -> list[dict]:
+@router.get("/sources", response_model=Page[Source], tags=["ingest"])
+def sources(store: StoreDep, viewer: ViewerDep, paging: PageDep) -> dict:
     """The registered sources whose data the caller may read, with their default labels and whether each is a list
     to screen against."""
-    return list_sources(store, viewer)
+    return page_of_all(list_sources(store, viewer), paging)
 
 
 @router.get("/stats", response_model=Stats)

@@ -1,5 +1,6 @@
 """Screening names against the lists the caller may see: one query, or a batch."""
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,6 +14,9 @@ from nexus.service.workspace import Store
 
 router = APIRouter(prefix="/screen", tags=["screening"])
 MAX_BATCH = 1000
+_DAY = r"[0-9]{4}(?:-[0-9]{1,2}(?:-[0-9]{1,2})?)?"
+# A year, year-month or day, or a range of them: the forms screening compares (`names.dates`), and nothing more.
+BIRTH_DATE = re.compile(rf"\s*{_DAY}(?:\s*(?:/|\.\.|–|-)\s*{_DAY})?\s*")
 
 
 class Query(BaseModel):
@@ -27,6 +31,9 @@ class Query(BaseModel):
     @classmethod
     def _a_date(cls, value: str | None) -> str | None:
         if value is not None:
+            if not BIRTH_DATE.fullmatch(value):  # the service reads a date at the start of the text and ignores the rest
+                raise ValueError(f"not a date: {value[:64]!r} (YYYY, YYYY-MM, YYYY-MM-DD or a range of them such as "
+                                 "1950/1955)")
             check_birth_date(value)
         return value
 
