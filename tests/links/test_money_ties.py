@@ -116,3 +116,20 @@ def test_the_ftm_export_sums_a_money_tie_as_one_link_between_the_accounts(money)
     assert props["subject"] == [account_id("001", "8000A1")] and props["object"] == [account_id("002", "9000B2")]
     assert props["role"] == ["Payment: US Dollar"] and props["summary"] == ["2,706.00 US Dollar in 3 payments"]
     assert (props["startDate"], props["endDate"]) == (["2024-03-01"], ["2024-03-03"])
+
+
+def test_money_in_one_currency_spelled_two_ways_is_one_tie(store, tmp_path):
+    a = account_id("001", "8000A1")
+    path = tmp_path / "kyc.json"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in owner("t1", "Abu Talha", "crime.terror", a)))
+    store.register_source("kyc", "ftm", Labels("FIU", Classification.RESTRICTED, releasable_to=("*",)))
+    ingest(store, "kyc", path, get_format("ftm").read(path))
+    feed = tmp_path / "feed.csv"
+    feed.write_text(HEADER + "2024/03/01 10:00,001,8000A1,002,9000B2,900,Euro,900,Euro,Wire,0\n"
+                    "2024/03/02 10:00,001,8000A1,002,9000B2,100,EUR,100,EUR,Wire,0\n")
+    home = tmp_path / "home"
+    ingest_transactions(store, FIU, feed, "bank", home, LabelChanges(agency="FIU", releasable_to="FIU"))
+    out = io.BytesIO()
+    export_graph(store, FIU, home, "csv", out)
+    ties = [line for line in out.getvalue().decode().splitlines() if ",Payment," in line]
+    assert len(ties) == 1 and "Euro" in ties[0] and "EUR," not in ties[0]

@@ -169,3 +169,27 @@ def test_data_is_labelled_only_with_a_warrant_of_its_own_agency_and_another_agen
         answers.append(str(refused.value).replace(warrant, "W"))
     assert answers[0] == answers[1]
     assert store.list_sources() == []
+
+
+@pytest.mark.parametrize("agency", ["POLICE", "INTEL"])
+def test_another_agencys_warrant_is_answered_as_none_whatever_agency_the_data_claims(store, tmp_path, agency):
+    from nexus.security.warrants import add_warrant
+
+    intel = Viewer(user="ines", agency="INTEL", roles=frozenset({"supervisor"}), clearance=Classification.SECRET)
+    add_warrant(store, intel, "W-INTEL", agency="INTEL", kind="interception", expires_at="2099-01-01")
+    analyst = Viewer(user="dave", agency="POLICE", roles=frozenset({"analyst"}), clearance=Classification.SECRET)
+    path = people(tmp_path / "p.json", "p1")
+    answers = []
+    for warrant in ("W-INTEL", "W-NOWHERE"):
+        with pytest.raises(InvalidInput) as refused:
+            ingest_file(store, analyst, "ftm", path, "police", LabelChanges(agency=agency, warrant=warrant))
+        answers.append(str(refused.value).replace(warrant, "W"))
+    feed = tmp_path / "feed.csv"
+    feed.write_text("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
+                    "Payment Currency,Payment Format,Is Laundering\n"
+                    "2022/09/01 00:20,010,8000EBD30,011,8000EBD31,10.00,Euro,10.00,Euro,Wire,0\n")
+    with pytest.raises(InvalidInput) as refused:  # nor into a bank feed, whose loader labels another's data
+        ingest_transactions(store, analyst, feed, "bank", tmp_path / "home",
+                            LabelChanges(agency=agency, warrant="W-INTEL"))
+    answers.append(str(refused.value).replace("W-INTEL", "W"))
+    assert answers[0] == answers[1] == answers[2]

@@ -37,6 +37,8 @@ EVERY_STATEMENT = _EveryStatement()
 #: The statements' payments as ledger rows, and the ledger's rows the viewer may see (`use_transactions`).
 PAYMENT_TRANSACTIONS = "nx_payment_transactions"
 LEDGER_VISIBLE = "nx_ledger_visible"
+#: The viewer's transactions before their currencies are spelled one way (`transactions_spelled.sql`).
+UNSPELLED = "nx_transactions_unspelled"
 
 
 class EngineSession(ABC):
@@ -86,8 +88,9 @@ class EngineSession(ABC):
         self.register(viewer_view.LEDGER_TRANSACTIONS, files)
         self.register(viewer_view.SNAPSHOT_WARRANTS, warrants)
         with engine_failures(self.kind):
-            self._view("transactions", queries.to_dialect(viewer_view.visible_transactions(viewer, action, now),
-                                                          self.dialect))
+            self._view(UNSPELLED, queries.to_dialect(viewer_view.visible_transactions(viewer, action, now),
+                                                     self.dialect))
+        self._define_spelled()
 
     def use_transactions(self, files: list[Path], snapshot: Snapshot, viewer: Viewer, now: str | None = None,
                          action: str = "read") -> None:
@@ -113,8 +116,13 @@ class EngineSession(ABC):
             with engine_failures(self.kind):
                 self._view(LEDGER_VISIBLE, queries.to_dialect(
                     exp.select("*").from_(PAYMENT_TRANSACTIONS).where("1 = 0"), self.dialect))
-        self.define("transactions", "transactions_with_payments", names={PAYMENT_TRANSACTIONS: payments},
-                    receiving_currency=_spelled("receiving_currency"), payment_currency=_spelled("payment_currency"))
+        self.define(UNSPELLED, "transactions_with_payments", names={PAYMENT_TRANSACTIONS: payments})
+        self._define_spelled()
+
+    def _define_spelled(self) -> None:
+        """``transactions``: those of ``UNSPELLED``, each currency in its one spelling (`transactions_spelled.sql`)."""
+        self.define("transactions", "transactions_spelled", receiving_currency=_spelled("receiving_currency"),
+                    payment_currency=_spelled("payment_currency"))
 
     def _holds_rows(self, table: str) -> bool:
         with engine_failures(self.kind):

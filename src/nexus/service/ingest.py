@@ -134,11 +134,8 @@ def check_labeller(store: Store, viewer: Viewer, source: str, existing: dict | N
     labelled beyond their own clearance or compartments, as given or as the source already labels it (they could
     not read what they loaded); an administrator acts for any."""
     effective = labels.applied_to(store.source_labels(existing) if existing else defaults)
-    if labels.warrant and not _warrant_registered(store, labels.warrant, effective.agency):
-        # the same answer for another agency's warrant as for none: warrant references are not to be probed
-        raise InvalidInput(f"{labels.warrant!r} is not a registered warrant of {effective.agency}, whose data this is: "
-                           "data labelled with it would be visible to no one; that agency's supervisor registers it "
-                           "first (nexus warrants add)", field="warrant")
+    if labels.warrant:
+        _check_warrant(store, viewer, labels.warrant, effective.agency)
     if viewer.has_role("administrator"):
         return
     if holder and existing is not None and existing["agency"] != viewer.agency:
@@ -151,10 +148,17 @@ def check_labeller(store: Store, viewer: Viewer, source: str, existing: dict | N
         raise Forbidden(f"compartment {effective.compartment} is not one of yours")
 
 
-def _warrant_registered(store: Store, warrant_id: str, agency: str) -> bool:
+def _check_warrant(store: Store, viewer: Viewer, warrant_id: str, agency: str) -> None:
+    """Data is labelled only with a registered warrant of its own agency, and by anyone but an administrator only
+    with one of theirs, for their own agency's data. One answer whatever another agency holds: references are not
+    to be probed."""
+    owner = agency_code(agency) if viewer.has_role("administrator") else viewer.agency
     with store.engine.connect() as conn:
         held_by = conn.execute(select(warrants.c.agency).where(warrants.c.id == warrant_id)).scalar()
-    return held_by is not None and agency_code(held_by) == agency_code(agency)
+    if agency_code(agency) != owner or held_by is None or agency_code(held_by) != owner:
+        raise InvalidInput(f"{warrant_id!r} is not a registered warrant of {owner} for {owner}'s data: data labelled "
+                           "with it would be visible to no one; that agency's supervisor registers it first "
+                           "(nexus warrants add)", field="warrant")
 
 
 #: The longest retention a source may be given (a date beyond it is not one a database or Python keeps).

@@ -24,7 +24,8 @@ payments AS (
            min(CASE WHEN prop = 'payer' THEN value END) AS payer,
            min(CASE WHEN prop = 'beneficiary' THEN value END) AS payee,
            min(CASE WHEN prop = 'amount' THEN replace(trim(value), ' ', '') END) AS amount_text,
-           min(CASE WHEN prop = 'currency' THEN trim(value) END) AS currency,
+           min(CASE WHEN prop = 'currency' THEN  -- a code in any case (eur: EUR), a name as written
+                    CASE WHEN length(trim(value)) = 3 THEN upper(trim(value)) ELSE trim(value) END END) AS currency,
            min(CASE WHEN prop = 'date' THEN trim(value) END) AS date_text,
            coalesce(min(CASE WHEN prop = 'purpose' THEN value END),
                     min(CASE WHEN prop = 'programme' THEN value END)) AS payment_format
