@@ -4,14 +4,16 @@ once); never the last active administrator's; an account's agency is not changed
 
 import orjson
 import pytest
+from sqlalchemy import select
 
 from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nexus.model.labels import Classification
 from nexus.security import audit, auth, tokens, users
 from nexus.security.viewer import Viewer
 from nexus.service import accounts, identity
+from nexus.store.schema import audit_log
 
-ADMIN = Viewer("root", "LOCAL", frozenset({"administrator"}), Classification.TOP_SECRET)
+ADMIN = Viewer("admin", "LOCAL", frozenset({"administrator"}), Classification.TOP_SECRET)
 OVERSIGHT = Viewer("olivia", "OVERSIGHT", frozenset({"oversight"}), Classification.TOP_SECRET)
 PASSWORD = "correct horse battery staple"
 
@@ -42,7 +44,7 @@ def test_an_enabled_account_works_again_but_its_earlier_sessions_stay_closed(pau
         identity.session_viewer(store, session)
     again, _ = identity.sign_in(store, "paul", PASSWORD)
     assert identity.session_viewer(store, again).user == "paul"
-    assert [r["action"] for r in audit.search_audit(store, OVERSIGHT, user="root")][-2:] == ["users.disable",
+    assert [r["action"] for r in audit.search_audit(store, OVERSIGHT, user="admin")][-2:] == ["users.disable",
                                                                                              "users.enable"]
 
 
@@ -115,3 +117,16 @@ def test_the_last_active_administrator_is_neither_disabled_nor_stripped_of_the_r
     with pytest.raises(Conflict, match="last active administrator"):
         accounts.disable(store, ADMIN, "ada")
 
+
+
+def test_an_administrator_does_not_change_their_own_account_and_a_change_is_recorded_with_it(store):
+    create(store, "root", roles=("administrator",))
+    create(store, "ada", roles=("administrator",))
+    root = users.viewer_for(store, "root")
+    with pytest.raises(Forbidden, match="their own"):
+        accounts.modify_user(store, root, "ROOT", roles=["administrator", "analyst"], clearance="top-secret")
+    assert users.get_user(store, "root")["roles"] == "administrator"
+    accounts.modify_user(store, users.viewer_for(store, "ada"), "root", clearance="top-secret")
+    with store.engine.connect() as conn:
+        (record,) = conn.execute(select(audit_log.c.query).where(audit_log.c.action == "users.modify")).scalars()
+    assert '"top-secret"' in record or "TOP_SECRET" in record.upper()

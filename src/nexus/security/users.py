@@ -1,7 +1,7 @@
 """User accounts: agency, roles, clearance, compartments and credentials."""
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -116,10 +116,12 @@ def update_user(store: Store, username: str, **values: object) -> None:
     recent.forget(store.engine)
 
 
-def change_account(store: Store, username: str, **values: object) -> dict:
-    """Set `values` (roles, clearance, compartments, disabled) on the user's row; returns the row as it was. A change
-    that would leave no active administrator is refused (Conflict): no one could manage users any more. Enabling a
-    disabled account closes the login sessions it had (a disabled account signs in to none): it signs in anew."""
+def change_account(store: Store, username: str, record: Callable[[Connection, Mapping], None],
+                   **values: object) -> dict:
+    """Set `values` (roles, clearance, compartments, disabled) on the user's row, `record` (the audit record, given
+    the row as it was) in the same transaction; returns the row as it was. A change that would leave no active
+    administrator is refused (Conflict): no one could manage users any more. Enabling a disabled account closes the
+    login sessions it had (a disabled account signs in to none): it signs in anew."""
     # held by every such change, so that two administrators disabling each other at once cannot both succeed
     with store.exclusive(["users:administrators"]), store.engine.begin() as conn:
         before = conn.execute(select(users).where(users.c.username == username)).mappings().first()
@@ -132,6 +134,7 @@ def change_account(store: Store, username: str, **values: object) -> dict:
         if before["disabled"] and values.get("disabled") is False:
             conn.execute(update(auth_sessions).where(auth_sessions.c.username == username,
                                                      auth_sessions.c.revoked_at.is_(None)).values(revoked_at=utc_now()))
+        record(conn, before)
     recent.forget(store.engine)
     return dict(before)
 

@@ -1,9 +1,11 @@
 """User accounts and API tokens, managed by administrators (tokens also by their owners); every change audited."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from nexus.errors import InvalidInput, NotFound
+from sqlalchemy import Connection
+
+from nexus.errors import Forbidden, InvalidInput, NotFound
 from nexus.model.labels import Classification, checked_agency
 from nexus.security import audit, auth, tokens, users
 from nexus.security.policy import require
@@ -60,12 +62,21 @@ def unlock(store: Store, admin: Viewer, username: str) -> None:
 
 def disable(store: Store, admin: Viewer, username: str) -> None:
     """Disable an account: its sessions and tokens stop working; never the last active administrator."""
-    _change(store, admin, username, "users.disable", lambda: users.change_account(store, username, disabled=True))
+    require(admin, "users.manage")
+    users.change_account(store, username, _recorder(admin, "users.disable", {"user": username}), disabled=True)
 
 
 def enable(store: Store, admin: Viewer, username: str) -> None:
     """Enable a disabled account again: it signs in anew (its sessions were closed) and its tokens work again."""
-    _change(store, admin, username, "users.enable", lambda: users.change_account(store, username, disabled=False))
+    require(admin, "users.manage")
+    users.change_account(store, username, _recorder(admin, "users.enable", {"user": username}), disabled=False)
+
+
+def _recorder(admin: Viewer, action: str,
+              query: dict | Callable[[Mapping], dict]) -> Callable[[Connection, Mapping], None]:
+    """The audit record of an account change, written in the change's own transaction (`query` may be made from
+    the row as it was)."""
+    return lambda conn, before: audit.append(conn, admin, action, query(before) if callable(query) else query)
 
 
 def modify_user(
@@ -77,13 +88,16 @@ def modify_user(
     tokens at their next use (a server's other processes: within `recent.RECHECK`). Never the last active
     administrator's administrator role. The agency is not changed: see `_refuse_agency_change`."""
     require(admin, "users.manage")
+    # as with rules and unmaskings, no one grants themselves
+    if users.username_key(username) == users.username_key(admin.user):
+        raise Forbidden("an administrator does not change their own clearance, roles or compartments: another does")
     if agency is not None:
         _refuse_agency_change(store, username, agency)
     after = _account_fields(clearance, roles, compartments)
     if not after:
         raise InvalidInput("nothing to change: give a clearance, roles or compartments")
-    before = users.change_account(store, username, **_stored(after))
-    audit.log_event(store, admin, "users.modify", {"user": username, "before": _shown(before, after), "after": after})
+    users.change_account(store, username, _recorder(admin, "users.modify", lambda before: {
+        "user": username, "before": _shown(before, after), "after": after}), **_stored(after))
 
 
 def _refuse_agency_change(store: Store, username: str, agency: str) -> None:
