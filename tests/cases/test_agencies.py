@@ -81,13 +81,16 @@ def test_agencies_are_known_from_the_registry_users_and_sources(world):
     world.register_source("partner", "ftm", Labels("INTEL", R, releasable_to=("INTEL", "LIAISON")))
     register_agency(world, ADMIN, "FIU-NL", "Dutch FIU")
     register_agency(world, ADMIN, "CUSTOMS", "HM Customs")
-    known = {a["code"]: a for a in list_agencies(world, CUSTOMS)}
-    assert set(known) == {"CUSTOMS", "FIU", "FIU-NL", "INTEL", "LIAISON", "POLICE"}
+    known = {a["code"]: a for a in list_agencies(world, ADMIN)}
+    assert set(known) == {"CUSTOMS", "FIU", "FIU-NL", "INTEL", "POLICE"}
     assert known["FIU-NL"]["known_from"] == ["registered"] and known["FIU-NL"]["name"] == "Dutch FIU"
-    assert known["CUSTOMS"]["known_from"] == ["registered", "users", "sources"]
-    assert known["LIAISON"] == {"code": "LIAISON", "name": None, "registered_by": None, "registered_at": None,
-                                "known_from": ["sources"]}
-    assert add_agency(world, LEAD, open_case(world, LEAD, "x")["id"], "LIAISON")["agencies"] == ["POLICE", "LIAISON"]
+    assert known["CUSTOMS"]["known_from"] == ["registered", "users"] and known["INTEL"]["known_from"] == ["users", "sources"]
+    # a reader is not told who registered an agency, nor the agencies known only from sources
+    shown = {a["code"]: a for a in list_agencies(world, CUSTOMS)}
+    assert shown["FIU-NL"]["registered_by"] is None and all(a["known_from"] != ["sources"] for a in shown.values())
+    # a code a source's data is releasable to is no agency: anyone who loads data writes that list
+    with pytest.raises(InvalidInput, match="LIAISON is not a known agency"):
+        add_agency(world, LEAD, open_case(world, LEAD, "x")["id"], "LIAISON")
 
 
 def test_nexus_agencies_add_and_list(workspace):

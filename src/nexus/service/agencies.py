@@ -1,9 +1,10 @@
 """The agencies Nexus knows, so that a mistyped code names no agency that does not exist.
 
 An administrator registers an agency with its name (a foreign partner FIU that has no users or sources
-here, or any agency, to name it); an agency is known without that too when users of it work here, when it
-supplied a source, or when a source's data is releasable to it by name: what a workspace held before the
-registry existed keeps working. A case's team member and a package's recipient must be known agencies.
+here, or any agency, to name it); an agency is known without that too when users of it work here or when it
+supplied a source: what a workspace held before the registry existed keeps working. A code a source's data is
+releasable to is not enough: anyone who loads data writes that list, and a typo there would make a known agency.
+A case's team member and a package's recipient must be known agencies.
 """
 
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from nexus.errors import Conflict, InvalidInput
-from nexus.model.labels import ANY_AGENCY, check_text, checked_agency
+from nexus.model.labels import check_text, checked_agency
 from nexus.security import audit
 from nexus.security.policy import may, require
 from nexus.security.viewer import Viewer
@@ -43,12 +44,17 @@ def register_agency(store: Store, admin: Viewer, code: str, name: str) -> dict:
 
 def list_agencies(store: Store, viewer: Viewer) -> list[dict]:
     """Every known agency by code: its registered name (None when it is known only through users or sources) and
-    what makes it known (registered, users, sources)."""
-    if not may(viewer, MANAGE):
+    what makes it known (registered, users, sources). Who registered it, and the agencies known from sources alone
+    (a source a reader may not see names its agency), are the administrators' to see."""
+    administrator = may(viewer, MANAGE)
+    if not administrator:
         require(viewer, "read")
     with store.engine.connect() as conn:
         registered = {r["code"]: dict(r) for r in conn.execute(select(agencies)).mappings()}
-        by_users, by_sources = _user_agencies(conn), _source_agencies(conn)
+        by_users = _user_agencies(conn)
+        by_sources = _source_agencies(conn) if administrator else set()
+    if not administrator:
+        registered = {code: row | {"registered_by": None, "registered_at": None} for code, row in registered.items()}
     result = []
     for code in sorted(registered.keys() | by_users | by_sources):
         row = registered.get(code, {"code": code, "name": None, "registered_by": None, "registered_at": None})
@@ -88,9 +94,6 @@ def _user_agencies(conn: Connection) -> set[str]:
 
 
 def _source_agencies(conn: Connection) -> set[str]:
-    """The agencies that supplied a source, and those a source's data is releasable to by name."""
-    found = set()
-    for agency, releasable in conn.execute(select(sources.c.agency, sources.c.releasable_to).distinct()):
-        found |= {agency, *(code.strip() for code in releasable.split(",") if code.strip() not in ("", ANY_AGENCY))}
-    return found
+    """The agencies that supplied a source."""
+    return set(conn.execute(select(sources.c.agency).distinct()).scalars())
 
