@@ -39,11 +39,22 @@ def snapshot(store, tmp_path):
         entity("q1", "Person", name="Q1", phone="+44 (0)20 7946 0005"), entity("q2", "Person", name="Q2", phone="+٤٤ ٢٠ ٧٩٤٦ ٠٠٠٥"),
         entity("q3", "Person", name="Q3", passportNumber="АВ7654321"), entity("q4", "Person", name="Q4", passportNumber="AB7654321"),
         entity("a1", "BankAccount", iban="GB29 NWBK 6016 1331 9268 19"), entity("a2", "BankAccount", accountNumber="GB29NWBK60161331926819"),
+        # co-defendants of one case; one cell written as a second Address entity; a trip; an ownership whose ends
+        # two sources state
+        entity("case", "CourtCase", name="R v T"), entity("cp1", "CourtCaseParty", party="t", case="case"),
+        entity("cp2", "CourtCaseParty", party="q1", case="case"),
+        entity("cell2", "Address", full="block D, cell 20"),
+        entity("s3", "Event", involved="q3", addressEntity="cell2", startDate="2019-03-01", endDate="2019-04-01"),
+        entity("trip", "Trip", involved="q2", startDate="2022-05-01"), entity("o1", "Ownership", owner="q4"),
     ]
     path = tmp_path / "world.json"
     path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in entities))
     store.register_source("world", "ftm", Labels("POLICE", Classification.RESTRICTED))
     ingest(store, "world", path, get_format("ftm").read(path))
+    more = [entity("trip", "Trip", involved="q4"), entity("o1", "Ownership", asset="c")]
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in more))
+    store.register_source("customs", "ftm", Labels("CUSTOMS", Classification.RESTRICTED))
+    ingest(store, "customs", path, get_format("ftm").read(path))
     return take_snapshot(store, tmp_path / "snap")
 
 
@@ -72,6 +83,9 @@ def test_spark_builds_the_same_graph_and_answers_the_same(snapshot, spark_sessio
     with SparkEngine(spark_session) as spark:
         assert run(spark, snapshot) == expected
     edges, _, members, paths, brokers = expected
-    assert {e[2] for e in edges} >= {"phone", "email", "co_director", "Directorship", "Payment", "co_location", "iban"}
-    assert {m[1] for m in members} >= {"phone:442079460005", "identifier:AB7654321", "iban:GB29NWBK60161331926819"}
+    assert {e[2] for e in edges} >= {"phone", "email", "co_director", "Directorship", "Payment", "co_location", "iban",
+                                     "co_defendant", "CourtCaseParty", "co_travel"}
+    assert ("q3", "t", "co_location") in {e[:3] for e in edges}  # one cell, two Address entities
+    assert {tuple(e[-1]) for e in edges if e[:3] == ("q4", "c", "Ownership")} == {("customs", "world")}
+    assert {m[1] for m in members} >= {"phone:442079460005", "identifier:AB7654321", "iban:GB29NWBK60161331926819", "trip"}
     assert paths and brokers

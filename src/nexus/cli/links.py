@@ -98,8 +98,9 @@ def neighbours_command(
     entity_id: str = typer.Argument(..., help="an entity id (as in `nexus export ftm`) or canonical id"),
     per_type: int = typer.Option(25, "--per-type", help="at most this many ties of each type (hubs say how many more)"),
     link_type: list[str] = typer.Option([], "--type", help="only ties of this type; repeatable"),
-    since: str = typer.Option("", "--since", help="only ties with evidence on or after this date"),
-    until: str = typer.Option("", "--until", help="only ties with evidence on or before this date"),
+    since: str = typer.Option("", "--since", help="only ties with evidence on or after this date (undated ties, a "
+                              "shared phone, always; a pair's payments whole, their count and total over all time)"),
+    until: str = typer.Option("", "--until", help="only ties with evidence on or before this date (as --since)"),
     source: str = typer.Option("", "--source", help="only ties with evidence from this source"),
     max_classification: str = typer.Option("", "--max-classification",
                                            help="only ties whose evidence is classified at most this (e.g. RESTRICTED)"),

@@ -24,7 +24,8 @@ from nexus.links.config import LINKS, LinkConfig
 BUILD_STEPS = (
     ("link_ids", "entity_ids"), ("link_refs", "links_refs"), ("link_dates", "links_dates"),
     ("link_ledger_edges", "links_ledger_edges"),
-    ("link_relationship_edges", "links_relationship_edges"), ("hub_members", "links_hub_members"),
+    ("link_relationship_edges", "links_relationship_edges"), ("link_addresses", "links_addresses"),
+    ("hub_members", "links_hub_members"),
     ("link_hub_edges", "links_hub_edges"), ("link_memberships", "links_memberships"), ("link_crowded", "links_crowded"),
     ("link_co_location_edges", "links_co_location"),
     ("link_edges", "links_edges"), ("link_ties", "links_ties"), ("link_adjacency", "links_adjacency"),
@@ -46,9 +47,8 @@ class GraphSize:
 
 def parameter_tables(config: LinkConfig = LINKS) -> dict[str, pa.Table]:
     """The FtM model and the configuration as the tables the build SQL joins."""
-    hub_participants = {schema for schema, _ in config.participation}
     events = sorted(s.name for s in model.schemata.values() if s.is_a("Event"))
-    edges = [s for s in model.schemata.values() if s.edge and s.name not in hub_participants]
+    edges = [s for s in model.schemata.values() if s.edge]
     owners = [(s.name, "holder") for s in model.schemata.values() if s.is_a("Identification")]
     # the properties whose values people share, by their type or, where FtM gives one, their format (an IBAN)
     shared = sorted({(s.name, p.name, kind) for s in model.schemata.values() for p in s.properties.values()
@@ -111,6 +111,7 @@ def build_graph(session: EngineSession, config: LinkConfig = LINKS, today: date 
         "links_ledger_edges": {"weight": float(config.relationship_weights.get("Payment", config.default_weight))},
         "links_hub_members": {"min_identifier_length": config.min_identifier_length},
         "links_hub_edges": {"max_shared": config.max_shared, "damping": config.damping},
+        "links_memberships": {"max_shared": config.max_shared, "damping": config.damping},
         "links_crowded": {"max_shared": config.max_shared},
         "links_co_location": {"max_shared": config.max_shared, "damping": config.damping,
                               "weight": config.co_location_weight},

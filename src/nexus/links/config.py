@@ -17,22 +17,23 @@ RELATIONSHIP_WEIGHTS = {
 }
 #: FtM property types whose values people share → base weight of sharing one.
 IDENTIFIER_WEIGHTS = {"phone": 0.8, "email": 0.8, "iban": 0.9, "identifier": 0.8, "address": 0.5}
-#: Schemata whose members share a hub (an event, a trip, a court case): (schema, property) → (link type, weight).
+#: Schemata whose members share a hub, the entity itself (an event, a trip): (schema, property) → (link type, weight).
 PARTICIPATION = {
     ("Event", "involved"): ("co_involvement", 0.6),
     ("Event", "organizer"): ("co_involvement", 0.6),
     ("Trip", "involved"): ("co_travel", 0.6),
-    ("CourtCaseParty", "party"): ("co_defendant", 0.7),
 }
 
-#: Relationships whose far end (a company, an organisation) its holders share: schema →
+#: Relationships whose far end (a company, an organisation, a court case) its holders share: schema →
 #: (member property, hub property, link type, weight). Co-directors are one hop apart through
-#: their company, and a company with many directors (a formation agent's shell) binds them weakly.
+#: their company, and a company with many directors (a formation agent's shell) binds them weakly;
+#: so are the parties to one court case (whatever their role: FtM's roles are free text).
 CO_RELATIONSHIPS = {
     "Directorship": ("director", "organization", "co_director", 0.7),
     "Ownership": ("owner", "asset", "co_owner", 0.6),
     "Membership": ("member", "organization", "co_member", 0.5),
     "Employment": ("employee", "employer", "co_employee", 0.5),
+    "CourtCaseParty": ("party", "case", "co_defendant", 0.7),
 }
 
 

@@ -190,7 +190,8 @@ def find_neighbours(session: EngineSession, entity_id: str, per_type: int = 25, 
                     since: str = "", until: str = "", source: str = "",
                     max_classification: int = int(max(Classification))) -> list[dict]:
     """An entity's ties, strongest first, capped per type (`more_of_type` says how many were left out); only
-    ties whose evidence is classified at most `max_classification`."""
+    ties whose evidence is classified at most `max_classification`, and dated in the window ``since``..``until``
+    (an undated tie, a shared phone, is in any window). An event's or trip's neighbourhood lists who took part."""
     return session.run(
         "links_neighbours", id=entity_id, per_type=per_type, any_type=not types, types=tuple(types) or ("",),
         since=since, until=until, source=source, max_classification=max_classification,
@@ -198,27 +199,19 @@ def find_neighbours(session: EngineSession, entity_id: str, per_type: int = 25, 
 
 
 def find_hub_members(session: EngineSession, hub: str, per_type: int = 25, types: tuple[str, ...] = (), source: str = "",
-                     max_classification: int = int(max(Classification)), config: LinkConfig = LINKS) -> list[dict]:
+                     max_classification: int = int(max(Classification))) -> list[dict]:
     """The members of a shared identifier or address (its id as paths name it: ``phone:4420…``), capped per type,
     each with the weight a tie through it has (none past the cap)."""
-    rows = session.run("links_hub_neighbours", hub=hub, per_type=per_type, any_type=not types,
+    return session.run("links_hub_neighbours", hub=hub, per_type=per_type, any_type=not types,
                        types=tuple(types) or ("",), source=source, max_classification=max_classification).to_pylist()
-    return [r | {"weight": hub_weight(r["link_type"], r["shared_by"], config)} for r in rows]
 
 
 def find_crowded_hubs(session: EngineSession, entity_id: str, types: tuple[str, ...] = (), source: str = "",
                       max_classification: int = int(max(Classification))) -> list[dict]:
-    """The identifiers and addresses the entity shares with more than the cap (the graph's `link_crowded`, built
-    with the config's `max_shared`): no tie, but worth knowing."""
+    """The identifiers, addresses, events and trips the entity shares with more than the cap (the graph's
+    `link_crowded`, built with the config's `max_shared`): no tie, but worth knowing."""
     return session.run("links_crowded_hubs", id=entity_id, any_type=not types,
                        types=tuple(types) or ("",), source=source, max_classification=max_classification).to_pylist()
-
-
-def hub_weight(link_type: str, shared_by: int, config: LinkConfig = LINKS) -> float:
-    """What a tie through a hub shared by ``shared_by`` weighs (`links_hub_edges`): nothing past the cap."""
-    if not 2 <= shared_by <= config.max_shared:
-        return 0.0
-    return config.identifier_weights[link_type] * (shared_by - 1) ** (-0.5 * config.damping)
 
 
 def find_money_flows(session: EngineSession, entity_ids: list[str], limit: int = 50) -> list[dict]:

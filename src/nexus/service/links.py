@@ -23,17 +23,19 @@ from pathlib import Path
 
 import orjson
 from followthemoney.types import registry
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nexus.engine import DuckDBEngine, EngineSession, Snapshot, take_snapshot
+from nexus.config import load_settings
+from nexus.engine import DuckDBEngine, EngineSession, Snapshot, open_engine, take_snapshot
 from nexus.errors import InvalidInput, NotFound
 from nexus.links.build import GRAPH_TABLES, build_graph, save_graph
 from nexus.links.communities import find_communities, partition
 from nexus.links.config import LINKS
 from nexus.model.labels import Classification
 from nexus.links.query import (
-    CRIME_SIDE, TERROR_SIDE, Side, canonical_id, find_bridges, find_brokers, find_crowded_hubs, find_hub_members,
-    find_money_flows, find_neighbours, find_paths, node_details,
+    CRIME_SIDE, TERROR_SIDE, Bridge, Edge, Side, canonical_id, find_bridges, find_brokers, find_crowded_hubs,
+    find_hub_members, find_money_flows, find_neighbours, find_paths, node_details,
 )
 from nexus.security import audit
 from nexus.security.policy import may, require, usable_warrants
@@ -48,7 +50,7 @@ CACHE = "links"
 COMMUNITIES = "link_communities.parquet"
 BUILDING = ".building-"  # a graph being built, renamed into place when done
 #: The graph's tables as this code builds them: a graph kept by code that built other tables is not read.
-GRAPH_FORMAT = "crowded9"
+GRAPH_FORMAT = "crowded10"
 
 
 def visibility_key(store: Store, viewer: Viewer, action: str = "read") -> str:
@@ -68,20 +70,24 @@ def graph_dir(store: Store, viewer: Viewer, home: Path, action: str = "read") ->
 
 
 def build_links(store: Store, viewer: Viewer, home: Path, rebuild: bool = False) -> dict:
-    """Build the viewer's graph unless a current one is kept; returns its size and whether it was kept."""
+    """Build the viewer's graph unless a current one is kept; returns its size, whether it was kept and the engine
+    that built it (none when kept)."""
     require(viewer, "read")
     directory, version = graph_dir(store, viewer, home)
     kept = directory.is_dir() and not rebuild
-    if not kept:
-        _build(store, viewer, home, directory, version, replace_kept=rebuild)
+    engine = None if kept else _build(store, viewer, home, directory, version, replace_kept=rebuild)
     with _open(directory) as session:
         size = session.run("links_size").to_pylist()[0]
-    audit.log_event(store, viewer, "links.build", {"purpose": viewer.purpose, "kept": kept, **size}, [])
-    return {**size, "kept": kept}
+    audit.log_event(store, viewer, "links.build",
+                    {"purpose": viewer.purpose, "kept": kept, "engine": engine, **size}, [])
+    return {**size, "kept": kept, "engine": engine}
 
 
 def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: str, replace_kept: bool = False,
-           action: str = "read") -> None:
+           action: str = "read") -> str:
+    """Build the graph on the engine the settings name (NEXUS_ENGINE: questions read its files on DuckDB);
+    returns that engine."""
+    engine = load_settings().engine
     cache = home / CACHE
     cache.mkdir(parents=True, exist_ok=True)
     for old in cache.iterdir():  # graphs of earlier data versions are stale for everyone (builds under way are not)
@@ -92,7 +98,7 @@ def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: s
         ledger = ledger_files(conn, home)
     work = Path(tempfile.mkdtemp(prefix=BUILDING, dir=cache))
     try:
-        with DuckDBEngine() as session:
+        with open_engine(engine) as session:
             session.use_snapshot(snapshot, viewer, action=action)
             if ledger:  # the FIU's money between accounts, as the viewer may see it
                 session.use_ledger(ledger, snapshot.warrants, viewer, action=action)
@@ -109,6 +115,7 @@ def _build(store: Store, viewer: Viewer, home: Path, directory: Path, version: s
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    return engine
 
 
 def current_snapshot(store: Store, home: Path, version: str | None = None) -> Snapshot:
@@ -238,10 +245,49 @@ def bridges(store: Store, viewer: Viewer, home: Path, source: Side, target: Side
     with viewer_graph(store, viewer, home) as session:
         found = find_bridges(session, _side(session, source), _side(session, target), max_hops, limit)
         nodes = node_details(session, [e for b in found for p in (b.best, *b.others) for e in p.entities])
+        ties = _entity_ties(session, {n for b in found for n in _entities_behind(b)})
     captions = {k: v["name"] or k for k, v in nodes.items()}
     return [{"source": b.source, "target": b.target, "score": b.score, "paths": b.paths,
-             "path": _path(b.best, captions, nodes), "other_paths": [_path(p, captions, nodes) for p in b.others]}
+             "path": _path(b.best, captions, nodes), "other_paths": [_path(p, captions, nodes) for p in b.others],
+             **_rests_on(b, ties)}
             for b in found]
+
+
+def _hub_ties(bridge: Bridge) -> list[Edge]:
+    """The ties of the bridge's paths that go through a hub."""
+    return [e for p in (bridge.best, *bridge.others) for e in (*p.edges, *p.others) if e.via]
+
+
+def _inner(bridge: Bridge) -> list[list[str]]:
+    """The inner entities of each of the bridge's paths, in order."""
+    return [[e.target for e in p.edges[:-1]] for p in (bridge.best, *bridge.others)]
+
+
+def _entities_behind(bridge: Bridge) -> set[str]:
+    """The entities whose ties the bridge's score rests on: a member of each hub it goes through (whose ties
+    through it reach every other) and the inner entities of its paths."""
+    return {e.source for e in _hub_ties(bridge)} | {n for path in _inner(bridge) for n in path}
+
+
+def _rests_on(bridge: Bridge, ties: dict[str, list[dict]]) -> dict:
+    """What the bridge's score rests on beside its ties' own evidence: the evidence of every member of each hub it
+    goes through (a tie's weight and count are the hub's), how many neighbours each inner entity of each path has
+    (its degree factor) and the evidence of those entities' ties."""
+    inner = _inner(bridge)
+    hubs = [t for e in _hub_ties(bridge) for t in ties[e.source] if (t["via"], t["link_type"]) == (e.via, e.type)]
+    around = [t for path in inner for n in path for t in ties[n]]
+    return {"hub_evidence": sorted({ref for t in hubs for ref in t["evidence"]}),
+            "degrees": [[len({b for t in ties[n] for b in t["neighbours"]}) for n in path] for path in inner],
+            "degree_evidence": sorted({ref for t in around for ref in t["evidence"]})}
+
+
+def _entity_ties(session: EngineSession, ids: set[str]) -> dict[str, list[dict]]:
+    """Each entity's ties, one entry per hub they go through and type, with whom they reach and their evidence."""
+    session.register("wanted_nodes", pa.table({"id": sorted(ids)}, schema=pa.schema([("id", pa.string())])))
+    found: dict[str, list[dict]] = {}
+    for row in session.run("links_entity_ties").to_pylist():
+        found.setdefault(row["id"], []).append(row)
+    return found
 
 
 def _path(path, captions: dict[str, str], nodes: dict[str, dict]) -> dict:

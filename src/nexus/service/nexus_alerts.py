@@ -1,17 +1,20 @@
 """Nexus bridges as alerts: the strongest ties between the two sides, raised in the shared queue for review.
 
-A bridge is known by the evidence of every tie along the paths that join its two ends (its subject and
-fingerprint both hash it), not by its ends' canonical ids, which a resolution run may change: a bridge seen
-again on the same evidence keeps its review state, and one that new evidence strengthens (or that now runs
+A bridge is known by what its score rests on (its subject and fingerprint both hash it), not by its ends'
+canonical ids, which a resolution run may change: the evidence of every tie along the paths that join its two
+ends, of every member of each hub those ties go through (a tie through a shared phone weighs and counts all who
+share it), and how many neighbours each inner entity has (a path through a busy entity scores less). A bridge
+seen again on the same evidence keeps its review state, and one that new evidence strengthens (or that now runs
 another way) is raised afresh. It cites every statement of that evidence (for a money tie from the ledger, its
-first and last transactions, with their labels) and the names and topics of the entities along the
-paths (which its title and explanation show), so only a viewer who may see all of it sees the alert, and its
-score and count of paths rest on nothing it does not cite: a viewer who sees fewer of the paths gets an alert of
-their own.
+first and last transactions, with their labels), one of each kind of data (set of labels) the inner entities'
+ties rest on, and the names and topics of the entities along the paths (which its title and explanation show),
+so only a viewer who may see all of it sees the alert, and its score and count of paths rest on nothing it does
+not cite: a viewer whose graph differs there gets an alert of their own.
 """
 
 import hashlib
 import math
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,18 +43,14 @@ def raise_nexus_alerts(store: Store, viewer: Viewer, home: Path, source: Side = 
     alert id, review state and whether it is new since the last run."""
     require(viewer, "judge")
     found = bridges(store, viewer, home, source, target, max_hops, limit)
-    refs = {ref for b in found for ref in _refs(b)}
-    cited = _evidence(store, viewer, {r for r in refs if not r.startswith(TRANSACTION)})
-    cited |= _transactions(store, viewer, home, {r for r in refs if r.startswith(TRANSACTION)})
+    cited = _cited(store, viewer, home, {ref for b in found for ref in (*_refs(b), *b["degree_evidence"])})
     shown = _shown(store, viewer, {n for b in found for p in _all_paths(b) for n in p["nodes"]})
     new = []
     for bridge in found:
-        refs = _refs(bridge)
-        evidence = tuple({(e.ref_kind, e.ref_id): e for ref in refs for e in cited.get(ref, ())}.values())
-        evidence += tuple({(e.ref_kind, e.ref_id): e for p in _all_paths(bridge) for node in p["nodes"]
-                           for e in shown.get(node, ())}.values())
+        around = _one_of_each_kind(e for ref in bridge["degree_evidence"] for e in cited.get(ref, ()))
+        evidence = _citations(bridge, cited, shown, around)
         if evidence:
-            new.append(_alert(bridge, refs, evidence))
+            new.append(_alert(bridge, evidence, _fingerprint(bridge, around)))
     new = _known_subjects(store, new)
     raised = raise_alerts(store, viewer, new, "judge") if new else {}
     shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()])
@@ -84,9 +83,33 @@ def _all_paths(bridge: dict) -> list[dict]:
 
 
 def _refs(bridge: dict) -> list[str]:
-    """The evidence of every tie along the bridge's paths (the strongest per hop and the others)."""
+    """The evidence of every tie along the bridge's paths (the strongest per hop and the others) and of every
+    member of the hubs they go through."""
     return sorted({ref for path in _all_paths(bridge) for edge in path["edges"] + path["other_edges"]
-                   for ref in edge["evidence"]})
+                   for ref in edge["evidence"]} | set(bridge["hub_evidence"]))
+
+
+def _cited(store: Store, viewer: Viewer, home: Path, refs: set[str]) -> dict[str, list[Evidence]]:
+    """The statements and ledger transactions behind each piece of evidence."""
+    cited = _evidence(store, viewer, {r for r in refs if not r.startswith(TRANSACTION)})
+    return cited | _transactions(store, viewer, home, {r for r in refs if r.startswith(TRANSACTION)})
+
+
+def _citations(bridge: dict, cited: dict[str, list[Evidence]], shown: dict[str, list[Evidence]],
+               around: list[Evidence]) -> tuple[Evidence, ...]:
+    """What an alert on the bridge cites: all that its ties rest on, ``around`` (one of each kind of data its inner
+    entities' numbers of neighbours rest on: who may see one of a kind may see all of it) and what its words show."""
+    ties = [e for ref in _refs(bridge) for e in cited.get(ref, ())]
+    named = [e for p in _all_paths(bridge) for node in p["nodes"] for e in shown.get(node, ())]
+    return tuple({(e.ref_kind, e.ref_id): e for e in (*ties, *around, *named)}.values())
+
+
+def _one_of_each_kind(evidence: Iterable[Evidence]) -> list[Evidence]:
+    """The first (by kind and id) of the evidence with each set of labels."""
+    kinds: dict[Labels, Evidence] = {}
+    for item in sorted(evidence, key=lambda e: (e.ref_kind, e.ref_id)):
+        kinds.setdefault(item.labels, item)
+    return list(kinds.values())
 
 
 def _evidence(store: Store, viewer: Viewer, refs: set[str]) -> dict[str, list[Evidence]]:
@@ -118,11 +141,10 @@ def _shown(store: Store, viewer: Viewer, entities: set[str]) -> dict[str, list[E
     return {node: [Evidence("statement", sid, node, labels) for sid, labels, _ in rows] for node, rows in found.items()}
 
 
-def _alert(bridge: dict, refs: list[str], evidence: tuple[Evidence, ...]) -> NewAlert:
+def _alert(bridge: dict, evidence: tuple[Evidence, ...], digest: str) -> NewAlert:
     path = bridge["path"]
     names = {k: v.get("name") or k for k, v in path["nodes"].items()}
     hops = path["hops"]
-    digest = hashlib.sha256("\n".join(refs).encode()).hexdigest()[:16]
     return NewAlert(
         kind=KIND, subject=f"nexus/{digest}", fingerprint=digest,
         title=f"{names.get(bridge['source'], bridge['source'])} ↔ {names.get(bridge['target'], bridge['target'])} "
@@ -133,6 +155,24 @@ def _alert(bridge: dict, refs: list[str], evidence: tuple[Evidence, ...]) -> New
                      "other_paths": [p["words"] for p in bridge["other_paths"]]},
         evidence=evidence,
     )
+
+
+def _fingerprint(bridge: dict, around: list[Evidence]) -> str:
+    """A hash of what the bridge's score rests on: its evidence, its inner entities' numbers of neighbours and the
+    kinds of data those rest on (``around``), so that two viewers whose graphs differ there, even by evidence of
+    another kind on the same ties, never raise one alert (the later would take the earlier's citations and not see
+    it). A bridge whose paths are all of one hop has no inner entity: its fingerprint is its evidence's alone, as
+    before these counted, so its alert and review carry over."""
+    lines = _refs(bridge)
+    if any(bridge["degrees"]):
+        lines.append("degrees " + ";".join(",".join(map(str, path)) for path in bridge["degrees"]))
+        lines.extend(sorted(_kind(e.labels) for e in around))
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def _kind(labels: Labels) -> str:
+    return (f"labels {labels.agency} {int(labels.classification)} {labels.releasable_text} {labels.compartment} "
+            f"{labels.orcon} {labels.warrant}")
 
 
 def _subgraph(path: dict) -> dict:

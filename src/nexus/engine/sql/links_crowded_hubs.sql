@@ -1,5 +1,5 @@
--- The identifiers and addresses an entity shares with too many others (`link_crowded`): no bond to any of them
--- (`links_hub_edges`), shown in its neighbourhood as what it shares and with how many.
+-- The identifiers, addresses, events and trips an entity shares with too many others (`link_crowded`): no bond to
+-- any of them (`links_hub_edges`), shown in its neighbourhood as what it shares and with how many.
 SELECT hub, link_type, shared_by, evidence, sources, agencies, classification
 FROM link_crowded
 WHERE member = $id

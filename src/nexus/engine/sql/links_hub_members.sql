@@ -3,8 +3,8 @@
 -- registration numbers: letters of any script and digits, Cyrillic and Greek capitals that look Latin read as
 -- Latin (a passport number typed with a Cyrillic А); addresses as written, lower-cased, punctuation and spaces folded: letters of every
 -- script kept, so two Cyrillic streets are not one address of their house numbers), the address entity an entity points
--- to (by its normalised full address), the event, trip or court case its participants share, and
--- the company or organisation its directors, owners, members or employees share. Identifier hubs
+-- to (by its normalised full address, `link_addresses`), the event or trip its participants share, and
+-- the company, organisation or court case its directors, owners, members, employees or parties share. Identifier hubs
 -- are named type:value; entity hubs by the entity's canonical id. A tie rests on every statement that makes it:
 -- the number and the statement that makes the document or account someone's (Passport.holder), the address
 -- reference and the full address that names the place.
@@ -44,20 +44,6 @@ values_held AS (
     FROM typed
     WHERE owner_evidence IS NOT NULL
 ),
-addresses AS (
-    -- each address entity's full address that names it (the first normalised form; of equal ones the least classified)
-    SELECT address_id, shared, evidence, source, agency, classification
-    FROM (
-        SELECT canonical_id AS address_id, trim(regexp_replace(lower(value), '[^\p{L}\p{N}\p{M}]+', ' ', 'g')) AS shared,
-               id AS evidence, source, agency, classification,
-               row_number() OVER (PARTITION BY canonical_id
-                                  ORDER BY trim(regexp_replace(lower(value), '[^\p{L}\p{N}\p{M}]+', ' ', 'g')),
-                                           classification, id) AS rank
-        FROM statements
-        WHERE schema = 'Address' AND prop = 'full'
-    ) AS ranked
-    WHERE rank = 1
-),
 placed AS (
     SELECT r.holder AS member, h.weight, r.target, r.statement_id, r.source, r.agency, r.classification
     FROM link_refs AS r
@@ -70,11 +56,11 @@ places AS (
     SELECT p.member, 'address' AS link_type, p.weight, coalesce(a.shared, p.target) AS shared,
            p.statement_id AS evidence, p.source, p.agency, p.classification
     FROM placed AS p
-    LEFT JOIN addresses AS a ON a.address_id = p.target
+    LEFT JOIN link_addresses AS a ON a.address_id = p.target
     UNION ALL
     SELECT p.member, 'address', p.weight, a.shared, a.evidence, a.source, a.agency, a.classification
     FROM placed AS p
-    JOIN addresses AS a ON a.address_id = p.target
+    JOIN link_addresses AS a ON a.address_id = p.target
 ),
 participants AS (
     SELECT r.target AS member, r.holder AS hub, p.link_type, p.weight, r.statement_id AS evidence, r.source, r.agency,
