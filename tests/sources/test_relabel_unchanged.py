@@ -154,23 +154,6 @@ def test_bad_retention_an_unregistered_warrant_or_a_nul_in_the_source_load_nothi
     assert ingest_file(store, OWNER, "ftm", path, "police", retention_days=30).statements
 
 
-def test_data_is_labelled_only_with_a_warrant_of_its_own_agency_and_another_agencys_is_not_told_apart(store, tmp_path):
-    from nexus.security.warrants import add_warrant
-
-    intel = Viewer(user="ines", agency="INTEL", roles=frozenset({"supervisor"}), clearance=Classification.SECRET)
-    add_warrant(store, intel, "W-INTEL", agency="INTEL", kind="interception", expires_at="2099-01-01")
-    analyst = Viewer(user="dave", agency="POLICE", roles=frozenset({"analyst"}), clearance=Classification.SECRET)
-    path = people(tmp_path / "p.json", "p1")
-    answers = []
-    for warrant in ("W-INTEL", "W-NOWHERE"):
-        with pytest.raises(InvalidInput) as refused:
-            ingest_file(store, analyst, "ftm", path, "police", LabelChanges(agency="POLICE", warrant=warrant))
-        assert refused.value.field == "warrant"
-        answers.append(str(refused.value).replace(warrant, "W"))
-    assert answers[0] == answers[1]
-    assert store.list_sources() == []
-
-
 @pytest.mark.parametrize("agency", ["POLICE", "INTEL"])
 def test_another_agencys_warrant_is_answered_as_none_whatever_agency_the_data_claims(store, tmp_path, agency):
     from nexus.security.warrants import add_warrant
