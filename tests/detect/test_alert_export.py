@@ -98,6 +98,7 @@ def test_an_alert_s_transactions_export_as_payments_between_accounts(fiu):
 def test_a_package_from_an_fiu_alert_carries_its_payments_and_its_explanation(fiu):
     store, home, alert_id = fiu
     case_id = open_case(store, LEAD, "cycle A", alert_id=alert_id)["id"]
+    users.ensure_user(store, "pat", agency="POLICE", roles=("analyst",), clearance=Classification.SECRET)  # known
     package = disseminate(store, LEAD, case_id, "POLICE")
     archive = zipfile.ZipFile(package["path"])
     entities = lines(archive.read("entities.ftm.json"))
