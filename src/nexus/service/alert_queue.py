@@ -8,7 +8,7 @@ from nexus.model.alerts import AGENCY_KINDS, AGENCY_SUBJECTS, OPEN, STATES, subj
 from nexus.security import audit
 from nexus.security.policy import may, require
 from nexus.security.viewer import Viewer
-from nexus.service.alerts import _summary, follow_labels, visible_clause
+from nexus.service.alerts import alert_summary, follow_labels, visible_clause
 from nexus.store import Store
 from nexus.store.schema import alerts
 
@@ -42,7 +42,7 @@ def list_queue(store: Store, viewer: Viewer, kind: str | None = None, state: str
         query = query.where(A.state == state)
     query = query.order_by(A.score.desc().nulls_last(), A.last_raised.desc(), A.id).limit(limit).offset(offset)
     with store.engine.connect() as conn:
-        rows = [_summary(r) for r in conn.execute(query).mappings()]
+        rows = [alert_summary(r) for r in conn.execute(query).mappings()]
     audit.log_event(store, viewer, "alerts.list", {"kind": kind, "state": state, "decider": decider, "limit": limit,
                                                    "offset": offset}, [str(r["id"]) for r in rows])
     return rows

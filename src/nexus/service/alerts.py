@@ -418,7 +418,7 @@ def list_alerts(
             E.alert_id == A.id, or_(E.entity_id == entity_id, E.entity_id.in_(records)))))
     query = query.order_by(A.score.desc().nulls_last(), A.last_raised.desc(), A.id).limit(limit).offset(offset)
     with store.engine.connect() as conn:
-        rows = [_summary(r) for r in conn.execute(query).mappings()]
+        rows = [alert_summary(r) for r in conn.execute(query).mappings()]
     audit.log_event(store, viewer, "alerts.list", {"kind": kind, "state": state, "min_score": min_score,
                                                    "entity": entity_id, "limit": limit, "offset": offset},
                     [str(r["id"]) for r in rows])
@@ -453,7 +453,7 @@ def get_alert(store: Store, viewer: Viewer, alert_id: int) -> dict:
                                 .order_by(E.ref_kind, E.entity_id, E.ref_id)).mappings().all()
         history = conn.execute(select(alert_reviews).where(R.alert_id == alert_id).order_by(R.id)).mappings().all()
     audit.log_event(store, viewer, "alerts.read", {"id": alert_id}, [str(alert_id)])
-    return _summary(found) | {
+    return alert_summary(found) | {
         "explanation": orjson.loads(found["explanation"]),
         "evidence": [{k: v for k, v in dict(e).items() if k != "alert_id"} for e in evidence],
         "history": [{k: v for k, v in dict(h).items() if k != "alert_id"} for h in history],
@@ -493,7 +493,7 @@ def review_alert(
         audit.append(conn, viewer, "alerts.review", {"id": alert_id, "from": found["state"], "decision": decision,
                                                      "reason": reason}
                      | ({"nexus_evidence": evidence} if evidence is not None else {}), [str(alert_id)])
-    return _summary(found) | {"state": decision} | ({"nexus_evidence": evidence} if evidence is not None else {})
+    return alert_summary(found) | {"state": decision} | ({"nexus_evidence": evidence} if evidence is not None else {})
 
 
 def find_alert(store: Store, viewer: Viewer, kind: str, subject: str, fingerprint: str) -> int:
@@ -516,7 +516,7 @@ def _visible(conn: Connection, viewer: Viewer, alert_id: int, lock: bool = False
     return found
 
 
-def _summary(row) -> dict:
+def alert_summary(row) -> dict:
     return {
         "id": row["id"], "kind": row["kind"], "title": row["title"], "score": row["score"], "state": row["state"],
         "subject": row["subject"], "fingerprint": row["fingerprint"], "first_raised": row["first_raised"],
