@@ -10,7 +10,7 @@ import orjson
 import pytest
 from feed import ANALYST, HEADER, row
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from nexus.cli import app
@@ -21,13 +21,15 @@ from nexus.model.labels import Labels
 from nexus.security import users
 from nexus.security.viewer import Viewer
 from nexus.service.alert_export import export_alert
+from nexus.service.alerts import get_alert, list_alerts
 from nexus.service.cases import disseminate, open_case
 from nexus.service.detect import detect, goaml_report
 from nexus.service.ingest import LabelChanges
 from nexus.service.ledger import ingest_transactions
+from nexus.service.retention import run_retention
 from nexus.sources import get_format
 from nexus.sources.goaml.schema import load_schema, schema_errors
-from nexus.store.schema import audit_log, dissemination_items
+from nexus.store.schema import audit_log, dissemination_items, sources
 
 runner = CliRunner()
 LEAD = Viewer("fiu-lead", "FIU", frozenset({"investigator"}), Classification.SECRET, purpose="cycle A")
@@ -162,3 +164,17 @@ def test_nexus_alerts_export_writes_ftm_json_lines(workspace, tmp_path):
         "acct-001-C1", "acct-001-C2", "acct-001-C3"}
     refused = runner.invoke(app, ["alerts", "export", str(cycle["id"]), "--format", "csv", "--purpose", "cycle A"])
     assert refused.exit_code != 0
+
+
+def test_an_alert_on_transactions_retention_deleted_is_hidden_from_everyone(fiu):
+    """The bank feed is kept 30 days: once its batches go, so does every alert citing their transactions."""
+    store, home, alert_id = fiu
+    with store.engine.begin() as conn:
+        conn.execute(update(sources).where(sources.c.name == "bank-a").values(retention_days=30))
+    assert get_alert(store, LEAD, alert_id)["id"] == alert_id
+    oversight = Viewer("ollie", "OVERSIGHT", frozenset({"oversight"}), Classification.TOP_SECRET, purpose="retention")
+    report = run_retention(store, oversight, now="2023-01-01", ledger_dir=home / "ledger")
+    assert report["bank-a"]["ledger_batches"] >= 1
+    with pytest.raises(NotFound):
+        get_alert(store, LEAD, alert_id)
+    assert all(a["id"] != alert_id for a in list_alerts(store, ANALYST))

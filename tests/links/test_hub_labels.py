@@ -115,6 +115,33 @@ def test_secret_evidence_on_a_neighbour_s_tie_leaves_the_police_an_alert_of_thei
     assert [a["id"] for a in list_alerts(store, POL, kind="nexus")] == [police["alert_id"]]
 
 
+def test_a_shared_cell_is_counted_and_classified_by_every_stay_while_the_two_were_there(store, tmp_path):
+    """A terrorist and a crime boss shared a cell; intelligence knows a third inmate there at the time: it lowers
+    and marks intelligence's tie, and its alert cites that stay. An inmate who came after lowers nothing."""
+    def stay(event_id, who, start, end):
+        return entity(event_id, "Event", name="Detention", involved=who, addressEntity="cell", startDate=start,
+                      endDate=end)
+
+    load(store, tmp_path, "prison", OPEN, [
+        person("t", "Tariq Alpha", "crime.terror"), person("c", "Cosimo Boss", "crime.boss"), person("later", "Leo"),
+        entity("cell", "Address", full="Cell D-20, HMP Belmarsh"),
+        stay("s1", "t", "2021-01-01", "2021-12-31"), stay("s2", "c", "2021-03-01", "2021-09-30"),
+        stay("s3", "later", "2022-01-01", "2022-06-30"),
+    ])
+    load(store, tmp_path, "intel", SECRET_FOR_POLICE, [person("x", "Secret Sam"),
+                                                       stay("s4", "x", "2021-05-01", "2021-05-31")])
+    home = tmp_path / "home"
+    (intel_tie,) = [t for t in neighbours(store, INTL, home, "t")["ties"] if t["neighbour"] == "c"]
+    assert (intel_tie["shared_by"], intel_tie["classification"]) == (3, "SECRET")
+    (police_tie,) = [t for t in neighbours(store, POL, home, "t")["ties"] if t["neighbour"] == "c"]
+    assert (police_tie["shared_by"], police_tie["classification"]) == (2, "RESTRICTED")
+    (intel,) = raise_nexus_alerts(store, INTL, home)
+    assert list_alerts(store, POL, kind="nexus") == []
+    (police,) = raise_nexus_alerts(store, POL, home)
+    assert police["score"] == pytest.approx(intel["score"] * 2 ** 0.5, abs=1e-5)
+    assert [a["id"] for a in list_alerts(store, POL, kind="nexus")] == [police["alert_id"]]
+
+
 def _phone_statements(store, *entity_ids) -> set[str]:
     query = select(statements.c.id).where(statements.c.entity_id.in_(entity_ids), statements.c.prop == "phone")
     with store.engine.connect() as conn:

@@ -12,7 +12,7 @@ from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert, get_alert, list_alerts, raise_alerts, review_alert
 from nexus.service.screening import screen, screen_holdings
 from nexus.sources import get_format
-from nexus.store.schema import audit_log
+from nexus.store.schema import audit_log, statements
 
 LEAD = Viewer("lead", "POLICE", frozenset({"analyst"}), Classification.SECRET, frozenset({"CEDAR"}))
 CLERK = Viewer("clerk", "POLICE", frozenset({"analyst"}), Classification.RESTRICTED)
@@ -172,3 +172,22 @@ def test_a_red_flag_alert_is_decided_by_those_who_may_see_it_whatever_its_rule_i
         evidence=(Evidence("query", "rule run 1", None, Labels("POLICE", Classification.RESTRICTED)),))],
         "judge").values()
     assert review_alert(world, CLERK, raised[0], "confirmed", "drawn in Gaziantep")["state"] == "confirmed"
+
+
+def test_who_decides_an_alert_filters_the_list(world):
+    """CUSTOMS' own screening hit is decided by CUSTOMS alone; a POLICE analyst decides the rest."""
+    evidence = [Evidence("statement", s["id"], "w1", Labels.from_row(s)) for s in _statements_of(world, "w1")]
+    alerts = [NewAlert("screening", "record/CUSTOMS/c9:w1", "f1", "CUSTOMS' own hit", 0.9, {}, tuple(evidence)),
+              NewAlert("screening", "list/w1", "f2", "a list hit", 0.8, {}, tuple(evidence))]
+    raise_alerts(world, OUTSIDER, alerts, "screen")
+    titled = {a["title"]: a["id"] for a in list_alerts(world, LEAD)}
+    theirs, ours = titled["CUSTOMS' own hit"], titled["a list hit"]
+    ids = lambda viewer, decider: {a["id"] for a in list_alerts(world, viewer, decider=decider)}  # noqa: E731
+    assert (ids(LEAD, "mine"), ids(LEAD, "others"), ids(LEAD, "anyone")) == ({ours}, {theirs}, {ours, theirs})
+    with pytest.raises(InvalidInput):
+        list_alerts(world, LEAD, decider="nobody")
+
+
+def _statements_of(store, entity_id):
+    with store.engine.connect() as conn:
+        return conn.execute(select(statements).where(statements.c.entity_id == entity_id)).mappings().all()

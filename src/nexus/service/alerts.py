@@ -30,6 +30,7 @@ from nexus.security import audit
 from nexus.security.policy import require, statement_clause
 from nexus.security.viewer import Viewer
 from nexus.service import alert_evidence as alert_evidence_statements
+from nexus.service.alert_deciders import ANYONE, MINE, decider_clause
 from nexus.service.data_version import data_version
 from nexus.service.entities import S, canonical_query, live
 from nexus.store import Store, utc_now
@@ -260,6 +261,20 @@ def _relabel(conn: Connection, changes: dict[int, list[Evidence]]) -> None:
     conn.execute(update(alerts).where(A.id == bindparam("i")), [{"i": i, **_summary_labels(cited[i])} for i in ids])
 
 
+def withhold_transactions(conn: Connection, ids: set[str]) -> int:
+    """In a transaction deleting these ledger transactions (retention): the evidence citing them is withheld, so
+    the alerts resting on them are hidden from everyone, as those citing a deleted statement are. How many alerts."""
+    ids, changes = sorted(ids), {}
+    for start in range(0, len(ids), CHUNK):
+        rows = conn.execute(select(alert_evidence).where(E.ref_kind == "transaction", E.agency != WITHHELD,
+                                                         E.ref_id.in_(ids[start : start + CHUNK]))).mappings()
+        for alert_id, evidence in _by_alert(rows).items():
+            changes.setdefault(alert_id, []).extend(replace(e, labels=_withheld(e.labels)) for e in evidence)
+    if changes:
+        _relabel(conn, changes)
+    return len(changes)
+
+
 @dataclass(frozen=True)
 class _Held:
     """What evidence rests on as the store holds it now: cited statements by id, live or masked (their labels), or
@@ -398,13 +413,18 @@ def list_alerts(
     entity_id: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    decider: str = ANYONE,
 ) -> list[dict]:
-    """The alerts the viewer may see, best score first, newest first among equals."""
+    """The alerts the viewer may see (and that `decider` decides: `alert_deciders`), best score first, newest first
+    among equals."""
     require(viewer, "read")
     if state is not None and state not in STATES:
-        raise InvalidInput(f"state must be one of {', '.join(STATES)}, not {state!r}")
+        raise InvalidInput(f"state must be one of {', '.join(STATES)}, not {state!r}", field="state")
+    decided = decider_clause(viewer, decider)
     follow_labels(store)
     query = select(alerts).where(visible_clause(viewer))
+    if decided is not None:
+        query = query.where(decided)
     if kind:
         query = query.where(A.kind == kind)
     if state:
@@ -420,9 +440,21 @@ def list_alerts(
     with store.engine.connect() as conn:
         rows = [alert_summary(r) for r in conn.execute(query).mappings()]
     audit.log_event(store, viewer, "alerts.list", {"kind": kind, "state": state, "min_score": min_score,
-                                                   "entity": entity_id, "limit": limit, "offset": offset},
-                    [str(r["id"]) for r in rows])
+                                                   "entity": entity_id, "limit": limit, "offset": offset}
+                    | ({"decider": decider} if decider != ANYONE else {}), [str(r["id"]) for r in rows])
     return rows
+
+
+def open_to_decide(store: Store, viewer: Viewer) -> dict[str, int]:
+    """By kind, how many open alerts the viewer may decide: what the review queue lists by default."""
+    require(viewer, "read")
+    follow_labels(store)
+    query = (select(A.kind, func.count()).where(visible_clause(viewer), decider_clause(viewer, MINE), A.state == OPEN)
+             .group_by(A.kind))
+    with store.engine.connect() as conn:
+        counts = dict(conn.execute(query).all())
+    audit.log_event(store, viewer, "alerts.counts", {"state": OPEN, "decider": MINE}, [])
+    return counts
 
 
 def alert_counts(store: Store, viewer: Viewer, since: str | None = None) -> dict:

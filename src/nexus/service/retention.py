@@ -31,6 +31,7 @@ from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.alert_export import TRANSACTION
+from nexus.service.alerts import withhold_transactions
 from nexus.service.dissemination import withdraw, withdraw_holding
 from nexus.store import Store, utc_now, utc_stamp
 from nexus.store.schema import (
@@ -113,19 +114,22 @@ def _due_for_masking(source: str, since: str, masked: dict[str, tuple[str, ...]]
 
 
 def _withdraw_transactions(conn: Connection, viewer: Viewer, folder: Path, files: list[Path], reason: str) -> list[int]:
-    """Withdraw the packages holding a transaction of the ledger ``files`` about to be deleted (their ids read only
-    when some package holds a transaction at all)."""
+    """Withdraw the packages holding a transaction of the ledger ``files`` about to be deleted, and hide the alerts
+    citing one (their ids read only when some package or alert cites a transaction at all)."""
     held = set(conn.execute(select(dissemination_items.c.ref_id)
                             .where(dissemination_items.c.ref_kind == TRANSACTION)).scalars())
-    if not held:
+    cited = set(conn.execute(select(alert_evidence.c.ref_id).where(alert_evidence.c.ref_kind == TRANSACTION)
+                             .distinct()).scalars())
+    if not held and not cited:
         return []
     gone: set[str] = set()
     for file in files:
         try:
-            gone |= held.intersection(pq.read_table(folder / file, columns=["id"]).column("id").to_pylist())
+            gone |= (held | cited).intersection(pq.read_table(folder / file, columns=["id"]).column("id").to_pylist())
         except FileNotFoundError:
             continue
-    return withdraw(conn, viewer, TRANSACTION, gone, reason)
+    withhold_transactions(conn, gone & cited)
+    return withdraw(conn, viewer, TRANSACTION, gone & held, reason)
 
 
 def _mask(conn: Connection, source: str, since: str, masked: dict[str, tuple[str, ...]], stamp: str) -> int:

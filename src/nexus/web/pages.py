@@ -15,8 +15,8 @@ from nexus.api.models import MAX_ID, Id, Offset
 from nexus.errors import Forbidden, InvalidInput, NotFound
 from nexus.model.labels import ANY_AGENCY, Classification
 from nexus.service import cases as case_service
-from nexus.service.alert_queue import MINE, decided_by, list_queue, may_decide, open_to_decide
-from nexus.service.alerts import DECISIONS, STATES, alert_counts, get_alert, list_alerts, review_alert
+from nexus.service.alert_deciders import MINE, decided_by, may_decide
+from nexus.service.alerts import DECISIONS, STATES, alert_counts, get_alert, list_alerts, open_to_decide, review_alert
 from nexus.service.detect import alert_transactions
 from nexus.service.entities import entity_record
 from nexus.service.identity import Viewer, audit_refusal, may
@@ -72,7 +72,8 @@ def dashboard(request: Request, store: StoreDep, viewer: PageViewer) -> Response
 def alert_queue(request: Request, store: StoreDep, viewer: PageViewer, kind: str = "", state: str = "open",
                 decider: str = MINE, offset: Offset = 0) -> Response:
     """By default the alerts the viewer may decide; those another agency alone decides on request, read-only."""
-    found = list_queue(store, viewer, kind or None, state or None, decider, PAGE + 1, max(offset, 0))
+    found = list_alerts(store, viewer, kind or None, state or None, limit=PAGE + 1, offset=max(offset, 0),
+                        decider=decider)
     shown = [a | {"decided_by": decided_by(viewer, a)} for a in found[:PAGE]]
     return render(request, "alerts.html", {"alerts": shown, "kind": kind, "state": state, "states": STATES,
                                            "decider": decider, "offset": offset,

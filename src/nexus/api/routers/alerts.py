@@ -1,7 +1,7 @@
 """The alert review queue: list, count, show and review the alerts the caller may see."""
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -10,9 +10,11 @@ from nexus.api.deps import PageDep, StoreDep, ViewerDep, page
 from nexus.api.models import Id, Page
 from nexus.model.alerts import STATES
 from nexus.model.labels import Classification
+from nexus.service.alert_deciders import ANYONE
 from nexus.service.alerts import DECISIONS, alert_counts, get_alert, list_alerts, review_alert
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
+Decider = Literal["mine", "others", "anyone"]
 
 
 class AlertLabels(BaseModel):
@@ -96,9 +98,13 @@ def alerts(
     state: Annotated[str | None, Query(description=f"one of {', '.join(STATES)}")] = None,
     min_score: Annotated[float | None, Query(ge=0, le=1, allow_inf_nan=False)] = None,
     entity: str | None = Query(None, description="alerts citing this entity id"),
+    decider: Annotated[Decider, Query(description="who decides them: the caller (mine), another agency alone "
+                                                  "(others: alerts about its own holdings or question), anyone")]
+    = ANYONE,
 ) -> dict:
     """Alerts the caller may see all the evidence of, best score first."""
-    return page(list_alerts(store, viewer, kind, state, min_score, entity, paging.limit + 1, paging.offset), paging)
+    return page(list_alerts(store, viewer, kind, state, min_score, entity, paging.limit + 1, paging.offset, decider),
+                paging)
 
 
 @router.get("/counts", response_model=Counts)
