@@ -4,7 +4,10 @@ import pytest
 from followthemoney import model
 from rigour.text.scripts import is_latin
 
+from nexus.errors import InvalidInput
 from nexus.screen import NAME_CEILING, SCREEN_THRESHOLD, Query, ScreenIndex, screen_batch, screen_one
+from nexus.screen.query import check_birth_date
+from nexus.service.screening import read_queries
 from nexus.sources.un_sc import UNSCFormat
 
 
@@ -239,3 +242,15 @@ def test_a_name_without_parts_found_by_its_document_screens_anywhere_in_a_batch(
     for rows in ([lone], [{"id": "b", "name": "John Smith"}, lone], [lone, {"id": "b", "name": "Vladimir Putin"}]):
         hits = screen_batch(index, pa.Table.from_pylist(rows), workers=1)
         assert "a" not in hits.column("query_id").to_pylist() and len(hits) == len(rows) - 1
+
+
+def test_a_query_s_birth_date_is_a_date_and_nothing_else_and_a_file_s_bad_one_is_named_by_line(tmp_path):
+    for good in ("1951", "1951-06", "1951-06-19", " 1951-6-9 ", "1950/1955", "1950..1955"):
+        check_birth_date(good)
+    for bad in ("99999-99-99", "1951-06-19x", "1951-13-01", "19510619", "1951-06-19T10:00", "1955/1950"):
+        with pytest.raises(ValueError, match="birth_date"):
+            check_birth_date(bad)
+    path = tmp_path / "queries.csv"
+    path.write_text("id,name,birth_date\nq1,Ayman al-Zawahiri,1951-06-19\nq2,Someone Else,99999-99-99\n")
+    with pytest.raises(InvalidInput, match=r"queries.csv: line 3: query field 'birth_date': not a date: '99999-99-99'"):
+        read_queries(path)

@@ -33,9 +33,9 @@ class DateRange:
         return self.precision is Precision.DAY
 
 
-def _single(text: str) -> DateRange | None:
+def _single(text: str, whole: bool = False) -> DateRange | None:
     match = _ISO.match(text)
-    if not match:
+    if not match or (whole and text[match.end():].strip()):
         return None
     year = int(match.group(1))
     month = int(match.group(2)) if match.group(2) else None
@@ -52,8 +52,9 @@ def _single(text: str) -> DateRange | None:
     return DateRange(exact, exact, Precision.DAY)
 
 
-def parse_date(text: str | None) -> DateRange | None:
-    """The days a date text covers, or None if it is not a date."""
+def parse_date(text: str | None, whole: bool = False) -> DateRange | None:
+    """The days a date text covers, or None if it is not a date. A stored date is read from the start of its text
+    (an FtM date may go on with a time); a date given `whole` (a query's) is nothing else."""
     if not text:
         return None
     ranged = _RANGE.match(text)
@@ -62,7 +63,7 @@ def parse_date(text: str | None) -> DateRange | None:
         if low and high and low.earliest <= high.latest:
             return DateRange(low.earliest, high.latest, Precision.RANGE)
         return None
-    return _single(text)
+    return _single(text, whole)
 
 
 class DateAgreement(str, Enum):

@@ -66,7 +66,7 @@ def check_schemata(names: list[str]) -> None:
 
 
 def check_birth_date(text: str) -> None:
-    if parse_date(text) is None:
+    if parse_date(text, whole=True) is None:
         raise ValueError(f"query field 'birth_date': not a date: {text!r} (YYYY, YYYY-MM, YYYY-MM-DD or a range of "
                          "them such as 1950/1955)")
 

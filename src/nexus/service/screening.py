@@ -364,6 +364,13 @@ def read_queries(path: Path) -> pa.Table:
     if missing:
         raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)} "
                            "(needs id,name[,birth_date,nationality,gender,document,schema])")
+    if "birth_date" in table.column_names:
+        for line, text in enumerate(table.column("birth_date").to_pylist(), start=2):
+            if text is not None:
+                try:
+                    check_birth_date(text)
+                except ValueError as exc:
+                    raise InvalidInput(f"{path}: line {line}: {exc}") from None
     return table.select([c for c in QUERY_FIELDS if c in table.column_names])
 
 
