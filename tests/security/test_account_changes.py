@@ -130,3 +130,24 @@ def test_an_administrator_does_not_change_their_own_account_and_a_change_is_reco
     with store.engine.connect() as conn:
         (record,) = conn.execute(select(audit_log.c.query).where(audit_log.c.action == "users.modify")).scalars()
     assert '"top-secret"' in record or "TOP_SECRET" in record.upper()
+
+
+@pytest.mark.parametrize("change", ["passwd", "unlock", "totp"])
+def test_a_credential_change_and_its_audit_record_commit_together(paul, monkeypatch, change):
+    """When the audit record cannot be written, the password, lock or second factor stays as it was."""
+    store, _, _ = paul
+    before = users.get_user(store, "paul")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit trail unavailable")
+
+    monkeypatch.setattr(audit, "append", broken)
+    monkeypatch.setattr(audit, "log_event", broken)
+    with pytest.raises(RuntimeError):
+        {"passwd": lambda: accounts.set_password(store, ADMIN, "paul", "another long passphrase"),
+         "unlock": lambda: accounts.unlock(store, ADMIN, "paul"),
+         "totp": lambda: accounts.enrol_totp(store, ADMIN, "paul")}[change]()
+    monkeypatch.undo()
+    after = users.get_user(store, "paul")
+    assert {k: after[k] for k in ("password_hash", "totp_secret", "failed_logins", "locked_until")} == {
+        k: before[k] for k in ("password_hash", "totp_secret", "failed_logins", "locked_until")}

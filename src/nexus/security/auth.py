@@ -43,19 +43,33 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+#: What unlocks an account: its count of failed sign-ins starts again.
+UNLOCKED = {"failed_logins": 0, "locked_until": None}
+
+
+def password_values(password: str) -> dict:
+    """The account's values with this new password (checked, hashed): a new password also unlocks it."""
+    return {"password_hash": hash_password(password), **UNLOCKED}
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(username: str, secret: str) -> str:
+    """What an authenticator app reads (as a QR code) to make this account's one-time codes."""
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
+
+
 def set_password(store: Store, username: str, password: str) -> None:
-    update_user(store, username, password_hash=hash_password(password), failed_logins=0, locked_until=None)
+    update_user(store, username, **password_values(password))
 
 
 def enrol_totp(store: Store, username: str) -> str:
     """Give the user a new TOTP secret; returns the provisioning URI for an authenticator app."""
-    secret = pyotp.random_base32()
+    secret = new_totp_secret()
     update_user(store, username, totp_secret=secret)
-    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
-
-
-def unlock(store: Store, username: str) -> None:
-    update_user(store, username, failed_logins=0, locked_until=None)
+    return provisioning_uri(username, secret)
 
 
 def principal(store: Store, username: str) -> Viewer:

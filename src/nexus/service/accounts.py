@@ -1,7 +1,6 @@
 """User accounts and API tokens, managed by administrators (tokens also by their owners); every change audited."""
 
 from collections.abc import Callable, Mapping
-from typing import TypeVar
 
 from sqlalchemy import Connection
 
@@ -11,8 +10,6 @@ from nexus.security import audit, auth, tokens, users
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.store import Store
-
-T = TypeVar("T")
 
 
 def create_user(
@@ -40,24 +37,23 @@ def list_users(store: Store, admin: Viewer) -> list[dict]:
     return result
 
 
-def _change(store: Store, admin: Viewer, username: str, action: str, change: Callable[[], T]) -> T:
-    require(admin, "users.manage")
-    result = change()
-    audit.log_event(store, admin, action, {"user": username})
-    return result
-
-
 def enrol_totp(store: Store, admin: Viewer, username: str) -> str:
     """Enrol (or re-enrol) a TOTP second factor; returns the provisioning URI."""
-    return _change(store, admin, username, "users.totp", lambda: auth.enrol_totp(store, username))
+    require(admin, "users.manage")
+    secret = auth.new_totp_secret()
+    users.change_account(store, username, _recorder(admin, "users.totp", {"user": username}), totp_secret=secret)
+    return auth.provisioning_uri(username, secret)
 
 
 def set_password(store: Store, admin: Viewer, username: str, password: str) -> None:
-    _change(store, admin, username, "users.passwd", lambda: auth.set_password(store, username, password))
+    require(admin, "users.manage")
+    users.change_account(store, username, _recorder(admin, "users.passwd", {"user": username}),
+                         **auth.password_values(password))
 
 
 def unlock(store: Store, admin: Viewer, username: str) -> None:
-    _change(store, admin, username, "users.unlock", lambda: auth.unlock(store, username))
+    require(admin, "users.manage")
+    users.change_account(store, username, _recorder(admin, "users.unlock", {"user": username}), **auth.UNLOCKED)
 
 
 def disable(store: Store, admin: Viewer, username: str) -> None:
