@@ -118,8 +118,8 @@ def update_user(store: Store, username: str, **values: object) -> None:
 
 def change_account(store: Store, username: str, record: Callable[[Connection, Mapping], None],
                    **values: object) -> dict:
-    """Set `values` (roles, clearance, compartments, disabled, credentials) on the user's row, `record` (the audit record, given
-    the row as it was) in the same transaction; returns the row as it was. A change that would leave no active
+    """Set `values` (roles, clearance, compartments, disabled, credentials) on the user's row, `record` (the audit
+    record, given the row as it was) in the same transaction; returns the row as it was. A change that would leave no active
     administrator is refused (Conflict): no one could manage users any more. Enabling a disabled account closes the
     login sessions it had (a disabled account signs in to none): it signs in anew."""
     # held by every such change, so that two administrators disabling each other at once cannot both succeed
