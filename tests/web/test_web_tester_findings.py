@@ -12,6 +12,8 @@ from nexus.model import Classification, Labels
 from nexus.security import auth
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert, raise_alerts
+from nexus.service.cases import disseminate, open_case
+from nexus.service.retention import run_retention
 from nexus.sources import get_format
 from nexus.store.schema import statements
 from test_web_app import app, attempt, sign_in  # noqa: F401 (the app fixture)
@@ -102,3 +104,21 @@ def test_every_page_has_its_icon(app):
     favicon = client.get("/favicon.ico")
     assert favicon.status_code == 200 and favicon.headers["content-type"].startswith("image/svg+xml")
     assert "img-src 'self'" in favicon.headers["content-security-policy"]
+
+
+def test_the_case_page_lists_a_withdrawn_package_apart_with_when_by_whom_and_why(app, store, tmp_path):
+    path = tmp_path / "brief.json"
+    path.write_bytes(orjson.dumps({"id": "p-brief", "schema": "Person", "properties": {"name": ["Brief Moment"]}}))
+    store.register_source("shortlived", "ftm", Labels(agency="POLICE", releasable_to=("*",)), retention_days=30)
+    ingest(store, "shortlived", path, get_format("ftm").read(path))
+    ana = Viewer("ana", "POLICE", frozenset({"analyst"}), Classification.SECRET, purpose="case work")
+    case_id = open_case(store, ana, "Brief", entity_ids=["p-brief"])["id"]
+    package = disseminate(store, ana, case_id, "POLICE")
+    admin = Viewer("root", "POLICE", frozenset({"administrator"}), Classification.TOP_SECRET)
+    run_retention(store, admin, now="2099-01-01")
+    client, _ = sign_in(app, "ana")
+    page = client.get(f"/cases/{case_id}").text
+    withdrawn = page[page.index('id="withdrawn"'):]
+    assert package["filename"] in withdrawn and "retention run as of 2099-01-01" in withdrawn
+    listed = page[page.index('id="disseminations"'):page.index('id="withdrawn"')]
+    assert package["filename"] not in listed and "Nothing disseminated." in listed
