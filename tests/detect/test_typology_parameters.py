@@ -143,3 +143,8 @@ def test_a_currency_is_one_whether_a_feed_spells_it_eur_or_euro(store, tmp_path)
     path.write_text("reporting_thresholds: {EUR: 9000, Euro: 10000}\n")
     with pytest.raises(InvalidInput, match="EUR: 9000 and Euro: 10000 name one currency"):
         service.typology_config(path)
+    path.write_text("reporting_threshold: 10000\nreporting_thresholds: {USD: 9000}\n")  # a restatement contradicting
+    with pytest.raises(InvalidInput, match=r"reporting_threshold \(US Dollar\): 10000 and USD: 9000 name one currency"):
+        service.typology_config(path)
+    path.write_text("reporting_threshold: 10000\nreporting_thresholds: {USD: 10000, EUR: 9000}\n")
+    assert service.typology_config(path).thresholds() == {"US Dollar": 10000, "Euro": 9000}

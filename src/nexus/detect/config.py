@@ -32,7 +32,8 @@ class TypologyConfig:
     #: structuring: at least this many payments from one account just below the reporting threshold
     #: (between threshold × (1 - margin) and the threshold), in its currency, within the window. The threshold
     #: in threshold_currency, and one per currency in reporting_thresholds (currency as the feed names it →
-    #: threshold; it may restate threshold_currency's): structuring is sought in each of those currencies.
+    #: threshold; it may restate threshold_currency's, with the same threshold when a file gives both):
+    #: structuring is sought in each of those currencies.
     reporting_threshold: float = 10_000.0
     threshold_currency: str = "US Dollar"
     reporting_thresholds: Mapping[str, float] = field(default_factory=dict)
@@ -111,7 +112,11 @@ def load_typologies(path: Path) -> TypologyConfig:
     values = {key: float(value) if known[key].type is float else value for key, value in raw.items()}
     if "reporting_thresholds" in values:
         values["reporting_thresholds"] = {c.strip(): float(t) for c, t in values["reporting_thresholds"].items()}
-        if twice := _spelled_twice(values["reporting_thresholds"]):
+        given = [(c, c, t) for c, t in values["reporting_thresholds"].items()]
+        if "reporting_threshold" in values:  # the file's own reporting_threshold, which a restatement must repeat
+            currency = values.get("threshold_currency", TYPOLOGIES.threshold_currency)
+            given.insert(0, (f"reporting_threshold ({currency})", currency, values["reporting_threshold"]))
+        if twice := _spelled_twice(given):
             raise InvalidInput(f"{path}: reporting_thresholds: {twice}")
     if "threshold_currency" in values:
         values["threshold_currency"] = values["threshold_currency"].strip()
@@ -123,11 +128,12 @@ def load_typologies(path: Path) -> TypologyConfig:
     return config
 
 
-def _spelled_twice(thresholds: Mapping[str, float]) -> str | None:
-    """What names one currency twice with two thresholds (EUR: 9000 and Euro: 10000), or None."""
+def _spelled_twice(thresholds: list[tuple[str, str, float]]) -> str | None:
+    """What names one currency twice with two thresholds (EUR: 9000 and Euro: 10000), or None; each threshold as
+    (what the file calls it, its currency, the threshold)."""
     by_currency: dict[str, dict[str, float]] = {}
-    for currency, threshold in thresholds.items():
-        by_currency.setdefault(spelled(currency), {})[currency] = threshold
+    for name, currency, threshold in thresholds:
+        by_currency.setdefault(spelled(currency), {})[name] = threshold
     clashes = [" and ".join(f"{c}: {t:g}" for c, t in given.items()) for given in by_currency.values()
                if len(set(given.values())) > 1]
     return f"{'; '.join(clashes)} name one currency with two thresholds" if clashes else None
