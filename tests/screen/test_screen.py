@@ -254,3 +254,17 @@ def test_a_query_s_birth_date_is_a_date_and_nothing_else_and_a_file_s_bad_one_is
     path.write_text("id,name,birth_date\nq1,Ayman al-Zawahiri,1951-06-19\nq2,Someone Else,99999-99-99\n")
     with pytest.raises(InvalidInput, match=r"queries.csv: line 3: query field 'birth_date': not a date: '99999-99-99'"):
         read_queries(path)
+
+
+@pytest.mark.parametrize(("rows", "refusal"), [
+    ('b1,Ok,1950\nb5,"Unclosed quote,1970\nb6,X,1960\n', r"line 3: 2 fields where the header has 3"),
+    ("b1,Ok,1950\nb8,Abdul Ghani Baradar,1968,af,extra\n", r"line 3: 5 fields where the header has 3"),
+    ("b1,Ok,1950\nb2,,1950\nb1,Someone,1960\n,Nobody,\n",
+     r"line 3: name: empty; .*line 4: id: 'b1' is the id of line 2 too; .*line 5: id: empty$"),
+    ("b1," + "A" * 1001 + ",\n", r"line 2: name: more than 1,000 characters"),
+])
+def test_a_screening_file_with_a_bad_row_is_refused_naming_each_by_line_and_field(tmp_path, rows, refusal):
+    path = tmp_path / "queries.csv"
+    path.write_text("id,name,birth_date\n" + rows)
+    with pytest.raises(InvalidInput, match=refusal):
+        read_queries(path)

@@ -107,9 +107,12 @@ def _visible_values(store: Store, viewer: Viewer, action: str, column, values: I
     return found
 
 
-def raise_alerts(store: Store, viewer: Viewer, new: Iterable[NewAlert], action: str) -> dict[str, tuple[int, str]]:
+def raise_alerts(store: Store, viewer: Viewer, new: Iterable[NewAlert], action: str,
+                 grow: bool = False) -> dict[str, tuple[int, str]]:
     """Insert new alerts, refresh re-raised ones (their state and history kept); key -> (id, state). Of two raisings
-    of one alert at once the second waits for the first, finds its alert and keeps its evidence."""
+    of one alert at once the second waits for the first, finds its alert and keeps its evidence. With `grow`, an
+    alert on a subject whose open, unreviewed alert cites less of what it cites (a pattern that grew) is that alert,
+    updated, rather than a second one to review (`_grown`)."""
     require(viewer, action)
     new = sorted({a.key: a for a in new}.values(), key=lambda a: a.key)
     if not new:
@@ -120,6 +123,8 @@ def raise_alerts(store: Store, viewer: Viewer, new: Iterable[NewAlert], action: 
     now = utc_now()
     with store.engine.begin() as conn:
         existing = _existing(conn, [a.key for a in new])
+        grown = _grown(conn, [a for a in new if a.key not in existing]) if grow else []
+        existing |= _existing(conn, grown)
         inserted = _insert(conn, viewer, [a for a in new if a.key not in existing], now)
         existing |= _existing(conn, [a.key for a in new if a.key not in existing and a.key not in inserted])
         found = existing | inserted
@@ -132,7 +137,8 @@ def raise_alerts(store: Store, viewer: Viewer, new: Iterable[NewAlert], action: 
         conn.execute(insert(alert_evidence), [_evidence_row(found[a.key][0], e) for a in new for e in evidence[a.key]])
         result = {a.key: found[a.key] for a in new}
         audit.append(conn, viewer, "alerts.raise", {"kinds": sorted({a.kind for a in new}), "new": len(inserted),
-                                                    "again": len(existing)}, [str(i) for i, _ in result.values()])
+                                                    "again": len(existing)} | ({"grown": len(grown)} if grow else {}),
+                     [str(i) for i, _ in result.values()])
     return result
 
 
@@ -145,6 +151,34 @@ def _existing(conn: Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
                             .order_by(A.id).with_for_update())
         found.update({key: (id_, state) for key, id_, state in rows})
     return found
+
+
+def _grown(conn: Connection, fresh: list[NewAlert]) -> list[str]:
+    """Of these alerts, raised for the first time, each that an open alert on its subject, never reviewed, grew into:
+    it cites all that alert cites and more. That alert takes the grown one's key and fingerprint (the largest of
+    several), so the raising updates it; an alert someone reviewed stays as it was decided, and the grown pattern is
+    a new alert. The keys taken."""
+    by_subject = {(a.kind, a.subject): a for a in fresh}
+    subjects = sorted({a.subject for a in fresh})
+    candidates: dict[tuple[str, str], list[int]] = {}
+    for start in range(0, len(subjects), CHUNK):
+        rows = conn.execute(select(A.id, A.kind, A.subject).where(
+            A.subject.in_(subjects[start : start + CHUNK]), A.kind.in_(sorted({a.kind for a in fresh})),
+            A.state == OPEN, not_(exists(select(R.alert_id).where(R.alert_id == A.id)))).order_by(A.id)
+            .with_for_update())
+        for id_, kind, subject in rows:
+            if (kind, subject) in by_subject:
+                candidates.setdefault((kind, subject), []).append(id_)
+    cited = _cited(conn, sorted(i for ids in candidates.values() for i in ids))
+    taken = []
+    for about, ids in candidates.items():
+        alert = by_subject[about]
+        wanted = {(e.ref_kind, e.ref_id) for e in alert.evidence}
+        grew = [(len(had), i) for i in ids if (had := {(e.ref_kind, e.ref_id) for e in cited.get(i, ())}) < wanted]
+        if grew:
+            conn.execute(update(alerts).where(A.id == max(grew)[1]).values(key=alert.key, fingerprint=alert.fingerprint))
+            taken.append(alert.key)
+    return taken
 
 
 def _insert(conn: Connection, viewer: Viewer, fresh: list[NewAlert], now: str) -> dict[str, tuple[int, str]]:

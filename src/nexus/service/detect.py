@@ -4,8 +4,8 @@ A finding is a typology's, a red-flag rule's (`nexus.detect.red_flags`: the buil
 workspace's own) or, once one is trained (`train_model`), the learned layer's (`nexus.detect.learned`).
 It is about its typology or rule, its subject account and when it began
 (`typology/<name>/<account id>/<start>`, `rule/…`); its fingerprint is the transactions it rests on,
-so a re-run on the same data keeps each alert's review, and a pattern that grows becomes a
-new alert. It cites every one of those transactions with its labels: an alert is labelled
+so a re-run on the same data keeps each alert's review; a pattern that grows (a later delivery adds to it)
+updates its alert while no one has reviewed it, and is a new alert once someone has. It cites every one of those transactions with its labels: an alert is labelled
 no lower than the data it cites, and shown only to viewers who may see all of it.
 """
 
@@ -77,7 +77,7 @@ def detect(store: Store, viewer: Viewer, home: Path, engine: str = "duckdb",
     learnt = tuple(Evidence(MODEL, f"{visibility_key(store, viewer)}/{number}", None, Labels.from_row(row))
                    for number, row in enumerate(model.labels)) if model is not None else ()
     alerts = [_alert(f, labels, config, resting, learnt if f.kind == MODEL else ()) for f in findings]
-    raised = raise_alerts(store, viewer, alerts, "judge") if alerts else {}
+    raised = raise_alerts(store, viewer, alerts, "judge", grow=True) if alerts else {}
     shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()])
     result = []
     for finding, alert in zip(findings, alerts, strict=True):

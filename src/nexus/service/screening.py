@@ -353,25 +353,73 @@ def query_table(*queries: dict) -> pa.Table:
 
 
 def read_queries(path: Path) -> pa.Table:
-    """Queries from a CSV file with columns id,name[,birth_date,nationality,gender,document,schema]."""
+    """Queries from a CSV file with columns id,name[,birth_date,nationality,gender,document,schema]. A file with a
+    bad row is refused whole, each bad row named by its line and field: a screening of part of it could be taken for
+    a screening of all of it."""
+    malformed: list[str] = []
+
+    def skip(row) -> str:
+        malformed.append(f"line {row.number}: {row.actual_columns} fields where the header has {row.expected_columns}")
+        return "skip"
+
     try:
         check_file(path)
-        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in QUERY_FIELDS}, strings_can_be_null=True))
+        table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(use_threads=False),  # one thread: lines known
+                               parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
+                               convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in QUERY_FIELDS},
+                                                                    strings_can_be_null=True))
     except (SourceError, pa.ArrowInvalid) as exc:
         raise InvalidInput(f"{path}: {exc}") from None
     missing = [c for c in ("id", "name") if c not in table.column_names]
     if missing:
         raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)} "
                            "(needs id,name[,birth_date,nationality,gender,document,schema])")
-    if "birth_date" in table.column_names:
-        for line, text in enumerate(table.column("birth_date").to_pylist(), start=2):
-            if text is not None:
-                try:
-                    check_birth_date(text)
-                except ValueError as exc:
-                    raise InvalidInput(f"{path}: line {line}: {exc}") from None
+    problems = malformed or _bad_queries(table, _row_names(path, table.num_rows))
+    if problems:
+        more = f" (and {len(problems) - MAX_PROBLEMS:,} more)" if len(problems) > MAX_PROBLEMS else ""
+        raise InvalidInput(f"{path}: " + f"; {path}: ".join(problems[:MAX_PROBLEMS]) + more)
     return table.select([c for c in QUERY_FIELDS if c in table.column_names])
+
+
+MAX_PROBLEMS = 20  # a refusal names this many bad rows, and counts the rest
+MAX_NAME_LENGTH = 1000  # characters: no one's name is longer, and a longer one is a mistake or an attack
+
+
+def _row_names(path: Path, rows: int) -> Callable[[int], str]:
+    """How a refusal names a row: by its line where each row is one line (the usual file), else by its number."""
+    data = path.read_bytes()
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return (lambda i: f"line {i + 2}") if lines == rows + 1 else (lambda i: f"row {i + 1}")
+
+
+def _bad_queries(table: pa.Table, row: Callable[[int], str]) -> list[str]:
+    """Each bad field of each row, in row order: an empty or overlong name, an empty or repeated id, a birth date
+    that is not one, a schema that cannot be screened."""
+    problems: list[tuple[int, str]] = []
+    names, ids = pc.fill_null(table["name"], ""), pc.fill_null(table["id"], "")
+    for where, why in ((pc.equal(pc.utf8_trim_whitespace(names), ""), "name: empty"),
+                       (pc.greater(pc.utf8_length(names), MAX_NAME_LENGTH), f"name: more than {MAX_NAME_LENGTH:,} "
+                                                                           "characters"),
+                       (pc.equal(pc.utf8_trim_whitespace(ids), ""), "id: empty")):
+        problems += [(i, why) for i in pc.indices_nonzero(where).to_pylist()]
+    counts = pc.value_counts(ids)
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    first: dict[str, int] = {}
+    for i in pc.indices_nonzero(pc.is_in(ids, repeated)).to_pylist():
+        query_id = ids[i].as_py()
+        if query_id and first.setdefault(query_id, i) != i:
+            problems.append((i, f"id: {query_id[:64]!r} is the id of {row(first[query_id])} too"))
+    for field, check in (("birth_date", check_birth_date), ("schema", lambda v: check_schemata([v]))):
+        if field in table.column_names:
+            refused = {}
+            for value in pc.unique(table[field]).drop_null().to_pylist():
+                try:
+                    check(value)
+                except ValueError as exc:  # its words name the field
+                    refused[value] = str(exc)
+            where = pc.is_in(table[field], pa.array(list(refused), pa.string()))
+            problems += [(i, refused[table[field][i].as_py()]) for i in pc.indices_nonzero(where).to_pylist()]
+    return [f"{row(i)}: {problem}" for i, problem in sorted(problems, key=lambda p: p[0])]
 
 
 def judge_hit(
