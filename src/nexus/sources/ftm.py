@@ -67,6 +67,7 @@ def parse_entity(line: str) -> tuple[EntityProxy, tuple[str, str] | None]:
     except InvalidData as exc:
         raise BadLine(str(exc), "id") from None
     rejected: list[str] = []
+    too_long: list[tuple[str, str]] = []
     for name, values in properties.items():
         prop = proxy.schema.properties.get(name)
         if prop is None or prop.stub:
@@ -77,8 +78,13 @@ def parse_entity(line: str) -> tuple[EntityProxy, tuple[str, str] | None]:
             value = clean_value(prop.type.name, raw) if isinstance(raw, str) else None
             if value is None:
                 rejected.append(name)
+            elif len(value) > prop.type.max_length:  # FtM's own bound on a value of the type
+                too_long.append((name, f"a value of {len(value):,} characters, longer than a {prop.type.name} may be "
+                                       f"({prop.type.max_length:,}), was dropped"))
             else:
                 proxy.unsafe_add(prop, value, cleaned=True)
+    if too_long:
+        return proxy, (f"properties.{too_long[0][0]}", too_long[0][1])
     if rejected:
         return proxy, (f"properties.{rejected[0]}", f"{len(rejected)} value(s) not valid for their type were dropped")
     return proxy, None
