@@ -3,7 +3,9 @@
 `run_retention` is safe to run at any time and any number of times (a scheduled job):
 - **masks** statements of formats with a masking period (PNR six months after it was last received):
   they move out of `statements` into `masked_statements`, so no query, graph, screening or export
-  sees them, and the alerts citing the people masked are redacted (their words into `masked_alerts`);
+  sees them, and the alerts citing the people masked are redacted (`_mask_alerts`): their words, their subject
+  and score, and the evidence that names what they matched (a list entry, another source's record) go into
+  `masked_alerts`, so that nothing left readable tells who the masked person is;
   `nexus.service.unmasking` shows both again to a named person on an approved request;
 - **deletes** what has expired: statements and masked statements whose `retention_until` has
   passed, or that were last received longer ago than the shorter of the source's retention days
@@ -17,21 +19,24 @@
 `now` moves the clock (tests, and a run that catches up).
 """
 
+import re
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 import pyarrow.parquet as pq
-from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import Connection, Select, and_, delete, func, insert, literal, not_, or_, select, tuple_, update
 
 from nexus.config import load_settings
 from nexus.errors import InvalidInput
-from nexus.model.retention import retention_profile
+from nexus.model.retention import pack_alert, retention_profile
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.alert_export import TRANSACTION
-from nexus.service.alerts import withhold_transactions
+from nexus.service.alerts import LABEL_COLUMNS, withhold_transactions
+from nexus.service.case_access import chunks
 from nexus.service.dissemination import withdraw, withdraw_holding
 from nexus.store import Store, utc_now, utc_stamp
 from nexus.store.schema import (
@@ -54,6 +59,9 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
     ledger_files: list[Path] = []
     withdrawn: list[int] = []
     folder = ledger_dir or load_settings().home / "ledger"
+    # the passenger data masking depersonalises: what an alert cites of it is not what names a match
+    passenger = select(sources.c.name).where(sources.c.format.in_(
+        sorted(f for f, p in profile.formats.items() if p.mask_after_days and p.masked)))
     with store.engine.begin() as conn:
         for source in conn.execute(select(sources)).mappings():
             name, policy = source["name"], profile.policy(source["format"])
@@ -82,7 +90,7 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
                 counts["withdrawn_packages"] += len(packages)
                 withdrawn += packages
                 counts["masked"] += _mask(conn, name, since, policy.masked, stamp)
-                counts["masked_alerts"] = _mask_alerts(conn, name, stamp)
+                counts["masked_alerts"] = _mask_alerts(conn, name, stamp, passenger)
             counts["deleted_alert_texts"] = _drop_alert_texts(conn, name)
             if cutoff:  # a transaction's own time ("YYYY-MM-DD HH:MM:SS"): AML records run from it
                 batches = conn.execute(select(ledger_batches.c.id, ledger_batches.c.path).where(
@@ -142,17 +150,101 @@ def _mask(conn: Connection, source: str, since: str, masked: dict[str, tuple[str
     return conn.execute(delete(statements).where(due)).rowcount
 
 
-def _mask_alerts(conn: Connection, source: str, stamp: str) -> int:
-    """Redact the alerts that cite anyone masked in this run: their words move to `masked_alerts`."""
-    citing = select(E.alert_id).where(E.entity_id.in_(
-        select(M.entity_id).where(M.source == source, M.masked_at == stamp).distinct()))
-    fresh = select(A.id, literal(source), A.title, A.explanation, literal(stamp)).where(
-        A.id.in_(citing), A.id.not_in(select(MA.alert_id)))
-    conn.execute(insert(masked_alerts).from_select(["alert_id", "source", "title", "explanation", "masked_at"], fresh))
-    return conn.execute(update(alerts).where(A.id.in_(select(MA.alert_id).where(MA.masked_at == stamp,
-                                                                                    MA.source == source))).values(
-        title="[masked] " + A.kind + " alert: its people's data is masked (nexus travel unmask request)",
-        explanation=orjson.dumps({"masked": stamp, "source": source}).decode())).rowcount
+#: How a redacted alert's title begins, and what it says instead of its words.
+MASKED_TITLE = "[masked] "
+#: The kind of evidence row that stands, while its people are masked, for what an alert cited that names its match:
+#: one row per set of labels, so that who may see the alert does not change (`visible_clause`).
+WITHHELD_KIND = "withheld"
+_SUBJECT_PARTS = re.compile(r"([/:|])")
+
+
+def _mask_alerts(conn: Connection, source: str, stamp: str, passenger: Select) -> int:
+    """Redact the alerts that cite anyone masked in this run and are not redacted yet: their title, explanation,
+    subject and score, and the evidence that names what they matched, go to `masked_alerts` (`_redact`). One
+    redacted by a run before this fix, in its words only, is completed. A re-run redacts nothing again; how many
+    it redacted."""
+    masked_now = select(M.entity_id).where(M.source == source, M.masked_at == stamp).distinct()
+    masked_ever = select(M.entity_id).where(M.source == source).distinct()
+    redacted = A.title.startswith(MASKED_TITLE, autoescape=True)
+    due = or_(and_(not_(redacted), A.id.in_(select(E.alert_id).where(E.entity_id.in_(masked_now)))),
+              and_(redacted, A.score.is_not(None), A.id.in_(select(E.alert_id).where(E.entity_id.in_(masked_ever)))))
+    rows = conn.execute(select(alerts).where(due).order_by(A.id).with_for_update()).mappings().all()
+    if not rows:
+        return 0
+    ids = [row["id"] for row in rows]
+    cited = defaultdict(list)
+    for row in conn.execute(select(alert_evidence).where(E.alert_id.in_(ids))).mappings():
+        cited[row["alert_id"]].append({str(k): v for k, v in row.items()})  # plain keys: kept as JSON
+    naming = _naming(conn, [e for evidence in cited.values() for e in evidence], passenger)
+    kept = {i: (title, words) for i, title, words in conn.execute(
+        select(MA.alert_id, MA.title, MA.explanation).where(MA.alert_id.in_(ids)))}
+    for row in rows:
+        _redact(conn, row, source, stamp, cited[row["id"]], naming, kept.get(row["id"]))
+    return len(rows)
+
+
+def _naming(conn: Connection, evidence: list[dict], passenger: Select) -> set[tuple[int, str]]:
+    """Of these evidence rows, (alert, statement id) of those that name what the alert matched: a statement of a
+    source other than the passenger data masking depersonalises (a list entry, another agency's record). The
+    masked people's own statements and their trips stay cited: they keep following their labels, and their deletion
+    withholds the alert. A statement found nowhere is left as cited (the alert is withheld from everyone already)."""
+    wanted = {(e["ref_id"], e["entity_id"]) for e in evidence if e["ref_kind"] == "statement" and e["entity_id"]}
+    masked, held = set(), {}
+    for chunk in chunks(sorted(wanted)):
+        refs = sorted({r for r, _ in chunk})
+        entities = sorted({x for _, x in chunk})
+        masked |= set(conn.execute(select(M.id, M.entity_id).where(M.id.in_(refs), M.entity_id.in_(entities))).all())
+        for column in (S.entity_id, S.canonical_id):
+            for ref, entity, source in conn.execute(select(S.id, column, S.source).where(
+                    S.id.in_(refs), column.in_(entities))):
+                held[(ref, entity)] = source
+    unfound = sorted({e["ref_id"] for e in evidence if e["ref_kind"] == "statement"}
+                     - {r for r, _ in masked} - {r for r, _ in held})
+    by_id = {}
+    for chunk in chunks(unfound):  # cited under an entity it no longer has (resolution): by its id alone
+        by_id |= dict(conn.execute(select(S.id, S.source).where(S.id.in_(chunk))).all())
+    ours = set(conn.execute(passenger).scalars())
+    naming = set()
+    for e in evidence:
+        if e["ref_kind"] != "statement" or (e["ref_id"], e["entity_id"]) in masked:
+            continue
+        source = held.get((e["ref_id"], e["entity_id"]), by_id.get(e["ref_id"]))
+        if source is not None and source not in ours:
+            naming.add((e["alert_id"], e["ref_id"]))
+    return naming
+
+
+def _redact(conn: Connection, row, source: str, stamp: str, evidence: list[dict], naming: set[tuple[int, str]],
+            kept: tuple[str, str] | None) -> None:
+    """Redact one alert: its words, subject, score and naming evidence into `masked_alerts` (beside what an older
+    run kept of it), and in the queue a title that says it is masked, no score, a subject without the ids of what
+    it matched, and one `withheld` row per set of labels of the evidence taken."""
+    alert_id = row["id"]
+    taken = [e for e in evidence if (alert_id, e["ref_id"]) in naming and e["ref_kind"] == "statement"]
+    if kept is not None and row["title"].startswith(MASKED_TITLE):  # redacted in words only by an older run
+        title, words = kept
+    else:
+        title, words = row["title"], row["explanation"]
+    hidden = [{k: v for k, v in e.items() if k != "alert_id"} for e in taken]
+    conn.execute(delete(masked_alerts).where(MA.alert_id == alert_id))
+    conn.execute(insert(masked_alerts).values(alert_id=alert_id, source=source, title=title, masked_at=stamp,
+                                              explanation=pack_alert(words, row["subject"], row["score"], hidden)))
+    names = {e["entity_id"] for e in taken}
+    subject = "".join(WITHHELD_KIND if part in names else part for part in _SUBJECT_PARTS.split(row["subject"]))
+    conn.execute(update(alerts).where(A.id == alert_id).values(
+        title=MASKED_TITLE + row["kind"] + " alert: its people's data is masked (nexus travel unmask request)",
+        explanation=orjson.dumps({"masked": stamp, "source": source}).decode(), subject=subject, score=None))
+    if not taken:
+        return
+    for e in taken:
+        conn.execute(delete(alert_evidence).where(E.alert_id == alert_id, E.ref_kind == e["ref_kind"],
+                                                  E.ref_id == e["ref_id"]))
+    labels = sorted({tuple(e[c] for c in LABEL_COLUMNS) for e in taken}, key=repr)
+    had = set(conn.execute(select(E.ref_id).where(E.alert_id == alert_id, E.ref_kind == WITHHELD_KIND)).scalars())
+    fresh = [str(n) for n in range(1, len(labels) + len(had) + 1) if str(n) not in had][: len(labels)]
+    conn.execute(insert(alert_evidence), [
+        {"alert_id": alert_id, "ref_kind": WITHHELD_KIND, "ref_id": ref, "entity_id": None,
+         **dict(zip(LABEL_COLUMNS, values, strict=True))} for ref, values in zip(fresh, labels, strict=True)])
 
 
 def _drop_alert_texts(conn: Connection, source: str) -> int:

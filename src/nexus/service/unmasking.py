@@ -3,17 +3,21 @@ shown only to the person who asked, for a limited time; every step audited."""
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, union, update
 
 from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
+from nexus.model.retention import unpack_alert
 from nexus.security import audit
 from nexus.security.policy import may, require, statement_clause
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now, utc_stamp
 from nexus.service.alerts import visible_alert_ids
-from nexus.store.schema import alert_evidence, masked_alerts, masked_statements, unmask_requests
+from nexus.store.schema import alert_evidence, masked_alerts, masked_statements, statements, unmask_requests
 
 U, M = unmask_requests.c, masked_statements.c
+#: What masking takes with a person, held by entities of their own: their documents (whose holder they are) and the
+#: cards they paid with (an Ownership's asset, they its owner). (property linking to the person, property onwards)
+BELONGINGS = (("holder", None), ("owner", "asset"))
 #: How long an approval lets its requester see the unmasked values.
 APPROVAL_DAYS = 7
 
@@ -73,8 +77,10 @@ def list_unmask_requests(store: Store, viewer: Viewer, state: str | None = "pend
 
 
 def unmasked(store: Store, viewer: Viewer, entity_id: str) -> dict[str, list[dict]]:
-    """For the holder of an approved request: the masked statements about `entity_id` the viewer may see,
-    and the words of the alerts about them that masking redacted (of alerts the viewer may see)."""
+    """For the holder of an approved request: the masked statements about `entity_id` and its belongings (its
+    documents, the cards it paid with) the viewer may see, and what masking took of the alerts about it (of alerts
+    the viewer may see): their title and explanation, and their subject, score and the evidence that named what they
+    matched."""
     require(viewer, "unmask.request")
     now = utc_now()
     with store.engine.connect() as conn:
@@ -84,11 +90,13 @@ def unmasked(store: Store, viewer: Viewer, entity_id: str) -> dict[str, list[dic
         audit.log_event(store, viewer, "unmask.view", {"entity_id": entity_id}, [], outcome="denied")
         raise Forbidden(f"no approved unmasking request of yours for {entity_id} (nexus travel unmask request)")
     with store.engine.connect() as conn:
+        about = [entity_id, *_belongings(conn, viewer, entity_id)]
         rows = [dict(r) for r in conn.execute(select(masked_statements).where(
-            M.entity_id == entity_id, statement_clause(viewer, masked_statements, "read"))).mappings()]
+            M.entity_id.in_(about), statement_clause(viewer, masked_statements, "read"))
+            .order_by(M.entity_id != entity_id, M.entity_id, M.prop, M.value)).mappings()]
         citing = select(alert_evidence.c.alert_id).where(alert_evidence.c.entity_id == entity_id)
-        texts = [dict(r) for r in conn.execute(select(masked_alerts).where(masked_alerts.c.alert_id.in_(citing)))
-                 .mappings()]
+        texts = [_words(r) for r in conn.execute(select(masked_alerts).where(masked_alerts.c.alert_id.in_(citing))
+                                                 .order_by(masked_alerts.c.alert_id)).mappings()]
     shown = set(visible_alert_ids(store, viewer, [t["alert_id"] for t in texts]))
     texts = [t for t in texts if t["alert_id"] in shown]
     with store.engine.begin() as conn:
@@ -96,3 +104,24 @@ def unmasked(store: Store, viewer: Viewer, entity_id: str) -> dict[str, list[dic
                      [r["id"] for r in rows] + [f"alert:{t['alert_id']}" for t in texts])
     return {"statements": rows, "alerts": texts}
 
+
+
+def _belongings(conn: Connection, viewer: Viewer, entity_id: str) -> list[str]:
+    """The entities masked with the person `entity_id`, as the viewer may see them tied to it (`BELONGINGS`)."""
+    found: set[str] = set()
+    for link, onwards in BELONGINGS:
+        tied = union(*(select(t.c.entity_id).where(t.c.prop == link, t.c.prop_type == "entity", t.c.value == entity_id,
+                                                   statement_clause(viewer, t, "read"))
+                       for t in (statements, masked_statements)))
+        ids = set(conn.execute(tied).scalars())
+        if onwards:
+            ids = set(conn.execute(union(*(select(t.c.value).where(t.c.entity_id.in_(sorted(ids)), t.c.prop == onwards,
+                                                                   statement_clause(viewer, t, "read"))
+                                           for t in (statements, masked_statements)))).scalars()) if ids else set()
+        found |= ids
+    return sorted(found - {entity_id})
+
+
+def _words(row) -> dict:
+    """A `masked_alerts` row as unmasking shows it: what `retention.pack_alert` kept, unpacked."""
+    return {k: v for k, v in dict(row).items() if k != "explanation"} | unpack_alert(row["explanation"])
