@@ -17,23 +17,31 @@ condition on it holds.
 The linter refuses a rule that names a feature not in FEATURES, or that refers in any field or
 value to sensitive data (EU PNR Directive art. 6(4): racial or ethnic origin, political opinions,
 religion or philosophical beliefs, trade-union membership, health, sex life or orientation),
-including proxies: meal and medical SSR codes, special service requests, remarks. Nationality and the
-other ORIGIN_FEATURES stand for ethnic origin: a rule may use them only beside a BEHAVIOUR_FEATURES
-condition, never alone. There are no learned criteria: a rule is exactly what its author wrote and a
-second person approved.
+including proxies: meal and medical SSR codes, special service requests, remarks, the religious
+calendar. The vocabulary is data (`sensitive.yml`, which says how words are matched: in several
+languages, whatever their case, accents, camelCase or plural). Nationality and the other
+ORIGIN_FEATURES stand for ethnic origin: a rule may use them only beside a BEHAVIOUR_FEATURES condition
+that some travellers fail, never alone: a condition every traveller meets given the values its feature
+can take (RANGES, VALUES: legs >= 1, bags >= 0, payment not_in [BITCOIN]) or a `not_in` on open values
+(airports, carriers) is no criterion. There are no learned criteria: a rule is exactly what its author wrote and a second
+person approved.
 
 Conditions become rows (`condition_rows`), features become rows (`feature_rows`), and one query
 (`rule_hits.sql`) finds the travellers who meet every condition of a rule, on DuckDB or Spark.
 """
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 import yaml
 
 from nexus.engine import EngineSession
 from nexus.sources.travel.entities import country_code
+from nexus.sources.travel.features import PAYMENT_KINDS
 
 #: feature -> "text" (compared with in / not_in / is), "number" (< <= > >= =) or "flag" (is true/false).
 FEATURES = {
@@ -55,16 +63,22 @@ BEHAVIOUR_FEATURES = frozenset({
     "booked_hours_before_departure", "ticketed_hours_before_departure", "travellers_in_booking", "booking_changes",
     "agency", "paid_by_third_party", "bags",
 })
-#: Words and codes a rule may not use: the special categories of data and their proxies.
-SENSITIVE = frozenset("""
-race racial ethnic ethnicity religion religious faith belief beliefs philosophical political politics
-political_party trade_union trade_unions health medical illness disability disabled wheelchair pregnant pregnancy
-sex sexual sexuality orientation gay lesbian transgender meal meals diet dietary halal kosher hindu muslim moslem
-islamic jewish christian catholic buddhist sikh vegetarian vegan ssr osi remark remarks
-avml bbml blml chml dbml fpml gfml hfml hnml jpml jnml ksml lcml lfml lsml moml nlml orml prml rvml sfml spml
-vgml vjml vlml voml wchr wchs wchc wcbd wcbw wcmp wcob meda blnd deaf dpna oxyg stcr pets petc esan svan
-""".split())
-WORDS = re.compile(r"[a-z0-9]+")
+#: Features whose values are IATA airport codes: a place, never a word (HAJ is Hannover, not the hajj).
+AIRPORT_FEATURES = frozenset({"origin", "destination", "transit", "airport"})
+AIRPORT_CODE = re.compile(r"[A-Za-z]{3}")
+#: The values a feature takes for every traveller who has it (`nexus.sources.travel.features`), where they are
+#: bounded: a subject travels at least one leg; a booking names at least one traveller and at most 99 (a PNR's
+#: limit); counts start at 0; a booking or ticket is made before departure and at most a year (366 days) ahead;
+#: a payment is one of PAYMENT_KINDS. A condition every value in its feature's domain meets selects no one.
+RANGES = {
+    "legs": (1, None), "travellers_in_booking": (1, 99), "booking_changes": (0, None), "bags": (0, None),
+    "booked_hours_before_departure": (0, 366 * 24), "ticketed_hours_before_departure": (0, 366 * 24),
+}
+VALUES = {"payment": frozenset(PAYMENT_KINDS.values())}
+SENSITIVE_FILE = Path(__file__).with_name("sensitive.yml")
+CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+TOKEN = re.compile(r"[^\W_]+")
+UNIFY = str.maketrans({"ة": "ه", "ى": "ي", "ـ": None, "'": None, "’": None, "ʼ": None})
 
 
 class RuleRefused(ValueError):
@@ -86,6 +100,72 @@ class Rule:
     description: str
     conditions: tuple[Condition, ...]
     window_days: int | None = None  # red-flag rules: the window an account's payments are counted in
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """`sensitive.yml`, normalised as a rule's text is: each word, prefix, phrase and code with its category."""
+    endings: dict[str, str]
+    articles: tuple[str, ...]
+    excused: tuple[tuple[str, ...], ...]
+    words: dict[str, str]
+    prefixes: dict[str, str]
+    phrases: dict[tuple[str, ...], str]
+    codes: dict[str, str]
+
+    @classmethod
+    def load(cls, path: Path) -> "Vocabulary":
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries: dict[str, dict] = {"words": {}, "prefixes": {}, "phrases": {}, "codes": {}}
+        for category, kinds in data["categories"].items():
+            for kind, items in kinds.items():
+                entries[kind] |= {tuple(_tokens(item)) if kind == "phrases" else _normal(item): category
+                                  for item in items}
+        excused = tuple(tuple(_tokens(phrase)) for phrase in data["excused"])
+        return cls(data["endings"], tuple(data["articles"]), excused, **entries)
+
+    def find(self, text: str) -> set[tuple[str, str]]:
+        """(the words as written, their category) for each sensitive word or phrase in a text."""
+        tokens = _tokens(text)
+        forms = [self._forms(token) for token in tokens]
+        excused = {start + i for phrase in self.excused for start in _starts(phrase, forms) for i in range(len(phrase))}
+        phrases = {(" ".join(tokens[start:start + len(phrase)]), category)
+                   for phrase, category in self.phrases.items() for start in _starts(phrase, forms)
+                   if excused.isdisjoint(range(start, start + len(phrase)))}
+        return phrases | {(token, category) for at, token in enumerate(tokens) if at not in excused
+                          for category in [self._category(token, forms[at])] if category}
+
+    def _forms(self, token: str) -> set[str]:
+        """The word, without an Arabic article, and either without one of the endings (muslims → muslim)."""
+        bases = {token} | {token[len(a):] for a in self.articles if token.startswith(a) and len(token) > len(a) + 1}
+        return bases | {base[:-len(end)] + new for base in bases for end, new in self.endings.items()
+                        if base.endswith(end) and len(base) - len(end) >= 2}
+
+    def _category(self, token: str, forms: set[str]) -> str | None:
+        hits = (self.words.get(form) or next((c for p, c in self.prefixes.items() if form.startswith(p)), None)
+                for form in forms)
+        return next(filter(None, hits), None) or self.codes.get(token) or self.codes.get(token.removesuffix("s"))
+
+
+def _normal(text: str) -> str:
+    """Lower case without accents, Arabic letters unified: judíos → judios, Müslime → muslime, الإسلام → الاسلام."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(UNIFY)
+
+
+def _tokens(text: str) -> list[str]:
+    """A text's words, camelCase and snake_case split: specialMeal, special_meal → special, meal."""
+    return TOKEN.findall(_normal(CAMEL.sub(" ", text)))
+
+
+def _starts(phrase: tuple[str, ...], forms: list[set[str]]) -> list[int]:
+    """Where the phrase's words follow one another among the words' forms."""
+    return [start for start in range(len(forms) - len(phrase) + 1)
+            if all(word in forms[start + i] for i, word in enumerate(phrase))]
+
+
+#: Words, phrases and codes a rule may not use: the special categories of data and their proxies.
+SENSITIVE = Vocabulary.load(SENSITIVE_FILE)
 
 
 def parse_rule(text: str, features: dict[str, str] | None = None, windowed: bool = False) -> Rule:
@@ -124,13 +204,16 @@ def lint(raw: object, features: dict[str, str] | None = None, windowed: bool = F
     if not isinstance(conditions, list) or not conditions:
         problems.append("conditions: at least one")
         conditions = []
+    sound = []
     for number, condition in enumerate(conditions, start=1):
-        problems += [f"condition {number}: {p}" for p in _lint_condition(condition, features)]
-    problems += _lint_origin_alone(name, conditions)
-    problems += [f"refers to sensitive data ({word!r}): rules may not use racial or ethnic origin, political "
-                 "opinions, religion or beliefs, trade-union membership, health, sex life or orientation, nor "
-                 "proxies for them such as meal or medical requests and special service codes"
-                 for word in sorted(_sensitive_words(raw))]
+        found = _lint_condition(condition, features)
+        problems += [f"condition {number}: {p}" for p in found]
+        sound += [] if found else [condition]
+    problems += _lint_origin_alone(name, sound)
+    problems += [f"refers to sensitive data ({word!r}) — {category}: rules may not use racial or ethnic origin, "
+                 "political opinions, religion or beliefs, trade-union membership, health, sex life or orientation, "
+                 "nor proxies for them such as meal or medical requests, special service codes or religious feasts"
+                 for word, category in sorted({hit for text in _texts(raw) for hit in SENSITIVE.find(text)})]
     return problems
 
 
@@ -157,29 +240,46 @@ def _lint_condition(condition: object, features: dict[str, str]) -> list[str]:
     return []
 
 
-def _lint_origin_alone(name: object, conditions: list) -> list[str]:
-    used = {c["feature"] for c in conditions if isinstance(c, dict) and isinstance(c.get("feature"), str)}
-    origin = sorted(used & ORIGIN_FEATURES)
-    if not origin or used & BEHAVIOUR_FEATURES:
+def _lint_origin_alone(name: object, conditions: list[dict]) -> list[str]:
+    origin = sorted({c["feature"] for c in conditions} & ORIGIN_FEATURES)
+    if not origin or any(c["feature"] in BEHAVIOUR_FEATURES and not _always(c) for c in conditions):
         return []
     return [f"rule {name!r} targets people on {', '.join(origin)} without what they do: where a person comes "
             "from is a proxy for ethnic origin, so it may only narrow a behavioural criterion (route, booking, "
-            f"payment or timing: {', '.join(sorted(BEHAVIOUR_FEATURES))})"]
+            f"payment or timing: {', '.join(sorted(BEHAVIOUR_FEATURES))}) that some travellers do not meet; one "
+            "every traveller meets (legs >= 1, bags >= 0) or a not_in (nearly everyone) is no criterion"]
 
 
-def _sensitive_words(raw: object) -> set[str]:
-    found: set[str] = set()
+def _always(condition: dict) -> bool:
+    """Whether every traveller who has the condition's feature meets it, given what values the feature can take
+    (RANGES, VALUES); a `not_in` on a feature whose values are open (airports, carriers, agencies) counts as
+    always: it holds for nearly everyone."""
+    feature, op, value = condition["feature"], condition["op"], condition["value"]
+    values = value if isinstance(value, list) else [value]
+    if op in ("in", "not_in"):
+        given, domain = {_text(feature, v) for v in values}, VALUES.get(feature, frozenset())
+        return bool(domain) and domain <= given if op == "in" else not given & domain
+    low, high = RANGES.get(feature, (None, None))
+    if op in (">=", ">"):
+        return low is not None and (low >= values[0] if op == ">=" else low > values[0])
+    if op in ("<=", "<"):
+        return high is not None and (high <= values[0] if op == "<=" else high < values[0])
+    return False  # is: a flag is true for some, false for others; =: no domain is a single number
+
+
+def _texts(raw: object) -> Iterator[str]:
+    """Every string in a rule, its keys too, but an airport code as an airport condition's value (a place)."""
     if isinstance(raw, dict):
+        place = isinstance(raw.get("feature"), str) and raw["feature"] in AIRPORT_FEATURES
         for key, value in raw.items():
-            found |= _sensitive_words(key) | _sensitive_words(value)
+            yield from _texts(key)
+            yield from (text for text in _texts(value)
+                        if not (place and key == "value" and AIRPORT_CODE.fullmatch(text)))
     elif isinstance(raw, list):
         for value in raw:
-            found |= _sensitive_words(value)
+            yield from _texts(value)
     elif isinstance(raw, str):
-        words = WORDS.findall(raw.lower())
-        found |= {w for w in words if w in SENSITIVE}
-        found |= {f"{a}_{b}" for a, b in zip(words, words[1:]) if f"{a}_{b}" in SENSITIVE}
-    return found
+        yield raw
 
 
 def condition_rows(rules: list[tuple[str, Rule]], features: dict[str, str] = FEATURES) -> pa.Table:

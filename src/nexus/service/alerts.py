@@ -44,6 +44,10 @@ LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "or
 #: The agency of evidence no one may see any more (what it cites is retired or deleted, or relabelled beyond what its
 #: row can say): no viewer's, so no one sees the alert citing it.
 WITHHELD = ""
+#: The kind of evidence row that stands, while an alert's people are masked (`retention`), for what it cited that
+#: names its match: one row per set of labels, so that who may see the alert does not change; a raising citing live
+#: data again drops them.
+WITHHELD_KIND = "withheld"
 
 
 @dataclass(frozen=True)
@@ -202,8 +206,8 @@ def _evidence_now(conn: Connection, new: list[NewAlert], cited: dict[int, list[E
     held = _held_for(conn, [e for a in new for e in (*before[a.key], *a.evidence)])
     result = {}
     for alert in new:
-        kept = {(e.ref_kind, e.ref_id): replace(e, labels=labels)
-                for e in before[alert.key] if (labels := held.now(e)) is not None}
+        kept = {(e.ref_kind, e.ref_id): replace(e, labels=labels) for e in before[alert.key]
+                if e.ref_kind != WITHHELD_KIND and (labels := held.now(e)) is not None}
         result[alert.key] = list((kept | {(e.ref_kind, e.ref_id): replace(e, labels=held.now_or_withheld(e))
                                           for e in alert.evidence}).values())
     return result

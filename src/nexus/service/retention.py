@@ -35,7 +35,7 @@ from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.alert_export import TRANSACTION
-from nexus.service.alerts import LABEL_COLUMNS, withhold_transactions
+from nexus.service.alerts import LABEL_COLUMNS, WITHHELD_KIND, withhold_transactions
 from nexus.service.case_access import chunks
 from nexus.service.dissemination import withdraw, withdraw_holding
 from nexus.store import Store, utc_now, utc_stamp
@@ -152,9 +152,6 @@ def _mask(conn: Connection, source: str, since: str, masked: dict[str, tuple[str
 
 #: How a redacted alert's title begins, and what it says instead of its words.
 MASKED_TITLE = "[masked] "
-#: The kind of evidence row that stands, while its people are masked, for what an alert cited that names its match:
-#: one row per set of labels, so that who may see the alert does not change (`visible_clause`).
-WITHHELD_KIND = "withheld"
 _SUBJECT_PARTS = re.compile(r"([/:|])")
 
 

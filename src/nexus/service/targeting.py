@@ -3,11 +3,17 @@ approves it before it runs; every version is kept and every step audited.
 
 States of a version: proposed → approved (it runs; an earlier approved version is superseded) or
 rejected; an approved version can be retired (nothing of that name runs until a new one is approved).
+
+A rule is its author's agency's: only that agency's people list it and propose versions of it, only a
+supervisor of that agency (not the author) approves, rejects or retires it, and it runs on that agency's
+intake only (`active_rules(store, agency)`), its hits that agency's alerts. To anyone else it does not
+exist: what they ask of it is answered "no such rule". A name is the workspace's: another agency's rule
+of that name is reported taken, without its owner or content.
 """
 
 import logging
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, select, update
 
 from nexus.detect.targeting import Rule, RuleRefused, parse_rule
 from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -41,6 +47,9 @@ def propose_rule(store: Store, viewer: Viewer, text: str) -> dict:
         audit.log_event(store, viewer, "rules.propose", {"refused": exc.problems}, [], outcome="refused")
         raise InvalidInput("rule refused: " + "; ".join(exc.problems)) from None
     with store.engine.begin() as conn:
+        owners = set(conn.execute(select(T.agency).where(T.name == rule.name)).scalars())
+        if owners - {viewer.agency}:
+            raise Conflict(f"the rule name {rule.name} is taken: choose another name")
         version = (conn.execute(select(func.max(T.version)).where(T.name == rule.name)).scalar() or 0) + 1
         row = dict(name=rule.name, version=version, definition=text, state="proposed", author=viewer.user,
                    agency=viewer.agency, proposed_at=utc_now())
@@ -54,14 +63,14 @@ def decide_rule(store: Store, viewer: Viewer, name: str, version: int, approve: 
     if not reason or not reason.strip():
         raise InvalidInput("a decision on a rule needs its reason")
     with store.engine.begin() as conn:
-        row = conn.execute(select(targeting_rules).where(T.name == name, T.version == version)).mappings().first()
+        row = conn.execute(select(targeting_rules).where(_own(viewer, name), T.version == version)).mappings().first()
         if row is None:
             raise NotFound(f"no rule {name} version {version}")
         if row["author"] == viewer.user:
             raise Forbidden("the author of a rule may not approve it: a second person checks it")
         if row["state"] != "proposed":
             raise Conflict(f"{name} version {version} is {row['state']}, not proposed")
-        running = conn.execute(select(T.version).where(T.name == name, T.state == "approved")).scalar()
+        running = conn.execute(select(T.version).where(_own(viewer, name), T.state == "approved")).scalar()
         if approve and running is not None and running > version:
             raise Conflict(f"{name} version {running} is approved and newer than version {version}: "
                            "propose the change again on top of it")
@@ -70,11 +79,12 @@ def decide_rule(store: Store, viewer: Viewer, name: str, version: int, approve: 
         if problems:
             raise InvalidInput("rule no longer passes the linter: " + "; ".join(problems))
         if approve:
-            conn.execute(update(targeting_rules).where(T.name == name, T.state == "approved").values(state="superseded"))
+            conn.execute(update(targeting_rules).where(_own(viewer, name), T.state == "approved").values(
+                state="superseded"))
         values = dict(state="approved" if approve else "rejected", decided_by=viewer.user, decided_at=utc_now(),
                       reason=reason.strip())
-        conn.execute(update(targeting_rules).where(T.name == name, T.version == version).values(**values))
-        approved = conn.execute(select(func.count()).where(T.name == name, T.state == "approved")).scalar()
+        conn.execute(update(targeting_rules).where(_own(viewer, name), T.version == version).values(**values))
+        approved = conn.execute(select(func.count()).where(_own(viewer, name), T.state == "approved")).scalar()
         if approved > 1:  # another approval committed meanwhile: one version runs at a time
             raise Conflict(f"another version of {name} was approved meanwhile; decide again")
         audit.append(conn, viewer, "rules.decide", {"name": name, "version": version, **values}, [f"{name}@{version}"])
@@ -86,7 +96,7 @@ def retire_rule(store: Store, viewer: Viewer, name: str, reason: str) -> None:
     if not reason or not reason.strip():
         raise InvalidInput("retiring a rule needs its reason")
     with store.engine.begin() as conn:
-        changed = conn.execute(update(targeting_rules).where(T.name == name, T.state == "approved").values(
+        changed = conn.execute(update(targeting_rules).where(_own(viewer, name), T.state == "approved").values(
             state="retired", decided_by=viewer.user, decided_at=utc_now(), reason=reason.strip())).rowcount
         if not changed:
             raise NotFound(f"no approved rule {name}")
@@ -94,18 +104,22 @@ def retire_rule(store: Store, viewer: Viewer, name: str, reason: str) -> None:
 
 
 def list_rules(store: Store, viewer: Viewer) -> list[dict]:
+    """Every version of the viewer's agency's rules."""
     require(viewer, "read")
     with store.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(select(targeting_rules).order_by(T.name, T.version)).mappings()]
+        rows = [dict(r) for r in conn.execute(select(targeting_rules).where(T.agency == viewer.agency).order_by(
+            T.name, T.version)).mappings()]
     audit.log_event(store, viewer, "rules.list", {}, [f"{r['name']}@{r['version']}" for r in rows])
     return rows
 
 
-def active_rules(store: Store) -> list[tuple[str, Rule]]:
-    """The approved version of each rule, keyed name@version: what runs. A version the linter now refuses
-    (its word lists grew since the approval) does not run; `nexus travel rules list` shows it."""
+def active_rules(store: Store, agency: str) -> list[tuple[str, Rule]]:
+    """The approved version of each of an agency's rules, keyed name@version: what runs on that agency's intake,
+    raising that agency's alerts. A version the linter now refuses (its word lists grew since the approval) does
+    not run; `nexus travel rules list` shows it."""
     with store.engine.connect() as conn:
-        rows = conn.execute(select(T.name, T.version, T.definition).where(T.state == "approved")).all()
+        rows = conn.execute(select(T.name, T.version, T.definition).where(T.state == "approved",
+                                                                           T.agency == agency)).all()
     runnable = []
     for name, version, text in rows:
         try:
@@ -113,3 +127,8 @@ def active_rules(store: Store) -> list[tuple[str, Rule]]:
         except RuleRefused as exc:
             log.warning("targeting rule %s@%s is approved but the linter now refuses it: %s", name, version, exc)
     return runnable
+
+
+def _own(viewer: Viewer, name: str) -> ColumnElement[bool]:
+    """The versions of the rule of that name that are the viewer's agency's: any other agency's are no rule to it."""
+    return and_(T.name == name, T.agency == viewer.agency)
