@@ -109,7 +109,7 @@ conditions:
 
 
 def demo_travel(store: Store, folder: Path) -> dict:
-    """The PIU's day in the demo: a targeter proposes a rule, the lead approves it, a carrier pushes a
+    """The PIU's day in the demo: a targeter proposes a rule, the PIU's supervisor approves it, a carrier pushes a
     late cash booking for two of the world's travellers; what the intake raised awaits review."""
     from nexus.service.targeting import active_rules, decide_rule, propose_rule
     from nexus.service.travel import receive_message
@@ -117,11 +117,13 @@ def demo_travel(store: Store, folder: Path) -> dict:
     from nexus.sources.travel.write import write_pnrgov
 
     users.ensure_user(store, "demo.targeter", agency="PIU", roles=("targeter",), clearance=Classification.SECRET)
+    users.ensure_user(store, "demo.piu-lead", agency="PIU", roles=("supervisor",), clearance=Classification.SECRET)
     targeter = users.viewer_for(store, "demo.targeter", "demo targeting")
-    lead = demo_lead(store, "demo targeting")
-    if not any(key.startswith("late-cash-booking@") for key, _ in active_rules(store)):
+    supervisor = users.viewer_for(store, "demo.piu-lead", "demo targeting")  # a rule is its own agency's to approve
+    if not any(key.startswith("late-cash-booking@") for key, _ in active_rules(store, targeter.agency)):
         proposed = propose_rule(store, targeter, DEMO_RULE)
-        decide_rule(store, lead, proposed["name"], proposed["version"], True, "demo: proportionate, reviewed with legal")
+        decide_rule(store, supervisor, proposed["name"], proposed["version"], True,
+                    "demo: proportionate, reviewed with legal")
     world = parse_travel(folder / "piu" / "pnr.edi", "pnrgov")
     flight, booking = next((f, b) for f, b in world.bookings if len(b.travellers) >= 2)
     departure = booking.legs[0].departure
