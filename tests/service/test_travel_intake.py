@@ -16,13 +16,14 @@ from nexus.model import Classification, Labels
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import get_alert, list_alerts, review_alert
 from nexus.service.retention import retention_reports, run_retention
+from nexus.service.screening import screen_holdings
 from nexus.service.targeting import decide_rule, lint_rule, propose_rule, retire_rule
 from nexus.service.travel import receive_message
 from nexus.service.unmasking import decide_unmask, request_unmask, unmasked
 from nexus.sources import get_format
 from nexus.sources.travel.records import Booking, Document, Leg, Manifest, Payment, Traveller
 from nexus.sources.travel.write import write_paxlst, write_pnrgov
-from nexus.store.schema import audit_log, masked_statements, statements
+from nexus.store.schema import audit_log, ingest_runs, masked_statements, statements
 
 TARGETER = Viewer("tina", "PIU", frozenset({"targeter"}), Classification.SECRET)
 SUPERVISOR = Viewer("sam", "PIU", frozenset({"supervisor"}), Classification.SECRET)
@@ -45,6 +46,10 @@ conditions:
 
 @pytest.fixture
 def listed(store, tmp_path):
+    return listed_store(store, tmp_path)
+
+
+def listed_store(store, tmp_path):
     path = tmp_path / "list.json"
     path.write_bytes(orjson.dumps({"id": "un-1", "schema": "Person", "properties": {
         "name": ["Viktor Bout"], "birthDate": ["1967-01-13"], "topics": ["sanction"]}}) + b"\n")
@@ -78,6 +83,28 @@ def test_every_traveller_is_screened_and_a_hit_awaits_review(listed):
     review_alert(listed, TARGETER, alert["id"], "confirmed", "same passport holder as the listing; referred")
     again = receive_message(listed, TARGETER, api_message(LISTED, OTHER), "api-1.edi", "paxlst", "api")
     assert again.result.skipped_unchanged and again.screening_alerts == []  # a re-push is not a new hit
+
+
+def test_travellers_received_before_any_list_are_screened_when_pushed_again(store, tmp_path):
+    """No list is an error, never an empty result: the message is held but counts as not received, so the carrier's
+    re-push screens it once a list is loaded (and `nexus screen` of the holdings finds the traveller meanwhile)."""
+    first = receive_message(store, TARGETER, api_message(LISTED, OTHER), "api-1.edi", "paxlst", "api")
+    assert first.travellers == 2 and first.screening_alerts == []
+    assert any(w.startswith("not screened: no list sources") and "counts as not received: push it again" in w
+               for w in first.warnings), first.warnings
+    with store.engine.connect() as conn:
+        assert conn.execute(select(ingest_runs.c.status).where(ingest_runs.c.id == first.result.run_id)).scalar() \
+            == "failed"
+    listed_store(store, tmp_path)
+    _, hits = screen_holdings(store, TARGETER)
+    assert hits.num_rows and "un-1" in hits.column("entity_id").to_pylist()
+    again = receive_message(store, TARGETER, api_message(LISTED, OTHER), "api-1.edi", "paxlst", "api")
+    assert not again.result.skipped_unchanged and len(again.screening_alerts) == 1
+    assert not [w for w in again.warnings if "not screened" in w]
+    (alert,) = list_alerts(store, TARGETER, kind="travel")
+    assert "VIKTOR BOUT" in alert["title"].upper()
+    assert receive_message(store, TARGETER, api_message(LISTED, OTHER), "api-1.edi", "paxlst",
+                           "api").result.skipped_unchanged  # screened: received once
 
 
 def test_a_rejected_message_names_its_fault_and_loads_nothing(listed):

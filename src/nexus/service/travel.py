@@ -5,7 +5,8 @@ checked against the approved targeting rules; every hit an alert of kind `travel
 loads a file or a folder through it. A file that cannot be read is rejected with the segment and
 position at fault; the rest of a folder still loads. Messages are never kept as received: what is
 stored is what the readers kept, after purging sensitive SSRs and remarks. A message already
-loaded into the source is not loaded, screened or checked again.
+loaded into the source is not loaded, screened or checked again; one whose travellers could not be screened (no
+list to screen against) is held but counts as not received, so that pushing it again screens them.
 """
 
 import hashlib
@@ -46,6 +47,9 @@ from nexus.store.schema import statements
 
 KIND = "travel"
 FORMATS = ("paxlst", "pnrgov")
+#: What a message whose travellers could not be screened counts as, and how they come to be screened.
+NOT_RECEIVED = ("its travellers are held but the message counts as not received: push it again once a list is "
+                "loaded to screen them (nexus screen, too, screens every traveller held)")
 LEGAL_BASIS = {"paxlst": "API: Regulation (EU) 2025/13, UNSCR 2396", "pnrgov": "PNR Directive (EU) 2016/681 art. 8"}
 
 
@@ -122,17 +126,20 @@ def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: 
             audit_relabel(store, viewer, source, existing)
     found = subjects(parsed.manifests, parsed.bookings)
     intake.travellers = len({s.person_id for s in found})
-    if not intake.result.skipped_unchanged and found:
+    screened = intake.result.skipped_unchanged or not found  # when it was first received, or no one to screen
+    if not screened:
         try:
-            intake.screening_alerts = _screen(store, viewer, found, index_cache, intake.warnings)
+            screened = _screen(store, viewer, found, index_cache, intake)
             intake.rule_alerts = _targeting(store, viewer, source, found)
         except BaseException:
-            # stored but not screened: the run must not count as received, so that a re-push screens it
-            mark_run(store, intake.result.run_id, "failed")
+            screened = False
             raise
+        finally:
+            if not screened:  # stored but not screened: the run must not count as received, so that a re-push screens it
+                mark_run(store, intake.result.run_id, "failed")
     audit.log_event(store, viewer, "travel.receive", {
         "source": source, "name": name, "kind": kind, "run": intake.result.run_id, "purged": intake.purged,
-        "travellers": intake.travellers, "screening_alerts": len(intake.screening_alerts),
+        "travellers": intake.travellers, "screened": screened, "screening_alerts": len(intake.screening_alerts),
         "rule_alerts": len(intake.rule_alerts)}, sorted({s.person_id for s in found}))
     intake.seconds = time.perf_counter() - started
     return intake
@@ -228,10 +235,10 @@ def _held(conn: Connection, source: str, versions: list[Version]) -> list[tuple[
 def _retire_replaced(conn: Connection, source: str, held: _Held) -> int:
     """Retire what the held version said and the one just written does not (its statements the run did not see
     again) of the trips it restates: their own statements (not another list's marker) and its travellers' places
-    on them. A booking retires nothing else: its flights and its travellers are other bookings' and lists' too, and
-    a stale place on a flight is better kept than a true one lost. A flight's list also retires a traveller it
-    alone had on a trip (no live Trip of any source involves them any more) with what it said of them and their
-    documents; a traveller still on some trip keeps what any message said of them."""
+    on them. A booking also retires its travellers' places on flights that only it said they were on
+    (`_retire_flights`). Then a traveller the held version alone had on a trip (no live Trip of any source involves
+    them any more) loses what it said of them and their documents; a traveller still on some trip keeps what any
+    message said of them."""
     s, version, now = statements.c, held.version, utc_now()
     earlier = (s.source == source, s.last_seen.in_(held.seen), s.retired_at.is_(None))
     other_lists = [not_(and_(s.prop == version.prop, not_(s.value.startswith(version.prefix))))] if version.prefix else []
@@ -244,7 +251,7 @@ def _retire_replaced(conn: Connection, source: str, held: _Held) -> int:
         *earlier, on_trips, s.prop == "involved", s.prop_type == "entity", s.value.in_(held.travellers)
     ).values(retired_at=now)).rowcount
     if version.elsewhere:
-        return retired
+        retired += _retire_flights(conn, source, held, now)
     travelling = set(conn.execute(select(s.value).distinct().where(
         s.prop_type == "entity", s.value.in_(held.travellers), s.prop == "involved", s.schema == "Trip",
         s.retired_at.is_(None))).scalars())
@@ -255,6 +262,27 @@ def _retire_replaced(conn: Connection, source: str, held: _Held) -> int:
         *earlier, s.prop_type == "entity", s.value.in_(gone))).scalars())
     return retired + conn.execute(update(statements).where(
         *earlier, s.entity_id.in_(sorted(theirs | set(gone)))).values(retired_at=now)).rowcount
+
+
+def _retire_flights(conn: Connection, source: str, held: _Held, now: str) -> int:
+    """Retire the places on flights of the held booking's travellers that its version alone said and the new one does
+    not: those last written by its runs and not again (a traveller dropped from the booking, a segment cancelled or
+    gone). A traveller on another live booking of the source keeps theirs: which flights that booking put them on is
+    not told apart, and a stale place is better kept than a true one lost."""
+    s = statements.c
+    live_here = (s.source == source, s.retired_at.is_(None))
+    places = conn.execute(select(s.entity_id, s.value).where(
+        *live_here, s.prop_type == "entity", s.value.in_(held.travellers), s.prop == "involved",
+        s.entity_id.not_in(held.version.trips))).all()
+    bookings = set(conn.execute(select(s.entity_id).where(  # a booking's Trip has its locator as recordId; a flight none
+        *live_here, s.entity_id.in_(sorted({trip for trip, _ in places})), s.prop == "recordId")).scalars()
+    ) if places else set()
+    alone = sorted(set(held.travellers) - {person for trip, person in places if trip in bookings})
+    if not alone:
+        return 0
+    return conn.execute(update(statements).where(
+        s.source == source, s.last_seen.in_(held.seen), s.retired_at.is_(None), s.schema == "Trip",
+        s.prop == "involved", s.prop_type == "entity", s.value.in_(alone)).values(retired_at=now)).rowcount
 
 
 def _take_off(conn: Connection, source: str, manifests: list[Manifest]) -> int:
@@ -284,9 +312,10 @@ def _check_source(store: Store, viewer: Viewer, source: str, existing: dict | No
         raise Conflict(f"source {source!r} holds {existing['format']} data, not {kind}: name another source")
 
 
-def _screen(store: Store, viewer: Viewer, found: list[Subject], cache: IndexCache | None, warnings: list[str]) -> list[int]:
+def _screen(store: Store, viewer: Viewer, found: list[Subject], cache: IndexCache | None, intake: TravelIntake) -> bool:
     """Every traveller against the lists, with each document they carry; their best hit on each listed entity is a
-    `travel` alert for each trip of theirs in the message, citing the traveller, the trip and the listing."""
+    `travel` alert for each trip of theirs in the message, citing the traveller, the trip and the listing (on
+    `intake.screening_alerts`). False, with a warning saying so, when there is no list to screen against."""
     people = {s.person_id: s.traveller for s in found}
     asked = [(person, traveller, number)
              for person, traveller in people.items() for number in _document_numbers(traveller)]
@@ -294,8 +323,8 @@ def _screen(store: Store, viewer: Viewer, found: list[Subject], cache: IndexCach
         # a kept cache for a service or a folder; a one-off message builds its index without keeping it
         index = cache.get(store, viewer) if cache is not None else build_index(store, viewer)
     except Conflict as exc:  # no list to screen against
-        warnings.append(f"not screened: {exc}")
-        return []
+        intake.warnings.append(f"not screened: {exc}; {NOT_RECEIVED}")
+        return False
     # queries by row number, so that a hit tells which document it was asked with; the alerts are the trips', raised here
     queries = pa.table({
         "id": [str(row) for row in range(len(asked))],
@@ -309,11 +338,13 @@ def _screen(store: Store, viewer: Viewer, found: list[Subject], cache: IndexCach
     hits = screen(store, viewer, queries, index=index, kind=KIND)
     best = _best_hits(hits, queries, [person for person, _, _ in asked])
     if not best:
-        return []
+        return True
     alerts = _trip_alerts(store, viewer, found, best)
     dismissed = dismissed_keys(store, viewer, [alert.key for alert in alerts], "screen")
     raised = raise_alerts(store, viewer, [alert for alert in alerts if alert.key not in dismissed], "screen")
-    return sorted(visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()], "screen"))
+    intake.screening_alerts = sorted(visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()],
+                                                       "screen"))
+    return True
 
 
 def _document_numbers(traveller: Traveller) -> list[str | None]:
@@ -362,7 +393,7 @@ def _itinerary(trip: Subject) -> str:
 
 def _targeting(store: Store, viewer: Viewer, source: str, found: list[Subject]) -> list[int]:
     """The approved targeting rules over this message's travellers; each hit a `travel` alert for review."""
-    rules = active_rules(store)
+    rules = active_rules(store, viewer.agency)
     if not rules:
         return []
     engine = DuckDBEngine()

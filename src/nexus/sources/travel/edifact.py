@@ -10,7 +10,8 @@ Tolerated, because real carriers send it:
   ``45 HIGH`` + newline + ``STREET`` reads ``45 HIGHSTREET``, as the sender meant);
 - UNG/UNE functional groups and several interchanges in one file;
 - character sets: UTF-8 where the bytes are UTF-8, otherwise latin-1 (UNOC); counts in
-  UNT/UNE/UNZ/CNT that disagree with what is there (a warning, not an error).
+  UNT/UNE/UNZ/CNT that disagree with what is there, a UNT/UNE/UNZ reference that is not its header's, and a UNB
+  syntax identifier or version ISO 9735 does not know (a warning naming the segment, not an error).
 
 Refused, with the segment's number, tag, line and column: service segments whose control
 fields break ISO 9735 (a reference longer than 14 characters, a count that is not a number),
@@ -40,6 +41,12 @@ CONTROL_FIELDS = {
     "UNE": ((0, 0, "number of messages", 6, True), (1, 0, "group reference number", 14, False)),
     "UNZ": ((0, 0, "interchange control count", 6, True), (1, 0, "interchange control reference", 14, False)),
 }
+
+#: Trailers that repeat their header's control reference: trailer → the element of its header (UNH, UNG, UNB) holding it.
+REFERENCES = {"UNT": 0, "UNE": 4, "UNZ": 4}
+#: UNB S001 syntax identifiers: ISO 9735's character repertoires (UNOA … UNOY), and IATA's for PADIS (IATA, IATB).
+SYNTAX_IDENTIFIER = re.compile(r"UNO[A-Z]|IAT[AB]")
+SYNTAX_VERSIONS = frozenset({"1", "2", "3", "4"})
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,7 @@ def read_interchange(data: bytes, expect: str) -> Interchange:
     result = Interchange()
     message: Message | None = None
     interchange: Segment | None = None  # the open interchange's UNB
+    group: Segment | None = None  # the open group's UNG
     counts = _Counts()
     sender = prepared = last = None
     for segment in _segments(text, result.warnings):
@@ -120,6 +128,7 @@ def read_interchange(data: bytes, expect: str) -> Interchange:
             _check_closed(message, interchange, f"before {segment.where}")
             interchange, counts = segment, _Counts()
             sender, prepared = segment.get(1), ":".join(segment.components(3)) or None
+            _check_syntax(segment, result.warnings)
         elif tag == "UNH":
             _check_closed(message, None, f"before {segment.where}")
             counts.messages += 1
@@ -136,10 +145,14 @@ def read_interchange(data: bytes, expect: str) -> Interchange:
             declared = segment.get(0)
             if declared and is_number(declared) and int(declared) != counted:
                 result.warnings.append(f"{segment.where}: declares {int(declared)} segments; the message has {counted}")
+            _check_reference(segment, message.header, result.warnings)
             message = None
         elif tag in ("UNG", "UNE", "UNZ"):
             _check_closed(message, None, f"before {segment.where}")
             counts.close(segment, result.warnings)
+            if tag != "UNG":
+                _check_reference(segment, group if tag == "UNE" else interchange, result.warnings)
+            group = segment if tag == "UNG" else None
             interchange = None if tag == "UNZ" else interchange
         elif tag == "UNA":
             continue
@@ -161,6 +174,28 @@ def _check_closed(message: Message | None, interchange: Segment | None, where: s
     if interchange is not None:
         raise SourceError(f"{interchange.where}: interchange cut short: no UNZ trailer {where}; "
                           "nothing of the file is loaded")
+
+
+def _check_syntax(unb: Segment, warnings: list[str]) -> None:
+    """Warn of a syntax identifier or version (UNB S001) that ISO 9735 and IATA do not know: the text is read as UTF-8
+    or latin-1 whatever it names."""
+    identifier, version = unb.get(0), unb.get(0, 1)
+    if not (identifier and SYNTAX_IDENTIFIER.fullmatch(identifier)):
+        warnings.append(f"{unb.where}, element 1 (syntax identifier): {identifier!r} is not an ISO 9735 (UNOA … UNOY) "
+                        "or IATA one; read as UTF-8, or latin-1")
+    if version is not None and version not in SYNTAX_VERSIONS:
+        warnings.append(f"{unb.where}, element 1 (syntax version number): {version!r} is not 1 to 4")
+
+
+def _check_reference(trailer: Segment, header: Segment | None, warnings: list[str]) -> None:
+    """Warn of a trailer whose control reference is not its header's (`REFERENCES`), as of a count that disagrees."""
+    if header is None:
+        return
+    element, _, name, _, _ = CONTROL_FIELDS[trailer.tag][1]
+    reference, expected = trailer.get(element), header.get(REFERENCES[trailer.tag])
+    if reference and expected and reference != expected:
+        warnings.append(f"{trailer.where}, element {element + 1} ({name}): {reference!r} is not the "
+                        f"{expected!r} of its {header.tag}, {header.where}")
 
 
 @dataclass

@@ -10,7 +10,8 @@
   message names them; a later flight adds to the same person. Without a birth date the id is
   the message's own (resolution may join it later).
 - A flight leg is a Trip (carrier, number, day, route) whose `involved` are the people on board;
-  a booking is a Trip too, whose `involved` are its travellers (co-travel in the link graph).
+  a booking is a Trip too, whose `involved` are its travellers (co-travel in the link graph). A booking puts its
+  travellers on the flights of its segments, but not of those cancelled or refused (`booked_legs`).
 - A later message replaces an earlier one (`Version`): a flight's list of passengers (or of crew) by the
   list prepared later, marked on its first leg's Trip (`recordId` "API passenger list <prepared>"); a
   booking by its version modified later (`modifiedAt`, DAT 700). The intake retires what the earlier
@@ -68,6 +69,14 @@ def legs_travelled(traveller: Traveller, legs: list[Leg] | tuple[Leg, ...]) -> l
     start = points.index(traveller.embarks) if traveller.embarks in points else 0
     end = points.index(traveller.debarks, start + 1) if traveller.debarks in points[start + 1:] else len(legs)
     return list(range(start, end)) or list(range(len(legs)))
+
+
+def booked_legs(booking: Booking, flight: Leg | None) -> list[Leg]:
+    """The legs a booking puts its travellers on: the segments of its itinerary it still holds (`Leg.held`: not
+    cancelled), or without an itinerary the flight its message was sent for."""
+    if not booking.legs:
+        return [flight] if flight else []
+    return [leg for leg in booking.legs if leg.held]
 
 
 @dataclass(frozen=True)
@@ -134,10 +143,10 @@ def booking_entities(booking: Booking, flight: Leg | None) -> list[EntityProxy]:
     trip.add("involved", [p.id for p in people])
     trip.add("date", booking.created)
     trip.add("modifiedAt", booking.last_modified)
-    legs = booking.legs or ([flight] if flight else [])
+    itinerary, legs = booking.legs or ([flight] if flight else []), booked_legs(booking, flight)
     trip.add("startDate", legs[0].departure if legs else None)
     trip.add("endDate", (legs[-1].arrival or legs[-1].departure) if legs else None)
-    trip.add("description", "itinerary: " + "; ".join(_itinerary_leg(leg) for leg in legs) if legs else None)
+    trip.add("description", "itinerary: " + "; ".join(_itinerary_leg(leg) for leg in itinerary) if itinerary else None)
     trip.add("summary", f"booked by {booking.agency}" if booking.agency else None)
     trip.add("keywords", [f"ticketed {booking.ticketed}"] if booking.ticketed else [])
     trip.add("notes", [f"{entry.action} {entry.what}" + (f" on {entry.at}" if entry.at else "") for entry in booking.history])

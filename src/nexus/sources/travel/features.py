@@ -17,7 +17,7 @@ from datetime import datetime
 import pyarrow as pa
 
 from nexus.sources.travel.entities import (
-    booking_id, booking_scope, country_code, flight_id, legs_travelled, manifest_scope, paying_traveller,
+    booked_legs, booking_id, booking_scope, country_code, flight_id, legs_travelled, manifest_scope, paying_traveller,
     traveller_id,
 )
 from nexus.sources.travel.paxlst import removes
@@ -50,7 +50,7 @@ def subjects(manifests: list[Manifest], bookings: list[tuple[Leg | None, Booking
     for flight, booking in bookings:
         scope = booking_scope(booking)
         trip = booking_id(booking)
-        legs = tuple(booking.legs or ([flight] if flight else []))
+        legs = tuple(booked_legs(booking, flight))
         for traveller in booking.travellers:
             person = traveller_id(traveller, scope)
             found.append(Subject(f"{person}|{trip}", person, trip, traveller, legs, booking))

@@ -14,8 +14,8 @@ people to take off the list (`removes`: a cancelled reservation, those who did n
 from datetime import date
 
 from nexus.sources.travel.edifact import Message, Segment
-from nexus.sources.travel.records import (Document, Leg, Manifest, Traveller, gender, is_number, prepared_at,
-                                         with_time, yymmdd)
+from nexus.sources.travel.records import (Document, Leg, Manifest, Traveller, gender, impossible_birth, is_number,
+                                         prepared_at, with_time, yymmdd)
 
 PASSENGER_NADS = frozenset({"FL", "DDU", "COT"})
 CREW_NADS = frozenset({"FM", "DDT"})
@@ -60,6 +60,8 @@ def read_manifest(message: Message, warnings: list[str]) -> Manifest:
                 _person_place(person, document, *last_loc)
         elif tag == "DTM":
             _date(segment, leg if person is None else None, person, document, warnings)
+            if person is not None and segment.get(0) == "329":
+                _check_birth(segment, person, manifest.legs, warnings)
         elif person is None:
             continue
         elif tag == "ATT" and segment.get(0) == "2":
@@ -158,6 +160,16 @@ def _date(segment: Segment, leg: Leg | None, person: Traveller | None, document:
     if when is None:
         warnings.append(f"{segment.where}, element 1 ({DATE_FIELDS[qualifier]}, DTM {qualifier}): {value[:20]!r} is not "
                         f"a date{f' in format {form}' if form else ''}; left out")
+
+
+def _check_birth(segment: Segment, person: Traveller, legs: list[Leg], warnings: list[str]) -> None:
+    """Leave out, with a warning naming the traveller and the segment, a birth date that cannot be theirs: an id
+    hashed off it would make them someone else."""
+    why = impossible_birth(person.birth_date, min((leg.day for leg in legs if leg.day), default=None))
+    if why:
+        warnings.append(f"{segment.where}, element 1 (date of birth, DTM 329) of {person.full_name or 'a traveller'}: "
+                        f"{person.birth_date} is {why}; left out")
+        person.birth_date = None
 
 
 def dtm(value: str, form: str | None, past: bool = False) -> str | None:

@@ -20,8 +20,8 @@ import re
 
 from nexus.sources.travel.edifact import Message, Segment
 from nexus.sources.travel.records import (
-    Booking, Document, HistoryEntry, Leg, Payment, Traveller, ddmmyy, ddmonyy, gender, is_number, strip_title,
-    with_time,
+    Booking, Document, HistoryEntry, Leg, Payment, Traveller, ddmmyy, ddmonyy, gender, impossible_birth, is_number,
+    strip_title, with_time,
 )
 
 #: SSR codes whose content is a PNR data element (travel documents, seats, tickets, loyalty, infants).
@@ -46,7 +46,7 @@ def read_bookings(message: Message, warnings: list[str]) -> tuple[Leg | None, li
     for segment in message.segments:
         tag = segment.tag
         if tag == "SRC":
-            state = _State(booking=Booking(locator="", system=None))
+            state = _State(Booking(locator="", system=None), flight.day if flight else None, warnings)
             bookings.append(state.booking)
         elif tag == "EQN" and state.booking is None and is_number(segment.get(0)):
             declared = int(segment.get(0))
@@ -64,8 +64,11 @@ def read_bookings(message: Message, warnings: list[str]) -> tuple[Leg | None, li
 class _State:
     """Where in a PNR the reader is: booking level, a traveller, an itinerary segment, or its history."""
 
-    def __init__(self, booking: Booking | None = None) -> None:
+    def __init__(self, booking: Booking | None = None, flight_day: str | None = None,
+                 warnings: list[str] | None = None) -> None:
         self.booking = booking
+        self.flight_day = flight_day  # of the flight the message was sent for: no traveller is born after it
+        self.warnings = warnings if warnings is not None else []
         self.traveller: Traveller | None = None
         self.leg: Leg | None = None
         self.checked_in: Traveller | None = None
@@ -181,7 +184,7 @@ class _State:
         owners = [t for t in (self._find(r, None) for r in references) if t] or (
             [self.traveller] if self.traveller is not None else [])
         if code == "DOCS":
-            self._docs(text, owners)
+            self._docs(text, owners, segment)
         elif code == "DOCA":
             fields = text.split("/") + [""] * 8
             address = ", ".join(p for p in (fields[3], fields[4], fields[5], fields[6], fields[2]) if p)
@@ -213,7 +216,7 @@ class _State:
         elif code in ("CTCE", "CTCM", "CTCH", "CTCB") and text:
             self._contact(code[3], text, owners)
 
-    def _docs(self, text: str, owners: list[Traveller]) -> None:
+    def _docs(self, text: str, owners: list[Traveller], segment: Segment) -> None:
         fields = text.split("/") + [""] * 11
         # /type/issuer/number/nationality/birth date/gender/expiry/surname/given/middle/holder
         kind, issuer, number, nationality, born, sex, expiry, surname, given, middle = (f.strip() for f in fields[1:11])
@@ -224,13 +227,22 @@ class _State:
                 if not any(d.number == number for d in owner.documents):
                     owner.documents.append(Document(kind or None, number, issuer or None, ddmonyy(expiry)))
             owner.nationality = nationality or owner.nationality
-            owner.birth_date = ddmonyy(born, past=True) or owner.birth_date
+            owner.birth_date = self._birth_date(ddmonyy(born, past=True), owner, segment) or owner.birth_date
             owner.gender = gender(sex) or owner.gender
             if surname and not owner.booking_names:  # the first document names them; later ones may be garbled
                 booked = " ".join(p for p in (owner.given, owner.surname) if p)
                 if booked:
                     owner.booking_names.append(booked)
                 owner.surname, owner.given, owner.middle = surname, strip_title(given) or owner.given, middle or None
+
+    def _birth_date(self, born: str | None, owner: Traveller, segment: Segment) -> str | None:
+        """`born`; None, with a warning naming the traveller and the segment, when it cannot be their birth date."""
+        why = impossible_birth(born, self.flight_day)
+        if why:
+            self.warnings.append(f"{segment.where}, SSR DOCS date of birth of {owner.full_name or 'a traveller'}: "
+                                 f"{born} is {why}; left out")
+            return None
+        return born
 
     def _infant(self, surname: str, given: str) -> Traveller:
         """The booking's infant of this name, or a new one (the infant's own TIF may come later or never)."""

@@ -19,6 +19,13 @@ GLUED_TITLES = ("MSTR", "MISS", "MRS", "MR")
 SPACED_TITLES = frozenset({"MSTR", "MISS", "MRS", "MR", "MS", "DR", "PROF", "REV"})
 
 
+#: Segment statuses (RPI, AIRIMP action and advice codes) of a leg the traveller is not on: cancelled (XX cancelled,
+#: HX have cancelled, XK, XL, IX, DX), refused (UN unable: not operated, UC unable: closed, NO no action taken), a
+#: no-show (NS), and the old timing of a changed flight (WK, WL: was confirmed, was waitlisted; the new one is TK/TL).
+#: Waitlisted and requested segments (HL, UU, US, HN, NN …) are still wanted and may yet fly: they are kept.
+NOT_TRAVELLING = frozenset({"XX", "HX", "XK", "XL", "IX", "DX", "UN", "UC", "NO", "NS", "WK", "WL"})
+
+
 @dataclass
 class Leg:
     carrier: str | None
@@ -38,6 +45,11 @@ class Leg:
     @property
     def day(self) -> str | None:
         return self.departure[:10] if self.departure else None
+
+    @property
+    def held(self) -> bool:
+        """Whether the booking still holds its travellers' places on this leg (`NOT_TRAVELLING`)."""
+        return (self.status or "").strip().upper() not in NOT_TRAVELLING
 
 
 @dataclass
@@ -200,6 +212,16 @@ def ddmonyy(value: str | None, past: bool = False) -> str | None:
         return None
     month = MONTHS.get(value[2:5].upper())
     return _iso(two_digit_year(int(value[5:]), past), month, int(value[:2])) if month else None
+
+
+def impossible_birth(born: str | None, flight_day: str | None) -> str | None:
+    """Why a birth date cannot be the traveller's (after the flight they are on, or in the future), or None."""
+    if not born:
+        return None
+    if flight_day and born[:10] > flight_day:
+        return f"after the flight of {flight_day}"
+    today = date.today().isoformat()
+    return "in the future" if born[:10] > today else None
 
 
 def with_time(day: str | None, hhmm: str | None) -> str | None:
