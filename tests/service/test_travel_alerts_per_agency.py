@@ -88,14 +88,22 @@ def test_an_agencys_decision_on_a_held_record_does_not_silence_anothers_hit(un, 
 
 
 def test_targeting_rule_alerts_are_each_agencys(un):
+    """A rule is its agency's: LOCAL's runs on LOCAL's intake only; POLICE's own rule raises POLICE's alert."""
     propose_rule(un, LOCAL, RULE)
-    decide_rule(un, SUPERVISOR, "one-way-cash", 1, True, "proportionate")
+    with pytest.raises(NotFound):  # another agency's supervisor does not approve it
+        decide_rule(un, SUPERVISOR, "one-way-cash", 1, True, "proportionate")
+    decide_rule(un, Viewer("lee", "LOCAL", frozenset({"supervisor"}), Classification.SECRET), "one-way-cash", 1, True,
+                "proportionate")
     booking = Booking("CASH01", "1A", created="2025-03-01T20:00", travellers=[AL_RIMI], legs=[FLIGHT],
                       payments=[Payment("CA", amount="640.00")])
     message = write_pnrgov(FLIGHT, [booking], booking.locator).encode()
     (mine,) = receive_message(un, LOCAL, message, "pnr.edi", "pnrgov", "pnr").rule_alerts
     review_alert(un, LOCAL, mine, "dismissed", "a known commuter")
-    (theirs,) = receive_message(un, COP, message, "pnr.edi", "pnrgov", "police-pnr").rule_alerts
+    assert receive_message(un, COP, message, "pnr.edi", "pnrgov", "police-pnr").rule_alerts == []
+    propose_rule(un, COP, RULE.replace("name: one-way-cash", "name: police-one-way-cash"))
+    decide_rule(un, Viewer("pat", "POLICE", frozenset({"supervisor"}), Classification.SECRET), "police-one-way-cash", 1,
+                True, "proportionate")
+    (theirs,) = receive_message(un, COP, message, "pnr.edi", "pnrgov", "police-pnr-2").rule_alerts
     assert theirs != mine and get_alert(un, COP, theirs)["state"] == "open"
     assert get_alert(un, LOCAL, mine)["state"] == "dismissed" and evidence_agencies(un, LOCAL, mine) == {"LOCAL"}
     with pytest.raises(NotFound):
