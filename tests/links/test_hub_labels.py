@@ -146,3 +146,21 @@ def _phone_statements(store, *entity_ids) -> set[str]:
     query = select(statements.c.id).where(statements.c.entity_id.in_(entity_ids), statements.c.prop == "phone")
     with store.engine.connect() as conn:
         return set(conn.execute(query).scalars())
+
+
+def test_a_cell_many_passed_through_still_ties_two_who_shared_it_alone(store, tmp_path):
+    """Sixty inmates stayed in the cell over the years, one at a time; two shared it for a month: a tie of two."""
+    def stay(event_id, who, start, end):
+        return entity(event_id, "Event", name="Detention", involved=who, addressEntity="cell", startDate=start,
+                      endDate=end)
+
+    earlier = [person(f"p{i}", f"Inmate {i}") for i in range(60)]
+    load(store, tmp_path, "prison", OPEN, [
+        person("t", "Tariq Alpha", "crime.terror"), person("c", "Cosimo Boss", "crime.boss"), *earlier,
+        entity("cell", "Address", full="Cell D-20, HMP Belmarsh"),
+        *[stay(f"e{i}", f"p{i}", f"19{40 + i // 2}-0{1 + 6 * (i % 2)}-01", f"19{40 + i // 2}-0{5 + 6 * (i % 2)}-01")
+          for i in range(60) if 40 + i // 2 < 100],
+        stay("s1", "t", "2021-01-01", "2021-12-31"), stay("s2", "c", "2021-03-01", "2021-03-31"),
+    ])
+    (tie,) = [t for t in neighbours(store, POL, tmp_path / "home", "t")["ties"] if t["neighbour"] == "c"]
+    assert (tie["link_type"], tie["shared_by"]) == ("co_location", 2)

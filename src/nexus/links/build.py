@@ -114,7 +114,7 @@ def build_graph(session: EngineSession, config: LinkConfig = LINKS, today: date 
         "links_memberships": {"max_shared": config.max_shared, "damping": config.damping},
         "links_crowded": {"max_shared": config.max_shared},
         "links_co_location": {"max_shared": config.max_shared, "damping": config.damping,
-                              "weight": config.co_location_weight},
+                              "weight": config.co_location_weight, "max_ever": config.co_location_max_ever},
         "links_edges": {"recency_floor": config.recency_floor, "half_life": config.half_life,
                         "this_year": (today or date.today()).year},
     }

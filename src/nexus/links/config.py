@@ -46,6 +46,8 @@ class LinkConfig:
     default_weight: float = 0.4
     #: Two stays at the same place (a prison cell) that overlap in time.
     co_location_weight: float = 0.7
+    #: A place more than this many ever stayed at (a whole prison, a city) pairs no one: its pairs would explode.
+    co_location_max_ever: int = 1000
     #: A hub (identifier, address, event) shared by more than this binds no one.
     max_shared: int = 50
     #: A hub shared by n weighs its base weight / sqrt(n - 1) (1: on; 0: off, for comparison).

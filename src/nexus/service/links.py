@@ -50,7 +50,7 @@ CACHE = "links"
 COMMUNITIES = "link_communities.parquet"
 BUILDING = ".building-"  # a graph being built, renamed into place when done
 #: The graph's tables as this code builds them: a graph kept by code that built other tables is not read.
-GRAPH_FORMAT = "crowded11"
+GRAPH_FORMAT = "crowded12"
 
 
 def visibility_key(store: Store, viewer: Viewer, action: str = "read") -> str:
