@@ -22,7 +22,7 @@ calendar. The vocabulary is data (`sensitive.yml`, which says how words are matc
 languages, whatever their case, accents, camelCase or plural). Nationality and the other
 ORIGIN_FEATURES stand for ethnic origin: a rule may use them only beside a BEHAVIOUR_FEATURES condition
 that some travellers fail, never alone: a condition every traveller meets given the values its feature
-can take (RANGES, VALUES: legs >= 1, bags >= 0, payment not_in [BITCOIN]) or a `not_in` on open values
+can take (RANGES, VALUES: legs >= 1, bags <= 99, payment not_in [BITCOIN]) or a `not_in` on open values
 (airports, carriers) is no criterion. There are no learned criteria: a rule is exactly what its author wrote and a second
 person approved.
 
@@ -41,7 +41,7 @@ import yaml
 
 from nexus.engine import EngineSession
 from nexus.sources.travel.entities import country_code
-from nexus.sources.travel.features import PAYMENT_KINDS
+from nexus.sources.travel.features import OTHER_PAYMENT, PAYMENT_KINDS
 
 #: feature -> "text" (compared with in / not_in / is), "number" (< <= > >= =) or "flag" (is true/false).
 FEATURES = {
@@ -66,17 +66,25 @@ BEHAVIOUR_FEATURES = frozenset({
 #: Features whose values are IATA airport codes: a place, never a word (HAJ is Hannover, not the hajj).
 AIRPORT_FEATURES = frozenset({"origin", "destination", "transit", "airport"})
 AIRPORT_CODE = re.compile(r"[A-Za-z]{3}")
-#: The values a feature takes for every traveller who has it (`nexus.sources.travel.features`), where they are
-#: bounded: a subject travels at least one leg; a booking names at least one traveller and at most 99 (a PNR's
-#: limit); counts start at 0; a booking or ticket is made before departure and at most a year (366 days) ahead;
-#: a payment is one of PAYMENT_KINDS. A condition every value in its feature's domain meets selects no one.
+#: The values a feature takes for every traveller who has it (`nexus.sources.travel.features`): every numeric
+#: behaviour feature has both bounds, so a condition past either end is no criterion. A subject travels at least one
+#: leg and at most 99 (a PNR holds at most 99 segments); a booking names at least one traveller and at most 99 (a
+#: PNR's limit); a booking's changes (its history's segments added or cancelled) and a traveller's bags checked on one
+#: leg start at 0 and are bounded at 99: no standard caps them lower, and a ceiling errs on the protective side (one
+#: set too low only makes the guard call "every traveller" a condition only outliers beyond it fail, which is no
+#: criterion either, while one set too high lets "<= 500 bags" pass as one); a booking or ticket is made before
+#: departure and at most a year (366 days) ahead. A payment is one of PAYMENT_KINDS, or OTHER for any other code
+#: (`features` maps it so). A condition every value in its feature's domain meets selects no one.
 RANGES = {
-    "legs": (1, None), "travellers_in_booking": (1, 99), "booking_changes": (0, None), "bags": (0, None),
+    "legs": (1, 99), "travellers_in_booking": (1, 99), "booking_changes": (0, 99), "bags": (0, 99),
     "booked_hours_before_departure": (0, 366 * 24), "ticketed_hours_before_departure": (0, 366 * 24),
 }
-VALUES = {"payment": frozenset(PAYMENT_KINDS.values())}
+VALUES = {"payment": frozenset(PAYMENT_KINDS.values()) | {OTHER_PAYMENT}}
 SENSITIVE_FILE = Path(__file__).with_name("sensitive.yml")
 CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+#: A run of capitals glued to a lower-case word (SSRcode, WCHRpassenger): camelCase splitting takes its last
+#: capital for the next word (SS Rcode), so the whole run is also checked as a word of its own (SSR).
+GLUED = re.compile(r"(?<![A-Z])[A-Z]{2,}(?=[a-z])")
 TOKEN = re.compile(r"[^\W_]+")
 UNIFY = str.maketrans({"ة": "ه", "ى": "ي", "ـ": None, "'": None, "’": None, "ʼ": None})
 
@@ -132,8 +140,11 @@ class Vocabulary:
         phrases = {(" ".join(tokens[start:start + len(phrase)]), category)
                    for phrase, category in self.phrases.items() for start in _starts(phrase, forms)
                    if excused.isdisjoint(range(start, start + len(phrase)))}
+        glued = {token for run in GLUED.findall(text) for token in _tokens(run.lower())}
         return phrases | {(token, category) for at, token in enumerate(tokens) if at not in excused
-                          for category in [self._category(token, forms[at])] if category}
+                          for category in [self._category(token, forms[at])] if category} | {
+            (token, category) for token in glued for category in [self._category(token, self._forms(token))]
+            if category}
 
     def _forms(self, token: str) -> set[str]:
         """The word, without an Arabic article, and either without one of the endings (muslims → muslim)."""

@@ -7,11 +7,14 @@ rejected; an approved version can be retired (nothing of that name runs until a 
 A rule is its author's agency's: only that agency's people list it and propose versions of it, only a
 supervisor of that agency (not the author) approves, rejects or retires it, and it runs on that agency's
 intake only (`active_rules(store, agency)`), its hits that agency's alerts. To anyone else it does not
-exist: what they ask of it is answered "no such rule". A name is the workspace's: another agency's rule
-of that name is reported taken, without its owner or content.
+exist: what they ask of it is answered "no such rule", and the refusal is audited as "not found" just as for
+a rule that does not exist. A name is its agency's (the key is agency, name, version): two agencies may each
+have a rule of the same name, and neither learns of the other's.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import ColumnElement, and_, func, insert, select, update
 
@@ -47,10 +50,7 @@ def propose_rule(store: Store, viewer: Viewer, text: str) -> dict:
         audit.log_event(store, viewer, "rules.propose", {"refused": exc.problems}, [], outcome="refused")
         raise InvalidInput("rule refused: " + "; ".join(exc.problems)) from None
     with store.engine.begin() as conn:
-        owners = set(conn.execute(select(T.agency).where(T.name == rule.name)).scalars())
-        if owners - {viewer.agency}:
-            raise Conflict(f"the rule name {rule.name} is taken: choose another name")
-        version = (conn.execute(select(func.max(T.version)).where(T.name == rule.name)).scalar() or 0) + 1
+        version = (conn.execute(select(func.max(T.version)).where(_own(viewer, rule.name))).scalar() or 0) + 1
         row = dict(name=rule.name, version=version, definition=text, state="proposed", author=viewer.user,
                    agency=viewer.agency, proposed_at=utc_now())
         conn.execute(insert(targeting_rules).values(**row))
@@ -59,10 +59,13 @@ def propose_rule(store: Store, viewer: Viewer, text: str) -> dict:
 
 
 def decide_rule(store: Store, viewer: Viewer, name: str, version: int, approve: bool, reason: str) -> dict:
+    """Approve or reject a proposed version of one of the viewer's agency's rules. A version that is not the
+    agency's (absent, or another agency's) is refused NotFound, audited as "not found" the same either way."""
     require(viewer, "rules.approve")
     if not reason or not reason.strip():
         raise InvalidInput("a decision on a rule needs its reason")
-    with store.engine.begin() as conn:
+    asked = {"name": name, "version": version, "approve": approve, "reason": reason}
+    with _audited_not_found(store, viewer, "rules.decide", asked), store.engine.begin() as conn:
         row = conn.execute(select(targeting_rules).where(_own(viewer, name), T.version == version)).mappings().first()
         if row is None:
             raise NotFound(f"no rule {name} version {version}")
@@ -92,10 +95,13 @@ def decide_rule(store: Store, viewer: Viewer, name: str, version: int, approve: 
 
 
 def retire_rule(store: Store, viewer: Viewer, name: str, reason: str) -> None:
+    """Retire the approved version of one of the viewer's agency's rules; none (absent, or another agency's):
+    NotFound, audited as "not found" the same either way."""
     require(viewer, "rules.approve")
     if not reason or not reason.strip():
         raise InvalidInput("retiring a rule needs its reason")
-    with store.engine.begin() as conn:
+    with _audited_not_found(store, viewer, "rules.retire", {"name": name, "reason": reason}), \
+            store.engine.begin() as conn:
         changed = conn.execute(update(targeting_rules).where(_own(viewer, name), T.state == "approved").values(
             state="retired", decided_by=viewer.user, decided_at=utc_now(), reason=reason.strip())).rowcount
         if not changed:
@@ -127,6 +133,19 @@ def active_rules(store: Store, agency: str) -> list[tuple[str, Rule]]:
         except RuleRefused as exc:
             log.warning("targeting rule %s@%s is approved but the linter now refuses it: %s", name, version, exc)
     return runnable
+
+
+@contextmanager
+def _audited_not_found(store: Store, viewer: Viewer, action: str, asked: dict) -> Iterator[None]:
+    """A NotFound raised within (its transaction rolled back) is audited as "not found" in a record of its own,
+    citing nothing: the same record whether the rule is absent or another agency's."""
+    try:
+        yield
+    except NotFound as exc:
+        if exc.audited:
+            raise
+        audit.log_event(store, viewer, action, asked, [], outcome="not found")
+        raise NotFound(*exc.args, audited=True) from None
 
 
 def _own(viewer: Viewer, name: str) -> ColumnElement[bool]:

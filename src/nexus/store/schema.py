@@ -299,8 +299,8 @@ alert_reviews = Table(
 targeting_rules = Table(
     "targeting_rules",
     metadata,
-    Column("name", String(128), primary_key=True),
-    Column("version", Integer, primary_key=True),
+    Column("name", String(128), nullable=False),  # its agency's: another agency may have a rule of the same name
+    Column("version", Integer, nullable=False),
     Column("definition", Text, nullable=False),  # the rule as its author wrote it (YAML)
     Column("state", String(16), nullable=False),  # proposed, approved, rejected, retired
     Column("author", String(128), nullable=False),
@@ -309,6 +309,7 @@ targeting_rules = Table(
     Column("decided_by", String(128)),
     Column("decided_at", String(32)),
     Column("reason", Text),
+    PrimaryKeyConstraint("agency", "name", "version", name="targeting_rules_pkey"),
 )
 
 # Statements depersonalised by masking (PNR after six months): out of every query, kept for

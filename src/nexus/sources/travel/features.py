@@ -24,6 +24,8 @@ from nexus.sources.travel.paxlst import removes
 from nexus.sources.travel.records import Booking, Leg, Manifest, Traveller
 
 PAYMENT_KINDS = {"CC": "CARD", "CA": "CASH", "CK": "CHEQUE", "MS": "MISCELLANEOUS"}
+#: A form of payment whose code is none of PAYMENT_KINDS' (a code an airline uses of its own): its feature value.
+OTHER_PAYMENT = "OTHER"
 PIECES = re.compile(r"(\d+) piece")
 
 
@@ -100,7 +102,7 @@ def _features(subject: Subject):
         yield "travellers_in_booking", len(booking.travellers)
         yield "booking_changes", len(booking.history)
         for payment in booking.payments:
-            yield "payment", PAYMENT_KINDS.get(payment.kind, payment.kind)
+            yield "payment", PAYMENT_KINDS.get(payment.kind.upper(), OTHER_PAYMENT)
         named = [payment for payment in booking.payments if payment.payer]
         if named:
             yield "paid_by_third_party", any(paying_traveller(p, booking.travellers) is None for p in named)
