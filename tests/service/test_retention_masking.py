@@ -20,7 +20,7 @@ from nexus.sources import get_format
 from nexus.sources.travel.records import Document, Leg, Manifest, Traveller
 from nexus.sources.travel.write import write_paxlst
 from nexus.store.schema import (
-    alert_evidence, alerts, masked_alerts, masked_statements, retention_runs, statements,
+    alert_evidence, alerts, audit_log, masked_alerts, masked_statements, retention_runs, statements,
 )
 
 TARGETER = Viewer("tina", "PIU", frozenset({"targeter"}), Classification.SECRET)
@@ -193,3 +193,97 @@ def test_an_alert_an_older_run_redacted_in_words_only_is_completed_once(listed):
     (words,) = unmasked(listed, TARGETER, person_id)["alerts"]
     assert words["title"] == before["title"] and orjson.loads(words["explanation"]) == before["explanation"]
     assert words["subject"] == before["subject"] and words["score"] == before["score"]
+
+
+def test_masking_takes_the_fingerprint_and_the_reviews_reasons_and_unmasking_shows_them(listed):
+    receive_message(listed, TARGETER, api_message(LISTED), "api-1.edi", "paxlst", "api")
+    (alert,) = list_alerts(listed, TARGETER, kind="travel")
+    reason = "not the Viktor Bout on the UN list: born elsewhere"
+    review_alert(listed, TARGETER, alert["id"], "dismissed", reason)
+    before = get_alert(listed, TARGETER, alert["id"])
+    with listed.engine.connect() as conn:
+        key = conn.execute(select(alerts.c.key).where(alerts.c.id == alert["id"])).scalar()
+        trail = conn.execute(select(audit_log).order_by(audit_log.c.seq)).mappings().all()
+    assert any(reason in str(r) for r in trail)
+
+    run_retention(listed, ADMIN, now=_ahead(7))
+    after = get_alert(listed, TARGETER, alert["id"])
+    # the fingerprint of a screening hit is what screening a name shows anyone: the masked alert has none of it
+    assert after["fingerprint"] == f"withheld-{alert['id']}" and before["fingerprint"] not in str(after)
+    assert [h["reason"] for h in after["history"]] == ["[masked]"] and "BOUT" not in str(after).upper()
+    assert [h["state"] for h in after["history"]] == [h["state"] for h in before["history"]]  # the reviews stay
+    with listed.engine.connect() as conn:
+        assert conn.execute(select(alerts.c.key).where(alerts.c.id == alert["id"])).scalar() == key
+        assert conn.execute(select(audit_log).order_by(audit_log.c.seq).limit(len(trail))).mappings().all() == trail
+
+    person_id = before["explanation"]["person_id"]
+    decide_unmask(listed, SUPERVISOR, request_unmask(listed, TARGETER, person_id, "case 2026/11"), True, "necessary")
+    (words,) = unmasked(listed, TARGETER, person_id)["alerts"]
+    assert words["fingerprint"] == before["fingerprint"]
+    assert words["history"] == before["history"]
+
+
+@pytest.mark.parametrize("change", ["compartmented", "deleted"])
+def test_unmasking_shows_no_words_of_an_alert_whose_match_the_requester_may_no_longer_read(listed, change):
+    receive_message(listed, TARGETER, api_message(LISTED), "api-1.edi", "paxlst", "api")
+    (alert,) = list_alerts(listed, TARGETER, kind="travel")
+    before = get_alert(listed, TARGETER, alert["id"])
+    run_retention(listed, ADMIN, now=_ahead(7))
+    with listed.engine.begin() as conn:
+        listed_entry = statements.c.source == "un"
+        if change == "deleted":
+            conn.execute(delete(statements).where(listed_entry))
+        else:
+            conn.execute(update(statements).where(listed_entry).values(compartment="HUMINT"))
+    person_id = before["explanation"]["person_id"]
+    decide_unmask(listed, SUPERVISOR, request_unmask(listed, TARGETER, person_id, "case 2026/12"), True, "necessary")
+    shown = unmasked(listed, TARGETER, person_id)
+    for words in shown["alerts"]:
+        assert words["title"] is None and words["explanation"] is None and words["subject"] is None
+        assert words["evidence"] == [] and words["fingerprint"] is None
+    assert "BOUT" not in str(shown["alerts"]).upper() and "un-1" not in str(shown["alerts"])
+    assert {("lastName", "BOUT")} <= {(r["prop"], r["value"]) for r in shown["statements"]}  # the traveller's own
+
+
+def test_an_alert_without_score_an_older_run_redacted_in_words_only_is_completed(listed):
+    receive_message(listed, TARGETER, api_message(LISTED), "api-1.edi", "paxlst", "api")
+    (alert,) = list_alerts(listed, TARGETER, kind="travel")
+    before = get_alert(listed, TARGETER, alert["id"])
+    run_retention(listed, ADMIN, now=_ahead(7))
+    with listed.engine.begin() as conn:  # as a run before the fix left an alert that had no score
+        kept = conn.execute(select(masked_alerts)).mappings().one()
+        packed = retention_model.unpack_alert(kept["explanation"])
+        conn.execute(update(masked_alerts).values(explanation=packed["explanation"]))
+        conn.execute(update(alerts).where(alerts.c.id == alert["id"]).values(
+            subject=packed["subject"], score=None, fingerprint=before["fingerprint"]))
+        conn.execute(delete(alert_evidence).where(alert_evidence.c.ref_kind == "withheld"))
+        conn.execute(insert(alert_evidence), [e | {"alert_id": alert["id"]} for e in packed["evidence"]])
+    assert "evidence" in " ".join(_names_the_match(get_alert(listed, TARGETER, alert["id"]), "un-1"))
+
+    at = _ahead(8)
+    assert run_retention(listed, ADMIN, now=at)["api"]["masked_alerts"] == 1
+    assert run_retention(listed, ADMIN, now=at) == {}
+    after = get_alert(listed, TARGETER, alert["id"])
+    assert _names_the_match(after, "un-1") == [] and after["fingerprint"] == f"withheld-{alert['id']}"
+    person_id = before["explanation"]["person_id"]
+    decide_unmask(listed, SUPERVISOR, request_unmask(listed, TARGETER, person_id, "case 2026/13"), True, "necessary")
+    (words,) = unmasked(listed, TARGETER, person_id)["alerts"]
+    assert orjson.loads(words["explanation"]) == before["explanation"] and words["subject"] == before["subject"]
+    assert words["fingerprint"] == before["fingerprint"]
+
+
+def test_a_redacted_alert_is_not_packed_again(listed):
+    receive_message(listed, TARGETER, api_message(LISTED), "api-1.edi", "paxlst", "api")
+    (alert,) = list_alerts(listed, TARGETER, kind="travel")
+    before = get_alert(listed, TARGETER, alert["id"])
+    run_retention(listed, ADMIN, now=_ahead(7))
+    with listed.engine.begin() as conn:  # masked in title, with a score again: its record is what says it is done
+        kept = conn.execute(select(masked_alerts)).mappings().one()
+        conn.execute(update(alerts).where(alerts.c.id == alert["id"]).values(score=0.5))
+    assert run_retention(listed, ADMIN, now=_ahead(8)) == {}
+    with listed.engine.connect() as conn:
+        assert conn.execute(select(masked_alerts)).mappings().one() == kept
+    person_id = before["explanation"]["person_id"]
+    decide_unmask(listed, SUPERVISOR, request_unmask(listed, TARGETER, person_id, "case 2026/14"), True, "necessary")
+    (words,) = unmasked(listed, TARGETER, person_id)["alerts"]
+    assert orjson.loads(words["explanation"]) == before["explanation"]

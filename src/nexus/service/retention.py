@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Select, and_, delete, func, insert, literal, 
 
 from nexus.config import load_settings
 from nexus.errors import InvalidInput
-from nexus.model.retention import pack_alert, retention_profile
+from nexus.model.retention import pack_alert, retention_profile, unpack_alert
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
@@ -40,11 +40,12 @@ from nexus.service.case_access import chunks
 from nexus.service.dissemination import withdraw, withdraw_holding
 from nexus.store import Store, utc_now, utc_stamp
 from nexus.store.schema import (
-    alert_evidence, alerts, dissemination_items, ledger_batches, masked_alerts, masked_statements, retention_runs,
-    sources, statements,
+    alert_evidence, alert_reviews, alerts, dissemination_items, ledger_batches, masked_alerts, masked_statements,
+    retention_runs, sources, statements,
 )
 
-S, M, A, E, MA = statements.c, masked_statements.c, alerts.c, alert_evidence.c, masked_alerts.c
+S, M, A, E, MA, R = (statements.c, masked_statements.c, alerts.c, alert_evidence.c, masked_alerts.c,
+                     alert_reviews.c)
 
 
 def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdiction: str | None = None,
@@ -152,32 +153,70 @@ def _mask(conn: Connection, source: str, since: str, masked: dict[str, tuple[str
 
 #: How a redacted alert's title begins, and what it says instead of its words.
 MASKED_TITLE = "[masked] "
+#: What a redacted alert's reviews say instead of their reasons (kept in `masked_alerts` with the rest).
+MASKED_REASON = "[masked]"
+#: What a redacted alert's fingerprint is instead of its own, which for a screening alert is the hash of the list
+#: entry's facts that screening shows anyone (its key, a hash of its subject and own fingerprint, stays as it is,
+#: so that raising it again finds it).
+WITHHELD_FINGERPRINT = "withheld-{}"
 _SUBJECT_PARTS = re.compile(r"([/:|])")
 
 
 def _mask_alerts(conn: Connection, source: str, stamp: str, passenger: Select) -> int:
     """Redact the alerts that cite anyone masked in this run and are not redacted yet: their title, explanation,
-    subject and score, and the evidence that names what they matched, go to `masked_alerts` (`_redact`). One
-    redacted by a run before this fix, in its words only, is completed. A re-run redacts nothing again; how many
-    it redacted."""
+    subject, score and fingerprint, the reasons of their reviews, and the evidence that names what they matched, go
+    to `masked_alerts` (`_redact`). One an older run redacted less of (its words only; or not its fingerprint and
+    reviews) is completed. A re-run redacts nothing again; how many it redacted."""
     masked_now = select(M.entity_id).where(M.source == source, M.masked_at == stamp).distinct()
     masked_ever = select(M.entity_id).where(M.source == source).distinct()
     redacted = A.title.startswith(MASKED_TITLE, autoescape=True)
+    # whether a redacted alert is complete is what `masked_alerts` kept of it (`_redact`), not its score or title
     due = or_(and_(not_(redacted), A.id.in_(select(E.alert_id).where(E.entity_id.in_(masked_now)))),
-              and_(redacted, A.score.is_not(None), A.id.in_(select(E.alert_id).where(E.entity_id.in_(masked_ever)))))
+              and_(redacted, A.id.in_(select(MA.alert_id)),
+                   A.id.in_(select(E.alert_id).where(E.entity_id.in_(masked_ever)))))
     rows = conn.execute(select(alerts).where(due).order_by(A.id).with_for_update()).mappings().all()
     if not rows:
         return 0
     ids = [row["id"] for row in rows]
-    cited = defaultdict(list)
-    for row in conn.execute(select(alert_evidence).where(E.alert_id.in_(ids))).mappings():
-        cited[row["alert_id"]].append({str(k): v for k, v in row.items()})  # plain keys: kept as JSON
+    kept = {}
+    for chunk in chunks(ids):
+        kept |= {i: (title, words) for i, title, words in conn.execute(
+            select(MA.alert_id, MA.title, MA.explanation).where(MA.alert_id.in_(chunk)))}
+    rows = [row for row in rows if _due(row, kept.get(row["id"]))]
+    if not rows:
+        return 0
+    ids = [row["id"] for row in rows]
+    cited, reviews = defaultdict(list), defaultdict(dict)
+    for chunk in chunks(ids):
+        for row in conn.execute(select(alert_evidence).where(E.alert_id.in_(chunk))).mappings():
+            cited[row["alert_id"]].append({str(k): v for k, v in row.items()})  # plain keys: kept as JSON
+        for alert_id, review_id, reason in conn.execute(select(R.alert_id, R.id, R.reason).where(
+                R.alert_id.in_(chunk), R.reason.is_not(None)).order_by(R.id)):
+            reviews[alert_id][review_id] = reason
     naming = _naming(conn, [e for evidence in cited.values() for e in evidence], passenger)
-    kept = {i: (title, words) for i, title, words in conn.execute(
-        select(MA.alert_id, MA.title, MA.explanation).where(MA.alert_id.in_(ids)))}
     for row in rows:
-        _redact(conn, row, source, stamp, cited[row["id"]], naming, kept.get(row["id"]))
+        _redact(conn, row, source, stamp, cited[row["id"]], naming, kept.get(row["id"]), reviews[row["id"]])
     return len(rows)
+
+
+def _packed(kept: tuple[str, str] | None) -> dict | None:
+    """What `_redact` packed of an alert, unpacked; None when nothing is kept or an older run kept its words alone."""
+    if kept is None:
+        return None
+    unpacked = unpack_alert(kept[1])
+    return unpacked if unpacked["explanation"] != kept[1] else None
+
+
+def _due(row, kept: tuple[str, str] | None) -> bool:
+    """Whether this alert, picked by `_mask_alerts`, is to be redacted now: one not redacted (raised again since it
+    was); or one redacted whose record is of an older run (its words alone, or without its fingerprint and reviews).
+    One redacted with nothing kept of it has nothing left to take."""
+    if not row["title"].startswith(MASKED_TITLE):
+        return True
+    if kept is None:
+        return False
+    packed = _packed(kept)
+    return packed is None or "fingerprint" not in packed
 
 
 def _naming(conn: Connection, evidence: list[dict], passenger: Select) -> set[tuple[int, str]]:
@@ -212,36 +251,59 @@ def _naming(conn: Connection, evidence: list[dict], passenger: Select) -> set[tu
 
 
 def _redact(conn: Connection, row, source: str, stamp: str, evidence: list[dict], naming: set[tuple[int, str]],
-            kept: tuple[str, str] | None) -> None:
-    """Redact one alert: its words, subject, score and naming evidence into `masked_alerts` (beside what an older
-    run kept of it), and in the queue a title that says it is masked, no score, a subject without the ids of what
-    it matched, and one `withheld` row per set of labels of the evidence taken."""
+            kept: tuple[str, str] | None, reasons: dict[int, str]) -> None:
+    """Redact one alert: its words, subject, score, fingerprint, its reviews' reasons and its naming evidence into
+    `masked_alerts` (completing what an older run kept of it), and in the queue a title that says it is masked, no
+    score, a fingerprint that is no list entry's, a subject without the ids of what it matched, reviews whose reason
+    says it is masked, and one `withheld` row per set of labels of the evidence taken."""
     alert_id = row["id"]
+    packed = _packed(kept)
     taken = [e for e in evidence if (alert_id, e["ref_id"]) in naming and e["ref_kind"] == "statement"]
-    if kept is not None and row["title"].startswith(MASKED_TITLE):  # redacted in words only by an older run
-        title, words = kept
-    else:
-        title, words = row["title"], row["explanation"]
     hidden = [{k: v for k, v in e.items() if k != "alert_id"} for e in taken]
+    if row["title"].startswith(MASKED_TITLE) and kept is not None:  # redacted by an older run: its record is the alert
+        title = kept[0]
+        if packed is None:  # in words only: the alert kept its subject and score
+            words, subject, score = kept[1], row["subject"], row["score"]
+        else:  # without its fingerprint and reviews
+            words, subject, score, hidden = packed["explanation"], packed["subject"], packed["score"], \
+                packed["evidence"] + hidden
+    else:  # not redacted, or raised again since it was: its words are the alert's
+        title, words, subject, score = row["title"], row["explanation"], row["subject"], row["score"]
+    fingerprint = row["fingerprint"]
+    if packed is not None and fingerprint == WITHHELD_FINGERPRINT.format(alert_id):
+        fingerprint = packed.get("fingerprint")
+    # the reasons an earlier redaction took stay as it kept them; those written since are taken now
+    before = {int(k): v for k, v in ((packed or {}).get("reviews") or {}).items()}
+    taken_reasons = {i: r for i, r in reasons.items() if i not in before and r != MASKED_REASON}
+    record = orjson.loads(pack_alert(words, subject, score, hidden))
+    record["redacted"] |= {"fingerprint": fingerprint,
+                           "reviews": {str(i): r for i, r in sorted((before | taken_reasons).items())}}
     conn.execute(delete(masked_alerts).where(MA.alert_id == alert_id))
     conn.execute(insert(masked_alerts).values(alert_id=alert_id, source=source, title=title, masked_at=stamp,
-                                              explanation=pack_alert(words, row["subject"], row["score"], hidden)))
+                                              explanation=orjson.dumps(record).decode()))
     names = {e["entity_id"] for e in taken}
     subject = "".join(WITHHELD_KIND if part in names else part for part in _SUBJECT_PARTS.split(row["subject"]))
     conn.execute(update(alerts).where(A.id == alert_id).values(
         title=MASKED_TITLE + row["kind"] + " alert: its people's data is masked (nexus travel unmask request)",
-        explanation=orjson.dumps({"masked": stamp, "source": source}).decode(), subject=subject, score=None))
+        explanation=orjson.dumps({"masked": stamp, "source": source}).decode(), subject=subject, score=None,
+        fingerprint=WITHHELD_FINGERPRINT.format(alert_id)))
+    if taken_reasons:  # the reviews stay, and the audit trail keeps what each said
+        conn.execute(update(alert_reviews).where(R.alert_id == alert_id, R.id.in_(sorted(taken_reasons)))
+                     .values(reason=MASKED_REASON))
     if not taken:
         return
     for e in taken:
         conn.execute(delete(alert_evidence).where(E.alert_id == alert_id, E.ref_kind == e["ref_kind"],
                                                   E.ref_id == e["ref_id"]))
-    labels = sorted({tuple(e[c] for c in LABEL_COLUMNS) for e in taken}, key=repr)
-    had = set(conn.execute(select(E.ref_id).where(E.alert_id == alert_id, E.ref_kind == WITHHELD_KIND)).scalars())
+    withheld = conn.execute(select(E.ref_id, *(E[c] for c in LABEL_COLUMNS)).where(
+        E.alert_id == alert_id, E.ref_kind == WITHHELD_KIND)).all()
+    had = {w[0] for w in withheld}
+    labels = sorted({tuple(e[c] for c in LABEL_COLUMNS) for e in taken} - {tuple(w[1:]) for w in withheld}, key=repr)
     fresh = [str(n) for n in range(1, len(labels) + len(had) + 1) if str(n) not in had][: len(labels)]
-    conn.execute(insert(alert_evidence), [
-        {"alert_id": alert_id, "ref_kind": WITHHELD_KIND, "ref_id": ref, "entity_id": None,
-         **dict(zip(LABEL_COLUMNS, values, strict=True))} for ref, values in zip(fresh, labels, strict=True)])
+    if labels:
+        conn.execute(insert(alert_evidence), [
+            {"alert_id": alert_id, "ref_kind": WITHHELD_KIND, "ref_id": ref, "entity_id": None,
+             **dict(zip(LABEL_COLUMNS, values, strict=True))} for ref, values in zip(fresh, labels, strict=True)])
 
 
 def _drop_alert_texts(conn: Connection, source: str) -> int:

@@ -12,7 +12,10 @@ from nexus.security.policy import may, require, statement_clause
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now, utc_stamp
 from nexus.service.alerts import visible_alert_ids
-from nexus.store.schema import alert_evidence, masked_alerts, masked_statements, statements, unmask_requests
+from nexus.service.case_access import chunks
+from nexus.store.schema import (
+    alert_evidence, alert_reviews, masked_alerts, masked_statements, statements, unmask_requests,
+)
 
 U, M = unmask_requests.c, masked_statements.c
 #: What masking takes with a person, held by entities of their own: their documents (whose holder they are) and the
@@ -97,6 +100,10 @@ def unmasked(store: Store, viewer: Viewer, entity_id: str) -> dict[str, list[dic
         citing = select(alert_evidence.c.alert_id).where(alert_evidence.c.entity_id == entity_id)
         texts = [_words(r) for r in conn.execute(select(masked_alerts).where(masked_alerts.c.alert_id.in_(citing))
                                                  .order_by(masked_alerts.c.alert_id)).mappings()]
+        readable = _readable(conn, viewer, {e["ref_id"] for t in texts for e in t["evidence"]
+                                            if e.get("ref_kind") == "statement"})
+        texts = [_history(conn, t) if all(e["ref_id"] in readable for e in t["evidence"]
+                                           if e.get("ref_kind") == "statement") else _withheld(t) for t in texts]
     shown = set(visible_alert_ids(store, viewer, [t["alert_id"] for t in texts]))
     texts = [t for t in texts if t["alert_id"] in shown]
     with store.engine.begin() as conn:
@@ -104,6 +111,33 @@ def unmasked(store: Store, viewer: Viewer, entity_id: str) -> dict[str, list[dic
                      [r["id"] for r in rows] + [f"alert:{t['alert_id']}" for t in texts])
     return {"statements": rows, "alerts": texts}
 
+
+def _readable(conn: Connection, viewer: Viewer, ids: set[str]) -> set[str]:
+    """Of these statement ids, those the viewer may read now, live or masked (one retired or deleted is not)."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(ids)):
+        for table in (statements, masked_statements):
+            found |= set(conn.execute(select(table.c.id).where(
+                table.c.id.in_(chunk), table.c.retired_at.is_(None), statement_clause(viewer, table, "read"))).scalars())
+    return found
+
+
+def _history(conn: Connection, text: dict) -> dict:
+    """What masking kept of an alert, with its reviews as they were written (masking kept their reasons)."""
+    reasons = {int(k): v for k, v in (text.pop("reviews", None) or {}).items()}
+    rows = conn.execute(select(alert_reviews).where(alert_reviews.c.alert_id == text["alert_id"])
+                        .order_by(alert_reviews.c.id)).mappings()
+    history = [{k: v for k, v in dict(r).items() if k != "alert_id"} | (
+        {"reason": reasons[r["id"]]} if r["id"] in reasons else {}) for r in rows]
+    return text | {"fingerprint": text.get("fingerprint"), "history": history}
+
+
+def _withheld(text: dict) -> dict:
+    """What masking kept of an alert whose match the viewer may no longer read (relabelled, compartmented, retired or
+    deleted since): that it is withheld, none of its words."""
+    return {"alert_id": text["alert_id"], "source": text["source"], "masked_at": text["masked_at"], "title": None,
+            "explanation": None, "subject": None, "score": None, "fingerprint": None, "evidence": [], "history": [],
+            "withheld": "what it matched is no longer yours to read"}
 
 
 def _belongings(conn: Connection, viewer: Viewer, entity_id: str) -> list[str]:
