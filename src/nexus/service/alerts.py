@@ -22,6 +22,7 @@ from sqlalchemy import (
     Connection, ColumnElement, Table, and_, bindparam, delete, exists, func, insert, not_, or_, select, update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nexus.model.alerts import DISMISSED, OPEN, STATES, AlertLabels, alert_key, subject_agency
@@ -125,7 +126,8 @@ def raise_alerts(store: Store, viewer: Viewer, new: Iterable[NewAlert], action: 
         if not alert.evidence:
             raise InvalidInput(f"alert {alert.title!r} cites no evidence")
     now = utc_now()
-    with store.engine.begin() as conn:
+    # raisings that grow alerts take one at a time: each locks alerts found by subject after those found by key
+    with store.exclusive(["alerts:grow"] if grow else []), store.engine.begin() as conn:
         existing = _existing(conn, [a.key for a in new])
         grown = _grown(conn, [a for a in new if a.key not in existing]) if grow else []
         existing |= _existing(conn, grown)
@@ -180,7 +182,12 @@ def _grown(conn: Connection, fresh: list[NewAlert]) -> list[str]:
         wanted = {(e.ref_kind, e.ref_id) for e in alert.evidence}
         grew = [(len(had), i) for i in ids if (had := {(e.ref_kind, e.ref_id) for e in cited.get(i, ())}) < wanted]
         if grew:
-            conn.execute(update(alerts).where(A.id == max(grew)[1]).values(key=alert.key, fingerprint=alert.fingerprint))
+            try:
+                with conn.begin_nested():  # another raising (not growing) may have inserted the grown key meanwhile
+                    conn.execute(update(alerts).where(A.id == max(grew)[1])
+                                 .values(key=alert.key, fingerprint=alert.fingerprint))
+            except IntegrityError:
+                continue
             taken.append(alert.key)
     return taken
 
@@ -304,8 +311,10 @@ def withhold_transactions(conn: Connection, ids: set[str]) -> int:
     the alerts resting on them are hidden from everyone, as those citing a deleted statement are. How many alerts."""
     ids, changes = sorted(ids), {}
     for start in range(0, len(ids), CHUNK):
-        rows = conn.execute(select(alert_evidence).where(E.ref_kind == "transaction", E.agency != WITHHELD,
-                                                         E.ref_id.in_(ids[start : start + CHUNK]))).mappings()
+        citing = and_(E.ref_kind == "transaction", E.agency != WITHHELD, E.ref_id.in_(ids[start : start + CHUNK]))
+        # locked before their evidence is read, as raisings lock them before writing it
+        conn.execute(select(A.id).where(A.id.in_(select(E.alert_id).where(citing))).order_by(A.id).with_for_update())
+        rows = conn.execute(select(alert_evidence).where(citing)).mappings()
         for alert_id, evidence in _by_alert(rows).items():
             changes.setdefault(alert_id, []).extend(replace(e, labels=_withheld(e.labels)) for e in evidence)
     if changes:
