@@ -151,3 +151,12 @@ def test_a_credential_change_and_its_audit_record_commit_together(paul, monkeypa
     after = users.get_user(store, "paul")
     assert {k: after[k] for k in ("password_hash", "totp_secret", "failed_logins", "locked_until")} == {
         k: before[k] for k in ("password_hash", "totp_secret", "failed_logins", "locked_until")}
+
+
+def test_a_password_reset_closes_the_accounts_login_sessions(paul):
+    store, session, api_token = paul
+    accounts.set_password(store, ADMIN, "paul", "another long passphrase")
+    with pytest.raises(auth.AuthenticationFailed):
+        identity.session_viewer(store, session)
+    again, _ = identity.sign_in(store, "paul", "another long passphrase")
+    assert identity.session_viewer(store, again).user == "paul"

@@ -120,8 +120,8 @@ def change_account(store: Store, username: str, record: Callable[[Connection, Ma
                    **values: object) -> dict:
     """Set `values` (roles, clearance, compartments, disabled, credentials) on the user's row, `record` (the audit
     record, given the row as it was) in the same transaction; returns the row as it was. A change that would leave no active
-    administrator is refused (Conflict): no one could manage users any more. Enabling a disabled account closes the
-    login sessions it had (a disabled account signs in to none): it signs in anew."""
+    administrator is refused (Conflict): no one could manage users any more. Enabling a disabled account, or changing
+    its password or second factor, closes the login sessions it had: it signs in anew."""
     # held by every such change, so that two administrators disabling each other at once cannot both succeed
     with store.exclusive(["users:administrators"]), store.engine.begin() as conn:
         before = conn.execute(select(users).where(users.c.username == username)).mappings().first()
@@ -131,12 +131,17 @@ def change_account(store: Store, username: str, record: Callable[[Connection, Ma
         if last and not _administers(dict(before) | values):
             raise Conflict(f"{username} is the last active administrator: make another user an administrator first")
         conn.execute(update(users).where(users.c.username == username).values(**values))
-        if before["disabled"] and values.get("disabled") is False:
+        enabled = before["disabled"] and values.get("disabled") is False
+        if enabled or CREDENTIALS & values.keys():  # a reset credential may have been stolen with its sessions
             conn.execute(update(auth_sessions).where(auth_sessions.c.username == username,
                                                      auth_sessions.c.revoked_at.is_(None)).values(revoked_at=utc_now()))
         record(conn, before)
     recent.forget(store.engine)
     return dict(before)
+
+
+#: What signs a person in: changing either closes the account's login sessions.
+CREDENTIALS = frozenset({"password_hash", "totp_secret"})
 
 
 def _administers(user: Mapping) -> bool:

@@ -53,7 +53,7 @@ WITHHELD_KIND = "withheld"
 
 @dataclass(frozen=True)
 class Evidence:
-    ref_kind: str  # "statement", "transaction" or "query" (an ad-hoc question, held as its asker's)
+    ref_kind: str  # "statement", "transaction", "query" (an ad-hoc question, held as its asker's) or WITHHELD_KIND
     ref_id: str
     entity_id: str | None
     labels: Labels

@@ -5,8 +5,9 @@ workspace's own) or, once one is trained (`train_model`), the learned layer's (`
 It is about its typology or rule, its subject account and when it began
 (`typology/<name>/<account id>/<start>`, `rule/…`); its fingerprint is the transactions it rests on,
 so a re-run on the same data keeps each alert's review; a pattern that grows (a later delivery adds to it)
-updates its alert while no one has reviewed it, and is a new alert once someone has. It cites every one of those transactions with its labels: an alert is labelled
-no lower than the data it cites, and shown only to viewers who may see all of it.
+updates its alert while no one has reviewed it, and is a new alert once someone has. It cites every one of those
+transactions with its labels: an alert is labelled no lower than the data it cites, and shown only to viewers who
+may see all of it.
 """
 
 import hashlib

@@ -84,7 +84,8 @@ def parse_entity(line: str) -> tuple[EntityProxy, tuple[str, str] | None]:
             else:
                 proxy.unsafe_add(prop, value, cleaned=True)
     if too_long:
-        return proxy, (f"properties.{too_long[0][0]}", too_long[0][1])
+        more = f"; {len(too_long) + len(rejected) - 1} more value(s) dropped" if len(too_long) + len(rejected) > 1 else ""
+        return proxy, (f"properties.{too_long[0][0]}", too_long[0][1] + more)
     if rejected:
         return proxy, (f"properties.{rejected[0]}", f"{len(rejected)} value(s) not valid for their type were dropped")
     return proxy, None

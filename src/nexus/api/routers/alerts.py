@@ -10,11 +10,11 @@ from nexus.api.deps import PageDep, StoreDep, ViewerDep, page
 from nexus.api.models import Id, Page
 from nexus.model.alerts import STATES
 from nexus.model.labels import Classification
-from nexus.service.alert_deciders import ANYONE
+from nexus.service.alert_deciders import ANYONE, DECIDERS
 from nexus.service.alerts import DECISIONS, alert_counts, get_alert, list_alerts, review_alert
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
-Decider = Literal["mine", "others", "anyone"]
+Decider = Literal[DECIDERS]  # one of alert_deciders.DECIDERS
 
 
 class AlertLabels(BaseModel):
