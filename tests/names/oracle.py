@@ -1,18 +1,30 @@
 """The part rules written out for one pair at a time: a test oracle for `PartTable.matches`, never used by src."""
 
+from dataclasses import replace
+
 from jellyfish import damerau_levenshtein_distance, levenshtein_distance
 
 from nexus.names.config import SCORING
 from nexus.names.part_rules import (
-    ACRONYM, COMPOUND, EXACT, FUZZY, INITIAL, NONE, NUMBER, PHONETIC, SYMBOL,
+    ACRONYM, ARTICLE, COMPOUND, EXACT, FUZZY, INITIAL, NONE, NUMBER, PHONETIC, SYMBOL,
     compound, fuzzy_similarity, is_given_name, numbers, onset,
 )
-from nexus.names.part_table import tail_of
+from nexus.names.part_table import bare_of, tail_of
 from nexus.names.parts import Part, PartKind
-from nexus.names.phonetic import coarse_skeleton, syllable_shape
+from nexus.names.phonetic import coarse_skeleton, q_as_g_skeleton, syllable_shape
 
 
 def oracle_similarity(a: Part, b: Part, config=SCORING) -> tuple[float, str]:
+    score, how = _without_articles(a, b, config)
+    bare_a, bare_b = bare_of(a), bare_of(b)
+    if a.text != b.text and (bare_a or bare_b):
+        bare_score = oracle_similarity(bare_a or a, bare_b or b, config)[0]
+        if bare_score > score:
+            return bare_score, ARTICLE
+    return score, how
+
+
+def _without_articles(a: Part, b: Part, config) -> tuple[float, str]:
     if a.text == b.text:
         return 1.0, EXACT
     if _abbreviates(a, b) or _abbreviates(b, a):
@@ -64,6 +76,7 @@ def _plain(a: Part, b: Part, config) -> tuple[float, str]:
         (len(a.skeleton) >= 2 and a.skeleton == b.skeleton and (onset(a) == onset(b) if a.latin and b.latin else same_start) and shaped)
         or (len(a.metaphone) >= 3 and a.metaphone == b.metaphone and shaped)
         or (arabic and bool(coarse_a) and coarse_a == coarse_b and same_start)
+        or ((_q_as_g(a, b) or _q_as_g(b, a)) and shaped)
     )
     sound_score = config.cross_script_phonetic_score if cross else config.phonetic_score
     if same_sound and sound_score > best:
@@ -74,3 +87,8 @@ def _plain(a: Part, b: Part, config) -> tuple[float, str]:
     return best, how
 
 
+
+
+def _q_as_g(a: Part, b: Part) -> bool:
+    q_skeleton = q_as_g_skeleton(a.text)
+    return len(q_skeleton) >= 2 and q_skeleton == b.skeleton and onset(replace(a, skeleton=q_skeleton)) == onset(b)

@@ -1,3 +1,6 @@
+import warnings
+
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -16,8 +19,10 @@ from nexus.names import (
     phonetic_keys,
     skeleton,
 )
+from nexus.names.batch import analyze_column
 from nexus.names.dates import DateAgreement, Precision
-from nexus.names.parts import is_context_token, make_part
+from nexus.names.part_table import letter_counts
+from nexus.names.parts import MAX_NAME_CHARS, is_context_token, make_part
 from nexus.names.config import SCORING
 from nexus.names.similarity import joined_similarity, part_similarity
 
@@ -334,3 +339,14 @@ def test_latin_spellings_sound_alike_only_with_their_vowels_where_they_stood(a, 
         assert similarity >= PHONETIC_SCORE, (similarity, how)
     else:
         assert similarity < SCORING.anchor_similarity, (similarity, how)
+
+
+def test_a_name_longer_than_any_name_is_analysed_up_to_the_cap_without_overflowing_letter_counts():
+    long_name = "A" * 100_000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert letter_counts([long_name.lower()]).max() == np.iinfo(np.int16).max
+        (part,) = analyze_name(long_name).parts
+        assert len(part.text) == MAX_NAME_CHARS
+        column = analyze_column([long_name] * 20, [NameType.ANY] * 20)
+        assert column.name(0) == analyze_name(long_name)

@@ -32,6 +32,8 @@ NAMES = [
     ("Person", "أكرم تركي هاشم المزيده"), ("Person", "Akram Turki Hishan al-Mazidih"), ("Person", "رشيد طعان كاظم"),
     ("Person", "Rashid Taan Kathim"), ("Person", "Abu Zayd Umar Dorda"), ("Person", "Abu Omar Dorda"),
     ("Person", "Abd al-Khaliq al-Houthi"), ("Person", "Khaliq Houthi"), ("Person", "حسن ظاهر عويس"),
+    # a glued article; q read as g
+    ("Person", "Abdulkhaliq Alhuthi"), ("Person", "Albert Elhouthi"), ("Person", "Muammar Gaddafi"), ("Person", "Qadhafi Qasim"),
 ]
 
 

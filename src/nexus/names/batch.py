@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from rigour._core import person_name_prefixes_list
 
 from nexus.names.parts import (
+    MAX_NAME_CHARS,
     AnalyzedName,
     NameType,
     Part,
@@ -138,6 +139,8 @@ def analyze_column(names: list[str | None] | pa.Array, name_types: list[NameType
         return NameColumn.of_names([analyze_name(text or "", t) for text, t in zip(texts, name_types, strict=True)])
     array = names.cast(pa.string()) if isinstance(names, pa.Array) else pa.array(names, pa.string())
     array = pc.fill_null(array, "")
+    originals = array.to_pylist()
+    array = pc.utf8_slice_codeunits(array, 0, MAX_NAME_CHARS)
     row_type = np.asarray([_TYPES.index(t) for t in name_types], dtype=np.int64)
     fast = ~pc.match_substring_regex(array, _NEEDS_WHOLE_NAME).to_numpy(zero_copy_only=False)
     fast &= row_type != _TYPES.index(NameType.ORGANIZATION)
@@ -158,7 +161,7 @@ def analyze_column(names: list[str | None] | pa.Array, name_types: list[NameType
     context |= first & np.asarray([a.honorific for a in analysed], dtype=bool)[token_of]
     fast[token_row[context]] = False
     person = row_type == _TYPES.index(NameType.PERSON)
-    return _assemble(array.to_pylist(), list(name_types), fast, person, token_of, token_row, analysed)
+    return _assemble(originals, list(name_types), fast, person, token_of, token_row, analysed)
 
 
 def _assemble(originals, name_types, fast, person, token_of, token_row, analysed: list[_Token]) -> NameColumn:

@@ -98,3 +98,16 @@ def compare_dates(query: list[DateRange], result: list[DateRange]) -> tuple[Date
             if best is None or _RANK[found] > _RANK[best[0]]:
                 best = (found, a, b)
     return best
+
+
+#: A date covering more years than this (a wide range) names none of them as a birth year (`birth_years`).
+MAX_BIRTH_YEARS = 10
+
+
+def birth_years(dates: list[DateRange]) -> list[int]:
+    """The years the dates cover, each once; a date spanning more than MAX_BIRTH_YEARS years gives none."""
+    years = set()
+    for found in dates:
+        if found.latest.year - found.earliest.year < MAX_BIRTH_YEARS:
+            years.update(range(found.earliest.year, found.latest.year + 1))
+    return sorted(years)

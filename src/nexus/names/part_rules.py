@@ -9,11 +9,11 @@ from jellyfish import damerau_levenshtein_distance, jaro_winkler_similarity
 from nexus.names.config import SCORING, ScoringConfig
 from nexus.names.parts import Part, PartKind, Role
 
-EXACT, ACRONYM, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL, COMPOUND, NONE = (
-    "exact", "acronym", "number", "symbol", "phonetic", "fuzzy", "initial", "compound", "none"
+EXACT, ACRONYM, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL, COMPOUND, ARTICLE, NONE = (
+    "exact", "acronym", "number", "symbol", "phonetic", "fuzzy", "initial", "compound", "article", "none"
 )
 #: Every kind of match, in the order of their codes in `PartTable.matches`.
-HOWS = (EXACT, ACRONYM, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL, COMPOUND, NONE)
+HOWS = (EXACT, ACRONYM, NUMBER, SYMBOL, PHONETIC, FUZZY, INITIAL, COMPOUND, ARTICLE, NONE)
 _ONSET_VOWELS = frozenset("aeiouy")
 _ANCHOR_KINDS = frozenset({PartKind.NAME, PartKind.PATRONYMIC, PartKind.NUMERIC})
 _COMPOUND_HEADS = ("abd", "abu")
@@ -64,6 +64,25 @@ def compound(text: str) -> tuple[str, str] | None:
     if text.endswith(_COMPOUND_SUFFIXES) and len(text) >= len("uddin") + MIN_TAIL:
         return text[-5:], text[:-5]
     return None
+
+
+_GLUED_ARTICLES = ("al", "el")
+#: A name after a glued article needs this many letters (Alhuthi ~ al-Huthi; Alan and Elias keep theirs).
+MIN_AFTER_ARTICLE = 4
+
+
+def without_article(part: Part) -> str | None:
+    """A Latin name part's text without an Arabic article written joined to it ("alhuthi" → "huthi"), if it has one.
+
+    Analysis drops a free-standing article (al-Huthi is Huthi), but cannot tell a glued one from a name that begins
+    with the same letters; so the part matches the name after it as well (`PartTable.matches`). A given name rigour
+    knows (Albert, Elena) has none.
+    """
+    if part.kind is not PartKind.NAME or not part.latin or part.given_name:
+        return None
+    head = part.text[:2]
+    rest = part.text[2:]
+    return rest if head in _GLUED_ARTICLES and len(rest) >= MIN_AFTER_ARTICLE and rest.isalpha() else None
 
 
 def fuzzy_similarity(a: str, b: str, within_edits_only: bool = False, config: ScoringConfig = SCORING) -> float:

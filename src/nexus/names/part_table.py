@@ -29,6 +29,7 @@ Jaro-Winkler of at least the floor needs common letters c with c/|a| + c/|b| ≥
 """
 
 import threading
+from dataclasses import replace
 
 import numpy as np
 from jellyfish import damerau_levenshtein_distance
@@ -36,6 +37,7 @@ from jellyfish import damerau_levenshtein_distance
 from nexus.names.config import SCORING, ScoringConfig
 from nexus.names.part_rules import (
     ACRONYM,
+    ARTICLE,
     COMPOUND,
     EXACT,
     FUZZY,
@@ -52,10 +54,11 @@ from nexus.names.part_rules import (
     max_edits,
     numbers,
     onset,
+    without_article,
 )
 from nexus.names.parts import ACRONYM_RUN, NameType, Part, PartKind, Role, make_part
 from nexus.names.joined import joined_columns
-from nexus.names.phonetic import coarse_skeleton, syllable_shape
+from nexus.names.phonetic import coarse_skeleton, q_as_g_skeleton, syllable_shape
 
 _KIND_CODES = {kind: code for code, kind in enumerate(PartKind)}
 _INITIAL = _KIND_CODES[PartKind.INITIAL]
@@ -76,13 +79,14 @@ _NO_WORD, _NO_ACRONYM = -1, -2  # never equal to each other or to a key
 
 
 def letter_counts(texts: list[str]) -> np.ndarray:
-    """How often each of a-z, 0-9 occurs in each ASCII text, as an (n, 36) int16 array."""
-    out = np.zeros((len(texts), len(_ALPHABET)), dtype=np.int16)
+    """How often each of a-z, 0-9 occurs in each ASCII text, as an (n, 36) int16 array (counts past its range
+    saturate; analysis keeps names far shorter, `parts.MAX_NAME_CHARS`)."""
+    out = np.zeros((len(texts), len(_ALPHABET)), dtype=np.int64)
     for row, text in enumerate(texts):
         for char in text:
             if char in _LETTER:
                 out[row, _LETTER[char]] += 1
-    return out
+    return np.minimum(out, np.iinfo(np.int16).max).astype(np.int16)
 
 
 def may_be_within(len_a: np.ndarray, len_b: np.ndarray, bag_a: np.ndarray, bag_b: np.ndarray, edits: np.ndarray) -> np.ndarray:
@@ -103,12 +107,12 @@ def deletions(key: str) -> list[str]:
 _COLUMNS = {  # name → (dtype, width)
     "kind": (np.int8, 1), "length": (np.int16, 1), "text": (np.int32, 1), "word_id": (np.int32, 1),
     "skeleton0": (np.int32, 1), "metaphone0": (np.int32, 1), "coarse0": (np.int32, 1),
-    "skeleton": (np.int32, 1), "metaphone": (np.int32, 1), "coarse": (np.int32, 1), "shape": (np.int32, 1), "crowded": (bool, 1),
+    "skeleton": (np.int32, 1), "skeleton_length": (np.int16, 1), "metaphone": (np.int32, 1), "coarse": (np.int32, 1), "shape": (np.int32, 1), "crowded": (bool, 1),
     "symbols": (np.int32, MAX_SYMBOLS), "numbers": (np.int32, MAX_NUMBERS), "bag": (np.int16, len(_ALPHABET)),
     "weight": (np.float64, 1), "anchor": (bool, 1), "given": (bool, 1), "latin": (bool, 1), "onset": (np.int32, 1),
     "word": (np.int32, 1), "acronyms": (np.int32, MAX_ACRONYMS),
     "vowel0": (bool, 1), "arabic": (bool, 1), "near": (np.int32, 1), "near_at": (np.int32, MAX_NEIGHBOURS), "near_any": (np.int32, MAX_NEIGHBOURS),
-    "tail": (np.int32, 1), "head": (np.int32, 1),
+    "tail": (np.int32, 1), "head": (np.int32, 1), "bare": (np.int32, 1), "q_skeleton": (np.int32, 1), "q_onset": (np.int32, 1),
     # The plain and the coarse skeleton, for names compared written as one word (`nexus.names.joined`).
     "j_hash": (np.int64, 2), "j_rest": (np.int64, 2), "j_len": (np.int16, 2), "j_first": (np.int32, 2), "j_last": (np.int32, 2),
 }
@@ -153,8 +157,9 @@ class PartTable:
         found = self._ids.get(part)
         if found is not None:
             return found
-        tail_part = tail_of(part)
+        tail_part, bare_part = tail_of(part), bare_of(part)
         tail = self.add(tail_part) if tail_part else None
+        bare = self.add(bare_part) if bare_part else None
         found = self._ids[part] = len(self.parts)
         self.parts.append(part)
         if found == len(self._data["kind"]):
@@ -163,6 +168,7 @@ class PartTable:
         symbols = sorted(self._key(s) for s in part.symbols)
         coarse = coarse_skeleton(part.text)
         near = deletions(coarse)[:MAX_NEIGHBOURS] if len(coarse) >= MIN_NEIGHBOUR_SKELETON else []
+        q_skeleton = q_as_g_skeleton(part.text)
         row = {
             "kind": _KIND_CODES[part.kind], "length": min(len(part.text), 255), "text": ord(part.text[:1]),
             "word_id": self._key("t:" + part.text),
@@ -170,6 +176,7 @@ class PartTable:
             "metaphone0": ord(part.metaphone[:1]) if part.metaphone else unique,
             "coarse0": ord(coarse[:1]) if coarse else unique,
             "skeleton": self._key("s:" + part.skeleton) if len(part.skeleton) >= 2 else unique,
+            "skeleton_length": min(len(part.skeleton), 255),
             "metaphone": self._key("m:" + part.metaphone) if len(part.metaphone) >= 3 else unique,
             "coarse": self._key("c:" + coarse) if coarse else unique,
             "shape": self._key("v:" + syllable_shape(part.text)),
@@ -184,6 +191,9 @@ class PartTable:
             "near_any": ([self._key("n:" + k) for k in near] + [unique - (1 << 30)] * MAX_NEIGHBOURS)[:MAX_NEIGHBOURS],
             "tail": found if tail is None else tail,
             "head": unique if tail is None else self._key("h:" + compound(part.text)[0]),
+            "bare": found if bare is None else bare,
+            "q_skeleton": self._key("s:" + q_skeleton) if len(q_skeleton) >= 2 else unique,
+            "q_onset": self._key("o:" + onset(replace(part, skeleton=q_skeleton))),
             **joined_columns(*_joined_forms(part, coarse)),
         }
         for name, value in row.items():
@@ -216,14 +226,17 @@ class PartTable:
     def related(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Necessary condition for a non-zero similarity of parts that are not the same word.
 
-        Related parts (or their compound tails) start alike (same first letter, first
-        consonant, coarse consonant or metaphone sound), are both numbers, both carry
+        Related parts (or their compound tails, or the names after their glued articles) start alike (same first
+        letter, first consonant, coarse consonant or metaphone sound), are both numbers, both carry
         reference-data symbols, or one abbreviates the other.
         """
-        tail = self.column("tail")
+        tail, bare = self.column("tail"), self.column("bare")
         out = self._related(a, b)
         rows = np.flatnonzero(~out & ((tail[a] != a) | (tail[b] != b)))
         out[rows] = self._related(tail[a[rows]], tail[b[rows]])
+        rows = np.flatnonzero(~out & ((bare[a] != a) | (bare[b] != b)))
+        if len(rows):
+            out[rows] = self.related(bare[a[rows]], bare[b[rows]])
         return out
 
     def _related(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -278,6 +291,13 @@ class PartTable:
         if len(both):
             rows = todo[both]
             score[rows], how[rows] = self.matches(tail[a[rows]], tail[b[rows]])
+        # A glued article on either side: the names after it decide, undiscounted (Alhuthi ~ al-Huthi).
+        bare = col["bare"]
+        rows = todo[(bare[a[todo]] != a[todo]) | (bare[b[todo]] != b[todo])]
+        if len(rows):
+            bare_score, _ = self.matches(bare[a[rows]], bare[b[rows]])
+            better = bare_score > score[rows]
+            score[rows[better]], how[rows[better]] = bare_score[better], _HOW[ARTICLE]
         return score, how
 
     def memoised_matches(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -374,7 +394,8 @@ class PartTable:
         alike = np.where(latin_a & latin_b, col["onset"][a] == col["onset"][b], same_start)
         cross = latin_a != latin_b  # one written in Latin script, the other not
         arabic = (latin_a & col["arabic"][b]) | (col["arabic"][a] & latin_b)  # the other in Arabic script
-        sounds = ((col["skeleton"][a] == col["skeleton"][b]) & alike) | (col["metaphone"][a] == col["metaphone"][b])
+        sounds = (((col["skeleton"][a] == col["skeleton"][b]) & alike) | (col["metaphone"][a] == col["metaphone"][b])
+                  | self._q_as_g(a, b) | self._q_as_g(b, a))
         # Between Latin spellings the vowels must stand where they stood (Tariq ≁ Turki, Salma ≁ Salim), unless a
         # single typo moved them (Amri ~ Amir, Jum ~ Juma).
         reshaped = np.flatnonzero(sounds & ~cross & (col["shape"][a] != col["shape"][b]))
@@ -402,6 +423,11 @@ class PartTable:
             score[better], how[better] = value, _HOW[code]
         return score, how
 
+    def _q_as_g(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether `a`, its q read as g (`q_as_g_skeleton`), sounds as `b` and begins alike."""
+        col = self._columns()
+        return (col["q_skeleton"][a] == col["skeleton"][b]) & (col["q_onset"][a] == col["onset"][b])
+
     def _may_be_fuzzy(self, a: np.ndarray, b: np.ndarray, within_edits_only: np.ndarray) -> np.ndarray:
         """Necessary conditions for a non-zero `fuzzy_similarity` (see the module docstring)."""
         col = self._columns()
@@ -421,6 +447,13 @@ def _joined_forms(part: Part, coarse: str) -> tuple[str, str]:
     if part.kind is PartKind.NUMERIC:
         return part.text, part.text
     return part.skeleton, coarse
+
+
+def bare_of(part: Part) -> Part | None:
+    """The name after a Latin part's glued article (`part_rules.without_article`), if it is a name itself."""
+    text = without_article(part)
+    bare = make_part(text, text, NameType.PERSON) if text else None
+    return bare if bare is not None and bare.kind is PartKind.NAME else None
 
 
 def tail_of(part: Part) -> Part | None:

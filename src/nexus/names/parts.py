@@ -313,10 +313,15 @@ def _prepare(name: str, name_type: NameType) -> str:
     return name.casefold()
 
 
+#: Only this many characters of a name are analysed (the API refuses longer names): no name is longer, and a part's
+#: letter counts (`part_table.letter_counts`) must stay within int16.
+MAX_NAME_CHARS = 1_000
+
+
 @lru_cache(maxsize=100_000)
 def analyze_name(name: str, name_type: NameType = NameType.ANY) -> AnalyzedName:
-    """Analyse one name string. Cached: screening sees the same names again and again."""
-    raws = split_token(_prepare(name, name_type))
+    """Analyse one name string (its first MAX_NAME_CHARS characters). Cached: screening sees the same names again and again."""
+    raws = split_token(_prepare(name[:MAX_NAME_CHARS], name_type))
     texts = [token_ascii(t) for t in raws]
     kept = [(t, r) for t, r in zip(texts, raws, strict=True) if t]
     if name_type is NameType.ORGANIZATION:

@@ -44,6 +44,13 @@ def skeleton(token: str) -> str:
     return key
 
 
+@lru_cache(maxsize=200_000)
+def q_as_g_skeleton(token: str) -> str:
+    """The skeleton of a token that has a q, read as g ("" if it has none): ق is written q, k or g (Qadhafi ~
+    Gaddafi, Qasim ~ Gasim). Only a written q is read so: Kamal and Gamal are different names."""
+    return skeleton(token.replace("q", "g")) if "q" in token else ""
+
+
 _CONSONANTS = re.compile(r"[^aeiouy]")
 
 

@@ -17,6 +17,8 @@ MAX_CANDIDATES = 15
 _RANK_SCALE = 1 << 24
 #: Candidates up to this many are scored as one block (`score_candidates`).
 SMALL_CALL = 512
+#: (query name row, key id) pairs of one kind of key.
+QueryKeys = tuple[np.ndarray, np.ndarray]
 
 
 def top_candidates(q_rows: np.ndarray, r_rows: np.ndarray, weights: np.ndarray, n_results: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,11 +46,13 @@ def top_candidates(q_rows: np.ndarray, r_rows: np.ndarray, weights: np.ndarray, 
     return q[keep], r[keep].astype(np.int64)
 
 
-def lookup(segment: Segment, key_owner: np.ndarray, keys: np.ndarray, pair_owner: np.ndarray, pair_keys: np.ndarray):
-    """Candidate (query name row, segment name row) pairs from single-part and part-pair keys."""
-    q1, r1, w1 = segment.singles.lookup(key_owner, keys, MAX_SINGLE_POSTINGS)
-    q2, r2, w2 = segment.pairs.lookup(pair_owner, pair_keys, MAX_PAIR_POSTINGS)
-    return top_candidates(np.concatenate([q1, q2]), np.concatenate([r1, r2]), np.concatenate([w1, w2]), max(len(segment.names), 1))
+def lookup(segment: Segment, singles: QueryKeys, pairs: QueryKeys, dated: QueryKeys):
+    """Candidate (query name row, segment name row) pairs from single-part, part-pair and dated keys."""
+    q1, r1, w1 = segment.singles.lookup(*singles, MAX_SINGLE_POSTINGS)
+    q2, r2, w2 = segment.pairs.lookup(*pairs, MAX_PAIR_POSTINGS)
+    q3, r3, w3 = segment.dated.lookup(*dated, MAX_SINGLE_POSTINGS)
+    return top_candidates(np.concatenate([q1, q2, q3]), np.concatenate([r1, r2, r3]), np.concatenate([w1, w2, w3]),
+                          max(len(segment.names), 1))
 
 
 def score_candidates(

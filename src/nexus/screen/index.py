@@ -24,6 +24,7 @@ from rigour.names import NamePartTag
 from nexus.model.matching import NAME_PARTS, WEAK_NAMES
 from nexus.names import AnalyzedName, NameType, PartKind
 from nexus.names.batch import NameColumn, analyze_column
+from nexus.names.dates import birth_years
 from nexus.names.parts import role_map, with_roles
 from nexus.screen.postings import Postings
 from nexus.screen.profiles import Profile, entity_rows, profiles_from_rows
@@ -142,11 +143,16 @@ class NameArrays:
         return self.column.name(row)
 
 
+#: A skeleton this long tells names apart well enough to count how common a part is by it; a shorter one lumps
+#: different names together (Shekau, Sakka and Isaak are all "sk"), so those count by their text.
+MIN_SOUND_SKELETON = 3
+
+
 def sound_keys(vocabulary: Vocabulary, part_ids: np.ndarray) -> np.ndarray:
     """Per part: the key by which how common it is counts (its consonant skeleton; short ones by their text)."""
     table = vocabulary.table
-    skeleton = table.column("skeleton")[part_ids]
-    return np.where(skeleton >= 0, skeleton, table.column("word_id")[part_ids])
+    long = table.column("skeleton_length")[part_ids] >= MIN_SOUND_SKELETON
+    return np.where(long, table.column("skeleton")[part_ids], table.column("word_id")[part_ids])
 
 
 def entity_counts(vocabulary: Vocabulary, names: NameArrays, name_entity: np.ndarray) -> np.ndarray:
@@ -221,6 +227,7 @@ class Segment:
     schemata: Schemata
     singles: Postings
     pairs: Postings
+    dated: Postings  # a name's pair tokens with its entity's birth years (`Vocabulary.dated_keys`)
     documents: Postings  # document key → entity row
     sound_entities: np.ndarray  # per sound key (`sound_keys`): how many of the segment's entities carry it
 
@@ -228,9 +235,10 @@ class Segment:
 def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) -> Segment:
     names, owners, weak = _profile_names(profiles)
     arrays = NameArrays.of(vocabulary, NameColumn.of_names(names), [n.compact for n in names])
-    single_rows, single_keys = vocabulary.single_keys(arrays.offsets, arrays.part_ids)
+    single_rows, single_keys = vocabulary.single_keys(arrays.offsets, arrays.part_ids, create=True)
     pair_rows, pair_keys = vocabulary.pair_keys(arrays.offsets, arrays.part_ids, create=True)
     owners = np.asarray(owners, dtype=np.int32)
+    dated_rows, dated_keys = vocabulary.dated_keys(arrays.offsets, arrays.part_ids, name_years(profiles, owners), create=True)
     entity_latin, entity_other = np.zeros(len(profiles), bool), np.zeros(len(profiles), bool)
     entity_latin[owners[arrays.latin]] = True
     entity_other[owners[~arrays.latin]] = True
@@ -246,9 +254,18 @@ def build_segment(source: str, profiles: list[Profile], vocabulary: Vocabulary) 
         schemata=Schemata(profiles),
         singles=Postings(single_keys, single_rows),
         pairs=Postings(pair_keys, pair_rows),
+        dated=Postings(dated_keys, dated_rows),
         documents=Postings([k for k, _ in doc_keys], [r for _, r in doc_keys]),
         sound_entities=entity_counts(vocabulary, arrays, owners),
     )
+
+
+def name_years(profiles: list[Profile], owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(name row, year) for every birth year (`birth_years`) of each name's profile, by row."""
+    years = [birth_years(p.birth_dates) for p in profiles]
+    counts = np.asarray([len(years[o]) for o in owners.tolist()], dtype=np.int64)
+    flat = np.fromiter((y for o in owners.tolist() for y in years[o]), dtype=np.int64, count=int(counts.sum()))
+    return np.repeat(np.arange(len(owners)), counts), flat
 
 
 class ScreenIndex:

@@ -11,6 +11,7 @@ from followthemoney.types import registry
 from nexus.model.matching import MATCHED_SCHEMATA
 from nexus.names import AnalyzedName, DateRange, NameType, analyze_name, parse_date
 from nexus.names.batch import NameColumn, analyze_column
+from nexus.names.dates import birth_years
 from nexus.names.similarity import run_ranks
 from nexus.screen.evidence import best_bonus
 from nexus.screen.profiles import normalize_document
@@ -142,6 +143,19 @@ class QueryBatch:
         starts = np.searchsorted(self.owner, queries, side="left")  # names are in query order
         counts = np.searchsorted(self.owner, queries, side="right") - starts
         return np.repeat(np.arange(len(queries)), counts), np.repeat(starts, counts) + run_ranks(counts)
+
+    def name_years(self) -> tuple[np.ndarray, np.ndarray]:
+        """(name row, year) for every year a query's birth date covers (`birth_years`), by row."""
+        texts = self._columns["birth_date"] if self._columns else [self._prepared[i].query.birth_date for i in range(len(self))]
+        dated = {}
+        for i, text in enumerate(texts):
+            found = parse_date(text)
+            if found and (years := birth_years([found])):
+                dated[i] = years
+        _, rows = self.name_rows(np.fromiter(dated, dtype=np.int64, count=len(dated)))
+        counts = np.asarray([len(dated[q]) for q in self.owner[rows].tolist()], dtype=np.int64)
+        years = np.fromiter((y for q in self.owner[rows].tolist() for y in dated[q]), dtype=np.int64, count=int(counts.sum()))
+        return np.repeat(rows, counts), years
 
     def query(self, index: int) -> PreparedQuery:
         found = self._prepared.get(index)

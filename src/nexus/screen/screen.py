@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from nexus.names import NameType
 from nexus.names.similarity import run_ranks
 from nexus.names.symbols import learn_name_tokens
-from nexus.screen.candidates import lookup, score_candidates
+from nexus.screen.candidates import QueryKeys, lookup, score_candidates
 from nexus.screen.evidence import SCORING, SCREEN_THRESHOLD, ScoringConfig
 from nexus.screen.explain import Feature, fact_features, features_json, name_features, name_weights, render
 from nexus.screen.index import NameArrays, ScreenIndex, Segment, name_information
@@ -199,11 +199,12 @@ def _document_candidates(index: ScreenIndex, segment: Segment, batch: QueryBatch
 def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int) -> list[list[Hit]]:
     vocabulary = index.vocabulary
     queries = NameArrays.of(vocabulary, batch.names)
-    key_owner, keys = vocabulary.single_keys(queries.offsets, queries.part_ids)
-    pair_owner, pairs = vocabulary.pair_keys(queries.offsets, queries.part_ids, create=False)
+    keys = (vocabulary.single_keys(queries.offsets, queries.part_ids, create=False),
+            vocabulary.pair_keys(queries.offsets, queries.part_ids, create=False),
+            vocabulary.dated_keys(queries.offsets, queries.part_ids, batch.name_years(), create=False))
     results: list[list[Hit]] = [[] for _ in range(len(batch))]
     common = _common_names(index, queries)
-    found = [(segment, *_candidates(index, segment, batch, key_owner, keys, pair_owner, pairs))
+    found = [(segment, *_candidates(index, segment, batch, keys))
              for segment in index.segments.values() if len(segment.names)]
     if not found:
         return results
@@ -226,9 +227,10 @@ def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int)
     return results
 
 
-def _candidates(index: ScreenIndex, segment: Segment, batch: QueryBatch, key_owner, keys, pair_owner, pairs):
-    """(query name row, segment name row, found by a document number) of every candidate in one segment."""
-    q_rows, r_rows = lookup(segment, key_owner, keys, pair_owner, pairs)
+def _candidates(index: ScreenIndex, segment: Segment, batch: QueryBatch, keys: tuple[QueryKeys, QueryKeys, QueryKeys]):
+    """(query name row, segment name row, found by a document number) of every candidate in one segment, from the
+    query names' single, pair and dated keys."""
+    q_rows, r_rows = lookup(segment, *keys)
     documented = np.zeros(len(q_rows), bool)
     dq, dr = _document_candidates(index, segment, batch)
     if len(dq):
