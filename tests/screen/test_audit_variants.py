@@ -5,20 +5,6 @@ import warnings
 import pytest
 
 from nexus.screen import SCREEN_THRESHOLD, Query, ScreenIndex, screen_one
-from nexus.sources.un_sc import UNSCFormat
-
-
-@pytest.fixture(scope="module")
-def un_entities(shared_data) -> list:
-    path = shared_data / "sanctions" / "un_consolidated_2017.xml"
-    return [e for record in UNSCFormat().read(path) for e in record.entities]
-
-
-@pytest.fixture(scope="module")
-def un_index(un_entities) -> ScreenIndex:
-    index = ScreenIndex()
-    index.add_entities("un-sc", un_entities)
-    return index
 
 
 @pytest.fixture(scope="module")

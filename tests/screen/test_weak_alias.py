@@ -6,20 +6,6 @@ from followthemoney import model
 
 from nexus.screen import SCREEN_THRESHOLD, Query, ScreenIndex, features_from_json, screen_batch, screen_one
 from nexus.screen.evidence import SCORING
-from nexus.sources.un_sc import UNSCFormat
-
-
-@pytest.fixture(scope="module")
-def un_entities(shared_data) -> list:
-    path = shared_data / "sanctions" / "un_consolidated_2017.xml"
-    return [e for record in UNSCFormat().read(path) for e in record.entities]
-
-
-@pytest.fixture(scope="module")
-def un_index(un_entities) -> ScreenIndex:
-    index = ScreenIndex()
-    index.add_entities("un-sc", un_entities)
-    return index
 
 
 def listed_as(entities, reference: str) -> str:
