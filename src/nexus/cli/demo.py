@@ -274,8 +274,8 @@ def travel_stage(store: Store, folder: Path) -> list[str]:
     lines = [f"{len(travel):,} travel alerts (every traveller of the carriers' API and PNR messages screened on "
              "arrival; targeting-rule hits), " + ", ".join(f"{states.count(s):,} {s}" for s in sorted(set(states)))
              + ": nothing adverse is recorded without an officer's decision and reason (`nexus alerts review`)",
-             "rule late-cash-booking proposed by demo.targeter, approved by demo.piu-lead, the PIU's supervisor (maker-checker; "
-             "`nexus travel rules list`)",
+             "rule late-cash-booking proposed by demo.targeter, approved by demo.piu-lead, the PIU's supervisor "
+             "(maker-checker; `nexus travel rules list`)",
              f"a carrier pushes a late cash booking for {pushed['travellers']} travellers: "
              f"{len(pushed['rule_alerts'])} rule and {len(pushed['screening_alerts'])} screening alert(s) raised in "
              f"{pushed['seconds'] * 1000:.0f} ms (a cold start: the screening index built first)"
