@@ -28,7 +28,7 @@ browser:
 # Every store-backed test runs on SQLite and on PostgreSQL (NEXUS_TEST_POSTGRES_URL).
 # Browser screenshots land in test-artifacts/.
 test: $(STAMP) browser
-	$(BIN)/pytest -q -n 3 --dist loadgroup
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 clean:
 	rm -rf $(VENV) nexus-data
