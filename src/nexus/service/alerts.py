@@ -322,11 +322,29 @@ def withhold_transactions(conn: Connection, ids: set[str]) -> int:
     return len(changes)
 
 
+def follow_ledger_relabel(conn: Connection, prefixes: list[str], labels: Labels) -> int:
+    """In a transaction relabelling a ledger source's deliveries (`relabel_deliveries`): the evidence citing its
+    transactions (ids starting with one of ``prefixes``, `transaction_prefix`) takes ``labels``, and its alerts are
+    relabelled from all they cite, so who sees an alert follows who sees the money it rests on. How many alerts."""
+    changes: dict[int, list[Evidence]] = {}
+    citing = and_(E.ref_kind == "transaction", E.agency != WITHHELD,
+                  or_(*(E.ref_id.startswith(p, autoescape=True) for p in prefixes)))
+    # locked before their evidence is read, as raisings lock them before writing it
+    conn.execute(select(A.id).where(A.id.in_(select(E.alert_id).where(citing))).order_by(A.id).with_for_update())
+    for alert_id, evidence in _by_alert(conn.execute(select(alert_evidence).where(citing)).mappings()).items():
+        moved = [replace(e, labels=labels) for e in evidence if _label_values(e.labels) != _label_values(labels)]
+        if moved:
+            changes[alert_id] = moved
+    if changes:
+        _relabel(conn, changes)
+    return len(changes)
+
+
 @dataclass(frozen=True)
 class _Held:
     """What evidence rests on as the store holds it now: cited statements by id, live or masked (their labels), or
     retired (None); and the labels of the live statements of each cited transaction that is an FtM Payment among the
-    statements (a ledger row is not followed)."""
+    statements (a ledger row's evidence is relabelled with its source: `follow_ledger_relabel`)."""
 
     statements: dict[str, Labels | None]
     payments: dict[str, list[Labels]]

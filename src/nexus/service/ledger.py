@@ -36,12 +36,16 @@ from nexus.model.statements import BASE_PROP
 from nexus.security import audit
 from nexus.security.policy import require
 from nexus.security.viewer import Viewer
+from nexus.service.alerts import follow_ledger_relabel
 from nexus.service.ingest import LabelChanges, check_labeller, register_feed
 from nexus.sources import SourceError
 from nexus.sources.amlworld import AMLWORLD, Layout, TransactionBatch, account_ids, read_transactions
 from nexus.sources.feed_mapping import load_layout
 from nexus.store import Store, utc_now
-from nexus.store.ledger import delivered_files, ledger_files, remove_files, run_files, unlist_runs, write_ledger_batch
+from nexus.store.ledger import (
+    delivered_files, ledger_files, relabel_deliveries, remove_files, run_files, source_prefixes, transaction_prefix, unlist_runs,
+    write_ledger_batch,
+)
 from nexus.store.schema import ingest_runs
 from nexus.store.store import source_row
 
@@ -124,10 +128,13 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
         with store.engine.begin() as conn:
             write_batch(conn, run_id, context, Batch(done=done, rows=statements, entities=result.entities))
             replaced = unlist_runs(conn, earlier)
+            relabelled = relabel_deliveries(conn, home, source, source_labels, except_runs=earlier)
+            if relabelled:
+                follow_ledger_relabel(conn, source_prefixes(conn, source), source_labels)
             conn.execute(update(ingest_runs).where(ingest_runs.c.id.in_(earlier)).values(status="replaced"))
             conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id)
                          .values(status="complete", finished_at=utc_now()))
-        remove_files(home, replaced)
+        remove_files(home, [*replaced, *relabelled])
     audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": layout.format}, [])
     return result
 
@@ -220,7 +227,7 @@ def _start(store: Store, home: Path, source: str, path: Path, sha: str, force: b
 def _with_ids(rows: pa.Table, source: str, sha: str) -> pa.Table:
     """Each transaction's id (its source, the file's content and its line: the same on every load of the file
     into the source) and its accounts' entity ids."""
-    ids = pc.binary_join_element_wise(pa.scalar(f"tx-{source}-{sha[:16]}"), pc.cast(rows["line"], pa.string()), "-")
+    ids = pc.binary_join_element_wise(pa.scalar(transaction_prefix(source, sha)), pc.cast(rows["line"], pa.string()), "")
     return rows.append_column("id", ids) \
         .append_column("from_account_id", account_ids(rows["from_bank"], rows["from_account"])) \
         .append_column("to_account_id", account_ids(rows["to_bank"], rows["to_account"]))

@@ -8,6 +8,7 @@ take the batches of complete runs only. Every row carries its source, run and se
 labels, which the engines filter on as they filter statements.
 """
 
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, delete, insert, select
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, delete, insert, select, update
 
 from nexus.model.labels import Labels
 from nexus.store.schema import ingest_runs, label_columns, ledger_batches
@@ -24,6 +25,8 @@ LEDGER = "ledger"
 ROW_GROUP = 100_000
 #: Columns of (nearly) one value per row: a dictionary of them would be wasted work.
 UNIQUE_VALUES = frozenset({"id", "line", "timestamp", "amount_paid", "amount_received"})
+
+LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "orcon", "warrant")
 
 #: The ledger's rows as the security policy sees them (compiled, never created in the database).
 transactions = Table("transactions", MetaData(), Column("id", String), Column("source", String),
@@ -41,7 +44,6 @@ def write_ledger_batch(conn: Connection, home: Path, run_id: int, source: str, n
         rows = rows.sort_by("timestamp")
     rows = _labelled(rows, source, run_id, labels)
     months = pc.year(rows["timestamp"]).to_numpy() * 100 + pc.month(rows["timestamp"]).to_numpy()  # 202409: September 2024
-    dictionary = [c for c in rows.column_names if c not in UNIQUE_VALUES]
     starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
     ends = np.r_[starts[1:], len(months)]
     listed = []
@@ -52,7 +54,7 @@ def write_ledger_batch(conn: Connection, home: Path, run_id: int, source: str, n
         target = home / LEDGER / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         scratch = target.with_suffix(".partial")
-        pq.write_table(part, scratch, row_group_size=ROW_GROUP, compression="zstd", use_dictionary=dictionary)
+        _write(part, scratch)
         scratch.replace(target)
         times = part["timestamp"]
         listed.append({"run_id": run_id, "source": source, "path": str(relative), "rows": part.num_rows,
@@ -63,19 +65,74 @@ def write_ledger_batch(conn: Connection, home: Path, run_id: int, source: str, n
 
 def _labelled(rows: pa.Table, source: str, run_id: int, labels: Labels) -> pa.Table:
     n = rows.num_rows
+    rows = rows.append_column("source", _same(n, source)).append_column("run_id", pa.array(np.full(n, run_id, np.int64)))
+    return _with_labels(rows, labels)
 
-    def same(value: str | None) -> pa.Array:
-        if value is None:
-            return pa.nulls(n, pa.string())
-        return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], pa.string()))
 
-    return rows.append_column("source", same(source)).append_column("run_id", pa.array(np.full(n, run_id, np.int64))) \
-        .append_column("agency", same(labels.agency)) \
+def _same(n: int, value: str | None) -> pa.Array:
+    if value is None:
+        return pa.nulls(n, pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], pa.string()))
+
+
+def _with_labels(rows: pa.Table, labels: Labels) -> pa.Table:
+    """``rows`` with the label columns last, saying ``labels``."""
+    n = rows.num_rows
+    rows = rows.drop_columns([c for c in LABEL_COLUMNS if c in rows.column_names])
+    return rows.append_column("agency", _same(n, labels.agency)) \
         .append_column("classification", pa.array(np.full(n, int(labels.classification), np.int32))) \
-        .append_column("releasable_to", same(labels.releasable_text)) \
-        .append_column("compartment", same(labels.compartment)) \
+        .append_column("releasable_to", _same(n, labels.releasable_text)) \
+        .append_column("compartment", _same(n, labels.compartment)) \
         .append_column("orcon", pa.array(np.full(n, bool(labels.orcon)))) \
-        .append_column("warrant", same(labels.warrant))
+        .append_column("warrant", _same(n, labels.warrant))
+
+
+def _carries(path: Path, labels: Labels) -> bool:
+    """Whether a ledger file's rows (every row of a file alike) carry ``labels``."""
+    first = pq.ParquetFile(path).read_row_group(0, columns=list(LABEL_COLUMNS)).slice(0, 1).to_pylist()[0]
+    return first == {"agency": labels.agency, "classification": int(labels.classification),
+                     "releasable_to": labels.releasable_text, "compartment": labels.compartment,
+                     "orcon": bool(labels.orcon), "warrant": labels.warrant}
+
+
+def relabel_deliveries(conn: Connection, home: Path, source: str, labels: Labels, except_runs: Iterable[int]) -> list[str]:
+    """Give the source's listed files (of complete runs but ``except_runs``) ``labels`` where they carry others, as a
+    relabelled statement source's statements all take its new labels: each rewritten under a new name and listed in
+    its place in ``conn``'s transaction. Returns the files replaced, to remove once that has committed
+    (`remove_files`). Files are relabelled all together or not at all, so the first says whether the rest need it."""
+    b = ledger_batches.c
+    listed = conn.execute(
+        select(b.id, b.path).join(ingest_runs, ingest_runs.c.id == b.run_id)
+        .where(ingest_runs.c.status == "complete", b.source == source, b.run_id.not_in(list(except_runs)))
+        .order_by(b.id)).all()
+    if not listed or _carries(home / LEDGER / listed[0].path, labels):
+        return []
+    relabelled = []
+    for batch_id, path in listed:
+        old = Path(path)
+        new = old.with_name(f"{old.name.split('.')[0]}.{uuid.uuid4().hex[:12]}.parquet")
+        scratch = (home / LEDGER / new).with_suffix(".partial")
+        _write(_with_labels(pq.read_table(home / LEDGER / old), labels), scratch)
+        scratch.replace(home / LEDGER / new)
+        conn.execute(update(ledger_batches).where(b.id == batch_id).values(path=str(new)))
+        relabelled.append(path)
+    return relabelled
+
+
+def _write(rows: pa.Table, path: Path) -> None:
+    dictionary = [c for c in rows.column_names if c not in UNIQUE_VALUES]
+    pq.write_table(rows, path, row_group_size=ROW_GROUP, compression="zstd", use_dictionary=dictionary)
+
+
+def transaction_prefix(source: str, sha: str) -> str:
+    """What the id of every transaction a file (by its content's SHA-256) loaded into a source starts with."""
+    return f"tx-{source}-{sha[:16]}-"
+
+
+def source_prefixes(conn: Connection, source: str) -> list[str]:
+    """The `transaction_prefix` of every file loaded into the source."""
+    shas = conn.execute(select(ingest_runs.c.sha256).where(ingest_runs.c.source == source).distinct()).scalars()
+    return sorted(transaction_prefix(source, sha) for sha in shas)
 
 
 def ledger_files(conn: Connection, home: Path, sources: Iterable[str] | None = None) -> list[Path]:
