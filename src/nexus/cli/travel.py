@@ -139,9 +139,10 @@ def retention_run_command(
     report = run_retention(store, current_viewer(store, purpose="retention"), now, jurisdiction)
     if not report:
         console.print("nothing due")
-    columns = ("masked", "masked_alerts", "deleted", "deleted_masked", "deleted_alert_texts", "ledger_batches")
+    columns = ("masked", "masked_alerts", "deleted", "deleted_masked", "deleted_alert_texts", "ledger_batches",
+               "withheld_alerts")
     table = Table("source", "masked", "alerts redacted", "deleted", "deleted (masked)", "alert texts deleted",
-                  "ledger batches")
+                  "ledger batches", "alerts withheld")
     for source, counts in report.items():
         table.add_row(source, *(f"{counts.get(k, 0):,}" for k in columns))
     if report:

@@ -67,7 +67,8 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
         for source in conn.execute(select(sources)).mappings():
             name, policy = source["name"], profile.policy(source["format"])
             counts = report.setdefault(name, {"masked": 0, "deleted": 0, "deleted_masked": 0, "ledger_batches": 0,
-                                              "masked_alerts": 0, "deleted_alert_texts": 0, "withdrawn_packages": 0})
+                                              "masked_alerts": 0, "deleted_alert_texts": 0, "withdrawn_packages": 0,
+                                              "withheld_alerts": 0})
             # the shorter of the source's own period and the law's
             periods = [d for d in (source["retention_days"], policy.delete_after_days) if d]
             cutoff = utc_stamp(moment - timedelta(days=min(periods))) if periods else None
@@ -97,9 +98,9 @@ def run_retention(store: Store, viewer: Viewer, now: str | None = None, jurisdic
                 batches = conn.execute(select(ledger_batches.c.id, ledger_batches.c.path).where(
                     ledger_batches.c.source == name, ledger_batches.c.last_time < cutoff.replace("T", " ")[:19])).all()
                 if batches:
-                    packages = _withdraw_transactions(conn, viewer, folder, [Path(b.path) for b in batches],
-                                                      f"retention run as of {stamp} deleted {name}'s transactions "
-                                                      "it holds")
+                    packages, counts["withheld_alerts"] = _withdraw_transactions(
+                        conn, viewer, folder, [Path(b.path) for b in batches],
+                        f"retention run as of {stamp} deleted {name}'s transactions it holds")
                     counts["withdrawn_packages"] += len(packages)
                     withdrawn += packages
                     conn.execute(delete(ledger_batches).where(ledger_batches.c.id.in_([b.id for b in batches])))
@@ -122,23 +123,25 @@ def _due_for_masking(source: str, since: str, masked: dict[str, tuple[str, ...]]
                 or_(*(and_(S.schema == schema, S.prop.in_(props)) for schema, props in masked.items())))
 
 
-def _withdraw_transactions(conn: Connection, viewer: Viewer, folder: Path, files: list[Path], reason: str) -> list[int]:
+def _withdraw_transactions(conn: Connection, viewer: Viewer, folder: Path, files: list[Path],
+                           reason: str) -> tuple[list[int], int]:
     """Withdraw the packages holding a transaction of the ledger ``files`` about to be deleted, and hide the alerts
-    citing one (their ids read only when some package or alert cites a transaction at all)."""
+    citing one (their ids read only when some package or alert cites a transaction at all): the packages withdrawn,
+    and how many alerts were hidden."""
     held = set(conn.execute(select(dissemination_items.c.ref_id)
                             .where(dissemination_items.c.ref_kind == TRANSACTION)).scalars())
     cited = set(conn.execute(select(alert_evidence.c.ref_id).where(alert_evidence.c.ref_kind == TRANSACTION)
                              .distinct()).scalars())
     if not held and not cited:
-        return []
+        return [], 0
     gone: set[str] = set()
     for file in files:
         try:
             gone |= (held | cited).intersection(pq.read_table(folder / file, columns=["id"]).column("id").to_pylist())
         except FileNotFoundError:
             continue
-    withhold_transactions(conn, gone & cited)
-    return withdraw(conn, viewer, TRANSACTION, gone & held, reason)
+    withheld = withhold_transactions(conn, gone & cited)
+    return withdraw(conn, viewer, TRANSACTION, gone & held, reason), withheld
 
 
 def _mask(conn: Connection, source: str, since: str, masked: dict[str, tuple[str, ...]], stamp: str) -> int:
