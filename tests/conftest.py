@@ -4,11 +4,16 @@ import os
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
+import orjson
 import pytest
 from sqlalchemy import create_engine, text
 
+from nexus.ingest import ingest
+from nexus.model import Classification, Labels
+from nexus.sources import get_format
 from nexus.store import Store
 from nexus.store.db import make_engine, migrate
 
@@ -94,6 +99,26 @@ def store(database_url) -> Store:
     migrate(store.engine)
     yield store
     store.close()
+
+
+@pytest.fixture
+def load_un_list(store, tmp_path) -> Callable[[], Store]:
+    """`load_un_list()` loads into `store` the source "un", a list (UNSC, unclassified) of one person: "un-1", Viktor
+    Bout, born 1967-01-13. Returns the store."""
+    def load() -> Store:
+        path = tmp_path / "list.json"
+        path.write_bytes(orjson.dumps({"id": "un-1", "schema": "Person", "properties": {
+            "name": ["Viktor Bout"], "birthDate": ["1967-01-13"], "topics": ["sanction"]}}) + b"\n")
+        store.register_source("un", "ftm", Labels("UNSC", Classification.UNCLASSIFIED), is_list=True)
+        ingest(store, "un", path, get_format("ftm").read(path))
+        return store
+    return load
+
+
+@pytest.fixture
+def listed(load_un_list) -> Store:
+    """`store` with the one-person UN list of `load_un_list` loaded."""
+    return load_un_list()
 
 
 @pytest.fixture

@@ -12,13 +12,11 @@ from sqlalchemy import select
 
 from nexus.detect.targeting import BEHAVIOUR_FEATURES, FEATURES, RANGES, lint
 from nexus.errors import NotFound
-from nexus.ingest import ingest
-from nexus.model import Classification, Labels
+from nexus.model import Classification
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import get_alert
 from nexus.service.targeting import active_rules, decide_rule, list_rules, propose_rule, retire_rule
 from nexus.service.travel import receive_message
-from nexus.sources import get_format
 from nexus.sources.travel.features import feature_rows, subjects
 from nexus.sources.travel.records import Booking, Document, Leg, Payment, Traveller
 from nexus.store.schema import audit_log
@@ -38,16 +36,6 @@ def rule(name: str, *conditions: str, description: str = "who the PIU looks for 
 
 CASH = rule("cash-late", "{feature: payment, op: in, value: [cash]}",
             "{feature: booked_hours_before_departure, op: '<=', value: 72}")
-
-
-@pytest.fixture
-def listed(store, tmp_path):
-    path = tmp_path / "list.json"
-    path.write_bytes(orjson.dumps({"id": "un-1", "schema": "Person", "properties": {
-        "name": ["Viktor Bout"], "birthDate": ["1967-01-13"], "topics": ["sanction"]}}) + b"\n")
-    store.register_source("un", "ftm", Labels("UNSC", Classification.UNCLASSIFIED), is_list=True)
-    ingest(store, "un", path, get_format("ftm").read(path))
-    return store
 
 
 def cash_pnr(locator: str) -> bytes:

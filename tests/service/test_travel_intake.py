@@ -44,20 +44,6 @@ conditions:
 """
 
 
-@pytest.fixture
-def listed(store, tmp_path):
-    return listed_store(store, tmp_path)
-
-
-def listed_store(store, tmp_path):
-    path = tmp_path / "list.json"
-    path.write_bytes(orjson.dumps({"id": "un-1", "schema": "Person", "properties": {
-        "name": ["Viktor Bout"], "birthDate": ["1967-01-13"], "topics": ["sanction"]}}) + b"\n")
-    store.register_source("un", "ftm", Labels("UNSC", Classification.UNCLASSIFIED), is_list=True)
-    ingest(store, "un", path, get_format("ftm").read(path))
-    return store
-
-
 def api_message(*travellers, reference="M1"):
     return write_paxlst(Manifest(reference, [LEG], list(travellers))).encode()
 
@@ -85,7 +71,7 @@ def test_every_traveller_is_screened_and_a_hit_awaits_review(listed):
     assert again.result.skipped_unchanged and again.screening_alerts == []  # a re-push is not a new hit
 
 
-def test_travellers_received_before_any_list_are_screened_when_pushed_again(store, tmp_path):
+def test_travellers_received_before_any_list_are_screened_when_pushed_again(store, load_un_list):
     """No list is an error, never an empty result: the message is held but counts as not received, so the carrier's
     re-push screens it once a list is loaded (and `nexus screen` of the holdings finds the traveller meanwhile)."""
     first = receive_message(store, TARGETER, api_message(LISTED, OTHER), "api-1.edi", "paxlst", "api")
@@ -95,7 +81,7 @@ def test_travellers_received_before_any_list_are_screened_when_pushed_again(stor
     with store.engine.connect() as conn:
         assert conn.execute(select(ingest_runs.c.status).where(ingest_runs.c.id == first.result.run_id)).scalar() \
             == "failed"
-    listed_store(store, tmp_path)
+    load_un_list()
     _, hits = screen_holdings(store, TARGETER)
     assert hits.num_rows and "un-1" in hits.column("entity_id").to_pylist()
     again = receive_message(store, TARGETER, api_message(LISTED, OTHER), "api-1.edi", "paxlst", "api")

@@ -1,7 +1,9 @@
 """Migration 0013 on both databases: a targeting rule's name is its agency's, the rules already stored kept."""
 
+import pytest
 from alembic import command
 from sqlalchemy import insert, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from nexus.store.db import alembic_config, make_engine, migrate
 from nexus.store.schema import targeting_rules
@@ -22,6 +24,11 @@ def rule(agency, name, version, state="approved"):
                 decided_at=None, reason=None)
 
 
+def key(engine) -> tuple[str, list[str]]:
+    found = inspect(engine).get_pk_constraint("targeting_rules")
+    return found["name"], found["constrained_columns"]
+
+
 def test_rule_names_become_their_agencys_and_stored_rules_are_kept(database_url):
     engine = make_engine(database_url)
     run(engine, command.upgrade, "0012")
@@ -29,16 +36,19 @@ def test_rule_names_become_their_agencys_and_stored_rules_are_kept(database_url)
     with engine.begin() as conn:
         conn.execute(insert(targeting_rules), stored)
     migrate(engine)
-    assert inspect(engine).get_pk_constraint("targeting_rules")["constrained_columns"] == ["agency", "name", "version"]
+    assert key(engine) == ("targeting_rules_pkey", ["agency", "name", "version"])
     with engine.begin() as conn:
         rows = conn.execute(select(targeting_rules).order_by(T.agency, T.name, T.version)).mappings()
         assert [dict(r) for r in rows] == stored
         conn.execute(insert(targeting_rules).values(**rule("POLICE", "cash-late", 1, "proposed")))
 
-    with engine.begin() as conn:  # back: a name shared by two agencies cannot be keyed by name alone
+    with pytest.raises(IntegrityError):  # back: a name shared by two agencies cannot be keyed by name alone
+        run(engine, command.downgrade, "0012")
+    assert key(engine) == ("targeting_rules_pkey", ["agency", "name", "version"])
+    with engine.begin() as conn:
         conn.execute(targeting_rules.delete().where(T.agency == "POLICE", T.name == "cash-late"))
     run(engine, command.downgrade, "0012")
-    assert inspect(engine).get_pk_constraint("targeting_rules")["constrained_columns"] == ["name", "version"]
+    assert key(engine) == ("targeting_rules_pkey", ["name", "version"])
     with engine.connect() as conn:
         kept = conn.execute(select(T.agency, T.name, T.version, T.state).order_by(T.agency, T.version)).all()
     assert kept == [("PIU", "cash-late", 1, "superseded"), ("PIU", "cash-late", 2, "approved"),

@@ -354,47 +354,107 @@ def query_table(*queries: dict) -> pa.Table:
 
 def read_queries(path: Path) -> pa.Table:
     """Queries from a CSV file with columns id,name[,birth_date,nationality,gender,document,schema]. A file with a
-    bad row is refused whole, each bad row named by its line and field: a screening of part of it could be taken for
-    a screening of all of it."""
-    malformed: list[str] = []
+    bad row is refused whole, every problem of every bad row named by its line and field: a screening of part of it
+    could be taken for a screening of all of it."""
+    malformed: list[pacsv.InvalidRow] = []
 
-    def skip(row) -> str:
-        malformed.append(f"line {row.number}: {row.actual_columns} fields where the header has {row.expected_columns}")
+    def skip(row: pacsv.InvalidRow) -> str:
+        malformed.append(row)
         return "skip"
 
     try:
         check_file(path)
-        table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(use_threads=False),  # one thread: lines known
-                               parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
-                               convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in QUERY_FIELDS},
-                                                                    strings_can_be_null=True))
+        with pa.input_stream(path) as stream:  # decompressed by its name, as read_csv(path) would
+            file = _LineCountingFile(stream)
+            table = pacsv.read_csv(file, read_options=pacsv.ReadOptions(use_threads=False),  # one thread: rows known
+                                   parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
+                                   convert_options=pacsv.ConvertOptions(
+                                       column_types={c: pa.string() for c in QUERY_FIELDS}, strings_can_be_null=True))
     except (SourceError, pa.ArrowInvalid) as exc:
         raise InvalidInput(f"{path}: {exc}") from None
     missing = [c for c in ("id", "name") if c not in table.column_names]
     if missing:
         raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)} "
                            "(needs id,name[,birth_date,nationality,gender,document,schema])")
-    problems = malformed or _bad_queries(table, _row_names(path, table.num_rows))
+    problems = _row_problems(table, malformed, file.lines)
     if problems:
         more = f" (and {len(problems) - MAX_PROBLEMS:,} more)" if len(problems) > MAX_PROBLEMS else ""
         raise InvalidInput(f"{path}: " + f"; {path}: ".join(problems[:MAX_PROBLEMS]) + more)
     return table.select([c for c in QUERY_FIELDS if c in table.column_names])
 
 
-MAX_PROBLEMS = 20  # a refusal names this many bad rows, and counts the rest
+MAX_PROBLEMS = 20  # a refusal names this many problems, and counts the rest
 MAX_NAME_LENGTH = 1000  # characters: no one's name is longer, and a longer one is a mistake or an attack
 
 
-def _row_names(path: Path, rows: int) -> Callable[[int], str]:
-    """How a refusal names a row: by its line where each row is one line (the usual file), else by its number."""
-    data = path.read_bytes()
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    return (lambda i: f"line {i + 2}") if lines == rows + 1 else (lambda i: f"row {i + 1}")
+class _LineCountingFile:
+    """A binary file that counts the lines read from it, so that reading a file once also tells its lines."""
+
+    def __init__(self, file: pa.NativeFile):
+        self.file, self.breaks, self.ends_with_break = file, 0, True
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.file.read(size)
+        if chunk:
+            self.breaks += chunk.count(b"\n")
+            self.ends_with_break = chunk.endswith(b"\n")
+        return chunk
+
+    @property
+    def closed(self) -> bool:
+        return self.file.closed
+
+    @property
+    def lines(self) -> int:
+        return self.breaks + (not self.ends_with_break)
 
 
-def _bad_queries(table: pa.Table, row: Callable[[int], str]) -> list[str]:
-    """Each bad field of each row, in row order: an empty or overlong name, an empty or repeated id, a birth date
-    that is not one, a schema that cannot be screened."""
+def _row_problems(table: pa.Table, malformed: list[pacsv.InvalidRow], lines: int) -> list[str]:
+    """Every problem of every row, in line order: a malformed row's count of fields (the reader skipped it), a read
+    row's bad fields."""
+    skipped = {row.number - 2: row for row in malformed}  # by place among the rows below the header (row 1)
+    places = _read_row_places(table.num_rows, list(skipped))
+    name = _row_names(table, places, skipped, lines)
+    found = [(place, f"{row.actual_columns} fields where the header has {row.expected_columns}")
+             for place, row in skipped.items()]
+    found += [(places[i], problem) for i, problem in _bad_queries(table, lambda i: name(places[i]))]
+    return [f"{name(place)}: {problem}" for place, problem in sorted(found, key=lambda p: p[0])]
+
+
+def _read_row_places(rows: int, skipped: list[int]) -> np.ndarray:
+    """Each read row's place among the rows below the header, the skipped ones among them."""
+    read = np.ones(rows + len(skipped), bool)
+    read[skipped] = False
+    return np.flatnonzero(read)
+
+
+def _row_names(table: pa.Table, places: np.ndarray, skipped: dict[int, pacsv.InvalidRow],
+               lines: int) -> Callable[[int], str]:
+    """How a refusal names a row, by its place: by the line it starts on (a quoted value may span lines), or by its
+    number where the file has lines no row accounts for (blank ones, which the reader skips)."""
+    spans = np.ones(len(places) + len(skipped), np.int64)
+    spans[places] += _line_breaks(table)
+    for place, row in skipped.items():
+        spans[place] += row.text.count("\n")
+    header = 1 + sum(column.count("\n") for column in table.column_names)
+    if header + spans.sum() != lines:
+        return lambda place: f"row {place + 1}"
+    starts = header + 1 + np.cumsum(spans) - spans
+    return lambda place: f"line {starts[place]}"
+
+
+def _line_breaks(table: pa.Table) -> np.ndarray:
+    """How many line breaks each row's values hold."""
+    breaks = np.zeros(table.num_rows, np.int64)
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            breaks += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy()
+    return breaks
+
+
+def _bad_queries(table: pa.Table, row: Callable[[int], str]) -> list[tuple[int, str]]:
+    """Each bad field of each row, as (row index, problem): an empty or overlong name, an empty or repeated id, a
+    birth date that is not one, a schema that cannot be screened."""
     problems: list[tuple[int, str]] = []
     names, ids = pc.fill_null(table["name"], ""), pc.fill_null(table["id"], "")
     for where, why in ((pc.equal(pc.utf8_trim_whitespace(names), ""), "name: empty"),
@@ -419,7 +479,7 @@ def _bad_queries(table: pa.Table, row: Callable[[int], str]) -> list[str]:
                     refused[value] = str(exc)
             where = pc.is_in(table[field], pa.array(list(refused), pa.string()))
             problems += [(i, refused[table[field][i].as_py()]) for i in pc.indices_nonzero(where).to_pylist()]
-    return [f"{row(i)}: {problem}" for i, problem in sorted(problems, key=lambda p: p[0])]
+    return problems
 
 
 def judge_hit(
