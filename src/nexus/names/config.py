@@ -82,6 +82,15 @@ class ScoringConfig:
     country_agrees: float = 0.03
     country_contradicts: float = -0.10
     gender_contradicts: float = -0.20
+    #: A query carrying one of a listed person's document numbers and one of their birth dates to the day is that
+    #: person's identity, whatever its name (a listed person travelling on their own passport under an assumed
+    #: name, a forged identity built on a listed document): its hit scores at least this, a hit at the threshold.
+    #: A contradicting nationality or gender does not undo it (they are the facts a forger changes, or a data-entry
+    #: slip); the explanation says they contradict, for the reviewer.
+    document_identity: float = 0.90
+    #: ... where the document number, normalised (letters and digits), has at least this many characters: shorter
+    #: numbers (the UN list's "4302", "55130") are shared by too many documents to identify anyone.
+    document_identity_min_length: int = 6
 
     @property
     def screen_threshold(self) -> float:

@@ -11,8 +11,10 @@
 
 A hit's identity for analyst judgements is (query_key, entity_id, fingerprint). Its
 `features` explain it as data (`Feature`: name, birth_date, document, nationality, gender,
-each with score, weight and the values compared); a hit table stores them as JSON in the
-`features` column (`features_from_json`), and `render` turns one into a line of text.
+each with score, weight and the values compared; document_identity where a listed person's
+document number and birth date lifted the hit whatever its name); a hit table stores them
+as JSON in the `features` column (`features_from_json`), and `render` turns one into a line
+of text.
 """
 
 from nexus.screen.evidence import NAME_CEILING, SCREEN_THRESHOLD

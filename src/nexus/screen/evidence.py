@@ -5,6 +5,9 @@ so a name match without anything else is a lead, not a certainty. A matching dat
 birth or document number lifts the score towards 1; a contradicting date of birth,
 nationality or gender pushes it below the threshold. The weights are in `SCORING`;
 each fact's contribution to a hit is a feature of its explanation (`explain.fact_features`).
+A document number and a birth date together are an identity, not facts about a name: a query
+carrying both of a listed person's scores at least `SCORING.document_identity`, a hit whatever
+its name (`explain.identity_feature`).
 """
 
 from nexus.names.config import SCORING, ScoringConfig

@@ -7,7 +7,9 @@ the values compared, and the hit's score is the sum of score × weight over its 
 clipped to 0..1. The name feature also says which listed name matched (its property,
 and whether it is a weak alias) and how each query part aligned with a listed part.
 The text explanation is rendered from the features (`render`), so a hit stored as
-`features_json` can be shown again as text.
+`features_json` can be shown again as text. A query carrying a listed person's document number
+and birth date is that person whatever the name: a `document_identity` feature lifts its hit
+to `SCORING.document_identity` and says so (`identity_feature`).
 
 Name features are built for many hits at once: the alignment (each query part with its
 most similar listed part, then the listed parts nothing matched) and how each aligned
@@ -37,15 +39,18 @@ ONE_WORD = "one word"
 WEAK_ALIAS_NOTE = "weak alias: not sufficient on its own, corroborate with birth date, nationality, documents"
 TRANSLITERATED_NOTE = "across scripts: the list also writes this name in the query's script"
 COMMON_NAME_NOTE = "a common name: each of its parts is on many listed names"
+DOCUMENT_IDENTITY = "document_identity"
+ANOTHER_NAME = "under another name"
 _LABELS = {"birth_date": "birth date", "document": "document number", "nationality": "nationality", "gender": "gender"}
 
 
 @dataclass(frozen=True)
 class Feature:
-    feature: str  # name | birth_date | document | nationality | gender
+    feature: str  # name | birth_date | document | nationality | gender | document_identity
     score: float  # how far it holds: a name's similarity 0..1; 1.0 for a fact that holds
     weight: float  # what it adds at score 1 (negative: it counts against the hit)
-    outcome: str  # name: "parts" or "one word"; facts: exact, compatible, swapped, contradicts, equal, agrees
+    outcome: str  # name: "parts" or "one word"; facts: exact, compatible, swapped, contradicts, equal, agrees;
+    #               document_identity: "under another name" or "name agrees", then each fact that contradicts
     query: str  # the query's value(s) compared
     listed: str  # the listed value(s) compared
     listed_prop: str = ""  # name: the listed name's property (name, alias, previousName, weakAlias, …)
@@ -87,6 +92,27 @@ def fact_features(query: "PreparedQuery", profile: Profile, config: ScoringConfi
     if query.gender and profile.genders and query.gender not in profile.genders:
         features.append(Feature("gender", 1.0, config.gender_contradicts, "contradicts", query.gender, _joined(profile.genders)))
     return features
+
+
+def identity_feature(facts: list[Feature], name_score: float, score: float,
+                     config: ScoringConfig = SCORING) -> Feature | None:
+    """The document-first floor: where the facts hold one of the listed person's document numbers (of at least
+    `document_identity_min_length` characters) and one of their birth dates to the day, the feature lifting the
+    hit from `score` (the name's and the facts' contributions) to `config.document_identity`, whatever the name
+    scores; None where they do not, or the hit scores the floor already.
+
+    A contradicting nationality or gender leaves the floor standing (a forged identity changes them, a clerk
+    mistypes them) and is named in the outcome, so the reviewer sees what does not fit.
+    """
+    found = {f.feature: f for f in facts}
+    document, born = found.get("document"), found.get("birth_date")
+    if (document is None or born is None or born.outcome != DateAgreement.EXACT.value
+            or len(document.query) < config.document_identity_min_length or score >= config.document_identity):
+        return None
+    outcome = [ANOTHER_NAME if name_score < config.name_match_threshold else "name agrees",
+               *(f"{_LABELS[f.feature]} contradicts" for f in facts if f.outcome == DateAgreement.CONTRADICTS.value)]
+    values = f"{document.query}, born {born.query}"
+    return Feature(DOCUMENT_IDENTITY, 1.0, round(config.document_identity - score, 4), ", ".join(outcome), values, values)
 
 
 def _dob_weight(agreement: DateAgreement, config: ScoringConfig) -> float:
@@ -200,7 +226,8 @@ def _all_exact(matches: list[PartMatch]) -> bool:
 
 
 def render(feature: Feature) -> str:
-    """One feature as a line of text: `name 0.93: 'query' ~ 'listed' [alignment]`, `birth date exact (1951-06-19) +0.12`."""
+    """One feature as a line of text: `name 0.93: 'query' ~ 'listed' [alignment]`, `birth date exact (1951-06-19) +0.12`,
+    `identity document and birth date match the listed person, under another name (1084010, born 1951-06-19) +0.48`."""
     if feature.feature == "name":
         alignment = "; ".join(map(str, feature.parts))
         if feature.outcome == ONE_WORD:
@@ -209,6 +236,9 @@ def render(feature: Feature) -> str:
         notes = [note for note, holds in ((TRANSLITERATED_NOTE, feature.transliterated), (COMMON_NAME_NOTE, feature.common),
                                           (WEAK_ALIAS_NOTE, feature.weak_alias)) if holds]
         return "; ".join([text, *notes])
+    if feature.feature == DOCUMENT_IDENTITY:  # no "; ": an alert splits its explanation into reasons there
+        return (f"identity document and birth date match the listed person, {feature.outcome} ({feature.query}) "
+                f"{feature.contribution:+.2f}")
     values = feature.query if feature.query == feature.listed else f"{feature.query} vs {feature.listed}"
     return f"{_LABELS.get(feature.feature, feature.feature)} {feature.outcome} ({values}) {feature.contribution:+.2f}"
 

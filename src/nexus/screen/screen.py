@@ -8,7 +8,9 @@ Each hit carries a calibrated score, its features (`explain.Feature`: how the na
 aligned, date of birth, document, nationality, gender, each with score and weight), the
 reasons rendered from them and the `fingerprint` of the listed data it rests on. A weak
 alias (FtM weakAlias: the UN's "low quality" a.k.a.) matches at a reduced weight and its
-hit says so; a strong name of the same entity that matches as well wins over it.
+hit says so; a strong name of the same entity that matches as well wins over it. A query
+carrying a listed person's document number and birth date is a hit on them whatever its name
+(the document-first floor, `SCORING.document_identity`), and its explanation says so.
 (query_key, entity_id, fingerprint) identifies a hit for analyst judgements: a dismissed
 hit comes back only when the listed data changes.
 """
@@ -30,7 +32,9 @@ from nexus.names.similarity import run_ranks
 from nexus.names.symbols import learn_name_tokens
 from nexus.screen.candidates import QueryKeys, lookup, score_candidates
 from nexus.screen.evidence import SCORING, SCREEN_THRESHOLD, ScoringConfig
-from nexus.screen.explain import Feature, fact_features, features_json, name_features, name_weights, render
+from nexus.screen.explain import (
+    Feature, fact_features, features_json, identity_feature, name_features, name_weights, render,
+)
 from nexus.screen.index import NameArrays, ScreenIndex, Segment, name_information
 from nexus.screen.query import QUERY_FIELDS, Query, QueryBatch, check_schemata
 
@@ -216,7 +220,8 @@ def _screen(index: ScreenIndex, batch: QueryBatch, threshold: float, limit: int)
     for (segment, q_rows, r_rows, documented), start, stop in zip(found, at[:-1], at[1:], strict=True):
         transliterated = segment.transliterated(queries, q_rows, r_rows)
         weights = name_weights(segment.name_weak[r_rows], transliterated, common[q_rows])
-        # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed.
+        # Candidates that could not pass even with every fact of their query agreeing are dropped unweighed; those
+        # found by a document number are all weighed, as the document-first floor may lift them whatever the name.
         keep = np.union1d(np.flatnonzero(weights * scores[start:stop] + batch.bonus[batch.owner[q_rows]] >= threshold),
                           np.flatnonzero(documented))
         _collect(vocabulary, segment, batch, queries, q_rows[keep], r_rows[keep], scores[start:stop][keep],
@@ -256,7 +261,9 @@ def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArray
              transliterated, common, threshold, results) -> None:
     """Best name pair per (query, entity), weighed with the evidence; hits above threshold appended.
 
-    Name pairs rank by weighted score, and a strong name before a weak alias that scores the same.
+    Name pairs rank by weighted score, and a strong name before a weak alias that scores the same. A query
+    carrying the entity's document number and birth date scores at least `SCORING.document_identity`, whatever
+    the name (`explain.identity_feature`).
     """
     owner = batch.owner
     weighted = weights * scores
@@ -265,11 +272,17 @@ def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArray
     order = np.lexsort((weak, -weighted, pairs))
     first = order[np.r_[True, pairs[order][1:] != pairs[order][:-1]]] if len(order) else order
     weighed = []
-    for at, qi, entity, name_part in zip(first.tolist(), owner[q_rows[first]].tolist(),
-                                         segment.name_entity[r_rows[first]].tolist(), weighted[first].tolist(), strict=True):
+    for at, qi, entity, name_score, name_part in zip(first.tolist(), owner[q_rows[first]].tolist(),
+                                                     segment.name_entity[r_rows[first]].tolist(), scores[first].tolist(),
+                                                     weighted[first].tolist(), strict=True):
         query, profile = batch.query(qi), segment.profiles[entity]
         facts = fact_features(query, profile)
-        score = min(1.0, max(0.0, name_part + sum(f.contribution for f in facts)))
+        score = name_part + sum(f.contribution for f in facts)
+        identity = identity_feature(facts, name_score, score)
+        if identity is not None:
+            facts.append(identity)
+            score = SCORING.document_identity
+        score = min(1.0, max(0.0, score))
         if score >= threshold:
             weighed.append((at, qi, query, profile, score, facts))
     at = np.asarray([w[0] for w in weighed], dtype=np.int64)

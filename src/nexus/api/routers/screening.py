@@ -68,8 +68,10 @@ class ScreenHit(BaseModel):
     source: str
     explanation: str
     features: Json[list[dict[str, Any]]] = Field(
-        description="the explanation as data: each feature (name, birth_date, nationality, gender, document) with its "
-                    "score, weight, the values compared and, for names, the aligned parts and whether a weak alias matched")
+        description="the explanation as data: each feature (name, birth_date, nationality, gender, document, and "
+                    "document_identity where the query carries a listed person's document number and birth date) with "
+                    "its score, weight, the values compared and, for names, the aligned parts and whether a weak alias "
+                    "matched")
     fingerprint: str
     alert_id: int | None = Field(None, description="the alert raised for this hit, when asked for")
     alert_state: str | None = None
