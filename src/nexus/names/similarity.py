@@ -111,8 +111,10 @@ def compounds_in_context(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, 
     """Part similarities (m, query parts, result parts) judged by the rest of the two names: a part matched exactly
     matches nothing else (`_taken_exactly`), and each compound matched by its tail is restored where the other
     name shares its head (`_shared_heads`), withdrawn where another given name stands beside the tail in the
-    other name (`_substituted_heads`). `q_real`/`r_real` as in `score_part_pairs` (padding similar to nothing)."""
-    sim = _taken_exactly(sim)
+    other name (`_substituted_heads`); a word's copies pair with the other name's in order (`_copies_paired`).
+    `q_real`/`r_real` as in `score_part_pairs` (padding similar to nothing)."""
+    words = table.column("word_id")
+    sim = _taken_exactly(_copies_paired(sim, words[q_ids], words[r_ids], q_real, r_real))
     tail = table.column("tail")
     q_compound, r_compound = tail[q_ids] != q_ids, tail[r_ids] != r_ids
     if q_real is not None:
@@ -145,6 +147,31 @@ def compounds_in_context(sim: np.ndarray, q_ids: np.ndarray, r_ids: np.ndarray, 
     if len(chosen):
         sim[chosen] = _shared_heads(sim[chosen], q_compound[chosen], r_compound[chosen], same_heads(chosen), table)
     return sim
+
+
+def _copies_paired(sim: np.ndarray, q_words: np.ndarray, r_words: np.ndarray, q_real: np.ndarray | None,
+                   r_real: np.ndarray | None) -> np.ndarray:
+    """Part similarities (a copy where any changes) in which the n-th copy of a word (`q_words`/`r_words`: each
+    part's word, whatever its role) in one name is the n-th copy's in the other, not every copy's: Leo Leo is one
+    Leo matched and one left over against Leo, not Leo twice."""
+    q_copy, r_copy = _copy_numbers(q_words, q_real), _copy_numbers(r_words, r_real)
+    rows = np.flatnonzero((q_copy > 0).any(axis=1) | (r_copy > 0).any(axis=1))
+    if not len(rows):
+        return sim
+    other_copy = ((q_words[rows][:, :, None] == r_words[rows][:, None, :])
+                  & (q_copy[rows][:, :, None] != r_copy[rows][:, None, :]))
+    out = sim.copy()
+    out[rows] = np.where(other_copy, 0.0, sim[rows])
+    return out
+
+
+def _copy_numbers(words: np.ndarray, real: np.ndarray | None) -> np.ndarray:
+    """(m, parts): how many copies of each part's word stand before it in its name (-1 for padding)."""
+    earlier = (words[:, :, None] == words[:, None, :]) & np.tri(words.shape[1], k=-1, dtype=bool)[None]
+    if real is not None:
+        earlier &= real[:, None, :]
+        return np.where(real, earlier.sum(axis=2), -1)
+    return earlier.sum(axis=2)
 
 
 def _taken_exactly(sim: np.ndarray) -> np.ndarray:

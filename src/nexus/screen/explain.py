@@ -16,7 +16,7 @@ most similar listed part, then the listed parts nothing matched) and how each al
 pair matched come from the vocabulary's part table over arrays.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -92,6 +92,15 @@ def fact_features(query: "PreparedQuery", profile: Profile, config: ScoringConfi
     if query.gender and profile.genders and query.gender not in profile.genders:
         features.append(Feature("gender", 1.0, config.gender_contradicts, "contradicts", query.gender, _joined(profile.genders)))
     return features
+
+
+def corroborating(facts: list[Feature], common_weak_alias: bool) -> list[Feature]:
+    """The facts as they count towards a hit: a birth year or range that is only compatible with the listed date does
+    not corroborate a weak alias that is also a common name (Hassan, born 1980: many people are), an exact one does."""
+    if not common_weak_alias:
+        return facts
+    return [replace(f, weight=0.0) if f.feature == "birth_date" and f.outcome == DateAgreement.COMPATIBLE.value else f
+            for f in facts]
 
 
 def identity_feature(facts: list[Feature], name_score: float, score: float,

@@ -33,7 +33,7 @@ from nexus.names.symbols import learn_name_tokens
 from nexus.screen.candidates import QueryKeys, lookup, score_candidates
 from nexus.screen.evidence import SCORING, SCREEN_THRESHOLD, ScoringConfig
 from nexus.screen.explain import (
-    Feature, fact_features, features_json, identity_feature, name_features, name_weights, render,
+    Feature, corroborating, fact_features, features_json, identity_feature, name_features, name_weights, render,
 )
 from nexus.screen.index import NameArrays, ScreenIndex, Segment, name_information
 from nexus.screen.query import QUERY_FIELDS, Query, QueryBatch, check_schemata
@@ -276,7 +276,7 @@ def _collect(vocabulary, segment: Segment, batch: QueryBatch, queries: NameArray
                                                      segment.name_entity[r_rows[first]].tolist(), scores[first].tolist(),
                                                      weighted[first].tolist(), strict=True):
         query, profile = batch.query(qi), segment.profiles[entity]
-        facts = fact_features(query, profile)
+        facts = corroborating(fact_features(query, profile), bool(weak[at] and common[at]))
         score = name_part + sum(f.contribution for f in facts)
         identity = identity_feature(facts, name_score, score)
         if identity is not None:
