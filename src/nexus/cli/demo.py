@@ -5,6 +5,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow.compute as pc
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -90,7 +91,7 @@ def screening_stage(store: Store, folder: Path) -> list[str]:
     flagged = len(set(hits.column("query_id").to_pylist()))
     states = hits.column("alert_state").to_pylist()
     lines = [
-        f"screened {queries.num_rows:,} person records against {', '.join(list_source_names(store))} "
+        f"screened {pc.count_distinct(queries.column('id')).as_py():,} person records against {', '.join(list_source_names(store))} "
         f"in {seconds:.1f}s: {hits.num_rows:,} hits on {flagged:,} records, raised as alerts ("
         + ", ".join(f"{states.count(s):,} {s}" for s in sorted(set(states))) + ")",
         f"against the ground truth: best-hit precision {quality.precision:.3f}, "

@@ -8,6 +8,7 @@ an alert (`nexus alerts`). With --input, screen a file of names to a CSV of hits
 import csv
 from pathlib import Path
 
+import pyarrow.compute as pc
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -60,7 +61,8 @@ def screen_command(
     if output is not None:
         write_hits(hits, output, OUTPUT_COLUMNS + (DETAIL_COLUMNS if details else ()) + (ALERT_COLUMNS if raised else ()))
     matched = len(set(hits.column("query_id").to_pylist()))
-    console.print(f"{queries.num_rows:,} names screened: {hits.num_rows:,} hits for {matched:,} names"
+    asked = pc.count_distinct(queries.column("id")).as_py()
+    console.print(f"{asked:,} names screened: {hits.num_rows:,} hits for {matched:,} names"
                   + (f" → {output}" if output else ""))
     if raised and hits.num_rows:
         states = hits.column("alert_state").to_pylist()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from nexus.model.statements import STATEMENT_COLUMNS
 from nexus.store import Store, utc_now
@@ -52,8 +52,9 @@ def warrant_table(store: Store) -> pa.Table:
     return pa.Table.from_pylist([dict(r._mapping) for r in rows], schema=WARRANT_SCHEMA)
 
 
-def take_snapshot(store: Store, directory: Path) -> Snapshot:
-    """Write every live statement to ``directory/statements.parquet``, every warrant to ``warrants.parquet``."""
+def take_snapshot(store: Store, directory: Path, *where: ColumnElement[bool]) -> Snapshot:
+    """Write every live statement (of those matching ``where``, when given) to ``directory/statements.parquet``,
+    every warrant to ``warrants.parquet``."""
     directory.mkdir(parents=True, exist_ok=True)
     taken_at = utc_now()
     target = directory / "statements.parquet"
@@ -62,7 +63,7 @@ def take_snapshot(store: Store, directory: Path) -> Snapshot:
     total = 0
     with store.engine.connect() as conn, pq.ParquetWriter(partial, SCHEMA, compression="zstd") as writer:
         result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(
-            select(*columns).where(statements.c.retired_at.is_(None))
+            select(*columns).where(statements.c.retired_at.is_(None), *where)
         )
         for chunk in result.partitions():
             table = pa.Table.from_arrays(

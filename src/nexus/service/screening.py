@@ -9,6 +9,7 @@ on (its fingerprint) changes.
 
 import functools
 import gc
+import tempfile
 import threading
 import time
 import weakref
@@ -22,8 +23,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import select
 
-from nexus.engine import DuckDBEngine
+from nexus.engine import DuckDBEngine, EngineSession, take_snapshot
 from nexus.errors import Conflict, InvalidInput, NotFound
+from nexus.model.matching import DOCUMENT_HOLDER, DOCUMENT_NUMBERS, DOCUMENT_SCHEMATA
 from nexus.names.symbols import warm_tagger
 from nexus.names.tokens import warm as warm_token_splits
 from nexus.screen import SCREEN_THRESHOLD, ScreenIndex, screen_batch
@@ -48,6 +50,10 @@ __all__ = ["QUERY_FIELDS", "SCREEN_THRESHOLD", "check_birth_date", "check_schema
 NO_LISTS = ("no list sources to screen against in this workspace: ingest a sanctions list "
             "(nexus ingest un-sc FILE --source un-sc) or mark a source as a list (nexus ingest … --list)")
 INDEX_COLUMNS = ("canonical_id", "schema", "prop", "prop_type", "value", "source")
+#: What the queries of held records are built from: people's statements, and the holders and numbers of the identity
+#: documents (FtM Passport, Identification) they hold.
+HELD_SCHEMATA = frozenset({"Person"}) | DOCUMENT_SCHEMATA
+HELD_PROPS = QUERY_PROPS | DOCUMENT_NUMBERS | {DOCUMENT_HOLDER}
 
 
 def list_source_names(store: Store, only: Iterable[str] | None = None, viewer: Viewer | None = None) -> list[str]:
@@ -84,22 +90,20 @@ def list_statements(store: Store, viewer: Viewer, names: list[str]) -> pa.Table:
 
 
 def holdings_queries(store: Store, viewer: Viewer) -> pa.Table:
-    """A screening query for every person record the viewer may see outside the lists."""
-    lists = list_source_names(store)
-    query = select(S.entity_id, S.prop, S.value).where(
-        live(), S.schema == "Person", S.prop.in_(QUERY_PROPS), S.source.not_in(lists),
-        statement_clause(viewer, statements, "screen"),
-    )
-    with store.engine.connect() as conn:
-        rows = conn.execute(query).all()
-    columns = list(zip(*rows)) if rows else [(), (), ()]
-    table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(("entity_id", "prop", "value"), columns)})
-    engine = DuckDBEngine()
-    try:
-        engine.register("person_statements", table)
-        return engine.run("person_queries", **{f"{field}_props": props for field, props in QUERY_FIELD_PROPS.items()})
-    finally:
-        engine.close()
+    """The screening queries of every person record the viewer may see outside the lists: one per document number
+    it has, its own or an identity document's it holds (`person_queries.sql`, over the viewer's view of a snapshot
+    of what the queries are built from)."""
+    held = (S.source.not_in(list_source_names(store)), S.schema.in_(HELD_SCHEMATA), S.prop.in_(HELD_PROPS))
+    with tempfile.TemporaryDirectory(prefix="nexus-holdings-") as directory, DuckDBEngine() as session:
+        session.use_snapshot(take_snapshot(store, Path(directory), *held), viewer, action="screen")
+        return person_queries(session)
+
+
+def person_queries(session: EngineSession) -> pa.Table:
+    """`person_queries.sql` over the session's `statements`."""
+    return session.run("person_queries", document_schemata=DOCUMENT_SCHEMATA, holder_prop=DOCUMENT_HOLDER,
+                       number_props=DOCUMENT_NUMBERS,
+                       **{f"{field}_props": props for field, props in QUERY_FIELD_PROPS.items()})
 
 
 def build_index(store: Store, viewer: Viewer, lists: Iterable[str] | None = None) -> ScreenIndex:
@@ -288,26 +292,26 @@ def screen(
     """Hits for a table of queries (id, name, birth_date, nationality, gender, document, schema): in query order,
     best first, at most `limit` each, without those an analyst dismissed. With `alerts`, each hit is raised as
     an alert and carries its `alert_id` and `alert_state`; `holdings` says the queries are records the store holds
-    (their ids are entity ids); `kind` is the alerts' kind (travel screening raises `travel` alerts)."""
+    (their ids are entity ids; a record asked once per document it has keeps its best hit on each listed entity);
+    `kind` is the alerts' kind (travel screening raises `travel` alerts)."""
     require(viewer, "screen")
     _check_queries(queries)
     index = index or build_index(store, viewer, lists)
-    if progress is None and queries.num_rows <= GROUPED_QUERIES:
-        hits = _shared(index).group.submit((queries, threshold, limit))
-    else:
-        with _shared(index).lock:
-            hits = screen_batch(index, queries, threshold, limit, progress=progress)
+    hits, asked = _answered(index, queries, threshold, limit, progress)
+    if holdings:  # before dismissals: a dismissed best hit is not replaced by the record's next best on that entity
+        best = best_hit_rows(hits, hits.column("query_id"))
+        hits, asked = hits.take(best), asked.take(best)
     subjects = hit_subjects(hits, viewer, holdings)
     keys = hit_keys(subjects, hits, kind)
     dismissed = dismissed_keys(store, viewer, keys, "screen")
     if dismissed:  # keeps screen_batch's order: queries as given, best hit first
         keep = [k not in dismissed for k in keys]
-        hits = hits.filter(pa.array(keep))
+        hits, asked = hits.filter(pa.array(keep)), asked.filter(pa.array(keep))
         subjects = [s for s, kept in zip(subjects, keep) if kept]
         keys = [k for k, kept in zip(keys, keep) if kept]
     raised = {}
     if alerts and hits.num_rows:
-        raised = raise_alerts(store, viewer, screening_alerts(store, viewer, queries, hits, subjects, holdings, kind), "screen")
+        raised = raise_alerts(store, viewer, screening_alerts(store, viewer, asked, hits, subjects, holdings, kind), "screen")
         # An alert another agency's evidence hides from this viewer is raised, but not shown to them.
         shown = visible_alert_ids(store, viewer, [alert_id for alert_id, _ in raised.values()], "screen")
         raised = {key: found for key, found in raised.items() if found[0] in shown}
@@ -335,6 +339,37 @@ def screen_holdings(
     queries = holdings_queries(store, viewer)
     hits = screen(store, viewer, queries, threshold, lists, index, progress=progress, alerts=True, holdings=True)
     return queries, hits
+
+
+def best_hit_rows(hits: pa.Table, owners: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """The rows of `hits` that are the best of their owner's (`owners`, row for row: the person each hit's query
+    asks about) on their listed entity, the first of equal scores; in the order of `hits`. A person asked once per
+    document they carry is one hit on a listed entity, not one per document."""
+    ranked = pa.table({"owner": owners, "entity": hits.column("entity_id"), "score": hits.column("score"),
+                       "row": np.arange(hits.num_rows)})
+    ranked = ranked.take(pc.sort_indices(ranked, [("owner", "ascending"), ("entity", "ascending"),
+                                                  ("score", "descending"), ("row", "ascending")]))
+    owner, entity = ranked.column("owner"), ranked.column("entity")
+    later = pc.and_(pc.equal(owner[1:], owner[:-1]), pc.equal(entity[1:], entity[:-1]))
+    first = np.concatenate([[True], ~later.to_numpy()]) if hits.num_rows else np.zeros(0, bool)
+    return np.sort(ranked.column("row").to_numpy()[first])
+
+
+def _answered(index: ScreenIndex, queries: pa.Table, threshold: float, limit: int,
+              progress: Callable[[int], None] | None) -> tuple[pa.Table, pa.Table]:
+    """The hits, and row for row the query each answers. The matcher is given the queries numbered by row, since an
+    id may be missing (a single query sent to the API) or repeated (a held record asked once per document); each hit
+    gets its query's id back, or its row number where it has none (as `screen.query_table` numbers them)."""
+    table = matcher_queries(queries)
+    numbered = table.set_column(table.column_names.index("id"), "id", pa.array(np.arange(table.num_rows).astype(str)))
+    if progress is None and table.num_rows <= GROUPED_QUERIES:
+        hits = _shared(index).group.submit((numbered, threshold, limit))
+    else:
+        with _shared(index).lock:
+            hits = screen_batch(index, numbered, threshold, limit, progress=progress, normalised=True)
+    rows = pc.cast(hits.column("query_id"), pa.int64())
+    hits = hits.set_column(hits.column_names.index("query_id"), "query_id", pc.take(table.column("id"), rows))
+    return hits, queries.take(rows)
 
 
 def _check_queries(queries: pa.Table) -> None:

@@ -8,14 +8,12 @@ and cites it as held by that agency alone. Either way one agency's hits, evidenc
 never join, hide or silence another's alert, though records of the same data share their ids.
 """
 
-import numpy as np
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from nexus.model.alerts import agency_subject, alert_key
 from nexus.model.labels import Labels
-from nexus.model.matching import FEATURE_PROPS
+from nexus.model.matching import DOCUMENT_HOLDER, DOCUMENT_NUMBERS, FEATURE_PROPS
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert, cited_statements
 from nexus.service.entities import S
@@ -29,6 +27,8 @@ QUERY_FIELD_PROPS: dict[str, frozenset[str]] = {
     **{field: FEATURE_PROPS[field] for field in ("birth_date", "nationality", "gender", "document")},
 }
 QUERY_PROPS = frozenset().union(*QUERY_FIELD_PROPS.values())
+#: What a held record's query cites of an identity document whose number it was asked with: its number, its holder.
+DOCUMENT_PROPS = DOCUMENT_NUMBERS | {DOCUMENT_HOLDER}
 
 
 def hit_subjects(hits: pa.Table, viewer: Viewer, holdings: bool) -> list[str]:
@@ -48,29 +48,33 @@ def hit_keys(subjects: list[str], hits: pa.Table, kind: str = KIND) -> list[str]
 
 
 def screening_alerts(
-    store: Store, viewer: Viewer, queries: pa.Table, hits: pa.Table, subjects: list[str], holdings: bool,
+    store: Store, viewer: Viewer, asked: pa.Table, hits: pa.Table, subjects: list[str], holdings: bool,
     kind: str = KIND,
 ) -> list[NewAlert]:
-    """One alert per hit, citing what the viewer screened with and against."""
-    rows = hits.to_pylist()
-    asked = _asked(queries, {r["query_id"] for r in rows})
-    answers = [(hit, asked.get(hit["query_id"], {}), subject) for hit, subject in zip(rows, subjects)]
+    """One alert per hit, citing what the viewer screened with (`asked`: row for row, the query each hit answers) and
+    against."""
+    answers = list(zip(hits.to_pylist(), asked.to_pylist(), subjects, strict=True))
     return hit_alerts(store, viewer, answers, holdings, kind)
 
 
 def hit_alerts(store: Store, viewer: Viewer, answers: list[tuple[dict, dict, str]], holdings: bool,
                kind: str = KIND) -> list[NewAlert]:
     """An alert for each (hit, the query it answers, subject); with `holdings` a hit's `query_id` is the held record
-    whose statements it cites."""
+    whose statements it cites, and a query's `document_id` the identity document whose number it was asked with."""
     rows = [hit for hit, _, _ in answers]
     listed = cited_statements(store, viewer, "screen", S.canonical_id, {r["entity_id"] for r in rows},
                               S.source.in_({r["source"] for r in rows}))
     if holdings:
         held = cited_statements(store, viewer, "screen", S.entity_id, {r["query_id"] for r in rows}, S.prop.in_(QUERY_PROPS))
+        documents = cited_statements(store, viewer, "screen", S.entity_id,
+                                     {q["document_id"] for _, q, _ in answers if q.get("document_id")},
+                                     S.prop.in_(DOCUMENT_PROPS))
     result = []
     for hit, query, subject in answers:
         if holdings:
+            document = query.get("document_id")
             mine = [Evidence("statement", sid, hit["query_id"], labels) for sid, labels, _ in held[hit["query_id"]]]
+            mine += [Evidence("statement", sid, document, labels) for sid, labels, _ in documents.get(document, ())]
         else:
             mine = [Evidence("query", hit["query_key"], None, Labels(viewer.agency, releasable_to=(viewer.agency,)))]
         theirs = [Evidence("statement", sid, hit["entity_id"], labels)
@@ -81,16 +85,6 @@ def hit_alerts(store: Store, viewer: Viewer, answers: list[tuple[dict, dict, str
             score=hit["score"], explanation=_explanation(hit, query), evidence=tuple(mine + theirs),
         ))
     return result
-
-
-def _asked(queries: pa.Table, hit_ids: set[str]) -> dict[str, dict]:
-    """The queries that hit (not every held record), by the id the matcher knows each by: its own, or where it has
-    none (a single query sent to the API) its row number, as `screen.query_table` numbers it."""
-    ids = queries["id"] if "id" in queries.column_names else pa.nulls(queries.num_rows, pa.string())
-    if ids.null_count:
-        ids = pc.coalesce(ids, pa.array(np.arange(queries.num_rows).astype(str)))
-    hit = pc.is_in(ids, value_set=pa.array(list(hit_ids), pa.string()))
-    return dict(zip(ids.filter(hit).to_pylist(), queries.filter(hit).to_pylist(), strict=True))
 
 
 def _explanation(hit: dict, query: dict) -> dict:

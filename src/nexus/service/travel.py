@@ -30,7 +30,7 @@ from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert, cited_statements, dismissed_keys, raise_alerts, visible_alert_ids
 from nexus.service.entities import S
 from nexus.service.ingest import LabelChanges, audit_relabel, check_labeller, registration, source_visible
-from nexus.service.screening import IndexCache, build_index, screen
+from nexus.service.screening import IndexCache, best_hit_rows, build_index, screen
 from nexus.service.screening_alerts import hit_alerts
 from nexus.service.targeting import active_rules
 from nexus.sources import SourceError
@@ -356,13 +356,10 @@ def _document_numbers(traveller: Traveller) -> list[str | None]:
 def _best_hits(hits: pa.Table, queries: pa.Table, people: list[str]) -> list[tuple[dict, dict]]:
     """(hit, query) for each traveller's best hit on each listed entity, whichever of their documents it was asked
     with (`people`: the person each query row is); its `query_id` is the person id, the record it cites."""
-    best: dict[tuple[str, str], dict] = {}
-    for hit in hits.to_pylist():
-        key = (people[int(hit["query_id"])], hit["entity_id"])
-        if key not in best or hit["score"] > best[key]["score"]:
-            best[key] = hit
-    return [(hit | {"query_id": person}, queries.slice(int(hit["query_id"]), 1).drop_columns("id").to_pylist()[0])
-            for (person, _), hit in best.items()]
+    owners = pa.array([people[int(row)] for row in hits.column("query_id").to_pylist()], pa.string())
+    best = hits.take(best_hit_rows(hits, owners)).to_pylist()
+    return [(hit | {"query_id": people[int(hit["query_id"])]},
+             queries.slice(int(hit["query_id"]), 1).drop_columns("id").to_pylist()[0]) for hit in best]
 
 
 def _trip_alerts(store: Store, viewer: Viewer, found: list[Subject], best: list[tuple[dict, dict]]) -> list[NewAlert]:
