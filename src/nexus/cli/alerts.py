@@ -92,7 +92,7 @@ def review_command(
 ) -> None:
     """Decide on an alert; a confirmed or dismissed alert stays so when re-raised, until its data changes."""
     store = open_store()
-    review_alert(store, current_viewer(store, "alert review"), alert_id, decision, reason, expect)
+    review_alert(store, current_viewer(store, otherwise="alert review"), alert_id, decision, reason, expect)
     console.print(f"alert {alert_id}: {decision}")
 
 

@@ -27,12 +27,14 @@ from nexus.service.workspace import Store
 ACTING: ContextVar[tuple[Store, Viewer, typer.Context | None] | None] = ContextVar("acting", default=None)
 
 
-def current_viewer(store: Store, purpose: str = "", reading: bool = False) -> Viewer:
-    """Who runs the command, working for `purpose` (`--purpose`), else for NEXUS_PURPOSE (a shell's standing duty).
-    A command `reading` intelligence needs a purpose from anyone but a laptop's own workspace owner: a program's
-    token or a person's login (as the API refuses a token's request without one)."""
+def current_viewer(store: Store, purpose: str = "", reading: bool = False, otherwise: str = "") -> Viewer:
+    """Who runs the command, working for `purpose` (`--purpose`), else for NEXUS_PURPOSE (a shell's standing duty),
+    else for what the command is (`otherwise`: "screening", "ingest"). A command `reading` intelligence needs a purpose
+    from anyone but a laptop's own workspace owner: a program's token or a person's login (as the API refuses a token's
+    request without one)."""
     viewer = acting_viewer(
-        store, load_settings().home, purpose or os.environ.get("NEXUS_PURPOSE", ""), token=os.environ.get("NEXUS_TOKEN"),
+        store, load_settings().home, purpose or os.environ.get("NEXUS_PURPOSE", "") or otherwise,
+        token=os.environ.get("NEXUS_TOKEN"),
         require_login=os.environ.get("NEXUS_REQUIRE_LOGIN", "") not in ("", "0"),
         local_agency=os.environ.get("NEXUS_AGENCY", "LOCAL"),
     )

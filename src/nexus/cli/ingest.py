@@ -62,7 +62,7 @@ def ingest_command(
 ) -> None:
     """Load a file into the statement store (idempotent, resumable)."""
     store = open_store()
-    viewer = current_viewer(store, purpose="ingest")
+    viewer = current_viewer(store, otherwise="ingest")
     labels = LabelChanges(agency, classification, releasable_to, compartment, orcon, warrant, legal_basis)
     if format in FEEDS:
         # not --schema: it defaults to NEXUS_GOAML_SCHEMA, which a server sets for every load

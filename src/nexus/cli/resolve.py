@@ -26,7 +26,7 @@ def resolve_command(
     """Find the records that are the same person or company, across every source."""
     settings = load_settings()
     store = open_store()
-    viewer = current_viewer(store, purpose="entity resolution")
+    viewer = current_viewer(store, otherwise="entity resolution")
     started = time.perf_counter()
     try:
         with console.status("resolving entities"):
@@ -45,8 +45,10 @@ def judge_command(
     right_id: str = typer.Argument(..., help="another record's entity id"),
     decision: str = typer.Argument(..., help=f"one of {', '.join(DECISIONS)}"),
     reason: str | None = typer.Option(None, help="why"),
+    purpose: str = typer.Option("", "--purpose", help="why you judge (recorded in the audit trail; default "
+                                "NEXUS_PURPOSE, else \"entity resolution\")"),
 ) -> None:
     """Say two records are (not) the same; the decision overrides the model, and can be changed later."""
     store = open_store()
-    judge_pair(store, current_viewer(store, "entity resolution"), left_id, right_id, decision, reason)
+    judge_pair(store, current_viewer(store, purpose, otherwise="entity resolution"), left_id, right_id, decision, reason)
     console.print(f"{left_id} / {right_id}: {decision}")

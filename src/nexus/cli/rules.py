@@ -27,7 +27,7 @@ def list_command() -> None:
     """The rules `nexus detect` runs: the built-in ones and the workspace's."""
     table = Table("rule", "window", "conditions", "description")
     store = open_store()
-    for key, rule in list_red_flag_rules(store, current_viewer(store, "red-flag rules"), load_settings().home):
+    for key, rule in list_red_flag_rules(store, current_viewer(store, otherwise="red-flag rules"), load_settings().home):
         conditions = "; ".join(f"{c.feature} {c.op} {', '.join(map(str, c.values))}" for c in rule.conditions)
         table.add_row(key, f"{rule.window_days} days", conditions, Text(rule.description))
     console.print(table)

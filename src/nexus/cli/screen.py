@@ -38,14 +38,14 @@ def screen_command(
     lists: list[str] = typer.Option([], "--list", help="screen against these list sources only (repeatable)"),
     details: bool = typer.Option(False, help="also write query_key, fingerprint, source, schema (for judge-hit)"),
     alerts: bool = typer.Option(False, "--alerts", help="with --input: also raise the hits as alerts to review"),
-    purpose: str = typer.Option("screening", help="why (recorded in the audit trail)"),
+    purpose: str = typer.Option("", help="why (recorded in the audit trail; default NEXUS_PURPOSE, else \"screening\")"),
 ) -> None:
     """Screen names against every sanctions list and watchlist in the workspace."""
     if input is not None and output is None:
         raise typer.BadParameter("--output is required with --input", param_hint="--output")
     queries = read_queries(input) if input is not None else None
     store = open_store()
-    viewer = current_viewer(store, purpose, reading=True)
+    viewer = current_viewer(store, purpose, reading=True, otherwise="screening")
     columns = (TextColumn("screening"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("screening", total=queries.num_rows if queries is not None else None)
@@ -97,5 +97,5 @@ def judge_command(
     """Review the alert a file screening raised (screen --alerts --details), by the hit's identity.
     The same as `nexus alerts review`; a dismissed hit is not raised again until its data changes."""
     store = open_store()
-    alert = judge_hit(store, current_viewer(store, "screening"), query_key, entity_id, fingerprint, decision, reason)
+    alert = judge_hit(store, current_viewer(store, otherwise="screening"), query_key, entity_id, fingerprint, decision, reason)
     console.print(f"alert {alert['id']} {decision}: {entity_id} for query {query_key}")

@@ -48,7 +48,7 @@ def lint_command(file: Path = typer.Argument(..., help="the rule, as YAML")) -> 
 def propose_command(file: Path = typer.Argument(..., help="the rule, as YAML")) -> None:
     """Store a new version of the rule, awaiting a second person's approval."""
     store = open_store()
-    row = propose_rule(store, current_viewer(store, purpose="targeting rules"), file.read_text())
+    row = propose_rule(store, current_viewer(store, otherwise="targeting rules"), file.read_text())
     console.print(f"{row['name']} version {row['version']} proposed; it runs once someone else approves it "
                   f"(nexus travel rules approve {row['name']} {row['version']} --reason …)")
 
@@ -57,7 +57,7 @@ def propose_command(file: Path = typer.Argument(..., help="the rule, as YAML")) 
 def approve_command(name: str, version: int, reason: str = REASON) -> None:
     """Approve a proposed version (not your own): it runs from now on, replacing the approved one."""
     store = open_store()
-    decide_rule(store, current_viewer(store, purpose="targeting rules"), name, version, True, reason)
+    decide_rule(store, current_viewer(store, otherwise="targeting rules"), name, version, True, reason)
     console.print(f"{name} version {version} approved; it runs on every message from now on")
 
 
@@ -65,7 +65,7 @@ def approve_command(name: str, version: int, reason: str = REASON) -> None:
 def reject_command(name: str, version: int, reason: str = REASON) -> None:
     """Reject a proposed version."""
     store = open_store()
-    decide_rule(store, current_viewer(store, purpose="targeting rules"), name, version, False, reason)
+    decide_rule(store, current_viewer(store, otherwise="targeting rules"), name, version, False, reason)
     console.print(f"{name} version {version} rejected")
 
 
@@ -73,7 +73,7 @@ def reject_command(name: str, version: int, reason: str = REASON) -> None:
 def retire_command(name: str, reason: str = REASON) -> None:
     """Stop a rule: nothing of that name runs until a new version is approved."""
     store = open_store()
-    retire_rule(store, current_viewer(store, purpose="targeting rules"), name, reason)
+    retire_rule(store, current_viewer(store, otherwise="targeting rules"), name, reason)
     console.print(f"{name} retired")
 
 
@@ -82,7 +82,7 @@ def list_command() -> None:
     """Every version of every rule, with who proposed and who decided."""
     store = open_store()
     table = Table("rule", "version", "state", "author", "decided by", "reason")
-    for row in list_rules(store, current_viewer(store, purpose="targeting rules")):
+    for row in list_rules(store, current_viewer(store, otherwise="targeting rules")):
         table.add_row(row["name"], str(row["version"]), row["state"], row["author"], row["decided_by"] or "",
                       Text(row["reason"] or ""))
     console.print(table)
@@ -101,7 +101,7 @@ def unmask_decide_command(request_id: int, approve: bool = typer.Option(..., "--
                           reason: str = REASON) -> None:
     """Approve or refuse an unmasking request (not your own)."""
     store = open_store()
-    row = decide_unmask(store, current_viewer(store, purpose="unmasking decision"), request_id, approve, reason)
+    row = decide_unmask(store, current_viewer(store, otherwise="unmasking decision"), request_id, approve, reason)
     console.print(f"request {request_id} {row['state']}")
 
 
@@ -110,7 +110,7 @@ def unmask_list_command(state: str | None = typer.Option("pending", help="pendin
     """Unmasking requests (a decider sees all; others their own)."""
     store = open_store()
     table = Table("request", "entity", "by", "reason", "state", "decided by")
-    for row in list_unmask_requests(store, current_viewer(store, purpose="unmasking requests"), state or None):
+    for row in list_unmask_requests(store, current_viewer(store, otherwise="unmasking requests"), state or None):
         table.add_row(str(row["id"]), row["entity_id"], row["requested_by"], Text(row["reason"]), row["state"],
                       row["decided_by"] or "")
     console.print(table)
@@ -136,7 +136,7 @@ def retention_run_command(
 ) -> None:
     """Mask and delete what is due; safe to run any time (a scheduled job); reported to oversight."""
     store = open_store()
-    report = run_retention(store, current_viewer(store, purpose="retention"), now, jurisdiction)
+    report = run_retention(store, current_viewer(store, otherwise="retention"), now, jurisdiction)
     if not report:
         console.print("nothing due")
     columns = ("masked", "masked_alerts", "deleted", "deleted_masked", "deleted_alert_texts", "ledger_batches",
@@ -153,7 +153,7 @@ def retention_run_command(
 def retention_report_command(limit: int = typer.Option(20), as_json: bool = typer.Option(False, "--json")) -> None:
     """What the latest retention runs masked and deleted (oversight)."""
     store = open_store()
-    rows = retention_reports(store, current_viewer(store, purpose="oversight"), limit)
+    rows = retention_reports(store, current_viewer(store, otherwise="oversight"), limit)
     if as_json:
         console.print_json(json.dumps(rows))
         return
