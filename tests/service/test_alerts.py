@@ -191,3 +191,17 @@ def test_who_decides_an_alert_filters_the_list(world):
 def _statements_of(store, entity_id):
     with store.engine.connect() as conn:
         return conn.execute(select(statements).where(statements.c.entity_id == entity_id)).mappings().all()
+
+
+def test_another_agencys_own_alert_names_the_agency_not_its_staff(store, tmp_path):
+    load(store, tmp_path, "sanctions", Labels("UNSC", Classification.UNCLASSIFIED),
+         [person("w1", "Viktor Bout", "1967-01-13")], is_list=True)
+    load(store, tmp_path, "police", Labels("POLICE", Classification.RESTRICTED, releasable_to=("*",)),
+         [person("p1", "Viktor Bout", "1967-01-13")])
+    screen_holdings(store, LEAD)
+    alert = the_alert(store)
+    review_alert(store, CLERK, alert["id"], "confirmed", "him")
+    ours, theirs = get_alert(store, LEAD, alert["id"]), get_alert(store, OUTSIDER, alert["id"])
+    assert ours["raised_by"] == "lead" and [h["username"] for h in ours["history"]] == ["clerk"]
+    assert theirs["raised_by"] == "POLICE" and [h["username"] for h in theirs["history"]] == ["POLICE"]
+    assert the_alert(store, OUTSIDER)["raised_by"] == "POLICE"

@@ -503,7 +503,7 @@ def list_alerts(
             E.alert_id == A.id, or_(E.entity_id == entity_id, E.entity_id.in_(records)))))
     query = query.order_by(A.score.desc().nulls_last(), A.last_raised.desc(), A.id).limit(limit).offset(offset)
     with store.engine.connect() as conn:
-        rows = [alert_summary(r) for r in conn.execute(query).mappings()]
+        rows = [alert_summary(r, viewer) for r in conn.execute(query).mappings()]
     audit.log_event(store, viewer, "alerts.list", {"kind": kind, "state": state, "min_score": min_score,
                                                    "entity": entity_id, "limit": limit, "offset": offset}
                     | ({"decider": decider} if decider != ANYONE else {}), [str(r["id"]) for r in rows])
@@ -550,11 +550,17 @@ def get_alert(store: Store, viewer: Viewer, alert_id: int) -> dict:
                                 .order_by(E.ref_kind, E.entity_id, E.ref_id)).mappings().all()
         history = conn.execute(select(alert_reviews).where(R.alert_id == alert_id).order_by(R.id)).mappings().all()
     audit.log_event(store, viewer, "alerts.read", {"id": alert_id}, [str(alert_id)])
-    return alert_summary(found) | {
+    return alert_summary(found, viewer) | {
         "explanation": orjson.loads(found["explanation"]),
         "evidence": [{k: v for k, v in dict(e).items() if k != "alert_id"} for e in evidence],
-        "history": [{k: v for k, v in dict(h).items() if k != "alert_id"} for h in history],
+        "history": [_review_as_seen(h, viewer) for h in history],
     }
+
+
+def _review_as_seen(review, viewer: Viewer) -> dict:
+    """A review as a viewer sees it: one by another agency's staff names the agency, not the person."""
+    seen = {k: v for k, v in dict(review).items() if k != "alert_id"}
+    return seen if review["agency"] == viewer.agency else seen | {"username": review["agency"]}
 
 
 def review_alert(
@@ -590,7 +596,7 @@ def review_alert(
         audit.append(conn, viewer, "alerts.review", {"id": alert_id, "from": found["state"], "decision": decision,
                                                      "reason": reason}
                      | ({"nexus_evidence": evidence} if evidence is not None else {}), [str(alert_id)])
-    return alert_summary(found) | {"state": decision} | ({"nexus_evidence": evidence} if evidence is not None else {})
+    return alert_summary(found, viewer) | {"state": decision} | ({"nexus_evidence": evidence} if evidence is not None else {})
 
 
 def find_alert(store: Store, viewer: Viewer, kind: str, subject: str, fingerprint: str) -> int:
@@ -613,11 +619,14 @@ def _visible(conn: Connection, viewer: Viewer, alert_id: int, lock: bool = False
     return found
 
 
-def alert_summary(row) -> dict:
+def alert_summary(row, viewer: Viewer) -> dict:
+    """An alert as a viewer may see it; one that is another agency's own (`subject_agency`) names that agency as who
+    raised it, not its analyst."""
+    owner = subject_agency(row["kind"], row["subject"])
     return {
         "id": row["id"], "kind": row["kind"], "title": row["title"], "score": row["score"], "state": row["state"],
         "subject": row["subject"], "fingerprint": row["fingerprint"], "first_raised": row["first_raised"],
-        "last_raised": row["last_raised"], "raised_by": row["raised_by"],
+        "last_raised": row["last_raised"], "raised_by": row["raised_by"] if owner in (None, viewer.agency) else owner,
         "labels": {"classification": Classification(row["classification"]).name, "releasable_to": row["releasable_to"],
                    "compartments": row["compartments"], "orcon": bool(row["orcon"]), "warrants": row["warrants"]},
     }
