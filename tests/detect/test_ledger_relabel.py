@@ -2,14 +2,16 @@
 source's statements all take its new labels: the earlier deliveries' rows, and the alerts resting on them, are seen
 by whom the new labels let see them, no one else (both databases)."""
 
+import pyarrow.parquet as pq
 from feed import ANALYST, FEED, HEADER, row
 
-from nexus.model import Classification
+from nexus.model import Classification, Labels
 from nexus.security.viewer import Viewer
-from nexus.service.alerts import list_alerts
+from nexus.service.alerts import follow_ledger_relabel, list_alerts
 from nexus.service.detect import detect
 from nexus.service.ingest import LabelChanges
 from nexus.service.ledger import ingest_transactions, ledger_session
+from nexus.store.ledger import _with_labels, transaction_prefix
 
 #: A viewer cleared to CONFIDENTIAL, of the same agency.
 CLERK = Viewer("c", "FIU", frozenset({"analyst"}), Classification.CONFIDENTIAL, purpose="weekly typologies")
@@ -60,3 +62,23 @@ def test_a_delivery_with_the_same_labels_rewrites_nothing(store, tmp_path):
     deliver(store, tmp_path, "october", [row("30 10:00", "N7", "N8", 450)], SECRET)
     after = sorted((home / "ledger").rglob("*.parquet"))
     assert set(before) < set(after) and len(after) == len(before) + 1
+
+
+def test_every_file_that_carries_other_labels_is_relabelled_not_only_the_first(store, tmp_path):
+    """A workspace whose files disagree (written before relabelling followed every delivery): each one is judged."""
+    home = tmp_path / "home"
+    deliver(store, tmp_path, "september", FEED[:10], SECRET)
+    deliver(store, tmp_path, "october", [row("30 10:00", "N7", "N8", 450)], SECRET)
+    files = sorted((home / "ledger").rglob("*.parquet"), key=lambda p: p.stat().st_mtime)
+    loosened = files[-1]
+    pq.write_table(_with_labels(pq.read_table(loosened), Labels("FIU", Classification.CONFIDENTIAL)), loosened)
+    assert seen(store, CLERK, home), "the loosened file shows"
+    deliver(store, tmp_path, "november", [row("30 11:00", "N8", "N9", 300)], SECRET)
+    assert not seen(store, CLERK, home) and len(seen(store, ANALYST, home)) == 12
+
+
+def test_alerts_follow_a_source_of_many_deliveries(store):
+    """More prefixes than one SQL expression may hold (SQLite refuses ~1,000 ORs): matched in chunks."""
+    prefixes = [transaction_prefix("bank-a", f"{n:064x}") for n in range(2500)]
+    with store.engine.begin() as conn:
+        assert follow_ledger_relabel(conn, prefixes, Labels("FIU", Classification.SECRET)) == 0

@@ -323,18 +323,21 @@ def withhold_transactions(conn: Connection, ids: set[str]) -> int:
 
 
 def follow_ledger_relabel(conn: Connection, prefixes: list[str], labels: Labels) -> int:
-    """In a transaction relabelling a ledger source's deliveries (`relabel_deliveries`): the evidence citing its
-    transactions (ids starting with one of ``prefixes``, `transaction_prefix`) takes ``labels``, and its alerts are
-    relabelled from all they cite, so who sees an alert follows who sees the money it rests on. How many alerts."""
+    """In a transaction relabelling a ledger source's deliveries (`relabelled_copies`): the evidence citing its
+    transactions (ids starting with one of ``prefixes``, `transaction_prefix`, all of one length) takes ``labels``,
+    and its alerts are relabelled from all they cite, so who sees an alert follows who sees the money it rests on.
+    How many alerts."""
     changes: dict[int, list[Evidence]] = {}
-    citing = and_(E.ref_kind == "transaction", E.agency != WITHHELD,
-                  or_(*(E.ref_id.startswith(p, autoescape=True) for p in prefixes)))
-    # locked before their evidence is read, as raisings lock them before writing it
-    conn.execute(select(A.id).where(A.id.in_(select(E.alert_id).where(citing))).order_by(A.id).with_for_update())
-    for alert_id, evidence in _by_alert(conn.execute(select(alert_evidence).where(citing)).mappings()).items():
-        moved = [replace(e, labels=labels) for e in evidence if _label_values(e.labels) != _label_values(labels)]
-        if moved:
-            changes[alert_id] = moved
+    width = len(prefixes[0]) if prefixes else 0
+    for start in range(0, len(prefixes), CHUNK):
+        citing = and_(E.ref_kind == "transaction", E.agency != WITHHELD,
+                      func.substr(E.ref_id, 1, width).in_(prefixes[start : start + CHUNK]))
+        # locked before their evidence is read, as raisings lock them before writing it
+        conn.execute(select(A.id).where(A.id.in_(select(E.alert_id).where(citing))).order_by(A.id).with_for_update())
+        for alert_id, evidence in _by_alert(conn.execute(select(alert_evidence).where(citing)).mappings()).items():
+            moved = [replace(e, labels=labels) for e in evidence if _label_values(e.labels) != _label_values(labels)]
+            if moved:
+                changes.setdefault(alert_id, []).extend(moved)
     if changes:
         _relabel(conn, changes)
     return len(changes)

@@ -43,8 +43,8 @@ from nexus.sources.amlworld import AMLWORLD, Layout, TransactionBatch, account_i
 from nexus.sources.feed_mapping import load_layout
 from nexus.store import Store, utc_now
 from nexus.store.ledger import (
-    delivered_files, ledger_files, relabel_deliveries, remove_files, run_files, source_prefixes, transaction_prefix, unlist_runs,
-    write_ledger_batch,
+    delivered_files, ledger_files, list_copies, relabelled_copies, remove_files, run_files, source_prefixes,
+    transaction_prefix, unlist_runs, write_ledger_batch,
 )
 from nexus.store.schema import ingest_runs
 from nexus.store.store import source_row
@@ -125,17 +125,27 @@ def ingest_transactions(store: Store, viewer: Viewer, path: Path, source: str, h
             files = run_files(conn, home, run_id)
         statements, result.entities = _account_statements(files, source)
         result.statements = len(statements)
-        with store.engine.begin() as conn:
-            write_batch(conn, run_id, context, Batch(done=done, rows=statements, entities=result.entities))
-            replaced = unlist_runs(conn, earlier)
-            relabelled = relabel_deliveries(conn, home, source, source_labels, except_runs=earlier)
-            if relabelled:
-                follow_ledger_relabel(conn, source_prefixes(conn, source), source_labels)
-            conn.execute(update(ingest_runs).where(ingest_runs.c.id.in_(earlier)).values(status="replaced"))
-            conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id)
-                         .values(status="complete", finished_at=utc_now()))
-        remove_files(home, [*replaced, *relabelled])
-    audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": layout.format}, [])
+        # the source's labels now (another load may have relabelled it since this one began): every delivery's rows
+        # take them, as a relabelled statement source's statements do
+        labels_now = store.source_labels(store.get_source(source))
+        with store.engine.connect() as conn:
+            copies = relabelled_copies(conn, home, source, labels_now, except_runs=earlier, running=run_id)
+        try:
+            with store.engine.begin() as conn:
+                write_batch(conn, run_id, context, Batch(done=done, rows=statements, entities=result.entities))
+                replaced = unlist_runs(conn, earlier)
+                list_copies(conn, copies)
+                relabelled = follow_ledger_relabel(conn, source_prefixes(conn, source), labels_now) if copies else 0
+                conn.execute(update(ingest_runs).where(ingest_runs.c.id.in_(earlier)).values(status="replaced"))
+                conn.execute(update(ingest_runs).where(ingest_runs.c.id == run_id)
+                             .values(status="complete", finished_at=utc_now()))
+        except BaseException:
+            remove_files(home, [new for _, _, new in copies])
+            raise
+        remove_files(home, [*replaced, *(old for _, old, _ in copies)])
+    relabels = {"relabelled_files": len(copies), "relabelled_alerts": relabelled} if copies else {}
+    audit.log_event(store, viewer, "ingest", {"source": source, "path": str(path), "format": layout.format} | relabels,
+                    [])
     return result
 
 

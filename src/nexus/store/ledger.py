@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, and_, delete, insert, or_, select, update
 
 from nexus.model.labels import Labels
 from nexus.store.schema import ingest_runs, label_columns, ledger_batches
@@ -95,28 +95,39 @@ def _carries(path: Path, labels: Labels) -> bool:
                      "orcon": bool(labels.orcon), "warrant": labels.warrant}
 
 
-def relabel_deliveries(conn: Connection, home: Path, source: str, labels: Labels, except_runs: Iterable[int]) -> list[str]:
-    """Give the source's listed files (of complete runs but ``except_runs``) ``labels`` where they carry others, as a
-    relabelled statement source's statements all take its new labels: each rewritten under a new name and listed in
-    its place in ``conn``'s transaction. Returns the files replaced, to remove once that has committed
-    (`remove_files`). Files are relabelled all together or not at all, so the first says whether the rest need it."""
+def relabelled_copies(conn: Connection, home: Path, source: str, labels: Labels, except_runs: Iterable[int],
+                      running: int) -> list[tuple[int, str, str]]:
+    """Beside each listed file of the source (of its complete runs but ``except_runs``, and of run ``running``) whose
+    rows carry other labels than ``labels``, a copy carrying them, as a relabelled statement source's statements all
+    take its new labels: (batch id, file, copy) of each, for `list_copies` to list in the file's place. Written
+    before the transaction that lists them, which so stays short; a caller whose transaction fails removes them."""
     b = ledger_batches.c
     listed = conn.execute(
         select(b.id, b.path).join(ingest_runs, ingest_runs.c.id == b.run_id)
-        .where(ingest_runs.c.status == "complete", b.source == source, b.run_id.not_in(list(except_runs)))
+        .where(b.source == source, or_(and_(ingest_runs.c.status == "complete", b.run_id.not_in(list(except_runs))),
+                                       b.run_id == running))
         .order_by(b.id)).all()
-    if not listed or _carries(home / LEDGER / listed[0].path, labels):
-        return []
-    relabelled = []
-    for batch_id, path in listed:
-        old = Path(path)
-        new = old.with_name(f"{old.name.split('.')[0]}.{uuid.uuid4().hex[:12]}.parquet")
-        scratch = (home / LEDGER / new).with_suffix(".partial")
-        _write(_with_labels(pq.read_table(home / LEDGER / old), labels), scratch)
-        scratch.replace(home / LEDGER / new)
-        conn.execute(update(ledger_batches).where(b.id == batch_id).values(path=str(new)))
-        relabelled.append(path)
-    return relabelled
+    copies = []
+    try:
+        for batch_id, path in listed:
+            if _carries(home / LEDGER / path, labels):
+                continue
+            old = Path(path)
+            new = old.with_name(f"{old.name.split('.')[0]}.{uuid.uuid4().hex[:12]}.parquet")
+            scratch = (home / LEDGER / new).with_suffix(".partial")
+            _write(_with_labels(pq.read_table(home / LEDGER / old), labels), scratch)
+            scratch.replace(home / LEDGER / new)
+            copies.append((batch_id, path, str(new)))
+    except BaseException:
+        remove_files(home, [new for _, _, new in copies])
+        raise
+    return copies
+
+
+def list_copies(conn: Connection, copies: list[tuple[int, str, str]]) -> None:
+    """List each `relabelled_copies` copy in its file's place, in ``conn``'s transaction."""
+    for batch_id, _, new in copies:
+        conn.execute(update(ledger_batches).where(ledger_batches.c.id == batch_id).values(path=new))
 
 
 def _write(rows: pa.Table, path: Path) -> None:
