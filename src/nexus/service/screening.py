@@ -7,6 +7,7 @@ to. A hit whose alert an analyst dismissed is not returned again until the data 
 on (its fingerprint) changes.
 """
 
+import contextlib
 import functools
 import gc
 import tempfile
@@ -38,7 +39,9 @@ from nexus.service.alerts import dismissed_keys, find_alert, raise_alerts, revie
 from nexus.service.data_version import data_version
 from nexus.service.entities import S, live
 from nexus.service.ingest import source_visible
-from nexus.service.screening_alerts import KIND, QUERY_FIELD_PROPS, QUERY_PROPS, hit_keys, hit_subjects, query_subject, screening_alerts
+from nexus.service.screening_alerts import (
+    KIND, QUERY_FIELD_PROPS, QUERY_PROPS, hit_keys, hit_subjects, least_listed_records, query_subject, screening_alerts,
+)
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
 from nexus.store import Store
@@ -301,7 +304,7 @@ def screen(
     if holdings:  # before dismissals: a dismissed best hit is not replaced by the record's next best on that entity
         best = best_hit_rows(hits, hits.column("query_id"))
         hits, asked = hits.take(best), asked.take(best)
-    subjects = hit_subjects(hits, viewer, holdings)
+    subjects = hit_subjects(store, hits, viewer, holdings)
     keys = hit_keys(subjects, hits, kind)
     dismissed = dismissed_keys(store, viewer, keys, "screen")
     if dismissed:  # keeps screen_batch's order: queries as given, best hit first
@@ -520,6 +523,18 @@ def _bad_queries(table: pa.Table, row: Callable[[int], str]) -> list[tuple[int, 
 def judge_hit(
     store: Store, viewer: Viewer, query_key: str, entity_id: str, fingerprint: str, decision: str, reason: str | None = None
 ) -> dict:
-    """Review the alert an ad-hoc hit raised for the viewer's agency (screened with alerts on), by the hit's identity."""
-    alert_id = find_alert(store, viewer, KIND, query_subject(viewer, query_key, entity_id), fingerprint)
-    return review_alert(store, viewer, alert_id, decision, reason)
+    """Review the alert an ad-hoc hit raised for the viewer's agency (screened with alerts on), by the hit's identity.
+    The alert is about the listed entity's least record in the list that hit (`listed_records`): of an entity on
+    several lists, the one whose alert has the hit's fingerprint."""
+    records = least_listed_records(store, viewer, [entity_id], list_source_names(store)).values()
+    subjects = [query_subject(viewer, query_key, record) for record in sorted(records) or [entity_id]]
+    return review_alert(store, viewer, _hit_alert(store, viewer, subjects, fingerprint), decision, reason)
+
+
+def _hit_alert(store: Store, viewer: Viewer, subjects: list[str], fingerprint: str) -> int:
+    """The screening alert with one of these subjects and this fingerprint that the viewer may see."""
+    *others, last = subjects
+    for subject in others:
+        with contextlib.suppress(NotFound):
+            return find_alert(store, viewer, KIND, subject, fingerprint)
+    return find_alert(store, viewer, KIND, last, fingerprint)

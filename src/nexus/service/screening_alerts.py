@@ -1,23 +1,31 @@
 """Screening hits as alerts: their identity, the evidence they cite and its labels.
 
 A hit on a record the store holds is about that record as screened by one agency
-(`record/<agency>/<id>/<query key>:<entity>`) and cites the record's statements the question
+(`record/<agency>/<id>/<query key>:<listed>`) and cites the record's statements the question
 was built from and the listed entity's statements. A hit on an ad-hoc question (a file, an API
-call) is about that question as asked by one agency (`query/<agency>/<query key>:<entity>`)
+call) is about that question as asked by one agency (`query/<agency>/<query key>:<listed>`)
 and cites it as held by that agency alone. Either way one agency's hits, evidence and decisions
 never join, hide or silence another's alert, though records of the same data share their ids.
+
+`<listed>` is a record of the list, not the entity's canonical id: resolution renames an entity whenever records join
+it, and a hit whose list data is unchanged must stay one alert, its review standing (`listed_records`).
 """
+
+from collections.abc import Iterable, Sequence
 
 import orjson
 import pyarrow as pa
+from sqlalchemy import func, select
 
 from nexus.model.alerts import agency_subject, alert_key
 from nexus.model.labels import Labels
 from nexus.model.matching import DOCUMENT_HOLDER, DOCUMENT_NUMBERS, FEATURE_PROPS
+from nexus.security.policy import statement_clause
 from nexus.security.viewer import Viewer
-from nexus.service.alerts import Evidence, NewAlert, cited_statements
-from nexus.service.entities import S
+from nexus.service.alerts import CHUNK, Evidence, NewAlert, cited_statements
+from nexus.service.entities import S, live
 from nexus.store import Store
+from nexus.store.schema import statements
 
 KIND = "screening"
 #: The properties of a held record that make up its screening query, by query field: its
@@ -31,16 +39,41 @@ QUERY_PROPS = frozenset().union(*QUERY_FIELD_PROPS.values())
 DOCUMENT_PROPS = DOCUMENT_NUMBERS | {DOCUMENT_HOLDER}
 
 
-def hit_subjects(hits: pa.Table, viewer: Viewer, holdings: bool) -> list[str]:
-    pairs = zip(hits.column("query_key").to_pylist(), hits.column("entity_id").to_pylist())
+def hit_subjects(store: Store, hits: pa.Table, viewer: Viewer, holdings: bool) -> list[str]:
+    listed = listed_records(store, viewer, hits.column("entity_id").to_pylist(), hits.column("source").to_pylist())
+    pairs = zip(hits.column("query_key").to_pylist(), listed)
     if not holdings:
-        return [query_subject(viewer, key, entity) for key, entity in pairs]
-    return [agency_subject("record", viewer.agency, record, f"{key}:{entity}")
-            for record, (key, entity) in zip(hits.column("query_id").to_pylist(), pairs)]
+        return [query_subject(viewer, key, record) for key, record in pairs]
+    return [agency_subject("record", viewer.agency, held, f"{key}:{record}")
+            for held, (key, record) in zip(hits.column("query_id").to_pylist(), pairs)]
 
 
-def query_subject(viewer: Viewer, query_key: str, entity_id: str) -> str:
-    return agency_subject("query", viewer.agency, f"{query_key}:{entity_id}")
+def listed_records(store: Store, viewer: Viewer, entity_ids: Sequence[str], sources: Sequence[str]) -> list[str]:
+    """What hits are about on the list side, row for row (a hit's listed entity by its canonical id, as the index
+    names it, and the list that hit): the least id of that entity's records in that list that the viewer may see. It
+    stays while records of other sources join the entity, and is the entity's own id for a list entry resolution
+    merged with nothing. An entity renamed since the index was built (a kept one) has no records: its name stands."""
+    least = least_listed_records(store, viewer, set(entity_ids), set(sources))
+    return [least.get((entity, source), entity) for entity, source in zip(entity_ids, sources, strict=True)]
+
+
+def least_listed_records(store: Store, viewer: Viewer, entity_ids: Iterable[str],
+                         sources: Iterable[str]) -> dict[tuple[str, str], str]:
+    """(canonical id, list) -> the least id of the entity's records in that list whose live statements the viewer
+    may screen with."""
+    ids, sources, least = sorted(entity_ids), sorted(sources), {}
+    with store.reader.connect() as conn:
+        for start in range(0, len(ids), CHUNK):
+            query = (select(S.canonical_id, S.source, func.min(S.entity_id))
+                     .where(S.canonical_id.in_(ids[start : start + CHUNK]), S.source.in_(sources), live(),
+                            statement_clause(viewer, statements, "screen"))
+                     .group_by(S.canonical_id, S.source))
+            least.update({(entity, source): record for entity, source, record in conn.execute(query)})
+    return least
+
+
+def query_subject(viewer: Viewer, query_key: str, listed: str) -> str:
+    return agency_subject("query", viewer.agency, f"{query_key}:{listed}")
 
 
 def hit_keys(subjects: list[str], hits: pa.Table, kind: str = KIND) -> list[str]:

@@ -31,7 +31,7 @@ from nexus.service.alerts import Evidence, NewAlert, cited_statements, dismissed
 from nexus.service.entities import S
 from nexus.service.ingest import LabelChanges, audit_relabel, check_labeller, registration, source_visible
 from nexus.service.screening import IndexCache, best_hit_rows, build_index, screen
-from nexus.service.screening_alerts import hit_alerts
+from nexus.service.screening_alerts import hit_alerts, listed_records
 from nexus.service.targeting import active_rules
 from nexus.sources import SourceError
 from nexus.sources.limits import check_file
@@ -367,9 +367,11 @@ def _trip_alerts(store: Store, viewer: Viewer, found: list[Subject], best: list[
     next), citing the trip too: all its statements but who else was on it."""
     on_trips = [(trip, hit, query) for trip in {s.key: s for s in found}.values()
                 for hit, query in best if hit["query_id"] == trip.person_id]
+    listed = listed_records(store, viewer, [hit["entity_id"] for _, hit, _ in on_trips],
+                            [hit["source"] for _, hit, _ in on_trips])
     alerts = hit_alerts(store, viewer, [
-        (hit, query, agency_subject("record", viewer.agency, trip.person_id, f"{trip.trip_id}:{hit['entity_id']}"))
-        for trip, hit, query in on_trips], holdings=True, kind=KIND)
+        (hit, query, agency_subject("record", viewer.agency, trip.person_id, f"{trip.trip_id}:{record}"))
+        for (trip, hit, query), record in zip(on_trips, listed, strict=True)], holdings=True, kind=KIND)
     cited = cited_statements(store, viewer, "screen", S.entity_id, {trip.trip_id for trip, _, _ in on_trips},
                              S.prop != "involved")
     return [replace(alert, title=f"{_itinerary(trip)}: {alert.title}",

@@ -3,7 +3,8 @@
 -- numbers are its own ($document_props) and those ($number_props) of the identity documents ($document_schemata)
 -- naming it their holder ($holder_prop); `document_id` names such a document when the record does not carry the
 -- number itself. Every other field is the least of the record's values for it, from that field's properties
--- ($..._props, decided by nexus.model.matching). In order of record and document.
+-- ($..._props, decided by nexus.model.matching). In order of record, then its own numbers before its documents'
+-- (a name-only hit equally good on every query of a record is kept on the first: `screening.best_hit_rows`).
 WITH people AS (
     SELECT
         entity_id AS id,
@@ -40,4 +41,4 @@ documents AS (
 SELECT p.id, p.name, p.birth_date, p.nationality, p.gender, d.document, d.document_id
 FROM people AS p
 LEFT JOIN documents AS d ON d.id = p.id
-ORDER BY p.id, d.document
+ORDER BY p.id, d.document_id IS NOT NULL, d.document
