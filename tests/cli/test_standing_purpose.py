@@ -45,3 +45,20 @@ def test_the_standing_purpose_is_recorded_by_ingest_screen_and_judge(workspace, 
     assert found["screen"] == {"case 42"} and found["resolve.judge"] == {"case 42"}
     result = runner.invoke(app, ["judge", "pol-1", "pol-2", "same", "--purpose", "case 43"])
     assert result.exit_code == 0 and purposes(database_url)["resolve.judge"] == {"case 42", "case 43"}
+
+
+def test_a_token_s_screening_states_its_purpose(workspace, tmp_path, monkeypatch):
+    """The command's own name ("screening") is what it records when no purpose is given, not a purpose: a program's
+    token reading through `nexus screen` must state one, as the API asks of it."""
+    assert runner.invoke(app, ["ingest", "ftm", str(people(tmp_path / "list.json", "un-1")), "--source", "un",
+                               "--list"]).exit_code == 0
+    created = runner.invoke(app, ["users", "create", "ana", "--agency", "POLICE", "--role", "analyst",
+                                  "--clearance", "SECRET"],
+                            input="a-long-password-1!\n")
+    assert created.exit_code == 0, created.output
+    token = runner.invoke(app, ["tokens", "create", "--user", "ana", "--scope", "screen"])
+    assert token.exit_code == 0, token.output
+    monkeypatch.setenv("NEXUS_TOKEN", token.output.split()[-1])
+    refused = runner.invoke(app, ["screen"])
+    assert refused.exit_code != 0 and "state why you are looking" in str(refused.exception)
+    assert runner.invoke(app, ["screen", "--purpose", "case 42"]).exit_code == 0

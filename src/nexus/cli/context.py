@@ -30,16 +30,16 @@ ACTING: ContextVar[tuple[Store, Viewer, typer.Context | None] | None] = ContextV
 def current_viewer(store: Store, purpose: str = "", reading: bool = False, otherwise: str = "") -> Viewer:
     """Who runs the command, working for `purpose` (`--purpose`), else for NEXUS_PURPOSE (a shell's standing duty),
     else for what the command is (`otherwise`: "screening", "ingest"). A command `reading` intelligence needs a purpose
-    from anyone but a laptop's own workspace owner: a program's token or a person's login (as the API refuses a token's
-    request without one)."""
+    stated by anyone but a laptop's own workspace owner (a program's token or a person's login, as the API refuses a
+    token's request without one): the command's own name is not one."""
+    stated = (purpose or os.environ.get("NEXUS_PURPOSE", "")).strip()
     viewer = acting_viewer(
-        store, load_settings().home, purpose or os.environ.get("NEXUS_PURPOSE", "") or otherwise,
-        token=os.environ.get("NEXUS_TOKEN"),
+        store, load_settings().home, stated or otherwise, token=os.environ.get("NEXUS_TOKEN"),
         require_login=os.environ.get("NEXUS_REQUIRE_LOGIN", "") not in ("", "0"),
         local_agency=os.environ.get("NEXUS_AGENCY", "LOCAL"),
     )
     ACTING.set((store, viewer, get_current_context(silent=True)))
-    if reading and not viewer.purpose.strip() and viewer.user != LOCAL_USER:
+    if reading and not stated and viewer.user != LOCAL_USER:
         raise InvalidInput("state why you are looking (--purpose \"case 42\", or NEXUS_PURPOSE for a shell's work): it "
                            "is recorded with everything this command reads", field="purpose")
     return viewer

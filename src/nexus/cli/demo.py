@@ -67,7 +67,7 @@ def ingest_world(store: Store, folder: Path, manifest) -> list[IngestResult]:
             bar.update(task, description=f"ingesting {source}")
             bar.advance(task)
 
-        results = load_world(store, current_viewer(store, purpose="ingest"), folder, manifest, on_source,
+        results = load_world(store, current_viewer(store, otherwise="ingest"), folder, manifest, on_source,
                              load_settings().home, schema)
     if manifest.reports and not schema:
         console.print("  the banks' goAML reports were not loaded: set NEXUS_GOAML_SCHEMA to your FIU's goAML XSD")
@@ -154,7 +154,7 @@ def security_stage(store: Store) -> list[str]:
 
     console.rule("4. who may see what")
     lines = security_demo(store)
-    chain = verify_audit(store, current_viewer(store, "demo"))
+    chain = verify_audit(store, current_viewer(store, otherwise="demo"))
     lines.append(f"audit trail: {chain.records:,} records, chain {'intact' if chain.ok else 'BROKEN at ' + str(chain.first_bad)}")
     for line in lines:
         console.print(line, highlight=False, markup=False)
@@ -333,7 +333,7 @@ def demo_command(
     console.print(f"world: {folder} ({time.perf_counter() - started:.1f}s)")
     ingest_world(store, folder, manifest)
     if SHARED_UN_LIST.is_file():  # a sanctions-list format: registered as a list without saying so
-        result = ingest_file(store, current_viewer(store, "ingest"), "un-sc", SHARED_UN_LIST, "un-sc",
+        result = ingest_file(store, current_viewer(store, otherwise="ingest"), "un-sc", SHARED_UN_LIST, "un-sc",
                              LabelChanges(agency="UNSC", classification="UNCLASSIFIED"))
         console.print(f"  un-sc: {'unchanged' if result.skipped_unchanged else f'{result.entities:,} entities'}")
     counts = count_visible(store, demo_lead(store, "demo"))
