@@ -5,7 +5,6 @@ import sys
 import time
 from pathlib import Path
 
-import pyarrow.compute as pc
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,7 +16,7 @@ from nexus.service.alerts import get_alert, list_alerts, review_alert
 from nexus.service.ingest import IngestResult, LabelChanges, ingest_file
 from nexus.service.oversight import verify_audit
 from nexus.service.resolution import merged_clusters, resolve_store
-from nexus.service.screening import list_source_names, screen_holdings
+from nexus.service.screening import list_source_names, records_asked, screen_holdings
 from nexus.service.search import count_visible
 from nexus.service.workspace import Store, open_store
 
@@ -91,7 +90,7 @@ def screening_stage(store: Store, folder: Path) -> list[str]:
     flagged = len(set(hits.column("query_id").to_pylist()))
     states = hits.column("alert_state").to_pylist()
     lines = [
-        f"screened {pc.count_distinct(queries.column('id')).as_py():,} person records against {', '.join(list_source_names(store))} "
+        f"screened {records_asked(queries):,} person records against {', '.join(list_source_names(store))} "
         f"in {seconds:.1f}s: {hits.num_rows:,} hits on {flagged:,} records, raised as alerts ("
         + ", ".join(f"{states.count(s):,} {s}" for s in sorted(set(states))) + ")",
         f"against the ground truth: best-hit precision {quality.precision:.3f}, "

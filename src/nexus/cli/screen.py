@@ -8,7 +8,6 @@ an alert (`nexus alerts`). With --input, screen a file of names to a CSV of hits
 import csv
 from pathlib import Path
 
-import pyarrow.compute as pc
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,7 +16,9 @@ from nexus.cli.alerts import alerts_table
 from nexus.cli.context import current_viewer
 from nexus.service.alerts import DECISIONS
 from nexus.service.export_marks import csv_cell
-from nexus.service.screening import SCREEN_THRESHOLD, judge_hit, read_queries, screen, screen_holdings
+from nexus.service.screening import (
+    SCREEN_THRESHOLD, judge_hit, read_queries, records_asked, screen, screen_holdings,
+)
 from nexus.service.workspace import open_store
 
 console = Console(stderr=True)
@@ -61,7 +62,7 @@ def screen_command(
     if output is not None:
         write_hits(hits, output, OUTPUT_COLUMNS + (DETAIL_COLUMNS if details else ()) + (ALERT_COLUMNS if raised else ()))
     matched = len(set(hits.column("query_id").to_pylist()))
-    asked = pc.count_distinct(queries.column("id")).as_py()
+    asked = records_asked(queries)
     console.print(f"{asked:,} names screened: {hits.num_rows:,} hits for {matched:,} names"
                   + (f" → {output}" if output else ""))
     if raised and hits.num_rows:

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import select
 
+from nexus.config import load_settings
 from nexus.engine import DuckDBEngine, EngineSession, take_snapshot
 from nexus.errors import Conflict, InvalidInput, NotFound
 from nexus.model.matching import DOCUMENT_HOLDER, DOCUMENT_NUMBERS, DOCUMENT_SCHEMATA
@@ -97,7 +98,9 @@ def holdings_queries(store: Store, viewer: Viewer) -> pa.Table:
     it has, its own or an identity document's it holds (`person_queries.sql`, over the viewer's view of a snapshot
     of what the queries are built from)."""
     held = (S.source.not_in(list_source_names(store)), S.schema.in_(HELD_SCHEMATA), S.prop.in_(HELD_PROPS))
-    with tempfile.TemporaryDirectory(prefix="nexus-holdings-") as directory, DuckDBEngine() as session:
+    folder = load_settings().snapshot_dir  # the workspace's, not the machine's shared /tmp: it holds every agency's
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="holdings-", dir=folder) as directory, DuckDBEngine() as session:
         session.use_snapshot(take_snapshot(store, Path(directory), *held), viewer, action="screen")
         return person_queries(session)
 
@@ -342,6 +345,11 @@ def screen_holdings(
     queries = holdings_queries(store, viewer)
     hits = screen(store, viewer, queries, threshold, lists, index, progress=progress, alerts=True, holdings=True)
     return queries, hits
+
+
+def records_asked(queries: pa.Table) -> int:
+    """How many records (distinct query ids) a query table asks about: a held record is asked once per document."""
+    return pc.count_distinct(queries.column("id")).as_py()
 
 
 def best_hit_rows(hits: pa.Table, owners: pa.ChunkedArray | pa.Array) -> np.ndarray:
