@@ -121,7 +121,7 @@ def test_the_last_active_administrator_is_neither_disabled_nor_stripped_of_the_r
 
 def test_an_administrator_does_not_change_their_own_account_and_a_change_is_recorded_with_it(store):
     create(store, "root", roles=("administrator",))
-    create(store, "ada", roles=("administrator",))
+    create(store, "ada", roles=("administrator",), clearance="top-secret")  # grants no more than she holds
     root = users.viewer_for(store, "root")
     with pytest.raises(Forbidden, match="their own"):
         accounts.modify_user(store, root, "ROOT", roles=["administrator", "analyst"], clearance="top-secret")

@@ -14,7 +14,8 @@ from nexus.service import accounts, identity, oversight
 from nexus.service.workspace import open_store
 
 console = Console()
-users_app = typer.Typer(help="User accounts (administrators).", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts (administrators: their own agency's; the workspace's owner: any).",
+                        no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for programs.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail: verify it, search it (oversight).", no_args_is_help=True)
 warrants_app = typer.Typer(help="Warrants for special investigative techniques (supervisors).", no_args_is_help=True)
@@ -72,7 +73,7 @@ def whoami() -> None:
 @users_app.command("create")
 def users_create(
     username: str = typer.Argument(...),
-    agency: str = typer.Option(..., "--agency"),
+    agency: str = typer.Option(..., "--agency", help="your own (the workspace's owner: any agency)"),
     role: list[str] = typer.Option(..., "--role", help="repeatable: analyst, targeter, investigator, supervisor, oversight, administrator"),
     clearance: str = typer.Option(..., "--clearance", help="UNCLASSIFIED … TOP_SECRET"),
     compartment: list[str] = typer.Option([], "--compartment", help="repeatable need-to-know compartment or case"),
@@ -163,7 +164,7 @@ def users_modify(
 @tokens_app.command("create")
 def tokens_create(
     scope: str = typer.Option(..., "--scope", help="comma-separated actions, e.g. read,search"),
-    user: str | None = typer.Option(None, "--user", help="whose token (administrators) [you]"),
+    user: str | None = typer.Option(None, "--user", help="whose token (administrators: their agency's users) [you]"),
     expires_days: int = typer.Option(90, "--expires-days", help="days until it expires: 1 to 3,660 (ten years)"),
 ) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
@@ -178,10 +179,10 @@ def tokens_list(user: str | None = typer.Option(None, "--user", help="whose toke
     """List API tokens (never their secrets)."""
     store = open_store()
     viewer = current_viewer(store)
-    table = Table("id", "user", "scopes", "created", "expires", "revoked")
+    table = Table("id", "user", "scopes", "issued by", "created", "expires", "revoked")
     for t in accounts.list_tokens(store, viewer, user or viewer.user):
-        table.add_row(t["id"], t["username"], t["scopes"], t["created_at"][:16], (t["expires_at"] or "never")[:16],
-                      (t["revoked_at"] or "")[:16])
+        table.add_row(t["id"], t["username"], t["scopes"], t["issued_by"] or "", t["created_at"][:16],
+                      (t["expires_at"] or "never")[:16], (t["revoked_at"] or "")[:16])
     console.print(table)
 
 
@@ -248,7 +249,7 @@ def audit_search(
 @warrants_app.command("add")
 def warrants_add(
     warrant_id: str = typer.Argument(..., help="the warrant's reference"),
-    agency: str = typer.Option(..., "--agency"),
+    agency: str = typer.Option(..., "--agency", help="your own (the workspace's owner: any agency)"),
     kind: str = typer.Option(..., "--kind", help="e.g. interception, surveillance, production-order"),
     expires: str = typer.Option(..., "--expires", help="ISO date or date-time"),
     issued: str | None = typer.Option(None, "--issued", help="ISO date or date-time [now]"),

@@ -53,6 +53,15 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 
 RELEASE_ACTIONS = frozenset({"export"})
 
+WORKSPACE_AGENCY = "LOCAL"  # the workspace's own owner (a laptop's local owner, a synthetic world's loader): no agency
+
+
+def acts_for_every_agency(viewer: Viewer) -> bool:
+    """The workspace's owner: an administrator of no agency (`WORKSPACE_AGENCY`), who loads every agency's files
+    (a synthetic world's) and manages every agency's users and warrants. Only they make such an account: another
+    administrator manages their own agency's users alone."""
+    return viewer.agency == WORKSPACE_AGENCY and viewer.has_role("administrator")
+
 
 class AccessDenied(Forbidden):
     pass

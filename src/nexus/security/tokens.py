@@ -3,7 +3,9 @@
 A token is ``nxt_<id>_<secret>``. The secret has 256 random bits, so a SHA-256 digest
 is enough to store it safely (a slow password hash would only slow every request).
 A token's scopes never widen what its user's roles allow: they are checked against the
-roles when the token is made and intersected with them again at every use.
+roles when the token is made and intersected with them again at every use. An administrator
+makes tokens for their own agency's users (any agency's: the workspace's owner) who hold no
+more than they do; such a token records who issued it, and every use's record names them.
 """
 
 import hashlib
@@ -19,7 +21,7 @@ from nexus.model.labels import Classification
 from nexus.security import audit, recent
 from nexus.security.auth import AuthenticationFailed, nobody
 from nexus.security.policy import ACTIONS, AccessDenied, role_actions
-from nexus.security.users import get_user, user_roles
+from nexus.security.users import check_within_holdings, get_user, manages, user_compartments, user_roles
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now
 from nexus.store.schema import api_tokens, users
@@ -50,11 +52,14 @@ def create_token(store: Store, creator: Viewer, username: str, scopes: frozenset
                            field="expires_days")
     if creator.scopes is not None:
         raise AccessDenied("an API token cannot create tokens; log in as a person")
-    if username != creator.user and not creator.has_role(*ACTIONS["users.manage"]):
+    for_another = username != creator.user
+    if for_another and not creator.has_role(*ACTIONS["users.manage"]):
         raise AccessDenied(f"{creator.user} may not create tokens for {username}")
     user = get_user(store, username)
-    if user is None or user["disabled"]:
+    if user is None or user["disabled"] or (for_another and not manages(creator, user)):
         raise NotFound(f"no active user {username!r}")
+    if for_another:  # the administrator could act through the token: it holds no more than they do
+        check_within_holdings(creator, Classification(user["clearance"]), user_compartments(user))
     beyond = sorted(scopes - role_actions(user_roles(user)))
     if beyond:
         raise AccessDenied(f"{username}'s roles do not permit {', '.join(beyond)}; a token cannot widen them")
@@ -64,7 +69,7 @@ def create_token(store: Store, creator: Viewer, username: str, scopes: frozenset
         conn.execute(
             insert(api_tokens).values(
                 id=token_id, token_hash=_digest(secret), username=username, scopes=",".join(sorted(scopes)),
-                created_at=utc_now(), expires_at=expires,
+                created_at=utc_now(), expires_at=expires, issued_by=creator.user,
             )
         )
         audit.append(conn, creator, "tokens.create", {"token": token_id, "user": username, "scopes": sorted(scopes)})
@@ -121,8 +126,15 @@ def viewer_for_token(store: Store, token: str, purpose: str = "", queued: list |
     viewer = _viewer(user, purpose)
     scopes = frozenset(row["scopes"].split(",")) & role_actions(viewer.roles)
     viewer = replace(viewer, scopes=scopes)
-    record(viewer, {"token": token_id, "scopes": sorted(scopes)})
+    record(viewer, {"token": token_id, "scopes": sorted(scopes)} | _issuer(row))
     return viewer
+
+
+def _issuer(row: dict) -> dict:
+    """Who issued the token, for its use's record, when another than its user did (an administrator, who could
+    act through it): an oversight search of the trail sees them."""
+    issuer = row["issued_by"]
+    return {"issued_by": issuer} if issuer is not None and issuer != row["username"] else {}
 
 
 def _parts(token: str) -> tuple[str, str, str]:
@@ -135,8 +147,7 @@ def _parts(token: str) -> tuple[str, str, str]:
 def _viewer(user: dict, purpose: str) -> Viewer:
     """The viewer for a user's row, exactly as `users.viewer_for` makes it from the same row."""
     return Viewer(user=user["username"], agency=user["agency"], roles=user_roles(user),
-                  clearance=Classification(user["clearance"]),
-                  compartments=frozenset(c for c in user["compartments"].split(",") if c), purpose=purpose)
+                  clearance=Classification(user["clearance"]), compartments=user_compartments(user), purpose=purpose)
 
 
 def list_tokens(store: Store, username: str | None = None) -> list[dict]:
@@ -152,8 +163,12 @@ def revoke_token(store: Store, viewer: Viewer, token_id: str) -> None:
         row = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).mappings().first()
         if row is None:
             raise NotFound(f"no API token {token_id!r}")
-        if row["username"] != viewer.user and not viewer.has_role(*ACTIONS["users.manage"]):
-            raise AccessDenied(f"{viewer.user} may not revoke {row['username']}'s tokens")
+        if row["username"] != viewer.user:
+            if not viewer.has_role(*ACTIONS["users.manage"]):
+                raise AccessDenied(f"{viewer.user} may not revoke {row['username']}'s tokens")
+            owner = conn.execute(select(users).where(users.c.username == row["username"])).mappings().first()
+            if owner is not None and not manages(viewer, owner):  # another agency's, as if there were none
+                raise NotFound(f"no API token {token_id!r}")
         conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=utc_now()))
         audit.append(conn, viewer, "tokens.revoke", {"token": token_id, "user": row["username"]})
     recent.forget(store.engine)

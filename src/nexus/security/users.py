@@ -5,9 +5,10 @@ from collections.abc import Callable, Iterable, Mapping
 
 from sqlalchemy import Connection, insert, select, update
 
-from nexus.errors import Conflict, InvalidInput, NotFound
+from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nexus.model.labels import Classification, check_text, checked_agency
 from nexus.security import recent
+from nexus.security.policy import acts_for_every_agency
 from nexus.security.viewer import ROLES, Viewer
 from nexus.store import Store, utc_now
 from nexus.store.schema import auth_sessions, users
@@ -116,17 +117,19 @@ def update_user(store: Store, username: str, **values: object) -> None:
     recent.forget(store.engine)
 
 
-def change_account(store: Store, username: str, record: Callable[[Connection, Mapping], None],
-                   **values: object) -> dict:
+def change_account(store: Store, username: str, record: Callable[[Connection, Mapping], None], *,
+                   permit: Callable[[Mapping], None], **values: object) -> dict:
     """Set `values` (roles, clearance, compartments, disabled, credentials) on the user's row, `record` (the audit
-    record, given the row as it was) in the same transaction; returns the row as it was. A change that would leave no active
-    administrator is refused (Conflict): no one could manage users any more. Enabling a disabled account, or changing
-    its password or second factor, closes the login sessions it had: it signs in anew."""
+    record, given the row as it was) in the same transaction, unless `permit` (given the row as it was) refuses it;
+    returns the row as it was. A change that would leave no active administrator is refused (Conflict): no one could
+    manage users any more. Enabling a disabled account, or changing its password or second factor, closes the login
+    sessions it had: it signs in anew."""
     # held by every such change, so that two administrators disabling each other at once cannot both succeed
     with store.exclusive(["users:administrators"]), store.engine.begin() as conn:
         before = conn.execute(select(users).where(users.c.username == username)).mappings().first()
         if before is None:
             raise NotFound(f"no user {username!r}")
+        permit(before)
         last = _administers(before) and not _another_administrator(conn, username)
         if last and not _administers(dict(before) | values):
             raise Conflict(f"{username} is the last active administrator: make another user an administrator first")
@@ -157,6 +160,33 @@ def user_roles(user: Mapping) -> frozenset[str]:
     return frozenset(r for r in user["roles"].split(",") if r)
 
 
+def user_compartments(user: Mapping) -> frozenset[str]:
+    return frozenset(c for c in user["compartments"].split(",") if c)
+
+
+def manages(admin: Viewer, user: Mapping) -> bool:
+    """Whether `admin` manages this account: one of their own agency's (any agency's for the workspace's owner).
+    Another agency's account is to be answered as one that does not exist: its name is not confirmed."""
+    return user["agency"] == admin.agency or acts_for_every_agency(admin)
+
+
+def check_within_holdings(admin: Viewer, clearance: Classification | None, compartments: Iterable[str] = (),
+                          held: Mapping | None = None) -> None:
+    """Refuse (Forbidden) what would give an account, or `admin` through it, more than `admin` holds: a clearance
+    above theirs, a compartment they are not in; what the account held already (`held`: its row) is given by no
+    one. The workspace's owner holds what every agency may give."""
+    if acts_for_every_agency(admin):
+        return
+    held_clearance = Classification(held["clearance"]) if held else Classification.UNCLASSIFIED
+    if clearance is not None and clearance > admin.clearance and clearance > held_clearance:
+        raise Forbidden(f"{clearance.name} is above {admin.user}'s own clearance ({admin.clearance.name}): an "
+                        "administrator grants, and acts through, no more than they hold")
+    beyond = sorted(set(compartments) - admin.compartments - (user_compartments(held) if held else frozenset()))
+    if beyond:
+        raise Forbidden(f"{admin.user} is not in compartment {beyond[0]}: an administrator grants, and acts through, "
+                        "only the compartments they hold")
+
+
 def viewer_for(store: Store, username: str, purpose: str = "") -> Viewer:
     user = get_user(store, username)
     if user is None or user["disabled"]:
@@ -166,6 +196,6 @@ def viewer_for(store: Store, username: str, purpose: str = "") -> Viewer:
         agency=user["agency"],
         roles=user_roles(user),
         clearance=Classification(user["clearance"]),
-        compartments=frozenset(c for c in user["compartments"].split(",") if c),
+        compartments=user_compartments(user),
         purpose=purpose,
     )

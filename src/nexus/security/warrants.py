@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, insert, select, update
 from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nexus.model.labels import agency_code
 from nexus.security import audit
-from nexus.security.policy import require, usable_warrants, warrant_withheld_clause
+from nexus.security.policy import acts_for_every_agency, require, usable_warrants, warrant_withheld_clause
 from nexus.security.viewer import Viewer
 from nexus.store import Store, utc_now
 from nexus.store.schema import sources, statements, warrants
@@ -28,20 +28,11 @@ def _timestamp(value: str, field: str) -> str:
     return parsed.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
-WORKSPACE_AGENCY = "LOCAL"  # the workspace's own owner (a laptop's local owner, a synthetic world's loader): no agency
-
-
-def _acts_for_every_agency(viewer: Viewer) -> bool:
-    """The workspace's owner: an administrator of no agency (`WORKSPACE_AGENCY`), who loads every agency's files
-    (a synthetic world's). Only an administrator makes such an account, and could make any agency's supervisor."""
-    return viewer.agency == WORKSPACE_AGENCY and viewer.has_role("administrator")
-
-
 def _require_own(viewer: Viewer, agency: str, warrant_id: str, verb: str) -> None:
     """A warrant is its agency's: only that agency's supervisors and administrators register or revoke it (another
     agency's could otherwise unlock what it collected under the warrant, or cut its own access)."""
     agency = agency_code(agency)
-    if agency != viewer.agency and not _acts_for_every_agency(viewer):
+    if agency != viewer.agency and not acts_for_every_agency(viewer):
         raise Forbidden(f"warrant {warrant_id!r} is {agency}'s: only {agency} may {verb} it (you act for "
                         f"{viewer.agency})")
 
@@ -75,7 +66,7 @@ def add_warrant(
         # One answer whether the reference is a warrant already (any agency's) or labels another agency's data (taking
         # it would unlock that data): which agency holds what is not told.
         taken = conn.execute(select(warrants.c.id).where(warrants.c.id == warrant_id)).first() is not None
-        if not taken and not _acts_for_every_agency(viewer):
+        if not taken and not acts_for_every_agency(viewer):
             taken = any(conn.execute(select(table.c.agency).where(table.c.warrant == warrant_id,
                                                                   table.c.agency != agency).limit(1)).first()
                         for table in (sources, statements))
@@ -96,7 +87,7 @@ def revoke_warrant(store: Store, viewer: Viewer, warrant_id: str) -> None:
     with store.engine.begin() as conn:
         agency = conn.execute(select(warrants.c.agency).where(warrants.c.id == warrant_id)).scalar()
         # another agency's warrant is answered as one that does not exist: its references are not to be probed
-        mine = agency is not None and (agency_code(agency) == viewer.agency or _acts_for_every_agency(viewer))
+        mine = agency is not None and (agency_code(agency) == viewer.agency or acts_for_every_agency(viewer))
         changed = mine and conn.execute(
             update(warrants).where(warrants.c.id == warrant_id, warrants.c.revoked_at.is_(None)).values(revoked_at=utc_now())
         ).rowcount
@@ -110,7 +101,7 @@ def list_warrants(store: Store, viewer: Viewer) -> list[dict]:
     interceptions are not its business."""
     require(viewer, "warrants.manage")
     query = select(warrants).order_by(warrants.c.id)
-    if not _acts_for_every_agency(viewer):
+    if not acts_for_every_agency(viewer):
         query = query.where(func.upper(func.trim(warrants.c.agency)) == viewer.agency)
     with store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]

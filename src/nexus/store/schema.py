@@ -148,6 +148,7 @@ api_tokens = Table(
     Column("created_at", String(32), nullable=False),
     Column("expires_at", String(32)),
     Column("revoked_at", String(32)),
+    Column("issued_by", String(128)),  # who made it: its user, or an administrator (None: made before 0014)
 )
 
 auth_sessions = Table(
