@@ -8,6 +8,7 @@ from sqlalchemy import select
 from nexus.errors import Conflict, Forbidden, InvalidInput, NotFound
 from nexus.ingest import ingest
 from nexus.model import Classification, Labels
+from nexus.security.users import create_user
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert, get_alert, list_alerts, raise_alerts, review_alert
 from nexus.service.screening import screen, screen_holdings
@@ -205,3 +206,12 @@ def test_another_agencys_own_alert_names_the_agency_not_its_staff(store, tmp_pat
     assert ours["raised_by"] == "lead" and [h["username"] for h in ours["history"]] == ["clerk"]
     assert theirs["raised_by"] == "POLICE" and [h["username"] for h in theirs["history"]] == ["POLICE"]
     assert the_alert(store, OUTSIDER)["raised_by"] == "POLICE"
+
+
+def test_an_alert_another_agencys_analyst_raised_names_their_agency(world):
+    create_user(world, "customs", "CUSTOMS", ["analyst"], Classification.TOP_SECRET, ["CEDAR"])
+    evidence = [Evidence("statement", s["id"], "w1", Labels.from_row(s)) for s in _statements_of(world, "w1")]
+    raise_alerts(world, OUTSIDER, [NewAlert("rule", "rule/cash/acct-1/2024-01-01", "f", "cash", 0.9, {},
+                                            tuple(evidence))], "judge")
+    (alert,) = list_alerts(world, LEAD, kind="rule")
+    assert alert["raised_by"] == "CUSTOMS" and get_alert(world, OUTSIDER, alert["id"])["raised_by"] == "customs"

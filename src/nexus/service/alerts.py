@@ -35,7 +35,7 @@ from nexus.service.alert_deciders import ANYONE, MINE, decider_clause
 from nexus.service.data_version import data_version
 from nexus.service.entities import S, canonical_query, live
 from nexus.store import Store, utc_now
-from nexus.store.schema import alert_evidence, alert_reviews, alerts, masked_statements, statements
+from nexus.store.schema import alert_evidence, alert_reviews, alerts, masked_statements, statements, users
 
 A, E, R = alerts.c, alert_evidence.c, alert_reviews.c
 DECISIONS = tuple(s for s in STATES if s != OPEN) + (OPEN,)  # OPEN re-opens
@@ -490,7 +490,7 @@ def list_alerts(
         raise InvalidInput(f"state must be one of {', '.join(STATES)}, not {state!r}", field="state")
     decided = decider_clause(viewer, decider)
     follow_labels(store)
-    query = select(alerts).where(visible_clause(viewer))
+    query = select(alerts, _RAISERS_AGENCY).where(visible_clause(viewer))
     if decided is not None:
         query = query.where(decided)
     if kind:
@@ -615,17 +615,21 @@ def find_alert(store: Store, viewer: Viewer, kind: str, subject: str, fingerprin
 
 
 def _visible(conn: Connection, viewer: Viewer, alert_id: int, lock: bool = False):
-    query = select(alerts).where(A.id == alert_id, visible_clause(viewer))
+    query = select(alerts, _RAISERS_AGENCY).where(A.id == alert_id, visible_clause(viewer))
     found = conn.execute(query.with_for_update() if lock else query).mappings().first()
     if found is None:
         raise NotFound(f"no alert {alert_id}")
     return found
 
 
+#: The agency of the user who raised an alert, read with it (`alert_summary`).
+_RAISERS_AGENCY = select(users.c.agency).where(users.c.username == A.raised_by).scalar_subquery().label("raisers_agency")
+
+
 def alert_summary(row, viewer: Viewer) -> dict:
-    """An alert as a viewer may see it; one that is another agency's own (`subject_agency`) names that agency as who
-    raised it, not its analyst."""
-    owner = subject_agency(row["kind"], row["subject"])
+    """An alert as a viewer may see it (a row read with `_RAISERS_AGENCY`): one that is another agency's own
+    (`subject_agency`), or that another agency's staff raised, names that agency as who raised it, not the person."""
+    owner = subject_agency(row["kind"], row["subject"]) or row["raisers_agency"]
     return {
         "id": row["id"], "kind": row["kind"], "title": row["title"], "score": row["score"], "state": row["state"],
         "subject": row["subject"], "fingerprint": row["fingerprint"], "first_raised": row["first_raised"],
