@@ -35,13 +35,14 @@ from nexus.service.alert_deciders import ANYONE, MINE, decider_clause
 from nexus.service.data_version import data_version
 from nexus.service.entities import S, canonical_query, live
 from nexus.store import Store, utc_now
-from nexus.store.schema import alert_evidence, alert_reviews, alerts, masked_statements, statements, users
+from nexus.store.schema import (
+    LABEL_COLUMNS, alert_evidence, alert_reviews, alerts, masked_statements, statements, users,
+)
 
 A, E, R = alerts.c, alert_evidence.c, alert_reviews.c
 DECISIONS = tuple(s for s in STATES if s != OPEN) + (OPEN,)  # OPEN re-opens
 CHUNK = 1000
 SCAN_CHUNK = 20000  # statements looked up by id alone, which no index leads to: a scan each
-LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "orcon", "warrant")
 #: The agency of evidence no one may see any more (what it cites is retired or deleted, or relabelled beyond what its
 #: row can say): no viewer's, so no one sees the alert citing it.
 WITHHELD = ""

@@ -19,14 +19,12 @@ import pyarrow.parquet as pq
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, and_, delete, insert, or_, select, update
 
 from nexus.model.labels import Labels
-from nexus.store.schema import ingest_runs, label_columns, ledger_batches
+from nexus.store.schema import LABEL_COLUMNS, ingest_runs, label_columns, ledger_batches
 
 LEDGER = "ledger"
 ROW_GROUP = 100_000
 #: Columns of (nearly) one value per row: a dictionary of them would be wasted work.
 UNIQUE_VALUES = frozenset({"id", "line", "timestamp", "amount_paid", "amount_received"})
-
-LABEL_COLUMNS = ("agency", "classification", "releasable_to", "compartment", "orcon", "warrant")
 
 #: The ledger's rows as the security policy sees them (compiled, never created in the database).
 transactions = Table("transactions", MetaData(), Column("id", String), Column("source", String),

@@ -28,6 +28,9 @@ def label_columns() -> list[Column]:
         Column("warrant", String(128)),
     ]
 
+#: Their names, in that order.
+LABEL_COLUMNS = tuple(column.name for column in label_columns())
+
 sources = Table(
     "sources",
     metadata,
