@@ -176,7 +176,7 @@ def test_an_upload_never_takes_over_another_agencys_source(client, store):
     assert (name["agency"], name["releasable_to"]) == ("POLICE", "POLICE")  # a new source: the uploader's alone
     assert client.get("/api/v1/entities/p1", headers=carl).status_code == 404
     taken = client.post("/api/v1/ingest/ftm", files={"file": ("b.json", b"")}, data={"source": "police"}, headers=carl)
-    assert taken.status_code == 403 and "held by another agency" in taken.json()["detail"]
+    assert taken.status_code == 403 and "is not one you may load into" in taken.json()["detail"]
     posing = client.post("/api/v1/ingest/ftm", files={"file": ("c.json", record)},
                          data={"source": "customs", "releasable_to": "*"}, headers=carl)
     assert posing.status_code == 200  # carl's own source, carl's agency on what it says

@@ -56,11 +56,11 @@ def test_a_push_into_another_agencys_travel_source_is_refused_before_it_is_read(
         refused = client.post(f"/api/v1/travel/{kind}", params={"source": "piu_api", "name": "forged"}, content=body,
                               headers=carl)
         assert refused.status_code == 403, refused.text
-        assert "held by another agency" in refused.json()["detail"]  # as an upload into it is refused
+        assert "is not one you may load into" in refused.json()["detail"]  # as an upload into it is refused
         assert "run" not in refused.text and "skipped" not in refused.text and "paxlst" not in refused.text
     assert (statement_count(store, "piu_api"), runs(store, "piu_api"), store.get_source("piu_api")) == before
     customs = Viewer("carl", "CUSTOMS", frozenset({"analyst"}), Classification.UNCLASSIFIED)
-    with pytest.raises(Forbidden, match="held by another agency"):  # `nexus ingest paxlst` takes the same path
+    with pytest.raises(Forbidden, match="is not one you may load into"):  # `nexus ingest paxlst` takes the same path
         ingest_travel(store, customs, shared_data / "travel" / "paxlst", "paxlst", "piu_api")
     assert runs(store, "piu_api") == before[1]
 

@@ -5,11 +5,12 @@ as a list unless told otherwise, so screening sees it without a flag.
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, and_, false, not_, or_, select, update
 
 from nexus.errors import Forbidden, InvalidInput
 from nexus.ingest import (
@@ -21,7 +22,7 @@ from nexus.model.labels import (
 )
 from nexus.model.statements import statement_values
 from nexus.security import audit
-from nexus.security.policy import decide, require
+from nexus.security.policy import acts_for_every_agency, decide, require, statement_clause
 from nexus.security.viewer import Viewer
 from nexus.security.warrants import warrant_usable
 from nexus.sources import FORMATS, Record, RecordError, SourceError, get_format
@@ -129,30 +130,72 @@ def ingest_file(
 
 
 def check_labeller(store: Store, viewer: Viewer, source: str, existing: dict | None, labels: LabelChanges,
-                   defaults: Labels, holder: bool = True) -> None:
-    """Only the agency holding a source loads into it or labels data in its name (`holder`), and no one loads data
-    labelled beyond their own clearance or compartments, as given or as the source already labels it (they could
-    not read what they loaded); an administrator acts for any."""
+                   defaults: Labels, holder: bool = True, whole_source: bool = True) -> None:
+    """Only the agency holding a source loads into it or labels data in its name (`holder`), only someone who may read
+    what it holds (`check_loadable`; with `whole_source` False its statements are the caller's to check, by the
+    entities its load states: `check_statements_loadable`), and no one loads data labelled beyond their own clearance
+    or compartments, as given or as the source already labels it (they could not read what they loaded); the
+    workspace's owner acts for any (`acts_for_every_agency`), another agency's administrator for their own alone."""
+    if existing is not None:
+        check_loadable(store, viewer, source, existing, holder)
+        if whole_source:
+            check_statements_loadable(store, viewer, source)
     effective = labels.applied_to(store.source_labels(existing) if existing else defaults)
     if labels.warrant:
         _check_warrant(store, viewer, labels.warrant, effective.agency)
-    if viewer.has_role("administrator"):
+    if acts_for_every_agency(viewer):
         return
-    if holder and existing is not None and existing["agency"] != viewer.agency:
-        raise Forbidden(f"source {source!r} is held by another agency: load into a source of {viewer.agency}")
     if holder and labels.agency and agency_code(labels.agency) != viewer.agency:
-        raise Forbidden(f"only an administrator labels data as another agency's ({labels.agency}); yours is {viewer.agency}")
+        raise Forbidden(f"only the workspace's owner labels data as another agency's ({labels.agency}); yours is {viewer.agency}")
     if effective.classification > viewer.clearance:
         raise Forbidden(f"classification {effective.classification.name} is above your clearance ({viewer.clearance.name})")
     if effective.compartment and effective.compartment not in viewer.compartments:
         raise Forbidden(f"compartment {effective.compartment} is not one of yours")
 
 
+def check_loadable(store: Store, viewer: Viewer, source: str, existing: dict, holder: bool = True) -> None:
+    """Refuse (`_refuse_load`) a load into the registered `source` by anyone but the workspace's owner who may not read
+    data labelled as it is registered, or who is not of the agency holding it (`holder`)."""
+    if acts_for_every_agency(viewer):
+        return
+    labels = store.source_labels(existing)
+    if holder and labels.agency != viewer.agency:
+        _refuse_load(store, viewer, source, "held by another agency")
+    if not source_visible(store, viewer, existing, "ingest") or (labels.orcon and labels.agency != viewer.agency):
+        _refuse_load(store, viewer, source, "labelled beyond the loader")
+
+
+def check_statements_loadable(store: Store, viewer: Viewer, source: str,
+                              entity_ids: Collection[str] | None = None) -> None:
+    """Refuse (`_refuse_load`) a load into `source` by anyone but the workspace's owner while it holds a live statement
+    (of `entity_ids`, the entities the load states, or of any) that they may not read, or (ORCON) not act on as its
+    originator: a load retires and relabels what the source holds, and a relabel a partial load writes leaves the
+    statements it does not restate labelled as they were."""
+    if acts_for_every_agency(viewer):
+        return
+    s = statements.c
+    readable = and_(statement_clause(viewer, statements, "ingest"), or_(s.orcon == false(), s.agency == viewer.agency))
+    held = select(s.id).where(s.source == source, s.retired_at.is_(None), not_(readable))
+    if entity_ids is not None:
+        held = held.where(s.entity_id.in_(sorted(entity_ids)))
+    with store.engine.connect() as conn:
+        hidden = conn.execute(held.limit(1)).first()
+    if hidden is not None:
+        _refuse_load(store, viewer, source, "holds statements the loader may not read")
+
+
+def _refuse_load(store: Store, viewer: Viewer, source: str, reason: str) -> NoReturn:
+    """One answer whatever the reason, audited with it: that the name is taken is all the loader learns."""
+    audit.log_event(store, viewer, "ingest", {"source": source, "refused": reason}, [], outcome="denied")
+    raise Forbidden(f"source {source!r} is not one you may load into: load into a source of your own (another name)",
+                    audited=True)
+
+
 def _check_warrant(store: Store, viewer: Viewer, warrant_id: str, agency: str) -> None:
-    """Data is labelled only with a registered warrant of its own agency, and by anyone but an administrator only
+    """Data is labelled only with a registered warrant of its own agency, and by anyone but the workspace's owner only
     with one of theirs, for their own agency's data. One answer whatever another agency holds: references are not
     to be probed."""
-    owner = agency_code(agency) if viewer.has_role("administrator") else viewer.agency
+    owner = agency_code(agency) if acts_for_every_agency(viewer) else viewer.agency
     with store.engine.connect() as conn:
         held_by = conn.execute(select(warrants.c.agency).where(warrants.c.id == warrant_id)).scalar()
     if agency_code(agency) != owner or held_by is None or agency_code(held_by) != owner:
@@ -227,7 +270,7 @@ def register_feed(store: Store, viewer: Viewer, path: Path, force: bool, registe
 def _new_source_labels(viewer: Viewer) -> Labels:
     """What a new source's data is labelled by default: the local owner's (any agency may read it, RESTRICTED), or
     for anyone else their own agency's alone, as a pushed travel message is."""
-    if viewer.has_role("administrator"):
+    if acts_for_every_agency(viewer):
         return Labels(agency="LOCAL")
     return Labels(agency=viewer.agency, releasable_to=(viewer.agency,))
 

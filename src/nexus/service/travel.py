@@ -29,7 +29,9 @@ from nexus.security.policy import require
 from nexus.security.viewer import Viewer
 from nexus.service.alerts import Evidence, NewAlert, cited_statements, dismissed_keys, raise_alerts, visible_alert_ids
 from nexus.service.entities import S
-from nexus.service.ingest import LabelChanges, audit_relabel, check_labeller, registration, source_visible
+from nexus.service.ingest import (
+    LabelChanges, audit_relabel, check_labeller, check_statements_loadable, registration, source_visible,
+)
 from nexus.service.screening import IndexCache, best_hit_rows, build_index, screen
 from nexus.service.screening_alerts import hit_alerts, listed_records
 from nexus.service.targeting import active_rules
@@ -111,6 +113,8 @@ def receive_message(store: Store, viewer: Viewer, data: bytes, name: str, kind: 
                                                           "error": intake.error}, [], outcome="rejected")
         intake.seconds = time.perf_counter() - started
         return intake
+    if existing is not None:  # by the entities it states, which it restates or takes off: not a scan per message
+        check_statements_loadable(store, viewer, source, {e.id for r in parsed.records for e in r.entities})
     registered = registration(existing, kind, source, labels, retention_days,
                               is_list=False if existing is None else None, defaults=defaults)
     intake.warnings = parsed.warnings
@@ -304,7 +308,7 @@ def _check_source(store: Store, viewer: Viewer, source: str, existing: dict | No
     """Refuse a message the caller may not load into `source`, or that `source` does not hold; which format a source
     holds is said only to those who may load into it or read it."""
     try:
-        check_labeller(store, viewer, source, existing, labels, defaults)
+        check_labeller(store, viewer, source, existing, labels, defaults, whole_source=False)
     except Forbidden:
         if existing is None or existing["format"] == kind or not source_visible(store, viewer, existing):
             raise
