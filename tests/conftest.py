@@ -1,6 +1,7 @@
 """Shared fixtures. Every test that takes ``store`` runs on SQLite and on PostgreSQL."""
 
 import os
+import re
 import sys
 import threading
 import uuid
@@ -119,6 +120,21 @@ def load_un_list(store, tmp_path) -> Callable[[], Store]:
 def listed(load_un_list) -> Store:
     """`store` with the one-person UN list of `load_un_list` loaded."""
     return load_un_list()
+
+
+@pytest.fixture
+def un_store(store, shared_data, tmp_path) -> Store:
+    """`store` with the UN list cut to KPi.033 (Ri Won Ho, born 1964-07-17, passport 381310014) loaded as the list
+    "un"."""
+    text = (shared_data / "sanctions" / "un_consolidated_2017.xml").read_text(encoding="utf-8")
+    (wanted,) = [x for x in re.findall(r"<INDIVIDUAL>.*?</INDIVIDUAL>", text, re.DOTALL) if "KPi.033<" in x]
+    assert "<NUMBER> 381310014</NUMBER>" in wanted and "<DATE>1964-07-17</DATE>" in wanted
+    path = tmp_path / "un.xml"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><CONSOLIDATED_LIST><INDIVIDUALS>' + wanted
+                    + "</INDIVIDUALS></CONSOLIDATED_LIST>", encoding="utf-8")
+    store.register_source("un", "un-sc", Labels("UNSC", Classification.UNCLASSIFIED), is_list=True)
+    ingest(store, "un", path, get_format("un-sc").read(path))
+    return store
 
 
 @pytest.fixture

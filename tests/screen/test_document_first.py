@@ -3,7 +3,6 @@ whatever its name, and its explanation says so; a birth date that differs or is 
 identify anyone, gives no such floor. On the UN list sample, through the matcher, the PIU's intake of a carrier's
 PAXLST message and the screening of held records (both databases)."""
 
-import re
 
 import orjson
 import pyarrow as pa
@@ -104,18 +103,6 @@ def test_a_batch_finds_the_identity_among_many_and_stores_the_feature(un_index):
     assert features == screen_one(un_index, Query("John Peterson", birth_date=BORN, document=PASSPORT, id="p0"))[0].features
     assert row["explanation"] == "; ".join(render(f) for f in features)
 
-
-@pytest.fixture
-def un_store(store, shared_data, tmp_path):
-    """`store` with the UN list cut to KPi.033 (Ri Won Ho) loaded as the list "un"."""
-    text = (shared_data / "sanctions" / "un_consolidated_2017.xml").read_text(encoding="utf-8")
-    (wanted,) = [x for x in re.findall(r"<INDIVIDUAL>.*?</INDIVIDUAL>", text, re.DOTALL) if "KPi.033<" in x]
-    path = tmp_path / "un.xml"
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?><CONSOLIDATED_LIST><INDIVIDUALS>' + wanted
-                    + "</INDIVIDUALS></CONSOLIDATED_LIST>", encoding="utf-8")
-    store.register_source("un", "un-sc", Labels("UNSC", Classification.UNCLASSIFIED), is_list=True)
-    ingest(store, "un", path, get_format("un-sc").read(path))
-    return store
 
 
 def test_a_paxlst_traveller_on_a_listed_passport_under_another_name_is_raised(un_store, shared_data):

@@ -150,14 +150,21 @@ def test_an_entity_finds_the_alerts_citing_any_of_its_records(world):
     assert list_alerts(world, LEAD, entity_id="w1") and not list_alerts(world, LEAD, entity_id="nx-nobody")
 
 
-def test_an_agencys_own_alert_is_decided_by_that_agency_alone(store, tmp_path):
-    # Its evidence is every agency's to see, so another agency sees the alert: it may read it, not silence it.
+@pytest.fixture
+def shared_hit(store, tmp_path):
+    """POLICE's own screening alert on a record every agency may see: (store, alert as its lead sees it)."""
     load(store, tmp_path, "sanctions", Labels("UNSC", Classification.UNCLASSIFIED),
          [person("w1", "Viktor Bout", "1967-01-13")], is_list=True)
     load(store, tmp_path, "police", Labels("POLICE", Classification.RESTRICTED, releasable_to=("*",)),
          [person("p1", "Viktor Bout", "1967-01-13")])
     screen_holdings(store, LEAD)
     alert = the_alert(store)
+    return store, alert
+
+
+def test_an_agencys_own_alert_is_decided_by_that_agency_alone(shared_hit):
+    # Its evidence is every agency's to see, so another agency sees the alert: it may read it, not silence it.
+    store, alert = shared_hit
     assert the_alert(store, OUTSIDER)["id"] == alert["id"]
     with pytest.raises(Forbidden, match="only POLICE decides"):
         review_alert(store, OUTSIDER, alert["id"], "dismissed", "not him")
@@ -194,13 +201,8 @@ def _statements_of(store, entity_id):
         return conn.execute(select(statements).where(statements.c.entity_id == entity_id)).mappings().all()
 
 
-def test_another_agencys_own_alert_names_the_agency_not_its_staff(store, tmp_path):
-    load(store, tmp_path, "sanctions", Labels("UNSC", Classification.UNCLASSIFIED),
-         [person("w1", "Viktor Bout", "1967-01-13")], is_list=True)
-    load(store, tmp_path, "police", Labels("POLICE", Classification.RESTRICTED, releasable_to=("*",)),
-         [person("p1", "Viktor Bout", "1967-01-13")])
-    screen_holdings(store, LEAD)
-    alert = the_alert(store)
+def test_another_agencys_own_alert_names_the_agency_not_its_staff(shared_hit):
+    store, alert = shared_hit
     review_alert(store, CLERK, alert["id"], "confirmed", "him")
     ours, theirs = get_alert(store, LEAD, alert["id"]), get_alert(store, OUTSIDER, alert["id"])
     assert ours["raised_by"] == "lead" and [h["username"] for h in ours["history"]] == ["clerk"]

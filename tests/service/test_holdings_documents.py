@@ -3,7 +3,6 @@
 `<identification>`), each as the viewer may see it; one query per (record, document), and the record's best hit on
 each listed person is its one alert. Against the UN list sample cut to Ri Won Ho (KPi.033), on both databases."""
 
-import re
 from pathlib import Path
 
 import orjson
@@ -31,19 +30,6 @@ FIU = Labels("FIU", Classification.RESTRICTED, releasable_to=("FIU",))
 FIU_CONFIDENTIAL = Labels("FIU", Classification.CONFIDENTIAL, releasable_to=("FIU",))
 S = statements.c
 
-
-@pytest.fixture
-def un_store(store, shared_data, tmp_path):
-    """`store` with the UN list cut to KPi.033 (Ri Won Ho) loaded as the list "un"."""
-    text = (shared_data / "sanctions" / "un_consolidated_2017.xml").read_text(encoding="utf-8")
-    (wanted,) = [x for x in re.findall(r"<INDIVIDUAL>.*?</INDIVIDUAL>", text, re.DOTALL) if "KPi.033<" in x]
-    assert f"<NUMBER> {PASSPORT}</NUMBER>" in wanted and f"<DATE>{BORN}</DATE>" in wanted
-    path = tmp_path / "un.xml"
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?><CONSOLIDATED_LIST><INDIVIDUALS>' + wanted
-                    + "</INDIVIDUALS></CONSOLIDATED_LIST>", encoding="utf-8")
-    store.register_source("un", "un-sc", Labels("UNSC", Classification.UNCLASSIFIED), is_list=True)
-    ingest(store, "un", path, get_format("un-sc").read(path))
-    return store
 
 
 def load(store, tmp_path: Path, source: str, labels: Labels, *entities: dict) -> None:
