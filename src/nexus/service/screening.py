@@ -149,13 +149,14 @@ def _shared(index: ScreenIndex) -> _Shared:
 
 
 def _screen_together(index_ref: "weakref.ref[ScreenIndex]", requests: Sequence[tuple[pa.Table, float, int]]) -> list[pa.Table]:
-    """Each request's hits, as `screen_batch` gives them for its queries alone (its own query ids, in its order)."""
+    """Each request's hits, as `screen_batch` gives them for its queries alone (its own query ids, in its order). The
+    requests' query tables are the matcher's already (`_answered`, their one submitter, makes them)."""
     index = index_ref()
     if index is None:
         raise RuntimeError("the screening index was dropped while requests waited on it")
     answers: list[pa.Table | None] = [None] * len(requests)
     alike: dict[tuple, list[int]] = {}  # requests that can share a call: the same options
-    tables = [matcher_queries(queries) for queries, _, _ in requests]  # ids and columns as a lone call has them
+    tables = [queries for queries, _, _ in requests]
     for n, (_, threshold, limit) in enumerate(requests):
         alike.setdefault((threshold, limit), []).append(n)
     for (threshold, limit), members in alike.items():

@@ -62,6 +62,8 @@ def least_listed_records(store: Store, viewer: Viewer, entity_ids: Iterable[str]
     """(canonical id, list) -> the least id of the entity's records in that list whose live statements the viewer
     may screen with."""
     ids, sources, least = sorted(entity_ids), sorted(sources), {}
+    if not ids:
+        return least
     with store.reader.connect() as conn:
         for start in range(0, len(ids), CHUNK):
             query = (select(S.canonical_id, S.source, func.min(S.entity_id))
